@@ -1,0 +1,40 @@
+#pragma once
+/// Loading a model: YAML text to a checked `Model`, or every problem found.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tailsim/model/diagnostics.hpp"
+#include "tailsim/model/model.hpp"
+
+namespace tailsim::model {
+
+struct LoadOptions {
+  /// `PATH=VALUE` overrides (`--set`), applied to the YAML before validation.
+  std::vector<std::string> overrides;
+};
+
+/// A model, when it has no error, and every diagnostic of the load.
+struct LoadResult {
+  std::optional<Model> model;
+  Diagnostics diagnostics;
+
+  [[nodiscard]] bool ok() const { return model.has_value() && !diagnostics.has_errors(); }
+};
+
+/// Reads and checks the model file at `path`. Never throws for bad input.
+LoadResult load_file(const std::filesystem::path& path, const LoadOptions& options = {});
+
+/// Reads and checks model text; `source_name` names it in diagnostics and
+/// `base_dir` is where relative data files (empirical, trace) are looked up.
+LoadResult load_string(std::string_view text, const std::string& source_name,
+                       const LoadOptions& options = {},
+                       const std::filesystem::path& base_dir = {});
+
+/// Every key the model format defines, at any level (for `--set` paths and hints).
+[[nodiscard]] std::span<const std::string> schema_keys();
+
+}  // namespace tailsim::model

@@ -1,0 +1,16 @@
+#pragma once
+/// SLO checks as written in `slos:` (`"p99 < 400ms"`, `"errors < 0.5%"`,
+/// `"throughput > 380/s"`), also accepting k6's spellings (`p(99)`, `avg`, `med`).
+
+#include <string_view>
+
+#include "tailsim/model/model.hpp"
+#include "tailsim/model/units.hpp"
+
+namespace tailsim::model {
+
+/// Parses one check. Latency thresholds need a unit or are milliseconds as in
+/// k6; `errors` needs a percentage; `throughput` a rate or a number per second.
+ParseResult<SloCheck> parse_slo_check(std::string_view text);
+
+}  // namespace tailsim::model

@@ -1,0 +1,264 @@
+#include "tailsim/model/loader.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <sstream>
+
+#include "section_reader.hpp"
+#include "yaml_reader.hpp"
+
+namespace tailsim::model {
+namespace {
+
+/// Larger model files are refused before parsing.
+constexpr std::size_t max_file_bytes = 16 * 1024 * 1024;
+
+const auto schema_key_list = std::to_array<std::string>({
+    // top level and simulation
+    "version", "name", "description", "simulation", "network", "services", "caches", "queues",
+    "autoscalers", "cluster", "workloads", "faults", "slos", "duration", "warmup", "seed",
+    "interval", "drain", "deadlines",
+    // network
+    "default", "links", "between", "latency", "loss",
+    // services and pods
+    "replicas", "pod", "balancer", "external", "concurrency", "endpoints", "cpu", "workers",
+    "queue", "queue_timeout", "discipline", "startup", "async", "for", "slowdown", "request",
+    "limit", "period", "node_cores",
+    // steps and call policies
+    "delay", "call", "parallel", "branch", "cache", "publish", "fail", "p", "times", "miss",
+    "steps", "timeout", "retry", "circuit_breaker", "optional", "deadline", "throttle",
+    "bulkhead", "hedge", "attempts", "backoff", "multiplier", "max_backoff", "jitter", "on",
+    "budget", "min_concurrency", "window", "min_calls", "failure_rate", "open_for", "half_open",
+    "max_tokens", "token_ratio", "after", "max",
+    // caches and queues
+    "scope", "hit_ratio", "keys", "popularity", "capacity", "ttl", "lookup", "coalesce",
+    "consumer", "partitions", "redelivery",
+    // autoscalers and cluster
+    "service", "metric", "target", "min", "sync_period", "tolerance", "metrics_lag", "scale_up",
+    "scale_down", "stabilization", "policies", "select", "pods", "percent", "nodes", "provision",
+    "max_nodes",
+    // workloads and faults
+    "entry", "rate", "schedule", "at", "ramp", "arrivals", "bursts", "every", "factor", "users",
+    "think", "trace", "kill", "slow", "down", "flush", "partition", "add", "mode", "set"});
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = path.find('.', start);
+    parts.push_back(path.substr(start, dot - start));
+    if (dot == std::string_view::npos) {
+      return parts;
+    }
+    start = dot + 1;
+  }
+}
+
+std::vector<std::string> map_keys(const YAML::Node& map) {
+  std::vector<std::string> keys;
+  for (const auto& kv : map) {
+    if (kv.first.IsScalar()) {
+      keys.push_back(kv.first.Scalar());
+    }
+  }
+  return keys;
+}
+
+bool is_schema_key(std::string_view key) {
+  return std::find(schema_key_list.begin(), schema_key_list.end(), key) != schema_key_list.end();
+}
+
+/// Applies one `PATH=VALUE` override to the tree. Nodes it creates are
+/// returned as override roots so positions inside them name the override.
+void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags,
+                    std::vector<detail::OverrideRoot>& roots) {
+  const auto eq = text.find('=');
+  const std::string path = text.substr(0, eq);
+  const std::uint32_t source = diags.add_source("--set " + path);
+  const SourceLoc at{source, 1, 1};
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+    diags.error(at, fmt::format("--set expects PATH=VALUE, e.g. services.frontend.replicas=6; "
+                                "got '{}'",
+                                text));
+    return;
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(text.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    diags.error(SourceLoc{source, 1, static_cast<std::uint32_t>(std::max(0, e.mark.column)) + 1},
+                fmt::format("the value is not valid YAML: {}", e.msg));
+    return;
+  }
+  const auto parts = split_path(path);
+  if (std::any_of(parts.begin(), parts.end(), [](auto p) { return p.empty(); })) {
+    diags.error(at, fmt::format("'{}' is not a path: write names separated by single dots", path));
+    return;
+  }
+  YAML::Node cur;
+  cur.reset(root);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string key(parts[i]);
+    const bool last = i + 1 == parts.size();
+    const std::string so_far = fmt::format("{}", fmt::join(parts.begin(), parts.begin() + i, "."));
+    if (cur.IsSequence()) {
+      auto index = parse_integer(key);
+      if (!index || *index < 0 || static_cast<std::size_t>(*index) >= cur.size()) {
+        diags.error(at, fmt::format("'{}' is a list of {} items; '{}' is not an index in it",
+                                    so_far, cur.size(), key));
+        return;
+      }
+      if (last) {
+        cur[static_cast<std::size_t>(*index)] = value;
+        roots.push_back({value, source});
+        return;
+      }
+      YAML::Node next = cur[static_cast<std::size_t>(*index)];
+      cur.reset(next);
+      continue;
+    }
+    if (cur.IsScalar()) {
+      diags.error(at, fmt::format("'{}' is a single value, so it has no '{}'", so_far, key));
+      return;
+    }
+    const YAML::Node& view = cur;
+    const bool exists = view.IsMap() && view[key].IsDefined();
+    if (last) {
+      if (!exists && !is_schema_key(key) && i > 0 &&
+          !(parts[0] == "slos" && i == 1)) {  // slos.<path> names a path
+        // A name under a user collection: setting a whole new entry is allowed.
+        const bool is_collection_entry =
+            i == 1 && (parts[0] == "services" || parts[0] == "caches" || parts[0] == "queues" ||
+                       parts[0] == "autoscalers" || parts[0] == "workloads");
+        const bool is_endpoint = i == 3 && parts[2] == "endpoints";
+        if (!is_collection_entry && !is_endpoint) {
+          auto candidates = view.IsMap() ? map_keys(view) : std::vector<std::string>{};
+          candidates.insert(candidates.end(), schema_key_list.begin(), schema_key_list.end());
+          diags.error(at, fmt::format("the model format has no key '{}' (in '{}'){}", key,
+                                      so_far, did_you_mean(key, candidates)));
+          return;
+        }
+      }
+      cur[key] = value;
+      roots.push_back({value, source});
+      return;
+    }
+    if (!exists) {
+      if (!is_schema_key(key)) {
+        auto candidates = view.IsMap() ? map_keys(view) : std::vector<std::string>{};
+        diags.error(at, fmt::format("'{}' has no '{}'{}", so_far.empty() ? "the model" : so_far,
+                                    key, did_you_mean(key, candidates)));
+        return;
+      }
+      YAML::Node created(YAML::NodeType::Map);
+      cur[key] = created;
+      roots.push_back({created, source});
+    }
+    YAML::Node next = cur[key];
+    cur.reset(next);
+  }
+}
+
+LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOptions& options,
+                     const std::filesystem::path& base_dir, LoadResult result) {
+  Diagnostics& diags = result.diagnostics;
+  const SourceLoc start{source, 1, 1};
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    const auto line = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul),
+                                 '\n');
+    diags.error(SourceLoc{source, static_cast<std::uint32_t>(line) + 1, 1},
+                "the file is not text (it holds a NUL byte); a model is YAML text");
+    return result;
+  }
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    const SourceLoc at{source, static_cast<std::uint32_t>(std::max(0, e.mark.line)) + 1,
+                       static_cast<std::uint32_t>(std::max(0, e.mark.column)) + 1};
+    diags.error(at, fmt::format("invalid YAML: {}", e.msg));
+    return result;
+  }
+  if (documents.empty() || documents.front().IsNull()) {
+    diags.error(start, "the model is empty; it starts with 'version: 1' and lists services and "
+                       "workloads");
+    return result;
+  }
+  if (documents.size() > 1) {
+    diags.error(start, fmt::format("the file holds {} YAML documents; a model is one document",
+                                   documents.size()));
+    return result;
+  }
+  YAML::Node root = documents.front();
+  std::vector<detail::OverrideRoot> roots;
+  if (root.IsMap()) {
+    for (const auto& o : options.overrides) {
+      apply_override(root, o, diags, roots);
+    }
+  }
+  Model model;
+  model.base_dir = base_dir;
+  detail::YamlReader reader(diags, DistContext{base_dir, &diags}, std::move(roots));
+  try {
+    detail::read_model(reader, detail::Cursor{root, source, start}, model);
+    if (!diags.has_errors()) {
+      detail::resolve_references(model, diags);
+    }
+  } catch (const std::exception& e) {
+    // The reader never throws on purpose; this keeps a defect from crashing the CLI.
+    diags.error(start, fmt::format("internal error while reading the model: {}", e.what()));
+  }
+  if (model.name.value.empty()) {
+    model.name.value = std::filesystem::path(diags.source_name(source)).stem().string();
+  }
+  diags.sort();
+  if (!diags.has_errors()) {
+    result.model = std::move(model);
+  }
+  return result;
+}
+
+}  // namespace
+
+std::span<const std::string> schema_keys() { return schema_key_list; }
+
+LoadResult load_string(std::string_view text, const std::string& source_name,
+                       const LoadOptions& options, const std::filesystem::path& base_dir) {
+  LoadResult result;
+  const std::uint32_t source = result.diagnostics.add_source(source_name);
+  return load_text(text, source, options, base_dir, std::move(result));
+}
+
+LoadResult load_file(const std::filesystem::path& path, const LoadOptions& options) {
+  LoadResult result;
+  const std::uint32_t source = result.diagnostics.add_source(path.string());
+  const SourceLoc start{source, 1, 1};
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    result.diagnostics.error(start, "this is a folder, not a model file");
+    return result;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    result.diagnostics.error(start, fmt::format("cannot read the model file: {}",
+                                                std::error_code(errno, std::generic_category())
+                                                    .message()));
+    return result;
+  }
+  std::string text;
+  text.resize(max_file_bytes + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > max_file_bytes) {
+    result.diagnostics.error(start, fmt::format("the model file is larger than {} MiB",
+                                                max_file_bytes / (1024 * 1024)));
+    return result;
+  }
+  return load_text(text, source, options, path.parent_path(), std::move(result));
+}
+
+}  // namespace tailsim::model

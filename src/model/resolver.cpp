@@ -1,0 +1,256 @@
+// Resolves the names one section uses for another and checks what spans sections.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "section_reader.hpp"
+
+namespace tailsim::model::detail {
+namespace {
+
+class Resolver {
+ public:
+  Resolver(Model& model, Diagnostics& diagnostics) : model_(model), diags_(diagnostics) {
+    for (std::size_t i = 0; i < model_.services.size(); ++i) {
+      service_ids_.emplace(model_.services[i].name.value, static_cast<Index>(i));
+      service_names_.push_back(model_.services[i].name.value);
+    }
+    for (std::size_t i = 0; i < model_.caches.size(); ++i) {
+      cache_ids_.emplace(model_.caches[i].name.value, static_cast<Index>(i));
+      cache_names_.push_back(model_.caches[i].name.value);
+    }
+    for (std::size_t i = 0; i < model_.queues.size(); ++i) {
+      queue_ids_.emplace(model_.queues[i].name.value, static_cast<Index>(i));
+      queue_names_.push_back(model_.queues[i].name.value);
+    }
+  }
+
+  void run();
+
+ private:
+  Index service_id(const Located<std::string>& name, std::string_view what);
+  void resolve(EndpointRef& ref);
+  void resolve_steps(std::vector<Step>& steps, const Service& owner);
+  double link_loss(const std::string& a, const std::string& b) const;
+
+  Model& model_;
+  Diagnostics& diags_;
+  std::unordered_map<std::string, Index> service_ids_, cache_ids_, queue_ids_;
+  std::vector<std::string> service_names_, cache_names_, queue_names_;
+};
+
+Index Resolver::service_id(const Located<std::string>& name, std::string_view what) {
+  auto it = service_ids_.find(name.value);
+  if (it == service_ids_.end()) {
+    diags_.error(name.loc, fmt::format("{}unknown service '{}'{}", what, name.value,
+                                       did_you_mean(name.value, service_names_)));
+    return no_index;
+  }
+  return it->second;
+}
+
+void Resolver::resolve(EndpointRef& ref) {
+  if (ref.service.value.empty()) {
+    return;  // already reported while reading
+  }
+  ref.service_id = service_id(ref.service, "");
+  if (ref.service_id == no_index) {
+    return;
+  }
+  const Service& svc = model_.services[ref.service_id];
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < svc.endpoints.size(); ++i) {
+    if (svc.endpoints[i].name.value == ref.endpoint.value) {
+      ref.endpoint_id = static_cast<Index>(i);
+      return;
+    }
+    names.push_back(svc.endpoints[i].name.value);
+  }
+  diags_.error(ref.endpoint.loc,
+               fmt::format("service '{}' has no endpoint '{}'{}", svc.name.value,
+                           ref.endpoint.value, did_you_mean(ref.endpoint.value, names)));
+}
+
+double Resolver::link_loss(const std::string& a, const std::string& b) const {
+  for (const auto& link : model_.network.links) {
+    if ((link.a.value == a && link.b.value == b) || (link.a.value == b && link.b.value == a)) {
+      return link.loss.value;
+    }
+  }
+  return model_.network.default_loss.value;
+}
+
+void Resolver::resolve_steps(std::vector<Step>& steps, const Service& owner) {
+  for (Step& step : steps) {
+    switch (step.kind) {
+      case StepKind::cpu:
+        if (owner.external.value) {
+          diags_.error(step.loc, fmt::format("external service '{}' uses no CPU of ours: write "
+                                             "its latency as a delay step",
+                                             owner.name.value));
+        }
+        break;
+      case StepKind::call:
+        resolve(step.call);
+        if (step.call.service_id != no_index && !step.policy.timeout &&
+            link_loss(owner.name.value, step.call.service.value) > 0) {
+          diags_.warning(step.loc, fmt::format("the network between '{}' and '{}' loses "
+                                               "messages and this call has no timeout: a lost "
+                                               "call waits forever",
+                                               owner.name.value, step.call.service.value));
+        }
+        break;
+      case StepKind::cache: {
+        auto it = cache_ids_.find(step.target.value);
+        if (it == cache_ids_.end()) {
+          diags_.error(step.target.loc, fmt::format("unknown cache '{}'{}", step.target.value,
+                                                    did_you_mean(step.target.value, cache_names_)));
+        } else {
+          step.target_id = it->second;
+        }
+        break;
+      }
+      case StepKind::publish: {
+        auto it = queue_ids_.find(step.target.value);
+        if (it == queue_ids_.end()) {
+          diags_.error(step.target.loc, fmt::format("unknown queue '{}'{}", step.target.value,
+                                                    did_you_mean(step.target.value, queue_names_)));
+        } else {
+          step.target_id = it->second;
+        }
+        break;
+      }
+      case StepKind::delay:
+      case StepKind::parallel:
+      case StepKind::branch:
+      case StepKind::fail: break;
+    }
+    resolve_steps(step.children, owner);
+    for (auto& arm : step.arms) {
+      resolve_steps(arm.steps, owner);
+    }
+  }
+}
+
+void Resolver::run() {
+  for (auto& link : model_.network.links) {
+    if (link.a.value.empty()) {
+      continue;
+    }
+    service_id(link.a, "network link: ");
+    service_id(link.b, "network link: ");
+    if (link.a.value == link.b.value) {
+      diags_.error(link.b.loc, "a network link joins two different services");
+    }
+  }
+  for (auto& svc : model_.services) {
+    for (auto& ep : svc.endpoints) {
+      resolve_steps(ep.steps, svc);
+    }
+  }
+  for (auto& q : model_.queues) {
+    resolve(q.consumer);
+  }
+  std::unordered_map<Index, const Autoscaler*> scaled;
+  for (auto& a : model_.autoscalers) {
+    if (a.service.value.empty()) {
+      continue;
+    }
+    a.service_id = service_id(a.service, "");
+    if (a.service_id == no_index) {
+      continue;
+    }
+    const Service& svc = model_.services[a.service_id];
+    if (svc.external.value) {
+      diags_.error(a.service.loc, fmt::format("autoscaler '{}' scales external service '{}', "
+                                              "which has no pods",
+                                              a.name.value, svc.name.value));
+    }
+    auto [it, inserted] = scaled.emplace(a.service_id, &a);
+    if (!inserted) {
+      diags_.error(a.service.loc, fmt::format("service '{}' already has autoscaler '{}'",
+                                              svc.name.value, it->second->name.value));
+    }
+    if (a.queue) {
+      auto q = queue_ids_.find(a.queue->value);
+      if (q == queue_ids_.end()) {
+        diags_.error(a.queue->loc, fmt::format("unknown queue '{}'{}", a.queue->value,
+                                               did_you_mean(a.queue->value, queue_names_)));
+      } else {
+        a.queue_id = q->second;
+        if (model_.queues[a.queue_id].consumer.service_id != a.service_id) {
+          diags_.warning(a.queue->loc, fmt::format("queue '{}' is consumed by another service "
+                                                   "than '{}'",
+                                                   a.queue->value, svc.name.value));
+        }
+      }
+    }
+  }
+  for (auto& w : model_.workloads) {
+    resolve(w.entry);
+  }
+  for (auto& fault : model_.faults) {
+    if (fault.target.value.empty()) {
+      continue;
+    }
+    if (fault.kind == FaultKind::flush) {
+      auto it = cache_ids_.find(fault.target.value);
+      if (it == cache_ids_.end()) {
+        diags_.error(fault.target.loc, fmt::format("unknown cache '{}'{}", fault.target.value,
+                                                   did_you_mean(fault.target.value, cache_names_)));
+      } else {
+        fault.target_id = it->second;
+      }
+      continue;
+    }
+    fault.target_id = service_id(fault.target, "");
+    if (fault.kind == FaultKind::partition) {
+      fault.other_id = service_id(fault.other, "");
+      if (fault.target.value == fault.other.value) {
+        diags_.error(fault.other.loc, "a partition separates two different services");
+      }
+    }
+    const bool needs_pods = fault.kind == FaultKind::kill || fault.kind == FaultKind::cpu;
+    if (needs_pods && fault.target_id != no_index &&
+        model_.services[fault.target_id].external.value) {
+      diags_.error(fault.target.loc, fmt::format("a {} fault needs pods; '{}' is external",
+                                                 to_string(fault.kind), fault.target.value));
+    }
+    if (fault.at.value >= model_.simulation.warmup.value + model_.simulation.duration.value) {
+      diags_.warning(fault.at.loc, "this fault starts after the simulation ends");
+    }
+  }
+  std::vector<std::string> path_names;
+  for (const auto& w : model_.workloads) {
+    path_names.push_back(w.name.value);
+  }
+  for (const auto& q : model_.queues) {
+    path_names.push_back(q.name.value);
+  }
+  for (auto& set : model_.slos) {
+    auto w = std::find_if(model_.workloads.begin(), model_.workloads.end(),
+                          [&](const Workload& wl) { return wl.name.value == set.path.value; });
+    if (w != model_.workloads.end()) {
+      set.workload_id = static_cast<Index>(w - model_.workloads.begin());
+    } else if (!queue_ids_.count(set.path.value)) {
+      diags_.error(set.path.loc, fmt::format("SLOs name unknown path '{}': a path is a workload "
+                                             "or a queue{}",
+                                             set.path.value,
+                                             did_you_mean(set.path.value, path_names)));
+    }
+  }
+  const auto& sim = model_.simulation;
+  if (sim.warmup.value >= sim.duration.value * 10 && sim.warmup.value > Duration::zero()) {
+    diags_.warning(sim.warmup.loc, "the warm-up is more than ten times the measured duration");
+  }
+}
+
+}  // namespace
+
+void resolve_references(Model& model, Diagnostics& diagnostics) {
+  Resolver(model, diagnostics).run();
+}
+
+}  // namespace tailsim::model::detail

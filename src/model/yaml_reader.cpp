@@ -1,0 +1,526 @@
+#include "yaml_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace tailsim::model::detail {
+namespace {
+
+/// More values than any real model has; a tree this large is an alias bomb
+/// (aliases share nodes, so a small file can expand to billions of values).
+constexpr std::size_t max_values = 2'000'000;
+/// Distributions nested deeper than this (mixtures of mixtures) are refused.
+constexpr int max_distribution_depth = 16;
+
+std::string_view kind_of(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "a value";
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Undefined: return "nothing";
+  }
+  return "nothing";
+}
+
+std::string quoted_list(std::initializer_list<std::string_view> names) {
+  std::string out;
+  for (auto n : names) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += n;
+  }
+  return out;
+}
+
+std::vector<std::string> to_strings(std::initializer_list<std::string_view> names) {
+  return {names.begin(), names.end()};
+}
+
+/// Text that YAML left over when it split an unquoted distribution at a comma
+/// inside `{ }` or `[ ]`, such as `p99=20ms)`.
+bool looks_like_split_distribution(std::string_view key) {
+  return key.find('=') != std::string_view::npos || key.find(')') != std::string_view::npos;
+}
+
+}  // namespace
+
+bool is_valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 128) {
+    return false;
+  }
+  auto ok = [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '_';
+  };
+  return std::all_of(name.begin(), name.end(), ok) && name.front() != '-';
+}
+
+// ------------------------------------------------------------------ Fields
+
+Fields::Fields(YamlReader& reader, const Cursor& map,
+               std::initializer_list<std::string_view> allowed, std::string_view what)
+    : reader_(reader), what_(what), loc_(reader.loc(map)) {
+  if (map.yaml.IsNull()) {
+    is_map_ = true;  // `pod:` with nothing after it: an empty map
+    return;
+  }
+  if (!map.yaml.IsMap()) {
+    reader_.error(loc_, fmt::format("{} must be a map of keys, got {}", what_, kind_of(map.yaml)));
+    return;
+  }
+  is_map_ = true;
+  const auto allowed_names = to_strings(allowed);
+  for (auto it = map.yaml.begin(); it != map.yaml.end() && reader_.within_limits(); ++it) {
+    Cursor key = reader_.child(map, it->first);
+    Cursor value = reader_.child(map, it->second);
+    const SourceLoc key_loc = reader_.key_loc_of(key, value);
+    if (!it->first.IsScalar()) {
+      reader_.error(key_loc, fmt::format("keys of {} must be plain names", what_));
+      continue;
+    }
+    const std::string& name = it->first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      if (looks_like_split_distribution(name)) {
+        reader_.error(key_loc,
+                      fmt::format("unexpected key '{}': YAML split a distribution at a comma "
+                                  "inside {{ }} or [ ]; quote the whole distribution, e.g. "
+                                  "\"lognormal(median=2ms, p99=20ms)\"",
+                                  name));
+      } else {
+        reader_.error(key_loc, fmt::format("unknown key '{}' in {}{}", name, what_,
+                                           did_you_mean(name, allowed_names)));
+      }
+      continue;
+    }
+    auto previous = std::find_if(entries_.begin(), entries_.end(),
+                                 [&](const Entry& e) { return e.key == name; });
+    if (previous != entries_.end()) {
+      reader_.error(key_loc, fmt::format("duplicate key '{}' in {} (first given at line {})",
+                                         name, what_, previous->key_loc.line));
+      continue;
+    }
+    entries_.push_back(Entry{name, key_loc, value});
+  }
+}
+
+std::optional<Cursor> Fields::get(std::string_view key) const {
+  for (const auto& e : entries_) {
+    if (e.key == key) {
+      return e.value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Cursor> Fields::require(std::string_view key) const {
+  auto c = get(key);
+  if (!c && is_map_) {
+    reader_.error(loc_, fmt::format("{} needs '{}'", what_, key));
+  }
+  return c;
+}
+
+SourceLoc Fields::key_loc(std::string_view key) const {
+  for (const auto& e : entries_) {
+    if (e.key == key) {
+      return e.key_loc;
+    }
+  }
+  return loc_;
+}
+
+// -------------------------------------------------------------- YamlReader
+
+YamlReader::YamlReader(Diagnostics& diagnostics, DistContext dist_context,
+                       std::vector<OverrideRoot> overrides)
+    : diagnostics_(diagnostics),
+      dist_context_(std::move(dist_context)),
+      overrides_(std::move(overrides)) {}
+
+SourceLoc YamlReader::loc(const Cursor& c) const {
+  const YAML::Mark mark = c.yaml.Mark();
+  if (mark.line < 0 || mark.column < 0) {
+    return c.fallback;
+  }
+  return SourceLoc{c.source, static_cast<std::uint32_t>(mark.line) + 1,
+                   static_cast<std::uint32_t>(mark.column) + 1};
+}
+
+SourceLoc YamlReader::loc_at(const Cursor& c, std::size_t offset) const {
+  SourceLoc at = loc(c);
+  if (!at.is_known()) {
+    return at;
+  }
+  // A quoted scalar's mark is at its opening quote; yaml-cpp tags those "!".
+  const bool quoted = c.yaml.IsScalar() && c.yaml.Tag() == "!";
+  at.col += static_cast<std::uint32_t>(std::min<std::size_t>(offset + (quoted ? 1 : 0), 100000));
+  return at;
+}
+
+SourceLoc YamlReader::key_loc_of(const Cursor& key, const Cursor& value) const {
+  // A key that `--set` added has no mark; its value names the override.
+  return key.yaml.Mark().line < 0 ? loc(value) : loc(key);
+}
+
+Cursor YamlReader::child(const Cursor& parent, const YAML::Node& node) {
+  if (++visited_ > max_values && !too_large_) {
+    too_large_ = true;
+    error(loc(parent), fmt::format("the model expands to more than {} values (through YAML "
+                                   "aliases?); reading stopped here",
+                                   max_values));
+  }
+  Cursor c{node, parent.source, loc(parent)};
+  for (const auto& root : overrides_) {
+    if (root.yaml.is(node)) {
+      c.source = root.source;
+      c.fallback = SourceLoc{root.source, 1, 1};
+    }
+  }
+  return c;
+}
+
+std::vector<Cursor> YamlReader::sequence(const Cursor& c, std::string_view what) {
+  std::vector<Cursor> items;
+  if (c.yaml.IsNull()) {
+    return items;
+  }
+  if (!c.yaml.IsSequence()) {
+    error(loc(c), fmt::format("{} must be a list, got {}", what, kind_of(c.yaml)));
+    return items;
+  }
+  for (const auto& item : c.yaml) {
+    if (!within_limits()) {
+      break;
+    }
+    items.push_back(child(c, item));
+  }
+  return items;
+}
+
+std::vector<std::pair<Located<std::string>, Cursor>> YamlReader::named_entries(
+    const Cursor& c, std::string_view what) {
+  std::vector<std::pair<Located<std::string>, Cursor>> out;
+  if (c.yaml.IsNull()) {
+    return out;
+  }
+  if (!c.yaml.IsMap()) {
+    error(loc(c), fmt::format("{} must be a map from names to definitions, got {}", what,
+                              kind_of(c.yaml)));
+    return out;
+  }
+  for (auto it = c.yaml.begin(); it != c.yaml.end() && within_limits(); ++it) {
+    Cursor key = child(c, it->first);
+    Cursor value = child(c, it->second);
+    const SourceLoc key_loc = key_loc_of(key, value);
+    if (!it->first.IsScalar()) {
+      error(key_loc, fmt::format("names in {} must be plain text", what));
+      continue;
+    }
+    const std::string& name = it->first.Scalar();
+    if (!is_valid_name(name)) {
+      error(key_loc, fmt::format("'{}' is not a valid name in {}: use letters, digits, '-' and "
+                                 "'_' (dots separate a service from its endpoint)",
+                                 name, what));
+      continue;
+    }
+    auto previous = std::find_if(out.begin(), out.end(),
+                                 [&](const auto& e) { return e.first.value == name; });
+    if (previous != out.end()) {
+      error(key_loc, fmt::format("'{}' is defined twice in {} (first at line {})", name, what,
+                                 previous->first.loc.line));
+      continue;
+    }
+    out.emplace_back(Located<std::string>{name, key_loc}, value);
+  }
+  return out;
+}
+
+std::optional<std::string> YamlReader::scalar(const Cursor& c, std::string_view what) {
+  if (!c.yaml.IsScalar()) {
+    error(loc(c), fmt::format("{} must be a single value, got {}", what, kind_of(c.yaml)));
+    return std::nullopt;
+  }
+  return c.yaml.Scalar();
+}
+
+std::optional<Located<std::string>> YamlReader::string(const Cursor& c, std::string_view what) {
+  auto text = scalar(c, what);
+  if (!text) {
+    return std::nullopt;
+  }
+  return Located<std::string>{*text, loc(c)};
+}
+
+std::optional<Located<bool>> YamlReader::boolean(const Cursor& c, std::string_view what) {
+  auto text = scalar(c, what);
+  if (!text) {
+    return std::nullopt;
+  }
+  if (*text == "true" || *text == "True" || *text == "TRUE") {
+    return Located<bool>{true, loc(c)};
+  }
+  if (*text == "false" || *text == "False" || *text == "FALSE") {
+    return Located<bool>{false, loc(c)};
+  }
+  error(loc(c), fmt::format("{} must be true or false, got '{}'", what, *text));
+  return std::nullopt;
+}
+
+void YamlReader::report_parse_error(const Cursor& c, const ParseError& e, std::string_view what) {
+  error(loc_at(c, e.offset), fmt::format("{}: {}", what, e.message));
+}
+
+std::optional<Located<std::int64_t>> YamlReader::integer(const Cursor& c, std::string_view what,
+                                                         std::int64_t min, std::int64_t max) {
+  auto text = scalar(c, what);
+  if (!text) {
+    return std::nullopt;
+  }
+  auto parsed = parse_integer(*text);
+  if (!parsed) {
+    report_parse_error(c, parsed.error(), what);
+    return std::nullopt;
+  }
+  if (*parsed < min || *parsed > max) {
+    error(loc(c), fmt::format("{} must be between {} and {}, got {}", what, min, max, *parsed));
+    return std::nullopt;
+  }
+  return Located<std::int64_t>{*parsed, loc(c)};
+}
+
+std::optional<Located<double>> YamlReader::number(const Cursor& c, std::string_view what,
+                                                  double min, double max) {
+  auto text = scalar(c, what);
+  if (!text) {
+    return std::nullopt;
+  }
+  auto parsed = parse_number(*text);
+  if (!parsed) {
+    report_parse_error(c, parsed.error(), what);
+    return std::nullopt;
+  }
+  if (*parsed < min || *parsed > max) {
+    error(loc(c), fmt::format("{} must be between {} and {}, got {}", what, min, max, *parsed));
+    return std::nullopt;
+  }
+  return Located<double>{*parsed, loc(c)};
+}
+
+std::optional<Located<Duration>> YamlReader::duration(const Cursor& c, std::string_view what,
+                                                      Duration min) {
+  auto text = scalar(c, what);
+  if (!text) {
+    return std::nullopt;
+  }
+  auto parsed = parse_duration(*text);
+  if (!parsed) {
+    report_parse_error(c, parsed.error(), what);
+    return std::nullopt;
+  }
+  if (*parsed < min) {
+    error(loc(c), fmt::format("{} must be at least {}, got '{}'", what, format_duration(min),
+                              *text));
+    return std::nullopt;
+  }
+  return Located<Duration>{*parsed, loc(c)};
+}
+
+std::optional<Located<double>> YamlReader::rate(const Cursor& c, std::string_view what) {
+  auto text = scalar(c, what);
+  if (!text) {
+    return std::nullopt;
+  }
+  auto parsed = parse_rate(*text);
+  if (!parsed) {
+    report_parse_error(c, parsed.error(), what);
+    return std::nullopt;
+  }
+  return Located<double>{*parsed, loc(c)};
+}
+
+std::optional<Located<double>> YamlReader::fraction(const Cursor& c, std::string_view what,
+                                                    double min, double max) {
+  auto text = scalar(c, what);
+  if (!text) {
+    return std::nullopt;
+  }
+  auto parsed = parse_fraction(*text);
+  if (!parsed) {
+    report_parse_error(c, parsed.error(), what);
+    return std::nullopt;
+  }
+  if (*parsed < min || *parsed > max) {
+    error(loc(c), fmt::format("{} must be between {}% and {}%, got '{}'", what, min * 100,
+                              max * 100, *text));
+    return std::nullopt;
+  }
+  return Located<double>{*parsed, loc(c)};
+}
+
+std::optional<Located<IntRange>> YamlReader::int_range(const Cursor& c, std::string_view what,
+                                                       std::int64_t max) {
+  auto text = scalar(c, what);
+  if (!text) {
+    return std::nullopt;
+  }
+  auto parsed = parse_int_range(*text);
+  if (!parsed) {
+    report_parse_error(c, parsed.error(), what);
+    return std::nullopt;
+  }
+  if (parsed->low < 0 || parsed->high > max) {
+    error(loc(c), fmt::format("{} must be between 0 and {}, got '{}'", what, max, *text));
+    return std::nullopt;
+  }
+  return Located<IntRange>{*parsed, loc(c)};
+}
+
+std::optional<Located<std::size_t>> YamlReader::choice(
+    const Cursor& c, std::string_view what, std::initializer_list<std::string_view> names) {
+  auto text = scalar(c, what);
+  if (!text) {
+    return std::nullopt;
+  }
+  std::size_t index = 0;
+  for (auto n : names) {
+    if (n == *text) {
+      return Located<std::size_t>{index, loc(c)};
+    }
+    ++index;
+  }
+  const auto candidates = to_strings(names);
+  const std::string hint = did_you_mean(*text, candidates);
+  error(loc(c), fmt::format("{} must be one of {}, got '{}'{}", what, quoted_list(names), *text,
+                            hint));
+  return std::nullopt;
+}
+
+std::optional<DistSpec> YamlReader::distribution(const Cursor& c, std::string_view what) {
+  return distribution_map(c, what, 0);
+}
+
+std::optional<DistSpec> YamlReader::distribution_map(const Cursor& c, std::string_view what,
+                                                     int depth) {
+  if (depth > max_distribution_depth) {
+    error(loc(c), fmt::format("{}: distributions nested more than {} deep", what,
+                              max_distribution_depth));
+    return std::nullopt;
+  }
+  if (c.yaml.IsScalar()) {
+    auto parsed = parse_distribution(c.yaml.Scalar(), dist_context_);
+    if (!parsed) {
+      report_parse_error(c, parsed.error(), what);
+      return std::nullopt;
+    }
+    DistSpec spec = std::move(parsed).value();
+    spec.loc = loc(c);
+    return spec;
+  }
+  if (!c.yaml.IsMap() || c.yaml.size() != 1) {
+    error(loc(c), fmt::format("{} must be a distribution such as 'exp(2ms)' or "
+                              "{{lognormal: {{median: 2ms, p99: 20ms}}}}, got {}",
+                              what, kind_of(c.yaml)));
+    return std::nullopt;
+  }
+  // The map form: {NAME: ARGS} where ARGS is a value, a list or a map.
+  const auto it = c.yaml.begin();
+  Cursor key = child(c, it->first);
+  Cursor args = child(c, it->second);
+  if (!it->first.IsScalar()) {
+    error(loc(key), fmt::format("{}: a distribution's name must be plain text", what));
+    return std::nullopt;
+  }
+  const std::string name = it->first.Scalar();
+  if (name == "mix") {
+    std::vector<double> weights;
+    std::vector<DistSpec> parts;
+    std::vector<std::string> spec_weights_text;
+    bool ok = true;
+    for (const Cursor& item : sequence(args, "mix")) {
+      Fields f(*this, item, {"weight", "dist"}, "a mix component");
+      auto w = f.require("weight");
+      auto d = f.require("dist");
+      if (!w || !d) {
+        ok = false;
+        continue;
+      }
+      auto weight = fraction(*w, "mix weight");
+      auto part = distribution_map(*d, what, depth + 1);
+      if (!weight || !part) {
+        ok = false;
+        continue;
+      }
+      weights.push_back(weight->value);
+      spec_weights_text.push_back(fmt::format("{}% {}", weight->value * 100, part->text));
+      parts.push_back(std::move(*part));
+    }
+    if (!ok) {
+      return std::nullopt;
+    }
+    auto built = build_mixture(std::move(weights), std::move(parts));
+    if (!built) {
+      error(loc(c), fmt::format("{}: {}", what, built.error().message));
+      return std::nullopt;
+    }
+    DistSpec spec = std::move(built).value();
+    spec.loc = loc(c);
+    spec.text = "mix(";
+    for (std::size_t i = 0; i < spec_weights_text.size(); ++i) {
+      spec.text += (i ? ", " : "") + spec_weights_text[i];
+    }
+    spec.text += ")";
+    return spec;
+  }
+  std::vector<DistArg> dist_args;
+  std::vector<Cursor> arg_cursors;
+  auto add_arg = [&](std::string arg_name, const Cursor& value) -> bool {
+    auto s = scalar(value, fmt::format("{} argument", name));
+    if (!s) {
+      return false;
+    }
+    dist_args.push_back(DistArg{std::move(arg_name), *s, 0});
+    arg_cursors.push_back(value);
+    return true;
+  };
+  bool ok = true;
+  if (args.yaml.IsMap()) {
+    for (auto a = args.yaml.begin(); a != args.yaml.end(); ++a) {
+      Cursor arg_key = child(args, a->first);
+      if (!a->first.IsScalar()) {
+        error(loc(arg_key), "distribution argument names must be plain text");
+        ok = false;
+        continue;
+      }
+      ok = add_arg(a->first.Scalar(), child(args, a->second)) && ok;
+    }
+  } else if (args.yaml.IsSequence()) {
+    for (const Cursor& item : sequence(args, name)) {
+      ok = add_arg("", item) && ok;
+    }
+  } else {
+    ok = add_arg("", args);
+  }
+  if (!ok) {
+    return std::nullopt;
+  }
+  auto built = build_distribution(name, dist_args, dist_context_);
+  if (!built) {
+    error(loc(c), fmt::format("{}: {}", what, built.error().message));
+    return std::nullopt;
+  }
+  DistSpec spec = std::move(built).value();
+  spec.loc = loc(c);
+  spec.text = name + "(";
+  for (std::size_t i = 0; i < dist_args.size(); ++i) {
+    spec.text += (i ? ", " : "") + (dist_args[i].name.empty() ? "" : dist_args[i].name + "=") +
+                 dist_args[i].text;
+  }
+  spec.text += ")";
+  return spec;
+}
+
+}  // namespace tailsim::model::detail

@@ -1,0 +1,147 @@
+#pragma once
+/// Schema-driven reading of a yaml-cpp tree with positions and diagnostics.
+/// Private to the model module: yaml-cpp never leaves src/model/.
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tailsim/model/diagnostics.hpp"
+#include "tailsim/model/distribution.hpp"
+#include "tailsim/model/units.hpp"
+
+namespace tailsim::model::detail {
+
+/// A node of the YAML tree and the source it came from. Nodes made by `--set`
+/// carry the override's source; nodes made while applying an override have no
+/// mark of their own and use `fallback`.
+struct Cursor {
+  YAML::Node yaml;
+  std::uint32_t source = 0;
+  SourceLoc fallback;
+};
+
+/// A value that `--set` put into the tree, so positions inside it name the override.
+struct OverrideRoot {
+  YAML::Node yaml;
+  std::uint32_t source = 0;
+};
+
+class YamlReader;
+
+/// The keys of one YAML map, checked against the keys allowed there: unknown
+/// keys (with a did-you-mean hint) and duplicate keys are reported on creation.
+class Fields {
+ public:
+  Fields(YamlReader& reader, const Cursor& map, std::initializer_list<std::string_view> allowed,
+         std::string_view what);
+
+  /// The value of `key`, if present (a null value counts as present).
+  [[nodiscard]] std::optional<Cursor> get(std::string_view key) const;
+  [[nodiscard]] bool has(std::string_view key) const { return get(key).has_value(); }
+  /// The value of `key`, or an error "WHAT needs 'key'" at the map.
+  [[nodiscard]] std::optional<Cursor> require(std::string_view key) const;
+  /// Where `key` is written (the map's position if absent).
+  [[nodiscard]] SourceLoc key_loc(std::string_view key) const;
+  [[nodiscard]] SourceLoc loc() const { return loc_; }
+  [[nodiscard]] bool is_map() const { return is_map_; }
+
+ private:
+  struct Entry {
+    std::string key;
+    SourceLoc key_loc;
+    Cursor value;
+  };
+  YamlReader& reader_;
+  std::vector<Entry> entries_;
+  std::string what_;
+  SourceLoc loc_;
+  bool is_map_ = false;
+};
+
+/// Reads typed values from cursors, reporting every problem as a diagnostic.
+/// A reader is used for one load.
+class YamlReader {
+ public:
+  YamlReader(Diagnostics& diagnostics, DistContext dist_context,
+             std::vector<OverrideRoot> overrides);
+
+  Diagnostics& diagnostics() { return diagnostics_; }
+  const DistContext& dist_context() const { return dist_context_; }
+
+  [[nodiscard]] SourceLoc loc(const Cursor& c) const;
+  /// The position of character `offset` of a scalar's text.
+  [[nodiscard]] SourceLoc loc_at(const Cursor& c, std::size_t offset) const;
+  /// Where a map key is written (for keys added by `--set`, where its value is).
+  [[nodiscard]] SourceLoc key_loc_of(const Cursor& key, const Cursor& value) const;
+  /// A child node of `parent`, counted against the size limit.
+  [[nodiscard]] Cursor child(const Cursor& parent, const YAML::Node& node);
+  /// False once the tree was found larger than any model should be (an alias
+  /// bomb): reading then stops.
+  [[nodiscard]] bool within_limits() const { return !too_large_; }
+
+  void error(SourceLoc at, std::string message) { diagnostics_.error(at, std::move(message)); }
+  void warning(SourceLoc at, std::string message) {
+    diagnostics_.warning(at, std::move(message));
+  }
+
+  /// The children of a sequence (an error naming `what` if it is not one).
+  std::vector<Cursor> sequence(const Cursor& c, std::string_view what);
+  /// The (key, value) pairs of a map of user-named entries (services, caches,
+  /// ...), with names checked and duplicates reported.
+  std::vector<std::pair<Located<std::string>, Cursor>> named_entries(const Cursor& c,
+                                                                     std::string_view what);
+
+  std::optional<std::string> scalar(const Cursor& c, std::string_view what);
+  std::optional<Located<std::string>> string(const Cursor& c, std::string_view what);
+  std::optional<Located<bool>> boolean(const Cursor& c, std::string_view what);
+  std::optional<Located<std::int64_t>> integer(const Cursor& c, std::string_view what,
+                                               std::int64_t min, std::int64_t max);
+  std::optional<Located<double>> number(const Cursor& c, std::string_view what, double min,
+                                        double max);
+  std::optional<Located<Duration>> duration(const Cursor& c, std::string_view what,
+                                            Duration min = Duration::zero());
+  std::optional<Located<double>> rate(const Cursor& c, std::string_view what);
+  /// A percentage or fraction within [min, max].
+  std::optional<Located<double>> fraction(const Cursor& c, std::string_view what,
+                                          double min = 0.0, double max = 1.0);
+  std::optional<Located<IntRange>> int_range(const Cursor& c, std::string_view what,
+                                             std::int64_t max);
+  /// A distribution in its string form or its YAML map form.
+  std::optional<DistSpec> distribution(const Cursor& c, std::string_view what);
+
+  /// One of `names` (error with did-you-mean otherwise); returns its index.
+  std::optional<Located<std::size_t>> choice(const Cursor& c, std::string_view what,
+                                             std::initializer_list<std::string_view> names);
+
+  /// Applies `read` to the value of `key` if present and stores it in `out`.
+  template <class T, class Read>
+  void optional_field(const Fields& fields, std::string_view key, T& out, Read read) {
+    if (auto c = fields.get(key)) {
+      if (auto v = read(*c)) {
+        out = std::move(*v);
+      }
+    }
+  }
+
+ private:
+  std::optional<DistSpec> distribution_map(const Cursor& c, std::string_view what, int depth);
+  void report_parse_error(const Cursor& c, const ParseError& e, std::string_view what);
+
+  Diagnostics& diagnostics_;
+  DistContext dist_context_;
+  std::vector<OverrideRoot> overrides_;
+  std::size_t visited_ = 0;
+  bool too_large_ = false;
+};
+
+/// Is `name` usable as a service, endpoint, cache, queue or workload name?
+[[nodiscard]] bool is_valid_name(std::string_view name);
+
+}  // namespace tailsim::model::detail
