@@ -1,10 +1,10 @@
 #include "tailsim/model/diagnostics.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <tuple>
+
+#include <fmt/format.h>
 
 namespace tailsim::model {
 namespace {
@@ -21,7 +21,9 @@ const std::string& unknown_name() {
   return name;
 }
 
-char to_lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char to_lower_ascii(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 /// The optimal string alignment distance (Damerau–Levenshtein where a
 /// transposed pair counts as one edit and is not edited again), ignoring case.
@@ -106,8 +108,10 @@ void Diagnostics::sort() {
     }
   }
   items_ = std::move(kept);
-  error_count_ = static_cast<std::size_t>(std::count_if(
-      items_.begin(), items_.end(), [](const Diagnostic& d) { return d.severity == Severity::error; }));
+  error_count_ =
+      static_cast<std::size_t>(std::count_if(items_.begin(), items_.end(), [](const Diagnostic& d) {
+        return d.severity == Severity::error;
+      }));
 }
 
 std::string Diagnostics::format(const Diagnostic& d) const {

@@ -205,7 +205,7 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
   detail::YamlReader reader(diags, DistContext{base_dir, &diags}, std::move(roots));
   try {
     detail::read_model(reader, detail::Cursor{root, source, start}, model);
-    if (!diags.has_errors()) {
+    if (reader.within_limits()) {
       detail::resolve_references(model, diags);
     }
   } catch (const std::exception& e) {

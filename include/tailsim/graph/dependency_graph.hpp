@@ -136,7 +136,7 @@ class DependencyGraph {
   [[nodiscard]] bool has_cycles() const { return !cycles().empty(); }
 
   /// The endpoints ordered so that every caller comes before its synchronous
-  /// callees (entries first, leaves last); empty when calls form a cycle.
+  /// callees (entries first, leaves last); `std::nullopt` when calls form a cycle.
   [[nodiscard]] std::optional<std::vector<VertexId>> topological_order() const;
 
   /// Every vertex the workload's requests can reach through calls, cache

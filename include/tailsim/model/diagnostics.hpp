@@ -44,7 +44,11 @@ struct Diagnostic {
 class Diagnostics {
  public:
   /// Registers a source name (a path, or a label such as `--set a.b`) and returns its id.
+  /// The first source registered gets id 0 (until then id 0 is named `<input>`); a
+  /// name registered again gets its first id back.
   std::uint32_t add_source(std::string name);
+  /// The name of source `id`: `<input>` for id 0 before any source is registered,
+  /// `<unknown>` for an id never handed out.
   [[nodiscard]] const std::string& source_name(std::uint32_t id) const;
 
   void error(SourceLoc loc, std::string message);

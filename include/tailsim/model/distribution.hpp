@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -87,11 +88,13 @@ struct DistSpec {
 };
 
 /// An argument of a distribution: positional when `name` is empty. `text`
-/// starts at `offset` in the original string (for error columns).
+/// starts at `offset` in the original string and the name at `name_offset`
+/// (for error columns).
 struct DistArg {
   std::string name;
   std::string text;
   std::size_t offset = 0;
+  std::size_t name_offset = 0;
 };
 
 /// What `empirical(...)` needs to read its file; the file's own problems are

@@ -47,15 +47,16 @@ Step target_step(StepKind kind, std::string name, model::Index id, std::vector<S
   return step;
 }
 
-model::Service service(std::string name, std::vector<std::pair<std::string, std::vector<Step>>> eps,
+model::Service service(std::string name,
+                       const std::vector<std::pair<std::string, std::vector<Step>>>& eps,
                        bool is_external = false) {
   model::Service s;
   s.name.value = std::move(name);
   s.external.value = is_external;
-  for (auto& [endpoint_name, steps] : eps) {
+  for (const auto& [endpoint_name, steps] : eps) {
     model::Endpoint e;
     e.name.value = endpoint_name;
-    e.steps = std::move(steps);
+    e.steps = steps;
     s.endpoints.push_back(std::move(e));
   }
   return s;

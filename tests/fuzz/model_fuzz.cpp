@@ -1,0 +1,28 @@
+// libFuzzer target for the model loader: whatever the bytes, loading answers
+// with diagnostics (each with a position) and never crashes, hangs or throws.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "tailsim/graph/dependency_graph.hpp"
+#include "tailsim/model/loader.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  auto loaded = tailsim::model::load_string(text, "fuzz.yaml");
+  for (const auto& d : loaded.diagnostics.all()) {
+    if (d.loc.line < 1 || d.loc.col < 1 || d.message.empty()) {
+      std::abort();  // every diagnostic points somewhere and says something
+    }
+  }
+  if (loaded.ok() != !loaded.diagnostics.has_errors()) {
+    std::abort();
+  }
+  if (loaded.model) {
+    auto graph = tailsim::graph::build_graph(*loaded.model, loaded.diagnostics);
+    (void)graph;
+  }
+  return 0;
+}
