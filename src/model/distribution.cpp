@@ -70,7 +70,7 @@ ParseError error_at(std::size_t offset, std::string message) {
 /// Walks text one character at a time, keeping track of parentheses and quotes.
 class Nesting {
  public:
-  /// Takes in character `c`; true while outside every parenthesis and quote after it.
+  /// Moves past character `c`.
   void step(char c) {
     if (quote_ != 0) {
       if (c == quote_) {
@@ -84,6 +84,7 @@ class Nesting {
       --depth_;
     }
   }
+  /// True when the characters so far left no parenthesis or quote open.
   [[nodiscard]] bool at_top() const { return depth_ == 0 && quote_ == 0; }
 
  private:
@@ -571,7 +572,8 @@ ParseResult<DistSpec> Builder::build_form(const Form& form, const Call& call) co
       return *e;
     }
     const double cv = get("cv").number;
-    const double shape = 1 / (cv * cv);
+    const double cv2 = cv * cv;
+    const double shape = cv2 > 0 ? 1 / cv2 : std::numeric_limits<double>::infinity();
     if (!std::isfinite(shape) || !(shape > 0)) {
       return error_at(get("cv").arg->offset,
                       fmt::format("cv of gamma is out of range, got '{}'", get("cv").arg->text));

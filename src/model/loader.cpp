@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "section_reader.hpp"
@@ -66,6 +67,30 @@ std::vector<std::string> map_keys(const YAML::Node& map) {
     }
   }
   return keys;
+}
+
+/// The line of a `---` that starts a second document, if any: one that
+/// follows content of the first (a leading `---` only opens the first).
+std::optional<std::uint32_t> second_document_line(std::string_view text) {
+  bool has_content = false;
+  std::uint32_t line = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto end = std::min(text.find('\n', pos), text.size());
+    const std::string_view row = text.substr(pos, end - pos);
+    ++line;
+    pos = end + 1;
+    const bool is_marker =
+        row.rfind("---", 0) == 0 && (row.size() == 3 || row[3] == ' ' || row[3] == '\r');
+    if (is_marker && has_content) {
+      return line;
+    }
+    const auto first = row.find_first_not_of(" \t\r");
+    if (!is_marker && first != std::string_view::npos && row[first] != '#' && row[0] != '%') {
+      has_content = true;
+    }
+  }
+  return std::nullopt;
 }
 
 bool is_schema_key(std::string_view key) {
@@ -174,26 +199,27 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
                 "the file is not text (it holds a NUL byte); a model is YAML text");
     return result;
   }
-  std::vector<YAML::Node> documents;
+  if (auto second = second_document_line(text)) {
+    diags.error(SourceLoc{source, *second, 1},
+                "a second YAML document starts here; a model is one document");
+    return result;
+  }
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    // YAML::Load reads the first document only; LoadAll can loop forever on
+    // some malformed input in yaml-cpp 0.7, so documents are counted above.
+    root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     const SourceLoc at{source, static_cast<std::uint32_t>(std::max(0, e.mark.line)) + 1,
                        static_cast<std::uint32_t>(std::max(0, e.mark.column)) + 1};
     diags.error(at, fmt::format("invalid YAML: {}", e.msg));
     return result;
   }
-  if (documents.empty() || documents.front().IsNull()) {
+  if (root.IsNull()) {
     diags.error(start, "the model is empty; it starts with 'version: 1' and lists services and "
                        "workloads");
     return result;
   }
-  if (documents.size() > 1) {
-    diags.error(start, fmt::format("the file holds {} YAML documents; a model is one document",
-                                   documents.size()));
-    return result;
-  }
-  YAML::Node root = documents.front();
   std::vector<detail::OverrideRoot> roots;
   if (root.IsMap()) {
     for (const auto& o : options.overrides) {
@@ -216,9 +242,7 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
     model.name.value = std::filesystem::path(diags.source_name(source)).stem().string();
   }
   diags.sort();
-  if (!diags.has_errors()) {
-    result.model = std::move(model);
-  }
+  result.model = std::move(model);
   return result;
 }
 

@@ -76,7 +76,7 @@ void Resolver::resolve(EndpointRef& ref) {
 double Resolver::link_loss(const std::string& a, const std::string& b) const {
   for (const auto& link : model_.network.links) {
     if ((link.a.value == a && link.b.value == b) || (link.a.value == b && link.b.value == a)) {
-      return link.loss.value;
+      return link.loss ? link.loss->value : model_.network.default_loss.value;
     }
   }
   return model_.network.default_loss.value;

@@ -145,7 +145,7 @@ void SectionReader::read_simulation(const Cursor& c) {
     }
   }
   if (s.interval.value > s.duration.value) {
-    r_.warning(s.interval.loc, "the time-series interval is longer than the simulated duration");
+    r_.warning(f.key_loc("interval"), "the time-series interval is longer than the simulated duration");
   }
 }
 
@@ -185,8 +185,9 @@ void SectionReader::read_network(const Cursor& c) {
       if (auto l = lf.get("latency")) {
         link.latency = r_.distribution(*l, "latency");
       }
-      r_.optional_field(lf, "loss", link.loss,
-                        [&](const Cursor& v) { return r_.fraction(v, "loss"); });
+      if (auto v = lf.get("loss")) {
+        link.loss = r_.fraction(*v, "loss");
+      }
       if (!lf.has("latency") && !lf.has("loss")) {
         r_.warning(link.loc, "this link sets neither latency nor loss");
       }
@@ -602,7 +603,7 @@ std::optional<CircuitBreakerPolicy> SectionReader::read_circuit_breaker(const Cu
   r_.optional_field(f, "half_open", cb.half_open,
                     [&](const Cursor& v) { return r_.integer(v, "half_open", 1, 1'000'000); });
   if (cb.min_calls.value > cb.window.value) {
-    r_.error(cb.min_calls.loc, "min_calls cannot exceed the window: the breaker would never trip");
+    r_.error(f.key_loc("min_calls"), "min_calls cannot exceed the window: the breaker would never trip");
   }
   return cb;
 }
@@ -777,8 +778,17 @@ void SectionReader::read_autoscaler(const Located<std::string>& name, const Curs
                      ? r_.rate(*v, "target")
                      : r_.number(*v, "target", 0.001, 1e12);
         break;
-      case ScaleMetric::concurrency:
-      case ScaleMetric::queue_lag: target = r_.number(*v, "target", 0.001, 1e12); break;
+      case ScaleMetric::concurrency: target = r_.number(*v, "target", 0.001, 1e12); break;
+      case ScaleMetric::queue_lag:
+        if (v->yaml.IsScalar() && parse_duration(v->yaml.Scalar())) {
+          if (auto age = r_.duration(*v, "target", std::chrono::milliseconds(1))) {
+            target = Located<double>{to_seconds(age->value), age->loc};
+            a.is_age_target = true;
+          }
+        } else {
+          target = r_.number(*v, "target", 0.001, 1e12);
+        }
+        break;
     }
     if (target) {
       if (target->value <= 0) {
@@ -934,6 +944,9 @@ void SectionReader::read_workload(const Located<std::string>& name, const Cursor
       if (auto at = sf.require("at")) {
         if (auto d = r_.duration(*at, "at")) {
           point.at = *d;
+          if (!w.schedule.empty() && point.at.value <= w.schedule.back().at.value) {
+            r_.error(point.at.loc, "schedule points must be in increasing order of 'at'");
+          }
         }
       }
       if (auto rate = sf.require("rate")) {
@@ -943,9 +956,6 @@ void SectionReader::read_workload(const Located<std::string>& name, const Cursor
       }
       if (auto ramp = sf.get("ramp")) {
         point.ramp = r_.duration(*ramp, "ramp");
-      }
-      if (!w.schedule.empty() && point.at.value <= w.schedule.back().at.value) {
-        r_.error(point.at.loc, "schedule points must be in increasing order of 'at'");
       }
       w.schedule.push_back(point);
     }

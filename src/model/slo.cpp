@@ -109,25 +109,17 @@ ParseResult<SloCheck> parse_slo_check(std::string_view text) {
     case SloMetric::mean:
     case SloMetric::max:
     case SloMetric::percentile: {
-      if (auto ms = parse_number(value)) {  // k6 writes latency thresholds in bare milliseconds
-        check.threshold = *ms;
-      } else if (auto d = parse_duration(value)) {
-        check.threshold = to_millis(*d);
-      } else {
+      auto d = parse_duration(value);
+      if (!d) {
         return ParseError{d.error().message, i + d.error().offset};
       }
+      check.threshold = to_millis(*d);
       if (check.threshold < 0) {
         return ParseError{"a latency threshold cannot be negative", i};
       }
       break;
     }
     case SloMetric::errors: {
-      if (value.back() != '%') {
-        return ParseError{fmt::format("write the error threshold as a percentage, e.g. "
-                                      "'errors < {}%'",
-                                      value),
-                          i};
-      }
       auto f = parse_fraction(value);
       if (!f) {
         return ParseError{f.error().message, i + f.error().offset};

@@ -11,8 +11,6 @@
 
 #include <fmt/format.h>
 
-#include "tailsim/model/diagnostics.hpp"
-
 namespace tailsim::model {
 namespace {
 

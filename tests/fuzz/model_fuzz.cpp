@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -14,7 +15,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto loaded = tailsim::model::load_string(text, "fuzz.yaml");
   for (const auto& d : loaded.diagnostics.all()) {
     if (d.loc.line < 1 || d.loc.col < 1 || d.message.empty()) {
-      std::abort();  // every diagnostic points somewhere and says something
+      // Every diagnostic points somewhere and says something.
+      std::fprintf(stderr, "diagnostic without a position: %s\n",
+                   loaded.diagnostics.format(d).c_str());
+      std::abort();
     }
   }
   if (loaded.ok() != !loaded.diagnostics.has_errors()) {

@@ -17,7 +17,9 @@ struct LoadOptions {
   std::vector<std::string> overrides;
 };
 
-/// A model, when it has no error, and every diagnostic of the load.
+/// The model and every diagnostic of the load. `model` is present whenever
+/// the text was YAML, even with errors, so later checks (the dependency graph)
+/// can report theirs in the same run; only an `ok()` model may be simulated.
 struct LoadResult {
   std::optional<Model> model;
   Diagnostics diagnostics;

@@ -40,8 +40,8 @@ struct Simulation {
 struct LinkSpec {
   Located<std::string> a;
   Located<std::string> b;
-  std::optional<DistSpec> latency;
-  Located<double> loss{0.0};
+  std::optional<DistSpec> latency;  ///< absent: the default latency
+  std::optional<Located<double>> loss;  ///< absent: the default loss
   SourceLoc loc;
 };
 
@@ -274,8 +274,11 @@ struct Autoscaler {
   std::optional<Located<std::string>> queue;  ///< with metric queue_lag
   Index queue_id = no_index;
   /// cpu: a fraction of the request; concurrency: requests per pod; rps:
-  /// requests per second per pod; queue_lag: messages of backlog per pod.
+  /// requests per second per pod; queue_lag: messages of backlog per pod
+  /// (KEDA's lagThreshold) or, when `is_age_target`, the age in seconds of the
+  /// oldest message (SPEC.md's "lag").
   Located<double> target{0};
+  bool is_age_target = false;
   Located<std::int64_t> min{1};
   Located<std::int64_t> max{1};
   Located<Duration> sync_period{std::chrono::seconds(15)};

@@ -9,8 +9,9 @@
 
 namespace tailsim::model {
 
-/// Parses one check. Latency thresholds need a unit or are milliseconds as in
-/// k6; `errors` needs a percentage; `throughput` a rate or a number per second.
+/// Parses one check. Latency thresholds are durations with a unit (`400ms`);
+/// `errors` a percentage or fraction (`0.5%`, `0.005`); `throughput` a rate
+/// (`380/s`) or a number per second.
 ParseResult<SloCheck> parse_slo_check(std::string_view text);
 
 }  // namespace tailsim::model

@@ -1,9 +1,9 @@
 #include "tailsim/model/diagnostics.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 namespace m = tailsim::model;
 
@@ -57,9 +57,9 @@ TEST_CASE("sorting orders by source, line and column and drops repeats", "[diagn
   d.error({a, 5, 2}, "second at 5:2");
   d.error({a, 5, 1}, "at 5:1");
   d.error({a, 5, 2}, "first at 5:2");
-  d.error({a, 5, 2}, "second at 5:2");  // an exact repeat
+  d.error({a, 5, 2}, "second at 5:2");    // an exact repeat
   d.warning({a, 5, 2}, "second at 5:2");  // same text, other severity: kept
-  d.error({a, 5, 3}, "at 5:2");         // same text, other position: kept
+  d.error({a, 5, 3}, "at 5:2");           // same text, other position: kept
   d.error({a, 2, 9}, "at 2:9");
   d.sort();
   std::vector<std::string> order;
@@ -102,13 +102,12 @@ TEST_CASE("closest_name accepts at most a third of the word in edits", "[diagnos
   CHECK(m::closest_name("abcdefxyi", names) == "abcdefghi");  // 2 edits
   CHECK(m::closest_name("abcdefxyz", names) == "abcdefghi");  // 3 edits, the limit 9/3
   CHECK(m::closest_name("abcdwxyzi", names).empty());         // 4 edits
-  CHECK(m::closest_name("abcdef", names).empty());  // 3 edits, but the limit is 6/3 = 2
+  CHECK(m::closest_name("abcdef", names).empty());            // 3 edits, but the limit is 6/3 = 2
   CHECK(m::closest_name("ab", std::vector<std::string>{"xy"}).empty());  // 2 edits, limit 1
   CHECK(m::closest_name("ab", std::vector<std::string>{"ba"}) == "ba");  // 1 transposition
 }
 
-TEST_CASE("closest_name prefers the smallest distance, then the first candidate",
-          "[diagnostics]") {
+TEST_CASE("closest_name prefers the smallest distance, then the first candidate", "[diagnostics]") {
   CHECK(m::closest_name("cach", std::vector<std::string>{"each", "cache"}) == "each");
   CHECK(m::closest_name("cachee", std::vector<std::string>{"caches", "cache"}) == "caches");
   CHECK(m::closest_name("cachee", std::vector<std::string>{"cache", "caches"}) == "cache");

@@ -62,7 +62,7 @@ TEST_CASE("every section of SPEC.md loads", "[loader]") {
   CHECK(model.simulation.duration.value == 10min);
   CHECK(model.simulation.warmup.value == 1min);
   CHECK(model.network.links.size() == 1);
-  CHECK(model.network.links[0].loss.value == Approx(0.001));
+  CHECK(model.network.links[0].loss->value == Approx(0.001));
 
   const m::Service* frontend = model.find_service("frontend");
   REQUIRE(frontend);

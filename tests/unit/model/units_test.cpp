@@ -1,10 +1,10 @@
 #include "tailsim/model/units.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <limits>
 #include <string>
+
+#include <catch2/catch.hpp>
 
 namespace m = tailsim::model;
 using namespace std::chrono_literals;
@@ -202,7 +202,8 @@ TEST_CASE("bandwidths are bytes per second", "[units]") {
   CHECK_THAT(ambiguous.message, Catch::Contains("unknown bandwidth unit 'mbps'"));
   CHECK_THAT(ambiguous.message, Catch::Contains("Mbps"));
   CHECK_THAT(ambiguous.message, Catch::Contains("MBps"));
-  CHECK_THAT(error_of(m::parse_bandwidth("1MB/s")).message, Catch::Contains("did you mean 'MBps'?"));
+  CHECK_THAT(error_of(m::parse_bandwidth("1MB/s")).message,
+             Catch::Contains("did you mean 'MBps'?"));
   CHECK_THAT(error_of(m::parse_bandwidth("100")).message, Catch::Contains("needs a unit"));
   CHECK_THAT(error_of(m::parse_bandwidth("-1Gbps")).message, Catch::Contains("negative"));
   CHECK_THAT(error_of(m::parse_bandwidth("1e400Gbps")).message, Catch::Contains("too large"));
@@ -284,9 +285,9 @@ TEST_CASE("durations are formatted in their shortest exact spelling", "[units]")
 }
 
 TEST_CASE("formatted durations read back to the same value", "[units]") {
-  for (std::int64_t ns : {std::int64_t{1}, std::int64_t{999}, std::int64_t{1'234'567},
-                          std::int64_t{60'000'000'001}, std::int64_t{5'400'000'000'000},
-                          std::numeric_limits<std::int64_t>::max()}) {
+  for (std::int64_t ns :
+       {std::int64_t{1}, std::int64_t{999}, std::int64_t{1'234'567}, std::int64_t{60'000'000'001},
+        std::int64_t{5'400'000'000'000}, std::numeric_limits<std::int64_t>::max()}) {
     const std::string text = m::format_duration(Duration{ns});
     INFO(text);
     auto back = m::parse_duration(text);
