@@ -110,9 +110,13 @@ int main(int argc, char** argv) {
 
   // Commands of SPEC.md whose machinery is still being built: accepted as
   // words so the user gets a clear message instead of "unknown command".
-  std::vector<std::string> rest;
-  for (const char* name : {"run", "analyze", "sweep", "compare"}) {
-    auto* cmd = app.add_subcommand(name, fmt::format("(not available yet) {}", name));
+  const std::pair<const char*, const char*> coming[] = {
+      {"run", "Simulate a model and report latency per request path"},
+      {"analyze", "Analytic estimates (utilization, bottleneck) without simulating"},
+      {"sweep", "Simulate over a grid of values with replications"},
+      {"compare", "Compare two models on the same random traffic"}};
+  for (const auto& [name, what] : coming) {
+    auto* cmd = app.add_subcommand(name, fmt::format("{} (not available yet)", what));
     cmd->allow_extras();
   }
 
@@ -130,7 +134,7 @@ int main(int argc, char** argv) {
     if (*graph_cmd) {
       return draw_graph(model_path, overrides, format);
     }
-    for (const char* name : {"run", "analyze", "sweep", "compare"}) {
+    for (const auto& [name, what] : coming) {
       if (app.got_subcommand(name)) {
         return not_built_yet(name);
       }
