@@ -4,14 +4,23 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
+#include "tailsim/components/simulation.hpp"
 #include "tailsim/graph/dependency_graph.hpp"
 #include "tailsim/graph/graph_writer.hpp"
 #include "tailsim/model/loader.hpp"
+#include "tailsim/model/units.hpp"
+#include "tailsim/plan/compiler.hpp"
+#include "tailsim/report/console_report.hpp"
+#include "tailsim/report/file_output.hpp"
+#include "tailsim/report/json_report.hpp"
 
 namespace {
 
@@ -71,6 +80,96 @@ int draw_graph(const std::string& path, const std::vector<std::string>& override
   return ok;
 }
 
+/// What `tailsim run` was asked for.
+struct RunOptions {
+  std::optional<std::string> seed;
+  std::optional<std::string> duration;
+  std::string json_path;
+  std::string out_dir;
+  bool quiet = false;
+};
+
+/// Applies --seed and --duration to a loaded model; false (after a message) when invalid.
+bool apply_run_flags(const RunOptions& options, model::Model& m) {
+  if (options.seed) {
+    auto seed = model::parse_integer(*options.seed);
+    if (!seed || *seed < 0) {
+      fmt::print(stderr, "error: --seed takes a whole number from 0 up, got '{}'\n", *options.seed);
+      return false;
+    }
+    m.simulation.seed.value = static_cast<std::uint64_t>(*seed);
+  }
+  if (options.duration) {
+    auto duration = model::parse_duration(*options.duration);
+    if (!duration || *duration <= tailsim::Duration::zero()) {
+      fmt::print(stderr, "error: --duration: {}\n",
+                 duration ? std::string("must be above zero") : duration.error().message);
+      return false;
+    }
+    m.simulation.duration.value = *duration;
+  }
+  return true;
+}
+
+bool stdout_wants_color() {
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == '\0') &&
+         !(term != nullptr && std::string_view(term) == "dumb");
+}
+
+int run(const std::string& path, const std::vector<std::string>& overrides,
+        const RunOptions& options) {
+  if (!options.out_dir.empty()) {
+    fmt::print(stderr, "error: --out is not available in tailsim {} yet; use --json FILE\n",
+               TAILSIM_VERSION);
+    return bad_input;
+  }
+  CheckedModel checked = check_model(path, overrides);
+  if (!checked.ok()) {
+    std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(),
+                 checked.load.diagnostics.error_count());
+    return bad_input;
+  }
+  model::Model& m = *checked.load.model;
+  if (!apply_run_flags(options, m)) {
+    return bad_input;
+  }
+  model::Diagnostics& diagnostics = checked.load.diagnostics;
+  const std::size_t shown = diagnostics.all().size();
+  auto plan = tailsim::plan::compile_plan(m, diagnostics);
+  for (std::size_t i = shown; i < diagnostics.all().size(); ++i) {
+    std::fprintf(stderr, "%s\n", diagnostics.format(diagnostics.all()[i]).c_str());
+  }
+  if (!plan) {
+    return bad_input;
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  const tailsim::stats::Results results = tailsim::components::simulate(*plan);
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  const std::string json = tailsim::report::to_json(results);
+  if (options.json_path == "-") {
+    std::fputs(json.c_str(), stdout);
+  } else if (!options.json_path.empty()) {
+    tailsim::report::write_file_atomically(options.json_path, json);
+  }
+  if (!options.quiet && options.json_path != "-") {
+    fmt::print("tailsim {} · model '{}' · seed {} · {} measured after {} warm-up\n",
+               TAILSIM_VERSION, results.model, results.seed,
+               model::format_duration(m.simulation.duration.value),
+               model::format_duration(m.simulation.warmup.value));
+    fmt::print("simulated {:.1f}s in {:.2f}s wall · {} events ({:.1f} M/s)\n\n",
+               results.simulated_s, wall_s, results.events,
+               wall_s > 0 ? static_cast<double>(results.events) / wall_s * 1e-6 : 0.0);
+    fmt::print("{}", tailsim::report::to_console(
+                         results, tailsim::report::ConsoleStyle{stdout_wants_color()}));
+  }
+  return results.all_slos_ok() ? ok : slo_failed;
+}
+
 int not_built_yet(const std::string& command) {
   fmt::print(stderr,
              "error: 'tailsim {}' is not available in tailsim {} yet: the simulation engine is "
@@ -110,8 +209,17 @@ int main(int argc, char** argv) {
 
   // Commands of SPEC.md whose machinery is still being built: accepted as
   // words so the user gets a clear message instead of "unknown command".
+  RunOptions run_options;
+  auto* run_cmd = app.add_subcommand("run", "Simulate a model and report latency per request path");
+  add_model_options(run_cmd);
+  run_cmd->add_option("--seed", run_options.seed, "Seed of every random stream (default: the model's)");
+  run_cmd->add_option("--duration", run_options.duration,
+                      "Measured duration, e.g. 10m (default: the model's)");
+  run_cmd->add_option("--json", run_options.json_path, "Write results.json here (- for stdout)");
+  run_cmd->add_option("--out", run_options.out_dir, "Write every output into this folder");
+  run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print no summary");
+
   const std::pair<const char*, const char*> coming[] = {
-      {"run", "Simulate a model and report latency per request path"},
       {"analyze", "Analytic estimates (utilization, bottleneck) without simulating"},
       {"sweep", "Simulate over a grid of values with replications"},
       {"compare", "Compare two models on the same random traffic"}};
@@ -133,6 +241,9 @@ int main(int argc, char** argv) {
     }
     if (*graph_cmd) {
       return draw_graph(model_path, overrides, format);
+    }
+    if (*run_cmd) {
+      return run(model_path, overrides, run_options);
     }
     for (const auto& [name, what] : coming) {
       if (app.got_subcommand(name)) {

@@ -1,0 +1,150 @@
+#pragma once
+/// The compiled model: every name resolved to an index, every endpoint
+/// flattened to a step program. After `compile_plan` the simulation touches no
+/// string, map or YAML node; names stay here only for reports.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tailsim/core/time.hpp"
+#include "tailsim/engine/distribution.hpp"
+#include "tailsim/stats/results.hpp"
+
+namespace tailsim::plan {
+
+using Id = std::uint32_t;
+inline constexpr Id no_id = ~Id{0};
+
+/// What one instruction of a step program does.
+enum class OpKind : std::uint8_t { cpu, delay, call, parallel, branch, fail };
+
+/// One step, flattened. `p` and `times` apply to every kind.
+struct Op {
+  OpKind kind = OpKind::cpu;
+  double probability = 1.0;     ///< `p:`; 1 means always
+  std::uint32_t times_low = 1;  ///< `times:`, inclusive range
+  std::uint32_t times_high = 1;
+  Id stream = no_id;  ///< random stream of this step (p, times, its samples, branch choice)
+  Id dist = no_id;    ///< cpu, delay: the distribution
+  Id call = no_id;    ///< call: the call site
+  Id first = 0;       ///< parallel: first child block in `child_blocks`; branch: first arm
+  Id count = 0;       ///< parallel: child count; branch: arm count
+  double fail_rate = 0;  ///< fail
+};
+
+/// A sequence of ops `[begin, end)` in `Plan::ops`.
+struct Block {
+  Id begin = 0;
+  Id end = 0;
+};
+
+/// One alternative of a branch: chosen when the draw is below `cumulative`.
+struct BranchArm {
+  double cumulative = 0;
+  Id block = 0;
+};
+
+/// A `call` step: who calls what, over which network path.
+struct CallSite {
+  Id caller_service = no_id;
+  Id target_service = no_id;
+  Id target_endpoint = no_id;  ///< index into Plan::endpoints
+  Id link = no_id;             ///< network path between caller and callee
+  Id edge = no_id;             ///< statistics of caller -> callee.endpoint
+  bool optional = false;
+};
+
+/// The network path between two services (or the default).
+struct Link {
+  bool has_latency = false;
+  engine::Distribution latency;
+  double loss = 0;
+  Id stream = no_id;
+};
+
+enum class Discipline : std::uint8_t { fifo, lifo };
+enum class Balancer : std::uint8_t { round_robin, random, least_request };
+
+struct Service {
+  std::string name;
+  bool external = false;
+  std::uint32_t replicas = 1;
+  double cores = 1;               ///< processor sharing over this many cores per pod
+  std::uint32_t workers = 0;      ///< 0: unlimited
+  std::int64_t queue_capacity = -1;  ///< -1: unlimited
+  Duration queue_timeout{0};      ///< 0: none
+  Discipline discipline = Discipline::fifo;
+  bool async = false;
+  Balancer balancer = Balancer::round_robin;
+  std::int64_t concurrency = -1;  ///< external services: -1 unlimited
+  Id balancer_stream = no_id;
+};
+
+struct Endpoint {
+  std::string name;  ///< service.endpoint
+  Id service = 0;
+  Id block = 0;
+};
+
+/// A caller -> callee.endpoint pair, for per-edge statistics.
+struct Edge {
+  Id caller_service = 0;
+  Id target_endpoint = 0;
+};
+
+enum class WorkloadKind : std::uint8_t { open, closed, trace };
+enum class Arrivals : std::uint8_t { poisson, uniform };
+
+/// A point of a piecewise-linear rate schedule: the rate is `rate` from `at`,
+/// reached by a linear ramp of length `ramp` from the previous rate.
+struct RatePoint {
+  Time at{};
+  double rate = 0;  ///< per second
+  Duration ramp{0};
+};
+
+struct Workload {
+  std::string name;
+  WorkloadKind kind = WorkloadKind::open;
+  Id entry = 0;  ///< endpoint
+  std::vector<RatePoint> schedule;  ///< open loop; a plain rate is one point at 0
+  Arrivals arrivals = Arrivals::poisson;
+  bool has_bursts = false;
+  Id burst_gap = no_id;  ///< distribution of the time between bursts
+  Duration burst_length{0};
+  double burst_factor = 1;
+  std::uint32_t users = 0;  ///< closed loop
+  Id think = no_id;         ///< closed loop: distribution, or no_id for none
+  std::vector<Time> trace;  ///< trace replay: arrival times
+  Id stream = no_id;        ///< arrival times
+  Id burst_stream = no_id;  ///< burst gaps and acceptance
+  Id think_stream = no_id;  ///< think times
+};
+
+/// A model ready to simulate.
+struct Plan {
+  std::string model_name;
+  std::uint64_t seed = 1;
+  Duration warmup{0};
+  Duration duration{0};
+  Duration drain{0};
+  Duration interval{0};
+
+  std::vector<Service> services;
+  std::vector<Endpoint> endpoints;
+  std::vector<Op> ops;
+  std::vector<Block> blocks;
+  std::vector<Id> child_blocks;  ///< parallel children, by Op::first / Op::count
+  std::vector<BranchArm> arms;
+  std::vector<CallSite> calls;
+  std::vector<Link> links;
+  std::vector<Edge> edges;
+  std::vector<Workload> workloads;
+  std::vector<engine::Distribution> distributions;
+  std::vector<stats::SloSpec> slos;
+  /// Stream keys: component and purpose, hashed with the seed when a run starts.
+  std::vector<std::pair<std::string, std::string>> streams;
+};
+
+}  // namespace tailsim::plan

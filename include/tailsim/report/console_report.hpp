@@ -1,0 +1,20 @@
+#pragma once
+/// The summary printed after a run: SLO checks first, as k6 prints
+/// thresholds, then one line per request path and per service.
+
+#include <string>
+
+#include "tailsim/stats/results.hpp"
+
+namespace tailsim::report {
+
+struct ConsoleStyle {
+  bool color = false;  ///< ANSI colours (only on a terminal, NO_COLOR unset)
+};
+
+std::string to_console(const stats::Results& results, const ConsoleStyle& style = {});
+
+/// A duration in milliseconds written with a unit that suits it: 850us, 12.3ms, 1.52s.
+std::string format_ms(double ms);
+
+}  // namespace tailsim::report

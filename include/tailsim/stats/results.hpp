@@ -1,0 +1,105 @@
+#pragma once
+/// `Results`: everything a run measured, as plain data. Every output format
+/// reads this and nothing else.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tailsim/stats/histogram.hpp"
+
+namespace tailsim::stats {
+
+/// How a request or call ended. `unfinished` is a request still open when
+/// the drain period ran out.
+enum class Outcome : std::uint8_t { ok, timeout, rejected, error, unavailable, unfinished };
+inline constexpr std::size_t outcome_count = 6;
+
+struct OutcomeCounts {
+  std::uint64_t counts[outcome_count] = {};
+
+  std::uint64_t& operator[](Outcome o) { return counts[static_cast<std::size_t>(o)]; }
+  std::uint64_t operator[](Outcome o) const { return counts[static_cast<std::size_t>(o)]; }
+  [[nodiscard]] std::uint64_t total() const;
+  [[nodiscard]] std::uint64_t failed() const { return total() - (*this)[Outcome::ok]; }
+};
+
+/// A request path: the requests of one workload.
+struct PathResult {
+  std::string name;
+  std::uint64_t requests = 0;  ///< arrivals in the measured window
+  OutcomeCounts outcomes;
+  double throughput_rps = 0;  ///< successful requests per measured second
+  Histogram latency;          ///< successful requests, arrival to response, in ns
+};
+
+struct ReplicaSummary {
+  double min = 0;
+  double max = 0;
+  double mean = 0;
+};
+
+struct ServiceResult {
+  std::string name;
+  std::uint64_t requests = 0;  ///< arrivals in the measured window
+  std::uint64_t rejected = 0;
+  double utilization = 0;  ///< busy CPU time over available CPU time
+  double queue_mean = 0;   ///< time-average number of requests waiting for a worker
+  double busy_cpu_s = 0;   ///< core-seconds of CPU used in the window
+  ReplicaSummary replicas;
+  bool is_external = false;
+};
+
+/// Calls from one service to one endpoint, as the caller saw them.
+struct EdgeResult {
+  std::string caller;
+  std::string target;  ///< service.endpoint
+  std::uint64_t calls = 0;
+  std::uint64_t attempts = 0;
+  OutcomeCounts outcomes;
+  Histogram latency;  ///< successful calls, as the caller saw them, in ns
+};
+
+enum class SloMetric : std::uint8_t { mean, max, percentile, errors, throughput };
+enum class Comparison : std::uint8_t { less, less_equal, greater, greater_equal };
+
+/// One SLO check to evaluate against a path.
+struct SloSpec {
+  std::uint32_t path = 0;
+  std::string text;
+  SloMetric metric = SloMetric::mean;
+  double percentile = 0;
+  Comparison op = Comparison::less;
+  double threshold = 0;  ///< ms, fraction or per second, by metric
+};
+
+struct SloResult {
+  std::string path;
+  std::string check;
+  double value = 0;  ///< in the unit of the threshold
+  bool ok = false;
+};
+
+struct Results {
+  std::string model;
+  std::uint64_t seed = 0;
+  double duration_s = 0;
+  double warmup_s = 0;
+  std::vector<PathResult> paths;
+  std::vector<ServiceResult> services;
+  std::vector<EdgeResult> edges;
+  std::vector<SloResult> slos;
+  std::uint64_t events = 0;  ///< events the engine dispatched
+  double simulated_s = 0;    ///< simulated time at the end, drain included
+  bool stopped_early = false;  ///< a run limit (events) ended the run
+
+  [[nodiscard]] bool all_slos_ok() const;
+};
+
+/// The latency in milliseconds at percentile `p` (0-100) of a path; 0 if empty.
+double latency_ms_at(const PathResult& path, double p);
+
+/// Evaluates each check against the path results and appends to `results.slos`.
+void evaluate_slos(Results& results, const std::vector<SloSpec>& specs);
+
+}  // namespace tailsim::stats

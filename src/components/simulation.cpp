@@ -1,0 +1,803 @@
+#include "tailsim/components/simulation.hpp"
+
+#include <cassert>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "tailsim/components/processor_sharing.hpp"
+#include "tailsim/components/rate_schedule.hpp"
+#include "tailsim/engine/event_queue.hpp"
+#include "tailsim/engine/pool.hpp"
+#include "tailsim/engine/random_stream.hpp"
+#include "tailsim/stats/recorder.hpp"
+
+namespace tailsim::components {
+namespace {
+
+using plan::Id;
+using plan::no_id;
+using stats::Outcome;
+
+/// What an event asks for; `target` names the object it concerns.
+enum EventKind : std::uint32_t {
+  workload_arrival,    ///< target: workload
+  burst_toggle,        ///< target: workload
+  request_delivered,   ///< target: call; the request reached the callee
+  response_delivered,  ///< target: call; the response reached the caller
+  cpu_done,            ///< target: pod; generation: the pod CPU's generation
+  delay_done,          ///< target: task
+};
+
+/// One thread of a step program: the endpoint's main sequence, a branch arm
+/// or one child of a parallel step.
+struct Task {
+  Id request = no_id;  ///< the server-side request it works for
+  Id parent = no_id;   ///< the task waiting for it, if any
+  Id next = 0;         ///< the next op to start
+  Id end = 0;
+  Id current = 0;              ///< the op running now
+  std::uint32_t remaining = 0;  ///< repetitions of `current` still to start
+  std::uint32_t pending = 0;    ///< children still running
+  Outcome failure = Outcome::ok;
+  bool holds_worker = false;  ///< async pods: a worker for the running cpu op
+  double work_ns = 0;         ///< async pods: the cpu op waiting for a worker
+};
+
+/// One call being served at a service.
+struct Request {
+  Id call = no_id;
+  Id endpoint = 0;
+  Id pod = no_id;  ///< no pod at external services
+  Time arrived{};
+  bool holds_worker = false;
+};
+
+/// A call in flight, as its caller sees it. A workload's request is a call
+/// from the client: it has no caller task.
+struct Call {
+  Id caller_task = no_id;
+  Id site = no_id;
+  Id workload = no_id;
+  Id target_endpoint = 0;
+  Time sent{};
+  Outcome outcome = Outcome::ok;
+};
+
+/// Something waiting for a worker: a request not started yet, or (async
+/// pods) a task whose cpu op needs one.
+struct Waiter {
+  Id id = 0;
+  Time since{};
+  bool is_task = false;
+};
+
+struct Pod {
+  Id service = 0;
+  ProcessorSharing cpu;
+  std::uint32_t busy_workers = 0;
+  std::uint32_t active = 0;  ///< requests at the pod, for least-request balancing
+  std::deque<Waiter> waiting;
+  std::optional<Time> scheduled;  ///< the cpu completion event in the queue
+  bool dirty = false;
+};
+
+struct ServiceState {
+  std::vector<Id> pods;
+  std::uint32_t round_robin = 0;
+  std::uint64_t waiting = 0;  ///< requests waiting for a worker, all pods
+  Time waiting_since{};
+  std::int64_t in_flight = 0;  ///< external services: calls being served
+};
+
+struct WorkloadState {
+  std::optional<RateSchedule> schedule;
+  bool burst_on = false;
+  std::size_t trace_next = 0;
+  std::uint64_t open_measured = 0;  ///< measured requests not finished yet
+};
+
+class Simulation {
+ public:
+  Simulation(const plan::Plan& plan, const RunLimits& limits);
+  stats::Results run();
+
+ private:
+  // Workloads
+  void start_workloads();
+  void schedule_next_arrival(Id w);
+  void on_arrival(Id w);
+  void on_burst_toggle(Id w);
+  void start_client_request(Id w);
+  void finish_client_request(Id call, Outcome outcome);
+
+  // Calls and the network
+  void send_request(Id call);
+  void on_request_delivered(Id call);
+  void respond(Id call, Outcome outcome);
+  void on_response_delivered(Id call);
+  std::optional<Duration> network_delay(Id link);
+
+  // Pods, workers and requests
+  Id choose_pod(Id service);
+  void start_request(Id request);
+  void finish_request(Id request, Outcome outcome);
+  void release_worker(Id pod);
+  void enqueue(Id pod, Waiter waiter);
+  void note_waiting(Id service, std::int64_t change);
+  void reject_waiter(Id pod, const Waiter& waiter);
+
+  // Step programs
+  void ready(Id task) { ready_.push_back(task); }
+  void drain_ready();
+  void continue_task(Id task);
+  bool execute(Id task);
+  void finish_task(Id task);
+  Id spawn(Id parent, Id request, Id block);
+  std::uint32_t draw_count(const plan::Op& op);
+
+  // CPU
+  void start_cpu(Id task, double work_ns);
+  void touch_cpu(Id pod);
+  void on_cpu_done(Id pod, std::uint32_t generation);
+  void reschedule_dirty_pods();
+
+  const plan::Plan& plan_;
+  RunLimits limits_;
+  engine::EventQueue queue_;
+  Time now_{};
+  Time window_start_;
+  Time window_end_;  ///< arrivals stop here
+  Time end_;         ///< the drain ends here
+  stats::Recorder recorder_;
+  std::vector<engine::RandomStream> streams_;
+  engine::Pool<Task> tasks_;
+  engine::Pool<Request> requests_;
+  engine::Pool<Call> calls_;
+  std::vector<Pod> pods_;
+  std::vector<ServiceState> services_;
+  std::vector<WorkloadState> workloads_;
+  std::vector<Id> ready_;
+  std::vector<Id> dirty_pods_;
+  std::uint64_t open_client_requests_ = 0;
+  std::uint64_t events_ = 0;
+};
+
+Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
+    : plan_(plan),
+      limits_(limits),
+      window_start_(Time{} + plan.warmup),
+      window_end_(Time{} + plan.warmup + plan.duration),
+      end_(Time{} + plan.warmup + plan.duration + plan.drain),
+      recorder_(window_start_, window_end_, plan.workloads.size(), plan.services.size(),
+                plan.edges.size()) {
+  streams_.reserve(plan.streams.size());
+  for (const auto& [component, purpose] : plan.streams) {
+    streams_.push_back(engine::RandomStream::derive(plan.seed, component, purpose));
+  }
+  services_.resize(plan.services.size());
+  for (Id s = 0; s < plan.services.size(); ++s) {
+    const plan::Service& svc = plan.services[s];
+    if (svc.external) {
+      continue;
+    }
+    for (std::uint32_t r = 0; r < svc.replicas; ++r) {
+      services_[s].pods.push_back(static_cast<Id>(pods_.size()));
+      Pod pod;
+      pod.service = s;
+      pod.cpu = ProcessorSharing(svc.cores);
+      pods_.push_back(std::move(pod));
+    }
+  }
+  workloads_.resize(plan.workloads.size());
+}
+
+// ------------------------------------------------------------------ workloads
+
+void Simulation::start_workloads() {
+  for (Id w = 0; w < plan_.workloads.size(); ++w) {
+    const plan::Workload& wl = plan_.workloads[w];
+    switch (wl.kind) {
+      case plan::WorkloadKind::open:
+        workloads_[w].schedule.emplace(wl.schedule);
+        if (wl.has_bursts) {
+          const Duration gap = plan_.distributions[wl.burst_gap].sample(streams_[wl.burst_stream]);
+          queue_.push(now_ + gap, burst_toggle, w);
+        }
+        schedule_next_arrival(w);
+        break;
+      case plan::WorkloadKind::closed:
+        for (std::uint32_t u = 0; u < wl.users; ++u) {
+          const Duration think = wl.think == no_id
+                                     ? Duration{0}
+                                     : plan_.distributions[wl.think].sample(streams_[wl.think_stream]);
+          queue_.push(now_ + think, workload_arrival, w);
+        }
+        break;
+      case plan::WorkloadKind::trace: schedule_next_arrival(w); break;
+    }
+  }
+}
+
+void Simulation::schedule_next_arrival(Id w) {
+  const plan::Workload& wl = plan_.workloads[w];
+  WorkloadState& state = workloads_[w];
+  if (wl.kind == plan::WorkloadKind::trace) {
+    if (state.trace_next < wl.trace.size()) {
+      queue_.push(std::max(now_, wl.trace[state.trace_next++]), workload_arrival, w);
+    }
+    return;
+  }
+  // Open loop. With bursts, candidates come at `factor` times the rate and
+  // those outside a burst are kept with probability 1 / factor (thinning).
+  engine::RandomStream& rng = streams_[wl.stream];
+  double expected = wl.arrivals == plan::Arrivals::poisson ? rng.exponential(1.0) : 1.0;
+  if (wl.has_bursts) {
+    expected /= wl.burst_factor;
+  }
+  if (auto at = state.schedule->advance(now_, expected); at && *at < window_end_) {
+    queue_.push(*at, workload_arrival, w);
+  }
+}
+
+void Simulation::on_arrival(Id w) {
+  const plan::Workload& wl = plan_.workloads[w];
+  if (now_ >= window_end_) {
+    return;  // the measured window is over: arrivals stop
+  }
+  bool accepted = true;
+  if (wl.kind == plan::WorkloadKind::open && wl.has_bursts && !workloads_[w].burst_on) {
+    accepted = streams_[wl.burst_stream].uniform() * wl.burst_factor < 1.0;
+  }
+  if (wl.kind != plan::WorkloadKind::closed) {
+    schedule_next_arrival(w);
+  }
+  if (accepted) {
+    start_client_request(w);
+  }
+}
+
+void Simulation::on_burst_toggle(Id w) {
+  const plan::Workload& wl = plan_.workloads[w];
+  WorkloadState& state = workloads_[w];
+  state.burst_on = !state.burst_on;
+  const Duration next = state.burst_on
+                            ? wl.burst_length
+                            : plan_.distributions[wl.burst_gap].sample(streams_[wl.burst_stream]);
+  if (now_ + next < window_end_) {
+    queue_.push(now_ + next, burst_toggle, w);
+  }
+}
+
+void Simulation::start_client_request(Id w) {
+  const Id call = calls_.allocate();
+  Call& c = calls_[call];
+  c.workload = w;
+  c.target_endpoint = plan_.workloads[w].entry;
+  c.sent = now_;
+  recorder_.path_arrival(w, now_);
+  ++open_client_requests_;
+  if (recorder_.is_measured(now_)) {
+    ++workloads_[w].open_measured;
+  }
+  on_request_delivered(call);  // the client reaches the entry service directly
+}
+
+void Simulation::finish_client_request(Id call, Outcome outcome) {
+  const Call c = calls_[call];
+  calls_.release(call);
+  recorder_.path_finished(c.workload, c.sent, now_, outcome);
+  --open_client_requests_;
+  if (recorder_.is_measured(c.sent)) {
+    --workloads_[c.workload].open_measured;
+  }
+  const plan::Workload& wl = plan_.workloads[c.workload];
+  if (wl.kind == plan::WorkloadKind::closed) {
+    const Duration think = wl.think == no_id
+                               ? Duration{0}
+                               : plan_.distributions[wl.think].sample(streams_[wl.think_stream]);
+    if (now_ + think < window_end_) {
+      queue_.push(now_ + think, workload_arrival, c.workload);
+    }
+  }
+}
+
+// ----------------------------------------------------------- calls, network
+
+std::optional<Duration> Simulation::network_delay(Id link_id) {
+  const plan::Link& link = plan_.links[link_id];
+  engine::RandomStream& rng = streams_[link.stream];
+  if (link.loss > 0 && rng.uniform() < link.loss) {
+    return std::nullopt;  // lost: never delivered, never answered
+  }
+  return link.has_latency ? link.latency.sample(rng) : Duration{0};
+}
+
+void Simulation::send_request(Id call) {
+  const plan::CallSite& site = plan_.calls[calls_[call].site];
+  recorder_.call_sent(site.edge, now_);
+  if (auto delay = network_delay(site.link)) {
+    queue_.push(now_ + *delay, request_delivered, call, calls_.generation(call));
+  }
+}
+
+void Simulation::on_request_delivered(Id call) {
+  const Id endpoint = calls_[call].target_endpoint;
+  const Id service = plan_.endpoints[endpoint].service;
+  const plan::Service& svc = plan_.services[service];
+  ServiceState& state = services_[service];
+  recorder_.service_arrival(service, now_);
+
+  if (svc.external) {
+    if (svc.concurrency >= 0 && state.in_flight >= svc.concurrency) {
+      recorder_.service_rejected(service, now_);
+      respond(call, Outcome::rejected);
+      return;
+    }
+    ++state.in_flight;
+    const Id r = requests_.allocate();
+    requests_[r] = Request{call, endpoint, no_id, now_, false};
+    start_request(r);
+    return;
+  }
+  const Id pod_id = choose_pod(service);
+  if (pod_id == no_id) {
+    respond(call, Outcome::unavailable);  // no pod to take it
+    return;
+  }
+  Pod& pod = pods_[pod_id];
+  const Id r = requests_.allocate();
+  requests_[r] = Request{call, endpoint, pod_id, now_, false};
+  ++pod.active;
+  if (svc.async || svc.workers == 0 || pod.busy_workers < svc.workers) {
+    if (!svc.async) {
+      ++pod.busy_workers;
+      requests_[r].holds_worker = true;
+    }
+    start_request(r);
+    return;
+  }
+  if (svc.queue_capacity >= 0 &&
+      static_cast<std::int64_t>(pod.waiting.size()) >= svc.queue_capacity) {
+    --pod.active;
+    requests_.release(r);
+    recorder_.service_rejected(service, now_);
+    respond(call, Outcome::rejected);
+    return;
+  }
+  enqueue(pod_id, Waiter{r, now_, false});
+}
+
+void Simulation::respond(Id call, Outcome outcome) {
+  Call& c = calls_[call];
+  if (c.caller_task == no_id) {
+    finish_client_request(call, outcome);
+    return;
+  }
+  c.outcome = outcome;
+  if (auto delay = network_delay(plan_.calls[c.site].link)) {
+    queue_.push(now_ + *delay, response_delivered, call, calls_.generation(call));
+  }
+}
+
+void Simulation::on_response_delivered(Id call) {
+  const Call c = calls_[call];
+  calls_.release(call);
+  const plan::CallSite& site = plan_.calls[c.site];
+  recorder_.call_finished(site.edge, c.sent, now_, c.outcome);
+  Task& task = tasks_[c.caller_task];
+  if (c.outcome != Outcome::ok && !site.optional && task.failure == Outcome::ok) {
+    task.failure = c.outcome;
+  }
+  ready(c.caller_task);
+}
+
+// ------------------------------------------------------ pods, workers, requests
+
+Id Simulation::choose_pod(Id service) {
+  ServiceState& state = services_[service];
+  const auto n = static_cast<std::uint32_t>(state.pods.size());
+  if (n == 0) {
+    return no_id;
+  }
+  if (n == 1) {
+    return state.pods[0];
+  }
+  const plan::Service& svc = plan_.services[service];
+  engine::RandomStream& rng = streams_[svc.balancer_stream];
+  switch (svc.balancer) {
+    case plan::Balancer::round_robin: return state.pods[state.round_robin++ % n];
+    case plan::Balancer::random: return state.pods[rng.uniform_int(n)];
+    case plan::Balancer::least_request: {
+      // Power of two choices: two distinct pods at random, the less busy wins.
+      const auto a = static_cast<std::uint32_t>(rng.uniform_int(n));
+      auto b = static_cast<std::uint32_t>(rng.uniform_int(n - 1));
+      if (b >= a) {
+        ++b;
+      }
+      const Id pa = state.pods[a];
+      const Id pb = state.pods[b];
+      return pods_[pb].active < pods_[pa].active ? pb : pa;
+    }
+  }
+  return state.pods[0];
+}
+
+Id Simulation::spawn(Id parent, Id request, Id block) {
+  const Id t = tasks_.allocate();
+  Task& task = tasks_[t];
+  task.request = request;
+  task.parent = parent;
+  task.next = plan_.blocks[block].begin;
+  task.end = plan_.blocks[block].end;
+  ready(t);
+  return t;
+}
+
+void Simulation::start_request(Id request) {
+  spawn(no_id, request, plan_.endpoints[requests_[request].endpoint].block);
+}
+
+void Simulation::finish_request(Id request, Outcome outcome) {
+  const Request req = requests_[request];
+  requests_.release(request);
+  if (req.pod == no_id) {
+    --services_[plan_.endpoints[req.endpoint].service].in_flight;
+  } else {
+    --pods_[req.pod].active;
+    if (req.holds_worker) {
+      release_worker(req.pod);
+    }
+  }
+  respond(req.call, outcome);
+}
+
+void Simulation::note_waiting(Id service, std::int64_t change) {
+  ServiceState& state = services_[service];
+  recorder_.queue_length(service, state.waiting_since, now_, static_cast<double>(state.waiting));
+  state.waiting_since = now_;
+  state.waiting = static_cast<std::uint64_t>(static_cast<std::int64_t>(state.waiting) + change);
+}
+
+void Simulation::enqueue(Id pod_id, Waiter waiter) {
+  Pod& pod = pods_[pod_id];
+  note_waiting(pod.service, +1);
+  pod.waiting.push_back(waiter);
+}
+
+void Simulation::reject_waiter(Id pod_id, const Waiter& waiter) {
+  Pod& pod = pods_[pod_id];
+  recorder_.service_rejected(pod.service, now_);
+  if (waiter.is_task) {
+    tasks_[waiter.id].failure = Outcome::rejected;
+    ready(waiter.id);
+    return;
+  }
+  const Id call = requests_[waiter.id].call;
+  requests_.release(waiter.id);
+  --pod.active;
+  respond(call, Outcome::rejected);
+}
+
+void Simulation::release_worker(Id pod_id) {
+  Pod& pod = pods_[pod_id];
+  --pod.busy_workers;
+  const plan::Service& svc = plan_.services[pod.service];
+  while (!pod.waiting.empty()) {
+    Waiter waiter;
+    if (svc.discipline == plan::Discipline::fifo) {
+      waiter = pod.waiting.front();
+      pod.waiting.pop_front();
+    } else {
+      waiter = pod.waiting.back();
+      pod.waiting.pop_back();
+    }
+    note_waiting(pod.service, -1);
+    if (svc.queue_timeout > Duration::zero() && now_ - waiter.since > svc.queue_timeout) {
+      reject_waiter(pod_id, waiter);  // waited too long: dropped when dequeued
+      continue;
+    }
+    ++pod.busy_workers;
+    if (waiter.is_task) {
+      Task& task = tasks_[waiter.id];
+      task.holds_worker = true;
+      start_cpu(waiter.id, task.work_ns);
+    } else {
+      requests_[waiter.id].holds_worker = true;
+      start_request(waiter.id);
+    }
+    return;
+  }
+}
+
+// ------------------------------------------------------------- step programs
+
+void Simulation::drain_ready() {
+  // Continuations run from here, never nested, so a long chain of steps that
+  // finish at once cannot grow the stack.
+  for (std::size_t i = 0; i < ready_.size(); ++i) {
+    continue_task(ready_[i]);
+  }
+  ready_.clear();
+}
+
+std::uint32_t Simulation::draw_count(const plan::Op& op) {
+  if (op.probability < 1.0 || op.times_low != op.times_high) {
+    engine::RandomStream& rng = streams_[op.stream];
+    if (op.probability < 1.0 && rng.uniform() >= op.probability) {
+      return 0;
+    }
+    if (op.times_low != op.times_high) {
+      return op.times_low +
+             static_cast<std::uint32_t>(rng.uniform_int(op.times_high - op.times_low + 1));
+    }
+  }
+  return op.times_low;
+}
+
+void Simulation::continue_task(Id t) {
+  for (;;) {
+    Task& task = tasks_[t];
+    if (task.failure != Outcome::ok) {
+      finish_task(t);
+      return;
+    }
+    if (task.remaining > 0) {
+      --task.remaining;
+    } else {
+      if (task.next == task.end) {
+        finish_task(t);
+        return;
+      }
+      const Id op = task.next++;
+      const std::uint32_t count = draw_count(plan_.ops[op]);
+      if (count == 0) {
+        continue;
+      }
+      task.current = op;
+      task.remaining = count - 1;
+    }
+    if (execute(t)) {
+      return;  // suspended: an event or a child resumes it
+    }
+  }
+}
+
+bool Simulation::execute(Id t) {
+  const plan::Op& op = plan_.ops[tasks_[t].current];
+  engine::RandomStream& rng = streams_[op.stream];
+  switch (op.kind) {
+    case plan::OpKind::cpu: {
+      const double work = static_cast<double>(plan_.distributions[op.dist].sample(rng).count());
+      const Id pod_id = requests_[tasks_[t].request].pod;
+      Pod& pod = pods_[pod_id];
+      const plan::Service& svc = plan_.services[pod.service];
+      if (!svc.async || svc.workers == 0) {
+        start_cpu(t, work);
+        return true;
+      }
+      if (pod.busy_workers < svc.workers) {
+        ++pod.busy_workers;
+        tasks_[t].holds_worker = true;
+        start_cpu(t, work);
+        return true;
+      }
+      if (svc.queue_capacity >= 0 &&
+          static_cast<std::int64_t>(pod.waiting.size()) >= svc.queue_capacity) {
+        recorder_.service_rejected(pod.service, now_);
+        tasks_[t].failure = Outcome::rejected;
+        return false;
+      }
+      tasks_[t].work_ns = work;
+      enqueue(pod_id, Waiter{t, now_, true});
+      return true;
+    }
+    case plan::OpKind::delay:
+      queue_.push(now_ + plan_.distributions[op.dist].sample(rng), delay_done, t,
+                  tasks_.generation(t));
+      return true;
+    case plan::OpKind::call: {
+      const plan::CallSite& site = plan_.calls[op.call];
+      const Id call = calls_.allocate();
+      Call& c = calls_[call];
+      c.caller_task = t;
+      c.site = op.call;
+      c.target_endpoint = site.target_endpoint;
+      c.sent = now_;
+      send_request(call);
+      return true;
+    }
+    case plan::OpKind::parallel: {
+      if (op.count == 0) {
+        return false;
+      }
+      tasks_[t].pending = op.count;
+      const Id request = tasks_[t].request;
+      for (Id i = 0; i < op.count; ++i) {
+        spawn(t, request, plan_.child_blocks[op.first + i]);
+      }
+      return true;
+    }
+    case plan::OpKind::branch: {
+      const double u = rng.uniform();
+      for (Id i = 0; i < op.count; ++i) {
+        const plan::BranchArm& arm = plan_.arms[op.first + i];
+        if (u < arm.cumulative) {
+          tasks_[t].pending = 1;
+          spawn(t, tasks_[t].request, arm.block);
+          return true;
+        }
+      }
+      return false;  // the remainder: no alternative runs
+    }
+    case plan::OpKind::fail:
+      if (rng.uniform() < op.fail_rate) {
+        tasks_[t].failure = Outcome::error;
+      }
+      return false;
+  }
+  return false;
+}
+
+void Simulation::finish_task(Id t) {
+  const Task task = tasks_[t];
+  tasks_.release(t);
+  if (task.parent == no_id) {
+    finish_request(task.request, task.failure);
+    return;
+  }
+  Task& parent = tasks_[task.parent];
+  if (task.failure != Outcome::ok && parent.failure == Outcome::ok) {
+    parent.failure = task.failure;
+  }
+  if (--parent.pending == 0) {
+    ready(task.parent);  // fork-join: the parent goes on once every child is done
+  }
+}
+
+// ----------------------------------------------------------------------- CPU
+
+void Simulation::touch_cpu(Id pod_id) {
+  Pod& pod = pods_[pod_id];
+  recorder_.cpu_busy(pod.service, pod.cpu.last_update(), now_, pod.cpu.busy_cores());
+  pod.cpu.advance(now_);
+  if (!pod.dirty) {
+    pod.dirty = true;
+    dirty_pods_.push_back(pod_id);
+  }
+}
+
+void Simulation::start_cpu(Id t, double work_ns) {
+  const Id pod_id = requests_[tasks_[t].request].pod;
+  touch_cpu(pod_id);
+  pods_[pod_id].cpu.add(now_, work_ns, t);
+}
+
+void Simulation::on_cpu_done(Id pod_id, std::uint32_t generation) {
+  Pod& pod = pods_[pod_id];
+  if (generation != pod.cpu.generation()) {
+    return;  // rescheduled since: a stale event
+  }
+  pod.scheduled.reset();
+  touch_cpu(pod_id);
+  while (auto t = pod.cpu.pop_done()) {
+    Task& task = tasks_[*t];
+    if (task.holds_worker) {  // async pods hold a worker for the cpu op only
+      task.holds_worker = false;
+      release_worker(pod_id);
+    }
+    ready(*t);
+  }
+}
+
+void Simulation::reschedule_dirty_pods() {
+  for (Id pod_id : dirty_pods_) {
+    Pod& pod = pods_[pod_id];
+    pod.dirty = false;
+    const std::optional<Time> next = pod.cpu.next_completion();
+    if (next == pod.scheduled) {
+      continue;  // the event in the queue is still right
+    }
+    pod.cpu.bump_generation();
+    pod.scheduled = next;
+    if (next) {
+      queue_.push(*next, cpu_done, pod_id, pod.cpu.generation());
+    }
+  }
+  dirty_pods_.clear();
+}
+
+// ---------------------------------------------------------------------- run
+
+stats::Results Simulation::run() {
+  start_workloads();
+  bool stopped_early = false;
+  while (!queue_.empty()) {
+    const engine::Event event = queue_.pop();
+    if (event.at > end_) {
+      break;
+    }
+    now_ = event.at;
+    ++events_;
+    switch (static_cast<EventKind>(event.kind)) {
+      case workload_arrival: on_arrival(event.target); break;
+      case burst_toggle: on_burst_toggle(event.target); break;
+      case request_delivered:
+        if (calls_.is_current(event.target, event.generation)) {
+          on_request_delivered(event.target);
+        }
+        break;
+      case response_delivered:
+        if (calls_.is_current(event.target, event.generation)) {
+          on_response_delivered(event.target);
+        }
+        break;
+      case cpu_done: on_cpu_done(event.target, event.generation); break;
+      case delay_done:
+        if (tasks_.is_current(event.target, event.generation)) {
+          ready(event.target);
+        }
+        break;
+    }
+    drain_ready();
+    reschedule_dirty_pods();
+    if (now_ >= window_end_ && open_client_requests_ == 0) {
+      break;  // arrivals have stopped and every request is answered
+    }
+    if (limits_.max_events != 0 && events_ >= limits_.max_events) {
+      stopped_early = true;
+      break;
+    }
+  }
+  const Time finished = std::min(std::max(now_, window_end_), end_);
+
+  // Time-weighted statistics up to the end, and what was left open.
+  for (Id p = 0; p < pods_.size(); ++p) {
+    const Pod& pod = pods_[p];
+    recorder_.cpu_busy(pod.service, pod.cpu.last_update(), finished, pod.cpu.busy_cores());
+  }
+  for (Id s = 0; s < services_.size(); ++s) {
+    const ServiceState& state = services_[s];
+    recorder_.queue_length(s, state.waiting_since, finished, static_cast<double>(state.waiting));
+    const auto pods = static_cast<double>(state.pods.size());
+    recorder_.cpu_capacity(s, Time{}, finished, pods * plan_.services[s].cores);
+    recorder_.replicas(s, Time{}, finished, pods);
+  }
+  for (Id w = 0; w < workloads_.size(); ++w) {
+    recorder_.path_unfinished(w, workloads_[w].open_measured);
+  }
+
+  stats::Results results;
+  results.model = plan_.model_name;
+  results.seed = plan_.seed;
+  results.duration_s = to_seconds(plan_.duration);
+  results.warmup_s = to_seconds(plan_.warmup);
+  results.events = events_;
+  results.simulated_s = to_seconds(finished - Time{});
+  results.stopped_early = stopped_early;
+  results.paths.resize(plan_.workloads.size());
+  for (std::size_t w = 0; w < plan_.workloads.size(); ++w) {
+    results.paths[w].name = plan_.workloads[w].name;
+  }
+  results.services.resize(plan_.services.size());
+  for (std::size_t s = 0; s < plan_.services.size(); ++s) {
+    results.services[s].name = plan_.services[s].name;
+    results.services[s].is_external = plan_.services[s].external;
+  }
+  results.edges.resize(plan_.edges.size());
+  for (std::size_t e = 0; e < plan_.edges.size(); ++e) {
+    results.edges[e].caller = plan_.services[plan_.edges[e].caller_service].name;
+    results.edges[e].target = plan_.endpoints[plan_.edges[e].target_endpoint].name;
+  }
+  recorder_.finish(results);
+  stats::evaluate_slos(results, plan_.slos);
+  return results;
+}
+
+}  // namespace
+
+stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
+  return Simulation(plan, limits).run();
+}
+
+}  // namespace tailsim::components

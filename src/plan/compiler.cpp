@@ -1,0 +1,383 @@
+#include "tailsim/plan/compiler.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <type_traits>
+
+namespace tailsim::plan {
+namespace {
+
+/// Reports a mechanism the model uses that the engine does not simulate yet.
+class Refusals {
+ public:
+  explicit Refusals(model::Diagnostics& diagnostics) : diagnostics_(diagnostics) {}
+
+  void refuse(model::SourceLoc loc, std::string_view what) {
+    diagnostics_.error(loc, fmt::format("{} {} not simulated yet in tailsim {}: `tailsim "
+                                        "validate` accepts the model, but `run` refuses it rather "
+                                        "than ignore what it says",
+                                        what, what.ends_with('s') ? "are" : "is", TAILSIM_VERSION));
+    ok_ = false;
+  }
+  [[nodiscard]] bool ok() const { return ok_; }
+
+ private:
+  model::Diagnostics& diagnostics_;
+  bool ok_ = true;
+};
+
+class Compiler {
+ public:
+  Compiler(const model::Model& model, model::Diagnostics& diagnostics)
+      : model_(model), refusals_(diagnostics) {}
+
+  std::optional<Plan> compile();
+
+ private:
+  void check_supported();
+  void check_policy(const model::CallPolicy& policy, model::SourceLoc at);
+  Id add_stream(std::string component, std::string purpose);
+  Id add_distribution(const model::DistSpec& spec);
+  Id compile_block(const std::vector<model::Step>& steps, const model::Service& svc,
+                   const std::string& path);
+  Op compile_step(const model::Step& step, const model::Service& svc, const std::string& path);
+  Id call_site(const model::Step& step, const model::Service& svc, const std::string& path);
+  Id edge(Id caller, Id endpoint);
+  void compile_workload(const model::Workload& w);
+
+  const model::Model& model_;
+  Refusals refusals_;
+  Plan plan_;
+  std::vector<Id> first_endpoint_;  ///< per model service: its first plan endpoint
+  std::map<std::pair<Id, Id>, Id> edges_;
+};
+
+void Compiler::check_policy(const model::CallPolicy& policy, model::SourceLoc at) {
+  if (policy.timeout) {
+    refusals_.refuse(policy.timeout->loc, "timeouts");
+  }
+  if (policy.retry) {
+    refusals_.refuse(policy.retry->loc.is_known() ? policy.retry->loc : at, "retries");
+  }
+  if (policy.circuit_breaker) {
+    refusals_.refuse(policy.circuit_breaker->loc, "circuit breakers");
+  }
+  if (policy.throttle) {
+    refusals_.refuse(policy.throttle->loc, "retry throttles");
+  }
+  if (policy.bulkhead) {
+    refusals_.refuse(policy.bulkhead->loc, "bulkheads");
+  }
+  if (policy.hedge) {
+    refusals_.refuse(policy.hedge->loc, "hedged requests");
+  }
+  if (policy.deadline && policy.deadline->value == model::DeadlineMode::propagate) {
+    refusals_.refuse(policy.deadline->loc, "deadline propagation");
+  }
+}
+
+void Compiler::check_supported() {
+  if (model_.simulation.deadlines.value == model::DeadlineMode::propagate) {
+    refusals_.refuse(model_.simulation.deadlines.loc, "deadline propagation");
+  }
+  for (const auto& svc : model_.services) {
+    if (svc.pod.cpu.is_cfs) {
+      refusals_.refuse(svc.pod.cpu.loc, "CFS CPU limits (cpu: {request, limit, ...})");
+    }
+    if (svc.pod.warmup) {
+      refusals_.refuse(svc.pod.warmup->loc, "pod warm-up slowdowns");
+    }
+  }
+  for (const auto& c : model_.caches) {
+    refusals_.refuse(c.name.loc, "caches");
+  }
+  for (const auto& q : model_.queues) {
+    refusals_.refuse(q.name.loc, "queues");
+  }
+  for (const auto& a : model_.autoscalers) {
+    refusals_.refuse(a.name.loc, "autoscalers");
+  }
+  if (model_.cluster) {
+    refusals_.refuse(model_.cluster->loc, "cluster capacity (cluster:)");
+  }
+  for (const auto& f : model_.faults) {
+    refusals_.refuse(f.loc, fmt::format("{} faults", model::to_string(f.kind)));
+  }
+  for (const auto& w : model_.workloads) {
+    check_policy(w.policy, w.name.loc);
+  }
+}
+
+Id Compiler::add_stream(std::string component, std::string purpose) {
+  plan_.streams.emplace_back(std::move(component), std::move(purpose));
+  return static_cast<Id>(plan_.streams.size() - 1);
+}
+
+Id Compiler::add_distribution(const model::DistSpec& spec) {
+  plan_.distributions.push_back(to_sampler(spec));
+  return static_cast<Id>(plan_.distributions.size() - 1);
+}
+
+Id Compiler::edge(Id caller, Id endpoint) {
+  auto [it, inserted] = edges_.emplace(std::pair{caller, endpoint}, 0);
+  if (inserted) {
+    it->second = static_cast<Id>(plan_.edges.size());
+    plan_.edges.push_back(Edge{caller, endpoint});
+  }
+  return it->second;
+}
+
+Id Compiler::call_site(const model::Step& step, const model::Service& svc,
+                       const std::string& path) {
+  check_policy(step.policy, step.loc);
+  CallSite site;
+  site.caller_service = static_cast<Id>(&svc - model_.services.data());
+  site.target_service = step.call.service_id;
+  site.target_endpoint = first_endpoint_[step.call.service_id] + step.call.endpoint_id;
+  site.optional = step.policy.optional.value;
+  site.edge = edge(site.caller_service, site.target_endpoint);
+
+  // The link between the two services, else the default.
+  Link link;
+  const model::LinkSpec* spec = nullptr;
+  for (const auto& l : model_.network.links) {
+    const bool forward = l.a.value == svc.name.value && l.b.value == step.call.service.value;
+    const bool backward = l.b.value == svc.name.value && l.a.value == step.call.service.value;
+    if (forward || backward) {
+      spec = &l;
+      break;
+    }
+  }
+  const auto& latency = spec && spec->latency ? spec->latency : model_.network.default_latency;
+  if (latency) {
+    link.has_latency = true;
+    link.latency = to_sampler(*latency);
+  }
+  link.loss = spec && spec->loss ? spec->loss->value : model_.network.default_loss.value;
+  link.stream = add_stream(path, "network");
+  plan_.links.push_back(std::move(link));
+  site.link = static_cast<Id>(plan_.links.size() - 1);
+
+  plan_.calls.push_back(site);
+  return static_cast<Id>(plan_.calls.size() - 1);
+}
+
+Op Compiler::compile_step(const model::Step& step, const model::Service& svc,
+                          const std::string& path) {
+  Op op;
+  op.probability = step.p ? step.p->value : 1.0;
+  op.times_low = static_cast<std::uint32_t>(step.times.value.low);
+  op.times_high = static_cast<std::uint32_t>(step.times.value.high);
+  op.stream = add_stream(path, "step");
+  switch (step.kind) {
+    case model::StepKind::cpu:
+      op.kind = OpKind::cpu;
+      op.dist = add_distribution(step.dist);
+      break;
+    case model::StepKind::delay:
+      op.kind = OpKind::delay;
+      op.dist = add_distribution(step.dist);
+      break;
+    case model::StepKind::call:
+      op.kind = OpKind::call;
+      op.call = call_site(step, svc, path);
+      break;
+    case model::StepKind::parallel: {
+      op.kind = OpKind::parallel;
+      std::vector<Id> children;
+      for (std::size_t i = 0; i < step.children.size(); ++i) {
+        children.push_back(compile_block({step.children[i]}, svc, fmt::format("{}.{}", path, i)));
+      }
+      op.first = static_cast<Id>(plan_.child_blocks.size());
+      op.count = static_cast<Id>(children.size());
+      plan_.child_blocks.insert(plan_.child_blocks.end(), children.begin(), children.end());
+      break;
+    }
+    case model::StepKind::branch: {
+      op.kind = OpKind::branch;
+      std::vector<BranchArm> arms;
+      double cumulative = 0;
+      for (std::size_t i = 0; i < step.arms.size(); ++i) {
+        cumulative += step.arms[i].p.value;
+        arms.push_back(BranchArm{
+            cumulative, compile_block(step.arms[i].steps, svc, fmt::format("{}.arm{}", path, i))});
+      }
+      op.first = static_cast<Id>(plan_.arms.size());
+      op.count = static_cast<Id>(arms.size());
+      plan_.arms.insert(plan_.arms.end(), arms.begin(), arms.end());
+      break;
+    }
+    case model::StepKind::fail:
+      op.kind = OpKind::fail;
+      op.fail_rate = step.fail_rate.value;
+      break;
+    case model::StepKind::cache: refusals_.refuse(step.loc, "caches"); break;
+    case model::StepKind::publish: refusals_.refuse(step.loc, "queues (publish steps)"); break;
+  }
+  return op;
+}
+
+Id Compiler::compile_block(const std::vector<model::Step>& steps, const model::Service& svc,
+                           const std::string& path) {
+  // Nested blocks are compiled first, so this block's ops stay contiguous.
+  std::vector<Op> ops;
+  ops.reserve(steps.size());
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    ops.push_back(compile_step(steps[i], svc, fmt::format("{}/{}", path, i)));
+  }
+  Block block{static_cast<Id>(plan_.ops.size()), 0};
+  plan_.ops.insert(plan_.ops.end(), ops.begin(), ops.end());
+  block.end = static_cast<Id>(plan_.ops.size());
+  plan_.blocks.push_back(block);
+  return static_cast<Id>(plan_.blocks.size() - 1);
+}
+
+void Compiler::compile_workload(const model::Workload& w) {
+  Workload out;
+  out.name = w.name.value;
+  out.entry = first_endpoint_[w.entry.service_id] + w.entry.endpoint_id;
+  out.stream = add_stream("workload/" + w.name.value, "arrivals");
+  out.burst_stream = add_stream("workload/" + w.name.value, "bursts");
+  out.think_stream = add_stream("workload/" + w.name.value, "think");
+  switch (w.kind) {
+    case model::WorkloadKind::open:
+      out.kind = WorkloadKind::open;
+      if (w.rate) {
+        out.schedule.push_back(RatePoint{Time{}, w.rate->value, Duration{0}});
+      }
+      for (const auto& point : w.schedule) {
+        out.schedule.push_back(RatePoint{Time{} + point.at.value, point.rate.value,
+                                         point.ramp ? point.ramp->value : Duration{0}});
+      }
+      out.arrivals = w.arrivals.value == model::ArrivalProcess::uniform ? Arrivals::uniform
+                                                                         : Arrivals::poisson;
+      if (w.bursts) {
+        out.has_bursts = true;
+        out.burst_gap = add_distribution(w.bursts->every);
+        out.burst_length = w.bursts->length.value;
+        out.burst_factor = w.bursts->factor.value;
+      }
+      break;
+    case model::WorkloadKind::closed:
+      out.kind = WorkloadKind::closed;
+      out.users = static_cast<std::uint32_t>(w.users->value);
+      if (w.think) {
+        out.think = add_distribution(*w.think);
+      }
+      break;
+    case model::WorkloadKind::trace:
+      out.kind = WorkloadKind::trace;
+      for (Duration at : w.trace) {
+        out.trace.push_back(Time{} + at);
+      }
+      break;
+  }
+  plan_.workloads.push_back(std::move(out));
+}
+
+std::optional<Plan> Compiler::compile() {
+  check_supported();
+  const auto& sim = model_.simulation;
+  plan_.model_name = model_.name.value;
+  plan_.seed = sim.seed.value;
+  plan_.warmup = sim.warmup.value;
+  plan_.duration = sim.duration.value;
+  plan_.drain = sim.drain.value;
+  plan_.interval = sim.interval.value;
+
+  Id next_endpoint = 0;
+  for (const auto& svc : model_.services) {
+    first_endpoint_.push_back(next_endpoint);
+    next_endpoint += static_cast<Id>(svc.endpoints.size());
+  }
+  for (const auto& svc : model_.services) {
+    Service out;
+    out.name = svc.name.value;
+    out.external = svc.external.value;
+    out.replicas = static_cast<std::uint32_t>(svc.replicas.value);
+    out.cores = svc.pod.cpu.cores.value;
+    out.workers = svc.pod.workers ? static_cast<std::uint32_t>(svc.pod.workers->value) : 0;
+    out.queue_capacity = svc.pod.queue ? svc.pod.queue->value : -1;
+    out.queue_timeout = svc.pod.queue_timeout ? svc.pod.queue_timeout->value : Duration{0};
+    out.discipline =
+        svc.pod.discipline.value == model::Discipline::lifo ? Discipline::lifo : Discipline::fifo;
+    out.async = svc.pod.async.value;
+    out.balancer = static_cast<Balancer>(svc.balancer.value);
+    out.concurrency = svc.concurrency ? svc.concurrency->value : -1;
+    out.balancer_stream = add_stream("service/" + svc.name.value, "balancer");
+    plan_.services.push_back(std::move(out));
+  }
+  for (const auto& svc : model_.services) {
+    const Id service_id = static_cast<Id>(&svc - model_.services.data());
+    for (const auto& ep : svc.endpoints) {
+      const std::string name = svc.name.value + "." + ep.name.value;
+      Endpoint out{name, service_id, compile_block(ep.steps, svc, name)};
+      plan_.endpoints.push_back(std::move(out));
+    }
+  }
+  for (const auto& w : model_.workloads) {
+    compile_workload(w);
+  }
+  for (const auto& set : model_.slos) {
+    if (set.workload_id == model::no_index) {
+      refusals_.refuse(set.path.loc, "SLOs on queue paths");
+      continue;
+    }
+    for (const auto& check : set.checks) {
+      plan_.slos.push_back(stats::SloSpec{set.workload_id, check.text.value,
+                                          static_cast<stats::SloMetric>(check.metric),
+                                          check.percentile,
+                                          static_cast<stats::Comparison>(check.op),
+                                          check.threshold});
+    }
+  }
+  if (!refusals_.ok()) {
+    return std::nullopt;
+  }
+  return std::move(plan_);
+}
+
+}  // namespace
+
+engine::Distribution to_sampler(const model::DistSpec& spec) {
+  using engine::Distribution;
+  return std::visit(
+      [](const auto& form) -> Distribution {
+        using T = std::decay_t<decltype(form)>;
+        if constexpr (std::is_same_v<T, model::ConstantDist>) {
+          return Distribution::constant(form.value);
+        } else if constexpr (std::is_same_v<T, model::ExponentialDist>) {
+          return Distribution::exponential(form.mean);
+        } else if constexpr (std::is_same_v<T, model::UniformDist>) {
+          return Distribution::uniform(form.low, form.high);
+        } else if constexpr (std::is_same_v<T, model::NormalDist>) {
+          return Distribution::normal(form.mean, form.sd);
+        } else if constexpr (std::is_same_v<T, model::LogNormalDist>) {
+          return Distribution::lognormal(form.mu, form.sigma);
+        } else if constexpr (std::is_same_v<T, model::GammaDist>) {
+          return Distribution::gamma(form.shape, form.mean);
+        } else if constexpr (std::is_same_v<T, model::ErlangDist>) {
+          return Distribution::erlang(static_cast<int>(form.k), form.mean);
+        } else if constexpr (std::is_same_v<T, model::ParetoDist>) {
+          return Distribution::pareto(form.min, form.alpha);
+        } else if constexpr (std::is_same_v<T, model::WeibullDist>) {
+          return Distribution::weibull(form.scale, form.shape);
+        } else if constexpr (std::is_same_v<T, model::EmpiricalDist>) {
+          return Distribution::empirical(form.samples);
+        } else {
+          std::vector<Distribution> parts;
+          for (const auto& part : form.parts) {
+            parts.push_back(to_sampler(part));
+          }
+          return Distribution::mixture(form.weights, std::move(parts));
+        }
+      },
+      spec.form);
+}
+
+std::optional<Plan> compile_plan(const model::Model& model, model::Diagnostics& diagnostics) {
+  return Compiler(model, diagnostics).compile();
+}
+
+}  // namespace tailsim::plan

@@ -1,0 +1,122 @@
+#include "tailsim/report/console_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace tailsim::report {
+namespace {
+
+using stats::Outcome;
+
+std::string paint(const ConsoleStyle& style, std::string_view code, std::string_view text) {
+  return style.color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : std::string(text);
+}
+
+/// `name` followed by dot leaders up to `width`, as k6 lays out its metrics.
+std::string leader(std::string_view name, std::size_t width) {
+  std::string out(name);
+  if (out.size() + 1 < width) {
+    out += std::string(width - out.size(), '.');
+  }
+  return out + " ";
+}
+
+std::string format_value(const stats::SloResult& s) {
+  const std::string_view check = s.check;
+  if (check.find("errors") != std::string_view::npos) {
+    return fmt::format("{:.3g}%", s.value * 100);
+  }
+  if (check.find("throughput") != std::string_view::npos) {
+    return fmt::format("{:.1f}/s", s.value);
+  }
+  return format_ms(s.value);
+}
+
+std::string term_of(std::string_view check) {
+  const auto end = check.find_first_of(" <>");
+  return std::string(check.substr(0, end));
+}
+
+}  // namespace
+
+std::string format_ms(double ms) {
+  if (ms < 1.0) {
+    return fmt::format("{:.0f}us", ms * 1000);
+  }
+  if (ms < 10.0) {
+    return fmt::format("{:.2f}ms", ms);
+  }
+  if (ms < 1000.0) {
+    return fmt::format("{:.1f}ms", ms);
+  }
+  return fmt::format("{:.2f}s", ms / 1000);
+}
+
+std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
+  std::string out;
+  if (!r.slos.empty()) {
+    out += "  SLOS\n";
+    for (const auto& s : r.slos) {
+      out += fmt::format("    {} {} '{}' {}={}\n",
+                         s.ok ? paint(style, "32", "✓") : paint(style, "31", "✗"), s.path, s.check,
+                         term_of(s.check), format_value(s));
+    }
+    out += "\n";
+  }
+
+  std::size_t width = 12;
+  for (const auto& p : r.paths) {
+    width = std::max(width, p.name.size() + 4);
+  }
+  out += "  PATHS\n";
+  for (const auto& p : r.paths) {
+    const auto& h = p.latency;
+    auto at = [&](double q) {
+      return h.count() ? format_ms(static_cast<double>(h.value_at_percentile(q)) * 1e-6)
+                       : std::string("-");
+    };
+    const std::uint64_t failed = p.requests >= p.outcomes[Outcome::ok]
+                                     ? p.requests - p.outcomes[Outcome::ok]
+                                     : 0;
+    const double error_pct =
+        p.requests ? 100.0 * static_cast<double>(failed) / static_cast<double>(p.requests) : 0.0;
+    out += fmt::format(
+        "    {}mean={} p50={} p90={} p99={} p99.9={} max={}\n", leader(p.name, width),
+        h.count() ? format_ms(h.mean() * 1e-6) : "-", at(50), at(90), at(99), at(99.9),
+        h.count() ? format_ms(static_cast<double>(h.max()) * 1e-6) : "-");
+    std::string error_detail;
+    for (auto [kind, name] : {std::pair{Outcome::timeout, "timeout"},
+                              {Outcome::rejected, "rejected"},
+                              {Outcome::error, "error"},
+                              {Outcome::unavailable, "unavailable"},
+                              {Outcome::unfinished, "unfinished"}}) {
+      if (p.outcomes[kind] > 0) {
+        error_detail += fmt::format(" {}={}", name, p.outcomes[kind]);
+      }
+    }
+    out += fmt::format("    {}requests={} ok={} errors={} ({:.2f}%){} {:.1f}/s\n",
+                       std::string(width + 1, ' '), p.requests, p.outcomes[Outcome::ok], failed,
+                       error_pct, error_detail, p.throughput_rps);
+  }
+
+  width = 12;
+  for (const auto& s : r.services) {
+    width = std::max(width, s.name.size() + 4);
+  }
+  out += "\n  SERVICES\n";
+  for (const auto& s : r.services) {
+    if (s.is_external) {
+      out += fmt::format("    {}requests={} rejected={} (external)\n", leader(s.name, width),
+                         s.requests, s.rejected);
+      continue;
+    }
+    out += fmt::format("    {}requests={} utilization={:.1f}% queue={:.2f} rejected={} "
+                       "replicas={:g}\n",
+                       leader(s.name, width), s.requests, s.utilization * 100, s.queue_mean,
+                       s.rejected, s.replicas.mean);
+  }
+  return out;
+}
+
+}  // namespace tailsim::report

@@ -1,0 +1,89 @@
+#include "tailsim/report/json_report.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace tailsim::report {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+using stats::Outcome;
+
+ordered_json latency_ms(const stats::Histogram& h) {
+  auto at = [&](double p) {
+    return h.count() ? static_cast<double>(h.value_at_percentile(p)) * 1e-6 : 0.0;
+  };
+  ordered_json j;
+  j["mean"] = h.count() ? h.mean() * 1e-6 : 0.0;
+  j["p50"] = at(50);
+  j["p90"] = at(90);
+  j["p99"] = at(99);
+  j["p99.9"] = at(99.9);
+  j["max"] = h.count() ? static_cast<double>(h.max()) * 1e-6 : 0.0;
+  return j;
+}
+
+ordered_json errors(const stats::OutcomeCounts& c) {
+  ordered_json j;
+  j["timeout"] = c[Outcome::timeout];
+  j["rejected"] = c[Outcome::rejected];
+  j["error"] = c[Outcome::error];
+  j["unavailable"] = c[Outcome::unavailable];
+  j["unfinished"] = c[Outcome::unfinished];
+  return j;
+}
+
+}  // namespace
+
+std::string to_json(const stats::Results& r) {
+  ordered_json j;
+  j["model"] = r.model;
+  j["seed"] = r.seed;
+  j["duration_s"] = r.duration_s;
+  j["warmup_s"] = r.warmup_s;
+  ordered_json& paths = j["paths"] = ordered_json::object();
+  for (const auto& p : r.paths) {
+    ordered_json& out = paths[p.name];
+    out["requests"] = p.requests;
+    out["ok"] = p.outcomes[Outcome::ok];
+    out["errors"] = errors(p.outcomes);
+    out["throughput_rps"] = p.throughput_rps;
+    out["latency_ms"] = latency_ms(p.latency);
+  }
+  ordered_json& services = j["services"] = ordered_json::object();
+  for (const auto& s : r.services) {
+    ordered_json& out = services[s.name];
+    out["requests"] = s.requests;
+    if (s.is_external) {
+      out["external"] = true;
+      out["rejected"] = s.rejected;
+      continue;
+    }
+    out["utilization"] = s.utilization;
+    out["queue_mean"] = s.queue_mean;
+    out["rejected"] = s.rejected;
+    out["replicas"] = {{"min", s.replicas.min}, {"max", s.replicas.max}, {"mean", s.replicas.mean}};
+    out["busy_cpu_s"] = s.busy_cpu_s;
+  }
+  ordered_json& edges = j["edges"] = ordered_json::array();
+  for (const auto& e : r.edges) {
+    ordered_json out;
+    out["caller"] = e.caller;
+    out["target"] = e.target;
+    out["calls"] = e.calls;
+    out["attempts"] = e.attempts;
+    out["ok"] = e.outcomes[Outcome::ok];
+    out["errors"] = errors(e.outcomes);
+    out["latency_ms"] = latency_ms(e.latency);
+    edges.push_back(std::move(out));
+  }
+  ordered_json& slos = j["slos"] = ordered_json::array();
+  for (const auto& s : r.slos) {
+    slos.push_back({{"path", s.path}, {"check", s.check}, {"value", s.value}, {"ok", s.ok}});
+  }
+  j["engine"] = {{"events", r.events},
+                 {"simulated_s", r.simulated_s},
+                 {"stopped_early", r.stopped_early}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace tailsim::report

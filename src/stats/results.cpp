@@ -1,0 +1,63 @@
+#include "tailsim/stats/results.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace tailsim::stats {
+
+std::uint64_t OutcomeCounts::total() const {
+  return std::accumulate(std::begin(counts), std::end(counts), std::uint64_t{0});
+}
+
+bool Results::all_slos_ok() const {
+  return std::all_of(slos.begin(), slos.end(), [](const SloResult& s) { return s.ok; });
+}
+
+double latency_ms_at(const PathResult& path, double p) {
+  if (path.latency.count() == 0) {
+    return 0;
+  }
+  return static_cast<double>(path.latency.value_at_percentile(p)) * 1e-6;
+}
+
+namespace {
+
+double measure(const PathResult& path, const SloSpec& spec) {
+  switch (spec.metric) {
+    case SloMetric::mean: return path.latency.count() ? path.latency.mean() * 1e-6 : 0;
+    case SloMetric::max: return static_cast<double>(path.latency.max()) * 1e-6;
+    case SloMetric::percentile: return latency_ms_at(path, spec.percentile);
+    case SloMetric::errors:
+      return path.requests ? static_cast<double>(path.requests - path.outcomes[Outcome::ok]) /
+                                 static_cast<double>(path.requests)
+                           : 0;
+    case SloMetric::throughput: return path.throughput_rps;
+  }
+  return 0;
+}
+
+bool holds(double value, Comparison op, double threshold) {
+  switch (op) {
+    case Comparison::less: return value < threshold;
+    case Comparison::less_equal: return value <= threshold;
+    case Comparison::greater: return value > threshold;
+    case Comparison::greater_equal: return value >= threshold;
+  }
+  return false;
+}
+
+}  // namespace
+
+void evaluate_slos(Results& results, const std::vector<SloSpec>& specs) {
+  for (const auto& spec : specs) {
+    const PathResult& path = results.paths.at(spec.path);
+    const double value = measure(path, spec);
+    // A latency check on a path with no successful request has nothing to pass on.
+    const bool has_data = spec.metric == SloMetric::errors ||
+                          spec.metric == SloMetric::throughput || path.latency.count() > 0;
+    results.slos.push_back(
+        SloResult{path.name, spec.text, value, has_data && holds(value, spec.op, spec.threshold)});
+  }
+}
+
+}  // namespace tailsim::stats
