@@ -1,0 +1,94 @@
+#include "tailsim/engine/random_stream.hpp"
+
+namespace tailsim::engine {
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t fnv1a(std::uint64_t hash, std::string_view text) {
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+}  // namespace
+
+RandomStream RandomStream::derive(std::uint64_t seed, std::string_view component,
+                                  std::string_view purpose) {
+  std::uint64_t hash = fnv1a(0xcbf29ce484222325ULL, component);
+  hash = fnv1a(hash ^ 0xff, purpose);  // a separator: ("ab","c") differs from ("a","bc")
+  std::uint64_t state = seed;
+  return RandomStream(splitmix64(state) ^ hash);
+}
+
+RandomStream::RandomStream(std::uint64_t key) {
+  std::uint64_t state = key;
+  for (auto& word : s_) {
+    word = splitmix64(state);
+  }
+}
+
+std::uint64_t RandomStream::uniform_int(std::uint64_t n) {
+  // Lemire, "Fast random integer generation in an interval" (2019).
+  __extension__ using u128 = unsigned __int128;  // GCC and clang on 64-bit targets
+  u128 m = static_cast<u128>(next_u64()) * n;
+  auto low = static_cast<std::uint64_t>(m);
+  if (low < n) {
+    const std::uint64_t threshold = -n % n;
+    while (low < threshold) {
+      m = static_cast<u128>(next_u64()) * n;
+      low = static_cast<std::uint64_t>(m);
+    }
+  }
+  return static_cast<std::uint64_t>(m >> 64);
+}
+
+double RandomStream::normal() {
+  if (has_spare_) {
+    has_spare_ = false;
+    return spare_normal_;
+  }
+  double u;
+  double v;
+  double s;
+  do {
+    u = 2.0 * uniform() - 1.0;
+    v = 2.0 * uniform() - 1.0;
+    s = u * u + v * v;
+  } while (s >= 1.0 || s == 0.0);
+  const double factor = std::sqrt(-2.0 * std::log(s) / s);
+  spare_normal_ = v * factor;
+  has_spare_ = true;
+  return u * factor;
+}
+
+double RandomStream::gamma(double shape) {
+  if (shape < 1.0) {
+    // Boost: G(a) = G(a + 1) U^(1/a).
+    return gamma(shape + 1.0) * std::pow(uniform_open(), 1.0 / shape);
+  }
+  const double d = shape - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x;
+    double v;
+    do {
+      x = normal();
+      v = 1.0 + c * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = uniform_open();
+    if (u < 1.0 - 0.0331 * x * x * x * x || std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) {
+      return d * v;
+    }
+  }
+}
+
+}  // namespace tailsim::engine
