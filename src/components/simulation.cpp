@@ -94,6 +94,7 @@ struct WorkloadState {
   std::optional<RateSchedule> schedule;
   bool burst_on = false;
   std::size_t trace_next = 0;
+  bool started = false;  ///< the first arrival has been scheduled
   std::uint64_t open_measured = 0;  ///< measured requests not finished yet
 };
 
@@ -230,8 +231,13 @@ void Simulation::schedule_next_arrival(Id w) {
   }
   // Open loop. With bursts, candidates come at `factor` times the rate and
   // those outside a burst are kept with probability 1 / factor (thinning).
+  // Evenly spaced arrivals start as soon as the rate is positive; a Poisson
+  // process waits an exponential time for its first arrival too.
   engine::RandomStream& rng = streams_[wl.stream];
-  double expected = wl.arrivals == plan::Arrivals::poisson ? rng.exponential(1.0) : 1.0;
+  double expected = wl.arrivals == plan::Arrivals::poisson ? rng.exponential(1.0)
+                    : state.started                        ? 1.0
+                                                           : 0.0;
+  state.started = true;
   if (wl.has_bursts) {
     expected /= wl.burst_factor;
   }

@@ -1,0 +1,84 @@
+// Each teaching example shows one phenomenon; these tests check that the
+// effect its opening comment promises is really there.
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+
+#include "tailsim/components/simulation.hpp"
+#include "tailsim/model/loader.hpp"
+#include "tailsim/plan/compiler.hpp"
+
+namespace m = tailsim::model;
+namespace stats = tailsim::stats;
+
+namespace {
+
+stats::Results run_example(const std::string& name, std::vector<std::string> overrides = {}) {
+  auto loaded = m::load_file(std::string(TAILSIM_SOURCE_DIR "/examples/") + name,
+                             m::LoadOptions{std::move(overrides)});
+  INFO(loaded.diagnostics.format_all());
+  REQUIRE(loaded.ok());
+  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+  INFO(loaded.diagnostics.format_all());
+  REQUIRE(plan);
+  return tailsim::components::simulate(*plan);
+}
+
+const stats::PathResult& path(const stats::Results& r, const std::string& name) {
+  for (const auto& p : r.paths) {
+    if (p.name == name) {
+      return p;
+    }
+  }
+  FAIL("no path " << name);
+  return r.paths.front();
+}
+
+double p_ms(const stats::PathResult& p, double q) { return stats::latency_ms_at(p, q); }
+
+}  // namespace
+
+TEST_CASE("mm1: latency explodes as utilization nears 1", "[examples]") {
+  // M/M/1: E[T] = S / (1 - rho). At rho 0.8 that is 50 ms for 10 ms of work.
+  const auto at80 = path(run_example("mm1.yaml"), "requests");
+  CHECK(at80.latency.mean() * 1e-6 == Approx(50).epsilon(0.15));
+  const auto at50 = path(run_example("mm1.yaml", {"workloads.requests.rate=50/s"}), "requests");
+  const auto at95 = path(run_example("mm1.yaml", {"workloads.requests.rate=95/s"}), "requests");
+  CHECK(at50.latency.mean() * 1e-6 == Approx(20).epsilon(0.15));
+  // Going from 80% to 95% busy multiplies the tail: expected 921 / 230 = 4x.
+  CHECK(p_ms(at95, 99) > 2.5 * p_ms(at80, 99));
+  CHECK(p_ms(at80, 99) > 2.5 * p_ms(at50, 99));
+}
+
+TEST_CASE("fanout-tail: waiting on 20 back-ends makes their tail the median", "[examples]") {
+  // One shard call is lognormal (median 10 ms, p99 100 ms: sigma = ln 10 / 2.326).
+  // The slowest of 20 has median F^-1(0.5^(1/20)) = F^-1(0.9659) = 60.8 ms.
+  const auto r = run_example("fanout-tail.yaml");
+  const auto& search = path(r, "search");
+  const auto& lookup = path(r, "lookup");
+  const double sigma = std::log(10.0) / 2.3263478740408408;
+  const double expected = 10.0 * std::exp(sigma * 1.8238);
+  CHECK(p_ms(search, 50) == Approx(expected).epsilon(0.08));
+  CHECK(p_ms(lookup, 96.59) == Approx(expected).epsilon(0.08));
+  CHECK(p_ms(lookup, 50) == Approx(10.0).epsilon(0.05));
+}
+
+TEST_CASE("thread-pool-exhaustion: a slow dependency starves the other endpoint",
+          "[examples]") {
+  const auto slow = run_example("thread-pool-exhaustion.yaml");
+  // status needs 1 ms of CPU, yet waits seconds behind reports holding workers,
+  // while the api's CPU is nearly idle.
+  CHECK(p_ms(path(slow, "status"), 50) > 1000.0);
+  for (const auto& s : slow.services) {
+    if (s.name == "api") {
+      CHECK(s.utilization < 0.2);
+      CHECK(s.queue_mean > 100);
+    }
+  }
+  // The same model with a fast backend: status takes about its 1 ms.
+  const auto fast = run_example("thread-pool-exhaustion.yaml",
+                                {"services.reports.endpoints.build=[{delay: 20ms}]"});
+  CHECK(p_ms(path(fast, "status"), 99) < 10.0);
+}

@@ -1,0 +1,346 @@
+#include "tailsim/components/simulation.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "tailsim/model/loader.hpp"
+#include "tailsim/plan/compiler.hpp"
+#include "tailsim/report/json_report.hpp"
+
+namespace m = tailsim::model;
+namespace stats = tailsim::stats;
+using stats::Outcome;
+
+namespace {
+
+stats::Results run(const std::string& yaml, std::vector<std::string> overrides = {}) {
+  auto loaded = m::load_string(yaml, "t.yaml", m::LoadOptions{std::move(overrides)});
+  INFO(loaded.diagnostics.format_all());
+  REQUIRE(loaded.ok());
+  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+  INFO(loaded.diagnostics.format_all());
+  REQUIRE(plan);
+  return tailsim::components::simulate(*plan);
+}
+
+const stats::PathResult& path(const stats::Results& r, const std::string& name) {
+  for (const auto& p : r.paths) {
+    if (p.name == name) {
+      return p;
+    }
+  }
+  FAIL("no path " << name);
+  return r.paths.front();
+}
+
+const stats::ServiceResult& service(const stats::Results& r, const std::string& name) {
+  for (const auto& s : r.services) {
+    if (s.name == name) {
+      return s;
+    }
+  }
+  FAIL("no service " << name);
+  return r.services.front();
+}
+
+double ms(std::int64_t ns) { return static_cast<double>(ns) * 1e-6; }
+
+/// Every measured request ends in exactly one way.
+void check_flow_balance(const stats::PathResult& p) {
+  CHECK(p.outcomes.total() == p.requests);
+}
+
+}  // namespace
+
+TEST_CASE("the same seed gives byte-identical results.json", "[simulation]") {
+  const std::string model = R"y(version: 1
+simulation: {duration: 20s, warmup: 2s, seed: 42}
+network: {default: {latency: exp(1ms)}}
+services:
+  a:
+    replicas: 3
+    balancer: least_request
+    pod: {cpu: 2, workers: 4, queue: 10}
+    endpoints:
+      x:
+        - cpu: exp(5ms)
+        - parallel: [{call: b.y}, {call: b.y, p: 0.5}]
+  b:
+    replicas: 2
+    balancer: random
+    endpoints: {y: [{delay: "lognormal(median=2ms, p99=20ms)", times: 1..3}]}
+workloads:
+  w: {entry: a.x, rate: 500/s}
+)y";
+  const std::string first = tailsim::report::to_json(run(model));
+  const std::string second = tailsim::report::to_json(run(model));
+  CHECK(first == second);
+  const std::string other = tailsim::report::to_json(run(model, {"simulation.seed=43"}));
+  CHECK(first != other);
+}
+
+TEST_CASE("changing one service leaves the others' random draws alone", "[simulation]") {
+  // Two independent paths. Making `a` slower must not change a single number
+  // measured on `b`: every component draws from its own stream.
+  const std::string model = R"y(version: 1
+simulation: {duration: 30s, seed: 3}
+services:
+  a:
+    pod: {cpu: 1, workers: 1}
+    endpoints: {x: [{cpu: exp(5ms)}]}
+  b:
+    pod: {cpu: 1, workers: 1}
+    endpoints: {y: [{cpu: exp(5ms)}, {delay: "uniform(1ms, 3ms)"}]}
+workloads:
+  wa: {entry: a.x, rate: 100/s}
+  wb: {entry: b.y, rate: 100/s}
+)y";
+  const auto base = run(model);
+  const auto changed = run(model, {"services.a.endpoints.x=[{cpu: exp(8ms)}]"});
+  CHECK(path(base, "wa").latency.mean() != path(changed, "wa").latency.mean());
+  const auto& b1 = path(base, "wb");
+  const auto& b2 = path(changed, "wb");
+  CHECK(b1.requests == b2.requests);
+  CHECK(b1.latency.mean() == b2.latency.mean());
+  CHECK(b1.latency.max() == b2.latency.max());
+  CHECK(service(base, "b").utilization == service(changed, "b").utilization);
+}
+
+TEST_CASE("constant delays add up exactly along a call chain", "[simulation]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+network:
+  default: {latency: 1ms}
+  links: [{between: [a, c], latency: 5ms}]
+services:
+  a: {endpoints: {x: [{cpu: 2ms}, {call: b.y}, {call: c.z}]}}
+  b: {endpoints: {y: [{delay: 10ms}]}}
+  c: {external: true, endpoints: {z: [{delay: 20ms}]}}
+workloads:
+  w: {entry: a.x, rate: 10/s, arrivals: uniform}
+)y");
+  // 2 ms cpu + (1 + 10 + 1) ms + (5 + 20 + 5) ms = 44 ms for every request.
+  const auto& p = path(r, "w");
+  REQUIRE(p.requests == 100);
+  CHECK(p.outcomes[Outcome::ok] == 100);
+  CHECK(ms(p.latency.min()) == Approx(44.0));
+  CHECK(ms(p.latency.max()) == Approx(44.0));
+  check_flow_balance(p);
+}
+
+TEST_CASE("failures propagate unless the call is optional", "[simulation]") {
+  const std::string model = R"y(version: 1
+simulation: {duration: 20s, seed: 1}
+services:
+  a: {endpoints: {x: [{call: b.y, optional: OPTIONAL}, {delay: 1ms}]}}
+  b: {endpoints: {y: [{fail: 100%}]}}
+workloads:
+  w: {entry: a.x, rate: 50/s}
+)y";
+  auto with = [&](const std::string& optional) {
+    std::string text = model;
+    text.replace(text.find("OPTIONAL"), 8, optional);
+    return run(text);
+  };
+  const auto required = with("false");
+  CHECK(path(required, "w").outcomes[Outcome::error] == path(required, "w").requests);
+  const auto optional = with("true");
+  CHECK(path(optional, "w").outcomes[Outcome::ok] == path(optional, "w").requests);
+  CHECK(ms(path(optional, "w").latency.min()) == Approx(1.0));
+}
+
+TEST_CASE("a full queue rejects and queue_timeout drops stale requests", "[simulation]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 60s, seed: 1}
+services:
+  s:
+    pod: {cpu: 1, workers: 1, queue: 5, queue_timeout: 30ms}
+    endpoints: {x: [{cpu: 10ms}]}
+workloads:
+  w: {entry: s.x, rate: 150/s}
+)y");
+  const auto& p = path(r, "w");
+  CHECK(p.outcomes[Outcome::rejected] > 0);
+  check_flow_balance(p);
+  // Nothing admitted waits more than 30 ms, so nothing takes more than 30 + 10 ms.
+  CHECK(ms(p.latency.max()) <= 40.0 + 1e-6);
+  CHECK(service(r, "s").rejected == p.outcomes[Outcome::rejected]);
+}
+
+TEST_CASE("lifo serves the newest waiter first", "[simulation]") {
+  const std::string model = R"y(version: 1
+simulation: {duration: 300s, seed: 5}
+services:
+  s:
+    pod: {cpu: 1, workers: 1, discipline: DISCIPLINE}
+    endpoints: {x: [{cpu: exp(10ms)}]}
+workloads:
+  w: {entry: s.x, rate: 90/s}
+)y";
+  auto with = [&](const std::string& d) {
+    std::string text = model;
+    text.replace(text.find("DISCIPLINE"), 10, d);
+    return run(text);
+  };
+  const auto fifo = path(with("fifo"), "w");
+  const auto lifo = path(with("lifo"), "w");
+  // Same mean (work-conserving, same draws), much longer tail under LIFO.
+  CHECK(lifo.latency.mean() == Approx(fifo.latency.mean()).epsilon(0.05));
+  CHECK(lifo.latency.value_at_percentile(99.9) > 2 * fifo.latency.value_at_percentile(99.9));
+}
+
+TEST_CASE("external services reject beyond their concurrency", "[simulation]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 20s, seed: 1}
+services:
+  api: {endpoints: {x: [{call: bank.pay}]}}
+  bank: {external: true, concurrency: 2, endpoints: {pay: [{delay: 100ms}]}}
+workloads:
+  w: {entry: api.x, rate: 100/s, arrivals: uniform}
+)y");
+  // Every 10 ms a call arrives and each lasts 100 ms: only 2 of every 10 get in.
+  const auto& p = path(r, "w");
+  CHECK(p.outcomes[Outcome::rejected] == Approx(0.8 * static_cast<double>(p.requests)).margin(3));
+  CHECK(service(r, "bank").rejected == p.outcomes[Outcome::rejected]);
+}
+
+TEST_CASE("a service without replicas is unavailable", "[simulation]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 5s, seed: 1}
+services:
+  api: {endpoints: {x: [{call: db.q}]}}
+  db: {replicas: 0, endpoints: {q: [{cpu: 1ms}]}}
+workloads:
+  w: {entry: api.x, rate: 10/s}
+)y");
+  CHECK(path(r, "w").outcomes[Outcome::unavailable] == path(r, "w").requests);
+}
+
+TEST_CASE("lost messages leave requests unfinished after the drain", "[simulation]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 20s, seed: 1, drain: 5s}
+network:
+  links: [{between: [a, b], latency: 1ms, loss: 50%}]
+services:
+  a: {endpoints: {x: [{call: b.y}]}}
+  b: {endpoints: {y: [{delay: 1ms}]}}
+workloads:
+  w: {entry: a.x, rate: 100/s}
+)y");
+  const auto& p = path(r, "w");
+  // A call succeeds when both its request and response arrive: 25%.
+  const double n = static_cast<double>(p.requests);
+  CHECK(static_cast<double>(p.outcomes[Outcome::ok]) == Approx(0.25 * n).margin(4.5 * std::sqrt(n * 0.25 * 0.75)));
+  CHECK(p.outcomes[Outcome::unfinished] == p.requests - p.outcomes[Outcome::ok]);
+  check_flow_balance(p);
+}
+
+TEST_CASE("a thread-per-request caller holds its worker while it waits", "[simulation]") {
+  const std::string model = R"y(version: 1
+simulation: {duration: 60s, warmup: 10s, seed: 1}
+services:
+  api:
+    pod: {cpu: 4, workers: 4, async: ASYNC}
+    endpoints: {x: [{cpu: 1ms}, {call: slow.y}]}
+  slow: {endpoints: {y: [{delay: 100ms}]}}
+workloads:
+  w: {entry: api.x, rate: 50/s}
+)y";
+  auto with = [&](const std::string& async) {
+    std::string text = model;
+    text.replace(text.find("ASYNC"), 5, async);
+    return path(run(text), "w");
+  };
+  // 50/s x 101 ms keeps 5 workers busy: 4 is too few when they wait, plenty when they don't.
+  const auto blocking = with("false");
+  const auto async = with("true");
+  CHECK(ms(async.latency.max()) < 110.0);
+  CHECK(ms(blocking.latency.value_at_percentile(50)) > 1000.0);
+}
+
+TEST_CASE("p and times shape how often a step runs", "[simulation]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 100s, seed: 9}
+services:
+  a: {endpoints: {x: [{call: b.y, p: 0.25}, {call: c.z, times: 2..4}]}}
+  b: {endpoints: {y: [{delay: 1ms}]}}
+  c: {endpoints: {z: [{delay: 1ms}]}}
+workloads:
+  w: {entry: a.x, rate: 100/s}
+)y");
+  const double n = static_cast<double>(path(r, "w").requests);
+  const double calls_b = static_cast<double>(service(r, "b").requests);
+  const double calls_c = static_cast<double>(service(r, "c").requests);
+  CHECK(calls_b == Approx(0.25 * n).margin(4.5 * std::sqrt(n * 0.25 * 0.75)));
+  CHECK(calls_c == Approx(3.0 * n).margin(4.5 * std::sqrt(n * 2.0 / 3.0)));
+}
+
+TEST_CASE("a schedule with a ramp delivers its integral", "[simulation]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 60s, seed: 2}
+services:
+  a: {endpoints: {x: [{delay: 1ms}]}}
+workloads:
+  w:
+    entry: a.x
+    arrivals: uniform
+    schedule:
+      - {at: 0s, rate: 100/s}
+      - {at: 20s, rate: 300/s, ramp: 20s}
+)y");
+  // 20 s at 100/s, a 20 s ramp averaging 200/s, 20 s at 300/s: 2000 + 4000 + 6000.
+  CHECK(static_cast<double>(path(r, "w").requests) == Approx(12000).margin(2));
+}
+
+TEST_CASE("bursts multiply the rate while they last", "[simulation]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 600s, seed: 4}
+services:
+  a: {endpoints: {x: [{delay: 1ms}]}}
+workloads:
+  w: {entry: a.x, rate: 100/s, bursts: {every: 10s, for: 10s, factor: 3}}
+)y");
+  // On half the time at 300/s, off half at 100/s: 200/s on average.
+  CHECK(static_cast<double>(path(r, "w").requests) / 600.0 == Approx(200).epsilon(0.03));
+}
+
+TEST_CASE("closed-loop users wait for their response, then think", "[simulation]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 100s, seed: 1}
+services:
+  a: {endpoints: {x: [{delay: 50ms}]}}
+workloads:
+  w: {entry: a.x, users: 10, think: 50ms}
+)y");
+  // Each user completes one request per 100 ms: 100 per second.
+  CHECK(path(r, "w").throughput_rps == Approx(100).epsilon(0.01));
+}
+
+TEST_CASE("trace replay sends one request per line", "[simulation]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+services:
+  a: {endpoints: {x: [{delay: 1ms}]}}
+workloads:
+  w: {entry: a.x, trace: )y" TAILSIM_SOURCE_DIR R"y(/tests/unit/model/data/arrivals.csv}
+)y");
+  CHECK(path(r, "w").requests == 4);
+  CHECK(path(r, "w").outcomes[Outcome::ok] == 4);
+}
+
+TEST_CASE("run limits stop a run early and say so", "[simulation]") {
+  auto loaded = m::load_string(R"y(version: 1
+services:
+  a: {endpoints: {x: [{cpu: 1ms}]}}
+workloads:
+  w: {entry: a.x, rate: 1000/s}
+)y",
+                               "t.yaml");
+  REQUIRE(loaded.ok());
+  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+  REQUIRE(plan);
+  const auto r = tailsim::components::simulate(*plan, {.max_events = 1000});
+  CHECK(r.stopped_early);
+  CHECK(r.events == 1000);
+}
