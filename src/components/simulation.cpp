@@ -323,7 +323,11 @@ void Simulation::send_request(Id call) {
   const plan::CallSite& site = plan_.calls[calls_[call].site];
   recorder_.call_sent(site.edge, now_);
   if (auto delay = network_delay(site.link)) {
-    queue_.push(now_ + *delay, request_delivered, call, calls_.generation(call));
+    if (*delay == Duration::zero()) {
+      on_request_delivered(call);  // no latency: no event needed
+    } else {
+      queue_.push(now_ + *delay, request_delivered, call, calls_.generation(call));
+    }
   }
 }
 
@@ -382,7 +386,11 @@ void Simulation::respond(Id call, Outcome outcome) {
   }
   c.outcome = outcome;
   if (auto delay = network_delay(plan_.calls[c.site].link)) {
-    queue_.push(now_ + *delay, response_delivered, call, calls_.generation(call));
+    if (*delay == Duration::zero()) {
+      on_response_delivered(call);
+    } else {
+      queue_.push(now_ + *delay, response_delivered, call, calls_.generation(call));
+    }
   }
 }
 

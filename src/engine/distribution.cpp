@@ -148,7 +148,7 @@ Duration Distribution::sample(RandomStream& rng) const {
   // Clamp to what int64 nanoseconds hold (292 years): a heavy tail must not overflow.
   constexpr double limit = 9.0e18;
   const double clamped = std::isfinite(x) ? std::clamp(x, 0.0, limit) : (x > 0 ? limit : 0.0);
-  return Duration{std::llround(clamped)};
+  return Duration{static_cast<std::int64_t>(clamped + 0.5)};  // rounds: clamped >= 0
 }
 
 double Distribution::mean_ns() const {

@@ -51,9 +51,9 @@ void Histogram::record(std::int64_t value, std::uint64_t count) {
   }
   max_ = std::max(max_, value);
   count_ += count;
-  const auto v = static_cast<long double>(value);
-  sum_ += v * static_cast<long double>(count);
-  sum_squares_ += v * v * static_cast<long double>(count);
+  sum_ += static_cast<Sum>(value) * count;
+  const auto v = static_cast<double>(value);
+  sum_squares_ += v * v * static_cast<double>(count);
   if (value > top_value) {
     overflow_ += count;
     value = top_value;
@@ -80,21 +80,27 @@ void Histogram::clear() {
   std::fill(counts_.begin(), counts_.end(), 0);
   count_ = overflow_ = 0;
   min_ = max_ = 0;
-  sum_ = sum_squares_ = 0;
+  sum_ = 0;
+  sum_squares_ = 0;
 }
 
 double Histogram::mean() const {
-  return count_ ? static_cast<double>(sum_ / static_cast<long double>(count_)) : 0.0;
+  if (count_ == 0) {
+    return 0.0;
+  }
+  // Whole part and remainder separately, so the division loses nothing.
+  const Sum whole = sum_ / count_;
+  const Sum rest = sum_ % count_;
+  return static_cast<double>(whole) + static_cast<double>(rest) / static_cast<double>(count_);
 }
 
 double Histogram::stddev() const {
   if (count_ < 2) {
     return 0.0;
   }
-  const long double n = static_cast<long double>(count_);
-  const long double m = sum_ / n;
-  const long double variance = std::max<long double>(0, sum_squares_ / n - m * m);
-  return static_cast<double>(std::sqrt(variance));
+  const auto n = static_cast<double>(count_);
+  const double m = mean();
+  return std::sqrt(std::max(0.0, sum_squares_ / n - m * m));
 }
 
 std::int64_t Histogram::value_at_percentile(double p) const {

@@ -14,6 +14,8 @@
 /// | pop_done | O(log n) per request done |
 /// | next_completion | O(1) |
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -26,19 +28,49 @@ class ProcessorSharing {
  public:
   explicit ProcessorSharing(double cores = 1.0) : cores_(cores) {}
 
-  /// Brings the virtual clock to `now`. Returns the busy cores over the
-  /// elapsed span (for utilization) through `busy_from`/`busy_cores`.
-  void advance(Time now);
+  /// Brings the virtual clock to `now`.
+  void advance(Time now) {
+    if (!heap_.empty()) {
+      virtual_now_ += rate() * static_cast<double>((now - last_update_).count());
+    } else {
+      virtual_now_ = 0;  // idle: restart the clock so it never loses precision
+    }
+    last_update_ = now;
+  }
 
   /// A request `job` starts needing `work_ns` core-nanoseconds.
-  void add(Time now, double work_ns, std::uint32_t job);
+  void add(Time now, double work_ns, std::uint32_t job) {
+    advance(now);
+    heap_.push_back(Job{virtual_now_ + std::max(0.0, work_ns), job});
+    std::push_heap(heap_.begin(), heap_.end(), later);
+  }
 
   /// Removes and returns one request whose work is done at `now`, if any.
   /// Call `advance(now)` first.
-  std::optional<std::uint32_t> pop_done();
+  std::optional<std::uint32_t> pop_done() {
+    if (heap_.empty() || heap_.front().finish > virtual_now_ + done_tolerance) {
+      return std::nullopt;
+    }
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    const std::uint32_t id = heap_.back().id;
+    heap_.pop_back();
+    if (heap_.empty()) {
+      virtual_now_ = 0;
+    }
+    return id;
+  }
 
   /// When the earliest busy request will be done, if any is busy.
-  [[nodiscard]] std::optional<Time> next_completion() const;
+  [[nodiscard]] std::optional<Time> next_completion() const {
+    if (heap_.empty()) {
+      return std::nullopt;
+    }
+    // Rounded up to a whole nanosecond (without a libm call: this is hot).
+    const double wait = std::max(0.0, heap_.front().finish - virtual_now_) / rate();
+    auto whole = static_cast<std::int64_t>(wait);
+    whole += static_cast<double>(whole) < wait ? 1 : 0;
+    return last_update_ + Duration{whole};
+  }
 
   [[nodiscard]] std::size_t busy() const { return heap_.size(); }
   [[nodiscard]] double busy_cores() const {
@@ -59,6 +91,10 @@ class ProcessorSharing {
     double finish;  ///< the virtual time at which the job is done
     std::uint32_t id;
   };
+  /// Work below this many core-nanoseconds counts as done: completion events
+  /// are scheduled at a whole nanosecond rounded up, so only rounding is left.
+  static constexpr double done_tolerance = 1e-3;
+  static bool later(const Job& a, const Job& b) { return a.finish > b.finish; }
   [[nodiscard]] double rate() const {
     const double n = static_cast<double>(heap_.size());
     return n <= cores_ ? 1.0 : cores_ / n;

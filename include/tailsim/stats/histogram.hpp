@@ -59,8 +59,9 @@ class Histogram {
   std::uint64_t overflow_ = 0;
   std::int64_t min_ = 0;
   std::int64_t max_ = 0;
-  long double sum_ = 0;
-  long double sum_squares_ = 0;
+  __extension__ using Sum = unsigned __int128;  // exact: 2^64 values of 2^63 ns
+  Sum sum_ = 0;
+  double sum_squares_ = 0;
 };
 
 }  // namespace tailsim::stats

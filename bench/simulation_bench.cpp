@@ -1,0 +1,142 @@
+// Simulation speed: events per second, simulated requests per second and peak
+// memory for a few reference models, each run in a child process so that its
+// peak memory is its own. Also checks that memory does not grow with
+// simulated time: the same model for 10x the duration must stay within 10%.
+//
+// Usage: simulation_bench [SECONDS_OF_SIMULATED_TIME=2000]
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "tailsim/components/simulation.hpp"
+#include "tailsim/model/loader.hpp"
+#include "tailsim/plan/compiler.hpp"
+
+namespace {
+
+struct Case {
+  const char* name;
+  std::string yaml;
+};
+
+const char* const mm1 = R"(version: 1
+services:
+  server:
+    pod: {cpu: 1, workers: 1}
+    endpoints: {work: [{cpu: exp(10ms)}]}
+workloads:
+  main: {entry: server.work, rate: 80/s}
+)";
+
+// A chain of 4 services, 4 cores and 4 workers each; each calls the next.
+const char* const chain = R"(version: 1
+services:
+  s1: {pod: {cpu: 4, workers: 4}, endpoints: {work: [{cpu: exp(1ms)}, {call: s2.work}]}}
+  s2: {pod: {cpu: 4, workers: 4}, endpoints: {work: [{cpu: exp(1ms)}, {call: s3.work}]}}
+  s3: {pod: {cpu: 4, workers: 4}, endpoints: {work: [{cpu: exp(1ms)}, {call: s4.work}]}}
+  s4: {pod: {cpu: 4, workers: 4}, endpoints: {work: [{cpu: exp(1ms)}]}}
+workloads:
+  main: {entry: s1.work, rate: 500/s}
+)";
+
+// A front fanning out to 3 back-ends in parallel.
+const char* const fanout = R"(version: 1
+services:
+  front:
+    pod: {cpu: 4}
+    endpoints:
+      work:
+        - cpu: exp(0.5ms)
+        - parallel: [{call: b1.work}, {call: b2.work}, {call: b3.work}]
+  b1: {pod: {cpu: 2, workers: 8}, endpoints: {work: [{cpu: exp(2ms)}]}}
+  b2: {pod: {cpu: 2, workers: 8}, endpoints: {work: [{cpu: exp(2ms)}]}}
+  b3: {pod: {cpu: 2, workers: 8}, endpoints: {work: [{cpu: exp(2ms)}]}}
+workloads:
+  main: {entry: front.work, rate: 700/s}
+)";
+
+struct Measure {
+  double wall_s = 0;
+  std::uint64_t events = 0;
+  std::uint64_t requests = 0;
+  long peak_kib = 0;
+};
+
+/// Runs one model in a child process and returns what it measured.
+Measure measure(const std::string& yaml, double seconds) {
+  int pipe_fd[2];
+  if (pipe(pipe_fd) != 0) {
+    std::perror("pipe");
+    std::exit(1);
+  }
+  const pid_t child = fork();
+  if (child == 0) {
+    close(pipe_fd[0]);
+    auto loaded = tailsim::model::load_string(
+        yaml, "bench.yaml",
+        tailsim::model::LoadOptions{{fmt::format("simulation.duration={}s", seconds),
+                                     "simulation.warmup=0s"}});
+    if (!loaded.ok()) {
+      std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
+      std::_Exit(2);
+    }
+    auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+    if (!plan) {
+      std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
+      std::_Exit(2);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const auto results = tailsim::components::simulate(*plan);
+    Measure m;
+    m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    m.events = results.events;
+    for (const auto& p : results.paths) {
+      m.requests += p.requests;
+    }
+    if (write(pipe_fd[1], &m, sizeof m) != static_cast<ssize_t>(sizeof m)) {
+      std::_Exit(3);
+    }
+    std::_Exit(0);
+  }
+  close(pipe_fd[1]);
+  Measure m;
+  if (read(pipe_fd[0], &m, sizeof m) != static_cast<ssize_t>(sizeof m)) {
+    std::fprintf(stderr, "the benchmark child failed\n");
+    std::exit(1);
+  }
+  close(pipe_fd[0]);
+  int status = 0;
+  rusage usage{};
+  wait4(child, &status, 0, &usage);
+  m.peak_kib = usage.ru_maxrss;
+  return m;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const double seconds = argc > 1 ? std::atof(argv[1]) : 2000.0;
+  const Case cases[] = {{"M/M/1 (rho 0.8)", mm1},
+                        {"chain of 4 services", chain},
+                        {"3-way fan-out", fanout}};
+  fmt::print("{:<22} {:>12} {:>14} {:>16} {:>10} {:>12}\n", "model", "sim time", "events/s",
+             "requests/s", "peak MiB", "10x: MiB");
+  for (const auto& c : cases) {
+    const Measure m = measure(c.yaml, seconds);
+    const Measure longer = measure(c.yaml, seconds * 10);
+    fmt::print("{:<22} {:>11.0f}s {:>14.3g} {:>16.3g} {:>10.1f} {:>12.1f}{}\n", c.name, seconds,
+               static_cast<double>(m.events) / m.wall_s,
+               static_cast<double>(m.requests) / m.wall_s, static_cast<double>(m.peak_kib) / 1024,
+               static_cast<double>(longer.peak_kib) / 1024,
+               longer.peak_kib > m.peak_kib * 11 / 10 ? "  (memory grew!)" : "");
+  }
+  return 0;
+}

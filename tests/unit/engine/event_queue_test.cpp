@@ -1,0 +1,57 @@
+#include "tailsim/engine/event_queue.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <utility>
+
+#include "tailsim/engine/random_stream.hpp"
+
+using tailsim::Duration;
+using tailsim::Time;
+using tailsim::engine::EventQueue;
+using tailsim::engine::RandomStream;
+
+TEST_CASE("events come out in (time, scheduling order), as a multimap says", "[event_queue]") {
+  // Random pushes and pops with many ties and many events due now, checked
+  // against a std::multimap keyed by (time, insertion number).
+  EventQueue queue;
+  std::multimap<std::pair<std::int64_t, std::uint64_t>, std::uint32_t> reference;
+  RandomStream rng(12345);
+  std::uint64_t inserted = 0;
+  std::int64_t now = 0;
+  for (int step = 0; step < 100000; ++step) {
+    const bool push = reference.empty() || rng.uniform() < 0.55;
+    if (push) {
+      // A third of the events are due now; the rest within a small range (ties).
+      const std::int64_t at = rng.uniform() < 0.33 ? now : now + static_cast<std::int64_t>(rng.uniform_int(50));
+      const auto target = static_cast<std::uint32_t>(inserted);
+      queue.push(Time{} + Duration{at}, /*kind=*/target % 7, target);
+      reference.emplace(std::pair{at, inserted++}, target);
+    } else {
+      const auto expected = reference.begin();
+      const auto event = queue.pop();
+      REQUIRE(event.at == Time{} + Duration{expected->first.first});
+      REQUIRE(event.target == expected->second);
+      REQUIRE(event.kind == expected->second % 7);
+      now = expected->first.first;
+      reference.erase(expected);
+    }
+    REQUIRE(queue.size() == reference.size());
+  }
+  while (!reference.empty()) {
+    REQUIRE(queue.pop().target == reference.begin()->second);
+    reference.erase(reference.begin());
+  }
+  CHECK(queue.empty());
+}
+
+TEST_CASE("an event is 32 bytes and carries its generation", "[event_queue]") {
+  STATIC_REQUIRE(sizeof(tailsim::engine::Event) == 32);
+  EventQueue queue;
+  queue.push(Time{} + Duration{5}, 1, 2, 99);
+  const auto& top = queue.top();
+  CHECK(top.generation == 99);
+  CHECK(queue.pop().target == 2);
+  CHECK(queue.now() == Time{} + Duration{5});
+}
