@@ -291,6 +291,9 @@ struct DependencyGraph::Impl {
   }
 
   void report_unused(const model::Model& model, model::Diagnostics& diagnostics) const {
+    if (diagnostics.has_errors()) {
+      return;  // a broken reference leaves things unreached: the error says enough
+    }
     std::vector<BoostVertex> sources(workload_count_);
     for (std::size_t w = 0; w < workload_count_; ++w) {
       sources[w] = w;

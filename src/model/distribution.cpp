@@ -811,7 +811,14 @@ ParseResult<DistSpec> build_mixture(std::vector<double> weights, std::vector<Dis
 
 ParseResult<std::vector<Duration>> read_empirical_file(const std::filesystem::path& path,
                                                        const DistContext& context) {
-  const std::string shown = path.generic_string();
+  // Messages name the file as the model wrote it: relative to the model's folder.
+  std::string shown = path.generic_string();
+  if (!context.base_dir.empty()) {
+    const auto relative = path.lexically_relative(context.base_dir);
+    if (!relative.empty() && *relative.begin() != "..") {
+      shown = relative.generic_string();
+    }
+  }
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) {
@@ -872,7 +879,7 @@ ParseResult<std::vector<Duration>> read_empirical_file(const std::filesystem::pa
     }
     if (context.diagnostics != nullptr) {
       if (!source) {
-        source = context.diagnostics->add_source(shown);
+        source = context.diagnostics->add_source(path.generic_string());
       }
       if (bad_lines <= max_reported_lines) {
         context.diagnostics->error(SourceLoc{*source, line_number, col},

@@ -93,6 +93,29 @@ std::optional<std::uint32_t> second_document_line(std::string_view text) {
   return std::nullopt;
 }
 
+/// The line and column of the first tab in a line's indentation, if any.
+std::optional<std::pair<std::uint32_t, std::uint32_t>> indentation_tab(std::string_view text) {
+  std::uint32_t line = 1;
+  bool at_line_start = true;
+  std::uint32_t col = 1;
+  for (char ch : text) {
+    if (ch == '\n') {
+      ++line;
+      col = 1;
+      at_line_start = true;
+      continue;
+    }
+    if (at_line_start && ch == '\t') {
+      return std::pair{line, col};
+    }
+    if (ch != ' ') {
+      at_line_start = false;
+    }
+    ++col;
+  }
+  return std::nullopt;
+}
+
 bool is_schema_key(std::string_view key) {
   return std::find(schema_key_list.begin(), schema_key_list.end(), key) != schema_key_list.end();
 }
@@ -197,6 +220,11 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
                                  '\n');
     diags.error(SourceLoc{source, static_cast<std::uint32_t>(line) + 1, 1},
                 "the file is not text (it holds a NUL byte); a model is YAML text");
+    return result;
+  }
+  if (auto tab = indentation_tab(text)) {
+    diags.error(SourceLoc{source, tab->first, tab->second},
+                "a tab indents this line; YAML indents with spaces only");
     return result;
   }
   if (auto second = second_document_line(text)) {

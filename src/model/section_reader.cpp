@@ -83,7 +83,9 @@ void SectionReader::read(const Cursor& root) {
       read_service(name, value);
     }
   }
-  if (model_.services.empty()) {
+  const auto services = f.get("services");
+  if (model_.services.empty() && (!services || services->yaml.IsNull() ||
+                                  (services->yaml.IsMap() && services->yaml.size() == 0))) {
     r_.error(f.key_loc("services"), "the model defines no services");
   }
   if (auto c = f.get("caches")) {
@@ -188,7 +190,7 @@ void SectionReader::read_network(const Cursor& c) {
       if (auto v = lf.get("loss")) {
         link.loss = r_.fraction(*v, "loss");
       }
-      if (!lf.has("latency") && !lf.has("loss")) {
+      if (!lf.has("latency") && !lf.has("loss") && !lf.has_unknown_keys()) {
         r_.warning(link.loc, "this link sets neither latency nor loss");
       }
       n.links.push_back(std::move(link));
@@ -237,7 +239,7 @@ void SectionReader::read_service(const Located<std::string>& name, const Cursor&
       Endpoint ep;
       ep.name = ep_name;
       ep.steps = read_steps(steps, 0);
-      if (ep.steps.empty() && r_.within_limits()) {
+      if (ep.steps.empty() && steps.yaml.IsSequence() && steps.yaml.size() == 0) {
         r_.error(ep_name.loc, fmt::format("endpoint '{}.{}' has no steps", name.value,
                                           ep_name.value));
       }
@@ -384,8 +386,10 @@ std::optional<Step> SectionReader::read_step(const Cursor& c, int depth) {
     kind_name = kinds[i];
   }
   if (!kind) {
-    r_.error(f.loc(), "a step needs one of cpu, delay, call, parallel, branch, cache, publish, "
-                      "fail");
+    if (!f.has_unknown_keys()) {
+      r_.error(f.loc(), "a step needs one of cpu, delay, call, parallel, branch, cache, "
+                        "publish, fail");
+    }
     return std::nullopt;
   }
   Step step;
@@ -852,7 +856,9 @@ std::optional<ScalingRules> SectionReader::read_scaling_rules(const Cursor& c,
       ScalingPolicy p;
       p.loc = pf.loc();
       if (pf.has("pods") == pf.has("percent")) {
-        r_.error(pf.loc(), "a scaling policy gives either pods or percent");
+        if (!pf.has_unknown_keys()) {
+          r_.error(pf.loc(), "a scaling policy gives either pods or percent");
+        }
         continue;
       }
       if (auto pods = pf.get("pods")) {
@@ -1061,7 +1067,9 @@ void SectionReader::read_fault(const Cursor& c) {
     kind = i;
   }
   if (!kind) {
-    r_.error(f.loc(), "a fault needs one of kill, slow, fail, down, flush, partition, cpu");
+    if (!f.has_unknown_keys()) {
+      r_.error(f.loc(), "a fault needs one of kill, slow, fail, down, flush, partition, cpu");
+    }
     return;
   }
   fault.kind = static_cast<FaultKind>(*kind);

@@ -84,6 +84,10 @@ Fields::Fields(YamlReader& reader, const Cursor& map,
     }
     const std::string& name = it->first.Scalar();
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      has_unknown_keys_ = true;
+      if (std::string close = closest_name(name, allowed_names); !close.empty()) {
+        suggested_.push_back(std::move(close));
+      }
       if (looks_like_split_distribution(name)) {
         reader_.error(key_loc,
                       fmt::format("unexpected key '{}': YAML split a distribution at a comma "
@@ -118,7 +122,9 @@ std::optional<Cursor> Fields::get(std::string_view key) const {
 
 std::optional<Cursor> Fields::require(std::string_view key) const {
   auto c = get(key);
-  if (!c && is_map_) {
+  // A misspelling of `key` was reported already, with the right name.
+  const bool misspelt = std::find(suggested_.begin(), suggested_.end(), key) != suggested_.end();
+  if (!c && is_map_ && !misspelt) {
     reader_.error(loc_, fmt::format("{} needs '{}'", what_, key));
   }
   return c;

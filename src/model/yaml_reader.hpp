@@ -51,6 +51,9 @@ class Fields {
   [[nodiscard]] SourceLoc key_loc(std::string_view key) const;
   [[nodiscard]] SourceLoc loc() const { return loc_; }
   [[nodiscard]] bool is_map() const { return is_map_; }
+  /// True when the map held a key not allowed there (already reported), so
+  /// checks of what is missing would only repeat that mistake.
+  [[nodiscard]] bool has_unknown_keys() const { return has_unknown_keys_; }
 
  private:
   struct Entry {
@@ -60,9 +63,11 @@ class Fields {
   };
   YamlReader& reader_;
   std::vector<Entry> entries_;
+  std::vector<std::string> suggested_;  ///< keys a did-you-mean hint proposed
   std::string what_;
   SourceLoc loc_;
   bool is_map_ = false;
+  bool has_unknown_keys_ = false;
 };
 
 /// Reads typed values from cursors, reporting every problem as a diagnostic.
