@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     best = std::min(best, seconds);
     if (r == 0) {
-      fmt::print("model: {} services, {} bytes of YAML, {} graph vertices\n", services,
-                 text.size(), graph.vertices().size());
+      fmt::print("model: {} services, {} bytes of YAML, {} graph vertices\n", services, text.size(),
+                 graph.vertices().size());
     }
   }
   fmt::print("load + check + graph: best of {}: {:.3f} s\n", repeats, best);

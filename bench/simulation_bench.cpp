@@ -5,14 +5,13 @@
 //
 // Usage: simulation_bench [SECONDS_OF_SIMULATED_TIME=2000]
 
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -82,8 +81,8 @@ Measure measure(const std::string& yaml, double seconds) {
     close(pipe_fd[0]);
     auto loaded = tailsim::model::load_string(
         yaml, "bench.yaml",
-        tailsim::model::LoadOptions{{fmt::format("simulation.duration={}s", seconds),
-                                     "simulation.warmup=0s"}});
+        tailsim::model::LoadOptions{
+            {fmt::format("simulation.duration={}s", seconds), "simulation.warmup=0s"}});
     if (!loaded.ok()) {
       std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
       std::_Exit(2);
@@ -124,18 +123,16 @@ Measure measure(const std::string& yaml, double seconds) {
 
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 2000.0;
-  const Case cases[] = {{"M/M/1 (rho 0.8)", mm1},
-                        {"chain of 4 services", chain},
-                        {"3-way fan-out", fanout}};
+  const Case cases[] = {
+      {"M/M/1 (rho 0.8)", mm1}, {"chain of 4 services", chain}, {"3-way fan-out", fanout}};
   fmt::print("{:<22} {:>12} {:>14} {:>16} {:>10} {:>12}\n", "model", "sim time", "events/s",
              "requests/s", "peak MiB", "10x: MiB");
   for (const auto& c : cases) {
     const Measure m = measure(c.yaml, seconds);
     const Measure longer = measure(c.yaml, seconds * 10);
     fmt::print("{:<22} {:>11.0f}s {:>14.3g} {:>16.3g} {:>10.1f} {:>12.1f}{}\n", c.name, seconds,
-               static_cast<double>(m.events) / m.wall_s,
-               static_cast<double>(m.requests) / m.wall_s, static_cast<double>(m.peak_kib) / 1024,
-               static_cast<double>(longer.peak_kib) / 1024,
+               static_cast<double>(m.events) / m.wall_s, static_cast<double>(m.requests) / m.wall_s,
+               static_cast<double>(m.peak_kib) / 1024, static_cast<double>(longer.peak_kib) / 1024,
                longer.peak_kib > m.peak_kib * 11 / 10 ? "  (memory grew!)" : "");
   }
   return 0;

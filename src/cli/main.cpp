@@ -1,16 +1,16 @@
 // The tailsim program: CLI11 wiring only. It parses the command line, calls the
 // library and maps outcomes to the exit codes of SPEC.md.
 
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <unistd.h>
 #include <string>
+#include <unistd.h>
 #include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/graph/dependency_graph.hpp"
@@ -73,9 +73,8 @@ int draw_graph(const std::string& path, const std::vector<std::string>& override
   if (!checked.ok()) {
     return bad_input;
   }
-  const std::string text = format == "json"
-                               ? graph::write_json(*checked.graph, *checked.load.model)
-                               : graph::write_dot(*checked.graph, *checked.load.model);
+  const std::string text = format == "json" ? graph::write_json(*checked.graph, *checked.load.model)
+                                            : graph::write_dot(*checked.graph, *checked.load.model);
   std::fputs(text.c_str(), stdout);
   return ok;
 }
@@ -181,8 +180,9 @@ int not_built_yet(const std::string& command) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"tailsim: a discrete-event simulator of microservice architectures.\n"
-               "It shows the tail latency a topology will have before production does."};
+  CLI::App app{
+      "tailsim: a discrete-event simulator of microservice architectures.\n"
+      "It shows the tail latency a topology will have before production does."};
   app.set_version_flag("--version", std::string("tailsim ") + TAILSIM_VERSION);
   app.require_subcommand(1);
 
@@ -212,7 +212,8 @@ int main(int argc, char** argv) {
   RunOptions run_options;
   auto* run_cmd = app.add_subcommand("run", "Simulate a model and report latency per request path");
   add_model_options(run_cmd);
-  run_cmd->add_option("--seed", run_options.seed, "Seed of every random stream (default: the model's)");
+  run_cmd->add_option("--seed", run_options.seed,
+                      "Seed of every random stream (default: the model's)");
   run_cmd->add_option("--duration", run_options.duration,
                       "Measured duration, e.g. 10m (default: the model's)");
   run_cmd->add_option("--json", run_options.json_path, "Write results.json here (- for stdout)");

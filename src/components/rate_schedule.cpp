@@ -6,7 +6,9 @@
 namespace tailsim::components {
 namespace {
 
-double seconds_between(Time a, Time b) { return to_seconds(b - a); }
+double seconds_between(Time a, Time b) {
+  return to_seconds(b - a);
+}
 
 }  // namespace
 
@@ -37,7 +39,8 @@ RateSchedule::RateSchedule(const std::vector<plan::RatePoint>& points) {
 std::size_t RateSchedule::find(Time t) const {
   auto it = std::upper_bound(segments_.begin(), segments_.end(), t,
                              [](Time value, const Segment& s) { return value < s.start; });
-  return it == segments_.begin() ? segments_.size() : static_cast<std::size_t>(it - segments_.begin() - 1);
+  return it == segments_.begin() ? segments_.size()
+                                 : static_cast<std::size_t>(it - segments_.begin() - 1);
 }
 
 double RateSchedule::rate_at(Time t) const {

@@ -36,7 +36,7 @@ struct Task {
   Id parent = no_id;   ///< the task waiting for it, if any
   Id next = 0;         ///< the next op to start
   Id end = 0;
-  Id current = 0;              ///< the op running now
+  Id current = 0;               ///< the op running now
   std::uint32_t remaining = 0;  ///< repetitions of `current` still to start
   std::uint32_t pending = 0;    ///< children still running
   Outcome failure = Outcome::ok;
@@ -94,7 +94,7 @@ struct WorkloadState {
   std::optional<RateSchedule> schedule;
   bool burst_on = false;
   std::size_t trace_next = 0;
-  bool started = false;  ///< the first arrival has been scheduled
+  bool started = false;             ///< the first arrival has been scheduled
   std::uint64_t open_measured = 0;  ///< measured requests not finished yet
 };
 
@@ -209,13 +209,15 @@ void Simulation::start_workloads() {
         break;
       case plan::WorkloadKind::closed:
         for (std::uint32_t u = 0; u < wl.users; ++u) {
-          const Duration think = wl.think == no_id
-                                     ? Duration{0}
-                                     : plan_.distributions[wl.think].sample(streams_[wl.think_stream]);
+          const Duration think =
+              wl.think == no_id ? Duration{0}
+                                : plan_.distributions[wl.think].sample(streams_[wl.think_stream]);
           queue_.push(now_ + think, workload_arrival, w);
         }
         break;
-      case plan::WorkloadKind::trace: schedule_next_arrival(w); break;
+      case plan::WorkloadKind::trace:
+        schedule_next_arrival(w);
+        break;
     }
   }
 }
@@ -420,8 +422,10 @@ Id Simulation::choose_pod(Id service) {
   const plan::Service& svc = plan_.services[service];
   engine::RandomStream& rng = streams_[svc.balancer_stream];
   switch (svc.balancer) {
-    case plan::Balancer::round_robin: return state.pods[state.round_robin++ % n];
-    case plan::Balancer::random: return state.pods[rng.uniform_int(n)];
+    case plan::Balancer::round_robin:
+      return state.pods[state.round_robin++ % n];
+    case plan::Balancer::random:
+      return state.pods[rng.uniform_int(n)];
     case plan::Balancer::least_request: {
       // Power of two choices: two distinct pods at random, the less busy wins.
       const auto a = static_cast<std::uint32_t>(rng.uniform_int(n));
@@ -734,8 +738,12 @@ stats::Results Simulation::run() {
     now_ = event.at;
     ++events_;
     switch (static_cast<EventKind>(event.kind)) {
-      case workload_arrival: on_arrival(event.target); break;
-      case burst_toggle: on_burst_toggle(event.target); break;
+      case workload_arrival:
+        on_arrival(event.target);
+        break;
+      case burst_toggle:
+        on_burst_toggle(event.target);
+        break;
       case request_delivered:
         if (calls_.is_current(event.target, event.generation)) {
           on_request_delivered(event.target);
@@ -746,7 +754,9 @@ stats::Results Simulation::run() {
           on_response_delivered(event.target);
         }
         break;
-      case cpu_done: on_cpu_done(event.target, event.generation); break;
+      case cpu_done:
+        on_cpu_done(event.target, event.generation);
+        break;
       case delay_done:
         if (tasks_.is_current(event.target, event.generation)) {
           ready(event.target);

@@ -7,7 +7,9 @@
 namespace tailsim::engine {
 namespace {
 
-double ns(Duration d) { return static_cast<double>(d.count()); }
+double ns(Duration d) {
+  return static_cast<double>(d.count());
+}
 
 /// At most this many redraws for a normal truncated at zero; then zero.
 constexpr int max_redraws = 64;
@@ -106,9 +108,12 @@ Distribution Distribution::empirical(const std::vector<Duration>& samples) {
 
 double Distribution::draw(RandomStream& rng) const {
   switch (kind_) {
-    case DistributionKind::constant: return a_;
-    case DistributionKind::exponential: return rng.exponential(a_);
-    case DistributionKind::uniform: return a_ + (b_ - a_) * rng.uniform();
+    case DistributionKind::constant:
+      return a_;
+    case DistributionKind::exponential:
+      return rng.exponential(a_);
+    case DistributionKind::uniform:
+      return a_ + (b_ - a_) * rng.uniform();
     case DistributionKind::normal:
       for (int i = 0; i < max_redraws; ++i) {
         const double x = a_ + b_ * rng.normal();
@@ -117,8 +122,10 @@ double Distribution::draw(RandomStream& rng) const {
         }
       }
       return 0;
-    case DistributionKind::lognormal: return std::exp(a_ + b_ * rng.normal());
-    case DistributionKind::gamma: return b_ * rng.gamma(a_);
+    case DistributionKind::lognormal:
+      return std::exp(a_ + b_ * rng.normal());
+    case DistributionKind::gamma:
+      return b_ * rng.gamma(a_);
     case DistributionKind::erlang: {
       double sum = 0;  // the sum of k exponentials of mean b
       for (int i = 0; i < static_cast<int>(a_); ++i) {
@@ -126,14 +133,15 @@ double Distribution::draw(RandomStream& rng) const {
       }
       return b_ * sum;
     }
-    case DistributionKind::pareto: return a_ / std::pow(rng.uniform_open(), 1.0 / b_);
-    case DistributionKind::weibull: return a_ * std::pow(-std::log(rng.uniform_open()), 1.0 / b_);
+    case DistributionKind::pareto:
+      return a_ / std::pow(rng.uniform_open(), 1.0 / b_);
+    case DistributionKind::weibull:
+      return a_ * std::pow(-std::log(rng.uniform_open()), 1.0 / b_);
     case DistributionKind::mixture: {
       const double u = rng.uniform();
       const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
-      const auto index = static_cast<std::size_t>(
-          std::min<std::ptrdiff_t>(it - cumulative_.begin(),
-                                   static_cast<std::ptrdiff_t>(parts_.size()) - 1));
+      const auto index = static_cast<std::size_t>(std::min<std::ptrdiff_t>(
+          it - cumulative_.begin(), static_cast<std::ptrdiff_t>(parts_.size()) - 1));
       return parts_[index].draw(rng);
     }
     case DistributionKind::empirical:
@@ -153,9 +161,12 @@ Duration Distribution::sample(RandomStream& rng) const {
 
 double Distribution::mean_ns() const {
   switch (kind_) {
-    case DistributionKind::constant: return a_;
-    case DistributionKind::exponential: return a_;
-    case DistributionKind::uniform: return (a_ + b_) / 2;
+    case DistributionKind::constant:
+      return a_;
+    case DistributionKind::exponential:
+      return a_;
+    case DistributionKind::uniform:
+      return (a_ + b_) / 2;
     case DistributionKind::normal: {
       if (b_ <= 0) {
         return std::max(0.0, a_);
@@ -166,12 +177,16 @@ double Distribution::mean_ns() const {
       const double tail = 0.5 * std::erfc(alpha / std::sqrt(2.0));
       return a_ + b_ * pdf / tail;
     }
-    case DistributionKind::lognormal: return std::exp(a_ + b_ * b_ / 2);
-    case DistributionKind::gamma: return a_ * b_;
-    case DistributionKind::erlang: return a_ * b_;
+    case DistributionKind::lognormal:
+      return std::exp(a_ + b_ * b_ / 2);
+    case DistributionKind::gamma:
+      return a_ * b_;
+    case DistributionKind::erlang:
+      return a_ * b_;
     case DistributionKind::pareto:
       return b_ > 1 ? a_ * b_ / (b_ - 1) : std::numeric_limits<double>::infinity();
-    case DistributionKind::weibull: return a_ * std::tgamma(1.0 + 1.0 / b_);
+    case DistributionKind::weibull:
+      return a_ * std::tgamma(1.0 + 1.0 / b_);
     case DistributionKind::mixture: {
       double mean = 0;
       double previous = 0;

@@ -85,7 +85,8 @@ double RandomStream::gamma(double shape) {
     } while (v <= 0.0);
     v = v * v * v;
     const double u = uniform_open();
-    if (u < 1.0 - 0.0331 * x * x * x * x || std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) {
+    if (u < 1.0 - 0.0331 * x * x * x * x ||
+        std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) {
       return d * v;
     }
   }

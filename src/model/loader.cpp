@@ -1,13 +1,13 @@
 #include "tailsim/model/loader.hpp"
 
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <array>
 #include <fstream>
 #include <optional>
 #include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include "section_reader.hpp"
 #include "yaml_reader.hpp"
@@ -18,33 +18,33 @@ namespace {
 /// Larger model files are refused before parsing.
 constexpr std::size_t max_file_bytes = 16 * 1024 * 1024;
 
-const auto schema_key_list = std::to_array<std::string>({
-    // top level and simulation
-    "version", "name", "description", "simulation", "network", "services", "caches", "queues",
-    "autoscalers", "cluster", "workloads", "faults", "slos", "duration", "warmup", "seed",
-    "interval", "drain", "deadlines",
-    // network
-    "default", "links", "between", "latency", "loss",
-    // services and pods
-    "replicas", "pod", "balancer", "external", "concurrency", "endpoints", "cpu", "workers",
-    "queue", "queue_timeout", "discipline", "startup", "async", "for", "slowdown", "request",
-    "limit", "period", "node_cores",
-    // steps and call policies
-    "delay", "call", "parallel", "branch", "cache", "publish", "fail", "p", "times", "miss",
-    "steps", "timeout", "retry", "circuit_breaker", "optional", "deadline", "throttle",
-    "bulkhead", "hedge", "attempts", "backoff", "multiplier", "max_backoff", "jitter", "on",
-    "budget", "min_concurrency", "window", "min_calls", "failure_rate", "open_for", "half_open",
-    "max_tokens", "token_ratio", "after", "max",
-    // caches and queues
-    "scope", "hit_ratio", "keys", "popularity", "capacity", "ttl", "lookup", "coalesce",
-    "consumer", "partitions", "redelivery",
-    // autoscalers and cluster
-    "service", "metric", "target", "min", "sync_period", "tolerance", "metrics_lag", "scale_up",
-    "scale_down", "stabilization", "policies", "select", "pods", "percent", "nodes", "provision",
-    "max_nodes",
-    // workloads and faults
-    "entry", "rate", "schedule", "at", "ramp", "arrivals", "bursts", "every", "factor", "users",
-    "think", "trace", "kill", "slow", "down", "flush", "partition", "add", "mode", "set"});
+const auto schema_key_list = std::to_array<std::string>(
+    {// top level and simulation
+     "version", "name", "description", "simulation", "network", "services", "caches", "queues",
+     "autoscalers", "cluster", "workloads", "faults", "slos", "duration", "warmup", "seed",
+     "interval", "drain", "deadlines",
+     // network
+     "default", "links", "between", "latency", "loss",
+     // services and pods
+     "replicas", "pod", "balancer", "external", "concurrency", "endpoints", "cpu", "workers",
+     "queue", "queue_timeout", "discipline", "startup", "async", "for", "slowdown", "request",
+     "limit", "period", "node_cores",
+     // steps and call policies
+     "delay", "call", "parallel", "branch", "cache", "publish", "fail", "p", "times", "miss",
+     "steps", "timeout", "retry", "circuit_breaker", "optional", "deadline", "throttle", "bulkhead",
+     "hedge", "attempts", "backoff", "multiplier", "max_backoff", "jitter", "on", "budget",
+     "min_concurrency", "window", "min_calls", "failure_rate", "open_for", "half_open",
+     "max_tokens", "token_ratio", "after", "max",
+     // caches and queues
+     "scope", "hit_ratio", "keys", "popularity", "capacity", "ttl", "lookup", "coalesce",
+     "consumer", "partitions", "redelivery",
+     // autoscalers and cluster
+     "service", "metric", "target", "min", "sync_period", "tolerance", "metrics_lag", "scale_up",
+     "scale_down", "stabilization", "policies", "select", "pods", "percent", "nodes", "provision",
+     "max_nodes",
+     // workloads and faults
+     "entry", "rate", "schedule", "at", "ramp", "arrivals", "bursts", "every", "factor", "users",
+     "think", "trace", "kill", "slow", "down", "flush", "partition", "add", "mode", "set"});
 
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> parts;
@@ -186,8 +186,8 @@ void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags
         if (!is_collection_entry && !is_endpoint) {
           auto candidates = view.IsMap() ? map_keys(view) : std::vector<std::string>{};
           candidates.insert(candidates.end(), schema_key_list.begin(), schema_key_list.end());
-          diags.error(at, fmt::format("the model format has no key '{}' (in '{}'){}", key,
-                                      so_far, did_you_mean(key, candidates)));
+          diags.error(at, fmt::format("the model format has no key '{}' (in '{}'){}", key, so_far,
+                                      did_you_mean(key, candidates)));
           return;
         }
       }
@@ -216,8 +216,8 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
   Diagnostics& diags = result.diagnostics;
   const SourceLoc start{source, 1, 1};
   if (auto nul = text.find('\0'); nul != std::string_view::npos) {
-    const auto line = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul),
-                                 '\n');
+    const auto line =
+        std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
     diags.error(SourceLoc{source, static_cast<std::uint32_t>(line) + 1, 1},
                 "the file is not text (it holds a NUL byte); a model is YAML text");
     return result;
@@ -244,8 +244,9 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
     return result;
   }
   if (root.IsNull()) {
-    diags.error(start, "the model is empty; it starts with 'version: 1' and lists services and "
-                       "workloads");
+    diags.error(start,
+                "the model is empty; it starts with 'version: 1' and lists services and "
+                "workloads");
     return result;
   }
   std::vector<detail::OverrideRoot> roots;
@@ -276,7 +277,9 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
 
 }  // namespace
 
-std::span<const std::string> schema_keys() { return schema_key_list; }
+std::span<const std::string> schema_keys() {
+  return schema_key_list;
+}
 
 LoadResult load_string(std::string_view text, const std::string& source_name,
                        const LoadOptions& options, const std::filesystem::path& base_dir) {
@@ -296,9 +299,9 @@ LoadResult load_file(const std::filesystem::path& path, const LoadOptions& optio
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    result.diagnostics.error(start, fmt::format("cannot read the model file: {}",
-                                                std::error_code(errno, std::generic_category())
-                                                    .message()));
+    result.diagnostics.error(
+        start, fmt::format("cannot read the model file: {}",
+                           std::error_code(errno, std::generic_category()).message()));
     return result;
   }
   std::string text;
@@ -306,8 +309,8 @@ LoadResult load_file(const std::filesystem::path& path, const LoadOptions& optio
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > max_file_bytes) {
-    result.diagnostics.error(start, fmt::format("the model file is larger than {} MiB",
-                                                max_file_bytes / (1024 * 1024)));
+    result.diagnostics.error(
+        start, fmt::format("the model file is larger than {} MiB", max_file_bytes / (1024 * 1024)));
     return result;
   }
   return load_text(text, source, options, path.parent_path(), std::move(result));

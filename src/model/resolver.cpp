@@ -1,9 +1,9 @@
 // Resolves the names one section uses for another and checks what spans sections.
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <unordered_map>
+
+#include <fmt/format.h>
 
 #include "section_reader.hpp"
 
@@ -125,7 +125,8 @@ void Resolver::resolve_steps(std::vector<Step>& steps, const Service& owner) {
       case StepKind::delay:
       case StepKind::parallel:
       case StepKind::branch:
-      case StepKind::fail: break;
+      case StepKind::fail:
+        break;
     }
     resolve_steps(step.children, owner);
     for (auto& arm : step.arms) {
@@ -235,10 +236,10 @@ void Resolver::run() {
     if (w != model_.workloads.end()) {
       set.workload_id = static_cast<Index>(w - model_.workloads.begin());
     } else if (!queue_ids_.count(set.path.value)) {
-      diags_.error(set.path.loc, fmt::format("SLOs name unknown path '{}': a path is a workload "
-                                             "or a queue{}",
-                                             set.path.value,
-                                             did_you_mean(set.path.value, path_names)));
+      diags_.error(set.path.loc,
+                   fmt::format("SLOs name unknown path '{}': a path is a workload "
+                               "or a queue{}",
+                               set.path.value, did_you_mean(set.path.value, path_names)));
     }
   }
   const auto& sim = model_.simulation;

@@ -1,8 +1,8 @@
 #include "section_reader.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+
+#include <fmt/format.h>
 
 #include "tailsim/model/slo.hpp"
 
@@ -53,8 +53,9 @@ class SectionReader {
 };
 
 void SectionReader::read(const Cursor& root) {
-  Fields f(r_, root, {"version", "name", "description", "simulation", "network", "services",
-                      "caches", "queues", "autoscalers", "cluster", "workloads", "faults", "slos"},
+  Fields f(r_, root,
+           {"version", "name", "description", "simulation", "network", "services", "caches",
+            "queues", "autoscalers", "cluster", "workloads", "faults", "slos"},
            "the model");
   if (!f.is_map()) {
     return;
@@ -132,7 +133,8 @@ void SectionReader::read_simulation(const Cursor& c) {
   const Duration one_ns{1};
   r_.optional_field(f, "duration", s.duration,
                     [&](const Cursor& v) { return r_.duration(v, "duration", one_ns); });
-  r_.optional_field(f, "warmup", s.warmup, [&](const Cursor& v) { return r_.duration(v, "warmup"); });
+  r_.optional_field(f, "warmup", s.warmup,
+                    [&](const Cursor& v) { return r_.duration(v, "warmup"); });
   if (auto v = f.get("seed")) {
     if (auto seed = r_.integer(*v, "seed", 0, std::numeric_limits<std::int64_t>::max())) {
       s.seed = Located<std::uint64_t>{static_cast<std::uint64_t>(seed->value), seed->loc};
@@ -147,7 +149,8 @@ void SectionReader::read_simulation(const Cursor& c) {
     }
   }
   if (s.interval.value > s.duration.value) {
-    r_.warning(f.key_loc("interval"), "the time-series interval is longer than the simulated duration");
+    r_.warning(f.key_loc("interval"),
+               "the time-series interval is longer than the simulated duration");
   }
 }
 
@@ -240,8 +243,8 @@ void SectionReader::read_service(const Located<std::string>& name, const Cursor&
       ep.name = ep_name;
       ep.steps = read_steps(steps, 0);
       if (ep.steps.empty() && steps.yaml.IsSequence() && steps.yaml.size() == 0) {
-        r_.error(ep_name.loc, fmt::format("endpoint '{}.{}' has no steps", name.value,
-                                          ep_name.value));
+        r_.error(ep_name.loc,
+                 fmt::format("endpoint '{}.{}' has no steps", name.value, ep_name.value));
       }
       svc.endpoints.push_back(std::move(ep));
     }
@@ -251,8 +254,8 @@ void SectionReader::read_service(const Located<std::string>& name, const Cursor&
 
 void SectionReader::read_pod(const Cursor& c, PodSpec& pod, const std::string& service) {
   const std::string what = fmt::format("the pod of service '{}'", service);
-  Fields f(r_, c, {"cpu", "workers", "queue", "queue_timeout", "discipline", "startup", "warmup",
-                   "async"},
+  Fields f(r_, c,
+           {"cpu", "workers", "queue", "queue_timeout", "discipline", "startup", "warmup", "async"},
            what);
   pod.loc = f.loc();
   if (auto v = f.get("cpu")) {
@@ -355,14 +358,15 @@ std::vector<Step> SectionReader::read_steps(const Cursor& c, int depth) {
 }
 
 std::optional<Step> SectionReader::read_step(const Cursor& c, int depth) {
-  static constexpr std::string_view kinds[] = {"cpu",    "delay",   "call",    "parallel",
-                                               "branch", "cache",   "publish", "fail"};
-  static constexpr std::string_view call_options[] = {
-      "timeout", "retry", "circuit_breaker", "optional", "deadline", "throttle", "bulkhead",
-      "hedge"};
-  Fields f(r_, c, {"cpu", "delay", "call", "parallel", "branch", "cache", "publish", "fail", "p",
-                   "times", "miss", "timeout", "retry", "circuit_breaker", "optional", "deadline",
-                   "throttle", "bulkhead", "hedge"},
+  static constexpr std::string_view kinds[] = {"cpu",    "delay", "call",    "parallel",
+                                               "branch", "cache", "publish", "fail"};
+  static constexpr std::string_view call_options[] = {"timeout",  "retry",    "circuit_breaker",
+                                                      "optional", "deadline", "throttle",
+                                                      "bulkhead", "hedge"};
+  Fields f(r_, c,
+           {"cpu", "delay", "call", "parallel", "branch", "cache", "publish", "fail", "p", "times",
+            "miss", "timeout", "retry", "circuit_breaker", "optional", "deadline", "throttle",
+            "bulkhead", "hedge"},
            "a step");
   if (!f.is_map() || c.yaml.IsNull()) {
     if (c.yaml.IsNull()) {
@@ -387,8 +391,9 @@ std::optional<Step> SectionReader::read_step(const Cursor& c, int depth) {
   }
   if (!kind) {
     if (!f.has_unknown_keys()) {
-      r_.error(f.loc(), "a step needs one of cpu, delay, call, parallel, branch, cache, "
-                        "publish, fail");
+      r_.error(f.loc(),
+               "a step needs one of cpu, delay, call, parallel, branch, cache, "
+               "publish, fail");
     }
     return std::nullopt;
   }
@@ -406,8 +411,8 @@ std::optional<Step> SectionReader::read_step(const Cursor& c, int depth) {
   if (*kind != StepKind::call) {
     for (auto option : call_options) {
       if (f.has(option)) {
-        r_.error(f.key_loc(option), fmt::format("'{}' applies to call steps, not to {} steps",
-                                                option, kind_name));
+        r_.error(f.key_loc(option),
+                 fmt::format("'{}' applies to call steps, not to {} steps", option, kind_name));
       }
     }
   }
@@ -460,8 +465,8 @@ std::optional<Step> SectionReader::read_step(const Cursor& c, int depth) {
       if (step.arms.empty()) {
         r_.error(step.loc, "branch needs at least one alternative: [{p: 0.3, steps: [...]}]");
       } else if (total > 1.0 + 1e-9) {
-        r_.error(step.loc, fmt::format("the probabilities of a branch add up to {}, more than 1",
-                                       total));
+        r_.error(step.loc,
+                 fmt::format("the probabilities of a branch add up to {}, more than 1", total));
       }
       break;
     }
@@ -496,8 +501,8 @@ std::optional<EndpointRef> SectionReader::read_endpoint_ref(const Cursor& c,
   }
   const auto dot = text->value.find('.');
   if (dot == std::string::npos || dot == 0 || dot + 1 == text->value.size()) {
-    r_.error(text->loc, fmt::format("{} names an endpoint as service.endpoint, got '{}'", what,
-                                    text->value));
+    r_.error(text->loc,
+             fmt::format("{} names an endpoint as service.endpoint, got '{}'", what, text->value));
     return std::nullopt;
   }
   EndpointRef ref;
@@ -534,14 +539,16 @@ void SectionReader::read_call_policy(const Fields& f, CallPolicy& policy) {
   r_.optional_field(f, "optional", policy.optional,
                     [&](const Cursor& v) { return r_.boolean(v, "optional"); });
   if (policy.hedge && policy.retry) {
-    r_.warning(policy.hedge->loc, "a call with both hedging and retries multiplies its load; "
-                                  "gRPC allows only one of them");
+    r_.warning(policy.hedge->loc,
+               "a call with both hedging and retries multiplies its load; "
+               "gRPC allows only one of them");
   }
 }
 
 std::optional<RetryPolicy> SectionReader::read_retry(const Cursor& c) {
-  Fields f(r_, c, {"attempts", "backoff", "multiplier", "max_backoff", "jitter", "on", "budget",
-                   "min_concurrency"},
+  Fields f(r_, c,
+           {"attempts", "backoff", "multiplier", "max_backoff", "jitter", "on", "budget",
+            "min_concurrency"},
            "retry");
   if (!f.is_map()) {
     return std::nullopt;
@@ -583,8 +590,9 @@ std::optional<RetryPolicy> SectionReader::read_retry(const Cursor& c) {
   if (auto v = f.get("budget")) {
     retry.budget = r_.fraction(*v, "budget", 0.0001, 1.0);
   }
-  r_.optional_field(f, "min_concurrency", retry.min_concurrency,
-                    [&](const Cursor& v) { return r_.integer(v, "min_concurrency", 0, max_count); });
+  r_.optional_field(f, "min_concurrency", retry.min_concurrency, [&](const Cursor& v) {
+    return r_.integer(v, "min_concurrency", 0, max_count);
+  });
   return retry;
 }
 
@@ -607,7 +615,8 @@ std::optional<CircuitBreakerPolicy> SectionReader::read_circuit_breaker(const Cu
   r_.optional_field(f, "half_open", cb.half_open,
                     [&](const Cursor& v) { return r_.integer(v, "half_open", 1, 1'000'000); });
   if (cb.min_calls.value > cb.window.value) {
-    r_.error(f.key_loc("min_calls"), "min_calls cannot exceed the window: the breaker would never trip");
+    r_.error(f.key_loc("min_calls"),
+             "min_calls cannot exceed the window: the breaker would never trip");
   }
   return cb;
 }
@@ -646,8 +655,8 @@ std::optional<HedgePolicy> SectionReader::read_hedge(const Cursor& c) {
 
 void SectionReader::read_cache(const Located<std::string>& name, const Cursor& c) {
   const std::string what = fmt::format("cache '{}'", name.value);
-  Fields f(r_, c, {"scope", "hit_ratio", "keys", "popularity", "capacity", "ttl", "lookup",
-                   "coalesce"},
+  Fields f(r_, c,
+           {"scope", "hit_ratio", "keys", "popularity", "capacity", "ttl", "lookup", "coalesce"},
            what);
   Cache cache;
   cache.name = name;
@@ -750,8 +759,9 @@ void SectionReader::read_queue(const Located<std::string>& name, const Cursor& c
 
 void SectionReader::read_autoscaler(const Located<std::string>& name, const Cursor& c) {
   const std::string what = fmt::format("autoscaler '{}'", name.value);
-  Fields f(r_, c, {"service", "metric", "queue", "target", "min", "max", "sync_period",
-                   "tolerance", "metrics_lag", "window", "scale_up", "scale_down"},
+  Fields f(r_, c,
+           {"service", "metric", "queue", "target", "min", "max", "sync_period", "tolerance",
+            "metrics_lag", "window", "scale_up", "scale_down"},
            what);
   Autoscaler a;
   a.name = name;
@@ -776,13 +786,17 @@ void SectionReader::read_autoscaler(const Located<std::string>& name, const Curs
   if (auto v = f.require("target")) {
     std::optional<Located<double>> target;
     switch (a.metric.value) {
-      case ScaleMetric::cpu: target = r_.fraction(*v, "target", 0.01, 10.0); break;
+      case ScaleMetric::cpu:
+        target = r_.fraction(*v, "target", 0.01, 10.0);
+        break;
       case ScaleMetric::rps:
         target = v->yaml.IsScalar() && v->yaml.Scalar().find('/') != std::string::npos
                      ? r_.rate(*v, "target")
                      : r_.number(*v, "target", 0.001, 1e12);
         break;
-      case ScaleMetric::concurrency: target = r_.number(*v, "target", 0.001, 1e12); break;
+      case ScaleMetric::concurrency:
+        target = r_.number(*v, "target", 0.001, 1e12);
+        break;
       case ScaleMetric::queue_lag:
         if (v->yaml.IsScalar() && parse_duration(v->yaml.Scalar())) {
           if (auto age = r_.duration(*v, "target", std::chrono::milliseconds(1))) {
@@ -818,7 +832,8 @@ void SectionReader::read_autoscaler(const Located<std::string>& name, const Curs
                     [&](const Cursor& v) { return r_.fraction(v, "tolerance", 0.0, 1.0); });
   r_.optional_field(f, "metrics_lag", a.metrics_lag,
                     [&](const Cursor& v) { return r_.duration(v, "metrics_lag"); });
-  r_.optional_field(f, "window", a.window, [&](const Cursor& v) { return r_.duration(v, "window"); });
+  r_.optional_field(f, "window", a.window,
+                    [&](const Cursor& v) { return r_.duration(v, "window"); });
   if (auto v = f.get("scale_up")) {
     a.scale_up = read_scaling_rules(*v, "scale_up");
   }
@@ -829,16 +844,15 @@ void SectionReader::read_autoscaler(const Located<std::string>& name, const Curs
 }
 
 std::optional<ScalingRules> SectionReader::read_scaling_rules(const Cursor& c,
-                                                             std::string_view what) {
+                                                              std::string_view what) {
   Fields f(r_, c, {"stabilization", "policies", "select"}, what);
   if (!f.is_map()) {
     return std::nullopt;
   }
   ScalingRules rules;
   rules.loc = f.loc();
-  r_.optional_field(f, "stabilization", rules.stabilization, [&](const Cursor& v) {
-    return r_.duration(v, "stabilization");
-  });
+  r_.optional_field(f, "stabilization", rules.stabilization,
+                    [&](const Cursor& v) { return r_.duration(v, "stabilization"); });
   if (rules.stabilization.value > std::chrono::hours(1)) {
     r_.error(rules.stabilization.loc, "stabilization must be at most 1h, as in Kubernetes");
   }
@@ -915,8 +929,9 @@ void SectionReader::read_cluster(const Cursor& c) {
 
 void SectionReader::read_workload(const Located<std::string>& name, const Cursor& c) {
   const std::string what = fmt::format("workload '{}'", name.value);
-  Fields f(r_, c, {"entry", "rate", "schedule", "arrivals", "bursts", "users", "think", "trace",
-                   "timeout", "retry", "circuit_breaker", "deadline", "throttle", "hedge"},
+  Fields f(r_, c,
+           {"entry", "rate", "schedule", "arrivals", "bursts", "users", "think", "trace", "timeout",
+            "retry", "circuit_breaker", "deadline", "throttle", "hedge"},
            what);
   Workload w;
   w.name = name;
@@ -936,8 +951,8 @@ void SectionReader::read_workload(const Located<std::string>& name, const Cursor
                                   "loop) or trace",
                                   what));
   } else if (sources.size() > 1) {
-    r_.error(f.key_loc(sources[1]), fmt::format("{} gives both '{}' and '{}'; choose one", what,
-                                                sources[0], sources[1]));
+    r_.error(f.key_loc(sources[1]),
+             fmt::format("{} gives both '{}' and '{}'; choose one", what, sources[0], sources[1]));
   }
   if (auto v = f.get("rate")) {
     w.rate = r_.rate(*v, "rate");
@@ -1016,8 +1031,8 @@ void SectionReader::read_workload(const Located<std::string>& name, const Cursor
     w.kind = WorkloadKind::trace;
     if (auto path = r_.string(*v, "trace")) {
       w.trace_path = *path;
-      auto samples = read_empirical_file(r_.dist_context().base_dir / path->value,
-                                         r_.dist_context());
+      auto samples =
+          read_empirical_file(r_.dist_context().base_dir / path->value, r_.dist_context());
       if (!samples) {
         r_.error(path->loc, fmt::format("trace: {}", samples.error().message));
       } else {
@@ -1031,8 +1046,8 @@ void SectionReader::read_workload(const Located<std::string>& name, const Cursor
   if (w.kind != WorkloadKind::open) {
     for (std::string_view key : {"arrivals", "bursts"}) {
       if (f.has(key)) {
-        r_.error(f.key_loc(key), fmt::format("'{}' shapes open-loop traffic (rate or schedule)",
-                                             key));
+        r_.error(f.key_loc(key),
+                 fmt::format("'{}' shapes open-loop traffic (rate or schedule)", key));
       }
     }
   }
@@ -1045,8 +1060,9 @@ void SectionReader::read_workload(const Located<std::string>& name, const Cursor
 void SectionReader::read_fault(const Cursor& c) {
   static constexpr std::string_view kinds[] = {"kill",  "slow",      "fail", "down",
                                                "flush", "partition", "cpu"};
-  Fields f(r_, c, {"at", "for", "kill", "slow", "fail", "down", "flush", "partition", "cpu",
-                   "pods", "add", "factor", "rate", "mode", "set"},
+  Fields f(r_, c,
+           {"at", "for", "kill", "slow", "fail", "down", "flush", "partition", "cpu", "pods", "add",
+            "factor", "rate", "mode", "set"},
            "a fault");
   if (!f.is_map()) {
     return;
@@ -1085,13 +1101,20 @@ void SectionReader::read_fault(const Cursor& c) {
   // Which of the option keys each kind takes.
   auto takes = [&](std::string_view key) {
     switch (fault.kind) {
-      case FaultKind::kill: return key == "pods";
-      case FaultKind::slow: return key == "add" || key == "factor" || key == "for";
-      case FaultKind::fail: return key == "rate" || key == "for";
-      case FaultKind::down: return key == "mode" || key == "for";
-      case FaultKind::flush: return false;
-      case FaultKind::partition: return key == "for";
-      case FaultKind::cpu: return key == "set" || key == "for";
+      case FaultKind::kill:
+        return key == "pods";
+      case FaultKind::slow:
+        return key == "add" || key == "factor" || key == "for";
+      case FaultKind::fail:
+        return key == "rate" || key == "for";
+      case FaultKind::down:
+        return key == "mode" || key == "for";
+      case FaultKind::flush:
+        return false;
+      case FaultKind::partition:
+        return key == "for";
+      case FaultKind::cpu:
+        return key == "set" || key == "for";
     }
     return false;
   };
@@ -1154,7 +1177,8 @@ void SectionReader::read_fault(const Cursor& c) {
       }
       break;
     case FaultKind::flush:
-    case FaultKind::partition: break;
+    case FaultKind::partition:
+      break;
   }
   model_.faults.push_back(std::move(fault));
 }

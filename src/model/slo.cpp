@@ -1,9 +1,9 @@
 #include "tailsim/model/slo.hpp"
 
-#include <fmt/format.h>
-
 #include <cctype>
 #include <string>
+
+#include <fmt/format.h>
 
 namespace tailsim::model {
 namespace {
@@ -16,8 +16,8 @@ std::size_t skip_spaces(std::string_view text, std::size_t i) {
 }
 
 bool is_term_char(char ch) {
-  return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '.' || ch == '(' ||
-         ch == ')' || ch == '_';
+  return std::isalnum(static_cast<unsigned char>(ch)) != 0 || ch == '.' || ch == '(' || ch == ')' ||
+         ch == '_';
 }
 
 /// Reads the metric term: mean/avg, max, med, pN, p(N), errors, throughput.
@@ -50,8 +50,8 @@ ParseResult<SloCheck> read_term(std::string_view term, std::size_t offset) {
       digits = digits.substr(1, digits.size() - 2);
     }
     auto value = parse_number(digits);
-    if (!value || *value <= 0 || *value >= 100 || digits.find_first_not_of("0123456789.") !=
-                                                       std::string_view::npos) {
+    if (!value || *value <= 0 || *value >= 100 ||
+        digits.find_first_not_of("0123456789.") != std::string_view::npos) {
       return ParseError{fmt::format("'{}' is not a percentile: write p50, p99 or p99.9 (above 0, "
                                     "below 100)",
                                     term),

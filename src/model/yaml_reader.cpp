@@ -1,9 +1,9 @@
 #include "yaml_reader.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
+
+#include <fmt/format.h>
 
 namespace tailsim::model::detail {
 namespace {
@@ -16,11 +16,16 @@ constexpr int max_distribution_depth = 16;
 
 std::string_view kind_of(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a value";
-    case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Undefined: return "nothing";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a value";
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Undefined:
+      return "nothing";
   }
   return "nothing";
 }
@@ -103,8 +108,8 @@ Fields::Fields(YamlReader& reader, const Cursor& map,
     auto previous = std::find_if(entries_.begin(), entries_.end(),
                                  [&](const Entry& e) { return e.key == name; });
     if (previous != entries_.end()) {
-      reader_.error(key_loc, fmt::format("duplicate key '{}' in {} (first given at line {})",
-                                         name, what_, previous->key_loc.line));
+      reader_.error(key_loc, fmt::format("duplicate key '{}' in {} (first given at line {})", name,
+                                         what_, previous->key_loc.line));
       continue;
     }
     entries_.push_back(Entry{name, key_loc, value});
@@ -214,8 +219,8 @@ std::vector<std::pair<Located<std::string>, Cursor>> YamlReader::named_entries(
     return out;
   }
   if (!c.yaml.IsMap()) {
-    error(loc(c), fmt::format("{} must be a map from names to definitions, got {}", what,
-                              kind_of(c.yaml)));
+    error(loc(c),
+          fmt::format("{} must be a map from names to definitions, got {}", what, kind_of(c.yaml)));
     return out;
   }
   for (auto it = c.yaml.begin(); it != c.yaml.end() && within_limits(); ++it) {
@@ -233,8 +238,8 @@ std::vector<std::pair<Located<std::string>, Cursor>> YamlReader::named_entries(
                                  name, what));
       continue;
     }
-    auto previous = std::find_if(out.begin(), out.end(),
-                                 [&](const auto& e) { return e.first.value == name; });
+    auto previous =
+        std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first.value == name; });
     if (previous != out.end()) {
       error(key_loc, fmt::format("'{}' is defined twice in {} (first at line {})", name, what,
                                  previous->first.loc.line));
@@ -328,8 +333,8 @@ std::optional<Located<Duration>> YamlReader::duration(const Cursor& c, std::stri
     return std::nullopt;
   }
   if (*parsed < min) {
-    error(loc(c), fmt::format("{} must be at least {}, got '{}'", what, format_duration(min),
-                              *text));
+    error(loc(c),
+          fmt::format("{} must be at least {}, got '{}'", what, format_duration(min), *text));
     return std::nullopt;
   }
   return Located<Duration>{*parsed, loc(c)};
@@ -400,8 +405,8 @@ std::optional<Located<std::size_t>> YamlReader::choice(
   }
   const auto candidates = to_strings(names);
   const std::string hint = did_you_mean(*text, candidates);
-  error(loc(c), fmt::format("{} must be one of {}, got '{}'{}", what, quoted_list(names), *text,
-                            hint));
+  error(loc(c),
+        fmt::format("{} must be one of {}, got '{}'{}", what, quoted_list(names), *text, hint));
   return std::nullopt;
 }
 
@@ -412,8 +417,8 @@ std::optional<DistSpec> YamlReader::distribution(const Cursor& c, std::string_vi
 std::optional<DistSpec> YamlReader::distribution_map(const Cursor& c, std::string_view what,
                                                      int depth) {
   if (depth > max_distribution_depth) {
-    error(loc(c), fmt::format("{}: distributions nested more than {} deep", what,
-                              max_distribution_depth));
+    error(loc(c),
+          fmt::format("{}: distributions nested more than {} deep", what, max_distribution_depth));
     return std::nullopt;
   }
   if (c.yaml.IsScalar()) {

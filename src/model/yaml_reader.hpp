@@ -2,8 +2,6 @@
 /// Schema-driven reading of a yaml-cpp tree with positions and diagnostics.
 /// Private to the model module: yaml-cpp never leaves src/model/.
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -11,6 +9,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include "tailsim/model/diagnostics.hpp"
 #include "tailsim/model/distribution.hpp"
@@ -92,9 +92,7 @@ class YamlReader {
   [[nodiscard]] bool within_limits() const { return !too_large_; }
 
   void error(SourceLoc at, std::string message) { diagnostics_.error(at, std::move(message)); }
-  void warning(SourceLoc at, std::string message) {
-    diagnostics_.warning(at, std::move(message));
-  }
+  void warning(SourceLoc at, std::string message) { diagnostics_.warning(at, std::move(message)); }
 
   /// The children of a sequence (an error naming `what` if it is not one).
   std::vector<Cursor> sequence(const Cursor& c, std::string_view what);
@@ -114,8 +112,8 @@ class YamlReader {
                                             Duration min = Duration::zero());
   std::optional<Located<double>> rate(const Cursor& c, std::string_view what);
   /// A percentage or fraction within [min, max].
-  std::optional<Located<double>> fraction(const Cursor& c, std::string_view what,
-                                          double min = 0.0, double max = 1.0);
+  std::optional<Located<double>> fraction(const Cursor& c, std::string_view what, double min = 0.0,
+                                          double max = 1.0);
   std::optional<Located<IntRange>> int_range(const Cursor& c, std::string_view what,
                                              std::int64_t max);
   /// A distribution in its string form or its YAML map form.

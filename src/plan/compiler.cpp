@@ -1,9 +1,9 @@
 #include "tailsim/plan/compiler.hpp"
 
-#include <fmt/format.h>
-
 #include <map>
 #include <type_traits>
+
+#include <fmt/format.h>
 
 namespace tailsim::plan {
 namespace {
@@ -212,8 +212,12 @@ Op Compiler::compile_step(const model::Step& step, const model::Service& svc,
       op.kind = OpKind::fail;
       op.fail_rate = step.fail_rate.value;
       break;
-    case model::StepKind::cache: refusals_.refuse(step.loc, "caches"); break;
-    case model::StepKind::publish: refusals_.refuse(step.loc, "queues (publish steps)"); break;
+    case model::StepKind::cache:
+      refusals_.refuse(step.loc, "caches");
+      break;
+    case model::StepKind::publish:
+      refusals_.refuse(step.loc, "queues (publish steps)");
+      break;
   }
   return op;
 }
@@ -251,7 +255,7 @@ void Compiler::compile_workload(const model::Workload& w) {
                                          point.ramp ? point.ramp->value : Duration{0}});
       }
       out.arrivals = w.arrivals.value == model::ArrivalProcess::uniform ? Arrivals::uniform
-                                                                         : Arrivals::poisson;
+                                                                        : Arrivals::poisson;
       if (w.bursts) {
         out.has_bursts = true;
         out.burst_gap = add_distribution(w.bursts->every);
@@ -325,11 +329,9 @@ std::optional<Plan> Compiler::compile() {
       continue;
     }
     for (const auto& check : set.checks) {
-      plan_.slos.push_back(stats::SloSpec{set.workload_id, check.text.value,
-                                          static_cast<stats::SloMetric>(check.metric),
-                                          check.percentile,
-                                          static_cast<stats::Comparison>(check.op),
-                                          check.threshold});
+      plan_.slos.push_back(stats::SloSpec{
+          set.workload_id, check.text.value, static_cast<stats::SloMetric>(check.metric),
+          check.percentile, static_cast<stats::Comparison>(check.op), check.threshold});
     }
   }
   if (!refusals_.ok()) {

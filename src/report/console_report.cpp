@@ -1,8 +1,8 @@
 #include "tailsim/report/console_report.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+
+#include <fmt/format.h>
 
 namespace tailsim::report {
 namespace {
@@ -76,15 +76,14 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
       return h.count() ? format_ms(static_cast<double>(h.value_at_percentile(q)) * 1e-6)
                        : std::string("-");
     };
-    const std::uint64_t failed = p.requests >= p.outcomes[Outcome::ok]
-                                     ? p.requests - p.outcomes[Outcome::ok]
-                                     : 0;
+    const std::uint64_t failed =
+        p.requests >= p.outcomes[Outcome::ok] ? p.requests - p.outcomes[Outcome::ok] : 0;
     const double error_pct =
         p.requests ? 100.0 * static_cast<double>(failed) / static_cast<double>(p.requests) : 0.0;
-    out += fmt::format(
-        "    {}mean={} p50={} p90={} p99={} p99.9={} max={}\n", leader(p.name, width),
-        h.count() ? format_ms(h.mean() * 1e-6) : "-", at(50), at(90), at(99), at(99.9),
-        h.count() ? format_ms(static_cast<double>(h.max()) * 1e-6) : "-");
+    out +=
+        fmt::format("    {}mean={} p50={} p90={} p99={} p99.9={} max={}\n", leader(p.name, width),
+                    h.count() ? format_ms(h.mean() * 1e-6) : "-", at(50), at(90), at(99), at(99.9),
+                    h.count() ? format_ms(static_cast<double>(h.max()) * 1e-6) : "-");
     std::string error_detail;
     for (auto [kind, name] : {std::pair{Outcome::timeout, "timeout"},
                               {Outcome::rejected, "rejected"},
@@ -111,10 +110,11 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
                          s.requests, s.rejected);
       continue;
     }
-    out += fmt::format("    {}requests={} utilization={:.1f}% queue={:.2f} rejected={} "
-                       "replicas={:g}\n",
-                       leader(s.name, width), s.requests, s.utilization * 100, s.queue_mean,
-                       s.rejected, s.replicas.mean);
+    out += fmt::format(
+        "    {}requests={} utilization={:.1f}% queue={:.2f} rejected={} "
+        "replicas={:g}\n",
+        leader(s.name, width), s.requests, s.utilization * 100, s.queue_mean, s.rejected,
+        s.replicas.mean);
   }
   return out;
 }

@@ -8,9 +8,9 @@
 namespace tailsim::stats {
 namespace {
 
-constexpr int sub_bits = 7;                    // 128 buckets per power of two
+constexpr int sub_bits = 7;  // 128 buckets per power of two
 constexpr std::int64_t sub_count = 1 << sub_bits;
-constexpr int top_bit = 42;                    // values up to 2^42 ns (~73 min)
+constexpr int top_bit = 42;  // values up to 2^42 ns (~73 min)
 constexpr std::size_t bucket_count = static_cast<std::size_t>(top_bit - sub_bits + 2) * sub_count;
 constexpr std::int64_t top_value = (std::int64_t{1} << top_bit) - 1;
 

@@ -24,24 +24,32 @@ namespace {
 
 double measure(const PathResult& path, const SloSpec& spec) {
   switch (spec.metric) {
-    case SloMetric::mean: return path.latency.count() ? path.latency.mean() * 1e-6 : 0;
-    case SloMetric::max: return static_cast<double>(path.latency.max()) * 1e-6;
-    case SloMetric::percentile: return latency_ms_at(path, spec.percentile);
+    case SloMetric::mean:
+      return path.latency.count() ? path.latency.mean() * 1e-6 : 0;
+    case SloMetric::max:
+      return static_cast<double>(path.latency.max()) * 1e-6;
+    case SloMetric::percentile:
+      return latency_ms_at(path, spec.percentile);
     case SloMetric::errors:
       return path.requests ? static_cast<double>(path.requests - path.outcomes[Outcome::ok]) /
                                  static_cast<double>(path.requests)
                            : 0;
-    case SloMetric::throughput: return path.throughput_rps;
+    case SloMetric::throughput:
+      return path.throughput_rps;
   }
   return 0;
 }
 
 bool holds(double value, Comparison op, double threshold) {
   switch (op) {
-    case Comparison::less: return value < threshold;
-    case Comparison::less_equal: return value <= threshold;
-    case Comparison::greater: return value > threshold;
-    case Comparison::greater_equal: return value >= threshold;
+    case Comparison::less:
+      return value < threshold;
+    case Comparison::less_equal:
+      return value <= threshold;
+    case Comparison::greater:
+      return value > threshold;
+    case Comparison::greater_equal:
+      return value >= threshold;
   }
   return false;
 }

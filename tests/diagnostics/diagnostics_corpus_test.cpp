@@ -3,12 +3,12 @@
 // CLI prints them, with the folder left out of file names). Nothing else may
 // be reported, and a model with an expected error must not load.
 
-#include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include <catch2/catch.hpp>
 
 #include "tailsim/graph/dependency_graph.hpp"
 #include "tailsim/model/loader.hpp"

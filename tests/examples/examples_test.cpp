@@ -1,10 +1,10 @@
 // Each teaching example shows one phenomenon; these tests check that the
 // effect its opening comment promises is really there.
 
-#include <catch2/catch.hpp>
-
 #include <cmath>
 #include <string>
+
+#include <catch2/catch.hpp>
 
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/model/loader.hpp"
@@ -36,7 +36,9 @@ const stats::PathResult& path(const stats::Results& r, const std::string& name) 
   return r.paths.front();
 }
 
-double p_ms(const stats::PathResult& p, double q) { return stats::latency_ms_at(p, q); }
+double p_ms(const stats::PathResult& p, double q) {
+  return stats::latency_ms_at(p, q);
+}
 
 }  // namespace
 
@@ -65,8 +67,7 @@ TEST_CASE("fanout-tail: waiting on 20 back-ends makes their tail the median", "[
   CHECK(p_ms(lookup, 50) == Approx(10.0).epsilon(0.05));
 }
 
-TEST_CASE("thread-pool-exhaustion: a slow dependency starves the other endpoint",
-          "[examples]") {
+TEST_CASE("thread-pool-exhaustion: a slow dependency starves the other endpoint", "[examples]") {
   const auto slow = run_example("thread-pool-exhaustion.yaml");
   // status needs 1 ms of CPU, yet waits seconds behind reports holding workers,
   // while the api's CPU is nearly idle.

@@ -7,14 +7,14 @@
 //
 // Usage: run_scenario DIR   (exit 0: every check holds)
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
-
 #include <cmath>
 #include <filesystem>
 #include <optional>
 #include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/model/loader.hpp"

@@ -22,8 +22,12 @@ using Duration = SimClock::duration;
 using Time = SimClock::time_point;
 
 /// Seconds as a double, for reports and rates.
-[[nodiscard]] constexpr double to_seconds(Duration d) { return static_cast<double>(d.count()) * 1e-9; }
+[[nodiscard]] constexpr double to_seconds(Duration d) {
+  return static_cast<double>(d.count()) * 1e-9;
+}
 /// Milliseconds as a double, for reports.
-[[nodiscard]] constexpr double to_millis(Duration d) { return static_cast<double>(d.count()) * 1e-6; }
+[[nodiscard]] constexpr double to_millis(Duration d) {
+  return static_cast<double>(d.count()) * 1e-6;
+}
 
 }  // namespace tailsim

@@ -55,8 +55,8 @@ class Distribution {
   double draw(RandomStream& rng) const;
 
   DistributionKind kind_ = DistributionKind::constant;
-  double a_ = 0;  ///< constant value, mean, low, mu, shape, k, min or scale
-  double b_ = 0;  ///< high, sd, sigma, scale, alpha or shape
+  double a_ = 0;                       ///< constant value, mean, low, mu, shape, k, min or scale
+  double b_ = 0;                       ///< high, sd, sigma, scale, alpha or shape
   std::vector<double> cumulative_;     ///< mixture weights, normalised, cumulative
   std::vector<Distribution> parts_;    ///< mixture parts
   std::vector<std::int64_t> samples_;  ///< empirical

@@ -34,9 +34,7 @@ class RandomStream {
   /// Uniform in [0, 1), 53 random bits.
   double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
   /// Uniform in (0, 1): safe to take the logarithm of.
-  double uniform_open() {
-    return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1.0p-53;
-  }
+  double uniform_open() { return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1.0p-53; }
   /// Uniform whole number in [0, n), unbiased (Lemire's method); n > 0.
   std::uint64_t uniform_int(std::uint64_t n);
   /// Exponential with the given mean.

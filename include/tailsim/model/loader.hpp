@@ -33,8 +33,7 @@ LoadResult load_file(const std::filesystem::path& path, const LoadOptions& optio
 /// Reads and checks model text; `source_name` names it in diagnostics and
 /// `base_dir` is where relative data files (empirical, trace) are looked up.
 LoadResult load_string(std::string_view text, const std::string& source_name,
-                       const LoadOptions& options = {},
-                       const std::filesystem::path& base_dir = {});
+                       const LoadOptions& options = {}, const std::filesystem::path& base_dir = {});
 
 /// Every key the model format defines, at any level (for `--set` paths and hints).
 [[nodiscard]] std::span<const std::string> schema_keys();

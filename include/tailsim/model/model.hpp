@@ -40,7 +40,7 @@ struct Simulation {
 struct LinkSpec {
   Located<std::string> a;
   Located<std::string> b;
-  std::optional<DistSpec> latency;  ///< absent: the default latency
+  std::optional<DistSpec> latency;      ///< absent: the default latency
   std::optional<Located<double>> loss;  ///< absent: the default loss
   SourceLoc loc;
 };
@@ -138,12 +138,12 @@ struct Step {
   /// `times: 5` or `times: 1..10`.
   Located<IntRange> times{};
 
-  DistSpec dist;                 ///< cpu, delay
-  EndpointRef call;              ///< call
-  CallPolicy policy;             ///< call
-  std::vector<Step> children;    ///< parallel: run at once; cache: the `miss` steps
-  std::vector<BranchArm> arms;   ///< branch
-  Located<std::string> target;   ///< cache: the cache name; publish: the queue name
+  DistSpec dist;                ///< cpu, delay
+  EndpointRef call;             ///< call
+  CallPolicy policy;            ///< call
+  std::vector<Step> children;   ///< parallel: run at once; cache: the `miss` steps
+  std::vector<BranchArm> arms;  ///< branch
+  Located<std::string> target;  ///< cache: the cache name; publish: the queue name
   Index target_id = no_index;
   Located<double> fail_rate{0};  ///< fail
 };
@@ -342,9 +342,9 @@ struct Fault {
   FaultKind kind = FaultKind::kill;
   Located<Duration> at{};
   std::optional<Located<Duration>> length;  ///< `for:`
-  Located<std::string> target;               ///< a service, or a cache for flush
+  Located<std::string> target;              ///< a service, or a cache for flush
   Index target_id = no_index;
-  Located<std::string> other;                ///< partition: the second service
+  Located<std::string> other;  ///< partition: the second service
   Index other_id = no_index;
   Located<std::int64_t> pods{1};             ///< kill
   std::optional<Located<Duration>> add;      ///< slow

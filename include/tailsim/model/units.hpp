@@ -29,7 +29,8 @@ template <class T>
 class ParseResult {
  public:
   ParseResult(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  ParseResult(ParseError error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  ParseResult(ParseError error)
+      : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return state_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -25,11 +25,11 @@ struct Op {
   double probability = 1.0;     ///< `p:`; 1 means always
   std::uint32_t times_low = 1;  ///< `times:`, inclusive range
   std::uint32_t times_high = 1;
-  Id stream = no_id;  ///< random stream of this step (p, times, its samples, branch choice)
-  Id dist = no_id;    ///< cpu, delay: the distribution
-  Id call = no_id;    ///< call: the call site
-  Id first = 0;       ///< parallel: first child block in `child_blocks`; branch: first arm
-  Id count = 0;       ///< parallel: child count; branch: arm count
+  Id stream = no_id;     ///< random stream of this step (p, times, its samples, branch choice)
+  Id dist = no_id;       ///< cpu, delay: the distribution
+  Id call = no_id;       ///< call: the call site
+  Id first = 0;          ///< parallel: first child block in `child_blocks`; branch: first arm
+  Id count = 0;          ///< parallel: child count; branch: arm count
   double fail_rate = 0;  ///< fail
 };
 
@@ -70,10 +70,10 @@ struct Service {
   std::string name;
   bool external = false;
   std::uint32_t replicas = 1;
-  double cores = 1;               ///< processor sharing over this many cores per pod
-  std::uint32_t workers = 0;      ///< 0: unlimited
+  double cores = 1;                  ///< processor sharing over this many cores per pod
+  std::uint32_t workers = 0;         ///< 0: unlimited
   std::int64_t queue_capacity = -1;  ///< -1: unlimited
-  Duration queue_timeout{0};      ///< 0: none
+  Duration queue_timeout{0};         ///< 0: none
   Discipline discipline = Discipline::fifo;
   bool async = false;
   Balancer balancer = Balancer::round_robin;
@@ -107,7 +107,7 @@ struct RatePoint {
 struct Workload {
   std::string name;
   WorkloadKind kind = WorkloadKind::open;
-  Id entry = 0;  ///< endpoint
+  Id entry = 0;                     ///< endpoint
   std::vector<RatePoint> schedule;  ///< open loop; a plain rate is one point at 0
   Arrivals arrivals = Arrivals::poisson;
   bool has_bursts = false;

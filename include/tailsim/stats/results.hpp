@@ -89,8 +89,8 @@ struct Results {
   std::vector<ServiceResult> services;
   std::vector<EdgeResult> edges;
   std::vector<SloResult> slos;
-  std::uint64_t events = 0;  ///< events the engine dispatched
-  double simulated_s = 0;    ///< simulated time at the end, drain included
+  std::uint64_t events = 0;    ///< events the engine dispatched
+  double simulated_s = 0;      ///< simulated time at the end, drain included
   bool stopped_early = false;  ///< a run limit (events) ended the run
 
   [[nodiscard]] bool all_slos_ok() const;

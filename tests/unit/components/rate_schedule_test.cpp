@@ -10,7 +10,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Time at(Duration d) { return Time{} + d; }
+Time at(Duration d) {
+  return Time{} + d;
+}
 
 }  // namespace
 

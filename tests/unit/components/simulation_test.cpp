@@ -1,8 +1,8 @@
 #include "tailsim/components/simulation.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <string>
+
+#include <catch2/catch.hpp>
 
 #include "tailsim/model/loader.hpp"
 #include "tailsim/plan/compiler.hpp"
@@ -44,7 +44,9 @@ const stats::ServiceResult& service(const stats::Results& r, const std::string& 
   return r.services.front();
 }
 
-double ms(std::int64_t ns) { return static_cast<double>(ns) * 1e-6; }
+double ms(std::int64_t ns) {
+  return static_cast<double>(ns) * 1e-6;
+}
 
 /// Every measured request ends in exactly one way.
 void check_flow_balance(const stats::PathResult& p) {
@@ -231,7 +233,8 @@ workloads:
   const auto& p = path(r, "w");
   // A call succeeds when both its request and response arrive: 25%.
   const double n = static_cast<double>(p.requests);
-  CHECK(static_cast<double>(p.outcomes[Outcome::ok]) == Approx(0.25 * n).margin(4.5 * std::sqrt(n * 0.25 * 0.75)));
+  CHECK(static_cast<double>(p.outcomes[Outcome::ok]) ==
+        Approx(0.25 * n).margin(4.5 * std::sqrt(n * 0.25 * 0.75)));
   CHECK(p.outcomes[Outcome::unfinished] == p.requests - p.outcomes[Outcome::ok]);
   check_flow_balance(p);
 }

@@ -1,11 +1,11 @@
 #include "tailsim/engine/distribution.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 using tailsim::Duration;
 using tailsim::engine::Distribution;
@@ -47,7 +47,9 @@ void check_quantile(const std::vector<double>& xs, double p,
   CHECK(std::abs(cdf(x) - p) <= band);
 }
 
-double phi(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+double phi(double x) {
+  return 0.5 * std::erfc(-x / std::sqrt(2.0));
+}
 
 }  // namespace
 
@@ -140,7 +142,9 @@ TEST_CASE("mixture and empirical", "[distribution_sampler]") {
   const auto xs = draw(m, 11);
   const double second_moment = 0.9 * 2e12 + 0.1 * 2 * 1.6e15;
   check_mean(xs, m.mean_ns(), std::sqrt(second_moment - m.mean_ns() * m.mean_ns()));
-  auto cdf = [](double x) { return 0.9 * (1 - std::exp(-x / 1e6)) + 0.1 * (1 - std::exp(-x / 4e7)); };
+  auto cdf = [](double x) {
+    return 0.9 * (1 - std::exp(-x / 1e6)) + 0.1 * (1 - std::exp(-x / 4e7));
+  };
   check_quantile(xs, 0.5, cdf);
   check_quantile(xs, 0.99, cdf);
 

@@ -1,9 +1,9 @@
 #include "tailsim/engine/event_queue.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <map>
 #include <utility>
+
+#include <catch2/catch.hpp>
 
 #include "tailsim/engine/random_stream.hpp"
 
@@ -24,7 +24,8 @@ TEST_CASE("events come out in (time, scheduling order), as a multimap says", "[e
     const bool push = reference.empty() || rng.uniform() < 0.55;
     if (push) {
       // A third of the events are due now; the rest within a small range (ties).
-      const std::int64_t at = rng.uniform() < 0.33 ? now : now + static_cast<std::int64_t>(rng.uniform_int(50));
+      const std::int64_t at =
+          rng.uniform() < 0.33 ? now : now + static_cast<std::int64_t>(rng.uniform_int(50));
       const auto target = static_cast<std::uint32_t>(inserted);
       queue.push(Time{} + Duration{at}, /*kind=*/target % 7, target);
       reference.emplace(std::pair{at, inserted++}, target);

@@ -1,9 +1,9 @@
 #include "tailsim/engine/random_stream.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <array>
 #include <cmath>
+
+#include <catch2/catch.hpp>
 
 using tailsim::engine::RandomStream;
 

@@ -1,8 +1,8 @@
 #include "tailsim/model/loader.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <string>
+
+#include <catch2/catch.hpp>
 
 namespace m = tailsim::model;
 using namespace std::chrono_literals;
@@ -24,7 +24,9 @@ m::LoadResult load(const std::string& text, std::vector<std::string> overrides =
 }
 
 /// The formatted diagnostics, one per line.
-std::string messages(const m::LoadResult& r) { return r.diagnostics.format_all(); }
+std::string messages(const m::LoadResult& r) {
+  return r.diagnostics.format_all();
+}
 
 }  // namespace
 

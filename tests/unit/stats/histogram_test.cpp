@@ -1,10 +1,10 @@
 #include "tailsim/stats/histogram.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "tailsim/engine/random_stream.hpp"
 
@@ -22,7 +22,8 @@ TEST_CASE("percentiles are within 1% of the exact ones from 1 us to 1 h", "[hist
   }
   std::sort(values.begin(), values.end());
   for (double p : {1.0, 10.0, 50.0, 90.0, 99.0, 99.9, 99.99}) {
-    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size()))) - 1;
+    const auto rank =
+        static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size()))) - 1;
     const double exact = static_cast<double>(values[rank]);
     INFO("p" << p);
     CHECK(std::abs(static_cast<double>(h.value_at_percentile(p)) - exact) <= 0.01 * exact);
@@ -46,7 +47,8 @@ TEST_CASE("mean is exact and merging equals recording all in one", "[histogram]"
   a.merge(b);
   CHECK(a.count() == all.count());
   CHECK(a.mean() == all.mean());
-  CHECK(a.mean() == Approx(static_cast<double>(sum / static_cast<long double>(all.count()))).epsilon(1e-12));
+  CHECK(a.mean() ==
+        Approx(static_cast<double>(sum / static_cast<long double>(all.count()))).epsilon(1e-12));
   CHECK(a.min() == all.min());
   CHECK(a.max() == all.max());
   for (double p : {0.0, 25.0, 50.0, 99.0, 100.0}) {
