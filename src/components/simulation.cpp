@@ -62,6 +62,7 @@ struct Call {
   Id target_endpoint = 0;
   Time sent{};
   Outcome outcome = Outcome::ok;
+  bool joins_parent = false;  ///< made by a parallel step for one of its children
 };
 
 /// Something waiting for a worker: a request not started yet, or (async
@@ -113,6 +114,7 @@ class Simulation {
   void finish_client_request(Id call, Outcome outcome);
 
   // Calls and the network
+  void start_call(Id task, Id site, bool joins_parent);
   void send_request(Id call);
   void on_request_delivered(Id call);
   void respond(Id call, Outcome outcome);
@@ -333,6 +335,17 @@ void Simulation::send_request(Id call) {
   }
 }
 
+void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
+  const Id call = calls_.allocate();
+  Call& c = calls_[call];
+  c.caller_task = task;
+  c.site = site_id;
+  c.target_endpoint = plan_.calls[site_id].target_endpoint;
+  c.sent = now_;
+  c.joins_parent = joins_parent;
+  send_request(call);
+}
+
 void Simulation::on_request_delivered(Id call) {
   const Id endpoint = calls_[call].target_endpoint;
   const Id service = plan_.endpoints[endpoint].service;
@@ -404,6 +417,9 @@ void Simulation::on_response_delivered(Id call) {
   Task& task = tasks_[c.caller_task];
   if (c.outcome != Outcome::ok && !site.optional && task.failure == Outcome::ok) {
     task.failure = c.outcome;
+  }
+  if (c.joins_parent && --task.pending > 0) {
+    return;  // a parallel step waits for its last call
   }
   ready(c.caller_task);
 }
@@ -614,17 +630,9 @@ bool Simulation::execute(Id t) {
       queue_.push(now_ + plan_.distributions[op.dist].sample(rng), delay_done, t,
                   tasks_.generation(t));
       return true;
-    case plan::OpKind::call: {
-      const plan::CallSite& site = plan_.calls[op.call];
-      const Id call = calls_.allocate();
-      Call& c = calls_[call];
-      c.caller_task = t;
-      c.site = op.call;
-      c.target_endpoint = site.target_endpoint;
-      c.sent = now_;
-      send_request(call);
+    case plan::OpKind::call:
+      start_call(t, op.call, /*joins_parent=*/false);
       return true;
-    }
     case plan::OpKind::parallel: {
       if (op.count == 0) {
         return false;
@@ -632,7 +640,18 @@ bool Simulation::execute(Id t) {
       tasks_[t].pending = op.count;
       const Id request = tasks_[t].request;
       for (Id i = 0; i < op.count; ++i) {
-        spawn(t, request, plan_.child_blocks[op.first + i]);
+        const plan::Block& block = plan_.blocks[plan_.child_blocks[op.first + i]];
+        const plan::Op& first = plan_.ops[block.begin];
+        const bool is_plain_call = block.end == block.begin + 1 && first.kind == plan::OpKind::call &&
+                                   first.probability >= 1.0 && first.times_low == 1 &&
+                                   first.times_high == 1;
+        if (is_plain_call) {
+          // The common fan-out: the parent makes the call itself and counts
+          // the answer as a finished child, without a task of its own.
+          start_call(t, first.call, /*joins_parent=*/true);
+        } else {
+          spawn(t, request, plan_.child_blocks[op.first + i]);
+        }
       }
       return true;
     }

@@ -304,10 +304,14 @@ LoadResult load_file(const std::filesystem::path& path, const LoadOptions& optio
                            std::error_code(errno, std::generic_category()).message()));
     return result;
   }
+  // Read in chunks up to the limit: no up-front buffer of the largest size
+  // (zero-filling 16 MiB would cost more than loading a typical model).
   std::string text;
-  text.resize(max_file_bytes + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  std::array<char, 64 * 1024> chunk{};
+  while (in && text.size() <= max_file_bytes) {
+    in.read(chunk.data(), chunk.size());
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  }
   if (text.size() > max_file_bytes) {
     result.diagnostics.error(
         start, fmt::format("the model file is larger than {} MiB", max_file_bytes / (1024 * 1024)));
