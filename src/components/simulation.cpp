@@ -3,10 +3,13 @@
 #include <cassert>
 #include <deque>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
+#include "tailsim/components/circuit_breaker.hpp"
 #include "tailsim/components/processor_sharing.hpp"
 #include "tailsim/components/rate_schedule.hpp"
+#include "tailsim/components/retry_policy.hpp"
 #include "tailsim/engine/event_queue.hpp"
 #include "tailsim/engine/pool.hpp"
 #include "tailsim/engine/random_stream.hpp"
@@ -27,6 +30,8 @@ enum EventKind : std::uint32_t {
   response_delivered,  ///< target: call; the response reached the caller
   cpu_done,            ///< target: pod; generation: the pod CPU's generation
   delay_done,          ///< target: task
+  attempt_timeout,     ///< target: call; the caller stops waiting for this attempt
+  retry_due,           ///< target: exchange; its backoff is over
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -41,28 +46,54 @@ struct Task {
   std::uint32_t pending = 0;    ///< children still running
   Outcome failure = Outcome::ok;
   bool holds_worker = false;  ///< async pods: a worker for the running cpu op
-  double work_ns = 0;         ///< async pods: the cpu op waiting for a worker
+  double work_ns = 0;         ///< the running (or, async, waiting) cpu op's demand
 };
 
-/// One call being served at a service.
+/// One attempt being served at a service. When the caller has given up on
+/// the attempt (its call is no longer current), the work goes on but its
+/// answer goes nowhere: wasted work.
 struct Request {
   Id call = no_id;
+  std::uint32_t call_generation = 0;
   Id endpoint = 0;
   Id pod = no_id;  ///< no pod at external services
   Time arrived{};
+  Time deadline = Time::max();  ///< when deadlines propagate
   bool holds_worker = false;
 };
 
-/// A call in flight, as its caller sees it. A workload's request is a call
-/// from the client: it has no caller task.
-struct Call {
+/// A logical call, over all its attempts: a `call` step, or a workload's
+/// request (no caller task: the client).
+struct Exchange {
   Id caller_task = no_id;
-  Id site = no_id;
-  Id workload = no_id;
+  Id workload = no_id;  ///< client requests
+  Id site = no_id;      ///< call steps
+  Id policy = 0;
+  Id edge = 0;
   Id target_endpoint = 0;
+  Time started{};
+  Time deadline = Time::max();  ///< inherited from the caller when deadlines propagate
+  std::uint32_t attempts = 0;
+  double previous_backoff_ns = 0;
+  bool joins_parent = false;       ///< made by a parallel step for one of its children
+  bool holds_retry_slot = false;   ///< a retry decided, counted against the budget
+};
+
+/// One attempt in flight, as its caller sees it.
+struct Call {
+  Id exchange = no_id;
+  Id target_endpoint = 0;
+  Id bulkhead_pod = no_id;  ///< the caller pod whose bulkhead this call holds
   Time sent{};
+  Time deadline = Time::max();
   Outcome outcome = Outcome::ok;
-  bool joins_parent = false;  ///< made by a parallel step for one of its children
+  bool is_retry = false;
+};
+
+/// What the calls of one caller to one endpoint share.
+struct EdgeState {
+  RetryLimits limits;
+  std::optional<CircuitBreaker> breaker;
 };
 
 /// Something waiting for a worker: a request not started yet, or (async
@@ -111,15 +142,21 @@ class Simulation {
   void on_arrival(Id w);
   void on_burst_toggle(Id w);
   void start_client_request(Id w);
-  void finish_client_request(Id call, Outcome outcome);
+  void finish_client_request(const Exchange& exchange, Outcome outcome);
 
-  // Calls and the network
+  // Calls, their attempts and the network
   void start_call(Id task, Id site, bool joins_parent);
+  void start_attempt(Id exchange);
+  void attempt_done(Id call, Outcome outcome);
+  void attempt_failed(Id exchange, Outcome outcome);
+  void exchange_done(Id exchange, Outcome outcome);
   void send_request(Id call);
   void on_request_delivered(Id call);
-  void respond(Id call, Outcome outcome);
+  void respond(const Request& request, Outcome outcome);
   void on_response_delivered(Id call);
   std::optional<Duration> network_delay(Id link);
+  Id caller_service(const Exchange& exchange) const;
+  bool is_orphaned(Id request) const;
 
   // Pods, workers and requests
   Id choose_pod(Id service);
@@ -157,6 +194,9 @@ class Simulation {
   engine::Pool<Task> tasks_;
   engine::Pool<Request> requests_;
   engine::Pool<Call> calls_;
+  engine::Pool<Exchange> exchanges_;
+  std::vector<EdgeState> edges_;
+  std::unordered_map<std::uint64_t, std::uint32_t> bulkheads_;  ///< (pod, policy) -> in flight
   std::vector<Pod> pods_;
   std::vector<ServiceState> services_;
   std::vector<WorkloadState> workloads_;
@@ -193,6 +233,12 @@ Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
     }
   }
   workloads_.resize(plan.workloads.size());
+  edges_.resize(plan.edges.size());
+  for (Id e = 0; e < plan.edges.size(); ++e) {
+    if (plan.edges[e].breaker != no_id) {
+      edges_[e].breaker.emplace(plan.breakers[plan.edges[e].breaker]);
+    }
+  }
 }
 
 // ------------------------------------------------------------------ workloads
@@ -280,34 +326,35 @@ void Simulation::on_burst_toggle(Id w) {
 }
 
 void Simulation::start_client_request(Id w) {
-  const Id call = calls_.allocate();
-  Call& c = calls_[call];
-  c.workload = w;
-  c.target_endpoint = plan_.workloads[w].entry;
-  c.sent = now_;
+  const plan::Workload& wl = plan_.workloads[w];
+  const Id x = exchanges_.allocate();
+  Exchange& ex = exchanges_[x];
+  ex.workload = w;
+  ex.policy = wl.policy;
+  ex.edge = wl.edge;
+  ex.target_endpoint = wl.entry;
+  ex.started = now_;
   recorder_.path_arrival(w, now_);
   ++open_client_requests_;
   if (recorder_.is_measured(now_)) {
     ++workloads_[w].open_measured;
   }
-  on_request_delivered(call);  // the client reaches the entry service directly
+  start_attempt(x);
 }
 
-void Simulation::finish_client_request(Id call, Outcome outcome) {
-  const Call c = calls_[call];
-  calls_.release(call);
-  recorder_.path_finished(c.workload, c.sent, now_, outcome);
+void Simulation::finish_client_request(const Exchange& ex, Outcome outcome) {
+  recorder_.path_finished(ex.workload, ex.started, now_, outcome, ex.attempts);
   --open_client_requests_;
-  if (recorder_.is_measured(c.sent)) {
-    --workloads_[c.workload].open_measured;
+  if (recorder_.is_measured(ex.started)) {
+    --workloads_[ex.workload].open_measured;
   }
-  const plan::Workload& wl = plan_.workloads[c.workload];
+  const plan::Workload& wl = plan_.workloads[ex.workload];
   if (wl.kind == plan::WorkloadKind::closed) {
-    const Duration think = wl.think == no_id
-                               ? Duration{0}
-                               : plan_.distributions[wl.think].sample(streams_[wl.think_stream]);
+    const Duration think =
+        wl.think == no_id ? Duration{0}
+                          : plan_.distributions[wl.think].sample(streams_[wl.think_stream]);
     if (now_ + think < window_end_) {
-      queue_.push(now_ + think, workload_arrival, c.workload);
+      queue_.push(now_ + think, workload_arrival, ex.workload);
     }
   }
 }
@@ -323,9 +370,161 @@ std::optional<Duration> Simulation::network_delay(Id link_id) {
   return link.has_latency ? link.latency.sample(rng) : Duration{0};
 }
 
+Id Simulation::caller_service(const Exchange& ex) const {
+  return ex.site == no_id ? no_id : plan_.calls[ex.site].caller_service;
+}
+
+void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
+  const plan::CallSite& site = plan_.calls[site_id];
+  const Id x = exchanges_.allocate();
+  Exchange& ex = exchanges_[x];
+  ex.caller_task = task;
+  ex.site = site_id;
+  ex.policy = site.policy;
+  ex.edge = site.edge;
+  ex.target_endpoint = site.target_endpoint;
+  ex.started = now_;
+  ex.joins_parent = joins_parent;
+  if (plan_.policies[site.policy].propagate_deadline) {
+    ex.deadline = requests_[tasks_[task].request].deadline;  // what the caller has left
+  }
+  recorder_.call_started(site.edge, now_);
+  start_attempt(x);
+}
+
+void Simulation::start_attempt(Id x) {
+  Exchange& ex = exchanges_[x];
+  const plan::CallPolicy& policy = plan_.policies[ex.policy];
+  EdgeState& edge = edges_[ex.edge];
+  ++ex.attempts;
+  const bool is_retry = ex.attempts > 1;
+  if (is_retry && ex.site != no_id) {
+    recorder_.service_retry(caller_service(ex), now_);
+  }
+  // The time this attempt may take: its own timeout, and with deadline
+  // propagation no more than the caller has left.
+  Time deadline = policy.timeout > Duration::zero() ? now_ + policy.timeout : Time::max();
+  if (policy.propagate_deadline) {
+    deadline = std::min(deadline, ex.deadline);
+  }
+  auto fail_now = [&](Outcome outcome) {
+    if (ex.holds_retry_slot) {
+      ex.holds_retry_slot = false;
+      --edge.limits.retries_in_flight;
+    }
+    recorder_.attempt_sent(ex.edge, now_);
+    attempt_failed(x, outcome);
+  };
+  if (deadline <= now_) {
+    fail_now(Outcome::timeout);  // no time left: fail without calling
+    return;
+  }
+  if (edge.breaker && !edge.breaker->allow(now_)) {
+    fail_now(Outcome::unavailable);  // the circuit is open: fail fast
+    return;
+  }
+  Id bulkhead_pod = no_id;
+  if (policy.bulkhead > 0 && ex.caller_task != no_id) {
+    bulkhead_pod = requests_[tasks_[ex.caller_task].request].pod;
+    std::uint32_t& in_flight = bulkheads_[(std::uint64_t{bulkhead_pod} << 32) | ex.policy];
+    if (in_flight >= policy.bulkhead) {
+      fail_now(Outcome::rejected);
+      return;
+    }
+    ++in_flight;
+  }
+  const Id call = calls_.allocate();
+  Call& c = calls_[call];
+  c.exchange = x;
+  c.target_endpoint = ex.target_endpoint;
+  c.bulkhead_pod = bulkhead_pod;
+  c.sent = now_;
+  c.deadline = policy.propagate_deadline ? deadline : Time::max();
+  c.is_retry = is_retry;
+  ex.holds_retry_slot = false;  // the slot passes to the attempt (c.is_retry)
+  ++edge.limits.active;
+  recorder_.attempt_sent(ex.edge, now_);
+  if (deadline != Time::max()) {
+    queue_.push(deadline, attempt_timeout, call, calls_.generation(call));
+  }
+  if (ex.site == no_id) {
+    on_request_delivered(call);  // the client reaches the entry service directly
+  } else {
+    send_request(call);
+  }
+}
+
+void Simulation::attempt_done(Id call, Outcome outcome) {
+  const Call c = calls_[call];
+  calls_.release(call);
+  const Id x = c.exchange;
+  Exchange& ex = exchanges_[x];
+  const plan::CallPolicy& policy = plan_.policies[ex.policy];
+  EdgeState& edge = edges_[ex.edge];
+  --edge.limits.active;
+  if (c.is_retry) {
+    --edge.limits.retries_in_flight;
+  }
+  if (c.bulkhead_pod != no_id) {
+    --bulkheads_[(std::uint64_t{c.bulkhead_pod} << 32) | ex.policy];
+  }
+  const bool failed = outcome != Outcome::ok;
+  if (edge.breaker) {
+    edge.breaker->record(now_, failed);
+  }
+  edge.limits.throttle_record(policy, failed);
+  if (failed) {
+    attempt_failed(x, outcome);
+  } else {
+    exchange_done(x, outcome);
+  }
+}
+
+void Simulation::attempt_failed(Id x, Outcome outcome) {
+  Exchange& ex = exchanges_[x];
+  const plan::CallPolicy& policy = plan_.policies[ex.policy];
+  EdgeState& edge = edges_[ex.edge];
+  const bool retryable = ex.attempts < policy.attempts &&
+                         (policy.retry_on >> static_cast<unsigned>(outcome) & 1u) != 0 &&
+                         !(policy.propagate_deadline && ex.deadline <= now_);
+  if (!retryable) {
+    exchange_done(x, outcome);
+    return;
+  }
+  if (!edge.limits.budget_allows(policy) || !edge.limits.throttle_allows(policy)) {
+    if (ex.site != no_id) {
+      recorder_.service_retry_refused(caller_service(ex), now_);
+    }
+    exchange_done(x, outcome);  // the call fails with its last error
+    return;
+  }
+  ex.holds_retry_slot = true;
+  ++edge.limits.retries_in_flight;
+  const Duration wait =
+      backoff_delay(policy, ex.attempts, ex.previous_backoff_ns, streams_[policy.stream]);
+  queue_.push(now_ + wait, retry_due, x, exchanges_.generation(x));
+}
+
+void Simulation::exchange_done(Id x, Outcome outcome) {
+  const Exchange ex = exchanges_[x];
+  exchanges_.release(x);
+  if (ex.caller_task == no_id) {
+    finish_client_request(ex, outcome);
+    return;
+  }
+  recorder_.call_finished(ex.edge, ex.started, now_, outcome);
+  Task& task = tasks_[ex.caller_task];
+  if (outcome != Outcome::ok && !plan_.calls[ex.site].optional && task.failure == Outcome::ok) {
+    task.failure = outcome;
+  }
+  if (ex.joins_parent && --task.pending > 0) {
+    return;  // a parallel step waits for its last call
+  }
+  ready(ex.caller_task);
+}
+
 void Simulation::send_request(Id call) {
-  const plan::CallSite& site = plan_.calls[calls_[call].site];
-  recorder_.call_sent(site.edge, now_);
+  const plan::CallSite& site = plan_.calls[exchanges_[calls_[call].exchange].site];
   if (auto delay = network_delay(site.link)) {
     if (*delay == Duration::zero()) {
       on_request_delivered(call);  // no latency: no event needed
@@ -335,44 +534,36 @@ void Simulation::send_request(Id call) {
   }
 }
 
-void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
-  const Id call = calls_.allocate();
-  Call& c = calls_[call];
-  c.caller_task = task;
-  c.site = site_id;
-  c.target_endpoint = plan_.calls[site_id].target_endpoint;
-  c.sent = now_;
-  c.joins_parent = joins_parent;
-  send_request(call);
-}
-
 void Simulation::on_request_delivered(Id call) {
-  const Id endpoint = calls_[call].target_endpoint;
+  const Call& c = calls_[call];
+  const Id endpoint = c.target_endpoint;
   const Id service = plan_.endpoints[endpoint].service;
   const plan::Service& svc = plan_.services[service];
   ServiceState& state = services_[service];
   recorder_.service_arrival(service, now_);
+  const Request incoming{call, calls_.generation(call), endpoint, no_id, now_, c.deadline, false};
 
   if (svc.external) {
     if (svc.concurrency >= 0 && state.in_flight >= svc.concurrency) {
       recorder_.service_rejected(service, now_);
-      respond(call, Outcome::rejected);
+      respond(incoming, Outcome::rejected);
       return;
     }
     ++state.in_flight;
     const Id r = requests_.allocate();
-    requests_[r] = Request{call, endpoint, no_id, now_, false};
+    requests_[r] = incoming;
     start_request(r);
     return;
   }
   const Id pod_id = choose_pod(service);
   if (pod_id == no_id) {
-    respond(call, Outcome::unavailable);  // no pod to take it
+    respond(incoming, Outcome::unavailable);  // no pod to take it
     return;
   }
   Pod& pod = pods_[pod_id];
   const Id r = requests_.allocate();
-  requests_[r] = Request{call, endpoint, pod_id, now_, false};
+  requests_[r] = incoming;
+  requests_[r].pod = pod_id;
   ++pod.active;
   if (svc.async || svc.workers == 0 || pod.busy_workers < svc.workers) {
     if (!svc.async) {
@@ -387,41 +578,51 @@ void Simulation::on_request_delivered(Id call) {
     --pod.active;
     requests_.release(r);
     recorder_.service_rejected(service, now_);
-    respond(call, Outcome::rejected);
+    respond(incoming, Outcome::rejected);
     return;
   }
   enqueue(pod_id, Waiter{r, now_, false});
 }
 
-void Simulation::respond(Id call, Outcome outcome) {
-  Call& c = calls_[call];
-  if (c.caller_task == no_id) {
-    finish_client_request(call, outcome);
+void Simulation::respond(const Request& request, Outcome outcome) {
+  const Id service = plan_.endpoints[request.endpoint].service;
+  if (!calls_.is_current(request.call, request.call_generation)) {
+    recorder_.service_answered(service, request.arrived, /*caller_waiting=*/false, outcome);
+    return;  // the caller gave up on this attempt: the answer goes nowhere
+  }
+  recorder_.service_answered(service, request.arrived, /*caller_waiting=*/true, outcome);
+  Call& c = calls_[request.call];
+  const Exchange& ex = exchanges_[c.exchange];
+  if (ex.site == no_id) {
+    attempt_done(request.call, outcome);  // the client gets its answer directly
     return;
   }
   c.outcome = outcome;
-  if (auto delay = network_delay(plan_.calls[c.site].link)) {
+  if (auto delay = network_delay(plan_.calls[ex.site].link)) {
     if (*delay == Duration::zero()) {
-      on_response_delivered(call);
+      attempt_done(request.call, outcome);
     } else {
-      queue_.push(now_ + *delay, response_delivered, call, calls_.generation(call));
+      queue_.push(now_ + *delay, response_delivered, request.call, request.call_generation);
     }
   }
 }
 
-void Simulation::on_response_delivered(Id call) {
-  const Call c = calls_[call];
-  calls_.release(call);
-  const plan::CallSite& site = plan_.calls[c.site];
-  recorder_.call_finished(site.edge, c.sent, now_, c.outcome);
-  Task& task = tasks_[c.caller_task];
-  if (c.outcome != Outcome::ok && !site.optional && task.failure == Outcome::ok) {
-    task.failure = c.outcome;
+void Simulation::on_response_delivered(Id call) { attempt_done(call, calls_[call].outcome); }
+
+bool Simulation::is_orphaned(Id request) const {
+  // Nobody waits for this work when its attempt was given up on, or when the
+  // request that made the call is itself orphaned.
+  for (Id r = request;;) {
+    const Request& req = requests_[r];
+    if (!calls_.is_current(req.call, req.call_generation)) {
+      return true;
+    }
+    const Exchange& ex = exchanges_[calls_[req.call].exchange];
+    if (ex.caller_task == no_id) {
+      return false;
+    }
+    r = tasks_[ex.caller_task].request;
   }
-  if (c.joins_parent && --task.pending > 0) {
-    return;  // a parallel step waits for its last call
-  }
-  ready(c.caller_task);
 }
 
 // ------------------------------------------------------ pods, workers, requests
@@ -469,7 +670,15 @@ Id Simulation::spawn(Id parent, Id request, Id block) {
 }
 
 void Simulation::start_request(Id request) {
-  spawn(no_id, request, plan_.endpoints[requests_[request].endpoint].block);
+  const Request& req = requests_[request];
+  if (req.deadline <= now_) {
+    // Its deadline passed while it waited: dropped, as a server that checks
+    // the deadline of what it dequeues does.
+    recorder_.deadline_dropped(plan_.endpoints[req.endpoint].service, now_);
+    finish_request(request, Outcome::timeout);
+    return;
+  }
+  spawn(no_id, request, plan_.endpoints[req.endpoint].block);
 }
 
 void Simulation::finish_request(Id request, Outcome outcome) {
@@ -483,7 +692,7 @@ void Simulation::finish_request(Id request, Outcome outcome) {
       release_worker(req.pod);
     }
   }
-  respond(req.call, outcome);
+  respond(req, outcome);
 }
 
 void Simulation::note_waiting(Id service, std::int64_t change) {
@@ -507,10 +716,10 @@ void Simulation::reject_waiter(Id pod_id, const Waiter& waiter) {
     ready(waiter.id);
     return;
   }
-  const Id call = requests_[waiter.id].call;
+  const Request req = requests_[waiter.id];
   requests_.release(waiter.id);
   --pod.active;
-  respond(call, Outcome::rejected);
+  respond(req, Outcome::rejected);
 }
 
 void Simulation::release_worker(Id pod_id) {
@@ -606,6 +815,7 @@ bool Simulation::execute(Id t) {
       const Id pod_id = requests_[tasks_[t].request].pod;
       Pod& pod = pods_[pod_id];
       const plan::Service& svc = plan_.services[pod.service];
+      tasks_[t].work_ns = work;
       if (!svc.async || svc.workers == 0) {
         start_cpu(t, work);
         return true;
@@ -622,7 +832,6 @@ bool Simulation::execute(Id t) {
         tasks_[t].failure = Outcome::rejected;
         return false;
       }
-      tasks_[t].work_ns = work;
       enqueue(pod_id, Waiter{t, now_, true});
       return true;
     }
@@ -719,6 +928,9 @@ void Simulation::on_cpu_done(Id pod_id, std::uint32_t generation) {
   touch_cpu(pod_id);
   while (auto t = pod.cpu.pop_done()) {
     Task& task = tasks_[*t];
+    if (is_orphaned(task.request)) {
+      recorder_.wasted_cpu(pod.service, now_, task.work_ns);
+    }
     if (task.holds_worker) {  // async pods hold a worker for the cpu op only
       task.holds_worker = false;
       release_worker(pod_id);
@@ -781,6 +993,16 @@ stats::Results Simulation::run() {
           ready(event.target);
         }
         break;
+      case attempt_timeout:
+        if (calls_.is_current(event.target, event.generation)) {
+          attempt_done(event.target, Outcome::timeout);
+        }
+        break;
+      case retry_due:
+        if (exchanges_.is_current(event.target, event.generation)) {
+          start_attempt(event.target);
+        }
+        break;
     }
     drain_ready();
     reschedule_dirty_pods();
@@ -829,10 +1051,19 @@ stats::Results Simulation::run() {
   }
   results.edges.resize(plan_.edges.size());
   for (std::size_t e = 0; e < plan_.edges.size(); ++e) {
-    results.edges[e].caller = plan_.services[plan_.edges[e].caller_service].name;
-    results.edges[e].target = plan_.endpoints[plan_.edges[e].target_endpoint].name;
+    const plan::Edge& edge = plan_.edges[e];
+    results.edges[e].caller = edge.caller_service != no_id
+                                  ? plan_.services[edge.caller_service].name
+                                  : "client/" + plan_.workloads[edge.workload].name;
+    results.edges[e].target = plan_.endpoints[edge.target_endpoint].name;
   }
   recorder_.finish(results);
+  for (std::size_t e = 0; e < edges_.size(); ++e) {
+    if (edges_[e].breaker) {
+      results.edges[e].breaker_opens = edges_[e].breaker->opens();
+      results.edges[e].breaker_open_s = to_seconds(edges_[e].breaker->time_open(finished));
+    }
+  }
   stats::evaluate_slos(results, plan_.slos);
   return results;
 }

@@ -36,7 +36,7 @@ class Compiler {
 
  private:
   void check_supported();
-  void check_policy(const model::CallPolicy& policy, model::SourceLoc at);
+  Id compile_policy(const model::CallPolicy& policy, Id edge, const std::string& path);
   Id add_stream(std::string component, std::string purpose);
   Id add_distribution(const model::DistSpec& spec);
   Id compile_block(const std::vector<model::Step>& steps, const model::Service& svc,
@@ -53,34 +53,56 @@ class Compiler {
   std::map<std::pair<Id, Id>, Id> edges_;
 };
 
-void Compiler::check_policy(const model::CallPolicy& policy, model::SourceLoc at) {
+Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id,
+                            const std::string& path) {
+  CallPolicy out;
   if (policy.timeout) {
-    refusals_.refuse(policy.timeout->loc, "timeouts");
+    out.timeout = policy.timeout->value;
   }
+  const auto deadlines = policy.deadline ? policy.deadline->value : model_.simulation.deadlines.value;
+  out.propagate_deadline = deadlines == model::DeadlineMode::propagate;
   if (policy.retry) {
-    refusals_.refuse(policy.retry->loc.is_known() ? policy.retry->loc : at, "retries");
-  }
-  if (policy.circuit_breaker) {
-    refusals_.refuse(policy.circuit_breaker->loc, "circuit breakers");
+    const model::RetryPolicy& r = *policy.retry;
+    out.attempts = static_cast<std::uint32_t>(r.attempts.value);
+    out.backoff = r.backoff.value;
+    out.multiplier = r.multiplier.value;
+    // Envoy caps the backoff at ten times its base when no cap is given.
+    out.max_backoff = r.max_backoff ? r.max_backoff->value : r.backoff.value * 10;
+    out.jitter = static_cast<Jitter>(r.jitter.value);
+    for (const auto& kind : r.on) {
+      // model::ErrorKind timeout..unavailable are stats::Outcome 1..4.
+      out.retry_on = static_cast<std::uint8_t>(out.retry_on |
+                                               (1u << (static_cast<unsigned>(kind.value) + 1)));
+    }
+    if (r.budget) {
+      out.budget = r.budget->value;
+    }
+    out.min_concurrency = static_cast<std::uint32_t>(r.min_concurrency.value);
   }
   if (policy.throttle) {
-    refusals_.refuse(policy.throttle->loc, "retry throttles");
+    out.throttle_max_tokens = policy.throttle->max_tokens.value;
+    out.throttle_ratio = policy.throttle->token_ratio.value;
   }
   if (policy.bulkhead) {
-    refusals_.refuse(policy.bulkhead->loc, "bulkheads");
+    out.bulkhead = static_cast<std::uint32_t>(policy.bulkhead->value);
   }
   if (policy.hedge) {
     refusals_.refuse(policy.hedge->loc, "hedged requests");
   }
-  if (policy.deadline && policy.deadline->value == model::DeadlineMode::propagate) {
-    refusals_.refuse(policy.deadline->loc, "deadline propagation");
+  if (policy.circuit_breaker && plan_.edges[edge_id].breaker == no_id) {
+    const model::CircuitBreakerPolicy& cb = *policy.circuit_breaker;
+    plan_.breakers.push_back(BreakerSpec{static_cast<std::uint32_t>(cb.window.value),
+                                         static_cast<std::uint32_t>(cb.min_calls.value),
+                                         cb.failure_rate.value, cb.open_for.value,
+                                         static_cast<std::uint32_t>(cb.half_open.value)});
+    plan_.edges[edge_id].breaker = static_cast<Id>(plan_.breakers.size() - 1);
   }
+  out.stream = add_stream(path, "retry");
+  plan_.policies.push_back(out);
+  return static_cast<Id>(plan_.policies.size() - 1);
 }
 
 void Compiler::check_supported() {
-  if (model_.simulation.deadlines.value == model::DeadlineMode::propagate) {
-    refusals_.refuse(model_.simulation.deadlines.loc, "deadline propagation");
-  }
   for (const auto& svc : model_.services) {
     if (svc.pod.cpu.is_cfs) {
       refusals_.refuse(svc.pod.cpu.loc, "CFS CPU limits (cpu: {request, limit, ...})");
@@ -104,9 +126,6 @@ void Compiler::check_supported() {
   for (const auto& f : model_.faults) {
     refusals_.refuse(f.loc, fmt::format("{} faults", model::to_string(f.kind)));
   }
-  for (const auto& w : model_.workloads) {
-    check_policy(w.policy, w.name.loc);
-  }
 }
 
 Id Compiler::add_stream(std::string component, std::string purpose) {
@@ -123,20 +142,20 @@ Id Compiler::edge(Id caller, Id endpoint) {
   auto [it, inserted] = edges_.emplace(std::pair{caller, endpoint}, 0);
   if (inserted) {
     it->second = static_cast<Id>(plan_.edges.size());
-    plan_.edges.push_back(Edge{caller, endpoint});
+    plan_.edges.push_back(Edge{caller, no_id, endpoint, no_id});
   }
   return it->second;
 }
 
 Id Compiler::call_site(const model::Step& step, const model::Service& svc,
                        const std::string& path) {
-  check_policy(step.policy, step.loc);
   CallSite site;
   site.caller_service = static_cast<Id>(&svc - model_.services.data());
   site.target_service = step.call.service_id;
   site.target_endpoint = first_endpoint_[step.call.service_id] + step.call.endpoint_id;
   site.optional = step.policy.optional.value;
   site.edge = edge(site.caller_service, site.target_endpoint);
+  site.policy = compile_policy(step.policy, site.edge, path);
 
   // The link between the two services, else the default.
   Link link;
@@ -241,6 +260,9 @@ void Compiler::compile_workload(const model::Workload& w) {
   Workload out;
   out.name = w.name.value;
   out.entry = first_endpoint_[w.entry.service_id] + w.entry.endpoint_id;
+  out.edge = static_cast<Id>(plan_.edges.size());
+  plan_.edges.push_back(Edge{no_id, static_cast<Id>(plan_.workloads.size()), out.entry, no_id});
+  out.policy = compile_policy(w.policy, out.edge, "workload/" + w.name.value);
   out.stream = add_stream("workload/" + w.name.value, "arrivals");
   out.burst_stream = add_stream("workload/" + w.name.value, "bursts");
   out.think_stream = add_stream("workload/" + w.name.value, "think");

@@ -97,6 +97,12 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
     out += fmt::format("    {}requests={} ok={} errors={} ({:.2f}%){} {:.1f}/s\n",
                        std::string(width + 1, ' '), p.requests, p.outcomes[Outcome::ok], failed,
                        error_pct, error_detail, p.throughput_rps);
+    if (p.attempts > p.requests && p.requests > 0) {
+      out += fmt::format("    {}attempts per request={:.2f} retried={:.1f}%\n",
+                         std::string(width + 1, ' '),
+                         static_cast<double>(p.attempts) / static_cast<double>(p.requests),
+                         100.0 * static_cast<double>(p.retried) / static_cast<double>(p.requests));
+    }
   }
 
   width = 12;
@@ -115,6 +121,25 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
         "replicas={:g}\n",
         leader(s.name, width), s.requests, s.utilization * 100, s.queue_mean, s.rejected,
         s.replicas.mean);
+    if (s.retries > 0 || s.orphaned > 0 || s.deadline_drops > 0) {
+      out += fmt::format(
+          "    {}goodput={:.1f}/s wasted cpu={:.1f}s orphaned={} retries={} (refused {}) "
+          "deadline drops={}\n",
+          std::string(width + 1, ' '), s.goodput_rps, s.wasted_cpu_s, s.orphaned, s.retries,
+          s.retries_refused, s.deadline_drops);
+    }
+  }
+  bool any_breaker = false;
+  for (const auto& e : r.edges) {
+    if (e.breaker_opens == 0) {
+      continue;
+    }
+    if (!any_breaker) {
+      out += "\n  CIRCUIT BREAKERS\n";
+      any_breaker = true;
+    }
+    out += fmt::format("    {} -> {}: opened {} times, open {:.1f}s\n", e.caller, e.target,
+                       e.breaker_opens, e.breaker_open_s);
   }
   return out;
 }

@@ -48,6 +48,10 @@ std::string to_json(const stats::Results& r) {
     out["errors"] = errors(p.outcomes);
     out["throughput_rps"] = p.throughput_rps;
     out["latency_ms"] = latency_ms(p.latency);
+    out["attempts_per_request"] =
+        p.requests ? static_cast<double>(p.attempts) / static_cast<double>(p.requests) : 0.0;
+    out["retried_share"] =
+        p.requests ? static_cast<double>(p.retried) / static_cast<double>(p.requests) : 0.0;
   }
   ordered_json& services = j["services"] = ordered_json::object();
   for (const auto& s : r.services) {
@@ -63,6 +67,12 @@ std::string to_json(const stats::Results& r) {
     out["rejected"] = s.rejected;
     out["replicas"] = {{"min", s.replicas.min}, {"max", s.replicas.max}, {"mean", s.replicas.mean}};
     out["busy_cpu_s"] = s.busy_cpu_s;
+    out["goodput_rps"] = s.goodput_rps;
+    out["wasted_cpu_s"] = s.wasted_cpu_s;
+    out["orphaned"] = s.orphaned;
+    out["deadline_drops"] = s.deadline_drops;
+    out["retries"] = s.retries;
+    out["retries_refused"] = s.retries_refused;
   }
   ordered_json& edges = j["edges"] = ordered_json::array();
   for (const auto& e : r.edges) {
@@ -74,6 +84,9 @@ std::string to_json(const stats::Results& r) {
     out["ok"] = e.outcomes[Outcome::ok];
     out["errors"] = errors(e.outcomes);
     out["latency_ms"] = latency_ms(e.latency);
+    if (e.breaker_opens > 0 || e.breaker_open_s > 0) {
+      out["breaker"] = {{"opens", e.breaker_opens}, {"open_s", e.breaker_open_s}};
+    }
     edges.push_back(std::move(out));
   }
   ordered_json& slos = j["slos"] = ordered_json::array();

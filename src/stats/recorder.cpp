@@ -19,12 +19,15 @@ void Recorder::path_arrival(std::uint32_t path, Time at) {
   }
 }
 
-void Recorder::path_finished(std::uint32_t path, Time arrived, Time now, Outcome outcome) {
+void Recorder::path_finished(std::uint32_t path, Time arrived, Time now, Outcome outcome,
+                             std::uint32_t attempts) {
   if (!is_measured(arrived)) {
     return;
   }
   PathTotals& p = paths_[path];
   ++p.outcomes[outcome];
+  p.attempts += attempts;
+  p.retried += attempts > 1 ? 1 : 0;
   if (outcome == Outcome::ok) {
     p.latency.record((now - arrived).count());
   }
@@ -53,20 +56,62 @@ void Recorder::replicas(std::uint32_t service, Time from, Time to, double count)
   }
 }
 
-void Recorder::call_sent(std::uint32_t edge, Time at) {
+void Recorder::call_started(std::uint32_t edge, Time at) {
   if (is_measured(at)) {
     ++edges_[edge].calls;
   }
 }
 
-void Recorder::call_finished(std::uint32_t edge, Time sent, Time now, Outcome outcome) {
-  if (!is_measured(sent)) {
+void Recorder::attempt_sent(std::uint32_t edge, Time at) {
+  if (is_measured(at)) {
+    ++edges_[edge].attempts;
+  }
+}
+
+void Recorder::call_finished(std::uint32_t edge, Time started, Time now, Outcome outcome) {
+  if (!is_measured(started)) {
     return;
   }
   EdgeTotals& e = edges_[edge];
   ++e.outcomes[outcome];
   if (outcome == Outcome::ok) {
-    e.latency.record((now - sent).count());
+    e.latency.record((now - started).count());
+  }
+}
+
+void Recorder::service_retry(std::uint32_t service, Time at) {
+  if (is_measured(at)) {
+    ++services_[service].retries;
+  }
+}
+
+void Recorder::service_retry_refused(std::uint32_t service, Time at) {
+  if (is_measured(at)) {
+    ++services_[service].retries_refused;
+  }
+}
+
+void Recorder::service_answered(std::uint32_t service, Time arrived, bool caller_waiting,
+                                Outcome outcome) {
+  if (!is_measured(arrived)) {
+    return;
+  }
+  if (!caller_waiting) {
+    ++services_[service].orphaned;
+  } else if (outcome == Outcome::ok) {
+    ++services_[service].goodput;
+  }
+}
+
+void Recorder::wasted_cpu(std::uint32_t service, Time at, double work_ns) {
+  if (is_measured(at)) {
+    services_[service].wasted_cpu_ns += work_ns;
+  }
+}
+
+void Recorder::deadline_dropped(std::uint32_t service, Time at) {
+  if (is_measured(at)) {
+    ++services_[service].deadline_drops;
   }
 }
 
@@ -78,6 +123,8 @@ void Recorder::finish(Results& results) {
     out.requests = paths_[i].requests;
     out.outcomes = paths_[i].outcomes;
     out.latency = std::move(paths_[i].latency);
+    out.attempts = paths_[i].attempts;
+    out.retried = paths_[i].retried;
     out.throughput_rps =
         window_s > 0 ? static_cast<double>(out.outcomes[Outcome::ok]) / window_s : 0;
   }
@@ -89,6 +136,12 @@ void Recorder::finish(Results& results) {
     out.busy_cpu_s = s.busy_core_ns * 1e-9;
     out.utilization = s.capacity_core_ns > 0 ? s.busy_core_ns / s.capacity_core_ns : 0;
     out.queue_mean = window_ns > 0 ? s.queue_ns / window_ns : 0;
+    out.retries = s.retries;
+    out.retries_refused = s.retries_refused;
+    out.goodput_rps = window_s > 0 ? static_cast<double>(s.goodput) / window_s : 0;
+    out.orphaned = s.orphaned;
+    out.deadline_drops = s.deadline_drops;
+    out.wasted_cpu_s = s.wasted_cpu_ns * 1e-9;
     if (s.replicas_max > 0 || s.replica_ns > 0) {
       out.replicas = ReplicaSummary{s.replicas_min, s.replicas_max,
                                     window_ns > 0 ? s.replica_ns / window_ns : 0};
@@ -97,7 +150,7 @@ void Recorder::finish(Results& results) {
   for (std::size_t i = 0; i < edges_.size(); ++i) {
     EdgeResult& out = results.edges[i];
     out.calls = edges_[i].calls;
-    out.attempts = edges_[i].calls;
+    out.attempts = edges_[i].attempts;
     out.outcomes = edges_[i].outcomes;
     out.latency = std::move(edges_[i].latency);
   }

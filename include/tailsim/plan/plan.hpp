@@ -51,8 +51,38 @@ struct CallSite {
   Id target_service = no_id;
   Id target_endpoint = no_id;  ///< index into Plan::endpoints
   Id link = no_id;             ///< network path between caller and callee
-  Id edge = no_id;             ///< statistics of caller -> callee.endpoint
+  Id edge = no_id;             ///< statistics and shared state of caller -> callee.endpoint
+  Id policy = no_id;           ///< timeouts, retries, ...: Plan::policies
   bool optional = false;
+};
+
+enum class Jitter : std::uint8_t { none, full, equal, decorrelated };
+
+/// What a caller does around each call: SPEC.md "Timeouts, retries, circuit breakers".
+struct CallPolicy {
+  Duration timeout{0};  ///< per attempt; 0: none
+  bool propagate_deadline = false;
+  std::uint32_t attempts = 1;  ///< the first try included
+  Duration backoff{0};
+  double multiplier = 2;
+  Duration max_backoff{0};
+  Jitter jitter = Jitter::full;
+  std::uint8_t retry_on = 0;  ///< bit per stats::Outcome
+  double budget = -1;         ///< Envoy retry budget; negative: none
+  std::uint32_t min_concurrency = 3;
+  double throttle_max_tokens = 0;  ///< gRPC retry throttling; 0: none
+  double throttle_ratio = 0;
+  std::uint32_t bulkhead = 0;  ///< calls in flight per caller pod; 0: none
+  Id stream = no_id;           ///< backoff jitter
+};
+
+/// A circuit breaker over the calls of one edge (count-based window).
+struct BreakerSpec {
+  std::uint32_t window = 100;
+  std::uint32_t min_calls = 20;
+  double failure_rate = 0.5;
+  Duration open_for{std::chrono::seconds(30)};
+  std::uint32_t half_open = 5;
 };
 
 /// The network path between two services (or the default).
@@ -87,10 +117,15 @@ struct Endpoint {
   Id block = 0;
 };
 
-/// A caller -> callee.endpoint pair, for per-edge statistics.
+/// A caller -> callee.endpoint pair: per-edge statistics, and the state that
+/// SPEC.md keeps "per calling service and endpoint" (breakers, retry budgets
+/// and throttles). A workload's client is a caller too (`caller_service` is
+/// then `no_id` and `workload` names it).
 struct Edge {
-  Id caller_service = 0;
+  Id caller_service = no_id;
+  Id workload = no_id;
   Id target_endpoint = 0;
+  Id breaker = no_id;  ///< Plan::breakers
 };
 
 enum class WorkloadKind : std::uint8_t { open, closed, trace };
@@ -108,6 +143,8 @@ struct Workload {
   std::string name;
   WorkloadKind kind = WorkloadKind::open;
   Id entry = 0;                     ///< endpoint
+  Id edge = no_id;                  ///< client -> entry
+  Id policy = no_id;                ///< the client's timeout and retries
   std::vector<RatePoint> schedule;  ///< open loop; a plain rate is one point at 0
   Arrivals arrivals = Arrivals::poisson;
   bool has_bursts = false;
@@ -140,6 +177,8 @@ struct Plan {
   std::vector<CallSite> calls;
   std::vector<Link> links;
   std::vector<Edge> edges;
+  std::vector<CallPolicy> policies;
+  std::vector<BreakerSpec> breakers;
   std::vector<Workload> workloads;
   std::vector<engine::Distribution> distributions;
   std::vector<stats::SloSpec> slos;

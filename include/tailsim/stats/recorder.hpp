@@ -21,8 +21,10 @@ class Recorder {
   [[nodiscard]] bool is_measured(Time t) const { return t >= window_start_ && t < window_end_; }
 
   void path_arrival(std::uint32_t path, Time at);
-  /// A request of `path` that arrived at `arrived` ended now with `outcome`.
-  void path_finished(std::uint32_t path, Time arrived, Time now, Outcome outcome);
+  /// A request of `path` that arrived at `arrived` ended now with `outcome`
+  /// after `attempts` attempts by the client.
+  void path_finished(std::uint32_t path, Time arrived, Time now, Outcome outcome,
+                     std::uint32_t attempts);
   /// `count` measured requests of `path` were still open when the run ended.
   void path_unfinished(std::uint32_t path, std::uint64_t count) {
     paths_[path].outcomes[Outcome::unfinished] += count;
@@ -45,8 +47,22 @@ class Recorder {
   /// `count` ready replicas of `service` from `from` to `to`.
   void replicas(std::uint32_t service, Time from, Time to, double count);
 
-  void call_sent(std::uint32_t edge, Time at);
-  void call_finished(std::uint32_t edge, Time sent, Time now, Outcome outcome);
+  /// A call (all its attempts) starts, an attempt of it is sent, the call ends.
+  void call_started(std::uint32_t edge, Time at);
+  void attempt_sent(std::uint32_t edge, Time at);
+  void call_finished(std::uint32_t edge, Time started, Time now, Outcome outcome);
+
+  /// `service` sent a retry; or a retry was refused by its budget or throttle.
+  void service_retry(std::uint32_t service, Time at);
+  void service_retry_refused(std::uint32_t service, Time at);
+  /// `service` answered a request that arrived at `arrived`; the caller was
+  /// still waiting, or had given up (the work was wasted).
+  void service_answered(std::uint32_t service, Time arrived, bool caller_waiting,
+                        Outcome outcome);
+  /// `work_ns` of CPU was spent at `service` for a caller that had given up.
+  void wasted_cpu(std::uint32_t service, Time at, double work_ns);
+  /// `service` dropped a request whose deadline had passed.
+  void deadline_dropped(std::uint32_t service, Time at);
 
   /// Moves what was measured into `results`, whose names the caller has set
   /// (paths, services, edges sized as at construction).
@@ -56,6 +72,12 @@ class Recorder {
   struct ServiceTotals {
     std::uint64_t requests = 0;
     std::uint64_t rejected = 0;
+    std::uint64_t retries = 0;
+    std::uint64_t retries_refused = 0;
+    std::uint64_t goodput = 0;
+    std::uint64_t orphaned = 0;
+    std::uint64_t deadline_drops = 0;
+    double wasted_cpu_ns = 0;
     double busy_core_ns = 0;
     double capacity_core_ns = 0;
     double queue_ns = 0;
@@ -65,11 +87,14 @@ class Recorder {
   };
   struct PathTotals {
     std::uint64_t requests = 0;
+    std::uint64_t attempts = 0;
+    std::uint64_t retried = 0;
     OutcomeCounts outcomes;
     Histogram latency;
   };
   struct EdgeTotals {
     std::uint64_t calls = 0;
+    std::uint64_t attempts = 0;
     OutcomeCounts outcomes;
     Histogram latency;
   };

@@ -29,7 +29,9 @@ struct PathResult {
   std::string name;
   std::uint64_t requests = 0;  ///< arrivals in the measured window
   OutcomeCounts outcomes;
-  double throughput_rps = 0;  ///< successful requests per measured second
+  std::uint64_t attempts = 0;  ///< the client's attempts, retries included
+  std::uint64_t retried = 0;   ///< requests that needed more than one attempt
+  double throughput_rps = 0;   ///< successful requests per measured second
   Histogram latency;          ///< successful requests, arrival to response, in ns
 };
 
@@ -46,6 +48,12 @@ struct ServiceResult {
   double utilization = 0;  ///< busy CPU time over available CPU time
   double queue_mean = 0;   ///< time-average number of requests waiting for a worker
   double busy_cpu_s = 0;   ///< core-seconds of CPU used in the window
+  std::uint64_t retries = 0;          ///< retries this service sent as a caller
+  std::uint64_t retries_refused = 0;  ///< retries its budget or throttle refused
+  double goodput_rps = 0;   ///< successful answers someone was still waiting for, per second
+  std::uint64_t orphaned = 0;  ///< requests answered after their caller had given up
+  std::uint64_t deadline_drops = 0;
+  double wasted_cpu_s = 0;  ///< CPU spent on requests whose caller had given up
   ReplicaSummary replicas;
   bool is_external = false;
 };
@@ -58,6 +66,8 @@ struct EdgeResult {
   std::uint64_t attempts = 0;
   OutcomeCounts outcomes;
   Histogram latency;  ///< successful calls, as the caller saw them, in ns
+  std::uint64_t breaker_opens = 0;
+  double breaker_open_s = 0;
 };
 
 enum class SloMetric : std::uint8_t { mean, max, percentile, errors, throughput };
