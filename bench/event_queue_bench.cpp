@@ -25,8 +25,8 @@ double hold_tailsim(std::size_t n, std::size_t steps) {
   tailsim::engine::EventQueue queue;
   tailsim::engine::RandomStream rng(1);
   for (std::size_t i = 0; i < n; ++i) {
-    queue.push(Time{} + Duration{static_cast<std::int64_t>(rng.exponential(mean_increment_ns))},
-               0, static_cast<std::uint32_t>(i));
+    queue.push(Time{} + Duration{static_cast<std::int64_t>(rng.exponential(mean_increment_ns))}, 0,
+               static_cast<std::uint32_t>(i));
   }
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t s = 0; s < steps; ++s) {
@@ -62,7 +62,8 @@ double hold_std(std::size_t n, std::size_t steps) {
 
 int main(int argc, char** argv) {
   const std::size_t steps = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10'000'000;
-  fmt::print("{:>10} {:>22} {:>26}\n", "queue size", "EventQueue Mhold/s", "std::priority_queue Mhold/s");
+  fmt::print("{:>10} {:>22} {:>26}\n", "queue size", "EventQueue Mhold/s",
+             "std::priority_queue Mhold/s");
   for (std::size_t n : {1'000u, 10'000u, 100'000u, 1'000'000u}) {
     const double ours = hold_tailsim(n, steps);
     const double theirs = hold_std(n, steps);

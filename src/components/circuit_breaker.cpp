@@ -7,7 +7,8 @@ CircuitBreaker::CircuitBreaker(const plan::BreakerSpec& spec)
 
 bool CircuitBreaker::allow(Time now) {
   switch (state_) {
-    case State::closed: return true;
+    case State::closed:
+      return true;
     case State::open:
       if (now < opened_at_ + spec_.open_for) {
         return false;
@@ -29,7 +30,8 @@ bool CircuitBreaker::allow(Time now) {
 
 void CircuitBreaker::record(Time now, bool failed) {
   switch (state_) {
-    case State::open: return;  // a late answer to a call let through before opening
+    case State::open:
+      return;  // a late answer to a call let through before opening
     case State::half_open:
       if (failed) {
         open(now);
@@ -37,7 +39,8 @@ void CircuitBreaker::record(Time now, bool failed) {
         close();
       }
       return;
-    case State::closed: break;
+    case State::closed:
+      break;
   }
   if (filled_ == spec_.window) {
     failures_ -= ring_[next_];

@@ -12,9 +12,15 @@ Duration backoff_delay(const plan::CallPolicy& policy, std::uint32_t retry, doub
   const double b = std::min(cap, base * std::pow(policy.multiplier, retry - 1.0));
   double wait = b;
   switch (policy.jitter) {
-    case plan::Jitter::none: wait = b; break;
-    case plan::Jitter::full: wait = rng.uniform() * b; break;
-    case plan::Jitter::equal: wait = b / 2 + rng.uniform() * (b / 2); break;
+    case plan::Jitter::none:
+      wait = b;
+      break;
+    case plan::Jitter::full:
+      wait = rng.uniform() * b;
+      break;
+    case plan::Jitter::equal:
+      wait = b / 2 + rng.uniform() * (b / 2);
+      break;
     case plan::Jitter::decorrelated: {
       const double previous = previous_ns > 0 ? previous_ns : base;
       const double high = std::max(base, 3 * previous);

@@ -75,8 +75,8 @@ struct Exchange {
   Time deadline = Time::max();  ///< inherited from the caller when deadlines propagate
   std::uint32_t attempts = 0;
   double previous_backoff_ns = 0;
-  bool joins_parent = false;       ///< made by a parallel step for one of its children
-  bool holds_retry_slot = false;   ///< a retry decided, counted against the budget
+  bool joins_parent = false;      ///< made by a parallel step for one of its children
+  bool holds_retry_slot = false;  ///< a retry decided, counted against the budget
 };
 
 /// One attempt in flight, as its caller sees it.
@@ -350,9 +350,9 @@ void Simulation::finish_client_request(const Exchange& ex, Outcome outcome) {
   }
   const plan::Workload& wl = plan_.workloads[ex.workload];
   if (wl.kind == plan::WorkloadKind::closed) {
-    const Duration think =
-        wl.think == no_id ? Duration{0}
-                          : plan_.distributions[wl.think].sample(streams_[wl.think_stream]);
+    const Duration think = wl.think == no_id
+                               ? Duration{0}
+                               : plan_.distributions[wl.think].sample(streams_[wl.think_stream]);
     if (now_ + think < window_end_) {
       queue_.push(now_ + think, workload_arrival, ex.workload);
     }
@@ -399,7 +399,7 @@ void Simulation::start_attempt(Id x) {
   ++ex.attempts;
   const bool is_retry = ex.attempts > 1;
   if (is_retry && ex.site != no_id) {
-    recorder_.service_retry(caller_service(ex), now_);
+    recorder_.service_retry(caller_service(ex), ex.started);
   }
   // The time this attempt may take: its own timeout, and with deadline
   // propagation no more than the caller has left.
@@ -412,7 +412,7 @@ void Simulation::start_attempt(Id x) {
       ex.holds_retry_slot = false;
       --edge.limits.retries_in_flight;
     }
-    recorder_.attempt_sent(ex.edge, now_);
+    recorder_.attempt_sent(ex.edge, ex.started);
     attempt_failed(x, outcome);
   };
   if (deadline <= now_) {
@@ -443,7 +443,7 @@ void Simulation::start_attempt(Id x) {
   c.is_retry = is_retry;
   ex.holds_retry_slot = false;  // the slot passes to the attempt (c.is_retry)
   ++edge.limits.active;
-  recorder_.attempt_sent(ex.edge, now_);
+  recorder_.attempt_sent(ex.edge, ex.started);  // attempts count with the call they belong to
   if (deadline != Time::max()) {
     queue_.push(deadline, attempt_timeout, call, calls_.generation(call));
   }
@@ -493,7 +493,7 @@ void Simulation::attempt_failed(Id x, Outcome outcome) {
   }
   if (!edge.limits.budget_allows(policy) || !edge.limits.throttle_allows(policy)) {
     if (ex.site != no_id) {
-      recorder_.service_retry_refused(caller_service(ex), now_);
+      recorder_.service_retry_refused(caller_service(ex), ex.started);
     }
     exchange_done(x, outcome);  // the call fails with its last error
     return;
@@ -607,7 +607,9 @@ void Simulation::respond(const Request& request, Outcome outcome) {
   }
 }
 
-void Simulation::on_response_delivered(Id call) { attempt_done(call, calls_[call].outcome); }
+void Simulation::on_response_delivered(Id call) {
+  attempt_done(call, calls_[call].outcome);
+}
 
 bool Simulation::is_orphaned(Id request) const {
   // Nobody waits for this work when its attempt was given up on, or when the
@@ -851,9 +853,9 @@ bool Simulation::execute(Id t) {
       for (Id i = 0; i < op.count; ++i) {
         const plan::Block& block = plan_.blocks[plan_.child_blocks[op.first + i]];
         const plan::Op& first = plan_.ops[block.begin];
-        const bool is_plain_call = block.end == block.begin + 1 && first.kind == plan::OpKind::call &&
-                                   first.probability >= 1.0 && first.times_low == 1 &&
-                                   first.times_high == 1;
+        const bool is_plain_call = block.end == block.begin + 1 &&
+                                   first.kind == plan::OpKind::call && first.probability >= 1.0 &&
+                                   first.times_low == 1 && first.times_high == 1;
         if (is_plain_call) {
           // The common fan-out: the parent makes the call itself and counts
           // the answer as a finished child, without a task of its own.

@@ -53,13 +53,13 @@ class Compiler {
   std::map<std::pair<Id, Id>, Id> edges_;
 };
 
-Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id,
-                            const std::string& path) {
+Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id, const std::string& path) {
   CallPolicy out;
   if (policy.timeout) {
     out.timeout = policy.timeout->value;
   }
-  const auto deadlines = policy.deadline ? policy.deadline->value : model_.simulation.deadlines.value;
+  const auto deadlines =
+      policy.deadline ? policy.deadline->value : model_.simulation.deadlines.value;
   out.propagate_deadline = deadlines == model::DeadlineMode::propagate;
   if (policy.retry) {
     const model::RetryPolicy& r = *policy.retry;
@@ -71,8 +71,8 @@ Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id,
     out.jitter = static_cast<Jitter>(r.jitter.value);
     for (const auto& kind : r.on) {
       // model::ErrorKind timeout..unavailable are stats::Outcome 1..4.
-      out.retry_on = static_cast<std::uint8_t>(out.retry_on |
-                                               (1u << (static_cast<unsigned>(kind.value) + 1)));
+      out.retry_on =
+          static_cast<std::uint8_t>(out.retry_on | (1u << (static_cast<unsigned>(kind.value) + 1)));
     }
     if (r.budget) {
       out.budget = r.budget->value;
@@ -91,10 +91,9 @@ Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id,
   }
   if (policy.circuit_breaker && plan_.edges[edge_id].breaker == no_id) {
     const model::CircuitBreakerPolicy& cb = *policy.circuit_breaker;
-    plan_.breakers.push_back(BreakerSpec{static_cast<std::uint32_t>(cb.window.value),
-                                         static_cast<std::uint32_t>(cb.min_calls.value),
-                                         cb.failure_rate.value, cb.open_for.value,
-                                         static_cast<std::uint32_t>(cb.half_open.value)});
+    plan_.breakers.push_back(BreakerSpec{
+        static_cast<std::uint32_t>(cb.window.value), static_cast<std::uint32_t>(cb.min_calls.value),
+        cb.failure_rate.value, cb.open_for.value, static_cast<std::uint32_t>(cb.half_open.value)});
     plan_.edges[edge_id].breaker = static_cast<Id>(plan_.breakers.size() - 1);
   }
   out.stream = add_stream(path, "retry");

@@ -57,8 +57,7 @@ class Recorder {
   void service_retry_refused(std::uint32_t service, Time at);
   /// `service` answered a request that arrived at `arrived`; the caller was
   /// still waiting, or had given up (the work was wasted).
-  void service_answered(std::uint32_t service, Time arrived, bool caller_waiting,
-                        Outcome outcome);
+  void service_answered(std::uint32_t service, Time arrived, bool caller_waiting, Outcome outcome);
   /// `work_ns` of CPU was spent at `service` for a caller that had given up.
   void wasted_cpu(std::uint32_t service, Time at, double work_ns);
   /// `service` dropped a request whose deadline had passed.

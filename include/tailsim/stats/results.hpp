@@ -32,7 +32,7 @@ struct PathResult {
   std::uint64_t attempts = 0;  ///< the client's attempts, retries included
   std::uint64_t retried = 0;   ///< requests that needed more than one attempt
   double throughput_rps = 0;   ///< successful requests per measured second
-  Histogram latency;          ///< successful requests, arrival to response, in ns
+  Histogram latency;           ///< successful requests, arrival to response, in ns
 };
 
 struct ReplicaSummary {
@@ -45,12 +45,12 @@ struct ServiceResult {
   std::string name;
   std::uint64_t requests = 0;  ///< arrivals in the measured window
   std::uint64_t rejected = 0;
-  double utilization = 0;  ///< busy CPU time over available CPU time
-  double queue_mean = 0;   ///< time-average number of requests waiting for a worker
-  double busy_cpu_s = 0;   ///< core-seconds of CPU used in the window
+  double utilization = 0;             ///< busy CPU time over available CPU time
+  double queue_mean = 0;              ///< time-average number of requests waiting for a worker
+  double busy_cpu_s = 0;              ///< core-seconds of CPU used in the window
   std::uint64_t retries = 0;          ///< retries this service sent as a caller
   std::uint64_t retries_refused = 0;  ///< retries its budget or throttle refused
-  double goodput_rps = 0;   ///< successful answers someone was still waiting for, per second
+  double goodput_rps = 0;      ///< successful answers someone was still waiting for, per second
   std::uint64_t orphaned = 0;  ///< requests answered after their caller had given up
   std::uint64_t deadline_drops = 0;
   double wasted_cpu_s = 0;  ///< CPU spent on requests whose caller had given up

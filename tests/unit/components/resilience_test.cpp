@@ -1,0 +1,223 @@
+// Client policies in whole simulations: exact outcomes with constant delays.
+
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "tailsim/components/simulation.hpp"
+#include "tailsim/model/loader.hpp"
+#include "tailsim/plan/compiler.hpp"
+
+namespace m = tailsim::model;
+namespace stats = tailsim::stats;
+using stats::Outcome;
+
+namespace {
+
+stats::Results run(const std::string& yaml, std::vector<std::string> overrides = {}) {
+  auto loaded = m::load_string(yaml, "t.yaml", m::LoadOptions{std::move(overrides)});
+  INFO(loaded.diagnostics.format_all());
+  REQUIRE(loaded.ok());
+  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+  INFO(loaded.diagnostics.format_all());
+  REQUIRE(plan);
+  return tailsim::components::simulate(*plan);
+}
+
+template <class T>
+const T& named(const std::vector<T>& items, const std::string& name) {
+  for (const auto& item : items) {
+    if (item.name == name) {
+      return item;
+    }
+  }
+  FAIL("nothing named " << name);
+  return items.front();
+}
+
+const stats::EdgeResult& edge(const stats::Results& r, const std::string& caller,
+                              const std::string& target) {
+  for (const auto& e : r.edges) {
+    if (e.caller == caller && e.target == target) {
+      return e;
+    }
+  }
+  FAIL("no edge " << caller << " -> " << target);
+  return r.edges.front();
+}
+
+}  // namespace
+
+TEST_CASE("a 100 ms callee behind a 50 ms timeout with 3 attempts fails after 170 ms",
+          "[resilience]") {
+  // 50 (timeout) + 10 (backoff) + 50 + 10 + 50 = 170 ms, and the callee sees
+  // exactly 3 attempts per request.
+  const auto r = run(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+services:
+  api:
+    endpoints:
+      get:
+        - call: slow.work
+          timeout: 50ms
+          retry: {attempts: 3, backoff: 10ms, multiplier: 1, jitter: none, on: [timeout]}
+  slow:
+    endpoints: {work: [{delay: 100ms}]}
+workloads:
+  w:
+    entry: api.get
+    arrivals: uniform
+    schedule: [{at: 0s, rate: 10/s}, {at: 9s, rate: 0/s}]   # the last attempts end inside the window
+)y");
+  const auto& path = named(r.paths, "w");
+  // Arrivals at 0, 100 ms, ..., 9 s: 91 requests.
+  REQUIRE(path.requests == 91);
+  CHECK(path.outcomes[Outcome::timeout] == 91);
+  const auto& e = edge(r, "api", "slow.work");
+  CHECK(e.calls == 91);
+  CHECK(e.attempts == 273);
+  CHECK(e.outcomes[Outcome::timeout] == 91);
+  CHECK(named(r.services, "slow").requests == 273);
+  CHECK(named(r.services, "api").retries == 182);
+  // Nobody waits for any of the callee's answers.
+  CHECK(named(r.services, "slow").orphaned == 273);
+  CHECK(named(r.services, "slow").goodput_rps == 0.0);
+
+  // The time to failure: the client's own edge sees each request end after
+  // exactly 170 ms. Make that visible as a success by making the error optional.
+  const auto timed = run(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+services:
+  api:
+    endpoints:
+      get:
+        - call: slow.work
+          timeout: 50ms
+          optional: true
+          retry: {attempts: 3, backoff: 10ms, multiplier: 1, jitter: none, on: [timeout]}
+  slow:
+    endpoints: {work: [{delay: 100ms}]}
+workloads:
+  w: {entry: api.get, rate: 10/s, arrivals: uniform}
+)y");
+  const auto& ok = named(timed.paths, "w");
+  CHECK(ok.outcomes[Outcome::ok] == ok.requests);
+  CHECK(ok.latency.min() == 170'000'000);
+  CHECK(ok.latency.max() == 170'000'000);
+}
+
+TEST_CASE("retries on errors take exactly the time of their attempts and backoffs",
+          "[resilience]") {
+  // A callee that answers in 30 ms and fails half the time: constant delays
+  // make the latency of each number of attempts exact.
+  const auto r = run(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+services:
+  api:
+    endpoints:
+      get:
+        - call: flaky.work
+          timeout: 50ms
+          retry: {attempts: 3, backoff: 10ms, multiplier: 1, jitter: none, on: [error]}
+  flaky:
+    endpoints: {work: [{delay: 30ms}, {fail: 50%}]}
+workloads:
+  w: {entry: api.get, rate: 20/s, arrivals: uniform}
+)y");
+  // Attempts fail half the time with error after 30 ms; each retry waits 10 ms.
+  // A request succeeds after 30, 70 or 110 ms; fails (all three errors) after 110 ms.
+  const auto& path = named(r.paths, "w");
+  CHECK(path.latency.min() == 30'000'000);
+  CHECK(path.latency.max() == 110'000'000);
+  const double n = static_cast<double>(path.requests);
+  CHECK(static_cast<double>(path.outcomes[Outcome::error]) ==
+        Approx(n / 8).margin(4.5 * std::sqrt(n * 0.125 * 0.875)));
+}
+
+TEST_CASE("wasted work is counted exactly in a deterministic case", "[resilience]") {
+  // The callee needs 80 ms of CPU; the caller gives up after 50 ms, once.
+  // Every unit of the callee's CPU is spent for nobody.
+  const auto r = run(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+services:
+  api:
+    endpoints:
+      get: [{call: worker.crunch, timeout: 50ms}]
+  worker:
+    pod: {cpu: 4}
+    endpoints: {crunch: [{cpu: 80ms}]}
+workloads:
+  w: {entry: api.get, rate: 5/s, arrivals: uniform}
+)y");
+  const auto& worker = named(r.services, "worker");
+  CHECK(worker.requests == 50);
+  CHECK(worker.wasted_cpu_s == Approx(50 * 0.080));
+  CHECK(worker.busy_cpu_s == Approx(50 * 0.080));
+  CHECK(worker.goodput_rps == 0.0);
+  CHECK(named(r.paths, "w").outcomes[Outcome::timeout] == 50);
+}
+
+TEST_CASE("an open circuit fails calls fast and keeps the caller serving", "[resilience]") {
+  const std::string model = R"y(version: 1
+simulation: {duration: 60s, seed: 1}
+services:
+  api:
+    endpoints:
+      get:
+        - call: broken.work
+          timeout: 1s
+          BREAKER
+  broken:
+    endpoints: {work: [{delay: 200ms}, {fail: 100%}]}
+workloads:
+  w: {entry: api.get, rate: 50/s}
+)y";
+  auto with = [&](const std::string& breaker) {
+    std::string text = model;
+    text.replace(text.find("BREAKER"), 7, breaker);
+    return run(text);
+  };
+  const auto without = with("optional: false");
+  const auto guarded = with(
+      "circuit_breaker: {window: 20, min_calls: 10, failure_rate: 50%, open_for: 5s, half_open: "
+      "2}");
+  CHECK(named(without.services, "broken").requests > 2900);
+  // Open for 5 s at a time, then two trials that fail: the broken service sees
+  // a few calls per 5 s instead of 50 per second.
+  CHECK(named(guarded.services, "broken").requests < 100);
+  const auto& e = edge(guarded, "api", "broken.work");
+  CHECK(e.breaker_opens >= 10);
+  CHECK(e.breaker_open_s > 50);
+  CHECK(e.outcomes[Outcome::unavailable] > 2800);
+  // Failing fast: the callers no longer wait 200 ms for a doomed answer.
+  CHECK(named(without.paths, "w").outcomes[Outcome::error] > 2900);
+}
+
+TEST_CASE("with deadline propagation downstream calls inherit the time left", "[resilience]") {
+  const std::string model = R"y(version: 1
+simulation: {duration: 10s, seed: 1, deadlines: MODE}
+services:
+  front:
+    endpoints: {get: [{delay: 40ms}, {call: back.work}]}
+  back:
+    endpoints: {work: [{cpu: 20ms}]}
+workloads:
+  w: {entry: front.get, rate: 10/s, arrivals: uniform, timeout: 50ms}
+)y";
+  auto with = [&](const std::string& mode) {
+    std::string text = model;
+    text.replace(text.find("MODE"), 4, mode);
+    return run(text);
+  };
+  // Without: back still does 20 ms of work for every request, all of it wasted.
+  const auto none = with("none");
+  CHECK(named(none.services, "back").requests == 100);
+  CHECK(named(none.services, "back").wasted_cpu_s == Approx(100 * 0.020));
+  // With: after 40 ms only 10 ms are left; back's answer comes too late, but
+  // the call itself gives up at the deadline, and back's work is still wasted
+  // (it does not stop mid-request); requests whose deadline passed in a
+  // queue are dropped instead. Every request ends with timeout at 50 ms.
+  const auto propagate = with("propagate");
+  CHECK(named(propagate.paths, "w").outcomes[Outcome::timeout] == 100);
+  CHECK(named(propagate.services, "front").goodput_rps == 0.0);
+}
