@@ -32,6 +32,9 @@ enum EventKind : std::uint32_t {
   delay_done,          ///< target: task
   attempt_timeout,     ///< target: call; the caller stops waiting for this attempt
   retry_due,           ///< target: exchange; its backoff is over
+  fault_start,         ///< target: fault
+  fault_end,           ///< target: fault
+  pod_ready,           ///< target: service; a replacement pod is ready
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -60,6 +63,7 @@ struct Request {
   Time arrived{};
   Time deadline = Time::max();  ///< when deadlines propagate
   bool holds_worker = false;
+  bool killed = false;  ///< its pod was killed: it already answered `error`
 };
 
 /// A logical call, over all its attempts: a `call` step, or a workload's
@@ -115,7 +119,15 @@ struct Pod {
 };
 
 struct ServiceState {
-  std::vector<Id> pods;
+  std::vector<Id> pods;  ///< the pods that take requests
+  double cores = 1;      ///< per pod, changed by CPU faults
+  Time capacity_since{};
+  // Active faults.
+  Duration extra_delay{0};
+  double cpu_factor = 1;
+  double fail_rate = 0;
+  Id fail_stream = no_id;
+  enum class Down : std::uint8_t { no, refuse, blackhole } down = Down::no;
   std::uint32_t round_robin = 0;
   std::uint64_t waiting = 0;  ///< requests waiting for a worker, all pods
   Time waiting_since{};
@@ -154,7 +166,7 @@ class Simulation {
   void on_request_delivered(Id call);
   void respond(const Request& request, Outcome outcome);
   void on_response_delivered(Id call);
-  std::optional<Duration> network_delay(Id link);
+  std::optional<Duration> network_delay(Id link, Id from, Id to);
   Id caller_service(const Exchange& exchange) const;
   bool is_orphaned(Id request) const;
 
@@ -166,6 +178,13 @@ class Simulation {
   void enqueue(Id pod, Waiter waiter);
   void note_waiting(Id service, std::int64_t change);
   void reject_waiter(Id pod, const Waiter& waiter);
+
+  // Faults
+  void on_fault(Id fault, bool starts);
+  void kill_pods(Id service, std::uint32_t count, Id stream);
+  void add_pod(Id service);
+  void note_capacity(Id service);
+  bool is_partitioned(Id a, Id b) const;
 
   // Step programs
   void ready(Id task) { ready_.push_back(task); }
@@ -202,6 +221,7 @@ class Simulation {
   std::vector<WorkloadState> workloads_;
   std::vector<Id> ready_;
   std::vector<Id> dirty_pods_;
+  std::vector<std::pair<Id, Id>> partitions_;  ///< pairs of services cut apart now
   std::uint64_t open_client_requests_ = 0;
   std::uint64_t events_ = 0;
 };
@@ -224,12 +244,19 @@ Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
     if (svc.external) {
       continue;
     }
+    services_[s].cores = svc.cores;
     for (std::uint32_t r = 0; r < svc.replicas; ++r) {
       services_[s].pods.push_back(static_cast<Id>(pods_.size()));
       Pod pod;
       pod.service = s;
       pod.cpu = ProcessorSharing(svc.cores);
       pods_.push_back(std::move(pod));
+    }
+  }
+  for (Id f = 0; f < plan.faults.size(); ++f) {
+    queue_.push(plan.faults[f].at, fault_start, f);
+    if (plan.faults[f].until != Time::max()) {
+      queue_.push(plan.faults[f].until, fault_end, f);
     }
   }
   workloads_.resize(plan.workloads.size());
@@ -361,11 +388,14 @@ void Simulation::finish_client_request(const Exchange& ex, Outcome outcome) {
 
 // ----------------------------------------------------------- calls, network
 
-std::optional<Duration> Simulation::network_delay(Id link_id) {
+std::optional<Duration> Simulation::network_delay(Id link_id, Id from, Id to) {
   const plan::Link& link = plan_.links[link_id];
   engine::RandomStream& rng = streams_[link.stream];
   if (link.loss > 0 && rng.uniform() < link.loss) {
     return std::nullopt;  // lost: never delivered, never answered
+  }
+  if (!partitions_.empty() && is_partitioned(from, to)) {
+    return std::nullopt;  // a network partition loses everything between the two
   }
   return link.has_latency ? link.latency.sample(rng) : Duration{0};
 }
@@ -525,7 +555,7 @@ void Simulation::exchange_done(Id x, Outcome outcome) {
 
 void Simulation::send_request(Id call) {
   const plan::CallSite& site = plan_.calls[exchanges_[calls_[call].exchange].site];
-  if (auto delay = network_delay(site.link)) {
+  if (auto delay = network_delay(site.link, site.caller_service, site.target_service)) {
     if (*delay == Duration::zero()) {
       on_request_delivered(call);  // no latency: no event needed
     } else {
@@ -542,6 +572,13 @@ void Simulation::on_request_delivered(Id call) {
   ServiceState& state = services_[service];
   recorder_.service_arrival(service, now_);
   const Request incoming{call, calls_.generation(call), endpoint, no_id, now_, c.deadline, false};
+  if (state.down == ServiceState::Down::refuse) {
+    respond(incoming, Outcome::unavailable);  // connection refused
+    return;
+  }
+  if (state.down == ServiceState::Down::blackhole) {
+    return;  // swallowed: the caller waits for its timeout
+  }
 
   if (svc.external) {
     if (svc.concurrency >= 0 && state.in_flight >= svc.concurrency) {
@@ -598,7 +635,8 @@ void Simulation::respond(const Request& request, Outcome outcome) {
     return;
   }
   c.outcome = outcome;
-  if (auto delay = network_delay(plan_.calls[ex.site].link)) {
+  const plan::CallSite& site = plan_.calls[ex.site];
+  if (auto delay = network_delay(site.link, site.target_service, site.caller_service)) {
     if (*delay == Duration::zero()) {
       attempt_done(request.call, outcome);
     } else {
@@ -680,12 +718,25 @@ void Simulation::start_request(Id request) {
     finish_request(request, Outcome::timeout);
     return;
   }
-  spawn(no_id, request, plan_.endpoints[req.endpoint].block);
+  const Id service = plan_.endpoints[req.endpoint].service;
+  ServiceState& state = services_[service];
+  if (state.fail_rate > 0 && streams_[state.fail_stream].uniform() < state.fail_rate) {
+    finish_request(request, Outcome::error);  // an injected failure
+    return;
+  }
+  const Id t = spawn(no_id, request, plan_.endpoints[req.endpoint].block);
+  if (state.extra_delay > Duration::zero()) {
+    ready_.pop_back();  // a slow fault: the request first waits the extra latency
+    queue_.push(now_ + state.extra_delay, delay_done, t, tasks_.generation(t));
+  }
 }
 
 void Simulation::finish_request(Id request, Outcome outcome) {
   const Request req = requests_[request];
   requests_.release(request);
+  if (req.killed) {
+    return;  // its pod is gone and its caller already has its error
+  }
   if (req.pod == no_id) {
     --services_[plan_.endpoints[req.endpoint].service].in_flight;
   } else {
@@ -755,6 +806,113 @@ void Simulation::release_worker(Id pod_id) {
   }
 }
 
+// -------------------------------------------------------------------- faults
+
+bool Simulation::is_partitioned(Id a, Id b) const {
+  for (const auto& [x, y] : partitions_) {
+    if ((x == a && y == b) || (x == b && y == a)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Simulation::note_capacity(Id service) {
+  ServiceState& state = services_[service];
+  const auto pods = static_cast<double>(state.pods.size());
+  recorder_.cpu_capacity(service, state.capacity_since, now_, pods * state.cores);
+  recorder_.replicas(service, state.capacity_since, now_, pods);
+  state.capacity_since = now_;
+}
+
+void Simulation::on_fault(Id f, bool starts) {
+  const plan::Fault& fault = plan_.faults[f];
+  ServiceState& state = services_[fault.service];
+  switch (fault.kind) {
+    case plan::FaultKind::kill:
+      if (starts) {
+        kill_pods(fault.service, fault.pods, fault.stream);
+      }
+      break;
+    case plan::FaultKind::slow:
+      state.extra_delay = starts ? fault.add : Duration{0};
+      state.cpu_factor = starts ? fault.factor : 1.0;
+      break;
+    case plan::FaultKind::fail:
+      state.fail_rate = starts ? fault.rate : 0.0;
+      state.fail_stream = fault.stream;
+      break;
+    case plan::FaultKind::down:
+      state.down = !starts           ? ServiceState::Down::no
+                   : fault.blackhole ? ServiceState::Down::blackhole
+                                     : ServiceState::Down::refuse;
+      break;
+    case plan::FaultKind::partition:
+      if (starts) {
+        partitions_.emplace_back(fault.service, fault.other);
+      } else {
+        std::erase(partitions_, std::pair{fault.service, fault.other});
+      }
+      break;
+    case plan::FaultKind::cpu:
+      note_capacity(fault.service);
+      state.cores = starts ? fault.cores : plan_.services[fault.service].cores;
+      for (Id pod_id : state.pods) {
+        touch_cpu(pod_id);
+        pods_[pod_id].cpu.set_cores(now_, state.cores);
+      }
+      break;
+  }
+}
+
+void Simulation::kill_pods(Id service, std::uint32_t count, Id stream) {
+  ServiceState& state = services_[service];
+  for (std::uint32_t k = 0; k < count && !state.pods.empty(); ++k) {
+    note_capacity(service);
+    const Id pod_id = state.pods.front();
+    state.pods.erase(state.pods.begin());
+    Pod& pod = pods_[pod_id];
+    touch_cpu(pod_id);
+    pod.cpu.clear();
+    pod.cpu.bump_generation();  // its completion event, if any, is stale now
+    pod.scheduled.reset();
+    // Every request on the pod fails with `error`: those waiting for a worker
+    // are gone, those running stop where they are.
+    note_waiting(service, -static_cast<std::int64_t>(pod.waiting.size()));
+    for (const Waiter& waiter : pod.waiting) {
+      if (!waiter.is_task) {  // not started: nothing else refers to it
+        const Request req = requests_[waiter.id];
+        requests_.release(waiter.id);
+        respond(req, Outcome::error);
+      }
+    }
+    pod.waiting.clear();
+    for (Id r = 0; r < requests_.capacity(); ++r) {
+      if (!requests_.is_live(r) || requests_[r].pod != pod_id || requests_[r].killed) {
+        continue;
+      }
+      requests_[r].killed = true;
+      respond(requests_[r], Outcome::error);
+    }
+    // The deployment replaces it after the pod's startup time.
+    const Id startup = plan_.startup[service];
+    const Duration delay =
+        startup == no_id ? Duration{0} : plan_.distributions[startup].sample(streams_[stream]);
+    queue_.push(now_ + delay, pod_ready, service);
+  }
+}
+
+void Simulation::add_pod(Id service) {
+  note_capacity(service);
+  ServiceState& state = services_[service];
+  Pod pod;
+  pod.service = service;
+  pod.cpu = ProcessorSharing(state.cores);
+  pod.cpu.advance(now_);
+  state.pods.push_back(static_cast<Id>(pods_.size()));
+  pods_.push_back(std::move(pod));
+}
+
 // ------------------------------------------------------------- step programs
 
 void Simulation::drain_ready() {
@@ -781,6 +939,10 @@ std::uint32_t Simulation::draw_count(const plan::Op& op) {
 }
 
 void Simulation::continue_task(Id t) {
+  if (requests_[tasks_[t].request].killed) {
+    tasks_.release(t);  // the pod it ran on is gone
+    return;
+  }
   for (;;) {
     Task& task = tasks_[t];
     if (task.failure != Outcome::ok) {
@@ -817,15 +979,16 @@ bool Simulation::execute(Id t) {
       const Id pod_id = requests_[tasks_[t].request].pod;
       Pod& pod = pods_[pod_id];
       const plan::Service& svc = plan_.services[pod.service];
-      tasks_[t].work_ns = work;
+      const double scaled = work * services_[pod.service].cpu_factor;
+      tasks_[t].work_ns = scaled;
       if (!svc.async || svc.workers == 0) {
-        start_cpu(t, work);
+        start_cpu(t, scaled);
         return true;
       }
       if (pod.busy_workers < svc.workers) {
         ++pod.busy_workers;
         tasks_[t].holds_worker = true;
-        start_cpu(t, work);
+        start_cpu(t, scaled);
         return true;
       }
       if (svc.queue_capacity >= 0 &&
@@ -1005,6 +1168,15 @@ stats::Results Simulation::run() {
           start_attempt(event.target);
         }
         break;
+      case fault_start:
+        on_fault(event.target, /*starts=*/true);
+        break;
+      case fault_end:
+        on_fault(event.target, /*starts=*/false);
+        break;
+      case pod_ready:
+        add_pod(event.target);
+        break;
     }
     drain_ready();
     reschedule_dirty_pods();
@@ -1027,8 +1199,8 @@ stats::Results Simulation::run() {
     const ServiceState& state = services_[s];
     recorder_.queue_length(s, state.waiting_since, finished, static_cast<double>(state.waiting));
     const auto pods = static_cast<double>(state.pods.size());
-    recorder_.cpu_capacity(s, Time{}, finished, pods * plan_.services[s].cores);
-    recorder_.replicas(s, Time{}, finished, pods);
+    recorder_.cpu_capacity(s, state.capacity_since, finished, pods * state.cores);
+    recorder_.replicas(s, state.capacity_since, finished, pods);
   }
   for (Id w = 0; w < workloads_.size(); ++w) {
     recorder_.path_unfinished(w, workloads_[w].open_measured);

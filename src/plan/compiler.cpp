@@ -45,6 +45,7 @@ class Compiler {
   Id call_site(const model::Step& step, const model::Service& svc, const std::string& path);
   Id edge(Id caller, Id endpoint);
   void compile_workload(const model::Workload& w);
+  void compile_faults();
 
   const model::Model& model_;
   Refusals refusals_;
@@ -123,7 +124,55 @@ void Compiler::check_supported() {
     refusals_.refuse(model_.cluster->loc, "cluster capacity (cluster:)");
   }
   for (const auto& f : model_.faults) {
-    refusals_.refuse(f.loc, fmt::format("{} faults", model::to_string(f.kind)));
+    if (f.kind == model::FaultKind::flush) {
+      refusals_.refuse(f.loc, "cache flush faults");
+    }
+  }
+}
+
+void Compiler::compile_faults() {
+  for (std::size_t i = 0; i < model_.faults.size(); ++i) {
+    const model::Fault& f = model_.faults[i];
+    if (f.kind == model::FaultKind::flush) {
+      continue;
+    }
+    Fault out;
+    out.at = Time{} + f.at.value;
+    if (f.length) {
+      out.until = out.at + f.length->value;
+    }
+    out.service = f.target_id;
+    out.other = f.other_id;
+    out.pods = static_cast<std::uint32_t>(f.pods.value);
+    out.add = f.add ? f.add->value : Duration{0};
+    out.factor = f.factor ? f.factor->value : 1.0;
+    out.rate = f.rate.value;
+    out.blackhole = f.mode.value == model::DownMode::blackhole;
+    out.cores = f.set.value;
+    switch (f.kind) {
+      case model::FaultKind::kill:
+        out.kind = FaultKind::kill;
+        break;
+      case model::FaultKind::slow:
+        out.kind = FaultKind::slow;
+        break;
+      case model::FaultKind::fail:
+        out.kind = FaultKind::fail;
+        break;
+      case model::FaultKind::down:
+        out.kind = FaultKind::down;
+        break;
+      case model::FaultKind::partition:
+        out.kind = FaultKind::partition;
+        break;
+      case model::FaultKind::cpu:
+        out.kind = FaultKind::cpu;
+        break;
+      case model::FaultKind::flush:
+        break;
+    }
+    out.stream = add_stream(fmt::format("fault/{}", i), "fault");
+    plan_.faults.push_back(out);
   }
 }
 
@@ -343,6 +392,10 @@ std::optional<Plan> Compiler::compile() {
   }
   for (const auto& w : model_.workloads) {
     compile_workload(w);
+  }
+  compile_faults();
+  for (const auto& svc : model_.services) {
+    plan_.startup.push_back(svc.pod.startup ? add_distribution(*svc.pod.startup) : no_id);
   }
   for (const auto& set : model_.slos) {
     if (set.workload_id == model::no_index) {

@@ -78,6 +78,16 @@ class ProcessorSharing {
     return n < cores_ ? n : cores_;
   }
   [[nodiscard]] double cores() const { return cores_; }
+  /// Changes the cores from `now` on (a CPU fault); reschedule afterwards.
+  void set_cores(Time now, double cores) {
+    advance(now);
+    cores_ = cores;
+  }
+  /// Drops every busy request (the pod was killed).
+  void clear() {
+    heap_.clear();
+    virtual_now_ = 0;
+  }
   /// The time the virtual clock was last brought forward.
   [[nodiscard]] Time last_update() const { return last_update_; }
 

@@ -28,10 +28,12 @@ class Pool {
       id = free_.back();
       free_.pop_back();
       items_[id] = T{};
+      live_flags_[id] = 1;
     } else {
       id = static_cast<Id>(items_.size());
       items_.emplace_back();
       generations_.push_back(0);
+      live_flags_.push_back(1);
     }
     ++live_;
     return id;
@@ -41,6 +43,7 @@ class Pool {
   void release(Id id) {
     assert(id < items_.size());
     ++generations_[id];
+    live_flags_[id] = 0;
     free_.push_back(id);
     --live_;
   }
@@ -59,6 +62,8 @@ class Pool {
   [[nodiscard]] bool is_current(Id id, std::uint32_t generation) const {
     return id < items_.size() && generations_[id] == generation;
   }
+  /// Is slot `id` allocated (for the rare walks over every live object)?
+  [[nodiscard]] bool is_live(Id id) const { return id < items_.size() && live_flags_[id] != 0; }
   /// Objects allocated and not released.
   [[nodiscard]] std::size_t live() const { return live_; }
   /// Slots ever created: the pool's peak size.
@@ -67,6 +72,7 @@ class Pool {
  private:
   std::vector<T> items_;
   std::vector<std::uint32_t> generations_;
+  std::vector<std::uint8_t> live_flags_;
   std::vector<Id> free_;
   std::size_t live_ = 0;
 };

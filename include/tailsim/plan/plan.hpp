@@ -159,6 +159,24 @@ struct Workload {
   Id think_stream = no_id;  ///< think times
 };
 
+enum class FaultKind : std::uint8_t { kill, slow, fail, down, partition, cpu };
+
+/// A fault injected from `at` until `until` (SPEC.md "faults").
+struct Fault {
+  FaultKind kind = FaultKind::kill;
+  Time at{};
+  Time until = Time::max();
+  Id service = no_id;
+  Id other = no_id;        ///< partition: the second service
+  std::uint32_t pods = 1;  ///< kill
+  Duration add{0};         ///< slow: extra latency per request
+  double factor = 1;       ///< slow: CPU demand multiplier
+  double rate = 0;         ///< fail: error probability per request
+  bool blackhole = false;  ///< down: no answer at all (else refused at once)
+  double cores = 0;        ///< cpu: the pods' cores while it lasts
+  Id stream = no_id;
+};
+
 /// A model ready to simulate.
 struct Plan {
   std::string model_name;
@@ -182,6 +200,8 @@ struct Plan {
   std::vector<Workload> workloads;
   std::vector<engine::Distribution> distributions;
   std::vector<stats::SloSpec> slos;
+  std::vector<Fault> faults;
+  std::vector<Id> startup;  ///< per service: pod startup distribution, or no_id
   /// Stream keys: component and purpose, hashed with the seed when a run starts.
   std::vector<std::pair<std::string, std::string>> streams;
 };

@@ -1,0 +1,127 @@
+// Faults in whole simulations (SPEC.md "faults").
+
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "tailsim/components/simulation.hpp"
+#include "tailsim/model/loader.hpp"
+#include "tailsim/plan/compiler.hpp"
+
+namespace m = tailsim::model;
+namespace stats = tailsim::stats;
+using stats::Outcome;
+
+namespace {
+
+stats::Results run(const std::string& yaml) {
+  auto loaded = m::load_string(yaml, "t.yaml");
+  INFO(loaded.diagnostics.format_all());
+  REQUIRE(loaded.ok());
+  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+  INFO(loaded.diagnostics.format_all());
+  REQUIRE(plan);
+  return tailsim::components::simulate(*plan);
+}
+
+template <class T>
+const T& named(const std::vector<T>& items, const std::string& name) {
+  for (const auto& item : items) {
+    if (item.name == name) {
+      return item;
+    }
+  }
+  FAIL("nothing named " << name);
+  return items.front();
+}
+
+const std::string base = R"y(version: 1
+simulation: {duration: 20s, seed: 1}
+services:
+  api:
+    endpoints: {get: [{call: db.query, timeout: 1s}]}
+  db:
+    replicas: 2
+    pod: {cpu: 2, startup: 5s}
+    endpoints: {query: [{delay: 100ms}]}
+workloads:
+  w: {entry: api.get, rate: 100/s, arrivals: uniform}
+)y";
+
+}  // namespace
+
+TEST_CASE("kill: in-flight requests fail with error, and the pod comes back", "[faults]") {
+  const auto r = run(base + "faults:\n  - {at: 10s, kill: db, pods: 1}\n");
+  const auto& w = named(r.paths, "w");
+  // Requests in flight at 10 s: 100/s x 100 ms = 10, half of them on the killed pod.
+  CHECK(w.outcomes[Outcome::error] == 5);
+  CHECK(w.outcomes[Outcome::ok] == w.requests - 5);
+  // One pod for 5 s of the 20: 1.75 pods on average.
+  CHECK(named(r.services, "db").replicas.mean == Approx(1.75).epsilon(0.001));
+  CHECK(named(r.services, "db").replicas.min == 1);
+}
+
+TEST_CASE("slow: extra latency while it lasts", "[faults]") {
+  const auto r = run(base + "faults:\n  - {at: 5s, for: 5s, slow: db, add: 50ms}\n");
+  const auto& w = named(r.paths, "w");
+  CHECK(w.latency.min() == 100'000'000);
+  CHECK(w.latency.max() == 150'000'000);
+  // A quarter of the requests arrive at db during the 5 s of 20.
+  CHECK(static_cast<double>(w.latency.value_at_percentile(70)) * 1e-6 == Approx(100).epsilon(0.01));
+  CHECK(static_cast<double>(w.latency.value_at_percentile(80)) * 1e-6 == Approx(150).epsilon(0.01));
+}
+
+TEST_CASE("slow by a factor multiplies CPU demand", "[faults]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 20s, seed: 1}
+services:
+  api: {pod: {cpu: 4}, endpoints: {get: [{cpu: 10ms}]}}
+workloads:
+  w: {entry: api.get, rate: 10/s, arrivals: uniform}
+faults:
+  - {at: 10s, for: 10s, slow: api, factor: 3}
+)y");
+  const auto& w = named(r.paths, "w");
+  CHECK(w.latency.min() == 10'000'000);
+  CHECK(w.latency.max() == 30'000'000);
+}
+
+TEST_CASE("fail: an error rate while it lasts", "[faults]") {
+  const auto r = run(base + "faults:\n  - {at: 0s, for: 10s, fail: db, rate: 40%}\n");
+  const auto& w = named(r.paths, "w");
+  const double n = 1000;  // requests during the fault
+  CHECK(static_cast<double>(w.outcomes[Outcome::error]) ==
+        Approx(0.4 * n).margin(4.5 * std::sqrt(n * 0.24)));
+}
+
+TEST_CASE("down: refused at once, or swallowed until the caller times out", "[faults]") {
+  const auto refuse = run(base + "faults:\n  - {at: 10s, for: 2s, down: db, mode: refuse}\n");
+  CHECK(named(refuse.paths, "w").outcomes[Outcome::unavailable] == 200);
+  const auto blackhole = run(base + "faults:\n  - {at: 10s, for: 2s, down: db, mode: blackhole}\n");
+  CHECK(named(blackhole.paths, "w").outcomes[Outcome::timeout] == 200);
+}
+
+TEST_CASE("partition: messages between two services are lost", "[faults]") {
+  const auto r = run(base + "faults:\n  - {at: 10s, for: 1s, partition: [api, db]}\n");
+  // Calls sent in the partition are lost (100), and so are the answers to the
+  // calls sent in the 100 ms before it (10): all time out.
+  CHECK(named(r.paths, "w").outcomes[Outcome::timeout] == 110);
+}
+
+TEST_CASE("cpu: a pod's cores change while it lasts", "[faults]") {
+  const auto r = run(R"y(version: 1
+simulation: {duration: 20s, seed: 1}
+services:
+  api: {pod: {cpu: 1}, endpoints: {get: [{cpu: 10ms}]}}
+workloads:
+  w: {entry: api.get, rate: 10/s, arrivals: uniform}
+faults:
+  - {at: 10s, for: 10s, cpu: api, set: 0.5}
+)y");
+  const auto& w = named(r.paths, "w");
+  CHECK(w.latency.min() == 10'000'000);
+  CHECK(w.latency.max() == 20'000'000);
+  // Capacity halves for half the window: utilization over 0.75 cores average.
+  CHECK(named(r.services, "api").utilization ==
+        Approx((0.1 * 10 + 0.1 * 10) / (1.0 * 10 + 0.5 * 10)).epsilon(0.01));
+}
