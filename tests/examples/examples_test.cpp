@@ -83,3 +83,30 @@ TEST_CASE("thread-pool-exhaustion: a slow dependency starves the other endpoint"
                                 {"services.reports.endpoints.build=[{delay: 20ms}]"});
   CHECK(p_ms(path(fast, "status"), 99) < 10.0);
 }
+
+TEST_CASE("retry-storm: a short trigger leaves the system down; defences recover", "[examples]") {
+  // Measure only after the trigger (60-65 s): from 150 s to 240 s.
+  const std::vector<std::string> after = {"simulation.warmup=150s", "simulation.duration=90s"};
+  auto with = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), after.begin(), after.end());
+    return path(run_example("retry-storm.yaml", extra), "checkout");
+  };
+  // Without the trigger the system is healthy at 70% load...
+  const auto calm = with({"workloads.checkout.schedule=[{at: 0s, rate: 70/s}]"});
+  CHECK(calm.throughput_rps > 0.9 * 70);
+  // ...with it, it stays collapsed long after the spike is over.
+  const auto collapsed = with({});
+  CHECK(collapsed.throughput_rps < 0.1 * 70);
+  CHECK(static_cast<double>(collapsed.outcomes[stats::Outcome::timeout]) >
+        0.9 * static_cast<double>(collapsed.requests));
+  // Deadline propagation: abandoned work is dropped, the backlog drains.
+  const auto deadlines = with({"simulation.deadlines=propagate"});
+  CHECK(deadlines.throughput_rps > 0.9 * 70);
+  // A retry budget at both tiers caps the amplification below db's capacity.
+  const auto budget = with(
+      {"services.mid.endpoints.handle=[{cpu: exp(1ms)}, {call: db.query, timeout: 300ms, retry: "
+       "{attempts: 3, backoff: 10ms, on: [timeout], budget: 10%}}]",
+       "services.front.endpoints.handle=[{cpu: exp(1ms)}, {call: mid.handle, timeout: 1s, retry: "
+       "{attempts: 3, backoff: 10ms, on: [timeout], budget: 10%}}]"});
+  CHECK(budget.throughput_rps > 0.9 * 70);
+}
