@@ -720,12 +720,12 @@ void Simulation::start_request(Id request) {
   }
   const Id service = plan_.endpoints[req.endpoint].service;
   ServiceState& state = services_[service];
-  if (state.fail_rate > 0 && streams_[state.fail_stream].uniform() < state.fail_rate) {
-    finish_request(request, Outcome::error);  // an injected failure
-    return;
-  }
+  const bool fails = state.fail_rate > 0 && streams_[state.fail_stream].uniform() < state.fail_rate;
   const Id t = spawn(no_id, request, plan_.endpoints[req.endpoint].block);
-  if (state.extra_delay > Duration::zero()) {
+  if (fails) {
+    tasks_[t].failure = Outcome::error;  // an injected failure: it answers error at once...
+  }
+  if (state.extra_delay > Duration::zero()) {  // ...or after a slow fault's extra latency
     ready_.pop_back();  // a slow fault: the request first waits the extra latency
     queue_.push(now_ + state.extra_delay, delay_done, t, tasks_.generation(t));
   }

@@ -110,3 +110,37 @@ TEST_CASE("retry-storm: a short trigger leaves the system down; defences recover
        "{attempts: 3, backoff: 10ms, on: [timeout], budget: 10%}}]"});
   CHECK(budget.throughput_rps > 0.9 * 70);
 }
+
+TEST_CASE("circuit-breaker: failing fast keeps the caller's other endpoint serving", "[examples]") {
+  const auto without = run_example("circuit-breaker.yaml");
+  const auto with = run_example(
+      "circuit-breaker.yaml",
+      {"services.api.endpoints.recommend=[{cpu: exp(1ms)}, {call: recommender.top, optional: "
+       "true, circuit_breaker: {window: 40, min_calls: 20, failure_rate: 50%, open_for: 10s, "
+       "half_open: 3}}]"});
+  // Without: doomed 2 s calls hold the api's threads and browse queues for seconds.
+  CHECK(p_ms(path(without, "browse"), 99) > 1000);
+  CHECK_FALSE(without.all_slos_ok());
+  // With: the breaker opens and browse stays fast.
+  CHECK(p_ms(path(with, "browse"), 99) < 250);
+  CHECK(with.all_slos_ok());
+  bool opened = false;
+  for (const auto& e : with.edges) {
+    opened = opened || (e.target == "recommender.top" && e.breaker_opens > 0);
+  }
+  CHECK(opened);
+}
+
+TEST_CASE("backpressure: bounded queues bound the latency of admitted requests", "[examples]") {
+  const auto unbounded = path(run_example("backpressure.yaml"), "sale");
+  const auto bounded =
+      path(run_example("backpressure.yaml",
+                       {"services.api.pod.queue=50", "services.api.pod.queue_timeout=200ms"}),
+           "sale");
+  // Unbounded: nothing refused, and the wait grows through the minute of overload.
+  CHECK(unbounded.outcomes[stats::Outcome::rejected] == 0);
+  CHECK(p_ms(unbounded, 99) > 10'000);
+  // Bounded: the excess is refused, fast, and admitted requests stay under a second.
+  CHECK(bounded.outcomes[stats::Outcome::rejected] > 0);
+  CHECK(p_ms(bounded, 99) < 1000);
+}
