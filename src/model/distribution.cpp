@@ -155,7 +155,7 @@ const Form* find_form(std::string_view name) {
         {"p99", ParamKind::duration},
         {"mean", ParamKind::duration},
         {"cv", ParamKind::number}},
-       "lognormal(median=2ms, p99=20ms) or lognormal(mean=2ms, cv=1.5)",
+       "lognormal(median=2ms, p99=20ms)' or 'lognormal(mean=2ms, cv=1.5)",
        /*positional=*/false},
       {"gamma",
        {{"mean", ParamKind::duration}, {"cv", ParamKind::number}},

@@ -116,6 +116,30 @@ std::optional<std::pair<std::uint32_t, std::uint32_t>> indentation_tab(std::stri
   return std::nullopt;
 }
 
+/// A hint for the YAML errors users make most: `name: value` inside a
+/// distribution's parentheses, where the model format wants `name=value`.
+std::string yaml_error_hint(std::string_view text, const YAML::Mark& mark) {
+  if (mark.line < 0) {
+    return "";
+  }
+  std::size_t start = 0;
+  for (int line = 0; line < mark.line && start != std::string_view::npos; ++line) {
+    start = text.find('\n', start);
+    start = start == std::string_view::npos ? start : start + 1;
+  }
+  if (start == std::string_view::npos) {
+    return "";
+  }
+  const std::string_view row = text.substr(start, text.find('\n', start) - start);
+  const auto open = row.find('(');
+  if (open != std::string_view::npos && row.find(": ", open) != std::string_view::npos &&
+      row.find(')', open) != std::string_view::npos) {
+    return "; inside a distribution write named arguments with '=', e.g. "
+           "lognormal(median=2ms, p99=20ms)";
+  }
+  return "";
+}
+
 bool is_schema_key(std::string_view key) {
   return std::find(schema_key_list.begin(), schema_key_list.end(), key) != schema_key_list.end();
 }
@@ -240,7 +264,7 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
   } catch (const YAML::Exception& e) {
     const SourceLoc at{source, static_cast<std::uint32_t>(std::max(0, e.mark.line)) + 1,
                        static_cast<std::uint32_t>(std::max(0, e.mark.column)) + 1};
-    diags.error(at, fmt::format("invalid YAML: {}", e.msg));
+    diags.error(at, fmt::format("invalid YAML: {}{}", e.msg, yaml_error_hint(text, e.mark)));
     return result;
   }
   if (root.IsNull()) {
@@ -257,7 +281,7 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
   }
   Model model;
   model.base_dir = base_dir;
-  detail::YamlReader reader(diags, DistContext{base_dir, &diags}, std::move(roots));
+  detail::YamlReader reader(diags, DistContext{base_dir, &diags}, std::move(roots), text);
   try {
     detail::read_model(reader, detail::Cursor{root, source, start}, model);
     if (reader.within_limits()) {

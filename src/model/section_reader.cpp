@@ -112,7 +112,7 @@ void SectionReader::read(const Cursor& root) {
       read_workload(name, value);
     }
   }
-  if (model_.workloads.empty() && !model_.services.empty()) {
+  if (model_.workloads.empty() && !model_.services.empty() && !f.has("workloads")) {
     r_.warning(f.key_loc("workloads"), "the model defines no workloads: nothing sends requests");
   }
   if (auto c = f.get("faults")) {
@@ -238,6 +238,9 @@ void SectionReader::read_service(const Located<std::string>& name, const Cursor&
     svc.concurrency = r_.integer(*v, "concurrency", 1, max_count);
   }
   if (auto e = f.require("endpoints")) {
+    if (e->yaml.IsNull() || (e->yaml.IsMap() && e->yaml.size() == 0)) {
+      r_.error(f.key_loc("endpoints"), fmt::format("service '{}' has no endpoints", name.value));
+    }
     for (const auto& [ep_name, steps] : r_.named_entries(*e, what + " endpoints")) {
       Endpoint ep;
       ep.name = ep_name;
@@ -441,7 +444,7 @@ std::optional<Step> SectionReader::read_step(const Cursor& c, int depth) {
     }
     case StepKind::parallel:
       step.children = read_steps(value, depth + 1);
-      if (step.children.empty() && value.yaml.IsSequence()) {
+      if (value.yaml.IsSequence() && value.yaml.size() == 0) {
         r_.error(step.loc, "parallel needs at least one step");
       }
       break;
@@ -1089,6 +1092,8 @@ void SectionReader::read_fault(const Cursor& c) {
     return;
   }
   fault.kind = static_cast<FaultKind>(*kind);
+  const bool has_several_kinds =
+      std::count_if(std::begin(kinds), std::end(kinds), [&](auto k) { return f.has(k); }) > 1;
   const std::string_view kind_name = kinds[*kind];
   if (auto v = f.require("at")) {
     if (auto at = r_.duration(*v, "at")) {
@@ -1119,7 +1124,7 @@ void SectionReader::read_fault(const Cursor& c) {
     return false;
   };
   for (std::string_view key : {"for", "pods", "add", "factor", "rate", "mode", "set"}) {
-    if (f.has(key) && !takes(key)) {
+    if (f.has(key) && !takes(key) && !has_several_kinds) {
       r_.error(f.key_loc(key), fmt::format("'{}' does not apply to a {} fault", key, kind_name));
     }
   }

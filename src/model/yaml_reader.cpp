@@ -83,6 +83,9 @@ Fields::Fields(YamlReader& reader, const Cursor& map,
     Cursor key = reader_.child(map, it->first);
     Cursor value = reader_.child(map, it->second);
     const SourceLoc key_loc = reader_.key_loc_of(key, value);
+    if (value.yaml.IsNull()) {
+      value.fallback = key_loc;
+    }
     if (!it->first.IsScalar()) {
       reader_.error(key_loc, fmt::format("keys of {} must be plain names", what_));
       continue;
@@ -90,8 +93,18 @@ Fields::Fields(YamlReader& reader, const Cursor& map,
     const std::string& name = it->first.Scalar();
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       has_unknown_keys_ = true;
-      if (std::string close = closest_name(name, allowed_names); !close.empty()) {
-        suggested_.push_back(std::move(close));
+      std::string close = closest_name(name, allowed_names);
+      if (close.empty()) {
+        // A short key written long (`prob` for `p`) is too far for edit distance.
+        for (const auto& allowed_name : allowed_names) {
+          if (name.size() > allowed_name.size() && name.rfind(allowed_name, 0) == 0) {
+            close = allowed_name;
+            break;
+          }
+        }
+      }
+      if (!close.empty()) {
+        suggested_.push_back(close);
       }
       if (looks_like_split_distribution(name)) {
         reader_.error(key_loc,
@@ -101,7 +114,9 @@ Fields::Fields(YamlReader& reader, const Cursor& map,
                                   name));
       } else {
         reader_.error(key_loc, fmt::format("unknown key '{}' in {}{}", name, what_,
-                                           did_you_mean(name, allowed_names)));
+                                           close.empty() ? std::string()
+                                                         : fmt::format("; did you mean '{}'?",
+                                                                       close)));
       }
       continue;
     }
@@ -147,14 +162,38 @@ SourceLoc Fields::key_loc(std::string_view key) const {
 // -------------------------------------------------------------- YamlReader
 
 YamlReader::YamlReader(Diagnostics& diagnostics, DistContext dist_context,
-                       std::vector<OverrideRoot> overrides)
+                       std::vector<OverrideRoot> overrides, std::string_view text)
     : diagnostics_(diagnostics),
       dist_context_(std::move(dist_context)),
-      overrides_(std::move(overrides)) {}
+      overrides_(std::move(overrides)),
+      text_(text) {}
+
+SourceLoc YamlReader::empty_item_loc(const Cursor& item) const {
+  const YAML::Mark mark = item.yaml.Mark();
+  if (item.source != 0 || mark.pos <= 0 || static_cast<std::size_t>(mark.pos) > text_.size()) {
+    return item.fallback;
+  }
+  auto i = static_cast<std::size_t>(mark.pos);
+  while (i > 0 && (text_[i - 1] == ' ' || text_[i - 1] == '\n' || text_[i - 1] == '\r' ||
+                   text_[i - 1] == '\t')) {
+    --i;
+  }
+  if (i == 0 || text_[i - 1] != '-') {
+    return item.fallback;
+  }
+  const std::size_t dash = i - 1;
+  const auto line = static_cast<std::uint32_t>(
+      std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(dash), '\n'));
+  const std::size_t line_start = text_.rfind('\n', dash);
+  const std::size_t col = line_start == std::string_view::npos ? dash : dash - line_start - 1;
+  return SourceLoc{0, line + 1, static_cast<std::uint32_t>(col) + 1};
+}
 
 SourceLoc YamlReader::loc(const Cursor& c) const {
   const YAML::Mark mark = c.yaml.Mark();
-  if (mark.line < 0 || mark.column < 0) {
+  // A missing value (`db:` and nothing after it) has its mark at the next
+  // token, often on another line: its key's position says more.
+  if (mark.line < 0 || mark.column < 0 || (c.yaml.IsNull() && c.fallback.is_known())) {
     return c.fallback;
   }
   return SourceLoc{c.source, static_cast<std::uint32_t>(mark.line) + 1,
@@ -208,6 +247,9 @@ std::vector<Cursor> YamlReader::sequence(const Cursor& c, std::string_view what)
       break;
     }
     items.push_back(child(c, item));
+    if (item.IsNull()) {
+      items.back().fallback = empty_item_loc(items.back());
+    }
   }
   return items;
 }
@@ -227,6 +269,9 @@ std::vector<std::pair<Located<std::string>, Cursor>> YamlReader::named_entries(
     Cursor key = child(c, it->first);
     Cursor value = child(c, it->second);
     const SourceLoc key_loc = key_loc_of(key, value);
+    if (value.yaml.IsNull()) {
+      value.fallback = key_loc;
+    }
     if (!it->first.IsScalar()) {
       error(key_loc, fmt::format("names in {} must be plain text", what));
       continue;
@@ -430,6 +475,12 @@ std::optional<DistSpec> YamlReader::distribution_map(const Cursor& c, std::strin
     DistSpec spec = std::move(parsed).value();
     spec.loc = loc(c);
     return spec;
+  }
+  if (c.yaml.IsMap() && c.yaml.size() > 1) {
+    error(loc(c), fmt::format("{}: a distribution map names one distribution, as in "
+                              "{{lognormal: {{median: 2ms, p99: 20ms}}}}; this one names {}",
+                              what, c.yaml.size()));
+    return std::nullopt;
   }
   if (!c.yaml.IsMap() || c.yaml.size() != 1) {
     error(loc(c), fmt::format("{} must be a distribution such as 'exp(2ms)' or "

@@ -74,8 +74,10 @@ class Fields {
 /// A reader is used for one load.
 class YamlReader {
  public:
+  /// `text` is the model file's text (source 0), for positions yaml-cpp
+  /// does not give.
   YamlReader(Diagnostics& diagnostics, DistContext dist_context,
-             std::vector<OverrideRoot> overrides);
+             std::vector<OverrideRoot> overrides, std::string_view text = {});
 
   Diagnostics& diagnostics() { return diagnostics_; }
   const DistContext& dist_context() const { return dist_context_; }
@@ -136,10 +138,13 @@ class YamlReader {
  private:
   std::optional<DistSpec> distribution_map(const Cursor& c, std::string_view what, int depth);
   void report_parse_error(const Cursor& c, const ParseError& e, std::string_view what);
+  /// Where the `-` of an empty list item is: yaml-cpp marks the token after it.
+  SourceLoc empty_item_loc(const Cursor& item) const;
 
   Diagnostics& diagnostics_;
   DistContext dist_context_;
   std::vector<OverrideRoot> overrides_;
+  std::string_view text_;
   std::size_t visited_ = 0;
   bool too_large_ = false;
 };
