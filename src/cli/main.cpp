@@ -1,11 +1,13 @@
 // The tailsim program: CLI11 wiring only. It parses the command line, calls the
 // library and maps outcomes to the exit codes of SPEC.md.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <tuple>
 #include <unistd.h>
 #include <vector>
 
@@ -137,8 +139,14 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   model::Diagnostics& diagnostics = checked.load.diagnostics;
   const std::size_t shown = diagnostics.all().size();
   auto plan = tailsim::plan::compile_plan(m, diagnostics);
-  for (std::size_t i = shown; i < diagnostics.all().size(); ++i) {
-    std::fprintf(stderr, "%s\n", diagnostics.format(diagnostics.all()[i]).c_str());
+  std::vector<model::Diagnostic> refusals(
+      diagnostics.all().begin() + static_cast<std::ptrdiff_t>(shown), diagnostics.all().end());
+  std::stable_sort(refusals.begin(), refusals.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.loc.file, a.loc.line, a.loc.col) <
+           std::tie(b.loc.file, b.loc.line, b.loc.col);
+  });
+  for (const auto& d : refusals) {
+    std::fprintf(stderr, "%s\n", diagnostics.format(d).c_str());
   }
   if (!plan) {
     return bad_input;

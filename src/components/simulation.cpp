@@ -1,5 +1,6 @@
 #include "tailsim/components/simulation.hpp"
 
+#include <array>
 #include <cassert>
 #include <deque>
 #include <optional>
@@ -32,6 +33,7 @@ enum EventKind : std::uint32_t {
   delay_done,          ///< target: task
   attempt_timeout,     ///< target: call; the caller stops waiting for this attempt
   retry_due,           ///< target: exchange; its backoff is over
+  hedge_due,           ///< target: exchange; no answer yet: send another copy
   fault_start,         ///< target: fault
   fault_end,           ///< target: fault
   pod_ready,           ///< target: service; a replacement pod is ready
@@ -81,6 +83,9 @@ struct Exchange {
   double previous_backoff_ns = 0;
   bool joins_parent = false;      ///< made by a parallel step for one of its children
   bool holds_retry_slot = false;  ///< a retry decided, counted against the budget
+  std::uint32_t hedges = 0;       ///< hedged copies sent
+  std::uint32_t in_flight = 0;    ///< attempts (copies) outstanding
+  std::array<Id, 11> calls{};     ///< the outstanding attempts: the first and its hedges
 };
 
 /// One attempt in flight, as its caller sees it.
@@ -92,6 +97,7 @@ struct Call {
   Time deadline = Time::max();
   Outcome outcome = Outcome::ok;
   bool is_retry = false;
+  bool is_hedge = false;
 };
 
 /// What the calls of one caller to one endpoint share.
@@ -158,7 +164,9 @@ class Simulation {
 
   // Calls, their attempts and the network
   void start_call(Id task, Id site, bool joins_parent);
-  void start_attempt(Id exchange);
+  void start_attempt(Id exchange, bool is_hedge = false);
+  void on_hedge_due(Id exchange);
+  void forget_attempt(Exchange& exchange, Id call);
   void attempt_done(Id call, Outcome outcome);
   void attempt_failed(Id exchange, Outcome outcome);
   void exchange_done(Id exchange, Outcome outcome);
@@ -362,6 +370,7 @@ void Simulation::start_client_request(Id w) {
   ex.target_endpoint = wl.entry;
   ex.started = now_;
   recorder_.path_arrival(w, now_);
+  recorder_.call_started(wl.edge, now_);
   ++open_client_requests_;
   if (recorder_.is_measured(now_)) {
     ++workloads_[w].open_measured;
@@ -371,6 +380,7 @@ void Simulation::start_client_request(Id w) {
 
 void Simulation::finish_client_request(const Exchange& ex, Outcome outcome) {
   recorder_.path_finished(ex.workload, ex.started, now_, outcome, ex.attempts);
+  recorder_.call_finished(ex.edge, ex.started, now_, outcome);
   --open_client_requests_;
   if (recorder_.is_measured(ex.started)) {
     --workloads_[ex.workload].open_measured;
@@ -422,12 +432,12 @@ void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
   start_attempt(x);
 }
 
-void Simulation::start_attempt(Id x) {
+void Simulation::start_attempt(Id x, bool is_hedge) {
   Exchange& ex = exchanges_[x];
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
   EdgeState& edge = edges_[ex.edge];
   ++ex.attempts;
-  const bool is_retry = ex.attempts > 1;
+  const bool is_retry = ex.attempts > 1 && !is_hedge;
   if (is_retry && ex.site != no_id) {
     recorder_.service_retry(caller_service(ex), ex.started);
   }
@@ -471,7 +481,12 @@ void Simulation::start_attempt(Id x) {
   c.sent = now_;
   c.deadline = policy.propagate_deadline ? deadline : Time::max();
   c.is_retry = is_retry;
+  c.is_hedge = is_hedge;
   ex.holds_retry_slot = false;  // the slot passes to the attempt (c.is_retry)
+  ex.calls[ex.in_flight++] = call;
+  if (policy.hedge_max > ex.hedges && policy.hedge_after > Duration::zero() && ex.in_flight == 1) {
+    queue_.push(now_ + policy.hedge_after, hedge_due, x, exchanges_.generation(x));
+  }
   ++edge.limits.active;
   recorder_.attempt_sent(ex.edge, ex.started);  // attempts count with the call they belong to
   if (deadline != Time::max()) {
@@ -484,11 +499,42 @@ void Simulation::start_attempt(Id x) {
   }
 }
 
+void Simulation::forget_attempt(Exchange& ex, Id call) {
+  for (std::uint32_t i = 0; i < ex.in_flight; ++i) {
+    if (ex.calls[i] == call) {
+      ex.calls[i] = ex.calls[--ex.in_flight];
+      return;
+    }
+  }
+}
+
+void Simulation::on_hedge_due(Id x) {
+  Exchange& ex = exchanges_[x];
+  const plan::CallPolicy& policy = plan_.policies[ex.policy];
+  if (ex.in_flight == 0 || ex.hedges >= policy.hedge_max) {
+    return;  // no attempt waiting (a retry's backoff), or no copies left
+  }
+  ++ex.hedges;
+  if (ex.site != no_id) {
+    recorder_.service_hedge(caller_service(ex), ex.started);
+  }
+  const std::uint32_t generation = exchanges_.generation(x);
+  start_attempt(x, /*is_hedge=*/true);
+  if (!exchanges_.is_current(x, generation)) {
+    return;  // the copy failed at once and ended the call
+  }
+  const Exchange& after = exchanges_[x];
+  if (after.hedges < policy.hedge_max && after.in_flight > 0) {
+    queue_.push(now_ + policy.hedge_after, hedge_due, x, generation);
+  }
+}
+
 void Simulation::attempt_done(Id call, Outcome outcome) {
   const Call c = calls_[call];
   calls_.release(call);
   const Id x = c.exchange;
   Exchange& ex = exchanges_[x];
+  forget_attempt(ex, call);
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
   EdgeState& edge = edges_[ex.edge];
   --edge.limits.active;
@@ -503,11 +549,17 @@ void Simulation::attempt_done(Id call, Outcome outcome) {
     edge.breaker->record(now_, failed);
   }
   edge.limits.throttle_record(policy, failed);
-  if (failed) {
-    attempt_failed(x, outcome);
-  } else {
-    exchange_done(x, outcome);
+  if (!failed) {
+    if (c.is_hedge && ex.site != no_id) {
+      recorder_.service_hedge_won(caller_service(ex), ex.started);
+    }
+    exchange_done(x, outcome);  // the first answer wins
+    return;
   }
+  if (ex.in_flight > 0) {
+    return;  // other copies may still answer
+  }
+  attempt_failed(x, outcome);
 }
 
 void Simulation::attempt_failed(Id x, Outcome outcome) {
@@ -537,6 +589,19 @@ void Simulation::attempt_failed(Id x, Outcome outcome) {
 
 void Simulation::exchange_done(Id x, Outcome outcome) {
   const Exchange ex = exchanges_[x];
+  // Copies still out lose: nobody waits for their answers any more.
+  for (std::uint32_t i = 0; i < ex.in_flight; ++i) {
+    const Call lost = calls_[ex.calls[i]];
+    EdgeState& edge = edges_[ex.edge];
+    --edge.limits.active;
+    if (lost.is_retry) {
+      --edge.limits.retries_in_flight;
+    }
+    if (lost.bulkhead_pod != no_id) {
+      --bulkheads_[(std::uint64_t{lost.bulkhead_pod} << 32) | ex.policy];
+    }
+    calls_.release(ex.calls[i]);
+  }
   exchanges_.release(x);
   if (ex.caller_task == no_id) {
     finish_client_request(ex, outcome);
@@ -711,7 +776,11 @@ Id Simulation::spawn(Id parent, Id request, Id block) {
 
 void Simulation::start_request(Id request) {
   const Request& req = requests_[request];
-  if (req.deadline <= now_) {
+  // Deadlines propagate: a request whose deadline passed while it waited, or
+  // whose caller cancelled it (a hedge that lost), is dropped at dequeue.
+  const bool cancelled =
+      req.deadline != Time::max() && !calls_.is_current(req.call, req.call_generation);
+  if (req.deadline <= now_ || cancelled) {
     // Its deadline passed while it waited: dropped, as a server that checks
     // the deadline of what it dequeues does.
     recorder_.deadline_dropped(plan_.endpoints[req.endpoint].service, now_);
@@ -1166,6 +1235,11 @@ stats::Results Simulation::run() {
       case retry_due:
         if (exchanges_.is_current(event.target, event.generation)) {
           start_attempt(event.target);
+        }
+        break;
+      case hedge_due:
+        if (exchanges_.is_current(event.target, event.generation)) {
+          on_hedge_due(event.target);
         }
         break;
       case fault_start:

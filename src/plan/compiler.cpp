@@ -88,7 +88,8 @@ Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id, const s
     out.bulkhead = static_cast<std::uint32_t>(policy.bulkhead->value);
   }
   if (policy.hedge) {
-    refusals_.refuse(policy.hedge->loc, "hedged requests");
+    out.hedge_after = policy.hedge->after.value;
+    out.hedge_max = static_cast<std::uint32_t>(policy.hedge->max.value);
   }
   if (policy.circuit_breaker && plan_.edges[edge_id].breaker == no_id) {
     const model::CircuitBreakerPolicy& cb = *policy.circuit_breaker;

@@ -73,6 +73,8 @@ std::string to_json(const stats::Results& r) {
     out["deadline_drops"] = s.deadline_drops;
     out["retries"] = s.retries;
     out["retries_refused"] = s.retries_refused;
+    out["hedges"] = s.hedges;
+    out["hedges_won"] = s.hedges_won;
   }
   ordered_json& edges = j["edges"] = ordered_json::array();
   for (const auto& e : r.edges) {

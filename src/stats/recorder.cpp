@@ -91,6 +91,18 @@ void Recorder::service_retry_refused(std::uint32_t service, Time at) {
   }
 }
 
+void Recorder::service_hedge(std::uint32_t service, Time at) {
+  if (is_measured(at)) {
+    ++services_[service].hedges;
+  }
+}
+
+void Recorder::service_hedge_won(std::uint32_t service, Time at) {
+  if (is_measured(at)) {
+    ++services_[service].hedges_won;
+  }
+}
+
 void Recorder::service_answered(std::uint32_t service, Time arrived, bool caller_waiting,
                                 Outcome outcome) {
   if (!is_measured(arrived)) {
@@ -138,6 +150,8 @@ void Recorder::finish(Results& results) {
     out.queue_mean = window_ns > 0 ? s.queue_ns / window_ns : 0;
     out.retries = s.retries;
     out.retries_refused = s.retries_refused;
+    out.hedges = s.hedges;
+    out.hedges_won = s.hedges_won;
     out.goodput_rps = window_s > 0 ? static_cast<double>(s.goodput) / window_s : 0;
     out.orphaned = s.orphaned;
     out.deadline_drops = s.deadline_drops;

@@ -55,6 +55,9 @@ class Recorder {
   /// `service` sent a retry; or a retry was refused by its budget or throttle.
   void service_retry(std::uint32_t service, Time at);
   void service_retry_refused(std::uint32_t service, Time at);
+  /// `service` sent a hedged copy of a call; or a hedged copy's answer won.
+  void service_hedge(std::uint32_t service, Time at);
+  void service_hedge_won(std::uint32_t service, Time at);
   /// `service` answered a request that arrived at `arrived`; the caller was
   /// still waiting, or had given up (the work was wasted).
   void service_answered(std::uint32_t service, Time arrived, bool caller_waiting, Outcome outcome);
@@ -73,6 +76,8 @@ class Recorder {
     std::uint64_t rejected = 0;
     std::uint64_t retries = 0;
     std::uint64_t retries_refused = 0;
+    std::uint64_t hedges = 0;
+    std::uint64_t hedges_won = 0;
     std::uint64_t goodput = 0;
     std::uint64_t orphaned = 0;
     std::uint64_t deadline_drops = 0;

@@ -50,6 +50,8 @@ struct ServiceResult {
   double busy_cpu_s = 0;              ///< core-seconds of CPU used in the window
   std::uint64_t retries = 0;          ///< retries this service sent as a caller
   std::uint64_t retries_refused = 0;  ///< retries its budget or throttle refused
+  std::uint64_t hedges = 0;           ///< hedged copies this service sent as a caller
+  std::uint64_t hedges_won = 0;       ///< of which answered first
   double goodput_rps = 0;      ///< successful answers someone was still waiting for, per second
   std::uint64_t orphaned = 0;  ///< requests answered after their caller had given up
   std::uint64_t deadline_drops = 0;
