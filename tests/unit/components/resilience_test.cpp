@@ -269,3 +269,22 @@ workloads:
   CHECK(orphaned <= api.hedges);
   CHECK(orphaned + 20 >= api.hedges);
 }
+
+TEST_CASE("a bulkhead bounds the calls in flight from one pod", "[resilience]") {
+  // 50 calls/s, evenly spaced, each 100 ms long: 5 would be in flight; the
+  // bulkhead lets 2 through, so of every 5 consecutive calls 3 are rejected.
+  const auto r = run(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+services:
+  api:
+    endpoints: {get: [{call: slow.work, bulkhead: 2}]}
+  slow:
+    endpoints: {work: [{delay: 100ms}]}
+workloads:
+  w: {entry: api.get, rate: 50/s, arrivals: uniform}
+)y");
+  const auto& w = named(r.paths, "w");
+  CHECK(static_cast<double>(w.outcomes[Outcome::rejected]) ==
+        Approx(0.6 * static_cast<double>(w.requests)).margin(3));
+  CHECK(named(r.services, "slow").requests == w.requests - w.outcomes[Outcome::rejected]);
+}
