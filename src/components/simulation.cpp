@@ -85,7 +85,7 @@ struct Exchange {
   bool holds_retry_slot = false;  ///< a retry decided, counted against the budget
   std::uint32_t hedges = 0;       ///< hedged copies sent
   std::uint32_t in_flight = 0;    ///< attempts (copies) outstanding
-  std::array<Id, 11> calls{};     ///< the outstanding attempts: the first and its hedges
+  Id first_call = no_id;          ///< the outstanding attempts, linked by Call::next_copy
 };
 
 /// One attempt in flight, as its caller sees it.
@@ -96,6 +96,7 @@ struct Call {
   Time sent{};
   Time deadline = Time::max();
   Outcome outcome = Outcome::ok;
+  Id next_copy = no_id;  ///< the exchange's next outstanding attempt (hedging)
   bool is_retry = false;
   bool is_hedge = false;
 };
@@ -370,7 +371,6 @@ void Simulation::start_client_request(Id w) {
   ex.target_endpoint = wl.entry;
   ex.started = now_;
   recorder_.path_arrival(w, now_);
-  recorder_.call_started(wl.edge, now_);
   ++open_client_requests_;
   if (recorder_.is_measured(now_)) {
     ++workloads_[w].open_measured;
@@ -380,7 +380,6 @@ void Simulation::start_client_request(Id w) {
 
 void Simulation::finish_client_request(const Exchange& ex, Outcome outcome) {
   recorder_.path_finished(ex.workload, ex.started, now_, outcome, ex.attempts);
-  recorder_.call_finished(ex.edge, ex.started, now_, outcome);
   --open_client_requests_;
   if (recorder_.is_measured(ex.started)) {
     --workloads_[ex.workload].open_measured;
@@ -452,7 +451,9 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
       ex.holds_retry_slot = false;
       --edge.limits.retries_in_flight;
     }
-    recorder_.attempt_sent(ex.edge, ex.started);
+    if (ex.site != no_id) {
+      recorder_.attempt_sent(ex.edge, ex.started);
+    }
     attempt_failed(x, outcome);
   };
   if (deadline <= now_) {
@@ -483,12 +484,16 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
   c.is_retry = is_retry;
   c.is_hedge = is_hedge;
   ex.holds_retry_slot = false;  // the slot passes to the attempt (c.is_retry)
-  ex.calls[ex.in_flight++] = call;
+  c.next_copy = ex.first_call;
+  ex.first_call = call;
+  ++ex.in_flight;
   if (policy.hedge_max > ex.hedges && policy.hedge_after > Duration::zero() && ex.in_flight == 1) {
     queue_.push(now_ + policy.hedge_after, hedge_due, x, exchanges_.generation(x));
   }
   ++edge.limits.active;
-  recorder_.attempt_sent(ex.edge, ex.started);  // attempts count with the call they belong to
+  if (ex.site != no_id) {  // a client's attempts are its path's statistics
+    recorder_.attempt_sent(ex.edge, ex.started);  // attempts count with their call
+  }
   if (deadline != Time::max()) {
     queue_.push(deadline, attempt_timeout, call, calls_.generation(call));
   }
@@ -500,11 +505,14 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
 }
 
 void Simulation::forget_attempt(Exchange& ex, Id call) {
-  for (std::uint32_t i = 0; i < ex.in_flight; ++i) {
-    if (ex.calls[i] == call) {
-      ex.calls[i] = ex.calls[--ex.in_flight];
-      return;
-    }
+  // Unlink `call` from the exchange's list of outstanding attempts.
+  Id* link = &ex.first_call;
+  while (*link != no_id && *link != call) {
+    link = &calls_[*link].next_copy;
+  }
+  if (*link == call) {
+    *link = calls_[call].next_copy;
+    --ex.in_flight;
   }
 }
 
@@ -531,10 +539,10 @@ void Simulation::on_hedge_due(Id x) {
 
 void Simulation::attempt_done(Id call, Outcome outcome) {
   const Call c = calls_[call];
-  calls_.release(call);
   const Id x = c.exchange;
   Exchange& ex = exchanges_[x];
   forget_attempt(ex, call);
+  calls_.release(call);
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
   EdgeState& edge = edges_[ex.edge];
   --edge.limits.active;
@@ -590,8 +598,8 @@ void Simulation::attempt_failed(Id x, Outcome outcome) {
 void Simulation::exchange_done(Id x, Outcome outcome) {
   const Exchange ex = exchanges_[x];
   // Copies still out lose: nobody waits for their answers any more.
-  for (std::uint32_t i = 0; i < ex.in_flight; ++i) {
-    const Call lost = calls_[ex.calls[i]];
+  for (Id lost_id = ex.first_call; lost_id != no_id;) {
+    const Call lost = calls_[lost_id];
     EdgeState& edge = edges_[ex.edge];
     --edge.limits.active;
     if (lost.is_retry) {
@@ -600,7 +608,8 @@ void Simulation::exchange_done(Id x, Outcome outcome) {
     if (lost.bulkhead_pod != no_id) {
       --bulkheads_[(std::uint64_t{lost.bulkhead_pod} << 32) | ex.policy];
     }
-    calls_.release(ex.calls[i]);
+    calls_.release(lost_id);
+    lost_id = lost.next_copy;
   }
   exchanges_.release(x);
   if (ex.caller_task == no_id) {
@@ -1312,6 +1321,15 @@ stats::Results Simulation::run() {
       results.edges[e].breaker_open_s = to_seconds(edges_[e].breaker->time_open(finished));
     }
   }
+  // A client's calls are its path's statistics: its edge is kept only to
+  // report a circuit breaker the workload has.
+  std::vector<stats::EdgeResult> kept;
+  for (std::size_t e = 0; e < results.edges.size(); ++e) {
+    if (plan_.edges[e].caller_service != no_id || edges_[e].breaker) {
+      kept.push_back(std::move(results.edges[e]));
+    }
+  }
+  results.edges = std::move(kept);
   stats::evaluate_slos(results, plan_.slos);
   return results;
 }
