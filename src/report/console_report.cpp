@@ -121,6 +121,10 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
         "replicas={:g}\n",
         leader(s.name, width), s.requests, s.utilization * 100, s.queue_mean, s.rejected,
         s.replicas.mean);
+    if (s.hedges > 0) {
+      out += fmt::format("    {}hedges sent={} won={}\n", std::string(width + 1, ' '), s.hedges,
+                         s.hedges_won);
+    }
     if (s.retries > 0 || s.orphaned > 0 || s.deadline_drops > 0) {
       out += fmt::format(
           "    {}goodput={:.1f}/s wasted cpu={:.1f}s orphaned={} retries={} (refused {}) "

@@ -1,5 +1,7 @@
-// libFuzzer target for the model loader: whatever the bytes, loading answers
-// with diagnostics (each with a position) and never crashes, hangs or throws.
+// libFuzzer target for the model loader and the engine: whatever the bytes,
+// loading answers with diagnostics (each with a position) and never crashes,
+// hangs or throws; and whatever loads compiles and runs for a bounded number
+// of events without a crash or a sanitizer report.
 
 #include <cstddef>
 #include <cstdint>
@@ -7,8 +9,10 @@
 #include <cstdlib>
 #include <string>
 
+#include "tailsim/components/simulation.hpp"
 #include "tailsim/graph/dependency_graph.hpp"
 #include "tailsim/model/loader.hpp"
+#include "tailsim/plan/compiler.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
@@ -27,6 +31,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (loaded.model) {
     auto graph = tailsim::graph::build_graph(*loaded.model, loaded.diagnostics);
     (void)graph;
+  }
+  if (loaded.ok() && !loaded.diagnostics.has_errors()) {
+    // Whatever loads must also compile and run (briefly: a bounded number of events).
+    if (auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics)) {
+      const auto results = tailsim::components::simulate(*plan, {.max_events = 20'000});
+      (void)results;
+    }
   }
   return 0;
 }
