@@ -491,7 +491,7 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
     queue_.push(now_ + policy.hedge_after, hedge_due, x, exchanges_.generation(x));
   }
   ++edge.limits.active;
-  if (ex.site != no_id) {  // a client's attempts are its path's statistics
+  if (ex.site != no_id) {                         // a client's attempts are its path's statistics
     recorder_.attempt_sent(ex.edge, ex.started);  // attempts count with their call
   }
   if (deadline != Time::max()) {

@@ -13,7 +13,14 @@
 
 #include <fmt/format.h>
 
+#include "text_piece.hpp"
+
 namespace tailsim::model {
+using detail::error_at;
+using detail::is_space;
+using detail::Piece;
+using detail::trim;
+
 namespace {
 
 /// Longer distribution texts are refused before parsing: nothing real comes
@@ -34,37 +41,12 @@ constexpr std::size_t max_reported_lines = 20;
 const std::array<std::string, 10> names{"exp",    "uniform", "normal",  "lognormal", "gamma",
                                         "erlang", "pareto",  "weibull", "mix",       "empirical"};
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 bool is_name(std::string_view s) {
   return !s.empty() && !(s.front() >= '0' && s.front() <= '9') &&
          std::all_of(s.begin(), s.end(), is_name_char);
-}
-
-/// A piece of the original text and where it starts in it.
-struct Piece {
-  std::string_view text;
-  std::size_t offset = 0;
-};
-
-Piece trim(std::string_view text, std::size_t offset) {
-  std::size_t begin = 0;
-  while (begin < text.size() && is_space(text[begin])) {
-    ++begin;
-  }
-  std::size_t end = text.size();
-  while (end > begin && is_space(text[end - 1])) {
-    --end;
-  }
-  return {text.substr(begin, end - begin), offset + begin};
-}
-
-ParseError error_at(std::size_t offset, std::string message) {
-  return ParseError{std::move(message), offset};
 }
 
 /// Walks text one character at a time, keeping track of parentheses and quotes.

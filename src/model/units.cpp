@@ -11,44 +11,25 @@
 
 #include <fmt/format.h>
 
+#include "text_piece.hpp"
+
 namespace tailsim::model {
+using detail::error_at;
+using detail::is_space;
+using detail::Piece;
+using detail::trim;
+
 namespace {
 
 /// Exponents beyond this are saturated while scanning; any number this far
 /// from 1 overflows or underflows every unit anyway.
 constexpr std::int64_t max_exponent = 100'000;
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 char to_lower_ascii(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-/// A piece of the caller's text and where it starts in that text.
-struct Piece {
-  std::string_view text;
-  std::size_t offset = 0;
-};
-
-/// `text` without surrounding white space; `offset` is added to where it starts.
-Piece trim(std::string_view text, std::size_t offset = 0) {
-  std::size_t begin = 0;
-  while (begin < text.size() && is_space(text[begin])) {
-    ++begin;
-  }
-  std::size_t end = text.size();
-  while (end > begin && is_space(text[end - 1])) {
-    --end;
-  }
-  return {text.substr(begin, end - begin), offset + begin};
-}
-
-ParseError error_at(std::size_t offset, std::string message) {
-  return ParseError{std::move(message), offset};
 }
 
 /// A decimal number as written (`-1.5e3`), read exactly: the value is

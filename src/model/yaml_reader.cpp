@@ -113,10 +113,10 @@ Fields::Fields(YamlReader& reader, const Cursor& map,
                                   "\"lognormal(median=2ms, p99=20ms)\"",
                                   name));
       } else {
-        reader_.error(key_loc, fmt::format("unknown key '{}' in {}{}", name, what_,
-                                           close.empty() ? std::string()
-                                                         : fmt::format("; did you mean '{}'?",
-                                                                       close)));
+        reader_.error(key_loc,
+                      fmt::format("unknown key '{}' in {}{}", name, what_,
+                                  close.empty() ? std::string()
+                                                : fmt::format("; did you mean '{}'?", close)));
       }
       continue;
     }

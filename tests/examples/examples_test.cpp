@@ -6,9 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tailsim/components/simulation.hpp"
-#include "tailsim/model/loader.hpp"
-#include "tailsim/plan/compiler.hpp"
+#include "support/simulate.hpp"
 
 namespace m = tailsim::model;
 namespace stats = tailsim::stats;
@@ -16,24 +14,12 @@ namespace stats = tailsim::stats;
 namespace {
 
 stats::Results run_example(const std::string& name, std::vector<std::string> overrides = {}) {
-  auto loaded = m::load_file(std::string(TAILSIM_SOURCE_DIR "/examples/") + name,
-                             m::LoadOptions{std::move(overrides)});
-  INFO(loaded.diagnostics.format_all());
-  REQUIRE(loaded.ok());
-  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
-  INFO(loaded.diagnostics.format_all());
-  REQUIRE(plan);
-  return tailsim::components::simulate(*plan);
+  return tailsim::testing::simulate_file(std::string(TAILSIM_SOURCE_DIR "/examples/") + name,
+                                         std::move(overrides));
 }
 
 const stats::PathResult& path(const stats::Results& r, const std::string& name) {
-  for (const auto& p : r.paths) {
-    if (p.name == name) {
-      return p;
-    }
-  }
-  FAIL("no path " << name);
-  return r.paths.front();
+  return tailsim::testing::named(r.paths, name);
 }
 
 double p_ms(const stats::PathResult& p, double q) {

@@ -72,10 +72,10 @@ struct CallPolicy {
   std::uint32_t min_concurrency = 3;
   double throttle_max_tokens = 0;  ///< gRPC retry throttling; 0: none
   double throttle_ratio = 0;
-  std::uint32_t bulkhead = 0;  ///< calls in flight per caller pod; 0: none
-  Duration hedge_after{0};     ///< send another copy after this long; 0: no hedging
-  std::uint32_t hedge_max = 0; ///< copies beyond the first
-  Id stream = no_id;           ///< backoff jitter
+  std::uint32_t bulkhead = 0;   ///< calls in flight per caller pod; 0: none
+  Duration hedge_after{0};      ///< send another copy after this long; 0: no hedging
+  std::uint32_t hedge_max = 0;  ///< copies beyond the first
+  Id stream = no_id;            ///< backoff jitter
 };
 
 /// A circuit breaker over the calls of one edge (count-based window).

@@ -4,9 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tailsim/components/simulation.hpp"
-#include "tailsim/model/loader.hpp"
-#include "tailsim/plan/compiler.hpp"
+#include "support/simulate.hpp"
 
 namespace m = tailsim::model;
 namespace stats = tailsim::stats;
@@ -15,25 +13,9 @@ using stats::Outcome;
 namespace {
 
 stats::Results run(const std::string& yaml) {
-  auto loaded = m::load_string(yaml, "t.yaml");
-  INFO(loaded.diagnostics.format_all());
-  REQUIRE(loaded.ok());
-  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
-  INFO(loaded.diagnostics.format_all());
-  REQUIRE(plan);
-  return tailsim::components::simulate(*plan);
+  return tailsim::testing::simulate_text(yaml);
 }
-
-template <class T>
-const T& named(const std::vector<T>& items, const std::string& name) {
-  for (const auto& item : items) {
-    if (item.name == name) {
-      return item;
-    }
-  }
-  FAIL("nothing named " << name);
-  return items.front();
-}
+using tailsim::testing::named;
 
 const std::string base = R"y(version: 1
 simulation: {duration: 20s, seed: 1}

@@ -4,9 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tailsim/components/simulation.hpp"
-#include "tailsim/model/loader.hpp"
-#include "tailsim/plan/compiler.hpp"
+#include "support/simulate.hpp"
 
 namespace m = tailsim::model;
 namespace stats = tailsim::stats;
@@ -14,37 +12,11 @@ using stats::Outcome;
 
 namespace {
 
-stats::Results run(const std::string& yaml, std::vector<std::string> overrides = {}) {
-  auto loaded = m::load_string(yaml, "t.yaml", m::LoadOptions{std::move(overrides)});
-  INFO(loaded.diagnostics.format_all());
-  REQUIRE(loaded.ok());
-  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
-  INFO(loaded.diagnostics.format_all());
-  REQUIRE(plan);
-  return tailsim::components::simulate(*plan);
+stats::Results run(const std::string& yaml) {
+  return tailsim::testing::simulate_text(yaml);
 }
-
-template <class T>
-const T& named(const std::vector<T>& items, const std::string& name) {
-  for (const auto& item : items) {
-    if (item.name == name) {
-      return item;
-    }
-  }
-  FAIL("nothing named " << name);
-  return items.front();
-}
-
-const stats::EdgeResult& edge(const stats::Results& r, const std::string& caller,
-                              const std::string& target) {
-  for (const auto& e : r.edges) {
-    if (e.caller == caller && e.target == target) {
-      return e;
-    }
-  }
-  FAIL("no edge " << caller << " -> " << target);
-  return r.edges.front();
-}
+using tailsim::testing::edge;
+using tailsim::testing::named;
 
 }  // namespace
 

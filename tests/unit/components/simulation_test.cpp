@@ -6,6 +6,7 @@
 
 #include "tailsim/model/loader.hpp"
 #include "tailsim/plan/compiler.hpp"
+#include "support/simulate.hpp"
 #include "tailsim/report/json_report.hpp"
 
 namespace m = tailsim::model;
@@ -15,33 +16,15 @@ using stats::Outcome;
 namespace {
 
 stats::Results run(const std::string& yaml, std::vector<std::string> overrides = {}) {
-  auto loaded = m::load_string(yaml, "t.yaml", m::LoadOptions{std::move(overrides)});
-  INFO(loaded.diagnostics.format_all());
-  REQUIRE(loaded.ok());
-  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
-  INFO(loaded.diagnostics.format_all());
-  REQUIRE(plan);
-  return tailsim::components::simulate(*plan);
+  return tailsim::testing::simulate_text(yaml, std::move(overrides));
 }
 
 const stats::PathResult& path(const stats::Results& r, const std::string& name) {
-  for (const auto& p : r.paths) {
-    if (p.name == name) {
-      return p;
-    }
-  }
-  FAIL("no path " << name);
-  return r.paths.front();
+  return tailsim::testing::named(r.paths, name);
 }
 
 const stats::ServiceResult& service(const stats::Results& r, const std::string& name) {
-  for (const auto& s : r.services) {
-    if (s.name == name) {
-      return s;
-    }
-  }
-  FAIL("no service " << name);
-  return r.services.front();
+  return tailsim::testing::named(r.services, name);
 }
 
 double ms(std::int64_t ns) {
