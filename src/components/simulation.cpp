@@ -232,6 +232,9 @@ class Simulation {
   std::vector<Id> dirty_pods_;
   std::vector<std::pair<Id, Id>> partitions_;  ///< pairs of services cut apart now
   std::uint64_t open_client_requests_ = 0;
+  /// Can a caller ever give up on an attempt (a timeout or a hedge anywhere)?
+  /// When not, no work can be wasted and the check per cpu step is skipped.
+  bool can_abandon_ = false;
   std::uint64_t events_ = 0;
 };
 
@@ -269,6 +272,10 @@ Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
     }
   }
   workloads_.resize(plan.workloads.size());
+  for (const auto& policy : plan.policies) {
+    can_abandon_ = can_abandon_ || policy.timeout > Duration::zero() || policy.hedge_max > 0 ||
+                   policy.propagate_deadline;
+  }
   edges_.resize(plan.edges.size());
   for (Id e = 0; e < plan.edges.size(); ++e) {
     if (plan.edges[e].breaker != no_id) {
@@ -1171,7 +1178,7 @@ void Simulation::on_cpu_done(Id pod_id, std::uint32_t generation) {
   touch_cpu(pod_id);
   while (auto t = pod.cpu.pop_done()) {
     Task& task = tasks_[*t];
-    if (is_orphaned(task.request)) {
+    if (can_abandon_ && is_orphaned(task.request)) {
       recorder_.wasted_cpu(pod.service, now_, task.work_ns);
     }
     if (task.holds_worker) {  // async pods hold a worker for the cpu op only

@@ -103,6 +103,9 @@ void Resolver::resolve_steps(std::vector<Step>& steps, const Service& owner) {
         }
         break;
       case StepKind::cache: {
+        if (step.target.value.empty()) {
+          break;  // no name given: reported while reading
+        }
         auto it = cache_ids_.find(step.target.value);
         if (it == cache_ids_.end()) {
           diags_.error(step.target.loc, fmt::format("unknown cache '{}'{}", step.target.value,
@@ -113,6 +116,9 @@ void Resolver::resolve_steps(std::vector<Step>& steps, const Service& owner) {
         break;
       }
       case StepKind::publish: {
+        if (step.target.value.empty()) {
+          break;
+        }
         auto it = queue_ids_.find(step.target.value);
         if (it == queue_ids_.end()) {
           diags_.error(step.target.loc, fmt::format("unknown queue '{}'{}", step.target.value,
