@@ -256,13 +256,9 @@ Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
     if (svc.external) {
       continue;
     }
-    services_[s].cores = svc.cores;
+    services_[s].cores = svc.cfs ? svc.limit : svc.cores;
     for (std::uint32_t r = 0; r < svc.replicas; ++r) {
-      services_[s].pods.push_back(static_cast<Id>(pods_.size()));
-      Pod pod;
-      pod.service = s;
-      pod.cpu = ProcessorSharing(svc.cores);
-      pods_.push_back(std::move(pod));
+      add_pod(s);
     }
   }
   for (Id f = 0; f < plan.faults.size(); ++f) {
@@ -990,9 +986,13 @@ void Simulation::kill_pods(Id service, std::uint32_t count, Id stream) {
 void Simulation::add_pod(Id service) {
   note_capacity(service);
   ServiceState& state = services_[service];
+  const plan::Service& svc = plan_.services[service];
   Pod pod;
   pod.service = service;
-  pod.cpu = ProcessorSharing(state.cores);
+  pod.cpu = ProcessorSharing(svc.cfs ? svc.cores : state.cores);
+  if (svc.cfs) {
+    pod.cpu.set_quota(svc.period, state.cores);  // state.cores: the limit, or a CPU fault's
+  }
   pod.cpu.advance(now_);
   state.pods.push_back(static_cast<Id>(pods_.size()));
   pods_.push_back(std::move(pod));
@@ -1156,6 +1156,9 @@ void Simulation::finish_task(Id t) {
 void Simulation::touch_cpu(Id pod_id) {
   Pod& pod = pods_[pod_id];
   recorder_.cpu_busy(pod.service, pod.cpu.last_update(), now_, pod.cpu.busy_cores());
+  if (pod.cpu.is_throttled() && pod.cpu.busy() > 0) {
+    recorder_.cpu_throttled(pod.service, pod.cpu.last_update(), now_);
+  }
   pod.cpu.advance(now_);
   if (!pod.dirty) {
     pod.dirty = true;
@@ -1282,8 +1285,14 @@ stats::Results Simulation::run() {
 
   // Time-weighted statistics up to the end, and what was left open.
   for (Id p = 0; p < pods_.size(); ++p) {
-    const Pod& pod = pods_[p];
+    Pod& pod = pods_[p];
     recorder_.cpu_busy(pod.service, pod.cpu.last_update(), finished, pod.cpu.busy_cores());
+    if (pod.cpu.is_throttled() && pod.cpu.busy() > 0) {
+      recorder_.cpu_throttled(pod.service, pod.cpu.last_update(), finished);
+    }
+    if (pod.cpu.last_update() < finished) {
+      pod.cpu.advance(finished);  // closes the last CFS period for cpu.stat
+    }
   }
   for (Id s = 0; s < services_.size(); ++s) {
     const ServiceState& state = services_[s];
@@ -1312,6 +1321,11 @@ stats::Results Simulation::run() {
   for (std::size_t s = 0; s < plan_.services.size(); ++s) {
     results.services[s].name = plan_.services[s].name;
     results.services[s].is_external = plan_.services[s].external;
+    results.services[s].has_cfs = plan_.services[s].cfs;
+  }
+  for (const Pod& pod : pods_) {
+    results.services[pod.service].cfs_periods += pod.cpu.periods();
+    results.services[pod.service].cfs_throttled_periods += pod.cpu.throttled_periods();
   }
   results.edges.resize(plan_.edges.size());
   for (std::size_t e = 0; e < plan_.edges.size(); ++e) {

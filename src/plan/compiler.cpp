@@ -105,9 +105,6 @@ Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id, const s
 
 void Compiler::check_supported() {
   for (const auto& svc : model_.services) {
-    if (svc.pod.cpu.is_cfs) {
-      refusals_.refuse(svc.pod.cpu.loc, "CFS CPU limits (cpu: {request, limit, ...})");
-    }
     if (svc.pod.warmup) {
       refusals_.refuse(svc.pod.warmup->loc, "pod warm-up slowdowns");
     }
@@ -372,6 +369,12 @@ std::optional<Plan> Compiler::compile() {
     out.external = svc.external.value;
     out.replicas = static_cast<std::uint32_t>(svc.replicas.value);
     out.cores = svc.pod.cpu.cores.value;
+    if (svc.pod.cpu.is_cfs) {
+      out.cfs = true;
+      out.cores = svc.pod.cpu.node_cores.value;
+      out.limit = svc.pod.cpu.limit.value;
+      out.period = svc.pod.cpu.period.value;
+    }
     out.workers = svc.pod.workers ? static_cast<std::uint32_t>(svc.pod.workers->value) : 0;
     out.queue_capacity = svc.pod.queue ? svc.pod.queue->value : -1;
     out.queue_timeout = svc.pod.queue_timeout ? svc.pod.queue_timeout->value : Duration{0};

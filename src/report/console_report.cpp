@@ -121,6 +121,11 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
         "replicas={:g}\n",
         leader(s.name, width), s.requests, s.utilization * 100, s.queue_mean, s.rejected,
         s.replicas.mean);
+    if (s.has_cfs) {
+      out += fmt::format("    {}cpu.stat: periods={} throttled={} throttled time={:.1f}s\n",
+                         std::string(width + 1, ' '), s.cfs_periods, s.cfs_throttled_periods,
+                         s.throttled_s);
+    }
     if (s.hedges > 0) {
       out += fmt::format("    {}hedges sent={} won={}\n", std::string(width + 1, ' '), s.hedges,
                          s.hedges_won);

@@ -71,6 +71,12 @@ std::string to_json(const stats::Results& r) {
     out["wasted_cpu_s"] = s.wasted_cpu_s;
     out["orphaned"] = s.orphaned;
     out["deadline_drops"] = s.deadline_drops;
+    out["throttled_s"] = s.throttled_s;
+    if (s.has_cfs) {
+      out["cpu_stat"] = {{"nr_periods", s.cfs_periods},
+                         {"nr_throttled", s.cfs_throttled_periods},
+                         {"throttled_s", s.throttled_s}};
+    }
     out["retries"] = s.retries;
     out["retries_refused"] = s.retries_refused;
     out["hedges"] = s.hedges;

@@ -156,6 +156,7 @@ void Recorder::finish(Results& results) {
     out.orphaned = s.orphaned;
     out.deadline_drops = s.deadline_drops;
     out.wasted_cpu_s = s.wasted_cpu_ns * 1e-9;
+    out.throttled_s = s.throttled_ns * 1e-9;
     if (s.replicas_max > 0 || s.replica_ns > 0) {
       out.replicas = ReplicaSummary{s.replicas_min, s.replicas_max,
                                     window_ns > 0 ? s.replica_ns / window_ns : 0};

@@ -8,6 +8,12 @@
 /// the CPU was last idle) and a min-heap of the V at which each request is
 /// done. Only the earliest completion is ever scheduled.
 ///
+/// With a CFS quota (Linux CFS bandwidth control, as Kubernetes CPU limits
+/// set it) the pod may use at most `quota` core-nanoseconds per `period`,
+/// counted from time zero in whole periods; once spent, every request of the
+/// pod stops until the next period starts. The CPU then also schedules the
+/// moment the quota runs out and, while throttled, the end of the period.
+///
 /// | operation | cost |
 /// | --- | --- |
 /// | add | O(log n) |
@@ -28,14 +34,28 @@ class ProcessorSharing {
  public:
   explicit ProcessorSharing(double cores = 1.0) : cores_(cores) {}
 
-  /// Brings the virtual clock to `now`.
+  /// Turns on CFS bandwidth control: at most `quota_cores x period` of CPU
+  /// time per period (a limit of 0.5 with a 100 ms period is 50 ms).
+  void set_quota(Duration period, double quota_cores) {
+    period_ = period;
+    quota_ns_ = quota_cores * static_cast<double>(period.count());
+    has_quota_ = true;
+    next_boundary_ = Time{} + period_;
+  }
+  [[nodiscard]] bool has_quota() const { return has_quota_; }
+
+  /// Brings the virtual clock (and the quota accounting) to `now`.
   void advance(Time now) {
-    if (!heap_.empty()) {
-      virtual_now_ += rate() * static_cast<double>((now - last_update_).count());
-    } else {
-      virtual_now_ = 0;  // idle: restart the clock so it never loses precision
+    if (!has_quota_) {
+      if (!heap_.empty()) {
+        virtual_now_ += rate() * static_cast<double>((now - last_update_).count());
+      } else {
+        virtual_now_ = 0;  // idle: restart the clock so it never loses precision
+      }
+      last_update_ = now;
+      return;
     }
-    last_update_ = now;
+    advance_with_quota(now);
   }
 
   /// A request `job` starts needing `work_ns` core-nanoseconds.
@@ -60,36 +80,52 @@ class ProcessorSharing {
     return id;
   }
 
-  /// When the earliest busy request will be done, if any is busy.
+  /// When something next happens on this CPU, if anything is busy: the
+  /// earliest request is done or, with a quota, the quota runs out or (while
+  /// throttled) the period ends.
   [[nodiscard]] std::optional<Time> next_completion() const {
     if (heap_.empty()) {
       return std::nullopt;
     }
+    if (throttled_) {
+      return next_boundary_;
+    }
     // Rounded up to a whole nanosecond (without a libm call: this is hot).
     const double wait = std::max(0.0, heap_.front().finish - virtual_now_) / rate();
-    auto whole = static_cast<std::int64_t>(wait);
-    whole += static_cast<double>(whole) < wait ? 1 : 0;
-    return last_update_ + Duration{whole};
+    Time next = last_update_ + Duration{round_up(wait)};
+    if (has_quota_) {
+      const double to_exhaust = std::max(0.0, quota_ns_ - used_ns_) / busy_cores_unthrottled();
+      next = std::min(next, last_update_ + Duration{round_up(to_exhaust)});
+    }
+    return next;
   }
 
   [[nodiscard]] std::size_t busy() const { return heap_.size(); }
-  [[nodiscard]] double busy_cores() const {
-    const double n = static_cast<double>(heap_.size());
-    return n < cores_ ? n : cores_;
-  }
+  /// Cores in use now: zero while throttled.
+  [[nodiscard]] double busy_cores() const { return throttled_ ? 0.0 : busy_cores_unthrottled(); }
   [[nodiscard]] double cores() const { return cores_; }
+  [[nodiscard]] bool is_throttled() const { return throttled_; }
+  /// The time the virtual clock was last brought forward.
+  [[nodiscard]] Time last_update() const { return last_update_; }
+  /// cgroup cpu.stat: periods with work, periods that ran out of quota.
+  [[nodiscard]] std::uint64_t periods() const { return periods_; }
+  [[nodiscard]] std::uint64_t throttled_periods() const { return throttled_periods_; }
+
   /// Changes the cores from `now` on (a CPU fault); reschedule afterwards.
+  /// With a quota, the cores set the quota (a CPU limit change).
   void set_cores(Time now, double cores) {
     advance(now);
-    cores_ = cores;
+    if (has_quota_) {
+      quota_ns_ = cores * static_cast<double>(period_.count());
+    } else {
+      cores_ = cores;
+    }
   }
   /// Drops every busy request (the pod was killed).
   void clear() {
     heap_.clear();
     virtual_now_ = 0;
   }
-  /// The time the virtual clock was last brought forward.
-  [[nodiscard]] Time last_update() const { return last_update_; }
 
   /// Bumped whenever the scheduled completion may have changed; an event
   /// carrying an older generation is stale.
@@ -105,16 +141,37 @@ class ProcessorSharing {
   /// are scheduled at a whole nanosecond rounded up, so only rounding is left.
   static constexpr double done_tolerance = 1e-3;
   static bool later(const Job& a, const Job& b) { return a.finish > b.finish; }
+  static std::int64_t round_up(double x) {
+    auto whole = static_cast<std::int64_t>(x);
+    return whole + (static_cast<double>(whole) < x ? 1 : 0);
+  }
+
   [[nodiscard]] double rate() const {
     const double n = static_cast<double>(heap_.size());
     return n <= cores_ ? 1.0 : cores_ / n;
   }
+  [[nodiscard]] double busy_cores_unthrottled() const {
+    const double n = static_cast<double>(heap_.size());
+    return n < cores_ ? n : cores_;
+  }
+
+  void advance_with_quota(Time now);
 
   double cores_;
   double virtual_now_ = 0;
   Time last_update_{};
   std::vector<Job> heap_;  ///< min-heap on finish
   std::uint32_t generation_ = 0;
+
+  bool has_quota_ = false;
+  bool throttled_ = false;
+  Duration period_{0};
+  double quota_ns_ = 0;   ///< core-nanoseconds per period
+  double used_ns_ = 0;    ///< used in the current period
+  Time next_boundary_{};  ///< where the current period ends
+  bool period_active_ = false;
+  std::uint64_t periods_ = 0;
+  std::uint64_t throttled_periods_ = 0;
 };
 
 }  // namespace tailsim::components

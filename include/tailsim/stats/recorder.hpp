@@ -44,6 +44,10 @@ class Recorder {
   void cpu_capacity(std::uint32_t service, Time from, Time to, double cores) {
     add_clipped(services_[service].capacity_core_ns, from, to, cores);
   }
+  /// `service` had work stopped by its CFS quota from `from` to `to`.
+  void cpu_throttled(std::uint32_t service, Time from, Time to) {
+    add_clipped(services_[service].throttled_ns, from, to, 1.0);
+  }
   /// `count` ready replicas of `service` from `from` to `to`.
   void replicas(std::uint32_t service, Time from, Time to, double count);
 
@@ -85,6 +89,7 @@ class Recorder {
     double busy_core_ns = 0;
     double capacity_core_ns = 0;
     double queue_ns = 0;
+    double throttled_ns = 0;
     double replica_ns = 0;
     double replicas_min = 1e300;
     double replicas_max = 0;

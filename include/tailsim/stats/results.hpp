@@ -56,6 +56,10 @@ struct ServiceResult {
   std::uint64_t orphaned = 0;  ///< requests answered after their caller had given up
   std::uint64_t deadline_drops = 0;
   double wasted_cpu_s = 0;  ///< CPU spent on requests whose caller had given up
+  double throttled_s = 0;   ///< pod-seconds with work stopped by the CFS quota (summed over pods)
+  std::uint64_t cfs_periods = 0;            ///< cgroup cpu.stat nr_periods, over all pods
+  std::uint64_t cfs_throttled_periods = 0;  ///< cgroup cpu.stat nr_throttled
+  bool has_cfs = false;
   ReplicaSummary replicas;
   bool is_external = false;
 };

@@ -107,3 +107,35 @@ faults:
   CHECK(named(r.services, "api").utilization ==
         Approx((0.1 * 10 + 0.1 * 10) / (1.0 * 10 + 0.5 * 10)).epsilon(0.01));
 }
+
+TEST_CASE("CFS limits throttle a pod for the rest of each period", "[cfs]") {
+  // semantics.md's check case: 60 ms of CPU on a 0.5 CPU limit (100 ms
+  // period) takes 110 ms; 120 ms takes 220 ms. One request a second, alone.
+  const std::string model = R"y(version: 1
+simulation: {duration: 20s, seed: 1}
+services:
+  api:
+    pod: {cpu: {request: 0.5, limit: 0.5, period: 100ms, node_cores: 16}}
+    endpoints: {get: [{cpu: WORK}]}
+workloads:
+  w: {entry: api.get, rate: 1/s, arrivals: uniform}
+)y";
+  auto with = [&](const std::string& work) {
+    std::string text = model;
+    text.replace(text.find("WORK"), 4, work);
+    return run(text);
+  };
+  const auto short_one = with("60ms");
+  const auto& p60 = named(short_one.paths, "w");
+  CHECK(p60.latency.min() == 110'000'000);
+  CHECK(p60.latency.max() == 110'000'000);
+  const auto& api = named(short_one.services, "api");
+  CHECK(api.throttled_s == Approx(20 * 0.050));
+  CHECK(api.cfs_throttled_periods == 20);
+  CHECK(api.cfs_periods == 40);
+  const auto long_one = with("120ms");
+  CHECK(named(long_one.paths, "w").latency.min() == 220'000'000);
+  CHECK(named(long_one.paths, "w").latency.max() == 220'000'000);
+  // Utilization is of the limit: 60 ms per second on 0.5 cores.
+  CHECK(api.utilization == Approx(0.12).epsilon(0.001));
+}

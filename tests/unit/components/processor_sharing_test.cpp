@@ -66,3 +66,52 @@ TEST_CASE("zero work is done at once", "[processor_sharing]") {
   cpu.advance(at(5ms));
   CHECK(cpu.pop_done() == 3u);
 }
+
+TEST_CASE("CFS quota: a request stops when the pod's quota for the period is spent",
+          "[processor_sharing]") {
+  // Limit 0.5 CPU with a 100 ms period: 50 ms of CPU per period. A request
+  // needing 60 ms runs 0-50 ms, waits for the next period, runs 100-110 ms.
+  auto run_alone = [](double work_ms) {
+    ProcessorSharing cpu(16.0);
+    cpu.set_quota(100ms, 0.5);
+    cpu.add(at(0ms), work_ms * 1e6, 1);
+    for (int step = 0; step < 100; ++step) {
+      const auto next = cpu.next_completion();
+      REQUIRE(next);
+      cpu.advance(*next);
+      if (cpu.pop_done()) {
+        return *next;
+      }
+    }
+    FAIL("never finished");
+    return at(0ms);
+  };
+  CHECK(run_alone(60) == at(110ms));
+  CHECK(run_alone(120) == at(220ms));
+  CHECK(run_alone(40) == at(40ms));
+}
+
+TEST_CASE("CFS quota: parallel requests spend the quota faster", "[processor_sharing]") {
+  // Limit 2 CPUs (200 ms per 100 ms period) on a 16-core node: four requests
+  // of 100 ms each run in parallel, spend 200 ms of quota in 50 ms, stop until
+  // 100 ms, and need two more periods of 50 ms running: done at 150 ms.
+  ProcessorSharing cpu(16.0);
+  cpu.set_quota(100ms, 2.0);
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    cpu.add(at(0ms), 100e6, i);
+  }
+  int done = 0;
+  tailsim::Time finished{};
+  for (int step = 0; step < 100 && done < 4; ++step) {
+    const auto next = cpu.next_completion();
+    REQUIRE(next);
+    cpu.advance(*next);
+    while (cpu.pop_done()) {
+      ++done;
+      finished = *next;
+    }
+  }
+  CHECK(done == 4);
+  CHECK(finished == at(150ms));
+  CHECK(cpu.throttled_periods() == 1);
+}

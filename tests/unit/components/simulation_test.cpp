@@ -4,9 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/simulate.hpp"
 #include "tailsim/model/loader.hpp"
 #include "tailsim/plan/compiler.hpp"
-#include "support/simulate.hpp"
 #include "tailsim/report/json_report.hpp"
 
 namespace m = tailsim::model;

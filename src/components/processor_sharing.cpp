@@ -1,0 +1,55 @@
+#include "tailsim/components/processor_sharing.hpp"
+
+namespace tailsim::components {
+
+void ProcessorSharing::advance_with_quota(Time now) {
+  // A period that has ended gives a whole quota again; idle stretches skip
+  // whole periods at once.
+  auto roll_period = [&] {
+    if (last_update_ < next_boundary_) {
+      return;
+    }
+    if (period_active_) {
+      ++periods_;
+    }
+    if (throttled_ && !heap_.empty()) {
+      ++throttled_periods_;  // work waited for this period's end: cgroup's nr_throttled
+    }
+    period_active_ = false;
+    const std::int64_t skipped = (last_update_ - next_boundary_) / period_;
+    next_boundary_ += period_ * (skipped + 1);
+    used_ns_ = 0;
+    throttled_ = false;
+  };
+  roll_period();
+  while (last_update_ < now) {
+    const Time segment_end = std::min(now, next_boundary_);
+    if (heap_.empty()) {
+      virtual_now_ = 0;
+      last_update_ = segment_end;
+    } else if (throttled_) {
+      period_active_ = true;
+      last_update_ = segment_end;
+    } else {
+      period_active_ = true;
+      const double busy = busy_cores_unthrottled();
+      const double left = quota_ns_ - used_ns_;
+      const double span = static_cast<double>((segment_end - last_update_).count());
+      if (busy * span >= left) {
+        // The quota runs out within this span: run until then, then stop.
+        const double run = left / busy;
+        virtual_now_ += rate() * run;
+        used_ns_ = quota_ns_;
+        throttled_ = true;
+        last_update_ = std::min(segment_end, last_update_ + Duration{round_up(run)});
+      } else {
+        virtual_now_ += rate() * span;
+        used_ns_ += busy * span;
+        last_update_ = segment_end;
+      }
+    }
+    roll_period();
+  }
+}
+
+}  // namespace tailsim::components
