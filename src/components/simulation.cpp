@@ -117,6 +117,8 @@ struct Waiter {
 
 struct Pod {
   Id service = 0;
+  Time ready_at{};       ///< when it started taking requests
+  bool is_cold = false;  ///< started during the run: warms up (pod.warmup)
   ProcessorSharing cpu;
   std::uint32_t busy_workers = 0;
   std::uint32_t active = 0;  ///< requests at the pod, for least-request balancing
@@ -994,6 +996,8 @@ void Simulation::add_pod(Id service) {
     pod.cpu.set_quota(svc.period, state.cores);  // state.cores: the limit, or a CPU fault's
   }
   pod.cpu.advance(now_);
+  pod.ready_at = now_;
+  pod.is_cold = now_ > Time{};  // the replicas at the start are warm; later ones are not
   state.pods.push_back(static_cast<Id>(pods_.size()));
   pods_.push_back(std::move(pod));
 }
@@ -1064,7 +1068,13 @@ bool Simulation::execute(Id t) {
       const Id pod_id = requests_[tasks_[t].request].pod;
       Pod& pod = pods_[pod_id];
       const plan::Service& svc = plan_.services[pod.service];
-      const double scaled = work * services_[pod.service].cpu_factor;
+      double factor = services_[pod.service].cpu_factor;
+      if (pod.is_cold && svc.warmup > Duration::zero() && now_ - pod.ready_at < svc.warmup) {
+        // A new pod: CPU demand x slowdown when ready, falling linearly to x1.
+        const double left = 1.0 - to_seconds(now_ - pod.ready_at) / to_seconds(svc.warmup);
+        factor *= 1.0 + (svc.warmup_slowdown - 1.0) * left;
+      }
+      const double scaled = work * factor;
       tasks_[t].work_ns = scaled;
       if (!svc.async || svc.workers == 0) {
         start_cpu(t, scaled);

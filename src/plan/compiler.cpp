@@ -104,11 +104,6 @@ Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id, const s
 }
 
 void Compiler::check_supported() {
-  for (const auto& svc : model_.services) {
-    if (svc.pod.warmup) {
-      refusals_.refuse(svc.pod.warmup->loc, "pod warm-up slowdowns");
-    }
-  }
   for (const auto& c : model_.caches) {
     refusals_.refuse(c.name.loc, "caches");
   }
@@ -369,6 +364,10 @@ std::optional<Plan> Compiler::compile() {
     out.external = svc.external.value;
     out.replicas = static_cast<std::uint32_t>(svc.replicas.value);
     out.cores = svc.pod.cpu.cores.value;
+    if (svc.pod.warmup) {
+      out.warmup = svc.pod.warmup->duration.value;
+      out.warmup_slowdown = svc.pod.warmup->slowdown.value;
+    }
     if (svc.pod.cpu.is_cfs) {
       out.cfs = true;
       out.cores = svc.pod.cpu.node_cores.value;

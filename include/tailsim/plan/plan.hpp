@@ -102,11 +102,13 @@ struct Service {
   std::string name;
   bool external = false;
   std::uint32_t replicas = 1;
-  double cores = 1;           ///< processor sharing over this many cores per pod
-  bool cfs = false;           ///< CFS bandwidth control: `cores` is the node's, `limit` the quota
-  double limit = 0;           ///< CFS: CPU time per period, in cores
-  Duration period{0};         ///< CFS period
-  std::uint32_t workers = 0;  ///< 0: unlimited
+  double cores = 1;            ///< processor sharing over this many cores per pod
+  bool cfs = false;            ///< CFS bandwidth control: `cores` is the node's, `limit` the quota
+  double limit = 0;            ///< CFS: CPU time per period, in cores
+  Duration period{0};          ///< CFS period
+  Duration warmup{0};          ///< new pods start slow, over this long
+  double warmup_slowdown = 1;  ///< CPU demand multiplier when a new pod is ready
+  std::uint32_t workers = 0;   ///< 0: unlimited
   std::int64_t queue_capacity = -1;  ///< -1: unlimited
   Duration queue_timeout{0};         ///< 0: none
   Discipline discipline = Discipline::fifo;

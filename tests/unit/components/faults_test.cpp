@@ -139,3 +139,28 @@ workloads:
   // Utilization is of the limit: 60 ms per second on 0.5 cores.
   CHECK(api.utilization == Approx(0.12).epsilon(0.001));
 }
+
+TEST_CASE("a replacement pod starts cold and warms up linearly", "[faults]") {
+  // The only pod is killed at 9.9 s and replaced at once. Its CPU demand is
+  // x3 when ready, falling linearly to x1 over 10 s: a 10 ms request takes
+  // about 30 ms at first, 20 ms halfway, 10 ms once warm.
+  const auto r = run(R"y(version: 1
+simulation: {duration: 30s, seed: 1}
+services:
+  api:
+    pod: {cpu: 4, warmup: {for: 10s, slowdown: 3}}
+    endpoints: {get: [{cpu: 10ms}]}
+workloads:
+  w: {entry: api.get, rate: 2/s, arrivals: uniform}
+faults:
+  - {at: 9.9s, kill: api}
+)y");
+  const auto& w = named(r.paths, "w");
+  // Before the kill, and long after it: 10 ms. The first request on the new
+  // pod comes at 10 s, 0.1 s into its warm-up: 10 ms x (1 + 2 x 0.99).
+  CHECK(w.latency.min() == 10'000'000);
+  CHECK(w.latency.max() == 29'800'000);
+  // Between 10 s and 20 s latency falls from 30 ms to 10 ms: mean 20 ms over
+  // those 20 requests, 10 ms for the other 40.
+  CHECK(w.latency.mean() * 1e-6 == Approx((20 * 20.0 + 40 * 10.0) / 60).epsilon(0.03));
+}
