@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "tailsim/components/circuit_breaker.hpp"
+#include "tailsim/components/lru_cache.hpp"
 #include "tailsim/components/processor_sharing.hpp"
 #include "tailsim/components/rate_schedule.hpp"
 #include "tailsim/components/retry_policy.hpp"
 #include "tailsim/engine/event_queue.hpp"
 #include "tailsim/engine/pool.hpp"
 #include "tailsim/engine/random_stream.hpp"
+#include "tailsim/engine/zipf.hpp"
 #include "tailsim/stats/recorder.hpp"
 
 namespace tailsim::components {
@@ -52,6 +54,17 @@ struct Task {
   Outcome failure = Outcome::ok;
   bool holds_worker = false;  ///< async pods: a worker for the running cpu op
   double work_ns = 0;         ///< the running (or, async, waiting) cpu op's demand
+  /// A cache op in progress: 1 looked up, 2 running the miss steps, 3 waiting
+  /// for another task's fill of the same key (coalesced).
+  std::uint8_t cache_phase = 0;
+  bool cache_hit = false;
+  std::uint64_t cache_key = 0;
+};
+
+/// One instance of a cache: shared by a service's fleet, or one pod's own.
+struct CacheInstance {
+  LruCache lru{0, Duration{0}};
+  std::unordered_map<std::uint64_t, std::vector<Id>> filling;  ///< key -> tasks waiting
 };
 
 /// One attempt being served at a service. When the caller has given up on
@@ -117,7 +130,8 @@ struct Waiter {
 
 struct Pod {
   Id service = 0;
-  Time ready_at{};       ///< when it started taking requests
+  std::vector<std::optional<CacheInstance>> caches;  ///< pod-scope caches, by cache id
+  Time ready_at{};                                   ///< when it started taking requests
   bool is_cold = false;  ///< started during the run: warms up (pod.warmup)
   ProcessorSharing cpu;
   std::uint32_t busy_workers = 0;
@@ -197,6 +211,11 @@ class Simulation {
   void note_capacity(Id service);
   bool is_partitioned(Id a, Id b) const;
 
+  // Caches
+  CacheInstance& cache_instance(Id cache, Id task);
+  bool start_cache(Id task, const plan::Op& op, engine::RandomStream& rng);
+  bool continue_cache(Id task);
+
   // Step programs
   void ready(Id task) { ready_.push_back(task); }
   void drain_ready();
@@ -233,6 +252,8 @@ class Simulation {
   std::vector<Id> ready_;
   std::vector<Id> dirty_pods_;
   std::vector<std::pair<Id, Id>> partitions_;  ///< pairs of services cut apart now
+  std::vector<std::optional<CacheInstance>> shared_caches_;
+  std::vector<std::optional<engine::ZipfSampler>> zipf_;  ///< per cache with Zipf keys
   std::uint64_t open_client_requests_ = 0;
   /// Can a caller ever give up on an attempt (a timeout or a hedge anywhere)?
   /// When not, no work can be wasted and the check per cpu step is skipped.
@@ -247,7 +268,7 @@ Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
       window_end_(Time{} + plan.warmup + plan.duration),
       end_(Time{} + plan.warmup + plan.duration + plan.drain),
       recorder_(window_start_, window_end_, plan.workloads.size(), plan.services.size(),
-                plan.edges.size()) {
+                plan.edges.size(), plan.caches.size()) {
   streams_.reserve(plan.streams.size());
   for (const auto& [component, purpose] : plan.streams) {
     streams_.push_back(engine::RandomStream::derive(plan.seed, component, purpose));
@@ -270,6 +291,13 @@ Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
     }
   }
   workloads_.resize(plan.workloads.size());
+  shared_caches_.resize(plan.caches.size());
+  for (const auto& cache : plan.caches) {
+    zipf_.emplace_back();
+    if (cache.hit_ratio < 0 && cache.zipf > 0) {
+      zipf_.back().emplace(cache.keys, cache.zipf);
+    }
+  }
   for (const auto& policy : plan.policies) {
     can_abandon_ = can_abandon_ || policy.timeout > Duration::zero() || policy.hedge_max > 0 ||
                    policy.propagate_deadline;
@@ -910,6 +938,21 @@ void Simulation::note_capacity(Id service) {
 
 void Simulation::on_fault(Id f, bool starts) {
   const plan::Fault& fault = plan_.faults[f];
+  if (fault.kind == plan::FaultKind::flush) {
+    if (starts) {  // every instance of the cache loses its entries
+      for (auto& instance : shared_caches_) {
+        if (instance) {
+          instance->lru.clear();
+        }
+      }
+      for (Pod& pod : pods_) {
+        if (fault.service < pod.caches.size() && pod.caches[fault.service]) {
+          pod.caches[fault.service]->lru.clear();
+        }
+      }
+    }
+    return;
+  }
   ServiceState& state = services_[fault.service];
   switch (fault.kind) {
     case plan::FaultKind::kill:
@@ -936,6 +979,8 @@ void Simulation::on_fault(Id f, bool starts) {
       } else {
         std::erase(partitions_, std::pair{fault.service, fault.other});
       }
+      break;
+    case plan::FaultKind::flush:
       break;
     case plan::FaultKind::cpu:
       note_capacity(fault.service);
@@ -1033,6 +1078,11 @@ void Simulation::continue_task(Id t) {
     return;
   }
   for (;;) {
+    if (tasks_[t].cache_phase != 0) {
+      if (continue_cache(t)) {
+        return;
+      }
+    }
     Task& task = tasks_[t];
     if (task.failure != Outcome::ok) {
       finish_task(t);
@@ -1141,8 +1191,101 @@ bool Simulation::execute(Id t) {
         tasks_[t].failure = Outcome::error;
       }
       return false;
+    case plan::OpKind::cache:
+      return start_cache(t, op, rng);
   }
   return false;
+}
+
+// -------------------------------------------------------------------- caches
+
+CacheInstance& Simulation::cache_instance(Id cache, Id task) {
+  const plan::CacheSpec& spec = plan_.caches[cache];
+  std::optional<CacheInstance>* slot = &shared_caches_[cache];
+  const Id pod_id = requests_[tasks_[task].request].pod;
+  if (!spec.shared && pod_id != no_id) {
+    Pod& pod = pods_[pod_id];
+    if (pod.caches.size() < plan_.caches.size()) {
+      pod.caches.resize(plan_.caches.size());
+    }
+    slot = &pod.caches[cache];
+  }
+  if (!*slot) {
+    slot->emplace();
+    (*slot)->lru = LruCache(spec.capacity, spec.ttl);
+  }
+  return **slot;
+}
+
+bool Simulation::start_cache(Id t, const plan::Op& op, engine::RandomStream& rng) {
+  const plan::CacheSpec& spec = plan_.caches[op.cache];
+  Task& task = tasks_[t];
+  if (spec.hit_ratio >= 0) {
+    task.cache_hit = rng.uniform() < spec.hit_ratio;  // the simple model
+  } else {
+    task.cache_key =
+        zipf_[op.cache] ? zipf_[op.cache]->sample(rng) : 1 + rng.uniform_int(spec.keys);
+    task.cache_hit = cache_instance(op.cache, t).lru.lookup(task.cache_key, now_);
+  }
+  recorder_.cache_lookup(op.cache, now_, tasks_[t].cache_hit);
+  tasks_[t].cache_phase = 1;
+  const Duration lookup =
+      spec.lookup == no_id ? Duration{0} : plan_.distributions[spec.lookup].sample(rng);
+  if (lookup > Duration::zero()) {
+    queue_.push(now_ + lookup, delay_done, t, tasks_.generation(t));
+    return true;
+  }
+  return continue_cache(t);
+}
+
+bool Simulation::continue_cache(Id t) {
+  Task& task = tasks_[t];
+  const plan::Op& op = plan_.ops[task.current];
+  const plan::CacheSpec& spec = plan_.caches[op.cache];
+  const bool key_model = spec.hit_ratio < 0;
+  switch (task.cache_phase) {
+    case 1: {  // the lookup is done
+      if (task.cache_hit) {
+        task.cache_phase = 0;
+        return false;
+      }
+      if (key_model && spec.coalesce) {
+        auto& filling = cache_instance(op.cache, t).filling;
+        if (auto it = filling.find(task.cache_key); it != filling.end()) {
+          it->second.push_back(t);  // another request is filling this key: wait for it
+          tasks_[t].cache_phase = 3;
+          return true;
+        }
+        filling.emplace(task.cache_key, std::vector<Id>{});
+      }
+      tasks_[t].cache_phase = 2;
+      tasks_[t].pending = 1;
+      spawn(t, tasks_[t].request, op.first);  // the miss steps
+      return true;
+    }
+    case 2: {  // the miss steps are done: fill, and wake whoever waited
+      if (key_model) {
+        CacheInstance& instance = cache_instance(op.cache, t);
+        if (task.failure == Outcome::ok) {
+          instance.lru.fill(task.cache_key, now_);
+        }
+        if (spec.coalesce) {
+          if (auto it = instance.filling.find(task.cache_key); it != instance.filling.end()) {
+            for (Id waiter : it->second) {
+              tasks_[waiter].failure = task.failure;  // one fill, one fate
+              ready(waiter);
+            }
+            instance.filling.erase(it);
+          }
+        }
+      }
+      tasks_[t].cache_phase = 0;
+      return false;
+    }
+    default:  // 3: woken by the fill it waited for
+      task.cache_phase = 0;
+      return false;
+  }
 }
 
 void Simulation::finish_task(Id t) {
@@ -1344,6 +1487,10 @@ stats::Results Simulation::run() {
                                   ? plan_.services[edge.caller_service].name
                                   : "client/" + plan_.workloads[edge.workload].name;
     results.edges[e].target = plan_.endpoints[edge.target_endpoint].name;
+  }
+  results.caches.resize(plan_.caches.size());
+  for (std::size_t c = 0; c < plan_.caches.size(); ++c) {
+    results.caches[c].name = plan_.caches[c].name;
   }
   recorder_.finish(results);
   for (std::size_t e = 0; e < edges_.size(); ++e) {

@@ -7,9 +7,13 @@ namespace tailsim::engine {
 namespace {
 
 /// log1p(x) / x, continuous at 0.
-double helper1(double x) { return std::abs(x) > 1e-8 ? std::log1p(x) / x : 1.0 - x / 2.0; }
+double helper1(double x) {
+  return std::abs(x) > 1e-8 ? std::log1p(x) / x : 1.0 - x / 2.0;
+}
 /// expm1(x) / x, continuous at 0.
-double helper2(double x) { return std::abs(x) > 1e-8 ? std::expm1(x) / x : 1.0 + x / 2.0; }
+double helper2(double x) {
+  return std::abs(x) > 1e-8 ? std::expm1(x) / x : 1.0 + x / 2.0;
+}
 
 }  // namespace
 

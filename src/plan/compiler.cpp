@@ -46,6 +46,7 @@ class Compiler {
   Id edge(Id caller, Id endpoint);
   void compile_workload(const model::Workload& w);
   void compile_faults();
+  void compile_caches();
 
   const model::Model& model_;
   Refusals refusals_;
@@ -104,9 +105,6 @@ Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id, const s
 }
 
 void Compiler::check_supported() {
-  for (const auto& c : model_.caches) {
-    refusals_.refuse(c.name.loc, "caches");
-  }
   for (const auto& q : model_.queues) {
     refusals_.refuse(q.name.loc, "queues");
   }
@@ -116,19 +114,30 @@ void Compiler::check_supported() {
   if (model_.cluster) {
     refusals_.refuse(model_.cluster->loc, "cluster capacity (cluster:)");
   }
-  for (const auto& f : model_.faults) {
-    if (f.kind == model::FaultKind::flush) {
-      refusals_.refuse(f.loc, "cache flush faults");
+}
+
+void Compiler::compile_caches() {
+  for (const auto& c : model_.caches) {
+    CacheSpec out;
+    out.name = c.name.value;
+    out.shared = c.scope.value == model::CacheScope::shared;
+    if (c.hit_ratio) {
+      out.hit_ratio = c.hit_ratio->value;
+    } else {
+      out.keys = static_cast<std::uint64_t>(c.keys->value);
+      out.zipf = c.popularity.kind == model::PopularityKind::zipf ? c.popularity.exponent : 0.0;
+      out.capacity = c.capacity ? static_cast<std::uint64_t>(c.capacity->value) : out.keys;
     }
+    out.ttl = c.ttl ? c.ttl->value : Duration{0};
+    out.lookup = c.lookup ? add_distribution(*c.lookup) : no_id;
+    out.coalesce = c.coalesce.value;
+    plan_.caches.push_back(std::move(out));
   }
 }
 
 void Compiler::compile_faults() {
   for (std::size_t i = 0; i < model_.faults.size(); ++i) {
     const model::Fault& f = model_.faults[i];
-    if (f.kind == model::FaultKind::flush) {
-      continue;
-    }
     Fault out;
     out.at = Time{} + f.at.value;
     if (f.length) {
@@ -162,6 +171,7 @@ void Compiler::compile_faults() {
         out.kind = FaultKind::cpu;
         break;
       case model::FaultKind::flush:
+        out.kind = FaultKind::flush;
         break;
     }
     out.stream = add_stream(fmt::format("fault/{}", i), "fault");
@@ -273,10 +283,12 @@ Op Compiler::compile_step(const model::Step& step, const model::Service& svc,
       op.fail_rate = step.fail_rate.value;
       break;
     case model::StepKind::cache:
-      refusals_.refuse(step.loc, "caches");
+      op.kind = OpKind::cache;
+      op.cache = step.target_id;
+      op.first = compile_block(step.children, svc, fmt::format("{}.miss", path));
       break;
     case model::StepKind::publish:
-      refusals_.refuse(step.loc, "queues (publish steps)");
+      refusals_.refuse(step.loc, "publish steps");
       break;
   }
   return op;
@@ -397,6 +409,7 @@ std::optional<Plan> Compiler::compile() {
     compile_workload(w);
   }
   compile_faults();
+  compile_caches();
   for (const auto& svc : model_.services) {
     plan_.startup.push_back(svc.pod.startup ? add_distribution(*svc.pod.startup) : no_id);
   }

@@ -138,6 +138,13 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
           s.retries_refused, s.deadline_drops);
     }
   }
+  if (!r.caches.empty()) {
+    out += "\n  CACHES\n";
+    for (const auto& c : r.caches) {
+      out += fmt::format("    {}lookups={} hit ratio={:.1f}%\n", leader(c.name, width), c.lookups,
+                         c.hit_ratio() * 100);
+    }
+  }
   bool any_breaker = false;
   for (const auto& e : r.edges) {
     if (e.breaker_opens == 0) {

@@ -97,6 +97,12 @@ std::string to_json(const stats::Results& r) {
     }
     edges.push_back(std::move(out));
   }
+  if (!r.caches.empty()) {
+    ordered_json& caches = j["caches"] = ordered_json::object();
+    for (const auto& c : r.caches) {
+      caches[c.name] = {{"lookups", c.lookups}, {"hit_ratio", c.hit_ratio()}};
+    }
+  }
   ordered_json& slos = j["slos"] = ordered_json::array();
   for (const auto& s : r.slos) {
     slos.push_back({{"path", s.path}, {"check", s.check}, {"value", s.value}, {"ok", s.ok}});

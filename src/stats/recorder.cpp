@@ -6,12 +6,13 @@
 namespace tailsim::stats {
 
 Recorder::Recorder(Time window_start, Time window_end, std::size_t paths, std::size_t services,
-                   std::size_t edges)
+                   std::size_t edges, std::size_t caches)
     : window_start_(window_start),
       window_end_(window_end),
       paths_(paths),
       services_(services),
-      edges_(edges) {}
+      edges_(edges),
+      caches_(caches) {}
 
 void Recorder::path_arrival(std::uint32_t path, Time at) {
   if (is_measured(at)) {
@@ -161,6 +162,10 @@ void Recorder::finish(Results& results) {
       out.replicas = ReplicaSummary{s.replicas_min, s.replicas_max,
                                     window_ns > 0 ? s.replica_ns / window_ns : 0};
     }
+  }
+  for (std::size_t i = 0; i < caches_.size() && i < results.caches.size(); ++i) {
+    results.caches[i].lookups = caches_[i].lookups;
+    results.caches[i].hits = caches_[i].hits;
   }
   for (std::size_t i = 0; i < edges_.size(); ++i) {
     EdgeResult& out = results.edges[i];

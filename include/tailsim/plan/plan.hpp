@@ -17,7 +17,7 @@ using Id = std::uint32_t;
 inline constexpr Id no_id = ~Id{0};
 
 /// What one instruction of a step program does.
-enum class OpKind : std::uint8_t { cpu, delay, call, parallel, branch, fail };
+enum class OpKind : std::uint8_t { cpu, delay, call, parallel, branch, fail, cache };
 
 /// One step, flattened. `p` and `times` apply to every kind.
 struct Op {
@@ -30,6 +30,7 @@ struct Op {
   Id call = no_id;       ///< call: the call site
   Id first = 0;          ///< parallel: first child block in `child_blocks`; branch: first arm
   Id count = 0;          ///< parallel: child count; branch: arm count
+  Id cache = no_id;      ///< cache: the cache; `first` is then its miss block
   double fail_rate = 0;  ///< fail
 };
 
@@ -166,7 +167,20 @@ struct Workload {
   Id think_stream = no_id;  ///< think times
 };
 
-enum class FaultKind : std::uint8_t { kill, slow, fail, down, partition, cpu };
+enum class FaultKind : std::uint8_t { kill, slow, fail, down, partition, cpu, flush };
+
+/// A cache (SPEC.md "caches"): the simple model (a hit ratio) or the key model.
+struct CacheSpec {
+  std::string name;
+  bool shared = false;    ///< one for the fleet; else one per pod, empty when it starts
+  double hit_ratio = -1;  ///< the simple model; negative: the key model
+  std::uint64_t keys = 0;
+  double zipf = 0;  ///< popularity exponent; 0: uniform
+  std::uint64_t capacity = 0;
+  Duration ttl{0};        ///< 0: entries never expire
+  Id lookup = no_id;      ///< the lookup's latency, a distribution
+  bool coalesce = false;  ///< concurrent misses on a key wait for the first fill
+};
 
 /// A fault injected from `at` until `until` (SPEC.md "faults").
 struct Fault {
@@ -208,6 +222,7 @@ struct Plan {
   std::vector<engine::Distribution> distributions;
   std::vector<stats::SloSpec> slos;
   std::vector<Fault> faults;
+  std::vector<CacheSpec> caches;
   std::vector<Id> startup;  ///< per service: pod startup distribution, or no_id
   /// Stream keys: component and purpose, hashed with the seed when a run starts.
   std::vector<std::pair<std::string, std::string>> streams;

@@ -16,7 +16,7 @@ class Recorder {
  public:
   /// Statistics cover arrivals and time in `[window_start, window_end)`.
   Recorder(Time window_start, Time window_end, std::size_t paths, std::size_t services,
-           std::size_t edges);
+           std::size_t edges, std::size_t caches = 0);
 
   [[nodiscard]] bool is_measured(Time t) const { return t >= window_start_ && t < window_end_; }
 
@@ -56,6 +56,13 @@ class Recorder {
   void attempt_sent(std::uint32_t edge, Time at);
   void call_finished(std::uint32_t edge, Time started, Time now, Outcome outcome);
 
+  /// A lookup in `cache`, a hit or a miss.
+  void cache_lookup(std::uint32_t cache, Time at, bool hit) {
+    if (is_measured(at)) {
+      ++caches_[cache].lookups;
+      caches_[cache].hits += hit ? 1 : 0;
+    }
+  }
   /// `service` sent a retry; or a retry was refused by its budget or throttle.
   void service_retry(std::uint32_t service, Time at);
   void service_retry_refused(std::uint32_t service, Time at);
@@ -122,6 +129,11 @@ class Recorder {
   std::vector<PathTotals> paths_;
   std::vector<ServiceTotals> services_;
   std::vector<EdgeTotals> edges_;
+  struct CacheTotals {
+    std::uint64_t lookups = 0;
+    std::uint64_t hits = 0;
+  };
+  std::vector<CacheTotals> caches_;
 };
 
 }  // namespace tailsim::stats

@@ -76,6 +76,16 @@ struct EdgeResult {
   double breaker_open_s = 0;
 };
 
+/// Lookups in one cache, all its instances together.
+struct CacheResult {
+  std::string name;
+  std::uint64_t lookups = 0;
+  std::uint64_t hits = 0;
+  [[nodiscard]] double hit_ratio() const {
+    return lookups ? static_cast<double>(hits) / static_cast<double>(lookups) : 0.0;
+  }
+};
+
 enum class SloMetric : std::uint8_t { mean, max, percentile, errors, throughput };
 enum class Comparison : std::uint8_t { less, less_equal, greater, greater_equal };
 
@@ -104,6 +114,7 @@ struct Results {
   std::vector<PathResult> paths;
   std::vector<ServiceResult> services;
   std::vector<EdgeResult> edges;
+  std::vector<CacheResult> caches;
   std::vector<SloResult> slos;
   std::uint64_t events = 0;    ///< events the engine dispatched
   double simulated_s = 0;      ///< simulated time at the end, drain included

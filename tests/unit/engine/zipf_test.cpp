@@ -1,9 +1,9 @@
 #include "tailsim/engine/zipf.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <cmath>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 using tailsim::engine::RandomStream;
 using tailsim::engine::ZipfSampler;
