@@ -53,13 +53,14 @@ struct Task {
   std::uint32_t pending = 0;    ///< children still running
   Outcome failure = Outcome::ok;
   bool holds_worker = false;  ///< async pods: a worker for the running cpu op
-  double work_ns = 0;         ///< the running (or, async, waiting) cpu op's demand
   /// A cache op in progress: 1 looked up, 2 running the miss steps, 3 waiting
   /// for another task's fill of the same key (coalesced).
   std::uint8_t cache_phase = 0;
   bool cache_hit = false;
+  double work_ns = 0;  ///< the running (or, async, waiting) cpu op's demand
   std::uint64_t cache_key = 0;
 };
+static_assert(sizeof(Task) == 48, "a task stays small: the hot loop copies and zeroes it");
 
 /// One instance of a cache: shared by a service's fleet, or one pod's own.
 struct CacheInstance {
