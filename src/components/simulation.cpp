@@ -36,6 +36,7 @@ enum EventKind : std::uint32_t {
   attempt_timeout,     ///< target: call; the caller stops waiting for this attempt
   retry_due,           ///< target: exchange; its backoff is over
   hedge_due,           ///< target: exchange; no answer yet: send another copy
+  redeliver,           ///< target: queue; a failed message's redelivery delay is over
   fault_start,         ///< target: fault
   fault_end,           ///< target: fault
   pod_ready,           ///< target: service; a replacement pod is ready
@@ -86,8 +87,11 @@ struct Request {
 /// request (no caller task: the client).
 struct Exchange {
   Id caller_task = no_id;
-  Id workload = no_id;  ///< client requests
-  Id site = no_id;      ///< call steps
+  Id workload = no_id;           ///< client requests
+  Id queue = no_id;              ///< a queue's delivery of a message to its consumer
+  Time published{};              ///< queue deliveries: when the message was published
+  std::uint32_t deliveries = 0;  ///< queue deliveries: this one included
+  Id site = no_id;               ///< call steps
   Id policy = 0;
   Id edge = 0;
   Id target_endpoint = 0;
@@ -140,6 +144,21 @@ struct Pod {
   std::deque<Waiter> waiting;
   std::optional<Time> scheduled;  ///< the cpu completion event in the queue
   bool dirty = false;
+};
+
+/// A message waiting in a queue.
+struct Message {
+  Time published{};
+  Time due{};                    ///< redeliveries: not before
+  std::uint32_t deliveries = 0;  ///< made so far
+};
+
+struct QueueState {
+  std::deque<Message> waiting;
+  std::deque<Message> delayed;  ///< waiting out their redelivery delay, in order of `due`
+  std::uint32_t in_flight = 0;
+  std::uint64_t open_measured = 0;  ///< measured messages not processed nor dead yet
+  stats::QueueResult totals;
 };
 
 struct ServiceState {
@@ -212,6 +231,13 @@ class Simulation {
   void note_capacity(Id service);
   bool is_partitioned(Id a, Id b) const;
 
+  // Queues
+  bool publish(Id task, Id queue);
+  void dispatch(Id queue);
+  void finish_message(const Exchange& exchange, Outcome outcome);
+  void on_redeliver(Id queue);
+  void note_queue(Id queue);
+
   // Caches
   CacheInstance& cache_instance(Id cache, Id task);
   bool start_cache(Id task, const plan::Op& op, engine::RandomStream& rng);
@@ -254,6 +280,8 @@ class Simulation {
   std::vector<Id> dirty_pods_;
   std::vector<std::pair<Id, Id>> partitions_;  ///< pairs of services cut apart now
   std::vector<std::optional<CacheInstance>> shared_caches_;
+  std::vector<QueueState> queues_;
+  std::uint64_t open_messages_ = 0;                       ///< messages in queues or being consumed
   std::vector<std::optional<engine::ZipfSampler>> zipf_;  ///< per cache with Zipf keys
   std::uint64_t open_client_requests_ = 0;
   /// Can a caller ever give up on an attempt (a timeout or a hedge anywhere)?
@@ -268,8 +296,8 @@ Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
       window_start_(Time{} + plan.warmup),
       window_end_(Time{} + plan.warmup + plan.duration),
       end_(Time{} + plan.warmup + plan.duration + plan.drain),
-      recorder_(window_start_, window_end_, plan.workloads.size(), plan.services.size(),
-                plan.edges.size(), plan.caches.size()) {
+      recorder_(window_start_, window_end_, plan.workloads.size() + plan.queues.size(),
+                plan.services.size(), plan.edges.size(), plan.caches.size()) {
   streams_.reserve(plan.streams.size());
   for (const auto& [component, purpose] : plan.streams) {
     streams_.push_back(engine::RandomStream::derive(plan.seed, component, purpose));
@@ -292,6 +320,7 @@ Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
     }
   }
   workloads_.resize(plan.workloads.size());
+  queues_.resize(plan.queues.size());
   shared_caches_.resize(plan.caches.size());
   for (const auto& cache : plan.caches) {
     zipf_.emplace_back();
@@ -630,6 +659,12 @@ void Simulation::attempt_failed(Id x, Outcome outcome) {
 }
 
 void Simulation::exchange_done(Id x, Outcome outcome) {
+  if (exchanges_[x].queue != no_id) {
+    const Exchange ex = exchanges_[x];
+    exchanges_.release(x);
+    finish_message(ex, outcome);
+    return;
+  }
   const Exchange ex = exchanges_[x];
   // Copies still out lose: nobody waits for their answers any more.
   for (Id lost_id = ex.first_call; lost_id != no_id;) {
@@ -1194,8 +1229,103 @@ bool Simulation::execute(Id t) {
       return false;
     case plan::OpKind::cache:
       return start_cache(t, op, rng);
+    case plan::OpKind::publish:
+      return publish(t, op.queue);
   }
   return false;
+}
+
+// -------------------------------------------------------------------- queues
+
+void Simulation::note_queue(Id q) {
+  QueueState& state = queues_[q];
+  if (!recorder_.is_measured(now_)) {
+    return;
+  }
+  state.totals.depth_max = std::max<std::uint64_t>(state.totals.depth_max, state.waiting.size());
+  if (!state.waiting.empty()) {
+    state.totals.lag_max_s =
+        std::max(state.totals.lag_max_s, to_seconds(now_ - state.waiting.front().published));
+  }
+}
+
+bool Simulation::publish(Id t, Id q) {
+  const plan::QueueSpec& spec = plan_.queues[q];
+  QueueState& state = queues_[q];
+  const auto path = static_cast<Id>(plan_.workloads.size() + q);
+  recorder_.path_arrival(path, now_);
+  const auto backlog = static_cast<std::int64_t>(state.waiting.size() + state.delayed.size());
+  if (spec.capacity >= 0 && backlog >= spec.capacity) {
+    recorder_.path_finished(path, now_, now_, Outcome::rejected, 0);
+    tasks_[t].failure = Outcome::rejected;  // the broker refuses: the step fails
+    return false;
+  }
+  // The broker acknowledges at once; the message waits for a consumer.
+  state.waiting.push_back(Message{now_, now_, 0});
+  ++open_messages_;
+  if (recorder_.is_measured(now_)) {
+    ++state.totals.published;
+    ++state.open_measured;
+  }
+  note_queue(q);
+  dispatch(q);
+  return false;
+}
+
+void Simulation::dispatch(Id q) {
+  const plan::QueueSpec& spec = plan_.queues[q];
+  QueueState& state = queues_[q];
+  while (state.in_flight < spec.partitions && !state.waiting.empty()) {
+    const Message message = state.waiting.front();
+    state.waiting.pop_front();
+    ++state.in_flight;
+    const Id x = exchanges_.allocate();
+    Exchange& ex = exchanges_[x];
+    ex.queue = q;
+    ex.policy = spec.policy;
+    ex.edge = spec.edge;
+    ex.target_endpoint = spec.consumer;
+    ex.started = now_;
+    ex.published = message.published;
+    ex.deliveries = message.deliveries + 1;
+    recorder_.call_started(spec.edge, now_);
+    start_attempt(x);
+  }
+  note_queue(q);
+}
+
+void Simulation::finish_message(const Exchange& ex, Outcome outcome) {
+  const plan::QueueSpec& spec = plan_.queues[ex.queue];
+  QueueState& state = queues_[ex.queue];
+  const auto path = static_cast<Id>(plan_.workloads.size() + ex.queue);
+  --state.in_flight;
+  recorder_.call_finished(ex.edge, ex.started, now_, outcome);
+  const bool measured = recorder_.is_measured(ex.published);
+  if (outcome != Outcome::ok && ex.deliveries < spec.deliveries) {
+    state.delayed.push_back(Message{ex.published, now_ + spec.redelivery_delay, ex.deliveries});
+    queue_.push(now_ + spec.redelivery_delay, redeliver, ex.queue);
+  } else {
+    --open_messages_;
+    recorder_.path_finished(path, ex.published, now_, outcome, ex.deliveries);
+    if (measured) {
+      --state.open_measured;
+      if (outcome == Outcome::ok) {
+        ++state.totals.consumed;
+      } else {
+        ++state.totals.dead_letters;  // out of redeliveries
+      }
+    }
+  }
+  dispatch(ex.queue);
+}
+
+void Simulation::on_redeliver(Id q) {
+  QueueState& state = queues_[q];
+  while (!state.delayed.empty() && state.delayed.front().due <= now_) {
+    state.waiting.push_back(state.delayed.front());
+    state.delayed.pop_front();
+  }
+  dispatch(q);
 }
 
 // -------------------------------------------------------------------- caches
@@ -1415,6 +1545,9 @@ stats::Results Simulation::run() {
           on_hedge_due(event.target);
         }
         break;
+      case redeliver:
+        on_redeliver(event.target);
+        break;
       case fault_start:
         on_fault(event.target, /*starts=*/true);
         break;
@@ -1427,7 +1560,7 @@ stats::Results Simulation::run() {
     }
     drain_ready();
     reschedule_dirty_pods();
-    if (now_ >= window_end_ && open_client_requests_ == 0) {
+    if (now_ >= window_end_ && open_client_requests_ == 0 && open_messages_ == 0) {
       break;  // arrivals have stopped and every request is answered
     }
     if (limits_.max_events != 0 && events_ >= limits_.max_events) {
@@ -1458,6 +1591,9 @@ stats::Results Simulation::run() {
   for (Id w = 0; w < workloads_.size(); ++w) {
     recorder_.path_unfinished(w, workloads_[w].open_measured);
   }
+  for (Id q = 0; q < queues_.size(); ++q) {
+    recorder_.path_unfinished(static_cast<Id>(workloads_.size() + q), queues_[q].open_measured);
+  }
 
   stats::Results results;
   results.model = plan_.model_name;
@@ -1467,9 +1603,14 @@ stats::Results Simulation::run() {
   results.events = events_;
   results.simulated_s = to_seconds(finished - Time{});
   results.stopped_early = stopped_early;
-  results.paths.resize(plan_.workloads.size());
+  results.paths.resize(plan_.workloads.size() + plan_.queues.size());
   for (std::size_t w = 0; w < plan_.workloads.size(); ++w) {
     results.paths[w].name = plan_.workloads[w].name;
+  }
+  for (std::size_t q = 0; q < plan_.queues.size(); ++q) {
+    results.paths[plan_.workloads.size() + q].name = plan_.queues[q].name;
+    results.queues.push_back(queues_[q].totals);
+    results.queues.back().name = plan_.queues[q].name;
   }
   results.services.resize(plan_.services.size());
   for (std::size_t s = 0; s < plan_.services.size(); ++s) {
@@ -1484,9 +1625,10 @@ stats::Results Simulation::run() {
   results.edges.resize(plan_.edges.size());
   for (std::size_t e = 0; e < plan_.edges.size(); ++e) {
     const plan::Edge& edge = plan_.edges[e];
-    results.edges[e].caller = edge.caller_service != no_id
-                                  ? plan_.services[edge.caller_service].name
-                                  : "client/" + plan_.workloads[edge.workload].name;
+    results.edges[e].caller =
+        edge.caller_service != no_id ? plan_.services[edge.caller_service].name
+        : edge.queue != no_id        ? "queue/" + plan_.queues[edge.queue].name
+                                     : "client/" + plan_.workloads[edge.workload].name;
     results.edges[e].target = plan_.endpoints[edge.target_endpoint].name;
   }
   results.caches.resize(plan_.caches.size());
@@ -1504,7 +1646,8 @@ stats::Results Simulation::run() {
   // report a circuit breaker the workload has.
   std::vector<stats::EdgeResult> kept;
   for (std::size_t e = 0; e < results.edges.size(); ++e) {
-    if (plan_.edges[e].caller_service != no_id || edges_[e].breaker) {
+    if (plan_.edges[e].caller_service != no_id || plan_.edges[e].queue != no_id ||
+        edges_[e].breaker) {
       kept.push_back(std::move(results.edges[e]));
     }
   }

@@ -1,5 +1,6 @@
 #include "tailsim/plan/compiler.hpp"
 
+#include <algorithm>
 #include <map>
 #include <type_traits>
 
@@ -47,6 +48,7 @@ class Compiler {
   void compile_workload(const model::Workload& w);
   void compile_faults();
   void compile_caches();
+  void compile_queues();
 
   const model::Model& model_;
   Refusals refusals_;
@@ -105,14 +107,30 @@ Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id, const s
 }
 
 void Compiler::check_supported() {
-  for (const auto& q : model_.queues) {
-    refusals_.refuse(q.name.loc, "queues");
-  }
   for (const auto& a : model_.autoscalers) {
     refusals_.refuse(a.name.loc, "autoscalers");
   }
   if (model_.cluster) {
     refusals_.refuse(model_.cluster->loc, "cluster capacity (cluster:)");
+  }
+}
+
+void Compiler::compile_queues() {
+  for (const auto& q : model_.queues) {
+    QueueSpec out;
+    out.name = q.name.value;
+    out.consumer = first_endpoint_[q.consumer.service_id] + q.consumer.endpoint_id;
+    out.edge = static_cast<Id>(plan_.edges.size());
+    plan_.edges.push_back(
+        Edge{no_id, no_id, static_cast<Id>(plan_.queues.size()), out.consumer, no_id});
+    out.policy = compile_policy(model::CallPolicy{}, out.edge, "queue/" + q.name.value);
+    out.partitions = static_cast<std::uint32_t>(q.partitions.value);
+    out.capacity = q.capacity ? q.capacity->value : -1;
+    if (q.redelivery) {
+      out.deliveries = static_cast<std::uint32_t>(q.redelivery->attempts.value);
+      out.redelivery_delay = q.redelivery->delay.value;
+    }
+    plan_.queues.push_back(std::move(out));
   }
 }
 
@@ -193,7 +211,7 @@ Id Compiler::edge(Id caller, Id endpoint) {
   auto [it, inserted] = edges_.emplace(std::pair{caller, endpoint}, 0);
   if (inserted) {
     it->second = static_cast<Id>(plan_.edges.size());
-    plan_.edges.push_back(Edge{caller, no_id, endpoint, no_id});
+    plan_.edges.push_back(Edge{caller, no_id, no_id, endpoint, no_id});
   }
   return it->second;
 }
@@ -288,7 +306,8 @@ Op Compiler::compile_step(const model::Step& step, const model::Service& svc,
       op.first = compile_block(step.children, svc, fmt::format("{}.miss", path));
       break;
     case model::StepKind::publish:
-      refusals_.refuse(step.loc, "publish steps");
+      op.kind = OpKind::publish;
+      op.queue = step.target_id;
       break;
   }
   return op;
@@ -314,7 +333,8 @@ void Compiler::compile_workload(const model::Workload& w) {
   out.name = w.name.value;
   out.entry = first_endpoint_[w.entry.service_id] + w.entry.endpoint_id;
   out.edge = static_cast<Id>(plan_.edges.size());
-  plan_.edges.push_back(Edge{no_id, static_cast<Id>(plan_.workloads.size()), out.entry, no_id});
+  plan_.edges.push_back(
+      Edge{no_id, static_cast<Id>(plan_.workloads.size()), no_id, out.entry, no_id});
   out.policy = compile_policy(w.policy, out.edge, "workload/" + w.name.value);
   out.stream = add_stream("workload/" + w.name.value, "arrivals");
   out.burst_stream = add_stream("workload/" + w.name.value, "bursts");
@@ -410,12 +430,22 @@ std::optional<Plan> Compiler::compile() {
   }
   compile_faults();
   compile_caches();
+  compile_queues();
   for (const auto& svc : model_.services) {
     plan_.startup.push_back(svc.pod.startup ? add_distribution(*svc.pod.startup) : no_id);
   }
   for (const auto& set : model_.slos) {
     if (set.workload_id == model::no_index) {
-      refusals_.refuse(set.path.loc, "SLOs on queue paths");
+      // A queue path: its results follow the workloads'.
+      const auto q =
+          std::find_if(model_.queues.begin(), model_.queues.end(),
+                       [&](const auto& queue) { return queue.name.value == set.path.value; });
+      for (const auto& check : set.checks) {
+        plan_.slos.push_back(stats::SloSpec{
+            static_cast<Id>(model_.workloads.size() + (q - model_.queues.begin())),
+            check.text.value, static_cast<stats::SloMetric>(check.metric), check.percentile,
+            static_cast<stats::Comparison>(check.op), check.threshold});
+      }
       continue;
     }
     for (const auto& check : set.checks) {

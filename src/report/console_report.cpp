@@ -145,6 +145,14 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
                          c.hit_ratio() * 100);
     }
   }
+  if (!r.queues.empty()) {
+    out += "\n  QUEUES\n";
+    for (const auto& q : r.queues) {
+      out += fmt::format(
+          "    {}published={} consumed={} dead letters={} depth max={} lag max={:.2f}s\n",
+          leader(q.name, width), q.published, q.consumed, q.dead_letters, q.depth_max, q.lag_max_s);
+    }
+  }
   bool any_breaker = false;
   for (const auto& e : r.edges) {
     if (e.breaker_opens == 0) {

@@ -103,6 +103,16 @@ std::string to_json(const stats::Results& r) {
       caches[c.name] = {{"lookups", c.lookups}, {"hit_ratio", c.hit_ratio()}};
     }
   }
+  if (!r.queues.empty()) {
+    ordered_json& queues = j["queues"] = ordered_json::object();
+    for (const auto& q : r.queues) {
+      queues[q.name] = {{"published", q.published},
+                        {"consumed", q.consumed},
+                        {"dead_letters", q.dead_letters},
+                        {"depth_max", q.depth_max},
+                        {"lag_max_s", q.lag_max_s}};
+    }
+  }
   ordered_json& slos = j["slos"] = ordered_json::array();
   for (const auto& s : r.slos) {
     slos.push_back({{"path", s.path}, {"check", s.check}, {"value", s.value}, {"ok", s.ok}});

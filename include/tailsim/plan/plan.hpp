@@ -17,7 +17,7 @@ using Id = std::uint32_t;
 inline constexpr Id no_id = ~Id{0};
 
 /// What one instruction of a step program does.
-enum class OpKind : std::uint8_t { cpu, delay, call, parallel, branch, fail, cache };
+enum class OpKind : std::uint8_t { cpu, delay, call, parallel, branch, fail, cache, publish };
 
 /// One step, flattened. `p` and `times` apply to every kind.
 struct Op {
@@ -31,6 +31,7 @@ struct Op {
   Id first = 0;          ///< parallel: first child block in `child_blocks`; branch: first arm
   Id count = 0;          ///< parallel: child count; branch: arm count
   Id cache = no_id;      ///< cache: the cache; `first` is then its miss block
+  Id queue = no_id;      ///< publish: the queue
   double fail_rate = 0;  ///< fail
 };
 
@@ -132,8 +133,22 @@ struct Endpoint {
 struct Edge {
   Id caller_service = no_id;
   Id workload = no_id;
+  Id queue = no_id;  ///< a queue's consumer calls
   Id target_endpoint = 0;
   Id breaker = no_id;  ///< Plan::breakers
+};
+
+/// A queue (SPEC.md "queues"): messages wait for one of `partitions`
+/// consumers; its path reports publish-to-processed latency.
+struct QueueSpec {
+  std::string name;
+  Id consumer = 0;               ///< endpoint
+  Id edge = 0;                   ///< queue -> consumer
+  Id policy = 0;                 ///< a plain policy: deliveries are retried by redelivery
+  std::uint32_t partitions = 1;  ///< messages processed at once
+  std::int64_t capacity = -1;    ///< backlog limit; -1: none
+  std::uint32_t deliveries = 1;  ///< redelivery attempts, the first included
+  Duration redelivery_delay{0};
 };
 
 enum class WorkloadKind : std::uint8_t { open, closed, trace };
@@ -223,7 +238,8 @@ struct Plan {
   std::vector<stats::SloSpec> slos;
   std::vector<Fault> faults;
   std::vector<CacheSpec> caches;
-  std::vector<Id> startup;  ///< per service: pod startup distribution, or no_id
+  std::vector<QueueSpec> queues;  ///< their paths follow the workloads' in Results::paths
+  std::vector<Id> startup;        ///< per service: pod startup distribution, or no_id
   /// Stream keys: component and purpose, hashed with the seed when a run starts.
   std::vector<std::pair<std::string, std::string>> streams;
 };

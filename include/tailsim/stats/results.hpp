@@ -86,6 +86,16 @@ struct CacheResult {
   }
 };
 
+/// A queue: messages published and processed, its backlog and lag.
+struct QueueResult {
+  std::string name;
+  std::uint64_t published = 0;
+  std::uint64_t consumed = 0;
+  std::uint64_t dead_letters = 0;
+  std::uint64_t depth_max = 0;  ///< most messages waiting at once
+  double lag_max_s = 0;         ///< oldest waiting message's greatest age
+};
+
 enum class SloMetric : std::uint8_t { mean, max, percentile, errors, throughput };
 enum class Comparison : std::uint8_t { less, less_equal, greater, greater_equal };
 
@@ -115,6 +125,7 @@ struct Results {
   std::vector<ServiceResult> services;
   std::vector<EdgeResult> edges;
   std::vector<CacheResult> caches;
+  std::vector<QueueResult> queues;
   std::vector<SloResult> slos;
   std::uint64_t events = 0;    ///< events the engine dispatched
   double simulated_s = 0;      ///< simulated time at the end, drain included
