@@ -130,3 +130,32 @@ TEST_CASE("backpressure: bounded queues bound the latency of admitted requests",
   CHECK(bounded.outcomes[stats::Outcome::rejected] > 0);
   CHECK(p_ms(bounded, 99) < 1000);
 }
+
+TEST_CASE("cpu-throttling: a CPU limit below the burst parallelism multiplies p99", "[examples]") {
+  const auto limited = run_example("cpu-throttling.yaml");
+  const auto raised = run_example("cpu-throttling.yaml", {"services.api.pod.cpu.limit=4"});
+  // Same work, same mean CPU use...
+  const auto& api_limited = tailsim::testing::named(limited.services, "api");
+  const auto& api_raised = tailsim::testing::named(raised.services, "api");
+  CHECK(api_limited.busy_cpu_s == Approx(api_raised.busy_cpu_s).epsilon(0.02));
+  // ...but throttled, with a tail several times longer.
+  CHECK(api_limited.cfs_throttled_periods > 100);
+  CHECK(api_raised.cfs_throttled_periods == 0);
+  CHECK(p_ms(path(limited, "requests"), 99) > 3 * p_ms(path(raised, "requests"), 99));
+}
+
+TEST_CASE("cold-cache: after a flush the hit ratio collapses and latency spikes", "[examples]") {
+  const auto before =
+      run_example("cold-cache.yaml", {"simulation.warmup=30s", "simulation.duration=30s"});
+  const auto after =
+      run_example("cold-cache.yaml", {"simulation.warmup=60s", "simulation.duration=5s"});
+  const auto later =
+      run_example("cold-cache.yaml", {"simulation.warmup=120s", "simulation.duration=30s"});
+  const double hit_before = tailsim::testing::named(before.caches, "products").hit_ratio();
+  const double hit_after = tailsim::testing::named(after.caches, "products").hit_ratio();
+  const double hit_later = tailsim::testing::named(later.caches, "products").hit_ratio();
+  CHECK(hit_after < hit_before - 0.2);
+  CHECK(p_ms(path(after, "browse"), 50) > 5 * p_ms(path(before, "browse"), 50));
+  // And it recovers as the popular keys come back.
+  CHECK(hit_later > hit_before - 0.05);
+}
