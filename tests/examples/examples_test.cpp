@@ -159,3 +159,19 @@ TEST_CASE("cold-cache: after a flush the hit ratio collapses and latency spikes"
   // And it recovers as the popular keys come back.
   CHECK(hit_later > hit_before - 0.05);
 }
+
+TEST_CASE("async-backlog: a burst builds a backlog the consumers drain", "[examples]") {
+  const auto r = run_example("async-backlog.yaml");
+  const auto& q = tailsim::testing::named(r.queues, "orders");
+  // 30 s at 90/s more than the consumers take: about 2,700 orders behind,
+  // each waiting up to backlog / 160/s.
+  CHECK(q.depth_max == Approx(2700).epsilon(0.15));
+  CHECK(q.lag_max_s > 10);
+  CHECK(q.consumed == q.published);
+  // The producers are not slowed: checkout stays fast while orders wait.
+  CHECK(p_ms(path(r, "sale"), 99) < 50);
+  CHECK(p_ms(path(r, "orders"), 99) > 10'000);
+  // Twice the partitions absorb the burst.
+  const auto wider = run_example("async-backlog.yaml", {"queues.orders.partitions=8"});
+  CHECK(p_ms(path(wider, "orders"), 99) < 100);
+}
