@@ -1037,7 +1037,11 @@ void SectionReader::read_workload(const Located<std::string>& name, const Cursor
       auto samples =
           read_empirical_file(r_.dist_context().base_dir / path->value, r_.dist_context());
       if (!samples) {
-        r_.error(path->loc, fmt::format("trace: {}", samples.error().message));
+        std::string message = samples.error().message;
+        if (const auto at = message.find("empirical file"); at != std::string::npos) {
+          message.replace(at, 14, "trace file");  // the reader is shared with empirical()
+        }
+        r_.error(path->loc, fmt::format("trace: {}", message));
       } else {
         w.trace = std::move(samples).value();
         if (!std::is_sorted(w.trace.begin(), w.trace.end())) {
@@ -1213,6 +1217,12 @@ void SectionReader::read_slos(const Cursor& c) {
       }
       SloCheck parsed = *check;
       parsed.text = *text;
+      if (parsed.metric == SloMetric::errors && text->value.find('%') == std::string::npos &&
+          parsed.threshold >= 0.1) {
+        r_.warning(text->loc, fmt::format("SLO '{}' reads the error threshold as a fraction: "
+                                          "{}%; write '{}%' if you meant a percentage",
+                                          text->value, parsed.threshold * 100, parsed.threshold));
+      }
       set.checks.push_back(parsed);
     }
     model_.slos.push_back(std::move(set));
