@@ -1,156 +1,193 @@
 #include "tailsim/stats/histogram.hpp"
 
-#include <algorithm>
-#include <bit>
 #include <cmath>
-#include <limits>
 
 namespace tailsim::stats {
 namespace {
 
-constexpr int sub_bits = 7;  // 128 buckets per power of two
-constexpr std::int64_t sub_count = 1 << sub_bits;
-constexpr int top_bit = 42;  // values up to 2^42 ns (~73 min)
-constexpr std::size_t bucket_count = static_cast<std::size_t>(top_bit - sub_bits + 2) * sub_count;
-constexpr std::int64_t top_value = (std::int64_t{1} << top_bit) - 1;
+constexpr std::size_t overflow_index = Histogram::counts_length - 1;
+constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
+
+static_assert(overflow_index == static_cast<std::size_t>(Histogram::hdr_bucket_count + 1)
+                                    << Histogram::sub_bucket_bits,
+              "HdrHistogram's counts, then one for overflow");
+
+/// Where the bucket at `index` (< overflow_index) lies: it holds the values
+/// whose top bits, after a right shift by `shift`, read `top`.
+struct BucketPlace {
+  int shift;
+  std::int64_t top;
+};
+
+BucketPlace place_of(std::size_t index) {
+  const auto i = static_cast<std::int64_t>(index);
+  const std::int64_t shift = std::max<std::int64_t>(0, (i >> Histogram::sub_bucket_bits) - 1);
+  return {static_cast<int>(shift), i - (shift << Histogram::sub_bucket_bits)};
+}
+
+/// The next percentile level of HdrHistogram's PercentileIterator: a fixed
+/// tick within each half of the distance left to 100%.
+double next_level(double level, int ticks_per_half_distance) {
+  const double halvings = std::floor(std::log2(100.0 / (100.0 - level)));
+  const double ticks = ticks_per_half_distance * std::exp2(halvings + 1);
+  return level + 100.0 / ticks;
+}
 
 }  // namespace
 
-Histogram::Histogram() : counts_(bucket_count, 0) {}
-
-std::size_t Histogram::index_of(std::int64_t value) {
-  // Values below 2 x sub_count are exact (linear); above, range k = bit width
-  // keeps the top sub_bits + 1 bits.
-  const auto v = static_cast<std::uint64_t>(value);
-  const auto width = static_cast<int>(std::bit_width(v));  // 0 for 0
-  if (width <= sub_bits + 1) {
-    return static_cast<std::size_t>(v);
-  }
-  const int shift = width - sub_bits - 1;
-  const std::uint64_t mantissa = (v >> shift) - static_cast<std::uint64_t>(sub_count);
-  return static_cast<std::size_t>((shift + 1) * sub_count + static_cast<std::int64_t>(mantissa));
+long double Histogram::Uint192::to_long_double() const {
+  return static_cast<long double>(high) * 0x1p128L +
+         static_cast<long double>(static_cast<std::uint64_t>(low >> 64)) * 0x1p64L +
+         static_cast<long double>(static_cast<std::uint64_t>(low));
 }
 
-std::int64_t Histogram::highest_value_of(std::size_t index) {
-  const auto i = static_cast<std::int64_t>(index);
-  if (i < 2 * sub_count) {
-    return i;
-  }
-  const std::int64_t shift = i / sub_count - 1;
-  const std::int64_t mantissa = i % sub_count + sub_count;
-  return ((mantissa + 1) << shift) - 1;
-}
-
-void Histogram::record(std::int64_t value, std::uint64_t count) {
-  if (count == 0) {
-    return;
-  }
-  value = std::max<std::int64_t>(value, 0);
-  if (count_ == 0 || value < min_) {
-    min_ = value;
-  }
-  max_ = std::max(max_, value);
-  count_ += count;
-  sum_ += static_cast<Sum>(value) * count;
-  const auto v = static_cast<double>(value);
-  sum_squares_ += v * v * static_cast<double>(count);
-  if (value > top_value) {
-    overflow_ += count;
-    value = top_value;
-  }
-  counts_[index_of(value)] += count;
-}
+Histogram::Histogram() : counts_(counts_length, 0) {}
 
 void Histogram::merge(const Histogram& other) {
-  if (other.count_ == 0) {
-    return;
-  }
-  for (std::size_t i = 0; i < counts_.size(); ++i) {
+  for (std::size_t i = 0; i < counts_length; ++i) {
     counts_[i] += other.counts_[i];
   }
-  min_ = count_ ? std::min(min_, other.min_) : other.min_;
-  max_ = std::max(max_, other.max_);
   count_ += other.count_;
-  overflow_ += other.overflow_;
+  min_ = std::min(min_, other.min_);
+  max_ = std::max(max_, other.max_);
   sum_ += other.sum_;
-  sum_squares_ += other.sum_squares_;
+  sum_squares_.add(other.sum_squares_);
 }
 
 void Histogram::clear() {
   std::fill(counts_.begin(), counts_.end(), 0);
-  count_ = overflow_ = 0;
-  min_ = max_ = 0;
+  count_ = 0;
+  min_ = int64_max;
+  max_ = 0;
   sum_ = 0;
-  sum_squares_ = 0;
+  sum_squares_ = Uint192{};
 }
 
 double Histogram::mean() const {
   if (count_ == 0) {
     return 0.0;
   }
-  // Whole part and remainder separately, so the division loses nothing.
-  const Sum whole = sum_ / count_;
-  const Sum rest = sum_ % count_;
-  return static_cast<double>(whole) + static_cast<double>(rest) / static_cast<double>(count_);
+  // Quotient and remainder apart, the sum in long double (64-bit mantissa):
+  // one rounding to double after errors of 2^-64, so almost always the
+  // correctly rounded mean.
+  const auto whole = static_cast<std::uint64_t>(sum_ / count_);
+  const auto rest = static_cast<std::uint64_t>(sum_ % count_);
+  return static_cast<double>(static_cast<long double>(whole) +
+                             static_cast<long double>(rest) / static_cast<long double>(count_));
 }
 
 double Histogram::stddev() const {
-  if (count_ < 2) {
+  if (count_ == 0) {
     return 0.0;
   }
-  const auto n = static_cast<double>(count_);
-  const double m = mean();
-  return std::sqrt(std::max(0.0, sum_squares_ / n - m * m));
+  // With q = floor(mean) and r = sum - n q, exactly in integers:
+  //   D = sum (x - q)^2 = sum x^2 - 2 q sum x + n q^2,
+  // and n variance = D - r^2 / n. D is small when the values are close, so
+  // nothing cancels in floating point.
+  const auto q = static_cast<std::uint64_t>(sum_ / count_);
+  const auto r = static_cast<std::uint64_t>(sum_ % count_);
+  Uint192 deviations = sum_squares_;
+  deviations.add(Uint192::product(static_cast<Uint128>(q) * q, count_));
+  deviations.subtract(Uint192::product(sum_, 2 * q));
+  const auto n = static_cast<long double>(count_);
+  const long double offset = static_cast<long double>(r) / n;
+  const long double variance = deviations.to_long_double() / n - offset * offset;
+  return static_cast<double>(std::sqrt(std::max(variance, 0.0L)));
+}
+
+std::uint64_t Histogram::rank_at(double p) const {
+  if (!(p > 0.0)) {
+    return 1;
+  }
+  if (p >= 100.0) {
+    return count_;
+  }
+  // Forgive two units in the last place of p, as HdrHistogram forgives one:
+  // 99.9 of 1,000 values is rank 999, though the double 99.9 is a shade more.
+  const long double exact = static_cast<long double>(p) * static_cast<long double>(count_) / 100;
+  const long double forgiven = exact - exact * 0x1p-52L;
+  const auto rank = static_cast<std::uint64_t>(std::ceil(forgiven));
+  return std::clamp<std::uint64_t>(rank, 1, count_);
+}
+
+std::int64_t Histogram::reported_value(std::size_t index, std::uint64_t rank) const {
+  if (rank == 1) {
+    return min_;
+  }
+  return std::min(highest_of_bucket(index), max_);
 }
 
 std::int64_t Histogram::value_at_percentile(double p) const {
   if (count_ == 0) {
     return 0;
   }
-  p = std::clamp(p, 0.0, 100.0);
-  const auto wanted = std::max<std::uint64_t>(
-      1, static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_))));
+  const std::uint64_t rank = rank_at(p);
   std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < counts_.size(); ++i) {
+  std::size_t i = 0;
+  for (;; ++i) {
     seen += counts_[i];
-    if (seen >= wanted) {
-      return std::min(highest_value_of(i), max_);
+    if (seen >= rank) {
+      break;
     }
   }
-  return max_;
+  return reported_value(i, rank);
 }
 
-std::vector<Histogram::PercentileRow> Histogram::percentile_distribution(
-    int ticks_per_half_distance) const {
+std::vector<PercentileRow> Histogram::percentile_distribution(int ticks_per_half_distance) const {
+  assert(ticks_per_half_distance >= 1 && "at least one row per half distance");
+  ticks_per_half_distance = std::max(ticks_per_half_distance, 1);
   std::vector<PercentileRow> rows;
   if (count_ == 0) {
     return rows;
   }
-  double percentile = 0;
+  double level = 0.0;
+  std::uint64_t rank = rank_at(level);
   std::uint64_t seen = 0;
-  std::size_t i = 0;
-  for (;;) {
-    const auto wanted = std::max<std::uint64_t>(
-        1, static_cast<std::uint64_t>(std::ceil(percentile / 100.0 * static_cast<double>(count_))));
-    while (seen < wanted && i < counts_.size()) {
-      seen += counts_[i++];
+  for (std::size_t i = 0; i < counts_length; ++i) {
+    if (counts_[i] == 0) {
+      continue;
     }
-    const std::int64_t value = i == 0 ? 0 : std::min(highest_value_of(i - 1), max_);
-    rows.push_back(PercentileRow{value, percentile, seen});
-    if (seen >= count_ && percentile >= 100.0) {
-      break;
+    seen += counts_[i];
+    while (seen >= rank) {
+      rows.push_back(PercentileRow{reported_value(i, rank), level, seen});
+      if (seen == count_) {
+        // HdrHistogram's one extra step: the bucket of max() at 100%.
+        if (level < 100.0) {
+          rows.push_back(PercentileRow{reported_value(i, count_), 100.0, seen});
+        }
+        return rows;
+      }
+      const double next = next_level(level, ticks_per_half_distance);
+      level = next > level ? next : 100.0;  // steps below a unit in the last place end it
+      rank = rank_at(level);
     }
-    if (seen >= count_) {
-      rows.push_back(PercentileRow{max_, 100.0, count_});
-      break;
-    }
-    // Halve the distance to 100% every `ticks_per_half_distance` rows.
-    const double remaining = 100.0 - percentile;
-    const double half_steps = std::floor(std::log2(100.0 / remaining)) + 1;
-    const double tick = 100.0 / (std::pow(2.0, half_steps) * ticks_per_half_distance);
-    percentile = std::min(100.0, percentile + tick);
   }
+  assert(false && "the counts add up to count()");
   return rows;
+}
+
+std::int64_t Histogram::lowest_equivalent_value(std::int64_t value) {
+  return lowest_of_bucket(index_of(std::max<std::int64_t>(value, 0)));
+}
+
+std::int64_t Histogram::highest_equivalent_value(std::int64_t value) {
+  return highest_of_bucket(index_of(std::max<std::int64_t>(value, 0)));
+}
+
+std::int64_t Histogram::lowest_of_bucket(std::size_t index) {
+  if (index == overflow_index) {
+    return highest_trackable_value + 1;
+  }
+  const BucketPlace b = place_of(index);
+  return b.top << b.shift;
+}
+
+std::int64_t Histogram::highest_of_bucket(std::size_t index) {
+  if (index == overflow_index) {
+    return int64_max;
+  }
+  const BucketPlace b = place_of(index);
+  return ((b.top + 1) << b.shift) - 1;
 }
 
 }  // namespace tailsim::stats

@@ -2,91 +2,383 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
-#include "tailsim/engine/random_stream.hpp"
+namespace {
 
 using tailsim::stats::Histogram;
+using tailsim::stats::PercentileRow;
 
-TEST_CASE("percentiles are within 1% of the exact ones from 1 us to 1 h", "[histogram]") {
-  tailsim::engine::RandomStream rng(5);
-  Histogram h;
-  std::vector<std::int64_t> values;
-  for (int i = 0; i < 1000000; ++i) {
-    // Log-uniform between 1 us and 1 h.
-    const double x = std::exp(std::log(1e3) + rng.uniform() * (std::log(3.6e12) - std::log(1e3)));
-    values.push_back(static_cast<std::int64_t>(x));
-    h.record(values.back());
-  }
-  std::sort(values.begin(), values.end());
-  for (double p : {1.0, 10.0, 50.0, 90.0, 99.0, 99.9, 99.99}) {
-    const auto rank =
-        static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size()))) - 1;
-    const double exact = static_cast<double>(values[rank]);
-    INFO("p" << p);
-    CHECK(std::abs(static_cast<double>(h.value_at_percentile(p)) - exact) <= 0.01 * exact);
-  }
-  CHECK(h.count() == values.size());
-  CHECK(h.min() == values.front());
-  CHECK(h.max() == values.back());
-  CHECK(h.value_at_percentile(100) == values.back());
+constexpr std::int64_t one_us = 1'000;
+constexpr std::int64_t one_ms = 1'000'000;
+constexpr std::int64_t one_hour = 3'600'000'000'000;
+constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
+
+/// A uniform double in [0, 1) from 53 random bits: the same on every platform.
+double unit(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1p-53;
 }
 
-TEST_CASE("mean is exact and merging equals recording all in one", "[histogram]") {
+/// `n` values log-uniform between 1 us and 1 h.
+std::vector<std::int64_t> log_uniform_values(std::uint64_t seed, int n) {
+  std::mt19937_64 rng(seed);
+  const double low = std::log(static_cast<double>(one_us));
+  const double high = std::log(static_cast<double>(one_hour));
+  std::vector<std::int64_t> values(static_cast<std::size_t>(n));
+  for (auto& v : values) {
+    v = static_cast<std::int64_t>(std::exp(low + unit(rng) * (high - low)));
+  }
+  return values;
+}
+
+Histogram histogram_of(const std::vector<std::int64_t>& values) {
+  Histogram h;
+  for (const std::int64_t v : values) {
+    h.record(v);
+  }
+  return h;
+}
+
+/// What value_at_percentile must answer for the value of `rank` (1-based)
+/// among `sorted`: min exactly for rank 1, else the top of its bucket, at
+/// most max.
+std::int64_t expected_at_rank(const std::vector<std::int64_t>& sorted, std::uint64_t rank) {
+  if (rank == 1) {
+    return sorted.front();
+  }
+  return std::min(Histogram::highest_equivalent_value(sorted[rank - 1]), sorted.back());
+}
+
+}  // namespace
+
+TEST_CASE("buckets tile 0 to the top, within 1/128 of each value, exact below 256", "[histogram]") {
+  std::size_t buckets = 0;
+  std::int64_t low = 0;
+  while (low <= Histogram::highest_trackable_value) {
+    const std::int64_t high = Histogram::highest_equivalent_value(low);
+    INFO("bucket from " << low << " to " << high);
+    REQUIRE(high >= low);
+    CHECK(Histogram::lowest_equivalent_value(low) == low);
+    CHECK(Histogram::lowest_equivalent_value(high) == low);
+    CHECK(Histogram::highest_equivalent_value(high) == high);
+    if (low < 256) {
+      CHECK(high == low);
+    } else {
+      // The widest gap is from the bucket's lowest value to its highest.
+      CHECK((high - low) * 128 < low);
+    }
+    low = high + 1;
+    ++buckets;
+  }
+  CHECK(buckets == Histogram::counts_length - 1);
+  CHECK(low == Histogram::highest_trackable_value + 1);
+  CHECK(Histogram::highest_trackable_value >= one_hour);
+  // Beyond the top, one open bucket.
+  CHECK(Histogram::lowest_equivalent_value(int64_max) == low);
+  CHECK(Histogram::highest_equivalent_value(low) == int64_max);
+  // The layout is HdrHistogram's: 35 buckets of 256, the first whole, the rest by halves.
+  CHECK((Histogram::hdr_bucket_count + 1) * Histogram::hdr_sub_bucket_count / 2 ==
+        static_cast<int>(Histogram::counts_length - 1));
+}
+
+TEST_CASE("percentiles of 1e6 log-uniform values from 1 us to 1 h are within 1% of the exact ones",
+          "[histogram]") {
+  std::vector<std::int64_t> values = log_uniform_values(20240611, 1'000'000);
+  const Histogram h = histogram_of(values);
+  std::sort(values.begin(), values.end());
+  const auto n = static_cast<std::uint64_t>(values.size());
+
+  // Percentiles in parts per million, so that the rank ceil(p% of n) is
+  // computed in integers.
+  for (const std::uint64_t ppm : {0, 10, 1'000, 10'000, 100'000, 250'000, 500'000, 750'000, 900'000,
+                                  990'000, 999'000, 999'900, 999'990, 999'999, 1'000'000}) {
+    const double p = static_cast<double>(ppm) / 1e4;
+    const std::uint64_t rank = std::max<std::uint64_t>(1, (ppm * n + 999'999) / 1'000'000);
+    const std::int64_t exact = values[rank - 1];
+    const std::int64_t reported = h.value_at_percentile(p);
+    INFO("p" << p << " rank " << rank << " exact " << exact << " reported " << reported);
+    CHECK(reported == expected_at_rank(values, rank));
+    // Never below the exact value, less than 1/128 (0.78%) above it.
+    CHECK(reported >= exact);
+    CHECK(static_cast<double>(reported - exact) < static_cast<double>(exact) / 128);
+    CHECK(static_cast<double>(reported - exact) <= 0.01 * static_cast<double>(exact));
+  }
+
+  CHECK(h.count() == n);
+  CHECK(h.min() == values.front());
+  CHECK(h.max() == values.back());
+  CHECK(h.value_at_percentile(0) == values.front());
+  CHECK(h.value_at_percentile(100) == values.back());
+  CHECK(h.overflow() == 0);
+
+  // Mean and stddev against sums in long double (64-bit mantissa: the sum
+  // of 1e6 values below 2^42 is exact; the squares to 1e-19 each).
+  long double sum = 0;
+  for (const std::int64_t v : values) {
+    sum += static_cast<long double>(v);
+  }
+  const long double mean = sum / static_cast<long double>(n);
+  long double squares = 0;
+  for (const std::int64_t v : values) {
+    const long double d = static_cast<long double>(v) - mean;
+    squares += d * d;
+  }
+  const auto stddev = static_cast<double>(std::sqrt(squares / static_cast<long double>(n)));
+  CHECK(h.mean() == Approx(static_cast<double>(mean)).epsilon(1e-15));
+  CHECK(h.stddev() == Approx(stddev).epsilon(1e-12));
+}
+
+TEST_CASE("every percentile of small samples picks rank ceil(p% of n)", "[histogram]") {
+  // p in steps of 0.1%, none but the halves exact in binary, against
+  // rank = ceil(k n / 1000) in integers: p x n / 100 lands a hair above a
+  // whole rank as often as on it, and must still pick that rank.
+  std::mt19937_64 rng(7);
+  for (int n = 1; n <= 40; ++n) {
+    std::vector<std::int64_t> values(static_cast<std::size_t>(n));
+    for (auto& v : values) {
+      v = static_cast<std::int64_t>(rng() % 100'000);
+    }
+    const Histogram h = histogram_of(values);
+    std::sort(values.begin(), values.end());
+    for (int k = 0; k <= 1000; ++k) {
+      const auto un = static_cast<std::uint64_t>(n);
+      const auto uk = static_cast<std::uint64_t>(k);
+      const std::uint64_t rank = std::max<std::uint64_t>(1, (uk * un + 999) / 1000);
+      INFO("n " << n << " p " << k / 10.0);
+      CHECK(h.value_at_percentile(k / 10.0) == expected_at_rank(values, rank));
+    }
+  }
+}
+
+TEST_CASE("a percentile just past a rank boundary in decimal lands on it", "[histogram]") {
+  Histogram h;
+  for (std::int64_t i = 1; i <= 1000; ++i) {
+    h.record(i * one_us);
+  }
+  // 99.9 as a double is 99.900000000000006: 999.00000000000006 of 1,000 values.
+  CHECK(h.value_at_percentile(99.9) == Histogram::highest_equivalent_value(999 * one_us));
+  CHECK(h.value_at_percentile(99.90001) == 1000 * one_us);
+  CHECK(h.value_at_percentile(0.1) == one_us);
+  CHECK(h.value_at_percentile(0.2) == Histogram::highest_equivalent_value(2 * one_us));
+}
+
+TEST_CASE("mean of 1e8 values is exact where a double sum is not", "[histogram]") {
+  Histogram h;
+  h.record(1, 50'000'000);
+  h.record(one_hour, 50'000'000);
+  CHECK(h.count() == 100'000'000);
+  // (5e7 x 1 + 5e7 x 3.6e12) / 1e8, exactly representable.
+  CHECK(h.mean() == 1'800'000'000'000.5);
+
+  // Values 1e12 and 1e12 + 2, 5e7 each: the sum of squares (1e32) has no
+  // room in a double for a variance of 1.
+  Histogram close;
+  close.record(1'000'000'000'000, 50'000'000);
+  close.record(1'000'000'000'002, 50'000'000);
+  CHECK(close.mean() == 1'000'000'000'001.0);
+  CHECK(close.stddev() == 1.0);
+  // Both values share a bucket, whose top is above max: the median reads as max.
+  CHECK(close.value_at_percentile(50) == close.max());
+
+  // A mean that is not a whole number, right to the last bit.
+  Histogram thirds;
+  thirds.record(1, 1);
+  thirds.record(2, 1);
+  thirds.record(2, 1);
+  CHECK(thirds.mean() == 5.0 / 3.0);
+  CHECK(thirds.stddev() == Approx(std::sqrt(2.0) / 3.0).epsilon(1e-15));
+
+  Histogram same;
+  same.record(170 * one_ms, 1'000'000);
+  CHECK(same.stddev() == 0.0);
+  CHECK(same.mean() == 170.0 * one_ms);
+}
+
+TEST_CASE("merging equals recording everything in one, bit for bit", "[histogram]") {
+  std::vector<std::int64_t> values = log_uniform_values(99, 100'000);
+  values.push_back(0);
+  values.push_back(1);
+  values.push_back(10 * one_hour);  // overflow
+  values.push_back(int64_max);
+  std::mt19937_64 rng(3);
   Histogram a;
   Histogram b;
   Histogram all;
-  long double sum = 0;
-  for (std::int64_t v = 1; v <= 100000; v += 7) {
-    (v % 2 ? a : b).record(v * 1013);
-    all.record(v * 1013);
-    sum += static_cast<long double>(v * 1013);
+  for (const std::int64_t v : values) {
+    (rng() % 3 == 0 ? a : b).record(v);
+    all.record(v);
   }
-  a.merge(b);
-  CHECK(a.count() == all.count());
-  CHECK(a.mean() == all.mean());
-  CHECK(a.mean() ==
-        Approx(static_cast<double>(sum / static_cast<long double>(all.count()))).epsilon(1e-12));
-  CHECK(a.min() == all.min());
-  CHECK(a.max() == all.max());
-  for (double p : {0.0, 25.0, 50.0, 99.0, 100.0}) {
-    CHECK(a.value_at_percentile(p) == all.value_at_percentile(p));
-  }
+  a.record(5 * one_ms, 1000);
+  all.record(5 * one_ms, 1000);
+  CHECK_FALSE(a == all);
+
+  Histogram merged = a;
+  merged.merge(b);
+  CHECK(merged == all);
+  CHECK(merged.count() == all.count());
+  CHECK(merged.overflow() == 2);
+  CHECK(merged.min() == 0);
+  CHECK(merged.max() == int64_max);
+  CHECK(merged.mean() == all.mean());
+  CHECK(merged.stddev() == all.stddev());
+  CHECK(merged.percentile_distribution() == all.percentile_distribution());
+
+  // Order does not matter; nor does merging into or from an empty histogram.
+  Histogram other_way = b;
+  other_way.merge(a);
+  CHECK(other_way == all);
+  Histogram empty;
+  empty.merge(all);
+  CHECK(empty == all);
+  merged.merge(Histogram{});
+  CHECK(merged == all);
 }
 
-TEST_CASE("edge cases: empty, zero, single value, overflow", "[histogram]") {
+TEST_CASE("edge cases: empty, single value, 0 and 1 ns, out-of-range p", "[histogram]") {
   Histogram h;
-  CHECK(h.value_at_percentile(50) == 0);
+  CHECK(h.count() == 0);
+  CHECK(h.min() == 0);
+  CHECK(h.max() == 0);
   CHECK(h.mean() == 0);
-  h.record(0);
+  CHECK(h.stddev() == 0);
+  CHECK(h.value_at_percentile(0) == 0);
   CHECK(h.value_at_percentile(50) == 0);
-  h.clear();
-  h.record(1);
-  CHECK(h.value_at_percentile(0) == 1);
-  CHECK(h.value_at_percentile(100) == 1);
-  h.clear();
-  const std::int64_t ten_hours = 36'000'000'000'000;
-  h.record(ten_hours);
-  CHECK(h.overflow() == 1);
-  CHECK(h.max() == ten_hours);
-  CHECK(h.mean() == Approx(static_cast<double>(ten_hours)));
+  CHECK(h.value_at_percentile(100) == 0);
+  CHECK(h.percentile_distribution().empty());
+
+  SECTION("a count of zero records nothing") {
+    h.record(5 * one_ms, 0);
+    CHECK(h == Histogram{});
+  }
+  SECTION("a single value is every percentile, exactly") {
+    const std::int64_t v = 123'456'789;  // not the top of its bucket
+    REQUIRE(Histogram::highest_equivalent_value(v) != v);
+    h.record(v);
+    for (const double p : {0.0, 1e-9, 50.0, 99.99, 100.0}) {
+      CHECK(h.value_at_percentile(p) == v);
+    }
+    CHECK(h.min() == v);
+    CHECK(h.max() == v);
+    CHECK(h.mean() == static_cast<double>(v));
+    CHECK(h.stddev() == 0);
+  }
+  SECTION("0 and 1 ns are exact") {
+    h.record(0);
+    CHECK(h.value_at_percentile(100) == 0);
+    h.record(1);
+    CHECK(h.value_at_percentile(0) == 0);
+    CHECK(h.value_at_percentile(50) == 0);
+    CHECK(h.value_at_percentile(50.1) == 1);
+    CHECK(h.value_at_percentile(100) == 1);
+    CHECK(h.mean() == 0.5);
+    CHECK(h.stddev() == 0.5);
+    CHECK(Histogram::highest_equivalent_value(0) == 0);
+    CHECK(Histogram::highest_equivalent_value(1) == 1);
+    CHECK(Histogram::highest_equivalent_value(255) == 255);
+    CHECK(Histogram::highest_equivalent_value(256) == 257);
+  }
+  SECTION("p outside 0 to 100 clamps; NaN reads as 0") {
+    h.record(2 * one_ms);
+    h.record(7 * one_ms);
+    CHECK(h.value_at_percentile(-5) == 2 * one_ms);
+    CHECK(h.value_at_percentile(std::nan("")) == 2 * one_ms);
+    CHECK(h.value_at_percentile(150) == 7 * one_ms);
+  }
+  SECTION("clear forgets everything") {
+    h.record(3, 10);
+    h.record(10 * one_hour);
+    h.clear();
+    CHECK(h == Histogram{});
+    CHECK(h.count() == 0);
+    CHECK(h.min() == 0);
+  }
 }
 
-TEST_CASE("the percentile distribution climbs to 100%", "[histogram]") {
+TEST_CASE("values beyond the top are counted as overflow, with exact max and mean", "[histogram]") {
   Histogram h;
-  for (std::int64_t v = 1; v <= 10000; ++v) {
-    h.record(v * 1000);
+  h.record(Histogram::highest_trackable_value);
+  CHECK(h.overflow() == 0);
+  h.clear();
+
+  const std::int64_t ten_hours = 10 * one_hour;
+  h.record(one_ms, 990);
+  h.record(ten_hours, 9);
+  h.record(ten_hours + 1);
+  CHECK(h.overflow() == 10);
+  CHECK(h.max() == ten_hours + 1);
+  CHECK(h.count() == 1000);
+  CHECK(h.mean() == (990.0 * one_ms + 10.0 * ten_hours + 1) / 1000);
+  CHECK(h.value_at_percentile(99) == Histogram::highest_equivalent_value(one_ms));
+  // The overflow bucket has no resolution: its percentiles read as max.
+  CHECK(h.value_at_percentile(99.1) == ten_hours + 1);
+  CHECK(h.value_at_percentile(100) == ten_hours + 1);
+
+  Histogram top;
+  top.record(int64_max, 3);
+  CHECK(top.overflow() == 3);
+  CHECK(top.max() == int64_max);
+  CHECK(top.min() == int64_max);
+  CHECK(top.mean() == static_cast<double>(int64_max));
+  CHECK(top.stddev() == 0);
+  CHECK(top.value_at_percentile(50) == int64_max);
+}
+
+TEST_CASE("the percentile distribution follows HdrHistogram's iteration", "[histogram]") {
+  SECTION("rows for 1 to 10 ns, worked by hand") {
+    Histogram h;
+    for (std::int64_t v = 1; v <= 10; ++v) {
+      h.record(v);
+    }
+    // Each level is reported at the first value whose running count
+    // reaches level% of 10; the bucket of max is reported once more at 100%.
+    const std::vector<PercentileRow> expected = {
+        {1, 0.0, 1},  {1, 10.0, 1},  {2, 20.0, 2}, {3, 30.0, 3},    {4, 40.0, 4},
+        {5, 50.0, 5}, {6, 55.0, 6},  {6, 60.0, 6}, {7, 65.0, 7},    {7, 70.0, 7},
+        {8, 75.0, 8}, {8, 77.5, 8},  {8, 80.0, 8}, {9, 82.5, 9},    {9, 85.0, 9},
+        {9, 87.5, 9}, {9, 88.75, 9}, {9, 90.0, 9}, {10, 91.25, 10}, {10, 100.0, 10}};
+    CHECK(h.percentile_distribution(5) == expected);
   }
-  const auto rows = h.percentile_distribution(5);
-  REQUIRE(rows.size() > 10);
-  for (std::size_t i = 1; i < rows.size(); ++i) {
-    CHECK(rows[i].percentile >= rows[i - 1].percentile);
-    CHECK(rows[i].value >= rows[i - 1].value);
-    CHECK(rows[i].total_count >= rows[i - 1].total_count);
+
+  SECTION("1e6 log-uniform values") {
+    const Histogram h = histogram_of(log_uniform_values(1234, 1'000'000));
+    const std::vector<PercentileRow> rows = h.percentile_distribution(5);
+    REQUIRE(rows.size() > 40);
+    // The steps halve every 5 rows: exact binary fractions with 5 ticks.
+    const std::vector<double> first_levels = {
+        0,  10,   20,    30, 40,    50,   55,    60,     65, 70,     75,    77.5,   80,     82.5,
+        85, 87.5, 88.75, 90, 91.25, 92.5, 93.75, 94.375, 95, 95.625, 96.25, 96.875, 97.1875};
+    for (std::size_t i = 0; i < first_levels.size(); ++i) {
+      CHECK(rows[i].percentile == first_levels[i]);
+    }
+    CHECK(rows.front().value == h.min());
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      INFO("row " << i << " at " << rows[i].percentile);
+      CHECK(rows[i].percentile > rows[i - 1].percentile);
+      CHECK(rows[i].value >= rows[i - 1].value);
+      CHECK(rows[i].total_count >= rows[i - 1].total_count);
+    }
+    for (const PercentileRow& row : rows) {
+      CHECK(row.value == h.value_at_percentile(row.percentile));
+      CHECK(static_cast<double>(row.total_count) >=
+            row.percentile / 100 * static_cast<double>(h.count()) * (1 - 1e-15));
+    }
+    CHECK(rows.back().percentile == 100.0);
+    CHECK(rows.back().total_count == h.count());
+    CHECK(rows.back().value == h.max());
+    CHECK(rows[rows.size() - 2].percentile < 100.0);
+    CHECK(rows[rows.size() - 2].total_count == h.count());
   }
-  CHECK(rows.back().percentile == 100.0);
-  CHECK(rows.back().total_count == h.count());
-  CHECK(rows.back().value == h.max());
+
+  SECTION("a single value gives the 0% row and the 100% row") {
+    Histogram h;
+    h.record(42 * one_ms);
+    const std::vector<PercentileRow> expected = {{42 * one_ms, 0.0, 1}, {42 * one_ms, 100.0, 1}};
+    CHECK(h.percentile_distribution() == expected);
+    CHECK(h.percentile_distribution(1) == expected);
+  }
 }
