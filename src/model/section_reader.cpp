@@ -835,8 +835,9 @@ void SectionReader::read_autoscaler(const Located<std::string>& name, const Curs
                     [&](const Cursor& v) { return r_.fraction(v, "tolerance", 0.0, 1.0); });
   r_.optional_field(f, "metrics_lag", a.metrics_lag,
                     [&](const Cursor& v) { return r_.duration(v, "metrics_lag"); });
-  r_.optional_field(f, "window", a.window,
-                    [&](const Cursor& v) { return r_.duration(v, "window"); });
+  r_.optional_field(f, "window", a.window, [&](const Cursor& v) {
+    return r_.duration(v, "window", std::chrono::seconds(1));
+  });
   if (auto v = f.get("scale_up")) {
     a.scale_up = read_scaling_rules(*v, "scale_up");
   }
@@ -854,6 +855,10 @@ std::optional<ScalingRules> SectionReader::read_scaling_rules(const Cursor& c,
   }
   ScalingRules rules;
   rules.loc = f.loc();
+  if (what == "scale_down") {
+    // Kubernetes' --horizontal-pod-autoscaler-downscale-stabilization.
+    rules.stabilization.value = std::chrono::seconds(300);
+  }
   r_.optional_field(f, "stabilization", rules.stabilization,
                     [&](const Cursor& v) { return r_.duration(v, "stabilization"); });
   if (rules.stabilization.value > std::chrono::hours(1)) {

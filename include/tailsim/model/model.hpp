@@ -284,7 +284,9 @@ struct Autoscaler {
   Located<Duration> sync_period{std::chrono::seconds(15)};
   Located<double> tolerance{0.1};
   Located<Duration> metrics_lag{};
-  Located<Duration> window{};
+  /// metrics-server's resolution: the usage it reports is the change of the
+  /// cumulative counters over its last two scrapes, 15 s apart.
+  Located<Duration> window{std::chrono::seconds(15)};
   std::optional<ScalingRules> scale_up;
   std::optional<ScalingRules> scale_down;
 };
