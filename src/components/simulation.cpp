@@ -13,6 +13,7 @@
 #include "tailsim/components/rate_schedule.hpp"
 #include "tailsim/components/retry_policy.hpp"
 #include "tailsim/engine/event_queue.hpp"
+#include "tailsim/engine/id_stack.hpp"
 #include "tailsim/engine/pool.hpp"
 #include "tailsim/engine/random_stream.hpp"
 #include "tailsim/engine/zipf.hpp"
@@ -100,6 +101,7 @@ struct Exchange {
   std::uint32_t attempts = 0;
   double previous_backoff_ns = 0;
   bool joins_parent = false;      ///< made by a parallel step for one of its children
+  bool is_plain = false;          ///< its edge uses no policy (plan::Edge::is_plain)
   bool holds_retry_slot = false;  ///< a retry decided, counted against the budget
   std::uint32_t hedges = 0;       ///< hedged copies sent
   std::uint32_t in_flight = 0;    ///< attempts (copies) outstanding
@@ -202,6 +204,7 @@ class Simulation {
   // Calls, their attempts and the network
   void start_call(Id task, Id site, bool joins_parent);
   void start_attempt(Id exchange, bool is_hedge = false);
+  void start_plain_attempt(Id exchange);
   void on_hedge_due(Id exchange);
   void forget_attempt(Exchange& exchange, Id call);
   void attempt_done(Id call, Outcome outcome);
@@ -244,7 +247,7 @@ class Simulation {
   bool continue_cache(Id task);
 
   // Step programs
-  void ready(Id task) { ready_.push_back(task); }
+  void ready(Id task) { ready_.push(task); }
   void drain_ready();
   void continue_task(Id task);
   bool execute(Id task);
@@ -276,8 +279,8 @@ class Simulation {
   std::vector<Pod> pods_;
   std::vector<ServiceState> services_;
   std::vector<WorkloadState> workloads_;
-  std::vector<Id> ready_;
-  std::vector<Id> dirty_pods_;
+  engine::IdStack ready_;
+  engine::IdStack dirty_pods_;
   std::vector<std::pair<Id, Id>> partitions_;  ///< pairs of services cut apart now
   std::vector<std::optional<CacheInstance>> shared_caches_;
   std::vector<QueueState> queues_;
@@ -431,6 +434,7 @@ void Simulation::start_client_request(Id w) {
   ex.workload = w;
   ex.policy = wl.policy;
   ex.edge = wl.edge;
+  ex.is_plain = plan_.edges[wl.edge].is_plain;
   ex.target_endpoint = wl.entry;
   ex.started = now_;
   recorder_.path_arrival(w, now_);
@@ -484,6 +488,7 @@ void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
   ex.site = site_id;
   ex.policy = site.policy;
   ex.edge = site.edge;
+  ex.is_plain = plan_.edges[site.edge].is_plain;
   ex.target_endpoint = site.target_endpoint;
   ex.started = now_;
   ex.joins_parent = joins_parent;
@@ -496,6 +501,10 @@ void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
 
 void Simulation::start_attempt(Id x, bool is_hedge) {
   Exchange& ex = exchanges_[x];
+  if (ex.is_plain) {
+    start_plain_attempt(x);
+    return;
+  }
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
   EdgeState& edge = edges_[ex.edge];
   ++ex.attempts;
@@ -567,6 +576,26 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
   }
 }
 
+void Simulation::start_plain_attempt(Id x) {
+  // The one attempt of a call without a policy: no deadline, breaker, bulkhead
+  // or hedge to consider and no edge state to keep.
+  Exchange& ex = exchanges_[x];
+  ex.attempts = 1;
+  const Id call = calls_.allocate();
+  Call& c = calls_[call];
+  c.exchange = x;
+  c.target_endpoint = ex.target_endpoint;
+  c.sent = now_;
+  ex.first_call = call;
+  ex.in_flight = 1;
+  if (ex.site == no_id) {
+    on_request_delivered(call);  // the client reaches the entry service directly
+  } else {
+    recorder_.attempt_sent(ex.edge, ex.started);
+    send_request(call);
+  }
+}
+
 void Simulation::forget_attempt(Exchange& ex, Id call) {
   // Unlink `call` from the exchange's list of outstanding attempts.
   Id* link = &ex.first_call;
@@ -604,6 +633,13 @@ void Simulation::attempt_done(Id call, Outcome outcome) {
   const Call c = calls_[call];
   const Id x = c.exchange;
   Exchange& ex = exchanges_[x];
+  if (ex.is_plain) {  // one attempt, nothing to count on the edge: the call is over
+    ex.first_call = no_id;
+    ex.in_flight = 0;
+    calls_.release(call);
+    exchange_done(x, outcome);
+    return;
+  }
   forget_attempt(ex, call);
   calls_.release(call);
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
@@ -1284,6 +1320,7 @@ void Simulation::dispatch(Id q) {
     ex.queue = q;
     ex.policy = spec.policy;
     ex.edge = spec.edge;
+    ex.is_plain = plan_.edges[spec.edge].is_plain;
     ex.target_endpoint = spec.consumer;
     ex.started = now_;
     ex.published = message.published;
@@ -1446,7 +1483,7 @@ void Simulation::touch_cpu(Id pod_id) {
   pod.cpu.advance(now_);
   if (!pod.dirty) {
     pod.dirty = true;
-    dirty_pods_.push_back(pod_id);
+    dirty_pods_.push(pod_id);
   }
 }
 
@@ -1477,7 +1514,8 @@ void Simulation::on_cpu_done(Id pod_id, std::uint32_t generation) {
 }
 
 void Simulation::reschedule_dirty_pods() {
-  for (Id pod_id : dirty_pods_) {
+  for (std::size_t i = 0; i < dirty_pods_.size(); ++i) {
+    const Id pod_id = dirty_pods_[i];
     Pod& pod = pods_[pod_id];
     pod.dirty = false;
     const std::optional<Time> next = pod.cpu.next_completion();
