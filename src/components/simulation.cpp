@@ -28,19 +28,21 @@ using stats::Outcome;
 
 /// What an event asks for; `target` names the object it concerns.
 enum EventKind : std::uint32_t {
-  workload_arrival,    ///< target: workload
-  burst_toggle,        ///< target: workload
-  request_delivered,   ///< target: call; the request reached the callee
-  response_delivered,  ///< target: call; the response reached the caller
-  cpu_done,            ///< target: pod; generation: the pod CPU's generation
-  delay_done,          ///< target: task
-  attempt_timeout,     ///< target: call; the caller stops waiting for this attempt
-  retry_due,           ///< target: exchange; its backoff is over
-  hedge_due,           ///< target: exchange; no answer yet: send another copy
-  redeliver,           ///< target: queue; a failed message's redelivery delay is over
-  fault_start,         ///< target: fault
-  fault_end,           ///< target: fault
-  pod_ready,           ///< target: service; a replacement pod is ready
+  workload_arrival,          ///< target: workload
+  burst_toggle,              ///< target: workload
+  request_delivered,         ///< target: call; the request reached the callee
+  response_delivered,        ///< target: call; the response reached the caller
+  plain_request_delivered,   ///< target: exchange of a plain call (no Call object)
+  plain_response_delivered,  ///< target: exchange of a plain call
+  cpu_done,                  ///< target: pod; generation: the pod CPU's generation
+  delay_done,                ///< target: task
+  attempt_timeout,           ///< target: call; the caller stops waiting for this attempt
+  retry_due,                 ///< target: exchange; its backoff is over
+  hedge_due,                 ///< target: exchange; no answer yet: send another copy
+  redeliver,                 ///< target: queue; a failed message's redelivery delay is over
+  fault_start,               ///< target: fault
+  fault_end,                 ///< target: fault
+  pod_ready,                 ///< target: service; a replacement pod is ready
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -74,6 +76,8 @@ struct CacheInstance {
 /// the attempt (its call is no longer current), the work goes on but its
 /// answer goes nowhere: wasted work.
 struct Request {
+  /// The attempt it serves: a Call, or for a plain call (is_plain) the
+  /// Exchange itself, which then has no Call object at all.
   Id call = no_id;
   std::uint32_t call_generation = 0;
   Id endpoint = 0;
@@ -81,7 +85,8 @@ struct Request {
   Time arrived{};
   Time deadline = Time::max();  ///< when deadlines propagate
   bool holds_worker = false;
-  bool killed = false;  ///< its pod was killed: it already answered `error`
+  bool killed = false;    ///< its pod was killed: it already answered `error`
+  bool is_plain = false;  ///< `call` names an Exchange (a call without a policy)
 };
 
 /// A logical call, over all its attempts: a `call` step, or a workload's
@@ -100,8 +105,11 @@ struct Exchange {
   Time deadline = Time::max();  ///< inherited from the caller when deadlines propagate
   std::uint32_t attempts = 0;
   double previous_backoff_ns = 0;
-  bool joins_parent = false;      ///< made by a parallel step for one of its children
-  bool is_plain = false;          ///< its edge uses no policy (plan::Edge::is_plain)
+  bool joins_parent = false;  ///< made by a parallel step for one of its children
+  /// Its edge uses no policy (plan::Edge::is_plain): one attempt, made
+  /// without a Call object; the request refers to the exchange directly.
+  bool is_plain = false;
+  Outcome answer = Outcome::ok;   ///< plain calls: the answer on its way back
   bool holds_retry_slot = false;  ///< a retry decided, counted against the budget
   std::uint32_t hedges = 0;       ///< hedged copies sent
   std::uint32_t in_flight = 0;    ///< attempts (copies) outstanding
@@ -212,9 +220,21 @@ class Simulation {
   void exchange_done(Id exchange, Outcome outcome);
   void send_request(Id call);
   void on_request_delivered(Id call);
+  void on_plain_request_delivered(Id exchange);
+  void receive(const Request& incoming);
+  void respond_plain(const Request& request, Outcome outcome);
   void respond(const Request& request, Outcome outcome);
   void on_response_delivered(Id call);
-  std::optional<Duration> network_delay(Id link, Id from, Id to);
+  /// The time a message takes over `link` from service `from` to `to`; none
+  /// when it is lost. Inline for the common link without latency or loss.
+  std::optional<Duration> network_delay(Id link_id, Id from, Id to) {
+    const plan::Link& link = plan_.links[link_id];
+    if (!link.has_latency && link.loss == 0 && partitions_.empty()) {
+      return Duration{0};
+    }
+    return sample_network(link, from, to);
+  }
+  std::optional<Duration> sample_network(const plan::Link& link, Id from, Id to);
   Id caller_service(const Exchange& exchange) const;
   bool is_orphaned(Id request) const;
 
@@ -464,8 +484,7 @@ void Simulation::finish_client_request(const Exchange& ex, Outcome outcome) {
 
 // ----------------------------------------------------------- calls, network
 
-std::optional<Duration> Simulation::network_delay(Id link_id, Id from, Id to) {
-  const plan::Link& link = plan_.links[link_id];
+std::optional<Duration> Simulation::sample_network(const plan::Link& link, Id from, Id to) {
   engine::RandomStream& rng = streams_[link.stream];
   if (link.loss > 0 && rng.uniform() < link.loss) {
     return std::nullopt;  // lost: never delivered, never answered
@@ -581,18 +600,18 @@ void Simulation::start_plain_attempt(Id x) {
   // or hedge to consider and no edge state to keep.
   Exchange& ex = exchanges_[x];
   ex.attempts = 1;
-  const Id call = calls_.allocate();
-  Call& c = calls_[call];
-  c.exchange = x;
-  c.target_endpoint = ex.target_endpoint;
-  c.sent = now_;
-  ex.first_call = call;
-  ex.in_flight = 1;
   if (ex.site == no_id) {
-    on_request_delivered(call);  // the client reaches the entry service directly
-  } else {
-    recorder_.attempt_sent(ex.edge, ex.started);
-    send_request(call);
+    on_plain_request_delivered(x);  // the client reaches the entry service directly
+    return;
+  }
+  recorder_.attempt_sent(ex.edge, ex.started);
+  const plan::CallSite& site = plan_.calls[ex.site];
+  if (auto delay = network_delay(site.link, site.caller_service, site.target_service)) {
+    if (*delay == Duration::zero()) {
+      on_plain_request_delivered(x);  // no latency: no event needed
+    } else {
+      queue_.push(now_ + *delay, plain_request_delivered, x, exchanges_.generation(x));
+    }
   }
 }
 
@@ -633,13 +652,7 @@ void Simulation::attempt_done(Id call, Outcome outcome) {
   const Call c = calls_[call];
   const Id x = c.exchange;
   Exchange& ex = exchanges_[x];
-  if (ex.is_plain) {  // one attempt, nothing to count on the edge: the call is over
-    ex.first_call = no_id;
-    ex.in_flight = 0;
-    calls_.release(call);
-    exchange_done(x, outcome);
-    return;
-  }
+  assert(!ex.is_plain && "a plain call has no Call object");
   forget_attempt(ex, call);
   calls_.release(call);
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
@@ -745,12 +758,21 @@ void Simulation::send_request(Id call) {
 
 void Simulation::on_request_delivered(Id call) {
   const Call& c = calls_[call];
-  const Id endpoint = c.target_endpoint;
+  receive(Request{call, calls_.generation(call), c.target_endpoint, no_id, now_, c.deadline});
+}
+
+void Simulation::on_plain_request_delivered(Id x) {
+  Request incoming{x, exchanges_.generation(x), exchanges_[x].target_endpoint, no_id, now_};
+  incoming.is_plain = true;
+  receive(incoming);
+}
+
+void Simulation::receive(const Request& incoming) {
+  const Id endpoint = incoming.endpoint;
   const Id service = plan_.endpoints[endpoint].service;
   const plan::Service& svc = plan_.services[service];
   ServiceState& state = services_[service];
   recorder_.service_arrival(service, now_);
-  const Request incoming{call, calls_.generation(call), endpoint, no_id, now_, c.deadline, false};
   if (state.down == ServiceState::Down::refuse) {
     respond(incoming, Outcome::unavailable);  // connection refused
     return;
@@ -801,6 +823,10 @@ void Simulation::on_request_delivered(Id call) {
 }
 
 void Simulation::respond(const Request& request, Outcome outcome) {
+  if (request.is_plain) {
+    respond_plain(request, outcome);
+    return;
+  }
   const Id service = plan_.endpoints[request.endpoint].service;
   if (!calls_.is_current(request.call, request.call_generation)) {
     recorder_.service_answered(service, request.arrived, /*caller_waiting=*/false, outcome);
@@ -824,6 +850,30 @@ void Simulation::respond(const Request& request, Outcome outcome) {
   }
 }
 
+void Simulation::respond_plain(const Request& request, Outcome outcome) {
+  const Id service = plan_.endpoints[request.endpoint].service;
+  const Id x = request.call;
+  const bool caller_waiting = exchanges_.is_current(x, request.call_generation);
+  recorder_.service_answered(service, request.arrived, caller_waiting, outcome);
+  if (!caller_waiting) {
+    return;  // the caller's own request is gone (its pod was killed)
+  }
+  Exchange& ex = exchanges_[x];
+  if (ex.site == no_id) {
+    exchange_done(x, outcome);  // the client gets its answer directly
+    return;
+  }
+  const plan::CallSite& site = plan_.calls[ex.site];
+  if (auto delay = network_delay(site.link, site.target_service, site.caller_service)) {
+    if (*delay == Duration::zero()) {
+      exchange_done(x, outcome);
+    } else {
+      ex.answer = outcome;
+      queue_.push(now_ + *delay, plain_response_delivered, x, request.call_generation);
+    }
+  }
+}
+
 void Simulation::on_response_delivered(Id call) {
   attempt_done(call, calls_[call].outcome);
 }
@@ -833,10 +883,11 @@ bool Simulation::is_orphaned(Id request) const {
   // request that made the call is itself orphaned.
   for (Id r = request;;) {
     const Request& req = requests_[r];
-    if (!calls_.is_current(req.call, req.call_generation)) {
+    if (req.is_plain ? !exchanges_.is_current(req.call, req.call_generation)
+                     : !calls_.is_current(req.call, req.call_generation)) {
       return true;
     }
-    const Exchange& ex = exchanges_[calls_[req.call].exchange];
+    const Exchange& ex = exchanges_[req.is_plain ? req.call : calls_[req.call].exchange];
     if (ex.caller_task == no_id) {
       return false;
     }
@@ -1558,6 +1609,16 @@ stats::Results Simulation::run() {
       case response_delivered:
         if (calls_.is_current(event.target, event.generation)) {
           on_response_delivered(event.target);
+        }
+        break;
+      case plain_request_delivered:
+        if (exchanges_.is_current(event.target, event.generation)) {
+          on_plain_request_delivered(event.target);
+        }
+        break;
+      case plain_response_delivered:
+        if (exchanges_.is_current(event.target, event.generation)) {
+          exchange_done(event.target, exchanges_[event.target].answer);
         }
         break;
       case cpu_done:
