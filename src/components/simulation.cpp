@@ -1125,7 +1125,8 @@ void Simulation::kill_pods(Id service, std::uint32_t count, Id stream) {
     Pod& pod = pods_[pod_id];
     touch_cpu(pod_id);
     pod.cpu.clear();
-    pod.cpu.bump_generation();  // its completion event, if any, is stale now
+    queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
+    pod.cpu.bump_generation();
     pod.scheduled.reset();
     // Every request on the pod fails with `error`: those waiting for a worker
     // are gone, those running stop where they are.
@@ -1575,8 +1576,10 @@ void Simulation::reschedule_dirty_pods() {
     }
     pod.cpu.bump_generation();
     pod.scheduled = next;
-    if (next) {
-      queue_.push(*next, cpu_done, pod_id, pod.cpu.generation());
+    if (next) {  // a pod's timer is its id: the pending completion moves, no stale copy
+      queue_.set_timer(pod_id, *next, cpu_done, pod_id, pod.cpu.generation());
+    } else {
+      queue_.cancel_timer(pod_id);
     }
   }
   dirty_pods_.clear();
