@@ -225,14 +225,13 @@ class Simulation {
   void respond_plain(const Request& request, Outcome outcome);
   void respond(const Request& request, Outcome outcome);
   void on_response_delivered(Id call);
-  /// The time a message takes over `link` from service `from` to `to`; none
-  /// when it is lost. Inline for the common link without latency or loss.
-  std::optional<Duration> network_delay(Id link_id, Id from, Id to) {
-    const plan::Link& link = plan_.links[link_id];
-    if (!link.has_latency && link.loss == 0 && partitions_.empty()) {
+  /// The time a message of call site `site` takes from service `from` to
+  /// `to`; none when it is lost. Inline for the common instant link.
+  std::optional<Duration> network_delay(const plan::CallSite& site, Id from, Id to) {
+    if (site.is_instant && partitions_.empty()) [[likely]] {
       return Duration{0};
     }
-    return sample_network(link, from, to);
+    return sample_network(plan_.links[site.link], from, to);
   }
   std::optional<Duration> sample_network(const plan::Link& link, Id from, Id to);
   Id caller_service(const Exchange& exchange) const;
@@ -606,7 +605,7 @@ void Simulation::start_plain_attempt(Id x) {
   }
   recorder_.attempt_sent(ex.edge, ex.started);
   const plan::CallSite& site = plan_.calls[ex.site];
-  if (auto delay = network_delay(site.link, site.caller_service, site.target_service)) {
+  if (auto delay = network_delay(site, site.caller_service, site.target_service)) {
     if (*delay == Duration::zero()) {
       on_plain_request_delivered(x);  // no latency: no event needed
     } else {
@@ -747,7 +746,7 @@ void Simulation::exchange_done(Id x, Outcome outcome) {
 
 void Simulation::send_request(Id call) {
   const plan::CallSite& site = plan_.calls[exchanges_[calls_[call].exchange].site];
-  if (auto delay = network_delay(site.link, site.caller_service, site.target_service)) {
+  if (auto delay = network_delay(site, site.caller_service, site.target_service)) {
     if (*delay == Duration::zero()) {
       on_request_delivered(call);  // no latency: no event needed
     } else {
@@ -841,7 +840,7 @@ void Simulation::respond(const Request& request, Outcome outcome) {
   }
   c.outcome = outcome;
   const plan::CallSite& site = plan_.calls[ex.site];
-  if (auto delay = network_delay(site.link, site.target_service, site.caller_service)) {
+  if (auto delay = network_delay(site, site.target_service, site.caller_service)) {
     if (*delay == Duration::zero()) {
       attempt_done(request.call, outcome);
     } else {
@@ -864,7 +863,7 @@ void Simulation::respond_plain(const Request& request, Outcome outcome) {
     return;
   }
   const plan::CallSite& site = plan_.calls[ex.site];
-  if (auto delay = network_delay(site.link, site.target_service, site.caller_service)) {
+  if (auto delay = network_delay(site, site.target_service, site.caller_service)) {
     if (*delay == Duration::zero()) {
       exchange_done(x, outcome);
     } else {
@@ -997,7 +996,10 @@ void Simulation::enqueue(Id pod_id, Waiter waiter) {
 
 void Simulation::reject_waiter(Id pod_id, const Waiter& waiter) {
   Pod& pod = pods_[pod_id];
-  recorder_.service_rejected(pod.service, now_);
+  // Counted with the requests that arrived in the measured window, as the
+  // service's requests and its callers' errors are.
+  const Id request = waiter.is_task ? tasks_[waiter.id].request : waiter.id;
+  recorder_.service_rejected(pod.service, requests_[request].arrived);
   if (waiter.is_task) {
     tasks_[waiter.id].failure = Outcome::rejected;
     ready(waiter.id);
@@ -1262,7 +1264,7 @@ bool Simulation::execute(Id t) {
       }
       if (svc.queue_capacity >= 0 &&
           static_cast<std::int64_t>(pod.waiting.size()) >= svc.queue_capacity) {
-        recorder_.service_rejected(pod.service, now_);
+        recorder_.service_rejected(pod.service, requests_[tasks_[t].request].arrived);
         tasks_[t].failure = Outcome::rejected;
         return false;
       }

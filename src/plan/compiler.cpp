@@ -250,6 +250,7 @@ Id Compiler::call_site(const model::Step& step, const model::Service& svc,
   }
   link.loss = spec && spec->loss ? spec->loss->value : model_.network.default_loss.value;
   link.stream = add_stream(path, "network");
+  site.is_instant = !link.has_latency && link.loss == 0;
   plan_.links.push_back(std::move(link));
   site.link = static_cast<Id>(plan_.links.size() - 1);
 

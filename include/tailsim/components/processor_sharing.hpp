@@ -91,7 +91,13 @@ class ProcessorSharing {
       return next_boundary_;
     }
     // Rounded up to a whole nanosecond (without a libm call: this is hot).
-    const double wait = std::max(0.0, heap_.front().finish - virtual_now_) / rate();
+    // Dividing by the rate is multiplying by n / cores, and needs nothing while
+    // every job has a core of its own.
+    const double n = static_cast<double>(heap_.size());
+    double wait = std::max(0.0, heap_.front().finish - virtual_now_);
+    if (n > cores_) {
+      wait /= cores_ / n;
+    }
     Time next = last_update_ + Duration{round_up(wait)};
     if (has_quota_) {
       const double to_exhaust = std::max(0.0, quota_ns_ - used_ns_) / busy_cores_unthrottled();

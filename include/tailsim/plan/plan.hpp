@@ -56,6 +56,7 @@ struct CallSite {
   Id edge = no_id;             ///< statistics and shared state of caller -> callee.endpoint
   Id policy = no_id;           ///< timeouts, retries, ...: Plan::policies
   bool optional = false;
+  bool is_instant = false;  ///< its link has neither latency nor loss
 };
 
 enum class Jitter : std::uint8_t { none, full, equal, decorrelated };
