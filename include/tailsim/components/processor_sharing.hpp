@@ -47,6 +47,9 @@ class ProcessorSharing {
   /// Brings the virtual clock (and the quota accounting) to `now`.
   void advance(Time now) {
     if (!has_quota_) {
+      if (now == last_update_) {
+        return;  // nothing ran since (the common second call at one instant)
+      }
       if (!heap_.empty()) {
         virtual_now_ += rate() * static_cast<double>((now - last_update_).count());
       } else {
