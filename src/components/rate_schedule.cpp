@@ -68,9 +68,10 @@ std::optional<Time> RateSchedule::advance(Time from, double expected) {
     const double span = s.end == Time::max() ? INFINITY : seconds_between(t, s.end);
     const double mass = std::isinf(span) ? INFINITY : a * span + 0.5 * b * span * span;
     if (mass >= left && (a > 0 || b > 0)) {
-      // Solve a x + b x^2 / 2 = left for x, in the form that is stable when b ~ 0.
-      const double root = std::sqrt(std::max(0.0, a * a + 2.0 * b * left));
-      const double x = 2.0 * left / (a + root);
+      // Solve a x + b x^2 / 2 = left for x, in the form that is stable when b ~ 0
+      // (for a flat segment it is left / a, the same number without the root).
+      const double x =
+          b == 0 ? left / a : 2.0 * left / (a + std::sqrt(std::max(0.0, a * a + 2.0 * b * left)));
       cursor_ = i;
       return t + Duration{static_cast<std::int64_t>(std::ceil(x * 1e9))};
     }

@@ -13,6 +13,7 @@
 #include "tailsim/components/rate_schedule.hpp"
 #include "tailsim/components/retry_policy.hpp"
 #include "tailsim/engine/event_queue.hpp"
+#include "tailsim/engine/id_stack.hpp"
 #include "tailsim/engine/pool.hpp"
 #include "tailsim/engine/random_stream.hpp"
 #include "tailsim/engine/zipf.hpp"
@@ -27,19 +28,21 @@ using stats::Outcome;
 
 /// What an event asks for; `target` names the object it concerns.
 enum EventKind : std::uint32_t {
-  workload_arrival,    ///< target: workload
-  burst_toggle,        ///< target: workload
-  request_delivered,   ///< target: call; the request reached the callee
-  response_delivered,  ///< target: call; the response reached the caller
-  cpu_done,            ///< target: pod; generation: the pod CPU's generation
-  delay_done,          ///< target: task
-  attempt_timeout,     ///< target: call; the caller stops waiting for this attempt
-  retry_due,           ///< target: exchange; its backoff is over
-  hedge_due,           ///< target: exchange; no answer yet: send another copy
-  redeliver,           ///< target: queue; a failed message's redelivery delay is over
-  fault_start,         ///< target: fault
-  fault_end,           ///< target: fault
-  pod_ready,           ///< target: service; a replacement pod is ready
+  workload_arrival,          ///< target: workload
+  burst_toggle,              ///< target: workload
+  request_delivered,         ///< target: call; the request reached the callee
+  response_delivered,        ///< target: call; the response reached the caller
+  plain_request_delivered,   ///< target: exchange of a plain call (no Call object)
+  plain_response_delivered,  ///< target: exchange of a plain call
+  cpu_done,                  ///< target: pod; generation: the pod CPU's generation
+  delay_done,                ///< target: task
+  attempt_timeout,           ///< target: call; the caller stops waiting for this attempt
+  retry_due,                 ///< target: exchange; its backoff is over
+  hedge_due,                 ///< target: exchange; no answer yet: send another copy
+  redeliver,                 ///< target: queue; a failed message's redelivery delay is over
+  fault_start,               ///< target: fault
+  fault_end,                 ///< target: fault
+  pod_ready,                 ///< target: service; a replacement pod is ready
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -73,6 +76,8 @@ struct CacheInstance {
 /// the attempt (its call is no longer current), the work goes on but its
 /// answer goes nowhere: wasted work.
 struct Request {
+  /// The attempt it serves: a Call, or for a plain call (is_plain) the
+  /// Exchange itself, which then has no Call object at all.
   Id call = no_id;
   std::uint32_t call_generation = 0;
   Id endpoint = 0;
@@ -80,7 +85,8 @@ struct Request {
   Time arrived{};
   Time deadline = Time::max();  ///< when deadlines propagate
   bool holds_worker = false;
-  bool killed = false;  ///< its pod was killed: it already answered `error`
+  bool killed = false;    ///< its pod was killed: it already answered `error`
+  bool is_plain = false;  ///< `call` names an Exchange (a call without a policy)
 };
 
 /// A logical call, over all its attempts: a `call` step, or a workload's
@@ -99,7 +105,11 @@ struct Exchange {
   Time deadline = Time::max();  ///< inherited from the caller when deadlines propagate
   std::uint32_t attempts = 0;
   double previous_backoff_ns = 0;
-  bool joins_parent = false;      ///< made by a parallel step for one of its children
+  bool joins_parent = false;  ///< made by a parallel step for one of its children
+  /// Its edge uses no policy (plan::Edge::is_plain): one attempt, made
+  /// without a Call object; the request refers to the exchange directly.
+  bool is_plain = false;
+  Outcome answer = Outcome::ok;   ///< plain calls: the answer on its way back
   bool holds_retry_slot = false;  ///< a retry decided, counted against the budget
   std::uint32_t hedges = 0;       ///< hedged copies sent
   std::uint32_t in_flight = 0;    ///< attempts (copies) outstanding
@@ -202,6 +212,7 @@ class Simulation {
   // Calls, their attempts and the network
   void start_call(Id task, Id site, bool joins_parent);
   void start_attempt(Id exchange, bool is_hedge = false);
+  void start_plain_attempt(Id exchange);
   void on_hedge_due(Id exchange);
   void forget_attempt(Exchange& exchange, Id call);
   void attempt_done(Id call, Outcome outcome);
@@ -209,9 +220,20 @@ class Simulation {
   void exchange_done(Id exchange, Outcome outcome);
   void send_request(Id call);
   void on_request_delivered(Id call);
+  void on_plain_request_delivered(Id exchange);
+  void receive(const Request& incoming);
+  void respond_plain(const Request& request, Outcome outcome);
   void respond(const Request& request, Outcome outcome);
   void on_response_delivered(Id call);
-  std::optional<Duration> network_delay(Id link, Id from, Id to);
+  /// The time a message of call site `site` takes from service `from` to
+  /// `to`; none when it is lost. Inline for the common instant link.
+  std::optional<Duration> network_delay(const plan::CallSite& site, Id from, Id to) {
+    if (site.is_instant && partitions_.empty()) [[likely]] {
+      return Duration{0};
+    }
+    return sample_network(plan_.links[site.link], from, to);
+  }
+  std::optional<Duration> sample_network(const plan::Link& link, Id from, Id to);
   Id caller_service(const Exchange& exchange) const;
   bool is_orphaned(Id request) const;
 
@@ -244,7 +266,7 @@ class Simulation {
   bool continue_cache(Id task);
 
   // Step programs
-  void ready(Id task) { ready_.push_back(task); }
+  void ready(Id task) { ready_.push(task); }
   void drain_ready();
   void continue_task(Id task);
   bool execute(Id task);
@@ -276,8 +298,8 @@ class Simulation {
   std::vector<Pod> pods_;
   std::vector<ServiceState> services_;
   std::vector<WorkloadState> workloads_;
-  std::vector<Id> ready_;
-  std::vector<Id> dirty_pods_;
+  engine::IdStack ready_;
+  engine::IdStack dirty_pods_;
   std::vector<std::pair<Id, Id>> partitions_;  ///< pairs of services cut apart now
   std::vector<std::optional<CacheInstance>> shared_caches_;
   std::vector<QueueState> queues_;
@@ -431,6 +453,7 @@ void Simulation::start_client_request(Id w) {
   ex.workload = w;
   ex.policy = wl.policy;
   ex.edge = wl.edge;
+  ex.is_plain = plan_.edges[wl.edge].is_plain;
   ex.target_endpoint = wl.entry;
   ex.started = now_;
   recorder_.path_arrival(w, now_);
@@ -460,8 +483,7 @@ void Simulation::finish_client_request(const Exchange& ex, Outcome outcome) {
 
 // ----------------------------------------------------------- calls, network
 
-std::optional<Duration> Simulation::network_delay(Id link_id, Id from, Id to) {
-  const plan::Link& link = plan_.links[link_id];
+std::optional<Duration> Simulation::sample_network(const plan::Link& link, Id from, Id to) {
   engine::RandomStream& rng = streams_[link.stream];
   if (link.loss > 0 && rng.uniform() < link.loss) {
     return std::nullopt;  // lost: never delivered, never answered
@@ -484,6 +506,7 @@ void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
   ex.site = site_id;
   ex.policy = site.policy;
   ex.edge = site.edge;
+  ex.is_plain = plan_.edges[site.edge].is_plain;
   ex.target_endpoint = site.target_endpoint;
   ex.started = now_;
   ex.joins_parent = joins_parent;
@@ -496,6 +519,10 @@ void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
 
 void Simulation::start_attempt(Id x, bool is_hedge) {
   Exchange& ex = exchanges_[x];
+  if (ex.is_plain) {
+    start_plain_attempt(x);
+    return;
+  }
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
   EdgeState& edge = edges_[ex.edge];
   ++ex.attempts;
@@ -567,6 +594,26 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
   }
 }
 
+void Simulation::start_plain_attempt(Id x) {
+  // The one attempt of a call without a policy: no deadline, breaker, bulkhead
+  // or hedge to consider and no edge state to keep.
+  Exchange& ex = exchanges_[x];
+  ex.attempts = 1;
+  if (ex.site == no_id) {
+    on_plain_request_delivered(x);  // the client reaches the entry service directly
+    return;
+  }
+  recorder_.attempt_sent(ex.edge, ex.started);
+  const plan::CallSite& site = plan_.calls[ex.site];
+  if (auto delay = network_delay(site, site.caller_service, site.target_service)) {
+    if (*delay == Duration::zero()) {
+      on_plain_request_delivered(x);  // no latency: no event needed
+    } else {
+      queue_.push(now_ + *delay, plain_request_delivered, x, exchanges_.generation(x));
+    }
+  }
+}
+
 void Simulation::forget_attempt(Exchange& ex, Id call) {
   // Unlink `call` from the exchange's list of outstanding attempts.
   Id* link = &ex.first_call;
@@ -604,6 +651,7 @@ void Simulation::attempt_done(Id call, Outcome outcome) {
   const Call c = calls_[call];
   const Id x = c.exchange;
   Exchange& ex = exchanges_[x];
+  assert(!ex.is_plain && "a plain call has no Call object");
   forget_attempt(ex, call);
   calls_.release(call);
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
@@ -698,7 +746,7 @@ void Simulation::exchange_done(Id x, Outcome outcome) {
 
 void Simulation::send_request(Id call) {
   const plan::CallSite& site = plan_.calls[exchanges_[calls_[call].exchange].site];
-  if (auto delay = network_delay(site.link, site.caller_service, site.target_service)) {
+  if (auto delay = network_delay(site, site.caller_service, site.target_service)) {
     if (*delay == Duration::zero()) {
       on_request_delivered(call);  // no latency: no event needed
     } else {
@@ -709,12 +757,21 @@ void Simulation::send_request(Id call) {
 
 void Simulation::on_request_delivered(Id call) {
   const Call& c = calls_[call];
-  const Id endpoint = c.target_endpoint;
+  receive(Request{call, calls_.generation(call), c.target_endpoint, no_id, now_, c.deadline});
+}
+
+void Simulation::on_plain_request_delivered(Id x) {
+  Request incoming{x, exchanges_.generation(x), exchanges_[x].target_endpoint, no_id, now_};
+  incoming.is_plain = true;
+  receive(incoming);
+}
+
+void Simulation::receive(const Request& incoming) {
+  const Id endpoint = incoming.endpoint;
   const Id service = plan_.endpoints[endpoint].service;
   const plan::Service& svc = plan_.services[service];
   ServiceState& state = services_[service];
   recorder_.service_arrival(service, now_);
-  const Request incoming{call, calls_.generation(call), endpoint, no_id, now_, c.deadline, false};
   if (state.down == ServiceState::Down::refuse) {
     respond(incoming, Outcome::unavailable);  // connection refused
     return;
@@ -765,6 +822,10 @@ void Simulation::on_request_delivered(Id call) {
 }
 
 void Simulation::respond(const Request& request, Outcome outcome) {
+  if (request.is_plain) {
+    respond_plain(request, outcome);
+    return;
+  }
   const Id service = plan_.endpoints[request.endpoint].service;
   if (!calls_.is_current(request.call, request.call_generation)) {
     recorder_.service_answered(service, request.arrived, /*caller_waiting=*/false, outcome);
@@ -779,11 +840,35 @@ void Simulation::respond(const Request& request, Outcome outcome) {
   }
   c.outcome = outcome;
   const plan::CallSite& site = plan_.calls[ex.site];
-  if (auto delay = network_delay(site.link, site.target_service, site.caller_service)) {
+  if (auto delay = network_delay(site, site.target_service, site.caller_service)) {
     if (*delay == Duration::zero()) {
       attempt_done(request.call, outcome);
     } else {
       queue_.push(now_ + *delay, response_delivered, request.call, request.call_generation);
+    }
+  }
+}
+
+void Simulation::respond_plain(const Request& request, Outcome outcome) {
+  const Id service = plan_.endpoints[request.endpoint].service;
+  const Id x = request.call;
+  const bool caller_waiting = exchanges_.is_current(x, request.call_generation);
+  recorder_.service_answered(service, request.arrived, caller_waiting, outcome);
+  if (!caller_waiting) {
+    return;  // the caller's own request is gone (its pod was killed)
+  }
+  Exchange& ex = exchanges_[x];
+  if (ex.site == no_id) {
+    exchange_done(x, outcome);  // the client gets its answer directly
+    return;
+  }
+  const plan::CallSite& site = plan_.calls[ex.site];
+  if (auto delay = network_delay(site, site.target_service, site.caller_service)) {
+    if (*delay == Duration::zero()) {
+      exchange_done(x, outcome);
+    } else {
+      ex.answer = outcome;
+      queue_.push(now_ + *delay, plain_response_delivered, x, request.call_generation);
     }
   }
 }
@@ -797,10 +882,11 @@ bool Simulation::is_orphaned(Id request) const {
   // request that made the call is itself orphaned.
   for (Id r = request;;) {
     const Request& req = requests_[r];
-    if (!calls_.is_current(req.call, req.call_generation)) {
+    if (req.is_plain ? !exchanges_.is_current(req.call, req.call_generation)
+                     : !calls_.is_current(req.call, req.call_generation)) {
       return true;
     }
-    const Exchange& ex = exchanges_[calls_[req.call].exchange];
+    const Exchange& ex = exchanges_[req.is_plain ? req.call : calls_[req.call].exchange];
     if (ex.caller_task == no_id) {
       return false;
     }
@@ -910,7 +996,10 @@ void Simulation::enqueue(Id pod_id, Waiter waiter) {
 
 void Simulation::reject_waiter(Id pod_id, const Waiter& waiter) {
   Pod& pod = pods_[pod_id];
-  recorder_.service_rejected(pod.service, now_);
+  // Counted with the requests that arrived in the measured window, as the
+  // service's requests and its callers' errors are.
+  const Id request = waiter.is_task ? tasks_[waiter.id].request : waiter.id;
+  recorder_.service_rejected(pod.service, requests_[request].arrived);
   if (waiter.is_task) {
     tasks_[waiter.id].failure = Outcome::rejected;
     ready(waiter.id);
@@ -1038,7 +1127,8 @@ void Simulation::kill_pods(Id service, std::uint32_t count, Id stream) {
     Pod& pod = pods_[pod_id];
     touch_cpu(pod_id);
     pod.cpu.clear();
-    pod.cpu.bump_generation();  // its completion event, if any, is stale now
+    queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
+    pod.cpu.bump_generation();
     pod.scheduled.reset();
     // Every request on the pod fails with `error`: those waiting for a worker
     // are gone, those running stop where they are.
@@ -1174,7 +1264,7 @@ bool Simulation::execute(Id t) {
       }
       if (svc.queue_capacity >= 0 &&
           static_cast<std::int64_t>(pod.waiting.size()) >= svc.queue_capacity) {
-        recorder_.service_rejected(pod.service, now_);
+        recorder_.service_rejected(pod.service, requests_[tasks_[t].request].arrived);
         tasks_[t].failure = Outcome::rejected;
         return false;
       }
@@ -1284,6 +1374,7 @@ void Simulation::dispatch(Id q) {
     ex.queue = q;
     ex.policy = spec.policy;
     ex.edge = spec.edge;
+    ex.is_plain = plan_.edges[spec.edge].is_plain;
     ex.target_endpoint = spec.consumer;
     ex.started = now_;
     ex.published = message.published;
@@ -1446,7 +1537,7 @@ void Simulation::touch_cpu(Id pod_id) {
   pod.cpu.advance(now_);
   if (!pod.dirty) {
     pod.dirty = true;
-    dirty_pods_.push_back(pod_id);
+    dirty_pods_.push(pod_id);
   }
 }
 
@@ -1477,7 +1568,8 @@ void Simulation::on_cpu_done(Id pod_id, std::uint32_t generation) {
 }
 
 void Simulation::reschedule_dirty_pods() {
-  for (Id pod_id : dirty_pods_) {
+  for (std::size_t i = 0; i < dirty_pods_.size(); ++i) {
+    const Id pod_id = dirty_pods_[i];
     Pod& pod = pods_[pod_id];
     pod.dirty = false;
     const std::optional<Time> next = pod.cpu.next_completion();
@@ -1486,8 +1578,10 @@ void Simulation::reschedule_dirty_pods() {
     }
     pod.cpu.bump_generation();
     pod.scheduled = next;
-    if (next) {
-      queue_.push(*next, cpu_done, pod_id, pod.cpu.generation());
+    if (next) {  // a pod's timer is its id: the pending completion moves, no stale copy
+      queue_.set_timer(pod_id, *next, cpu_done, pod_id, pod.cpu.generation());
+    } else {
+      queue_.cancel_timer(pod_id);
     }
   }
   dirty_pods_.clear();
@@ -1520,6 +1614,16 @@ stats::Results Simulation::run() {
       case response_delivered:
         if (calls_.is_current(event.target, event.generation)) {
           on_response_delivered(event.target);
+        }
+        break;
+      case plain_request_delivered:
+        if (exchanges_.is_current(event.target, event.generation)) {
+          on_plain_request_delivered(event.target);
+        }
+        break;
+      case plain_response_delivered:
+        if (exchanges_.is_current(event.target, event.generation)) {
+          exchange_done(event.target, exchanges_[event.target].answer);
         }
         break;
       case cpu_done:

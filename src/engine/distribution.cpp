@@ -151,11 +151,9 @@ double Distribution::draw(RandomStream& rng) const {
   return 0;
 }
 
-Duration Distribution::sample(RandomStream& rng) const {
+Duration Distribution::sample_other(RandomStream& rng) const {
   const double x = draw(rng);
-  // Clamp to what int64 nanoseconds hold (292 years): a heavy tail must not overflow.
-  constexpr double limit = 9.0e18;
-  const double clamped = std::isfinite(x) ? std::clamp(x, 0.0, limit) : (x > 0 ? limit : 0.0);
+  const double clamped = std::isfinite(x) ? std::clamp(x, 0.0, max_ns) : (x > 0 ? max_ns : 0.0);
   return Duration{static_cast<std::int64_t>(clamped + 0.5)};  // rounds: clamped >= 0
 }
 

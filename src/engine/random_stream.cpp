@@ -20,6 +20,28 @@ std::uint64_t fnv1a(std::uint64_t hash, std::string_view text) {
 
 }  // namespace
 
+RandomStream::ExponentialLayers RandomStream::make_exponential_layers() {
+  // Marsaglia and Tsang (2000), 256 layers of equal area v; the tail starts at r.
+  constexpr double r = 7.69711747013104972;
+  constexpr double v = 0.0039496598225815571993;
+  ExponentialLayers layers{};
+  layers.x[0] = v / std::exp(-r);
+  layers.x[1] = r;
+  for (std::size_t i = 1; i < 256; ++i) {
+    // Layer i's top edge: f(x[i + 1]) = f(x[i]) + v / x[i].
+    const double height = std::exp(-layers.x[i]) + v / layers.x[i];
+    layers.x[i + 1] = height < 1.0 ? -std::log(height) : 0.0;
+  }
+  layers.x[256] = 0.0;
+  for (std::size_t i = 0; i <= 256; ++i) {
+    layers.f[i] = std::exp(-layers.x[i]);
+  }
+  return layers;
+}
+
+const RandomStream::ExponentialLayers RandomStream::exponential_layers =
+    RandomStream::make_exponential_layers();
+
 RandomStream RandomStream::derive(std::uint64_t seed, std::string_view component,
                                   std::string_view purpose) {
   std::uint64_t hash = fnv1a(0xcbf29ce484222325ULL, component);

@@ -101,6 +101,12 @@ Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id, const s
         cb.failure_rate.value, cb.open_for.value, static_cast<std::uint32_t>(cb.half_open.value)});
     plan_.edges[edge_id].breaker = static_cast<Id>(plan_.breakers.size() - 1);
   }
+  const bool is_plain = out.timeout == Duration::zero() && !out.propagate_deadline &&
+                        out.attempts == 1 && out.throttle_max_tokens == 0 && out.bulkhead == 0 &&
+                        out.hedge_max == 0 && plan_.edges[edge_id].breaker == no_id;
+  if (!is_plain) {
+    plan_.edges[edge_id].is_plain = false;
+  }
   out.stream = add_stream(path, "retry");
   plan_.policies.push_back(out);
   return static_cast<Id>(plan_.policies.size() - 1);
@@ -244,6 +250,7 @@ Id Compiler::call_site(const model::Step& step, const model::Service& svc,
   }
   link.loss = spec && spec->loss ? spec->loss->value : model_.network.default_loss.value;
   link.stream = add_stream(path, "network");
+  site.is_instant = !link.has_latency && link.loss == 0;
   plan_.links.push_back(std::move(link));
   site.link = static_cast<Id>(plan_.links.size() - 1);
 

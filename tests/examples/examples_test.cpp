@@ -35,9 +35,12 @@ TEST_CASE("mm1: latency explodes as utilization nears 1", "[examples]") {
   const auto at50 = path(run_example("mm1.yaml", {"workloads.requests.rate=50/s"}), "requests");
   const auto at95 = path(run_example("mm1.yaml", {"workloads.requests.rate=95/s"}), "requests");
   CHECK(at50.latency.mean() * 1e-6 == Approx(20).epsilon(0.15));
-  // Going from 80% to 95% busy multiplies the tail: expected 921 / 230 = 4x.
+  // The sojourn time is exponential with rate mu - lambda, so p99 = ln(100) /
+  // (mu - lambda): 92 ms at 50%, 230 ms at 80%, 921 ms at 95%. Each step up
+  // multiplies the tail (2.5x, then 4x); the checks leave room for the
+  // sampling error of a 5-minute run (tests/scenarios check the values).
   CHECK(p_ms(at95, 99) > 2.5 * p_ms(at80, 99));
-  CHECK(p_ms(at80, 99) > 2.5 * p_ms(at50, 99));
+  CHECK(p_ms(at80, 99) > 1.8 * p_ms(at50, 99));
 }
 
 TEST_CASE("fanout-tail: waiting on 20 back-ends makes their tail the median", "[examples]") {

@@ -47,6 +47,9 @@ class ProcessorSharing {
   /// Brings the virtual clock (and the quota accounting) to `now`.
   void advance(Time now) {
     if (!has_quota_) {
+      if (now == last_update_) {
+        return;  // nothing ran since (the common second call at one instant)
+      }
       if (!heap_.empty()) {
         virtual_now_ += rate() * static_cast<double>((now - last_update_).count());
       } else {
@@ -91,7 +94,13 @@ class ProcessorSharing {
       return next_boundary_;
     }
     // Rounded up to a whole nanosecond (without a libm call: this is hot).
-    const double wait = std::max(0.0, heap_.front().finish - virtual_now_) / rate();
+    // Dividing by the rate is multiplying by n / cores, and needs nothing while
+    // every job has a core of its own.
+    const double n = static_cast<double>(heap_.size());
+    double wait = std::max(0.0, heap_.front().finish - virtual_now_);
+    if (n > cores_) {
+      wait /= cores_ / n;
+    }
     Time next = last_update_ + Duration{round_up(wait)};
     if (has_quota_) {
       const double to_exhaust = std::max(0.0, quota_ns_ - used_ns_) / busy_cores_unthrottled();

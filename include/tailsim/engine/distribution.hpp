@@ -45,13 +45,24 @@ class Distribution {
 
   Distribution() = default;
 
-  /// One draw, rounded to a whole, non-negative number of nanoseconds.
-  Duration sample(RandomStream& rng) const;
+  /// One draw, rounded to a whole, non-negative number of nanoseconds. The
+  /// exponential, by far the most common in models, is drawn inline.
+  Duration sample(RandomStream& rng) const {
+    if (kind_ == DistributionKind::exponential) {
+      const double x = rng.exponential(a_);  // finite and >= 0: u is in (0, 1)
+      return Duration{static_cast<std::int64_t>((x < max_ns ? x : max_ns) + 0.5)};
+    }
+    return sample_other(rng);
+  }
   /// The mean in nanoseconds.
   [[nodiscard]] double mean_ns() const;
   [[nodiscard]] DistributionKind kind() const { return kind_; }
 
  private:
+  /// What int64 nanoseconds hold (292 years), with room: a heavy tail must not overflow.
+  static constexpr double max_ns = 9.0e18;
+
+  Duration sample_other(RandomStream& rng) const;
   double draw(RandomStream& rng) const;
 
   DistributionKind kind_ = DistributionKind::constant;

@@ -10,11 +10,18 @@
 /// concerns; the dispatcher compares it with the object's current generation
 /// and ignores the event when they differ. Nothing is ever removed early.
 ///
+/// Timers are for events that are moved often, such as a CPU's next
+/// completion, which changes with every request that starts or ends: a timer
+/// holds at most one pending event, and setting it again moves that event in
+/// a heap of its own (with a fresh sequence number, exactly as if it had
+/// been pushed anew) instead of leaving a stale copy to pop and ignore.
+///
 /// | operation | cost |
 /// | --- | --- |
 /// | push, event due now | O(1) |
 /// | push, later event | O(log4 n) |
-/// | pop | O(log4 n) (O(1) from the ring) |
+/// | set_timer, cancel_timer | O(log2 t), t = timers pending |
+/// | pop | O(log4 n) or O(log2 t) (O(1) from the ring) |
 /// | top, empty, size | O(1) |
 ///
 /// No allocation once the vectors have grown to their peak; no virtual call.
@@ -53,7 +60,11 @@ class EventQueue {
   Event pop() {
     assert(!empty());
     Event e;
-    if (ring_head_ < ring_.size() && (heap_.empty() || earlier(ring_[ring_head_], heap_[0]))) {
+    if (!timers_.empty() && (heap_.empty() || earlier(timers_[0].event, heap_[0])) &&
+        (ring_head_ == ring_.size() || earlier(timers_[0].event, ring_[ring_head_]))) {
+      e = timer_pop();
+    } else if (ring_head_ < ring_.size() &&
+               (heap_.empty() || earlier(ring_[ring_head_], heap_[0]))) {
       e = ring_[ring_head_++];
       if (ring_head_ == ring_.size()) {
         ring_.clear();
@@ -69,14 +80,64 @@ class EventQueue {
   /// The earliest event, without removing it.
   [[nodiscard]] const Event& top() const {
     assert(!empty());
-    if (ring_head_ < ring_.size() && (heap_.empty() || earlier(ring_[ring_head_], heap_[0]))) {
-      return ring_[ring_head_];
+    const Event* best = nullptr;
+    if (ring_head_ < ring_.size()) {
+      best = &ring_[ring_head_];
     }
-    return heap_[0];
+    if (!heap_.empty() && (best == nullptr || earlier(heap_[0], *best))) {
+      best = &heap_[0];
+    }
+    if (!timers_.empty() && (best == nullptr || earlier(timers_[0].event, *best))) {
+      best = &timers_[0].event;
+    }
+    return *best;
   }
 
-  [[nodiscard]] bool empty() const { return heap_.empty() && ring_head_ == ring_.size(); }
-  [[nodiscard]] std::size_t size() const { return heap_.size() + (ring_.size() - ring_head_); }
+  /// Sets timer `timer` (any small number the caller manages) to fire at
+  /// `at`, replacing its pending event if it has one.
+  void set_timer(std::uint32_t timer, Time at, std::uint32_t kind, std::uint32_t target,
+                 std::uint32_t generation = 0) {
+    assert(at >= now_);
+    if (timer >= timer_slot_.size()) {
+      timer_slot_.resize(timer + 1, no_slot);
+    }
+    const Timed t{Event{at, next_seq_++, kind, target, generation}, timer};
+    std::size_t i = timer_slot_[timer];
+    if (i == no_slot) {
+      i = timers_.size();
+      timers_.push_back(t);
+      timer_sift_up(i, t);
+    } else if (earlier(t.event, timers_[i].event)) {
+      timer_sift_up(i, t);
+    } else {
+      timer_sift_down(i, t);
+    }
+  }
+
+  /// Removes timer `timer`'s pending event, if any.
+  void cancel_timer(std::uint32_t timer) {
+    if (timer >= timer_slot_.size() || timer_slot_[timer] == no_slot) {
+      return;
+    }
+    const std::size_t i = timer_slot_[timer];
+    timer_slot_[timer] = no_slot;
+    const Timed last = timers_.back();
+    timers_.pop_back();
+    if (i < timers_.size()) {
+      if (i > 0 && earlier(last.event, timers_[(i - 1) / 2].event)) {
+        timer_sift_up(i, last);
+      } else {
+        timer_sift_down(i, last);
+      }
+    }
+  }
+
+  [[nodiscard]] bool empty() const {
+    return heap_.empty() && ring_head_ == ring_.size() && timers_.empty();
+  }
+  [[nodiscard]] std::size_t size() const {
+    return heap_.size() + (ring_.size() - ring_head_) + timers_.size();
+  }
   /// The time of the event popped last.
   [[nodiscard]] Time now() const { return now_; }
   void reserve(std::size_t n) { heap_.reserve(n); }
@@ -84,6 +145,8 @@ class EventQueue {
     heap_.clear();
     ring_.clear();
     ring_head_ = 0;
+    timers_.clear();
+    timer_slot_.assign(timer_slot_.size(), no_slot);
   }
 
  private:
@@ -136,8 +199,61 @@ class EventQueue {
     return top;
   }
 
+  /// A timer's pending event, in a binary min-heap that knows each timer's slot.
+  struct Timed {
+    Event event;
+    std::uint32_t timer;
+  };
+  static constexpr std::size_t no_slot = ~std::size_t{0};
+
+  void timer_place(std::size_t i, const Timed& t) {
+    timers_[i] = t;
+    timer_slot_[t.timer] = i;
+  }
+  void timer_sift_up(std::size_t i, const Timed& t) {
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 2;
+      if (!earlier(t.event, timers_[parent].event)) {
+        break;
+      }
+      timer_place(i, timers_[parent]);
+      i = parent;
+    }
+    timer_place(i, t);
+  }
+  void timer_sift_down(std::size_t i, const Timed& t) {
+    const std::size_t n = timers_.size();
+    for (;;) {
+      std::size_t child = 2 * i + 1;
+      if (child >= n) {
+        break;
+      }
+      if (child + 1 < n && earlier(timers_[child + 1].event, timers_[child].event)) {
+        ++child;
+      }
+      if (!earlier(timers_[child].event, t.event)) {
+        break;
+      }
+      timer_place(i, timers_[child]);
+      i = child;
+    }
+    timer_place(i, t);
+  }
+  Event timer_pop() {
+    const Timed top = timers_[0];
+    timer_slot_[top.timer] = no_slot;
+    const Timed last = timers_.back();
+    timers_.pop_back();
+    if (!timers_.empty()) {
+      timer_sift_down(0, last);
+    }
+    return top.event;
+  }
+
   std::vector<Event> heap_;
   std::vector<Event> ring_;
+  std::vector<Timed> timers_;
+  std::vector<std::size_t> timer_slot_;  ///< per timer: its index in timers_, or no_slot
   std::size_t ring_head_ = 0;
   std::uint64_t next_seq_ = 0;
   Time now_{};

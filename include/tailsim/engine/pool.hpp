@@ -23,28 +23,23 @@ class Pool {
 
   /// A fresh object (value-initialised) and its id.
   Id allocate() {
-    Id id;
-    if (!free_.empty()) {
-      id = free_.back();
-      free_.pop_back();
-      items_[id] = T{};
-      live_flags_[id] = 1;
-    } else {
-      id = static_cast<Id>(items_.size());
-      items_.emplace_back();
-      generations_.push_back(0);
-      live_flags_.push_back(1);
-    }
     ++live_;
-    return id;
+    if (free_head_ != none) {
+      const Id id = free_head_;
+      free_head_ = next_free_[id];
+      next_free_[id] = live_mark;
+      items_[id] = T{};
+      return id;
+    }
+    return grow();
   }
 
   /// Returns the slot to the pool; events still naming it become stale.
   void release(Id id) {
-    assert(id < items_.size());
+    assert(id < items_.size() && next_free_[id] == live_mark);
     ++generations_[id];
-    live_flags_[id] = 0;
-    free_.push_back(id);
+    next_free_[id] = free_head_;  // the free list runs through the slots: no allocation
+    free_head_ = id;
     --live_;
   }
 
@@ -63,17 +58,32 @@ class Pool {
     return id < items_.size() && generations_[id] == generation;
   }
   /// Is slot `id` allocated (for the rare walks over every live object)?
-  [[nodiscard]] bool is_live(Id id) const { return id < items_.size() && live_flags_[id] != 0; }
+  [[nodiscard]] bool is_live(Id id) const {
+    return id < items_.size() && next_free_[id] == live_mark;
+  }
   /// Objects allocated and not released.
   [[nodiscard]] std::size_t live() const { return live_; }
   /// Slots ever created: the pool's peak size.
   [[nodiscard]] std::size_t capacity() const { return items_.size(); }
 
  private:
+  static constexpr Id none = ~Id{0};
+  static constexpr Id live_mark = none - 1;  ///< in next_free_: the slot is allocated
+
+  /// A new slot at the end: the rare path, kept out of line.
+  [[gnu::noinline]] Id grow() {
+    const auto id = static_cast<Id>(items_.size());
+    items_.emplace_back();
+    generations_.push_back(0);
+    next_free_.push_back(live_mark);
+    return id;
+  }
+
   std::vector<T> items_;
   std::vector<std::uint32_t> generations_;
-  std::vector<std::uint8_t> live_flags_;
-  std::vector<Id> free_;
+  /// Per slot: the next free slot (a list headed by free_head_), or live_mark.
+  std::vector<Id> next_free_;
+  Id free_head_ = none;
   std::size_t live_ = 0;
 };
 

@@ -5,6 +5,7 @@
 /// draws of the others (common random numbers).
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -38,7 +39,28 @@ class RandomStream {
   /// Uniform whole number in [0, n), unbiased (Lemire's method); n > 0.
   std::uint64_t uniform_int(std::uint64_t n);
   /// Exponential with the given mean.
-  double exponential(double mean) { return -mean * std::log(uniform_open()); }
+  double exponential(double mean) { return mean * standard_exponential(); }
+  /// Exponential with mean 1, by Marsaglia and Tsang's ziggurat ("The
+  /// Ziggurat Method for Generating Random Variables", J. Stat. Software 5(8),
+  /// 2000) with 256 layers: exact, and 98.9% of draws take one 64-bit number,
+  /// a multiplication and a comparison, with no logarithm.
+  double standard_exponential() {
+    for (;;) {
+      const std::uint64_t bits = next_u64();
+      const std::size_t layer = bits & 0xff;  // the low 8 bits pick the layer...
+      const double x =                        // ...the top 53 the point in it
+          static_cast<double>(bits >> 11) * 0x1.0p-53 * exponential_layers.x[layer];
+      if (x < exponential_layers.x[layer + 1]) [[likely]] {
+        return x;  // inside the layer's rectangle, under the density
+      }
+      if (layer == 0) {
+        return exponential_layers.x[1] - std::log(uniform_open());  // the tail, memoryless
+      }
+      if (is_under_wedge(layer, x)) {
+        return x;
+      }
+    }
+  }
   /// Standard normal (Marsaglia's polar method).
   double normal();
   /// Gamma with the given shape and scale 1 (Marsaglia and Tsang).
@@ -46,6 +68,23 @@ class RandomStream {
   bool bernoulli(double p) { return uniform() < p; }
 
  private:
+  /// The ziggurat's layers for exp(-x): layer i spans [0, x[i]) at heights
+  /// between f[i] = exp(-x[i]) and f[i + 1]; x[1] = r, the start of the tail;
+  /// x[0] = v / f(r) makes the base layer (rectangle plus tail) as large as
+  /// the others; x[256] = 0.
+  struct ExponentialLayers {
+    double x[257];
+    double f[257];
+  };
+  static const ExponentialLayers exponential_layers;
+  static ExponentialLayers make_exponential_layers();
+  /// For a point x of layer i outside the rectangle: does a uniform height in
+  /// the wedge between f[i] and f[i + 1] fall under exp(-x)?
+  bool is_under_wedge(std::size_t layer, double x) {
+    const double* f = exponential_layers.f;
+    return f[layer + 1] + uniform() * (f[layer] - f[layer + 1]) < std::exp(-x);
+  }
+
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
   std::uint64_t s_[4];

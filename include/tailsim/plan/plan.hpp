@@ -56,6 +56,7 @@ struct CallSite {
   Id edge = no_id;             ///< statistics and shared state of caller -> callee.endpoint
   Id policy = no_id;           ///< timeouts, retries, ...: Plan::policies
   bool optional = false;
+  bool is_instant = false;  ///< its link has neither latency nor loss
 };
 
 enum class Jitter : std::uint8_t { none, full, equal, decorrelated };
@@ -136,6 +137,10 @@ struct Edge {
   Id queue = no_id;  ///< a queue's consumer calls
   Id target_endpoint = 0;
   Id breaker = no_id;  ///< Plan::breakers
+  /// No call over this edge has a timeout, retry, throttle, bulkhead, hedge,
+  /// circuit breaker or propagated deadline: the engine skips the edge's
+  /// bookkeeping (attempt counts, budgets, breaker) for its calls.
+  bool is_plain = true;
 };
 
 /// A queue (SPEC.md "queues"): messages wait for one of `partitions`

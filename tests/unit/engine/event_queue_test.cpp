@@ -56,3 +56,55 @@ TEST_CASE("an event is 32 bytes and carries its generation", "[event_queue]") {
   CHECK(queue.pop().target == 2);
   CHECK(queue.now() == Time{} + Duration{5});
 }
+
+TEST_CASE("timers move their one pending event; the order stays (time, scheduling order)",
+          "[event_queue]") {
+  // Random pushes, timer sets and cancels and pops, against a multimap keyed
+  // by (time, scheduling number) in which a timer's entry is replaced when
+  // the timer is set again and removed when it is cancelled.
+  using Key = std::pair<std::int64_t, std::uint64_t>;
+  EventQueue queue;
+  std::multimap<Key, std::uint32_t> reference;  // value: target (timers: 1000 + timer)
+  std::map<std::uint32_t, Key> pending_timer;
+  RandomStream rng(777);
+  std::uint64_t scheduled = 0;
+  std::int64_t now = 0;
+  for (int step = 0; step < 100000; ++step) {
+    const double u = rng.uniform();
+    const std::int64_t at =
+        rng.uniform() < 0.2 ? now : now + static_cast<std::int64_t>(rng.uniform_int(40));
+    if (u < 0.3) {
+      const auto target = static_cast<std::uint32_t>(rng.uniform_int(1000));
+      queue.push(Time{} + Duration{at}, /*kind=*/0, target);
+      reference.emplace(Key{at, scheduled++}, target);
+    } else if (u < 0.55) {
+      const auto timer = static_cast<std::uint32_t>(rng.uniform_int(16));
+      queue.set_timer(timer, Time{} + Duration{at}, /*kind=*/1, 1000 + timer);
+      if (auto it = pending_timer.find(timer); it != pending_timer.end()) {
+        reference.erase(reference.find(it->second));
+      }
+      pending_timer[timer] = Key{at, scheduled};
+      reference.emplace(Key{at, scheduled++}, 1000 + timer);
+    } else if (u < 0.6) {
+      const auto timer = static_cast<std::uint32_t>(rng.uniform_int(16));
+      queue.cancel_timer(timer);
+      if (auto it = pending_timer.find(timer); it != pending_timer.end()) {
+        reference.erase(reference.find(it->second));
+        pending_timer.erase(it);
+      }
+    } else if (!reference.empty()) {
+      REQUIRE(queue.top().target == reference.begin()->second);
+      const auto event = queue.pop();
+      const auto expected = reference.begin();
+      REQUIRE(event.at == Time{} + Duration{expected->first.first});
+      REQUIRE(event.target == expected->second);
+      REQUIRE(event.kind == (expected->second >= 1000 ? 1u : 0u));
+      if (event.kind == 1) {
+        pending_timer.erase(event.target - 1000);
+      }
+      now = expected->first.first;
+      reference.erase(expected);
+    }
+    REQUIRE(queue.size() == reference.size());
+  }
+}
