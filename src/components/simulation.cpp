@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tailsim/components/circuit_breaker.hpp"
+#include "tailsim/components/hpa_controller.hpp"
 #include "tailsim/components/lru_cache.hpp"
 #include "tailsim/components/processor_sharing.hpp"
 #include "tailsim/components/rate_schedule.hpp"
@@ -42,7 +43,11 @@ enum EventKind : std::uint32_t {
   redeliver,                 ///< target: queue; a failed message's redelivery delay is over
   fault_start,               ///< target: fault
   fault_end,                 ///< target: fault
-  pod_ready,                 ///< target: service; a replacement pod is ready
+  pod_ready,                 ///< target: pod; its readiness probe passes
+  pod_grace_end,             ///< target: pod; its termination grace period is over
+  autoscaler_sync,           ///< target: autoscaler; the controller's loop comes round
+  metrics_snapshot,          ///< target: autoscaler; a window of its metric starts or ends
+  node_ready,                ///< target: none; a node the cluster autoscaler asked for joins
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -143,11 +148,29 @@ struct Waiter {
   bool is_task = false;
 };
 
+/// Where a pod is in its life (docs/semantics.md, "Autoscaling and pod lifecycle").
+enum class PodPhase : std::uint8_t {
+  pending,      ///< created; no node has room for it yet
+  starting,     ///< placed (or no cluster): its container starts, the probe not passed yet
+  ready,        ///< takes requests
+  terminating,  ///< scaled down: takes no new requests, finishes what it holds
+  gone,
+};
+
 struct Pod {
   Id service = 0;
+  PodPhase phase = PodPhase::ready;
   std::vector<std::optional<CacheInstance>> caches;  ///< pod-scope caches, by cache id
-  Time ready_at{};                                   ///< when it started taking requests
+  Time created{};
+  Time started{};        ///< placed on a node: its startup began
+  Time ready_at{};       ///< when it started taking requests
+  Id node = no_id;       ///< with a cluster
   bool is_cold = false;  ///< started during the run: warms up (pod.warmup)
+  // What an autoscaler reads: cumulative since the pod became ready.
+  double used_core_ns = 0;  ///< CPU used
+  double held_ns = 0;       ///< requests held, integrated over time
+  Time held_since{};        ///< held_ns is up to date to here
+  std::uint64_t arrivals = 0;
   ProcessorSharing cpu;
   std::uint32_t busy_workers = 0;
   std::uint32_t active = 0;  ///< requests at the pod, for least-request balancing
@@ -172,8 +195,11 @@ struct QueueState {
 };
 
 struct ServiceState {
-  std::vector<Id> pods;  ///< the pods that take requests
-  double cores = 1;      ///< per pod, changed by CPU faults
+  std::vector<Id> pods;        ///< the pods that take requests (ready)
+  std::vector<Id> members;     ///< every pod not gone, in order of creation
+  std::uint32_t cpu_pods = 0;  ///< pods whose CPU runs: ready or terminating
+  std::int32_t desired = 0;    ///< the scale's replicas (the deployment's spec)
+  double cores = 1;            ///< per pod, changed by CPU faults
   Time capacity_since{};
   // Active faults.
   Duration extra_delay{0};
@@ -185,6 +211,28 @@ struct ServiceState {
   std::uint64_t waiting = 0;  ///< requests waiting for a worker, all pods
   Time waiting_since{};
   std::int64_t in_flight = 0;  ///< external services: calls being served
+};
+
+/// An autoscaler's view of the run: its controller and the metric snapshots
+/// that open and close each sync's window.
+struct AutoscalerState {
+  struct Snapshot {
+    Time at{};
+    std::vector<std::pair<Id, double>> pods;  ///< ready pods: their cumulative metric
+    double queue_value = 0;                   ///< queue_lag: the value at that moment
+  };
+  std::optional<HpaController> controller;
+  Time first_sync{};
+  std::uint64_t syncs = 0;       ///< syncs done
+  std::uint64_t next_start = 0;  ///< the sync whose window start is the next snapshot
+  std::uint64_t next_end = 0;    ///< the sync whose window end is the next snapshot
+  std::deque<Snapshot> snapshots;
+  stats::AutoscalerResult result;
+};
+
+/// A node of the cluster and the CPU its pods have not requested.
+struct Node {
+  double free_cores = 0;
 };
 
 struct WorkloadState {
@@ -249,8 +297,31 @@ class Simulation {
   // Faults
   void on_fault(Id fault, bool starts);
   void kill_pods(Id service, std::uint32_t count, Id stream);
-  void add_pod(Id service);
   void note_capacity(Id service);
+  void fail_pod_work(Id pod);
+
+  // Pod lifecycle, autoscalers and the cluster
+  Id create_pod(Id service, bool is_initial, Id startup_stream);
+  void start_pod(Id pod, bool is_initial, Id startup_stream);
+  void make_ready(Id pod);
+  void on_pod_ready(Id pod);
+  void scale_to(Id service, std::int32_t desired);
+  void terminate_pod(Id pod);
+  void on_grace_end(Id pod);
+  void finish_termination(Id pod);
+  void pod_gone(Id pod);
+  void note_held(Pod& pod);
+  void start_autoscalers();
+  Time window_edge(Id autoscaler, std::uint64_t sync, bool is_start) const;
+  void schedule_snapshot(Id autoscaler);
+  void on_snapshot(Id autoscaler);
+  void take_snapshot(Id autoscaler);
+  void on_autoscaler_sync(Id autoscaler);
+  double queue_metric(const plan::Autoscaler& spec) const;
+  bool place_pod(Id pod);
+  void request_nodes();
+  void on_node_ready();
+  void note_pending();
   bool is_partitioned(Id a, Id b) const;
 
   // Queues
@@ -303,6 +374,12 @@ class Simulation {
   std::vector<std::pair<Id, Id>> partitions_;  ///< pairs of services cut apart now
   std::vector<std::optional<CacheInstance>> shared_caches_;
   std::vector<QueueState> queues_;
+  std::vector<AutoscalerState> autoscalers_;
+  std::vector<Node> nodes_;
+  std::deque<Id> pending_pods_;  ///< waiting for a node, in order of creation
+  std::uint32_t nodes_provisioning_ = 0;
+  Time pending_since_{};
+  stats::ClusterResult cluster_;
   std::uint64_t open_messages_ = 0;                       ///< messages in queues or being consumed
   std::vector<std::optional<engine::ZipfSampler>> zipf_;  ///< per cache with Zipf keys
   std::uint64_t open_client_requests_ = 0;
@@ -324,6 +401,11 @@ Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
   for (const auto& [component, purpose] : plan.streams) {
     streams_.push_back(engine::RandomStream::derive(plan.seed, component, purpose));
   }
+  if (plan.cluster) {
+    nodes_.assign(plan.cluster->nodes, Node{plan.cluster->node_cores});
+    cluster_.is_modelled = true;
+    cluster_.nodes_start = cluster_.nodes_max = plan.cluster->nodes;
+  }
   services_.resize(plan.services.size());
   for (Id s = 0; s < plan.services.size(); ++s) {
     const plan::Service& svc = plan.services[s];
@@ -331,8 +413,9 @@ Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
       continue;
     }
     services_[s].cores = svc.cfs ? svc.limit : svc.cores;
+    services_[s].desired = static_cast<std::int32_t>(svc.replicas);
     for (std::uint32_t r = 0; r < svc.replicas; ++r) {
-      add_pod(s);
+      create_pod(s, /*is_initial=*/true, svc.startup_stream);
     }
   }
   for (Id f = 0; f < plan.faults.size(); ++f) {
@@ -801,7 +884,9 @@ void Simulation::receive(const Request& incoming) {
   const Id r = requests_.allocate();
   requests_[r] = incoming;
   requests_[r].pod = pod_id;
+  note_held(pod);
   ++pod.active;
+  ++pod.arrivals;
   if (svc.async || svc.workers == 0 || pod.busy_workers < svc.workers) {
     if (!svc.async) {
       ++pod.busy_workers;
@@ -973,9 +1058,13 @@ void Simulation::finish_request(Id request, Outcome outcome) {
   if (req.pod == no_id) {
     --services_[plan_.endpoints[req.endpoint].service].in_flight;
   } else {
+    note_held(pods_[req.pod]);
     --pods_[req.pod].active;
     if (req.holds_worker) {
       release_worker(req.pod);
+    }
+    if (pods_[req.pod].phase == PodPhase::terminating && pods_[req.pod].active == 0) {
+      finish_termination(req.pod);  // its last request is done: the pod exits
     }
   }
   respond(req, outcome);
@@ -1007,7 +1096,11 @@ void Simulation::reject_waiter(Id pod_id, const Waiter& waiter) {
   }
   const Request req = requests_[waiter.id];
   requests_.release(waiter.id);
+  note_held(pod);
   --pod.active;
+  if (pod.phase == PodPhase::terminating && pod.active == 0) {
+    finish_termination(pod_id);
+  }
   respond(req, Outcome::rejected);
 }
 
@@ -1054,10 +1147,12 @@ bool Simulation::is_partitioned(Id a, Id b) const {
 }
 
 void Simulation::note_capacity(Id service) {
+  // Capacity counts every pod whose CPU runs (a terminating pod still works);
+  // replicas are the pods that take requests.
   ServiceState& state = services_[service];
-  const auto pods = static_cast<double>(state.pods.size());
-  recorder_.cpu_capacity(service, state.capacity_since, now_, pods * state.cores);
-  recorder_.replicas(service, state.capacity_since, now_, pods);
+  const auto cpu_pods = static_cast<double>(state.cpu_pods);
+  recorder_.cpu_capacity(service, state.capacity_since, now_, cpu_pods * state.cores);
+  recorder_.replicas(service, state.capacity_since, now_, static_cast<double>(state.pods.size()));
   state.capacity_since = now_;
 }
 
@@ -1110,9 +1205,12 @@ void Simulation::on_fault(Id f, bool starts) {
     case plan::FaultKind::cpu:
       note_capacity(fault.service);
       state.cores = starts ? fault.cores : plan_.services[fault.service].cores;
-      for (Id pod_id : state.pods) {
-        touch_cpu(pod_id);
-        pods_[pod_id].cpu.set_cores(now_, state.cores);
+      for (Id pod_id : state.members) {
+        const PodPhase phase = pods_[pod_id].phase;
+        if (phase == PodPhase::ready || phase == PodPhase::terminating) {
+          touch_cpu(pod_id);
+          pods_[pod_id].cpu.set_cores(now_, state.cores);
+        }
       }
       break;
   }
@@ -1121,56 +1219,529 @@ void Simulation::on_fault(Id f, bool starts) {
 void Simulation::kill_pods(Id service, std::uint32_t count, Id stream) {
   ServiceState& state = services_[service];
   for (std::uint32_t k = 0; k < count && !state.pods.empty(); ++k) {
+    const Id pod_id = state.pods.front();  // the oldest ready pod
     note_capacity(service);
-    const Id pod_id = state.pods.front();
-    state.pods.erase(state.pods.begin());
-    Pod& pod = pods_[pod_id];
-    touch_cpu(pod_id);
-    pod.cpu.clear();
-    queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
-    pod.cpu.bump_generation();
-    pod.scheduled.reset();
-    // Every request on the pod fails with `error`: those waiting for a worker
-    // are gone, those running stop where they are.
-    note_waiting(service, -static_cast<std::int64_t>(pod.waiting.size()));
-    for (const Waiter& waiter : pod.waiting) {
-      if (!waiter.is_task) {  // not started: nothing else refers to it
-        const Request req = requests_[waiter.id];
-        requests_.release(waiter.id);
-        respond(req, Outcome::error);
-      }
-    }
-    pod.waiting.clear();
-    for (Id r = 0; r < requests_.capacity(); ++r) {
-      if (!requests_.is_live(r) || requests_[r].pod != pod_id || requests_[r].killed) {
-        continue;
-      }
-      requests_[r].killed = true;
-      respond(requests_[r], Outcome::error);
-    }
-    // The deployment replaces it after the pod's startup time.
-    const Id startup = plan_.startup[service];
-    const Duration delay =
-        startup == no_id ? Duration{0} : plan_.distributions[startup].sample(streams_[stream]);
-    queue_.push(now_ + delay, pod_ready, service);
+    std::erase(state.pods, pod_id);
+    --state.cpu_pods;
+    fail_pod_work(pod_id);
+    pod_gone(pod_id);
+    // The ReplicaSet replaces it: a new pod, through the whole startup.
+    create_pod(service, /*is_initial=*/false, stream);
   }
 }
 
-void Simulation::add_pod(Id service) {
-  note_capacity(service);
-  ServiceState& state = services_[service];
-  const plan::Service& svc = plan_.services[service];
+void Simulation::fail_pod_work(Id pod_id) {
+  // Every request on the pod fails with `error`: those waiting for a worker
+  // are gone, those running stop where they are.
+  Pod& pod = pods_[pod_id];
+  touch_cpu(pod_id);
+  pod.cpu.clear();
+  queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
+  pod.cpu.bump_generation();
+  pod.scheduled.reset();
+  note_waiting(pod.service, -static_cast<std::int64_t>(pod.waiting.size()));
+  for (const Waiter& waiter : pod.waiting) {
+    if (!waiter.is_task) {  // not started: nothing else refers to it
+      const Request req = requests_[waiter.id];
+      requests_.release(waiter.id);
+      respond(req, Outcome::error);
+    }
+  }
+  pod.waiting.clear();
+  for (Id r = 0; r < requests_.capacity(); ++r) {
+    if (!requests_.is_live(r) || requests_[r].pod != pod_id || requests_[r].killed) {
+      continue;
+    }
+    requests_[r].killed = true;
+    respond(requests_[r], Outcome::error);
+  }
+  note_held(pod);
+  pod.active = 0;
+  pod.busy_workers = 0;
+}
+
+// ------------------------------------------------ pod lifecycle and scaling
+
+Id Simulation::create_pod(Id service, bool is_initial, Id startup_stream) {
+  const auto pod_id = static_cast<Id>(pods_.size());
   Pod pod;
   pod.service = service;
+  pod.phase = PodPhase::pending;
+  pod.created = now_;
+  pods_.push_back(std::move(pod));
+  services_[service].members.push_back(pod_id);
+  if (!place_pod(pod_id)) {
+    note_pending();
+    pending_pods_.push_back(pod_id);  // no node has room: it waits for one
+    cluster_.pending_max =
+        std::max(cluster_.pending_max, static_cast<std::uint32_t>(pending_pods_.size()));
+    request_nodes();
+    return pod_id;
+  }
+  start_pod(pod_id, is_initial, startup_stream);
+  return pod_id;
+}
+
+void Simulation::start_pod(Id pod_id, bool is_initial, Id startup_stream) {
+  Pod& pod = pods_[pod_id];
+  pod.started = now_;
+  if (is_initial) {
+    make_ready(pod_id);  // the replicas at the start are up and warm
+    return;
+  }
+  pod.phase = PodPhase::starting;
+  pod.is_cold = true;
+  // The kubelet probes readiness at once and then every 10 s: the pod turns
+  // ready at the first probe after its startup time.
+  const Id startup = plan_.startup[pod.service];
+  const Duration up = startup == no_id
+                          ? Duration{0}
+                          : plan_.distributions[startup].sample(streams_[startup_stream]);
+  constexpr Duration probe_period = std::chrono::seconds(10);
+  const std::int64_t probes = (up.count() + probe_period.count() - 1) / probe_period.count();
+  if (probes == 0) {
+    make_ready(pod_id);  // the first probe, at creation, passes
+    return;
+  }
+  queue_.push(now_ + probe_period * probes, pod_ready, pod_id);
+}
+
+void Simulation::on_pod_ready(Id pod_id) {
+  if (pods_[pod_id].phase == PodPhase::starting) {  // not scaled away meanwhile
+    make_ready(pod_id);
+  }
+}
+
+void Simulation::make_ready(Id pod_id) {
+  Pod& pod = pods_[pod_id];
+  const Id service = pod.service;
+  ServiceState& state = services_[service];
+  const plan::Service& svc = plan_.services[service];
+  note_capacity(service);
+  pod.phase = PodPhase::ready;
   pod.cpu = ProcessorSharing(svc.cfs ? svc.cores : state.cores);
   if (svc.cfs) {
     pod.cpu.set_quota(svc.period, state.cores);  // state.cores: the limit, or a CPU fault's
   }
   pod.cpu.advance(now_);
   pod.ready_at = now_;
-  pod.is_cold = now_ > Time{};  // the replicas at the start are warm; later ones are not
-  state.pods.push_back(static_cast<Id>(pods_.size()));
-  pods_.push_back(std::move(pod));
+  pod.held_since = now_;
+  state.pods.push_back(pod_id);
+  ++state.cpu_pods;
+}
+
+void Simulation::scale_to(Id service, std::int32_t desired) {
+  ServiceState& state = services_[service];
+  state.desired = desired;
+  std::vector<Id> live;  // pods not on their way out, in order of creation
+  for (Id pod_id : state.members) {
+    if (pods_[pod_id].phase != PodPhase::terminating) {
+      live.push_back(pod_id);
+    }
+  }
+  const auto count = static_cast<std::int32_t>(live.size());
+  for (std::int32_t k = count; k < desired; ++k) {
+    create_pod(service, /*is_initial=*/false, plan_.services[service].startup_stream);
+  }
+  if (desired >= count) {
+    return;
+  }
+  // A ReplicaSet deletes pods not placed first, then those not ready, then
+  // the most recently created.
+  auto rank = [&](Id pod_id) {
+    switch (pods_[pod_id].phase) {
+      case PodPhase::pending:
+        return 0;
+      case PodPhase::starting:
+        return 1;
+      default:
+        return 2;
+    }
+  };
+  std::stable_sort(live.begin(), live.end(), [&](Id a, Id b) {
+    return rank(a) != rank(b) ? rank(a) < rank(b) : a > b;  // ids follow creation
+  });
+  for (std::int32_t k = 0; k < count - desired; ++k) {
+    terminate_pod(live[static_cast<std::size_t>(k)]);
+  }
+}
+
+void Simulation::terminate_pod(Id pod_id) {
+  Pod& pod = pods_[pod_id];
+  switch (pod.phase) {
+    case PodPhase::pending:
+      note_pending();
+      std::erase(pending_pods_, pod_id);
+      pod_gone(pod_id);
+      return;
+    case PodPhase::starting:
+      pod_gone(pod_id);  // nothing runs on it yet
+      return;
+    case PodPhase::ready: {
+      ServiceState& state = services_[pod.service];
+      note_capacity(pod.service);
+      std::erase(state.pods, pod_id);  // the balancer stops sending it requests
+      pod.phase = PodPhase::terminating;
+      if (pod.active == 0) {
+        finish_termination(pod_id);
+        return;
+      }
+      // It finishes what it holds within the termination grace period.
+      queue_.push(now_ + std::chrono::seconds(30), pod_grace_end, pod_id);
+      return;
+    }
+    case PodPhase::terminating:
+    case PodPhase::gone:
+      return;
+  }
+}
+
+void Simulation::on_grace_end(Id pod_id) {
+  if (pods_[pod_id].phase != PodPhase::terminating) {
+    return;  // it finished its work earlier
+  }
+  fail_pod_work(pod_id);  // what is left fails: the container is killed
+  finish_termination(pod_id);
+}
+
+void Simulation::finish_termination(Id pod_id) {
+  const Id service = pods_[pod_id].service;
+  note_capacity(service);
+  --services_[service].cpu_pods;
+  pod_gone(pod_id);
+}
+
+void Simulation::pod_gone(Id pod_id) {
+  Pod& pod = pods_[pod_id];
+  if (pod.phase == PodPhase::ready || pod.phase == PodPhase::terminating) {
+    touch_cpu(pod_id);
+  }
+  pod.phase = PodPhase::gone;
+  std::erase(services_[pod.service].members, pod_id);
+  if (pod.node != no_id) {
+    nodes_[pod.node].free_cores += plan_.services[pod.service].cpu_request;
+    pod.node = no_id;
+    // Its CPU request is free: pods waiting for a node may fit now.
+    while (!pending_pods_.empty() && place_pod(pending_pods_.front())) {
+      const Id placed = pending_pods_.front();
+      note_pending();
+      pending_pods_.pop_front();
+      start_pod(placed, /*is_initial=*/false, plan_.services[pods_[placed].service].startup_stream);
+    }
+  }
+}
+
+void Simulation::note_held(Pod& pod) {
+  pod.held_ns +=
+      static_cast<double>(pod.active) * static_cast<double>((now_ - pod.held_since).count());
+  pod.held_since = now_;
+}
+
+// ------------------------------------------------------------------- cluster
+
+bool Simulation::place_pod(Id pod_id) {
+  if (!plan_.cluster) {
+    return true;  // capacity is unlimited
+  }
+  const double request = plan_.services[pods_[pod_id].service].cpu_request;
+  for (Id n = 0; n < nodes_.size(); ++n) {
+    if (nodes_[n].free_cores + 1e-9 >= request) {
+      nodes_[n].free_cores -= request;
+      pods_[pod_id].node = n;
+      return true;
+    }
+  }
+  return false;
+}
+
+void Simulation::request_nodes() {
+  // As the cluster autoscaler: enough new nodes for the pending pods that
+  // an empty node can hold, less those already on their way, up to max_nodes.
+  const plan::ClusterSpec& cluster = *plan_.cluster;
+  std::vector<double> fresh;
+  for (Id pod_id : pending_pods_) {
+    const double request = plan_.services[pods_[pod_id].service].cpu_request;
+    if (request > cluster.node_cores + 1e-9) {
+      continue;  // no node can ever hold it
+    }
+    auto fits = std::find_if(fresh.begin(), fresh.end(),
+                             [&](double free) { return free + 1e-9 >= request; });
+    if (fits == fresh.end()) {
+      fresh.push_back(cluster.node_cores);
+      fits = fresh.end() - 1;
+    }
+    *fits -= request;
+  }
+  const auto present = static_cast<std::uint32_t>(nodes_.size()) + nodes_provisioning_;
+  const auto wanted = static_cast<std::uint32_t>(fresh.size());
+  const std::uint32_t room = cluster.max_nodes > present ? cluster.max_nodes - present : 0;
+  const std::uint32_t missing = wanted > nodes_provisioning_ ? wanted - nodes_provisioning_ : 0;
+  for (std::uint32_t k = 0; k < std::min(missing, room); ++k) {
+    ++nodes_provisioning_;
+    queue_.push(now_ + cluster.provision, node_ready, 0);
+  }
+}
+
+void Simulation::on_node_ready() {
+  --nodes_provisioning_;
+  nodes_.push_back(Node{plan_.cluster->node_cores});
+  ++cluster_.nodes_added;
+  cluster_.nodes_max = std::max(cluster_.nodes_max, static_cast<std::uint32_t>(nodes_.size()));
+  note_pending();
+  std::deque<Id> still;
+  for (Id pod_id : pending_pods_) {
+    if (place_pod(pod_id)) {
+      start_pod(pod_id, /*is_initial=*/false, plan_.services[pods_[pod_id].service].startup_stream);
+    } else {
+      still.push_back(pod_id);
+    }
+  }
+  pending_pods_ = std::move(still);
+  if (!pending_pods_.empty()) {
+    request_nodes();
+  }
+}
+
+void Simulation::note_pending() {
+  // Pending pods over the measured window, as pod-seconds: called before
+  // every change of their number.
+  const Time from = std::max(pending_since_, window_start_);
+  const Time to = std::min(now_, window_end_);
+  if (to > from) {
+    cluster_.pending_pod_s += static_cast<double>(pending_pods_.size()) * to_seconds(to - from);
+  }
+  pending_since_ = now_;
+}
+
+// --------------------------------------------------------------- autoscalers
+
+void Simulation::start_autoscalers() {
+  autoscalers_.resize(plan_.autoscalers.size());
+  for (Id a = 0; a < plan_.autoscalers.size(); ++a) {
+    const plan::Autoscaler& spec = plan_.autoscalers[a];
+    AutoscalerState& state = autoscalers_[a];
+    HpaConfig config;
+    switch (spec.metric) {
+      case plan::ScaleMetric::cpu:
+        config.kind = HpaMetricKind::utilization;
+        break;
+      case plan::ScaleMetric::concurrency:
+      case plan::ScaleMetric::rps:
+        config.kind = HpaMetricKind::pod_average;
+        break;
+      case plan::ScaleMetric::queue_lag:
+        config.kind =
+            spec.is_age_target ? HpaMetricKind::external_value : HpaMetricKind::external_average;
+        break;
+    }
+    config.target = spec.target;
+    config.min_replicas = spec.min;
+    config.max_replicas = spec.max;
+    config.tolerance = spec.tolerance;
+    auto rules = [](const plan::ScalingRules& in) {
+      HpaRules out;
+      out.stabilization = in.stabilization;
+      out.select = static_cast<HpaSelect>(in.select);
+      for (const auto& p : in.policies) {
+        out.policies.push_back(HpaPolicy{p.is_percent, p.value, p.period});
+      }
+      return out;
+    };
+    if (spec.scale_up) {
+      config.scale_up = rules(*spec.scale_up);
+    }
+    if (spec.scale_down) {
+      config.scale_down = rules(*spec.scale_down);
+    }
+    state.controller.emplace(config);
+    state.result.name = spec.name;
+    state.result.service = plan_.services[spec.service].name;
+    static constexpr const char* metric_names[] = {"cpu", "concurrency", "rps", "queue_lag"};
+    state.result.metric = metric_names[static_cast<int>(spec.metric)];
+    // The controller's loop is not aligned with the run: its first sync comes
+    // at a phase drawn in [0, sync_period).
+    const auto phase = static_cast<std::int64_t>(streams_[spec.stream].uniform() *
+                                                 static_cast<double>(spec.sync_period.count()));
+    state.first_sync = Time{} + Duration{phase};
+    queue_.push(state.first_sync, autoscaler_sync, a);
+    schedule_snapshot(a);
+  }
+}
+
+Time Simulation::window_edge(Id a, std::uint64_t sync, bool is_start) const {
+  // Sync k at T sees the metric over [T - lag - window, T - lag], from the
+  // start of the run at the earliest.
+  const plan::Autoscaler& spec = plan_.autoscalers[a];
+  const Time at = autoscalers_[a].first_sync + spec.sync_period * static_cast<std::int64_t>(sync) -
+                  spec.metrics_lag - (is_start ? spec.window : Duration{0});
+  return std::max(at, Time{});
+}
+
+void Simulation::schedule_snapshot(Id a) {
+  const AutoscalerState& state = autoscalers_[a];
+  const Time next =
+      std::min(window_edge(a, state.next_start, true), window_edge(a, state.next_end, false));
+  if (next <= end_) {
+    queue_.push(std::max(next, now_), metrics_snapshot, a);
+  }
+}
+
+double Simulation::queue_metric(const plan::Autoscaler& spec) const {
+  const QueueState& q = queues_[spec.queue];
+  if (spec.is_age_target) {  // the age of the oldest waiting message, in seconds
+    return q.waiting.empty() ? 0.0 : to_seconds(now_ - q.waiting.front().published);
+  }
+  // Kafka's lag: every message not committed yet (waiting, waiting out a
+  // redelivery, or being processed). KEDA caps it at partitions x threshold,
+  // so the replicas never exceed the partitions.
+  const auto lag = static_cast<double>(q.waiting.size() + q.delayed.size() + q.in_flight);
+  const double cap = static_cast<double>(plan_.queues[spec.queue].partitions) * spec.target;
+  return std::min(lag, cap);
+}
+
+void Simulation::on_snapshot(Id a) {
+  AutoscalerState& state = autoscalers_[a];
+  take_snapshot(a);
+  while (window_edge(a, state.next_start, true) <= now_) {
+    ++state.next_start;
+  }
+  while (window_edge(a, state.next_end, false) <= now_) {
+    ++state.next_end;
+  }
+  schedule_snapshot(a);
+}
+
+void Simulation::take_snapshot(Id a) {
+  const plan::Autoscaler& spec = plan_.autoscalers[a];
+  AutoscalerState& state = autoscalers_[a];
+  if (state.snapshots.empty() || state.snapshots.back().at != now_) {
+    AutoscalerState::Snapshot snap;
+    snap.at = now_;
+    for (Id pod_id : services_[spec.service].members) {
+      Pod& pod = pods_[pod_id];
+      if (pod.phase != PodPhase::ready) {
+        continue;
+      }
+      double value = 0;
+      switch (spec.metric) {
+        case plan::ScaleMetric::cpu:
+          touch_cpu(pod_id);
+          value = pod.used_core_ns;
+          break;
+        case plan::ScaleMetric::concurrency:
+          note_held(pod);
+          value = pod.held_ns;
+          break;
+        case plan::ScaleMetric::rps:
+          value = static_cast<double>(pod.arrivals);
+          break;
+        case plan::ScaleMetric::queue_lag:
+          break;
+      }
+      snap.pods.emplace_back(pod_id, value);
+    }
+    if (spec.metric == plan::ScaleMetric::queue_lag) {
+      snap.queue_value = queue_metric(spec);
+    }
+    state.snapshots.push_back(std::move(snap));
+  }
+}
+
+void Simulation::on_autoscaler_sync(Id a) {
+  const plan::Autoscaler& spec = plan_.autoscalers[a];
+  AutoscalerState& state = autoscalers_[a];
+  ServiceState& service = services_[spec.service];
+  const std::uint64_t k = state.syncs++;
+  const Time from = window_edge(a, k, true);
+  const Time to = window_edge(a, k, false);
+  if (to == now_) {
+    take_snapshot(a);  // no metrics lag: the window ends now
+  }
+  while (!state.snapshots.empty() && state.snapshots.front().at < from) {
+    state.snapshots.pop_front();  // no later sync's window reaches back so far
+  }
+  auto find = [&](Time t) -> const AutoscalerState::Snapshot* {
+    for (const auto& snap : state.snapshots) {
+      if (snap.at == t) {
+        return &snap;
+      }
+    }
+    return nullptr;
+  };
+  const AutoscalerState::Snapshot* first = find(from);
+  const AutoscalerState::Snapshot* last = to > from ? find(to) : nullptr;
+  const double seconds = to_seconds(to - from);
+
+  // What the controller reads from the API: every pod of the deployment
+  // not on its way out, with a sample when it was ready the whole window.
+  std::vector<HpaPod> pods;
+  for (Id pod_id : service.members) {
+    const Pod& pod = pods_[pod_id];
+    if (pod.phase == PodPhase::terminating || pod.phase == PodPhase::gone) {
+      continue;
+    }
+    HpaPod view;
+    view.is_pending = pod.phase == PodPhase::pending;
+    view.is_ready = pod.phase == PodPhase::ready;
+    view.started = pod.phase == PodPhase::pending ? pod.created : pod.started;
+    view.ready_changed = view.is_ready ? pod.ready_at : view.started;
+    view.request = plan_.services[spec.service].cpu_request;
+    view.sample_time = to;
+    view.sample_window = to - from;
+    if (first != nullptr && last != nullptr && spec.metric != plan::ScaleMetric::queue_lag) {
+      auto value_in = [&](const AutoscalerState::Snapshot& snap) -> std::optional<double> {
+        for (const auto& [id, value] : snap.pods) {
+          if (id == pod_id) {
+            return value;
+          }
+        }
+        return std::nullopt;
+      };
+      const auto begin = value_in(*first);
+      const auto end = value_in(*last);
+      if (begin && end) {
+        const double change = *end - *begin;
+        switch (spec.metric) {
+          case plan::ScaleMetric::cpu:          // cores used on average
+          case plan::ScaleMetric::concurrency:  // requests held on average
+            view.usage = change / static_cast<double>((to - from).count());
+            break;
+          case plan::ScaleMetric::rps:
+            view.usage = change / seconds;
+            break;
+          case plan::ScaleMetric::queue_lag:
+            break;
+        }
+      }
+    }
+    pods.push_back(view);
+  }
+  const double external = last != nullptr ? last->queue_value : 0.0;
+  const bool has_external = spec.metric != plan::ScaleMetric::queue_lag || last != nullptr;
+  HpaDecision decision;
+  if (has_external) {
+    decision = state.controller->sync(now_, service.desired, pods, external);
+  } else {
+    decision.desired = service.desired;  // no window yet: nothing to read
+    decision.raw_recommendation = service.desired;
+  }
+  if (decision.desired != service.desired) {
+    scale_to(spec.service, decision.desired);
+  }
+  // The pods after this sync's decision: ready ones, and those it started.
+  std::uint32_t ready = 0;
+  std::uint32_t starting = 0;
+  for (Id pod_id : service.members) {
+    const PodPhase phase = pods_[pod_id].phase;
+    ready += phase == PodPhase::ready ? 1 : 0;
+    starting += phase == PodPhase::pending || phase == PodPhase::starting ? 1 : 0;
+  }
+  state.result.history.push_back(stats::ScaleSample{to_seconds(now_ - Time{}), decision.has_metric,
+                                                    decision.metric, decision.raw_recommendation,
+                                                    decision.desired, ready, starting});
+  if (now_ + spec.sync_period <= end_) {
+    queue_.push(now_ + spec.sync_period, autoscaler_sync, a);
+  }
 }
 
 // ------------------------------------------------------------- step programs
@@ -1531,6 +2102,8 @@ void Simulation::finish_task(Id t) {
 void Simulation::touch_cpu(Id pod_id) {
   Pod& pod = pods_[pod_id];
   recorder_.cpu_busy(pod.service, pod.cpu.last_update(), now_, pod.cpu.busy_cores());
+  pod.used_core_ns +=
+      pod.cpu.busy_cores() * static_cast<double>((now_ - pod.cpu.last_update()).count());
   if (pod.cpu.is_throttled() && pod.cpu.busy() > 0) {
     recorder_.cpu_throttled(pod.service, pod.cpu.last_update(), now_);
   }
@@ -1590,6 +2163,7 @@ void Simulation::reschedule_dirty_pods() {
 // ---------------------------------------------------------------------- run
 
 stats::Results Simulation::run() {
+  start_autoscalers();
   start_workloads();
   bool stopped_early = false;
   while (!queue_.empty()) {
@@ -1659,7 +2233,19 @@ stats::Results Simulation::run() {
         on_fault(event.target, /*starts=*/false);
         break;
       case pod_ready:
-        add_pod(event.target);
+        on_pod_ready(event.target);
+        break;
+      case pod_grace_end:
+        on_grace_end(event.target);
+        break;
+      case autoscaler_sync:
+        on_autoscaler_sync(event.target);
+        break;
+      case metrics_snapshot:
+        on_snapshot(event.target);
+        break;
+      case node_ready:
+        on_node_ready();
         break;
     }
     drain_ready();
@@ -1688,9 +2274,9 @@ stats::Results Simulation::run() {
   for (Id s = 0; s < services_.size(); ++s) {
     const ServiceState& state = services_[s];
     recorder_.queue_length(s, state.waiting_since, finished, static_cast<double>(state.waiting));
-    const auto pods = static_cast<double>(state.pods.size());
-    recorder_.cpu_capacity(s, state.capacity_since, finished, pods * state.cores);
-    recorder_.replicas(s, state.capacity_since, finished, pods);
+    recorder_.cpu_capacity(s, state.capacity_since, finished,
+                           static_cast<double>(state.cpu_pods) * state.cores);
+    recorder_.replicas(s, state.capacity_since, finished, static_cast<double>(state.pods.size()));
   }
   for (Id w = 0; w < workloads_.size(); ++w) {
     recorder_.path_unfinished(w, workloads_[w].open_measured);
@@ -1740,6 +2326,13 @@ stats::Results Simulation::run() {
     results.caches[c].name = plan_.caches[c].name;
   }
   recorder_.finish(results);
+  for (AutoscalerState& state : autoscalers_) {
+    state.result.scale_ups = state.controller->scale_ups();
+    state.result.scale_downs = state.controller->scale_downs();
+    results.autoscalers.push_back(std::move(state.result));
+  }
+  note_pending();  // up to the last event: note_pending clips at the window's end
+  results.cluster = cluster_;
   for (std::size_t e = 0; e < edges_.size(); ++e) {
     if (edges_[e].breaker) {
       results.edges[e].breaker_opens = edges_[e].breaker->opens();

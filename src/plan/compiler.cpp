@@ -9,34 +9,14 @@
 namespace tailsim::plan {
 namespace {
 
-/// Reports a mechanism the model uses that the engine does not simulate yet.
-class Refusals {
- public:
-  explicit Refusals(model::Diagnostics& diagnostics) : diagnostics_(diagnostics) {}
-
-  void refuse(model::SourceLoc loc, std::string_view what) {
-    diagnostics_.error(loc, fmt::format("{} {} not simulated yet in tailsim {}: `tailsim "
-                                        "validate` accepts the model, but `run` refuses it rather "
-                                        "than ignore what it says",
-                                        what, what.ends_with('s') ? "are" : "is", TAILSIM_VERSION));
-    ok_ = false;
-  }
-  [[nodiscard]] bool ok() const { return ok_; }
-
- private:
-  model::Diagnostics& diagnostics_;
-  bool ok_ = true;
-};
-
 class Compiler {
  public:
-  Compiler(const model::Model& model, model::Diagnostics& diagnostics)
-      : model_(model), refusals_(diagnostics) {}
+  explicit Compiler(const model::Model& model) : model_(model) {}
 
   std::optional<Plan> compile();
 
  private:
-  void check_supported();
+  void compile_autoscalers();
   Id compile_policy(const model::CallPolicy& policy, Id edge, const std::string& path);
   Id add_stream(std::string component, std::string purpose);
   Id add_distribution(const model::DistSpec& spec);
@@ -51,7 +31,6 @@ class Compiler {
   void compile_queues();
 
   const model::Model& model_;
-  Refusals refusals_;
   Plan plan_;
   std::vector<Id> first_endpoint_;  ///< per model service: its first plan endpoint
   std::map<std::pair<Id, Id>, Id> edges_;
@@ -112,12 +91,46 @@ Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id, const s
   return static_cast<Id>(plan_.policies.size() - 1);
 }
 
-void Compiler::check_supported() {
+void Compiler::compile_autoscalers() {
+  auto rules = [](const model::ScalingRules& in) {
+    ScalingRules out;
+    out.stabilization = in.stabilization.value;
+    out.select = static_cast<ScaleSelect>(in.select.value);
+    for (const auto& p : in.policies) {
+      out.policies.push_back(ScalingPolicy{p.is_percent, p.value.value, p.period.value});
+    }
+    return out;
+  };
   for (const auto& a : model_.autoscalers) {
-    refusals_.refuse(a.name.loc, "autoscalers");
+    Autoscaler out;
+    out.name = a.name.value;
+    out.service = static_cast<Id>(a.service_id);
+    out.metric = static_cast<ScaleMetric>(a.metric.value);
+    out.queue = a.queue_id == model::no_index ? no_id : static_cast<Id>(a.queue_id);
+    out.target = a.target.value;
+    out.is_age_target = a.is_age_target;
+    out.min = static_cast<std::int32_t>(a.min.value);
+    out.max = static_cast<std::int32_t>(a.max.value);
+    out.sync_period = a.sync_period.value;
+    out.tolerance = a.tolerance.value;
+    out.metrics_lag = a.metrics_lag.value;
+    out.window = a.window.value;
+    if (a.scale_up) {
+      out.scale_up = rules(*a.scale_up);
+    }
+    if (a.scale_down) {
+      out.scale_down = rules(*a.scale_down);
+    }
+    out.stream = add_stream("autoscaler/" + a.name.value, "sync");
+    plan_.services[out.service].autoscaler = static_cast<Id>(plan_.autoscalers.size());
+    plan_.autoscalers.push_back(std::move(out));
   }
   if (model_.cluster) {
-    refusals_.refuse(model_.cluster->loc, "cluster capacity (cluster:)");
+    const model::Cluster& c = *model_.cluster;
+    const auto nodes = static_cast<std::uint32_t>(c.nodes.value);
+    plan_.cluster =
+        ClusterSpec{nodes, c.node_cores.value, c.provision.value,
+                    c.max_nodes ? static_cast<std::uint32_t>(c.max_nodes->value) : nodes};
   }
 }
 
@@ -383,7 +396,6 @@ void Compiler::compile_workload(const model::Workload& w) {
 }
 
 std::optional<Plan> Compiler::compile() {
-  check_supported();
   const auto& sim = model_.simulation;
   plan_.model_name = model_.name.value;
   plan_.seed = sim.seed.value;
@@ -422,6 +434,8 @@ std::optional<Plan> Compiler::compile() {
     out.balancer = static_cast<Balancer>(svc.balancer.value);
     out.concurrency = svc.concurrency ? svc.concurrency->value : -1;
     out.balancer_stream = add_stream("service/" + svc.name.value, "balancer");
+    out.cpu_request = svc.pod.cpu.requested_cores();
+    out.startup_stream = add_stream("service/" + svc.name.value, "startup");
     plan_.services.push_back(std::move(out));
   }
   for (const auto& svc : model_.services) {
@@ -441,6 +455,7 @@ std::optional<Plan> Compiler::compile() {
   for (const auto& svc : model_.services) {
     plan_.startup.push_back(svc.pod.startup ? add_distribution(*svc.pod.startup) : no_id);
   }
+  compile_autoscalers();
   for (const auto& set : model_.slos) {
     if (set.workload_id == model::no_index) {
       // A queue path: its results follow the workloads'.
@@ -460,9 +475,6 @@ std::optional<Plan> Compiler::compile() {
           set.workload_id, check.text.value, static_cast<stats::SloMetric>(check.metric),
           check.percentile, static_cast<stats::Comparison>(check.op), check.threshold});
     }
-  }
-  if (!refusals_.ok()) {
-    return std::nullopt;
   }
   return std::move(plan_);
 }
@@ -505,8 +517,8 @@ engine::Distribution to_sampler(const model::DistSpec& spec) {
       spec.form);
 }
 
-std::optional<Plan> compile_plan(const model::Model& model, model::Diagnostics& diagnostics) {
-  return Compiler(model, diagnostics).compile();
+std::optional<Plan> compile_plan(const model::Model& model, model::Diagnostics& /*diagnostics*/) {
+  return Compiler(model).compile();
 }
 
 }  // namespace tailsim::plan

@@ -116,11 +116,14 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
                          s.requests, s.rejected);
       continue;
     }
+    const std::string replicas =
+        s.replicas.min == s.replicas.max
+            ? fmt::format("{:g}", s.replicas.mean)
+            : fmt::format("{:.1f} ({:g}-{:g})", s.replicas.mean, s.replicas.min, s.replicas.max);
     out += fmt::format(
         "    {}requests={} utilization={:.1f}% queue={:.2f} rejected={} "
-        "replicas={:g}\n",
-        leader(s.name, width), s.requests, s.utilization * 100, s.queue_mean, s.rejected,
-        s.replicas.mean);
+        "replicas={}\n",
+        leader(s.name, width), s.requests, s.utilization * 100, s.queue_mean, s.rejected, replicas);
     if (s.has_cfs) {
       out += fmt::format("    {}cpu.stat: periods={} throttled={} throttled time={:.1f}s\n",
                          std::string(width + 1, ' '), s.cfs_periods, s.cfs_throttled_periods,
@@ -152,6 +155,44 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
           "    {}published={} consumed={} dead letters={} depth max={} lag max={:.2f}s\n",
           leader(q.name, width), q.published, q.consumed, q.dead_letters, q.depth_max, q.lag_max_s);
     }
+  }
+  if (!r.autoscalers.empty()) {
+    out += "\n  AUTOSCALERS\n";
+    for (const auto& a : r.autoscalers) {
+      out += fmt::format("    {}{} on {}: {} scale-ups, {} scale-downs\n", leader(a.name, width),
+                         a.metric, a.service, a.scale_ups, a.scale_downs);
+      // The syncs where the replicas asked for or ready changed: the lag
+      // between the two is the story of an autoscaler.
+      constexpr std::size_t shown = 14;
+      std::size_t changes = 0;
+      const stats::ScaleSample* previous = nullptr;
+      for (const auto& h : a.history) {
+        if (previous != nullptr && h.desired == previous->desired && h.ready == previous->ready) {
+          continue;
+        }
+        previous = &h;
+        if (++changes > shown) {
+          continue;
+        }
+        const std::string metric = !h.has_metric       ? std::string("-")
+                                   : a.metric == "cpu" ? fmt::format("{:.0f}%", h.metric)
+                                                       : fmt::format("{:.1f}", h.metric);
+        out +=
+            fmt::format("    {}t={:>6.0f}s  metric={:<6} desired={:<3} ready={:<3} starting={}\n",
+                        std::string(width + 1, ' '), h.t_s, metric, h.desired, h.ready, h.starting);
+      }
+      if (changes > shown) {
+        out += fmt::format("    {}... {} more changes in results.json\n",
+                           std::string(width + 1, ' '), changes - shown);
+      }
+    }
+  }
+  if (r.cluster.is_modelled) {
+    out += fmt::format(
+        "\n  CLUSTER\n    nodes {} at start, {} at most ({} added); pending pods: {} at most, "
+        "{:.0f} pod-seconds\n",
+        r.cluster.nodes_start, r.cluster.nodes_max, r.cluster.nodes_added, r.cluster.pending_max,
+        r.cluster.pending_pod_s);
   }
   bool any_breaker = false;
   for (const auto& e : r.edges) {

@@ -113,6 +113,35 @@ std::string to_json(const stats::Results& r) {
                         {"lag_max_s", q.lag_max_s}};
     }
   }
+  if (!r.autoscalers.empty()) {
+    ordered_json& scalers = j["autoscalers"] = ordered_json::object();
+    for (const auto& a : r.autoscalers) {
+      ordered_json history = ordered_json::array();
+      for (const auto& h : a.history) {
+        ordered_json sample = {{"t_s", h.t_s}};
+        if (h.has_metric) {
+          sample["metric"] = h.metric;
+        }
+        sample["recommended"] = h.recommended;
+        sample["desired"] = h.desired;
+        sample["ready"] = h.ready;
+        sample["starting"] = h.starting;
+        history.push_back(std::move(sample));
+      }
+      scalers[a.name] = {{"service", a.service},
+                         {"metric", a.metric},
+                         {"scale_ups", a.scale_ups},
+                         {"scale_downs", a.scale_downs},
+                         {"history", std::move(history)}};
+    }
+  }
+  if (r.cluster.is_modelled) {
+    j["cluster"] = {{"nodes_start", r.cluster.nodes_start},
+                    {"nodes_max", r.cluster.nodes_max},
+                    {"nodes_added", r.cluster.nodes_added},
+                    {"pending_max", r.cluster.pending_max},
+                    {"pending_pod_s", r.cluster.pending_pod_s}};
+  }
   ordered_json& slos = j["slos"] = ordered_json::array();
   for (const auto& s : r.slos) {
     slos.push_back({{"path", s.path}, {"check", s.check}, {"value", s.value}, {"ok", s.ok}});

@@ -9,9 +9,9 @@
 
 namespace tailsim::plan {
 
-/// Compiles `model`, which must have loaded without errors. A model that uses
-/// a mechanism the engine does not simulate yet is refused with an error at
-/// the line that uses it, never silently run without it.
+/// Compiles `model`, which must have loaded without errors. `diagnostics`
+/// receives anything the compiler finds (nothing today: every mechanism of
+/// SPEC.md is simulated).
 std::optional<Plan> compile_plan(const model::Model& model, model::Diagnostics& diagnostics);
 
 /// The engine's sampler for a parsed distribution.

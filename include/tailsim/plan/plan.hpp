@@ -4,6 +4,7 @@
 /// string, map or YAML node; names stay here only for reports.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,11 @@ struct Service {
   Balancer balancer = Balancer::round_robin;
   std::int64_t concurrency = -1;  ///< external services: -1 unlimited
   Id balancer_stream = no_id;
+  /// The pod's CPU request: the denominator of CPU utilization for
+  /// autoscaling, and what a pod needs of a node's CPU to be placed.
+  double cpu_request = 1;
+  Id autoscaler = no_id;      ///< Plan::autoscalers
+  Id startup_stream = no_id;  ///< startup times of the pods scaling creates
 };
 
 struct Endpoint {
@@ -219,6 +225,52 @@ struct Fault {
 };
 
 /// A model ready to simulate.
+/// What an autoscaler measures (SPEC.md "autoscalers").
+enum class ScaleMetric : std::uint8_t { cpu, concurrency, rps, queue_lag };
+enum class ScaleSelect : std::uint8_t { max, min, disabled };
+
+struct ScalingPolicy {
+  bool is_percent = false;
+  double value = 0;  ///< pods, or a fraction for percent
+  Duration period{0};
+};
+
+/// One direction of Kubernetes' `behavior`.
+struct ScalingRules {
+  Duration stabilization{0};
+  std::vector<ScalingPolicy> policies;  ///< empty: Kubernetes' defaults
+  ScaleSelect select = ScaleSelect::max;
+};
+
+/// A horizontal pod autoscaler (SPEC.md "autoscalers").
+struct Autoscaler {
+  std::string name;
+  Id service = 0;
+  ScaleMetric metric = ScaleMetric::cpu;
+  Id queue = no_id;  ///< queue_lag
+  /// cpu: a fraction of the request; concurrency, rps: per pod; queue_lag:
+  /// messages per replica, or (is_age_target) the age in seconds.
+  double target = 0;
+  bool is_age_target = false;
+  std::int32_t min = 1;
+  std::int32_t max = 1;
+  Duration sync_period{0};
+  double tolerance = 0.1;
+  Duration metrics_lag{0};
+  Duration window{0};
+  std::optional<ScalingRules> scale_up;  ///< neither given: the legacy normalisation
+  std::optional<ScalingRules> scale_down;
+  Id stream = no_id;  ///< the phase of its sync loop
+};
+
+/// Nodes that pods are placed on (SPEC.md "cluster").
+struct ClusterSpec {
+  std::uint32_t nodes = 1;
+  double node_cores = 1;
+  Duration provision{0};
+  std::uint32_t max_nodes = 1;
+};
+
 struct Plan {
   std::string model_name;
   std::uint64_t seed = 1;
@@ -245,6 +297,8 @@ struct Plan {
   std::vector<CacheSpec> caches;
   std::vector<QueueSpec> queues;  ///< their paths follow the workloads' in Results::paths
   std::vector<Id> startup;        ///< per service: pod startup distribution, or no_id
+  std::vector<Autoscaler> autoscalers;
+  std::optional<ClusterSpec> cluster;  ///< none: capacity is unlimited
   /// Stream keys: component and purpose, hashed with the seed when a run starts.
   std::vector<std::pair<std::string, std::string>> streams;
 };

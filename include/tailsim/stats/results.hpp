@@ -96,6 +96,37 @@ struct QueueResult {
   double lag_max_s = 0;         ///< oldest waiting message's greatest age
 };
 
+/// One sync of an autoscaler: what the controller saw and what it decided.
+struct ScaleSample {
+  double t_s = 0;
+  bool has_metric = false;  ///< no sample could be computed: nothing changed
+  double metric = 0;  ///< cpu: percent of request; concurrency, rps: per pod; queue_lag: as scaled
+  std::int32_t recommended = 0;  ///< the metric's own answer, before stabilization and limits
+  std::int32_t desired = 0;
+  std::uint32_t ready = 0;     ///< pods taking requests at the sync
+  std::uint32_t starting = 0;  ///< pods created and not ready yet (pending included)
+};
+
+/// An autoscaler over the run: its decisions and every sync.
+struct AutoscalerResult {
+  std::string name;
+  std::string service;
+  std::string metric;
+  std::uint64_t scale_ups = 0;
+  std::uint64_t scale_downs = 0;
+  std::vector<ScaleSample> history;  ///< one per sync, in order
+};
+
+/// The nodes pods were placed on (a model with `cluster:`).
+struct ClusterResult {
+  bool is_modelled = false;
+  std::uint32_t nodes_start = 0;
+  std::uint32_t nodes_max = 0;
+  std::uint32_t nodes_added = 0;
+  std::uint32_t pending_max = 0;  ///< most pods waiting for a node at once
+  double pending_pod_s = 0;       ///< pod-seconds spent waiting for a node
+};
+
 enum class SloMetric : std::uint8_t { mean, max, percentile, errors, throughput };
 enum class Comparison : std::uint8_t { less, less_equal, greater, greater_equal };
 
@@ -127,6 +158,8 @@ struct Results {
   std::vector<CacheResult> caches;
   std::vector<QueueResult> queues;
   std::vector<SloResult> slos;
+  std::vector<AutoscalerResult> autoscalers;
+  ClusterResult cluster;
   std::uint64_t events = 0;    ///< events the engine dispatched
   double simulated_s = 0;      ///< simulated time at the end, drain included
   bool stopped_early = false;  ///< a run limit (events) ended the run
