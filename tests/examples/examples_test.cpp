@@ -163,18 +163,65 @@ TEST_CASE("cold-cache: after a flush the hit ratio collapses and latency spikes"
   CHECK(hit_later > hit_before - 0.05);
 }
 
-TEST_CASE("async-backlog: a burst builds a backlog the consumers drain", "[examples]") {
-  const auto r = run_example("async-backlog.yaml");
-  const auto& q = tailsim::testing::named(r.queues, "orders");
-  // 30 s at 90/s more than the consumers take: about 2,700 orders behind,
-  // each waiting up to backlog / 160/s.
-  CHECK(q.depth_max == Approx(2700).epsilon(0.15));
-  CHECK(q.lag_max_s > 10);
+TEST_CASE("async-backlog: a burst builds a backlog; scaling on lag drains it sooner",
+          "[examples]") {
+  // Without scaling: 30 s at 100/s more than the 200/s the consumers take,
+  // nearly 3,000 orders behind, the last waiting backlog / 200/s.
+  const auto fixed = run_example("async-backlog.yaml", {"autoscalers.fulfillment.max=2"});
+  const auto& q = tailsim::testing::named(fixed.queues, "orders");
+  CHECK(q.depth_max == Approx(3000).epsilon(0.15));
+  CHECK(q.lag_max_s == Approx(static_cast<double>(q.depth_max) / 200.0).epsilon(0.15));
   CHECK(q.consumed == q.published);
   // The producers are not slowed: checkout stays fast while orders wait.
-  CHECK(p_ms(path(r, "sale"), 99) < 50);
-  CHECK(p_ms(path(r, "orders"), 99) > 10'000);
-  // Twice the partitions absorb the burst.
-  const auto wider = run_example("async-backlog.yaml", {"queues.orders.partitions=8"});
-  CHECK(p_ms(path(wider, "orders"), 99) < 100);
+  CHECK(p_ms(path(fixed, "sale"), 99) < 50);
+  CHECK(p_ms(path(fixed, "orders"), 99) > 10'000);
+  // Scaling on the lag: pods are added during the sale, the backlog peaks
+  // lower and the longest wait is cut by at least a third.
+  const auto scaled = run_example("async-backlog.yaml");
+  const auto& sq = tailsim::testing::named(scaled.queues, "orders");
+  const auto& a = scaled.autoscalers.front();
+  CHECK(a.scale_ups >= 1);
+  std::int32_t peak = 0;
+  for (const auto& h : a.history) {
+    peak = std::max(peak, h.desired);
+  }
+  CHECK(peak > 2);
+  CHECK(sq.depth_max < q.depth_max);
+  CHECK(sq.lag_max_s < 0.67 * q.lag_max_s);
+  CHECK(p_ms(path(scaled, "orders"), 99) < 0.67 * p_ms(path(fixed, "orders"), 99));
+}
+
+TEST_CASE("hpa-lag: the replicas catch up a minute after the step, and p99 pays for it",
+          "[examples]") {
+  const auto r = run_example("hpa-lag.yaml");
+  const auto& a = r.autoscalers.front();
+  const tailsim::stats::ScaleSample* up = nullptr;
+  for (const auto& h : a.history) {
+    if (h.desired > 3) {
+      up = &h;
+      break;
+    }
+  }
+  REQUIRE(up != nullptr);
+  // The step is at 120 s; the controller sees it through a 15 s window read
+  // 15 s late, at its next sync (every 15 s): between 120 + 15 s (the first
+  // window touching the step) and 120 + 15 + 15 + 15 s.
+  CHECK(up->t_s > 135.0);
+  CHECK(up->t_s < 165.0);
+  // The new pods start in 30 s (a multiple of the 10 s probe): ready two
+  // syncs later, not one.
+  bool ready_in_time = false;
+  for (const auto& h : a.history) {
+    if (h.t_s > up->t_s + 14 && h.t_s < up->t_s + 16) {
+      CHECK(h.ready == 3);
+    }
+    if (h.t_s > up->t_s + 29 && h.t_s < up->t_s + 31) {
+      ready_in_time = h.ready == static_cast<std::uint32_t>(up->desired);
+    }
+  }
+  CHECK(ready_in_time);
+  // Meanwhile requests queue: the tail is many times that of a deployment
+  // scaled ahead of the step.
+  const auto ahead = run_example("hpa-lag.yaml", {"services.api.replicas=6"});
+  CHECK(p_ms(path(r, "api"), 99) > 5 * p_ms(path(ahead, "api"), 99));
 }
