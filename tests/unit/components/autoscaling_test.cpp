@@ -275,3 +275,48 @@ workloads:
   // of a 1,000-entry cache); asking half of it leaves 3 standard errors.
   CHECK(cold_hits < warm_hits - 0.1);
 }
+
+TEST_CASE("a scale-down removes pods that are not ready before ready ones", "[autoscaling]") {
+  // A burst makes the autoscaler add pods that need a minute to start; the
+  // burst is over before they are ready, and the scale-down (no
+  // stabilization) takes those starting pods, never the two serving ones.
+  const auto r = simulate_text(R"y(version: 1
+simulation: {duration: 3m, warmup: 0s, seed: 3}
+services:
+  api:
+    replicas: 2
+    pod: {cpu: 2, startup: 60s}
+    endpoints: {get: [{cpu: 1ms}]}
+autoscalers:
+  api:
+    service: api
+    metric: rps
+    target: 50
+    min: 2
+    max: 10
+    scale_down: {stabilization: 0s}
+workloads:
+  w:
+    entry: api.get
+    arrivals: uniform
+    schedule: [{at: 0s, rate: 200/s}, {at: 30s, rate: 10/s}]
+)y");
+  const auto& a = scaler(r);
+  bool scaled_up = false;
+  bool scaled_down_while_starting = false;
+  std::uint32_t starting_before = 0;
+  for (const auto& h : a.history) {
+    CHECK(h.ready >= 2);  // the serving pods stay
+    if (h.desired > 2) {
+      scaled_up = true;
+    }
+    if (scaled_up && h.t_s < 60 && h.starting < starting_before) {
+      scaled_down_while_starting = true;
+      CHECK(h.ready == 2);
+    }
+    starting_before = h.starting;
+  }
+  CHECK(scaled_up);
+  CHECK(scaled_down_while_starting);
+  CHECK(named(r.paths, "w").outcomes[Outcome::error] == 0);
+}
