@@ -127,6 +127,40 @@ struct ClusterResult {
   double pending_pod_s = 0;       ///< pod-seconds spent waiting for a node
 };
 
+/// One metric of one entity over the run, a value per interval
+/// (`simulation.interval`): the tidy rows of timeseries.csv.
+struct Series {
+  /// What it describes: "path/<p>", "service/<s>", "cache/<c>", "queue/<q>",
+  /// "autoscaler/<a>", or "breaker/<caller>-><service.endpoint>".
+  std::string entity;
+  /// Per kind of entity (docs/semantics.md, "Time series"): path: arrivals,
+  /// completions, errors_timeout, errors_rejected, errors_error,
+  /// errors_unavailable, p50_ms, p99_ms, in_flight; service: utilization,
+  /// queue_length, replicas_ready, replicas_starting, rejected, throttled_s,
+  /// retries, wasted_cpu_s; cache: hit_ratio; queue: depth, lag_s;
+  /// autoscaler: metric, desired, ready; breaker: state (0 closed, 1 open,
+  /// 2 half-open).
+  std::string metric;
+  /// values[i] covers [i x interval, (i + 1) x interval) of simulated time,
+  /// from 0 (warm-up included). NaN where the value is undefined (a p99
+  /// with no completions, a hit ratio with no lookups).
+  std::vector<double> values;
+};
+
+/// Something that happened at a moment: a fault starting or ending, a
+/// workload's rate changing. Reports mark them on the time axis.
+struct TimeMarker {
+  double t_s = 0;
+  std::string label;  ///< "kill db (2 pods)", "checkout: 300/s", ...
+};
+
+struct TimeSeries {
+  double interval_s = 0;
+  std::size_t intervals = 0;  ///< every Series has this many values
+  std::vector<Series> series;
+  std::vector<TimeMarker> markers;  ///< in time order
+};
+
 enum class SloMetric : std::uint8_t { mean, max, percentile, errors, throughput };
 enum class Comparison : std::uint8_t { less, less_equal, greater, greater_equal };
 
@@ -160,6 +194,7 @@ struct Results {
   std::vector<SloResult> slos;
   std::vector<AutoscalerResult> autoscalers;
   ClusterResult cluster;
+  TimeSeries timeseries;
   std::uint64_t events = 0;    ///< events the engine dispatched
   double simulated_s = 0;      ///< simulated time at the end, drain included
   bool stopped_early = false;  ///< a run limit (events) ended the run
