@@ -1,11 +1,15 @@
 #include "tailsim/components/simulation.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <unordered_map>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "tailsim/components/circuit_breaker.hpp"
 #include "tailsim/components/hpa_controller.hpp"
@@ -171,6 +175,7 @@ struct Pod {
   double held_ns = 0;       ///< requests held, integrated over time
   Time held_since{};        ///< held_ns is up to date to here
   std::uint64_t arrivals = 0;
+  bool tracks_held = false;  ///< an autoscaler on concurrency reads held_ns
   ProcessorSharing cpu;
   std::uint32_t busy_workers = 0;
   std::uint32_t active = 0;  ///< requests at the pod, for least-request balancing
@@ -236,6 +241,7 @@ struct Node {
 };
 
 struct WorkloadState {
+  std::uint64_t open = 0;  ///< client requests not finished, measured or not
   std::optional<RateSchedule> schedule;
   bool burst_on = false;
   std::size_t trace_next = 0;
@@ -310,7 +316,15 @@ class Simulation {
   void on_grace_end(Id pod);
   void finish_termination(Id pod);
   void pod_gone(Id pod);
-  void note_held(Pod& pod);
+  /// Integrates the requests `pod` holds up to now, when an autoscaler on
+  /// concurrency reads it (inline: it is called for every request).
+  void note_held(Pod& pod) {
+    if (pod.tracks_held) {
+      pod.held_ns +=
+          static_cast<double>(pod.active) * static_cast<double>((now_ - pod.held_since).count());
+      pod.held_since = now_;
+    }
+  }
   void start_autoscalers();
   Time window_edge(Id autoscaler, std::uint64_t sync, bool is_start) const;
   void schedule_snapshot(Id autoscaler);
@@ -322,6 +336,12 @@ class Simulation {
   void request_nodes();
   void on_node_ready();
   void note_pending();
+
+  // Time series
+  void close_interval(Time start, Time end);
+  template <class Visit>
+  void for_each_gauge(Visit visit);
+  std::vector<stats::TimeMarker> markers() const;
   bool is_partitioned(Id a, Id b) const;
 
   // Queues
@@ -380,7 +400,9 @@ class Simulation {
   std::uint32_t nodes_provisioning_ = 0;
   Time pending_since_{};
   stats::ClusterResult cluster_;
-  std::uint64_t open_messages_ = 0;                       ///< messages in queues or being consumed
+  Time next_interval_ = Time::max();         ///< the end of the time series' current interval
+  std::vector<std::vector<double>> gauges_;  ///< per gauge, a value per interval
+  std::uint64_t open_messages_ = 0;          ///< messages in queues or being consumed
   std::vector<std::optional<engine::ZipfSampler>> zipf_;  ///< per cache with Zipf keys
   std::uint64_t open_client_requests_ = 0;
   /// Can a caller ever give up on an attempt (a timeout or a hedge anywhere)?
@@ -541,6 +563,7 @@ void Simulation::start_client_request(Id w) {
   ex.started = now_;
   recorder_.path_arrival(w, now_);
   ++open_client_requests_;
+  ++workloads_[w].open;
   if (recorder_.is_measured(now_)) {
     ++workloads_[w].open_measured;
   }
@@ -550,6 +573,7 @@ void Simulation::start_client_request(Id w) {
 void Simulation::finish_client_request(const Exchange& ex, Outcome outcome) {
   recorder_.path_finished(ex.workload, ex.started, now_, outcome, ex.attempts);
   --open_client_requests_;
+  --workloads_[ex.workload].open;
   if (recorder_.is_measured(ex.started)) {
     --workloads_[ex.workload].open_measured;
   }
@@ -1268,6 +1292,9 @@ Id Simulation::create_pod(Id service, bool is_initial, Id startup_stream) {
   pod.service = service;
   pod.phase = PodPhase::pending;
   pod.created = now_;
+  const Id autoscaler = plan_.services[service].autoscaler;
+  pod.tracks_held =
+      autoscaler != no_id && plan_.autoscalers[autoscaler].metric == plan::ScaleMetric::concurrency;
   pods_.push_back(std::move(pod));
   services_[service].members.push_back(pod_id);
   if (!place_pod(pod_id)) {
@@ -1429,12 +1456,6 @@ void Simulation::pod_gone(Id pod_id) {
       start_pod(placed, /*is_initial=*/false, plan_.services[pods_[placed].service].startup_stream);
     }
   }
-}
-
-void Simulation::note_held(Pod& pod) {
-  pod.held_ns +=
-      static_cast<double>(pod.active) * static_cast<double>((now_ - pod.held_since).count());
-  pod.held_since = now_;
 }
 
 // ------------------------------------------------------------------- cluster
@@ -2160,16 +2181,156 @@ void Simulation::reschedule_dirty_pods() {
   dirty_pods_.clear();
 }
 
+// --------------------------------------------------------------- time series
+
+template <class Visit>
+void Simulation::for_each_gauge(Visit visit) {
+  // The values the time series samples at the end of each interval, in a
+  // fixed order: visit(entity, metric, value), where entity() makes the
+  // entity's name (only when wanted: this runs at every interval).
+  constexpr double undefined = std::numeric_limits<double>::quiet_NaN();
+  for (Id w = 0; w < workloads_.size(); ++w) {
+    visit([&] { return "path/" + plan_.workloads[w].name; }, "in_flight",
+          static_cast<double>(workloads_[w].open));
+  }
+  for (Id q = 0; q < queues_.size(); ++q) {
+    const QueueState& state = queues_[q];
+    const std::string& name = plan_.queues[q].name;
+    visit([&] { return "path/" + name; }, "in_flight",
+          static_cast<double>(state.waiting.size() + state.delayed.size() + state.in_flight));
+    visit([&] { return "queue/" + name; }, "depth", static_cast<double>(state.waiting.size()));
+    visit([&] { return "queue/" + name; }, "lag_s",
+          state.waiting.empty() ? 0.0 : to_seconds(now_ - state.waiting.front().published));
+  }
+  for (Id s = 0; s < services_.size(); ++s) {
+    if (plan_.services[s].external) {
+      continue;
+    }
+    std::uint32_t starting = 0;
+    for (Id pod_id : services_[s].members) {
+      const PodPhase phase = pods_[pod_id].phase;
+      starting += phase == PodPhase::pending || phase == PodPhase::starting ? 1 : 0;
+    }
+    auto entity = [&] { return "service/" + plan_.services[s].name; };
+    visit(entity, "replicas_ready", static_cast<double>(services_[s].pods.size()));
+    visit(entity, "replicas_starting", static_cast<double>(starting));
+  }
+  for (Id a = 0; a < autoscalers_.size(); ++a) {
+    const AutoscalerState& state = autoscalers_[a];
+    auto entity = [&] { return "autoscaler/" + plan_.autoscalers[a].name; };
+    const bool has_metric = !state.result.history.empty() && state.result.history.back().has_metric;
+    visit(entity, "metric", has_metric ? state.result.history.back().metric : undefined);
+    visit(entity, "desired", static_cast<double>(services_[plan_.autoscalers[a].service].desired));
+    visit(entity, "ready",
+          static_cast<double>(services_[plan_.autoscalers[a].service].pods.size()));
+  }
+  for (Id e = 0; e < edges_.size(); ++e) {
+    if (!edges_[e].breaker) {
+      continue;
+    }
+    auto entity = [&] {
+      const plan::Edge& edge = plan_.edges[e];
+      const std::string caller =
+          edge.caller_service != no_id ? plan_.services[edge.caller_service].name
+          : edge.queue != no_id        ? "queue/" + plan_.queues[edge.queue].name
+                                       : "client/" + plan_.workloads[edge.workload].name;
+      return "breaker/" + caller + "->" + plan_.endpoints[edge.target_endpoint].name;
+    };
+    visit(entity, "state", static_cast<double>(edges_[e].breaker->state()));
+  }
+}
+
+void Simulation::close_interval(Time start, Time end) {
+  // Close every time-weighted span at the boundary, so that the interval's
+  // CPU, queue and capacity sums are its own.
+  for (Id p = 0; p < pods_.size(); ++p) {
+    if (pods_[p].phase == PodPhase::ready || pods_[p].phase == PodPhase::terminating) {
+      touch_cpu(p);
+    }
+  }
+  for (Id s = 0; s < services_.size(); ++s) {
+    if (!plan_.services[s].external) {
+      note_waiting(s, 0);
+      note_capacity(s);
+    }
+  }
+  recorder_.close_interval(end - start);
+  std::size_t g = 0;
+  for_each_gauge([&](const auto&, const char*, double value) { gauges_[g++].push_back(value); });
+}
+
+std::vector<stats::TimeMarker> Simulation::markers() const {
+  std::vector<stats::TimeMarker> out;
+  for (const plan::Fault& f : plan_.faults) {
+    const std::string target = f.kind == plan::FaultKind::flush ? plan_.caches[f.service].name
+                                                                : plan_.services[f.service].name;
+    std::string what;
+    switch (f.kind) {
+      case plan::FaultKind::kill:
+        what = fmt::format("kill {} ({} pod{})", target, f.pods, f.pods == 1 ? "" : "s");
+        break;
+      case plan::FaultKind::slow:
+        what = fmt::format("slow {}", target);
+        break;
+      case plan::FaultKind::fail:
+        what = fmt::format("fail {} ({:g}%)", target, f.rate * 100);
+        break;
+      case plan::FaultKind::down:
+        what = fmt::format("down {}", target);
+        break;
+      case plan::FaultKind::partition:
+        what = fmt::format("partition {} | {}", target, plan_.services[f.other].name);
+        break;
+      case plan::FaultKind::cpu:
+        what = fmt::format("cpu {} at {:g} cores", target, f.cores);
+        break;
+      case plan::FaultKind::flush:
+        what = fmt::format("flush {}", target);
+        break;
+    }
+    out.push_back(stats::TimeMarker{to_seconds(f.at - Time{}), what});
+    if (f.until != Time::max() && f.kind != plan::FaultKind::kill &&
+        f.kind != plan::FaultKind::flush) {
+      out.push_back(stats::TimeMarker{to_seconds(f.until - Time{}), what + " ends"});
+    }
+  }
+  for (const plan::Workload& w : plan_.workloads) {
+    if (w.kind != plan::WorkloadKind::open || w.schedule.size() < 2) {
+      continue;  // a constant rate changes nothing
+    }
+    for (const plan::RatePoint& p : w.schedule) {
+      out.push_back(stats::TimeMarker{
+          to_seconds(p.at - Time{}),
+          p.ramp > Duration::zero()
+              ? fmt::format("{}: ramp to {:g}/s over {:g}s", w.name, p.rate, to_seconds(p.ramp))
+              : fmt::format("{}: {:g}/s", w.name, p.rate)});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.t_s < b.t_s; });
+  return out;
+}
+
 // ---------------------------------------------------------------------- run
 
 stats::Results Simulation::run() {
   start_autoscalers();
   start_workloads();
+  const Duration interval = plan_.interval;
+  if (interval > Duration::zero()) {
+    next_interval_ = Time{} + interval;
+    for_each_gauge([&](const auto&, const char*, double) { gauges_.emplace_back(); });
+  }
   bool stopped_early = false;
   while (!queue_.empty()) {
     const engine::Event event = queue_.pop();
     if (event.at > end_) {
       break;
+    }
+    while (event.at >= next_interval_) {  // the time series' intervals that ended before it
+      now_ = next_interval_;
+      close_interval(next_interval_ - interval, next_interval_);
+      next_interval_ += interval;
     }
     now_ = event.at;
     ++events_;
@@ -2259,6 +2420,14 @@ stats::Results Simulation::run() {
     }
   }
   const Time finished = std::min(std::max(now_, window_end_), end_);
+  if (interval > Duration::zero()) {  // the intervals up to the end, the last one partial
+    while (next_interval_ - interval < finished) {
+      now_ = std::min(next_interval_, finished);
+      close_interval(next_interval_ - interval, now_);
+      next_interval_ += interval;
+    }
+    now_ = std::max(now_, finished);
+  }
 
   // Time-weighted statistics up to the end, and what was left open.
   for (Id p = 0; p < pods_.size(); ++p) {
@@ -2333,6 +2502,12 @@ stats::Results Simulation::run() {
   }
   note_pending();  // up to the last event: note_pending clips at the window's end
   results.cluster = cluster_;
+  results.timeseries.interval_s = to_seconds(interval);
+  std::size_t g = 0;
+  for_each_gauge([&](const auto& entity, const char* metric, double) {
+    results.timeseries.series.push_back(stats::Series{entity(), metric, std::move(gauges_[g++])});
+  });
+  results.timeseries.markers = markers();
   for (std::size_t e = 0; e < edges_.size(); ++e) {
     if (edges_[e].breaker) {
       results.edges[e].breaker_opens = edges_[e].breaker->opens();

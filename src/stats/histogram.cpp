@@ -55,7 +55,10 @@ void Histogram::merge(const Histogram& other) {
 }
 
 void Histogram::clear() {
-  std::fill(counts_.begin(), counts_.end(), 0);
+  if (count_ > 0) {  // only the buckets from the smallest value to the largest hold counts
+    std::fill(counts_.begin() + static_cast<std::ptrdiff_t>(index_of(min_)),
+              counts_.begin() + static_cast<std::ptrdiff_t>(index_of(max_)) + 1, 0);
+  }
   count_ = 0;
   min_ = int64_max;
   max_ = 0;
@@ -123,7 +126,7 @@ std::int64_t Histogram::value_at_percentile(double p) const {
   }
   const std::uint64_t rank = rank_at(p);
   std::uint64_t seen = 0;
-  std::size_t i = 0;
+  std::size_t i = index_of(min_);  // nothing is counted below the smallest value
   for (;; ++i) {
     seen += counts_[i];
     if (seen >= rank) {

@@ -1,9 +1,24 @@
 #include "tailsim/stats/recorder.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
+#include <iterator>
+#include <limits>
 #include <utility>
 
 namespace tailsim::stats {
+namespace {
+
+// The metrics the recorder keeps for each kind of entity, in order. A path's
+// in_flight is a gauge the engine samples and adds itself.
+constexpr std::array<const char*, 8> path_metrics = {
+    "arrivals",     "completions",        "errors_timeout", "errors_rejected",
+    "errors_error", "errors_unavailable", "p50_ms",         "p99_ms"};
+constexpr std::array<const char*, 6> service_metrics = {
+    "utilization", "queue_length", "rejected", "throttled_s", "retries", "wasted_cpu_s"};
+
+}  // namespace
 
 Recorder::Recorder(Time window_start, Time window_end, std::size_t paths, std::size_t services,
                    std::size_t edges, std::size_t caches)
@@ -12,9 +27,16 @@ Recorder::Recorder(Time window_start, Time window_end, std::size_t paths, std::s
       paths_(paths),
       services_(services),
       edges_(edges),
-      caches_(caches) {}
+      caches_(caches),
+      interval_paths_(paths),
+      interval_services_(services),
+      interval_caches_(caches),
+      path_series_(paths, std::vector<std::vector<double>>(path_metrics.size())),
+      service_series_(services, std::vector<std::vector<double>>(service_metrics.size())),
+      cache_series_(caches) {}
 
 void Recorder::path_arrival(std::uint32_t path, Time at) {
+  ++interval_paths_[path].arrivals;
   if (is_measured(at)) {
     ++paths_[path].requests;
   }
@@ -22,6 +44,11 @@ void Recorder::path_arrival(std::uint32_t path, Time at) {
 
 void Recorder::path_finished(std::uint32_t path, Time arrived, Time now, Outcome outcome,
                              std::uint32_t attempts) {
+  IntervalPath& i = interval_paths_[path];
+  ++i.finished[outcome];
+  if (outcome == Outcome::ok) {
+    i.latencies.push_back((now - arrived).count());
+  }
   if (!is_measured(arrived)) {
     return;
   }
@@ -41,6 +68,7 @@ void Recorder::service_arrival(std::uint32_t service, Time at) {
 }
 
 void Recorder::service_rejected(std::uint32_t service, Time at) {
+  ++interval_services_[service].rejected;
   if (is_measured(at)) {
     ++services_[service].rejected;
   }
@@ -81,6 +109,7 @@ void Recorder::call_finished(std::uint32_t edge, Time started, Time now, Outcome
 }
 
 void Recorder::service_retry(std::uint32_t service, Time at) {
+  ++interval_services_[service].retries;
   if (is_measured(at)) {
     ++services_[service].retries;
   }
@@ -117,6 +146,7 @@ void Recorder::service_answered(std::uint32_t service, Time arrived, bool caller
 }
 
 void Recorder::wasted_cpu(std::uint32_t service, Time at, double work_ns) {
+  interval_services_[service].wasted_ns += work_ns;
   if (is_measured(at)) {
     services_[service].wasted_cpu_ns += work_ns;
   }
@@ -126,6 +156,56 @@ void Recorder::deadline_dropped(std::uint32_t service, Time at) {
   if (is_measured(at)) {
     ++services_[service].deadline_drops;
   }
+}
+
+void Recorder::close_interval(Duration interval) {
+  constexpr double undefined = std::numeric_limits<double>::quiet_NaN();
+  const double length_ns = static_cast<double>(interval.count());
+  for (std::size_t p = 0; p < interval_paths_.size(); ++p) {
+    IntervalPath& i = interval_paths_[p];
+    auto& out = path_series_[p];
+    const bool any = !i.latencies.empty();
+    // The value at percentile q: the one of rank ceil(q x n), as a histogram reports it.
+    auto at = [&](double q) {
+      const auto n = static_cast<double>(i.latencies.size());
+      const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q / 100 * n)));
+      const auto nth = i.latencies.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+      std::nth_element(i.latencies.begin(), nth, i.latencies.end());
+      return static_cast<double>(*nth) * 1e-6;
+    };
+    const double values[] = {static_cast<double>(i.arrivals),
+                             static_cast<double>(i.finished[Outcome::ok]),
+                             static_cast<double>(i.finished[Outcome::timeout]),
+                             static_cast<double>(i.finished[Outcome::rejected]),
+                             static_cast<double>(i.finished[Outcome::error]),
+                             static_cast<double>(i.finished[Outcome::unavailable]),
+                             any ? at(50) : undefined,
+                             any ? at(99) : undefined};
+    for (std::size_t m = 0; m < std::size(values); ++m) {
+      out[m].push_back(values[m]);
+    }
+    i.arrivals = 0;
+    i.finished = OutcomeCounts{};
+    i.latencies.clear();
+  }
+  for (std::size_t s = 0; s < interval_services_.size(); ++s) {
+    IntervalService& i = interval_services_[s];
+    auto& out = service_series_[s];
+    out[0].push_back(i.capacity_ns > 0 ? i.busy_ns / i.capacity_ns : undefined);
+    out[1].push_back(i.queue_ns / length_ns);
+    out[2].push_back(static_cast<double>(i.rejected));
+    out[3].push_back(i.throttled_ns * 1e-9);
+    out[4].push_back(static_cast<double>(i.retries));
+    out[5].push_back(i.wasted_ns * 1e-9);
+    i = IntervalService{};
+  }
+  for (std::size_t c = 0; c < interval_caches_.size(); ++c) {
+    IntervalCache& i = interval_caches_[c];
+    cache_series_[c].push_back(
+        i.lookups > 0 ? static_cast<double>(i.hits) / static_cast<double>(i.lookups) : undefined);
+    i = IntervalCache{};
+  }
+  ++intervals_;
 }
 
 void Recorder::finish(Results& results) {
@@ -166,6 +246,28 @@ void Recorder::finish(Results& results) {
   for (std::size_t i = 0; i < caches_.size() && i < results.caches.size(); ++i) {
     results.caches[i].lookups = caches_[i].lookups;
     results.caches[i].hits = caches_[i].hits;
+  }
+  // Time series. The engine adds its gauges (in flight, replicas, depth...).
+  TimeSeries& ts = results.timeseries;
+  ts.intervals = intervals_;
+  for (std::size_t p = 0; p < path_series_.size(); ++p) {
+    for (std::size_t m = 0; m < path_metrics.size(); ++m) {
+      ts.series.push_back(
+          Series{"path/" + results.paths[p].name, path_metrics[m], std::move(path_series_[p][m])});
+    }
+  }
+  for (std::size_t s = 0; s < service_series_.size(); ++s) {
+    if (results.services[s].is_external) {
+      continue;
+    }
+    for (std::size_t m = 0; m < service_metrics.size(); ++m) {
+      ts.series.push_back(Series{"service/" + results.services[s].name, service_metrics[m],
+                                 std::move(service_series_[s][m])});
+    }
+  }
+  for (std::size_t c = 0; c < cache_series_.size() && c < results.caches.size(); ++c) {
+    ts.series.push_back(
+        Series{"cache/" + results.caches[c].name, "hit_ratio", std::move(cache_series_[c])});
   }
   for (std::size_t i = 0; i < edges_.size(); ++i) {
     EdgeResult& out = results.edges[i];

@@ -224,7 +224,6 @@ struct Fault {
   Id stream = no_id;
 };
 
-/// A model ready to simulate.
 /// What an autoscaler measures (SPEC.md "autoscalers").
 enum class ScaleMetric : std::uint8_t { cpu, concurrency, rps, queue_lag };
 enum class ScaleSelect : std::uint8_t { max, min, disabled };
@@ -271,6 +270,7 @@ struct ClusterSpec {
   std::uint32_t max_nodes = 1;
 };
 
+/// A model ready to simulate.
 struct Plan {
   std::string model_name;
   std::uint64_t seed = 1;

@@ -35,18 +35,22 @@ class Recorder {
   /// `cores` cores of `service` were busy from `from` to `to`.
   void cpu_busy(std::uint32_t service, Time from, Time to, double cores) {
     add_clipped(services_[service].busy_core_ns, from, to, cores);
+    interval_services_[service].busy_ns += cores * static_cast<double>((to - from).count());
   }
   /// `length` requests waited for a worker at `service` from `from` to `to`.
   void queue_length(std::uint32_t service, Time from, Time to, double length) {
     add_clipped(services_[service].queue_ns, from, to, length);
+    interval_services_[service].queue_ns += length * static_cast<double>((to - from).count());
   }
   /// `cores` cores of `service` existed from `from` to `to` (for utilization).
   void cpu_capacity(std::uint32_t service, Time from, Time to, double cores) {
     add_clipped(services_[service].capacity_core_ns, from, to, cores);
+    interval_services_[service].capacity_ns += cores * static_cast<double>((to - from).count());
   }
   /// `service` had work stopped by its CFS quota from `from` to `to`.
   void cpu_throttled(std::uint32_t service, Time from, Time to) {
     add_clipped(services_[service].throttled_ns, from, to, 1.0);
+    interval_services_[service].throttled_ns += static_cast<double>((to - from).count());
   }
   /// `count` ready replicas of `service` from `from` to `to`.
   void replicas(std::uint32_t service, Time from, Time to, double count);
@@ -58,6 +62,8 @@ class Recorder {
 
   /// A lookup in `cache`, a hit or a miss.
   void cache_lookup(std::uint32_t cache, Time at, bool hit) {
+    ++interval_caches_[cache].lookups;
+    interval_caches_[cache].hits += hit ? 1 : 0;
     if (is_measured(at)) {
       ++caches_[cache].lookups;
       caches_[cache].hits += hit ? 1 : 0;
@@ -79,6 +85,11 @@ class Recorder {
 
   /// Moves what was measured into `results`, whose names the caller has set
   /// (paths, services, edges sized as at construction).
+  /// Ends the current interval of the time series: what was counted since
+  /// the last call becomes one value of each series. The caller has closed
+  /// every time-weighted span (cpu_busy, queue_length, ...) at the boundary.
+  void close_interval(Duration interval);
+
   void finish(Results& results);
 
  private:
@@ -134,6 +145,37 @@ class Recorder {
     std::uint64_t hits = 0;
   };
   std::vector<CacheTotals> caches_;
+
+  // The interval in progress, for the time series (all simulated time, not
+  // only the measured window), and the values of the intervals closed.
+  struct IntervalPath {
+    std::uint64_t arrivals = 0;
+    OutcomeCounts finished;
+    /// The interval's successful latencies, for its exact p50 and p99; the
+    /// buffer is reused, so it holds one interval's completions at most.
+    std::vector<std::int64_t> latencies;
+  };
+  struct IntervalService {
+    double busy_ns = 0;
+    double capacity_ns = 0;
+    double queue_ns = 0;
+    double throttled_ns = 0;
+    double wasted_ns = 0;
+    std::uint64_t rejected = 0;
+    std::uint64_t retries = 0;
+  };
+  struct IntervalCache {
+    std::uint64_t lookups = 0;
+    std::uint64_t hits = 0;
+  };
+  std::vector<IntervalPath> interval_paths_;
+  std::vector<IntervalService> interval_services_;
+  std::vector<IntervalCache> interval_caches_;
+  /// Closed intervals' values: [entity][metric][interval].
+  std::vector<std::vector<std::vector<double>>> path_series_;
+  std::vector<std::vector<std::vector<double>>> service_series_;
+  std::vector<std::vector<double>> cache_series_;
+  std::size_t intervals_ = 0;
 };
 
 }  // namespace tailsim::stats
