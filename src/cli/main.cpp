@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "output_folder.hpp"
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/graph/dependency_graph.hpp"
 #include "tailsim/graph/graph_writer.hpp"
@@ -120,12 +123,7 @@ bool stdout_wants_color() {
 }
 
 int run(const std::string& path, const std::vector<std::string>& overrides,
-        const RunOptions& options) {
-  if (!options.out_dir.empty()) {
-    fmt::print(stderr, "error: --out is not available in tailsim {} yet; use --json FILE\n",
-               TAILSIM_VERSION);
-    return bad_input;
-  }
+        const RunOptions& options, const std::string& command) {
   CheckedModel checked = check_model(path, overrides);
   if (!checked.ok()) {
     std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(),
@@ -162,6 +160,18 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     std::fputs(json.c_str(), stdout);
   } else if (!options.json_path.empty()) {
     tailsim::report::write_file_atomically(options.json_path, json);
+  }
+  if (!options.out_dir.empty()) {
+    std::ifstream model_file(path, std::ios::binary);
+    std::ostringstream model_text;
+    model_text << model_file.rdbuf();
+    tailsim::cli::write_output_folder(
+        tailsim::cli::OutputFolderInputs{options.out_dir, &results, path, model_text.str(), command,
+                                         graph::write_dot(*checked.graph, m)});
+    fmt::print(stderr,
+               "note: --out wrote results.json and the topology; the time series, histograms, "
+               "metrics, traces and report.html are not written by tailsim {} yet\n",
+               TAILSIM_VERSION);
   }
   if (!options.quiet && options.json_path != "-") {
     fmt::print("tailsim {} · model '{}' · seed {} · {} measured after {} warm-up\n",
@@ -252,7 +262,12 @@ int main(int argc, char** argv) {
       return draw_graph(model_path, overrides, format);
     }
     if (*run_cmd) {
-      return run(model_path, overrides, run_options);
+      std::string command = "tailsim";
+      for (int i = 1; i < argc; ++i) {
+        command += ' ';
+        command += argv[i];
+      }
+      return run(model_path, overrides, run_options, command);
     }
     for (const auto& [name, what] : coming) {
       if (app.got_subcommand(name)) {

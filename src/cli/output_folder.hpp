@@ -1,0 +1,28 @@
+#pragma once
+// `tailsim run --out DIR`: every output of a run in one folder.
+
+#include <filesystem>
+#include <string>
+
+#include "tailsim/stats/results.hpp"
+
+namespace tailsim::cli {
+
+/// What the folder is made from.
+struct OutputFolderInputs {
+  std::filesystem::path dir;
+  const stats::Results* results = nullptr;
+  std::string model_path;
+  std::string model_text;    ///< the model file as written (before --set)
+  std::string command;       ///< the command line that ran
+  std::string topology_dot;  ///< the dependency graph in DOT
+};
+
+/// Writes results.json, topology.dot (and topology.svg when Graphviz's `dot`
+/// is on the PATH) and the other outputs into `inputs.dir`, creating it.
+/// Each file is written whole under a temporary name and then renamed, so a
+/// failure never leaves half a file. Throws std::runtime_error with the
+/// reason when something cannot be written.
+void write_output_folder(const OutputFolderInputs& inputs);
+
+}  // namespace tailsim::cli
