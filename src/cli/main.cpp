@@ -90,6 +90,7 @@ struct RunOptions {
   std::optional<std::string> duration;
   std::string json_path;
   std::string out_dir;
+  std::string color = "auto";
   bool quiet = false;
 };
 
@@ -115,12 +116,54 @@ bool apply_run_flags(const RunOptions& options, model::Model& m) {
   return true;
 }
 
-bool stdout_wants_color() {
+/// --color: `always`, `never`, or `auto`: on a terminal, unless NO_COLOR is
+/// set (no-color.org) or TERM is dumb. An explicit flag wins over NO_COLOR.
+bool stdout_wants_color(const std::string& color) {
+  if (color == "always" || color == "never") {
+    return color == "always";
+  }
   const char* no_color = std::getenv("NO_COLOR");
   const char* term = std::getenv("TERM");
   return isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == '\0') &&
          !(term != nullptr && std::string_view(term) == "dumb");
 }
+
+/// A progress bar on stderr, for runs longer than a second, only when stderr
+/// is a terminal; erased when the run ends.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) != 0) {}
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+  ~ProgressBar() {
+    if (shown_) {
+      std::fputs("\r\033[K", stderr);
+    }
+  }
+
+  void update(double done) {
+    if (!enabled_) {
+      return;
+    }
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    if (elapsed < 1.0) {
+      return;
+    }
+    constexpr int width = 30;
+    const int filled = std::clamp(static_cast<int>(done * width), 0, width);
+    const double left = done > 0 ? elapsed * (1 - done) / done : 0;
+    fmt::print(stderr, "\rsimulating [{}{}] {:3.0f}%  {:.0f}s left ", std::string(filled, '#'),
+               std::string(width - filled, '.'), done * 100, left);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
 
 int run(const std::string& path, const std::vector<std::string>& overrides,
         const RunOptions& options, const std::string& command) {
@@ -151,7 +194,10 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   }
 
   const auto started = std::chrono::steady_clock::now();
-  const tailsim::stats::Results results = tailsim::components::simulate(*plan);
+  ProgressBar progress(!options.quiet);
+  tailsim::components::RunLimits limits;
+  limits.on_progress = [&](double done) { progress.update(done); };
+  const tailsim::stats::Results results = tailsim::components::simulate(*plan, limits);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -181,8 +227,8 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     fmt::print("simulated {:.1f}s in {:.2f}s wall · {} events ({:.1f} M/s)\n\n",
                results.simulated_s, wall_s, results.events,
                wall_s > 0 ? static_cast<double>(results.events) / wall_s * 1e-6 : 0.0);
-    fmt::print("{}", tailsim::report::to_console(
-                         results, tailsim::report::ConsoleStyle{stdout_wants_color()}));
+    fmt::print("{}", tailsim::report::to_console(results, tailsim::report::ConsoleStyle{
+                                                              stdout_wants_color(options.color)}));
   }
   return results.all_slos_ok() ? ok : slo_failed;
 }
@@ -236,6 +282,11 @@ int main(int argc, char** argv) {
                       "Measured duration, e.g. 10m (default: the model's)");
   run_cmd->add_option("--json", run_options.json_path, "Write results.json here (- for stdout)");
   run_cmd->add_option("--out", run_options.out_dir, "Write every output into this folder");
+  run_cmd
+      ->add_option("--color", run_options.color,
+                   "Colour in the console: auto (on a terminal, unless NO_COLOR is set), always "
+                   "or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print no summary");
 
   const std::pair<const char*, const char*> coming[] = {

@@ -2414,6 +2414,9 @@ stats::Results Simulation::run() {
     if (now_ >= window_end_ && open_client_requests_ == 0 && open_messages_ == 0) {
       break;  // arrivals have stopped and every request is answered
     }
+    if ((events_ & 0xFFFFF) == 0 && limits_.on_progress) {
+      limits_.on_progress(to_seconds(now_ - Time{}) / to_seconds(end_ - Time{}));
+    }
     if (limits_.max_events != 0 && events_ >= limits_.max_events) {
       stopped_early = true;
       break;

@@ -35,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (loaded.ok() && !loaded.diagnostics.has_errors()) {
     // Whatever loads must also compile and run (briefly: a bounded number of events).
     if (auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics)) {
-      const auto results = tailsim::components::simulate(*plan, {.max_events = 20'000});
+      const auto results =
+          tailsim::components::simulate(*plan, {.max_events = 20'000, .on_progress = {}});
       (void)results;
     }
   }

@@ -3,6 +3,7 @@
 /// dispatches to. A `Simulation` is a value: sweeps run many, one per thread.
 
 #include <cstdint>
+#include <functional>
 
 #include "tailsim/plan/plan.hpp"
 #include "tailsim/stats/results.hpp"
@@ -13,6 +14,9 @@ namespace tailsim::components {
 /// in `Results`) when one is reached.
 struct RunLimits {
   std::uint64_t max_events = 0;  ///< 0: no limit
+  /// Called about every million events with the share of the run's
+  /// simulated time done (0 to 1), for a progress bar; may be empty.
+  std::function<void(double)> on_progress;
 };
 
 /// Simulates `plan` with its seed and returns what the measured window saw.

@@ -326,7 +326,7 @@ workloads:
   REQUIRE(loaded.ok());
   auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
   REQUIRE(plan);
-  const auto r = tailsim::components::simulate(*plan, {.max_events = 1000});
+  const auto r = tailsim::components::simulate(*plan, {.max_events = 1000, .on_progress = {}});
   CHECK(r.stopped_early);
   CHECK(r.events == 1000);
 }
