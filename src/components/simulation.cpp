@@ -34,7 +34,7 @@ enum EventKind : std::uint32_t {
   response_delivered,        ///< target: call; the response reached the caller
   plain_request_delivered,   ///< target: exchange of a plain call (no Call object)
   plain_response_delivered,  ///< target: exchange of a plain call
-  cpu_done,                  ///< target: pod; generation: the pod CPU's generation
+  cpu_done,                  ///< target: pod; its timer: never stale
   delay_done,                ///< target: task
   attempt_timeout,           ///< target: call; the caller stops waiting for this attempt
   retry_due,                 ///< target: exchange; its backoff is over
@@ -206,6 +206,12 @@ class Simulation {
   /// the event handlers into it.
   [[gnu::cold]] stats::Results results(Time finished, bool stopped_early);
 
+  // [[gnu::always_inline]] marks the short steps every request takes (it
+  // arrives, starts, spawns its task, touches its pod's CPU, finishes). Left
+  // to its size heuristics, GCC keeps them as calls whose saved registers
+  // cost more than their bodies; callgrind measures the difference
+  // (bench/README.md, "Instruction counts").
+
   // Workloads
   void start_workloads();
   void schedule_next_arrival(Id w);
@@ -225,7 +231,7 @@ class Simulation {
   void exchange_done(Id exchange, Outcome outcome);
   void send_request(Id call);
   void on_request_delivered(Id call);
-  void on_plain_request_delivered(Id exchange);
+  [[gnu::always_inline]] void on_plain_request_delivered(Id exchange);
   void receive(const Request& incoming);
   void respond_plain(const Request& request, Outcome outcome);
   void respond(const Request& request, Outcome outcome);
@@ -244,8 +250,8 @@ class Simulation {
 
   // Pods, workers and requests
   Id choose_pod(Id service);
-  void start_request(Id request);
-  void finish_request(Id request, Outcome outcome);
+  [[gnu::always_inline]] void start_request(Id request);
+  [[gnu::always_inline]] void finish_request(Id request, Outcome outcome);
   /// A request or an async cpu op gives its worker back; the next waiter, if
   /// any, takes it. Inline: the pod's queue is usually empty.
   void release_worker(Id pod_id) {
@@ -284,14 +290,14 @@ class Simulation {
   void drain_ready();
   void continue_task(Id task);
   bool execute(Id task);
-  void finish_task(Id task);
-  Id spawn(Id parent, Id request, Id block);
+  [[gnu::always_inline]] void finish_task(Id task);
+  [[gnu::always_inline]] Id spawn(Id parent, Id request, Id block);
   std::uint32_t draw_count(const plan::Op& op);
 
   // CPU
   void start_cpu(Id task, double work_ns);
-  void touch_cpu(Id pod);
-  void on_cpu_done(Id pod, std::uint32_t generation);
+  [[gnu::always_inline]] void touch_cpu(Id pod);
+  void on_cpu_done(Id pod);
   void reschedule_dirty_pods();
 
   const plan::Plan& plan_;
@@ -323,6 +329,9 @@ class Simulation {
   /// Can a caller ever give up on an attempt (a timeout or a hedge anywhere)?
   /// When not, no work can be wasted and the check per cpu step is skipped.
   bool can_abandon_ = false;
+  /// Has a fault killed a pod? Until then no request is `killed`, and the
+  /// check per step is skipped.
+  bool has_killed_pods_ = false;
   std::uint64_t events_ = 0;
 };
 
@@ -774,7 +783,7 @@ void Simulation::on_request_delivered(Id call) {
   receive(Request{call, calls_.generation(call), c.target_endpoint, no_id, now_, c.deadline});
 }
 
-void Simulation::on_plain_request_delivered(Id x) {
+inline void Simulation::on_plain_request_delivered(Id x) {
   Request incoming{x, exchanges_.generation(x), exchanges_[x].target_endpoint, no_id, now_};
   incoming.is_plain = true;
   receive(incoming);
@@ -941,7 +950,7 @@ Id Simulation::choose_pod(Id service) {
   return state.pods[0];
 }
 
-Id Simulation::spawn(Id parent, Id request, Id block) {
+inline Id Simulation::spawn(Id parent, Id request, Id block) {
   const Id t = tasks_.allocate();
   Task& task = tasks_[t];
   task.request = request;
@@ -952,7 +961,7 @@ Id Simulation::spawn(Id parent, Id request, Id block) {
   return t;
 }
 
-void Simulation::start_request(Id request) {
+inline void Simulation::start_request(Id request) {
   const Request& req = requests_[request];
   // Deadlines propagate: a request whose deadline passed while it waited, or
   // whose caller cancelled it (a hedge that lost), is dropped at dequeue.
@@ -978,7 +987,7 @@ void Simulation::start_request(Id request) {
   }
 }
 
-void Simulation::finish_request(Id request, Outcome outcome) {
+inline void Simulation::finish_request(Id request, Outcome outcome) {
   const Request req = requests_[request];
   requests_.release(request);
   if (req.killed) {
@@ -1133,6 +1142,7 @@ void Simulation::on_fault(Id f, bool starts) {
 
 void Simulation::kill_pods(Id service, std::uint32_t count, Id stream) {
   ServiceState& state = services_[service];
+  has_killed_pods_ = true;
   for (std::uint32_t k = 0; k < count && !state.pods.empty(); ++k) {
     note_capacity(service);
     const Id pod_id = state.pods.front();
@@ -1141,7 +1151,6 @@ void Simulation::kill_pods(Id service, std::uint32_t count, Id stream) {
     touch_cpu(pod_id);
     pod.cpu.clear();
     queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
-    pod.cpu.bump_generation();
     pod.scheduled.reset();
     // Every request on the pod fails with `error`: those waiting for a worker
     // are gone, those running stop where they are.
@@ -1212,7 +1221,7 @@ std::uint32_t Simulation::draw_count(const plan::Op& op) {
 }
 
 void Simulation::continue_task(Id t) {
-  if (requests_[tasks_[t].request].killed) {
+  if (has_killed_pods_ && requests_[tasks_[t].request].killed) {
     tasks_.release(t);  // the pod it ran on is gone
     return;
   }
@@ -1523,7 +1532,7 @@ bool Simulation::continue_cache(Id t) {
   }
 }
 
-void Simulation::finish_task(Id t) {
+inline void Simulation::finish_task(Id t) {
   const Task task = tasks_[t];
   tasks_.release(t);
   if (task.parent == no_id) {
@@ -1541,7 +1550,7 @@ void Simulation::finish_task(Id t) {
 
 // ----------------------------------------------------------------------- CPU
 
-void Simulation::touch_cpu(Id pod_id) {
+inline void Simulation::touch_cpu(Id pod_id) {
   Pod& pod = pods_[pod_id];
   recorder_.cpu_busy(pod.service, pod.cpu.last_update(), now_, pod.cpu.busy_cores());
   if (pod.cpu.is_throttled() && pod.cpu.busy() > 0) {
@@ -1560,11 +1569,8 @@ void Simulation::start_cpu(Id t, double work_ns) {
   pods_[pod_id].cpu.add(now_, work_ns, t);
 }
 
-void Simulation::on_cpu_done(Id pod_id, std::uint32_t generation) {
+void Simulation::on_cpu_done(Id pod_id) {
   Pod& pod = pods_[pod_id];
-  if (generation != pod.cpu.generation()) {
-    return;  // rescheduled since: a stale event
-  }
   pod.scheduled.reset();
   touch_cpu(pod_id);
   while (auto t = pod.cpu.pop_done()) {
@@ -1589,10 +1595,9 @@ void Simulation::reschedule_dirty_pods() {
     if (next == pod.scheduled) {
       continue;  // the event in the queue is still right
     }
-    pod.cpu.bump_generation();
     pod.scheduled = next;
     if (next) {  // a pod's timer is its id: the pending completion moves, no stale copy
-      queue_.set_timer(pod_id, *next, cpu_done, pod_id, pod.cpu.generation());
+      queue_.set_timer(pod_id, *next, cpu_done, pod_id);
     } else {
       queue_.cancel_timer(pod_id);
     }
@@ -1640,7 +1645,7 @@ stats::Results Simulation::run() {
         }
         break;
       case cpu_done:
-        on_cpu_done(event.target, event.generation);
+        on_cpu_done(event.target);
         break;
       case delay_done:
         if (tasks_.is_current(event.target, event.generation)) {
