@@ -536,7 +536,6 @@ void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
   if (plan_.policies[site.policy].propagate_deadline) {
     ex.deadline = requests_[tasks_[task].request].deadline;  // what the caller has left
   }
-  recorder_.call_started(site.edge, now_);
   start_attempt(x);
 }
 
@@ -563,9 +562,6 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
     if (ex.holds_retry_slot) {
       ex.holds_retry_slot = false;
       --edge.limits.retries_in_flight;
-    }
-    if (ex.site != no_id) {
-      recorder_.attempt_sent(ex.edge, ex.started);
     }
     attempt_failed(x, outcome);
   };
@@ -604,9 +600,6 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
     queue_.push(now_ + policy.hedge_after, hedge_due, x, exchanges_.generation(x));
   }
   ++edge.limits.active;
-  if (ex.site != no_id) {                         // a client's attempts are its path's statistics
-    recorder_.attempt_sent(ex.edge, ex.started);  // attempts count with their call
-  }
   if (deadline != Time::max()) {
     queue_.push(deadline, attempt_timeout, call, calls_.generation(call));
   }
@@ -626,7 +619,6 @@ void Simulation::start_plain_attempt(Id x) {
     on_plain_request_delivered(x);  // the client reaches the entry service directly
     return;
   }
-  recorder_.attempt_sent(ex.edge, ex.started);
   const plan::CallSite& site = plan_.calls[ex.site];
   if (auto delay = network_delay(site, site.caller_service, site.target_service)) {
     if (*delay == Duration::zero()) {
@@ -756,7 +748,8 @@ void Simulation::exchange_done(Id x, Outcome outcome) {
     finish_client_request(ex, outcome);
     return;
   }
-  recorder_.call_finished(ex.edge, ex.started, now_, outcome);
+  // A client's attempts are its path's statistics; a call's, its edge's.
+  recorder_.call_finished(ex.edge, ex.started, now_, outcome, ex.attempts);
   Task& task = tasks_[ex.caller_task];
   if (outcome != Outcome::ok && !plan_.calls[ex.site].optional && task.failure == Outcome::ok) {
     task.failure = outcome;
@@ -1401,7 +1394,6 @@ void Simulation::dispatch(Id q) {
     ex.started = now_;
     ex.published = message.published;
     ex.deliveries = message.deliveries + 1;
-    recorder_.call_started(spec.edge, now_);
     start_attempt(x);
   }
   note_queue(q);
@@ -1412,7 +1404,7 @@ void Simulation::finish_message(const Exchange& ex, Outcome outcome) {
   QueueState& state = queues_[ex.queue];
   const auto path = static_cast<Id>(plan_.workloads.size() + ex.queue);
   --state.in_flight;
-  recorder_.call_finished(ex.edge, ex.started, now_, outcome);
+  recorder_.call_finished(ex.edge, ex.started, now_, outcome, /*attempts=*/0);
   const bool measured = recorder_.is_measured(ex.published);
   if (outcome != Outcome::ok && ex.deliveries < spec.deliveries) {
     state.delayed.push_back(Message{ex.published, now_ + spec.redelivery_delay, ex.deliveries});
@@ -1717,6 +1709,17 @@ stats::Results Simulation::results(Time finished, bool stopped_early) {
   }
   for (Id q = 0; q < queues_.size(); ++q) {
     recorder_.path_unfinished(static_cast<Id>(workloads_.size() + q), queues_[q].open_measured);
+  }
+  for (Id x = 0; x < exchanges_.capacity(); ++x) {
+    if (!exchanges_.is_live(x)) {
+      continue;
+    }
+    const Exchange& ex = exchanges_[x];
+    if (ex.site != no_id) {
+      recorder_.call_unfinished(ex.edge, ex.started, ex.attempts);
+    } else if (ex.queue != no_id) {
+      recorder_.call_unfinished(ex.edge, ex.started, /*attempts=*/0);  // a delivery in progress
+    }
   }
 
   stats::Results results;
