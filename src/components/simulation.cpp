@@ -39,7 +39,7 @@ enum EventKind : std::uint32_t {
   response_delivered,        ///< target: call; the response reached the caller
   plain_request_delivered,   ///< target: exchange of a plain call (no Call object)
   plain_response_delivered,  ///< target: exchange of a plain call
-  cpu_done,                  ///< target: pod; generation: the pod CPU's generation
+  cpu_done,                  ///< target: pod; its timer: never stale
   delay_done,                ///< target: task
   attempt_timeout,           ///< target: call; the caller stops waiting for this attempt
   retry_due,                 ///< target: exchange; its backoff is over
@@ -255,6 +255,17 @@ class Simulation {
   stats::Results run();
 
  private:
+  /// What was measured, once the run has stopped at `finished`. Kept out of
+  /// run() so the event loop stays small enough for the compiler to inline
+  /// the event handlers into it.
+  [[gnu::cold]] stats::Results results(Time finished, bool stopped_early);
+
+  // [[gnu::always_inline]] marks the short steps every request takes (it
+  // arrives, starts, spawns its task, touches its pod's CPU, finishes). Left
+  // to its size heuristics, GCC keeps them as calls whose saved registers
+  // cost more than their bodies; callgrind measures the difference
+  // (bench/README.md, "Instruction counts").
+
   // Workloads
   void start_workloads();
   void schedule_next_arrival(Id w);
@@ -274,7 +285,7 @@ class Simulation {
   void exchange_done(Id exchange, Outcome outcome);
   void send_request(Id call);
   void on_request_delivered(Id call);
-  void on_plain_request_delivered(Id exchange);
+  [[gnu::always_inline]] void on_plain_request_delivered(Id exchange);
   void receive(const Request& incoming);
   void respond_plain(const Request& request, Outcome outcome);
   void respond(const Request& request, Outcome outcome);
@@ -293,9 +304,18 @@ class Simulation {
 
   // Pods, workers and requests
   Id choose_pod(Id service);
-  void start_request(Id request);
-  void finish_request(Id request, Outcome outcome);
-  void release_worker(Id pod);
+  [[gnu::always_inline]] void start_request(Id request);
+  [[gnu::always_inline]] void finish_request(Id request, Outcome outcome);
+  /// A request or an async cpu op gives its worker back; the next waiter, if
+  /// any, takes it. Inline: the pod's queue is usually empty.
+  void release_worker(Id pod_id) {
+    Pod& pod = pods_[pod_id];
+    --pod.busy_workers;
+    if (!pod.waiting.empty()) [[unlikely]] {
+      start_next_waiter(pod_id);
+    }
+  }
+  void start_next_waiter(Id pod);
   void enqueue(Id pod, Waiter waiter);
   void note_waiting(Id service, std::int64_t change);
   void reject_waiter(Id pod, const Waiter& waiter);
@@ -361,14 +381,14 @@ class Simulation {
   void drain_ready();
   void continue_task(Id task);
   bool execute(Id task);
-  void finish_task(Id task);
-  Id spawn(Id parent, Id request, Id block);
+  [[gnu::always_inline]] void finish_task(Id task);
+  [[gnu::always_inline]] Id spawn(Id parent, Id request, Id block);
   std::uint32_t draw_count(const plan::Op& op);
 
   // CPU
   void start_cpu(Id task, double work_ns);
-  void touch_cpu(Id pod);
-  void on_cpu_done(Id pod, std::uint32_t generation);
+  [[gnu::always_inline]] void touch_cpu(Id pod);
+  void on_cpu_done(Id pod);
   void reschedule_dirty_pods();
 
   const plan::Plan& plan_;
@@ -408,6 +428,9 @@ class Simulation {
   /// Can a caller ever give up on an attempt (a timeout or a hedge anywhere)?
   /// When not, no work can be wasted and the check per cpu step is skipped.
   bool can_abandon_ = false;
+  /// Has a fault killed a pod? Until then no request is `killed`, and the
+  /// check per step is skipped.
+  bool has_killed_pods_ = false;
   std::uint64_t events_ = 0;
 };
 
@@ -620,7 +643,6 @@ void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
   if (plan_.policies[site.policy].propagate_deadline) {
     ex.deadline = requests_[tasks_[task].request].deadline;  // what the caller has left
   }
-  recorder_.call_started(site.edge, now_);
   start_attempt(x);
 }
 
@@ -647,9 +669,6 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
     if (ex.holds_retry_slot) {
       ex.holds_retry_slot = false;
       --edge.limits.retries_in_flight;
-    }
-    if (ex.site != no_id) {
-      recorder_.attempt_sent(ex.edge, ex.started);
     }
     attempt_failed(x, outcome);
   };
@@ -688,9 +707,6 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
     queue_.push(now_ + policy.hedge_after, hedge_due, x, exchanges_.generation(x));
   }
   ++edge.limits.active;
-  if (ex.site != no_id) {                         // a client's attempts are its path's statistics
-    recorder_.attempt_sent(ex.edge, ex.started);  // attempts count with their call
-  }
   if (deadline != Time::max()) {
     queue_.push(deadline, attempt_timeout, call, calls_.generation(call));
   }
@@ -710,7 +726,6 @@ void Simulation::start_plain_attempt(Id x) {
     on_plain_request_delivered(x);  // the client reaches the entry service directly
     return;
   }
-  recorder_.attempt_sent(ex.edge, ex.started);
   const plan::CallSite& site = plan_.calls[ex.site];
   if (auto delay = network_delay(site, site.caller_service, site.target_service)) {
     if (*delay == Duration::zero()) {
@@ -840,7 +855,8 @@ void Simulation::exchange_done(Id x, Outcome outcome) {
     finish_client_request(ex, outcome);
     return;
   }
-  recorder_.call_finished(ex.edge, ex.started, now_, outcome);
+  // A client's attempts are its path's statistics; a call's, its edge's.
+  recorder_.call_finished(ex.edge, ex.started, now_, outcome, ex.attempts);
   Task& task = tasks_[ex.caller_task];
   if (outcome != Outcome::ok && !plan_.calls[ex.site].optional && task.failure == Outcome::ok) {
     task.failure = outcome;
@@ -867,7 +883,7 @@ void Simulation::on_request_delivered(Id call) {
   receive(Request{call, calls_.generation(call), c.target_endpoint, no_id, now_, c.deadline});
 }
 
-void Simulation::on_plain_request_delivered(Id x) {
+inline void Simulation::on_plain_request_delivered(Id x) {
   Request incoming{x, exchanges_.generation(x), exchanges_[x].target_endpoint, no_id, now_};
   incoming.is_plain = true;
   receive(incoming);
@@ -1036,7 +1052,7 @@ Id Simulation::choose_pod(Id service) {
   return state.pods[0];
 }
 
-Id Simulation::spawn(Id parent, Id request, Id block) {
+inline Id Simulation::spawn(Id parent, Id request, Id block) {
   const Id t = tasks_.allocate();
   Task& task = tasks_[t];
   task.request = request;
@@ -1047,7 +1063,7 @@ Id Simulation::spawn(Id parent, Id request, Id block) {
   return t;
 }
 
-void Simulation::start_request(Id request) {
+inline void Simulation::start_request(Id request) {
   const Request& req = requests_[request];
   // Deadlines propagate: a request whose deadline passed while it waited, or
   // whose caller cancelled it (a hedge that lost), is dropped at dequeue.
@@ -1073,7 +1089,7 @@ void Simulation::start_request(Id request) {
   }
 }
 
-void Simulation::finish_request(Id request, Outcome outcome) {
+inline void Simulation::finish_request(Id request, Outcome outcome) {
   const Request req = requests_[request];
   requests_.release(request);
   if (req.killed) {
@@ -1128,9 +1144,8 @@ void Simulation::reject_waiter(Id pod_id, const Waiter& waiter) {
   respond(req, Outcome::rejected);
 }
 
-void Simulation::release_worker(Id pod_id) {
+void Simulation::start_next_waiter(Id pod_id) {
   Pod& pod = pods_[pod_id];
-  --pod.busy_workers;
   const plan::Service& svc = plan_.services[pod.service];
   while (!pod.waiting.empty()) {
     Waiter waiter;
@@ -1257,11 +1272,11 @@ void Simulation::kill_pods(Id service, std::uint32_t count, Id stream) {
 void Simulation::fail_pod_work(Id pod_id) {
   // Every request on the pod fails with `error`: those waiting for a worker
   // are gone, those running stop where they are.
+  has_killed_pods_ = true;  // from now on, tasks check whether their pod is gone
   Pod& pod = pods_[pod_id];
   touch_cpu(pod_id);
   pod.cpu.clear();
   queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
-  pod.cpu.bump_generation();
   pod.scheduled.reset();
   note_waiting(pod.service, -static_cast<std::int64_t>(pod.waiting.size()));
   for (const Waiter& waiter : pod.waiting) {
@@ -1791,7 +1806,7 @@ std::uint32_t Simulation::draw_count(const plan::Op& op) {
 }
 
 void Simulation::continue_task(Id t) {
-  if (requests_[tasks_[t].request].killed) {
+  if (has_killed_pods_ && requests_[tasks_[t].request].killed) {
     tasks_.release(t);  // the pod it ran on is gone
     return;
   }
@@ -1971,7 +1986,6 @@ void Simulation::dispatch(Id q) {
     ex.started = now_;
     ex.published = message.published;
     ex.deliveries = message.deliveries + 1;
-    recorder_.call_started(spec.edge, now_);
     start_attempt(x);
   }
   note_queue(q);
@@ -1982,7 +1996,7 @@ void Simulation::finish_message(const Exchange& ex, Outcome outcome) {
   QueueState& state = queues_[ex.queue];
   const auto path = static_cast<Id>(plan_.workloads.size() + ex.queue);
   --state.in_flight;
-  recorder_.call_finished(ex.edge, ex.started, now_, outcome);
+  recorder_.call_finished(ex.edge, ex.started, now_, outcome, /*attempts=*/0);
   const bool measured = recorder_.is_measured(ex.published);
   if (outcome != Outcome::ok && ex.deliveries < spec.deliveries) {
     state.delayed.push_back(Message{ex.published, now_ + spec.redelivery_delay, ex.deliveries});
@@ -2102,7 +2116,7 @@ bool Simulation::continue_cache(Id t) {
   }
 }
 
-void Simulation::finish_task(Id t) {
+inline void Simulation::finish_task(Id t) {
   const Task task = tasks_[t];
   tasks_.release(t);
   if (task.parent == no_id) {
@@ -2120,7 +2134,7 @@ void Simulation::finish_task(Id t) {
 
 // ----------------------------------------------------------------------- CPU
 
-void Simulation::touch_cpu(Id pod_id) {
+inline void Simulation::touch_cpu(Id pod_id) {
   Pod& pod = pods_[pod_id];
   recorder_.cpu_busy(pod.service, pod.cpu.last_update(), now_, pod.cpu.busy_cores());
   pod.used_core_ns +=
@@ -2141,11 +2155,8 @@ void Simulation::start_cpu(Id t, double work_ns) {
   pods_[pod_id].cpu.add(now_, work_ns, t);
 }
 
-void Simulation::on_cpu_done(Id pod_id, std::uint32_t generation) {
+void Simulation::on_cpu_done(Id pod_id) {
   Pod& pod = pods_[pod_id];
-  if (generation != pod.cpu.generation()) {
-    return;  // rescheduled since: a stale event
-  }
   pod.scheduled.reset();
   touch_cpu(pod_id);
   while (auto t = pod.cpu.pop_done()) {
@@ -2170,10 +2181,9 @@ void Simulation::reschedule_dirty_pods() {
     if (next == pod.scheduled) {
       continue;  // the event in the queue is still right
     }
-    pod.cpu.bump_generation();
     pod.scheduled = next;
     if (next) {  // a pod's timer is its id: the pending completion moves, no stale copy
-      queue_.set_timer(pod_id, *next, cpu_done, pod_id, pod.cpu.generation());
+      queue_.set_timer(pod_id, *next, cpu_done, pod_id);
     } else {
       queue_.cancel_timer(pod_id);
     }
@@ -2362,7 +2372,7 @@ stats::Results Simulation::run() {
         }
         break;
       case cpu_done:
-        on_cpu_done(event.target, event.generation);
+        on_cpu_done(event.target);
         break;
       case delay_done:
         if (tasks_.is_current(event.target, event.generation)) {
@@ -2431,7 +2441,10 @@ stats::Results Simulation::run() {
     }
     now_ = std::max(now_, finished);
   }
+  return results(finished, stopped_early);
+}
 
+stats::Results Simulation::results(Time finished, bool stopped_early) {
   // Time-weighted statistics up to the end, and what was left open.
   for (Id p = 0; p < pods_.size(); ++p) {
     Pod& pod = pods_[p];
@@ -2455,6 +2468,17 @@ stats::Results Simulation::run() {
   }
   for (Id q = 0; q < queues_.size(); ++q) {
     recorder_.path_unfinished(static_cast<Id>(workloads_.size() + q), queues_[q].open_measured);
+  }
+  for (Id x = 0; x < exchanges_.capacity(); ++x) {
+    if (!exchanges_.is_live(x)) {
+      continue;
+    }
+    const Exchange& ex = exchanges_[x];
+    if (ex.site != no_id) {
+      recorder_.call_unfinished(ex.edge, ex.started, ex.attempts);
+    } else if (ex.queue != no_id) {
+      recorder_.call_unfinished(ex.edge, ex.started, /*attempts=*/0);  // a delivery in progress
+    }
   }
 
   stats::Results results;
@@ -2505,7 +2529,7 @@ stats::Results Simulation::run() {
   }
   note_pending();  // up to the last event: note_pending clips at the window's end
   results.cluster = cluster_;
-  results.timeseries.interval_s = to_seconds(interval);
+  results.timeseries.interval_s = to_seconds(plan_.interval);
   std::size_t g = 0;
   for_each_gauge([&](const auto& entity, const char* metric, double) {
     results.timeseries.series.push_back(stats::Series{entity(), metric, std::move(gauges_[g++])});

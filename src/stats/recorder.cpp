@@ -85,26 +85,24 @@ void Recorder::replicas(std::uint32_t service, Time from, Time to, double count)
   }
 }
 
-void Recorder::call_started(std::uint32_t edge, Time at) {
-  if (is_measured(at)) {
-    ++edges_[edge].calls;
-  }
-}
-
-void Recorder::attempt_sent(std::uint32_t edge, Time at) {
-  if (is_measured(at)) {
-    ++edges_[edge].attempts;
-  }
-}
-
-void Recorder::call_finished(std::uint32_t edge, Time started, Time now, Outcome outcome) {
+void Recorder::call_finished(std::uint32_t edge, Time started, Time now, Outcome outcome,
+                             std::uint32_t attempts) {
   if (!is_measured(started)) {
     return;
   }
   EdgeTotals& e = edges_[edge];
+  ++e.calls;
+  e.attempts += attempts;
   ++e.outcomes[outcome];
   if (outcome == Outcome::ok) {
     e.latency.record((now - started).count());
+  }
+}
+
+void Recorder::call_unfinished(std::uint32_t edge, Time started, std::uint32_t attempts) {
+  if (is_measured(started)) {
+    ++edges_[edge].calls;
+    edges_[edge].attempts += attempts;
   }
 }
 

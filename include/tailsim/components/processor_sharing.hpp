@@ -136,11 +136,6 @@ class ProcessorSharing {
     virtual_now_ = 0;
   }
 
-  /// Bumped whenever the scheduled completion may have changed; an event
-  /// carrying an older generation is stale.
-  [[nodiscard]] std::uint32_t generation() const { return generation_; }
-  void bump_generation() { ++generation_; }
-
  private:
   struct Job {
     double finish;  ///< the virtual time at which the job is done
@@ -170,7 +165,6 @@ class ProcessorSharing {
   double virtual_now_ = 0;
   Time last_update_{};
   std::vector<Job> heap_;  ///< min-heap on finish
-  std::uint32_t generation_ = 0;
 
   bool has_quota_ = false;
   bool throttled_ = false;

@@ -55,10 +55,15 @@ class Recorder {
   /// `count` ready replicas of `service` from `from` to `to`.
   void replicas(std::uint32_t service, Time from, Time to, double count);
 
-  /// A call (all its attempts) starts, an attempt of it is sent, the call ends.
-  void call_started(std::uint32_t edge, Time at);
-  void attempt_sent(std::uint32_t edge, Time at);
-  void call_finished(std::uint32_t edge, Time started, Time now, Outcome outcome);
+  /// A call (all its attempts) over `edge` that started at `started` ended
+  /// now with `outcome`, after sending `attempts` attempts (a queue's
+  /// deliveries count none). One fact per call: the call, its attempts, its
+  /// outcome and its latency are all counted by the call's start.
+  void call_finished(std::uint32_t edge, Time started, Time now, Outcome outcome,
+                     std::uint32_t attempts);
+  /// A call still open when the run stopped: the call and the attempts it
+  /// sent count, it has no outcome.
+  void call_unfinished(std::uint32_t edge, Time started, std::uint32_t attempts);
 
   /// A lookup in `cache`, a hit or a miss.
   void cache_lookup(std::uint32_t cache, Time at, bool hit) {
