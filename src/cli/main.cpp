@@ -214,10 +214,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     tailsim::cli::write_output_folder(
         tailsim::cli::OutputFolderInputs{options.out_dir, &results, path, model_text.str(), command,
                                          graph::write_dot(*checked.graph, m)});
-    fmt::print(stderr,
-               "note: --out wrote results.json and the topology; the time series, histograms, "
-               "metrics, traces and report.html are not written by tailsim {} yet\n",
-               TAILSIM_VERSION);
+    fmt::print(stderr, "note: --out does not write traces in tailsim {} yet\n", TAILSIM_VERSION);
   }
   if (!options.quiet && options.json_path != "-") {
     fmt::print("tailsim {} · model '{}' · seed {} · {} measured after {} warm-up\n",

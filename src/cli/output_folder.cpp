@@ -2,12 +2,18 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <sys/wait.h>
 
 #include "tailsim/report/file_output.hpp"
+#include "tailsim/report/hgrm_writer.hpp"
+#include "tailsim/report/html_report.hpp"
 #include "tailsim/report/json_report.hpp"
+#include "tailsim/report/openmetrics_writer.hpp"
+#include "tailsim/report/timeseries_writer.hpp"
 
 namespace tailsim::cli {
 namespace {
@@ -35,6 +41,18 @@ bool is_on_path(std::string_view program) {
     rest.remove_prefix(colon + 1);
   }
   return false;
+}
+
+/// A path's name as a file name: letters, digits, '-', '_' and '.' kept,
+/// anything else '_'.
+std::string file_name_of(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '_' || c == '.';
+    out += plain ? c : '_';
+  }
+  return out.empty() || out[0] == '.' ? "_" + out : out;
 }
 
 /// Renders DOT to SVG with Graphviz into `target`, atomically; false (and
@@ -73,10 +91,26 @@ void write_output_folder(const OutputFolderInputs& inputs) {
                              (ec ? ec.message() : std::string("not a folder")));
   }
   report::write_file_atomically(inputs.dir / "results.json", report::to_json(results));
-  report::write_file_atomically(inputs.dir / "topology.dot", inputs.topology_dot);
-  if (is_on_path("dot")) {
-    render_svg(inputs.topology_dot, inputs.dir / "topology.svg");
+  report::write_file_atomically(inputs.dir / "timeseries.csv",
+                                report::format_timeseries_csv(results));
+  for (const auto& path : results.paths) {
+    report::write_file_atomically(inputs.dir / (file_name_of(path.name) + ".hgrm"),
+                                  report::format_hgrm(path.latency));
   }
+  report::write_file_atomically(inputs.dir / "metrics.om", report::format_openmetrics(results));
+  report::write_file_atomically(inputs.dir / "topology.dot", inputs.topology_dot);
+  std::string topology_svg;
+  if (is_on_path("dot") && render_svg(inputs.topology_dot, inputs.dir / "topology.svg")) {
+    std::ifstream svg(inputs.dir / "topology.svg", std::ios::binary);
+    std::ostringstream text;
+    text << svg.rdbuf();
+    topology_svg = text.str();
+  }
+  report::write_file_atomically(
+      inputs.dir / "report.html",
+      report::format_html_report(
+          results, report::HtmlReportInputs{inputs.model_text, inputs.model_path, inputs.command,
+                                            topology_svg}));
 }
 
 }  // namespace tailsim::cli

@@ -18,8 +18,10 @@ struct OutputFolderInputs {
   std::string topology_dot;  ///< the dependency graph in DOT
 };
 
-/// Writes results.json, topology.dot (and topology.svg when Graphviz's `dot`
-/// is on the PATH) and the other outputs into `inputs.dir`, creating it.
+/// Writes into `inputs.dir` (created if needed): results.json; timeseries.csv
+/// (tidy: time_s, entity, metric, value); `<path>.hgrm` per path (HdrHistogram's
+/// percentile distribution); metrics.om (OpenMetrics); topology.dot, and
+/// topology.svg when Graphviz's `dot` is on the PATH; report.html.
 /// Each file is written whole under a temporary name and then renamed, so a
 /// failure never leaves half a file. Throws std::runtime_error with the
 /// reason when something cannot be written.

@@ -1,0 +1,36 @@
+#pragma once
+/// report.html: one self-contained HTML5 file that opens offline. Every
+/// chart is inline SVG drawn by tailsim (svg_chart.hpp); there is no script,
+/// no external stylesheet, font or image, and a Content-Security-Policy that
+/// forbids fetching anything, so the file shows the same thing anywhere,
+/// with or without a network.
+///
+/// Sections, each only when it has data: the run and its SLO checks (k6
+/// style), per-path latency (table, percentile spectrum, CDF), time series
+/// (throughput, errors, latency, replicas, queues, caches, throttling,
+/// breakers) with the warm-up shaded and every `TimeMarker` drawn, the
+/// autoscalers' histories, the services, calls, caches, queues and cluster,
+/// the topology picture and the model text.
+
+#include <string>
+
+#include "tailsim/stats/results.hpp"
+
+namespace tailsim::report {
+
+/// What the report shows besides `Results`.
+struct HtmlReportInputs {
+  std::string model_text;    ///< the model's YAML, shown escaped in a <pre>
+  std::string model_file;    ///< the model's file name, as the user gave it
+  std::string command_line;  ///< the command that produced the run
+  /// The dependency graph as an `<svg>` (Graphviz `dot -Tsvg` output or
+  /// tailsim's own); empty for none. Inlined as is, after dropping anything
+  /// before `<svg` (the XML prolog and DOCTYPE, which HTML does not allow).
+  std::string topology_svg;
+};
+
+/// The report as HTML text. Same inputs, same bytes: no timestamp, no
+/// randomness, numbers written in a fixed format.
+std::string format_html_report(const stats::Results& results, const HtmlReportInputs& inputs);
+
+}  // namespace tailsim::report

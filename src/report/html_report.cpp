@@ -1,0 +1,921 @@
+#include "tailsim/report/html_report.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "tailsim/report/console_report.hpp"
+#include "tailsim/report/svg_chart.hpp"
+
+namespace tailsim::report {
+namespace {
+
+using stats::Outcome;
+
+constexpr std::array<std::pair<Outcome, std::string_view>, 5> error_kinds = {{
+    {Outcome::timeout, "timeout"},
+    {Outcome::rejected, "rejected"},
+    {Outcome::error, "error"},
+    {Outcome::unavailable, "unavailable"},
+    {Outcome::unfinished, "unfinished"},
+}};
+
+// The percentile axis ends at 99.999%, five nines, as HdrHistogram's plots
+// usually do; the spectrum is sampled every 1/100 of a nine.
+constexpr double last_percentile = 99.999;
+constexpr int nines = 5;
+constexpr int samples_per_nine = 100;
+// The autoscaler tables list this many changes, then say how many more.
+constexpr std::size_t autoscaler_rows_shown = 40;
+
+constexpr std::string_view style_sheet = R"(:root{color-scheme:light}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",sans-serif;margin:0 auto;max-width:1180px;padding:12px 24px 48px;color:#1f2328;background:#fff;line-height:1.45}
+h1{font-size:1.7em;margin:.3em 0 .2em}
+h2{font-size:1.3em;border-bottom:1px solid #d0d7de;padding-bottom:.2em;margin-top:1.8em}
+h3{font-size:1.05em;margin:1.2em 0 .3em}
+nav{font-size:14px;margin:.4em 0 1em}nav a{margin-right:1em;color:#0969da;text-decoration:none}
+dl.run{display:grid;grid-template-columns:max-content auto;gap:2px 14px;font-size:14px;margin:.6em 0}
+dl.run dt{color:#57606a}dl.run dd{margin:0}
+code,pre{font-family:ui-monospace,"SFMono-Regular","DejaVu Sans Mono",Menlo,Consolas,monospace}
+div.table{overflow-x:auto}
+table{border-collapse:collapse;font-size:13px;margin:.4em 0 1em;font-variant-numeric:tabular-nums}
+th,td{border:1px solid #d0d7de;padding:3px 8px;white-space:nowrap}
+th{background:#f6f8fa;text-align:left;font-weight:600}td.n{text-align:right}
+ul.slos{list-style:none;padding:0;font-size:15px}ul.slos li{margin:2px 0}
+.ok{color:#1a7f37}.fail{color:#cf222e}.mark{font-weight:700;display:inline-block;width:1.2em}
+.warn{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px}
+.note{color:#57606a;font-size:14px}
+figure{margin:.6em 0 1.4em}figcaption{font-weight:600;font-size:14px;margin-bottom:2px}
+svg.chart{display:block;max-width:100%;height:auto;font-size:11px;font-family:inherit}
+svg.chart .grid line{stroke:#e8e8e8;stroke-width:1}
+svg.chart .axis{fill:none;stroke:#8c959f}
+svg.chart .ticks text{fill:#57606a}
+svg.chart .axis-label{fill:#1f2328;font-size:12px}
+svg.chart .series{fill:none;stroke-width:1.75;stroke-linejoin:round;stroke-linecap:round}
+svg.chart .band{fill:#000;fill-opacity:.06}
+svg.chart .band-label{fill:#6e7781;font-style:italic}
+svg.chart .marker line{stroke:#8250df;stroke-dasharray:4 3;stroke-width:1.2}
+svg.chart .marker text{fill:#8250df;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
+svg.chart .legend line{stroke-width:2.5}svg.chart .legend text{fill:#1f2328}
+pre{background:#f6f8fa;border:1px solid #d0d7de;padding:10px 12px;overflow:auto;font-size:12.5px;line-height:1.35}
+.topology{overflow:auto}.topology svg{max-width:100%;height:auto}
+footer{margin-top:3em;color:#6e7781;font-size:12px}
+)";
+
+std::string ms_of_ns(std::int64_t ns) {
+  return format_ms(static_cast<double>(ns) * 1e-6);
+}
+
+std::string seconds(double s) {
+  return fmt::format("{:g}s", s);
+}
+
+std::string fixed(double v, int decimals) {
+  return fmt::format("{:.{}f}", v, decimals);
+}
+
+std::string percent(double fraction) {
+  return fmt::format("{:.1f}%", fraction * 100);
+}
+
+/// A series; named arguments read better than a designated initializer
+/// that must list every member to please -Wextra.
+ChartSeries make_series(std::string name, std::vector<ChartPoint> points, std::size_t colour,
+                        SeriesKind kind = SeriesKind::line, bool dashed = false) {
+  ChartSeries s;
+  s.name = std::move(name);
+  s.points = std::move(points);
+  s.colour = colour;
+  s.kind = kind;
+  s.dashed = dashed;
+  return s;
+}
+
+/// A linear axis from `min` to `max`, whatever the data.
+ChartAxis fixed_axis(std::string label, double min, double max) {
+  ChartAxis a;
+  a.label = std::move(label);
+  a.has_min = true;
+  a.min = min;
+  a.has_max = true;
+  a.max = max;
+  return a;
+}
+
+/// A table whose optional columns disappear when every cell is 0 or empty.
+class Table {
+ public:
+  struct Column {
+    std::string header;
+    bool is_numeric = true;
+    bool is_optional = false;
+  };
+
+  explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
+
+  void add_row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+
+  [[nodiscard]] std::string render() const {
+    std::vector<bool> shown(columns_.size(), true);
+    for (std::size_t c = 0; c < columns_.size(); ++c) {
+      if (!columns_[c].is_optional) {
+        continue;
+      }
+      shown[c] = std::any_of(rows_.begin(), rows_.end(),
+                             [&](const auto& row) { return c < row.size() && !is_blank(row[c]); });
+    }
+    std::string out = "<div class=\"table\"><table><thead><tr>";
+    for (std::size_t c = 0; c < columns_.size(); ++c) {
+      if (shown[c]) {
+        out += fmt::format("<th>{}</th>", escape_html(columns_[c].header));
+      }
+    }
+    out += "</tr></thead><tbody>";
+    for (const auto& row : rows_) {
+      out += "<tr>";
+      for (std::size_t c = 0; c < columns_.size(); ++c) {
+        if (shown[c]) {
+          out += fmt::format("<td{}>{}</td>", columns_[c].is_numeric ? " class=\"n\"" : "",
+                             escape_html(c < row.size() ? row[c] : std::string()));
+        }
+      }
+      out += "</tr>";
+    }
+    return out + "</tbody></table></div>";
+  }
+
+ private:
+  static bool is_blank(const std::string& cell) {
+    return cell.empty() || cell == "-" || cell.find_first_not_of("0.%s ") == std::string::npos;
+  }
+
+  std::vector<Column> columns_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+/// The value of an SLO check in the unit of its threshold, as the console
+/// prints it.
+std::string slo_value(const stats::SloResult& s) {
+  const std::string_view check = s.check;
+  if (check.find("errors") != std::string_view::npos) {
+    return fmt::format("{:.3g}%", s.value * 100);
+  }
+  if (check.find("throughput") != std::string_view::npos) {
+    return fmt::format("{:.1f}/s", s.value);
+  }
+  return format_ms(s.value);
+}
+
+std::string slo_term(std::string_view check) {
+  return std::string(check.substr(0, check.find_first_of(" <>")));
+}
+
+/// The time series, found by entity and metric.
+class SeriesIndex {
+ public:
+  explicit SeriesIndex(const stats::TimeSeries& ts) {
+    for (const auto& s : ts.series) {
+      by_key_.emplace(std::pair{s.entity, s.metric}, &s);
+      const auto slash = s.entity.find('/');
+      if (slash == std::string::npos) {
+        continue;
+      }
+      auto& names = names_[s.entity.substr(0, slash)];
+      const std::string name = s.entity.substr(slash + 1);
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        names.push_back(name);
+      }
+    }
+  }
+
+  [[nodiscard]] const stats::Series* find(const std::string& kind, const std::string& name,
+                                          const std::string& metric) const {
+    const auto it = by_key_.find({kind + "/" + name, metric});
+    return it == by_key_.end() ? nullptr : it->second;
+  }
+
+  /// The names of the entities of a kind ("path", "service", ...), in the
+  /// order they first appear.
+  [[nodiscard]] const std::vector<std::string>& names(const std::string& kind) const {
+    static const std::vector<std::string> none;
+    const auto it = names_.find(kind);
+    return it == names_.end() ? none : it->second;
+  }
+
+ private:
+  std::map<std::pair<std::string, std::string>, const stats::Series*> by_key_;
+  std::map<std::string, std::vector<std::string>> names_;
+};
+
+bool has_nonzero(const stats::Series* s) {
+  return s != nullptr && std::any_of(s->values.begin(), s->values.end(),
+                                     [](double v) { return std::isfinite(v) && v != 0; });
+}
+
+bool has_finite(const stats::Series* s) {
+  return s != nullptr &&
+         std::any_of(s->values.begin(), s->values.end(), [](double v) { return std::isfinite(v); });
+}
+
+bool is_varying(const stats::Series* s) {
+  if (s == nullptr) {
+    return false;
+  }
+  double first = std::numeric_limits<double>::quiet_NaN();
+  for (double v : s->values) {
+    if (!std::isfinite(v)) {
+      continue;
+    }
+    if (std::isnan(first)) {
+      first = v;
+    } else if (v != first) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// The position of `name` in a results list (so an entity keeps its colour
+/// across charts), or past the end for a name the list lacks.
+template <class T>
+std::size_t colour_of(const std::vector<T>& items, const std::string& name,
+                      const std::vector<std::string>& fallback_order) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].name == name) {
+      return i;
+    }
+  }
+  const auto it = std::find(fallback_order.begin(), fallback_order.end(), name);
+  return items.size() + static_cast<std::size_t>(it - fallback_order.begin());
+}
+
+/// Writes the report, numbering charts so their SVG ids are unique.
+class ReportWriter {
+ public:
+  ReportWriter(const stats::Results& results, const HtmlReportInputs& inputs)
+      : r_(results), in_(inputs), index_(results.timeseries) {}
+
+  std::string write() {
+    add_section("paths", "Request paths", paths_section());
+    add_section("attribution", "Where the time went", attribution_section());
+    add_section("timeseries", "Over time", timeseries_section());
+    add_section("autoscalers", "Autoscalers", autoscalers_section());
+    add_section("services", "Services", services_section());
+    add_section("calls", "Calls between services", edges_section());
+    add_section("caches", "Caches", caches_section());
+    add_section("queues", "Queues", queues_section());
+    add_section("cluster", "Cluster", cluster_section());
+    add_section("topology", "Topology", topology_section());
+    add_section("model", "Model", model_section());
+
+    std::string out =
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        // Nothing is ever fetched: the report is one file and stays so.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; img-src data:\">\n"
+        "<meta name=\"generator\" content=\"tailsim " TAILSIM_VERSION "\">\n";
+    out += fmt::format("<title>tailsim report: {}</title>\n", escape_html(model_name()));
+    out += "<style>\n";
+    out += style_sheet;
+    out += "</style>\n</head>\n<body>\n";
+    out += header_section();
+    out += "<nav>";
+    for (const auto& [id, title, body] : sections_) {
+      out += fmt::format("<a href=\"#{}\">{}</a>", id, escape_html(title));
+    }
+    out += "</nav>\n";
+    for (const auto& [id, title, body] : sections_) {
+      out += fmt::format("<section id=\"{}\">\n<h2>{}</h2>\n{}</section>\n", id, escape_html(title),
+                         body);
+    }
+    out += "<footer>Generated by tailsim " TAILSIM_VERSION
+           ". Every chart is drawn by tailsim as inline SVG; this file needs nothing "
+           "else.</footer>\n</body>\n</html>\n";
+    return out;
+  }
+
+ private:
+  struct Section {
+    std::string id;
+    std::string title;
+    std::string body;
+  };
+
+  void add_section(std::string id, std::string title, std::string body) {
+    if (!body.empty()) {
+      sections_.push_back({std::move(id), std::move(title), std::move(body)});
+    }
+  }
+
+  [[nodiscard]] std::string model_name() const {
+    return r_.model.empty() ? std::string("(unnamed model)") : r_.model;
+  }
+
+  /// A chart in a <figure>, or nothing when it has no data.
+  std::string figure(Chart chart) {
+    if (!has_data(chart)) {
+      return {};
+    }
+    chart.id = fmt::format("chart-{}", ++charts_);
+    return fmt::format("<figure><figcaption>{}</figcaption>{}</figure>\n", escape_html(chart.title),
+                       render_svg(chart));
+  }
+
+  // ---- 1. The run and its SLO checks ----
+
+  std::string header_section() const {
+    std::string out = fmt::format("<header>\n<h1>tailsim report: {}</h1>\n<dl class=\"run\">",
+                                  escape_html(model_name()));
+    const auto row = [&](std::string_view term, const std::string& text) {
+      out += fmt::format("<dt>{}</dt><dd>{}</dd>", term, escape_html(text));
+    };
+    if (!in_.model_file.empty()) {
+      row("model file", in_.model_file);
+    }
+    if (!in_.command_line.empty()) {
+      out += fmt::format("<dt>command</dt><dd><code>{}</code></dd>", escape_html(in_.command_line));
+    }
+    row("seed", fmt::format("{}", r_.seed));
+    row("duration",
+        seconds(r_.duration_s) + " measured, after a warm-up of " + seconds(r_.warmup_s));
+    row("simulated time", seconds(r_.simulated_s) + " (drain included)");
+    row("events", fmt::format("{}", r_.events));
+    out += "</dl>\n";
+    if (r_.stopped_early) {
+      out +=
+          "<p class=\"warn\">A run limit stopped the run early: the figures cover less than "
+          "the duration asked for.</p>\n";
+    }
+    if (!r_.slos.empty()) {
+      const auto passed = static_cast<std::size_t>(
+          std::count_if(r_.slos.begin(), r_.slos.end(), [](const auto& s) { return s.ok; }));
+      out += fmt::format(
+          "<h2 id=\"slos\">SLO checks: <span class=\"{}\">{} of {} passed</span></h2>"
+          "\n<ul class=\"slos\">",
+          passed == r_.slos.size() ? "ok" : "fail", passed, r_.slos.size());
+      for (const auto& s : r_.slos) {
+        out += fmt::format(
+            "<li class=\"{}\"><span class=\"mark\">{}</span><b>{}</b> <code>'{}'</code> "
+            "{}={}</li>",
+            s.ok ? "ok" : "fail", s.ok ? "✓" : "✗", escape_html(s.path), escape_html(s.check),
+            escape_html(slo_term(s.check)), escape_html(slo_value(s)));
+      }
+      out += "</ul>\n";
+    }
+    return out + "</header>\n";
+  }
+
+  // ---- 2. Request paths ----
+
+  std::string paths_section() {
+    if (r_.paths.empty()) {
+      return {};
+    }
+    std::vector<Table::Column> columns = {{"path", false}, {"requests"}, {"ok"}, {"errors"}};
+    for (const auto& [kind, name] : error_kinds) {
+      columns.push_back({std::string(name), true, true});
+    }
+    for (const char* c : {"attempts/request", "retried"}) {
+      columns.push_back({c, true, true});
+    }
+    for (const char* c : {"throughput", "mean", "p50", "p90", "p99", "p99.9", "max"}) {
+      columns.push_back({c});
+    }
+    Table table(columns);
+    for (const auto& p : r_.paths) {
+      const auto& h = p.latency;
+      const std::uint64_t ok = p.outcomes[Outcome::ok];
+      const std::uint64_t failed = p.requests >= ok ? p.requests - ok : 0;
+      std::vector<std::string> row = {p.name, fmt::format("{}", p.requests), fmt::format("{}", ok),
+                                      p.requests ? fmt::format("{} ({:.2f}%)", failed,
+                                                               100.0 * static_cast<double>(failed) /
+                                                                   static_cast<double>(p.requests))
+                                                 : fmt::format("{}", failed)};
+      for (const auto& [kind, name] : error_kinds) {
+        row.push_back(fmt::format("{}", p.outcomes[kind]));
+      }
+      const bool retries = p.requests > 0 && p.attempts > p.requests;
+      row.push_back(
+          retries ? fixed(static_cast<double>(p.attempts) / static_cast<double>(p.requests), 2)
+                  : "-");
+      row.push_back(retries
+                        ? percent(static_cast<double>(p.retried) / static_cast<double>(p.requests))
+                        : "-");
+      row.push_back(fmt::format("{:.1f}/s", p.throughput_rps));
+      const auto at = [&](double q) {
+        return h.count() ? ms_of_ns(h.value_at_percentile(q)) : std::string("-");
+      };
+      row.push_back(h.count() ? format_ms(h.mean() * 1e-6) : "-");
+      for (double q : {50.0, 90.0, 99.0, 99.9}) {
+        row.push_back(at(q));
+      }
+      row.push_back(h.count() ? ms_of_ns(h.max()) : "-");
+      table.add_row(std::move(row));
+    }
+    std::string out = table.render();
+    out +=
+        "<p class=\"note\">Latency of successful requests, arrival to response, in the "
+        "measured window. Errors count every request that did not end ok.</p>\n";
+    out += figure(percentile_chart());
+    out += figure(cdf_chart());
+    return out;
+  }
+
+  Chart percentile_chart() const {
+    Chart c;
+    c.title = "Latency by percentile";
+    c.x = fixed_axis("percentile (log scale: each tick one more nine)", 0, last_percentile);
+    c.x.scale = ScaleKind::percentile;
+    c.y.label = "latency (ms)";
+    for (std::size_t i = 0; i < r_.paths.size(); ++i) {
+      const auto& h = r_.paths[i].latency;
+      if (h.count() == 0) {
+        continue;
+      }
+      ChartSeries s = make_series(r_.paths[i].name, {}, i);
+      for (int k = 0; k <= nines * samples_per_nine; ++k) {
+        const double t = static_cast<double>(k) / samples_per_nine;
+        const double p = std::min(last_percentile, 100 * (1 - std::pow(10.0, -t)));
+        s.points.push_back({p, static_cast<double>(h.value_at_percentile(p)) * 1e-6});
+      }
+      c.series.push_back(std::move(s));
+    }
+    return c;
+  }
+
+  Chart cdf_chart() const {
+    Chart c;
+    c.title = "Latency CDF";
+    c.y = fixed_axis("requests at or below", 0, 1);
+    c.y.as_percent = true;
+    double lowest = std::numeric_limits<double>::infinity();
+    double highest = 0;
+    // The body every 0.5%, then the tail as on the percentile chart.
+    std::vector<double> percentiles;
+    for (int k = 0; k < 200; ++k) {
+      percentiles.push_back(k * 0.5);
+    }
+    for (int k = 30; k <= nines * samples_per_nine; ++k) {
+      percentiles.push_back(100 * (1 - std::pow(10.0, -static_cast<double>(k) / samples_per_nine)));
+    }
+    std::sort(percentiles.begin(), percentiles.end());
+    for (std::size_t i = 0; i < r_.paths.size(); ++i) {
+      const auto& h = r_.paths[i].latency;
+      if (h.count() == 0) {
+        continue;
+      }
+      ChartSeries s = make_series(r_.paths[i].name, {}, i);
+      for (double p : percentiles) {
+        s.points.push_back({static_cast<double>(h.value_at_percentile(p)) * 1e-6, p / 100});
+      }
+      s.points.push_back({static_cast<double>(h.max()) * 1e-6, 1.0});
+      lowest = std::min(lowest, static_cast<double>(h.min()) * 1e-6);
+      highest = std::max(highest, static_cast<double>(h.max()) * 1e-6);
+      c.series.push_back(std::move(s));
+    }
+    // Latencies spread over decades read better on a log axis.
+    const bool is_log = lowest > 0 && highest > 20 * lowest;
+    c.x.label = is_log ? "latency (ms, log scale)" : "latency (ms)";
+    c.x.scale = is_log ? ScaleKind::log : ScaleKind::linear;
+    return c;
+  }
+
+  // ---- Attribution (not yet measured) ----
+
+  /// Where the time of each path went: queueing, CPU, network, waiting on
+  /// callees, retries' backoff, as stacked bars per path. `Results` does not
+  /// carry this breakdown yet; when it does, draw it here (one bar per path,
+  /// a segment per cause, the same palette). Until then: nothing, rather
+  /// than a made-up figure.
+  std::string attribution_section() const { return {}; }
+
+  // ---- 3. Time series ----
+
+  [[nodiscard]] double interval() const { return r_.timeseries.interval_s; }
+
+  [[nodiscard]] double series_end() const {
+    return static_cast<double>(r_.timeseries.intervals) * interval();
+  }
+
+  /// A chart over simulated time with the warm-up and drain shaded and
+  /// every marker drawn.
+  Chart time_chart(std::string title, std::string y_label, double end) const {
+    Chart c;
+    c.title = std::move(title);
+    c.x = fixed_axis("simulated time (s)", 0, end);
+    c.y.label = std::move(y_label);
+    if (r_.warmup_s > 0) {
+      c.bands.push_back({0, r_.warmup_s, "warm-up"});
+    }
+    const double measured_end = r_.warmup_s + r_.duration_s;
+    if (r_.duration_s > 0 && end > measured_end) {
+      c.bands.push_back({measured_end, end, "drain"});
+    }
+    for (const auto& m : r_.timeseries.markers) {
+      c.markers.push_back({m.t_s, m.label});
+    }
+    return c;
+  }
+
+  /// A series's values as points: at the middle of each interval for a
+  /// rate or a level, or held over the interval for a count (`step`).
+  std::vector<ChartPoint> points_of(const stats::Series& s, double scale, bool step) const {
+    std::vector<ChartPoint> points;
+    const double dt = interval();
+    points.reserve(s.values.size() + 1);
+    for (std::size_t i = 0; i < s.values.size(); ++i) {
+      const double t = static_cast<double>(i) * dt;
+      points.push_back({step ? t : t + dt / 2, s.values[i] * scale});
+    }
+    if (step && !s.values.empty()) {
+      points.push_back({static_cast<double>(s.values.size()) * dt, s.values.back() * scale});
+    }
+    return points;
+  }
+
+  /// One chart with a line per entity of `kind` for `metric`, skipping
+  /// entities whose series is all zero (or all undefined).
+  template <class T>
+  Chart per_entity_chart(const std::vector<T>& items, const std::string& kind,
+                         const std::string& metric, std::string title, std::string y_label,
+                         double scale, bool keep_zero = false) const {
+    Chart c = time_chart(std::move(title), std::move(y_label), series_end());
+    const auto& names = index_.names(kind);
+    for (const auto& name : names) {
+      const auto* s = index_.find(kind, name, metric);
+      if (keep_zero ? !has_finite(s) : !has_nonzero(s)) {
+        continue;
+      }
+      c.series.push_back(
+          make_series(name, points_of(*s, scale, /*step=*/false), colour_of(items, name, names)));
+    }
+    return c;
+  }
+
+  std::string timeseries_section() {
+    const auto& ts = r_.timeseries;
+    if (ts.intervals == 0 || ts.series.empty() || !(ts.interval_s > 0)) {
+      return {};
+    }
+    const double per_second = 1 / interval();
+    std::string out;
+    const auto& paths = index_.names("path");
+
+    out += figure(per_entity_chart(r_.paths, "path", "completions",
+                                   "Throughput: requests completed per second", "requests/s",
+                                   per_second, /*keep_zero=*/true));
+
+    // Errors by path and kind: a line for each pair that ever happened.
+    Chart errors = time_chart("Errors per second, by path and kind", "errors/s", series_end());
+    bool any_error_series = false;
+    for (const auto& path : paths) {
+      for (const auto& [kind, name] : error_kinds) {
+        const auto* s = index_.find("path", path, "errors_" + std::string(name));
+        any_error_series = any_error_series || has_finite(s);
+        if (!has_nonzero(s)) {
+          continue;
+        }
+        errors.series.push_back(make_series(path + ": " + std::string(name),
+                                            points_of(*s, per_second, /*step=*/false),
+                                            errors.series.size()));
+      }
+    }
+    if (has_data(errors)) {
+      out += figure(std::move(errors));
+    } else if (any_error_series) {
+      out += "<p class=\"note\">No request failed in any interval.</p>\n";
+    }
+
+    Chart latency = time_chart("Latency per interval: p99 (solid) and p50 (dashed)", "latency (ms)",
+                               series_end());
+    for (const auto& path : paths) {
+      const std::size_t colour = colour_of(r_.paths, path, paths);
+      for (const auto& [metric, dashed] : {std::pair{"p99_ms", false}, {"p50_ms", true}}) {
+        const auto* s = index_.find("path", path, metric);
+        if (!has_finite(s)) {
+          continue;
+        }
+        latency.series.push_back(make_series(path + (dashed ? " p50" : " p99"),
+                                             points_of(*s, 1, /*step=*/false), colour,
+                                             SeriesKind::line, dashed));
+      }
+    }
+    out += figure(std::move(latency));
+
+    out += replicas_charts();
+
+    Chart utilization = per_entity_chart(r_.services, "service", "utilization",
+                                         "CPU utilization per service", "utilization", 1);
+    utilization.y.as_percent = true;
+    out += figure(std::move(utilization));
+    out += figure(per_entity_chart(r_.services, "service", "queue_length",
+                                   "Requests waiting for a worker, per service", "requests", 1));
+    out += figure(per_entity_chart(r_.services, "service", "throttled_s",
+                                   "CPU throttling (CFS quota) per service",
+                                   "throttled pod-seconds per second", per_second));
+
+    Chart hits = per_entity_chart(r_.caches, "cache", "hit_ratio", "Cache hit ratio", "hit ratio",
+                                  1, /*keep_zero=*/true);
+    hits.y.as_percent = true;
+    hits.y.has_max = true;
+    hits.y.max = 1;
+    out += figure(std::move(hits));
+    out +=
+        figure(per_entity_chart(r_.queues, "queue", "depth", "Queue depth", "messages waiting", 1));
+    out += figure(per_entity_chart(r_.queues, "queue", "lag_s",
+                                   "Queue lag: age of the oldest waiting message", "lag (s)", 1));
+
+    out += breaker_chart();
+    if (out.empty()) {
+      return {};
+    }
+    std::string intro = fmt::format(
+        "<p class=\"note\">One value per {} of simulated time. The shaded spans are the "
+        "warm-up and the drain, outside the measured window; dashed purple lines mark faults "
+        "and schedule changes.</p>\n",
+        seconds(interval()));
+    return intro + out;
+  }
+
+  /// A replicas chart for each service an autoscaler drives or whose
+  /// replicas change: ready, starting, and the autoscaler's desired count.
+  std::string replicas_charts() {
+    std::string out;
+    for (const auto& service : index_.names("service")) {
+      const auto* ready = index_.find("service", service, "replicas_ready");
+      const auto* starting = index_.find("service", service, "replicas_starting");
+      std::vector<std::pair<std::string, const stats::Series*>> desired;
+      for (const auto& a : r_.autoscalers) {
+        if (a.service == service) {
+          desired.emplace_back(a.name, index_.find("autoscaler", a.name, "desired"));
+        }
+      }
+      const bool has_autoscaler = std::any_of(desired.begin(), desired.end(),
+                                              [](const auto& d) { return has_finite(d.second); });
+      if (!has_autoscaler && !is_varying(ready) && !has_nonzero(starting)) {
+        continue;
+      }
+      Chart c = time_chart("Replicas of " + service, "pods", series_end());
+      if (has_finite(ready)) {
+        c.series.push_back(
+            make_series("ready", points_of(*ready, 1, /*step=*/true), 0, SeriesKind::step));
+      }
+      if (has_finite(starting)) {
+        c.series.push_back(
+            make_series("starting", points_of(*starting, 1, /*step=*/true), 1, SeriesKind::step));
+      }
+      for (std::size_t i = 0; i < desired.size(); ++i) {
+        if (!has_finite(desired[i].second)) {
+          continue;
+        }
+        c.series.push_back(make_series("desired (" + desired[i].first + ")",
+                                       points_of(*desired[i].second, 1, /*step=*/true), 2 + i,
+                                       SeriesKind::step, /*dashed=*/true));
+      }
+      out += figure(std::move(c));
+    }
+    return out;
+  }
+
+  std::string breaker_chart() {
+    Chart c = time_chart("Circuit breakers (only those that opened)", "state", series_end());
+    c.y = fixed_axis("state", -0.25, 2.25);
+    c.y.categories = {{0, "closed"}, {1, "open"}, {2, "half-open"}};
+    for (const auto& name : index_.names("breaker")) {
+      const auto* s = index_.find("breaker", name, "state");
+      if (!has_nonzero(s)) {
+        continue;
+      }
+      c.series.push_back(
+          make_series(name, points_of(*s, 1, /*step=*/true), c.series.size(), SeriesKind::step));
+    }
+    return figure(std::move(c));
+  }
+
+  // ---- 4. Autoscalers ----
+
+  std::string autoscalers_section() {
+    std::string out;
+    for (const auto& a : r_.autoscalers) {
+      out += fmt::format(
+          "<h3>{} <span class=\"note\">({} on {}): {} scale-ups, {} "
+          "scale-downs</span></h3>\n",
+          escape_html(a.name), escape_html(a.metric), escape_html(a.service), a.scale_ups,
+          a.scale_downs);
+      if (a.history.empty()) {
+        out += "<p class=\"note\">No sync happened.</p>\n";
+        continue;
+      }
+      const double end = std::max({r_.simulated_s, a.history.back().t_s, series_end()});
+      Chart c =
+          time_chart("Autoscaler " + a.name + ": desired and ready pods at each sync", "pods", end);
+      ChartSeries desired = make_series("desired", {}, 2, SeriesKind::step, /*dashed=*/true);
+      ChartSeries ready = make_series("ready", {}, 0, SeriesKind::step);
+      ChartSeries starting = make_series("starting", {}, 1, SeriesKind::step);
+      for (const auto& h : a.history) {
+        desired.points.push_back({h.t_s, static_cast<double>(h.desired)});
+        ready.points.push_back({h.t_s, static_cast<double>(h.ready)});
+        starting.points.push_back({h.t_s, static_cast<double>(h.starting)});
+      }
+      for (auto* s : {&desired, &ready, &starting}) {
+        s->points.push_back({end, s->points.back().y});
+      }
+      // Ready last, on top: it is what serves the traffic.
+      c.series = {std::move(desired), std::move(starting), std::move(ready)};
+      out += figure(std::move(c));
+
+      // The syncs where desired or ready changed: the lag between the two
+      // is the story of an autoscaler.
+      Table table({{"time"}, {"metric"}, {"recommended"}, {"desired"}, {"ready"}, {"starting"}});
+      std::size_t changes = 0;
+      const stats::ScaleSample* previous = nullptr;
+      for (const auto& h : a.history) {
+        if (previous != nullptr && h.desired == previous->desired && h.ready == previous->ready) {
+          continue;
+        }
+        previous = &h;
+        if (++changes > autoscaler_rows_shown) {
+          continue;
+        }
+        const std::string metric = !h.has_metric       ? std::string("-")
+                                   : a.metric == "cpu" ? fmt::format("{:.0f}%", h.metric)
+                                                       : fmt::format("{:.1f}", h.metric);
+        table.add_row({fmt::format("{:.1f}s", h.t_s), metric, fmt::format("{}", h.recommended),
+                       fmt::format("{}", h.desired), fmt::format("{}", h.ready),
+                       fmt::format("{}", h.starting)});
+      }
+      out += table.render();
+      if (changes > autoscaler_rows_shown) {
+        out += fmt::format(
+            "<p class=\"note\">… and {} more changes (all of them are in "
+            "results.json).</p>\n",
+            changes - autoscaler_rows_shown);
+      }
+    }
+    return out;
+  }
+
+  // ---- 5. Tables ----
+
+  std::string services_section() const {
+    if (r_.services.empty()) {
+      return {};
+    }
+    Table table({{"service", false},
+                 {"requests"},
+                 {"rejected"},
+                 {"utilization"},
+                 {"queue (mean)"},
+                 {"busy CPU (core-s)"},
+                 {"replicas", false},
+                 {"goodput", true, true},
+                 {"retries sent", true, true},
+                 {"retries refused", true, true},
+                 {"hedges (won)", true, true},
+                 {"orphaned", true, true},
+                 {"deadline drops", true, true},
+                 {"wasted CPU (s)", true, true},
+                 {"throttled (pod-s)", true, true},
+                 {"throttled periods", true, true}});
+    for (const auto& s : r_.services) {
+      if (s.is_external) {
+        table.add_row({s.name, fmt::format("{}", s.requests), fmt::format("{}", s.rejected), "-",
+                       "-", "-", "external"});
+        continue;
+      }
+      const std::string replicas =
+          s.replicas.min == s.replicas.max
+              ? fmt::format("{:g}", s.replicas.mean)
+              : fmt::format("{:.1f} ({:g}–{:g})", s.replicas.mean, s.replicas.min, s.replicas.max);
+      table.add_row({s.name, fmt::format("{}", s.requests), fmt::format("{}", s.rejected),
+                     percent(s.utilization), fixed(s.queue_mean, 2), fixed(s.busy_cpu_s, 1),
+                     replicas,
+                     s.retries > 0 || s.orphaned > 0 ? fmt::format("{:.1f}/s", s.goodput_rps) : "-",
+                     fmt::format("{}", s.retries), fmt::format("{}", s.retries_refused),
+                     s.hedges > 0 ? fmt::format("{} ({})", s.hedges, s.hedges_won) : "-",
+                     fmt::format("{}", s.orphaned), fmt::format("{}", s.deadline_drops),
+                     fixed(s.wasted_cpu_s, 1), s.has_cfs ? fixed(s.throttled_s, 1) : "-",
+                     s.has_cfs && s.cfs_throttled_periods > 0
+                         ? fmt::format("{} of {}", s.cfs_throttled_periods, s.cfs_periods)
+                         : "-"});
+    }
+    return table.render();
+  }
+
+  std::string edges_section() const {
+    if (r_.edges.empty()) {
+      return {};
+    }
+    Table table({{"caller", false},
+                 {"callee", false},
+                 {"calls"},
+                 {"attempts"},
+                 {"ok"},
+                 {"failed"},
+                 {"p50"},
+                 {"p99"},
+                 {"breaker opens", true, true},
+                 {"breaker open (s)", true, true}});
+    for (const auto& e : r_.edges) {
+      const auto& h = e.latency;
+      table.add_row({e.caller, e.target, fmt::format("{}", e.calls), fmt::format("{}", e.attempts),
+                     fmt::format("{}", e.outcomes[Outcome::ok]),
+                     fmt::format("{}", e.outcomes.failed()),
+                     h.count() ? ms_of_ns(h.value_at_percentile(50)) : "-",
+                     h.count() ? ms_of_ns(h.value_at_percentile(99)) : "-",
+                     fmt::format("{}", e.breaker_opens), fixed(e.breaker_open_s, 1)});
+    }
+    return table.render() +
+           "<p class=\"note\">Latency of successful calls as the caller saw them, retries "
+           "included.</p>\n";
+  }
+
+  std::string caches_section() const {
+    if (r_.caches.empty()) {
+      return {};
+    }
+    Table table({{"cache", false}, {"lookups"}, {"hits"}, {"hit ratio"}});
+    for (const auto& c : r_.caches) {
+      table.add_row({c.name, fmt::format("{}", c.lookups), fmt::format("{}", c.hits),
+                     c.lookups ? percent(c.hit_ratio()) : "-"});
+    }
+    return table.render();
+  }
+
+  std::string queues_section() const {
+    if (r_.queues.empty()) {
+      return {};
+    }
+    Table table({{"queue", false},
+                 {"published"},
+                 {"consumed"},
+                 {"dead letters"},
+                 {"depth max"},
+                 {"lag max"}});
+    for (const auto& q : r_.queues) {
+      table.add_row({q.name, fmt::format("{}", q.published), fmt::format("{}", q.consumed),
+                     fmt::format("{}", q.dead_letters), fmt::format("{}", q.depth_max),
+                     fmt::format("{:.2f}s", q.lag_max_s)});
+    }
+    return table.render();
+  }
+
+  std::string cluster_section() const {
+    if (!r_.cluster.is_modelled) {
+      return {};
+    }
+    const auto& c = r_.cluster;
+    Table table({{"nodes at start"},
+                 {"nodes at most"},
+                 {"nodes added"},
+                 {"pending pods at most"},
+                 {"pending pod-seconds"}});
+    table.add_row({fmt::format("{}", c.nodes_start), fmt::format("{}", c.nodes_max),
+                   fmt::format("{}", c.nodes_added), fmt::format("{}", c.pending_max),
+                   fixed(c.pending_pod_s, 0)});
+    return table.render();
+  }
+
+  // ---- 6. The topology and the model ----
+
+  std::string topology_section() const {
+    const std::string& svg = in_.topology_svg;
+    const auto start = svg.find("<svg");
+    if (start == std::string::npos) {
+      return {};
+    }
+    return "<div class=\"topology\">\n" + svg.substr(start) + "\n</div>\n";
+  }
+
+  std::string model_section() const {
+    if (in_.model_text.empty()) {
+      return {};
+    }
+    std::string out;
+    if (!in_.model_file.empty()) {
+      out += fmt::format("<p class=\"note\">{}</p>\n", escape_html(in_.model_file));
+    }
+    return out + "<pre>" + escape_html(in_.model_text) + "</pre>\n";
+  }
+
+  const stats::Results& r_;
+  const HtmlReportInputs& in_;
+  SeriesIndex index_;
+  std::vector<Section> sections_;
+  int charts_ = 0;
+};
+
+}  // namespace
+
+std::string format_html_report(const stats::Results& results, const HtmlReportInputs& inputs) {
+  return ReportWriter(results, inputs).write();
+}
+
+}  // namespace tailsim::report

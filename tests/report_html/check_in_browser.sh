@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Opens the generated HTML reports in headless Chromium with the network cut
+# off (every host name resolves to nothing, and a proxy to a closed port),
+# then fails on:
+#   - any console message of the page (Chromium's --enable-logging=stderr
+#     prints each one as an INFO:CONSOLE line: errors, uncaught exceptions,
+#     Content-Security-Policy refusals, console.log alike);
+#   - any network request the page made: in the net log (--log-net-log),
+#     requests on the page's behalf carry its top frame, file://, in their
+#     network isolation key; the browser's own background requests do not;
+#   - a page that did not render: no screenshot, or a DOM whose <svg> count
+#     differs from the file's.
+# First it opens a page that breaks each rule on purpose and checks that the
+# checks see it: a check that cannot fail proves nothing.
+#
+# Usage: check_in_browser.sh GENERATOR OUT_DIR MODEL_FILE
+# Needs the Debian package `chromium`; $CHROMIUM names another browser binary.
+set -euo pipefail
+
+generator=$1
+out=$2
+model=$3
+
+browser=${CHROMIUM:-}
+if [[ -z $browser ]]; then
+  for candidate in chromium chromium-browser google-chrome; do
+    if command -v "$candidate" >/dev/null; then
+      browser=$candidate
+      break
+    fi
+  done
+fi
+if [[ -z $browser ]] || ! command -v "$browser" >/dev/null; then
+  echo "FAIL: no Chromium found. The HTML report's browser test needs it:" \
+       "apt-get install chromium (Debian 12), or set CHROMIUM=/path/to/chrome." >&2
+  exit 1
+fi
+
+mkdir -p "$out"
+"$generator" "$out" "$model"
+
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+
+flags=(--headless --disable-gpu --no-sandbox --user-data-dir="$profile" --no-first-run
+       --disable-background-networking --disable-component-update --disable-sync
+       --disable-default-apps --disable-extensions --hide-scrollbars
+       "--host-resolver-rules=MAP * ~NOTFOUND" --proxy-server=127.0.0.1:9
+       --enable-logging=stderr --v=0)
+
+# open NAME HEIGHT: screenshot, console and net log of OUT/NAME.html, then its DOM.
+open_page() {
+  local name=$1 height=$2
+  rm -f "$out/$name.png" "$out/$name.netlog.json"
+  timeout 120 "$browser" "${flags[@]}" --log-net-log="$out/$name.netlog.json" \
+    --window-size=1280,"$height" --screenshot="$out/$name.png" \
+    "file://$out/$name.html" 2>"$out/$name.stderr.txt" >/dev/null || {
+    echo "FAIL: $browser did not finish on $name.html; its log is $out/$name.stderr.txt" >&2
+    exit 1
+  }
+  timeout 120 "$browser" "${flags[@]}" --dump-dom "file://$out/$name.html" \
+    >"$out/$name.dom.html" 2>/dev/null
+}
+
+console_messages() { grep -F ':CONSOLE' "$out/$1.stderr.txt" || true; }
+
+page_requests() {
+  grep -F '"network_isolation_key":"file://' "$out/$1.netlog.json" |
+    grep -o '"url":"[^"]*"' | sort -u || true
+}
+
+failed=0
+fail() {
+  echo "FAIL: $*" >&2
+  failed=1
+}
+
+# The checks must see a page that breaks the rules.
+open_page bad 600
+bad_console=$(console_messages bad)
+bad_requests=$(page_requests bad)
+grep -q 'bad page: console error' <<<"$bad_console" ||
+  fail "the console check missed console.error on bad.html (see $out/bad.stderr.txt)"
+grep -q 'Uncaught' <<<"$bad_console" ||
+  fail "the console check missed an uncaught exception on bad.html"
+grep -q 'example.invalid' <<<"$bad_requests" ||
+  fail "the net log check missed the image request of bad.html (see $out/bad.netlog.json)"
+((failed == 0)) || exit 1
+
+for page in sample:9000 model:5000; do
+  name=${page%%:*}
+  open_page "$name" "${page##*:}"
+  messages=$(console_messages "$name")
+  [[ -z $messages ]] || fail "$name.html logged to the console:"$'\n'"$messages"
+  requests=$(page_requests "$name")
+  [[ -z $requests ]] || fail "$name.html made network requests:"$'\n'"$requests"
+  size=$(stat -c %s "$out/$name.png" 2>/dev/null || echo 0)
+  ((size > 20000)) || fail "$name.html: no screenshot, or an empty one ($size bytes)"
+  in_file=$(grep -o '<svg' "$out/$name.html" | wc -l)
+  in_dom=$(grep -o '<svg' "$out/$name.dom.html" | wc -l)
+  ((in_file > 0 && in_file == in_dom)) ||
+    fail "$name.html has $in_file <svg> elements but the browser's DOM has $in_dom"
+  grep -q '<section id="paths">' "$out/$name.dom.html" ||
+    fail "$name.html: the browser's DOM has no paths section"
+  echo "$name.html: no console message, no network request, $in_dom charts and pictures;" \
+       "screenshot $out/$name.png"
+done
+exit "$failed"

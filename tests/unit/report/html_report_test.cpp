@@ -1,0 +1,278 @@
+#include "tailsim/report/html_report.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "report_html/sample_results.hpp"
+#include "support/simulate.hpp"
+
+namespace {
+
+using tailsim::report::format_html_report;
+using tailsim::report::HtmlReportInputs;
+using tailsim::testing::sample_inputs;
+using tailsim::testing::sample_results;
+
+bool contains(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+/// Checks that every element is closed in order (HTML void elements and
+/// self-closed SVG elements aside) and that the text between tags holds no
+/// raw '<' or '>': what an escaping mistake or a lost tag would break.
+/// Returns the first problem, or "" when there is none.
+std::string tag_problem(const std::string& html) {
+  static const std::vector<std::string> void_elements = {"meta",  "br",   "hr", "img",
+                                                         "input", "link", "wbr"};
+  std::vector<std::string> open;
+  std::size_t at = 0;
+  while ((at = html.find('<', at)) != std::string::npos) {
+    if (html.compare(at, 2, "<!") == 0) {
+      at = html.find('>', at);
+      continue;
+    }
+    const auto end = html.find('>', at);
+    if (end == std::string::npos) {
+      return "unterminated tag at " + std::to_string(at);
+    }
+    const std::string tag = html.substr(at + 1, end - at - 1);
+    const bool closing = !tag.empty() && tag[0] == '/';
+    const auto name_end = tag.find_first_of(" \n/", closing ? 1 : 0);
+    const std::string name =
+        tag.substr(closing ? 1 : 0, name_end == std::string::npos ? std::string::npos
+                                                                  : name_end - (closing ? 1 : 0));
+    if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0]))) {
+      return "bad tag <" + tag.substr(0, 40) + "> at " + std::to_string(at);
+    }
+    if (closing) {
+      if (open.empty() || open.back() != name) {
+        return "</" + name + "> closes <" + (open.empty() ? "" : open.back()) + "> at " +
+               std::to_string(at);
+      }
+      open.pop_back();
+    } else if (tag.back() != '/' &&
+               std::find(void_elements.begin(), void_elements.end(), name) == void_elements.end()) {
+      open.push_back(name);
+    }
+    at = end + 1;
+    const auto next = html.find('<', at);
+    if (html.substr(at, next - at).find('>') != std::string::npos) {
+      return "raw '>' in text after <" + name + ">";
+    }
+  }
+  return open.empty() ? "" : "<" + open.back() + "> never closed";
+}
+
+}  // namespace
+
+TEST_CASE("the report has every section when the results have data", "[html_report]") {
+  const std::string html = format_html_report(sample_results(), sample_inputs());
+  CHECK(html.rfind("<!DOCTYPE html>\n<html lang=\"en\">", 0) == 0);
+  CHECK(html.substr(html.size() - 8) == "</html>\n");
+  CHECK(tag_problem(html).empty());
+  INFO(tag_problem(html));
+
+  // The run: title, seed, times, the command, and the SLO checks k6-style.
+  CHECK(contains(html, "<h1>tailsim report: shop &lt;demo&gt; &amp; co</h1>"));
+  CHECK(contains(html, "<dt>seed</dt><dd>7</dd>"));
+  CHECK(contains(html, "100s measured, after a warm-up of 20s"));
+  CHECK(contains(html, "125s (drain included)"));
+  CHECK(contains(html, "tailsim run examples/shop.yaml"));
+  CHECK(contains(html, "1 of 2 passed"));
+  CHECK(contains(html, "✓</span><b>checkout</b> <code>'p99 &lt; 800ms'</code> p99=640.2ms"));
+  CHECK(contains(html, "✗</span><b>checkout</b> <code>'errors &lt; 1%'</code> errors=1.83%"));
+
+  for (const char* id : {"paths", "timeseries", "autoscalers", "services", "calls", "caches",
+                         "queues", "cluster", "topology", "model"}) {
+    INFO(id);
+    CHECK(contains(html, std::string("<section id=\"") + id + "\">"));
+    CHECK(contains(html, std::string("<a href=\"#") + id + "\">"));
+  }
+  // Nothing is made up where the results have nothing to say.
+  CHECK_FALSE(contains(html, "<section id=\"attribution\">"));
+
+  // Paths: the table and both latency charts.
+  CHECK(contains(html, "<th>p99.9</th>"));
+  CHECK(contains(html, "<th>timeout</th>"));
+  CHECK_FALSE(contains(html, "<th>unavailable</th>"));  // no path had one
+  CHECK(contains(html, "<figcaption>Latency by percentile</figcaption>"));
+  CHECK(contains(html, "<figcaption>Latency CDF</figcaption>"));
+  CHECK(contains(html, ">99.999%<"));
+
+  // Time series: each chart, the markers and the warm-up.
+  for (const char* caption :
+       {"Throughput: requests completed per second", "Errors per second, by path and kind",
+        "Latency per interval: p99 (solid) and p50 (dashed)", "Replicas of frontend",
+        "CPU utilization per service", "Requests waiting for a worker, per service",
+        "CPU throttling (CFS quota) per service", "Cache hit ratio", "Queue depth",
+        "Queue lag: age of the oldest waiting message", "Circuit breakers (only those that opened)",
+        "Autoscaler frontend: desired and ready pods at each sync"}) {
+    INFO(caption);
+    CHECK(contains(html, std::string("<figcaption>") + caption + "</figcaption>"));
+  }
+  CHECK_FALSE(contains(html, "Replicas of payments"));  // constant, no autoscaler
+  CHECK(contains(html, ">kill bank-api (latency x10)<"));
+  CHECK(contains(html, ">checkout: 60/s<"));
+  CHECK(contains(html, ">warm-up<"));
+  CHECK(contains(html, ">checkout: timeout<"));
+  CHECK_FALSE(contains(html, ">checkout: error<"));  // all zero
+  CHECK(contains(html, ">payments-&gt;bank-api.authorize<"));
+  CHECK_FALSE(contains(html, ">frontend-&gt;cart.get<"));  // never opened
+  CHECK(contains(html, ">half-open<"));
+
+  // Tables.
+  CHECK(contains(html, "<td>bank-api.authorize</td>"));
+  CHECK(contains(html, "<td class=\"n\">420 of 2000</td>"));
+  CHECK(contains(html, "<td class=\"n\">80.0%</td>"));
+  CHECK(contains(html, "<td>external</td>"));
+  CHECK(contains(html, "<th>pending pod-seconds</th>"));
+  CHECK(contains(html, "<td class=\"n\">45.0s</td>"));  // the autoscaler's first change
+
+  // Topology inlined without its XML prolog; every chart id unique.
+  CHECK(contains(html, "<svg width=\"220pt\""));
+  CHECK_FALSE(contains(html, "<?xml"));
+  CHECK_FALSE(contains(html, "<!DOCTYPE svg"));
+  for (int i = 1; i <= 14; ++i) {
+    INFO(i);
+    CHECK(count_of(html, "id=\"chart-" + std::to_string(i) + "-clip\"") == 1);
+  }
+}
+
+TEST_CASE("the report refers to nothing outside itself", "[html_report]") {
+  const std::string html = lower(format_html_report(sample_results(), sample_inputs()));
+  CHECK_FALSE(contains(html, "http://"));
+  CHECK_FALSE(contains(html, "https://"));
+  CHECK_FALSE(contains(html, "<script"));
+  CHECK_FALSE(contains(html, "<link"));
+  CHECK_FALSE(contains(html, "<img"));
+  CHECK_FALSE(contains(html, "<iframe"));
+  CHECK_FALSE(contains(html, "@import"));
+  CHECK_FALSE(contains(html, "src="));
+  CHECK_FALSE(contains(html, "href=\"/"));
+  // Every url() is a reference inside the page (a clip path).
+  for (auto at = html.find("url("); at != std::string::npos; at = html.find("url(", at + 1)) {
+    CHECK(html.compare(at, 5, "url(#") == 0);
+  }
+  CHECK(contains(html, "content-security-policy"));
+}
+
+TEST_CASE("the model text is escaped, script and all", "[html_report]") {
+  HtmlReportInputs in = sample_inputs();
+  in.model_text = "name: x\n</pre><script>alert(\"pwned\")</script>\n& <b>bold</b>\n";
+  in.model_file = "<evil>.yaml";
+  in.command_line = "tailsim run '<x>'";
+  const std::string html = format_html_report(sample_results(), in);
+  CHECK_FALSE(contains(html, "<script"));
+  CHECK_FALSE(contains(html, "<b>bold"));
+  CHECK_FALSE(contains(html, "<evil>"));
+  CHECK(contains(html, "&lt;/pre&gt;&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt;"));
+  CHECK(contains(html, "&amp; &lt;b&gt;bold&lt;/b&gt;"));
+  CHECK(contains(html, "&lt;evil&gt;.yaml"));
+  CHECK(tag_problem(html).empty());
+}
+
+TEST_CASE("the same results give the same bytes", "[html_report]") {
+  const auto results = sample_results();
+  const std::string first = format_html_report(results, sample_inputs());
+  const auto copy = results;
+  CHECK(format_html_report(copy, sample_inputs()) == first);
+  CHECK(format_html_report(sample_results(), sample_inputs()) == first);
+}
+
+TEST_CASE("empty results give a short report with no empty sections", "[html_report]") {
+  const std::string html = format_html_report(tailsim::stats::Results{}, HtmlReportInputs{});
+  CHECK(tag_problem(html).empty());
+  CHECK(contains(html, "(unnamed model)"));
+  CHECK_FALSE(contains(html, "<section"));
+  CHECK_FALSE(contains(html, "<svg"));
+  CHECK_FALSE(contains(html, "SLO checks"));
+}
+
+TEST_CASE("series with no data leave their chart out", "[html_report]") {
+  auto results = sample_results();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (auto& s : results.timeseries.series) {
+    std::fill(s.values.begin(), s.values.end(), nan);
+  }
+  results.autoscalers.clear();
+  const std::string html = format_html_report(results, sample_inputs());
+  CHECK_FALSE(contains(html, "<section id=\"timeseries\">"));
+  CHECK(contains(html, "<section id=\"paths\">"));
+  CHECK(tag_problem(html).empty());
+
+  results.timeseries = {};
+  CHECK_FALSE(contains(format_html_report(results, sample_inputs()), "Over time"));
+}
+
+TEST_CASE("long series are thinned to a couple of thousand points a line", "[html_report]") {
+  // 125 s at 100 values a second: 12,500 values per series.
+  const auto results = sample_results(100);
+  const std::string html = format_html_report(results, sample_inputs());
+  CHECK(html.size() < 1'500'000);
+  const auto start = html.find("<figcaption>Throughput");
+  REQUIRE(start != std::string::npos);
+  const auto d = html.find(" d=\"M", html.find("class=\"series\"", start));
+  const auto d_end = html.find('"', d + 4);
+  const std::string path = html.substr(d, d_end - d);
+  CHECK(count_of(path, "L") <= 2000);
+  CHECK(count_of(path, "L") >= 1000);
+}
+
+TEST_CASE("a simulated model makes a whole report", "[html_report]") {
+  const std::string model = R"(version: 1
+name: tiny
+simulation: {duration: 20s, warmup: 5s, seed: 3, interval: 1s}
+services:
+  api:
+    replicas: 2
+    pod: {cpu: 1, workers: 8}
+    endpoints:
+      get:
+        - cpu: exp(5ms)
+        - call: db.query
+  db:
+    replicas: 1
+    pod: {cpu: 2, workers: 16}
+    endpoints:
+      query:
+        - cpu: exp(2ms)
+workloads:
+  reads:
+    entry: api.get
+    rate: 100/s
+slos:
+  reads: ["p99 < 500ms"]
+)";
+  const auto results = tailsim::testing::simulate_text(model);
+  HtmlReportInputs in;
+  in.model_text = model;
+  in.model_file = "tiny.yaml";
+  const std::string html = format_html_report(results, in);
+  CHECK(tag_problem(html).empty());
+  CHECK(contains(html, "<h1>tailsim report: tiny</h1>"));
+  CHECK(contains(html, "<section id=\"paths\">"));
+  CHECK(contains(html, "<td>reads</td>"));
+  CHECK(contains(html, "Latency by percentile"));
+  CHECK(contains(html, "<section id=\"services\">"));
+  CHECK(contains(html, "p99 &lt; 500ms"));
+  CHECK(html == format_html_report(results, in));
+}

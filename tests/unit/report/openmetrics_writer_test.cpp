@@ -1,0 +1,377 @@
+#include "tailsim/report/openmetrics_writer.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+namespace {
+
+using tailsim::report::format_openmetrics;
+using tailsim::stats::Outcome;
+using tailsim::stats::Results;
+
+constexpr std::int64_t one_ms = 1'000'000;
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+/// A sample line, its label values unescaped.
+struct Sample {
+  std::string family;  ///< the family its # TYPE line named
+  std::string type;
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::string value;
+
+  [[nodiscard]] std::string label(const std::string& key) const {
+    for (const auto& [k, v] : labels) {
+      if (k == key) {
+        return v;
+      }
+    }
+    return "<none>";
+  }
+  /// The labels but `le`, as text: which histogram a bucket belongs to.
+  [[nodiscard]] std::string series_key() const {
+    std::string key;
+    for (const auto& [k, v] : labels) {
+      if (k != "le") {
+        key.append(k).append("=").append(v).append(";");
+      }
+    }
+    return key;
+  }
+};
+
+struct Family {
+  std::string name;
+  std::string type;
+  std::string unit;
+  std::string help;
+};
+
+struct Exposition {
+  std::vector<Family> families;
+  std::vector<Sample> samples;
+};
+
+/// Parses OpenMetrics text strictly enough to catch what a writer gets
+/// wrong: metadata order, names against the family type, escaping, # EOF.
+Exposition parse(const std::string& text) {
+  REQUIRE(text.size() >= 6);
+  REQUIRE(text.substr(text.size() - 6) == "# EOF\n");
+  Exposition out;
+  std::istringstream in(text.substr(0, text.size() - 6));
+  std::set<std::string> seen_families;
+  for (std::string line; std::getline(in, line);) {
+    INFO(line);
+    REQUIRE(!line.empty());
+    if (line[0] == '#') {
+      std::istringstream words(line);
+      std::string hash, kind, name;
+      words >> hash >> kind >> name;
+      std::string rest;
+      std::getline(words, rest);
+      if (!rest.empty() && rest[0] == ' ') {
+        rest.erase(0, 1);
+      }
+      if (kind == "TYPE") {
+        REQUIRE(seen_families.insert(name).second);  // families are not interleaved
+        out.families.push_back({name, rest, "", ""});
+      } else {
+        REQUIRE(!out.families.empty());
+        REQUIRE(out.families.back().name == name);
+        if (kind == "UNIT") {
+          REQUIRE(out.families.back().help.empty());  // TYPE, UNIT, HELP
+          out.families.back().unit = rest;
+        } else {
+          REQUIRE(kind == "HELP");
+          out.families.back().help = rest;
+        }
+      }
+      continue;
+    }
+    REQUIRE(!out.families.empty());
+    Sample s;
+    s.family = out.families.back().name;
+    s.type = out.families.back().type;
+    std::size_t i = line.find_first_of("{ ");
+    s.name = line.substr(0, i);
+    if (line[i] == '{') {
+      ++i;
+      while (line[i] != '}') {
+        const std::size_t eq = line.find('=', i);
+        const std::string key = line.substr(i, eq - i);
+        REQUIRE(line[eq + 1] == '"');
+        std::string value;
+        std::size_t j = eq + 2;
+        for (; line[j] != '"'; ++j) {
+          if (line[j] == '\\') {
+            ++j;
+            REQUIRE((line[j] == '\\' || line[j] == '"' || line[j] == 'n'));
+            value += line[j] == 'n' ? '\n' : line[j];
+          } else {
+            value += line[j];
+          }
+        }
+        s.labels.emplace_back(key, value);
+        i = j + 1;
+        if (line[i] == ',') {
+          ++i;
+        }
+      }
+      ++i;
+    }
+    REQUIRE(line[i] == ' ');
+    s.value = line.substr(i + 1);
+    REQUIRE(s.value.find(' ') == std::string::npos);  // no timestamps
+    out.samples.push_back(std::move(s));
+  }
+  return out;
+}
+
+double number(const std::string& text) {
+  if (text == "+Inf") {
+    return inf;
+  }
+  std::size_t used = 0;
+  const double x = std::stod(text, &used);
+  REQUIRE(used == text.size());
+  return x;
+}
+
+std::vector<Sample> samples_named(const Exposition& e, const std::string& name) {
+  std::vector<Sample> out;
+  for (const auto& s : e.samples) {
+    if (s.name == name) {
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
+/// Every rule of OpenMetrics that a mistake here could break, checked on the
+/// parsed text.
+void check_structure(const Exposition& e) {
+  for (const Family& f : e.families) {
+    INFO(f.name);
+    CHECK(!f.help.empty());
+    if (!f.unit.empty()) {  // the unit is the name's suffix
+      CHECK(f.name.size() > f.unit.size());
+      CHECK(f.name.substr(f.name.size() - f.unit.size() - 1) == "_" + f.unit);
+    }
+    CHECK((f.type == "counter" || f.type == "gauge" || f.type == "histogram"));
+  }
+  std::map<std::string, std::vector<const Sample*>> buckets;  // by histogram
+  std::map<std::string, const Sample*> counts;
+  std::set<std::string> sums;
+  for (const Sample& s : e.samples) {
+    INFO(s.name);
+    if (s.type == "counter") {
+      CHECK(s.name == s.family + "_total");
+      CHECK(s.value.find_first_of(".e") == std::string::npos);  // a whole number
+    } else if (s.type == "gauge") {
+      CHECK(s.name == s.family);
+    } else {
+      const std::string key = s.family + "|" + s.series_key();
+      if (s.name == s.family + "_bucket") {
+        buckets[key].push_back(&s);
+      } else if (s.name == s.family + "_count") {
+        counts[key] = &s;
+      } else {
+        CHECK(s.name == s.family + "_sum");
+        sums.insert(key);
+      }
+    }
+    CHECK_NOTHROW(number(s.value));
+  }
+  CHECK(buckets.size() == counts.size());
+  CHECK(sums.size() == counts.size());
+  for (const auto& [key, series] : buckets) {
+    INFO(key);
+    REQUIRE(!series.empty());
+    for (std::size_t i = 1; i < series.size(); ++i) {
+      CHECK(number(series[i]->label("le")) > number(series[i - 1]->label("le")));
+      CHECK(number(series[i]->value) >= number(series[i - 1]->value));
+    }
+    CHECK(series.back()->label("le") == "+Inf");
+    REQUIRE(counts.count(key) == 1);
+    CHECK(series.back()->value == counts.at(key)->value);
+  }
+}
+
+Results sample_results() {
+  Results r;
+  r.model = "shop";
+  auto& checkout = r.paths.emplace_back();
+  checkout.name = "checkout";
+  checkout.requests = 12;
+  checkout.attempts = 14;
+  checkout.outcomes[Outcome::ok] = 10;
+  checkout.outcomes[Outcome::timeout] = 2;
+  for (int ms = 1; ms <= 10; ++ms) {
+    checkout.latency.record(ms * one_ms);
+  }
+  auto& odd = r.paths.emplace_back();
+  odd.name = "we\"ird\\path\nx";
+  odd.requests = 1;
+  odd.outcomes[Outcome::rejected] = 1;
+
+  auto& api = r.services.emplace_back();
+  api.name = "api";
+  api.requests = 20;
+  api.rejected = 1;
+  api.utilization = 0.25;
+  api.queue_mean = 1.5;
+  api.replicas = {2, 4, 3};
+  auto& bank = r.services.emplace_back();
+  bank.name = "bank";
+  bank.requests = 5;
+  bank.is_external = true;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("openmetrics follows the format: metadata, suffixes, buckets, # EOF", "[openmetrics]") {
+  Results r = sample_results();
+  r.caches.push_back({"cart-cache", 100, 90});
+  r.queues.push_back({"orders", 50, 48, 1, 7, 0.125});
+  const std::string text = format_openmetrics(r);
+  const Exposition e = parse(text);
+  check_structure(e);
+
+  std::vector<std::string> names;
+  for (const auto& f : e.families) {
+    names.push_back(f.name);
+  }
+  CHECK(names == std::vector<std::string>{
+                     "http_server_request_duration_seconds", "tailsim_path_requests",
+                     "tailsim_path_attempts", "tailsim_path_errors", "tailsim_service_requests",
+                     "tailsim_service_rejected", "tailsim_service_utilization_ratio",
+                     "tailsim_service_queue_length_mean", "tailsim_service_replicas_mean",
+                     "tailsim_service_replicas_min", "tailsim_service_replicas_max",
+                     "tailsim_cache_lookups", "tailsim_cache_hits", "tailsim_queue_published",
+                     "tailsim_queue_consumed", "tailsim_queue_dead_letters",
+                     "tailsim_queue_depth_max", "tailsim_queue_lag_max_seconds"});
+  CHECK(text.find("# TYPE http_server_request_duration_seconds histogram\n"
+                  "# UNIT http_server_request_duration_seconds seconds\n"
+                  "# HELP http_server_request_duration_seconds ") == 0);
+  CHECK(text.find("tailsim_cache_hits_total{cache=\"cart-cache\"} 90\n") != std::string::npos);
+  CHECK(text.find("tailsim_queue_lag_max_seconds{queue=\"orders\"} 0.125\n") != std::string::npos);
+}
+
+TEST_CASE("openmetrics buckets: OpenTelemetry's bounds, cumulative, +Inf is the count",
+          "[openmetrics]") {
+  const Exposition e = parse(format_openmetrics(sample_results()));
+  std::vector<std::string> les;
+  std::vector<std::string> counts;
+  for (const auto& s : samples_named(e, "http_server_request_duration_seconds_bucket")) {
+    if (s.label("path") == "checkout") {
+      CHECK(s.label("http_route") == "checkout");
+      les.push_back(s.label("le"));
+      counts.push_back(s.value);
+    }
+  }
+  CHECK(les == std::vector<std::string>{"0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25",
+                                        "0.5", "0.75", "1.0", "2.5", "5.0", "7.5", "10.0", "+Inf"});
+  // 1..10 ms: 1-4 ms lie in buckets wholly below 5 ms; 5 ms lies in the
+  // bucket [4.980736, 5.013503] ms, which reads as 5.013503 ms (as the p50 of
+  // results.json does), so it is not counted at le=0.005. 10 ms is the exact
+  // max, so every bound from 10 ms counts all.
+  CHECK(counts == std::vector<std::string>{"4", "10", "10", "10", "10", "10", "10", "10", "10",
+                                           "10", "10", "10", "10", "10", "10"});
+  const auto sums = samples_named(e, "http_server_request_duration_seconds_sum");
+  REQUIRE(sums.size() == 2);
+  CHECK(sums[0].value == "0.055");
+  CHECK(sums[1].value == "0.0");  // no successful request: all zero, still there
+  const auto request_counts = samples_named(e, "http_server_request_duration_seconds_count");
+  CHECK(request_counts[1].value == "0");
+}
+
+TEST_CASE("openmetrics bucket counts agree with value_at_percentile", "[openmetrics]") {
+  Results r;
+  auto& p = r.paths.emplace_back();
+  p.name = "p";
+  std::mt19937_64 rng(3);
+  constexpr std::uint64_t n = 50'000;
+  for (std::uint64_t i = 0; i < n; ++i) {  // log-uniform between 1 ms and 20 s
+    const double u = static_cast<double>(rng() >> 11) * 0x1p-53;
+    p.latency.record(static_cast<std::int64_t>(std::exp(std::log(1e6) + u * std::log(2e4))));
+  }
+  const Exposition e = parse(format_openmetrics(r));
+  check_structure(e);
+  for (const auto& s : samples_named(e, "http_server_request_duration_seconds_bucket")) {
+    if (s.label("le") == "+Inf") {
+      CHECK(s.value == std::to_string(n));
+      continue;
+    }
+    INFO(s.label("le"));
+    const auto bound_ns = static_cast<std::int64_t>(std::llround(number(s.label("le")) * 1e9));
+    const auto count = static_cast<std::uint64_t>(number(s.value));
+    REQUIRE(count > 0);
+    REQUIRE(count < n);
+    // The value of rank `count` reads at most the bound; that of the next
+    // rank above it.
+    const auto value_of_rank = [&](std::uint64_t rank) {
+      return p.latency.value_at_percentile(100.0 * static_cast<double>(rank) /
+                                           static_cast<double>(n));
+    };
+    CHECK(value_of_rank(count) <= bound_ns);
+    CHECK(value_of_rank(count + 1) > bound_ns);
+  }
+}
+
+TEST_CASE("openmetrics counters by path and kind; gauges only for services with pods",
+          "[openmetrics]") {
+  const std::string text = format_openmetrics(sample_results());
+  const Exposition e = parse(text);
+  CHECK(text.find("tailsim_path_requests_total{path=\"checkout\"} 12\n") != std::string::npos);
+  CHECK(text.find("tailsim_path_attempts_total{path=\"checkout\"} 14\n") != std::string::npos);
+  std::map<std::string, std::string> errors;
+  for (const auto& s : samples_named(e, "tailsim_path_errors_total")) {
+    if (s.label("path") == "checkout") {
+      errors[s.label("kind")] = s.value;
+    }
+  }
+  CHECK(errors == std::map<std::string, std::string>{{"timeout", "2"},
+                                                     {"rejected", "0"},
+                                                     {"error", "0"},
+                                                     {"unavailable", "0"},
+                                                     {"unfinished", "0"}});
+  CHECK(text.find("tailsim_service_requests_total{service=\"bank\"} 5\n") != std::string::npos);
+  CHECK(text.find("tailsim_service_utilization_ratio{service=\"api\"} 0.25\n") !=
+        std::string::npos);
+  CHECK(text.find("tailsim_service_replicas_mean{service=\"api\"} 3.0\n") != std::string::npos);
+  CHECK(text.find("tailsim_service_queue_length_mean{service=\"api\"} 1.5\n") != std::string::npos);
+  for (const auto& s : e.samples) {
+    if (s.type == "gauge") {
+      CHECK(s.label("service") != "bank");
+    }
+  }
+  // No caches or queues: no families for them.
+  CHECK(text.find("tailsim_cache") == std::string::npos);
+  CHECK(text.find("tailsim_queue") == std::string::npos);
+}
+
+TEST_CASE("openmetrics escapes backslash, double quote and line feed in label values",
+          "[openmetrics]") {
+  const std::string text = format_openmetrics(sample_results());
+  CHECK(text.find("tailsim_path_requests_total{path=\"we\\\"ird\\\\path\\nx\"} 1\n") !=
+        std::string::npos);
+  const Exposition e = parse(text);
+  const auto requests = samples_named(e, "tailsim_path_requests_total");
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[1].label("path") == "we\"ird\\path\nx");
+}
+
+TEST_CASE("openmetrics of empty results is just # EOF", "[openmetrics]") {
+  CHECK(format_openmetrics(Results{}) == "# EOF\n");
+}
