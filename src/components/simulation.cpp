@@ -1067,8 +1067,9 @@ inline void Simulation::start_request(Id request) {
   const Request& req = requests_[request];
   // Deadlines propagate: a request whose deadline passed while it waited, or
   // whose caller cancelled it (a hedge that lost), is dropped at dequeue.
-  const bool cancelled =
-      req.deadline != Time::max() && !calls_.is_current(req.call, req.call_generation);
+  const bool cancelled = req.deadline != Time::max() &&
+                         !req.is_plain &&  // a plain call names its exchange
+                         !calls_.is_current(req.call, req.call_generation);
   if (req.deadline <= now_ || cancelled) {
     // Its deadline passed while it waited: dropped, as a server that checks
     // the deadline of what it dequeues does.
