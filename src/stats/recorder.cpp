@@ -47,7 +47,19 @@ void Recorder::path_finished(std::uint32_t path, Time arrived, Time now, Outcome
   IntervalPath& i = interval_paths_[path];
   ++i.finished[outcome];
   if (outcome == Outcome::ok) {
-    i.latencies.push_back((now - arrived).count());
+    const std::int64_t latency = (now - arrived).count();
+    if (!i.has_spilled && i.latencies.size() < exact_latencies) {
+      i.latencies.push_back(latency);
+    } else {
+      if (!i.has_spilled) {  // too many to keep: the histogram takes over
+        for (std::int64_t v : i.latencies) {
+          i.spilled.record(v);
+        }
+        i.latencies.clear();
+        i.has_spilled = true;
+      }
+      i.spilled.record(latency);
+    }
   }
   if (!is_measured(arrived)) {
     return;
@@ -162,9 +174,12 @@ void Recorder::close_interval(Duration interval) {
   for (std::size_t p = 0; p < interval_paths_.size(); ++p) {
     IntervalPath& i = interval_paths_[p];
     auto& out = path_series_[p];
-    const bool any = !i.latencies.empty();
+    const bool any = i.has_spilled || !i.latencies.empty();
     // The value at percentile q: the one of rank ceil(q x n), as a histogram reports it.
     auto at = [&](double q) {
+      if (i.has_spilled) {
+        return static_cast<double>(i.spilled.value_at_percentile(q)) * 1e-6;
+      }
       const auto n = static_cast<double>(i.latencies.size());
       const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q / 100 * n)));
       const auto nth = i.latencies.begin() + static_cast<std::ptrdiff_t>(rank - 1);
@@ -185,6 +200,10 @@ void Recorder::close_interval(Duration interval) {
     i.arrivals = 0;
     i.finished = OutcomeCounts{};
     i.latencies.clear();
+    if (i.has_spilled) {
+      i.spilled.clear();
+      i.has_spilled = false;
+    }
   }
   for (std::size_t s = 0; s < interval_services_.size(); ++s) {
     IntervalService& i = interval_services_[s];

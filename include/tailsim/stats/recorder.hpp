@@ -156,9 +156,12 @@ class Recorder {
   struct IntervalPath {
     std::uint64_t arrivals = 0;
     OutcomeCounts finished;
-    /// The interval's successful latencies, for its exact p50 and p99; the
-    /// buffer is reused, so it holds one interval's completions at most.
+    /// The interval's successful latencies, for its exact p50 and p99, up to
+    /// `exact_latencies` of them; beyond, they go to `spilled` (1% relative
+    /// error), so memory stays bounded however long an interval is.
     std::vector<std::int64_t> latencies;
+    Histogram spilled;
+    bool has_spilled = false;
   };
   struct IntervalService {
     double busy_ns = 0;
@@ -173,6 +176,7 @@ class Recorder {
     std::uint64_t lookups = 0;
     std::uint64_t hits = 0;
   };
+  static constexpr std::size_t exact_latencies = 4096;
   std::vector<IntervalPath> interval_paths_;
   std::vector<IntervalService> interval_services_;
   std::vector<IntervalCache> interval_caches_;
