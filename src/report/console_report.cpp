@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/report/result_text.hpp"
+
 namespace tailsim::report {
 namespace {
 
@@ -20,22 +22,6 @@ std::string leader(std::string_view name, std::size_t width) {
     out += std::string(width - out.size(), '.');
   }
   return out + " ";
-}
-
-std::string format_value(const stats::SloResult& s) {
-  const std::string_view check = s.check;
-  if (check.find("errors") != std::string_view::npos) {
-    return fmt::format("{:.3g}%", s.value * 100);
-  }
-  if (check.find("throughput") != std::string_view::npos) {
-    return fmt::format("{:.1f}/s", s.value);
-  }
-  return format_ms(s.value);
-}
-
-std::string term_of(std::string_view check) {
-  const auto end = check.find_first_of(" <>");
-  return std::string(check.substr(0, end));
 }
 
 }  // namespace
@@ -60,7 +46,7 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
     for (const auto& s : r.slos) {
       out += fmt::format("    {} {} '{}' {}={}\n",
                          s.ok ? paint(style, "32", "✓") : paint(style, "31", "✗"), s.path, s.check,
-                         term_of(s.check), format_value(s));
+                         slo_term(s.check), format_slo_value(s));
     }
     out += "\n";
   }
@@ -161,29 +147,18 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
     for (const auto& a : r.autoscalers) {
       out += fmt::format("    {}{} on {}: {} scale-ups, {} scale-downs\n", leader(a.name, width),
                          a.metric, a.service, a.scale_ups, a.scale_downs);
-      // The syncs where the replicas asked for or ready changed: the lag
-      // between the two is the story of an autoscaler.
       constexpr std::size_t shown = 14;
-      std::size_t changes = 0;
-      const stats::ScaleSample* previous = nullptr;
-      for (const auto& h : a.history) {
-        if (previous != nullptr && h.desired == previous->desired && h.ready == previous->ready) {
-          continue;
-        }
-        previous = &h;
-        if (++changes > shown) {
-          continue;
-        }
-        const std::string metric = !h.has_metric       ? std::string("-")
-                                   : a.metric == "cpu" ? fmt::format("{:.0f}%", h.metric)
-                                                       : fmt::format("{:.1f}", h.metric);
+      const auto changes = scale_changes(a);
+      for (std::size_t k = 0; k < changes.size() && k < shown; ++k) {
+        const stats::ScaleSample& h = *changes[k];
         out +=
             fmt::format("    {}t={:>6.0f}s  metric={:<6} desired={:<3} ready={:<3} starting={}\n",
-                        std::string(width + 1, ' '), h.t_s, metric, h.desired, h.ready, h.starting);
+                        std::string(width + 1, ' '), h.t_s, format_scale_metric(a, h), h.desired,
+                        h.ready, h.starting);
       }
-      if (changes > shown) {
+      if (changes.size() > shown) {
         out += fmt::format("    {}... {} more changes in results.json\n",
-                           std::string(width + 1, ' '), changes - shown);
+                           std::string(width + 1, ' '), changes.size() - shown);
       }
     }
   }

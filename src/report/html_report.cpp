@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "tailsim/report/console_report.hpp"
+#include "tailsim/report/result_text.hpp"
 #include "tailsim/report/svg_chart.hpp"
 
 namespace tailsim::report {
@@ -158,23 +159,6 @@ class Table {
   std::vector<Column> columns_;
   std::vector<std::vector<std::string>> rows_;
 };
-
-/// The value of an SLO check in the unit of its threshold, as the console
-/// prints it.
-std::string slo_value(const stats::SloResult& s) {
-  const std::string_view check = s.check;
-  if (check.find("errors") != std::string_view::npos) {
-    return fmt::format("{:.3g}%", s.value * 100);
-  }
-  if (check.find("throughput") != std::string_view::npos) {
-    return fmt::format("{:.1f}/s", s.value);
-  }
-  return format_ms(s.value);
-}
-
-std::string slo_term(std::string_view check) {
-  return std::string(check.substr(0, check.find_first_of(" <>")));
-}
 
 /// The time series, found by entity and metric.
 class SeriesIndex {
@@ -365,7 +349,7 @@ class ReportWriter {
             "<li class=\"{}\"><span class=\"mark\">{}</span><b>{}</b> <code>'{}'</code> "
             "{}={}</li>",
             s.ok ? "ok" : "fail", s.ok ? "✓" : "✗", escape_html(s.path), escape_html(s.check),
-            escape_html(slo_term(s.check)), escape_html(slo_value(s)));
+            escape_html(slo_term(s.check)), escape_html(format_slo_value(s)));
       }
       out += "</ul>\n";
     }
@@ -734,29 +718,19 @@ class ReportWriter {
       // The syncs where desired or ready changed: the lag between the two
       // is the story of an autoscaler.
       Table table({{"time"}, {"metric"}, {"recommended"}, {"desired"}, {"ready"}, {"starting"}});
-      std::size_t changes = 0;
-      const stats::ScaleSample* previous = nullptr;
-      for (const auto& h : a.history) {
-        if (previous != nullptr && h.desired == previous->desired && h.ready == previous->ready) {
-          continue;
-        }
-        previous = &h;
-        if (++changes > autoscaler_rows_shown) {
-          continue;
-        }
-        const std::string metric = !h.has_metric       ? std::string("-")
-                                   : a.metric == "cpu" ? fmt::format("{:.0f}%", h.metric)
-                                                       : fmt::format("{:.1f}", h.metric);
-        table.add_row({fmt::format("{:.1f}s", h.t_s), metric, fmt::format("{}", h.recommended),
-                       fmt::format("{}", h.desired), fmt::format("{}", h.ready),
-                       fmt::format("{}", h.starting)});
+      const auto changes = scale_changes(a);
+      for (std::size_t k = 0; k < changes.size() && k < autoscaler_rows_shown; ++k) {
+        const stats::ScaleSample& h = *changes[k];
+        table.add_row({fmt::format("{:.1f}s", h.t_s), format_scale_metric(a, h),
+                       fmt::format("{}", h.recommended), fmt::format("{}", h.desired),
+                       fmt::format("{}", h.ready), fmt::format("{}", h.starting)});
       }
       out += table.render();
-      if (changes > autoscaler_rows_shown) {
+      if (changes.size() > autoscaler_rows_shown) {
         out += fmt::format(
             "<p class=\"note\">… and {} more changes (all of them are in "
             "results.json).</p>\n",
-            changes - autoscaler_rows_shown);
+            changes.size() - autoscaler_rows_shown);
       }
     }
     return out;

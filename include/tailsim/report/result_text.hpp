@@ -1,0 +1,27 @@
+#pragma once
+/// Words and numbers of a run that every human-readable format writes the
+/// same way: the console and report.html share them.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tailsim/stats/results.hpp"
+
+namespace tailsim::report {
+
+/// An SLO check's measured value in the unit of its threshold: "0.21%",
+/// "399.2/s", "180.5ms".
+std::string format_slo_value(const stats::SloResult& slo);
+/// The term an SLO check measures: "p99" of "p99 < 400ms".
+std::string slo_term(std::string_view check);
+
+/// The syncs of an autoscaler where the desired or the ready count changed
+/// (the first sync included): the lag between the two is its story.
+std::vector<const stats::ScaleSample*> scale_changes(const stats::AutoscalerResult& autoscaler);
+/// A sync's metric as the controller read it: "130%" for cpu, "12.5" else,
+/// "-" when it read none.
+std::string format_scale_metric(const stats::AutoscalerResult& autoscaler,
+                                const stats::ScaleSample& sync);
+
+}  // namespace tailsim::report
