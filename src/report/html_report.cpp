@@ -510,13 +510,21 @@ class ReportWriter {
 
   /// A series's values as points: at the middle of each interval for a
   /// rate or a level, or held over the interval for a count (`step`).
-  std::vector<ChartPoint> points_of(const stats::Series& s, double scale, bool step) const {
+  /// The points of a series, each value times `scale`; with `per_second`
+  /// a count per interval becomes a rate, over the interval's real length
+  /// (the last one ends with the run and is usually shorter).
+  std::vector<ChartPoint> points_of(const stats::Series& s, double scale, bool step,
+                                    bool per_second = false) const {
     std::vector<ChartPoint> points;
     const double dt = interval();
     points.reserve(s.values.size() + 1);
     for (std::size_t i = 0; i < s.values.size(); ++i) {
       const double t = static_cast<double>(i) * dt;
-      points.push_back({step ? t : t + dt / 2, s.values[i] * scale});
+      const double end =
+          r_.simulated_s > 0 ? r_.simulated_s : static_cast<double>(s.values.size()) * dt;
+      const double length = std::clamp(end - t, dt * 1e-6, dt);
+      const double value = s.values[i] * scale / (per_second ? length : 1.0);
+      points.push_back({step ? t : t + length / 2, value});
     }
     if (step && !s.values.empty()) {
       points.push_back({static_cast<double>(s.values.size()) * dt, s.values.back() * scale});
@@ -529,7 +537,7 @@ class ReportWriter {
   template <class T>
   Chart per_entity_chart(const std::vector<T>& items, const std::string& kind,
                          const std::string& metric, std::string title, std::string y_label,
-                         double scale, bool keep_zero = false) const {
+                         double scale, bool keep_zero = false, bool per_second = false) const {
     Chart c = time_chart(std::move(title), std::move(y_label), series_end());
     const auto& names = index_.names(kind);
     for (const auto& name : names) {
@@ -537,8 +545,8 @@ class ReportWriter {
       if (keep_zero ? !has_finite(s) : !has_nonzero(s)) {
         continue;
       }
-      c.series.push_back(
-          make_series(name, points_of(*s, scale, /*step=*/false), colour_of(items, name, names)));
+      c.series.push_back(make_series(name, points_of(*s, scale, /*step=*/false, per_second),
+                                     colour_of(items, name, names)));
     }
     return c;
   }
@@ -548,13 +556,12 @@ class ReportWriter {
     if (ts.intervals == 0 || ts.series.empty() || !(ts.interval_s > 0)) {
       return {};
     }
-    const double per_second = 1 / interval();
     std::string out;
     const auto& paths = index_.names("path");
 
     out += figure(per_entity_chart(r_.paths, "path", "completions",
-                                   "Throughput: requests completed per second", "requests/s",
-                                   per_second, /*keep_zero=*/true));
+                                   "Throughput: requests completed per second", "requests/s", 1.0,
+                                   /*keep_zero=*/true, /*per_second=*/true));
 
     // Errors by path and kind: a line for each pair that ever happened.
     Chart errors = time_chart("Errors per second, by path and kind", "errors/s", series_end());
@@ -567,7 +574,7 @@ class ReportWriter {
           continue;
         }
         errors.series.push_back(make_series(path + ": " + std::string(name),
-                                            points_of(*s, per_second, /*step=*/false),
+                                            points_of(*s, 1.0, /*step=*/false, /*per_second=*/true),
                                             errors.series.size()));
       }
     }
@@ -603,7 +610,8 @@ class ReportWriter {
                                    "Requests waiting for a worker, per service", "requests", 1));
     out += figure(per_entity_chart(r_.services, "service", "throttled_s",
                                    "CPU throttling (CFS quota) per service",
-                                   "throttled pod-seconds per second", per_second));
+                                   "throttled pod-seconds per second", 1.0, /*keep_zero=*/false,
+                                   /*per_second=*/true));
 
     Chart hits = per_entity_chart(r_.caches, "cache", "hit_ratio", "Cache hit ratio", "hit ratio",
                                   1, /*keep_zero=*/true);

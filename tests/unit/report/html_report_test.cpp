@@ -276,3 +276,36 @@ slos:
   CHECK(contains(html, "p99 &lt; 500ms"));
   CHECK(html == format_html_report(results, in));
 }
+
+TEST_CASE("rates over time use each interval's real length, the last one's too", "[html_report]") {
+  // 10 completions a second; the run ends half-way through the tenth
+  // interval, which therefore counted 5: the throughput line stays flat.
+  tailsim::stats::Results results;
+  results.simulated_s = 9.5;
+  results.paths.resize(1);
+  results.paths[0].name.assign(1, 'p');
+  results.timeseries.interval_s = 1;
+  results.timeseries.intervals = 10;
+  std::vector<double> completions(10, 10.0);
+  completions.back() = 5.0;
+  results.timeseries.series.push_back({"path/p", "completions", completions});
+  const std::string html = format_html_report(results, sample_inputs());
+  const auto start = html.find("<figcaption>Throughput");
+  REQUIRE(start != std::string::npos);
+  const auto d = html.find(" d=\"M", html.find("class=\"series\"", start));
+  REQUIRE(d != std::string::npos);
+  const std::string path = html.substr(d + 5, html.find('"', d + 5) - d - 5);
+  // Every point "x,y" (or "x y") of the line has the same y.
+  std::vector<std::string> ys;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    const std::size_t end = path.find_first_of("ML", i + 1);
+    const std::string point = path.substr(i + 1, end == std::string::npos ? end : end - i - 1);
+    ys.push_back(point.substr(point.find_first_of(", ") + 1));
+    i = end == std::string::npos ? path.size() : end;
+  }
+  REQUIRE(ys.size() == 10);
+  for (const auto& y : ys) {
+    CHECK(y == ys.front());
+  }
+}
