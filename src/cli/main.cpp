@@ -9,7 +9,6 @@
 #include <iostream>
 #include <sstream>
 #include <string>
-#include <tuple>
 #include <unistd.h>
 #include <vector>
 
@@ -177,18 +176,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   if (!apply_run_flags(options, m)) {
     return bad_input;
   }
-  model::Diagnostics& diagnostics = checked.load.diagnostics;
-  const std::size_t shown = diagnostics.all().size();
-  auto plan = tailsim::plan::compile_plan(m, diagnostics);
-  std::vector<model::Diagnostic> refusals(
-      diagnostics.all().begin() + static_cast<std::ptrdiff_t>(shown), diagnostics.all().end());
-  std::stable_sort(refusals.begin(), refusals.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.loc.file, a.loc.line, a.loc.col) <
-           std::tie(b.loc.file, b.loc.line, b.loc.col);
-  });
-  for (const auto& d : refusals) {
-    std::fprintf(stderr, "%s\n", diagnostics.format(d).c_str());
-  }
+  auto plan = tailsim::plan::compile_plan(m, checked.load.diagnostics);
   if (!plan) {
     return bad_input;
   }
@@ -232,8 +220,8 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
 
 int not_built_yet(const std::string& command) {
   fmt::print(stderr,
-             "error: 'tailsim {}' is not available in tailsim {} yet: the simulation engine is "
-             "still being built. 'tailsim validate' and 'tailsim graph' work today.\n",
+             "error: 'tailsim {}' is not available in tailsim {} yet. 'tailsim validate', "
+             "'tailsim graph' and 'tailsim run' work today.\n",
              command, TAILSIM_VERSION);
   return bad_input;
 }

@@ -335,6 +335,8 @@ class Simulation {
   void terminate_pod(Id pod);
   void on_grace_end(Id pod);
   void finish_termination(Id pod);
+  /// Pods of `service` created and not ready yet (pending or starting).
+  std::uint32_t starting_pods(Id service) const;
   void pod_gone(Id pod);
   /// Integrates the requests `pod` holds up to now, when an autoscaler on
   /// concurrency reads it (inline: it is called for every request).
@@ -1447,6 +1449,15 @@ void Simulation::on_grace_end(Id pod_id) {
   finish_termination(pod_id);
 }
 
+std::uint32_t Simulation::starting_pods(Id service) const {
+  std::uint32_t count = 0;
+  for (Id pod_id : services_[service].members) {
+    const PodPhase phase = pods_[pod_id].phase;
+    count += phase == PodPhase::pending || phase == PodPhase::starting ? 1 : 0;
+  }
+  return count;
+}
+
 void Simulation::finish_termination(Id pod_id) {
   const Id service = pods_[pod_id].service;
   note_capacity(service);
@@ -1766,16 +1777,10 @@ void Simulation::on_autoscaler_sync(Id a) {
     scale_to(spec.service, decision.desired);
   }
   // The pods after this sync's decision: ready ones, and those it started.
-  std::uint32_t ready = 0;
-  std::uint32_t starting = 0;
-  for (Id pod_id : service.members) {
-    const PodPhase phase = pods_[pod_id].phase;
-    ready += phase == PodPhase::ready ? 1 : 0;
-    starting += phase == PodPhase::pending || phase == PodPhase::starting ? 1 : 0;
-  }
-  state.result.history.push_back(stats::ScaleSample{to_seconds(now_ - Time{}), decision.has_metric,
-                                                    decision.metric, decision.raw_recommendation,
-                                                    decision.desired, ready, starting});
+  state.result.history.push_back(stats::ScaleSample{
+      to_seconds(now_ - Time{}), decision.has_metric, decision.metric, decision.raw_recommendation,
+      decision.desired, static_cast<std::uint32_t>(service.pods.size()),
+      starting_pods(spec.service)});
   if (now_ + spec.sync_period <= end_) {
     queue_.push(now_ + spec.sync_period, autoscaler_sync, a);
   }
@@ -2217,14 +2222,9 @@ void Simulation::for_each_gauge(Visit visit) {
     if (plan_.services[s].external) {
       continue;
     }
-    std::uint32_t starting = 0;
-    for (Id pod_id : services_[s].members) {
-      const PodPhase phase = pods_[pod_id].phase;
-      starting += phase == PodPhase::pending || phase == PodPhase::starting ? 1 : 0;
-    }
     auto entity = [&] { return "service/" + plan_.services[s].name; };
     visit(entity, "replicas_ready", static_cast<double>(services_[s].pods.size()));
-    visit(entity, "replicas_starting", static_cast<double>(starting));
+    visit(entity, "replicas_starting", static_cast<double>(starting_pods(s)));
   }
   for (Id a = 0; a < autoscalers_.size(); ++a) {
     const AutoscalerState& state = autoscalers_[a];
