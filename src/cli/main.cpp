@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli_common.hpp"
 #include "output_folder.hpp"
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/graph/dependency_graph.hpp"
@@ -30,27 +31,7 @@ namespace {
 
 namespace model = tailsim::model;
 namespace graph = tailsim::graph;
-
-/// Exit codes of SPEC.md.
-enum ExitCode : int { ok = 0, slo_failed = 1, bad_input = 2, simulation_failed = 3 };
-
-/// A model loaded and checked, graph included, with every diagnostic printed.
-struct CheckedModel {
-  model::LoadResult load;
-  std::optional<graph::DependencyGraph> graph;
-
-  [[nodiscard]] bool ok() const { return load.ok() && !load.diagnostics.has_errors(); }
-};
-
-CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides) {
-  CheckedModel checked{model::load_file(path, model::LoadOptions{overrides}), std::nullopt};
-  if (checked.load.model) {
-    checked.graph = graph::build_graph(*checked.load.model, checked.load.diagnostics);
-    checked.load.diagnostics.sort();
-  }
-  std::fputs(checked.load.diagnostics.format_all().c_str(), stderr);
-  return checked;
-}
+using namespace tailsim::cli;  // NOLINT(google-build-using-namespace): the commands share it
 
 int validate(const std::string& path, const std::vector<std::string>& overrides, bool quiet) {
   CheckedModel checked = check_model(path, overrides);
@@ -85,83 +66,11 @@ int draw_graph(const std::string& path, const std::vector<std::string>& override
 
 /// What `tailsim run` was asked for.
 struct RunOptions {
-  std::optional<std::string> seed;
-  std::optional<std::string> duration;
+  SeedAndDuration seed_and_duration;
   std::string json_path;
   std::string out_dir;
   std::string color = "auto";
   bool quiet = false;
-};
-
-/// Applies --seed and --duration to a loaded model; false (after a message) when invalid.
-bool apply_run_flags(const RunOptions& options, model::Model& m) {
-  if (options.seed) {
-    auto seed = model::parse_integer(*options.seed);
-    if (!seed || *seed < 0) {
-      fmt::print(stderr, "error: --seed takes a whole number from 0 up, got '{}'\n", *options.seed);
-      return false;
-    }
-    m.simulation.seed.value = static_cast<std::uint64_t>(*seed);
-  }
-  if (options.duration) {
-    auto duration = model::parse_duration(*options.duration);
-    if (!duration || *duration <= tailsim::Duration::zero()) {
-      fmt::print(stderr, "error: --duration: {}\n",
-                 duration ? std::string("must be above zero") : duration.error().message);
-      return false;
-    }
-    m.simulation.duration.value = *duration;
-  }
-  return true;
-}
-
-/// --color: `always`, `never`, or `auto`: on a terminal, unless NO_COLOR is
-/// set (no-color.org) or TERM is dumb. An explicit flag wins over NO_COLOR.
-bool stdout_wants_color(const std::string& color) {
-  if (color == "always" || color == "never") {
-    return color == "always";
-  }
-  const char* no_color = std::getenv("NO_COLOR");
-  const char* term = std::getenv("TERM");
-  return isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == '\0') &&
-         !(term != nullptr && std::string_view(term) == "dumb");
-}
-
-/// A progress bar on stderr, for runs longer than a second, only when stderr
-/// is a terminal; erased when the run ends.
-class ProgressBar {
- public:
-  explicit ProgressBar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) != 0) {}
-  ProgressBar(const ProgressBar&) = delete;
-  ProgressBar& operator=(const ProgressBar&) = delete;
-  ~ProgressBar() {
-    if (shown_) {
-      std::fputs("\r\033[K", stderr);
-    }
-  }
-
-  void update(double done) {
-    if (!enabled_) {
-      return;
-    }
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    if (elapsed < 1.0) {
-      return;
-    }
-    constexpr int width = 30;
-    const int filled = std::clamp(static_cast<int>(done * width), 0, width);
-    const double left = done > 0 ? elapsed * (1 - done) / done : 0;
-    fmt::print(stderr, "\rsimulating [{}{}] {:3.0f}%  {:.0f}s left ", std::string(filled, '#'),
-               std::string(width - filled, '.'), done * 100, left);
-    std::fflush(stderr);
-    shown_ = true;
-  }
-
- private:
-  bool enabled_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 int run(const std::string& path, const std::vector<std::string>& overrides,
@@ -173,7 +82,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     return bad_input;
   }
   model::Model& m = *checked.load.model;
-  if (!apply_run_flags(options, m)) {
+  if (!apply_seed_and_duration(options.seed_and_duration, m)) {
     return bad_input;
   }
   auto plan = tailsim::plan::compile_plan(m, checked.load.diagnostics);
@@ -261,9 +170,9 @@ int main(int argc, char** argv) {
   RunOptions run_options;
   auto* run_cmd = app.add_subcommand("run", "Simulate a model and report latency per request path");
   add_model_options(run_cmd);
-  run_cmd->add_option("--seed", run_options.seed,
+  run_cmd->add_option("--seed", run_options.seed_and_duration.seed,
                       "Seed of every random stream (default: the model's)");
-  run_cmd->add_option("--duration", run_options.duration,
+  run_cmd->add_option("--duration", run_options.seed_and_duration.duration,
                       "Measured duration, e.g. 10m (default: the model's)");
   run_cmd->add_option("--json", run_options.json_path, "Write results.json here (- for stdout)");
   run_cmd->add_option("--out", run_options.out_dir, "Write every output into this folder");

@@ -1,0 +1,82 @@
+#include "cli_common.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "tailsim/model/units.hpp"
+
+namespace tailsim::cli {
+
+CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides) {
+  CheckedModel checked{model::load_file(path, model::LoadOptions{overrides}), std::nullopt};
+  if (checked.load.model) {
+    checked.graph = graph::build_graph(*checked.load.model, checked.load.diagnostics);
+    checked.load.diagnostics.sort();
+  }
+  std::fputs(checked.load.diagnostics.format_all().c_str(), stderr);
+  return checked;
+}
+
+bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m) {
+  if (flags.seed) {
+    auto seed = model::parse_integer(*flags.seed);
+    if (!seed || *seed < 0) {
+      fmt::print(stderr, "error: --seed takes a whole number from 0 up, got '{}'\n", *flags.seed);
+      return false;
+    }
+    m.simulation.seed.value = static_cast<std::uint64_t>(*seed);
+  }
+  if (flags.duration) {
+    auto duration = model::parse_duration(*flags.duration);
+    if (!duration || *duration <= Duration::zero()) {
+      fmt::print(stderr, "error: --duration: {}\n",
+                 duration ? std::string("must be above zero") : duration.error().message);
+      return false;
+    }
+    m.simulation.duration.value = *duration;
+  }
+  return true;
+}
+
+bool stdout_wants_color(const std::string& color) {
+  if (color == "always" || color == "never") {
+    return color == "always";
+  }
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return isatty(STDOUT_FILENO) != 0 && (no_color == nullptr || *no_color == '\0') &&
+         !(term != nullptr && std::string_view(term) == "dumb");
+}
+
+ProgressBar::ProgressBar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) != 0) {}
+
+ProgressBar::~ProgressBar() {
+  if (shown_) {
+    std::fputs("\r\033[K", stderr);
+  }
+}
+
+void ProgressBar::update(double done) {
+  if (!enabled_) {
+    return;
+  }
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  if (elapsed < 1.0) {
+    return;
+  }
+  constexpr int width = 30;
+  const int filled = std::clamp(static_cast<int>(done * width), 0, width);
+  const double left = done > 0 ? elapsed * (1 - done) / done : 0;
+  fmt::print(stderr, "\rsimulating [{}{}] {:3.0f}%  {:.0f}s left ", std::string(filled, '#'),
+             std::string(width - filled, '.'), done * 100, left);
+  std::fflush(stderr);
+  shown_ = true;
+}
+
+}  // namespace tailsim::cli

@@ -1,0 +1,63 @@
+#pragma once
+// What every `tailsim` command shares: exit codes, loading and checking a
+// model, the run flags, colour and the progress bar. Each command lives in its
+// own file (run in main.cpp; analyze, sweep and compare beside it).
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tailsim/graph/dependency_graph.hpp"
+#include "tailsim/model/loader.hpp"
+
+namespace tailsim::cli {
+
+/// Exit codes of SPEC.md.
+enum ExitCode : int { ok = 0, slo_failed = 1, bad_input = 2, simulation_failed = 3 };
+
+/// A model loaded and checked, graph included, with every diagnostic printed.
+struct CheckedModel {
+  model::LoadResult load;
+  std::optional<graph::DependencyGraph> graph;
+
+  [[nodiscard]] bool ok() const { return load.ok() && !load.diagnostics.has_errors(); }
+};
+
+/// Loads `path` with the `--set` overrides, builds its graph and prints every
+/// diagnostic to stderr.
+CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides);
+
+/// `--seed` and `--duration` as given (unparsed), shared by run, sweep and compare.
+struct SeedAndDuration {
+  std::optional<std::string> seed;
+  std::optional<std::string> duration;
+};
+
+/// Applies --seed and --duration to a loaded model; false (after a message
+/// on stderr) when one is invalid.
+bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m);
+
+/// --color: `always`, `never`, or `auto`: on a terminal, unless NO_COLOR is
+/// set (no-color.org) or TERM is dumb. An explicit flag wins over NO_COLOR.
+bool stdout_wants_color(const std::string& color);
+
+/// A progress bar on stderr, for runs longer than a second, only when stderr
+/// is a terminal; erased when the run ends.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled);
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+  ~ProgressBar();
+
+  /// `done`: the share of the work finished, 0 to 1.
+  void update(double done);
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace tailsim::cli
