@@ -161,6 +161,40 @@ struct TimeSeries {
   std::vector<TimeMarker> markers;  ///< in time order
 };
 
+/// The kind of a span, as OpenTelemetry names them.
+enum class SpanKind : std::uint8_t { internal, server, client, producer, consumer };
+
+/// One timed piece of a sampled request: an attempt as its caller saw it
+/// (client), an attempt as a service served it (server), or a phase inside
+/// one (internal: waiting for a worker, CPU, a delay step, a retry backoff, a
+/// cache lookup).
+struct Span {
+  std::uint64_t span_id = 0;         ///< never 0, unique within its trace
+  std::uint64_t parent_span_id = 0;  ///< 0 for the trace's root
+  std::string name;                  ///< "checkout", "frontend → cart.get", "cpu", ...
+  SpanKind kind = SpanKind::internal;
+  std::string service;       ///< the service it ran at; the workload's name for the client
+  std::string endpoint;      ///< empty where none (the client, a backoff)
+  std::string pod;           ///< "frontend-2"; empty at external services and the client
+  std::uint32_t attempt = 1;  ///< calls: 1 the first attempt, 2 and up the retries
+  bool is_hedge = false;      ///< a hedged copy of an attempt
+  Outcome outcome = Outcome::ok;
+  std::int64_t start_ns = 0;  ///< simulated time since the run began
+  std::int64_t end_ns = 0;
+};
+
+/// One sampled request of a path, every span of it.
+struct Trace {
+  std::string path;
+  std::uint64_t trace_id_high = 0;  ///< derived from the seed and the request; never both 0
+  std::uint64_t trace_id_low = 0;
+  std::uint64_t request = 0;  ///< the path's arrival number, from 0 (warm-up included)
+  Outcome outcome = Outcome::ok;
+  std::int64_t latency_ns = 0;
+  std::string why;          ///< why it was kept: "slowest", "failed" or "sampled"
+  std::vector<Span> spans;  ///< spans[0] is the root; parents come before children
+};
+
 enum class SloMetric : std::uint8_t { mean, max, percentile, errors, throughput };
 enum class Comparison : std::uint8_t { less, less_equal, greater, greater_equal };
 
@@ -195,6 +229,7 @@ struct Results {
   std::vector<AutoscalerResult> autoscalers;
   ClusterResult cluster;
   TimeSeries timeseries;
+  std::vector<Trace> traces;  ///< sampled requests (`--traces N`), in order of path, then start
   std::uint64_t events = 0;    ///< events the engine dispatched
   double simulated_s = 0;      ///< simulated time at the end, drain included
   bool stopped_early = false;  ///< a run limit (events) ended the run
