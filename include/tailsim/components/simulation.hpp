@@ -17,6 +17,10 @@ struct RunLimits {
   /// Called about every million events with the share of the run's
   /// simulated time done (0 to 1), for a progress bar; may be empty.
   std::function<void(double)> on_progress;
+  /// Requests to keep as traces (Results::traces), over all paths together,
+  /// biased toward the slowest and the failed; 0: none. Tracing replays the
+  /// run, so it costs a second pass.
+  std::uint32_t traces = 0;
 };
 
 /// Simulates `plan` with its seed and returns what the measured window saw.
