@@ -5,12 +5,15 @@
 #include <cassert>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "critical_path.hpp"
 #include "tailsim/components/circuit_breaker.hpp"
 #include "tailsim/components/hpa_controller.hpp"
 #include "tailsim/components/lru_cache.hpp"
@@ -172,6 +175,7 @@ struct Pod {
   bool is_cold = false;  ///< started during the run: warms up (pod.warmup)
   // What an autoscaler reads: cumulative since the pod became ready.
   double used_core_ns = 0;  ///< CPU used
+  double throttled_ns = 0;  ///< time its busy CPU was stopped by the quota (attribution)
   double held_ns = 0;       ///< requests held, integrated over time
   Time held_since{};        ///< held_ns is up to date to here
   std::uint64_t arrivals = 0;
@@ -249,9 +253,47 @@ struct WorkloadState {
   std::uint64_t open_measured = 0;  ///< measured requests not finished yet
 };
 
+/// Where a task stopped, for the critical-path ledger: set when it suspends,
+/// settled when it resumes.
+struct TaskMark {
+  Time since = Time::min();    ///< Time::min(): not suspended
+  std::int64_t merged_at = 0;  ///< its ledger's total then: what arrives later was merged
+  Time cpu_started{};          ///< a cpu op: when it got its worker and started to run
+  double throttled_at = 0;     ///< a cpu op: its pod's throttled_ns then
+  Where what = Where::unaccounted;
+  bool is_cpu = false;
+};
+
+/// What a replay records that the first pass does not: the critical-path
+/// ledgers of everything in flight and their sums per path. Indexed by pool
+/// ids; an entry is reset when its object is made.
+struct Observation {
+  std::vector<std::int64_t> slow_from_ns;  ///< per path: the first pass's p99
+  std::vector<Ledger> tasks;
+  std::vector<TaskMark> marks;
+  std::vector<Ledger> calls;
+  std::vector<Ledger> exchanges;
+  std::vector<std::int64_t> backoff_ns;  ///< per exchange: its retries' backoffs so far
+  Ledger answer;                         ///< a finished request's ledger, on its way to its caller
+  Ledger done;                     ///< a finished call's ledger, on its way to the caller task
+  std::vector<LedgerSum> all;      ///< per path: its successful measured requests
+  std::vector<LedgerSum> slowest;  ///< per path: those at or above slow_from_ns
+
+  template <class T>
+  static T& at(std::vector<T>& slots, Id id) {
+    if (id >= slots.size()) {
+      slots.resize(std::max<std::size_t>(id + 1, slots.size() * 2));
+    }
+    return slots[id];
+  }
+};
+
 class Simulation {
  public:
-  Simulation(const plan::Plan& plan, const RunLimits& limits);
+  /// `observe`: a replay that records tail attribution, with each path's
+  /// p99 from the first pass.
+  Simulation(const plan::Plan& plan, const RunLimits& limits,
+             std::unique_ptr<Observation> observe = nullptr);
   stats::Results run();
 
  private:
@@ -359,6 +401,17 @@ class Simulation {
   void on_node_ready();
   void note_pending();
 
+  // Tail attribution (a replay only: obs_ is set)
+  void observe_spawn(Id task, Duration waited);
+  void observe_suspend(Id task);
+  void observe_resume(Id task);
+  void observe_cpu_start(Id task);
+  void observe_exchange_start(Id exchange);
+  void observe_attempt_won(Id call);
+  void observe_exchange_done(Id exchange, Outcome outcome);
+  void observe_path(Id path, Time started, Outcome outcome);
+  [[gnu::cold]] void attribution_results(stats::Results& results) const;
+
   // Time series
   void close_interval(Time start, Time end);
   template <class Visit>
@@ -384,7 +437,9 @@ class Simulation {
   void continue_task(Id task);
   bool execute(Id task);
   [[gnu::always_inline]] void finish_task(Id task);
-  [[gnu::always_inline]] Id spawn(Id parent, Id request, Id block);
+  /// A new task of `request` running `block`; `waited`: the request's time
+  /// waiting for a worker (its root task), for attribution.
+  [[gnu::always_inline]] Id spawn(Id parent, Id request, Id block, Duration waited = Duration{0});
   std::uint32_t draw_count(const plan::Op& op);
 
   // CPU
@@ -434,16 +489,23 @@ class Simulation {
   /// check per step is skipped.
   bool has_killed_pods_ = false;
   std::uint64_t events_ = 0;
+  std::unique_ptr<Observation> obs_;  ///< set in a replay that records attribution
 };
 
-Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits)
+Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits,
+                       std::unique_ptr<Observation> observe)
     : plan_(plan),
       limits_(limits),
       window_start_(Time{} + plan.warmup),
       window_end_(Time{} + plan.warmup + plan.duration),
       end_(Time{} + plan.warmup + plan.duration + plan.drain),
       recorder_(window_start_, window_end_, plan.workloads.size() + plan.queues.size(),
-                plan.services.size(), plan.edges.size(), plan.caches.size()) {
+                plan.services.size(), plan.edges.size(), plan.caches.size()),
+      obs_(std::move(observe)) {
+  if (obs_) {
+    obs_->all.resize(plan.workloads.size() + plan.queues.size());
+    obs_->slowest.resize(plan.workloads.size() + plan.queues.size());
+  }
   streams_.reserve(plan.streams.size());
   for (const auto& [component, purpose] : plan.streams) {
     streams_.push_back(engine::RandomStream::derive(plan.seed, component, purpose));
@@ -586,6 +648,9 @@ void Simulation::start_client_request(Id w) {
   ex.is_plain = plan_.edges[wl.edge].is_plain;
   ex.target_endpoint = wl.entry;
   ex.started = now_;
+  if (obs_) [[unlikely]] {
+    observe_exchange_start(x);
+  }
   recorder_.path_arrival(w, now_);
   ++open_client_requests_;
   ++workloads_[w].open;
@@ -596,6 +661,9 @@ void Simulation::start_client_request(Id w) {
 }
 
 void Simulation::finish_client_request(const Exchange& ex, Outcome outcome) {
+  if (obs_) [[unlikely]] {
+    observe_path(ex.workload, ex.started, outcome);
+  }
   recorder_.path_finished(ex.workload, ex.started, now_, outcome, ex.attempts);
   --open_client_requests_;
   --workloads_[ex.workload].open;
@@ -642,6 +710,9 @@ void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
   ex.target_endpoint = site.target_endpoint;
   ex.started = now_;
   ex.joins_parent = joins_parent;
+  if (obs_) [[unlikely]] {
+    observe_exchange_start(x);
+  }
   if (plan_.policies[site.policy].propagate_deadline) {
     ex.deadline = requests_[tasks_[task].request].deadline;  // what the caller has left
   }
@@ -772,6 +843,9 @@ void Simulation::on_hedge_due(Id x) {
 }
 
 void Simulation::attempt_done(Id call, Outcome outcome) {
+  if (obs_ && outcome == Outcome::ok) [[unlikely]] {
+    observe_attempt_won(call);
+  }
   const Call c = calls_[call];
   const Id x = c.exchange;
   Exchange& ex = exchanges_[x];
@@ -827,10 +901,16 @@ void Simulation::attempt_failed(Id x, Outcome outcome) {
   ++edge.limits.retries_in_flight;
   const Duration wait =
       backoff_delay(policy, ex.attempts, ex.previous_backoff_ns, streams_[policy.stream]);
+  if (obs_) [[unlikely]] {
+    Observation::at(obs_->backoff_ns, x) += wait.count();
+  }
   queue_.push(now_ + wait, retry_due, x, exchanges_.generation(x));
 }
 
 void Simulation::exchange_done(Id x, Outcome outcome) {
+  if (obs_) [[unlikely]] {
+    observe_exchange_done(x, outcome);
+  }
   if (exchanges_[x].queue != no_id) {
     const Exchange ex = exchanges_[x];
     exchanges_.release(x);
@@ -865,6 +945,9 @@ void Simulation::exchange_done(Id x, Outcome outcome) {
   }
   if (ex.joins_parent && --task.pending > 0) {
     return;  // a parallel step waits for its last call
+  }
+  if (obs_) [[unlikely]] {  // the last call to answer is the critical path
+    Observation::at(obs_->tasks, ex.caller_task).merge(obs_->done);
   }
   ready(ex.caller_task);
 }
@@ -956,7 +1039,14 @@ void Simulation::respond(const Request& request, Outcome outcome) {
   const Id service = plan_.endpoints[request.endpoint].service;
   if (!calls_.is_current(request.call, request.call_generation)) {
     recorder_.service_answered(service, request.arrived, /*caller_waiting=*/false, outcome);
+    if (obs_) [[unlikely]] {
+      obs_->answer.clear();
+    }
     return;  // the caller gave up on this attempt: the answer goes nowhere
+  }
+  if (obs_) [[unlikely]] {  // the attempt's ledger: the request's time at the callee
+    std::swap(Observation::at(obs_->calls, request.call), obs_->answer);
+    obs_->answer.clear();
   }
   recorder_.service_answered(service, request.arrived, /*caller_waiting=*/true, outcome);
   Call& c = calls_[request.call];
@@ -981,6 +1071,12 @@ void Simulation::respond_plain(const Request& request, Outcome outcome) {
   const Id x = request.call;
   const bool caller_waiting = exchanges_.is_current(x, request.call_generation);
   recorder_.service_answered(service, request.arrived, caller_waiting, outcome);
+  if (obs_) [[unlikely]] {
+    if (caller_waiting) {
+      Observation::at(obs_->exchanges, x).merge(obs_->answer);
+    }
+    obs_->answer.clear();
+  }
   if (!caller_waiting) {
     return;  // the caller's own request is gone (its pod was killed)
   }
@@ -1054,13 +1150,16 @@ Id Simulation::choose_pod(Id service) {
   return state.pods[0];
 }
 
-inline Id Simulation::spawn(Id parent, Id request, Id block) {
+inline Id Simulation::spawn(Id parent, Id request, Id block, Duration waited) {
   const Id t = tasks_.allocate();
   Task& task = tasks_[t];
   task.request = request;
   task.parent = parent;
   task.next = plan_.blocks[block].begin;
   task.end = plan_.blocks[block].end;
+  if (obs_) [[unlikely]] {
+    observe_spawn(t, waited);
+  }
   ready(t);
   return t;
 }
@@ -1076,13 +1175,18 @@ inline void Simulation::start_request(Id request) {
     // Its deadline passed while it waited: dropped, as a server that checks
     // the deadline of what it dequeues does.
     recorder_.deadline_dropped(plan_.endpoints[req.endpoint].service, now_);
+    if (obs_) [[unlikely]] {
+      obs_->answer.clear();
+      obs_->answer.add(plan_.endpoints[req.endpoint].service, Where::queue,
+                       (now_ - req.arrived).count());
+    }
     finish_request(request, Outcome::timeout);
     return;
   }
   const Id service = plan_.endpoints[req.endpoint].service;
   ServiceState& state = services_[service];
   const bool fails = state.fail_rate > 0 && streams_[state.fail_stream].uniform() < state.fail_rate;
-  const Id t = spawn(no_id, request, plan_.endpoints[req.endpoint].block);
+  const Id t = spawn(no_id, request, plan_.endpoints[req.endpoint].block, now_ - req.arrived);
   if (fails) {
     tasks_[t].failure = Outcome::error;  // an injected failure: it answers error at once...
   }
@@ -1096,6 +1200,9 @@ inline void Simulation::finish_request(Id request, Outcome outcome) {
   const Request req = requests_[request];
   requests_.release(request);
   if (req.killed) {
+    if (obs_) [[unlikely]] {
+      obs_->answer.clear();
+    }
     return;  // its pod is gone and its caller already has its error
   }
   if (req.pod == no_id) {
@@ -1816,9 +1923,15 @@ void Simulation::continue_task(Id t) {
     tasks_.release(t);  // the pod it ran on is gone
     return;
   }
+  if (obs_) [[unlikely]] {
+    observe_resume(t);
+  }
   for (;;) {
     if (tasks_[t].cache_phase != 0) {
       if (continue_cache(t)) {
+        if (obs_) [[unlikely]] {
+          observe_suspend(t);
+        }
         return;
       }
     }
@@ -1843,6 +1956,9 @@ void Simulation::continue_task(Id t) {
       task.remaining = count - 1;
     }
     if (execute(t)) {
+      if (obs_) [[unlikely]] {
+        observe_suspend(t);
+      }
       return;  // suspended: an event or a child resumes it
     }
   }
@@ -1992,6 +2108,9 @@ void Simulation::dispatch(Id q) {
     ex.started = now_;
     ex.published = message.published;
     ex.deliveries = message.deliveries + 1;
+    if (obs_) [[unlikely]] {
+      observe_exchange_start(x);
+    }
     start_attempt(x);
   }
   note_queue(q);
@@ -2010,6 +2129,11 @@ void Simulation::finish_message(const Exchange& ex, Outcome outcome) {
   } else {
     --open_messages_;
     recorder_.path_finished(path, ex.published, now_, outcome, ex.deliveries);
+    if (obs_) [[unlikely]] {  // before its delivery: waiting in the queue, earlier deliveries
+      obs_->done.add(static_cast<std::uint32_t>(plan_.services.size() + ex.queue), Where::broker,
+                     (ex.started - ex.published).count());
+      observe_path(path, ex.published, outcome);
+    }
     if (measured) {
       --state.open_measured;
       if (outcome == Outcome::ok) {
@@ -2126,6 +2250,9 @@ inline void Simulation::finish_task(Id t) {
   const Task task = tasks_[t];
   tasks_.release(t);
   if (task.parent == no_id) {
+    if (obs_) [[unlikely]] {  // the request's time, on its way to the caller
+      std::swap(obs_->answer, Observation::at(obs_->tasks, t));
+    }
     finish_request(task.request, task.failure);
     return;
   }
@@ -2134,6 +2261,9 @@ inline void Simulation::finish_task(Id t) {
     parent.failure = task.failure;
   }
   if (--parent.pending == 0) {
+    if (obs_) [[unlikely]] {  // the last child to finish is the critical path
+      Observation::at(obs_->tasks, task.parent).merge(Observation::at(obs_->tasks, t));
+    }
     ready(task.parent);  // fork-join: the parent goes on once every child is done
   }
 }
@@ -2147,6 +2277,7 @@ inline void Simulation::touch_cpu(Id pod_id) {
       pod.cpu.busy_cores() * static_cast<double>((now_ - pod.cpu.last_update()).count());
   if (pod.cpu.is_throttled() && pod.cpu.busy() > 0) {
     recorder_.cpu_throttled(pod.service, pod.cpu.last_update(), now_);
+    pod.throttled_ns += static_cast<double>((now_ - pod.cpu.last_update()).count());
   }
   pod.cpu.advance(now_);
   if (!pod.dirty) {
@@ -2159,6 +2290,9 @@ void Simulation::start_cpu(Id t, double work_ns) {
   const Id pod_id = requests_[tasks_[t].request].pod;
   touch_cpu(pod_id);
   pods_[pod_id].cpu.add(now_, work_ns, t);
+  if (obs_) [[unlikely]] {
+    observe_cpu_start(t);
+  }
 }
 
 void Simulation::on_cpu_done(Id pod_id) {
@@ -2195,6 +2329,172 @@ void Simulation::reschedule_dirty_pods() {
     }
   }
   dirty_pods_.clear();
+}
+
+// ---------------------------------------------------------- tail attribution
+//
+// A replay only. Each task keeps a ledger of its time: when it resumes, the
+// stretch since it suspended goes to what it waited for (CPU, a delay, a
+// cache lookup), less what arrived meanwhile by merging (a call's answer, the
+// last child of a parallel step). docs/semantics.md, "Tail attribution".
+
+void Simulation::observe_spawn(Id t, Duration waited) {
+  Ledger& ledger = Observation::at(obs_->tasks, t);
+  ledger.clear();
+  ledger.add(plan_.endpoints[requests_[tasks_[t].request].endpoint].service, Where::queue,
+             waited.count());
+  // Until it first runs it waits only for a slow fault's added latency.
+  Observation::at(obs_->marks, t) = TaskMark{now_, ledger.total(), {}, 0, Where::delay, false};
+}
+
+void Simulation::observe_suspend(Id t) {
+  TaskMark& mark = Observation::at(obs_->marks, t);
+  const Task& task = tasks_[t];
+  mark.since = now_;
+  mark.merged_at = Observation::at(obs_->tasks, t).total();
+  mark.is_cpu = false;
+  mark.what = Where::unaccounted;  // calls and children: their ledgers cover the wait
+  switch (plan_.ops[task.current].kind) {
+    case plan::OpKind::cpu:
+      mark.is_cpu = true;
+      break;
+    case plan::OpKind::delay:
+      mark.what = Where::delay;
+      break;
+    case plan::OpKind::cache:
+      mark.what = task.cache_phase == 1   ? Where::cache_lookup
+                  : task.cache_phase == 3 ? Where::cache_wait
+                                          : Where::unaccounted;
+      break;
+    default:
+      break;
+  }
+}
+
+void Simulation::observe_cpu_start(Id t) {
+  TaskMark& mark = Observation::at(obs_->marks, t);
+  mark.cpu_started = now_;
+  mark.throttled_at = pods_[requests_[tasks_[t].request].pod].throttled_ns;
+}
+
+void Simulation::observe_resume(Id t) {
+  TaskMark& mark = Observation::at(obs_->marks, t);
+  if (mark.since == Time::min()) {
+    return;
+  }
+  Ledger& ledger = Observation::at(obs_->tasks, t);
+  const Request& request = requests_[tasks_[t].request];
+  const Id service = plan_.endpoints[request.endpoint].service;
+  // The stretch since it suspended, less what merged ledgers already cover.
+  const Time since = std::exchange(mark.since, Time::min());
+  const std::int64_t own = (now_ - since).count() - (ledger.total() - mark.merged_at);
+  if (!mark.is_cpu) {
+    ledger.add(service, mark.what, own);
+    return;
+  }
+  // A cpu op: waiting for a worker (async pods), then running. While it runs
+  // it is either stopped by the quota, or progressing: its own demand, and
+  // beyond it the time lost sharing the pod's cores.
+  const std::int64_t waited = std::clamp<std::int64_t>((mark.cpu_started - since).count(), 0, own);
+  const std::int64_t ran = own - waited;
+  const auto throttled = std::clamp<std::int64_t>(
+      std::llround(pods_[request.pod].throttled_ns - mark.throttled_at), 0, ran);
+  const std::int64_t demand =
+      std::min(ran - throttled, static_cast<std::int64_t>(std::llround(tasks_[t].work_ns)));
+  ledger.add(service, Where::queue, waited);
+  ledger.add(service, Where::throttled, throttled);
+  ledger.add(service, Where::cpu, demand);
+  ledger.add(service, Where::cpu_contention, ran - throttled - demand);
+}
+
+void Simulation::observe_exchange_start(Id x) {
+  Observation::at(obs_->exchanges, x).clear();
+  Observation::at(obs_->backoff_ns, x) = 0;
+}
+
+void Simulation::observe_attempt_won(Id call) {
+  // The call's time: before this attempt was sent (backoffs, earlier
+  // attempts, a hedge's wait), the callee's ledger, and the network.
+  const Call& c = calls_[call];
+  const Exchange& ex = exchanges_[c.exchange];
+  const Id callee = plan_.endpoints[c.target_endpoint].service;
+  Ledger& ledger = Observation::at(obs_->exchanges, c.exchange);
+  const Ledger& answer = Observation::at(obs_->calls, call);
+  const std::int64_t before = (c.sent - ex.started).count();
+  const std::int64_t backoff = std::min(before, Observation::at(obs_->backoff_ns, c.exchange));
+  ledger.clear();
+  ledger.add(callee, Where::backoff, backoff);
+  ledger.add(callee, Where::failed_attempts, before - backoff);
+  ledger.merge(answer);
+  ledger.add(callee, Where::network, (now_ - c.sent).count() - answer.total());
+}
+
+void Simulation::observe_exchange_done(Id x, Outcome outcome) {
+  const Exchange& ex = exchanges_[x];
+  const Id callee = plan_.endpoints[ex.target_endpoint].service;
+  Ledger& ledger = Observation::at(obs_->exchanges, x);
+  const std::int64_t elapsed = (now_ - ex.started).count();
+  if (outcome != Outcome::ok) {  // all of it spent on attempts that failed
+    const std::int64_t backoff = std::min(elapsed, Observation::at(obs_->backoff_ns, x));
+    ledger.clear();
+    ledger.add(callee, Where::backoff, backoff);
+    ledger.add(callee, Where::failed_attempts, elapsed - backoff);
+  } else if (ex.is_plain) {  // the callee's answer is in; the rest was the network
+    ledger.add(callee, Where::network, elapsed - ledger.total());
+  }
+  std::swap(obs_->done, ledger);
+}
+
+void Simulation::observe_path(Id path, Time started, Outcome outcome) {
+  Ledger& ledger = obs_->done;
+  if (outcome == Outcome::ok && recorder_.is_measured(started)) {
+    const std::int64_t latency = (now_ - started).count();
+    assert(ledger.total() <= latency && "a request's parts cannot exceed its latency");
+    ledger.add(0, Where::unaccounted, latency - ledger.total());
+    obs_->all[path].add(ledger, latency);
+    if (latency >= obs_->slow_from_ns[path]) {
+      obs_->slowest[path].add(ledger, latency);
+    }
+  }
+  ledger.clear();
+}
+
+void Simulation::attribution_results(stats::Results& results) const {
+  auto entity_name = [&](std::size_t entity) -> const std::string& {
+    return entity < plan_.services.size() ? plan_.services[entity].name
+                                          : plan_.queues[entity - plan_.services.size()].name;
+  };
+  auto group = [&](const LedgerSum& sum) {
+    stats::AttributionGroup out;
+    out.requests = sum.requests;
+    if (sum.requests == 0) {
+      return out;
+    }
+    const auto n = static_cast<double>(sum.requests);
+    out.latency_ms = sum.latency_ns / n * 1e-6;
+    for (std::size_t key = 0; key < sum.ns.size(); ++key) {
+      if (sum.ns[key] <= 0) {
+        continue;
+      }
+      const auto where = static_cast<Where>(key % where_count);
+      stats::AttributionPart part;
+      part.entity = where == Where::unaccounted ? std::string() : entity_name(key / where_count);
+      part.what = std::string(where_names[key % where_count]);
+      part.ms = sum.ns[key] / n * 1e-6;
+      part.share = out.latency_ms > 0 ? part.ms / out.latency_ms : 0.0;
+      out.parts.push_back(std::move(part));
+    }
+    std::stable_sort(out.parts.begin(), out.parts.end(),
+                     [](const auto& a, const auto& b) { return a.ms > b.ms; });
+    return out;
+  };
+  for (std::size_t p = 0; p < results.paths.size() && p < obs_->all.size(); ++p) {
+    stats::Attribution& attribution = results.paths[p].attribution;
+    attribution.is_computed = true;
+    attribution.mean = group(obs_->all[p]);
+    attribution.slowest = group(obs_->slowest[p]);
+    attribution.slowest.from_ms = static_cast<double>(obs_->slow_from_ns[p]) * 1e-6;
+  }
 }
 
 // --------------------------------------------------------------- time series
@@ -2553,13 +2853,45 @@ stats::Results Simulation::results(Time finished, bool stopped_early) {
   }
   results.edges = std::move(kept);
   stats::evaluate_slos(results, plan_.slos);
+  if (obs_) {
+    attribution_results(results);
+  }
   return results;
 }
 
 }  // namespace
 
 stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
-  return Simulation(plan, limits).run();
+  if (!limits.attribution) {
+    return Simulation(plan, limits).run();
+  }
+  // Two passes over the same random draws: the first measures each path's
+  // p99, the replay attributes the time of the requests at or above it.
+  RunLimits first = limits;
+  if (limits.on_progress) {
+    first.on_progress = [&](double done) { limits.on_progress(done / 2); };
+  }
+  stats::Results results = Simulation(plan, first).run();
+  auto observe = std::make_unique<Observation>();
+  for (const stats::PathResult& path : results.paths) {
+    observe->slow_from_ns.push_back(
+        path.latency.count() == 0
+            ? std::numeric_limits<std::int64_t>::max()
+            : static_cast<std::int64_t>(std::llround(stats::latency_ms_at(path, 99) * 1e6)));
+  }
+  RunLimits replay = limits;
+  if (limits.on_progress) {
+    replay.on_progress = [&](double done) { limits.on_progress(0.5 + done / 2); };
+  }
+  Simulation again(plan, replay, std::move(observe));
+  const stats::Results observed = again.run();
+  if (observed.events != results.events) {
+    throw std::logic_error("the attribution replay diverged from the first pass");
+  }
+  for (std::size_t p = 0; p < results.paths.size(); ++p) {
+    results.paths[p].attribution = observed.paths[p].attribution;
+  }
+  return results;
 }
 
 }  // namespace tailsim::components

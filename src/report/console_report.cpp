@@ -26,8 +26,66 @@ std::string leader(std::string_view name, std::size_t width) {
 
 }  // namespace
 
+std::string attribution_section(const stats::Results& r) {
+  constexpr std::size_t rows = 6;
+  std::string out;
+  for (const auto& p : r.paths) {
+    const stats::Attribution& a = p.attribution;
+    if (!a.is_computed || a.mean.requests == 0) {
+      continue;
+    }
+    // Parts below half a percent of both groups are left to "everything else".
+    std::vector<std::pair<std::string, std::string>> shown;
+    for (auto& row : attribution_rows(a, rows)) {
+      const double mean_share = attribution_ms(a.mean, row.first, row.second) / a.mean.latency_ms;
+      const double slow_share =
+          a.slowest.latency_ms > 0
+              ? attribution_ms(a.slowest, row.first, row.second) / a.slowest.latency_ms
+              : 0.0;
+      if (std::max(mean_share, slow_share) >= 0.005) {
+        shown.push_back(std::move(row));
+      }
+    }
+    std::vector<std::string> labels;
+    std::size_t width = 24;
+    for (const auto& [entity, what] : shown) {
+      labels.push_back(entity.empty() ? std::string(attribution_label(what))
+                                      : fmt::format("{} {}", entity, attribution_label(what)));
+      width = std::max(width, std::min<std::size_t>(labels.back().size(), 40));
+    }
+    auto cell = [](double ms, double total) {
+      return fmt::format("{:>8} {:>3.0f}%", format_ms(ms), total > 0 ? 100 * ms / total : 0.0);
+    };
+    out += fmt::format("    {:<{}}  {:>13}  {:>13}\n", p.name, width + 2, "mean",
+                       a.slowest.requests > 0 ? "slowest 1%" : "");
+    out += fmt::format("    {:<{}}  {:>13}  {:>13}\n", "", width + 2, format_ms(a.mean.latency_ms),
+                       a.slowest.requests > 0 ? format_ms(a.slowest.latency_ms) : "");
+    double mean_rest = a.mean.latency_ms;
+    double slow_rest = a.slowest.latency_ms;
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+      const double mean_ms = attribution_ms(a.mean, shown[i].first, shown[i].second);
+      const double slow_ms = attribution_ms(a.slowest, shown[i].first, shown[i].second);
+      mean_rest -= mean_ms;
+      slow_rest -= slow_ms;
+      out += fmt::format("      {:<{}}  {}  {}\n", labels[i].substr(0, width), width,
+                         cell(mean_ms, a.mean.latency_ms),
+                         a.slowest.requests > 0 ? cell(slow_ms, a.slowest.latency_ms) : "");
+    }
+    if (mean_rest > 1e-3 * a.mean.latency_ms || slow_rest > 1e-3 * a.slowest.latency_ms) {
+      out += fmt::format(
+          "      {:<{}}  {}  {}\n", "everything else", width,
+          cell(std::max(mean_rest, 0.0), a.mean.latency_ms),
+          a.slowest.requests > 0 ? cell(std::max(slow_rest, 0.0), a.slowest.latency_ms) : "");
+    }
+  }
+  if (out.empty()) {
+    return out;
+  }
+  return "\n  WHERE THE TIME WENT  (critical path; slowest 1% = at or above p99)\n" + out;
+}
+
 std::string format_ms(double ms) {
-  if (ms < 1.0) {
+  if (ms < 0.9995) {
     return fmt::format("{:.0f}us", ms * 1000);
   }
   if (ms < 10.0) {
@@ -90,6 +148,8 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
                          100.0 * static_cast<double>(p.retried) / static_cast<double>(p.requests));
     }
   }
+
+  out += attribution_section(r);
 
   width = 12;
   for (const auto& s : r.services) {

@@ -8,6 +8,23 @@ namespace {
 using ordered_json = nlohmann::ordered_json;
 using stats::Outcome;
 
+/// One group of a path's tail attribution: its requests, mean latency and
+/// the parts it is made of, largest first.
+ordered_json attribution_group(const stats::AttributionGroup& group, bool slowest) {
+  ordered_json out;
+  out["requests"] = group.requests;
+  out["latency_ms"] = group.latency_ms;
+  if (slowest) {
+    out["from_ms"] = group.from_ms;
+  }
+  ordered_json& parts = out["parts"] = ordered_json::array();
+  for (const auto& part : group.parts) {
+    parts.push_back(
+        {{"entity", part.entity}, {"what", part.what}, {"ms", part.ms}, {"share", part.share}});
+  }
+  return out;
+}
+
 ordered_json latency_ms(const stats::Histogram& h) {
   auto at = [&](double p) {
     return h.count() ? static_cast<double>(h.value_at_percentile(p)) * 1e-6 : 0.0;
@@ -52,6 +69,10 @@ std::string to_json(const stats::Results& r) {
         p.requests ? static_cast<double>(p.attempts) / static_cast<double>(p.requests) : 0.0;
     out["retried_share"] =
         p.requests ? static_cast<double>(p.retried) / static_cast<double>(p.requests) : 0.0;
+    if (p.attribution.is_computed) {
+      out["attribution"] = {{"mean", attribution_group(p.attribution.mean, false)},
+                            {"slowest_1pct", attribution_group(p.attribution.slowest, true)}};
+    }
   }
   ordered_json& services = j["services"] = ordered_json::object();
   for (const auto& s : r.services) {

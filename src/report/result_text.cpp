@@ -1,5 +1,7 @@
 #include "tailsim/report/result_text.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "tailsim/report/console_report.hpp"
@@ -39,6 +41,55 @@ std::string format_scale_metric(const stats::AutoscalerResult& autoscaler,
   }
   return autoscaler.metric == "cpu" ? fmt::format("{:.0f}%", sync.metric)
                                     : fmt::format("{:.1f}", sync.metric);
+}
+
+std::string_view attribution_label(std::string_view what) {
+  static constexpr std::pair<std::string_view, std::string_view> labels[] = {
+      {"network", "network"},
+      {"queue", "waiting for a worker"},
+      {"cpu", "cpu"},
+      {"cpu_contention", "sharing cpu cores"},
+      {"throttled", "cpu throttling"},
+      {"delay", "delay steps"},
+      {"cache_lookup", "cache lookup"},
+      {"cache_wait", "waiting for a cache fill"},
+      {"backoff", "retry backoff"},
+      {"failed_attempts", "failed attempts"},
+      {"broker", "waiting in the queue"},
+      {"unaccounted", "unaccounted"}};
+  for (const auto& [key, label] : labels) {
+    if (key == what) {
+      return label;
+    }
+  }
+  return what;
+}
+
+std::vector<std::pair<std::string, std::string>> attribution_rows(const stats::Attribution& a,
+                                                                  std::size_t rows) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto* group : {&a.slowest, &a.mean}) {
+    for (const auto& part : group->parts) {
+      if (out.size() >= rows) {
+        return out;
+      }
+      std::pair<std::string, std::string> row{part.entity, part.what};
+      if (std::find(out.begin(), out.end(), row) == out.end()) {
+        out.push_back(std::move(row));
+      }
+    }
+  }
+  return out;
+}
+
+double attribution_ms(const stats::AttributionGroup& group, std::string_view entity,
+                      std::string_view what) {
+  for (const auto& part : group.parts) {
+    if (part.entity == entity && part.what == what) {
+      return part.ms;
+    }
+  }
+  return 0.0;
 }
 
 }  // namespace tailsim::report

@@ -15,14 +15,15 @@ namespace tailsim::testing {
 
 /// Simulates a model given as text, with `--set` overrides.
 inline stats::Results simulate_text(const std::string& yaml,
-                                    std::vector<std::string> overrides = {}) {
+                                    std::vector<std::string> overrides = {},
+                                    const components::RunLimits& limits = {}) {
   auto loaded = model::load_string(yaml, "t.yaml", model::LoadOptions{std::move(overrides)});
   INFO(loaded.diagnostics.format_all());
   REQUIRE(loaded.ok());
   auto plan = plan::compile_plan(*loaded.model, loaded.diagnostics);
   INFO(loaded.diagnostics.format_all());
   REQUIRE(plan);
-  return components::simulate(*plan);
+  return components::simulate(*plan, limits);
 }
 
 /// Simulates a model file, with `--set` overrides.

@@ -21,6 +21,9 @@ struct RunLimits {
   /// biased toward the slowest and the failed; 0: none. Tracing replays the
   /// run, so it costs a second pass.
   std::uint32_t traces = 0;
+  /// Tail attribution per path (PathResult::attribution). Like traces, it
+  /// replays the run: a second pass that knows each path's p99.
+  bool attribution = false;
 };
 
 /// Simulates `plan` with its seed and returns what the measured window saw.

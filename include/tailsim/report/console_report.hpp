@@ -14,6 +14,10 @@ struct ConsoleStyle {
 
 std::string to_console(const stats::Results& results, const ConsoleStyle& style = {});
 
+/// Tail attribution per path: the largest parts of the mean request and of
+/// the slowest 1%, as a table; empty when the run computed none.
+std::string attribution_section(const stats::Results& results);
+
 /// A duration in milliseconds written with a unit that suits it: 850us, 12.3ms, 1.52s.
 std::string format_ms(double ms);
 

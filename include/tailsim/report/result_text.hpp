@@ -24,4 +24,17 @@ std::vector<const stats::ScaleSample*> scale_changes(const stats::AutoscalerResu
 std::string format_scale_metric(const stats::AutoscalerResult& autoscaler,
                                 const stats::ScaleSample& sync);
 
+/// What an attribution part's `what` means, in words: "waiting for a worker"
+/// for `queue`.
+std::string_view attribution_label(std::string_view what);
+
+/// The rows an attribution table shows for a path: the parts largest in the
+/// slowest 1% (then in the mean), at most `rows`, as (entity, what) pairs.
+std::vector<std::pair<std::string, std::string>> attribution_rows(const stats::Attribution& a,
+                                                                  std::size_t rows);
+
+/// The ms of (entity, what) in a group; 0 when it has no such part.
+double attribution_ms(const stats::AttributionGroup& group, std::string_view entity,
+                      std::string_view what);
+
 }  // namespace tailsim::report

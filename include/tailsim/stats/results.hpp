@@ -24,6 +24,31 @@ struct OutcomeCounts {
   [[nodiscard]] std::uint64_t failed() const { return total() - (*this)[Outcome::ok]; }
 };
 
+/// One part of a path's latency: time an entity spent on one thing along the
+/// critical path (docs/semantics.md, "Tail attribution").
+struct AttributionPart {
+  std::string entity;  ///< a service, or a queue (`broker`)
+  std::string what;    ///< network, queue, cpu, cpu_contention, throttled, delay,
+                       ///< cache_lookup, cache_wait, backoff, failed_attempts, broker
+  double ms = 0;       ///< per request of the group, on average
+  double share = 0;    ///< of the group's mean latency, 0 to 1
+};
+
+/// Where the time of a group of a path's successful requests went.
+struct AttributionGroup {
+  std::uint64_t requests = 0;
+  double latency_ms = 0;               ///< the group's mean latency: the parts sum to it
+  double from_ms = 0;                  ///< the slowest group: latencies at or above this (the p99)
+  std::vector<AttributionPart> parts;  ///< largest first
+};
+
+/// Tail attribution of a path: the mean request and the slowest 1%.
+struct Attribution {
+  bool is_computed = false;  ///< a run without attribution (sweeps, --no-attribution) has none
+  AttributionGroup mean;
+  AttributionGroup slowest;
+};
+
 /// A request path: the requests of one workload.
 struct PathResult {
   std::string name;
@@ -33,6 +58,7 @@ struct PathResult {
   std::uint64_t retried = 0;   ///< requests that needed more than one attempt
   double throughput_rps = 0;   ///< successful requests per measured second
   Histogram latency;           ///< successful requests, arrival to response, in ns
+  Attribution attribution;
 };
 
 struct ReplicaSummary {
@@ -173,9 +199,9 @@ struct Span {
   std::uint64_t parent_span_id = 0;  ///< 0 for the trace's root
   std::string name;                  ///< "checkout", "frontend → cart.get", "cpu", ...
   SpanKind kind = SpanKind::internal;
-  std::string service;       ///< the service it ran at; the workload's name for the client
-  std::string endpoint;      ///< empty where none (the client, a backoff)
-  std::string pod;           ///< "frontend-2"; empty at external services and the client
+  std::string service;        ///< the service it ran at; the workload's name for the client
+  std::string endpoint;       ///< empty where none (the client, a backoff)
+  std::string pod;            ///< "frontend-2"; empty at external services and the client
   std::uint32_t attempt = 1;  ///< calls: 1 the first attempt, 2 and up the retries
   bool is_hedge = false;      ///< a hedged copy of an attempt
   Outcome outcome = Outcome::ok;
@@ -229,7 +255,7 @@ struct Results {
   std::vector<AutoscalerResult> autoscalers;
   ClusterResult cluster;
   TimeSeries timeseries;
-  std::vector<Trace> traces;  ///< sampled requests (`--traces N`), in order of path, then start
+  std::vector<Trace> traces;   ///< sampled requests (`--traces N`), in order of path, then start
   std::uint64_t events = 0;    ///< events the engine dispatched
   double simulated_s = 0;      ///< simulated time at the end, drain included
   bool stopped_early = false;  ///< a run limit (events) ended the run

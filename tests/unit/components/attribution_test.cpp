@@ -1,0 +1,217 @@
+// Tail attribution on models whose answer is known by construction: constant
+// times, so every request's critical path can be worked out by hand.
+
+#include <cmath>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "support/simulate.hpp"
+
+namespace stats = tailsim::stats;
+
+namespace {
+
+using tailsim::testing::named;
+
+/// Simulates with attribution and returns the path's.
+stats::Attribution attribution(const std::string& yaml, const std::string& path = "w") {
+  tailsim::components::RunLimits limits;
+  limits.attribution = true;
+  const auto r = tailsim::testing::simulate_text(yaml, {}, limits);
+  const auto& a = named(r.paths, path).attribution;
+  REQUIRE(a.is_computed);
+  REQUIRE(a.mean.requests > 0);
+  // Whatever the model, the parts add up to the mean latency, and no time is
+  // left unexplained.
+  for (const auto* group : {&a.mean, &a.slowest}) {
+    double sum = 0;
+    for (const auto& part : group->parts) {
+      CHECK(part.what != "unaccounted");
+      sum += part.ms;
+    }
+    CHECK(sum == Approx(group->latency_ms).epsilon(1e-9));
+  }
+  CHECK(a.mean.latency_ms == Approx(named(r.paths, path).latency.mean() * 1e-6).epsilon(1e-9));
+  return a;
+}
+
+double ms(const stats::AttributionGroup& group, const std::string& entity,
+          const std::string& what) {
+  for (const auto& part : group.parts) {
+    if (part.entity == entity && part.what == what) {
+      return part.ms;
+    }
+  }
+  return 0.0;
+}
+
+}  // namespace
+
+TEST_CASE("attribution follows a chain of calls: cpu, delay and both network legs",
+          "[attribution]") {
+  // api: 2 ms of CPU, then a call to db (1 ms each way), where 5 ms of I/O.
+  // Requests 100 ms apart never meet: 2 + 1 + 5 + 1 = 9 ms each.
+  const auto a = attribution(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+network:
+  links:
+    - {between: [api, db], latency: 1ms}
+services:
+  api:
+    endpoints: {get: [{cpu: 2ms}, {call: db.read}]}
+  db:
+    endpoints: {read: [{delay: 5ms}]}
+workloads:
+  w: {entry: api.get, rate: 10/s, arrivals: uniform}
+)y");
+  CHECK(a.mean.latency_ms == Approx(9.0));
+  CHECK(ms(a.mean, "api", "cpu") == Approx(2.0));
+  CHECK(ms(a.mean, "db", "network") == Approx(2.0));
+  CHECK(ms(a.mean, "db", "delay") == Approx(5.0));
+  CHECK(a.mean.parts.size() == 3);
+  CHECK(a.slowest.latency_ms == Approx(9.0));
+  CHECK(a.slowest.from_ms == Approx(9.0).epsilon(0.01));
+}
+
+TEST_CASE("a parallel step is as slow as its slowest child, and only that child counts",
+          "[attribution]") {
+  const auto a = attribution(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+services:
+  api:
+    endpoints:
+      get:
+        - parallel:
+            - call: fast.x
+            - call: slow.x
+            - delay: 20ms
+  fast:
+    endpoints: {x: [{delay: 10ms}]}
+  slow:
+    endpoints: {x: [{delay: 30ms}]}
+workloads:
+  w: {entry: api.get, rate: 10/s, arrivals: uniform}
+)y");
+  CHECK(a.mean.latency_ms == Approx(30.0));
+  CHECK(ms(a.mean, "slow", "delay") == Approx(30.0));
+  CHECK(ms(a.mean, "fast", "delay") == 0.0);
+  CHECK(ms(a.mean, "api", "delay") == 0.0);
+}
+
+TEST_CASE("retries: the failed attempts and the backoff between them", "[attribution]") {
+  // Three attempts time out after 50 ms with 10 ms backoffs between them: 170 ms,
+  // made a success by `optional`.
+  const auto a = attribution(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+services:
+  api:
+    endpoints:
+      get:
+        - call: slow.work
+          timeout: 50ms
+          optional: true
+          retry: {attempts: 3, backoff: 10ms, multiplier: 1, jitter: none, on: [timeout]}
+  slow:
+    endpoints: {work: [{delay: 100ms}]}
+workloads:
+  w: {entry: api.get, rate: 10/s, arrivals: uniform}
+)y");
+  CHECK(a.mean.latency_ms == Approx(170.0));
+  CHECK(ms(a.mean, "slow", "failed_attempts") == Approx(150.0));
+  CHECK(ms(a.mean, "slow", "backoff") == Approx(20.0));
+}
+
+TEST_CASE("two requests on one core share it: half of each one's time is contention",
+          "[attribution]") {
+  // Both calls reach db together and get half a core each: each takes 20 ms
+  // for 10 ms of CPU.
+  const auto a = attribution(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+services:
+  api:
+    endpoints:
+      get:
+        - parallel:
+            - call: db.q
+            - call: db.q
+  db:
+    pod: {cpu: 1}
+    endpoints: {q: [{cpu: 10ms}]}
+workloads:
+  w: {entry: api.get, rate: 10/s, arrivals: uniform}
+)y");
+  CHECK(a.mean.latency_ms == Approx(20.0));
+  CHECK(ms(a.mean, "db", "cpu") == Approx(10.0));
+  CHECK(ms(a.mean, "db", "cpu_contention") == Approx(10.0));
+}
+
+TEST_CASE("a CFS quota stops the work: the throttled time is its own part", "[attribution]") {
+  // 80 ms of CPU under a quota of 50 ms per 100 ms period: it runs 50 ms, is
+  // stopped 50 ms, and runs 30 ms more: 130 ms.
+  const auto a = attribution(R"y(version: 1
+simulation: {duration: 20s, seed: 1}
+services:
+  api:
+    pod: {cpu: {request: 0.5, limit: 0.5, period: 100ms, node_cores: 16}}
+    endpoints: {get: [{cpu: 80ms}]}
+workloads:
+  w: {entry: api.get, rate: 1/s, arrivals: uniform}
+)y");
+  CHECK(a.mean.latency_ms == Approx(130.0));
+  CHECK(ms(a.mean, "api", "cpu") == Approx(80.0));
+  CHECK(ms(a.mean, "api", "throttled") == Approx(50.0));
+}
+
+TEST_CASE("M/M/1: the wait for the worker is the queue part, the service time the cpu part",
+          "[attribution]") {
+  // rho = 0.8, E[S] = 10 ms: the mean response is 50 ms of which 40 ms is the
+  // wait (Wq = rho / (mu - lambda)). The cpu part is the mean of the service
+  // times: within 4 standard errors of 10 ms (exponential: sd = mean).
+  const auto a = attribution(R"y(version: 1
+simulation: {duration: 2000s, warmup: 100s, seed: 3}
+services:
+  api:
+    pod: {cpu: 1, workers: 1}
+    endpoints: {get: [{cpu: exp(10ms)}]}
+workloads:
+  w: {entry: api.get, rate: 80/s}
+)y");
+  const double n = static_cast<double>(a.mean.requests);
+  CHECK(std::abs(ms(a.mean, "api", "cpu") - 10.0) < 4 * 10.0 / std::sqrt(n));
+  CHECK(ms(a.mean, "api", "queue") == Approx(a.mean.latency_ms - ms(a.mean, "api", "cpu")));
+  // The slowest 1% waited far longer than the mean request: the queue is why.
+  CHECK(ms(a.slowest, "api", "queue") / a.slowest.latency_ms >
+        ms(a.mean, "api", "queue") / a.mean.latency_ms);
+  CHECK(a.slowest.requests == Approx(0.01 * n).epsilon(0.1));
+}
+
+TEST_CASE("a queue's message waits in the broker, then the consumer works", "[attribution]") {
+  const auto a = attribution(R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+services:
+  api:
+    endpoints: {post: [{publish: jobs}]}
+  worker:
+    endpoints: {run: [{delay: 5ms}]}
+queues:
+  jobs: {consumer: worker.run}
+workloads:
+  w: {entry: api.post, rate: 10/s, arrivals: uniform}
+)y",
+                             "jobs");
+  CHECK(a.mean.latency_ms == Approx(5.0));
+  CHECK(ms(a.mean, "worker", "delay") == Approx(5.0));
+}
+
+TEST_CASE("without attribution asked for, a run computes none", "[attribution]") {
+  const auto r = tailsim::testing::simulate_text(R"y(version: 1
+simulation: {duration: 2s, seed: 1}
+services:
+  api:
+    endpoints: {get: [{cpu: 1ms}]}
+workloads:
+  w: {entry: api.get, rate: 10/s}
+)y");
+  CHECK_FALSE(named(r.paths, "w").attribution.is_computed);
+}
