@@ -1,6 +1,8 @@
 #include "tailsim/report/console_report.hpp"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -24,6 +26,34 @@ std::string leader(std::string_view name, std::size_t width) {
   return out + " ";
 }
 
+/// `fields` after `first`, separated by spaces, wrapped before column 80;
+/// continued lines start with `indent` (by default as wide as `first`).
+std::string wrap_fields(const std::string& first, const std::vector<std::string>& fields,
+                        std::string indent = {}) {
+  constexpr std::size_t columns = 80;
+  if (indent.empty()) {
+    indent = std::string(first.size(), ' ');
+  }
+  std::string out = first;
+  std::size_t line = first.size();
+  bool line_empty = true;
+  for (const auto& field : fields) {
+    if (!line_empty && line + 1 + field.size() > columns) {
+      out += "\n" + indent;
+      line = indent.size();
+      line_empty = true;
+    }
+    if (!line_empty) {
+      out += ' ';
+      ++line;
+    }
+    out += field;
+    line += field.size();
+    line_empty = false;
+  }
+  return out + "\n";
+}
+
 }  // namespace
 
 std::string attribution_section(const stats::Results& r) {
@@ -35,17 +65,7 @@ std::string attribution_section(const stats::Results& r) {
       continue;
     }
     // Parts below half a percent of both groups are left to "everything else".
-    std::vector<std::pair<std::string, std::string>> shown;
-    for (auto& row : attribution_rows(a, rows)) {
-      const double mean_share = attribution_ms(a.mean, row.first, row.second) / a.mean.latency_ms;
-      const double slow_share =
-          a.slowest.latency_ms > 0
-              ? attribution_ms(a.slowest, row.first, row.second) / a.slowest.latency_ms
-              : 0.0;
-      if (std::max(mean_share, slow_share) >= 0.005) {
-        shown.push_back(std::move(row));
-      }
-    }
+    const auto shown = attribution_rows(a, rows, 0.005);
     std::vector<std::string> labels;
     std::size_t width = 24;
     for (const auto& [entity, what] : shown) {
@@ -111,95 +131,104 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
 
   std::size_t width = 12;
   for (const auto& p : r.paths) {
-    width = std::max(width, p.name.size() + 4);
+    width = std::max(width, std::min<std::size_t>(p.name.size() + 2, 24));
   }
-  out += "  PATHS\n";
+  out += fmt::format("  {:<{}}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}\n", "PATHS", width + 2, "mean", "p50",
+                     "p90", "p99", "p99.9", "max");
   for (const auto& p : r.paths) {
     const auto& h = p.latency;
     auto at = [&](double q) {
       return h.count() ? format_ms(static_cast<double>(h.value_at_percentile(q)) * 1e-6)
                        : std::string("-");
     };
+    out += fmt::format("    {:<{}}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}\n", p.name, width,
+                       h.count() ? format_ms(h.mean() * 1e-6) : "-", at(50), at(90), at(99),
+                       at(99.9), h.count() ? format_ms(static_cast<double>(h.max()) * 1e-6) : "-");
     const std::uint64_t failed =
         p.requests >= p.outcomes[Outcome::ok] ? p.requests - p.outcomes[Outcome::ok] : 0;
     const double error_pct =
         p.requests ? 100.0 * static_cast<double>(failed) / static_cast<double>(p.requests) : 0.0;
-    out +=
-        fmt::format("    {}mean={} p50={} p90={} p99={} p99.9={} max={}\n", leader(p.name, width),
-                    h.count() ? format_ms(h.mean() * 1e-6) : "-", at(50), at(90), at(99), at(99.9),
-                    h.count() ? format_ms(static_cast<double>(h.max()) * 1e-6) : "-");
-    std::string error_detail;
+    std::vector<std::string> fields = {fmt::format("requests={}", p.requests),
+                                       fmt::format("ok={}", p.outcomes[Outcome::ok]),
+                                       fmt::format("errors={} ({:.2f}%)", failed, error_pct)};
     for (auto [kind, name] : {std::pair{Outcome::timeout, "timeout"},
                               {Outcome::rejected, "rejected"},
                               {Outcome::error, "error"},
                               {Outcome::unavailable, "unavailable"},
                               {Outcome::unfinished, "unfinished"}}) {
       if (p.outcomes[kind] > 0) {
-        error_detail += fmt::format(" {}={}", name, p.outcomes[kind]);
+        fields.push_back(fmt::format("{}={}", name, p.outcomes[kind]));
       }
     }
-    out += fmt::format("    {}requests={} ok={} errors={} ({:.2f}%){} {:.1f}/s\n",
-                       std::string(width + 1, ' '), p.requests, p.outcomes[Outcome::ok], failed,
-                       error_pct, error_detail, p.throughput_rps);
+    fields.push_back(fmt::format("{:.1f}/s", p.throughput_rps));
     if (p.attempts > p.requests && p.requests > 0) {
-      out += fmt::format("    {}attempts per request={:.2f} retried={:.1f}%\n",
-                         std::string(width + 1, ' '),
-                         static_cast<double>(p.attempts) / static_cast<double>(p.requests),
-                         100.0 * static_cast<double>(p.retried) / static_cast<double>(p.requests));
+      fields.push_back(
+          fmt::format("attempts per request={:.2f}",
+                      static_cast<double>(p.attempts) / static_cast<double>(p.requests)));
+      fields.push_back(fmt::format("retried={:.1f}%", 100.0 * static_cast<double>(p.retried) /
+                                                          static_cast<double>(p.requests)));
     }
+    out += wrap_fields("      ", fields);
   }
 
   out += attribution_section(r);
 
   width = 12;
   for (const auto& s : r.services) {
-    width = std::max(width, s.name.size() + 4);
+    width = std::max(width, std::min<std::size_t>(s.name.size() + 2, 24));
   }
-  out += "\n  SERVICES\n";
+  out += fmt::format("\n  {:<{}}{:>9}{:>8}{:>7}{:>9}  {}\n", "SERVICES", width + 2, "requests",
+                     "util", "queue", "rejected", "replicas");
+  const std::string indent(6, ' ');
   for (const auto& s : r.services) {
     if (s.is_external) {
-      out += fmt::format("    {}requests={} rejected={} (external)\n", leader(s.name, width),
-                         s.requests, s.rejected);
+      out += fmt::format("    {:<{}}{:>9}{:>8}{:>7}{:>9}  {}\n", s.name, width, s.requests, "-",
+                         "-", s.rejected, "external");
       continue;
     }
     const std::string replicas =
         s.replicas.min == s.replicas.max
             ? fmt::format("{:g}", s.replicas.mean)
             : fmt::format("{:.1f} ({:g}-{:g})", s.replicas.mean, s.replicas.min, s.replicas.max);
-    out += fmt::format(
-        "    {}requests={} utilization={:.1f}% queue={:.2f} rejected={} "
-        "replicas={}\n",
-        leader(s.name, width), s.requests, s.utilization * 100, s.queue_mean, s.rejected, replicas);
+    out += fmt::format("    {:<{}}{:>9}{:>8}{:>7.2f}{:>9}  {}\n", s.name, width, s.requests,
+                       fmt::format("{:.1f}%", s.utilization * 100), s.queue_mean, s.rejected,
+                       replicas);
     if (s.has_cfs) {
-      out += fmt::format("    {}cpu.stat: periods={} throttled={} throttled time={:.1f}s\n",
-                         std::string(width + 1, ' '), s.cfs_periods, s.cfs_throttled_periods,
-                         s.throttled_s);
+      out += wrap_fields(indent, {"cpu.stat:", fmt::format("periods={}", s.cfs_periods),
+                                  fmt::format("throttled={}", s.cfs_throttled_periods),
+                                  fmt::format("throttled time={:.1f}s", s.throttled_s)});
     }
     if (s.hedges > 0) {
-      out += fmt::format("    {}hedges sent={} won={}\n", std::string(width + 1, ' '), s.hedges,
-                         s.hedges_won);
+      out += wrap_fields(
+          indent, {fmt::format("hedges sent={}", s.hedges), fmt::format("won={}", s.hedges_won)});
     }
     if (s.retries > 0 || s.orphaned > 0 || s.deadline_drops > 0) {
-      out += fmt::format(
-          "    {}goodput={:.1f}/s wasted cpu={:.1f}s orphaned={} retries={} (refused {}) "
-          "deadline drops={}\n",
-          std::string(width + 1, ' '), s.goodput_rps, s.wasted_cpu_s, s.orphaned, s.retries,
-          s.retries_refused, s.deadline_drops);
+      out +=
+          wrap_fields(indent, {fmt::format("goodput={:.1f}/s", s.goodput_rps),
+                               fmt::format("wasted cpu={:.1f}s", s.wasted_cpu_s),
+                               fmt::format("orphaned={}", s.orphaned),
+                               fmt::format("retries={} (refused {})", s.retries, s.retries_refused),
+                               fmt::format("deadline drops={}", s.deadline_drops)});
     }
   }
   if (!r.caches.empty()) {
     out += "\n  CACHES\n";
     for (const auto& c : r.caches) {
-      out += fmt::format("    {}lookups={} hit ratio={:.1f}%\n", leader(c.name, width), c.lookups,
-                         c.hit_ratio() * 100);
+      out += wrap_fields("    " + leader(c.name, width),
+                         {fmt::format("lookups={}", c.lookups),
+                          fmt::format("hit ratio={:.1f}%", c.hit_ratio() * 100)},
+                         indent);
     }
   }
   if (!r.queues.empty()) {
     out += "\n  QUEUES\n";
     for (const auto& q : r.queues) {
-      out += fmt::format(
-          "    {}published={} consumed={} dead letters={} depth max={} lag max={:.2f}s\n",
-          leader(q.name, width), q.published, q.consumed, q.dead_letters, q.depth_max, q.lag_max_s);
+      out += wrap_fields(
+          "    " + leader(q.name, width),
+          {fmt::format("published={}", q.published), fmt::format("consumed={}", q.consumed),
+           fmt::format("dead letters={}", q.dead_letters), fmt::format("depth max={}", q.depth_max),
+           fmt::format("lag max={:.2f}s", q.lag_max_s)},
+          indent);
     }
   }
   if (!r.autoscalers.empty()) {
@@ -224,8 +253,8 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
   }
   if (r.cluster.is_modelled) {
     out += fmt::format(
-        "\n  CLUSTER\n    nodes {} at start, {} at most ({} added); pending pods: {} at most, "
-        "{:.0f} pod-seconds\n",
+        "\n  CLUSTER\n    nodes: {} at start, {} at most ({} added)\n"
+        "    pending pods: {} at most, {:.0f} pod-seconds waiting for a node\n",
         r.cluster.nodes_start, r.cluster.nodes_max, r.cluster.nodes_added, r.cluster.pending_max,
         r.cluster.pending_pod_s);
   }

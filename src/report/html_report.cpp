@@ -471,14 +471,127 @@ class ReportWriter {
     return c;
   }
 
-  // ---- Attribution (not yet measured) ----
+  // ---- Attribution ----
 
-  /// Where the time of each path went: queueing, CPU, network, waiting on
-  /// callees, retries' backoff, as stacked bars per path. `Results` does not
-  /// carry this breakdown yet; when it does, draw it here (one bar per path,
-  /// a segment per cause, the same palette). Until then: nothing, rather
-  /// than a made-up figure.
-  std::string attribution_section() const { return {}; }
+  /// Where the time of each path went along its critical path: two stacked
+  /// bars per path (the mean request, the slowest 1%), a segment per part,
+  /// and the numbers in a table.
+  std::string attribution_section() const {
+    constexpr std::size_t rows = 8;
+    std::string out;
+    for (const auto& p : r_.paths) {
+      const stats::Attribution& a = p.attribution;
+      if (!a.is_computed || a.mean.requests == 0) {
+        continue;
+      }
+      const auto shown = attribution_rows(a, rows, 0.001);
+      out += fmt::format("<h3>{}</h3>\n", escape_html(p.name));
+      out += attribution_bars(a, shown);
+      Table table({{"part", false}, {"mean"}, {"share"}, {"slowest 1%"}, {"share "}});
+      auto add = [&](std::string label, double mean_ms, double slow_ms) {
+        table.add_row({std::move(label), format_ms(mean_ms), share_of(mean_ms, a.mean.latency_ms),
+                       a.slowest.requests ? format_ms(slow_ms) : "-",
+                       a.slowest.requests ? share_of(slow_ms, a.slowest.latency_ms) : "-"});
+      };
+      double mean_rest = a.mean.latency_ms;
+      double slow_rest = a.slowest.latency_ms;
+      for (const auto& [entity, what] : shown) {
+        const double mean_ms = attribution_ms(a.mean, entity, what);
+        const double slow_ms = attribution_ms(a.slowest, entity, what);
+        mean_rest -= mean_ms;
+        slow_rest -= slow_ms;
+        add(part_label(entity, what), mean_ms, slow_ms);
+      }
+      if (mean_rest > 1e-6 || slow_rest > 1e-6) {
+        add("everything else", std::max(mean_rest, 0.0), std::max(slow_rest, 0.0));
+      }
+      add("total", a.mean.latency_ms, a.slowest.latency_ms);
+      out += table.render();
+      out += fmt::format(
+          "<p class=\"note\">{} successful requests; the slowest 1% are the {} at or above "
+          "p99 = {}.</p>\n",
+          a.mean.requests, a.slowest.requests, format_ms(a.slowest.from_ms));
+    }
+    if (out.empty()) {
+      return out;
+    }
+    return "<p class=\"note\">The critical path is what the client waited for: a call counts "
+           "its callee's parts, a parallel step only its slowest child. The parts of a bar add "
+           "up to its mean latency.</p>\n" +
+           out;
+  }
+
+  static std::string part_label(const std::string& entity, const std::string& what) {
+    return entity.empty() ? std::string(attribution_label(what))
+                          : fmt::format("{} {}", entity, attribution_label(what));
+  }
+
+  static std::string share_of(double part, double total) {
+    return total > 0 ? fmt::format("{:.1f}%", 100 * part / total) : "-";
+  }
+
+  /// Two horizontal bars, each the whole of its group's mean latency.
+  static std::string attribution_bars(
+      const stats::Attribution& a, const std::vector<std::pair<std::string, std::string>>& shown) {
+    constexpr int width = 880;
+    constexpr int label_width = 150;
+    constexpr int bar_height = 26;
+    constexpr int legend_row = 20;
+    const int bars_width = width - label_width - 10;
+    const int legend_rows = static_cast<int>((shown.size() + 2) / 3);
+    const int height = 2 * (bar_height + 12) + 10 + legend_rows * legend_row;
+    std::string svg = fmt::format(
+        "<svg viewBox=\"0 0 {0} {1}\" width=\"{0}\" "
+        "height=\"{1}\" role=\"img\"><title>Where the time went</title>\n",
+        width, height);
+    const stats::AttributionGroup* groups[] = {&a.mean, &a.slowest};
+    const char* names[] = {"mean", "slowest 1%"};
+    for (int g = 0; g < 2; ++g) {
+      const stats::AttributionGroup& group = *groups[g];
+      const int y = 6 + g * (bar_height + 12);
+      svg += fmt::format("<text x=\"0\" y=\"{}\" font-size=\"13\">{} {}</text>\n",
+                         y + bar_height / 2 + 5, names[g],
+                         group.requests ? escape_html(format_ms(group.latency_ms)) : "-");
+      if (group.requests == 0 || group.latency_ms <= 0) {
+        continue;
+      }
+      double x = label_width;
+      double rest = group.latency_ms;
+      auto segment = [&](double ms, std::string_view colour, const std::string& label) {
+        const double w = bars_width * ms / group.latency_ms;
+        if (w <= 0) {
+          return;
+        }
+        svg += fmt::format(
+            "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\">"
+            "<title>{}: {} ({:.1f}%)</title></rect>\n",
+            x, y, w, bar_height, colour, escape_html(label), escape_html(format_ms(ms)),
+            100 * ms / group.latency_ms);
+        x += w;
+      };
+      for (std::size_t i = 0; i < shown.size(); ++i) {
+        const double ms = attribution_ms(group, shown[i].first, shown[i].second);
+        rest -= ms;
+        segment(ms, palette_colour(i), part_label(shown[i].first, shown[i].second));
+      }
+      segment(std::max(rest, 0.0), "#bbbbbb", "everything else");
+    }
+    for (std::size_t i = 0; i <= shown.size(); ++i) {
+      const int col = static_cast<int>(i % 3);
+      const int row = static_cast<int>(i / 3);
+      const int lx = label_width + col * (bars_width / 3);
+      const int ly = 2 * (bar_height + 12) + 10 + row * legend_row;
+      const bool is_rest = i == shown.size();
+      svg += fmt::format(
+          "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>"
+          "<text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>\n",
+          lx, ly, is_rest ? std::string_view("#bbbbbb") : palette_colour(i), lx + 16, ly + 10,
+          escape_html(is_rest ? std::string("everything else")
+                              : part_label(shown[i].first, shown[i].second)));
+    }
+    return "<figure><figcaption>The mean request and the slowest 1%</figcaption>" + svg +
+           "</svg></figure>\n";
+  }
 
   // ---- 3. Time series ----
 

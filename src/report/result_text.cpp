@@ -66,7 +66,8 @@ std::string_view attribution_label(std::string_view what) {
 }
 
 std::vector<std::pair<std::string, std::string>> attribution_rows(const stats::Attribution& a,
-                                                                  std::size_t rows) {
+                                                                  std::size_t rows,
+                                                                  double min_share) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto* group : {&a.slowest, &a.mean}) {
     for (const auto& part : group->parts) {
@@ -74,7 +75,13 @@ std::vector<std::pair<std::string, std::string>> attribution_rows(const stats::A
         return out;
       }
       std::pair<std::string, std::string> row{part.entity, part.what};
-      if (std::find(out.begin(), out.end(), row) == out.end()) {
+      const double largest_share = std::max(
+          a.mean.latency_ms > 0 ? attribution_ms(a.mean, row.first, row.second) / a.mean.latency_ms
+                                : 0.0,
+          a.slowest.latency_ms > 0
+              ? attribution_ms(a.slowest, row.first, row.second) / a.slowest.latency_ms
+              : 0.0);
+      if (largest_share >= min_share && std::find(out.begin(), out.end(), row) == out.end()) {
         out.push_back(std::move(row));
       }
     }

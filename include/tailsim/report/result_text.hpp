@@ -29,9 +29,11 @@ std::string format_scale_metric(const stats::AutoscalerResult& autoscaler,
 std::string_view attribution_label(std::string_view what);
 
 /// The rows an attribution table shows for a path: the parts largest in the
-/// slowest 1% (then in the mean), at most `rows`, as (entity, what) pairs.
+/// slowest 1% (then in the mean), at most `rows`, each at least `min_share`
+/// of one group's latency, as (entity, what) pairs.
 std::vector<std::pair<std::string, std::string>> attribution_rows(const stats::Attribution& a,
-                                                                  std::size_t rows);
+                                                                  std::size_t rows,
+                                                                  double min_share);
 
 /// The ms of (entity, what) in a group; 0 when it has no such part.
 double attribution_ms(const stats::AttributionGroup& group, std::string_view entity,

@@ -101,14 +101,19 @@ TEST_CASE("the report has every section when the results have data", "[html_repo
   CHECK(contains(html, "✓</span><b>checkout</b> <code>'p99 &lt; 800ms'</code> p99=640.2ms"));
   CHECK(contains(html, "✗</span><b>checkout</b> <code>'errors &lt; 1%'</code> errors=1.83%"));
 
-  for (const char* id : {"paths", "timeseries", "autoscalers", "services", "calls", "caches",
+  for (const char* id : {"paths", "attribution", "timeseries", "autoscalers", "services", "calls", "caches",
                          "queues", "cluster", "topology", "model"}) {
     INFO(id);
     CHECK(contains(html, std::string("<section id=\"") + id + "\">"));
     CHECK(contains(html, std::string("<a href=\"#") + id + "\">"));
   }
-  // Nothing is made up where the results have nothing to say.
-  CHECK_FALSE(contains(html, "<section id=\"attribution\">"));
+  // Attribution: bars and a table for the path that has it, nothing made up
+  // for the one without.
+  CHECK(contains(html, "<h3>checkout</h3>"));
+  CHECK_FALSE(contains(html, "<h3>browse</h3>"));
+  CHECK(contains(html, "<title>bank-api failed attempts: 480.0ms (75.0%)</title>"));
+  CHECK(contains(html, "<td>payments waiting for a worker</td><td class=\"n\">60.0ms</td>"));
+  CHECK(contains(html, "the slowest 1% are the 59 at or above p99 = 600.0ms"));
 
   // Paths: the table and both latency charts.
   CHECK(contains(html, "<th>p99.9</th>"));

@@ -1,0 +1,52 @@
+#include "tailsim/report/console_report.hpp"
+
+#include <sstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "report_html/sample_results.hpp"
+
+namespace {
+
+using tailsim::report::attribution_section;
+using tailsim::report::to_console;
+using tailsim::testing::sample_results;
+
+bool contains(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("the attribution table shows the mean and the slowest 1% side by side",
+          "[console_report]") {
+  const std::string text = attribution_section(sample_results());
+  INFO(text);
+  CHECK(contains(text, "WHERE THE TIME WENT"));
+  // Ordered by the slowest 1%: the failed attempts lead, though the mean has none.
+  CHECK(contains(text,
+                 "      bank-api failed attempts            0us   0%   480.0ms  75%\n"
+                 "      payments waiting for a worker    60.0ms  50%   128.0ms  20%\n"
+                 "      bank-api delay steps             40.0ms  33%    32.0ms   5%\n"
+                 "      bank-api network                 20.0ms  17%       0us   0%\n"));
+  CHECK_FALSE(contains(text, "browse"));           // no attribution: no rows made up
+  CHECK_FALSE(contains(text, "everything else"));  // the parts cover it all
+}
+
+TEST_CASE("the console summary fits an 80-column terminal", "[console_report]") {
+  std::istringstream lines(to_console(sample_results()));
+  for (std::string line; std::getline(lines, line);) {
+    INFO(line);
+    // Count characters, not bytes: ✓ and · are one column each.
+    std::size_t columns = 0;
+    for (unsigned char c : line) {
+      columns += (c & 0xC0) != 0x80 ? 1 : 0;
+    }
+    CHECK(columns <= 80);
+  }
+}
+
+TEST_CASE("no attribution, no section", "[console_report]") {
+  CHECK(attribution_section(tailsim::stats::Results{}).empty());
+}
