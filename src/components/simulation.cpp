@@ -26,6 +26,7 @@
 #include "tailsim/engine/random_stream.hpp"
 #include "tailsim/engine/zipf.hpp"
 #include "tailsim/stats/recorder.hpp"
+#include "trace_choice.hpp"
 
 namespace tailsim::components {
 namespace {
@@ -169,10 +170,11 @@ struct Pod {
   PodPhase phase = PodPhase::ready;
   std::vector<std::optional<CacheInstance>> caches;  ///< pod-scope caches, by cache id
   Time created{};
-  Time started{};        ///< placed on a node: its startup began
-  Time ready_at{};       ///< when it started taking requests
-  Id node = no_id;       ///< with a cluster
-  bool is_cold = false;  ///< started during the run: warms up (pod.warmup)
+  Time started{};             ///< placed on a node: its startup began
+  Time ready_at{};            ///< when it started taking requests
+  Id node = no_id;            ///< with a cluster
+  bool is_cold = false;       ///< started during the run: warms up (pod.warmup)
+  std::uint32_t ordinal = 0;  ///< its service's pods made before it: "<service>-<ordinal>"
   // What an autoscaler reads: cumulative since the pod became ready.
   double used_core_ns = 0;  ///< CPU used
   double throttled_ns = 0;  ///< time its busy CPU was stopped by the quota (attribution)
@@ -220,6 +222,7 @@ struct ServiceState {
   std::uint64_t waiting = 0;  ///< requests waiting for a worker, all pods
   Time waiting_since{};
   std::int64_t in_flight = 0;  ///< external services: calls being served
+  std::uint32_t pods_made = 0;
 };
 
 /// An autoscaler's view of the run: its controller and the metric snapshots
@@ -251,6 +254,7 @@ struct WorkloadState {
   std::size_t trace_next = 0;
   bool started = false;             ///< the first arrival has been scheduled
   std::uint64_t open_measured = 0;  ///< measured requests not finished yet
+  std::uint64_t arrivals = 0;       ///< client requests made, warm-up included
 };
 
 /// Where a task stopped, for the critical-path ledger: set when it suspends,
@@ -278,6 +282,20 @@ struct Observation {
   Ledger done;                     ///< a finished call's ledger, on its way to the caller task
   std::vector<LedgerSum> all;      ///< per path: its successful measured requests
   std::vector<LedgerSum> slowest;  ///< per path: those at or above slow_from_ns
+
+  // Traces (RunLimits::traces) of the requests the first pass chose.
+  /// Where a call, attempt or request is in its trace: span indexes.
+  struct TraceRef {
+    std::int32_t trace = -1;   ///< -1: not traced
+    std::int32_t parent = -1;  ///< exchanges: the caller's server span (-1: the client)
+    std::int32_t span = -1;    ///< its own span: root, attempt or server span
+  };
+  bool tracing = false;
+  std::vector<std::vector<std::pair<std::uint64_t, std::string>>> chosen;  ///< per workload
+  std::vector<stats::Trace> traces;
+  std::vector<TraceRef> exchange_refs;
+  std::vector<TraceRef> call_refs;
+  std::vector<TraceRef> request_refs;
 
   template <class T>
   static T& at(std::vector<T>& slots, Id id) {
@@ -314,7 +332,7 @@ class Simulation {
   void on_arrival(Id w);
   void on_burst_toggle(Id w);
   void start_client_request(Id w);
-  void finish_client_request(const Exchange& exchange, Outcome outcome);
+  void finish_client_request(Id x, const Exchange& exchange, Outcome outcome);
 
   // Calls, their attempts and the network
   void start_call(Id task, Id site, bool joins_parent);
@@ -412,6 +430,24 @@ class Simulation {
   void observe_path(Id path, Time started, Outcome outcome);
   [[gnu::cold]] void attribution_results(stats::Results& results) const;
 
+  // Traces (a replay with obs_->tracing), of the requests the first pass chose
+  [[nodiscard]] bool tracing() const { return obs_ && obs_->tracing; }
+  void trace_client_request(Id exchange, Id workload, std::uint64_t index);
+  void trace_call(Id exchange, Id task);
+  void trace_attempt(Id exchange, Id call, bool is_hedge);
+  void trace_failed_fast(Id exchange, Outcome outcome);
+  void trace_request_arrived(Id request);
+  void trace_request_done(Id request, Outcome outcome);
+  /// An internal span of a traced request: queue, cpu, delay, ...
+  void trace_phase(Id request, const char* name, Time start, Time end);
+  std::int32_t open_span(std::int32_t trace, std::int32_t parent, stats::SpanKind kind,
+                         std::string name, std::string service, Id endpoint, Id pod);
+  void close_span(std::int32_t trace, std::int32_t span, Outcome outcome, Time end);
+  void close_span(const Observation::TraceRef& ref, Outcome outcome) {
+    close_span(ref.trace, ref.span, outcome, now_);
+  }
+  [[gnu::cold]] void trace_results(stats::Results& results, Time finished);
+
   // Time series
   void close_interval(Time start, Time end);
   template <class Visit>
@@ -490,6 +526,10 @@ class Simulation {
   bool has_killed_pods_ = false;
   std::uint64_t events_ = 0;
   std::unique_ptr<Observation> obs_;  ///< set in a replay that records attribution
+  TraceChoice* choose_ = nullptr;     ///< the first pass of a run with traces: it offers requests
+  std::vector<std::uint64_t> exchange_index_;  ///< client exchanges: their arrival number
+ public:
+  void choose_traces(TraceChoice* choice) { choose_ = choice; }
 };
 
 Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits,
@@ -648,8 +688,15 @@ void Simulation::start_client_request(Id w) {
   ex.is_plain = plan_.edges[wl.edge].is_plain;
   ex.target_endpoint = wl.entry;
   ex.started = now_;
-  if (obs_) [[unlikely]] {
-    observe_exchange_start(x);
+  const std::uint64_t index = workloads_[w].arrivals++;
+  if (obs_ || choose_) [[unlikely]] {
+    Observation::at(exchange_index_, x) = index;
+    if (obs_) {
+      observe_exchange_start(x);
+      if (obs_->tracing) {
+        trace_client_request(x, w, index);
+      }
+    }
   }
   recorder_.path_arrival(w, now_);
   ++open_client_requests_;
@@ -660,9 +707,21 @@ void Simulation::start_client_request(Id w) {
   start_attempt(x);
 }
 
-void Simulation::finish_client_request(const Exchange& ex, Outcome outcome) {
-  if (obs_) [[unlikely]] {
-    observe_path(ex.workload, ex.started, outcome);
+void Simulation::finish_client_request(Id x, const Exchange& ex, Outcome outcome) {
+  if (obs_ || choose_) [[unlikely]] {
+    if (choose_ && recorder_.is_measured(ex.started)) {
+      choose_->offer(ex.workload, exchange_index_[x], (now_ - ex.started).count(),
+                     outcome == Outcome::ok);
+    }
+    if (obs_) {
+      observe_path(ex.workload, ex.started, outcome);
+      if (obs_->tracing && obs_->exchange_refs[x].trace >= 0) {
+        stats::Trace& trace = obs_->traces[static_cast<std::size_t>(obs_->exchange_refs[x].trace)];
+        trace.outcome = outcome;
+        trace.latency_ns = (now_ - ex.started).count();
+        close_span(obs_->exchange_refs[x], outcome);
+      }
+    }
   }
   recorder_.path_finished(ex.workload, ex.started, now_, outcome, ex.attempts);
   --open_client_requests_;
@@ -712,6 +771,9 @@ void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
   ex.joins_parent = joins_parent;
   if (obs_) [[unlikely]] {
     observe_exchange_start(x);
+    if (obs_->tracing) {
+      trace_call(x, task);
+    }
   }
   if (plan_.policies[site.policy].propagate_deadline) {
     ex.deadline = requests_[tasks_[task].request].deadline;  // what the caller has left
@@ -739,6 +801,9 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
     deadline = std::min(deadline, ex.deadline);
   }
   auto fail_now = [&](Outcome outcome) {
+    if (tracing()) [[unlikely]] {
+      trace_failed_fast(x, outcome);
+    }
     if (ex.holds_retry_slot) {
       ex.holds_retry_slot = false;
       --edge.limits.retries_in_flight;
@@ -780,6 +845,9 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
     queue_.push(now_ + policy.hedge_after, hedge_due, x, exchanges_.generation(x));
   }
   ++edge.limits.active;
+  if (tracing()) [[unlikely]] {
+    trace_attempt(x, call, is_hedge);
+  }
   if (deadline != Time::max()) {
     queue_.push(deadline, attempt_timeout, call, calls_.generation(call));
   }
@@ -795,6 +863,9 @@ void Simulation::start_plain_attempt(Id x) {
   // or hedge to consider and no edge state to keep.
   Exchange& ex = exchanges_[x];
   ex.attempts = 1;
+  if (tracing()) [[unlikely]] {
+    trace_attempt(x, no_id, false);
+  }
   if (ex.site == no_id) {
     on_plain_request_delivered(x);  // the client reaches the entry service directly
     return;
@@ -843,8 +914,13 @@ void Simulation::on_hedge_due(Id x) {
 }
 
 void Simulation::attempt_done(Id call, Outcome outcome) {
-  if (obs_ && outcome == Outcome::ok) [[unlikely]] {
-    observe_attempt_won(call);
+  if (obs_) [[unlikely]] {
+    if (outcome == Outcome::ok) {
+      observe_attempt_won(call);
+    }
+    if (obs_->tracing) {
+      close_span(obs_->call_refs[call], outcome);
+    }
   }
   const Call c = calls_[call];
   const Id x = c.exchange;
@@ -903,6 +979,13 @@ void Simulation::attempt_failed(Id x, Outcome outcome) {
       backoff_delay(policy, ex.attempts, ex.previous_backoff_ns, streams_[policy.stream]);
   if (obs_) [[unlikely]] {
     Observation::at(obs_->backoff_ns, x) += wait.count();
+    if (obs_->tracing && obs_->exchange_refs[x].trace >= 0) {
+      const Observation::TraceRef& ref = obs_->exchange_refs[x];
+      const std::int32_t span =
+          open_span(ref.trace, std::max(ref.parent, 0), stats::SpanKind::internal, "backoff",
+                    std::string(), ex.target_endpoint, no_id);
+      close_span(ref.trace, span, Outcome::ok, now_ + wait);
+    }
   }
   queue_.push(now_ + wait, retry_due, x, exchanges_.generation(x));
 }
@@ -910,6 +993,9 @@ void Simulation::attempt_failed(Id x, Outcome outcome) {
 void Simulation::exchange_done(Id x, Outcome outcome) {
   if (obs_) [[unlikely]] {
     observe_exchange_done(x, outcome);
+    if (obs_->tracing && exchanges_[x].is_plain && exchanges_[x].site != no_id) {
+      close_span(obs_->exchange_refs[x], outcome);  // a plain call's one attempt
+    }
   }
   if (exchanges_[x].queue != no_id) {
     const Exchange ex = exchanges_[x];
@@ -929,12 +1015,15 @@ void Simulation::exchange_done(Id x, Outcome outcome) {
     if (lost.bulkhead_pod != no_id) {
       --bulkheads_[(std::uint64_t{lost.bulkhead_pod} << 32) | ex.policy];
     }
+    if (tracing()) [[unlikely]] {
+      close_span(obs_->call_refs[lost_id], Outcome::unfinished);  // a copy that lost
+    }
     calls_.release(lost_id);
     lost_id = lost.next_copy;
   }
   exchanges_.release(x);
   if (ex.caller_task == no_id) {
-    finish_client_request(ex, outcome);
+    finish_client_request(x, ex, outcome);
     return;
   }
   // A client's attempts are its path's statistics; a call's, its edge's.
@@ -997,6 +1086,9 @@ void Simulation::receive(const Request& incoming) {
     ++state.in_flight;
     const Id r = requests_.allocate();
     requests_[r] = incoming;
+    if (tracing()) [[unlikely]] {
+      trace_request_arrived(r);
+    }
     start_request(r);
     return;
   }
@@ -1009,6 +1101,9 @@ void Simulation::receive(const Request& incoming) {
   const Id r = requests_.allocate();
   requests_[r] = incoming;
   requests_[r].pod = pod_id;
+  if (tracing()) [[unlikely]] {
+    trace_request_arrived(r);
+  }
   note_held(pod);
   ++pod.active;
   ++pod.arrivals;
@@ -1023,6 +1118,9 @@ void Simulation::receive(const Request& incoming) {
   if (svc.queue_capacity >= 0 &&
       static_cast<std::int64_t>(pod.waiting.size()) >= svc.queue_capacity) {
     --pod.active;
+    if (tracing()) [[unlikely]] {
+      trace_request_done(r, Outcome::rejected);
+    }
     requests_.release(r);
     recorder_.service_rejected(service, now_);
     respond(incoming, Outcome::rejected);
@@ -1197,6 +1295,9 @@ inline void Simulation::start_request(Id request) {
 }
 
 inline void Simulation::finish_request(Id request, Outcome outcome) {
+  if (tracing()) [[unlikely]] {
+    trace_request_done(request, outcome);
+  }
   const Request req = requests_[request];
   requests_.release(request);
   if (req.killed) {
@@ -1243,6 +1344,9 @@ void Simulation::reject_waiter(Id pod_id, const Waiter& waiter) {
     tasks_[waiter.id].failure = Outcome::rejected;
     ready(waiter.id);
     return;
+  }
+  if (tracing()) [[unlikely]] {
+    trace_request_done(waiter.id, Outcome::rejected);
   }
   const Request req = requests_[waiter.id];
   requests_.release(waiter.id);
@@ -1391,6 +1495,9 @@ void Simulation::fail_pod_work(Id pod_id) {
   note_waiting(pod.service, -static_cast<std::int64_t>(pod.waiting.size()));
   for (const Waiter& waiter : pod.waiting) {
     if (!waiter.is_task) {  // not started: nothing else refers to it
+      if (tracing()) [[unlikely]] {
+        trace_request_done(waiter.id, Outcome::error);
+      }
       const Request req = requests_[waiter.id];
       requests_.release(waiter.id);
       respond(req, Outcome::error);
@@ -1402,6 +1509,9 @@ void Simulation::fail_pod_work(Id pod_id) {
       continue;
     }
     requests_[r].killed = true;
+    if (tracing()) [[unlikely]] {
+      trace_request_done(r, Outcome::error);
+    }
     respond(requests_[r], Outcome::error);
   }
   note_held(pod);
@@ -1417,6 +1527,7 @@ Id Simulation::create_pod(Id service, bool is_initial, Id startup_stream) {
   pod.service = service;
   pod.phase = PodPhase::pending;
   pod.created = now_;
+  pod.ordinal = services_[service].pods_made++;
   const Id autoscaler = plan_.services[service].autoscaler;
   pod.tracks_held =
       autoscaler != no_id && plan_.autoscalers[autoscaler].metric == plan::ScaleMetric::concurrency;
@@ -2110,6 +2221,9 @@ void Simulation::dispatch(Id q) {
     ex.deliveries = message.deliveries + 1;
     if (obs_) [[unlikely]] {
       observe_exchange_start(x);
+      if (obs_->tracing) {
+        Observation::at(obs_->exchange_refs, x) = {};  // a queue's deliveries are not traced
+      }
     }
     start_attempt(x);
   }
@@ -2343,6 +2457,9 @@ void Simulation::observe_spawn(Id t, Duration waited) {
   ledger.clear();
   ledger.add(plan_.endpoints[requests_[tasks_[t].request].endpoint].service, Where::queue,
              waited.count());
+  if (obs_->tracing && waited > Duration::zero()) {
+    trace_phase(tasks_[t].request, "queue", now_ - waited, now_);
+  }
   // Until it first runs it waits only for a slow fault's added latency.
   Observation::at(obs_->marks, t) = TaskMark{now_, ledger.total(), {}, 0, Where::delay, false};
 }
@@ -2390,6 +2507,10 @@ void Simulation::observe_resume(Id t) {
   const std::int64_t own = (now_ - since).count() - (ledger.total() - mark.merged_at);
   if (!mark.is_cpu) {
     ledger.add(service, mark.what, own);
+    if (obs_->tracing && own > 0 && mark.what != Where::unaccounted) {
+      trace_phase(tasks_[t].request, where_names[static_cast<std::size_t>(mark.what)].data(), since,
+                  now_);
+    }
     return;
   }
   // A cpu op: waiting for a worker (async pods), then running. While it runs
@@ -2405,6 +2526,12 @@ void Simulation::observe_resume(Id t) {
   ledger.add(service, Where::throttled, throttled);
   ledger.add(service, Where::cpu, demand);
   ledger.add(service, Where::cpu_contention, ran - throttled - demand);
+  if (obs_->tracing) {
+    if (waited > 0) {
+      trace_phase(tasks_[t].request, "queue", since, mark.cpu_started);
+    }
+    trace_phase(tasks_[t].request, "cpu", mark.cpu_started, now_);
+  }
 }
 
 void Simulation::observe_exchange_start(Id x) {
@@ -2495,6 +2622,206 @@ void Simulation::attribution_results(stats::Results& results) const {
     attribution.slowest = group(obs_->slowest[p]);
     attribution.slowest.from_ms = static_cast<double>(obs_->slow_from_ns[p]) * 1e-6;
   }
+}
+
+// -------------------------------------------------------------------- traces
+//
+// A replay only, for the requests the first pass chose. Spans are kept in
+// creation order (parents first) with their parent's index; ids come at the
+// end, from the seed, the path and the request's arrival number.
+
+std::int32_t Simulation::open_span(std::int32_t trace, std::int32_t parent, stats::SpanKind kind,
+                                   std::string name, std::string service, Id endpoint, Id pod) {
+  stats::Trace& t = obs_->traces[static_cast<std::size_t>(trace)];
+  stats::Span span;
+  span.parent_span_id = static_cast<std::uint64_t>(parent + 1);  // an index + 1 until the end
+  span.name = std::move(name);
+  span.kind = kind;
+  span.service = std::move(service);
+  if (endpoint != no_id) {
+    const plan::Endpoint& e = plan_.endpoints[endpoint];
+    if (span.service.empty()) {
+      span.service = plan_.services[e.service].name;
+    }
+    span.endpoint = e.name.substr(e.name.find('.') + 1);
+  }
+  if (pod != no_id) {
+    span.pod = fmt::format("{}-{}", plan_.services[pods_[pod].service].name, pods_[pod].ordinal);
+  }
+  span.start_ns = (now_ - Time{}).count();
+  span.end_ns = -1;  // open
+  t.spans.push_back(std::move(span));
+  return static_cast<std::int32_t>(t.spans.size() - 1);
+}
+
+void Simulation::close_span(std::int32_t trace, std::int32_t span, Outcome outcome, Time end) {
+  if (trace < 0 || span < 0) {
+    return;
+  }
+  stats::Span& s =
+      obs_->traces[static_cast<std::size_t>(trace)].spans[static_cast<std::size_t>(span)];
+  if (s.end_ns < 0) {
+    s.end_ns = (end - Time{}).count();
+    s.outcome = outcome;
+  }
+}
+
+void Simulation::trace_client_request(Id x, Id w, std::uint64_t index) {
+  Observation::TraceRef& ref = Observation::at(obs_->exchange_refs, x);
+  ref = {};
+  const auto& chosen = obs_->chosen[w];
+  const auto it =
+      std::lower_bound(chosen.begin(), chosen.end(), index,
+                       [](const auto& entry, std::uint64_t i) { return entry.first < i; });
+  if (it == chosen.end() || it->first != index) {
+    return;
+  }
+  stats::Trace trace;
+  trace.path = plan_.workloads[w].name;
+  trace.request = index;
+  trace.why = it->second;
+  trace.outcome = Outcome::unfinished;
+  obs_->traces.push_back(std::move(trace));
+  ref.trace = static_cast<std::int32_t>(obs_->traces.size() - 1);
+  ref.span = open_span(ref.trace, -1, stats::SpanKind::client, plan_.workloads[w].name,
+                       plan_.workloads[w].name, no_id, no_id);
+  obs_->traces.back().spans.back().endpoint = plan_.endpoints[plan_.workloads[w].entry].name;
+}
+
+void Simulation::trace_call(Id x, Id task) {
+  const Observation::TraceRef caller = Observation::at(obs_->request_refs, tasks_[task].request);
+  Observation::TraceRef& ref = Observation::at(obs_->exchange_refs, x);
+  ref = {};
+  if (caller.trace >= 0) {
+    ref.trace = caller.trace;
+    ref.parent = caller.span;
+  }
+}
+
+void Simulation::trace_attempt(Id x, Id call, bool is_hedge) {
+  // An attempt: a client span at the caller (none for the client's own
+  // attempts, which reach the entry service directly); the server span at
+  // the callee hangs under it.
+  Observation::TraceRef& exchange_ref = Observation::at(obs_->exchange_refs, x);
+  Observation::TraceRef ref{exchange_ref.trace, exchange_ref.parent, -1};
+  const Exchange& ex = exchanges_[x];
+  if (ref.trace >= 0) {
+    if (ex.site == no_id) {
+      ref.span = exchange_ref.span;  // the root
+    } else {
+      const plan::CallSite& site = plan_.calls[ex.site];
+      const Id caller_pod = requests_[tasks_[ex.caller_task].request].pod;
+      ref.span = open_span(ref.trace, ref.parent, stats::SpanKind::client,
+                           fmt::format("{} → {}", plan_.services[site.caller_service].name,
+                                       plan_.endpoints[ex.target_endpoint].name),
+                           plan_.services[site.caller_service].name, no_id, caller_pod);
+      stats::Span& span = obs_->traces[static_cast<std::size_t>(ref.trace)]
+                              .spans[static_cast<std::size_t>(ref.span)];
+      span.endpoint = plan_.endpoints[ex.target_endpoint].name;
+      span.attempt = ex.attempts;
+      span.is_hedge = is_hedge;
+    }
+  }
+  if (call == no_id) {
+    exchange_ref.span = ref.span;  // a plain call's one attempt is its exchange
+  } else {
+    Observation::at(obs_->call_refs, call) = ref;
+  }
+}
+
+void Simulation::trace_failed_fast(Id x, Outcome outcome) {
+  const Exchange& ex = exchanges_[x];
+  const Observation::TraceRef& ref = Observation::at(obs_->exchange_refs, x);
+  if (ref.trace < 0 || ex.site == no_id) {
+    return;
+  }
+  // An attempt refused before it left (open circuit, full bulkhead, no time
+  // left): an instant client span with its outcome.
+  const plan::CallSite& site = plan_.calls[ex.site];
+  const std::int32_t span =
+      open_span(ref.trace, ref.parent, stats::SpanKind::client,
+                fmt::format("{} → {}", plan_.services[site.caller_service].name,
+                            plan_.endpoints[ex.target_endpoint].name),
+                plan_.services[site.caller_service].name, no_id,
+                requests_[tasks_[ex.caller_task].request].pod);
+  stats::Span& s =
+      obs_->traces[static_cast<std::size_t>(ref.trace)].spans[static_cast<std::size_t>(span)];
+  s.endpoint = plan_.endpoints[ex.target_endpoint].name;
+  s.attempt = ex.attempts + 1;
+  close_span(ref.trace, span, outcome, now_);
+}
+
+void Simulation::trace_request_arrived(Id r) {
+  const Request& req = requests_[r];
+  const Observation::TraceRef from = req.is_plain ? Observation::at(obs_->exchange_refs, req.call)
+                                                  : Observation::at(obs_->call_refs, req.call);
+  Observation::TraceRef& ref = Observation::at(obs_->request_refs, r);
+  ref = {};
+  if (from.trace < 0) {
+    return;
+  }
+  ref.trace = from.trace;
+  ref.span = open_span(ref.trace, from.span >= 0 ? from.span : std::max(from.parent, 0),
+                       stats::SpanKind::server, plan_.endpoints[req.endpoint].name, std::string(),
+                       req.endpoint, req.pod);
+  const Exchange& ex = exchanges_[req.is_plain ? req.call : calls_[req.call].exchange];
+  stats::Span& span =
+      obs_->traces[static_cast<std::size_t>(ref.trace)].spans[static_cast<std::size_t>(ref.span)];
+  span.attempt = ex.attempts;
+  span.is_hedge = !req.is_plain && calls_[req.call].is_hedge;
+}
+
+void Simulation::trace_request_done(Id r, Outcome outcome) {
+  close_span(Observation::at(obs_->request_refs, r), outcome);
+}
+
+void Simulation::trace_phase(Id request, const char* name, Time start, Time end) {
+  const Observation::TraceRef ref = Observation::at(obs_->request_refs, request);
+  if (ref.trace < 0) {
+    return;
+  }
+  const Request& req = requests_[request];
+  const std::int32_t span = open_span(ref.trace, ref.span, stats::SpanKind::internal, name,
+                                      std::string(), req.endpoint, req.pod);
+  obs_->traces[static_cast<std::size_t>(ref.trace)].spans[static_cast<std::size_t>(span)].start_ns =
+      (start - Time{}).count();
+  close_span(ref.trace, span, Outcome::ok, end);
+}
+
+void Simulation::trace_results(stats::Results& results, Time finished) {
+  std::vector<std::size_t> path_of(plan_.workloads.size());
+  for (stats::Trace& trace : obs_->traces) {
+    Id w = 0;
+    while (plan_.workloads[w].name != trace.path) {
+      ++w;
+    }
+    // Ids from the seed, the path and the arrival number: a rerun matches.
+    const std::uint64_t key = splitmix64(plan_.seed ^ splitmix64(w + 1) ^ (trace.request << 1));
+    trace.trace_id_high = splitmix64(key);
+    trace.trace_id_low = splitmix64(key + 1);
+    if (trace.trace_id_high == 0 && trace.trace_id_low == 0) {
+      trace.trace_id_low = 1;
+    }
+    for (std::size_t k = 0; k < trace.spans.size(); ++k) {
+      stats::Span& span = trace.spans[k];
+      span.span_id = splitmix64(trace.trace_id_low + k + 1);
+      span.span_id = span.span_id == 0 ? 1 : span.span_id;
+      if (span.end_ns < 0) {  // still open when the run ended
+        span.end_ns = (finished - Time{}).count();
+        span.outcome = Outcome::unfinished;
+      }
+    }
+    for (stats::Span& span : trace.spans) {
+      span.parent_span_id =
+          span.parent_span_id == 0 ? 0 : trace.spans[span.parent_span_id - 1].span_id;
+    }
+  }
+  results.traces = std::move(obs_->traces);
+  std::stable_sort(results.traces.begin(), results.traces.end(),
+                   [](const stats::Trace& a, const stats::Trace& b) {
+                     return a.path != b.path ? a.path < b.path
+                                             : a.spans.front().start_ns < b.spans.front().start_ns;
+                   });
 }
 
 // --------------------------------------------------------------- time series
@@ -2855,6 +3182,9 @@ stats::Results Simulation::results(Time finished, bool stopped_early) {
   stats::evaluate_slos(results, plan_.slos);
   if (obs_) {
     attribution_results(results);
+    if (obs_->tracing) {
+      trace_results(results, finished);
+    }
   }
   return results;
 }
@@ -2862,16 +3192,23 @@ stats::Results Simulation::results(Time finished, bool stopped_early) {
 }  // namespace
 
 stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
-  if (!limits.attribution) {
+  if (!limits.attribution && limits.traces == 0) {
     return Simulation(plan, limits).run();
   }
   // Two passes over the same random draws: the first measures each path's
-  // p99, the replay attributes the time of the requests at or above it.
+  // p99 and chooses the requests to trace; the replay attributes the time of
+  // every request and records the spans of the chosen ones.
   RunLimits first = limits;
   if (limits.on_progress) {
     first.on_progress = [&](double done) { limits.on_progress(done / 2); };
   }
-  stats::Results results = Simulation(plan, first).run();
+  std::optional<TraceChoice> choice;
+  Simulation first_pass(plan, first);
+  if (limits.traces > 0) {
+    choice.emplace(limits.traces, plan.workloads.size(), plan.seed);
+    first_pass.choose_traces(&*choice);
+  }
+  stats::Results results = first_pass.run();
   auto observe = std::make_unique<Observation>();
   for (const stats::PathResult& path : results.paths) {
     observe->slow_from_ns.push_back(
@@ -2879,18 +3216,25 @@ stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
             ? std::numeric_limits<std::int64_t>::max()
             : static_cast<std::int64_t>(std::llround(stats::latency_ms_at(path, 99) * 1e6)));
   }
+  if (choice) {
+    observe->tracing = true;
+    observe->chosen = choice->chosen();
+  }
   RunLimits replay = limits;
   if (limits.on_progress) {
     replay.on_progress = [&](double done) { limits.on_progress(0.5 + done / 2); };
   }
   Simulation again(plan, replay, std::move(observe));
-  const stats::Results observed = again.run();
+  stats::Results observed = again.run();
   if (observed.events != results.events) {
     throw std::logic_error("the attribution replay diverged from the first pass");
   }
-  for (std::size_t p = 0; p < results.paths.size(); ++p) {
-    results.paths[p].attribution = observed.paths[p].attribution;
+  if (limits.attribution) {
+    for (std::size_t p = 0; p < results.paths.size(); ++p) {
+      results.paths[p].attribution = observed.paths[p].attribution;
+    }
   }
+  results.traces = std::move(observed.traces);
   return results;
 }
 
