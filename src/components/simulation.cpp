@@ -306,6 +306,10 @@ struct Observation {
   }
 };
 
+/// The engine. `Observe`: a replay that records attribution and traces; the
+/// first pass, and every run that asks for neither, compiles without a trace
+/// of those hooks.
+template <bool Observe>
 class Simulation {
  public:
   /// `observe`: a replay that records tail attribution, with each path's
@@ -363,7 +367,7 @@ class Simulation {
   bool is_orphaned(Id request) const;
 
   // Pods, workers and requests
-  Id choose_pod(Id service);
+  [[gnu::always_inline]] Id choose_pod(Id service);
   [[gnu::always_inline]] void start_request(Id request);
   [[gnu::always_inline]] void finish_request(Id request, Outcome outcome);
   /// A request or an async cpu op gives its worker back; the next waiter, if
@@ -377,7 +381,7 @@ class Simulation {
   }
   void start_next_waiter(Id pod);
   void enqueue(Id pod, Waiter waiter);
-  void note_waiting(Id service, std::int64_t change);
+  [[gnu::always_inline]] void note_waiting(Id service, std::int64_t change);
   void reject_waiter(Id pod, const Waiter& waiter);
 
   // Faults
@@ -431,7 +435,9 @@ class Simulation {
   [[gnu::cold]] void attribution_results(stats::Results& results) const;
 
   // Traces (a replay with obs_->tracing), of the requests the first pass chose
-  [[nodiscard]] bool tracing() const { return obs_ && obs_->tracing; }
+  /// Compile-time: the hooks of a run that observes nothing fold away.
+  static constexpr bool observing() { return Observe; }
+  [[nodiscard]] bool tracing() const { return Observe && obs_->tracing; }
   void trace_client_request(Id exchange, Id workload, std::uint64_t index);
   void trace_call(Id exchange, Id task);
   void trace_attempt(Id exchange, Id call, bool is_hedge);
@@ -476,7 +482,7 @@ class Simulation {
   /// A new task of `request` running `block`; `waited`: the request's time
   /// waiting for a worker (its root task), for attribution.
   [[gnu::always_inline]] Id spawn(Id parent, Id request, Id block, Duration waited = Duration{0});
-  std::uint32_t draw_count(const plan::Op& op);
+  [[gnu::always_inline]] std::uint32_t draw_count(const plan::Op& op);
 
   // CPU
   void start_cpu(Id task, double work_ns);
@@ -532,8 +538,9 @@ class Simulation {
   void choose_traces(TraceChoice* choice) { choose_ = choice; }
 };
 
-Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits,
-                       std::unique_ptr<Observation> observe)
+template <bool Observe>
+Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
+                                std::unique_ptr<Observation> observe)
     : plan_(plan),
       limits_(limits),
       window_start_(Time{} + plan.warmup),
@@ -596,7 +603,8 @@ Simulation::Simulation(const plan::Plan& plan, const RunLimits& limits,
 
 // ------------------------------------------------------------------ workloads
 
-void Simulation::start_workloads() {
+template <bool Observe>
+void Simulation<Observe>::start_workloads() {
   for (Id w = 0; w < plan_.workloads.size(); ++w) {
     const plan::Workload& wl = plan_.workloads[w];
     switch (wl.kind) {
@@ -623,7 +631,8 @@ void Simulation::start_workloads() {
   }
 }
 
-void Simulation::schedule_next_arrival(Id w) {
+template <bool Observe>
+void Simulation<Observe>::schedule_next_arrival(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
   WorkloadState& state = workloads_[w];
   if (wl.kind == plan::WorkloadKind::trace) {
@@ -649,7 +658,8 @@ void Simulation::schedule_next_arrival(Id w) {
   }
 }
 
-void Simulation::on_arrival(Id w) {
+template <bool Observe>
+void Simulation<Observe>::on_arrival(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
   if (now_ >= window_end_) {
     return;  // the measured window is over: arrivals stop
@@ -666,7 +676,8 @@ void Simulation::on_arrival(Id w) {
   }
 }
 
-void Simulation::on_burst_toggle(Id w) {
+template <bool Observe>
+void Simulation<Observe>::on_burst_toggle(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
   WorkloadState& state = workloads_[w];
   state.burst_on = !state.burst_on;
@@ -678,7 +689,8 @@ void Simulation::on_burst_toggle(Id w) {
   }
 }
 
-void Simulation::start_client_request(Id w) {
+template <bool Observe>
+void Simulation<Observe>::start_client_request(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
   const Id x = exchanges_.allocate();
   Exchange& ex = exchanges_[x];
@@ -689,9 +701,9 @@ void Simulation::start_client_request(Id w) {
   ex.target_endpoint = wl.entry;
   ex.started = now_;
   const std::uint64_t index = workloads_[w].arrivals++;
-  if (obs_ || choose_) [[unlikely]] {
+  if (observing() || choose_ != nullptr) [[unlikely]] {
     Observation::at(exchange_index_, x) = index;
-    if (obs_) {
+    if (observing()) {
       observe_exchange_start(x);
       if (obs_->tracing) {
         trace_client_request(x, w, index);
@@ -707,13 +719,14 @@ void Simulation::start_client_request(Id w) {
   start_attempt(x);
 }
 
-void Simulation::finish_client_request(Id x, const Exchange& ex, Outcome outcome) {
-  if (obs_ || choose_) [[unlikely]] {
+template <bool Observe>
+void Simulation<Observe>::finish_client_request(Id x, const Exchange& ex, Outcome outcome) {
+  if (observing() || choose_ != nullptr) [[unlikely]] {
     if (choose_ && recorder_.is_measured(ex.started)) {
       choose_->offer(ex.workload, exchange_index_[x], (now_ - ex.started).count(),
                      outcome == Outcome::ok);
     }
-    if (obs_) {
+    if (observing()) {
       observe_path(ex.workload, ex.started, outcome);
       if (obs_->tracing && obs_->exchange_refs[x].trace >= 0) {
         stats::Trace& trace = obs_->traces[static_cast<std::size_t>(obs_->exchange_refs[x].trace)];
@@ -742,7 +755,9 @@ void Simulation::finish_client_request(Id x, const Exchange& ex, Outcome outcome
 
 // ----------------------------------------------------------- calls, network
 
-std::optional<Duration> Simulation::sample_network(const plan::Link& link, Id from, Id to) {
+template <bool Observe>
+std::optional<Duration> Simulation<Observe>::sample_network(const plan::Link& link, Id from,
+                                                            Id to) {
   engine::RandomStream& rng = streams_[link.stream];
   if (link.loss > 0 && rng.uniform() < link.loss) {
     return std::nullopt;  // lost: never delivered, never answered
@@ -753,11 +768,13 @@ std::optional<Duration> Simulation::sample_network(const plan::Link& link, Id fr
   return link.has_latency ? link.latency.sample(rng) : Duration{0};
 }
 
-Id Simulation::caller_service(const Exchange& ex) const {
+template <bool Observe>
+Id Simulation<Observe>::caller_service(const Exchange& ex) const {
   return ex.site == no_id ? no_id : plan_.calls[ex.site].caller_service;
 }
 
-void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
+template <bool Observe>
+void Simulation<Observe>::start_call(Id task, Id site_id, bool joins_parent) {
   const plan::CallSite& site = plan_.calls[site_id];
   const Id x = exchanges_.allocate();
   Exchange& ex = exchanges_[x];
@@ -769,7 +786,7 @@ void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
   ex.target_endpoint = site.target_endpoint;
   ex.started = now_;
   ex.joins_parent = joins_parent;
-  if (obs_) [[unlikely]] {
+  if (observing()) {
     observe_exchange_start(x);
     if (obs_->tracing) {
       trace_call(x, task);
@@ -781,7 +798,8 @@ void Simulation::start_call(Id task, Id site_id, bool joins_parent) {
   start_attempt(x);
 }
 
-void Simulation::start_attempt(Id x, bool is_hedge) {
+template <bool Observe>
+void Simulation<Observe>::start_attempt(Id x, bool is_hedge) {
   Exchange& ex = exchanges_[x];
   if (ex.is_plain) {
     start_plain_attempt(x);
@@ -801,7 +819,7 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
     deadline = std::min(deadline, ex.deadline);
   }
   auto fail_now = [&](Outcome outcome) {
-    if (tracing()) [[unlikely]] {
+    if (tracing()) {
       trace_failed_fast(x, outcome);
     }
     if (ex.holds_retry_slot) {
@@ -845,7 +863,7 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
     queue_.push(now_ + policy.hedge_after, hedge_due, x, exchanges_.generation(x));
   }
   ++edge.limits.active;
-  if (tracing()) [[unlikely]] {
+  if (tracing()) {
     trace_attempt(x, call, is_hedge);
   }
   if (deadline != Time::max()) {
@@ -858,12 +876,13 @@ void Simulation::start_attempt(Id x, bool is_hedge) {
   }
 }
 
-void Simulation::start_plain_attempt(Id x) {
+template <bool Observe>
+void Simulation<Observe>::start_plain_attempt(Id x) {
   // The one attempt of a call without a policy: no deadline, breaker, bulkhead
   // or hedge to consider and no edge state to keep.
   Exchange& ex = exchanges_[x];
   ex.attempts = 1;
-  if (tracing()) [[unlikely]] {
+  if (tracing()) {
     trace_attempt(x, no_id, false);
   }
   if (ex.site == no_id) {
@@ -880,7 +899,8 @@ void Simulation::start_plain_attempt(Id x) {
   }
 }
 
-void Simulation::forget_attempt(Exchange& ex, Id call) {
+template <bool Observe>
+void Simulation<Observe>::forget_attempt(Exchange& ex, Id call) {
   // Unlink `call` from the exchange's list of outstanding attempts.
   Id* link = &ex.first_call;
   while (*link != no_id && *link != call) {
@@ -892,7 +912,8 @@ void Simulation::forget_attempt(Exchange& ex, Id call) {
   }
 }
 
-void Simulation::on_hedge_due(Id x) {
+template <bool Observe>
+void Simulation<Observe>::on_hedge_due(Id x) {
   Exchange& ex = exchanges_[x];
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
   if (ex.in_flight == 0 || ex.hedges >= policy.hedge_max) {
@@ -913,8 +934,9 @@ void Simulation::on_hedge_due(Id x) {
   }
 }
 
-void Simulation::attempt_done(Id call, Outcome outcome) {
-  if (obs_) [[unlikely]] {
+template <bool Observe>
+void Simulation<Observe>::attempt_done(Id call, Outcome outcome) {
+  if (observing()) {
     if (outcome == Outcome::ok) {
       observe_attempt_won(call);
     }
@@ -955,7 +977,8 @@ void Simulation::attempt_done(Id call, Outcome outcome) {
   attempt_failed(x, outcome);
 }
 
-void Simulation::attempt_failed(Id x, Outcome outcome) {
+template <bool Observe>
+void Simulation<Observe>::attempt_failed(Id x, Outcome outcome) {
   Exchange& ex = exchanges_[x];
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
   EdgeState& edge = edges_[ex.edge];
@@ -977,7 +1000,7 @@ void Simulation::attempt_failed(Id x, Outcome outcome) {
   ++edge.limits.retries_in_flight;
   const Duration wait =
       backoff_delay(policy, ex.attempts, ex.previous_backoff_ns, streams_[policy.stream]);
-  if (obs_) [[unlikely]] {
+  if (observing()) {
     Observation::at(obs_->backoff_ns, x) += wait.count();
     if (obs_->tracing && obs_->exchange_refs[x].trace >= 0) {
       const Observation::TraceRef& ref = obs_->exchange_refs[x];
@@ -990,8 +1013,9 @@ void Simulation::attempt_failed(Id x, Outcome outcome) {
   queue_.push(now_ + wait, retry_due, x, exchanges_.generation(x));
 }
 
-void Simulation::exchange_done(Id x, Outcome outcome) {
-  if (obs_) [[unlikely]] {
+template <bool Observe>
+void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
+  if (observing()) {
     observe_exchange_done(x, outcome);
     if (obs_->tracing && exchanges_[x].is_plain && exchanges_[x].site != no_id) {
       close_span(obs_->exchange_refs[x], outcome);  // a plain call's one attempt
@@ -1015,7 +1039,7 @@ void Simulation::exchange_done(Id x, Outcome outcome) {
     if (lost.bulkhead_pod != no_id) {
       --bulkheads_[(std::uint64_t{lost.bulkhead_pod} << 32) | ex.policy];
     }
-    if (tracing()) [[unlikely]] {
+    if (tracing()) {
       close_span(obs_->call_refs[lost_id], Outcome::unfinished);  // a copy that lost
     }
     calls_.release(lost_id);
@@ -1035,13 +1059,14 @@ void Simulation::exchange_done(Id x, Outcome outcome) {
   if (ex.joins_parent && --task.pending > 0) {
     return;  // a parallel step waits for its last call
   }
-  if (obs_) [[unlikely]] {  // the last call to answer is the critical path
+  if (observing()) {  // the last call to answer is the critical path
     Observation::at(obs_->tasks, ex.caller_task).merge(obs_->done);
   }
   ready(ex.caller_task);
 }
 
-void Simulation::send_request(Id call) {
+template <bool Observe>
+void Simulation<Observe>::send_request(Id call) {
   const plan::CallSite& site = plan_.calls[exchanges_[calls_[call].exchange].site];
   if (auto delay = network_delay(site, site.caller_service, site.target_service)) {
     if (*delay == Duration::zero()) {
@@ -1052,18 +1077,21 @@ void Simulation::send_request(Id call) {
   }
 }
 
-void Simulation::on_request_delivered(Id call) {
+template <bool Observe>
+void Simulation<Observe>::on_request_delivered(Id call) {
   const Call& c = calls_[call];
   receive(Request{call, calls_.generation(call), c.target_endpoint, no_id, now_, c.deadline});
 }
 
-inline void Simulation::on_plain_request_delivered(Id x) {
+template <bool Observe>
+inline void Simulation<Observe>::on_plain_request_delivered(Id x) {
   Request incoming{x, exchanges_.generation(x), exchanges_[x].target_endpoint, no_id, now_};
   incoming.is_plain = true;
   receive(incoming);
 }
 
-void Simulation::receive(const Request& incoming) {
+template <bool Observe>
+void Simulation<Observe>::receive(const Request& incoming) {
   const Id endpoint = incoming.endpoint;
   const Id service = plan_.endpoints[endpoint].service;
   const plan::Service& svc = plan_.services[service];
@@ -1086,7 +1114,7 @@ void Simulation::receive(const Request& incoming) {
     ++state.in_flight;
     const Id r = requests_.allocate();
     requests_[r] = incoming;
-    if (tracing()) [[unlikely]] {
+    if (tracing()) {
       trace_request_arrived(r);
     }
     start_request(r);
@@ -1101,7 +1129,7 @@ void Simulation::receive(const Request& incoming) {
   const Id r = requests_.allocate();
   requests_[r] = incoming;
   requests_[r].pod = pod_id;
-  if (tracing()) [[unlikely]] {
+  if (tracing()) {
     trace_request_arrived(r);
   }
   note_held(pod);
@@ -1118,7 +1146,7 @@ void Simulation::receive(const Request& incoming) {
   if (svc.queue_capacity >= 0 &&
       static_cast<std::int64_t>(pod.waiting.size()) >= svc.queue_capacity) {
     --pod.active;
-    if (tracing()) [[unlikely]] {
+    if (tracing()) {
       trace_request_done(r, Outcome::rejected);
     }
     requests_.release(r);
@@ -1129,7 +1157,8 @@ void Simulation::receive(const Request& incoming) {
   enqueue(pod_id, Waiter{r, now_, false});
 }
 
-void Simulation::respond(const Request& request, Outcome outcome) {
+template <bool Observe>
+void Simulation<Observe>::respond(const Request& request, Outcome outcome) {
   if (request.is_plain) {
     respond_plain(request, outcome);
     return;
@@ -1137,12 +1166,12 @@ void Simulation::respond(const Request& request, Outcome outcome) {
   const Id service = plan_.endpoints[request.endpoint].service;
   if (!calls_.is_current(request.call, request.call_generation)) {
     recorder_.service_answered(service, request.arrived, /*caller_waiting=*/false, outcome);
-    if (obs_) [[unlikely]] {
+    if (observing()) {
       obs_->answer.clear();
     }
     return;  // the caller gave up on this attempt: the answer goes nowhere
   }
-  if (obs_) [[unlikely]] {  // the attempt's ledger: the request's time at the callee
+  if (observing()) {  // the attempt's ledger: the request's time at the callee
     std::swap(Observation::at(obs_->calls, request.call), obs_->answer);
     obs_->answer.clear();
   }
@@ -1164,12 +1193,13 @@ void Simulation::respond(const Request& request, Outcome outcome) {
   }
 }
 
-void Simulation::respond_plain(const Request& request, Outcome outcome) {
+template <bool Observe>
+void Simulation<Observe>::respond_plain(const Request& request, Outcome outcome) {
   const Id service = plan_.endpoints[request.endpoint].service;
   const Id x = request.call;
   const bool caller_waiting = exchanges_.is_current(x, request.call_generation);
   recorder_.service_answered(service, request.arrived, caller_waiting, outcome);
-  if (obs_) [[unlikely]] {
+  if (observing()) {
     if (caller_waiting) {
       Observation::at(obs_->exchanges, x).merge(obs_->answer);
     }
@@ -1194,11 +1224,13 @@ void Simulation::respond_plain(const Request& request, Outcome outcome) {
   }
 }
 
-void Simulation::on_response_delivered(Id call) {
+template <bool Observe>
+void Simulation<Observe>::on_response_delivered(Id call) {
   attempt_done(call, calls_[call].outcome);
 }
 
-bool Simulation::is_orphaned(Id request) const {
+template <bool Observe>
+bool Simulation<Observe>::is_orphaned(Id request) const {
   // Nobody waits for this work when its attempt was given up on, or when the
   // request that made the call is itself orphaned.
   for (Id r = request;;) {
@@ -1217,7 +1249,8 @@ bool Simulation::is_orphaned(Id request) const {
 
 // ------------------------------------------------------ pods, workers, requests
 
-Id Simulation::choose_pod(Id service) {
+template <bool Observe>
+inline Id Simulation<Observe>::choose_pod(Id service) {
   ServiceState& state = services_[service];
   const auto n = static_cast<std::uint32_t>(state.pods.size());
   if (n == 0) {
@@ -1248,21 +1281,23 @@ Id Simulation::choose_pod(Id service) {
   return state.pods[0];
 }
 
-inline Id Simulation::spawn(Id parent, Id request, Id block, Duration waited) {
+template <bool Observe>
+inline Id Simulation<Observe>::spawn(Id parent, Id request, Id block, Duration waited) {
   const Id t = tasks_.allocate();
   Task& task = tasks_[t];
   task.request = request;
   task.parent = parent;
   task.next = plan_.blocks[block].begin;
   task.end = plan_.blocks[block].end;
-  if (obs_) [[unlikely]] {
+  if (observing()) {
     observe_spawn(t, waited);
   }
   ready(t);
   return t;
 }
 
-inline void Simulation::start_request(Id request) {
+template <bool Observe>
+inline void Simulation<Observe>::start_request(Id request) {
   const Request& req = requests_[request];
   // Deadlines propagate: a request whose deadline passed while it waited, or
   // whose caller cancelled it (a hedge that lost), is dropped at dequeue.
@@ -1273,7 +1308,7 @@ inline void Simulation::start_request(Id request) {
     // Its deadline passed while it waited: dropped, as a server that checks
     // the deadline of what it dequeues does.
     recorder_.deadline_dropped(plan_.endpoints[req.endpoint].service, now_);
-    if (obs_) [[unlikely]] {
+    if (observing()) {
       obs_->answer.clear();
       obs_->answer.add(plan_.endpoints[req.endpoint].service, Where::queue,
                        (now_ - req.arrived).count());
@@ -1294,14 +1329,15 @@ inline void Simulation::start_request(Id request) {
   }
 }
 
-inline void Simulation::finish_request(Id request, Outcome outcome) {
-  if (tracing()) [[unlikely]] {
+template <bool Observe>
+inline void Simulation<Observe>::finish_request(Id request, Outcome outcome) {
+  if (tracing()) {
     trace_request_done(request, outcome);
   }
   const Request req = requests_[request];
   requests_.release(request);
   if (req.killed) {
-    if (obs_) [[unlikely]] {
+    if (observing()) {
       obs_->answer.clear();
     }
     return;  // its pod is gone and its caller already has its error
@@ -1321,20 +1357,23 @@ inline void Simulation::finish_request(Id request, Outcome outcome) {
   respond(req, outcome);
 }
 
-void Simulation::note_waiting(Id service, std::int64_t change) {
+template <bool Observe>
+inline void Simulation<Observe>::note_waiting(Id service, std::int64_t change) {
   ServiceState& state = services_[service];
   recorder_.queue_length(service, state.waiting_since, now_, static_cast<double>(state.waiting));
   state.waiting_since = now_;
   state.waiting = static_cast<std::uint64_t>(static_cast<std::int64_t>(state.waiting) + change);
 }
 
-void Simulation::enqueue(Id pod_id, Waiter waiter) {
+template <bool Observe>
+void Simulation<Observe>::enqueue(Id pod_id, Waiter waiter) {
   Pod& pod = pods_[pod_id];
   note_waiting(pod.service, +1);
   pod.waiting.push_back(waiter);
 }
 
-void Simulation::reject_waiter(Id pod_id, const Waiter& waiter) {
+template <bool Observe>
+void Simulation<Observe>::reject_waiter(Id pod_id, const Waiter& waiter) {
   Pod& pod = pods_[pod_id];
   // Counted with the requests that arrived in the measured window, as the
   // service's requests and its callers' errors are.
@@ -1345,7 +1384,7 @@ void Simulation::reject_waiter(Id pod_id, const Waiter& waiter) {
     ready(waiter.id);
     return;
   }
-  if (tracing()) [[unlikely]] {
+  if (tracing()) {
     trace_request_done(waiter.id, Outcome::rejected);
   }
   const Request req = requests_[waiter.id];
@@ -1358,7 +1397,8 @@ void Simulation::reject_waiter(Id pod_id, const Waiter& waiter) {
   respond(req, Outcome::rejected);
 }
 
-void Simulation::start_next_waiter(Id pod_id) {
+template <bool Observe>
+void Simulation<Observe>::start_next_waiter(Id pod_id) {
   Pod& pod = pods_[pod_id];
   const plan::Service& svc = plan_.services[pod.service];
   while (!pod.waiting.empty()) {
@@ -1390,7 +1430,8 @@ void Simulation::start_next_waiter(Id pod_id) {
 
 // -------------------------------------------------------------------- faults
 
-bool Simulation::is_partitioned(Id a, Id b) const {
+template <bool Observe>
+bool Simulation<Observe>::is_partitioned(Id a, Id b) const {
   for (const auto& [x, y] : partitions_) {
     if ((x == a && y == b) || (x == b && y == a)) {
       return true;
@@ -1399,7 +1440,8 @@ bool Simulation::is_partitioned(Id a, Id b) const {
   return false;
 }
 
-void Simulation::note_capacity(Id service) {
+template <bool Observe>
+void Simulation<Observe>::note_capacity(Id service) {
   // Capacity counts every pod whose CPU runs (a terminating pod still works);
   // replicas are the pods that take requests.
   ServiceState& state = services_[service];
@@ -1409,7 +1451,8 @@ void Simulation::note_capacity(Id service) {
   state.capacity_since = now_;
 }
 
-void Simulation::on_fault(Id f, bool starts) {
+template <bool Observe>
+void Simulation<Observe>::on_fault(Id f, bool starts) {
   const plan::Fault& fault = plan_.faults[f];
   if (fault.kind == plan::FaultKind::flush) {
     if (starts) {  // every instance of the cache loses its entries
@@ -1469,7 +1512,8 @@ void Simulation::on_fault(Id f, bool starts) {
   }
 }
 
-void Simulation::kill_pods(Id service, std::uint32_t count, Id stream) {
+template <bool Observe>
+void Simulation<Observe>::kill_pods(Id service, std::uint32_t count, Id stream) {
   ServiceState& state = services_[service];
   for (std::uint32_t k = 0; k < count && !state.pods.empty(); ++k) {
     const Id pod_id = state.pods.front();  // the oldest ready pod
@@ -1483,7 +1527,8 @@ void Simulation::kill_pods(Id service, std::uint32_t count, Id stream) {
   }
 }
 
-void Simulation::fail_pod_work(Id pod_id) {
+template <bool Observe>
+void Simulation<Observe>::fail_pod_work(Id pod_id) {
   // Every request on the pod fails with `error`: those waiting for a worker
   // are gone, those running stop where they are.
   has_killed_pods_ = true;  // from now on, tasks check whether their pod is gone
@@ -1495,7 +1540,7 @@ void Simulation::fail_pod_work(Id pod_id) {
   note_waiting(pod.service, -static_cast<std::int64_t>(pod.waiting.size()));
   for (const Waiter& waiter : pod.waiting) {
     if (!waiter.is_task) {  // not started: nothing else refers to it
-      if (tracing()) [[unlikely]] {
+      if (tracing()) {
         trace_request_done(waiter.id, Outcome::error);
       }
       const Request req = requests_[waiter.id];
@@ -1509,7 +1554,7 @@ void Simulation::fail_pod_work(Id pod_id) {
       continue;
     }
     requests_[r].killed = true;
-    if (tracing()) [[unlikely]] {
+    if (tracing()) {
       trace_request_done(r, Outcome::error);
     }
     respond(requests_[r], Outcome::error);
@@ -1521,7 +1566,8 @@ void Simulation::fail_pod_work(Id pod_id) {
 
 // ------------------------------------------------ pod lifecycle and scaling
 
-Id Simulation::create_pod(Id service, bool is_initial, Id startup_stream) {
+template <bool Observe>
+Id Simulation<Observe>::create_pod(Id service, bool is_initial, Id startup_stream) {
   const auto pod_id = static_cast<Id>(pods_.size());
   Pod pod;
   pod.service = service;
@@ -1545,7 +1591,8 @@ Id Simulation::create_pod(Id service, bool is_initial, Id startup_stream) {
   return pod_id;
 }
 
-void Simulation::start_pod(Id pod_id, bool is_initial, Id startup_stream) {
+template <bool Observe>
+void Simulation<Observe>::start_pod(Id pod_id, bool is_initial, Id startup_stream) {
   Pod& pod = pods_[pod_id];
   pod.started = now_;
   if (is_initial) {
@@ -1569,13 +1616,15 @@ void Simulation::start_pod(Id pod_id, bool is_initial, Id startup_stream) {
   queue_.push(now_ + probe_period * probes, pod_ready, pod_id);
 }
 
-void Simulation::on_pod_ready(Id pod_id) {
+template <bool Observe>
+void Simulation<Observe>::on_pod_ready(Id pod_id) {
   if (pods_[pod_id].phase == PodPhase::starting) {  // not scaled away meanwhile
     make_ready(pod_id);
   }
 }
 
-void Simulation::make_ready(Id pod_id) {
+template <bool Observe>
+void Simulation<Observe>::make_ready(Id pod_id) {
   Pod& pod = pods_[pod_id];
   const Id service = pod.service;
   ServiceState& state = services_[service];
@@ -1593,7 +1642,8 @@ void Simulation::make_ready(Id pod_id) {
   ++state.cpu_pods;
 }
 
-void Simulation::scale_to(Id service, std::int32_t desired) {
+template <bool Observe>
+void Simulation<Observe>::scale_to(Id service, std::int32_t desired) {
   ServiceState& state = services_[service];
   state.desired = desired;
   std::vector<Id> live;  // pods not on their way out, in order of creation
@@ -1629,7 +1679,8 @@ void Simulation::scale_to(Id service, std::int32_t desired) {
   }
 }
 
-void Simulation::terminate_pod(Id pod_id) {
+template <bool Observe>
+void Simulation<Observe>::terminate_pod(Id pod_id) {
   Pod& pod = pods_[pod_id];
   switch (pod.phase) {
     case PodPhase::pending:
@@ -1659,7 +1710,8 @@ void Simulation::terminate_pod(Id pod_id) {
   }
 }
 
-void Simulation::on_grace_end(Id pod_id) {
+template <bool Observe>
+void Simulation<Observe>::on_grace_end(Id pod_id) {
   if (pods_[pod_id].phase != PodPhase::terminating) {
     return;  // it finished its work earlier
   }
@@ -1667,7 +1719,8 @@ void Simulation::on_grace_end(Id pod_id) {
   finish_termination(pod_id);
 }
 
-std::uint32_t Simulation::starting_pods(Id service) const {
+template <bool Observe>
+std::uint32_t Simulation<Observe>::starting_pods(Id service) const {
   std::uint32_t count = 0;
   for (Id pod_id : services_[service].members) {
     const PodPhase phase = pods_[pod_id].phase;
@@ -1676,14 +1729,16 @@ std::uint32_t Simulation::starting_pods(Id service) const {
   return count;
 }
 
-void Simulation::finish_termination(Id pod_id) {
+template <bool Observe>
+void Simulation<Observe>::finish_termination(Id pod_id) {
   const Id service = pods_[pod_id].service;
   note_capacity(service);
   --services_[service].cpu_pods;
   pod_gone(pod_id);
 }
 
-void Simulation::pod_gone(Id pod_id) {
+template <bool Observe>
+void Simulation<Observe>::pod_gone(Id pod_id) {
   Pod& pod = pods_[pod_id];
   if (pod.phase == PodPhase::ready || pod.phase == PodPhase::terminating) {
     touch_cpu(pod_id);
@@ -1705,7 +1760,8 @@ void Simulation::pod_gone(Id pod_id) {
 
 // ------------------------------------------------------------------- cluster
 
-bool Simulation::place_pod(Id pod_id) {
+template <bool Observe>
+bool Simulation<Observe>::place_pod(Id pod_id) {
   if (!plan_.cluster) {
     return true;  // capacity is unlimited
   }
@@ -1720,7 +1776,8 @@ bool Simulation::place_pod(Id pod_id) {
   return false;
 }
 
-void Simulation::request_nodes() {
+template <bool Observe>
+void Simulation<Observe>::request_nodes() {
   // As the cluster autoscaler: enough new nodes for the pending pods that
   // an empty node can hold, less those already on their way, up to max_nodes.
   const plan::ClusterSpec& cluster = *plan_.cluster;
@@ -1748,7 +1805,8 @@ void Simulation::request_nodes() {
   }
 }
 
-void Simulation::on_node_ready() {
+template <bool Observe>
+void Simulation<Observe>::on_node_ready() {
   --nodes_provisioning_;
   nodes_.push_back(Node{plan_.cluster->node_cores});
   ++cluster_.nodes_added;
@@ -1768,7 +1826,8 @@ void Simulation::on_node_ready() {
   }
 }
 
-void Simulation::note_pending() {
+template <bool Observe>
+void Simulation<Observe>::note_pending() {
   // Pending pods over the measured window, as pod-seconds: called before
   // every change of their number.
   const Time from = std::max(pending_since_, window_start_);
@@ -1781,7 +1840,8 @@ void Simulation::note_pending() {
 
 // --------------------------------------------------------------- autoscalers
 
-void Simulation::start_autoscalers() {
+template <bool Observe>
+void Simulation<Observe>::start_autoscalers() {
   autoscalers_.resize(plan_.autoscalers.size());
   for (Id a = 0; a < plan_.autoscalers.size(); ++a) {
     const plan::Autoscaler& spec = plan_.autoscalers[a];
@@ -1834,7 +1894,8 @@ void Simulation::start_autoscalers() {
   }
 }
 
-Time Simulation::window_edge(Id a, std::uint64_t sync, bool is_start) const {
+template <bool Observe>
+Time Simulation<Observe>::window_edge(Id a, std::uint64_t sync, bool is_start) const {
   // Sync k at T sees the metric over [T - lag - window, T - lag], from the
   // start of the run at the earliest.
   const plan::Autoscaler& spec = plan_.autoscalers[a];
@@ -1843,7 +1904,8 @@ Time Simulation::window_edge(Id a, std::uint64_t sync, bool is_start) const {
   return std::max(at, Time{});
 }
 
-void Simulation::schedule_snapshot(Id a) {
+template <bool Observe>
+void Simulation<Observe>::schedule_snapshot(Id a) {
   const AutoscalerState& state = autoscalers_[a];
   const Time next =
       std::min(window_edge(a, state.next_start, true), window_edge(a, state.next_end, false));
@@ -1852,7 +1914,8 @@ void Simulation::schedule_snapshot(Id a) {
   }
 }
 
-double Simulation::queue_metric(const plan::Autoscaler& spec) const {
+template <bool Observe>
+double Simulation<Observe>::queue_metric(const plan::Autoscaler& spec) const {
   const QueueState& q = queues_[spec.queue];
   if (spec.is_age_target) {  // the age of the oldest waiting message, in seconds
     return q.waiting.empty() ? 0.0 : to_seconds(now_ - q.waiting.front().published);
@@ -1865,7 +1928,8 @@ double Simulation::queue_metric(const plan::Autoscaler& spec) const {
   return std::min(lag, cap);
 }
 
-void Simulation::on_snapshot(Id a) {
+template <bool Observe>
+void Simulation<Observe>::on_snapshot(Id a) {
   AutoscalerState& state = autoscalers_[a];
   take_snapshot(a);
   while (window_edge(a, state.next_start, true) <= now_) {
@@ -1877,7 +1941,8 @@ void Simulation::on_snapshot(Id a) {
   schedule_snapshot(a);
 }
 
-void Simulation::take_snapshot(Id a) {
+template <bool Observe>
+void Simulation<Observe>::take_snapshot(Id a) {
   const plan::Autoscaler& spec = plan_.autoscalers[a];
   AutoscalerState& state = autoscalers_[a];
   if (state.snapshots.empty() || state.snapshots.back().at != now_) {
@@ -1913,7 +1978,8 @@ void Simulation::take_snapshot(Id a) {
   }
 }
 
-void Simulation::on_autoscaler_sync(Id a) {
+template <bool Observe>
+void Simulation<Observe>::on_autoscaler_sync(Id a) {
   const plan::Autoscaler& spec = plan_.autoscalers[a];
   AutoscalerState& state = autoscalers_[a];
   ServiceState& service = services_[spec.service];
@@ -2006,7 +2072,8 @@ void Simulation::on_autoscaler_sync(Id a) {
 
 // ------------------------------------------------------------- step programs
 
-void Simulation::drain_ready() {
+template <bool Observe>
+void Simulation<Observe>::drain_ready() {
   // Continuations run from here, never nested, so a long chain of steps that
   // finish at once cannot grow the stack.
   for (std::size_t i = 0; i < ready_.size(); ++i) {
@@ -2015,7 +2082,8 @@ void Simulation::drain_ready() {
   ready_.clear();
 }
 
-std::uint32_t Simulation::draw_count(const plan::Op& op) {
+template <bool Observe>
+inline std::uint32_t Simulation<Observe>::draw_count(const plan::Op& op) {
   if (op.probability < 1.0 || op.times_low != op.times_high) {
     engine::RandomStream& rng = streams_[op.stream];
     if (op.probability < 1.0 && rng.uniform() >= op.probability) {
@@ -2029,18 +2097,19 @@ std::uint32_t Simulation::draw_count(const plan::Op& op) {
   return op.times_low;
 }
 
-void Simulation::continue_task(Id t) {
+template <bool Observe>
+void Simulation<Observe>::continue_task(Id t) {
   if (has_killed_pods_ && requests_[tasks_[t].request].killed) {
     tasks_.release(t);  // the pod it ran on is gone
     return;
   }
-  if (obs_) [[unlikely]] {
+  if (observing()) {
     observe_resume(t);
   }
   for (;;) {
     if (tasks_[t].cache_phase != 0) {
       if (continue_cache(t)) {
-        if (obs_) [[unlikely]] {
+        if (observing()) {
           observe_suspend(t);
         }
         return;
@@ -2067,7 +2136,7 @@ void Simulation::continue_task(Id t) {
       task.remaining = count - 1;
     }
     if (execute(t)) {
-      if (obs_) [[unlikely]] {
+      if (observing()) {
         observe_suspend(t);
       }
       return;  // suspended: an event or a child resumes it
@@ -2075,7 +2144,8 @@ void Simulation::continue_task(Id t) {
   }
 }
 
-bool Simulation::execute(Id t) {
+template <bool Observe>
+bool Simulation<Observe>::execute(Id t) {
   const plan::Op& op = plan_.ops[tasks_[t].current];
   engine::RandomStream& rng = streams_[op.stream];
   switch (op.kind) {
@@ -2167,7 +2237,8 @@ bool Simulation::execute(Id t) {
 
 // -------------------------------------------------------------------- queues
 
-void Simulation::note_queue(Id q) {
+template <bool Observe>
+void Simulation<Observe>::note_queue(Id q) {
   QueueState& state = queues_[q];
   if (!recorder_.is_measured(now_)) {
     return;
@@ -2179,7 +2250,8 @@ void Simulation::note_queue(Id q) {
   }
 }
 
-bool Simulation::publish(Id t, Id q) {
+template <bool Observe>
+bool Simulation<Observe>::publish(Id t, Id q) {
   const plan::QueueSpec& spec = plan_.queues[q];
   QueueState& state = queues_[q];
   const auto path = static_cast<Id>(plan_.workloads.size() + q);
@@ -2202,7 +2274,8 @@ bool Simulation::publish(Id t, Id q) {
   return false;
 }
 
-void Simulation::dispatch(Id q) {
+template <bool Observe>
+void Simulation<Observe>::dispatch(Id q) {
   const plan::QueueSpec& spec = plan_.queues[q];
   QueueState& state = queues_[q];
   while (state.in_flight < spec.partitions && !state.waiting.empty()) {
@@ -2219,7 +2292,7 @@ void Simulation::dispatch(Id q) {
     ex.started = now_;
     ex.published = message.published;
     ex.deliveries = message.deliveries + 1;
-    if (obs_) [[unlikely]] {
+    if (observing()) {
       observe_exchange_start(x);
       if (obs_->tracing) {
         Observation::at(obs_->exchange_refs, x) = {};  // a queue's deliveries are not traced
@@ -2230,7 +2303,8 @@ void Simulation::dispatch(Id q) {
   note_queue(q);
 }
 
-void Simulation::finish_message(const Exchange& ex, Outcome outcome) {
+template <bool Observe>
+void Simulation<Observe>::finish_message(const Exchange& ex, Outcome outcome) {
   const plan::QueueSpec& spec = plan_.queues[ex.queue];
   QueueState& state = queues_[ex.queue];
   const auto path = static_cast<Id>(plan_.workloads.size() + ex.queue);
@@ -2243,7 +2317,7 @@ void Simulation::finish_message(const Exchange& ex, Outcome outcome) {
   } else {
     --open_messages_;
     recorder_.path_finished(path, ex.published, now_, outcome, ex.deliveries);
-    if (obs_) [[unlikely]] {  // before its delivery: waiting in the queue, earlier deliveries
+    if (observing()) {  // before its delivery: waiting in the queue, earlier deliveries
       obs_->done.add(static_cast<std::uint32_t>(plan_.services.size() + ex.queue), Where::broker,
                      (ex.started - ex.published).count());
       observe_path(path, ex.published, outcome);
@@ -2260,7 +2334,8 @@ void Simulation::finish_message(const Exchange& ex, Outcome outcome) {
   dispatch(ex.queue);
 }
 
-void Simulation::on_redeliver(Id q) {
+template <bool Observe>
+void Simulation<Observe>::on_redeliver(Id q) {
   QueueState& state = queues_[q];
   while (!state.delayed.empty() && state.delayed.front().due <= now_) {
     state.waiting.push_back(state.delayed.front());
@@ -2271,7 +2346,8 @@ void Simulation::on_redeliver(Id q) {
 
 // -------------------------------------------------------------------- caches
 
-CacheInstance& Simulation::cache_instance(Id cache, Id task) {
+template <bool Observe>
+CacheInstance& Simulation<Observe>::cache_instance(Id cache, Id task) {
   const plan::CacheSpec& spec = plan_.caches[cache];
   std::optional<CacheInstance>* slot = &shared_caches_[cache];
   const Id pod_id = requests_[tasks_[task].request].pod;
@@ -2289,7 +2365,8 @@ CacheInstance& Simulation::cache_instance(Id cache, Id task) {
   return **slot;
 }
 
-bool Simulation::start_cache(Id t, const plan::Op& op, engine::RandomStream& rng) {
+template <bool Observe>
+bool Simulation<Observe>::start_cache(Id t, const plan::Op& op, engine::RandomStream& rng) {
   const plan::CacheSpec& spec = plan_.caches[op.cache];
   Task& task = tasks_[t];
   if (spec.hit_ratio >= 0) {
@@ -2310,7 +2387,8 @@ bool Simulation::start_cache(Id t, const plan::Op& op, engine::RandomStream& rng
   return continue_cache(t);
 }
 
-bool Simulation::continue_cache(Id t) {
+template <bool Observe>
+bool Simulation<Observe>::continue_cache(Id t) {
   Task& task = tasks_[t];
   const plan::Op& op = plan_.ops[task.current];
   const plan::CacheSpec& spec = plan_.caches[op.cache];
@@ -2360,11 +2438,12 @@ bool Simulation::continue_cache(Id t) {
   }
 }
 
-inline void Simulation::finish_task(Id t) {
+template <bool Observe>
+inline void Simulation<Observe>::finish_task(Id t) {
   const Task task = tasks_[t];
   tasks_.release(t);
   if (task.parent == no_id) {
-    if (obs_) [[unlikely]] {  // the request's time, on its way to the caller
+    if (observing()) {  // the request's time, on its way to the caller
       std::swap(obs_->answer, Observation::at(obs_->tasks, t));
     }
     finish_request(task.request, task.failure);
@@ -2375,7 +2454,7 @@ inline void Simulation::finish_task(Id t) {
     parent.failure = task.failure;
   }
   if (--parent.pending == 0) {
-    if (obs_) [[unlikely]] {  // the last child to finish is the critical path
+    if (observing()) {  // the last child to finish is the critical path
       Observation::at(obs_->tasks, task.parent).merge(Observation::at(obs_->tasks, t));
     }
     ready(task.parent);  // fork-join: the parent goes on once every child is done
@@ -2384,7 +2463,8 @@ inline void Simulation::finish_task(Id t) {
 
 // ----------------------------------------------------------------------- CPU
 
-inline void Simulation::touch_cpu(Id pod_id) {
+template <bool Observe>
+inline void Simulation<Observe>::touch_cpu(Id pod_id) {
   Pod& pod = pods_[pod_id];
   recorder_.cpu_busy(pod.service, pod.cpu.last_update(), now_, pod.cpu.busy_cores());
   pod.used_core_ns +=
@@ -2400,16 +2480,18 @@ inline void Simulation::touch_cpu(Id pod_id) {
   }
 }
 
-void Simulation::start_cpu(Id t, double work_ns) {
+template <bool Observe>
+void Simulation<Observe>::start_cpu(Id t, double work_ns) {
   const Id pod_id = requests_[tasks_[t].request].pod;
   touch_cpu(pod_id);
   pods_[pod_id].cpu.add(now_, work_ns, t);
-  if (obs_) [[unlikely]] {
+  if (observing()) {
     observe_cpu_start(t);
   }
 }
 
-void Simulation::on_cpu_done(Id pod_id) {
+template <bool Observe>
+void Simulation<Observe>::on_cpu_done(Id pod_id) {
   Pod& pod = pods_[pod_id];
   pod.scheduled.reset();
   touch_cpu(pod_id);
@@ -2426,7 +2508,8 @@ void Simulation::on_cpu_done(Id pod_id) {
   }
 }
 
-void Simulation::reschedule_dirty_pods() {
+template <bool Observe>
+void Simulation<Observe>::reschedule_dirty_pods() {
   for (std::size_t i = 0; i < dirty_pods_.size(); ++i) {
     const Id pod_id = dirty_pods_[i];
     Pod& pod = pods_[pod_id];
@@ -2452,7 +2535,8 @@ void Simulation::reschedule_dirty_pods() {
 // cache lookup), less what arrived meanwhile by merging (a call's answer, the
 // last child of a parallel step). docs/semantics.md, "Tail attribution".
 
-void Simulation::observe_spawn(Id t, Duration waited) {
+template <bool Observe>
+void Simulation<Observe>::observe_spawn(Id t, Duration waited) {
   Ledger& ledger = Observation::at(obs_->tasks, t);
   ledger.clear();
   ledger.add(plan_.endpoints[requests_[tasks_[t].request].endpoint].service, Where::queue,
@@ -2464,7 +2548,8 @@ void Simulation::observe_spawn(Id t, Duration waited) {
   Observation::at(obs_->marks, t) = TaskMark{now_, ledger.total(), {}, 0, Where::delay, false};
 }
 
-void Simulation::observe_suspend(Id t) {
+template <bool Observe>
+void Simulation<Observe>::observe_suspend(Id t) {
   TaskMark& mark = Observation::at(obs_->marks, t);
   const Task& task = tasks_[t];
   mark.since = now_;
@@ -2488,13 +2573,15 @@ void Simulation::observe_suspend(Id t) {
   }
 }
 
-void Simulation::observe_cpu_start(Id t) {
+template <bool Observe>
+void Simulation<Observe>::observe_cpu_start(Id t) {
   TaskMark& mark = Observation::at(obs_->marks, t);
   mark.cpu_started = now_;
   mark.throttled_at = pods_[requests_[tasks_[t].request].pod].throttled_ns;
 }
 
-void Simulation::observe_resume(Id t) {
+template <bool Observe>
+void Simulation<Observe>::observe_resume(Id t) {
   TaskMark& mark = Observation::at(obs_->marks, t);
   if (mark.since == Time::min()) {
     return;
@@ -2534,12 +2621,14 @@ void Simulation::observe_resume(Id t) {
   }
 }
 
-void Simulation::observe_exchange_start(Id x) {
+template <bool Observe>
+void Simulation<Observe>::observe_exchange_start(Id x) {
   Observation::at(obs_->exchanges, x).clear();
   Observation::at(obs_->backoff_ns, x) = 0;
 }
 
-void Simulation::observe_attempt_won(Id call) {
+template <bool Observe>
+void Simulation<Observe>::observe_attempt_won(Id call) {
   // The call's time: before this attempt was sent (backoffs, earlier
   // attempts, a hedge's wait), the callee's ledger, and the network.
   const Call& c = calls_[call];
@@ -2556,7 +2645,8 @@ void Simulation::observe_attempt_won(Id call) {
   ledger.add(callee, Where::network, (now_ - c.sent).count() - answer.total());
 }
 
-void Simulation::observe_exchange_done(Id x, Outcome outcome) {
+template <bool Observe>
+void Simulation<Observe>::observe_exchange_done(Id x, Outcome outcome) {
   const Exchange& ex = exchanges_[x];
   const Id callee = plan_.endpoints[ex.target_endpoint].service;
   Ledger& ledger = Observation::at(obs_->exchanges, x);
@@ -2572,7 +2662,8 @@ void Simulation::observe_exchange_done(Id x, Outcome outcome) {
   std::swap(obs_->done, ledger);
 }
 
-void Simulation::observe_path(Id path, Time started, Outcome outcome) {
+template <bool Observe>
+void Simulation<Observe>::observe_path(Id path, Time started, Outcome outcome) {
   Ledger& ledger = obs_->done;
   if (outcome == Outcome::ok && recorder_.is_measured(started)) {
     const std::int64_t latency = (now_ - started).count();
@@ -2586,7 +2677,8 @@ void Simulation::observe_path(Id path, Time started, Outcome outcome) {
   ledger.clear();
 }
 
-void Simulation::attribution_results(stats::Results& results) const {
+template <bool Observe>
+void Simulation<Observe>::attribution_results(stats::Results& results) const {
   auto entity_name = [&](std::size_t entity) -> const std::string& {
     return entity < plan_.services.size() ? plan_.services[entity].name
                                           : plan_.queues[entity - plan_.services.size()].name;
@@ -2630,8 +2722,10 @@ void Simulation::attribution_results(stats::Results& results) const {
 // creation order (parents first) with their parent's index; ids come at the
 // end, from the seed, the path and the request's arrival number.
 
-std::int32_t Simulation::open_span(std::int32_t trace, std::int32_t parent, stats::SpanKind kind,
-                                   std::string name, std::string service, Id endpoint, Id pod) {
+template <bool Observe>
+std::int32_t Simulation<Observe>::open_span(std::int32_t trace, std::int32_t parent,
+                                            stats::SpanKind kind, std::string name,
+                                            std::string service, Id endpoint, Id pod) {
   stats::Trace& t = obs_->traces[static_cast<std::size_t>(trace)];
   stats::Span span;
   span.parent_span_id = static_cast<std::uint64_t>(parent + 1);  // an index + 1 until the end
@@ -2654,7 +2748,9 @@ std::int32_t Simulation::open_span(std::int32_t trace, std::int32_t parent, stat
   return static_cast<std::int32_t>(t.spans.size() - 1);
 }
 
-void Simulation::close_span(std::int32_t trace, std::int32_t span, Outcome outcome, Time end) {
+template <bool Observe>
+void Simulation<Observe>::close_span(std::int32_t trace, std::int32_t span, Outcome outcome,
+                                     Time end) {
   if (trace < 0 || span < 0) {
     return;
   }
@@ -2666,7 +2762,8 @@ void Simulation::close_span(std::int32_t trace, std::int32_t span, Outcome outco
   }
 }
 
-void Simulation::trace_client_request(Id x, Id w, std::uint64_t index) {
+template <bool Observe>
+void Simulation<Observe>::trace_client_request(Id x, Id w, std::uint64_t index) {
   Observation::TraceRef& ref = Observation::at(obs_->exchange_refs, x);
   ref = {};
   const auto& chosen = obs_->chosen[w];
@@ -2688,7 +2785,8 @@ void Simulation::trace_client_request(Id x, Id w, std::uint64_t index) {
   obs_->traces.back().spans.back().endpoint = plan_.endpoints[plan_.workloads[w].entry].name;
 }
 
-void Simulation::trace_call(Id x, Id task) {
+template <bool Observe>
+void Simulation<Observe>::trace_call(Id x, Id task) {
   const Observation::TraceRef caller = Observation::at(obs_->request_refs, tasks_[task].request);
   Observation::TraceRef& ref = Observation::at(obs_->exchange_refs, x);
   ref = {};
@@ -2698,7 +2796,8 @@ void Simulation::trace_call(Id x, Id task) {
   }
 }
 
-void Simulation::trace_attempt(Id x, Id call, bool is_hedge) {
+template <bool Observe>
+void Simulation<Observe>::trace_attempt(Id x, Id call, bool is_hedge) {
   // An attempt: a client span at the caller (none for the client's own
   // attempts, which reach the entry service directly); the server span at
   // the callee hangs under it.
@@ -2729,7 +2828,8 @@ void Simulation::trace_attempt(Id x, Id call, bool is_hedge) {
   }
 }
 
-void Simulation::trace_failed_fast(Id x, Outcome outcome) {
+template <bool Observe>
+void Simulation<Observe>::trace_failed_fast(Id x, Outcome outcome) {
   const Exchange& ex = exchanges_[x];
   const Observation::TraceRef& ref = Observation::at(obs_->exchange_refs, x);
   if (ref.trace < 0 || ex.site == no_id) {
@@ -2751,7 +2851,8 @@ void Simulation::trace_failed_fast(Id x, Outcome outcome) {
   close_span(ref.trace, span, outcome, now_);
 }
 
-void Simulation::trace_request_arrived(Id r) {
+template <bool Observe>
+void Simulation<Observe>::trace_request_arrived(Id r) {
   const Request& req = requests_[r];
   const Observation::TraceRef from = req.is_plain ? Observation::at(obs_->exchange_refs, req.call)
                                                   : Observation::at(obs_->call_refs, req.call);
@@ -2771,11 +2872,13 @@ void Simulation::trace_request_arrived(Id r) {
   span.is_hedge = !req.is_plain && calls_[req.call].is_hedge;
 }
 
-void Simulation::trace_request_done(Id r, Outcome outcome) {
+template <bool Observe>
+void Simulation<Observe>::trace_request_done(Id r, Outcome outcome) {
   close_span(Observation::at(obs_->request_refs, r), outcome);
 }
 
-void Simulation::trace_phase(Id request, const char* name, Time start, Time end) {
+template <bool Observe>
+void Simulation<Observe>::trace_phase(Id request, const char* name, Time start, Time end) {
   const Observation::TraceRef ref = Observation::at(obs_->request_refs, request);
   if (ref.trace < 0) {
     return;
@@ -2788,7 +2891,8 @@ void Simulation::trace_phase(Id request, const char* name, Time start, Time end)
   close_span(ref.trace, span, Outcome::ok, end);
 }
 
-void Simulation::trace_results(stats::Results& results, Time finished) {
+template <bool Observe>
+void Simulation<Observe>::trace_results(stats::Results& results, Time finished) {
   std::vector<std::size_t> path_of(plan_.workloads.size());
   for (stats::Trace& trace : obs_->traces) {
     Id w = 0;
@@ -2826,8 +2930,9 @@ void Simulation::trace_results(stats::Results& results, Time finished) {
 
 // --------------------------------------------------------------- time series
 
+template <bool Observe>
 template <class Visit>
-void Simulation::for_each_gauge(Visit visit) {
+void Simulation<Observe>::for_each_gauge(Visit visit) {
   // The values the time series samples at the end of each interval, in a
   // fixed order: visit(entity, metric, value), where entity() makes the
   // entity's name (only when wanted: this runs at every interval).
@@ -2878,7 +2983,8 @@ void Simulation::for_each_gauge(Visit visit) {
   }
 }
 
-void Simulation::close_interval(Time start, Time end) {
+template <bool Observe>
+void Simulation<Observe>::close_interval(Time start, Time end) {
   // Close every time-weighted span at the boundary, so that the interval's
   // CPU, queue and capacity sums are its own.
   for (Id p = 0; p < pods_.size(); ++p) {
@@ -2897,7 +3003,8 @@ void Simulation::close_interval(Time start, Time end) {
   for_each_gauge([&](const auto&, const char*, double value) { gauges_[g++].push_back(value); });
 }
 
-std::vector<stats::TimeMarker> Simulation::markers() const {
+template <bool Observe>
+std::vector<stats::TimeMarker> Simulation<Observe>::markers() const {
   std::vector<stats::TimeMarker> out;
   for (const plan::Fault& f : plan_.faults) {
     const std::string target = f.kind == plan::FaultKind::flush ? plan_.caches[f.service].name
@@ -2951,7 +3058,8 @@ std::vector<stats::TimeMarker> Simulation::markers() const {
 
 // ---------------------------------------------------------------------- run
 
-stats::Results Simulation::run() {
+template <bool Observe>
+stats::Results Simulation<Observe>::run() {
   start_autoscalers();
   start_workloads();
   const Duration interval = plan_.interval;
@@ -3072,7 +3180,8 @@ stats::Results Simulation::run() {
   return results(finished, stopped_early);
 }
 
-stats::Results Simulation::results(Time finished, bool stopped_early) {
+template <bool Observe>
+stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
   // Time-weighted statistics up to the end, and what was left open.
   for (Id p = 0; p < pods_.size(); ++p) {
     Pod& pod = pods_[p];
@@ -3193,7 +3302,7 @@ stats::Results Simulation::results(Time finished, bool stopped_early) {
 
 stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
   if (!limits.attribution && limits.traces == 0) {
-    return Simulation(plan, limits).run();
+    return Simulation<false>(plan, limits).run();
   }
   // Two passes over the same random draws: the first measures each path's
   // p99 and chooses the requests to trace; the replay attributes the time of
@@ -3203,7 +3312,7 @@ stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
     first.on_progress = [&](double done) { limits.on_progress(done / 2); };
   }
   std::optional<TraceChoice> choice;
-  Simulation first_pass(plan, first);
+  Simulation<false> first_pass(plan, first);
   if (limits.traces > 0) {
     choice.emplace(limits.traces, plan.workloads.size(), plan.seed);
     first_pass.choose_traces(&*choice);
@@ -3224,7 +3333,7 @@ stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
   if (limits.on_progress) {
     replay.on_progress = [&](double done) { limits.on_progress(0.5 + done / 2); };
   }
-  Simulation again(plan, replay, std::move(observe));
+  Simulation<true> again(plan, replay, std::move(observe));
   stats::Results observed = again.run();
   if (observed.events != results.events) {
     throw std::logic_error("the attribution replay diverged from the first pass");

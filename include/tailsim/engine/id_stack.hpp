@@ -18,7 +18,7 @@ class IdStack {
  public:
   using Id = std::uint32_t;
 
-  void push(Id id) {
+  [[gnu::always_inline]] void push(Id id) {
     if (size_ == capacity_) [[unlikely]] {
       grow();
     }

@@ -33,7 +33,7 @@ class Recorder {
   void service_arrival(std::uint32_t service, Time at);
   void service_rejected(std::uint32_t service, Time at);
   /// `cores` cores of `service` were busy from `from` to `to`.
-  void cpu_busy(std::uint32_t service, Time from, Time to, double cores) {
+  [[gnu::always_inline]] void cpu_busy(std::uint32_t service, Time from, Time to, double cores) {
     add_clipped(services_[service].busy_core_ns, from, to, cores);
     interval_services_[service].busy_ns += cores * static_cast<double>((to - from).count());
   }
