@@ -42,6 +42,31 @@ TEST_CASE("k6 spellings are accepted", "[slo]") {
   REQUIRE(med.ok());
   CHECK(med->metric == m::SloMetric::percentile);
   CHECK(med->percentile == 50);
+
+  auto p99 = m::parse_slo_check("p(99) <= 400ms");
+  REQUIRE(p99.ok());
+  CHECK(p99->metric == m::SloMetric::percentile);
+  CHECK(p99->percentile == 99);
+  CHECK(p99->op == m::Comparison::less_equal);
+  CHECK(p99->threshold == 400);
+  CHECK(p99->text.value == "p(99) <= 400ms");
+
+  auto p999 = m::parse_slo_check("p(99.9)>=2ms");
+  REQUIRE(p999.ok());
+  CHECK(p999->percentile == Approx(99.9));
+  CHECK(p999->op == m::Comparison::greater_equal);
+  CHECK(p999->threshold == 2);
+
+  auto avg = m::parse_slo_check("avg >= 1s");
+  REQUIRE(avg.ok());
+  CHECK(avg->metric == m::SloMetric::mean);
+  CHECK(avg->op == m::Comparison::greater_equal);
+  CHECK(avg->threshold == 1000);
+  CHECK(m::parse_slo_check("med <= 80ms")->op == m::Comparison::less_equal);
+
+  CHECK_FALSE(m::parse_slo_check("p() < 1s").ok());
+  CHECK_FALSE(m::parse_slo_check("p(99 < 1s").ok());
+  CHECK_FALSE(m::parse_slo_check("p(100) < 1s").ok());
 }
 
 TEST_CASE("bad SLO checks say what is wrong and where", "[slo]") {
