@@ -43,27 +43,28 @@ TEST_CASE("k6 spellings are accepted", "[slo]") {
   CHECK(med->metric == m::SloMetric::percentile);
   CHECK(med->percentile == 50);
 
-  auto p99 = m::parse_slo_check("p(99) <= 400ms");
-  REQUIRE(p99.ok());
-  CHECK(p99->metric == m::SloMetric::percentile);
-  CHECK(p99->percentile == 99);
-  CHECK(p99->op == m::Comparison::less_equal);
-  CHECK(p99->threshold == 400);
-  CHECK(p99->text.value == "p(99) <= 400ms");
-
-  auto p999 = m::parse_slo_check("p(99.9)>=2ms");
-  REQUIRE(p999.ok());
-  CHECK(p999->percentile == Approx(99.9));
-  CHECK(p999->op == m::Comparison::greater_equal);
-  CHECK(p999->threshold == 2);
-
-  auto avg = m::parse_slo_check("avg >= 1s");
-  REQUIRE(avg.ok());
-  CHECK(avg->metric == m::SloMetric::mean);
-  CHECK(avg->op == m::Comparison::greater_equal);
-  CHECK(avg->threshold == 1000);
-  CHECK(m::parse_slo_check("med <= 80ms")->op == m::Comparison::less_equal);
-
+  struct Case {
+    const char* text;
+    m::SloMetric metric;
+    double percentile;
+    m::Comparison op;
+    double threshold_ms;
+  };
+  using enum m::SloMetric;
+  using enum m::Comparison;
+  for (const Case& c : {Case{"p(99) <= 400ms", percentile, 99, less_equal, 400},
+                        Case{"p(99.9)>=2ms", percentile, 99.9, greater_equal, 2},
+                        Case{"avg >= 1s", mean, 0, greater_equal, 1000},
+                        Case{"med <= 80ms", percentile, 50, less_equal, 80}}) {
+    INFO(c.text);
+    auto check = m::parse_slo_check(c.text);
+    REQUIRE(check.ok());
+    CHECK(check->metric == c.metric);
+    CHECK(check->percentile == Approx(c.percentile));
+    CHECK(check->op == c.op);
+    CHECK(check->threshold == Approx(c.threshold_ms));
+    CHECK(check->text.value == c.text);
+  }
   CHECK_FALSE(m::parse_slo_check("p() < 1s").ok());
   CHECK_FALSE(m::parse_slo_check("p(99 < 1s").ok());
   CHECK_FALSE(m::parse_slo_check("p(100) < 1s").ok());

@@ -15,8 +15,8 @@ TEST_CASE("console: the SLO block comes first, k6-style and aligned", "[console]
   const std::string text = to_console(tailsim::testing::slo_results(), ConsoleStyle{false});
   INFO(text);
   CHECK(text.rfind("  SLOS\n"
-                   "    ✗ checkout           p99 < 400ms  512.3ms\n"
-                   "    ✓ checkout           errors < 1%  0.2%\n"
+                   "    ✓ checkout           p99 < 800ms  640.2ms\n"
+                   "    ✗ checkout           errors < 1%  1.83%\n"
                    "    ✗ search & <browse>  p(99)<1s     no successful request\n\n"
                    "  PATHS\n",
                    0) == 0);
@@ -31,7 +31,7 @@ TEST_CASE("console: a very long name does not push every line past 80 columns", 
   std::string line;
   std::getline(lines, line);
   std::getline(lines, line);
-  CHECK(line == "    ✗ checkout              p99 < 400ms  512.3ms");
+  CHECK(line == "    ✓ checkout              p99 < 800ms  640.2ms");
 }
 
 TEST_CASE("console: marks are coloured only when the style says so", "[console]") {

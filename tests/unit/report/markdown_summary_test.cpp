@@ -11,22 +11,22 @@ using tailsim::report::format_markdown_summary;
 TEST_CASE("Markdown summary: verdict, SLO table, paths and busiest services", "[markdown]") {
   const std::string md = format_markdown_summary(tailsim::testing::slo_results());
   INFO(md);
-  CHECK(md.rfind("## ❌ tailsim: 2 of 3 SLO checks failed\n\nModel **shop** · seed 7 · 10m "
-                 "measured after 1m warm-up · tailsim ",
+  CHECK(md.rfind("## ❌ tailsim: 2 of 3 SLO checks failed\n\nModel **shop \\<demo\\> \\& co** · "
+                 "seed 7 · 100s measured after 20s warm-up · tailsim ",
                  0) == 0);
   CHECK_THAT(md, Catch::Contains("| | path | check | measured |\n| :-: | --- | --- | --: |\n"
-                                 "| ❌ | checkout | p99 \\< 400ms | 512.3ms |\n"
-                                 "| ✅ | checkout | errors \\< 1% | 0.2% |\n"
+                                 "| ✅ | checkout | p99 \\< 800ms | 640.2ms |\n"
+                                 "| ❌ | checkout | errors \\< 1% | 1.83% |\n"
                                  "| ❌ | search \\& \\<browse\\> | p(99)\\<1s | no successful "
                                  "request |\n"));
-  CHECK_THAT(md, Catch::Contains("| checkout | 1000 | 2 (0.20%) | "));
+  CHECK_THAT(md, Catch::Contains("| checkout | 6000 | 110 (1.83%) | "));
   CHECK_THAT(md, Catch::Contains("| search \\& \\<browse\\> | 5 | 5 (100.00%) | – | – | 0.0/s |"));
   // Busiest first; external services have no CPU and are left out.
-  const auto frontend = md.find("| frontend | 61.0% |");
-  const auto cart = md.find("| cart | 20.0% |");
+  const auto payments = md.find("| payments | 91.0% | 2.0 | 3.50 | 40 |");
+  const auto frontend = md.find("| frontend | 62.0% | 4.2 | 0.40 | 0 |");
+  CHECK(payments != std::string::npos);
   CHECK(frontend != std::string::npos);
-  CHECK(cart != std::string::npos);
-  CHECK(frontend < cart);
+  CHECK(payments < frontend);
   CHECK(md.find("| bank-api |") == std::string::npos);
 }
 
@@ -46,5 +46,5 @@ TEST_CASE("Markdown summary: a cell cannot break its table", "[markdown]") {
   auto r = tailsim::testing::slo_results();
   r.paths[0].name = "a|b\nc*d_e`f";
   const std::string md = format_markdown_summary(r);
-  CHECK_THAT(md, Catch::Contains("| a\\|b c\\*d\\_e\\`f | 1000 |"));
+  CHECK_THAT(md, Catch::Contains("| a\\|b c\\*d\\_e\\`f | 6000 |"));
 }
