@@ -26,6 +26,8 @@
 #include "tailsim/report/console_report.hpp"
 #include "tailsim/report/file_output.hpp"
 #include "tailsim/report/json_report.hpp"
+#include "tailsim/report/junit_writer.hpp"
+#include "tailsim/report/markdown_summary.hpp"
 
 namespace {
 
@@ -68,6 +70,8 @@ int draw_graph(const std::string& path, const std::vector<std::string>& override
 struct RunOptions {
   SeedAndDuration seed_and_duration;
   std::string json_path;
+  std::string junit_path;
+  std::string summary_md_path;
   std::string out_dir;
   std::string color = "auto";
   bool quiet = false;
@@ -106,13 +110,22 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   } else if (!options.json_path.empty()) {
     tailsim::report::write_file_atomically(options.json_path, json);
   }
+  if (!options.junit_path.empty()) {
+    tailsim::report::write_file_atomically(
+        options.junit_path,
+        tailsim::report::format_junit(results, tailsim::report::JunitInputs{path, wall_s}));
+  }
+  if (!options.summary_md_path.empty()) {
+    tailsim::report::write_file_atomically(options.summary_md_path,
+                                           tailsim::report::format_markdown_summary(results));
+  }
   if (!options.out_dir.empty()) {
     std::ifstream model_file(path, std::ios::binary);
     std::ostringstream model_text;
     model_text << model_file.rdbuf();
     tailsim::cli::write_output_folder(
         tailsim::cli::OutputFolderInputs{options.out_dir, &results, path, model_text.str(), command,
-                                         graph::write_dot(*checked.graph, m)});
+                                         graph::write_dot(*checked.graph, m), wall_s});
     fmt::print(stderr, "note: --out does not write traces in tailsim {} yet\n", TAILSIM_VERSION);
   }
   if (!options.quiet && options.json_path != "-") {
@@ -177,6 +190,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--duration", run_options.seed_and_duration.duration,
                       "Measured duration, e.g. 10m (default: the model's)");
   run_cmd->add_option("--json", run_options.json_path, "Write results.json here (- for stdout)");
+  run_cmd->add_option("--junit", run_options.junit_path,
+                      "Write the SLO checks as JUnit XML here, one test case per check");
+  run_cmd->add_option("--summary-md", run_options.summary_md_path,
+                      "Write a Markdown summary here (for $GITHUB_STEP_SUMMARY or a job page)");
   run_cmd->add_option("--out", run_options.out_dir, "Write every output into this folder");
   run_cmd
       ->add_option("--color", run_options.color,

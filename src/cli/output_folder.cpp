@@ -12,6 +12,8 @@
 #include "tailsim/report/hgrm_writer.hpp"
 #include "tailsim/report/html_report.hpp"
 #include "tailsim/report/json_report.hpp"
+#include "tailsim/report/junit_writer.hpp"
+#include "tailsim/report/markdown_summary.hpp"
 #include "tailsim/report/openmetrics_writer.hpp"
 #include "tailsim/report/timeseries_writer.hpp"
 
@@ -98,6 +100,11 @@ void write_output_folder(const OutputFolderInputs& inputs) {
                                   report::format_hgrm(path.latency));
   }
   report::write_file_atomically(inputs.dir / "metrics.om", report::format_openmetrics(results));
+  report::write_file_atomically(
+      inputs.dir / "junit.xml",
+      report::format_junit(results, report::JunitInputs{inputs.model_path, inputs.wall_s}));
+  report::write_file_atomically(inputs.dir / "summary.md",
+                                report::format_markdown_summary(results));
   report::write_file_atomically(inputs.dir / "topology.dot", inputs.topology_dot);
   std::string topology_svg;
   if (is_on_path("dot") && render_svg(inputs.topology_dot, inputs.dir / "topology.svg")) {

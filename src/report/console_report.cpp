@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "tailsim/report/result_text.hpp"
+#include "tailsim/report/slo_text.hpp"
 
 namespace tailsim::report {
 namespace {
@@ -120,11 +121,22 @@ std::string format_ms(double ms) {
 std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
   std::string out;
   if (!r.slos.empty()) {
+    // k6 prints its thresholds first, a mark and the measured value on each
+    // line; the columns are aligned unless one name is very long, so a line
+    // fits 80 columns and a CI log.
+    constexpr std::size_t widest_path = 20;
+    constexpr std::size_t widest_check = 28;
+    std::size_t path_width = 0;
+    std::size_t check_width = 0;
+    for (const auto& s : r.slos) {
+      path_width = std::max(path_width, std::min(s.path.size(), widest_path));
+      check_width = std::max(check_width, std::min(s.check.size(), widest_check));
+    }
     out += "  SLOS\n";
     for (const auto& s : r.slos) {
-      out += fmt::format("    {} {} '{}' {}={}\n",
-                         s.ok ? paint(style, "32", "✓") : paint(style, "31", "✗"), s.path, s.check,
-                         slo_term(s.check), format_slo_value(s));
+      out += fmt::format("    {} {:<{}}  {:<{}}  {}\n",
+                         s.ok ? paint(style, "32", "✓") : paint(style, "31", "✗"), s.path,
+                         path_width, s.check, check_width, format_slo_measured(r, s));
     }
     out += "\n";
   }

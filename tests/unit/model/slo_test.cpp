@@ -42,6 +42,32 @@ TEST_CASE("k6 spellings are accepted", "[slo]") {
   REQUIRE(med.ok());
   CHECK(med->metric == m::SloMetric::percentile);
   CHECK(med->percentile == 50);
+
+  struct Case {
+    const char* text;
+    m::SloMetric metric;
+    double percentile;
+    m::Comparison op;
+    double threshold_ms;
+  };
+  using enum m::SloMetric;
+  using enum m::Comparison;
+  for (const Case& c : {Case{"p(99) <= 400ms", percentile, 99, less_equal, 400},
+                        Case{"p(99.9)>=2ms", percentile, 99.9, greater_equal, 2},
+                        Case{"avg >= 1s", mean, 0, greater_equal, 1000},
+                        Case{"med <= 80ms", percentile, 50, less_equal, 80}}) {
+    INFO(c.text);
+    auto check = m::parse_slo_check(c.text);
+    REQUIRE(check.ok());
+    CHECK(check->metric == c.metric);
+    CHECK(check->percentile == Approx(c.percentile));
+    CHECK(check->op == c.op);
+    CHECK(check->threshold == Approx(c.threshold_ms));
+    CHECK(check->text.value == c.text);
+  }
+  CHECK_FALSE(m::parse_slo_check("p() < 1s").ok());
+  CHECK_FALSE(m::parse_slo_check("p(99 < 1s").ok());
+  CHECK_FALSE(m::parse_slo_check("p(100) < 1s").ok());
 }
 
 TEST_CASE("bad SLO checks say what is wrong and where", "[slo]") {

@@ -1,0 +1,118 @@
+#include "tailsim/report/markdown_summary.hpp"
+
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "tailsim/report/console_report.hpp"
+#include "tailsim/report/slo_text.hpp"
+
+namespace tailsim::report {
+namespace {
+
+// The services table lists the busiest this many.
+constexpr std::size_t services_shown = 5;
+
+/// `text` as the content of a table cell, read literally: each character
+/// that could start markup inside a line (emphasis, code, links, HTML,
+/// entities, strikethrough) and the cell separator `|` is backslash-escaped,
+/// as CommonMark allows before any ASCII punctuation; a line break becomes a
+/// space, since it would end the row.
+std::string cell(std::string_view text) {
+  constexpr std::string_view markup = "\\`*_[]<>|&~";
+  std::string out;
+  for (char c : text) {
+    if (c == '\n' || c == '\r') {
+      out += ' ';
+      continue;
+    }
+    if (markup.find(c) != std::string_view::npos) {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string slo_section(const stats::Results& r) {
+  if (r.slos.empty()) {
+    return "No SLOs to check: add an `slos:` section to the model to gate on its results.\n\n";
+  }
+  std::string out = "| | path | check | measured |\n| :-: | --- | --- | --: |\n";
+  for (const auto& s : r.slos) {
+    out += fmt::format("| {} | {} | {} | {} |\n", s.ok ? "✅" : "❌", cell(s.path), cell(s.check),
+                       format_slo_measured(r, s));
+  }
+  return out + "\n";
+}
+
+std::string path_section(const stats::Results& r) {
+  std::string out =
+      "### Request paths\n\n| path | requests | errors | p50 | p99 | throughput |\n"
+      "| --- | --: | --: | --: | --: | --: |\n";
+  for (const auto& p : r.paths) {
+    const auto latency = [&](double q) {
+      return p.latency.count() ? format_ms(stats::latency_ms_at(p, q)) : std::string("–");
+    };
+    const std::uint64_t failed = p.outcomes.failed();
+    out += fmt::format(
+        "| {} | {} | {} ({:.2f}%) | {} | {} | {:.1f}/s |\n", cell(p.name), p.requests, failed,
+        p.requests ? 100.0 * static_cast<double>(failed) / static_cast<double>(p.requests) : 0.0,
+        latency(50), latency(99), p.throughput_rps);
+  }
+  return out + "\n";
+}
+
+std::string service_section(const stats::Results& r) {
+  std::vector<const stats::ServiceResult*> busiest;
+  for (const auto& s : r.services) {
+    if (!s.is_external) {
+      busiest.push_back(&s);
+    }
+  }
+  if (busiest.empty()) {
+    return {};
+  }
+  // Stable, so services equally busy keep the model's order.
+  std::stable_sort(busiest.begin(), busiest.end(),
+                   [](const auto* a, const auto* b) { return a->utilization > b->utilization; });
+  busiest.resize(std::min(busiest.size(), services_shown));
+  std::string out = fmt::format(
+      "### Busiest services\n\n| service | CPU utilization | replicas (mean) | queue (mean) | "
+      "rejected |\n| --- | --: | --: | --: | --: |\n");
+  for (const auto* s : busiest) {
+    out += fmt::format("| {} | {:.1f}% | {:.1f} | {:.2f} | {} |\n", cell(s->name),
+                       s->utilization * 100, s->replicas.mean, s->queue_mean, s->rejected);
+  }
+  if (r.services.size() > busiest.size()) {
+    out += "\nThe rest are in results.json and report.html.\n";
+  }
+  return out + "\n";
+}
+
+}  // namespace
+
+std::string format_markdown_summary(const stats::Results& r) {
+  const auto failed = static_cast<std::size_t>(
+      std::count_if(r.slos.begin(), r.slos.end(), [](const stats::SloResult& s) { return !s.ok; }));
+  std::string verdict;
+  if (r.slos.empty()) {
+    verdict = "✅ tailsim: the run finished; no SLOs to check";
+  } else if (failed == 0) {
+    verdict = fmt::format("✅ tailsim: all {} SLO checks passed", r.slos.size());
+  } else {
+    verdict = fmt::format("❌ tailsim: {} of {} SLO checks failed", failed, r.slos.size());
+  }
+  std::string out = fmt::format(
+      "## {}\n\nModel **{}** · seed {} · {} measured after {} warm-up · tailsim {}\n\n", verdict,
+      cell(r.model.empty() ? std::string("(unnamed)") : r.model), r.seed,
+      format_sim_seconds(r.duration_s), format_sim_seconds(r.warmup_s), TAILSIM_VERSION);
+  out += slo_section(r);
+  out += path_section(r);
+  out += service_section(r);
+  return out;
+}
+
+}  // namespace tailsim::report

@@ -1,0 +1,50 @@
+#include "tailsim/report/markdown_summary.hpp"
+
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "support/slo_results.hpp"
+
+using tailsim::report::format_markdown_summary;
+
+TEST_CASE("Markdown summary: verdict, SLO table, paths and busiest services", "[markdown]") {
+  const std::string md = format_markdown_summary(tailsim::testing::slo_results());
+  INFO(md);
+  CHECK(md.rfind("## ❌ tailsim: 2 of 3 SLO checks failed\n\nModel **shop \\<demo\\> \\& co** · "
+                 "seed 7 · 100s measured after 20s warm-up · tailsim ",
+                 0) == 0);
+  CHECK_THAT(md, Catch::Contains("| | path | check | measured |\n| :-: | --- | --- | --: |\n"
+                                 "| ✅ | checkout | p99 \\< 800ms | 640.2ms |\n"
+                                 "| ❌ | checkout | errors \\< 1% | 1.83% |\n"
+                                 "| ❌ | search \\& \\<browse\\> | p(99)\\<1s | no successful "
+                                 "request |\n"));
+  CHECK_THAT(md, Catch::Contains("| checkout | 6000 | 110 (1.83%) | "));
+  CHECK_THAT(md, Catch::Contains("| search \\& \\<browse\\> | 5 | 5 (100.00%) | – | – | 0.0/s |"));
+  // Busiest first; external services have no CPU and are left out.
+  const auto payments = md.find("| payments | 91.0% | 2.0 | 3.50 | 40 |");
+  const auto frontend = md.find("| frontend | 62.0% | 4.2 | 0.40 | 0 |");
+  CHECK(payments != std::string::npos);
+  CHECK(frontend != std::string::npos);
+  CHECK(payments < frontend);
+  CHECK(md.find("| bank-api |") == std::string::npos);
+}
+
+TEST_CASE("Markdown summary: the verdict when all pass and when there is nothing to check",
+          "[markdown]") {
+  auto r = tailsim::testing::slo_results();
+  r.slos = {{"checkout", "errors < 1%", 0.002, true}};
+  CHECK(format_markdown_summary(r).rfind("## ✅ tailsim: all 1 SLO checks passed\n", 0) == 0);
+  r.slos.clear();
+  const std::string md = format_markdown_summary(r);
+  CHECK(md.rfind("## ✅ tailsim: the run finished; no SLOs to check\n", 0) == 0);
+  CHECK_THAT(md, Catch::Contains("No SLOs to check: add an `slos:` section"));
+  CHECK(md.find("| :-: |") == std::string::npos);
+}
+
+TEST_CASE("Markdown summary: a cell cannot break its table", "[markdown]") {
+  auto r = tailsim::testing::slo_results();
+  r.paths[0].name = "a|b\nc*d_e`f";
+  const std::string md = format_markdown_summary(r);
+  CHECK_THAT(md, Catch::Contains("| a\\|b c\\*d\\_e\\`f | 6000 |"));
+}
