@@ -18,6 +18,7 @@ enum class Where : std::uint8_t {
   network,          ///< on a link, request and response
   queue,            ///< waiting for a worker
   cpu,              ///< running: the CPU demand itself
+  warmup,           ///< running: the extra demand of a new pod warming up (pod.warmup)
   cpu_contention,   ///< running slower than one core: sharing the pod's cores
   throttled,        ///< stopped by the CFS quota
   delay,            ///< delay steps (I/O) and slow faults' added latency
@@ -28,11 +29,12 @@ enum class Where : std::uint8_t {
   broker,           ///< a message waiting in its queue for a consumer
   unaccounted,      ///< what no rule above covers (tests expect none)
 };
-inline constexpr std::size_t where_count = 12;
+inline constexpr std::size_t where_count = 13;
 
 inline constexpr std::array<std::string_view, where_count> where_names = {
-    "network",      "queue",      "cpu",     "cpu_contention",  "throttled", "delay",
-    "cache_lookup", "cache_wait", "backoff", "failed_attempts", "broker",    "unaccounted"};
+    "network",         "queue",  "cpu",          "warmup",     "cpu_contention",
+    "throttled",       "delay",  "cache_lookup", "cache_wait", "backoff",
+    "failed_attempts", "broker", "unaccounted"};
 
 /// The time of one piece of work, by (entity, where); entities are services,
 /// then queues. Small: a handful of parts, merged when they grow.

@@ -264,6 +264,7 @@ struct TaskMark {
   std::int64_t merged_at = 0;  ///< its ledger's total then: what arrives later was merged
   Time cpu_started{};          ///< a cpu op: when it got its worker and started to run
   double throttled_at = 0;     ///< a cpu op: its pod's throttled_ns then
+  double warmup_share = 0;     ///< a cpu op: the part of its demand a cold pod's warm-up added
   Where what = Where::unaccounted;
   bool is_cpu = false;
 };
@@ -485,6 +486,16 @@ class Simulation {
   [[gnu::always_inline]] std::uint32_t draw_count(const plan::Op& op);
 
   // CPU
+  /// A new pod's CPU demand multiplier (pod.warmup): the slowdown when it
+  /// turns ready, falling linearly to 1.
+  [[nodiscard]] double warmup_factor(const Pod& pod) const {
+    const plan::Service& svc = plan_.services[pod.service];
+    if (!pod.is_cold || svc.warmup <= Duration::zero() || now_ - pod.ready_at >= svc.warmup) {
+      return 1.0;
+    }
+    const double left = 1.0 - to_seconds(now_ - pod.ready_at) / to_seconds(svc.warmup);
+    return 1.0 + (svc.warmup_slowdown - 1.0) * left;
+  }
   void start_cpu(Id task, double work_ns);
   [[gnu::always_inline]] void touch_cpu(Id pod);
   void on_cpu_done(Id pod);
@@ -2154,13 +2165,7 @@ bool Simulation<Observe>::execute(Id t) {
       const Id pod_id = requests_[tasks_[t].request].pod;
       Pod& pod = pods_[pod_id];
       const plan::Service& svc = plan_.services[pod.service];
-      double factor = services_[pod.service].cpu_factor;
-      if (pod.is_cold && svc.warmup > Duration::zero() && now_ - pod.ready_at < svc.warmup) {
-        // A new pod: CPU demand x slowdown when ready, falling linearly to x1.
-        const double left = 1.0 - to_seconds(now_ - pod.ready_at) / to_seconds(svc.warmup);
-        factor *= 1.0 + (svc.warmup_slowdown - 1.0) * left;
-      }
-      const double scaled = work * factor;
+      const double scaled = work * services_[pod.service].cpu_factor * warmup_factor(pod);
       tasks_[t].work_ns = scaled;
       if (!svc.async || svc.workers == 0) {
         start_cpu(t, scaled);
@@ -2545,7 +2550,8 @@ void Simulation<Observe>::observe_spawn(Id t, Duration waited) {
     trace_phase(tasks_[t].request, "queue", now_ - waited, now_);
   }
   // Until it first runs it waits only for a slow fault's added latency.
-  Observation::at(obs_->marks, t) = TaskMark{now_, ledger.total(), {}, 0, Where::delay, false};
+  Observation::at(obs_->marks, t) =
+      TaskMark{.since = now_, .merged_at = ledger.total(), .what = Where::delay};
 }
 
 template <bool Observe>
@@ -2555,10 +2561,14 @@ void Simulation<Observe>::observe_suspend(Id t) {
   mark.since = now_;
   mark.merged_at = Observation::at(obs_->tasks, t).total();
   mark.is_cpu = false;
+  mark.warmup_share = 0;
   mark.what = Where::unaccounted;  // calls and children: their ledgers cover the wait
   switch (plan_.ops[task.current].kind) {
     case plan::OpKind::cpu:
       mark.is_cpu = true;
+      if (const Id pod = requests_[task.request].pod; pod != no_id) {
+        mark.warmup_share = 1.0 - 1.0 / warmup_factor(pods_[pod]);
+      }
       break;
     case plan::OpKind::delay:
       mark.what = Where::delay;
@@ -2611,7 +2621,9 @@ void Simulation<Observe>::observe_resume(Id t) {
       std::min(ran - throttled, static_cast<std::int64_t>(std::llround(tasks_[t].work_ns)));
   ledger.add(service, Where::queue, waited);
   ledger.add(service, Where::throttled, throttled);
-  ledger.add(service, Where::cpu, demand);
+  const auto warmup = static_cast<std::int64_t>(std::llround(static_cast<double>(demand) * mark.warmup_share));
+  ledger.add(service, Where::warmup, warmup);
+  ledger.add(service, Where::cpu, demand - warmup);
   ledger.add(service, Where::cpu_contention, ran - throttled - demand);
   if (obs_->tracing) {
     if (waited > 0) {

@@ -48,6 +48,7 @@ std::string_view attribution_label(std::string_view what) {
       {"network", "network"},
       {"queue", "waiting for a worker"},
       {"cpu", "cpu"},
+      {"warmup", "cpu warm-up (new pod)"},
       {"cpu_contention", "sharing cpu cores"},
       {"throttled", "cpu throttling"},
       {"delay", "delay steps"},

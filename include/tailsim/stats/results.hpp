@@ -28,7 +28,7 @@ struct OutcomeCounts {
 /// critical path (docs/semantics.md, "Tail attribution").
 struct AttributionPart {
   std::string entity;  ///< a service, or a queue (`broker`)
-  std::string what;    ///< network, queue, cpu, cpu_contention, throttled, delay,
+  std::string what;    ///< network, queue, cpu, warmup, cpu_contention, throttled, delay,
                        ///< cache_lookup, cache_wait, backoff, failed_attempts, broker
   double ms = 0;       ///< per request of the group, on average
   double share = 0;    ///< of the group's mean latency, 0 to 1

@@ -163,6 +163,29 @@ workloads:
   CHECK(ms(a.mean, "api", "throttled") == Approx(50.0));
 }
 
+TEST_CASE("a new pod's warm-up is its own part; the cpu part stays the demand", "[attribution]") {
+  // As in faults_test: the only pod is replaced at 9.9 s and warms up over
+  // 10 s from x3. Every request's own demand is 10 ms; what the warm-up adds
+  // is apart: (20 x 20 + 40 x 10) / 60 ms of latency on average, of which 10 ms
+  // is cpu.
+  const auto a = attribution(R"y(version: 1
+simulation: {duration: 30s, seed: 1}
+services:
+  api:
+    pod: {cpu: 4, warmup: {for: 10s, slowdown: 3}}
+    endpoints: {get: [{cpu: 10ms}]}
+workloads:
+  w: {entry: api.get, rate: 2/s, arrivals: uniform}
+faults:
+  - {at: 9.9s, kill: api}
+)y");
+  CHECK(ms(a.mean, "api", "cpu") == Approx(10.0).epsilon(1e-6));
+  CHECK(ms(a.mean, "api", "warmup") == Approx(a.mean.latency_ms - 10.0).epsilon(1e-6));
+  CHECK(ms(a.mean, "api", "warmup") > 3.0);
+  // The slowest 1% ran on the pod just after it turned ready: x2.98.
+  CHECK(ms(a.slowest, "api", "warmup") == Approx(19.8).epsilon(0.01));
+}
+
 TEST_CASE("M/M/1: the wait for the worker is the queue part, the service time the cpu part",
           "[attribution]") {
   // rho = 0.8, E[S] = 10 ms: the mean response is 50 ms of which 40 ms is the
