@@ -14,6 +14,7 @@
 #include "tailsim/report/json_report.hpp"
 #include "tailsim/report/openmetrics_writer.hpp"
 #include "tailsim/report/timeseries_writer.hpp"
+#include "tailsim/report/trace_writers.hpp"
 
 namespace tailsim::cli {
 namespace {
@@ -98,6 +99,13 @@ void write_output_folder(const OutputFolderInputs& inputs) {
                                   report::format_hgrm(path.latency));
   }
   report::write_file_atomically(inputs.dir / "metrics.om", report::format_openmetrics(results));
+  if (inputs.has_traces) {
+    report::write_file_atomically(inputs.dir / "traces.otlp.json", report::to_otlp_json(results));
+    report::write_file_atomically(inputs.dir / "traces.jaeger.json",
+                                  report::to_jaeger_json(results));
+    report::write_file_atomically(inputs.dir / "traces.chrome.json",
+                                  report::to_chrome_trace(results));
+  }
   report::write_file_atomically(inputs.dir / "topology.dot", inputs.topology_dot);
   std::string topology_svg;
   if (is_on_path("dot") && render_svg(inputs.topology_dot, inputs.dir / "topology.svg")) {
