@@ -1,6 +1,7 @@
 #include "tailsim/report/trace_writers.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <map>
 #include <numeric>
@@ -83,10 +84,13 @@ constexpr int otlp_status_ok = 1;
 constexpr int otlp_status_error = 2;
 
 std::string trace_id_hex(const Trace& trace) {
+  assert((trace.trace_id_high | trace.trace_id_low) != 0 &&
+         "an all-zero trace id is invalid (W3C Trace Context)");
   return fmt::format("{:016x}{:016x}", trace.trace_id_high, trace.trace_id_low);
 }
 
 std::string span_id_hex(std::uint64_t span_id) {
+  assert(span_id != 0 && "an all-zero span id is invalid (W3C Trace Context)");
   return fmt::format("{:016x}", span_id);
 }
 

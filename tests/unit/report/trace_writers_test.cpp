@@ -208,22 +208,16 @@ bool is_failed(const Span& s) {
   return s.outcome != Outcome::ok;
 }
 
-const char* outcome_word(Outcome o) {
-  switch (o) {
-    case Outcome::ok:
-      return "ok";
-    case Outcome::timeout:
-      return "timeout";
-    case Outcome::rejected:
-      return "rejected";
-    case Outcome::error:
-      return "error";
-    case Outcome::unavailable:
-      return "unavailable";
-    case Outcome::unfinished:
-      return "unfinished";
-  }
-  return "?";
+/// The outcomes as every format spells them.
+const std::map<Outcome, std::string> outcome_words{{Outcome::ok, "ok"},
+                                                   {Outcome::timeout, "timeout"},
+                                                   {Outcome::rejected, "rejected"},
+                                                   {Outcome::error, "error"},
+                                                   {Outcome::unavailable, "unavailable"},
+                                                   {Outcome::unfinished, "unfinished"}};
+
+std::string outcome_word(Outcome o) {
+  return outcome_words.at(o);
 }
 
 // ---------------------------------------------------------------------------
