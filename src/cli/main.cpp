@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -66,6 +68,12 @@ int draw_graph(const std::string& path, const std::vector<std::string>& override
   return ok;
 }
 
+/// The most requests `--traces` keeps: each is held whole in memory, and
+/// trace viewers slow down long before this many.
+constexpr std::uint32_t max_traces = 100'000;
+/// The traces `--out` keeps when `--traces` is not given.
+constexpr std::uint32_t default_traces = 50;
+
 /// What `tailsim run` was asked for.
 struct RunOptions {
   SeedAndDuration seed_and_duration;
@@ -73,6 +81,7 @@ struct RunOptions {
   std::string junit_path;
   std::string summary_md_path;
   std::string out_dir;
+  std::optional<std::string> traces;  ///< requests to keep as traces in `out_dir` (unparsed)
   std::string color = "auto";
   bool quiet = false;
   bool no_attribution = false;
@@ -80,6 +89,24 @@ struct RunOptions {
 
 int run(const std::string& path, const std::vector<std::string>& overrides,
         const RunOptions& options, const std::string& command) {
+  // An output folder holds traces too, unless asked otherwise: they come from
+  // the replay attribution makes anyway.
+  std::uint32_t traces = options.out_dir.empty() ? 0 : default_traces;
+  if (options.traces) {
+    const auto n = model::parse_integer(*options.traces);
+    if (!n || *n < 0 || *n > max_traces) {
+      fmt::print(stderr, "error: --traces takes a whole number from 0 to {}, got '{}'\n",
+                 max_traces, *options.traces);
+      return bad_input;
+    }
+    traces = static_cast<std::uint32_t>(*n);
+  }
+  if (traces > 0 && options.out_dir.empty()) {
+    fmt::print(stderr,
+               "error: --traces needs --out DIR, the folder to write traces.otlp.json, "
+               "traces.jaeger.json and traces.chrome.json into\n");
+    return bad_input;
+  }
   CheckedModel checked = check_model(path, overrides);
   if (!checked.ok()) {
     std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(),
@@ -100,6 +127,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   tailsim::components::RunLimits limits;
   limits.on_progress = [&](double done) { progress.update(done); };
   limits.attribution = !options.no_attribution;
+  limits.traces = traces;
   const tailsim::stats::Results results = tailsim::components::simulate(*plan, limits);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -123,10 +151,12 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     std::ifstream model_file(path, std::ios::binary);
     std::ostringstream model_text;
     model_text << model_file.rdbuf();
-    tailsim::cli::write_output_folder(
-        tailsim::cli::OutputFolderInputs{options.out_dir, &results, path, model_text.str(), command,
-                                         graph::write_dot(*checked.graph, m), wall_s});
-    fmt::print(stderr, "note: --out does not write traces in tailsim {} yet\n", TAILSIM_VERSION);
+    tailsim::cli::write_output_folder(tailsim::cli::OutputFolderInputs{
+        options.out_dir, &results, path, model_text.str(), command,
+        graph::write_dot(*checked.graph, m), wall_s, /*has_traces=*/traces > 0});
+    if (traces > 0 && results.traces.empty()) {
+      fmt::print(stderr, "note: the run kept no request as a trace; the trace files are empty\n");
+    }
   }
   if (!options.quiet && options.json_path != "-") {
     fmt::print("tailsim {} · model '{}' · seed {} · {} measured after {} warm-up\n",
@@ -195,6 +225,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--summary-md", run_options.summary_md_path,
                       "Write a Markdown summary here (for $GITHUB_STEP_SUMMARY or a job page)");
   run_cmd->add_option("--out", run_options.out_dir, "Write every output into this folder");
+  run_cmd->add_option("--traces", run_options.traces,
+                      "With --out: keep N requests, the slowest and the failed first, as traces "
+                      "(OTLP, Jaeger and Chrome trace files); default 50, 0 for none");
   run_cmd
       ->add_option("--color", run_options.color,
                    "Colour in the console: auto (on a terminal, unless NO_COLOR is set), always "

@@ -16,6 +16,7 @@
 #include "tailsim/report/markdown_summary.hpp"
 #include "tailsim/report/openmetrics_writer.hpp"
 #include "tailsim/report/timeseries_writer.hpp"
+#include "tailsim/report/trace_writers.hpp"
 
 namespace tailsim::cli {
 namespace {
@@ -105,6 +106,13 @@ void write_output_folder(const OutputFolderInputs& inputs) {
       report::format_junit(results, report::JunitInputs{inputs.model_path, inputs.wall_s}));
   report::write_file_atomically(inputs.dir / "summary.md",
                                 report::format_markdown_summary(results));
+  if (inputs.has_traces) {
+    report::write_file_atomically(inputs.dir / "traces.otlp.json", report::to_otlp_json(results));
+    report::write_file_atomically(inputs.dir / "traces.jaeger.json",
+                                  report::to_jaeger_json(results));
+    report::write_file_atomically(inputs.dir / "traces.chrome.json",
+                                  report::to_chrome_trace(results));
+  }
   report::write_file_atomically(inputs.dir / "topology.dot", inputs.topology_dot);
   std::string topology_svg;
   if (is_on_path("dot") && render_svg(inputs.topology_dot, inputs.dir / "topology.svg")) {

@@ -17,13 +17,15 @@ struct OutputFolderInputs {
   std::string command;       ///< the command line that ran
   std::string topology_dot;  ///< the dependency graph in DOT
   double wall_s = 0;         ///< how long the run took, in seconds (junit.xml)
+  bool has_traces = false;   ///< write the trace files (`--traces N`), even with none kept
 };
 
 /// Writes into `inputs.dir` (created if needed): results.json; timeseries.csv
 /// (tidy: time_s, entity, metric, value); `<path>.hgrm` per path (HdrHistogram's
 /// percentile distribution); metrics.om (OpenMetrics); topology.dot, and
 /// topology.svg when Graphviz's `dot` is on the PATH; report.html; junit.xml
-/// (the SLO checks) and summary.md (Markdown for a CI job page).
+/// (the SLO checks) and summary.md (Markdown for a CI job page); with
+/// `has_traces`, traces.otlp.json, traces.jaeger.json and traces.chrome.json.
 /// Each file is written whole under a temporary name and then renamed, so a
 /// failure never leaves half a file. Throws std::runtime_error with the
 /// reason when something cannot be written.

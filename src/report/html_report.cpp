@@ -255,6 +255,7 @@ class ReportWriter {
     add_section("caches", "Caches", caches_section());
     add_section("queues", "Queues", queues_section());
     add_section("cluster", "Cluster", cluster_section());
+    add_section("traces", "Traces", traces_section());
     add_section("topology", "Topology", topology_section());
     add_section("model", "Model", model_section());
 
@@ -976,6 +977,27 @@ class ReportWriter {
                    fmt::format("{}", c.nodes_added), fmt::format("{}", c.pending_max),
                    fixed(c.pending_pod_s, 0)});
     return table.render();
+  }
+
+  /// How many requests were kept as traces and why; the traces themselves
+  /// are in the trace files beside the report.
+  std::string traces_section() const {
+    if (r_.traces.empty()) {
+      return {};
+    }
+    std::map<std::string, std::size_t> kept_because;
+    for (const auto& t : r_.traces) {
+      ++kept_because[t.why];
+    }
+    std::string reasons;
+    for (const auto& [why, count] : kept_because) {
+      reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", count, why);
+    }
+    return fmt::format(
+        "<p>{} requests kept as traces ({}), in traces.otlp.json, traces.jaeger.json (the Jaeger "
+        "UI opens it without a backend) and traces.chrome.json (Perfetto, speedscope) beside this "
+        "report.</p>\n",
+        r_.traces.size(), escape_html(reasons));
   }
 
   // ---- 6. The topology and the model ----

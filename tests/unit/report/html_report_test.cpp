@@ -212,6 +212,20 @@ TEST_CASE("empty results give a short report with no empty sections", "[html_rep
   CHECK_FALSE(contains(html, "SLO checks"));
 }
 
+TEST_CASE("the traces section counts the kept requests by why they were kept",
+          "[html_report][traces]") {
+  tailsim::stats::Results results;
+  for (const char* why : {"slowest", "failed", "slowest", "sampled", "slowest"}) {
+    tailsim::stats::Trace trace;
+    trace.why = why;
+    results.traces.push_back(trace);
+  }
+  const std::string html = format_html_report(results, HtmlReportInputs{});
+  CHECK(tag_problem(html).empty());
+  CHECK(contains(html, "<section id=\"traces\">"));
+  CHECK(contains(html, "5 requests kept as traces (1 failed, 1 sampled, 3 slowest)"));
+}
+
 TEST_CASE("series with no data leave their chart out", "[html_report]") {
   auto results = sample_results();
   const double nan = std::numeric_limits<double>::quiet_NaN();
