@@ -83,6 +83,10 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
     out += fmt::format("    {}requests={} ok={} errors={} ({:.2f}%){} {:.1f}/s\n",
                        std::string(width + 1, ' '), p.requests, p.outcomes[Outcome::ok], failed,
                        error_pct, error_detail, p.throughput_rps);
+    if (p.analytic_mean_ms) {
+      out += fmt::format("    {}analytic estimate: mean={}\n", std::string(width + 1, ' '),
+                         format_ms(*p.analytic_mean_ms));
+    }
     if (p.attempts > p.requests && p.requests > 0) {
       out += fmt::format("    {}attempts per request={:.2f} retried={:.1f}%\n",
                          std::string(width + 1, ' '),

@@ -3,6 +3,7 @@
 /// reads this and nothing else.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct PathResult {
   std::uint64_t retried = 0;   ///< requests that needed more than one attempt
   double throughput_rps = 0;   ///< successful requests per measured second
   Histogram latency;           ///< successful requests, arrival to response, in ns
+  /// The analytic estimate of the mean latency (`tailsim analyze`), set only
+  /// when the model is in the analytic regime (docs/semantics.md).
+  std::optional<double> analytic_mean_ms;
 };
 
 struct ReplicaSummary {
@@ -173,9 +177,9 @@ struct Span {
   std::uint64_t parent_span_id = 0;  ///< 0 for the trace's root
   std::string name;                  ///< "checkout", "frontend → cart.get", "cpu", ...
   SpanKind kind = SpanKind::internal;
-  std::string service;       ///< the service it ran at; the workload's name for the client
-  std::string endpoint;      ///< empty where none (the client, a backoff)
-  std::string pod;           ///< "frontend-2"; empty at external services and the client
+  std::string service;        ///< the service it ran at; the workload's name for the client
+  std::string endpoint;       ///< empty where none (the client, a backoff)
+  std::string pod;            ///< "frontend-2"; empty at external services and the client
   std::uint32_t attempt = 1;  ///< calls: 1 the first attempt, 2 and up the retries
   bool is_hedge = false;      ///< a hedged copy of an attempt
   Outcome outcome = Outcome::ok;
@@ -229,7 +233,7 @@ struct Results {
   std::vector<AutoscalerResult> autoscalers;
   ClusterResult cluster;
   TimeSeries timeseries;
-  std::vector<Trace> traces;  ///< sampled requests (`--traces N`), in order of path, then start
+  std::vector<Trace> traces;   ///< sampled requests (`--traces N`), in order of path, then start
   std::uint64_t events = 0;    ///< events the engine dispatched
   double simulated_s = 0;      ///< simulated time at the end, drain included
   bool stopped_early = false;  ///< a run limit (events) ended the run
