@@ -792,11 +792,12 @@ double Analyzer::max_rate(std::size_t w) const {
       return infinity;
     }
   }
-  for (int i = 0; i < 200 && hi - lo > 1e-13 * hi; ++i) {
-    const double mid = (lo + hi) / 2;
+  // Down to adjacent doubles: `hi` is then the first rate that saturates,
+  // the supremum of those that do not (500 exactly, not 499.99999999998).
+  for (double mid = (lo + hi) / 2; mid > lo && mid < hi; mid = (lo + hi) / 2) {
     (fits(mid) ? lo : hi) = mid;
   }
-  return (lo + hi) / 2;
+  return hi;
 }
 
 }  // namespace

@@ -143,7 +143,7 @@ std::string saturation(const analytic::ServiceEstimate& s) {
   if (s.is_external) {
     return fmt::format("{} of its concurrency would be in use", percent(s.load));
   }
-  return fmt::format("predicted utilization {}", percent(s.utilization));
+  return fmt::format("utilization {} at the model's rates", percent(s.utilization));
 }
 
 }  // namespace
