@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string_view>
+#include <variant>
 
 #include <Eigen/Dense>
 #include <fmt/format.h>
@@ -63,6 +64,29 @@ bool holds_worker_only_for_cpu(const model::Service& s) {
                      [&](const model::Endpoint& e) { return cpu_only(cpu_only, e.steps); });
 }
 
+/// A cache whose hit ratio the key model gives in closed form: uniform keys
+/// and no ttl, where an LRU of C entries over N keys hits with C / N.
+bool has_uniform_key_model(const model::Cache& c) {
+  return c.has_key_model() && c.popularity.kind == model::PopularityKind::uniform && !c.ttl;
+}
+
+/// Whether every `cpu` step of a service draws from an exponential.
+bool has_exponential_cpu(const model::Service& s) {
+  auto exponential = [](auto&& self, const std::vector<Step>& steps) -> bool {
+    return std::all_of(steps.begin(), steps.end(), [&](const Step& step) {
+      if (step.kind == StepKind::cpu &&
+          !std::holds_alternative<model::ExponentialDist>(step.dist.form)) {
+        return false;
+      }
+      return self(self, step.children) &&
+             std::all_of(step.arms.begin(), step.arms.end(),
+                         [&](const model::BranchArm& arm) { return self(self, arm.steps); });
+    });
+  };
+  return std::all_of(s.endpoints.begin(), s.endpoints.end(),
+                     [&](const model::Endpoint& e) { return exponential(exponential, e.steps); });
+}
+
 /// What one visit to an endpoint does on average, whatever the traffic.
 struct EndpointDemand {
   std::size_t service = 0;
@@ -105,6 +129,10 @@ class Analyzer {
   void solve_traffic();
   void find_rates();
   void add_notes();
+  void note_call_policies();
+  void note_caches_and_queues();
+  void note_services();
+  void note_workloads();
   [[nodiscard]] double max_rate(std::size_t w) const;
   void note(std::string text, bool leaves_regime = true) {
     notes_.push_back(Note{std::move(text), leaves_regime});
@@ -529,16 +557,21 @@ void Analyzer::find_rates() {
 }
 
 void Analyzer::add_notes() {
-  struct PolicyCount {
-    int timeout = 0, retry = 0, breaker = 0, hedge = 0, bulkhead = 0, throttle = 0, deadline = 0;
-    int fail = 0, parallel = 0;
+  note_call_policies();
+  note_caches_and_queues();
+  note_services();
+  note_workloads();
+}
+
+/// Client policies on calls and workloads, failures, fork-join and the network.
+void Analyzer::note_call_policies() {
+  struct Count {
+    int timeout = 0, retry = 0, refusing = 0, hedge = 0, deadline = 0, fail = 0, parallel = 0;
     void add(const model::CallPolicy& p) {
       timeout += p.timeout.has_value();
       retry += p.retry.has_value();
-      breaker += p.circuit_breaker.has_value();
       hedge += p.hedge.has_value();
-      bulkhead += p.bulkhead.has_value();
-      throttle += p.throttle.has_value();
+      refusing += p.circuit_breaker.has_value() + p.bulkhead.has_value() + p.throttle.has_value();
       deadline += p.deadline && p.deadline->value == model::DeadlineMode::propagate;
     }
   } count;
@@ -553,10 +586,8 @@ void Analyzer::add_notes() {
       }
     }
   };
-  for (const auto& s : m_.services) {
-    for (const auto& e : s.endpoints) {
-      walk(walk, e.steps);
-    }
+  for (const auto* e : endpoints_) {
+    walk(walk, e->steps);
   }
   for (const auto& w : m_.workloads) {
     count.add(w.policy);
@@ -576,11 +607,11 @@ void Analyzer::add_notes() {
     note(fmt::format("hedging is not modelled: every call counts once ({} with `hedge`)",
                      sites(count.hedge)));
   }
-  if (count.breaker + count.bulkhead + count.throttle > 0) {
+  if (count.refusing > 0) {
     note(
         fmt::format("circuit breakers, bulkheads and retry throttles are not modelled: no call "
                     "is refused ({})",
-                    sites(count.breaker + count.bulkhead + count.throttle)));
+                    sites(count.refusing)));
   }
   if (count.deadline > 0 || m_.simulation.deadlines.value == model::DeadlineMode::propagate) {
     note("deadline propagation is not modelled: no request is dropped");
@@ -597,13 +628,21 @@ void Analyzer::add_notes() {
         "`fail` steps make the steps after them run less often, but a failed call does not end "
         "its caller's request early here");
   }
+  if (count.parallel > 0) {
+    note(
+        "parallel steps: the slowest child is estimated as the maximum of independent "
+        "exponentials, a little above the exact fork-join mean (Nelson and Tantawi 1988)",
+        /*leaves_regime=*/false);
+  }
+}
+
+void Analyzer::note_caches_and_queues() {
   for (std::size_t c = 0; c < m_.caches.size(); ++c) {
     const model::Cache& cache = m_.caches[c];
     if (cache.hit_ratio) {
       continue;
     }
-    if (miss_ratio_[c] < 1 || (cache.has_key_model() && !cache.ttl &&
-                               cache.popularity.kind == model::PopularityKind::uniform)) {
+    if (has_uniform_key_model(cache)) {
       note(
           fmt::format("cache '{}': hit ratio {:.3g}% = capacity / keys, an LRU's under uniform "
                       "keys once warm; cold starts are not modelled",
@@ -621,6 +660,11 @@ void Analyzer::add_notes() {
                        q.name.value));
     }
   }
+}
+
+/// Pods and external services: limits the analysis ignores, and its
+/// approximations of worker pools, balancing and FIFO stations.
+void Analyzer::note_services() {
   bool uneven_balancing = false;
   for (const auto& s : m_.services) {
     const std::string& name = s.name.value;
@@ -637,8 +681,8 @@ void Analyzer::add_notes() {
                        (s.replicas.value > 1 && s.balancer.value != model::BalancerKind::random);
     if (s.pod.queue || s.pod.queue_timeout) {
       note(
-          fmt::format("service '{}': rejections by its pod queue's limit or queue_timeout are not "
-                      "modelled",
+          fmt::format("service '{}': rejections by its pod queue's limit or queue_timeout are "
+                      "not modelled",
                       name));
     }
     if (s.pod.cpu.is_cfs) {
@@ -647,10 +691,18 @@ void Analyzer::add_notes() {
                       "within a period is not modelled",
                       name, s.pod.cpu.limit.value));
     }
-    if (s.pod.workers && !holds_worker_only_for_cpu(s)) {
+    if (!s.pod.workers) {
+      continue;  // processor sharing: the mean holds for any CPU demand
+    }
+    if (!holds_worker_only_for_cpu(s)) {
       note(fmt::format("service '{}': thread-per-request with {} workers: the wait for a worker "
                        "is M/M/c with the whole time a request holds its worker as service time",
                        name, s.pod.workers->value),
+           /*leaves_regime=*/false);
+    } else if (!has_exponential_cpu(s)) {
+      note(fmt::format("service '{}': requests wait for a worker in FIFO order and its CPU "
+                       "demand is not exponential: M/M/c is an approximation there",
+                       name),
            /*leaves_regime=*/false);
     }
   }
@@ -659,12 +711,6 @@ void Analyzer::add_notes() {
         "every pod is taken to receive an equal Poisson share of its service's traffic: exact "
         "for `random` balancing; round_robin and least_request spread it more evenly, so the "
         "estimates are a little pessimistic",
-        /*leaves_regime=*/false);
-  }
-  if (count.parallel > 0) {
-    note(
-        "parallel steps: the slowest child is estimated as the maximum of independent "
-        "exponentials, a little above the exact fork-join mean (Nelson and Tantawi 1988)",
         /*leaves_regime=*/false);
   }
   for (const auto& a : m_.autoscalers) {
@@ -680,6 +726,10 @@ void Analyzer::add_notes() {
   if (!m_.faults.empty()) {
     note(fmt::format("faults are not modelled ({} in the model)", m_.faults.size()));
   }
+}
+
+/// The rate each workload is estimated at, where it is not simply its `rate`.
+void Analyzer::note_workloads() {
   for (std::size_t w = 0; w < m_.workloads.size(); ++w) {
     const model::Workload& wl = m_.workloads[w];
     const std::string& name = wl.name.value;
@@ -767,11 +817,18 @@ Analysis Analyzer::run() {
 
 /// The largest rate of workload `w`, the others unchanged, at which every
 /// service that is not saturated without `w` keeps a load below 1: by
-/// doubling, then bisection (every load grows with the rate).
+/// doubling, then bisection (every load grows with the rate). 0 when a
+/// service it visits is saturated without it.
 double Analyzer::max_rate(std::size_t w) const {
   std::vector<double> rates = rates_;
   rates[w] = 0;
   const Evaluation without(*this, rates);
+  for (std::size_t e = 0; e < endpoints_.size(); ++e) {
+    if (visits_(static_cast<Eigen::Index>(e), static_cast<Eigen::Index>(w)) > 0 &&
+        without.stations()[demand_[e].service].is_saturated()) {
+      return 0;
+    }
+  }
   auto fits = [&](double x) {
     rates[w] = x;
     const Evaluation at(*this, rates);

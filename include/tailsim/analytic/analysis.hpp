@@ -47,8 +47,9 @@ struct PathEstimate {
   double rate_rps = 0;  ///< the rate the estimates are for (see the notes for schedules)
   double mean_s = 0;    ///< estimated mean latency; infinite when a station on it saturates
   /// Workloads: the largest rate this workload can reach, the others
-  /// unchanged, before some station's load reaches 1; infinite when nothing
-  /// it uses has a limit. Queues: none.
+  /// unchanged, before a service that is not saturated without it reaches
+  /// load 1; 0 when a service it visits is saturated without it; infinite
+  /// when nothing it uses has a limit. Queues: none.
   std::optional<double> max_rps;
 };
 

@@ -306,3 +306,21 @@ TEST_CASE("closed workload: the fixed point approximates exact MVA", "[analytic]
   CHECK(path.rate_rps == Approx(39.2071).epsilon(0.01));
   CHECK(has_note(a, "is closed (10 users)"));
 }
+
+TEST_CASE("a worker pool exhausted by a slow dependency", "[analytic]") {
+  // examples/thread-pool-exhaustion.yaml: 10 reports/s x 2 s hold 20 of the
+  // api's 16 workers (Little's law), so the pool saturates while its CPU idles.
+  const auto a =
+      analyze_file(std::string(TAILSIM_SOURCE_DIR) + "/examples/thread-pool-exhaustion.yaml");
+  const auto& api = named(a.services, "api");
+  REQUIRE(api.worker_load);
+  CHECK(*api.worker_load > 20.0 / 16);
+  CHECK(api.utilization < 0.1);
+  CHECK(api.is_saturated());
+  CHECK(a.services[*a.bottleneck].name == "api");
+  CHECK(std::isinf(named(a.paths, "status").mean_s));
+  // status visits the saturated api whatever its own rate; reports fit 16
+  // workers while x (2 s + a little CPU) + 100/s x ~1 ms stays below 16.
+  CHECK(*named(a.paths, "status").max_rps == 0);
+  CHECK(*named(a.paths, "report").max_rps == Approx((16 - 0.1) / 2.002).epsilon(0.01));
+}
