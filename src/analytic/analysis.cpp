@@ -144,9 +144,10 @@ class Analyzer {
   std::vector<EndpointDemand> demand_;
   Eigen::MatrixXd calls_;   ///< calls_(from, to): expected calls (or consumed messages) per visit
   Eigen::MatrixXd visits_;  ///< visits_(endpoint, workload): visits per request of the workload
-  std::vector<double> miss_ratio_;    ///< per cache
-  std::vector<double> round_trip_s_;  ///< per (caller, callee) service pair: 2 x mean link latency
-  std::vector<double> rates_;         ///< per workload, the rate the estimates are for
+  std::vector<bool> cpu_only_worker_;  ///< per service: holds a worker only for CPU
+  std::vector<double> miss_ratio_;     ///< per cache
+  std::vector<double> round_trip_s_;   ///< per (caller, callee) service pair: 2 x mean link latency
+  std::vector<double> rates_;          ///< per workload, the rate the estimates are for
   std::vector<Note> notes_;
 };
 
@@ -186,6 +187,7 @@ class Analyzer::Evaluation {
 
 Analyzer::Analyzer(const model::Model& m) : m_(m) {
   for (const auto& s : m.services) {
+    cpu_only_worker_.push_back(holds_worker_only_for_cpu(s));
     first_endpoint_.push_back(endpoints_.size());
     for (const auto& e : s.endpoints) {
       endpoints_.push_back(&e);
@@ -349,7 +351,7 @@ Analyzer::Evaluation::Evaluation(const Analyzer& a, const std::vector<double>& r
     const double workers = svc.pod.workers ? static_cast<double>(svc.pod.workers->value) : infinity;
     const auto replicas = static_cast<double>(svc.replicas.value);
     st.cpu_servers = std::min(workers, cores);
-    st.has_worker_pool = std::isfinite(workers) && !holds_worker_only_for_cpu(svc);
+    st.has_worker_pool = std::isfinite(workers) && !a.cpu_only_worker_[s];
     if (!(st.offered_cores > 0)) {
       continue;
     }
@@ -666,7 +668,8 @@ void Analyzer::note_caches_and_queues() {
 /// approximations of worker pools, balancing and FIFO stations.
 void Analyzer::note_services() {
   bool uneven_balancing = false;
-  for (const auto& s : m_.services) {
+  for (std::size_t index = 0; index < m_.services.size(); ++index) {
+    const model::Service& s = m_.services[index];
     const std::string& name = s.name.value;
     if (s.external.value) {
       if (s.concurrency) {
@@ -694,7 +697,7 @@ void Analyzer::note_services() {
     if (!s.pod.workers) {
       continue;  // processor sharing: the mean holds for any CPU demand
     }
-    if (!holds_worker_only_for_cpu(s)) {
+    if (!cpu_only_worker_[index]) {
       note(fmt::format("service '{}': thread-per-request with {} workers: the wait for a worker "
                        "is M/M/c with the whole time a request holds its worker as service time",
                        name, s.pod.workers->value),
