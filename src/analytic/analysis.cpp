@@ -400,7 +400,7 @@ void Analyzer::Evaluation::settle_worker_pool(std::size_t s) {
       const auto replicas = static_cast<double>(svc.replicas.value);
       const double per_pod = st.arrival_rps / replicas;
       st.worker_load = per_pod * st.holding_s / workers;
-      st.worker_wait_s = std::isfinite(st.holding_s)
+      st.worker_wait_s = st.worker_load < 1
                              ? mean_response_time(per_pod, st.holding_s, workers) - st.holding_s
                              : infinity;
       st.load = std::max(st.load, st.worker_load);
@@ -682,6 +682,12 @@ void Analyzer::note_services() {
     }
     uneven_balancing = uneven_balancing ||
                        (s.replicas.value > 1 && s.balancer.value != model::BalancerKind::random);
+    if (s.replicas.value < 1) {
+      note(
+          fmt::format("service '{}' has no replicas: calls to it fail as unavailable; the "
+                      "estimates show it saturated",
+                      name));
+    }
     if (s.pod.queue || s.pod.queue_timeout) {
       note(
           fmt::format("service '{}': rejections by its pod queue's limit or queue_timeout are "
@@ -857,7 +863,7 @@ double Analyzer::max_rate(std::size_t w) const {
   for (double mid = (lo + hi) / 2; mid > lo && mid < hi; mid = (lo + hi) / 2) {
     (fits(mid) ? lo : hi) = mid;
   }
-  return hi;
+  return lo > 0 ? hi : 0.0;  // no positive rate fits (a service without replicas)
 }
 
 }  // namespace

@@ -87,15 +87,21 @@ std::string wrap(const std::string& text, std::size_t width, const std::string& 
   return out + "\n";
 }
 
+/// A name cut to the table's first column.
+std::string shortened(const std::string& name) {
+  constexpr std::size_t width = 22;
+  return name.size() > width ? name.substr(0, width - 3) + "..." : name;
+}
+
 std::string percent(double x) {
   return std::isfinite(x) ? fmt::format("{:.1f}%", 100 * x) : "-";
 }
 
 std::string to_table(const Analysis& a, const std::string& model_name) {
-  std::string out = fmt::format("tailsim {} · model '{}' · analytic estimates, no simulation\n\n",
-                                TAILSIM_VERSION, model_name);
+  std::string out =
+      fmt::format("tailsim {} · model '{}' · analytic estimates\n\n", TAILSIM_VERSION, model_name);
   out +=
-      fmt::format("  {:<26}{:>12}{:>13}{:>9}\n", "SERVICES", "arrivals/s", "utilization", "load");
+      fmt::format("  {:<24}{:>12}{:>12}{:>8}\n", "SERVICES", "arrivals/s", "utilization", "load");
   for (std::size_t i = 0; i < a.services.size(); ++i) {
     const auto& s = a.services[i];
     std::string mark;
@@ -105,12 +111,11 @@ std::string to_table(const Analysis& a, const std::string& model_name) {
     if (s.is_saturated()) {
       mark += " SATURATED";
     }
-    out += fmt::format("    {:<24}{:>12.1f}{:>13}{:>9}{}\n",
-                       s.name.size() > 24 ? s.name.substr(0, 21) + "..." : s.name, s.arrival_rps,
+    out += fmt::format("    {:<22}{:>12.1f}{:>12}{:>8}{}\n", shortened(s.name), s.arrival_rps,
                        s.is_external && s.utilization == 0 ? "-" : percent(s.utilization),
                        percent(s.load), mark);
   }
-  out += fmt::format("\n  {:<26}{:>12}{:>13}{:>13}\n", "PATHS", "rate/s", "mean", "max rate/s");
+  out += fmt::format("\n  {:<24}{:>12}{:>12}{:>13}\n", "PATHS", "rate/s", "mean", "max rate/s");
   for (const auto& p : a.paths) {
     const std::string mean =
         std::isfinite(p.mean_s) ? report::format_ms(p.mean_s * 1e3) : "saturated";
