@@ -134,9 +134,7 @@ class Analyzer {
   void note_services();
   void note_workloads();
   [[nodiscard]] double max_rate(std::size_t w) const;
-  void note(std::string text, bool leaves_regime = true) {
-    notes_.push_back(Note{std::move(text), leaves_regime});
-  }
+  void note(std::string text) { notes_.push_back(std::move(text)); }
 
   const model::Model& m_;
   std::vector<std::size_t> first_endpoint_;
@@ -148,7 +146,7 @@ class Analyzer {
   std::vector<double> miss_ratio_;     ///< per cache
   std::vector<double> round_trip_s_;   ///< per (caller, callee) service pair: 2 x mean link latency
   std::vector<double> rates_;          ///< per workload, the rate the estimates are for
-  std::vector<Note> notes_;
+  std::vector<std::string> notes_;
 };
 
 /// The estimates at one set of workload rates: stations first, then the
@@ -633,8 +631,7 @@ void Analyzer::note_call_policies() {
   if (count.parallel > 0) {
     note(
         "parallel steps: the slowest child is estimated as the maximum of independent "
-        "exponentials, a little above the exact fork-join mean (Nelson and Tantawi 1988)",
-        /*leaves_regime=*/false);
+        "exponentials, a little above the exact fork-join mean (Nelson and Tantawi 1988)");
   }
 }
 
@@ -704,23 +701,22 @@ void Analyzer::note_services() {
       continue;  // processor sharing: the mean holds for any CPU demand
     }
     if (!cpu_only_worker_[index]) {
-      note(fmt::format("service '{}': thread-per-request with {} workers: the wait for a worker "
-                       "is M/M/c with the whole time a request holds its worker as service time",
-                       name, s.pod.workers->value),
-           /*leaves_regime=*/false);
+      note(
+          fmt::format("service '{}': thread-per-request with {} workers: the wait for a worker "
+                      "is M/M/c with the whole time a request holds its worker as service time",
+                      name, s.pod.workers->value));
     } else if (!has_exponential_cpu(s)) {
-      note(fmt::format("service '{}': requests wait for a worker in FIFO order and its CPU "
-                       "demand is not exponential: M/M/c is an approximation there",
-                       name),
-           /*leaves_regime=*/false);
+      note(
+          fmt::format("service '{}': requests wait for a worker in FIFO order and its CPU "
+                      "demand is not exponential: M/M/c is an approximation there",
+                      name));
     }
   }
   if (uneven_balancing) {
     note(
         "every pod is taken to receive an equal Poisson share of its service's traffic: exact "
         "for `random` balancing; round_robin and least_request spread it more evenly, so the "
-        "estimates are a little pessimistic",
-        /*leaves_regime=*/false);
+        "estimates are a little pessimistic");
   }
   for (const auto& a : m_.autoscalers) {
     const model::Service& s = m_.services[a.service_id];
@@ -869,9 +865,8 @@ double Analyzer::max_rate(std::size_t w) const {
 }  // namespace
 
 bool Analysis::is_analytic_regime() const {
-  return std::none_of(notes.begin(), notes.end(), [](const Note& n) { return n.leaves_regime; }) &&
-         std::none_of(services.begin(), services.end(),
-                      [](const ServiceEstimate& s) { return s.is_saturated(); });
+  return notes.empty() && std::none_of(services.begin(), services.end(),
+                                       [](const ServiceEstimate& s) { return s.is_saturated(); });
 }
 
 const PathEstimate* Analysis::find_path(std::string_view name) const {

@@ -57,7 +57,7 @@ std::string to_json(const Analysis& a, const std::string& model_name) {
   j["analytic_regime"] = a.is_analytic_regime();
   ordered_json& notes = j["notes"] = ordered_json::array();
   for (const auto& n : a.notes) {
-    notes.push_back(n.text);
+    notes.push_back(n);
   }
   return j.dump(2) + "\n";
 }
@@ -134,7 +134,7 @@ std::string to_table(const Analysis& a, const std::string& model_name) {
   if (!a.notes.empty()) {
     out += "\n  NOTES\n";
     for (const auto& n : a.notes) {
-      out += wrap(n.text, 80, "    - ", "      ");
+      out += wrap(n, 80, "    - ", "      ");
     }
   }
   return out;

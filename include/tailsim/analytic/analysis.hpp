@@ -5,7 +5,8 @@
 /// CPU utilization and load, the bottleneck, the largest rate each workload
 /// can reach, and an M/M/c estimate of each path's mean latency.
 /// docs/semantics.md ("Analytic estimates") states every equation and
-/// approximation; what the analysis cannot represent becomes a `Note`.
+/// approximation; what the analysis cannot represent or only approximates
+/// becomes a note.
 
 #include <cstddef>
 #include <optional>
@@ -53,23 +54,19 @@ struct PathEstimate {
   std::optional<double> max_rps;
 };
 
-/// Something the analysis approximated or could not represent.
-struct Note {
-  std::string text;
-  /// The estimate no longer describes what `run` simulates closely enough to
-  /// be shown beside it (retries, timeouts, schedules, ...).
-  bool leaves_regime = false;
-};
-
 struct Analysis {
   std::vector<ServiceEstimate> services;  ///< model order
   std::vector<PathEstimate> paths;        ///< workloads in model order, then queues
   std::optional<std::size_t> bottleneck;  ///< the service with the highest load, if any has one
-  std::vector<Note> notes;
+  /// What the analysis could not represent (retries, timeouts, schedules,
+  /// ...) or only approximates (worker pools, fork-join, round-robin
+  /// balancing, non-exponential FIFO stations), one sentence each.
+  std::vector<std::string> notes;
 
-  /// Open Poisson workloads and nothing the analysis has to approximate away
-  /// (no note leaves the regime), and no service saturated: the estimates
-  /// are meant to match a simulation's means.
+  /// No note and no service saturated: open Poisson workloads over a network
+  /// of processor-sharing, delay and exponential FIFO stations, where the
+  /// mean estimates are exact (Jackson; Kelly and BCMP product form) and
+  /// should match a simulation's means.
   [[nodiscard]] bool is_analytic_regime() const;
   [[nodiscard]] const PathEstimate* find_path(std::string_view name) const;
 };

@@ -41,7 +41,7 @@ Analysis analyze_file(const std::string& path) {
 
 bool has_note(const Analysis& a, const std::string& words) {
   for (const auto& n : a.notes) {
-    if (n.text.find(words) != std::string::npos) {
+    if (n.find(words) != std::string::npos) {
       return true;
     }
   }
@@ -293,6 +293,29 @@ TEST_CASE("fork-join: the independent maximum is a little above the exact mean",
   CHECK(estimate_ms == Approx(30.0).epsilon(1e-12));
   CHECK(estimate_ms >= 28.75);
   CHECK(estimate_ms <= 28.75 * 12 / (12 - 0.5) + 1e-9);
+  CHECK(has_note(a, "parallel steps"));
+  CHECK_FALSE(a.is_analytic_regime());  // an approximation: run shows no estimate
+}
+
+TEST_CASE("round-robin over several replicas is an approximation, random is not", "[analytic]") {
+  const std::string yaml = R"(
+version: 1
+services:
+  s: {replicas: 2, pod: {cpu: 1}, endpoints: {x: [{cpu: exp(10ms)}]}}
+workloads:
+  main: {entry: s.x, rate: 100/s}
+)";
+  const auto round_robin = analyze_text(yaml);
+  CHECK(has_note(round_robin, "equal Poisson share"));
+  CHECK_FALSE(round_robin.is_analytic_regime());
+  // Each pod an M/M/1 at load 0.5 either way: 20 ms.
+  CHECK(named(round_robin.paths, "main").mean_s == Approx(0.020).epsilon(1e-12));
+
+  auto m = load(yaml);
+  m.services[0].balancer.value = tailsim::model::BalancerKind::random;
+  const auto random = analyze(m);
+  CHECK(random.notes.empty());
+  CHECK(random.is_analytic_regime());
 }
 
 TEST_CASE("closed workload: the fixed point approximates exact MVA", "[analytic][jackson]") {
