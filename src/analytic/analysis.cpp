@@ -764,8 +764,8 @@ void Analyzer::note_workloads() {
       case model::WorkloadKind::closed:
         note(
             fmt::format("workload '{}' is closed ({} users): its rate {:.4g}/s solves "
-                        "X = N / (Z + R(X)) with R the open network's mean at X, an "
-                        "approximation of mean value analysis",
+                        "X = N / (Z + R(X)) with R the open network's mean at X, not mean value "
+                        "analysis: near saturation the rate is a few percent low",
                         name, wl.users ? wl.users->value : 0, rates_[w]));
         break;
     }
