@@ -68,12 +68,12 @@ struct Analysis {
   /// mean estimates are exact (Jackson; Kelly and BCMP product form) and
   /// should match a simulation's means.
   [[nodiscard]] bool is_analytic_regime() const;
-  [[nodiscard]] const PathEstimate* find_path(std::string_view name) const;
 };
 
 /// Analyzes a model that loaded without errors (its synchronous call graph is
 /// acyclic). Throws `std::runtime_error` when the traffic has no finite
-/// solution: a publish loop that multiplies messages.
+/// solution: a publish loop that sends on at least as many messages as it
+/// receives.
 [[nodiscard]] Analysis analyze(const model::Model& model);
 
 }  // namespace tailsim::analytic
