@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "analyze_command.hpp"
 #include "cli_common.hpp"
 #include "output_folder.hpp"
 #include "tailsim/components/simulation.hpp"
@@ -121,6 +122,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   if (!plan) {
     return bad_input;
   }
+  const RunEstimates estimates(m);
 
   const auto started = std::chrono::steady_clock::now();
   ProgressBar progress(!options.quiet);
@@ -128,7 +130,8 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   limits.on_progress = [&](double done) { progress.update(done); };
   limits.attribution = !options.no_attribution;
   limits.traces = traces;
-  const tailsim::stats::Results results = tailsim::components::simulate(*plan, limits);
+  tailsim::stats::Results results = tailsim::components::simulate(*plan, limits);
+  estimates.fill(results);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -175,7 +178,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
 int not_built_yet(const std::string& command) {
   fmt::print(stderr,
              "error: 'tailsim {}' is not available in tailsim {} yet. 'tailsim validate', "
-             "'tailsim graph' and 'tailsim run' work today.\n",
+             "'tailsim graph', 'tailsim run' and 'tailsim analyze' work today.\n",
              command, TAILSIM_VERSION);
   return bad_input;
 }
@@ -210,8 +213,6 @@ int main(int argc, char** argv) {
   graph_cmd->add_option("--format", format, "dot (Graphviz) or json")
       ->check(CLI::IsMember({"dot", "json"}));
 
-  // Commands of SPEC.md whose machinery is still being built: accepted as
-  // words so the user gets a clear message instead of "unknown command".
   RunOptions run_options;
   auto* run_cmd = app.add_subcommand("run", "Simulate a model and report latency per request path");
   add_model_options(run_cmd);
@@ -238,8 +239,16 @@ int main(int argc, char** argv) {
                     "Skip tail attribution (where the time went), which replays the run: half "
                     "the time");
 
+  std::string analyze_json;
+  auto* analyze_cmd = app.add_subcommand(
+      "analyze", "Analytic estimates (utilization, bottleneck, mean latency) without simulating");
+  add_model_options(analyze_cmd);
+  analyze_cmd->add_option("--json", analyze_json,
+                          "Write the estimates as JSON here (- for stdout)");
+
+  // Commands of SPEC.md whose machinery is still being built: accepted as
+  // words so the user gets a clear message instead of "unknown command".
   const std::pair<const char*, const char*> coming[] = {
-      {"analyze", "Analytic estimates (utilization, bottleneck) without simulating"},
       {"sweep", "Simulate over a grid of values with replications"},
       {"compare", "Compare two models on the same random traffic"}};
   for (const auto& [name, what] : coming) {
@@ -268,6 +277,9 @@ int main(int argc, char** argv) {
         command += argv[i];
       }
       return run(model_path, overrides, run_options, command);
+    }
+    if (*analyze_cmd) {
+      return analyze(model_path, overrides, analyze_json);
     }
     for (const auto& [name, what] : coming) {
       if (app.got_subcommand(name)) {

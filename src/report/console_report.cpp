@@ -173,6 +173,9 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
       }
     }
     fields.push_back(fmt::format("{:.1f}/s", p.throughput_rps));
+    if (p.analytic_mean_ms) {
+      fields.push_back(fmt::format("analytic estimate: mean={}", format_ms(*p.analytic_mean_ms)));
+    }
     if (p.attempts > p.requests && p.requests > 0) {
       fields.push_back(
           fmt::format("attempts per request={:.2f}",

@@ -65,6 +65,9 @@ std::string to_json(const stats::Results& r) {
     out["errors"] = errors(p.outcomes);
     out["throughput_rps"] = p.throughput_rps;
     out["latency_ms"] = latency_ms(p.latency);
+    if (p.analytic_mean_ms) {
+      out["analytic_mean_ms"] = *p.analytic_mean_ms;
+    }
     out["attempts_per_request"] =
         p.requests ? static_cast<double>(p.attempts) / static_cast<double>(p.requests) : 0.0;
     out["retried_share"] =

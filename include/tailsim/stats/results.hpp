@@ -3,6 +3,7 @@
 /// reads this and nothing else.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,9 @@ struct PathResult {
   double throughput_rps = 0;   ///< successful requests per measured second
   Histogram latency;           ///< successful requests, arrival to response, in ns
   Attribution attribution;
+  /// The analytic estimate of the mean latency (`tailsim analyze`), set only
+  /// when the model is in the analytic regime (docs/semantics.md).
+  std::optional<double> analytic_mean_ms;
 };
 
 struct ReplicaSummary {

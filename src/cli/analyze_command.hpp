@@ -1,0 +1,32 @@
+#pragma once
+// `tailsim analyze`, and what `run` takes from it: analytic estimates beside
+// the simulated means, and warnings about services predicted to saturate.
+
+#include <string>
+#include <vector>
+
+#include "tailsim/model/model.hpp"
+#include "tailsim/stats/results.hpp"
+
+namespace tailsim::cli {
+
+/// `tailsim analyze MODEL [--set ...] [--json FILE]`: prints the estimates as a
+/// table (or writes them as JSON to FILE, `-` for stdout). Returns the exit code.
+int analyze(const std::string& path, const std::vector<std::string>& overrides,
+            const std::string& json_path);
+
+/// What `run` shows of the analysis of the model it simulates.
+class RunEstimates {
+ public:
+  /// Analyzes `m` and prints to stderr a warning for each service predicted
+  /// to saturate, whatever the regime.
+  explicit RunEstimates(const model::Model& m);
+
+  /// In the analytic regime, sets each path's `analytic_mean_ms`.
+  void fill(stats::Results& results) const;
+
+ private:
+  std::vector<std::pair<std::string, double>> means_ms_;  ///< per path, when in the regime
+};
+
+}  // namespace tailsim::cli
