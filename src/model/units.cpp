@@ -1,6 +1,7 @@
 #include "tailsim/model/units.hpp"
 
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -352,7 +353,81 @@ constexpr std::array<Unit<double>, 6> rate_units{
 
 }  // namespace
 
+namespace {
+
+/// Where a compound duration ("1h30m", "9m30.5s", as Go and Kubernetes write
+/// them) starts its next part: after a unit, a digit. npos: a single part.
+std::size_t next_part(std::string_view text, std::size_t from) {
+  for (std::size_t i = from + 1; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (std::isdigit(c) == 0 && c != '.') {
+      continue;
+    }
+    std::size_t letters = i;  // the run of letters just before: a unit ("1e3" has none)
+    while (letters > from && std::isalpha(static_cast<unsigned char>(text[letters - 1])) != 0) {
+      --letters;
+    }
+    if (letters < i && find_unit(text.substr(letters, i - letters), duration_units) != nullptr) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+ParseResult<Duration> parse_single_duration(std::string_view text);
+
+/// "1h30m": each part a duration of its own, units from the largest down.
+ParseResult<Duration> parse_compound_duration(const Piece& whole) {
+  Duration total{0};
+  std::int64_t previous_unit = std::numeric_limits<std::int64_t>::max();
+  for (std::size_t start = 0; start < whole.text.size();) {
+    const std::size_t end = next_part(whole.text, start);
+    const std::string_view part = whole.text.substr(start, end - start);
+    auto value = parse_single_duration(part);
+    if (!value) {
+      return error_at(whole.offset + start + value.error().offset, value.error().message);
+    }
+    // The part's unit: its letters after the number.
+    std::size_t letters = part.size();
+    while (letters > 0 && std::isalpha(static_cast<unsigned char>(part[letters - 1])) != 0) {
+      --letters;
+    }
+    const auto* unit = find_unit(part.substr(letters), duration_units);
+    const std::int64_t scale = unit != nullptr ? unit->scale : 0;
+    if (scale >= previous_unit) {
+      return error_at(whole.offset + start,
+                      fmt::format("in the compound duration '{}', write the units from the "
+                                  "largest down, each once, e.g. '1h30m' or '9m30s'",
+                                  whole.text));
+    }
+    previous_unit = scale;
+    if (total.count() > std::numeric_limits<std::int64_t>::max() - value->count()) {
+      return error_at(whole.offset, fmt::format("duration too large: '{}'", whole.text));
+    }
+    total += *value;
+    start = end == std::string_view::npos ? whole.text.size() : end;
+  }
+  return total;
+}
+
+}  // namespace
+
 ParseResult<Duration> parse_duration(std::string_view text) {
+  const Piece whole = trim(text);
+  if (!whole.text.empty() && whole.text.front() != '-' &&
+      next_part(whole.text, 0) != std::string_view::npos) {
+    return parse_compound_duration(whole);
+  }
+  auto single = parse_single_duration(whole.text);
+  if (!single) {
+    return error_at(whole.offset + single.error().offset, single.error().message);
+  }
+  return single;
+}
+
+namespace {
+
+ParseResult<Duration> parse_single_duration(std::string_view text) {
   const Piece whole = trim(text);
   auto scanned = scan_quantity(whole, "a duration", "250ms");
   if (!scanned) {
@@ -381,6 +456,8 @@ ParseResult<Duration> parse_duration(std::string_view text) {
   }
   return Duration{*ns};
 }
+
+}  // namespace
 
 ParseResult<double> parse_rate(std::string_view text) {
   const Piece whole = trim(text);

@@ -58,6 +58,28 @@ TEST_CASE("surrounding spaces are ignored and offsets count them", "[units]") {
   CHECK(e.offset == 2);
 }
 
+TEST_CASE("compound durations add their parts, as Go and Kubernetes write them", "[units]") {
+  CHECK(*m::parse_duration("1h30m") == 90min);
+  CHECK(*m::parse_duration("9m30s") == 570s);
+  CHECK(*m::parse_duration(" 1m30.5s ") == 90500ms);
+  CHECK(*m::parse_duration("2s500ms") == 2500ms);
+  CHECK(*m::parse_duration("1h2m3s4ms5us6ns") ==
+        1h + 2min + 3s + 4ms + std::chrono::microseconds(5) + std::chrono::nanoseconds(6));
+  CHECK(*m::parse_duration("1e3ms") == 1s);  // an exponent is not a second part
+  SECTION("units from the largest down, each once") {
+    auto e = error_of(m::parse_duration("30s1m"));
+    CHECK_THAT(e.message, Catch::Contains("write the units from the largest down"));
+    CHECK(e.offset == 3);
+    CHECK_THAT(error_of(m::parse_duration("1m1m")).message,
+               Catch::Contains("from the largest down"));
+  }
+  SECTION("a bad part is named at its position") {
+    auto e = error_of(m::parse_duration("1h30x"));
+    CHECK_THAT(e.message, Catch::Contains("unknown duration unit 'x'"));
+    CHECK(e.offset == 4);
+  }
+}
+
 TEST_CASE("bad durations are refused with a reason and a position", "[units]") {
   SECTION("a bare number needs a unit") {
     auto e = error_of(m::parse_duration("5"));
