@@ -156,6 +156,18 @@ void Resolver::run() {
     for (auto& ep : svc.endpoints) {
       resolve_steps(ep.steps, svc);
     }
+    // A CFS pod's parallelism is its node's cores: written on the pod, or
+    // the cluster's nodes'.
+    CpuSpec& cpu = svc.pod.cpu;
+    if (cpu.is_cfs && cpu.node_cores.value == 0) {
+      if (model_.cluster) {
+        cpu.node_cores = {model_.cluster->node_cores.value, cpu.loc};
+      } else {
+        diags_.error(cpu.loc,
+                     "cpu needs 'node_cores' (the cores of the node the pod runs on), "
+                     "or a cluster section whose nodes' cores it takes");
+      }
+    }
   }
   for (auto& q : model_.queues) {
     resolve(q.consumer);

@@ -330,7 +330,7 @@ void SectionReader::read_cpu(const Cursor& c, CpuSpec& cpu) {
       }
     }
   }
-  if (auto v = f.require("node_cores")) {
+  if (auto v = f.get("node_cores")) {  // without it, the cluster's (checked when resolving)
     if (auto n = r_.number(*v, "node_cores", 1, 100000)) {
       cpu.node_cores = *n;
     }
