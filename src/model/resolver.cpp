@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "section_reader.hpp"
+#include "tailsim/model/units.hpp"
 
 namespace tailsim::model::detail {
 namespace {
@@ -33,6 +34,10 @@ class Resolver {
   Index service_id(const Located<std::string>& name, std::string_view what);
   void resolve(EndpointRef& ref);
   void resolve_steps(std::vector<Step>& steps, const Service& owner);
+  /// Warns about a policy that cannot do what it says.
+  void check_policy(const CallPolicy& policy);
+  /// Warns about a pod that can never use its CPU or never be placed.
+  void check_cpu(const Service& svc);
   double link_loss(const std::string& a, const std::string& b) const;
 
   Model& model_;
@@ -94,6 +99,7 @@ void Resolver::resolve_steps(std::vector<Step>& steps, const Service& owner) {
         break;
       case StepKind::call:
         resolve(step.call);
+        check_policy(step.policy);
         if (step.call.service_id != no_index && !step.policy.timeout &&
             link_loss(owner.name.value, step.call.service.value) > 0) {
           diags_.warning(step.loc, fmt::format("the network between '{}' and '{}' loses "
@@ -141,6 +147,33 @@ void Resolver::resolve_steps(std::vector<Step>& steps, const Service& owner) {
   }
 }
 
+void Resolver::check_policy(const CallPolicy& policy) {
+  if (policy.hedge && policy.timeout && policy.hedge->after.value >= policy.timeout->value) {
+    diags_.warning(policy.hedge->after.loc,
+                   fmt::format("hedge after {} is not shorter than the timeout {}: every attempt "
+                               "times out before a copy is sent",
+                               format_duration(policy.hedge->after.value),
+                               format_duration(policy.timeout->value)));
+  }
+}
+
+void Resolver::check_cpu(const Service& svc) {
+  const CpuSpec& cpu = svc.pod.cpu;
+  if (cpu.is_cfs && cpu.node_cores.value > 0 && cpu.limit.value > cpu.node_cores.value) {
+    diags_.warning(cpu.limit.loc,
+                   fmt::format("cpu limit {:g} is above node_cores {:g}: the pod "
+                               "can never use more than {:g} cores",
+                               cpu.limit.value, cpu.node_cores.value, cpu.node_cores.value));
+  }
+  if (model_.cluster && model_.cluster->node_cores.loc.is_known() && !svc.external.value &&
+      cpu.requested_cores() > model_.cluster->node_cores.value) {
+    diags_.warning(cpu.loc, fmt::format("pods of '{}' request {:g} cores, more than a node has "
+                                        "({:g}): they stay pending, never placed",
+                                        svc.name.value, cpu.requested_cores(),
+                                        model_.cluster->node_cores.value));
+  }
+}
+
 void Resolver::run() {
   for (auto& link : model_.network.links) {
     if (link.a.value.empty()) {
@@ -168,6 +201,7 @@ void Resolver::run() {
                      "or a cluster section whose nodes' cores it takes");
       }
     }
+    check_cpu(svc);
   }
   for (auto& q : model_.queues) {
     resolve(q.consumer);
@@ -209,6 +243,7 @@ void Resolver::run() {
   }
   for (auto& w : model_.workloads) {
     resolve(w.entry);
+    check_policy(w.policy);
   }
   for (auto& fault : model_.faults) {
     if (fault.target.value.empty()) {
