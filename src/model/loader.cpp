@@ -185,6 +185,12 @@ void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags
         return;
       }
       if (last) {
+        if (value.IsNull()) {
+          diags.error(at, fmt::format("--set cannot remove an item of the list '{}'; set the "
+                                      "whole list instead",
+                                      so_far));
+          return;
+        }
         cur[static_cast<std::size_t>(*index)] = value;
         roots.push_back({value, source});
         return;
@@ -199,6 +205,17 @@ void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags
     }
     const YAML::Node& view = cur;
     const bool exists = view.IsMap() && view[key].IsDefined();
+    if (last && value.IsNull()) {  // PATH=null removes the key: no circuit breaker, no retry
+      if (!exists) {
+        diags.error(
+            at, fmt::format(
+                    "'{}' has no '{}' to remove{}", so_far.empty() ? "the model" : so_far, key,
+                    did_you_mean(key, view.IsMap() ? map_keys(view) : std::vector<std::string>{})));
+        return;
+      }
+      cur.remove(key);
+      return;
+    }
     if (last) {
       if (!exists && !is_schema_key(key) && i > 0 &&
           !(parts[0] == "slos" && i == 1)) {  // slos.<path> names a path

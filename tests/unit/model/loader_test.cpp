@@ -270,6 +270,19 @@ TEST_CASE("overrides (--set) change values before validation", "[loader][overrid
     auto r = load(minimal, {"services.api.replicas"});
     CHECK_THAT(messages(r), Catch::Contains("--set expects PATH=VALUE"));
   }
+  SECTION("null removes a key, back to its default") {
+    auto r = load(minimal, {"services.api.replicas=6", "services.api.replicas=null"});
+    INFO(messages(r));
+    REQUIRE(r.ok());
+    CHECK(r.model->services[0].replicas.value == 1);
+    auto missing = load(minimal, {"services.api.replicaz=~"});
+    CHECK(messages(missing) ==
+          "--set services.api.replicaz:1:1: error: 'services.api' has no 'replicaz' to remove; "
+          "did you mean 'replicas'?\n");
+    auto item = load(minimal, {"services.api.endpoints.get.0=null"});
+    CHECK_THAT(messages(item), Catch::Contains("cannot remove an item of the list "
+                                               "'services.api.endpoints.get'"));
+  }
 }
 
 TEST_CASE("hostile YAML gets errors, not crashes", "[loader]") {
