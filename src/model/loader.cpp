@@ -207,10 +207,11 @@ void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags
     const bool exists = view.IsMap() && view[key].IsDefined();
     if (last && value.IsNull()) {  // PATH=null removes the key: no circuit breaker, no retry
       if (!exists) {
+        auto candidates = view.IsMap() ? map_keys(view) : std::vector<std::string>{};
+        candidates.insert(candidates.end(), schema_key_list.begin(), schema_key_list.end());
         diags.error(
-            at, fmt::format(
-                    "'{}' has no '{}' to remove{}", so_far.empty() ? "the model" : so_far, key,
-                    did_you_mean(key, view.IsMap() ? map_keys(view) : std::vector<std::string>{})));
+            at, fmt::format("'{}' has no '{}' to remove{}", so_far.empty() ? "the model" : so_far,
+                            key, did_you_mean(key, candidates)));
         return;
       }
       cur.remove(key);
