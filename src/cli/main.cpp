@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 
 #include "cli_common.hpp"
 #include "output_folder.hpp"
+#include "study_commands.hpp"
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/graph/dependency_graph.hpp"
 #include "tailsim/graph/graph_writer.hpp"
@@ -71,6 +74,7 @@ struct RunOptions {
   std::string out_dir;
   std::string color = "auto";
   bool quiet = false;
+  ReplicationFlags replication;
 };
 
 int run(const std::string& path, const std::vector<std::string>& overrides,
@@ -90,15 +94,28 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     return bad_input;
   }
 
+  const auto replication = replication_options(options.replication);
+  if (!replication) {
+    return bad_input;
+  }
   const auto started = std::chrono::steady_clock::now();
-  ProgressBar progress(!options.quiet);
-  tailsim::components::RunLimits limits;
-  limits.on_progress = [&](double done) { progress.update(done); };
-  const tailsim::stats::Results results = tailsim::components::simulate(*plan, limits);
+  std::optional<tailsim::study::ReplicatedRun> replicated;
+  tailsim::stats::Results results;
+  if (is_replicated(options.replication)) {
+    replicated = run_replications(*plan, *replication, options.quiet);
+    results = replicated->first_with_mean_slos();
+  } else {
+    ProgressBar progress(!options.quiet);
+    tailsim::components::RunLimits limits;
+    limits.on_progress = [&](double done) { progress.update(done); };
+    results = tailsim::components::simulate(*plan, limits);
+  }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  const std::string json = tailsim::report::to_json(results);
+  const std::string json = replicated
+                               ? tailsim::study::replications_to_json(*replicated, *replication)
+                               : tailsim::report::to_json(results);
   if (options.json_path == "-") {
     std::fputs(json.c_str(), stdout);
   } else if (!options.json_path.empty()) {
@@ -111,6 +128,10 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     tailsim::cli::write_output_folder(
         tailsim::cli::OutputFolderInputs{options.out_dir, &results, path, model_text.str(), command,
                                          graph::write_dot(*checked.graph, m)});
+    if (replicated) {
+      tailsim::report::write_file_atomically(
+          std::filesystem::path(options.out_dir) / "results.json", json);
+    }
     fmt::print(stderr, "note: --out does not write traces in tailsim {} yet\n", TAILSIM_VERSION);
   }
   if (!options.quiet && options.json_path != "-") {
@@ -118,11 +139,19 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                TAILSIM_VERSION, results.model, results.seed,
                model::format_duration(m.simulation.duration.value),
                model::format_duration(m.simulation.warmup.value));
-    fmt::print("simulated {:.1f}s in {:.2f}s wall · {} events ({:.1f} M/s)\n\n",
-               results.simulated_s, wall_s, results.events,
-               wall_s > 0 ? static_cast<double>(results.events) / wall_s * 1e-6 : 0.0);
-    fmt::print("{}", tailsim::report::to_console(results, tailsim::report::ConsoleStyle{
-                                                              stdout_wants_color(options.color)}));
+    if (replicated) {
+      fmt::print("{} replications of {:.1f}s simulated in {:.2f}s wall on {} threads\n\n",
+                 replicated->runs.size(), results.simulated_s, wall_s, replication->jobs);
+    } else {
+      fmt::print("simulated {:.1f}s in {:.2f}s wall · {} events ({:.1f} M/s)\n\n",
+                 results.simulated_s, wall_s, results.events,
+                 wall_s > 0 ? static_cast<double>(results.events) / wall_s * 1e-6 : 0.0);
+    }
+    const bool color = stdout_wants_color(options.color);
+    fmt::print("{}",
+               replicated
+                   ? tailsim::study::replications_to_console(*replicated, *replication, color)
+                   : tailsim::report::to_console(results, tailsim::report::ConsoleStyle{color}));
   }
   return results.all_slos_ok() ? ok : slo_failed;
 }
@@ -182,6 +211,7 @@ int main(int argc, char** argv) {
                    "or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print no summary");
+  add_replication_flags(*run_cmd, run_options.replication, /*with_precision=*/true);
 
   const std::pair<const char*, const char*> coming[] = {
       {"analyze", "Analytic estimates (utilization, bottleneck) without simulating"},

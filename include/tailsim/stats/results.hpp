@@ -173,9 +173,9 @@ struct Span {
   std::uint64_t parent_span_id = 0;  ///< 0 for the trace's root
   std::string name;                  ///< "checkout", "frontend → cart.get", "cpu", ...
   SpanKind kind = SpanKind::internal;
-  std::string service;       ///< the service it ran at; the workload's name for the client
-  std::string endpoint;      ///< empty where none (the client, a backoff)
-  std::string pod;           ///< "frontend-2"; empty at external services and the client
+  std::string service;        ///< the service it ran at; the workload's name for the client
+  std::string endpoint;       ///< empty where none (the client, a backoff)
+  std::string pod;            ///< "frontend-2"; empty at external services and the client
   std::uint32_t attempt = 1;  ///< calls: 1 the first attempt, 2 and up the retries
   bool is_hedge = false;      ///< a hedged copy of an attempt
   Outcome outcome = Outcome::ok;
@@ -229,7 +229,7 @@ struct Results {
   std::vector<AutoscalerResult> autoscalers;
   ClusterResult cluster;
   TimeSeries timeseries;
-  std::vector<Trace> traces;  ///< sampled requests (`--traces N`), in order of path, then start
+  std::vector<Trace> traces;   ///< sampled requests (`--traces N`), in order of path, then start
   std::uint64_t events = 0;    ///< events the engine dispatched
   double simulated_s = 0;      ///< simulated time at the end, drain included
   bool stopped_early = false;  ///< a run limit (events) ended the run
@@ -239,6 +239,13 @@ struct Results {
 
 /// The latency in milliseconds at percentile `p` (0-100) of a path; 0 if empty.
 double latency_ms_at(const PathResult& path, double p);
+
+/// What an SLO check measures on a path, in the unit of its threshold (ms,
+/// a fraction or per second); 0 for latency of a path with no success.
+double slo_value(const PathResult& path, const SloSpec& spec);
+
+/// Whether `value` passes the comparison against `threshold`.
+bool slo_holds(double value, Comparison op, double threshold);
 
 /// Evaluates each check against the path results and appends to `results.slos`.
 void evaluate_slos(Results& results, const std::vector<SloSpec>& specs);
