@@ -213,9 +213,11 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print no summary");
   add_replication_flags(*run_cmd, run_options.replication, /*with_precision=*/true);
 
+  SweepArgs sweep_args;
+  auto* sweep_cmd = add_sweep_command(app, sweep_args);
+
   const std::pair<const char*, const char*> coming[] = {
       {"analyze", "Analytic estimates (utilization, bottleneck) without simulating"},
-      {"sweep", "Simulate over a grid of values with replications"},
       {"compare", "Compare two models on the same random traffic"}};
   for (const auto& [name, what] : coming) {
     auto* cmd = app.add_subcommand(name, fmt::format("{} (not available yet)", what));
@@ -236,13 +238,16 @@ int main(int argc, char** argv) {
     if (*graph_cmd) {
       return draw_graph(model_path, overrides, format);
     }
+    std::string command = "tailsim";
+    for (int i = 1; i < argc; ++i) {
+      command += ' ';
+      command += argv[i];
+    }
     if (*run_cmd) {
-      std::string command = "tailsim";
-      for (int i = 1; i < argc; ++i) {
-        command += ' ';
-        command += argv[i];
-      }
       return run(model_path, overrides, run_options, command);
+    }
+    if (*sweep_cmd) {
+      return run_sweep(sweep_args, command);
     }
     for (const auto& [name, what] : coming) {
       if (app.got_subcommand(name)) {

@@ -33,12 +33,17 @@ std::string format_estimate(Metric metric, const Estimate& estimate) {
                      format_metric(metric, estimate.half_width));
 }
 
-std::string pad(const std::string& text, std::size_t width) {
+std::size_t display_width(const std::string& text) {
   std::size_t points = 0;
   for (const char c : text) {
     points += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   }
-  return points >= width ? text : text + std::string(width - points, ' ');
+  return points;
+}
+
+std::string pad(const std::string& text, std::size_t width) {
+  const std::size_t shown = display_width(text);
+  return shown >= width ? text : text + std::string(width - shown, ' ');
 }
 
 }  // namespace tailsim::study

@@ -22,3 +22,21 @@ add_test(NAME cli.run_replications_jobs_identical
 # One replication is the plain run: the same results.json.
 add_test(NAME cli.run_one_replication_is_plain
   COMMAND sh -c "a=$($<TARGET_FILE:tailsim> run ${mm1} --duration 20s --json -) && b=$($<TARGET_FILE:tailsim> run ${mm1} --duration 20s --replications 1 --json -) && [ \"$a\" = \"$b\" ]")
+
+# sweep: a grid of --vary values; the same CSV whatever --jobs is.
+set(sweep_rate "workloads.requests.rate=60..90:10/s")
+tailsim_cli_test(sweep_ok 0 sweep ${mm1} --vary ${sweep_rate} --duration 20s)
+tailsim_cli_test(sweep_two_varies 0 sweep ${mm1} --vary ${sweep_rate} --vary "services.server.balancer=round_robin,random" --duration 10s -r 2)
+tailsim_cli_test(sweep_no_vary 2 sweep ${mm1})
+tailsim_cli_test(sweep_bad_vary 2 sweep ${mm1} --vary workloads.requests.rate)
+tailsim_cli_test(sweep_bad_range 2 sweep ${mm1} --vary "workloads.requests.rate=90..60:10/s")
+tailsim_cli_test(sweep_bad_value 2 sweep ${mm1} --vary "services.server.replicas=1,lots")
+tailsim_cli_test(sweep_twice 2 sweep ${mm1} --vary "services.server.replicas=1" --vary "services.server.replicas=2")
+tailsim_cli_test(sweep_bad_duration 2 sweep ${mm1} --vary ${sweep_rate} --duration 0s)
+tailsim_cli_test(sweep_unwritable_csv 3 sweep ${mm1} --vary ${sweep_rate} --duration 10s --csv /nonexistent-folder/s.csv)
+add_test(NAME cli.sweep_jobs_identical
+  COMMAND sh -c "$<TARGET_FILE:tailsim> sweep ${mm1} --vary ${sweep_rate} --vary services.server.replicas=1,2 --duration 20s -r 3 --jobs 1 --csv '${study_out}/sweep-j1.csv' --report '${study_out}/sweep-j1.html' -q && $<TARGET_FILE:tailsim> sweep ${mm1} --vary ${sweep_rate} --vary services.server.replicas=1,2 --duration 20s -r 3 --jobs 2 --csv '${study_out}/sweep-j2.csv' -q && cmp '${study_out}/sweep-j1.csv' '${study_out}/sweep-j2.csv' && grep -q '</html>' '${study_out}/sweep-j1.html'")
+add_test(NAME cli.sweep_names_the_knee
+  COMMAND ${CMAKE_COMMAND} -E env $<TARGET_FILE:tailsim> sweep ${mm1} --vary "workloads.requests.rate=50..95:5/s" --duration 60s)
+set_tests_properties(cli.sweep_names_the_knee PROPERTIES
+  PASS_REGULAR_EXPRESSION "requests: p99 breaks away after workloads.requests.rate=[0-9]+/s")

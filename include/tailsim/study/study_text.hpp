@@ -15,6 +15,9 @@ std::string format_metric(Metric metric, double value);
 /// "41.2ms ± 0.51ms", or just the mean without an interval; "-" for NaN.
 std::string format_estimate(Metric metric, const Estimate& estimate);
 
+/// The characters `text` shows (UTF-8 code points).
+std::size_t display_width(const std::string& text);
+
 /// `text` padded with spaces to `width` characters (counting UTF-8 code points).
 std::string pad(const std::string& text, std::size_t width);
 
