@@ -215,10 +215,11 @@ int main(int argc, char** argv) {
 
   SweepArgs sweep_args;
   auto* sweep_cmd = add_sweep_command(app, sweep_args);
+  CompareArgs compare_args;
+  auto* compare_cmd = add_compare_command(app, compare_args);
 
   const std::pair<const char*, const char*> coming[] = {
-      {"analyze", "Analytic estimates (utilization, bottleneck) without simulating"},
-      {"compare", "Compare two models on the same random traffic"}};
+      {"analyze", "Analytic estimates (utilization, bottleneck) without simulating"}};
   for (const auto& [name, what] : coming) {
     auto* cmd = app.add_subcommand(name, fmt::format("{} (not available yet)", what));
     cmd->allow_extras();
@@ -248,6 +249,9 @@ int main(int argc, char** argv) {
     }
     if (*sweep_cmd) {
       return run_sweep(sweep_args, command);
+    }
+    if (*compare_cmd) {
+      return run_compare(compare_args);
     }
     for (const auto& [name, what] : coming) {
       if (app.got_subcommand(name)) {

@@ -40,3 +40,23 @@ add_test(NAME cli.sweep_names_the_knee
   COMMAND ${CMAKE_COMMAND} -E env $<TARGET_FILE:tailsim> sweep ${mm1} --vary "workloads.requests.rate=50..95:5/s" --duration 60s)
 set_tests_properties(cli.sweep_names_the_knee PROPERTIES
   PASS_REGULAR_EXPRESSION "requests: p99 breaks away after workloads.requests.rate=[0-9]+/s")
+
+# compare: paired replications; exit 1 only when one of B's SLO checks is
+# significantly worse than in A and fails.
+set(before ${CMAKE_CURRENT_SOURCE_DIR}/study_models/before.yaml)
+set(after ${CMAKE_CURRENT_SOURCE_DIR}/study_models/after.yaml)
+tailsim_cli_test(compare_slower_within_slo 0 compare ${before} ${after} -r 5)
+tailsim_cli_test(compare_slower_breaks_slo 1 compare ${before} ${after} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
+tailsim_cli_test(compare_failing_in_both_unchanged 0 compare ${before} ${before} -r 5 --set "slos.main=[\"p99 < 10ms\"]")
+tailsim_cli_test(compare_faster_is_fine 0 compare ${after} ${before} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
+tailsim_cli_test(compare_one_replication 2 compare ${before} ${after} -r 1)
+tailsim_cli_test(compare_missing_model 2 compare ${before})
+tailsim_cli_test(compare_broken_model 2 compare ${before} ${data}/broken.yaml)
+tailsim_cli_test(compare_bad_set 2 compare ${before} ${after} --set services.backend.replicas=lots)
+tailsim_cli_test(compare_bad_seed 2 compare ${before} ${after} --seed -1)
+add_test(NAME cli.compare_jobs_identical
+  COMMAND sh -c "$<TARGET_FILE:tailsim> compare ${before} ${after} -r 6 --jobs 1 --json '${study_out}/compare-j1.json' -q && $<TARGET_FILE:tailsim> compare ${before} ${after} -r 6 --jobs 2 --json '${study_out}/compare-j2.json' -q && cmp '${study_out}/compare-j1.json' '${study_out}/compare-j2.json' && grep -q '\"verdict\": \"worse\"' '${study_out}/compare-j1.json'")
+add_test(NAME cli.compare_names_the_gate
+  COMMAND ${CMAKE_COMMAND} -E env $<TARGET_FILE:tailsim> compare ${before} ${after} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
+set_tests_properties(cli.compare_names_the_gate PROPERTIES WILL_FAIL FALSE
+  PASS_REGULAR_EXPRESSION "main 'p99 < 75ms'.*significantly worse, and failing")
