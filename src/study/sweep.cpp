@@ -17,7 +17,9 @@ constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 /// Kneedle's threshold here: the knee lies at least this far below the
 /// chord, in units of the scaled axes.
 constexpr double knee_min_depth = 0.1;
-/// An error share must move by at least this much for its knee to count.
+/// A p99 curve must change by at least this share of its highest value for
+/// its knee to count, and an error share by at least this many points.
+constexpr double p99_min_change = 0.1;
 constexpr double errors_min_range = 0.01;
 
 std::string_view trim(std::string_view s) {
@@ -339,19 +341,52 @@ const PathEstimates* find_path(const SweepPoint& point, const std::string& path)
   return nullptr;
 }
 
+namespace {
+
+/// Whether a curve's means change for real: its lowest and highest points'
+/// intervals do not overlap, and they differ by at least `min_change` of
+/// the highest (a relative change) or `min_range` (an absolute one). Kneedle
+/// scales any curve to [0, 1], so without this it would find a knee in noise.
+bool changes_for_real(const std::vector<Estimate>& points, double min_change, double min_range) {
+  if (points.empty() || std::any_of(points.begin(), points.end(),
+                                    [](const Estimate& e) { return !std::isfinite(e.mean); })) {
+    return false;
+  }
+  const auto [low, high] =
+      std::minmax_element(points.begin(), points.end(),
+                          [](const Estimate& a, const Estimate& b) { return a.mean < b.mean; });
+  const auto half = [](const Estimate& e) {
+    return std::isfinite(e.half_width) ? e.half_width : 0.0;
+  };
+  const double range = high->mean - low->mean;
+  return range > half(*low) + half(*high) && range >= min_change * std::abs(high->mean) &&
+         range >= min_range;
+}
+
+std::vector<double> means_of(const std::vector<Estimate>& points) {
+  std::vector<double> out;
+  for (const auto& e : points) {
+    out.push_back(e.mean);
+  }
+  return out;
+}
+
+}  // namespace
+
 Knees find_knees(const SweepResult& sweep, const SweepCurve& curve, const std::string& path) {
-  std::vector<double> p99;
-  std::vector<double> errors;
+  std::vector<Estimate> p99;
+  std::vector<Estimate> errors;
   for (const std::size_t p : curve.points) {
     const PathEstimates* e = find_path(sweep.points[p], path);
-    p99.push_back(e ? (*e)[Metric::p99].mean : nan);
-    errors.push_back(e ? (*e)[Metric::errors].mean : nan);
+    p99.push_back(e ? (*e)[Metric::p99] : Estimate{});
+    errors.push_back(e ? (*e)[Metric::errors] : Estimate{});
   }
   Knees knees;
-  knees.p99 = find_knee(curve.x, p99);
-  const auto [low, high] = std::minmax_element(errors.begin(), errors.end());
-  if (!errors.empty() && *high - *low >= errors_min_range) {
-    knees.errors = find_knee(curve.x, errors);
+  if (changes_for_real(p99, p99_min_change, 0)) {
+    knees.p99 = find_knee(curve.x, means_of(p99));
+  }
+  if (changes_for_real(errors, 0, errors_min_range)) {
+    knees.errors = find_knee(curve.x, means_of(errors));
   }
   return knees;
 }

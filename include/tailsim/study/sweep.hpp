@@ -91,8 +91,11 @@ std::vector<SweepCurve> sweep_curves(const SweepResult& sweep);
 /// increasing: then they are the x axis; else their index is.
 bool has_numeric_axis(const SweepResult& sweep);
 
-/// A path's knees on one curve: where p99 breaks away, and where the error
-/// share does (only when it changes by at least one percentage point).
+/// A path's knees on one curve: where p99 breaks away or levels off, and
+/// where the error share does. Only a curve that changes for real has one:
+/// the intervals of its lowest and highest points do not overlap, and p99
+/// changes by at least 10% of its highest value (the error share by at
+/// least one percentage point).
 struct Knees {
   std::optional<std::size_t> p99;  ///< index into the curve's points
   std::optional<std::size_t> errors;

@@ -123,3 +123,29 @@ TEST_CASE("a sweep of M/M/1 names the knee of its p99 and writes every point", "
   CHECK(page.find("p99 knee") != std::string::npos);
   CHECK(page.find("<svg") != std::string::npos);
 }
+
+TEST_CASE("no knee where a curve changes less than its noise", "[study][sweep]") {
+  // p99 wobbling inside overlapping intervals: Kneedle alone would scale the
+  // wobble to [0, 1] and find a knee in it.
+  study::SweepResult sweep;
+  sweep.varies = {{"services.api.replicas", {"1", "2", "3", "4"}}};
+  sweep.seeds = {1, 2, 3};
+  const std::vector<double> flat = {476, 477, 476.5, 490};
+  const std::vector<double> rising = {100, 105, 120, 400};
+  for (std::size_t k = 0; k < 4; ++k) {
+    study::PathEstimates noisy{"noisy", {}};
+    noisy.metrics[static_cast<std::size_t>(study::Metric::p99)] = {flat[k], 25, 3};
+    study::PathEstimates real{"real", {}};
+    real.metrics[static_cast<std::size_t>(study::Metric::p99)] = {rising[k], 10, 3};
+    for (auto* p : {&noisy, &real}) {
+      p->metrics[static_cast<std::size_t>(study::Metric::errors)] = {0, 0, 3};
+    }
+    sweep.points.push_back({{sweep.varies[0].values[k]}, {noisy, real}});
+  }
+  const auto curves = study::sweep_curves(sweep);
+  REQUIRE(curves.size() == 1);
+  CHECK_FALSE(study::find_knees(sweep, curves[0], "noisy").p99);
+  CHECK(study::find_knees(sweep, curves[0], "real").p99 == 2);
+  CHECK(study::describe_knees(sweep) ==
+        std::vector<std::string>{"real: p99 breaks away after services.api.replicas=3"});
+}
