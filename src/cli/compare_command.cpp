@@ -8,7 +8,6 @@
 
 #include "study_commands.hpp"
 #include "tailsim/plan/compiler.hpp"
-#include "tailsim/report/file_output.hpp"
 #include "tailsim/study/compare.hpp"
 
 namespace tailsim::cli {
@@ -71,10 +70,8 @@ int run_compare(const CompareArgs& args) {
     comparison = study::compare_plans(*a, *b, replication->replications, replication->jobs,
                                       [&](double done) { progress.update(done); });
   }
-  if (args.json_path == "-") {
-    std::fputs(study::comparison_to_json(comparison).c_str(), stdout);
-  } else if (!args.json_path.empty()) {
-    report::write_file_atomically(args.json_path, study::comparison_to_json(comparison));
+  if (!args.json_path.empty()) {
+    write_output(args.json_path, study::comparison_to_json(comparison));
   }
   if (!args.quiet && args.json_path != "-") {
     fmt::print("tailsim {} · A '{}' ({}) · B '{}' ({}) · base seed {}\n\n", TAILSIM_VERSION,

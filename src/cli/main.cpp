@@ -159,7 +159,8 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
 int not_built_yet(const std::string& command) {
   fmt::print(stderr,
              "error: 'tailsim {}' is not available in tailsim {} yet. 'tailsim validate', "
-             "'tailsim graph' and 'tailsim run' work today.\n",
+             "'tailsim graph', 'tailsim run', 'tailsim sweep' and 'tailsim compare' work "
+             "today.\n",
              command, TAILSIM_VERSION);
   return bad_input;
 }

@@ -1,10 +1,14 @@
 // `run --replications N`, `--precision P%`: the flags every study shares and
 // the replicated run.
 
+#include <algorithm>
+#include <cstdio>
+
 #include <fmt/format.h>
 
 #include "study_commands.hpp"
 #include "tailsim/model/units.hpp"
+#include "tailsim/report/file_output.hpp"
 #include "tailsim/study/runner.hpp"
 
 namespace tailsim::cli {
@@ -48,8 +52,17 @@ std::optional<study::ReplicationOptions> replication_options(const ReplicationFl
       return std::nullopt;
     }
     options.precision = *precision;
+    options.min_replications = std::max(options.min_replications, flags.replications);
   }
   return options;
+}
+
+void write_output(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    std::fputs(text.c_str(), stdout);
+  } else {
+    report::write_file_atomically(path, text);
+  }
 }
 
 study::ReplicatedRun run_replications(const plan::Plan& plan,

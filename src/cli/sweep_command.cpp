@@ -115,10 +115,8 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
     sweep = study::run_sweep(*plans, *varies, replication->replications, replication->jobs,
                              [&](double done) { progress.update(done); });
   }
-  if (args.csv_path == "-") {
-    std::fputs(study::sweep_to_csv(sweep).c_str(), stdout);
-  } else if (!args.csv_path.empty()) {
-    report::write_file_atomically(args.csv_path, study::sweep_to_csv(sweep));
+  if (!args.csv_path.empty()) {
+    write_output(args.csv_path, study::sweep_to_csv(sweep));
   }
   if (!args.report_path.empty()) {
     report::write_file_atomically(args.report_path,

@@ -14,14 +14,9 @@ using study::Verdict;
 
 namespace {
 
-tailsim::plan::Plan compile_file(const std::string& name) {
-  auto loaded =
-      tailsim::model::load_file(std::string(TAILSIM_TESTS_DIR) + "/cli/study_models/" + name);
-  INFO(loaded.diagnostics.format_all());
-  REQUIRE(loaded.ok());
-  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
-  REQUIRE(plan);
-  return std::move(*plan);
+tailsim::plan::Plan compile_model(const std::string& name) {
+  return tailsim::testing::compile_file(std::string(TAILSIM_TESTS_DIR) + "/cli/study_models/" +
+                                        name);
 }
 
 /// The sample variance of b[i] - a[i] for a path's mean latency.
@@ -107,8 +102,8 @@ TEST_CASE("common random numbers detect a 10% slowdown with few replications", "
   // i of both draws the same arrivals and the same uniforms for every step,
   // so the runs differ by the slowdown alone and the difference of their
   // means varies little from one replication to the next.
-  const auto before = compile_file("before.yaml");
-  const auto after = compile_file("after.yaml");
+  const auto before = compile_model("before.yaml");
+  const auto after = compile_model("after.yaml");
 
   const auto paired = study::compare_plans(before, after, 5, 2);
   REQUIRE(paired.paths.size() == 1);
