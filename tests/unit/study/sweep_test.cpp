@@ -28,7 +28,7 @@ std::string error_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("--vary lists: any YAML scalars, commas inside brackets kept", "[study][sweep]") {
+TEST_CASE("vary lists: any YAML scalars, commas inside brackets kept", "[study][sweep]") {
   auto vary = study::parse_vary("services.api.replicas=2, 4,8");
   REQUIRE(vary);
   CHECK(vary->path == "services.api.replicas");
@@ -43,7 +43,7 @@ TEST_CASE("--vary lists: any YAML scalars, commas inside brackets kept", "[study
   CHECK(values_of("x.times=1..10") == Values{"1..10"});
 }
 
-TEST_CASE("--vary ranges A..B:STEP, with a unit written once or on each", "[study][sweep]") {
+TEST_CASE("vary ranges A..B:STEP, with a unit written once or on each", "[study][sweep]") {
   CHECK(values_of("services.api.replicas=2..8:2") == Values{"2", "4", "6", "8"});
   CHECK(values_of("workloads.w.rate=100..400:100/s") == Values{"100/s", "200/s", "300/s", "400/s"});
   CHECK(values_of("workloads.w.rate=100/s..300/s:100/s") == Values{"100/s", "200/s", "300/s"});
@@ -53,7 +53,7 @@ TEST_CASE("--vary ranges A..B:STEP, with a unit written once or on each", "[stud
   CHECK(values_of("x.n=1,5..6:1,9") == Values{"1", "5", "6", "9"});
 }
 
-TEST_CASE("--vary mistakes are clear errors", "[study][sweep]") {
+TEST_CASE("vary mistakes are clear errors", "[study][sweep]") {
   CHECK_THAT(error_of("services.api.replicas"), Catch::Contains("PATH=V1,V2"));
   CHECK_THAT(error_of("=1,2"), Catch::Contains("PATH=V1,V2"));
   CHECK_THAT(error_of("x="), Catch::Contains("no values"));
