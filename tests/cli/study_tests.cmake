@@ -58,6 +58,7 @@ tailsim_cli_test(compare_missing_model 2 compare ${before})
 tailsim_cli_test(compare_broken_model 2 compare ${before} ${data}/broken.yaml)
 tailsim_cli_test(compare_bad_set 2 compare ${before} ${after} --set services.backend.replicas=lots)
 tailsim_cli_test(compare_bad_seed 2 compare ${before} ${after} --seed -1)
+tailsim_cli_test(compare_unwritable_json 3 compare ${before} ${after} -r 2 --json /nonexistent-folder/c.json)
 add_test(NAME cli.compare_jobs_identical
   COMMAND sh -c "$<TARGET_FILE:tailsim> compare ${before} ${after} -r 6 --jobs 1 --json '${study_out}/compare-j1.json' -q && $<TARGET_FILE:tailsim> compare ${before} ${after} -r 6 --jobs 2 --json '${study_out}/compare-j2.json' -q && cmp '${study_out}/compare-j1.json' '${study_out}/compare-j2.json' && grep -q '\"verdict\": \"worse\"' '${study_out}/compare-j1.json'")
 add_test(NAME cli.compare_names_the_gate
