@@ -55,9 +55,12 @@ std::optional<Quantity> read_quantity(std::string_view text) {
 /// `A..B:STEP` expanded, or an error; nothing when `text` is no range at all.
 std::optional<model::ParseResult<std::vector<std::string>>> read_range(std::string_view text,
                                                                        std::size_t offset) {
+  // A range starts with its number; anything else (a YAML list or map that
+  // happens to hold ".." and ":") is a value.
   const auto dots = text.find("..");
   const auto colon = text.find(':', dots == std::string_view::npos ? 0 : dots);
-  if (dots == std::string_view::npos || colon == std::string_view::npos) {
+  if (dots == std::string_view::npos || colon == std::string_view::npos ||
+      text.find_first_of("0123456789+-.") != 0) {
     return std::nullopt;
   }
   using Result = model::ParseResult<std::vector<std::string>>;

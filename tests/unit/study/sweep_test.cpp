@@ -39,8 +39,10 @@ TEST_CASE("vary lists: any YAML scalars, commas inside brackets kept", "[study][
   CHECK(values_of(R"(slos.main=["p99 < 1s", "errors < 1%"],["p50 < 1ms"])") ==
         Values{R"(["p99 < 1s", "errors < 1%"])", R"(["p50 < 1ms"])"});
   CHECK(values_of("services.api.endpoints.get=[{cpu: \"uniform(1ms, 2ms)\"}]").size() == 1);
-  // A whole-number range without a step is a value (`times: 1..10`).
+  // A whole-number range without a step is a value (`times: 1..10`), and so
+  // is a YAML map that holds ".." and ":".
   CHECK(values_of("x.times=1..10") == Values{"1..10"});
+  CHECK(values_of("x.step={times: 1..10}") == Values{"{times: 1..10}"});
 }
 
 TEST_CASE("vary ranges A..B:STEP, with a unit written once or on each", "[study][sweep]") {
@@ -61,7 +63,7 @@ TEST_CASE("vary mistakes are clear errors", "[study][sweep]") {
   CHECK_THAT(error_of("x=1..5:0"), Catch::Contains("above zero"));
   CHECK_THAT(error_of("x=5..1:1"), Catch::Contains("ends below its start"));
   CHECK_THAT(error_of("x=1/s..3/m:1"), Catch::Contains("mixes units"));
-  CHECK_THAT(error_of("x=a..b:1"), Catch::Contains("A..B:STEP"));
+  CHECK_THAT(error_of("x=1..b:1"), Catch::Contains("A..B:STEP"));
   CHECK_THAT(error_of("x=0..1000000:1"), Catch::Contains("more than"));
 }
 
