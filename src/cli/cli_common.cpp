@@ -12,12 +12,18 @@
 
 namespace tailsim::cli {
 
-CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides) {
+CheckedModel load_checked_model(const std::string& path,
+                                const std::vector<std::string>& overrides) {
   CheckedModel checked{model::load_file(path, model::LoadOptions{overrides}), std::nullopt};
   if (checked.load.model) {
     checked.graph = graph::build_graph(*checked.load.model, checked.load.diagnostics);
     checked.load.diagnostics.sort();
   }
+  return checked;
+}
+
+CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides) {
+  CheckedModel checked = load_checked_model(path, overrides);
   std::fputs(checked.load.diagnostics.format_all().c_str(), stderr);
   return checked;
 }

@@ -24,6 +24,10 @@ struct CheckedModel {
   [[nodiscard]] bool ok() const { return load.ok() && !load.diagnostics.has_errors(); }
 };
 
+/// Loads `path` with the `--set` overrides and builds its graph, printing
+/// nothing.
+CheckedModel load_checked_model(const std::string& path, const std::vector<std::string>& overrides);
+
 /// Loads `path` with the `--set` overrides, builds its graph and prints every
 /// diagnostic to stderr.
 CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "analyze_command.hpp"
 #include "cli_common.hpp"
 #include "output_folder.hpp"
+#include "study_commands.hpp"
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/graph/dependency_graph.hpp"
 #include "tailsim/graph/graph_writer.hpp"
@@ -86,6 +88,7 @@ struct RunOptions {
   std::string color = "auto";
   bool quiet = false;
   bool no_attribution = false;
+  ReplicationFlags replication;
 };
 
 int run(const std::string& path, const std::vector<std::string>& overrides,
@@ -124,18 +127,32 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   }
   const RunEstimates estimates(m);
 
+  const auto replication = replication_options(options.replication);
+  if (!replication) {
+    return bad_input;
+  }
   const auto started = std::chrono::steady_clock::now();
-  ProgressBar progress(!options.quiet);
-  tailsim::components::RunLimits limits;
-  limits.on_progress = [&](double done) { progress.update(done); };
-  limits.attribution = !options.no_attribution;
-  limits.traces = traces;
-  tailsim::stats::Results results = tailsim::components::simulate(*plan, limits);
+  std::optional<tailsim::study::ReplicatedRun> replicated;
+  tailsim::stats::Results results;
+  if (is_replicated(options.replication)) {
+    replicated = run_replications(*plan, *replication, options.quiet);
+    results = replicated->first_with_mean_slos();
+    traces = 0;  // replications keep no traces (nor attribution)
+  } else {
+    ProgressBar progress(!options.quiet);
+    tailsim::components::RunLimits limits;
+    limits.on_progress = [&](double done) { progress.update(done); };
+    limits.attribution = !options.no_attribution;
+    limits.traces = traces;
+    results = tailsim::components::simulate(*plan, limits);
+  }
   estimates.fill(results);
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  const std::string json = tailsim::report::to_json(results);
+  const std::string json = replicated
+                               ? tailsim::study::replications_to_json(*replicated, *replication)
+                               : tailsim::report::to_json(results);
   if (options.json_path == "-") {
     std::fputs(json.c_str(), stdout);
   } else if (!options.json_path.empty()) {
@@ -157,6 +174,10 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     tailsim::cli::write_output_folder(tailsim::cli::OutputFolderInputs{
         options.out_dir, &results, path, model_text.str(), command,
         graph::write_dot(*checked.graph, m), wall_s, /*has_traces=*/traces > 0});
+    if (replicated) {
+      tailsim::report::write_file_atomically(
+          std::filesystem::path(options.out_dir) / "results.json", json);
+    }
     if (traces > 0 && results.traces.empty()) {
       fmt::print(stderr, "note: the run kept no request as a trace; the trace files are empty\n");
     }
@@ -166,21 +187,21 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                TAILSIM_VERSION, results.model, results.seed,
                model::format_duration(m.simulation.duration.value),
                model::format_duration(m.simulation.warmup.value));
-    fmt::print("simulated {:.1f}s in {:.2f}s wall · {} events ({:.1f} M/s)\n\n",
-               results.simulated_s, wall_s, results.events,
-               wall_s > 0 ? static_cast<double>(results.events) / wall_s * 1e-6 : 0.0);
-    fmt::print("{}", tailsim::report::to_console(results, tailsim::report::ConsoleStyle{
-                                                              stdout_wants_color(options.color)}));
+    if (replicated) {
+      fmt::print("{} replications of {:.1f}s simulated in {:.2f}s wall on {} threads\n\n",
+                 replicated->runs.size(), results.simulated_s, wall_s, replication->jobs);
+    } else {
+      fmt::print("simulated {:.1f}s in {:.2f}s wall · {} events ({:.1f} M/s)\n\n",
+                 results.simulated_s, wall_s, results.events,
+                 wall_s > 0 ? static_cast<double>(results.events) / wall_s * 1e-6 : 0.0);
+    }
+    const bool color = stdout_wants_color(options.color);
+    fmt::print("{}",
+               replicated
+                   ? tailsim::study::replications_to_console(*replicated, *replication, color)
+                   : tailsim::report::to_console(results, tailsim::report::ConsoleStyle{color}));
   }
   return results.all_slos_ok() ? ok : slo_failed;
-}
-
-int not_built_yet(const std::string& command) {
-  fmt::print(stderr,
-             "error: 'tailsim {}' is not available in tailsim {} yet. 'tailsim validate', "
-             "'tailsim graph', 'tailsim run' and 'tailsim analyze' work today.\n",
-             command, TAILSIM_VERSION);
-  return bad_input;
 }
 
 }  // namespace
@@ -239,22 +260,19 @@ int main(int argc, char** argv) {
                     "Skip tail attribution (where the time went), which replays the run: half "
                     "the time");
 
+  add_replication_flags(*run_cmd, run_options.replication, /*with_precision=*/true);
+
+  SweepArgs sweep_args;
+  auto* sweep_cmd = add_sweep_command(app, sweep_args);
+  CompareArgs compare_args;
+  auto* compare_cmd = add_compare_command(app, compare_args);
+
   std::string analyze_json;
   auto* analyze_cmd = app.add_subcommand(
       "analyze", "Analytic estimates (utilization, bottleneck, mean latency) without simulating");
   add_model_options(analyze_cmd);
   analyze_cmd->add_option("--json", analyze_json,
                           "Write the estimates as JSON here (- for stdout)");
-
-  // Commands of SPEC.md whose machinery is still being built: accepted as
-  // words so the user gets a clear message instead of "unknown command".
-  const std::pair<const char*, const char*> coming[] = {
-      {"sweep", "Simulate over a grid of values with replications"},
-      {"compare", "Compare two models on the same random traffic"}};
-  for (const auto& [name, what] : coming) {
-    auto* cmd = app.add_subcommand(name, fmt::format("{} (not available yet)", what));
-    cmd->allow_extras();
-  }
 
   try {
     app.parse(argc, argv);
@@ -270,21 +288,22 @@ int main(int argc, char** argv) {
     if (*graph_cmd) {
       return draw_graph(model_path, overrides, format);
     }
+    std::string command = "tailsim";
+    for (int i = 1; i < argc; ++i) {
+      command += ' ';
+      command += argv[i];
+    }
     if (*run_cmd) {
-      std::string command = "tailsim";
-      for (int i = 1; i < argc; ++i) {
-        command += ' ';
-        command += argv[i];
-      }
       return run(model_path, overrides, run_options, command);
     }
     if (*analyze_cmd) {
       return analyze(model_path, overrides, analyze_json);
     }
-    for (const auto& [name, what] : coming) {
-      if (app.got_subcommand(name)) {
-        return not_built_yet(name);
-      }
+    if (*sweep_cmd) {
+      return run_sweep(sweep_args, command);
+    }
+    if (*compare_cmd) {
+      return run_compare(compare_args);
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());

@@ -20,9 +20,7 @@ double latency_ms_at(const PathResult& path, double p) {
   return static_cast<double>(path.latency.value_at_percentile(p)) * 1e-6;
 }
 
-namespace {
-
-double measure(const PathResult& path, const SloSpec& spec) {
+double slo_value(const PathResult& path, const SloSpec& spec) {
   switch (spec.metric) {
     case SloMetric::mean:
       return path.latency.count() ? path.latency.mean() * 1e-6 : 0;
@@ -40,7 +38,7 @@ double measure(const PathResult& path, const SloSpec& spec) {
   return 0;
 }
 
-bool holds(double value, Comparison op, double threshold) {
+bool slo_holds(double value, Comparison op, double threshold) {
   switch (op) {
     case Comparison::less:
       return value < threshold;
@@ -54,17 +52,15 @@ bool holds(double value, Comparison op, double threshold) {
   return false;
 }
 
-}  // namespace
-
 void evaluate_slos(Results& results, const std::vector<SloSpec>& specs) {
   for (const auto& spec : specs) {
     const PathResult& path = results.paths.at(spec.path);
-    const double value = measure(path, spec);
+    const double value = slo_value(path, spec);
     // A latency check on a path with no successful request has nothing to pass on.
     const bool has_data = spec.metric == SloMetric::errors ||
                           spec.metric == SloMetric::throughput || path.latency.count() > 0;
-    results.slos.push_back(
-        SloResult{path.name, spec.text, value, has_data && holds(value, spec.op, spec.threshold)});
+    results.slos.push_back(SloResult{path.name, spec.text, value,
+                                     has_data && slo_holds(value, spec.op, spec.threshold)});
   }
 }
 

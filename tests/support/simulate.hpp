@@ -13,29 +13,39 @@
 
 namespace tailsim::testing {
 
-/// Simulates a model given as text, with `--set` overrides.
-inline stats::Results simulate_text(const std::string& yaml,
-                                    std::vector<std::string> overrides = {},
-                                    const components::RunLimits& limits = {}) {
+/// Compiles a model given as text, with `--set` overrides.
+inline plan::Plan compile_text(const std::string& yaml, std::vector<std::string> overrides = {}) {
   auto loaded = model::load_string(yaml, "t.yaml", model::LoadOptions{std::move(overrides)});
   INFO(loaded.diagnostics.format_all());
   REQUIRE(loaded.ok());
   auto plan = plan::compile_plan(*loaded.model, loaded.diagnostics);
   INFO(loaded.diagnostics.format_all());
   REQUIRE(plan);
-  return components::simulate(*plan, limits);
+  return std::move(*plan);
 }
 
-/// Simulates a model file, with `--set` overrides.
-inline stats::Results simulate_file(const std::string& path,
-                                    std::vector<std::string> overrides = {}) {
+/// Compiles a model file, with `--set` overrides.
+inline plan::Plan compile_file(const std::string& path, std::vector<std::string> overrides = {}) {
   auto loaded = model::load_file(path, model::LoadOptions{std::move(overrides)});
   INFO(loaded.diagnostics.format_all());
   REQUIRE(loaded.ok());
   auto plan = plan::compile_plan(*loaded.model, loaded.diagnostics);
   INFO(loaded.diagnostics.format_all());
   REQUIRE(plan);
-  return components::simulate(*plan);
+  return std::move(*plan);
+}
+
+/// Simulates a model given as text, with `--set` overrides.
+inline stats::Results simulate_text(const std::string& yaml,
+                                    std::vector<std::string> overrides = {},
+                                    const components::RunLimits& limits = {}) {
+  return components::simulate(compile_text(yaml, std::move(overrides)), limits);
+}
+
+/// Simulates a model file, with `--set` overrides.
+inline stats::Results simulate_file(const std::string& path,
+                                    std::vector<std::string> overrides = {}) {
+  return components::simulate(compile_file(path, std::move(overrides)));
 }
 
 /// The item called `name` (a path or a service) of a results list.

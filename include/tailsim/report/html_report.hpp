@@ -13,6 +13,7 @@
 /// the topology picture and the model text.
 
 #include <string>
+#include <string_view>
 
 #include "tailsim/stats/results.hpp"
 
@@ -28,6 +29,14 @@ struct HtmlReportInputs {
   /// before `<svg` (the XML prolog and DOCTYPE, which HTML does not allow).
   std::string topology_svg;
 };
+
+/// The start of a tailsim HTML page up to and including `<body>`: the
+/// Content-Security-Policy that forbids fetching anything, and the report's
+/// style sheet. Every page tailsim writes (report.html, the sweep report)
+/// shares it.
+std::string html_page_start(std::string_view title);
+/// The page's footer and closing tags.
+std::string html_page_end();
 
 /// The report as HTML text. Same inputs, same bytes: no timestamp, no
 /// randomness, numbers written in a fixed format.

@@ -270,6 +270,13 @@ struct Results {
 /// The latency in milliseconds at percentile `p` (0-100) of a path; 0 if empty.
 double latency_ms_at(const PathResult& path, double p);
 
+/// What an SLO check measures on a path, in the unit of its threshold (ms,
+/// a fraction or per second); 0 for latency of a path with no success.
+double slo_value(const PathResult& path, const SloSpec& spec);
+
+/// Whether `value` passes the comparison against `threshold`.
+bool slo_holds(double value, Comparison op, double threshold);
+
 /// Evaluates each check against the path results and appends to `results.slos`.
 void evaluate_slos(Results& results, const std::vector<SloSpec>& specs);
 

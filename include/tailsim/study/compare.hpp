@@ -1,0 +1,102 @@
+#pragma once
+/// `tailsim compare A B`: paired replications with common random numbers.
+/// Replication i of both models uses the same seed, so each named random
+/// stream (arrivals, every step's draws, every link) gives both the same
+/// numbers and the two runs differ by the change between the models, not by
+/// noise. Per metric the difference d_i = B_i - A_i is estimated as
+/// mean(d) ± t(0.975, n - 1) s_d / sqrt(n) (the paired-t interval; Law,
+/// "Simulation Modeling and Analysis", 5th ed., section 10.2.1).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tailsim/plan/plan.hpp"
+#include "tailsim/study/confidence.hpp"
+#include "tailsim/study/metrics.hpp"
+
+namespace tailsim::study {
+
+enum class Verdict : std::uint8_t { better, worse, no_significant_change };
+
+/// "better", "worse", "no significant change".
+std::string_view verdict_name(Verdict verdict);
+
+/// A difference B - A is significant when its 95% interval excludes zero;
+/// it is then better or worse by the metric's direction.
+Verdict judge(const Estimate& difference, bool lower_is_better);
+
+/// One metric of both models and their paired difference.
+struct Difference {
+  Estimate a;
+  Estimate b;
+  Estimate b_minus_a;
+  Verdict verdict = Verdict::no_significant_change;
+};
+
+/// Pairs a[i] with b[i].
+Difference compare_paired(std::span<const double> a, std::span<const double> b,
+                          bool lower_is_better);
+
+struct PathComparison {
+  std::string name;
+  std::array<Difference, metric_count> metrics;
+
+  [[nodiscard]] const Difference& operator[](Metric m) const {
+    return metrics[static_cast<std::size_t>(m)];
+  }
+};
+
+/// An SLO check of model B, measured on both models.
+struct SloComparison {
+  std::string path;
+  std::string check;
+  Difference difference;  ///< in the unit of the threshold
+  bool b_ok = false;      ///< B's mean passes the check
+  /// The CI gate: B is significantly worse than A on this check's metric
+  /// and B's mean fails it. A check B fails as badly as A did, or one B
+  /// still passes however much worse it got, does not fail the gate.
+  bool fails_gate = false;
+};
+
+struct Comparison {
+  std::vector<std::uint64_t> seeds;
+  std::vector<PathComparison> paths;  ///< paths of both models, in B's order
+  std::vector<std::string> only_in_a;
+  std::vector<std::string> only_in_b;
+  std::vector<SloComparison> slos;  ///< B's checks whose path A also has
+
+  [[nodiscard]] bool gate_fails() const;
+};
+
+/// The request paths of a plan, as Results::paths names them.
+std::vector<std::string> path_names(const plan::Plan& plan);
+
+/// Runs `replications` of both plans on `jobs` threads, replication i of
+/// both with the i-th seed derived from A's seed, and compares them. B's
+/// SLO checks on paths A also has are measured on both.
+Comparison compare_plans(const plan::Plan& a, const plan::Plan& b, std::size_t replications,
+                         unsigned jobs, const std::function<void(double)>& on_progress = {});
+
+/// Compares replications already run: a[i] and b[i] share a seed, and
+/// slo_values[k] of both measure `b_slos[k]`.
+Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetrics> b,
+                        std::span<const stats::SloSpec> b_slos,
+                        const std::vector<std::string>& b_path_names);
+
+/// The console form: per path, each metric's A, B, difference and verdict;
+/// then the SLO gate.
+std::string comparison_to_console(const Comparison& comparison, bool color);
+
+/// The JSON form: {"replications", "seeds", "paths": {"<p>": {"<metric>":
+/// {"a": {"mean", "half_width"}, "b": {...}, "difference": {...},
+/// "verdict"}}}, "only_in_a", "only_in_b", "slos": [...], "gate": "pass" |
+/// "fail"}.
+std::string comparison_to_json(const Comparison& comparison);
+
+}  // namespace tailsim::study

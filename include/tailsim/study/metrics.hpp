@@ -1,0 +1,73 @@
+#pragma once
+/// The numbers a study estimates from each run: per request path its latency
+/// percentiles, error share and throughput, and the value of each SLO check.
+/// A run is reduced to these as soon as it ends, so a study of thousands of
+/// runs keeps no histogram.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tailsim/stats/results.hpp"
+#include "tailsim/study/confidence.hpp"
+
+namespace tailsim::study {
+
+/// A path metric, as results.json names it.
+enum class Metric : std::uint8_t { mean, p50, p90, p99, p99_9, max, errors, throughput };
+inline constexpr std::size_t metric_count = 8;
+inline constexpr std::array<Metric, metric_count> all_metrics = {
+    Metric::mean,  Metric::p50, Metric::p90,    Metric::p99,
+    Metric::p99_9, Metric::max, Metric::errors, Metric::throughput};
+
+/// "mean", "p50", "p90", "p99", "p99.9", "max", "errors", "throughput".
+std::string_view metric_name(Metric metric);
+/// Whether a metric is a latency in milliseconds (the first six).
+bool is_latency(Metric metric);
+/// Lower is better for latency and errors; higher for throughput.
+bool is_lower_better(Metric metric);
+
+/// One path of one run. Latencies are in ms (0 when no request succeeded,
+/// as in results.json), errors a share of requests, throughput per second.
+struct PathMetrics {
+  std::string name;
+  std::array<double, metric_count> values{};
+
+  double& operator[](Metric m) { return values[static_cast<std::size_t>(m)]; }
+  double operator[](Metric m) const { return values[static_cast<std::size_t>(m)]; }
+};
+
+/// One run, reduced.
+struct RunMetrics {
+  std::uint64_t seed = 0;
+  std::vector<PathMetrics> paths;  ///< in the order of Results::paths
+  /// One per SLO check asked for, in the unit of its threshold; NaN for a
+  /// latency check on a path with no successful request.
+  std::vector<double> slo_values;
+};
+
+/// Reduces a run's results; `slos` are the checks to measure (usually the
+/// plan's own).
+RunMetrics measure_run(const stats::Results& results, std::span<const stats::SloSpec> slos);
+
+/// One path's metrics over replications.
+struct PathEstimates {
+  std::string name;
+  std::array<Estimate, metric_count> metrics;
+
+  [[nodiscard]] const Estimate& operator[](Metric m) const {
+    return metrics[static_cast<std::size_t>(m)];
+  }
+};
+
+/// Every path's metrics estimated over `runs` (all of one model: same paths).
+std::vector<PathEstimates> estimate_paths(std::span<const RunMetrics> runs);
+
+/// The values of SLO check `index` over `runs`, estimated.
+Estimate estimate_slo(std::span<const RunMetrics> runs, std::size_t index);
+
+}  // namespace tailsim::study

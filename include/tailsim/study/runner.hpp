@@ -1,0 +1,58 @@
+#pragma once
+/// Running many simulations at once: the seed of each replication, and a
+/// pool of threads that runs whole simulations and hands back their results
+/// in job order, so a study's output never depends on how many threads ran it.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "tailsim/plan/plan.hpp"
+#include "tailsim/stats/results.hpp"
+#include "tailsim/study/metrics.hpp"
+
+namespace tailsim::study {
+
+/// The seed of replication `index` of a study seeded with `base`.
+/// Replication 0 uses `base` itself, so one replication is the plain run;
+/// replication i > 0 uses SplitMix64 (Steele, Lea and Flood, "Fast
+/// splittable pseudorandom number generators", OOPSLA 2014) of
+/// base + i x 0x9E3779B97F4A7C15, shifted right by one bit so that every
+/// seed is a valid `--seed` (0 to 2^63 - 1) and each replication can be
+/// rerun alone with `tailsim run --seed S`. Each replication's named random
+/// streams are derived from its seed, so replications are independent, and
+/// replication i of two models shares its streams (common random numbers).
+std::uint64_t replication_seed(std::uint64_t base, std::size_t index);
+
+/// The seeds of replications 0 to `count` - 1.
+std::vector<std::uint64_t> replication_seeds(std::uint64_t base, std::size_t count);
+
+/// The threads to use when the user named none: the hardware's, at least 1.
+unsigned default_jobs();
+
+/// Calls `task(i)` for every i in [0, count) on `jobs` threads (the calling
+/// thread is one of them); each thread takes the next index when it is done.
+/// `on_done(finished)` is called, one call at a time, after each task. If
+/// tasks throw, the exception of the lowest index is rethrown once all have
+/// stopped.
+void run_in_parallel(std::size_t count, unsigned jobs, const std::function<void(std::size_t)>& task,
+                     const std::function<void(std::size_t)>& on_done = {});
+
+/// One simulation of a study: a plan run with a seed, measured on `slos`.
+struct SimulationJob {
+  const plan::Plan* plan = nullptr;
+  std::uint64_t seed = 0;
+  std::span<const stats::SloSpec> slos;
+};
+
+/// `plan` simulated with `seed` instead of its own.
+stats::Results simulate_with_seed(const plan::Plan& plan, std::uint64_t seed);
+
+/// Runs every job on `jobs` threads and returns their measures in job order.
+/// `on_progress` receives the share of jobs done (0 to 1), one call at a time.
+std::vector<RunMetrics> run_jobs(std::span<const SimulationJob> simulations, unsigned jobs,
+                                 const std::function<void(double)>& on_progress = {});
+
+}  // namespace tailsim::study

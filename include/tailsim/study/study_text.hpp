@@ -1,0 +1,24 @@
+#pragma once
+/// How every study writes its numbers for people and for programs: an
+/// estimate as `41.2ms ± 0.5ms`, and as JSON `{"mean": .., "half_width": ..}`.
+
+#include <string>
+
+#include "tailsim/study/confidence.hpp"
+#include "tailsim/study/metrics.hpp"
+
+namespace tailsim::study {
+
+/// A value of `metric` in its unit: "41.2ms", "0.21%", "399.2/s".
+std::string format_metric(Metric metric, double value);
+
+/// "41.2ms ± 0.51ms", or just the mean without an interval; "-" for NaN.
+std::string format_estimate(Metric metric, const Estimate& estimate);
+
+/// The characters `text` shows (UTF-8 code points).
+std::size_t display_width(const std::string& text);
+
+/// `text` padded with spaces to `width` characters (counting UTF-8 code points).
+std::string pad(const std::string& text, std::size_t width);
+
+}  // namespace tailsim::study

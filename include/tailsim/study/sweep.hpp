@@ -1,0 +1,133 @@
+#pragma once
+/// `tailsim sweep`: a grid of model variants, each replicated, and the knee
+/// of each path's curves.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tailsim/model/units.hpp"
+#include "tailsim/plan/plan.hpp"
+#include "tailsim/report/sweep_report.hpp"
+#include "tailsim/study/metrics.hpp"
+
+namespace tailsim::study {
+
+/// One `--vary PATH=V1,V2,...`: a `--set` path and the values it takes.
+struct Vary {
+  std::string path;
+  std::vector<std::string> values;
+  friend bool operator==(const Vary&, const Vary&) = default;
+};
+
+/// The most values one --vary may expand to.
+inline constexpr std::size_t max_vary_values = 10000;
+
+/// Reads `PATH=V1,V2,...`: values are YAML scalars (commas inside brackets,
+/// braces, parentheses or quotes do not split), or numeric ranges
+/// `A..B:STEP` (`2..8:2`, `100/s..400/s:100/s`, `10ms..50ms:10ms`; a unit
+/// written once, on any of the three, applies to all; B is included when
+/// the steps reach it). The error's offset points into `text`.
+model::ParseResult<Vary> parse_vary(std::string_view text);
+
+/// Every combination of the values, the first --vary varying slowest; each
+/// point is one value per vary.
+std::vector<std::vector<std::string>> sweep_grid(std::span<const Vary> varies);
+
+/// The `--set` overrides of a grid point: `PATH=VALUE` per vary.
+std::vector<std::string> point_overrides(std::span<const Vary> varies,
+                                         std::span<const std::string> point);
+
+/// The number a value starts with (`300/s` -> 300, `2` -> 2, `25%` -> 25);
+/// NaN when it does not start with one.
+double leading_number(std::string_view value);
+
+/// One grid point, replicated.
+struct SweepPoint {
+  std::vector<std::string> values;  ///< one per vary
+  std::vector<PathEstimates> paths;
+};
+
+struct SweepResult {
+  std::vector<Vary> varies;
+  std::vector<std::uint64_t> seeds;  ///< the replications' seeds, the same at every point
+  std::vector<SweepPoint> points;    ///< in sweep_grid order
+};
+
+/// Runs `replications` of each plan (one per grid point, in grid order) on
+/// `jobs` threads. Replication i of every point uses the same seed, so the
+/// points differ by their values and not by their random draws (common
+/// random numbers), and the output does not depend on `jobs`.
+SweepResult run_sweep(std::span<const plan::Plan> plans, std::vector<Vary> varies,
+                      std::size_t replications, unsigned jobs,
+                      const std::function<void(double)>& on_progress = {});
+
+/// The knee of a curve y(x) (x in increasing order), by Kneedle (Satopää,
+/// Albrecht, Irwin and Raghavan, "Finding a 'Kneedle' in a Haystack:
+/// Detecting Knee Points in System Behavior", ICDCS Workshops 2011): both
+/// axes scaled to [0, 1], the knee is the point farthest below the chord
+/// from the first point to the last, which is where a convex curve breaks
+/// away (rising, as p99 against load) or levels off (falling, as p99
+/// against replicas). None with fewer than three points, a flat curve, or
+/// no point at least 0.1 below the chord (a straight or concave curve).
+std::optional<std::size_t> find_knee(std::span<const double> x, std::span<const double> y);
+
+/// The points of a sweep that form one curve against the first vary: those
+/// sharing the values of the other varies, in grid order.
+struct SweepCurve {
+  std::string label;                ///< "replicas=4 cpu=2"; empty with one vary
+  std::vector<std::size_t> points;  ///< indices into SweepResult::points
+  std::vector<double> x;            ///< the first vary's value, or its index if not a number
+};
+
+std::vector<SweepCurve> sweep_curves(const SweepResult& sweep);
+
+/// Whether the first vary's values are numbers with one unit, strictly
+/// increasing: then they are the x axis; else their index is.
+bool has_numeric_axis(const SweepResult& sweep);
+
+/// A path's knees on one curve: where p99 breaks away or levels off, and
+/// where the error share does. Only a curve that changes for real has one:
+/// the intervals of its lowest and highest points do not overlap, and p99
+/// changes by at least 10% of its highest value (the error share by at
+/// least one percentage point).
+struct Knees {
+  std::optional<std::size_t> p99;  ///< index into the curve's points
+  std::optional<std::size_t> errors;
+};
+
+Knees find_knees(const SweepResult& sweep, const SweepCurve& curve, const std::string& path);
+
+/// Every path name of the sweep, in the order of their first appearance.
+std::vector<std::string> sweep_paths(const SweepResult& sweep);
+
+/// The estimates of `path` at a point; nullptr where the point lacks it.
+const PathEstimates* find_path(const SweepPoint& point, const std::string& path);
+
+/// sweep.csv, tidy: one row per point, path and metric, columns: one per
+/// vary (named by its path), path, metric, mean, half_width, n.
+std::string sweep_to_csv(const SweepResult& sweep);
+
+/// The table of every point and path: the varied values, path, p50, p99,
+/// errors and throughput as mean ± half-width; the header row first.
+std::vector<std::vector<std::string>> sweep_table(const SweepResult& sweep);
+
+/// The sweep report's inputs (report/sweep_report.hpp).
+report::SweepReportInputs sweep_report_inputs(const SweepResult& sweep,
+                                              const std::string& model_name,
+                                              const std::string& command_line);
+
+/// The console table (p50, p99, errors and throughput per point and path),
+/// then the knees.
+std::string sweep_to_console(const SweepResult& sweep);
+
+/// The knees in words: "checkout: p99 breaks away after
+/// workloads.checkout.rate=300/s", one per line.
+std::vector<std::string> describe_knees(const SweepResult& sweep);
+
+}  // namespace tailsim::study

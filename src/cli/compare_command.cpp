@@ -1,0 +1,84 @@
+// `tailsim compare MODEL_A MODEL_B`: paired replications with common random
+// numbers; exit 1 when one of B's SLO checks is significantly worse than in
+// A and fails.
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "study_commands.hpp"
+#include "tailsim/plan/compiler.hpp"
+#include "tailsim/study/compare.hpp"
+
+namespace tailsim::cli {
+namespace {
+
+/// A model checked and compiled with the shared flags; nothing (after every
+/// message) when it cannot be.
+std::optional<plan::Plan> compile_model(const std::string& path, const CompareArgs& args) {
+  CheckedModel checked = check_model(path, args.overrides);
+  if (!checked.ok()) {
+    fmt::print(stderr, "{}: {} error(s)\n", path, checked.load.diagnostics.error_count());
+    return std::nullopt;
+  }
+  model::Model& m = *checked.load.model;
+  if (!apply_seed_and_duration(args.seed_and_duration, m)) {
+    return std::nullopt;
+  }
+  return plan::compile_plan(m, checked.load.diagnostics);
+}
+
+}  // namespace
+
+CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
+  auto* cmd = app.add_subcommand(
+      "compare", "Compare two models on the same random traffic (paired replications)");
+  cmd->add_option("MODEL_A", args.model_a, "The baseline model")->required();
+  cmd->add_option("MODEL_B", args.model_b, "The changed model, whose SLOs are checked")->required();
+  cmd->add_option("--set", args.overrides,
+                  "Override a value of both models: PATH=VALUE (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--seed", args.seed_and_duration.seed,
+                  "Base seed of the replications (default: A's)");
+  cmd->add_option("--duration", args.seed_and_duration.duration,
+                  "Measured duration of each run, e.g. 2m (default: each model's)");
+  add_replication_flags(*cmd, args.replication, /*with_precision=*/false);
+  cmd->add_option("--json", args.json_path, "Write the comparison as JSON here (- for stdout)");
+  cmd->add_option("--color", args.color, "Colour in the console: auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_flag("--quiet,-q", args.quiet, "Print no summary");
+  return cmd;
+}
+
+int run_compare(const CompareArgs& args) {
+  const auto replication = replication_options(args.replication);
+  if (!replication) {
+    return bad_input;
+  }
+  if (replication->replications < 2) {
+    fmt::print(stderr, "error: compare needs at least 2 replications for an interval\n");
+    return bad_input;
+  }
+  const auto a = compile_model(args.model_a, args);
+  const auto b = compile_model(args.model_b, args);
+  if (!a || !b) {
+    return bad_input;
+  }
+  study::Comparison comparison;
+  {
+    ProgressBar progress(!args.quiet);
+    comparison = study::compare_plans(*a, *b, replication->replications, replication->jobs,
+                                      [&](double done) { progress.update(done); });
+  }
+  if (!args.json_path.empty()) {
+    write_output(args.json_path, study::comparison_to_json(comparison));
+  }
+  if (!args.quiet && args.json_path != "-") {
+    fmt::print("tailsim {} · A '{}' ({}) · B '{}' ({}) · base seed {}\n\n", TAILSIM_VERSION,
+               a->model_name, args.model_a, b->model_name, args.model_b, a->seed);
+    fmt::print("{}", study::comparison_to_console(comparison, stdout_wants_color(args.color)));
+  }
+  return comparison.gate_fails() ? slo_failed : ok;
+}
+
+}  // namespace tailsim::cli

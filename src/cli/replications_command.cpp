@@ -1,0 +1,74 @@
+// `run --replications N`, `--precision P%`: the flags every study shares and
+// the replicated run.
+
+#include <algorithm>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "study_commands.hpp"
+#include "tailsim/model/units.hpp"
+#include "tailsim/report/file_output.hpp"
+#include "tailsim/study/runner.hpp"
+
+namespace tailsim::cli {
+
+void add_replication_flags(CLI::App& cmd, ReplicationFlags& flags, bool with_precision) {
+  cmd.add_option("--replications,-r", flags.replications,
+                 "Independent replications (seeds derived from --seed)")
+      ->default_val(flags.replications)
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+  cmd.add_option("--jobs,-j", flags.jobs,
+                 "Simulations run at once, on threads (default: one per hardware thread); the "
+                 "output is the same whatever the number")
+      ->check(CLI::Range(1U, 1024U));
+  if (with_precision) {
+    cmd.add_option("--precision", flags.precision,
+                   "Replicate until every path's p99 half-width is within this share of its mean, "
+                   "e.g. 5%");
+    cmd.add_option("--max-replications", flags.max_replications,
+                   "The most replications --precision may run")
+        ->default_val(flags.max_replications)
+        ->check(CLI::Range(std::size_t{2}, std::size_t{100000}));
+  }
+}
+
+bool is_replicated(const ReplicationFlags& flags) {
+  return flags.replications > 1 || flags.precision.has_value();
+}
+
+std::optional<study::ReplicationOptions> replication_options(const ReplicationFlags& flags) {
+  study::ReplicationOptions options;
+  options.replications = flags.replications;
+  options.max_replications = flags.max_replications;
+  options.jobs = flags.jobs > 0 ? flags.jobs : study::default_jobs();
+  if (flags.precision) {
+    const auto precision = model::parse_fraction(*flags.precision);
+    if (!precision || !(*precision > 0) || *precision >= 1) {
+      fmt::print(stderr,
+                 "error: --precision takes a share of the mean above 0% and below 100%, such as "
+                 "5%, got '{}'\n",
+                 *flags.precision);
+      return std::nullopt;
+    }
+    options.precision = *precision;
+    options.min_replications = std::max(options.min_replications, flags.replications);
+  }
+  return options;
+}
+
+void write_output(const std::string& path, const std::string& text) {
+  if (path == "-") {
+    std::fputs(text.c_str(), stdout);
+  } else {
+    report::write_file_atomically(path, text);
+  }
+}
+
+study::ReplicatedRun run_replications(const plan::Plan& plan,
+                                      const study::ReplicationOptions& options, bool quiet) {
+  ProgressBar progress(!quiet);
+  return study::replicate(plan, options, [&](double done) { progress.update(done); });
+}
+
+}  // namespace tailsim::cli

@@ -1,0 +1,77 @@
+#pragma once
+// The commands that run many simulations: `run --replications`, `sweep` and
+// `compare` (src/cli/replications_command.cpp, sweep_command.cpp,
+// compare_command.cpp). The statistics live in src/study/.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli_common.hpp"
+#include "tailsim/plan/plan.hpp"
+#include "tailsim/study/replications.hpp"
+
+namespace tailsim::cli {
+
+/// --replications, --precision, --max-replications and --jobs as given.
+struct ReplicationFlags {
+  std::size_t replications = 1;
+  std::optional<std::string> precision;
+  std::size_t max_replications = 50;
+  unsigned jobs = 0;  ///< 0: one per hardware thread
+};
+
+/// Adds --replications (default `replications`) and --jobs to `cmd`, and
+/// --precision with --max-replications when `with_precision`.
+void add_replication_flags(CLI::App& cmd, ReplicationFlags& flags, bool with_precision);
+
+/// Whether `run` was asked for more than the plain run.
+bool is_replicated(const ReplicationFlags& flags);
+
+/// The flags checked; nothing (after a message on stderr) when one is invalid.
+std::optional<study::ReplicationOptions> replication_options(const ReplicationFlags& flags);
+
+/// Writes `text` to stdout when `path` is "-", else to the file `path`,
+/// atomically (throws std::runtime_error when it cannot).
+void write_output(const std::string& path, const std::string& text);
+
+/// `run --replications`: the replications of `plan`, with a progress bar.
+study::ReplicatedRun run_replications(const plan::Plan& plan,
+                                      const study::ReplicationOptions& options, bool quiet);
+
+/// What `tailsim sweep` was asked for.
+struct SweepArgs {
+  std::string model_path;
+  std::vector<std::string> overrides;
+  std::vector<std::string> varies;
+  SeedAndDuration seed_and_duration;
+  ReplicationFlags replication = {3, std::nullopt, 50, 0};
+  std::string csv_path;
+  std::string report_path;
+  bool quiet = false;
+};
+
+/// Registers `sweep` on `app`.
+CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args);
+int run_sweep(const SweepArgs& args, const std::string& command_line);
+
+/// What `tailsim compare` was asked for.
+struct CompareArgs {
+  std::string model_a;
+  std::string model_b;
+  std::vector<std::string> overrides;
+  SeedAndDuration seed_and_duration;
+  ReplicationFlags replication = {10, std::nullopt, 50, 0};
+  std::string json_path;
+  std::string color = "auto";
+  bool quiet = false;
+};
+
+/// Registers `compare` on `app`.
+CLI::App* add_compare_command(CLI::App& app, CompareArgs& args);
+int run_compare(const CompareArgs& args);
+
+}  // namespace tailsim::cli

@@ -1,0 +1,160 @@
+#include "tailsim/report/sweep_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "tailsim/report/html_report.hpp"
+#include "tailsim/report/svg_chart.hpp"
+
+namespace tailsim::report {
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+/// The means as a line.
+std::vector<ChartPoint> means(const std::vector<double>& x, const std::vector<MeanInterval>& ys) {
+  std::vector<ChartPoint> points;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    points.push_back({x[i], ys[i].mean});
+  }
+  return points;
+}
+
+/// The intervals as error bars: one vertical stroke per point, the strokes
+/// kept apart by NaN gaps. Latencies and error shares are never negative,
+/// so a bar stops at zero.
+std::vector<ChartPoint> error_bars(const std::vector<double>& x,
+                                   const std::vector<MeanInterval>& ys) {
+  std::vector<ChartPoint> points;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(ys[i].half_width)) {
+      continue;
+    }
+    points.push_back({x[i], std::max(0.0, ys[i].mean - ys[i].half_width)});
+    points.push_back({x[i], ys[i].mean + ys[i].half_width});
+    points.push_back({x[i], nan});
+  }
+  return points;
+}
+
+ChartAxis x_axis(const SweepReportInputs& inputs) {
+  ChartAxis axis;
+  axis.label = inputs.x_label;
+  axis.include_zero = false;
+  axis.categories = inputs.x_categories;
+  return axis;
+}
+
+std::string with_label(const std::string& name, const SweepLine& line) {
+  return line.label.empty() ? name : fmt::format("{} ({})", name, line.label);
+}
+
+std::string latency_chart(const SweepReportInputs& inputs, const SweepPathCharts& path,
+                          std::size_t index) {
+  Chart chart;
+  chart.id = fmt::format("latency-{}", index);
+  chart.title = fmt::format("{}: p50 and p99 against {}", path.path, inputs.x_label);
+  chart.x = x_axis(inputs);
+  chart.y.label = "latency (ms)";
+  std::size_t colour = 0;
+  for (const auto& line : path.lines) {
+    for (const auto& [name, values, dashed] :
+         {std::tuple{"p99", &line.p99_ms, false}, std::tuple{"p50", &line.p50_ms, true}}) {
+      chart.series.push_back(
+          {with_label(name, line), means(line.x, *values), colour, SeriesKind::line, dashed});
+      chart.series.push_back({with_label(std::string(name) + " 95% CI", line),
+                              error_bars(line.x, *values), colour, SeriesKind::line, false});
+    }
+    if (line.p99_knee_x) {
+      chart.markers.push_back({*line.p99_knee_x, with_label("p99 knee", line)});
+    }
+    ++colour;
+  }
+  return render_svg(chart);
+}
+
+std::string errors_chart(const SweepReportInputs& inputs, const SweepPathCharts& path,
+                         std::size_t index) {
+  Chart chart;
+  chart.id = fmt::format("errors-{}", index);
+  chart.title = fmt::format("{}: error share against {}", path.path, inputs.x_label);
+  chart.height = 220;
+  chart.x = x_axis(inputs);
+  chart.y.label = "errors";
+  chart.y.as_percent = true;
+  std::size_t colour = 0;
+  for (const auto& line : path.lines) {
+    chart.series.push_back({with_label("errors", line), means(line.x, line.errors_share), colour,
+                            SeriesKind::line, false});
+    chart.series.push_back({with_label("errors 95% CI", line),
+                            error_bars(line.x, line.errors_share), colour, SeriesKind::line,
+                            false});
+    if (line.errors_knee_x) {
+      chart.markers.push_back({*line.errors_knee_x, with_label("errors knee", line)});
+    }
+    ++colour;
+  }
+  return render_svg(chart);
+}
+
+std::string table_html(const std::vector<std::vector<std::string>>& table) {
+  if (table.empty()) {
+    return {};
+  }
+  std::string out = "<div class=\"table\"><table>\n<tr>";
+  for (const auto& h : table.front()) {
+    out += fmt::format("<th>{}</th>", escape_html(h));
+  }
+  out += "</tr>\n";
+  for (std::size_t r = 1; r < table.size(); ++r) {
+    out += "<tr>";
+    for (const auto& cell : table[r]) {
+      out += fmt::format("<td>{}</td>", escape_html(cell));
+    }
+    out += "</tr>\n";
+  }
+  return out + "</table></div>\n";
+}
+
+}  // namespace
+
+std::string format_sweep_report(const SweepReportInputs& inputs) {
+  std::string out = html_page_start(fmt::format("tailsim sweep: {}", inputs.model_name));
+  out += fmt::format("<h1>Sweep of {}</h1>\n", escape_html(inputs.model_name));
+  out += fmt::format(
+      "<dl class=\"run\"><dt>command</dt><dd><code>{}</code></dd><dt>points</dt><dd>{}</dd>"
+      "<dt>replications</dt><dd>{} per point, the same seeds at every point</dd>"
+      "<dt>intervals</dt><dd>mean ± 95% confidence half-width (Student's t)</dd></dl>\n",
+      escape_html(inputs.command_line), inputs.points, inputs.replications);
+  out += "<h2>Knees</h2>\n";
+  if (inputs.knees.empty()) {
+    out += "<p class=\"note\">No curve bends enough to name a knee.</p>\n";
+  } else {
+    out += "<ul>\n";
+    for (const auto& k : inputs.knees) {
+      out += fmt::format("<li>{}</li>\n", escape_html(k));
+    }
+    out += "</ul>\n";
+  }
+  out +=
+      "<p class=\"note\">A knee is the point farthest below the chord from the first point "
+      "to the last, both axes scaled to [0, 1] (Kneedle, Satopää et al. 2011).</p>\n";
+  for (std::size_t i = 0; i < inputs.paths.size(); ++i) {
+    const auto& path = inputs.paths[i];
+    out += fmt::format("<h2>{}</h2>\n", escape_html(path.path));
+    out += fmt::format("<figure><figcaption>Latency</figcaption>{}</figure>\n",
+                       latency_chart(inputs, path, i));
+    out += fmt::format("<figure><figcaption>Errors</figcaption>{}</figure>\n",
+                       errors_chart(inputs, path, i));
+  }
+  out += "<h2>Every point</h2>\n";
+  out += table_html(inputs.table);
+  out += html_page_end();
+  return out;
+}
+
+}  // namespace tailsim::report

@@ -1,0 +1,160 @@
+#include "tailsim/study/compare.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "tailsim/study/runner.hpp"
+
+namespace tailsim::study {
+namespace {
+
+bool is_lower_better(const stats::SloSpec& spec) {
+  return spec.op == stats::Comparison::less || spec.op == stats::Comparison::less_equal;
+}
+
+std::size_t index_of(const std::vector<std::string>& names, const std::string& name) {
+  return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+}
+
+}  // namespace
+
+std::string_view verdict_name(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::better:
+      return "better";
+    case Verdict::worse:
+      return "worse";
+    case Verdict::no_significant_change:
+      return "no significant change";
+  }
+  return "";
+}
+
+Verdict judge(const Estimate& difference, bool lower_is_better) {
+  if (!difference.has_interval() || !std::isfinite(difference.half_width) ||
+      !std::isfinite(difference.mean)) {
+    return Verdict::no_significant_change;
+  }
+  if (difference.low() > 0) {
+    return lower_is_better ? Verdict::worse : Verdict::better;
+  }
+  if (difference.high() < 0) {
+    return lower_is_better ? Verdict::better : Verdict::worse;
+  }
+  return Verdict::no_significant_change;
+}
+
+Difference compare_paired(std::span<const double> a, std::span<const double> b,
+                          bool lower_is_better) {
+  std::vector<double> d(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    d[i] = b[i] - a[i];
+  }
+  Difference out{estimate_mean(a), estimate_mean(b), estimate_mean(d),
+                 Verdict::no_significant_change};
+  out.verdict = judge(out.b_minus_a, lower_is_better);
+  return out;
+}
+
+bool Comparison::gate_fails() const {
+  return std::any_of(slos.begin(), slos.end(), [](const SloComparison& s) { return s.fails_gate; });
+}
+
+std::vector<std::string> path_names(const plan::Plan& plan) {
+  std::vector<std::string> names;
+  for (const auto& w : plan.workloads) {
+    names.push_back(w.name);
+  }
+  for (const auto& q : plan.queues) {
+    names.push_back(q.name);
+  }
+  return names;
+}
+
+Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetrics> b,
+                        std::span<const stats::SloSpec> b_slos,
+                        const std::vector<std::string>& b_path_names) {
+  Comparison out;
+  for (const auto& run : b) {
+    out.seeds.push_back(run.seed);
+  }
+  if (a.empty() || b.empty()) {
+    return out;
+  }
+  std::vector<std::string> a_names;
+  for (const auto& p : a.front().paths) {
+    a_names.push_back(p.name);
+  }
+  std::vector<double> xs(a.size());
+  std::vector<double> ys(b.size());
+  for (std::size_t pb = 0; pb < b.front().paths.size(); ++pb) {
+    const std::string& name = b.front().paths[pb].name;
+    const std::size_t pa = index_of(a_names, name);
+    if (pa == a_names.size()) {
+      out.only_in_b.push_back(name);
+      continue;
+    }
+    PathComparison path{name, {}};
+    for (const Metric m : all_metrics) {
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        xs[i] = a[i].paths[pa][m];
+        ys[i] = b[i].paths[pb][m];
+      }
+      path.metrics[static_cast<std::size_t>(m)] = compare_paired(xs, ys, is_lower_better(m));
+    }
+    out.paths.push_back(std::move(path));
+  }
+  for (const auto& name : a_names) {
+    if (index_of(b_path_names, name) == b_path_names.size()) {
+      out.only_in_a.push_back(name);
+    }
+  }
+  // b_slos[k] was measured on both (slo_values[k]).
+  for (std::size_t k = 0; k < b_slos.size(); ++k) {
+    const stats::SloSpec& spec = b_slos[k];
+    const std::string& path = b_path_names.at(spec.path);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      xs[i] = a[i].slo_values.at(k);
+      ys[i] = b[i].slo_values.at(k);
+    }
+    SloComparison slo{path, spec.text, compare_paired(xs, ys, is_lower_better(spec)), false, false};
+    slo.b_ok = stats::slo_holds(slo.difference.b.mean, spec.op, spec.threshold);
+    slo.fails_gate = slo.difference.verdict == Verdict::worse && !slo.b_ok;
+    out.slos.push_back(std::move(slo));
+  }
+  return out;
+}
+
+Comparison compare_plans(const plan::Plan& a, const plan::Plan& b, std::size_t replications,
+                         unsigned jobs, const std::function<void(double)>& on_progress) {
+  // B's checks, measured on A's paths of the same name.
+  const std::vector<std::string> a_names = path_names(a);
+  const std::vector<std::string> b_names = path_names(b);
+  std::vector<stats::SloSpec> a_slos;
+  std::vector<stats::SloSpec> b_slos;
+  for (const auto& spec : b.slos) {
+    const std::size_t pa = index_of(a_names, b_names.at(spec.path));
+    if (pa == a_names.size()) {
+      continue;  // a path A lacks: nothing to compare with
+    }
+    stats::SloSpec on_a = spec;
+    on_a.path = static_cast<std::uint32_t>(pa);
+    a_slos.push_back(on_a);
+    b_slos.push_back(spec);
+  }
+  const auto seeds = replication_seeds(a.seed, replications);
+  std::vector<SimulationJob> simulations;
+  for (const auto seed : seeds) {
+    simulations.push_back({&a, seed, a_slos});
+    simulations.push_back({&b, seed, b_slos});
+  }
+  const auto runs = run_jobs(simulations, jobs, on_progress);
+  std::vector<RunMetrics> a_runs;
+  std::vector<RunMetrics> b_runs;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    (i % 2 == 0 ? a_runs : b_runs).push_back(runs[i]);
+  }
+  return compare_runs(a_runs, b_runs, b_slos, b_names);
+}
+
+}  // namespace tailsim::study

@@ -1,0 +1,147 @@
+// The console and JSON forms of a comparison.
+
+#include <cmath>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tailsim/study/compare.hpp"
+#include "tailsim/study/study_text.hpp"
+
+namespace tailsim::study {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+/// "+3.9ms ± 0.2ms (+9.5%)": a signed difference, and relative to A.
+std::string format_difference(Metric m, const Difference& d) {
+  const Estimate& e = d.b_minus_a;
+  if (!std::isfinite(e.mean)) {
+    return "-";
+  }
+  std::string out = (e.mean < 0 ? "-" : "+") + format_metric(m, std::abs(e.mean));
+  if (e.has_interval() && std::isfinite(e.half_width)) {
+    out += " ± " + format_metric(m, e.half_width);
+  }
+  if (std::isfinite(d.a.mean) && d.a.mean != 0) {
+    out += fmt::format(" ({:+.1f}%)", 100 * e.mean / d.a.mean);
+  }
+  return out;
+}
+
+std::string paint(bool color, Verdict v, std::string_view text) {
+  if (!color || v == Verdict::no_significant_change) {
+    return std::string(text);
+  }
+  return fmt::format("\x1b[{}m{}\x1b[0m", v == Verdict::better ? 32 : 31, text);
+}
+
+/// The metric an SLO check's numbers are written in.
+Metric slo_unit(const std::string& check) {
+  if (check.starts_with("errors")) {
+    return Metric::errors;
+  }
+  return check.starts_with("throughput") ? Metric::throughput : Metric::mean;
+}
+
+std::string gate_reason(const SloComparison& s) {
+  if (s.fails_gate) {
+    return "significantly worse, and failing";
+  }
+  if (!s.b_ok) {
+    return "failing, but not significantly worse than A";
+  }
+  return fmt::format("passing ({})", verdict_name(s.difference.verdict));
+}
+
+ordered_json estimate_json(const Estimate& e) {
+  return ordered_json{{"mean", e.mean}, {"half_width", e.half_width}};
+}
+
+ordered_json difference_json(const Difference& d) {
+  return ordered_json{{"a", estimate_json(d.a)},
+                      {"b", estimate_json(d.b)},
+                      {"difference", estimate_json(d.b_minus_a)},
+                      {"verdict", verdict_name(d.verdict)}};
+}
+
+}  // namespace
+
+std::string comparison_to_console(const Comparison& c, bool color) {
+  std::string out = fmt::format(
+      "  COMPARE  B - A over {} paired replications (common random numbers), 95% intervals\n",
+      c.seeds.size());
+  for (const auto& path : c.paths) {
+    std::vector<std::vector<std::string>> rows = {{"metric", "A", "B", "B - A", "verdict"}};
+    for (const Metric m : all_metrics) {
+      const Difference& d = path[m];
+      rows.push_back({std::string(metric_name(m)), format_estimate(m, d.a), format_estimate(m, d.b),
+                      format_difference(m, d), std::string(verdict_name(d.verdict))});
+    }
+    std::vector<std::size_t> widths(rows.front().size(), 0);
+    for (const auto& row : rows) {
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        widths[i] = std::max(widths[i], display_width(row[i]));
+      }
+    }
+    out += fmt::format("\n    {}\n", path.name);
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      std::string line = "     ";
+      for (std::size_t i = 0; i + 1 < rows[r].size(); ++i) {
+        line += " " + pad(rows[r][i], widths[i]);
+      }
+      const Verdict v = r == 0 ? Verdict::no_significant_change : path.metrics[r - 1].verdict;
+      out += line + " " + paint(color, v, rows[r].back()) + "\n";
+    }
+  }
+  for (const auto& name : c.only_in_a) {
+    out += fmt::format("\n    {}: only in A\n", name);
+  }
+  for (const auto& name : c.only_in_b) {
+    out += fmt::format("\n    {}: only in B\n", name);
+  }
+  if (!c.slos.empty()) {
+    out +=
+        "\n  SLO GATE  B's checks: fails when B is significantly worse than A and fails the "
+        "check\n";
+    for (const auto& s : c.slos) {
+      const Metric unit = slo_unit(s.check);
+      const std::string mark = s.fails_gate ? "✗" : "✓";
+      out += fmt::format(
+          "    {} {} '{}' A={} B={} B-A={}: {}\n",
+          color ? fmt::format("\x1b[{}m{}\x1b[0m", s.fails_gate ? 31 : 32, mark) : mark, s.path,
+          s.check, format_estimate(unit, s.difference.a), format_estimate(unit, s.difference.b),
+          format_difference(unit, s.difference), gate_reason(s));
+    }
+  }
+  out += fmt::format("\n  gate: {}\n", c.gate_fails() ? "fail" : "pass");
+  return out;
+}
+
+std::string comparison_to_json(const Comparison& c) {
+  ordered_json j;
+  j["replications"] = c.seeds.size();
+  j["seeds"] = c.seeds;
+  ordered_json& paths = j["paths"] = ordered_json::object();
+  for (const auto& path : c.paths) {
+    ordered_json& out = paths[path.name];
+    for (const Metric m : all_metrics) {
+      out[std::string(metric_name(m))] = difference_json(path[m]);
+    }
+  }
+  j["only_in_a"] = c.only_in_a;
+  j["only_in_b"] = c.only_in_b;
+  ordered_json& slos = j["slos"] = ordered_json::array();
+  for (const auto& s : c.slos) {
+    ordered_json one = difference_json(s.difference);
+    one["path"] = s.path;
+    one["check"] = s.check;
+    one["b_ok"] = s.b_ok;
+    one["fails_gate"] = s.fails_gate;
+    slos.push_back(std::move(one));
+  }
+  j["gate"] = c.gate_fails() ? "fail" : "pass";
+  return j.dump(2) + "\n";
+}
+
+}  // namespace tailsim::study

@@ -1,0 +1,88 @@
+#include "tailsim/study/metrics.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace tailsim::study {
+namespace {
+
+constexpr std::array<std::string_view, metric_count> metric_names = {
+    "mean", "p50", "p90", "p99", "p99.9", "max", "errors", "throughput"};
+
+}  // namespace
+
+std::string_view metric_name(Metric metric) {
+  return metric_names[static_cast<std::size_t>(metric)];
+}
+
+bool is_latency(Metric metric) {
+  return metric != Metric::errors && metric != Metric::throughput;
+}
+
+bool is_lower_better(Metric metric) {
+  return metric != Metric::throughput;
+}
+
+RunMetrics measure_run(const stats::Results& results, std::span<const stats::SloSpec> slos) {
+  RunMetrics run;
+  run.seed = results.seed;
+  run.paths.reserve(results.paths.size());
+  for (const auto& p : results.paths) {
+    PathMetrics m;
+    m.name = p.name;
+    const bool has_latency = p.latency.count() > 0;
+    m[Metric::mean] = has_latency ? p.latency.mean() * 1e-6 : 0.0;
+    m[Metric::p50] = stats::latency_ms_at(p, 50);
+    m[Metric::p90] = stats::latency_ms_at(p, 90);
+    m[Metric::p99] = stats::latency_ms_at(p, 99);
+    m[Metric::p99_9] = stats::latency_ms_at(p, 99.9);
+    m[Metric::max] = has_latency ? static_cast<double>(p.latency.max()) * 1e-6 : 0.0;
+    const std::uint64_t ok = p.outcomes[stats::Outcome::ok];
+    m[Metric::errors] = p.requests > ok
+                            ? static_cast<double>(p.requests - ok) / static_cast<double>(p.requests)
+                            : 0.0;
+    m[Metric::throughput] = p.throughput_rps;
+    run.paths.push_back(std::move(m));
+  }
+  run.slo_values.reserve(slos.size());
+  for (const auto& spec : slos) {
+    const stats::PathResult& path = results.paths.at(spec.path);
+    const bool is_latency_check =
+        spec.metric != stats::SloMetric::errors && spec.metric != stats::SloMetric::throughput;
+    run.slo_values.push_back(is_latency_check && path.latency.count() == 0
+                                 ? std::numeric_limits<double>::quiet_NaN()
+                                 : stats::slo_value(path, spec));
+  }
+  return run;
+}
+
+std::vector<PathEstimates> estimate_paths(std::span<const RunMetrics> runs) {
+  std::vector<PathEstimates> out;
+  if (runs.empty()) {
+    return out;
+  }
+  std::vector<double> samples(runs.size());
+  for (std::size_t p = 0; p < runs.front().paths.size(); ++p) {
+    PathEstimates e;
+    e.name = runs.front().paths[p].name;
+    for (const Metric m : all_metrics) {
+      for (std::size_t r = 0; r < runs.size(); ++r) {
+        samples[r] = runs[r].paths[p][m];
+      }
+      e.metrics[static_cast<std::size_t>(m)] = estimate_mean(samples);
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Estimate estimate_slo(std::span<const RunMetrics> runs, std::size_t index) {
+  std::vector<double> samples;
+  samples.reserve(runs.size());
+  for (const auto& r : runs) {
+    samples.push_back(r.slo_values.at(index));
+  }
+  return estimate_mean(samples);
+}
+
+}  // namespace tailsim::study

@@ -1,0 +1,122 @@
+// The console and JSON forms of a replicated run.
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tailsim/report/console_report.hpp"
+#include "tailsim/report/json_report.hpp"
+#include "tailsim/study/replications.hpp"
+#include "tailsim/study/study_text.hpp"
+
+namespace tailsim::study {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+ordered_json estimate_json(const Estimate& e) {
+  return ordered_json{{"mean", e.mean}, {"half_width", e.half_width}};
+}
+
+Metric slo_metric(const std::string& check) {
+  if (check.starts_with("errors")) {
+    return Metric::errors;
+  }
+  return check.starts_with("throughput") ? Metric::throughput : Metric::mean;
+}
+
+}  // namespace
+
+std::string replications_to_console(const ReplicatedRun& run, const ReplicationOptions& options,
+                                    bool color) {
+  std::string out;
+  const std::size_t n = run.runs.size();
+  if (options.precision) {
+    out += run.precision_met
+               ? fmt::format(
+                     "  precision: every p99 half-width within {:g}% of its mean after {} "
+                     "replications\n\n",
+                     *options.precision * 100, n)
+               : fmt::format(
+                     "  precision: a p99 half-width is still above {:g}% of its mean after "
+                     "{} replications (--max-replications)\n\n",
+                     *options.precision * 100, n);
+  }
+  if (!run.slos.empty()) {
+    out += fmt::format("  SLOS  on the mean of {} replications\n", n);
+    for (const auto& s : run.slos) {
+      const std::string mark = s.ok ? "✓" : "✗";
+      out += fmt::format("    {} {} '{}' {}\n",
+                         color ? fmt::format("\x1b[{}m{}\x1b[0m", s.ok ? 32 : 31, mark) : mark,
+                         s.path, s.check, format_estimate(slo_metric(s.check), s.value));
+    }
+    out += "\n";
+  }
+  std::size_t width = 12;
+  for (const auto& p : run.paths) {
+    width = std::max(width, std::min<std::size_t>(p.name.size() + 2, 24));
+  }
+  // A table that fits 80 columns: the estimates, and under each its half-width.
+  out += fmt::format("  PATHS  mean ± 95% confidence half-width over {} replications\n", n);
+  std::string header(width + 4, ' ');
+  for (const Metric m : all_metrics) {
+    if (is_latency(m)) {
+      header += fmt::format("{:>10}", metric_name(m));
+    }
+  }
+  out += header + "\n";
+  for (const auto& p : run.paths) {
+    std::string means = fmt::format("    {:<{}}", p.name.substr(0, width), width);
+    std::string widths(width + 4, ' ');
+    for (const Metric m : all_metrics) {
+      if (is_latency(m)) {
+        means += fmt::format("{:>10}", report::format_ms(p[m].mean));
+        widths += fmt::format("{:>10}", "± " + report::format_ms(p[m].half_width));
+      }
+    }
+    out += means + "\n" + widths + "\n";
+    out += fmt::format("      errors={} throughput={}\n",
+                       format_estimate(Metric::errors, p[Metric::errors]),
+                       format_estimate(Metric::throughput, p[Metric::throughput]));
+  }
+  return out;
+}
+
+std::string replications_to_json(const ReplicatedRun& run, const ReplicationOptions& options) {
+  ordered_json j = ordered_json::parse(report::to_json(run.first_with_mean_slos()));
+  ordered_json& r = j["replications"];
+  r["n"] = run.runs.size();
+  ordered_json& seeds = r["seeds"] = ordered_json::array();
+  for (const auto& one : run.runs) {
+    seeds.push_back(one.seed);
+  }
+  if (options.precision) {
+    r["precision"] = {{"target", *options.precision},
+                      {"met", run.precision_met},
+                      {"max_replications", options.max_replications}};
+  }
+  ordered_json& paths = r["paths"] = ordered_json::object();
+  for (const auto& p : run.paths) {
+    ordered_json& out = paths[p.name];
+    ordered_json& latency = out["latency_ms"];
+    for (const Metric m : all_metrics) {
+      if (is_latency(m)) {
+        latency[std::string(metric_name(m))] = estimate_json(p[m]);
+      }
+    }
+    out["errors_share"] = estimate_json(p[Metric::errors]);
+    out["throughput_rps"] = estimate_json(p[Metric::throughput]);
+  }
+  ordered_json& slos = r["slos"] = ordered_json::array();
+  for (const auto& s : run.slos) {
+    slos.push_back({{"path", s.path},
+                    {"check", s.check},
+                    {"mean", s.value.mean},
+                    {"half_width", s.value.half_width},
+                    {"ok", s.ok}});
+  }
+  return j.dump(2) + "\n";
+}
+
+}  // namespace tailsim::study

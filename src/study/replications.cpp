@@ -1,0 +1,93 @@
+#include "tailsim/study/replications.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <span>
+
+#include "tailsim/study/runner.hpp"
+
+namespace tailsim::study {
+
+bool ReplicatedRun::all_slos_ok() const {
+  return std::all_of(slos.begin(), slos.end(), [](const SloEstimate& s) { return s.ok; });
+}
+
+stats::Results ReplicatedRun::first_with_mean_slos() const {
+  stats::Results out = first;
+  for (std::size_t i = 0; i < out.slos.size() && i < slos.size(); ++i) {
+    out.slos[i].value = slos[i].value.mean;
+    out.slos[i].ok = slos[i].ok;
+  }
+  return out;
+}
+
+bool is_precise(const std::vector<PathEstimates>& paths, double precision) {
+  return std::all_of(paths.begin(), paths.end(), [&](const PathEstimates& p) {
+    const Estimate& p99 = p[Metric::p99];
+    return !(p99.mean > 0) || (p99.has_interval() && p99.half_width <= precision * p99.mean);
+  });
+}
+
+ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& options,
+                        const std::function<void(double)>& on_progress) {
+  ReplicatedRun out;
+  const std::size_t cap = options.precision ? std::max<std::size_t>(options.max_replications, 1)
+                                            : std::max<std::size_t>(options.replications, 1);
+  const std::size_t first_batch =
+      options.precision ? std::min(cap, std::max<std::size_t>(options.min_replications, 2)) : cap;
+  const std::vector<std::uint64_t> seeds = replication_seeds(plan.seed, cap);
+  const unsigned jobs = std::max(options.jobs, 1U);
+
+  // Runs replications [from, to); replication 0 keeps its full results.
+  auto run_batch = [&](std::size_t from, std::size_t to) {
+    out.runs.resize(to);
+    run_in_parallel(
+        to - from, jobs,
+        [&](std::size_t k) {
+          const std::size_t i = from + k;
+          stats::Results results = simulate_with_seed(plan, seeds[i]);
+          out.runs[i] = measure_run(results, plan.slos);
+          if (i == 0) {
+            out.first = std::move(results);
+          }
+        },
+        [&](std::size_t finished) {
+          if (on_progress) {
+            on_progress(static_cast<double>(from + finished) / static_cast<double>(cap));
+          }
+        });
+  };
+
+  run_batch(0, first_batch);
+  if (options.precision) {
+    // The stopping rule is checked replication by replication, in order, so
+    // the count it stops at does not depend on how many ran at once: each
+    // batch runs one replication per thread, and any beyond the stop are
+    // dropped.
+    std::size_t stop = 0;
+    for (std::size_t n = first_batch;;) {
+      for (; n <= out.runs.size() && stop == 0; ++n) {
+        if (is_precise(estimate_paths(std::span(out.runs).first(n)), *options.precision)) {
+          stop = n;
+        }
+      }
+      if (stop != 0 || out.runs.size() == cap) {
+        break;
+      }
+      run_batch(out.runs.size(), std::min(cap, out.runs.size() + jobs));
+    }
+    out.precision_met = stop != 0;
+    out.runs.resize(stop != 0 ? stop : cap);
+  }
+
+  out.paths = estimate_paths(out.runs);
+  for (std::size_t i = 0; i < plan.slos.size(); ++i) {
+    const stats::SloSpec& spec = plan.slos[i];
+    SloEstimate e{out.first.paths.at(spec.path).name, spec.text, estimate_slo(out.runs, i), false};
+    e.ok = stats::slo_holds(e.value.mean, spec.op, spec.threshold);
+    out.slos.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace tailsim::study

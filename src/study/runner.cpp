@@ -1,0 +1,99 @@
+#include "tailsim/study/runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "tailsim/components/simulation.hpp"
+
+namespace tailsim::study {
+
+std::uint64_t replication_seed(std::uint64_t base, std::size_t index) {
+  if (index == 0) {
+    return base;
+  }
+  std::uint64_t z = base + static_cast<std::uint64_t>(index) * 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return (z ^ (z >> 31)) >> 1;
+}
+
+std::vector<std::uint64_t> replication_seeds(std::uint64_t base, std::size_t count) {
+  std::vector<std::uint64_t> seeds(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    seeds[i] = replication_seed(base, i);
+  }
+  return seeds;
+}
+
+unsigned default_jobs() {
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+void run_in_parallel(std::size_t count, unsigned jobs, const std::function<void(std::size_t)>& task,
+                     const std::function<void(std::size_t)>& on_done) {
+  std::atomic<std::size_t> next{0};
+  std::mutex mutex;  // guards `finished`, `failure` and the calls of on_done
+  std::size_t finished = 0;
+  std::size_t failed_index = count;
+  std::exception_ptr failure;
+  auto work = [&] {
+    for (std::size_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) {
+      try {
+        task(i);
+      } catch (...) {
+        const std::lock_guard lock(mutex);
+        if (i < failed_index) {
+          failed_index = i;
+          failure = std::current_exception();
+        }
+      }
+      const std::lock_guard lock(mutex);
+      ++finished;
+      if (on_done) {
+        on_done(finished);
+      }
+    }
+  };
+  const std::size_t helpers = std::min<std::size_t>(std::max(jobs, 1U), count) - (count > 0);
+  std::vector<std::jthread> threads;
+  threads.reserve(helpers);
+  for (std::size_t t = 0; t < helpers; ++t) {
+    threads.emplace_back(work);
+  }
+  work();
+  threads.clear();  // joins
+  if (failure) {
+    std::rethrow_exception(failure);
+  }
+}
+
+stats::Results simulate_with_seed(const plan::Plan& plan, std::uint64_t seed) {
+  if (plan.seed == seed) {
+    return components::simulate(plan);
+  }
+  plan::Plan seeded = plan;
+  seeded.seed = seed;
+  return components::simulate(seeded);
+}
+
+std::vector<RunMetrics> run_jobs(std::span<const SimulationJob> simulations, unsigned jobs,
+                                 const std::function<void(double)>& on_progress) {
+  std::vector<RunMetrics> out(simulations.size());
+  run_in_parallel(
+      simulations.size(), jobs,
+      [&](std::size_t i) {
+        const SimulationJob& job = simulations[i];
+        out[i] = measure_run(simulate_with_seed(*job.plan, job.seed), job.slos);
+      },
+      [&](std::size_t finished) {
+        if (on_progress) {
+          on_progress(static_cast<double>(finished) / static_cast<double>(simulations.size()));
+        }
+      });
+  return out;
+}
+
+}  // namespace tailsim::study

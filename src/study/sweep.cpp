@@ -1,0 +1,499 @@
+#include "tailsim/study/sweep.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "tailsim/study/runner.hpp"
+#include "tailsim/study/study_text.hpp"
+
+namespace tailsim::study {
+namespace {
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+/// Kneedle's threshold here: the knee lies at least this far below the
+/// chord, in units of the scaled axes.
+constexpr double knee_min_depth = 0.1;
+/// A p99 curve must change by at least this share of its highest value for
+/// its knee to count, and an error share by at least this many points.
+constexpr double p99_min_change = 0.1;
+constexpr double errors_min_range = 0.01;
+
+std::string_view trim(std::string_view s) {
+  const auto begin = s.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) {
+    return {};
+  }
+  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
+}
+
+/// A number and the unit after it: `100/s` is {100, "/s", 0 decimals}.
+struct Quantity {
+  double value = 0;
+  std::string unit;
+  int decimals = 0;
+};
+
+std::optional<Quantity> read_quantity(std::string_view text) {
+  text = trim(text);
+  Quantity q;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), q.value);
+  if (error != std::errc() || end == text.data()) {
+    return std::nullopt;
+  }
+  const std::string_view number(text.data(), static_cast<std::size_t>(end - text.data()));
+  if (const auto dot = number.find('.'); dot != std::string_view::npos) {
+    q.decimals = static_cast<int>(number.size() - dot - 1);
+  }
+  q.unit = std::string(text.substr(number.size()));
+  return q;
+}
+
+/// `A..B:STEP` expanded, or an error; nothing when `text` is no range at all.
+std::optional<model::ParseResult<std::vector<std::string>>> read_range(std::string_view text,
+                                                                       std::size_t offset) {
+  // A range starts with its number; anything else (a YAML list or map that
+  // happens to hold ".." and ":") is a value.
+  const auto dots = text.find("..");
+  const auto colon = text.find(':', dots == std::string_view::npos ? 0 : dots);
+  if (dots == std::string_view::npos || colon == std::string_view::npos ||
+      text.find_first_of("0123456789+-.") != 0) {
+    return std::nullopt;
+  }
+  using Result = model::ParseResult<std::vector<std::string>>;
+  const auto a = read_quantity(text.substr(0, dots));
+  const auto b = read_quantity(text.substr(dots + 2, colon - dots - 2));
+  const auto step = read_quantity(text.substr(colon + 1));
+  if (!a || !b || !step) {
+    return Result(model::ParseError{
+        fmt::format("a range is A..B:STEP with numbers, such as 2..8:2 or 100/s..400/s:100/s; "
+                    "got '{}'",
+                    text),
+        offset});
+  }
+  std::string unit;
+  for (const Quantity* q : {&*a, &*b, &*step}) {
+    if (!q->unit.empty() && !unit.empty() && q->unit != unit) {
+      return Result(model::ParseError{
+          fmt::format("the range '{}' mixes units '{}' and '{}'", text, unit, q->unit), offset});
+    }
+    if (unit.empty()) {
+      unit = q->unit;
+    }
+  }
+  if (!(step->value > 0)) {
+    return Result(model::ParseError{
+        fmt::format("the step of the range '{}' must be above zero", text), offset + colon + 1});
+  }
+  if (b->value < a->value) {
+    return Result(
+        model::ParseError{fmt::format("the range '{}' ends below its start", text), offset});
+  }
+  const double steps = std::floor((b->value - a->value) / step->value + 1e-9);
+  if (steps + 1 > static_cast<double>(max_vary_values)) {
+    return Result(model::ParseError{
+        fmt::format("the range '{}' has more than {} values", text, max_vary_values), offset});
+  }
+  const int decimals = std::max({a->decimals, b->decimals, step->decimals});
+  std::vector<std::string> values;
+  for (std::size_t k = 0; k <= static_cast<std::size_t>(steps); ++k) {
+    const double v = a->value + static_cast<double>(k) * step->value;
+    values.push_back(fmt::format("{:.{}f}{}", v, decimals, unit));
+  }
+  return Result(std::move(values));
+}
+
+/// Splits at commas outside brackets, braces, parentheses and quotes.
+std::vector<std::pair<std::string_view, std::size_t>> split_values(std::string_view text) {
+  std::vector<std::pair<std::string_view, std::size_t>> parts;
+  int depth = 0;
+  char quote = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quote != 0) {
+      quote = c == quote ? 0 : quote;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '[' || c == '{' || c == '(') {
+      ++depth;
+    } else if ((c == ']' || c == '}' || c == ')') && depth > 0) {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      parts.emplace_back(text.substr(start, i - start), start);
+      start = i + 1;
+    }
+  }
+  parts.emplace_back(text.substr(start), start);
+  return parts;
+}
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\n") == std::string_view::npos) {
+    return std::string(text);
+  }
+  std::string out = "\"";
+  for (const char c : text) {
+    out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  }
+  return out + "\"";
+}
+
+std::string csv_number(double value) {
+  return std::isfinite(value) ? fmt::format("{}", value) : std::string();
+}
+
+/// The unit-bearing name of a metric in sweep.csv.
+std::string csv_metric(Metric m) {
+  if (m == Metric::errors) {
+    return "errors_share";
+  }
+  if (m == Metric::throughput) {
+    return "throughput_rps";
+  }
+  return fmt::format("{}_ms", metric_name(m));
+}
+
+std::string curve_values(const SweepResult& sweep, const SweepPoint& point, std::size_t from) {
+  std::string out;
+  for (std::size_t v = from; v < sweep.varies.size(); ++v) {
+    out += fmt::format("{}{}={}", out.empty() ? "" : " ", sweep.varies[v].path, point.values[v]);
+  }
+  return out;
+}
+
+}  // namespace
+
+model::ParseResult<Vary> parse_vary(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || trim(text.substr(0, eq)).empty()) {
+    return model::ParseError{
+        fmt::format("--vary takes PATH=V1,V2,... or PATH=A..B:STEP, got '{}'", text), 0};
+  }
+  Vary vary;
+  vary.path = std::string(trim(text.substr(0, eq)));
+  const std::string_view values = text.substr(eq + 1);
+  if (trim(values).empty()) {
+    return model::ParseError{fmt::format("--vary {}: no values after '='", vary.path), eq + 1};
+  }
+  for (const auto& [part, at] : split_values(values)) {
+    const std::string_view value = trim(part);
+    const std::size_t offset = eq + 1 + at;
+    if (value.empty()) {
+      return model::ParseError{fmt::format("--vary {}: an empty value", vary.path), offset};
+    }
+    if (auto range = read_range(value, offset)) {
+      if (!range->ok()) {
+        return range->error();
+      }
+      vary.values.insert(vary.values.end(), range->value().begin(), range->value().end());
+    } else {
+      vary.values.emplace_back(value);
+    }
+  }
+  if (vary.values.size() > max_vary_values) {
+    return model::ParseError{
+        fmt::format("--vary {}: more than {} values", vary.path, max_vary_values), eq + 1};
+  }
+  return vary;
+}
+
+std::vector<std::vector<std::string>> sweep_grid(std::span<const Vary> varies) {
+  std::vector<std::vector<std::string>> grid = {{}};
+  for (const Vary& vary : varies) {
+    std::vector<std::vector<std::string>> next;
+    next.reserve(grid.size() * vary.values.size());
+    for (const auto& point : grid) {
+      for (const auto& value : vary.values) {
+        next.push_back(point);
+        next.back().push_back(value);
+      }
+    }
+    grid = std::move(next);
+  }
+  return grid;
+}
+
+std::vector<std::string> point_overrides(std::span<const Vary> varies,
+                                         std::span<const std::string> point) {
+  std::vector<std::string> out;
+  for (std::size_t v = 0; v < varies.size(); ++v) {
+    out.push_back(varies[v].path + "=" + point[v]);
+  }
+  return out;
+}
+
+double leading_number(std::string_view value) {
+  const auto q = read_quantity(value);
+  return q ? q->value : nan;
+}
+
+SweepResult run_sweep(std::span<const plan::Plan> plans, std::vector<Vary> varies,
+                      std::size_t replications, unsigned jobs,
+                      const std::function<void(double)>& on_progress) {
+  SweepResult sweep;
+  sweep.varies = std::move(varies);
+  const auto grid = sweep_grid(sweep.varies);
+  sweep.seeds = replication_seeds(plans.empty() ? 1 : plans.front().seed, replications);
+  std::vector<SimulationJob> simulations;
+  simulations.reserve(plans.size() * replications);
+  for (const auto& plan : plans) {
+    for (const auto seed : sweep.seeds) {
+      simulations.push_back({&plan, seed, {}});
+    }
+  }
+  const auto runs = run_jobs(simulations, jobs, on_progress);
+  for (std::size_t p = 0; p < plans.size(); ++p) {
+    sweep.points.push_back(
+        {grid.at(p), estimate_paths(std::span(runs).subspan(p * replications, replications))});
+  }
+  return sweep;
+}
+
+std::optional<std::size_t> find_knee(std::span<const double> x, std::span<const double> y) {
+  const std::size_t n = x.size();
+  if (n < 3 || y.size() != n || !(x.back() > x.front())) {
+    return std::nullopt;
+  }
+  if (std::any_of(y.begin(), y.end(), [](double v) { return !std::isfinite(v); })) {
+    return std::nullopt;
+  }
+  const auto [low, high] = std::minmax_element(y.begin(), y.end());
+  if (!(*high > *low)) {
+    return std::nullopt;
+  }
+  auto scaled_x = [&](std::size_t i) { return (x[i] - x.front()) / (x.back() - x.front()); };
+  auto scaled_y = [&](std::size_t i) { return (y[i] - *low) / (*high - *low); };
+  std::optional<std::size_t> knee;
+  double deepest = knee_min_depth;
+  for (std::size_t i = 1; i + 1 < n; ++i) {
+    const double chord = scaled_y(0) + (scaled_y(n - 1) - scaled_y(0)) * scaled_x(i);
+    const double depth = chord - scaled_y(i);
+    if (depth >= deepest) {
+      deepest = depth;
+      knee = i;
+    }
+  }
+  return knee;
+}
+
+bool has_numeric_axis(const SweepResult& sweep) {
+  if (sweep.varies.empty()) {
+    return false;
+  }
+  const auto& values = sweep.varies.front().values;
+  const auto unit = [](const std::string& v) {
+    const auto q = read_quantity(v);
+    return q ? std::optional(q->unit) : std::nullopt;
+  };
+  const auto first_unit = unit(values.front());
+  return first_unit &&
+         std::all_of(values.begin(), values.end(),
+                     [&](const std::string& v) { return unit(v) == first_unit; }) &&
+         std::is_sorted(
+             values.begin(), values.end(),
+             [](const auto& a, const auto& b) { return leading_number(a) < leading_number(b); }) &&
+         std::adjacent_find(values.begin(), values.end(), [](const auto& a, const auto& b) {
+           return leading_number(a) == leading_number(b);
+         }) == values.end();
+}
+
+std::vector<SweepCurve> sweep_curves(const SweepResult& sweep) {
+  std::vector<SweepCurve> curves;
+  if (sweep.varies.empty()) {
+    return curves;
+  }
+  const auto& first = sweep.varies.front().values;
+  const bool numeric = has_numeric_axis(sweep);
+  // The first vary varies slowest: a curve's points are `others` apart.
+  const std::size_t others = sweep.points.size() / std::max<std::size_t>(first.size(), 1);
+  for (std::size_t c = 0; c < others; ++c) {
+    SweepCurve curve;
+    for (std::size_t k = 0; k < first.size(); ++k) {
+      const std::size_t p = k * others + c;
+      curve.points.push_back(p);
+      curve.x.push_back(numeric ? leading_number(first[k]) : static_cast<double>(k));
+    }
+    curve.label = curve_values(sweep, sweep.points[c], 1);
+    curves.push_back(std::move(curve));
+  }
+  return curves;
+}
+
+std::vector<std::string> sweep_paths(const SweepResult& sweep) {
+  std::vector<std::string> names;
+  for (const auto& point : sweep.points) {
+    for (const auto& p : point.paths) {
+      if (std::find(names.begin(), names.end(), p.name) == names.end()) {
+        names.push_back(p.name);
+      }
+    }
+  }
+  return names;
+}
+
+const PathEstimates* find_path(const SweepPoint& point, const std::string& path) {
+  for (const auto& p : point.paths) {
+    if (p.name == path) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+
+/// Whether a curve's means change for real: its lowest and highest points'
+/// intervals do not overlap, and they differ by at least `min_change` of
+/// the highest (a relative change) or `min_range` (an absolute one). Kneedle
+/// scales any curve to [0, 1], so without this it would find a knee in noise.
+bool changes_for_real(const std::vector<Estimate>& points, double min_change, double min_range) {
+  if (points.empty() || std::any_of(points.begin(), points.end(),
+                                    [](const Estimate& e) { return !std::isfinite(e.mean); })) {
+    return false;
+  }
+  const auto [low, high] =
+      std::minmax_element(points.begin(), points.end(),
+                          [](const Estimate& a, const Estimate& b) { return a.mean < b.mean; });
+  const auto half = [](const Estimate& e) {
+    return std::isfinite(e.half_width) ? e.half_width : 0.0;
+  };
+  const double range = high->mean - low->mean;
+  return range > half(*low) + half(*high) && range >= min_change * std::abs(high->mean) &&
+         range >= min_range;
+}
+
+std::vector<double> means_of(const std::vector<Estimate>& points) {
+  std::vector<double> out;
+  for (const auto& e : points) {
+    out.push_back(e.mean);
+  }
+  return out;
+}
+
+}  // namespace
+
+Knees find_knees(const SweepResult& sweep, const SweepCurve& curve, const std::string& path) {
+  std::vector<Estimate> p99;
+  std::vector<Estimate> errors;
+  for (const std::size_t p : curve.points) {
+    const PathEstimates* e = find_path(sweep.points[p], path);
+    p99.push_back(e ? (*e)[Metric::p99] : Estimate{});
+    errors.push_back(e ? (*e)[Metric::errors] : Estimate{});
+  }
+  Knees knees;
+  if (changes_for_real(p99, p99_min_change, 0)) {
+    knees.p99 = find_knee(curve.x, means_of(p99));
+  }
+  if (changes_for_real(errors, 0, errors_min_range)) {
+    knees.errors = find_knee(curve.x, means_of(errors));
+  }
+  return knees;
+}
+
+std::string sweep_to_csv(const SweepResult& sweep) {
+  std::string out;
+  for (const auto& vary : sweep.varies) {
+    out += csv_field(vary.path) + ",";
+  }
+  out += "path,metric,mean,half_width,n\n";
+  for (const auto& point : sweep.points) {
+    std::string prefix;
+    for (const auto& value : point.values) {
+      prefix += csv_field(value) + ",";
+    }
+    for (const auto& path : point.paths) {
+      for (const Metric m : all_metrics) {
+        const Estimate& e = path[m];
+        out += fmt::format("{}{},{},{},{},{}\n", prefix, csv_field(path.name), csv_metric(m),
+                           csv_number(e.mean), csv_number(e.half_width), e.n);
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> describe_knees(const SweepResult& sweep) {
+  std::vector<std::string> lines;
+  if (sweep.varies.empty()) {
+    return lines;
+  }
+  const Vary& first = sweep.varies.front();
+  for (const auto& curve : sweep_curves(sweep)) {
+    const std::string with = curve.label.empty() ? "" : fmt::format(" (with {})", curve.label);
+    for (const auto& path : sweep_paths(sweep)) {
+      const Knees knees = find_knees(sweep, curve, path);
+      auto describe = [&](std::string_view what, std::size_t k, Metric m) {
+        const PathEstimates* first_point = find_path(sweep.points[curve.points.front()], path);
+        const PathEstimates* last_point = find_path(sweep.points[curve.points.back()], path);
+        const bool rising =
+            first_point && last_point && (*last_point)[m].mean > (*first_point)[m].mean;
+        lines.push_back(fmt::format("{}: {} {} {}={}{}", path, what,
+                                    rising ? "breaks away after" : "levels off at", first.path,
+                                    first.values[k], with));
+      };
+      if (knees.p99) {
+        describe("p99", *knees.p99, Metric::p99);
+      }
+      if (knees.errors) {
+        describe("errors", *knees.errors, Metric::errors);
+      }
+    }
+  }
+  return lines;
+}
+
+std::vector<std::vector<std::string>> sweep_table(const SweepResult& sweep) {
+  std::vector<std::string> header;
+  for (const auto& vary : sweep.varies) {
+    header.push_back(vary.path);
+  }
+  for (const char* h : {"path", "p50", "p99", "errors", "throughput"}) {
+    header.emplace_back(h);
+  }
+  std::vector<std::vector<std::string>> rows = {header};
+  for (const auto& point : sweep.points) {
+    for (const auto& path : point.paths) {
+      std::vector<std::string> row = point.values;
+      row.push_back(path.name);
+      for (const Metric m : {Metric::p50, Metric::p99, Metric::errors, Metric::throughput}) {
+        row.push_back(format_estimate(m, path[m]));
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+std::string sweep_to_console(const SweepResult& sweep) {
+  const auto rows = sweep_table(sweep);
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], display_width(row[c]));
+    }
+  }
+  std::string out = fmt::format("  SWEEP  {} points x {} replications, mean ± 95% half-width\n",
+                                sweep.points.size(), sweep.seeds.size());
+  for (const auto& row : rows) {
+    std::string line = "   ";
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line += " " + pad(row[c], widths[c]);
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+  }
+  const auto knees = describe_knees(sweep);
+  if (!knees.empty()) {
+    out += "\n  KNEES  (Kneedle on the means)\n";
+    for (const auto& k : knees) {
+      out += "    " + k + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace tailsim::study

@@ -1,0 +1,67 @@
+# Command-line tests of `run --replications`, `sweep` and `compare`: exit
+# codes, and output that is the same byte for byte whatever --jobs is.
+# Included from tests/cli/CMakeLists.txt (tailsim_cli_test, ${data}).
+
+set(study_out ${CMAKE_CURRENT_BINARY_DIR}/study)
+file(MAKE_DIRECTORY ${study_out})
+set(mm1 ${PROJECT_SOURCE_DIR}/examples/mm1.yaml)
+
+tailsim_cli_test(run_replications 0 run ${mm1} --duration 20s --replications 4 --jobs 2)
+tailsim_cli_test(run_precision 0 run ${mm1} --duration 20s --precision 10% --max-replications 8)
+tailsim_cli_test(run_replications_slo_failed 1 run ${mm1} --duration 20s --replications 3
+                 --set "slos.requests=[\"p99 < 1ms\"]")
+tailsim_cli_test(run_bad_replications 2 run ${mm1} --replications 0)
+tailsim_cli_test(run_bad_precision 2 run ${mm1} --precision lots)
+tailsim_cli_test(run_precision_over_100 2 run ${mm1} --precision 150%)
+tailsim_cli_test(run_bad_jobs 2 run ${mm1} --replications 2 --jobs 0)
+tailsim_cli_test(run_replications_unwritable_json 3 run ${mm1} --duration 10s --replications 2 --json /nonexistent-folder/r.json)
+# --out with replications: replication 0's files, and results.json with "replications".
+add_test(NAME cli.run_replications_out_folder
+  COMMAND sh -c "rm -rf '${study_out}/out' && $<TARGET_FILE:tailsim> run ${mm1} --duration 10s --replications 3 --quiet --out '${study_out}/out' && grep -q '\"replications\"' '${study_out}/out/results.json' && grep -q '</html>' '${study_out}/out/report.html'")
+# results.json keeps its keys and adds "replications" with every path metric.
+add_test(NAME cli.run_replications_json
+  COMMAND sh -c "$<TARGET_FILE:tailsim> run ${mm1} --duration 20s --replications 4 --json - | grep -q '\"replications\"' && $<TARGET_FILE:tailsim> run ${mm1} --duration 20s --replications 4 --json - | grep -q '\"half_width\"'")
+add_test(NAME cli.run_replications_jobs_identical
+  COMMAND sh -c "$<TARGET_FILE:tailsim> run ${mm1} --duration 20s --precision 5% --jobs 1 --json '${study_out}/run-j1.json' && $<TARGET_FILE:tailsim> run ${mm1} --duration 20s --precision 5% --jobs 2 --json '${study_out}/run-j2.json' && cmp '${study_out}/run-j1.json' '${study_out}/run-j2.json'")
+# One replication is the plain run: the same results.json.
+add_test(NAME cli.run_one_replication_is_plain
+  COMMAND sh -c "a=$($<TARGET_FILE:tailsim> run ${mm1} --duration 20s --json -) && b=$($<TARGET_FILE:tailsim> run ${mm1} --duration 20s --replications 1 --json -) && [ \"$a\" = \"$b\" ]")
+
+# sweep: a grid of --vary values; the same CSV whatever --jobs is.
+set(sweep_rate "workloads.requests.rate=60..90:10/s")
+tailsim_cli_test(sweep_ok 0 sweep ${mm1} --vary ${sweep_rate} --duration 20s)
+tailsim_cli_test(sweep_two_varies 0 sweep ${mm1} --vary ${sweep_rate} --vary "services.server.balancer=round_robin,random" --duration 10s -r 2)
+tailsim_cli_test(sweep_no_vary 2 sweep ${mm1})
+tailsim_cli_test(sweep_bad_vary 2 sweep ${mm1} --vary workloads.requests.rate)
+tailsim_cli_test(sweep_bad_range 2 sweep ${mm1} --vary "workloads.requests.rate=90..60:10/s")
+tailsim_cli_test(sweep_bad_value 2 sweep ${mm1} --vary "services.server.replicas=1,lots")
+tailsim_cli_test(sweep_twice 2 sweep ${mm1} --vary "services.server.replicas=1" --vary "services.server.replicas=2")
+tailsim_cli_test(sweep_bad_duration 2 sweep ${mm1} --vary ${sweep_rate} --duration 0s)
+tailsim_cli_test(sweep_unwritable_csv 3 sweep ${mm1} --vary ${sweep_rate} --duration 10s --csv /nonexistent-folder/s.csv)
+add_test(NAME cli.sweep_jobs_identical
+  COMMAND sh -c "$<TARGET_FILE:tailsim> sweep ${mm1} --vary ${sweep_rate} --vary services.server.replicas=1,2 --duration 20s -r 3 --jobs 1 --csv '${study_out}/sweep-j1.csv' --report '${study_out}/sweep-j1.html' -q && $<TARGET_FILE:tailsim> sweep ${mm1} --vary ${sweep_rate} --vary services.server.replicas=1,2 --duration 20s -r 3 --jobs 2 --csv '${study_out}/sweep-j2.csv' -q && cmp '${study_out}/sweep-j1.csv' '${study_out}/sweep-j2.csv' && grep -q '</html>' '${study_out}/sweep-j1.html'")
+add_test(NAME cli.sweep_names_the_knee
+  COMMAND ${CMAKE_COMMAND} -E env $<TARGET_FILE:tailsim> sweep ${mm1} --vary "workloads.requests.rate=50..95:5/s" --duration 60s)
+set_tests_properties(cli.sweep_names_the_knee PROPERTIES
+  PASS_REGULAR_EXPRESSION "requests: p99 breaks away after workloads.requests.rate=[0-9]+/s")
+
+# compare: paired replications; exit 1 only when one of B's SLO checks is
+# significantly worse than in A and fails.
+set(before ${CMAKE_CURRENT_SOURCE_DIR}/study_models/before.yaml)
+set(after ${CMAKE_CURRENT_SOURCE_DIR}/study_models/after.yaml)
+tailsim_cli_test(compare_slower_within_slo 0 compare ${before} ${after} -r 5)
+tailsim_cli_test(compare_slower_breaks_slo 1 compare ${before} ${after} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
+tailsim_cli_test(compare_failing_in_both_unchanged 0 compare ${before} ${before} -r 5 --set "slos.main=[\"p99 < 10ms\"]")
+tailsim_cli_test(compare_faster_is_fine 0 compare ${after} ${before} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
+tailsim_cli_test(compare_one_replication 2 compare ${before} ${after} -r 1)
+tailsim_cli_test(compare_missing_model 2 compare ${before})
+tailsim_cli_test(compare_broken_model 2 compare ${before} ${data}/broken.yaml)
+tailsim_cli_test(compare_bad_set 2 compare ${before} ${after} --set services.backend.replicas=lots)
+tailsim_cli_test(compare_bad_seed 2 compare ${before} ${after} --seed -1)
+tailsim_cli_test(compare_unwritable_json 3 compare ${before} ${after} -r 2 --json /nonexistent-folder/c.json)
+add_test(NAME cli.compare_jobs_identical
+  COMMAND sh -c "$<TARGET_FILE:tailsim> compare ${before} ${after} -r 6 --jobs 1 --json '${study_out}/compare-j1.json' -q && $<TARGET_FILE:tailsim> compare ${before} ${after} -r 6 --jobs 2 --json '${study_out}/compare-j2.json' -q && cmp '${study_out}/compare-j1.json' '${study_out}/compare-j2.json' && grep -q '\"verdict\": \"worse\"' '${study_out}/compare-j1.json'")
+add_test(NAME cli.compare_names_the_gate
+  COMMAND ${CMAKE_COMMAND} -E env $<TARGET_FILE:tailsim> compare ${before} ${after} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
+set_tests_properties(cli.compare_names_the_gate PROPERTIES WILL_FAIL FALSE
+  PASS_REGULAR_EXPRESSION "main 'p99 < 75ms'.*significantly worse, and failing")

@@ -1,0 +1,129 @@
+#include "tailsim/study/compare.hpp"
+
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/simulate.hpp"
+#include "tailsim/study/runner.hpp"
+
+namespace study = tailsim::study;
+using study::Metric;
+using study::Verdict;
+
+namespace {
+
+tailsim::plan::Plan compile_model(const std::string& name) {
+  return tailsim::testing::compile_file(std::string(TAILSIM_TESTS_DIR) + "/cli/study_models/" +
+                                        name);
+}
+
+/// The sample variance of b[i] - a[i] for a path's mean latency.
+double variance_of_difference(const std::vector<study::RunMetrics>& a,
+                              const std::vector<study::RunMetrics>& b) {
+  std::vector<double> d;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    d.push_back(b[i].paths[0][Metric::mean] - a[i].paths[0][Metric::mean]);
+  }
+  const auto e = study::estimate_mean(d);
+  const double n = static_cast<double>(d.size());
+  const double s = e.half_width / study::t_critical_95(d.size() - 1) * std::sqrt(n);
+  return s * s;
+}
+
+std::vector<study::RunMetrics> run_all(const tailsim::plan::Plan& plan,
+                                       const std::vector<std::uint64_t>& seeds) {
+  std::vector<study::SimulationJob> jobs;
+  for (const auto seed : seeds) {
+    jobs.push_back({&plan, seed, {}});
+  }
+  return study::run_jobs(jobs, 2);
+}
+
+/// A run with one path whose values are all `value`, and one SLO value.
+study::RunMetrics run_of(double slo_value) {
+  study::RunMetrics run;
+  run.paths.push_back({"main", {}});
+  run.slo_values = {slo_value};
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("judge: an interval that excludes zero is better or worse by direction",
+          "[study][compare]") {
+  const study::Estimate up{5, 2, 10};
+  const study::Estimate down{-5, 2, 10};
+  const study::Estimate unclear{1, 2, 10};
+  CHECK(study::judge(up, /*lower_is_better=*/true) == Verdict::worse);
+  CHECK(study::judge(up, /*lower_is_better=*/false) == Verdict::better);
+  CHECK(study::judge(down, /*lower_is_better=*/true) == Verdict::better);
+  CHECK(study::judge(unclear, /*lower_is_better=*/true) == Verdict::no_significant_change);
+  CHECK(study::judge(study::Estimate{5, std::nan(""), 1}, true) == Verdict::no_significant_change);
+}
+
+TEST_CASE("the SLO gate fails only when B is significantly worse and fails the check",
+          "[study][compare]") {
+  tailsim::stats::SloSpec spec;
+  spec.text = "p99 < 100ms";
+  spec.metric = tailsim::stats::SloMetric::percentile;
+  spec.percentile = 99;
+  spec.op = tailsim::stats::Comparison::less;
+  spec.threshold = 100;
+  const std::vector<tailsim::stats::SloSpec> slos = {spec};
+  const std::vector<std::string> names = {"main"};
+  auto compare = [&](std::vector<double> a, std::vector<double> b) {
+    std::vector<study::RunMetrics> ra;
+    std::vector<study::RunMetrics> rb;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      ra.push_back(run_of(a[i]));
+      rb.push_back(run_of(b[i]));
+    }
+    const auto c = study::compare_runs(ra, rb, slos, names);
+    REQUIRE(c.slos.size() == 1);
+    return c;
+  };
+  // Worse and over the threshold: fail.
+  CHECK(compare({80, 82, 81, 79}, {110, 111, 113, 109}).gate_fails());
+  // Worse, but still well within the SLO: pass.
+  CHECK_FALSE(compare({50, 52, 51, 49}, {60, 61, 63, 59}).gate_fails());
+  // Failing in both, no significant change: the change did not do it.
+  const auto both = compare({120, 130, 110, 125}, {125, 120, 118, 127});
+  CHECK_FALSE(both.slos[0].b_ok);
+  CHECK_FALSE(both.gate_fails());
+  // Better: pass, however B stands.
+  CHECK_FALSE(compare({150, 152, 151, 149}, {120, 121, 123, 119}).gate_fails());
+}
+
+TEST_CASE("common random numbers detect a 10% slowdown with few replications", "[study][compare]") {
+  // after.yaml is before.yaml with the backend's CPU demand 10% higher
+  // (exp(11ms) instead of exp(10ms)). With common random numbers replication
+  // i of both draws the same arrivals and the same uniforms for every step,
+  // so the runs differ by the slowdown alone and the difference of their
+  // means varies little from one replication to the next.
+  const auto before = compile_model("before.yaml");
+  const auto after = compile_model("after.yaml");
+
+  const auto paired = study::compare_plans(before, after, 5, 2);
+  REQUIRE(paired.paths.size() == 1);
+  const auto& mean = paired.paths[0][Metric::mean];
+  CHECK(mean.verdict == Verdict::worse);
+  CHECK(mean.b_minus_a.low() > 0);
+
+  // The same 40 replications of each model, paired by seed (common random
+  // numbers) and with B on seeds of its own (independent). The number of
+  // replications a confidence interval of a given width needs is
+  // proportional to the variance of the difference (n = (t s / h)^2), so
+  // the ratio of the two variances is how many times more replications
+  // independent seeds need.
+  const auto seeds = study::replication_seeds(1, 40);
+  const auto other_seeds = study::replication_seeds(1000, 40);
+  const auto a = run_all(before, seeds);
+  const auto b_common = run_all(after, seeds);
+  const auto b_independent = run_all(after, other_seeds);
+  const double crn = variance_of_difference(a, b_common);
+  const double independent = variance_of_difference(a, b_independent);
+  INFO("variance of the difference: CRN " << crn << ", independent " << independent);
+  CHECK(independent > 10 * crn);
+}

@@ -1,0 +1,114 @@
+#include "tailsim/study/replications.hpp"
+
+#include <cmath>
+#include <set>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "tailsim/study/runner.hpp"
+#include "unit/study/study_plans.hpp"
+
+namespace study = tailsim::study;
+using study::Metric;
+
+TEST_CASE("replication seeds: the base first, then distinct valid --seed values",
+          "[study][replications]") {
+  CHECK(study::replication_seed(42, 0) == 42);
+  const auto seeds = study::replication_seeds(42, 1000);
+  CHECK(std::set<std::uint64_t>(seeds.begin(), seeds.end()).size() == seeds.size());
+  for (const auto s : seeds) {
+    CHECK(s < (std::uint64_t{1} << 63));
+  }
+  CHECK(study::replication_seeds(7, 3) != study::replication_seeds(8, 3));
+}
+
+TEST_CASE("run_in_parallel runs every index once, whatever the threads", "[study][replications]") {
+  for (const unsigned jobs : {1U, 2U, 7U}) {
+    std::vector<int> hits(100, 0);
+    std::size_t last_done = 0;
+    study::run_in_parallel(
+        hits.size(), jobs, [&](std::size_t i) { ++hits[i]; },
+        [&](std::size_t done) { last_done = done; });
+    CHECK(std::all_of(hits.begin(), hits.end(), [](int h) { return h == 1; }));
+    CHECK(last_done == hits.size());
+  }
+  CHECK_THROWS_WITH(study::run_in_parallel(10, 2,
+                                           [](std::size_t i) {
+                                             if (i == 3 || i == 8) {
+                                               throw std::runtime_error(std::to_string(i));
+                                             }
+                                           }),
+                    "3");
+}
+
+TEST_CASE("one replication is the plain run", "[study][replications]") {
+  const auto plan = tailsim::testing::compile_text(tailsim::testing::mm1_model);
+  const auto plain = study::measure_run(study::simulate_with_seed(plan, plan.seed), plan.slos);
+  study::ReplicationOptions options;
+  const auto run = study::replicate(plan, options);
+  REQUIRE(run.runs.size() == 1);
+  CHECK(run.runs[0].paths[0].values == plain.paths[0].values);
+  CHECK(run.paths[0][Metric::p99].mean == plain.paths[0][Metric::p99]);
+  CHECK_FALSE(run.paths[0][Metric::p99].has_interval());
+}
+
+TEST_CASE("replications give the same numbers on one thread or three", "[study][replications]") {
+  const auto plan = tailsim::testing::compile_text(tailsim::testing::mm1_model);
+  study::ReplicationOptions options;
+  options.precision = 0.05;
+  options.max_replications = 40;
+  options.jobs = 1;
+  const auto one = study::replicate(plan, options);
+  options.jobs = 3;
+  const auto three = study::replicate(plan, options);
+  REQUIRE(one.runs.size() == three.runs.size());
+  CHECK(study::replications_to_json(one, options) == study::replications_to_json(three, options));
+  // The stop is the first count from the minimum that meets the precision.
+  if (one.precision_met) {
+    CHECK(study::is_precise(one.paths, 0.05));
+    const std::span<const study::RunMetrics> runs(one.runs);
+    CHECK_FALSE(study::is_precise(study::estimate_paths(runs.first(runs.size() - 1)), 0.05));
+  } else {
+    CHECK(one.runs.size() == 40);
+  }
+}
+
+TEST_CASE("confidence half-widths shrink as 1/sqrt(n)", "[study][replications]") {
+  // 4,096 replications of M/M/1, cut into disjoint groups of n = 4, 16 and 64.
+  // A group's half-width is t(n-1) s / sqrt(n), so n (hw / t)^2 = s^2, whose
+  // mean over the G = 4096 / n groups estimates the variance of a
+  // replication's throughput for every n; the root-mean-square half-width
+  // over t therefore halves each time n is multiplied by four.
+  //
+  // Tolerance: the variance of s^2 is sigma^4 (2 / (n - 1) + kappa / n)
+  // (kappa, the excess kurtosis of a Poisson count of ~400 arrivals, is
+  // 1/400: negligible). Its mean over G groups has a relative standard
+  // deviation of sqrt(2 / ((n - 1) G)): 2.6% (n = 4), 2.3% (n = 16), 2.2%
+  // (n = 64). A ratio of two root-mean-squares has half the relative
+  // deviation of the ratio of two means, at most 0.5 x sqrt(2.6^2 + 2.3^2)
+  // = 1.7% (less: the groups share their data); four deviations is 7%.
+  const auto plan = tailsim::testing::compile_text(tailsim::testing::mm1_model);
+  const std::size_t total = 4096;
+  std::vector<study::SimulationJob> jobs;
+  for (const auto seed : study::replication_seeds(99, total)) {
+    jobs.push_back({&plan, seed, {}});
+  }
+  const auto runs = study::run_jobs(jobs, 2);
+  auto rms_scaled_half_width = [&](std::size_t n) {
+    double sum = 0;
+    const std::size_t groups = total / n;
+    for (std::size_t g = 0; g < groups; ++g) {
+      const auto e =
+          study::estimate_paths(std::span(runs).subspan(g * n, n))[0][Metric::throughput];
+      const double scaled = e.half_width / study::t_critical_95(n - 1);
+      sum += scaled * scaled;
+    }
+    return std::sqrt(sum / static_cast<double>(groups));
+  };
+  const double hw4 = rms_scaled_half_width(4);
+  const double hw16 = rms_scaled_half_width(16);
+  const double hw64 = rms_scaled_half_width(64);
+  CHECK(hw4 / hw16 == Approx(2).epsilon(0.07));
+  CHECK(hw16 / hw64 == Approx(2).epsilon(0.07));
+}

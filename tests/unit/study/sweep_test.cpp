@@ -1,0 +1,153 @@
+#include "tailsim/study/sweep.hpp"
+
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "tailsim/report/sweep_report.hpp"
+#include "unit/study/study_plans.hpp"
+
+namespace study = tailsim::study;
+using Values = std::vector<std::string>;
+
+namespace {
+
+Values values_of(const std::string& text) {
+  auto vary = study::parse_vary(text);
+  INFO(text << ": " << (vary ? "" : vary.error().message));
+  REQUIRE(vary);
+  return vary->values;
+}
+
+std::string error_of(const std::string& text) {
+  auto vary = study::parse_vary(text);
+  REQUIRE_FALSE(vary);
+  return vary.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("vary lists: any YAML scalars, commas inside brackets kept", "[study][sweep]") {
+  auto vary = study::parse_vary("services.api.replicas=2, 4,8");
+  REQUIRE(vary);
+  CHECK(vary->path == "services.api.replicas");
+  CHECK(vary->values == Values{"2", "4", "8"});
+  CHECK(values_of("workloads.checkout.rate=100/s,200/s") == Values{"100/s", "200/s"});
+  CHECK(values_of("services.api.balancer=round_robin,least_request") ==
+        Values{"round_robin", "least_request"});
+  CHECK(values_of(R"(slos.main=["p99 < 1s", "errors < 1%"],["p50 < 1ms"])") ==
+        Values{R"(["p99 < 1s", "errors < 1%"])", R"(["p50 < 1ms"])"});
+  CHECK(values_of("services.api.endpoints.get=[{cpu: \"uniform(1ms, 2ms)\"}]").size() == 1);
+  // A whole-number range without a step is a value (`times: 1..10`), and so
+  // is a YAML map that holds ".." and ":".
+  CHECK(values_of("x.times=1..10") == Values{"1..10"});
+  CHECK(values_of("x.step={times: 1..10}") == Values{"{times: 1..10}"});
+}
+
+TEST_CASE("vary ranges A..B:STEP, with a unit written once or on each", "[study][sweep]") {
+  CHECK(values_of("services.api.replicas=2..8:2") == Values{"2", "4", "6", "8"});
+  CHECK(values_of("workloads.w.rate=100..400:100/s") == Values{"100/s", "200/s", "300/s", "400/s"});
+  CHECK(values_of("workloads.w.rate=100/s..300/s:100/s") == Values{"100/s", "200/s", "300/s"});
+  CHECK(values_of("x.timeout=10ms..30ms:10ms") == Values{"10ms", "20ms", "30ms"});
+  CHECK(values_of("x.p=0.1..0.3:0.1") == Values{"0.1", "0.2", "0.3"});  // no 0.30000000000000004
+  CHECK(values_of("x.n=1..6:2") == Values{"1", "3", "5"});  // the end is included when reached
+  CHECK(values_of("x.n=1,5..6:1,9") == Values{"1", "5", "6", "9"});
+}
+
+TEST_CASE("vary mistakes are clear errors", "[study][sweep]") {
+  CHECK_THAT(error_of("services.api.replicas"), Catch::Contains("PATH=V1,V2"));
+  CHECK_THAT(error_of("=1,2"), Catch::Contains("PATH=V1,V2"));
+  CHECK_THAT(error_of("x="), Catch::Contains("no values"));
+  CHECK_THAT(error_of("x=1,,2"), Catch::Contains("empty value"));
+  CHECK_THAT(error_of("x=1..5:0"), Catch::Contains("above zero"));
+  CHECK_THAT(error_of("x=5..1:1"), Catch::Contains("ends below its start"));
+  CHECK_THAT(error_of("x=1/s..3/m:1"), Catch::Contains("mixes units"));
+  CHECK_THAT(error_of("x=1..b:1"), Catch::Contains("A..B:STEP"));
+  CHECK_THAT(error_of("x=0..1000000:1"), Catch::Contains("more than"));
+}
+
+TEST_CASE("the grid is every combination, the first --vary slowest", "[study][sweep]") {
+  const std::vector<study::Vary> varies = {{"a", {"1", "2"}}, {"b", {"x", "y", "z"}}};
+  const auto grid = study::sweep_grid(varies);
+  REQUIRE(grid.size() == 6);
+  CHECK(grid[0] == Values{"1", "x"});
+  CHECK(grid[2] == Values{"1", "z"});
+  CHECK(grid[3] == Values{"2", "x"});
+  CHECK(study::point_overrides(varies, grid[4]) == Values{"a=2", "b=y"});
+}
+
+TEST_CASE("Kneedle finds where a curve breaks away or levels off", "[study][sweep]") {
+  const std::vector<double> x = {100, 200, 300, 400, 500};
+  // p99 against load: flat, then a wall. The knee is the last point before it.
+  CHECK(study::find_knee(x, std::vector<double>{50, 52, 55, 60, 200}) == 3);
+  // p99 against replicas: steep, then flat. The knee is where it levels off.
+  CHECK(study::find_knee(x, std::vector<double>{800, 200, 150, 145, 140}) == 1);
+  // A straight line, a concave curve, a flat one and a short one have none.
+  CHECK_FALSE(study::find_knee(x, std::vector<double>{1, 2, 3, 4, 5}));
+  CHECK_FALSE(study::find_knee(x, std::vector<double>{0, 60, 85, 95, 100}));
+  CHECK_FALSE(study::find_knee(x, std::vector<double>{7, 7, 7, 7, 7}));
+  CHECK_FALSE(study::find_knee(std::vector<double>{1, 2}, std::vector<double>{1, 9}));
+}
+
+TEST_CASE("a sweep of M/M/1 names the knee of its p99 and writes every point", "[study][sweep]") {
+  auto vary = study::parse_vary("workloads.requests.rate=50..95:5/s");
+  REQUIRE(vary);
+  std::vector<tailsim::plan::Plan> plans;
+  for (const auto& point : study::sweep_grid(std::vector{*vary})) {
+    plans.push_back(tailsim::testing::compile_text(
+        tailsim::testing::mm1_model, study::point_overrides(std::vector{*vary}, point)));
+    plans.back().duration = std::chrono::seconds(60);
+  }
+  const auto one = study::run_sweep(plans, {*vary}, 3, 1);
+  const auto two = study::run_sweep(plans, {*vary}, 3, 2);
+  CHECK(study::sweep_to_csv(one) == study::sweep_to_csv(two));
+  // Header, then eight metrics of one path at each of ten points.
+  const std::string csv = study::sweep_to_csv(one);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 10 * 8);
+  CHECK(csv.starts_with("workloads.requests.rate,path,metric,mean,half_width,n\n"));
+  // M/M/1's p99 is -ln(0.01) S / (1 - rho): 92 ms at 50/s, 921 ms at 95/s;
+  // it bends up in the last quarter of the range.
+  const auto knees = study::describe_knees(one);
+  REQUIRE(knees.size() == 1);
+  CHECK_THAT(knees[0], Catch::StartsWith("requests: p99 breaks away after "
+                                         "workloads.requests.rate="));
+  const auto curves = study::sweep_curves(one);
+  REQUIRE(curves.size() == 1);
+  const auto knee = study::find_knees(one, curves[0], "requests").p99;
+  REQUIRE(knee);
+  CHECK(curves[0].x[*knee] >= 75);
+  CHECK(curves[0].x[*knee] <= 90);
+
+  const std::string page = tailsim::report::format_sweep_report(
+      study::sweep_report_inputs(one, "mm1", "tailsim sweep mm1.yaml"));
+  CHECK(page.ends_with("</html>\n"));
+  CHECK(page.find("p99 knee") != std::string::npos);
+  CHECK(page.find("<svg") != std::string::npos);
+}
+
+TEST_CASE("no knee where a curve changes less than its noise", "[study][sweep]") {
+  // p99 wobbling inside overlapping intervals: Kneedle alone would scale the
+  // wobble to [0, 1] and find a knee in it.
+  study::SweepResult sweep;
+  sweep.varies = {{"services.api.replicas", {"1", "2", "3", "4"}}};
+  sweep.seeds = {1, 2, 3};
+  const std::vector<double> flat = {476, 477, 476.5, 490};
+  const std::vector<double> rising = {100, 105, 120, 400};
+  for (std::size_t k = 0; k < 4; ++k) {
+    study::PathEstimates noisy{"noisy", {}};
+    noisy.metrics[static_cast<std::size_t>(study::Metric::p99)] = {flat[k], 25, 3};
+    study::PathEstimates real{"real", {}};
+    real.metrics[static_cast<std::size_t>(study::Metric::p99)] = {rising[k], 10, 3};
+    for (auto* p : {&noisy, &real}) {
+      p->metrics[static_cast<std::size_t>(study::Metric::errors)] = {0, 0, 3};
+    }
+    sweep.points.push_back({{sweep.varies[0].values[k]}, {noisy, real}});
+  }
+  const auto curves = study::sweep_curves(sweep);
+  REQUIRE(curves.size() == 1);
+  CHECK_FALSE(study::find_knees(sweep, curves[0], "noisy").p99);
+  CHECK(study::find_knees(sweep, curves[0], "real").p99 == 2);
+  CHECK(study::describe_knees(sweep) ==
+        std::vector<std::string>{"real: p99 breaks away after services.api.replicas=3"});
+}
