@@ -163,11 +163,7 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
     std::vector<std::string> fields = {fmt::format("requests={}", p.requests),
                                        fmt::format("ok={}", p.outcomes[Outcome::ok]),
                                        fmt::format("errors={} ({:.2f}%)", failed, error_pct)};
-    for (auto [kind, name] : {std::pair{Outcome::timeout, "timeout"},
-                              {Outcome::rejected, "rejected"},
-                              {Outcome::error, "error"},
-                              {Outcome::unavailable, "unavailable"},
-                              {Outcome::unfinished, "unfinished"}}) {
+    for (auto [kind, name] : stats::error_kinds) {
       if (p.outcomes[kind] > 0) {
         fields.push_back(fmt::format("{}={}", name, p.outcomes[kind]));
       }

@@ -17,15 +17,8 @@
 namespace tailsim::report {
 namespace {
 
+using stats::error_kinds;
 using stats::Outcome;
-
-constexpr std::array<std::pair<Outcome, std::string_view>, 5> error_kinds = {{
-    {Outcome::timeout, "timeout"},
-    {Outcome::rejected, "rejected"},
-    {Outcome::error, "error"},
-    {Outcome::unavailable, "unavailable"},
-    {Outcome::unfinished, "unfinished"},
-}};
 
 // The percentile axis ends at 99.999%, five nines, as HdrHistogram's plots
 // usually do; the spectrum is sampled every 1/100 of a nine.

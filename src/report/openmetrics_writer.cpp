@@ -14,6 +14,7 @@
 namespace tailsim::report {
 namespace {
 
+using stats::error_kinds;
 using stats::Outcome;
 
 /// One bucket bound of a latency histogram: exact in ns, and its `le` label
@@ -45,15 +46,6 @@ constexpr std::array<BucketBound, 14> request_duration_bounds{{
 }};
 
 constexpr double ns_per_s = 1e9;
-
-/// The error kinds of a path, as `kind` label values, in results.json's order.
-constexpr std::array<std::pair<Outcome, std::string_view>, 5> error_kinds{{
-    {Outcome::timeout, "timeout"},
-    {Outcome::rejected, "rejected"},
-    {Outcome::error, "error"},
-    {Outcome::unavailable, "unavailable"},
-    {Outcome::unfinished, "unfinished"},
-}};
 
 /// A label value with backslash, double quote and line feed escaped.
 std::string escaped(std::string_view value) {

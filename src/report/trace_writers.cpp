@@ -18,6 +18,7 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 using stats::Outcome;
+using stats::outcome_name;
 using stats::Span;
 using stats::SpanKind;
 using stats::Trace;
@@ -25,24 +26,6 @@ using stats::Trace;
 constexpr std::int64_t ns_per_us = 1'000;
 constexpr std::int64_t ns_per_s = 1'000'000'000;
 constexpr std::int64_t epoch_ns = trace_epoch_unix_s * ns_per_s;
-
-std::string_view outcome_name(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::ok:
-      return "ok";
-    case Outcome::timeout:
-      return "timeout";
-    case Outcome::rejected:
-      return "rejected";
-    case Outcome::error:
-      return "error";
-    case Outcome::unavailable:
-      return "unavailable";
-    case Outcome::unfinished:
-      return "unfinished";
-  }
-  return "?";
-}
 
 /// The span kind as OpenTelemetry and Jaeger's `span.kind` tag spell it.
 std::string_view kind_name(SpanKind kind) {

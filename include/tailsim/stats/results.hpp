@@ -2,9 +2,12 @@
 /// `Results`: everything a run measured, as plain data. Every output format
 /// reads this and nothing else.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tailsim/stats/histogram.hpp"
@@ -15,6 +18,26 @@ namespace tailsim::stats {
 /// the drain period ran out.
 enum class Outcome : std::uint8_t { ok, timeout, rejected, error, unavailable, unfinished };
 inline constexpr std::size_t outcome_count = 6;
+
+/// The failed outcomes and their names as results.json, the metrics and the
+/// traces write them, in results.json's order.
+inline constexpr std::array<std::pair<Outcome, std::string_view>, 5> error_kinds = {{
+    {Outcome::timeout, "timeout"},
+    {Outcome::rejected, "rejected"},
+    {Outcome::error, "error"},
+    {Outcome::unavailable, "unavailable"},
+    {Outcome::unfinished, "unfinished"},
+}};
+
+/// An outcome's name: "ok", or one of error_kinds'.
+constexpr std::string_view outcome_name(Outcome outcome) {
+  for (const auto& [kind, name] : error_kinds) {
+    if (kind == outcome) {
+      return name;
+    }
+  }
+  return "ok";
+}
 
 struct OutcomeCounts {
   std::uint64_t counts[outcome_count] = {};
