@@ -66,37 +66,23 @@ std::string attribution_section(const stats::Results& r) {
       continue;
     }
     // Parts below half a percent of both groups are left to "everything else".
-    const auto shown = attribution_rows(a, rows, 0.005);
-    std::vector<std::string> labels;
+    const auto table = attribution_table(a, rows, 0.005);
     std::size_t width = 24;
-    for (const auto& [entity, what] : shown) {
-      labels.push_back(entity.empty() ? std::string(attribution_label(what))
-                                      : fmt::format("{} {}", entity, attribution_label(what)));
-      width = std::max(width, std::min<std::size_t>(labels.back().size(), 40));
+    for (const auto& row : table) {
+      width = std::max(width, std::min<std::size_t>(row.label.size(), 40));
     }
     auto cell = [](double ms, double total) {
       return fmt::format("{:>8} {:>3.0f}%", format_ms(ms), total > 0 ? 100 * ms / total : 0.0);
     };
+    const bool has_slowest = a.slowest.requests > 0;
     out += fmt::format("    {:<{}}  {:>13}  {:>13}\n", p.name, width + 2, "mean",
-                       a.slowest.requests > 0 ? "slowest 1%" : "");
+                       has_slowest ? "slowest 1%" : "");
     out += fmt::format("    {:<{}}  {:>13}  {:>13}\n", "", width + 2, format_ms(a.mean.latency_ms),
-                       a.slowest.requests > 0 ? format_ms(a.slowest.latency_ms) : "");
-    double mean_rest = a.mean.latency_ms;
-    double slow_rest = a.slowest.latency_ms;
-    for (std::size_t i = 0; i < shown.size(); ++i) {
-      const double mean_ms = attribution_ms(a.mean, shown[i].first, shown[i].second);
-      const double slow_ms = attribution_ms(a.slowest, shown[i].first, shown[i].second);
-      mean_rest -= mean_ms;
-      slow_rest -= slow_ms;
-      out += fmt::format("      {:<{}}  {}  {}\n", labels[i].substr(0, width), width,
-                         cell(mean_ms, a.mean.latency_ms),
-                         a.slowest.requests > 0 ? cell(slow_ms, a.slowest.latency_ms) : "");
-    }
-    if (mean_rest > 1e-3 * a.mean.latency_ms || slow_rest > 1e-3 * a.slowest.latency_ms) {
-      out += fmt::format(
-          "      {:<{}}  {}  {}\n", "everything else", width,
-          cell(std::max(mean_rest, 0.0), a.mean.latency_ms),
-          a.slowest.requests > 0 ? cell(std::max(slow_rest, 0.0), a.slowest.latency_ms) : "");
+                       has_slowest ? format_ms(a.slowest.latency_ms) : "");
+    for (const auto& row : table) {
+      out += fmt::format("      {:<{}}  {}  {}\n", row.label.substr(0, width), width,
+                         cell(row.mean_ms, a.mean.latency_ms),
+                         has_slowest ? cell(row.slowest_ms, a.slowest.latency_ms) : "");
     }
   }
   if (out.empty()) {

@@ -466,26 +466,17 @@ class ReportWriter {
       if (!a.is_computed || a.mean.requests == 0) {
         continue;
       }
-      const auto shown = attribution_rows(a, rows, 0.001);
+      const auto rows_shown = attribution_table(a, rows, 0.001);
       out += fmt::format("<h3>{}</h3>\n", escape_html(p.name));
-      out += attribution_bars(a, shown);
+      out += attribution_bars(a, rows_shown);
       Table table({{"part", false}, {"mean"}, {"share"}, {"slowest 1%"}, {"share "}});
       auto add = [&](std::string label, double mean_ms, double slow_ms) {
         table.add_row({std::move(label), format_ms(mean_ms), share_of(mean_ms, a.mean.latency_ms),
                        a.slowest.requests ? format_ms(slow_ms) : "-",
                        a.slowest.requests ? share_of(slow_ms, a.slowest.latency_ms) : "-"});
       };
-      double mean_rest = a.mean.latency_ms;
-      double slow_rest = a.slowest.latency_ms;
-      for (const auto& [entity, what] : shown) {
-        const double mean_ms = attribution_ms(a.mean, entity, what);
-        const double slow_ms = attribution_ms(a.slowest, entity, what);
-        mean_rest -= mean_ms;
-        slow_rest -= slow_ms;
-        add(part_label(entity, what), mean_ms, slow_ms);
-      }
-      if (mean_rest > 1e-6 || slow_rest > 1e-6) {
-        add("everything else", std::max(mean_rest, 0.0), std::max(slow_rest, 0.0));
+      for (const auto& row : rows_shown) {
+        add(row.label, row.mean_ms, row.slowest_ms);
       }
       add("total", a.mean.latency_ms, a.slowest.latency_ms);
       out += table.render();
@@ -503,28 +494,26 @@ class ReportWriter {
            out;
   }
 
-  static std::string part_label(const std::string& entity, const std::string& what) {
-    return entity.empty() ? std::string(attribution_label(what))
-                          : fmt::format("{} {}", entity, attribution_label(what));
-  }
-
   static std::string share_of(double part, double total) {
     return total > 0 ? fmt::format("{:.1f}%", 100 * part / total) : "-";
   }
 
   /// Two horizontal bars, each the whole of its group's mean latency.
-  static std::string attribution_bars(
-      const stats::Attribution& a, const std::vector<std::pair<std::string, std::string>>& shown) {
+  static std::string attribution_bars(const stats::Attribution& a,
+                                      const std::vector<AttributionRow>& rows) {
     constexpr int width = 880;
     constexpr int label_width = 150;
     constexpr int bar_height = 26;
     constexpr int legend_row = 20;
     const int bars_width = width - label_width - 10;
-    const int legend_rows = static_cast<int>((shown.size() + 2) / 3);
+    const int legend_rows = static_cast<int>((rows.size() + 2) / 3);
     const int height = 2 * (bar_height + 12) + 10 + legend_rows * legend_row;
+    auto colour = [&](std::size_t i) {
+      return rows[i].is_rest ? std::string_view("#bbbbbb") : palette_colour(i);
+    };
     std::string svg = fmt::format(
-        "<svg viewBox=\"0 0 {0} {1}\" width=\"{0}\" "
-        "height=\"{1}\" role=\"img\"><title>Where the time went</title>\n",
+        "<svg viewBox=\"0 0 {0} {1}\" width=\"{0}\" height=\"{1}\" role=\"img\"><title>Where "
+        "the time went</title>\n",
         width, height);
     const stats::AttributionGroup* groups[] = {&a.mean, &a.slowest};
     const char* names[] = {"mean", "slowest 1%"};
@@ -538,38 +527,27 @@ class ReportWriter {
         continue;
       }
       double x = label_width;
-      double rest = group.latency_ms;
-      auto segment = [&](double ms, std::string_view colour, const std::string& label) {
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const double ms = g == 0 ? rows[i].mean_ms : rows[i].slowest_ms;
         const double w = bars_width * ms / group.latency_ms;
         if (w <= 0) {
-          return;
+          continue;
         }
         svg += fmt::format(
             "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\">"
             "<title>{}: {} ({:.1f}%)</title></rect>\n",
-            x, y, w, bar_height, colour, escape_html(label), escape_html(format_ms(ms)),
+            x, y, w, bar_height, colour(i), escape_html(rows[i].label), escape_html(format_ms(ms)),
             100 * ms / group.latency_ms);
         x += w;
-      };
-      for (std::size_t i = 0; i < shown.size(); ++i) {
-        const double ms = attribution_ms(group, shown[i].first, shown[i].second);
-        rest -= ms;
-        segment(ms, palette_colour(i), part_label(shown[i].first, shown[i].second));
       }
-      segment(std::max(rest, 0.0), "#bbbbbb", "everything else");
     }
-    for (std::size_t i = 0; i <= shown.size(); ++i) {
-      const int col = static_cast<int>(i % 3);
-      const int row = static_cast<int>(i / 3);
-      const int lx = label_width + col * (bars_width / 3);
-      const int ly = 2 * (bar_height + 12) + 10 + row * legend_row;
-      const bool is_rest = i == shown.size();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const int lx = label_width + static_cast<int>(i % 3) * (bars_width / 3);
+      const int ly = 2 * (bar_height + 12) + 10 + static_cast<int>(i / 3) * legend_row;
       svg += fmt::format(
           "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>"
           "<text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>\n",
-          lx, ly, is_rest ? std::string_view("#bbbbbb") : palette_colour(i), lx + 16, ly + 10,
-          escape_html(is_rest ? std::string("everything else")
-                              : part_label(shown[i].first, shown[i].second)));
+          lx, ly, colour(i), lx + 16, ly + 10, escape_html(rows[i].label));
     }
     return "<figure><figcaption>The mean request and the slowest 1%</figcaption>" + svg +
            "</svg></figure>\n";

@@ -66,38 +66,56 @@ std::string_view attribution_label(std::string_view what) {
   return what;
 }
 
-std::vector<std::pair<std::string, std::string>> attribution_rows(const stats::Attribution& a,
-                                                                  std::size_t rows,
-                                                                  double min_share) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto* group : {&a.slowest, &a.mean}) {
-    for (const auto& part : group->parts) {
-      if (out.size() >= rows) {
-        return out;
-      }
-      std::pair<std::string, std::string> row{part.entity, part.what};
-      const double largest_share = std::max(
-          a.mean.latency_ms > 0 ? attribution_ms(a.mean, row.first, row.second) / a.mean.latency_ms
-                                : 0.0,
-          a.slowest.latency_ms > 0
-              ? attribution_ms(a.slowest, row.first, row.second) / a.slowest.latency_ms
-              : 0.0);
-      if (largest_share >= min_share && std::find(out.begin(), out.end(), row) == out.end()) {
-        out.push_back(std::move(row));
-      }
-    }
-  }
-  return out;
-}
+namespace {
 
-double attribution_ms(const stats::AttributionGroup& group, std::string_view entity,
-                      std::string_view what) {
+/// The ms of (entity, what) in a group; 0 when it has no such part.
+double part_ms(const stats::AttributionGroup& group, const std::string& entity,
+               const std::string& what) {
   for (const auto& part : group.parts) {
     if (part.entity == entity && part.what == what) {
       return part.ms;
     }
   }
   return 0.0;
+}
+
+}  // namespace
+
+std::vector<AttributionRow> attribution_table(const stats::Attribution& a, std::size_t rows,
+                                              double min_share) {
+  auto share = [](double ms, double total) { return total > 0 ? ms / total : 0.0; };
+  std::vector<std::pair<std::string, std::string>> keys;
+  std::vector<AttributionRow> out;
+  double mean_rest = a.mean.latency_ms;
+  double slowest_rest = a.slowest.latency_ms;
+  for (const auto* group : {&a.slowest, &a.mean}) {
+    for (const auto& part : group->parts) {
+      std::pair<std::string, std::string> key{part.entity, part.what};
+      if (out.size() >= rows || std::find(keys.begin(), keys.end(), key) != keys.end()) {
+        continue;
+      }
+      AttributionRow row;
+      row.mean_ms = part_ms(a.mean, part.entity, part.what);
+      row.slowest_ms = part_ms(a.slowest, part.entity, part.what);
+      if (std::max(share(row.mean_ms, a.mean.latency_ms),
+                   share(row.slowest_ms, a.slowest.latency_ms)) < min_share) {
+        continue;
+      }
+      row.label = part.entity.empty()
+                      ? std::string(attribution_label(part.what))
+                      : fmt::format("{} {}", part.entity, attribution_label(part.what));
+      mean_rest -= row.mean_ms;
+      slowest_rest -= row.slowest_ms;
+      keys.push_back(std::move(key));
+      out.push_back(std::move(row));
+    }
+  }
+  constexpr double negligible = 1e-6;  // of the latency: rounding, not a part
+  if (share(mean_rest, a.mean.latency_ms) > negligible ||
+      share(slowest_rest, a.slowest.latency_ms) > negligible) {
+    out.push_back({"everything else", std::max(mean_rest, 0.0), std::max(slowest_rest, 0.0), true});
+  }
+  return out;
 }
 
 }  // namespace tailsim::report

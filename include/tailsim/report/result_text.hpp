@@ -28,15 +28,19 @@ std::string format_scale_metric(const stats::AutoscalerResult& autoscaler,
 /// for `queue`.
 std::string_view attribution_label(std::string_view what);
 
+/// One row of a path's attribution table: a part, by name, with its time in
+/// the mean request and in the slowest 1%.
+struct AttributionRow {
+  std::string label;  ///< "payments waiting for a worker"; "everything else" for the rest
+  double mean_ms = 0;
+  double slowest_ms = 0;
+  bool is_rest = false;
+};
+
 /// The rows an attribution table shows for a path: the parts largest in the
 /// slowest 1% (then in the mean), at most `rows`, each at least `min_share`
-/// of one group's latency, as (entity, what) pairs.
-std::vector<std::pair<std::string, std::string>> attribution_rows(const stats::Attribution& a,
-                                                                  std::size_t rows,
-                                                                  double min_share);
-
-/// The ms of (entity, what) in a group; 0 when it has no such part.
-double attribution_ms(const stats::AttributionGroup& group, std::string_view entity,
-                      std::string_view what);
+/// of one group's latency, then "everything else" when something is left.
+std::vector<AttributionRow> attribution_table(const stats::Attribution& a, std::size_t rows,
+                                              double min_share);
 
 }  // namespace tailsim::report
