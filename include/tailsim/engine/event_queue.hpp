@@ -150,8 +150,13 @@ class EventQueue {
   }
 
  private:
-  static bool earlier(const Event& a, const Event& b) {
-    return a.at < b.at || (a.at == b.at && a.seq < b.seq);
+  /// (time, sequence) order, as one comparison of a 128-bit key: times are
+  /// random, so a branch on `a.at == b.at` would be mispredicted half the time.
+  static bool earlier(const Event& a, const Event& b) { return key(a) < key(b); }
+  __extension__ using Key = unsigned __int128;
+  static Key key(const Event& e) {
+    assert(e.at >= Time{} && "an event is never before time zero");
+    return Key{static_cast<std::uint64_t>(e.at.time_since_epoch().count())} << 64 | e.seq;
   }
 
   void heap_push(const Event& e) {
@@ -228,8 +233,8 @@ class EventQueue {
       if (child >= n) {
         break;
       }
-      if (child + 1 < n && earlier(timers_[child + 1].event, timers_[child].event)) {
-        ++child;
+      if (child + 1 < n) {  // the earlier child, chosen without a branch
+        child += static_cast<std::size_t>(earlier(timers_[child + 1].event, timers_[child].event));
       }
       if (!earlier(timers_[child].event, t.event)) {
         break;
