@@ -186,7 +186,7 @@ struct Pod {
   std::uint32_t busy_workers = 0;
   std::uint32_t active = 0;  ///< requests at the pod, for least-request balancing
   std::deque<Waiter> waiting;
-  std::optional<Time> scheduled;  ///< the cpu completion event in the queue
+  Time scheduled = Time::max();  ///< the cpu completion event in the queue; max: none
   bool dirty = false;
 };
 
@@ -209,8 +209,11 @@ struct ServiceState {
   std::vector<Id> pods;        ///< the pods that take requests (ready)
   std::vector<Id> members;     ///< every pod not gone, in order of creation
   std::uint32_t cpu_pods = 0;  ///< pods whose CPU runs: ready or terminating
-  std::int32_t desired = 0;    ///< the scale's replicas (the deployment's spec)
-  double cores = 1;            ///< per pod, changed by CPU faults
+  /// A request starts at once while its pod has fewer busy workers than
+  /// this: the workers, or no limit (async pods, `workers: 0`).
+  std::uint32_t start_below = std::numeric_limits<std::uint32_t>::max();
+  std::int32_t desired = 0;  ///< the scale's replicas (the deployment's spec)
+  double cores = 1;          ///< per pod, changed by CPU faults
   Time capacity_since{};
   // Active faults.
   Duration extra_delay{0};
@@ -569,6 +572,9 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
       continue;
     }
     services_[s].cores = svc.cfs ? svc.limit : svc.cores;
+    if (!svc.async && svc.workers > 0) {
+      services_[s].start_below = svc.workers;
+    }
     services_[s].desired = static_cast<std::int32_t>(svc.replicas);
     for (std::uint32_t r = 0; r < svc.replicas; ++r) {
       create_pod(s, /*is_initial=*/true, svc.startup_stream);
@@ -1135,7 +1141,7 @@ void Simulation<Observe>::receive(const Request& incoming) {
   note_held(pod);
   ++pod.active;
   ++pod.arrivals;
-  if (svc.async || svc.workers == 0 || pod.busy_workers < svc.workers) {
+  if (pod.busy_workers < state.start_below) {
     if (!svc.async) {
       ++pod.busy_workers;
       requests_[r].holds_worker = true;
@@ -1536,7 +1542,7 @@ void Simulation<Observe>::fail_pod_work(Id pod_id) {
   touch_cpu(pod_id);
   pod.cpu.clear();
   queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
-  pod.scheduled.reset();
+  pod.scheduled = Time::max();
   note_waiting(pod.service, -static_cast<std::int64_t>(pod.waiting.size()));
   for (const Waiter& waiter : pod.waiting) {
     if (!waiter.is_task) {  // not started: nothing else refers to it
@@ -2493,7 +2499,7 @@ void Simulation<Observe>::start_cpu(Id t, double work_ns) {
 template <bool Observe>
 void Simulation<Observe>::on_cpu_done(Id pod_id) {
   Pod& pod = pods_[pod_id];
-  pod.scheduled.reset();
+  pod.scheduled = Time::max();
   touch_cpu(pod_id);
   while (auto t = pod.cpu.pop_done()) {
     Task& task = tasks_[*t];
@@ -2514,13 +2520,14 @@ void Simulation<Observe>::reschedule_dirty_pods() {
     const Id pod_id = dirty_pods_[i];
     Pod& pod = pods_[pod_id];
     pod.dirty = false;
-    const std::optional<Time> next = pod.cpu.next_completion();
+    // Time::max() for none: one comparison, where two optionals take two.
+    const Time next = pod.cpu.next_completion().value_or(Time::max());
     if (next == pod.scheduled) {
       continue;  // the event in the queue is still right
     }
     pod.scheduled = next;
-    if (next) {  // a pod's timer is its id: the pending completion moves, no stale copy
-      queue_.set_timer(pod_id, *next, cpu_done, pod_id);
+    if (next != Time::max()) {  // a pod's timer is its id: the pending completion moves
+      queue_.set_timer(pod_id, next, cpu_done, pod_id);
     } else {
       queue_.cancel_timer(pod_id);
     }
