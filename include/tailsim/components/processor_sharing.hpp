@@ -170,20 +170,11 @@ class ProcessorSharing {
   /// std::push_heap(heap_, later) after a push_back, written out.
   void push_job(Job job) {
     heap_.push_back(job);
-    std::size_t hole = heap_.size() - 1;
-    while (hole > 0) {
-      const std::size_t parent = (hole - 1) / 2;
-      if (!later(heap_[parent], job)) {
-        break;
-      }
-      heap_[hole] = heap_[parent];
-      hole = parent;
-    }
-    heap_[hole] = job;
+    rise(heap_.size() - 1, job);
   }
   /// std::pop_heap(heap_, later) and pop_back, written out: the hole at the
   /// top goes down to a leaf along the earlier child (chosen without a
-  /// branch; on a tie the left one, as libstdc++ chooses), then the last job
+  /// branch; on a tie the right one, as libstdc++ chooses), then the last job
   /// rises from there.
   std::uint32_t pop_job() {
     const std::uint32_t id = heap_.front().id;
@@ -207,16 +198,20 @@ class ProcessorSharing {
       h[hole] = h[child - 1];
       hole = child - 1;
     }
+    rise(hole, last);
+    return id;
+  }
+  /// Puts `job` at `hole` or above it, moving later parents down.
+  void rise(std::size_t hole, Job job) {
     while (hole > 0) {
       const std::size_t parent = (hole - 1) / 2;
-      if (!later(h[parent], last)) {
+      if (!later(heap_[parent], job)) {
         break;
       }
-      h[hole] = h[parent];
+      heap_[hole] = heap_[parent];
       hole = parent;
     }
-    h[hole] = last;
-    return id;
+    heap_[hole] = job;
   }
 
   void advance_with_quota(Time now);
