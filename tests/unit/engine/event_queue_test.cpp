@@ -108,3 +108,67 @@ TEST_CASE("timers move their one pending event; the order stays (time, schedulin
     REQUIRE(queue.size() == reference.size());
   }
 }
+
+TEST_CASE("a timer set again as soon as it fires keeps the order, size and top exact",
+          "[event_queue]") {
+  // The engine's pattern: a CPU's completion fires and the CPU at once sets
+  // its next one, or cancels it, or leaves it (idle). The fired entry stays
+  // at the top of the timer heap meanwhile; the reference is a multimap.
+  using Key = std::pair<std::int64_t, std::uint64_t>;
+  EventQueue queue;
+  std::multimap<Key, std::uint32_t> reference;  // value: target (timers: 1000 + timer)
+  std::map<std::uint32_t, Key> pending_timer;
+  RandomStream rng(4242);
+  std::uint64_t scheduled = 0;
+  std::int64_t now = 0;
+  auto set_timer = [&](std::uint32_t timer) {
+    const std::int64_t at = now + static_cast<std::int64_t>(rng.uniform_int(30));
+    queue.set_timer(timer, Time{} + Duration{at}, /*kind=*/1, 1000 + timer);
+    if (auto it = pending_timer.find(timer); it != pending_timer.end()) {
+      reference.erase(reference.find(it->second));
+    }
+    pending_timer[timer] = Key{at, scheduled};
+    reference.emplace(Key{at, scheduled++}, 1000 + timer);
+  };
+  for (std::uint32_t timer = 0; timer < 6; ++timer) {
+    set_timer(timer);
+  }
+  int rearmed = 0;
+  for (int step = 0; step < 50000; ++step) {
+    if (rng.uniform() < 0.2) {
+      const std::int64_t at = now + static_cast<std::int64_t>(rng.uniform_int(30));
+      queue.push(Time{} + Duration{at}, /*kind=*/0, 7);
+      reference.emplace(Key{at, scheduled++}, 7);
+    }
+    if (reference.empty()) {
+      CHECK(queue.empty());
+      set_timer(static_cast<std::uint32_t>(rng.uniform_int(6)));
+    }
+    REQUIRE(queue.top().target == reference.begin()->second);
+    const auto event = queue.pop();
+    const auto expected = reference.begin();
+    REQUIRE(event.at == Time{} + Duration{expected->first.first});
+    REQUIRE(event.target == expected->second);
+    now = expected->first.first;
+    reference.erase(expected);
+    if (event.kind == 1) {
+      const std::uint32_t timer = event.target - 1000;
+      pending_timer.erase(timer);
+      const double u = rng.uniform();
+      if (u < 0.6) {
+        set_timer(timer);  // the next completion, at once
+        ++rearmed;
+      } else if (u < 0.7) {
+        queue.cancel_timer(timer);  // nothing pending: changes nothing
+      } else if (u < 0.8) {
+        set_timer(static_cast<std::uint32_t>(rng.uniform_int(6)));  // another timer first
+      }
+    }
+    REQUIRE(queue.size() == reference.size());
+    REQUIRE(queue.empty() == reference.empty());
+    if (!reference.empty()) {
+      REQUIRE(queue.top().target == reference.begin()->second);
+    }
+  }
+  CHECK(rearmed > 10000);
+}
