@@ -698,14 +698,12 @@ void Simulation<Observe>::on_burst_toggle(Id w) {
 template <bool Observe>
 void Simulation<Observe>::start_client_request(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
-  const Id x = exchanges_.allocate();
-  Exchange& ex = exchanges_[x];
-  ex.workload = w;
-  ex.policy = wl.policy;
-  ex.edge = wl.edge;
-  ex.is_plain = plan_.edges[wl.edge].is_plain;
-  ex.target_endpoint = wl.entry;
-  ex.started = now_;
+  const Id x = exchanges_.allocate(Exchange{.workload = w,
+                                            .policy = wl.policy,
+                                            .edge = wl.edge,
+                                            .target_endpoint = wl.entry,
+                                            .started = now_,
+                                            .is_plain = plan_.edges[wl.edge].is_plain});
   const std::uint64_t index = workloads_[w].arrivals++;
   if (observing() || choose_ != nullptr) [[unlikely]] {
     Observation::at(exchange_index_, x) = index;
@@ -782,16 +780,14 @@ Id Simulation<Observe>::caller_service(const Exchange& ex) const {
 template <bool Observe>
 void Simulation<Observe>::start_call(Id task, Id site_id, bool joins_parent) {
   const plan::CallSite& site = plan_.calls[site_id];
-  const Id x = exchanges_.allocate();
-  Exchange& ex = exchanges_[x];
-  ex.caller_task = task;
-  ex.site = site_id;
-  ex.policy = site.policy;
-  ex.edge = site.edge;
-  ex.is_plain = plan_.edges[site.edge].is_plain;
-  ex.target_endpoint = site.target_endpoint;
-  ex.started = now_;
-  ex.joins_parent = joins_parent;
+  const Id x = exchanges_.allocate(Exchange{.caller_task = task,
+                                            .site = site_id,
+                                            .policy = site.policy,
+                                            .edge = site.edge,
+                                            .target_endpoint = site.target_endpoint,
+                                            .started = now_,
+                                            .joins_parent = joins_parent,
+                                            .is_plain = plan_.edges[site.edge].is_plain});
   if (observing()) {
     observe_exchange_start(x);
     if (obs_->tracing) {
@@ -799,7 +795,7 @@ void Simulation<Observe>::start_call(Id task, Id site_id, bool joins_parent) {
     }
   }
   if (plan_.policies[site.policy].propagate_deadline) {
-    ex.deadline = requests_[tasks_[task].request].deadline;  // what the caller has left
+    exchanges_[x].deadline = requests_[tasks_[task].request].deadline;  // what the caller has left
   }
   start_attempt(x);
 }
@@ -1118,8 +1114,7 @@ void Simulation<Observe>::receive(const Request& incoming) {
       return;
     }
     ++state.in_flight;
-    const Id r = requests_.allocate();
-    requests_[r] = incoming;
+    const Id r = requests_.allocate(incoming);
     if (tracing()) {
       trace_request_arrived(r);
     }
@@ -1132,8 +1127,7 @@ void Simulation<Observe>::receive(const Request& incoming) {
     return;
   }
   Pod& pod = pods_[pod_id];
-  const Id r = requests_.allocate();
-  requests_[r] = incoming;
+  const Id r = requests_.allocate(incoming);
   requests_[r].pod = pod_id;
   if (tracing()) {
     trace_request_arrived(r);
@@ -1289,12 +1283,10 @@ inline Id Simulation<Observe>::choose_pod(Id service) {
 
 template <bool Observe>
 inline Id Simulation<Observe>::spawn(Id parent, Id request, Id block, Duration waited) {
-  const Id t = tasks_.allocate();
-  Task& task = tasks_[t];
-  task.request = request;
-  task.parent = parent;
-  task.next = plan_.blocks[block].begin;
-  task.end = plan_.blocks[block].end;
+  const Id t = tasks_.allocate(Task{.request = request,
+                                    .parent = parent,
+                                    .next = plan_.blocks[block].begin,
+                                    .end = plan_.blocks[block].end});
   if (observing()) {
     observe_spawn(t, waited);
   }
