@@ -186,7 +186,7 @@ struct Pod {
   std::uint32_t busy_workers = 0;
   std::uint32_t active = 0;  ///< requests at the pod, for least-request balancing
   std::deque<Waiter> waiting;
-  std::optional<Time> scheduled;  ///< the cpu completion event in the queue
+  Time scheduled = Time::max();  ///< the cpu completion event in the queue; max: none
   bool dirty = false;
 };
 
@@ -209,8 +209,11 @@ struct ServiceState {
   std::vector<Id> pods;        ///< the pods that take requests (ready)
   std::vector<Id> members;     ///< every pod not gone, in order of creation
   std::uint32_t cpu_pods = 0;  ///< pods whose CPU runs: ready or terminating
-  std::int32_t desired = 0;    ///< the scale's replicas (the deployment's spec)
-  double cores = 1;            ///< per pod, changed by CPU faults
+  /// A request starts at once while its pod has fewer busy workers than
+  /// this: the workers, or no limit (async pods, `workers: 0`).
+  std::uint32_t start_below = std::numeric_limits<std::uint32_t>::max();
+  std::int32_t desired = 0;  ///< the scale's replicas (the deployment's spec)
+  double cores = 1;          ///< per pod, changed by CPU faults
   Time capacity_since{};
   // Active faults.
   Duration extra_delay{0};
@@ -580,6 +583,9 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
       continue;
     }
     services_[s].cores = svc.cfs ? svc.limit : svc.cores;
+    if (!svc.async && svc.workers > 0) {
+      services_[s].start_below = svc.workers;
+    }
     services_[s].desired = static_cast<std::int32_t>(svc.replicas);
     for (std::uint32_t r = 0; r < svc.replicas; ++r) {
       create_pod(s, /*is_initial=*/true, svc.startup_stream);
@@ -703,14 +709,12 @@ void Simulation<Observe>::on_burst_toggle(Id w) {
 template <bool Observe>
 void Simulation<Observe>::start_client_request(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
-  const Id x = exchanges_.allocate();
-  Exchange& ex = exchanges_[x];
-  ex.workload = w;
-  ex.policy = wl.policy;
-  ex.edge = wl.edge;
-  ex.is_plain = plan_.edges[wl.edge].is_plain;
-  ex.target_endpoint = wl.entry;
-  ex.started = now_;
+  const Id x = exchanges_.allocate(Exchange{.workload = w,
+                                            .policy = wl.policy,
+                                            .edge = wl.edge,
+                                            .target_endpoint = wl.entry,
+                                            .started = now_,
+                                            .is_plain = plan_.edges[wl.edge].is_plain});
   const std::uint64_t index = workloads_[w].arrivals++;
   if (observing() || choose_ != nullptr) [[unlikely]] {
     Observation::at(exchange_index_, x) = index;
@@ -787,16 +791,14 @@ Id Simulation<Observe>::caller_service(const Exchange& ex) const {
 template <bool Observe>
 void Simulation<Observe>::start_call(Id task, Id site_id, bool joins_parent) {
   const plan::CallSite& site = plan_.calls[site_id];
-  const Id x = exchanges_.allocate();
-  Exchange& ex = exchanges_[x];
-  ex.caller_task = task;
-  ex.site = site_id;
-  ex.policy = site.policy;
-  ex.edge = site.edge;
-  ex.is_plain = plan_.edges[site.edge].is_plain;
-  ex.target_endpoint = site.target_endpoint;
-  ex.started = now_;
-  ex.joins_parent = joins_parent;
+  const Id x = exchanges_.allocate(Exchange{.caller_task = task,
+                                            .site = site_id,
+                                            .policy = site.policy,
+                                            .edge = site.edge,
+                                            .target_endpoint = site.target_endpoint,
+                                            .started = now_,
+                                            .joins_parent = joins_parent,
+                                            .is_plain = plan_.edges[site.edge].is_plain});
   if (observing()) {
     observe_exchange_start(x);
     if (obs_->tracing) {
@@ -804,7 +806,7 @@ void Simulation<Observe>::start_call(Id task, Id site_id, bool joins_parent) {
     }
   }
   if (plan_.policies[site.policy].propagate_deadline) {
-    ex.deadline = requests_[tasks_[task].request].deadline;  // what the caller has left
+    exchanges_[x].deadline = requests_[tasks_[task].request].deadline;  // what the caller has left
   }
   start_attempt(x);
 }
@@ -1123,8 +1125,7 @@ void Simulation<Observe>::receive(const Request& incoming) {
       return;
     }
     ++state.in_flight;
-    const Id r = requests_.allocate();
-    requests_[r] = incoming;
+    const Id r = requests_.allocate(incoming);
     if (tracing()) {
       trace_request_arrived(r);
     }
@@ -1137,8 +1138,7 @@ void Simulation<Observe>::receive(const Request& incoming) {
     return;
   }
   Pod& pod = pods_[pod_id];
-  const Id r = requests_.allocate();
-  requests_[r] = incoming;
+  const Id r = requests_.allocate(incoming);
   requests_[r].pod = pod_id;
   if (tracing()) {
     trace_request_arrived(r);
@@ -1146,7 +1146,7 @@ void Simulation<Observe>::receive(const Request& incoming) {
   note_held(pod);
   ++pod.active;
   ++pod.arrivals;
-  if (svc.async || svc.workers == 0 || pod.busy_workers < svc.workers) {
+  if (pod.busy_workers < state.start_below) {
     if (!svc.async) {
       ++pod.busy_workers;
       requests_[r].holds_worker = true;
@@ -1294,12 +1294,10 @@ inline Id Simulation<Observe>::choose_pod(Id service) {
 
 template <bool Observe>
 inline Id Simulation<Observe>::spawn(Id parent, Id request, Id block, Duration waited) {
-  const Id t = tasks_.allocate();
-  Task& task = tasks_[t];
-  task.request = request;
-  task.parent = parent;
-  task.next = plan_.blocks[block].begin;
-  task.end = plan_.blocks[block].end;
+  const Id t = tasks_.allocate(Task{.request = request,
+                                    .parent = parent,
+                                    .next = plan_.blocks[block].begin,
+                                    .end = plan_.blocks[block].end});
   if (observing()) {
     observe_spawn(t, waited);
   }
@@ -1547,7 +1545,7 @@ void Simulation<Observe>::fail_pod_work(Id pod_id) {
   touch_cpu(pod_id);
   pod.cpu.clear();
   queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
-  pod.scheduled.reset();
+  pod.scheduled = Time::max();
   note_waiting(pod.service, -static_cast<std::int64_t>(pod.waiting.size()));
   for (const Waiter& waiter : pod.waiting) {
     if (!waiter.is_task) {  // not started: nothing else refers to it
@@ -2498,7 +2496,7 @@ void Simulation<Observe>::start_cpu(Id t, double work_ns) {
 template <bool Observe>
 void Simulation<Observe>::on_cpu_done(Id pod_id) {
   Pod& pod = pods_[pod_id];
-  pod.scheduled.reset();
+  pod.scheduled = Time::max();
   touch_cpu(pod_id);
   while (auto t = pod.cpu.pop_done()) {
     Task& task = tasks_[*t];
@@ -2519,13 +2517,14 @@ void Simulation<Observe>::reschedule_dirty_pods() {
     const Id pod_id = dirty_pods_[i];
     Pod& pod = pods_[pod_id];
     pod.dirty = false;
-    const std::optional<Time> next = pod.cpu.next_completion();
+    // Time::max() for none: one comparison, where two optionals take two.
+    const Time next = pod.cpu.next_completion().value_or(Time::max());
     if (next == pod.scheduled) {
       continue;  // the event in the queue is still right
     }
     pod.scheduled = next;
-    if (next) {  // a pod's timer is its id: the pending completion moves, no stale copy
-      queue_.set_timer(pod_id, *next, cpu_done, pod_id);
+    if (next != Time::max()) {  // a pod's timer is its id: the pending completion moves
+      queue_.set_timer(pod_id, next, cpu_done, pod_id);
     } else {
       queue_.cancel_timer(pod_id);
     }

@@ -14,13 +14,22 @@
 /// pod stops until the next period starts. The CPU then also schedules the
 /// moment the quota runs out and, while throttled, the end of the period.
 ///
+/// The busy count changes only in add and pop_done, so the rate, the cores
+/// in use and the progress per nanosecond are kept from one change to the
+/// next: the steps every event takes (advance, next_completion) are straight
+/// arithmetic, without a branch that depends on how busy the CPU is. The job
+/// heap is libstdc++'s push_heap and pop_heap written out, with the same
+/// layout (so requests done at one instant leave in the same order), but
+/// with the child chosen without a branch.
+///
 /// | operation | cost |
 /// | --- | --- |
 /// | add | O(log n) |
 /// | pop_done | O(log n) per request done |
-/// | next_completion | O(1) |
+/// | advance (no quota), next_completion, busy_cores | O(1), no data-dependent branch |
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -32,7 +41,10 @@ namespace tailsim::components {
 
 class ProcessorSharing {
  public:
-  explicit ProcessorSharing(double cores = 1.0) : cores_(cores) {}
+  explicit ProcessorSharing(double cores = 1.0) : cores_(cores) {
+    assert(cores > 0 && "a model's cores are at least 0.001");
+    busy_changed();
+  }
 
   /// Turns on CFS bandwidth control: at most `quota_cores x period` of CPU
   /// time per period (a limit of 0.5 with a 100 ms period is 50 ms).
@@ -47,14 +59,9 @@ class ProcessorSharing {
   /// Brings the virtual clock (and the quota accounting) to `now`.
   [[gnu::always_inline]] void advance(Time now) {
     if (!has_quota_) {
-      if (now == last_update_) {
-        return;  // nothing ran since (the common second call at one instant)
-      }
-      if (!heap_.empty()) {
-        virtual_now_ += rate() * static_cast<double>((now - last_update_).count());
-      } else {
-        virtual_now_ = 0;  // idle: restart the clock so it never loses precision
-      }
+      // Idle, progress_ is 0 and the clock stays at 0, where pop_done left
+      // it, so it never loses precision; at one instant this adds 0.
+      virtual_now_ += progress_ * static_cast<double>((now - last_update_).count());
       last_update_ = now;
       return;
     }
@@ -64,8 +71,8 @@ class ProcessorSharing {
   /// A request `job` starts needing `work_ns` core-nanoseconds.
   void add(Time now, double work_ns, std::uint32_t job) {
     advance(now);
-    heap_.push_back(Job{virtual_now_ + std::max(0.0, work_ns), job});
-    std::push_heap(heap_.begin(), heap_.end(), later);
+    push_job(Job{virtual_now_ + std::max(0.0, work_ns), job});
+    busy_changed();
   }
 
   /// Removes and returns one request whose work is done at `now`, if any.
@@ -74,12 +81,11 @@ class ProcessorSharing {
     if (heap_.empty() || heap_.front().finish > virtual_now_ + done_tolerance) {
       return std::nullopt;
     }
-    std::pop_heap(heap_.begin(), heap_.end(), later);
-    const std::uint32_t id = heap_.back().id;
-    heap_.pop_back();
+    const std::uint32_t id = pop_job();
     if (heap_.empty()) {
       virtual_now_ = 0;
     }
+    busy_changed();
     return id;
   }
 
@@ -94,13 +100,9 @@ class ProcessorSharing {
       return next_boundary_;
     }
     // Rounded up to a whole nanosecond (without a libm call: this is hot).
-    // Dividing by the rate is multiplying by n / cores, and needs nothing while
-    // every job has a core of its own.
-    const double n = static_cast<double>(heap_.size());
-    double wait = std::max(0.0, heap_.front().finish - virtual_now_);
-    if (n > cores_) {
-      wait /= cores_ / n;
-    }
+    // While every job has a core of its own the rate is exactly 1, and
+    // dividing by it changes nothing.
+    const double wait = std::max(0.0, heap_.front().finish - virtual_now_) / rate_;
     Time next = last_update_ + Duration{round_up(wait)};
     if (has_quota_) {
       const double to_exhaust = std::max(0.0, quota_ns_ - used_ns_) / busy_cores_unthrottled();
@@ -111,7 +113,7 @@ class ProcessorSharing {
 
   [[nodiscard]] std::size_t busy() const { return heap_.size(); }
   /// Cores in use now: zero while throttled.
-  [[nodiscard]] double busy_cores() const { return throttled_ ? 0.0 : busy_cores_unthrottled(); }
+  [[nodiscard]] double busy_cores() const { return throttled_ ? 0.0 : busy_cores_; }
   [[nodiscard]] double cores() const { return cores_; }
   [[nodiscard]] bool is_throttled() const { return throttled_; }
   /// The time the virtual clock was last brought forward.
@@ -124,16 +126,19 @@ class ProcessorSharing {
   /// With a quota, the cores set the quota (a CPU limit change).
   void set_cores(Time now, double cores) {
     advance(now);
+    assert(cores > 0 && "a model's cores are at least 0.001");
     if (has_quota_) {
       quota_ns_ = cores * static_cast<double>(period_.count());
     } else {
       cores_ = cores;
+      busy_changed();
     }
   }
   /// Drops every busy request (the pod was killed).
   void clear() {
     heap_.clear();
     virtual_now_ = 0;
+    busy_changed();
   }
 
  private:
@@ -150,19 +155,72 @@ class ProcessorSharing {
     return whole + (static_cast<double>(whole) < x ? 1 : 0);
   }
 
-  [[nodiscard]] double rate() const {
+  /// After the busy count changed: the rate min(1, c/n), written c / max(n,
+  /// c) so that it is exactly 1 while n <= c; the cores in use min(n, c);
+  /// and the progress per nanosecond, the rate when busy and 0 when idle.
+  void busy_changed() {
     const double n = static_cast<double>(heap_.size());
-    return n <= cores_ ? 1.0 : cores_ / n;
+    rate_ = cores_ / std::max(n, cores_);
+    busy_cores_ = std::min(n, cores_);
+    progress_ = std::min(n, 1.0) * rate_;
   }
-  [[nodiscard]] double busy_cores_unthrottled() const {
-    const double n = static_cast<double>(heap_.size());
-    return n < cores_ ? n : cores_;
+  [[nodiscard]] double rate() const { return rate_; }
+  [[nodiscard]] double busy_cores_unthrottled() const { return busy_cores_; }
+
+  /// std::push_heap(heap_, later) after a push_back, written out.
+  void push_job(Job job) {
+    heap_.push_back(job);
+    rise(heap_.size() - 1, job);
+  }
+  /// std::pop_heap(heap_, later) and pop_back, written out: the hole at the
+  /// top goes down to a leaf along the earlier child (chosen without a
+  /// branch; on a tie the right one, as libstdc++ chooses), then the last job
+  /// rises from there.
+  std::uint32_t pop_job() {
+    const std::uint32_t id = heap_.front().id;
+    const Job last = heap_.back();
+    heap_.pop_back();
+    const std::size_t len = heap_.size();
+    if (len == 0) {
+      return id;
+    }
+    Job* const h = heap_.data();
+    std::size_t hole = 0;
+    std::size_t child = 0;
+    while (child < (len - 1) / 2) {
+      child = 2 * (child + 1);
+      child -= static_cast<std::size_t>(later(h[child], h[child - 1]));
+      h[hole] = h[child];
+      hole = child;
+    }
+    if ((len & 1) == 0 && child == (len - 2) / 2) {
+      child = 2 * (child + 1);
+      h[hole] = h[child - 1];
+      hole = child - 1;
+    }
+    rise(hole, last);
+    return id;
+  }
+  /// Puts `job` at `hole` or above it, moving later parents down.
+  void rise(std::size_t hole, Job job) {
+    while (hole > 0) {
+      const std::size_t parent = (hole - 1) / 2;
+      if (!later(heap_[parent], job)) {
+        break;
+      }
+      heap_[hole] = heap_[parent];
+      hole = parent;
+    }
+    heap_[hole] = job;
   }
 
   void advance_with_quota(Time now);
 
   double cores_;
   double virtual_now_ = 0;
+  double rate_ = 1;        ///< min(1, cores / busy)
+  double busy_cores_ = 0;  ///< min(busy, cores)
+  double progress_ = 0;    ///< virtual time per nanosecond: rate_, or 0 when idle
   Time last_update_{};
   std::vector<Job> heap_;  ///< min-heap on finish
 

@@ -22,16 +22,21 @@ class Pool {
   using Id = std::uint32_t;
 
   /// A fresh object (value-initialised) and its id.
-  [[gnu::always_inline]] Id allocate() {
+  [[gnu::always_inline]] Id allocate() { return allocate(T{}); }
+  /// A fresh object equal to `value` and its id: one pass of stores where
+  /// allocate() and filling in the fields take two.
+  [[gnu::always_inline]] Id allocate(const T& value) {
     ++live_;
     if (free_head_ != none) {
       const Id id = free_head_;
       free_head_ = next_free_[id];
       next_free_[id] = live_mark;
-      items_[id] = T{};
+      items_[id] = value;
       return id;
     }
-    return grow();
+    const Id id = grow();
+    items_[id] = value;
+    return id;
   }
 
   /// Returns the slot to the pool; events still naming it become stale.

@@ -1,5 +1,9 @@
 #include "tailsim/components/processor_sharing.hpp"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 using tailsim::Duration;
@@ -114,4 +118,47 @@ TEST_CASE("CFS quota: parallel requests spend the quota faster", "[processor_sha
   CHECK(done == 4);
   CHECK(finished == at(150ms));
   CHECK(cpu.throttled_periods() == 1);
+}
+
+TEST_CASE("requests done at one instant leave in std::push_heap/pop_heap's order",
+          "[processor_sharing]") {
+  // The job heap is libstdc++'s algorithm written out, so the order of
+  // requests whose work ends at the same instant (constant demands) is the
+  // one earlier versions produced with std::pop_heap: the runs stay the same.
+  // Reference: the same jobs in a std heap. With a core for every job the
+  // virtual clock is the time in nanoseconds, so a job's key is start + work.
+  using Job = std::pair<double, std::uint32_t>;
+  const auto later = [](const Job& a, const Job& b) { return a.first > b.first; };
+  std::vector<Job> reference;
+  ProcessorSharing cpu(1000.0);
+  // A job that outlasts the test keeps the CPU busy, so its clock never restarts.
+  cpu.add(at(0ms), 1e9, 0);
+  reference.emplace_back(1e9, 0);
+  std::uint32_t next_id = 1;
+  std::size_t popped = 0;
+  for (int round = 0; round < 40; ++round) {
+    const auto now = at(std::chrono::milliseconds(round));
+    cpu.advance(now);
+    const double virtual_now = static_cast<double>(round) * 1e6;
+    // Every job due now, in the reference's order.
+    while (!reference.empty() && reference.front().first <= virtual_now) {
+      std::pop_heap(reference.begin(), reference.end(), later);
+      const auto done = cpu.pop_done();
+      REQUIRE(done);
+      CHECK(*done == reference.back().second);
+      reference.pop_back();
+      ++popped;
+    }
+    CHECK_FALSE(cpu.pop_done());
+    // New jobs of 1 to 3 ms: many end at the same instant.
+    for (int k = 0; k < 1 + (round * 7) % 5; ++k) {
+      const double work = 1e6 * static_cast<double>(1 + (round + k) % 3);
+      cpu.add(now, work, next_id);
+      reference.emplace_back(virtual_now + work, next_id);
+      std::push_heap(reference.begin(), reference.end(), later);
+      ++next_id;
+    }
+    CHECK(cpu.busy() == reference.size());
+  }
+  CHECK(popped > 60);
 }

@@ -57,54 +57,123 @@ TEST_CASE("an event is 32 bytes and carries its generation", "[event_queue]") {
   CHECK(queue.now() == Time{} + Duration{5});
 }
 
-TEST_CASE("timers move their one pending event; the order stays (time, scheduling order)",
-          "[event_queue]") {
-  // Random pushes, timer sets and cancels and pops, against a multimap keyed
-  // by (time, scheduling number) in which a timer's entry is replaced when
-  // the timer is set again and removed when it is cancelled.
+namespace {
+
+/// An EventQueue beside its reference: a multimap keyed by (time, scheduling
+/// number) in which a timer's entry is replaced when the timer is set again
+/// and removed when it is cancelled or fires. Plain events have targets
+/// below 1000 and kind 0; timer t has target 1000 + t and kind 1.
+struct CheckedQueue {
   using Key = std::pair<std::int64_t, std::uint64_t>;
   EventQueue queue;
-  std::multimap<Key, std::uint32_t> reference;  // value: target (timers: 1000 + timer)
+  std::multimap<Key, std::uint32_t> reference;
   std::map<std::uint32_t, Key> pending_timer;
-  RandomStream rng(777);
   std::uint64_t scheduled = 0;
   std::int64_t now = 0;
+
+  void push(std::int64_t at, std::uint32_t target) {
+    queue.push(Time{} + Duration{at}, /*kind=*/0, target);
+    reference.emplace(Key{at, scheduled++}, target);
+  }
+  void set_timer(std::uint32_t timer, std::int64_t at) {
+    queue.set_timer(timer, Time{} + Duration{at}, /*kind=*/1, 1000 + timer);
+    if (auto it = pending_timer.find(timer); it != pending_timer.end()) {
+      reference.erase(reference.find(it->second));
+    }
+    pending_timer[timer] = Key{at, scheduled};
+    reference.emplace(Key{at, scheduled++}, 1000 + timer);
+  }
+  void cancel_timer(std::uint32_t timer) {
+    queue.cancel_timer(timer);
+    if (auto it = pending_timer.find(timer); it != pending_timer.end()) {
+      reference.erase(reference.find(it->second));
+      pending_timer.erase(it);
+    }
+  }
+  /// Pops the earliest event, which must be the reference's first.
+  tailsim::engine::Event pop() {
+    REQUIRE(queue.top().target == reference.begin()->second);
+    const auto event = queue.pop();
+    const auto expected = reference.begin();
+    REQUIRE(event.at == Time{} + Duration{expected->first.first});
+    REQUIRE(event.target == expected->second);
+    REQUIRE(event.kind == (expected->second >= 1000 ? 1u : 0u));
+    if (event.kind == 1) {
+      pending_timer.erase(event.target - 1000);
+    }
+    now = expected->first.first;
+    reference.erase(expected);
+    return event;
+  }
+  void check_size() {
+    REQUIRE(queue.size() == reference.size());
+    REQUIRE(queue.empty() == reference.empty());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("timers move their one pending event; the order stays (time, scheduling order)",
+          "[event_queue]") {
+  // Random pushes, timer sets and cancels and pops against the reference.
+  CheckedQueue checked;
+  RandomStream rng(777);
   for (int step = 0; step < 100000; ++step) {
     const double u = rng.uniform();
-    const std::int64_t at =
-        rng.uniform() < 0.2 ? now : now + static_cast<std::int64_t>(rng.uniform_int(40));
+    const std::int64_t at = rng.uniform() < 0.2
+                                ? checked.now
+                                : checked.now + static_cast<std::int64_t>(rng.uniform_int(40));
     if (u < 0.3) {
-      const auto target = static_cast<std::uint32_t>(rng.uniform_int(1000));
-      queue.push(Time{} + Duration{at}, /*kind=*/0, target);
-      reference.emplace(Key{at, scheduled++}, target);
+      checked.push(at, static_cast<std::uint32_t>(rng.uniform_int(1000)));
     } else if (u < 0.55) {
-      const auto timer = static_cast<std::uint32_t>(rng.uniform_int(16));
-      queue.set_timer(timer, Time{} + Duration{at}, /*kind=*/1, 1000 + timer);
-      if (auto it = pending_timer.find(timer); it != pending_timer.end()) {
-        reference.erase(reference.find(it->second));
-      }
-      pending_timer[timer] = Key{at, scheduled};
-      reference.emplace(Key{at, scheduled++}, 1000 + timer);
+      checked.set_timer(static_cast<std::uint32_t>(rng.uniform_int(16)), at);
     } else if (u < 0.6) {
-      const auto timer = static_cast<std::uint32_t>(rng.uniform_int(16));
-      queue.cancel_timer(timer);
-      if (auto it = pending_timer.find(timer); it != pending_timer.end()) {
-        reference.erase(reference.find(it->second));
-        pending_timer.erase(it);
-      }
-    } else if (!reference.empty()) {
-      REQUIRE(queue.top().target == reference.begin()->second);
-      const auto event = queue.pop();
-      const auto expected = reference.begin();
-      REQUIRE(event.at == Time{} + Duration{expected->first.first});
-      REQUIRE(event.target == expected->second);
-      REQUIRE(event.kind == (expected->second >= 1000 ? 1u : 0u));
-      if (event.kind == 1) {
-        pending_timer.erase(event.target - 1000);
-      }
-      now = expected->first.first;
-      reference.erase(expected);
+      checked.cancel_timer(static_cast<std::uint32_t>(rng.uniform_int(16)));
+    } else if (!checked.reference.empty()) {
+      checked.pop();
     }
-    REQUIRE(queue.size() == reference.size());
+    checked.check_size();
   }
+}
+
+TEST_CASE("a timer set again as soon as it fires keeps the order, size and top exact",
+          "[event_queue]") {
+  // The engine's pattern: a CPU's completion fires and the CPU at once sets
+  // its next one, or cancels it, or leaves it (idle). The fired entry stays
+  // at the top of the timer heap meanwhile.
+  CheckedQueue checked;
+  RandomStream rng(4242);
+  auto later = [&] { return checked.now + static_cast<std::int64_t>(rng.uniform_int(30)); };
+  auto any_timer = [&] { return static_cast<std::uint32_t>(rng.uniform_int(6)); };
+  for (std::uint32_t timer = 0; timer < 6; ++timer) {
+    checked.set_timer(timer, later());
+  }
+  int rearmed = 0;
+  for (int step = 0; step < 50000; ++step) {
+    if (rng.uniform() < 0.2) {
+      checked.push(later(), 7);
+    }
+    if (checked.reference.empty()) {
+      CHECK(checked.queue.empty());
+      checked.set_timer(any_timer(), later());
+    }
+    const auto event = checked.pop();
+    if (event.kind == 1) {
+      const std::uint32_t timer = event.target - 1000;
+      const double u = rng.uniform();
+      if (u < 0.6) {
+        checked.set_timer(timer, later());  // the next completion, at once
+        ++rearmed;
+      } else if (u < 0.7) {
+        checked.cancel_timer(timer);  // nothing pending: changes nothing
+      } else if (u < 0.8) {
+        checked.set_timer(any_timer(), later());  // another timer first
+      }
+    }
+    checked.check_size();
+    if (!checked.reference.empty()) {
+      REQUIRE(checked.queue.top().target == checked.reference.begin()->second);
+    }
+  }
+  CHECK(rearmed > 10000);
 }
