@@ -24,7 +24,8 @@ class Pool {
   /// A fresh object (value-initialised) and its id.
   [[gnu::always_inline]] Id allocate() { return allocate(T{}); }
   /// A fresh object equal to `value` and its id: one pass of stores where
-  /// allocate() and filling in the fields take two.
+  /// allocate() and filling in the fields take two. `value` may be an object
+  /// of this pool: it is copied before grow() moves them.
   [[gnu::always_inline]] Id allocate(const T& value) {
     ++live_;
     if (free_head_ != none) {
@@ -34,8 +35,9 @@ class Pool {
       items_[id] = value;
       return id;
     }
+    const T copy = value;
     const Id id = grow();
-    items_[id] = value;
+    items_[id] = copy;
     return id;
   }
 

@@ -61,3 +61,20 @@ TEST_CASE("a pool's live set matches a reference under random allocation and rel
     REQUIRE(pool.is_live(id) == (live.count(id) == 1));
   }
 }
+
+TEST_CASE("allocate(value) stores the value, in a reused slot or a new one", "[pool]") {
+  Pool<Item> pool;
+  const auto first = pool.allocate(Item{41});
+  CHECK(pool[first].value == 41);
+  pool.release(first);
+  const auto reused = pool.allocate(Item{42});
+  CHECK(reused == first);
+  CHECK(pool[reused].value == 42);
+  // A copy of one of its own objects while the pool grows: the objects
+  // move to new storage, the copy must not change.
+  for (int i = 0; i < 100; ++i) {
+    const auto copy = pool.allocate(pool[reused]);
+    CHECK(pool[copy].value == 42);
+  }
+  CHECK(pool.live() == 101);
+}
