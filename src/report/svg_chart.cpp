@@ -231,6 +231,25 @@ std::string render_bars(const ChartSeries& series, const std::vector<ChartPoint>
   return out + "</g>";
 }
 
+/// A band's polygon: its points joined and closed, filled and unstroked.
+std::string render_band(const ChartSeries& series, const Scale& xs, const Scale& ys) {
+  std::string d;
+  for (const auto& p : series.points) {
+    const double x = xs.to_px(p.x);
+    const double y = ys.to_px(p.y);
+    if (std::isfinite(x) && std::isfinite(y)) {
+      d += fmt::format("{}{} {}", d.empty() ? "M" : "L", px(x), px(y));
+    }
+  }
+  if (d.empty()) {
+    return d;
+  }
+  return fmt::format(
+      "<path class=\"interval\" d=\"{}Z\" fill=\"{}\" fill-opacity=\"0.18\" "
+      "stroke=\"none\"><title>{}</title></path>",
+      d, palette_colour(series.colour), escape_html(series.name));
+}
+
 }  // namespace
 
 std::string escape_html(std::string_view text) {
@@ -522,6 +541,10 @@ std::string render_svg(const Chart& chart) {
       out += render_bars(s, thinned[i], xs, ys);
       continue;
     }
+    if (s.kind == SeriesKind::band) {
+      out += render_band(s, xs, ys);
+      continue;
+    }
     const std::string d = series_path(s, thinned[i], xs, ys);
     if (d.empty()) {
       continue;
@@ -556,9 +579,10 @@ std::string render_svg(const Chart& chart) {
     const double x = legend[i].x;
     const std::string colour(palette_colour(s.colour));
     out += "<g class=\"legend\">";
-    if (s.kind == SeriesKind::bars) {
-      out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"22\" height=\"10\" fill=\"{}\"/>", px(x),
-                         px(y - 5), colour);
+    if (s.kind == SeriesKind::bars || s.kind == SeriesKind::band) {
+      out +=
+          fmt::format("<rect x=\"{}\" y=\"{}\" width=\"22\" height=\"10\" fill=\"{}\"{}/>", px(x),
+                      px(y - 5), colour, s.kind == SeriesKind::band ? " fill-opacity=\"0.3\"" : "");
     } else {
       out += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\" stroke=\"{}\"{}/>", px(x),
                          px(x + 22), px(y), px(y), colour,

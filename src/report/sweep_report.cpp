@@ -24,21 +24,20 @@ std::vector<ChartPoint> means(const std::vector<double>& x, const std::vector<Me
   return points;
 }
 
-/// The intervals as error bars: one vertical stroke per point, the strokes
-/// kept apart by NaN gaps. Latencies and error shares are never negative,
-/// so a bar stops at zero.
-std::vector<ChartPoint> error_bars(const std::vector<double>& x,
-                                   const std::vector<MeanInterval>& ys) {
-  std::vector<ChartPoint> points;
+/// The intervals as a band: along the upper ends, back along the lower.
+/// Latencies and error shares are never negative, so the band stops at zero.
+std::vector<ChartPoint> band(const std::vector<double>& x, const std::vector<MeanInterval>& ys) {
+  std::vector<ChartPoint> upper;
+  std::vector<ChartPoint> lower;
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(ys[i].half_width)) {
       continue;
     }
-    points.push_back({x[i], std::max(0.0, ys[i].mean - ys[i].half_width)});
-    points.push_back({x[i], ys[i].mean + ys[i].half_width});
-    points.push_back({x[i], nan});
+    upper.push_back({x[i], ys[i].mean + ys[i].half_width});
+    lower.push_back({x[i], std::max(0.0, ys[i].mean - ys[i].half_width)});
   }
-  return points;
+  upper.insert(upper.end(), lower.rbegin(), lower.rend());
+  return upper;
 }
 
 ChartAxis x_axis(const SweepReportInputs& inputs) {
@@ -67,7 +66,7 @@ std::string latency_chart(const SweepReportInputs& inputs, const SweepPathCharts
       chart.series.push_back(
           {with_label(name, line), means(line.x, *values), colour, SeriesKind::line, dashed});
       chart.series.push_back({with_label(std::string(name) + " 95% CI", line),
-                              error_bars(line.x, *values), colour, SeriesKind::line, false});
+                              band(line.x, *values), colour, SeriesKind::band, false});
     }
     if (line.p99_knee_x) {
       chart.markers.push_back({*line.p99_knee_x, with_label("p99 knee", line)});
@@ -90,9 +89,8 @@ std::string errors_chart(const SweepReportInputs& inputs, const SweepPathCharts&
   for (const auto& line : path.lines) {
     chart.series.push_back({with_label("errors", line), means(line.x, line.errors_share), colour,
                             SeriesKind::line, false});
-    chart.series.push_back({with_label("errors 95% CI", line),
-                            error_bars(line.x, line.errors_share), colour, SeriesKind::line,
-                            false});
+    chart.series.push_back({with_label("errors 95% CI", line), band(line.x, line.errors_share),
+                            colour, SeriesKind::band, false});
     if (line.errors_knee_x) {
       chart.markers.push_back({*line.errors_knee_x, with_label("errors knee", line)});
     }

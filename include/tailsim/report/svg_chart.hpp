@@ -90,6 +90,9 @@ enum class SeriesKind : std::uint8_t {
   step,
   /// A bar from 0 to y at each x.
   bars,
+  /// A shaded area (a confidence band): the points run along its upper edge
+  /// and back along its lower edge.
+  band,
 };
 
 /// One line (or set of bars) of a chart.

@@ -1,7 +1,7 @@
 #pragma once
 /// The sweep report: one self-contained HTML page (the style and rules of
 /// report.html) with, per request path, p50 and p99 against the first
-/// varied value with their 95% confidence intervals as error bars, the
+/// varied value with their 95% confidence intervals as shaded bands, the
 /// error share likewise, the knees marked, and the table of every point.
 
 #include <optional>

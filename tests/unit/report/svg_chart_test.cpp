@@ -169,6 +169,23 @@ TEST_CASE("bars, bands, markers and the legend are drawn", "[svg_chart]") {
   CHECK(svg.substr(svg.size() - 6) == "</svg>");
 }
 
+TEST_CASE("a confidence band is one closed, shaded polygon with a swatch", "[svg_chart]") {
+  Chart c;
+  c.id = "c8";
+  // Upper edge left to right, lower edge back: (0, 12) (10, 14) (10, 6) (0, 8).
+  c.series.push_back(series("p99 95% CI", {{0, 12}, {10, 14}, {10, 6}, {0, 8}}, SeriesKind::band));
+  const std::string svg = render_svg(c);
+  const auto at = svg.find("<path class=\"interval\" d=\"M");
+  REQUIRE(at != std::string::npos);
+  const auto end = svg.find('"', at + 30);
+  const std::string d = svg.substr(at + 29, end - at - 29);
+  CHECK(count_of(d, "L") == 3);
+  CHECK(d.back() == 'Z');
+  CHECK(svg.find("fill-opacity=\"0.18\" stroke=\"none\"><title>p99 95% CI</title>") !=
+        std::string::npos);
+  CHECK(svg.find("fill-opacity=\"0.3\"/>") != std::string::npos);  // the legend's swatch
+}
+
 TEST_CASE("text in a chart is escaped", "[svg_chart]") {
   CHECK(escape_html("a<b>&\"c'") == "a&lt;b&gt;&amp;&quot;c&#39;");
   Chart c;

@@ -124,6 +124,9 @@ TEST_CASE("a sweep of M/M/1 names the knee of its p99 and writes every point", "
   CHECK(page.ends_with("</html>\n"));
   CHECK(page.find("p99 knee") != std::string::npos);
   CHECK(page.find("<svg") != std::string::npos);
+  // Each mean with its 95% interval as a shaded band.
+  CHECK(page.find("<path class=\"interval\"") != std::string::npos);
+  CHECK(page.find("<title>p99 95% CI</title>") != std::string::npos);
 }
 
 TEST_CASE("no knee where a curve changes less than its noise", "[study][sweep]") {
