@@ -2620,7 +2620,8 @@ void Simulation<Observe>::observe_resume(Id t) {
       std::min(ran - throttled, static_cast<std::int64_t>(std::llround(tasks_[t].work_ns)));
   ledger.add(service, Where::queue, waited);
   ledger.add(service, Where::throttled, throttled);
-  const auto warmup = static_cast<std::int64_t>(std::llround(static_cast<double>(demand) * mark.warmup_share));
+  const auto warmup =
+      static_cast<std::int64_t>(std::llround(static_cast<double>(demand) * mark.warmup_share));
   ledger.add(service, Where::warmup, warmup);
   ledger.add(service, Where::cpu, demand - warmup);
   ledger.add(service, Where::cpu_contention, ran - throttled - demand);

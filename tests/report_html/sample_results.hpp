@@ -63,11 +63,15 @@ inline stats::Results sample_results(int intervals_per_second = 1) {
   checkout.throughput_rps = 58.9;
   checkout.latency = sample_latency(1, 5890, 120);
   checkout.attribution.is_computed = true;
-  checkout.attribution.mean = {5890, 120.0, 0.0,
+  checkout.attribution.mean = {5890,
+                               120.0,
+                               0.0,
                                {{"payments", "queue", 60.0, 0.5},
                                 {"bank-api", "delay", 40.0, 1.0 / 3},
                                 {"bank-api", "network", 20.0, 1.0 / 6}}};
-  checkout.attribution.slowest = {59, 640.0, 600.0,
+  checkout.attribution.slowest = {59,
+                                  640.0,
+                                  600.0,
                                   {{"bank-api", "failed_attempts", 480.0, 0.75},
                                    {"payments", "queue", 128.0, 0.2},
                                    {"bank-api", "delay", 32.0, 0.05}}};

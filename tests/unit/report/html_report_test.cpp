@@ -101,8 +101,8 @@ TEST_CASE("the report has every section when the results have data", "[html_repo
   CHECK(contains(html, "✓</span><b>checkout</b> <code>'p99 &lt; 800ms'</code> p99=640.2ms"));
   CHECK(contains(html, "✗</span><b>checkout</b> <code>'errors &lt; 1%'</code> errors=1.83%"));
 
-  for (const char* id : {"paths", "attribution", "timeseries", "autoscalers", "services", "calls", "caches",
-                         "queues", "cluster", "topology", "model"}) {
+  for (const char* id : {"paths", "attribution", "timeseries", "autoscalers", "services", "calls",
+                         "caches", "queues", "cluster", "topology", "model"}) {
     INFO(id);
     CHECK(contains(html, std::string("<section id=\"") + id + "\">"));
     CHECK(contains(html, std::string("<a href=\"#") + id + "\">"));
