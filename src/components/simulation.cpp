@@ -2905,7 +2905,6 @@ void Simulation<Observe>::trace_phase(Id request, const char* name, Time start, 
 
 template <bool Observe>
 void Simulation<Observe>::trace_results(stats::Results& results, Time finished) {
-  std::vector<std::size_t> path_of(plan_.workloads.size());
   for (stats::Trace& trace : obs_->traces) {
     Id w = 0;
     while (plan_.workloads[w].name != trace.path) {

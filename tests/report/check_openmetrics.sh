@@ -21,16 +21,8 @@
 set -euo pipefail
 sample=$1
 promtool=$2
-if [[ ! -x $promtool ]]; then
-  echo "promtool not found (Debian: apt-get install prometheus); skipped"
-  exit 77
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() {
-  echo "FAILED: $*"
-  exit 1
-}
+source "$(dirname "$0")/check_common.sh"
+require_tool "$promtool" promtool prometheus
 
 "$sample" >"$work/metrics.om"
 samples=$(grep -vc '^#' "$work/metrics.om")

@@ -12,16 +12,8 @@ tailsim=$1
 xmllint=$2
 schema=$3
 model=$4
-if [[ ! -x $xmllint ]]; then
-  echo "xmllint not found (Debian: apt-get install libxml2-utils); skipped"
-  exit 77
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() {
-  echo "FAILED: $*"
-  exit 1
-}
+source "$(dirname "$0")/check_common.sh"
+require_tool "$xmllint" xmllint libxml2-utils
 
 # run NAME EXPECTED_EXIT [tailsim run flags...]: writes $work/NAME.xml
 run() {
