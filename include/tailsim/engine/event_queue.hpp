@@ -38,14 +38,18 @@
 
 namespace tailsim::engine {
 
-/// One scheduled event: 32 bytes.
+/// One scheduled event: 32 bytes, so that copies move two aligned halves
+/// (an entry of 36 or 40 bytes is read across the stores that wrote it, and
+/// the processor stalls until they land).
 struct Event {
   Time at;
   std::uint64_t seq;
   std::uint32_t kind;
   std::uint32_t target;
   std::uint32_t generation;
+  std::uint32_t timer = 0;  ///< a timer's event: which timer; otherwise unused
 };
+static_assert(sizeof(Event) == 32);
 
 class EventQueue {
  public:
@@ -67,8 +71,8 @@ class EventQueue {
       drop_fired();  // not set again since it fired
     }
     Event e;
-    if (!timers_.empty() && (heap_.empty() || earlier(timers_[0].event, heap_[0])) &&
-        (ring_head_ == ring_.size() || earlier(timers_[0].event, ring_[ring_head_]))) {
+    if (!timers_.empty() && (heap_.empty() || earlier(timers_[0], heap_[0])) &&
+        (ring_head_ == ring_.size() || earlier(timers_[0], ring_[ring_head_]))) {
       e = timer_pop();
     } else if (ring_head_ < ring_.size() &&
                (heap_.empty() || earlier(ring_[ring_head_], heap_[0]))) {
@@ -109,7 +113,7 @@ class EventQueue {
     if (timer >= timer_slot_.size()) {
       timer_slot_.resize(timer + 1, no_slot);
     }
-    const Timed t{Event{at, next_seq_++, kind, target, generation}, timer};
+    const Event t{at, next_seq_++, kind, target, generation, timer};
     if (timer == fired_) {
       fired_ = no_timer;  // pending again: its entry at the top moves down
     }
@@ -118,7 +122,7 @@ class EventQueue {
       i = timers_.size();
       timers_.push_back(t);
       timer_sift_up(i, t);
-    } else if (earlier(t.event, timers_[i].event)) {
+    } else if (earlier(t, timers_[i])) {
       timer_sift_up(i, t);
     } else {
       timer_sift_down(i, t);
@@ -136,10 +140,10 @@ class EventQueue {
     }
     const std::size_t i = timer_slot_[timer];
     timer_slot_[timer] = no_slot;
-    const Timed last = timers_.back();
+    const Event last = timers_.back();
     timers_.pop_back();
     if (i < timers_.size()) {
-      if (i > 0 && earlier(last.event, timers_[(i - 1) / 2].event)) {
+      if (i > 0 && earlier(last, timers_[(i - 1) / 2])) {
         timer_sift_up(i, last);
       } else {
         timer_sift_down(i, last);
@@ -220,21 +224,18 @@ class EventQueue {
     return top;
   }
 
-  /// A timer's pending event, in a binary min-heap that knows each timer's slot.
-  struct Timed {
-    Event event;
-    std::uint32_t timer;
-  };
+  // Timers' pending events are in a binary min-heap of their own; each
+  // event names its timer, and timer_slot_ knows where each timer's event is.
   static constexpr std::size_t no_slot = ~std::size_t{0};
 
-  void timer_place(std::size_t i, const Timed& t) {
+  void timer_place(std::size_t i, const Event& t) {
     timers_[i] = t;
     timer_slot_[t.timer] = i;
   }
-  void timer_sift_up(std::size_t i, const Timed& t) {
+  void timer_sift_up(std::size_t i, const Event& t) {
     while (i > 0) {
       const std::size_t parent = (i - 1) / 2;
-      if (!earlier(t.event, timers_[parent].event)) {
+      if (!earlier(t, timers_[parent])) {
         break;
       }
       timer_place(i, timers_[parent]);
@@ -242,7 +243,7 @@ class EventQueue {
     }
     timer_place(i, t);
   }
-  void timer_sift_down(std::size_t i, const Timed& t) {
+  void timer_sift_down(std::size_t i, const Event& t) {
     const std::size_t n = timers_.size();
     for (;;) {
       std::size_t child = 2 * i + 1;
@@ -250,9 +251,9 @@ class EventQueue {
         break;
       }
       if (child + 1 < n) {  // the earlier child, chosen without a branch
-        child += static_cast<std::size_t>(earlier(timers_[child + 1].event, timers_[child].event));
+        child += static_cast<std::size_t>(earlier(timers_[child + 1], timers_[child]));
       }
-      if (!earlier(timers_[child].event, t.event)) {
+      if (!earlier(timers_[child], t)) {
         break;
       }
       timer_place(i, timers_[child]);
@@ -263,13 +264,13 @@ class EventQueue {
   /// The earliest timer's event; its entry stays at the top as fired_.
   Event timer_pop() {
     fired_ = timers_[0].timer;
-    return timers_[0].event;
+    return timers_[0];
   }
   /// Takes the fired timer's entry out of the top of the heap.
   void drop_fired() {
     timer_slot_[fired_] = no_slot;
     fired_ = no_timer;
-    const Timed last = timers_.back();
+    const Event last = timers_.back();
     timers_.pop_back();
     if (!timers_.empty()) {
       timer_sift_down(0, last);
@@ -283,18 +284,17 @@ class EventQueue {
   [[nodiscard]] const Event* earliest_timer() const {
     const std::size_t n = timers_.size();
     if (fired_ == no_timer) {
-      return n == 0 ? nullptr : &timers_[0].event;
+      return n == 0 ? nullptr : &timers_[0];
     }
     if (n < 2) {
       return nullptr;
     }
-    return n == 2 || earlier(timers_[1].event, timers_[2].event) ? &timers_[1].event
-                                                                 : &timers_[2].event;
+    return n == 2 || earlier(timers_[1], timers_[2]) ? &timers_[1] : &timers_[2];
   }
 
   std::vector<Event> heap_;
   std::vector<Event> ring_;
-  std::vector<Timed> timers_;
+  std::vector<Event> timers_;  ///< timers' pending events, a binary min-heap
   std::vector<std::size_t> timer_slot_;  ///< per timer: its index in timers_, or no_slot
   static constexpr std::uint32_t no_timer = ~std::uint32_t{0};
   /// The timer popped last, its entry still at the top of timers_; or no_timer.
