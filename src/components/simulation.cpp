@@ -354,7 +354,16 @@ class Simulation {
   void send_request(Id call);
   void on_request_delivered(Id call);
   [[gnu::always_inline]] void on_plain_request_delivered(Id exchange);
-  void receive(const Request& incoming);
+  /// Request `r`, just made in the pool by its delivery (stored in place: a
+  /// request built on the stack and copied is read back across the stores
+  /// that wrote it), arrives at its service.
+  void receive(Id r);
+  /// Answers request `r` without serving it (refused, no pod, rejected).
+  void turn_away(Id r, Outcome outcome) {
+    const Request req = requests_[r];
+    requests_.release(r);
+    respond(req, outcome);
+  }
   void respond_plain(const Request& request, Outcome outcome);
   void respond(const Request& request, Outcome outcome);
   void on_response_delivered(Id call);
@@ -1093,39 +1102,42 @@ void Simulation<Observe>::send_request(Id call) {
 template <bool Observe>
 void Simulation<Observe>::on_request_delivered(Id call) {
   const Call& c = calls_[call];
-  receive(Request{call, calls_.generation(call), c.target_endpoint, no_id, now_, c.deadline});
+  receive(requests_.allocate(
+      Request{call, calls_.generation(call), c.target_endpoint, no_id, now_, c.deadline}));
 }
 
 template <bool Observe>
 inline void Simulation<Observe>::on_plain_request_delivered(Id x) {
-  Request incoming{x, exchanges_.generation(x), exchanges_[x].target_endpoint, no_id, now_};
-  incoming.is_plain = true;
-  receive(incoming);
+  receive(requests_.allocate(Request{.call = x,
+                                     .call_generation = exchanges_.generation(x),
+                                     .endpoint = exchanges_[x].target_endpoint,
+                                     .arrived = now_,
+                                     .is_plain = true}));
 }
 
 template <bool Observe>
-void Simulation<Observe>::receive(const Request& incoming) {
-  const Id endpoint = incoming.endpoint;
+void Simulation<Observe>::receive(Id r) {
+  const Id endpoint = requests_[r].endpoint;
   const Id service = plan_.endpoints[endpoint].service;
   const plan::Service& svc = plan_.services[service];
   ServiceState& state = services_[service];
   recorder_.service_arrival(service, now_);
   if (state.down == ServiceState::Down::refuse) {
-    respond(incoming, Outcome::unavailable);  // connection refused
+    turn_away(r, Outcome::unavailable);  // connection refused
     return;
   }
   if (state.down == ServiceState::Down::blackhole) {
+    requests_.release(r);
     return;  // swallowed: the caller waits for its timeout
   }
 
   if (svc.external) {
     if (svc.concurrency >= 0 && state.in_flight >= svc.concurrency) {
       recorder_.service_rejected(service, now_);
-      respond(incoming, Outcome::rejected);
+      turn_away(r, Outcome::rejected);
       return;
     }
     ++state.in_flight;
-    const Id r = requests_.allocate(incoming);
     if (tracing()) {
       trace_request_arrived(r);
     }
@@ -1134,11 +1146,10 @@ void Simulation<Observe>::receive(const Request& incoming) {
   }
   const Id pod_id = choose_pod(service);
   if (pod_id == no_id) {
-    respond(incoming, Outcome::unavailable);  // no pod to take it
+    turn_away(r, Outcome::unavailable);  // no pod to take it
     return;
   }
   Pod& pod = pods_[pod_id];
-  const Id r = requests_.allocate(incoming);
   requests_[r].pod = pod_id;
   if (tracing()) {
     trace_request_arrived(r);
@@ -1160,9 +1171,9 @@ void Simulation<Observe>::receive(const Request& incoming) {
     if (tracing()) {
       trace_request_done(r, Outcome::rejected);
     }
-    requests_.release(r);
     recorder_.service_rejected(service, now_);
-    respond(incoming, Outcome::rejected);
+    requests_[r].pod = no_id;
+    turn_away(r, Outcome::rejected);
     return;
   }
   enqueue(pod_id, Waiter{r, now_, false});
