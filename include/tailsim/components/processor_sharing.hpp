@@ -102,7 +102,7 @@ class ProcessorSharing {
     // Rounded up to a whole nanosecond (without a libm call: this is hot).
     // While every job has a core of its own the rate is exactly 1, and
     // dividing by it changes nothing.
-    const double wait = std::max(0.0, heap_.front().finish - virtual_now_) / rate_;
+    const double wait = std::max(0.0, heap_.front().finish - virtual_now_) * wait_per_work_;
     Time next = last_update_ + Duration{round_up(wait)};
     if (has_quota_) {
       const double to_exhaust = std::max(0.0, quota_ns_ - used_ns_) / busy_cores_unthrottled();
@@ -131,6 +131,7 @@ class ProcessorSharing {
       quota_ns_ = cores * static_cast<double>(period_.count());
     } else {
       cores_ = cores;
+      shares_.clear();
       busy_changed();
     }
   }
@@ -155,14 +156,37 @@ class ProcessorSharing {
     return whole + (static_cast<double>(whole) < x ? 1 : 0);
   }
 
-  /// After the busy count changed: the rate min(1, c/n), written c / max(n,
-  /// c) so that it is exactly 1 while n <= c; the cores in use min(n, c);
-  /// and the progress per nanosecond, the rate when busy and 0 when idle.
+  /// What `n` busy requests on these cores get: the rate min(1, c/n),
+  /// written c / max(n, c) so that it is exactly 1 while n <= c, and its
+  /// inverse (nanoseconds per unit of work) max(n, c) / c, exactly 1 then too;
+  /// the cores in use min(n, c); the progress per nanosecond, the rate when
+  /// busy and 0 when idle. Kept in a table by n, so that a change of the busy
+  /// count is a load, not two divisions on the way to the next completion.
+  struct Share {
+    double rate;
+    double wait_per_work;
+    double busy_cores;
+    double progress;
+  };
+  [[gnu::noinline]] void add_shares(std::size_t up_to) {
+    for (std::size_t i = shares_.size(); i <= up_to; ++i) {
+      const double n = static_cast<double>(i);
+      const double rate = cores_ / std::max(n, cores_);
+      shares_.push_back(Share{rate, std::max(n, cores_) / cores_, std::min(n, cores_),
+                              std::min(n, 1.0) * rate});
+    }
+  }
+  /// After the busy count changed.
   void busy_changed() {
-    const double n = static_cast<double>(heap_.size());
-    rate_ = cores_ / std::max(n, cores_);
-    busy_cores_ = std::min(n, cores_);
-    progress_ = std::min(n, 1.0) * rate_;
+    const std::size_t n = heap_.size();
+    if (n >= shares_.size()) [[unlikely]] {
+      add_shares(n);
+    }
+    const Share& share = shares_[n];
+    rate_ = share.rate;
+    wait_per_work_ = share.wait_per_work;
+    busy_cores_ = share.busy_cores;
+    progress_ = share.progress;
   }
   [[nodiscard]] double rate() const { return rate_; }
   [[nodiscard]] double busy_cores_unthrottled() const { return busy_cores_; }
@@ -218,7 +242,9 @@ class ProcessorSharing {
 
   double cores_;
   double virtual_now_ = 0;
-  double rate_ = 1;        ///< min(1, cores / busy)
+  std::vector<Share> shares_;  ///< by busy count, as far as it has reached
+  double rate_ = 1;            ///< min(1, cores / busy)
+  double wait_per_work_ = 1;   ///< 1 / rate_
   double busy_cores_ = 0;  ///< min(busy, cores)
   double progress_ = 0;    ///< virtual time per nanosecond: rate_, or 0 when idle
   Time last_update_{};
