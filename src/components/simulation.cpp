@@ -358,6 +358,23 @@ class Simulation {
   /// request built on the stack and copied is read back across the stores
   /// that wrote it), arrives at its service.
   void receive(Id r);
+  /// A new request arriving now, every field stored in its slot.
+  [[gnu::always_inline]] Id make_request(Id call, std::uint32_t generation, Id endpoint,
+                                         Time deadline, bool is_plain) {
+    static_assert(sizeof(Request) == 40, "make_request sets every field of a Request");
+    const Id r = requests_.allocate_slot();
+    Request& req = requests_[r];
+    req.call = call;
+    req.call_generation = generation;
+    req.endpoint = endpoint;
+    req.pod = no_id;
+    req.arrived = now_;
+    req.deadline = deadline;
+    req.holds_worker = false;
+    req.killed = false;
+    req.is_plain = is_plain;
+    return r;
+  }
   /// Answers request `r` without serving it (refused, no pod, rejected).
   void turn_away(Id r, Outcome outcome) {
     const Request req = requests_[r];
@@ -1102,17 +1119,14 @@ void Simulation<Observe>::send_request(Id call) {
 template <bool Observe>
 void Simulation<Observe>::on_request_delivered(Id call) {
   const Call& c = calls_[call];
-  receive(requests_.allocate(
-      Request{call, calls_.generation(call), c.target_endpoint, no_id, now_, c.deadline}));
+  receive(make_request(call, calls_.generation(call), c.target_endpoint, c.deadline,
+                       /*is_plain=*/false));
 }
 
 template <bool Observe>
 inline void Simulation<Observe>::on_plain_request_delivered(Id x) {
-  receive(requests_.allocate(Request{.call = x,
-                                     .call_generation = exchanges_.generation(x),
-                                     .endpoint = exchanges_[x].target_endpoint,
-                                     .arrived = now_,
-                                     .is_plain = true}));
+  receive(make_request(x, exchanges_.generation(x), exchanges_[x].target_endpoint, Time::max(),
+                       /*is_plain=*/true));
 }
 
 template <bool Observe>

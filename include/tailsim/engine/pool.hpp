@@ -41,6 +41,22 @@ class Pool {
     return id;
   }
 
+  /// A slot and its id, its object left as its last user left it (a new
+  /// slot's is value-initialised): for the hot paths that then set every
+  /// field in place. A value built on the stack and copied in is read back
+  /// across the stores that have just written it, and the processor waits
+  /// for them; stores straight into the slot have nothing to wait for.
+  [[gnu::always_inline]] Id allocate_slot() {
+    ++live_;
+    if (free_head_ != none) {
+      const Id id = free_head_;
+      free_head_ = next_free_[id];
+      next_free_[id] = live_mark;
+      return id;
+    }
+    return grow();
+  }
+
   /// Returns the slot to the pool; events still naming it become stale.
   void release(Id id) {
     assert(id < items_.size() && next_free_[id] == live_mark);
