@@ -375,6 +375,35 @@ class Simulation {
     req.is_plain = is_plain;
     return r;
   }
+  /// A new exchange starting now (a client request: no caller task and no
+  /// site), every field stored in its slot (make_request says why).
+  [[gnu::always_inline]] Id make_exchange(Id caller_task, Id workload, Id site, Id policy, Id edge,
+                                          Id target_endpoint, bool joins_parent) {
+    static_assert(sizeof(Exchange) == 96, "make_exchange sets every field of an Exchange");
+    const Id x = exchanges_.allocate_slot();
+    Exchange& ex = exchanges_[x];
+    ex.caller_task = caller_task;
+    ex.workload = workload;
+    ex.queue = no_id;
+    ex.published = Time{};
+    ex.deliveries = 0;
+    ex.site = site;
+    ex.policy = policy;
+    ex.edge = edge;
+    ex.target_endpoint = target_endpoint;
+    ex.started = now_;
+    ex.deadline = Time::max();
+    ex.attempts = 0;
+    ex.previous_backoff_ns = 0;
+    ex.joins_parent = joins_parent;
+    ex.is_plain = plan_.edges[edge].is_plain;
+    ex.answer = Outcome::ok;
+    ex.holds_retry_slot = false;
+    ex.hedges = 0;
+    ex.in_flight = 0;
+    ex.first_call = no_id;
+    return x;
+  }
   /// Answers request `r` without serving it (refused, no pod, rejected).
   void turn_away(Id r, Outcome outcome) {
     const Request req = requests_[r];
@@ -735,12 +764,8 @@ void Simulation<Observe>::on_burst_toggle(Id w) {
 template <bool Observe>
 void Simulation<Observe>::start_client_request(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
-  const Id x = exchanges_.allocate(Exchange{.workload = w,
-                                            .policy = wl.policy,
-                                            .edge = wl.edge,
-                                            .target_endpoint = wl.entry,
-                                            .started = now_,
-                                            .is_plain = plan_.edges[wl.edge].is_plain});
+  const Id x = make_exchange(/*caller_task=*/no_id, w, /*site=*/no_id, wl.policy, wl.edge,
+                             wl.entry, /*joins_parent=*/false);
   const std::uint64_t index = workloads_[w].arrivals++;
   if (observing() || choose_ != nullptr) [[unlikely]] {
     Observation::at(exchange_index_, x) = index;
@@ -817,14 +842,8 @@ Id Simulation<Observe>::caller_service(const Exchange& ex) const {
 template <bool Observe>
 void Simulation<Observe>::start_call(Id task, Id site_id, bool joins_parent) {
   const plan::CallSite& site = plan_.calls[site_id];
-  const Id x = exchanges_.allocate(Exchange{.caller_task = task,
-                                            .site = site_id,
-                                            .policy = site.policy,
-                                            .edge = site.edge,
-                                            .target_endpoint = site.target_endpoint,
-                                            .started = now_,
-                                            .joins_parent = joins_parent,
-                                            .is_plain = plan_.edges[site.edge].is_plain});
+  const Id x = make_exchange(task, /*workload=*/no_id, site_id, site.policy, site.edge,
+                             site.target_endpoint, joins_parent);
   if (observing()) {
     observe_exchange_start(x);
     if (obs_->tracing) {
@@ -1319,10 +1338,22 @@ inline Id Simulation<Observe>::choose_pod(Id service) {
 
 template <bool Observe>
 inline Id Simulation<Observe>::spawn(Id parent, Id request, Id block, Duration waited) {
-  const Id t = tasks_.allocate(Task{.request = request,
-                                    .parent = parent,
-                                    .next = plan_.blocks[block].begin,
-                                    .end = plan_.blocks[block].end});
+  static_assert(sizeof(Task) == 48, "spawn sets every field of a Task");
+  const Id t = tasks_.allocate_slot();  // every field stored in place (make_request says why)
+  Task& task = tasks_[t];
+  task.request = request;
+  task.parent = parent;
+  task.next = plan_.blocks[block].begin;
+  task.end = plan_.blocks[block].end;
+  task.current = 0;
+  task.remaining = 0;
+  task.pending = 0;
+  task.failure = Outcome::ok;
+  task.holds_worker = false;
+  task.cache_phase = 0;
+  task.cache_hit = false;
+  task.work_ns = 0;
+  task.cache_key = 0;
   if (observing()) {
     observe_spawn(t, waited);
   }
