@@ -768,8 +768,8 @@ void Simulation<Observe>::on_burst_toggle(Id w) {
 template <bool Observe>
 void Simulation<Observe>::start_client_request(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
-  const Id x = make_exchange(/*caller_task=*/no_id, w, /*site=*/no_id, wl.policy, wl.edge,
-                             wl.entry, /*joins_parent=*/false);
+  const Id x = make_exchange(/*caller_task=*/no_id, w, /*site=*/no_id, wl.policy, wl.edge, wl.entry,
+                             /*joins_parent=*/false);
   const std::uint64_t index = workloads_[w].arrivals++;
   if (observing() || choose_ != nullptr) [[unlikely]] {
     Observation::at(exchange_index_, x) = index;

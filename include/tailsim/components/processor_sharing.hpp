@@ -172,8 +172,8 @@ class ProcessorSharing {
     for (std::size_t i = shares_.size(); i <= up_to; ++i) {
       const double n = static_cast<double>(i);
       const double rate = cores_ / std::max(n, cores_);
-      shares_.push_back(Share{rate, std::max(n, cores_) / cores_, std::min(n, cores_),
-                              std::min(n, 1.0) * rate});
+      shares_.push_back(
+          Share{rate, std::max(n, cores_) / cores_, std::min(n, cores_), std::min(n, 1.0) * rate});
     }
   }
   /// After the busy count changed.
@@ -245,8 +245,8 @@ class ProcessorSharing {
   std::vector<Share> shares_;  ///< by busy count, as far as it has reached
   double rate_ = 1;            ///< min(1, cores / busy)
   double wait_per_work_ = 1;   ///< 1 / rate_
-  double busy_cores_ = 0;  ///< min(busy, cores)
-  double progress_ = 0;    ///< virtual time per nanosecond: rate_, or 0 when idle
+  double busy_cores_ = 0;      ///< min(busy, cores)
+  double progress_ = 0;        ///< virtual time per nanosecond: rate_, or 0 when idle
   Time last_update_{};
   std::vector<Job> heap_;  ///< min-heap on finish
 
