@@ -225,17 +225,24 @@ class ProcessorSharing {
     rise(hole, last);
     return id;
   }
-  /// Puts `job` at `hole` or above it, moving later parents down.
+  /// Puts `job` at `hole` or above it, moving later parents down. The loop
+  /// climbs all the way to the root, so how often it turns depends on the
+  /// heap's size alone and not on the times (a loop that stops at the first
+  /// earlier parent mispredicts its exit half the time): once a parent is not
+  /// later than `job`, none above it is, and the hole stays where it is.
   void rise(std::size_t hole, Job job) {
-    while (hole > 0) {
-      const std::size_t parent = (hole - 1) / 2;
-      if (!later(heap_[parent], job)) {
-        break;
-      }
-      heap_[hole] = heap_[parent];
-      hole = parent;
+    Job* const h = heap_.data();
+    for (std::size_t at = hole; at > 0;) {
+      const std::size_t parent = (at - 1) / 2;
+      // The parent if it moves down, else the hole itself, by arithmetic (as
+      // a conditional, GCC branches).
+      const std::size_t mask = std::size_t{0} - static_cast<std::size_t>(later(h[parent], job));
+      const std::size_t from = hole + ((parent - hole) & mask);
+      h[hole] = h[from];
+      hole = from;
+      at = parent;
     }
-    heap_[hole] = job;
+    h[hole] = job;
   }
 
   void advance_with_quota(Time now);
