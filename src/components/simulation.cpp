@@ -1087,7 +1087,9 @@ void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
     finish_message(ex, outcome);
     return;
   }
-  const Exchange ex = exchanges_[x];
+  // Read in place (a copy of 96 bytes per call showed in the profile) and
+  // released at the end: nothing below makes an exchange.
+  const Exchange& ex = exchanges_[x];
   // Copies still out lose: nobody waits for their answers any more.
   for (Id lost_id = ex.first_call; lost_id != no_id;) {
     const Call lost = calls_[lost_id];
@@ -1105,24 +1107,27 @@ void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
     calls_.release(lost_id);
     lost_id = lost.next_copy;
   }
-  exchanges_.release(x);
   if (ex.caller_task == no_id) {
     finish_client_request(x, ex, outcome);
+    exchanges_.release(x);
     return;
   }
   // A client's attempts are its path's statistics; a call's, its edge's.
   recorder_.call_finished(ex.edge, ex.started, now_, outcome, ex.attempts);
-  Task& task = tasks_[ex.caller_task];
+  const Id caller = ex.caller_task;
+  Task& task = tasks_[caller];
   if (outcome != Outcome::ok && !plan_.calls[ex.site].optional && task.failure == Outcome::ok) {
     task.failure = outcome;
   }
-  if (ex.joins_parent && --task.pending > 0) {
+  const bool joins_parent = ex.joins_parent;
+  exchanges_.release(x);
+  if (joins_parent && --task.pending > 0) {
     return;  // a parallel step waits for its last call
   }
   if (observing()) {  // the last call to answer is the critical path
-    Observation::at(obs_->tasks, ex.caller_task).merge(obs_->done);
+    Observation::at(obs_->tasks, caller).merge(obs_->done);
   }
-  ready(ex.caller_task);
+  ready(caller);
 }
 
 template <bool Observe>
