@@ -73,7 +73,7 @@ std::optional<Time> RateSchedule::advance(Time from, double expected) {
       const double x =
           b == 0 ? left / a : 2.0 * left / (a + std::sqrt(std::max(0.0, a * a + 2.0 * b * left)));
       cursor_ = i;
-      return t + Duration{static_cast<std::int64_t>(std::ceil(x * 1e9))};
+      return t + Duration{ceil_ns(x * 1e9)};
     }
     if (std::isinf(span)) {
       return std::nullopt;  // the rate stays zero forever

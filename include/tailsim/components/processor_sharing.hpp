@@ -151,10 +151,7 @@ class ProcessorSharing {
   /// are scheduled at a whole nanosecond rounded up, so only rounding is left.
   static constexpr double done_tolerance = 1e-3;
   static bool later(const Job& a, const Job& b) { return a.finish > b.finish; }
-  static std::int64_t round_up(double x) {
-    auto whole = static_cast<std::int64_t>(x);
-    return whole + (static_cast<double>(whole) < x ? 1 : 0);
-  }
+  static std::int64_t round_up(double x) { return ceil_ns(x); }
 
   /// What `n` busy requests on these cores get: the rate min(1, c/n),
   /// written c / max(n, c) so that it is exactly 1 while n <= c, and its

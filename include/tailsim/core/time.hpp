@@ -29,5 +29,12 @@ using Time = SimClock::time_point;
 [[nodiscard]] constexpr double to_millis(Duration d) {
   return static_cast<double>(d.count()) * 1e-6;
 }
+/// std::ceil(ns) as whole nanoseconds, for 0 <= ns < 2^63, without the libm
+/// call std::ceil is on baseline x86-64 (no SSE4.1 rounding instruction):
+/// the engine rounds a computed wait up to the clock's grain on every event.
+[[nodiscard]] constexpr std::int64_t ceil_ns(double ns) {
+  const auto whole = static_cast<std::int64_t>(ns);
+  return whole + (static_cast<double>(whole) < ns ? 1 : 0);
+}
 
 }  // namespace tailsim
