@@ -14,13 +14,14 @@
 /// pod stops until the next period starts. The CPU then also schedules the
 /// moment the quota runs out and, while throttled, the end of the period.
 ///
-/// The busy count changes only in add and pop_done, so the rate, the cores
-/// in use and the progress per nanosecond are kept from one change to the
-/// next: the steps every event takes (advance, next_completion) are straight
-/// arithmetic, without a branch that depends on how busy the CPU is. The job
-/// heap is libstdc++'s push_heap and pop_heap written out, with the same
+/// The busy count changes only in add and pop_done, so the rate, its
+/// inverse, the cores in use and the progress per nanosecond are kept from
+/// one change to the next (looked up in a table by busy count): the steps
+/// every event takes (advance, next_completion) are straight arithmetic,
+/// without a division or a branch that depends on how busy the CPU is. The
+/// job heap is libstdc++'s push_heap and pop_heap written out, with the same
 /// layout (so requests done at one instant leave in the same order), but
-/// with the child chosen without a branch.
+/// with the child chosen and the parent moved down without a branch.
 ///
 /// | operation | cost |
 /// | --- | --- |
