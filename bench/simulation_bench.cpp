@@ -10,7 +10,7 @@
 // network latency, a cache, retries, a queue, an autoscaler).
 //
 // Last, the yardstick: the same M/M/1 as a minimal hand-written simulation
-// (reference_mm1), so that runs on machines of different speed compare.
+// (reference_mm1), a rough reading of how fast the machine is right now.
 //
 // Usage: simulation_bench [SECONDS_OF_SIMULATED_TIME=2000]
 
@@ -141,9 +141,10 @@ Measure measure(const std::string& yaml, double seconds) {
 
 /// The yardstick: M/M/1 at the same load as a minimal hand-written heap
 /// simulation (a binary heap of (time, kind) events, one FIFO, nothing
-/// recorded but the mean). The engine's requests per second divided by this
-/// one's is a measure of its overhead that does not depend on the machine's
-/// speed, which on a shared virtual machine varies by tens of percent.
+/// recorded but the mean). On a shared virtual machine, whose speed varies
+/// by tens of percent, it tells a slow hour from a good one; it is not a
+/// factor to scale by (its time goes to libm and a binary heap, and it has
+/// moved by 26% while the engine moved by 5%).
 Measure reference_mm1(double seconds) {
   struct Ev {
     std::int64_t at;
