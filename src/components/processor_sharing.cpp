@@ -41,7 +41,7 @@ void ProcessorSharing::advance_with_quota(Time now) {
         virtual_now_ += rate() * run;
         used_ns_ = quota_ns_;
         throttled_ = true;
-        last_update_ = std::min(segment_end, last_update_ + Duration{round_up(run)});
+        last_update_ = std::min(segment_end, last_update_ + Duration{ceil_ns(run)});
       } else {
         virtual_now_ += rate() * span;
         used_ns_ += busy * span;

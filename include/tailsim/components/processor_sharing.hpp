@@ -100,14 +100,14 @@ class ProcessorSharing {
     if (throttled_) {
       return next_boundary_;
     }
-    // Rounded up to a whole nanosecond (without a libm call: this is hot).
-    // While every job has a core of its own the rate is exactly 1, and
-    // dividing by it changes nothing.
+    // Rounded up to a whole nanosecond (ceil_ns: no libm call, this is hot).
+    // While every job has a core of its own the wait per unit of work is
+    // exactly 1, and multiplying by it changes nothing.
     const double wait = std::max(0.0, heap_.front().finish - virtual_now_) * wait_per_work_;
-    Time next = last_update_ + Duration{round_up(wait)};
+    Time next = last_update_ + Duration{ceil_ns(wait)};
     if (has_quota_) {
       const double to_exhaust = std::max(0.0, quota_ns_ - used_ns_) / busy_cores_unthrottled();
-      next = std::min(next, last_update_ + Duration{round_up(to_exhaust)});
+      next = std::min(next, last_update_ + Duration{ceil_ns(to_exhaust)});
     }
     return next;
   }
@@ -152,7 +152,6 @@ class ProcessorSharing {
   /// are scheduled at a whole nanosecond rounded up, so only rounding is left.
   static constexpr double done_tolerance = 1e-3;
   static bool later(const Job& a, const Job& b) { return a.finish > b.finish; }
-  static std::int64_t round_up(double x) { return ceil_ns(x); }
 
   /// What `n` busy requests on these cores get: the rate min(1, c/n),
   /// written c / max(n, c) so that it is exactly 1 while n <= c, and its
