@@ -12,8 +12,14 @@
 // Last, the yardstick: the same M/M/1 as a minimal hand-written simulation
 // (reference_mm1), a rough reading of how fast the machine is right now.
 //
-// Usage: simulation_bench [SECONDS_OF_SIMULATED_TIME=2000]
+// Usage: simulation_bench [SECONDS_OF_SIMULATED_TIME=2000] [REPEATS=1]
+//
+// With REPEATS > 1 every measurement is taken that many times, the cases
+// taking turns, and each rate is the median, with the slowest and fastest
+// requests per second beside it: on a shared virtual machine one reading can
+// be off by a third.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +32,7 @@
 #include <string>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <tuple>
 #include <unistd.h>
 #include <vector>
 
@@ -203,30 +210,85 @@ std::string read_file(const char* path) {
   return text.str();
 }
 
+/// What one row prints: the rates over both runs (a run of 2,000 s of M/M/1
+/// is 25 ms of work, short enough for a neighbour on a shared machine to
+/// move it by half) and the peak memory of each run.
+struct Reading {
+  double events_per_s = 0;
+  double requests_per_s = 0;
+  long peak_kib = 0;
+  long longer_peak_kib = 0;
+};
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 2000.0;
+  const int repeats = argc > 2 ? std::atoi(argv[2]) : 1;
+  if (!(seconds > 0) || repeats < 1) {
+    std::fprintf(stderr, "usage: simulation_bench [SECONDS > 0] [REPEATS >= 1]\n");
+    return 2;
+  }
   const Case cases[] = {{"M/M/1 (rho 0.8)", mm1},
                         {"chain of 4 services", chain},
                         {"3-way fan-out", fanout},
                         {"examples/quickstart", read_file(TAILSIM_QUICKSTART)}};
-  fmt::print("{:<22} {:>12} {:>14} {:>16} {:>10} {:>12}\n", "model", "sim time", "events/s",
-             "requests/s", "peak MiB", "10x: MiB");
-  for (const auto& c : cases) {
-    const Measure m = measure(c.yaml, seconds);
-    const Measure longer = measure(c.yaml, seconds * 10);
-    // The rates over both runs: a run of 2,000 s of M/M/1 is 25 ms of work,
-    // short enough for a neighbour on a shared machine to move it by half.
-    const double wall = m.wall_s + longer.wall_s;
-    fmt::print("{:<22} {:>11.0f}s {:>14.3g} {:>16.3g} {:>10.1f} {:>12.1f}{}\n", c.name, seconds,
-               static_cast<double>(m.events + longer.events) / wall,
-               static_cast<double>(m.requests + longer.requests) / wall,
-               static_cast<double>(m.peak_kib) / 1024, static_cast<double>(longer.peak_kib) / 1024,
-               longer.peak_kib > m.peak_kib * 11 / 10 ? "  (memory grew!)" : "");
+  constexpr std::size_t case_count = std::size(cases);
+  // Round by round, each case once and then the yardstick, so that a slow
+  // stretch of the machine falls on every case alike.
+  std::vector<std::vector<Reading>> readings(case_count + 1);
+  for (int round = 0; round < repeats; ++round) {
+    for (std::size_t i = 0; i < case_count; ++i) {
+      const Measure m = measure(cases[i].yaml, seconds);
+      const Measure longer = measure(cases[i].yaml, seconds * 10);
+      const double wall = m.wall_s + longer.wall_s;
+      readings[i].push_back(Reading{static_cast<double>(m.events + longer.events) / wall,
+                                    static_cast<double>(m.requests + longer.requests) / wall,
+                                    m.peak_kib, longer.peak_kib});
+    }
+    const Measure reference = reference_mm1(seconds * 11);  // as long as both runs
+    readings[case_count].push_back(
+        Reading{static_cast<double>(reference.events) / reference.wall_s,
+                static_cast<double>(reference.requests) / reference.wall_s, 0, 0});
   }
-  const Measure reference = reference_mm1(seconds * 11);  // as long as both runs
-  const double reference_rate = static_cast<double>(reference.requests) / reference.wall_s;
-  fmt::print("{:<22} {:>11.0f}s {:>14.3g} {:>16.3g}   (M/M/1 by hand: the machine's yardstick)\n",
-             "reference M/M/1", seconds, static_cast<double>(reference.events) / reference.wall_s,
-             reference_rate);
+
+  const bool ranges = repeats > 1;
+  fmt::print("{:<22} {:>12} {:>14} {:>16} {:>10} {:>12}{}\n", "model", "sim time",
+             ranges ? "events/s (med)" : "events/s", ranges ? "requests/s (med)" : "requests/s",
+             "peak MiB", "10x: MiB", ranges ? fmt::format("  requests/s, {} runs", repeats) : "");
+  auto rates = [&](std::size_t i) {
+    std::vector<double> events;
+    std::vector<double> requests;
+    for (const Reading& r : readings[i]) {
+      events.push_back(r.events_per_s);
+      requests.push_back(r.requests_per_s);
+    }
+    const auto [slowest, fastest] = std::minmax_element(requests.begin(), requests.end());
+    return std::tuple{
+        median(events), median(requests),
+        ranges ? fmt::format("  {:.3g} to {:.3g}", *slowest, *fastest) : std::string{}};
+  };
+  for (std::size_t i = 0; i < case_count; ++i) {
+    const auto [events, requests, range] = rates(i);
+    long peak = 0;
+    long longer_peak = 0;
+    for (const Reading& r : readings[i]) {
+      peak = std::max(peak, r.peak_kib);
+      longer_peak = std::max(longer_peak, r.longer_peak_kib);
+    }
+    fmt::print("{:<22} {:>11.0f}s {:>14.3g} {:>16.3g} {:>10.1f} {:>12.1f}{}{}\n", cases[i].name,
+               seconds, events, requests, static_cast<double>(peak) / 1024,
+               static_cast<double>(longer_peak) / 1024, range,
+               longer_peak > peak * 11 / 10 ? "  (memory grew!)" : "");
+  }
+  const auto [events, requests, range] = rates(case_count);
+  fmt::print(
+      "{:<22} {:>11.0f}s {:>14.3g} {:>16.3g} {:>10} {:>12}{}  (M/M/1 by hand: the "
+      "machine's yardstick)\n",
+      "reference M/M/1", seconds, events, requests, "", "", range);
   return 0;
 }
