@@ -53,6 +53,12 @@ double RateSchedule::rate_at(Time t) const {
 }
 
 std::optional<Time> RateSchedule::advance(Time from, double expected) {
+  if (cursor_ + 1 == segments_.size()) {  // the last segment, a constant rate: the usual case
+    const Segment& s = segments_[cursor_];
+    if (s.slope == 0 && s.end == Time::max() && s.start_rate > 0 && from >= s.start) {
+      return from + Duration{ceil_ns(expected / s.start_rate * 1e9)};  // as below, in short
+    }
+  }
   while (cursor_ < segments_.size() && segments_[cursor_].end <= from) {
     ++cursor_;
   }

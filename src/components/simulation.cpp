@@ -559,7 +559,8 @@ class Simulation {
     const double left = 1.0 - to_seconds(now_ - pod.ready_at) / to_seconds(svc.warmup);
     return 1.0 + (svc.warmup_slowdown - 1.0) * left;
   }
-  void start_cpu(Id task, double work_ns);
+  /// Task `task`, of a request on pod `pod`, starts a cpu op of `work_ns`.
+  void start_cpu(Id task, Id pod, double work_ns);
   [[gnu::always_inline]] void touch_cpu(Id pod);
   void on_cpu_done(Id pod);
   void reschedule_dirty_pods();
@@ -1489,7 +1490,7 @@ void Simulation<Observe>::start_next_waiter(Id pod_id) {
     if (waiter.is_task) {
       Task& task = tasks_[waiter.id];
       task.holds_worker = true;
-      start_cpu(waiter.id, task.work_ns);
+      start_cpu(waiter.id, pod_id, task.work_ns);
     } else {
       requests_[waiter.id].holds_worker = true;
       start_request(waiter.id);
@@ -2227,13 +2228,13 @@ bool Simulation<Observe>::execute(Id t) {
       const double scaled = work * services_[pod.service].cpu_factor * warmup_factor(pod);
       tasks_[t].work_ns = scaled;
       if (!svc.async || svc.workers == 0) {
-        start_cpu(t, scaled);
+        start_cpu(t, pod_id, scaled);
         return true;
       }
       if (pod.busy_workers < svc.workers) {
         ++pod.busy_workers;
         tasks_[t].holds_worker = true;
-        start_cpu(t, scaled);
+        start_cpu(t, pod_id, scaled);
         return true;
       }
       if (svc.queue_capacity >= 0 &&
@@ -2259,15 +2260,11 @@ bool Simulation<Observe>::execute(Id t) {
       tasks_[t].pending = op.count;
       const Id request = tasks_[t].request;
       for (Id i = 0; i < op.count; ++i) {
-        const plan::Block& block = plan_.blocks[plan_.child_blocks[op.first + i]];
-        const plan::Op& first = plan_.ops[block.begin];
-        const bool is_plain_call = block.end == block.begin + 1 &&
-                                   first.kind == plan::OpKind::call && first.probability >= 1.0 &&
-                                   first.times_low == 1 && first.times_high == 1;
-        if (is_plain_call) {
+        const Id call = plan_.child_calls[op.first + i];
+        if (call != no_id) {
           // The common fan-out: the parent makes the call itself and counts
           // the answer as a finished child, without a task of its own.
-          start_call(t, first.call, /*joins_parent=*/true);
+          start_call(t, call, /*joins_parent=*/true);
         } else {
           spawn(t, request, plan_.child_blocks[op.first + i]);
         }
@@ -2545,8 +2542,7 @@ inline void Simulation<Observe>::touch_cpu(Id pod_id) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::start_cpu(Id t, double work_ns) {
-  const Id pod_id = requests_[tasks_[t].request].pod;
+void Simulation<Observe>::start_cpu(Id t, Id pod_id, double work_ns) {
   touch_cpu(pod_id);
   pods_[pod_id].cpu.add(now_, work_ns, t);
   if (observing()) {

@@ -300,6 +300,14 @@ Op Compiler::compile_step(const model::Step& step, const model::Service& svc,
       op.first = static_cast<Id>(plan_.child_blocks.size());
       op.count = static_cast<Id>(children.size());
       plan_.child_blocks.insert(plan_.child_blocks.end(), children.begin(), children.end());
+      for (const Id child : children) {
+        const Block& block = plan_.blocks[child];
+        const bool one_call =
+            block.end == block.begin + 1 && plan_.ops[block.begin].kind == OpKind::call &&
+            plan_.ops[block.begin].probability >= 1.0 && plan_.ops[block.begin].times_low == 1 &&
+            plan_.ops[block.begin].times_high == 1;
+        plan_.child_calls.push_back(one_call ? plan_.ops[block.begin].call : no_id);
+      }
       break;
     }
     case model::StepKind::branch: {

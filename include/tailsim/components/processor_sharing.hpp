@@ -33,6 +33,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -79,7 +80,7 @@ class ProcessorSharing {
   /// Removes and returns one request whose work is done at `now`, if any.
   /// Call `advance(now)` first.
   std::optional<std::uint32_t> pop_done() {
-    if (heap_.empty() || heap_.front().finish > virtual_now_ + done_tolerance) {
+    if (front_finish_ > virtual_now_ + done_tolerance) {  // +inf when idle
       return std::nullopt;
     }
     const std::uint32_t id = pop_job();
@@ -103,7 +104,7 @@ class ProcessorSharing {
     // Rounded up to a whole nanosecond (ceil_ns: no libm call, this is hot).
     // While every job has a core of its own the wait per unit of work is
     // exactly 1, and multiplying by it changes nothing.
-    const double wait = std::max(0.0, heap_.front().finish - virtual_now_) * wait_per_work_;
+    const double wait = std::max(0.0, front_finish_ - virtual_now_) * wait_per_work_;
     Time next = last_update_ + Duration{ceil_ns(wait)};
     if (has_quota_) {
       const double to_exhaust = std::max(0.0, quota_ns_ - used_ns_) / busy_cores_unthrottled();
@@ -139,6 +140,7 @@ class ProcessorSharing {
   /// Drops every busy request (the pod was killed).
   void clear() {
     heap_.clear();
+    front_finish_ = idle;
     virtual_now_ = 0;
     busy_changed();
   }
@@ -152,6 +154,7 @@ class ProcessorSharing {
   /// are scheduled at a whole nanosecond rounded up, so only rounding is left.
   static constexpr double done_tolerance = 1e-3;
   static bool later(const Job& a, const Job& b) { return a.finish > b.finish; }
+  static constexpr double idle = std::numeric_limits<double>::infinity();
 
   /// What `n` busy requests on these cores get: the rate min(1, c/n),
   /// written c / max(n, c) so that it is exactly 1 while n <= c, and its
@@ -190,6 +193,7 @@ class ProcessorSharing {
 
   /// std::push_heap(heap_, later) after a push_back, written out.
   void push_job(Job job) {
+    front_finish_ = std::min(front_finish_, job.finish);
     heap_.push_back(job);
     rise(heap_.size() - 1, job);
   }
@@ -203,9 +207,14 @@ class ProcessorSharing {
     heap_.pop_back();
     const std::size_t len = heap_.size();
     if (len == 0) {
+      front_finish_ = idle;
       return id;
     }
     Job* const h = heap_.data();
+    // The earliest left is one of the top's two children (either may be
+    // `last`, just taken off the end), read before the moves below.
+    front_finish_ =
+        std::min(len >= 2 ? h[1].finish : last.finish, len >= 3 ? h[2].finish : last.finish);
     std::size_t hole = 0;
     std::size_t child = 0;
     while (child < (len - 1) / 2) {
@@ -253,6 +262,11 @@ class ProcessorSharing {
   double progress_ = 0;        ///< virtual time per nanosecond: rate_, or 0 when idle
   Time last_update_{};
   std::vector<Job> heap_;  ///< min-heap on finish
+  /// heap_.front().finish, or +inf while idle. Kept beside the heap, it is
+  /// known as soon as a job comes or goes: the next completion (and so the
+  /// next event) need not wait for the heap's moves, a chain of loads and
+  /// stores, to land.
+  double front_finish_ = idle;
 
   bool has_quota_ = false;
   bool throttled_ = false;

@@ -4,6 +4,7 @@
 /// `Time` is a point on the simulated clock and `Duration` a span of it, so
 /// `Time - Time` is a `Duration` and `Time + Time` does not compile.
 
+#include <bit>
 #include <chrono>
 #include <cstdint>
 
@@ -32,9 +33,21 @@ using Time = SimClock::time_point;
 /// std::ceil(ns) as whole nanoseconds, for 0 <= ns < 2^63, without the libm
 /// call std::ceil is on baseline x86-64 (no SSE4.1 rounding instruction):
 /// the engine rounds a computed wait up to the clock's grain on every event.
+/// Below 2^52, adding 2^52 rounds to the nearest whole number, which is then
+/// the low bits of the sum; one more if that fell below `ns`. Two additions
+/// and a bit move, where converting to an integer and back crosses between
+/// the processor's integer and floating-point units twice, on the path from
+/// an event to the next one.
 [[nodiscard]] constexpr std::int64_t ceil_ns(double ns) {
-  const auto whole = static_cast<std::int64_t>(ns);
-  return whole + (static_cast<double>(whole) < ns ? 1 : 0);
+  constexpr double two_52 = 4503599627370496.0;  // from here on every double is whole
+  if (ns >= two_52) [[unlikely]] {
+    return static_cast<std::int64_t>(ns);
+  }
+  const double shifted = ns + two_52;
+  const double nearest = shifted - two_52;
+  const std::int64_t whole =
+      std::bit_cast<std::int64_t>(shifted) - std::bit_cast<std::int64_t>(two_52);
+  return whole + (nearest < ns ? 1 : 0);
 }
 
 }  // namespace tailsim

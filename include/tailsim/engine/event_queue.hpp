@@ -116,9 +116,9 @@ class EventQueue {
     }
     const std::uint64_t seq = next_seq_++;
     const Key k = key(at, seq);
-    if (timer == fired_) {
-      fired_ = no_timer;  // pending again: its entry at the top moves down
-    }
+    // Pending again if it had fired: its entry at the top moves down. A
+    // select, not a branch: which timer comes next is as random as the times.
+    fired_ = timer == fired_ ? no_timer : fired_;
     std::size_t i = timer_slot_[timer];
     if (i == no_slot) {
       i = timers_.size();

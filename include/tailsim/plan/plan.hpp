@@ -284,6 +284,10 @@ struct Plan {
   std::vector<Op> ops;
   std::vector<Block> blocks;
   std::vector<Id> child_blocks;  ///< parallel children, by Op::first / Op::count
+  /// Beside child_blocks: the call site of a child that is one plain call
+  /// (no `p:`, no `times:`), which the parallel step makes itself without a
+  /// task for the child; no_id for any other child.
+  std::vector<Id> child_calls;
   std::vector<BranchArm> arms;
   std::vector<CallSite> calls;
   std::vector<Link> links;

@@ -159,6 +159,9 @@ TEST_CASE("requests done at one instant leave in std::push_heap/pop_heap's order
       ++next_id;
     }
     CHECK(cpu.busy() == reference.size());
+    // The next completion follows the earliest job as jobs come and go.
+    const auto wait = static_cast<std::int64_t>(reference.front().first - virtual_now);
+    CHECK(cpu.next_completion() == now + Duration{wait});
   }
   CHECK(popped > 60);
 }

@@ -16,6 +16,13 @@ TEST_CASE("ceil_ns rounds up to whole nanoseconds exactly as std::ceil", "[time]
   CHECK(ceil_ns(1.0) == 1);
   CHECK(ceil_ns(1.0000000000000002) == 2);
   CHECK(ceil_ns(2.5) == 3);
+  // Halves round to even on the way to the nearest whole number, up or down.
+  CHECK(ceil_ns(0.5) == 1);
+  CHECK(ceil_ns(1.5) == 2);
+  CHECK(ceil_ns(std::nextafter(1.5, 2.0)) == 2);
+  CHECK(ceil_ns(4503599627370495.0) == 4503599627370495);  // 2^52 - 1
+  CHECK(ceil_ns(4503599627370496.0) == 4503599627370496);  // 2^52
+  static_assert(ceil_ns(1.25) == 2);
   CHECK(ceil_ns(std::nextafter(3.0, 0.0)) == 3);
   CHECK(ceil_ns(4503599627370495.5) == 4503599627370496);  // 2^52 - 0.5: the last half
   CHECK(ceil_ns(9007199254740993.0) == 9007199254740992);  // rounds to 2^53 on the way in
