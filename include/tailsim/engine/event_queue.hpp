@@ -24,8 +24,8 @@
 /// | --- | --- |
 /// | push, event due now | O(1) |
 /// | push, later event | O(log4 n) |
-/// | set_timer, cancel_timer | O(log2 t), t = timers pending |
-/// | pop | O(log4 n) or O(log2 t) (O(1) from the ring) |
+/// | set_timer, cancel_timer | O(log4 t), t = timers pending |
+/// | pop | O(log4 n) or O(log4 t) (O(1) from the ring) |
 /// | top, empty, size | O(1) |
 ///
 /// No allocation once the vectors have grown to their peak; no virtual call.
@@ -147,8 +147,8 @@ class EventQueue {
     const Event last = timers_.back();
     timers_.pop_back();
     if (i < timers_.size()) {
-      timer_place(i > 0 && earlier(last, timers_[(i - 1) / 2]) ? timer_rise(i, key(last))
-                                                               : timer_sink(i, key(last)),
+      timer_place(i > 0 && earlier(last, timers_[timer_parent(i)]) ? timer_rise(i, key(last))
+                                                                   : timer_sink(i, key(last)),
                   last);
     }
   }
@@ -243,9 +243,12 @@ class EventQueue {
     return top;
   }
 
-  // Timers' pending events are in a binary min-heap of their own; each
-  // event names its timer, and timer_slot_ knows where each timer's event is.
+  // Timers' pending events are in a 4-ary min-heap of their own (as the
+  // events': half the depth of a binary heap, and each step a comparison of
+  // up to four times chosen without a branch); each event names its timer,
+  // and timer_slot_ knows where each timer's event is.
   static constexpr std::size_t no_slot = ~std::size_t{0};
+  static std::size_t timer_parent(std::size_t i) { return (i - 1) / 4; }
 
   void timer_place(std::size_t i, const Event& t) {
     timers_[i] = t;
@@ -255,7 +258,7 @@ class EventQueue {
   /// returns where it stops: where an event with that key belongs.
   std::size_t timer_rise(std::size_t i, Key k) {
     while (i > 0) {
-      const std::size_t parent = (i - 1) / 2;
+      const std::size_t parent = timer_parent(i);
       if (!(k < key(timers_[parent]))) {
         break;
       }
@@ -264,18 +267,24 @@ class EventQueue {
     }
     return i;
   }
+  /// The earliest of the children `first` onwards (up to four), or n if none.
+  [[nodiscard]] std::size_t earliest_child(std::size_t first, std::size_t n) const {
+    if (first >= n) {
+      return n;
+    }
+    std::size_t best = first;
+    const std::size_t stop = first + 4 < n ? first + 4 : n;
+    for (std::size_t c = first + 1; c < stop; ++c) {
+      best = earlier(timers_[c], timers_[best]) ? c : best;
+    }
+    return best;
+  }
   /// Moves the hole at `i` down past every child earlier than key `k`.
   std::size_t timer_sink(std::size_t i, Key k) {
     const std::size_t n = timers_.size();
     for (;;) {
-      std::size_t child = 2 * i + 1;
-      if (child >= n) {
-        break;
-      }
-      if (child + 1 < n) {  // the earlier child, chosen without a branch
-        child += static_cast<std::size_t>(earlier(timers_[child + 1], timers_[child]));
-      }
-      if (!(key(timers_[child]) < k)) {
+      const std::size_t child = earliest_child(4 * i + 1, n);
+      if (child == n || !(key(timers_[child]) < k)) {
         break;
       }
       timer_place(i, timers_[child]);
@@ -302,21 +311,19 @@ class EventQueue {
     return timers_.size() - (fired_ == no_timer ? 0 : 1);
   }
   /// The earliest pending timer's event, if any: with a fired entry at the
-  /// top, the earlier of its children.
+  /// top, the earliest of its children.
   [[nodiscard]] const Event* earliest_timer() const {
     const std::size_t n = timers_.size();
     if (fired_ == no_timer) {
       return n == 0 ? nullptr : &timers_[0];
     }
-    if (n < 2) {
-      return nullptr;
-    }
-    return n == 2 || earlier(timers_[1], timers_[2]) ? &timers_[1] : &timers_[2];
+    const std::size_t child = earliest_child(1, n);
+    return child == n ? nullptr : &timers_[child];
   }
 
   std::vector<Event> heap_;
   std::vector<Event> ring_;
-  std::vector<Event> timers_;            ///< timers' pending events, a binary min-heap
+  std::vector<Event> timers_;            ///< timers' pending events, a 4-ary min-heap
   std::vector<std::size_t> timer_slot_;  ///< per timer: its index in timers_, or no_slot
   static constexpr std::uint32_t no_timer = ~std::uint32_t{0};
   /// The timer popped last, its entry still at the top of timers_; or no_timer.
