@@ -302,11 +302,15 @@ Op Compiler::compile_step(const model::Step& step, const model::Service& svc,
       plan_.child_blocks.insert(plan_.child_blocks.end(), children.begin(), children.end());
       for (const Id child : children) {
         const Block& block = plan_.blocks[child];
-        const bool one_call =
-            block.end == block.begin + 1 && plan_.ops[block.begin].kind == OpKind::call &&
-            plan_.ops[block.begin].probability >= 1.0 && plan_.ops[block.begin].times_low == 1 &&
-            plan_.ops[block.begin].times_high == 1;
-        plan_.child_calls.push_back(one_call ? plan_.ops[block.begin].call : no_id);
+        Id plain_call = no_id;
+        if (block.end == block.begin + 1) {
+          const Op& only = plan_.ops[block.begin];
+          if (only.kind == OpKind::call && only.probability >= 1.0 && only.times_low == 1 &&
+              only.times_high == 1) {
+            plain_call = only.call;
+          }
+        }
+        plan_.child_calls.push_back(plain_call);
       }
       break;
     }

@@ -1,5 +1,6 @@
 #include "tailsim/components/simulation.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -90,6 +91,49 @@ workloads:
   CHECK(b1.latency.mean() == b2.latency.mean());
   CHECK(b1.latency.max() == b2.latency.max());
   CHECK(service(base, "b").utilization == service(changed, "b").utilization);
+}
+
+TEST_CASE("a parallel step's plain calls are found when the plan is compiled", "[simulation]") {
+  // The children that are one call without p or times are made by the
+  // parallel step itself; every other child runs as a task of its own.
+  const std::string yaml = R"(version: 1
+services:
+  front:
+    endpoints:
+      work:
+        - parallel:
+            - {call: b.work}
+            - {call: b.work, p: 0.5}
+            - {parallel: [{call: b.work}]}
+            - {cpu: 1ms}
+            - {call: b.work, times: 2}
+  b: {endpoints: {work: [{delay: 1ms}]}}
+workloads:
+  main: {entry: front.work, rate: 10/s}
+)";
+  auto loaded = m::load_string(yaml, "parallel.yaml");
+  REQUIRE(loaded.ok());
+  const auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+  REQUIRE(plan);
+  const auto parallel = std::find_if(plan->ops.begin(), plan->ops.end(), [](const auto& op) {
+    return op.kind == tailsim::plan::OpKind::parallel && op.count == 5;  // not the inner one
+  });
+  REQUIRE(parallel != plan->ops.end());
+  REQUIRE(plan->child_calls.size() == plan->child_blocks.size());
+  const auto child_call = [&](tailsim::plan::Id i) {
+    return plan->child_calls[parallel->first + i];
+  };
+  const auto& first_child = plan->blocks[plan->child_blocks[parallel->first]];
+  CHECK(child_call(0) == plan->ops[first_child.begin].call);
+  CHECK(child_call(0) != tailsim::plan::no_id);
+  for (tailsim::plan::Id i = 1; i < 5; ++i) {
+    CHECK(child_call(i) == tailsim::plan::no_id);
+  }
+  // And the run: each child's work is done, the calls made both ways (the
+  // two calls in a row take 2 ms, the longest child).
+  const auto results = run(yaml, {"simulation.duration=10s", "simulation.warmup=0s"});
+  CHECK(ms(path(results, "main").latency.max()) == Approx(2.0));
+  CHECK(ms(path(results, "main").latency.min()) == Approx(2.0));
 }
 
 TEST_CASE("constant delays add up exactly along a call chain", "[simulation]") {
