@@ -1,6 +1,12 @@
 #include "tailsim/stats/recorder.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -64,4 +70,42 @@ TEST_CASE("an interval's p50 and p99 are exact for a few requests, within 1% for
   CHECK(p99_of(1'000) == 990.0);
   // 9,000: more than the recorder keeps exactly; the histogram's 1%.
   CHECK(p99_of(9'000) == Approx(8'910.0).epsilon(0.01));
+}
+
+TEST_CASE("an interval's p50 and p99 are the values of their ranks, in any arrival order",
+          "[timeseries]") {
+  // Latencies in ms, arriving shuffled, some equal; the answer by sorting.
+  auto percentiles = [](const std::vector<int>& latencies_ms) {
+    Recorder recorder(at_ms(0), at_ms(10'000), /*paths=*/1, /*services=*/0, /*edges=*/0);
+    for (int ms : latencies_ms) {
+      recorder.path_finished(0, at_ms(0), at_ms(ms), Outcome::ok, /*attempts=*/1);
+    }
+    recorder.close_interval(std::chrono::seconds(10));
+    Results results;
+    results.paths.resize(1);
+    results.paths[0].name.assign(1, 'p');
+    recorder.finish(results);
+    std::map<std::string, double> by_metric;
+    for (const auto& s : results.timeseries.series) {
+      by_metric[s.metric] = s.values.at(0);
+    }
+    return std::pair{by_metric.at("p50_ms"), by_metric.at("p99_ms")};
+  };
+  auto by_sorting = [](std::vector<int> v, double q) {
+    std::sort(v.begin(), v.end());
+    const auto rank =
+        static_cast<std::size_t>(std::max(1.0, std::ceil(q / 100 * static_cast<double>(v.size()))));
+    return static_cast<double>(v[rank - 1]);
+  };
+  std::mt19937 shuffle(12);
+  for (const std::size_t n : {1, 2, 3, 99, 100, 101, 1'000, 4'000}) {
+    std::vector<int> latencies;
+    for (std::size_t k = 0; k < n; ++k) {
+      latencies.push_back(1 + static_cast<int>(shuffle() % (n / 2 + 1)));  // repeats
+    }
+    const auto [p50, p99] = percentiles(latencies);
+    INFO("n = " << n);
+    CHECK(p50 == by_sorting(latencies, 50));
+    CHECK(p99 == by_sorting(latencies, 99));
+  }
 }
