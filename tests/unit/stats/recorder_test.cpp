@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -20,6 +21,25 @@ using tailsim::stats::Results;
 
 Time at_ms(std::int64_t ms) {
   return Time{} + std::chrono::milliseconds(ms);
+}
+
+/// One 10 s interval in which requests with these latencies (ms, all
+/// arriving at 0) finished: its p50 and p99 series values.
+std::pair<double, double> interval_percentiles(const std::vector<int>& latencies_ms) {
+  Recorder recorder(at_ms(0), at_ms(10'000), /*paths=*/1, /*services=*/0, /*edges=*/0);
+  for (int ms : latencies_ms) {
+    recorder.path_finished(0, at_ms(0), at_ms(ms), Outcome::ok, /*attempts=*/1);
+  }
+  recorder.close_interval(std::chrono::seconds(10));
+  Results results;
+  results.paths.resize(1);
+  results.paths[0].name.assign(1, 'p');  // (not = "p": a GCC 12 -Wrestrict false alarm)
+  recorder.finish(results);
+  std::map<std::string, double> by_metric;
+  for (const auto& s : results.timeseries.series) {
+    by_metric[s.metric] = s.values.at(0);
+  }
+  return {by_metric.at("p50_ms"), by_metric.at("p99_ms")};
 }
 
 }  // namespace
@@ -49,22 +69,11 @@ TEST_CASE("a call's edge statistics count by the call's start, finished or not")
 TEST_CASE("an interval's p50 and p99 are exact for a few requests, within 1% for many",
           "[timeseries]") {
   auto p99_of = [](int completions) {
-    Recorder recorder(at_ms(0), at_ms(10'000), /*paths=*/1, /*services=*/0, /*edges=*/0);
-    for (int k = 1; k <= completions; ++k) {  // latencies 1 .. n ms, arriving at 0
-      recorder.path_finished(0, at_ms(0), at_ms(k), Outcome::ok, /*attempts=*/1);
+    std::vector<int> latencies;  // 1 .. n ms
+    for (int k = 1; k <= completions; ++k) {
+      latencies.push_back(k);
     }
-    recorder.close_interval(std::chrono::seconds(10));
-    Results results;
-    results.paths.resize(1);
-    results.paths[0].name.assign(1, 'p');  // (not = "p": a GCC 12 -Wrestrict false alarm)
-    recorder.finish(results);
-    for (const auto& s : results.timeseries.series) {
-      if (s.metric == "p99_ms") {
-        return s.values.at(0);
-      }
-    }
-    FAIL("no p99 series");
-    return 0.0;
+    return interval_percentiles(latencies).second;
   };
   // 1,000 latencies: kept exactly; p99 is the value of rank 990.
   CHECK(p99_of(1'000) == 990.0);
@@ -74,36 +83,20 @@ TEST_CASE("an interval's p50 and p99 are exact for a few requests, within 1% for
 
 TEST_CASE("an interval's p50 and p99 are the values of their ranks, in any arrival order",
           "[timeseries]") {
-  // Latencies in ms, arriving shuffled, some equal; the answer by sorting.
-  auto percentiles = [](const std::vector<int>& latencies_ms) {
-    Recorder recorder(at_ms(0), at_ms(10'000), /*paths=*/1, /*services=*/0, /*edges=*/0);
-    for (int ms : latencies_ms) {
-      recorder.path_finished(0, at_ms(0), at_ms(ms), Outcome::ok, /*attempts=*/1);
-    }
-    recorder.close_interval(std::chrono::seconds(10));
-    Results results;
-    results.paths.resize(1);
-    results.paths[0].name.assign(1, 'p');
-    recorder.finish(results);
-    std::map<std::string, double> by_metric;
-    for (const auto& s : results.timeseries.series) {
-      by_metric[s.metric] = s.values.at(0);
-    }
-    return std::pair{by_metric.at("p50_ms"), by_metric.at("p99_ms")};
-  };
+  // Latencies in ms in random order, some equal; the answer by sorting.
   auto by_sorting = [](std::vector<int> v, double q) {
     std::sort(v.begin(), v.end());
     const auto rank =
         static_cast<std::size_t>(std::max(1.0, std::ceil(q / 100 * static_cast<double>(v.size()))));
     return static_cast<double>(v[rank - 1]);
   };
-  std::mt19937 shuffle(12);
+  std::mt19937 draw(12);
   for (const std::size_t n : {1, 2, 3, 99, 100, 101, 1'000, 4'000}) {
     std::vector<int> latencies;
     for (std::size_t k = 0; k < n; ++k) {
-      latencies.push_back(1 + static_cast<int>(shuffle() % (n / 2 + 1)));  // repeats
+      latencies.push_back(1 + static_cast<int>(draw() % (n / 2 + 1)));  // repeats
     }
-    const auto [p50, p99] = percentiles(latencies);
+    const auto [p50, p99] = interval_percentiles(latencies);
     INFO("n = " << n);
     CHECK(p50 == by_sorting(latencies, 50));
     CHECK(p99 == by_sorting(latencies, 99));
