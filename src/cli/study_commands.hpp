@@ -50,6 +50,7 @@ struct SweepArgs {
   SeedAndDuration seed_and_duration;
   ReplicationFlags replication = {3, std::nullopt, 50, 0};
   std::string csv_path;
+  std::string json_path;
   std::string report_path;
   bool quiet = false;
 };

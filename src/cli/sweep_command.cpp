@@ -1,5 +1,5 @@
 // `tailsim sweep MODEL --vary PATH=V1,V2,...`: the model over a grid of
-// values, each point replicated; a table, sweep.csv and a report page.
+// values, each point replicated; a table, sweep.csv, JSON and a report page.
 
 #include <algorithm>
 #include <cstdio>
@@ -90,6 +90,8 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
   add_replication_flags(*cmd, args.replication, /*with_precision=*/false);
   cmd->add_option("--csv", args.csv_path,
                   "Write every point's metrics here (tidy CSV; - for stdout)");
+  cmd->add_option("--json", args.json_path,
+                  "Write every point's metrics and the knees as JSON here (- for stdout)");
   cmd->add_option("--report", args.report_path,
                   "Write an HTML page charting each path against the first --vary");
   cmd->add_flag("--quiet,-q", args.quiet, "Print no table");
@@ -97,6 +99,10 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
 }
 
 int run_sweep(const SweepArgs& args, const std::string& command_line) {
+  if (args.csv_path == "-" && args.json_path == "-") {
+    fmt::print(stderr, "error: --csv and --json cannot both write to stdout (-)\n");
+    return bad_input;
+  }
   const auto varies = read_varies(args.varies);
   if (!varies) {
     return bad_input;
@@ -118,12 +124,15 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
   if (!args.csv_path.empty()) {
     write_output(args.csv_path, study::sweep_to_csv(sweep));
   }
+  if (!args.json_path.empty()) {
+    write_output(args.json_path, study::sweep_to_json(sweep, plans->front().model_name));
+  }
   if (!args.report_path.empty()) {
     report::write_file_atomically(args.report_path,
                                   report::format_sweep_report(study::sweep_report_inputs(
                                       sweep, plans->front().model_name, command_line)));
   }
-  if (!args.quiet && args.csv_path != "-") {
+  if (!args.quiet && args.csv_path != "-" && args.json_path != "-") {
     fmt::print("tailsim {} · model '{}' · base seed {}\n\n", TAILSIM_VERSION,
                plans->front().model_name, plans->front().seed);
     fmt::print("{}", study::sweep_to_console(sweep));

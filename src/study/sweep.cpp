@@ -416,32 +416,43 @@ std::string sweep_to_csv(const SweepResult& sweep) {
   return out;
 }
 
-std::vector<std::string> describe_knees(const SweepResult& sweep) {
-  std::vector<std::string> lines;
+std::vector<SweepKnee> sweep_knees(const SweepResult& sweep) {
+  std::vector<SweepKnee> found;
   if (sweep.varies.empty()) {
-    return lines;
+    return found;
   }
-  const Vary& first = sweep.varies.front();
-  for (const auto& curve : sweep_curves(sweep)) {
-    const std::string with = curve.label.empty() ? "" : fmt::format(" (with {})", curve.label);
+  const auto curves = sweep_curves(sweep);
+  for (std::size_t c = 0; c < curves.size(); ++c) {
+    const SweepCurve& curve = curves[c];
     for (const auto& path : sweep_paths(sweep)) {
       const Knees knees = find_knees(sweep, curve, path);
-      auto describe = [&](std::string_view what, std::size_t k, Metric m) {
+      auto add = [&](std::size_t k, Metric m) {
         const PathEstimates* first_point = find_path(sweep.points[curve.points.front()], path);
         const PathEstimates* last_point = find_path(sweep.points[curve.points.back()], path);
         const bool rising =
             first_point && last_point && (*last_point)[m].mean > (*first_point)[m].mean;
-        lines.push_back(fmt::format("{}: {} {} {}={}{}", path, what,
-                                    rising ? "breaks away after" : "levels off at", first.path,
-                                    first.values[k], with));
+        found.push_back(SweepKnee{path, m, rising, c, curve.points[k]});
       };
       if (knees.p99) {
-        describe("p99", *knees.p99, Metric::p99);
+        add(*knees.p99, Metric::p99);
       }
       if (knees.errors) {
-        describe("errors", *knees.errors, Metric::errors);
+        add(*knees.errors, Metric::errors);
       }
     }
+  }
+  return found;
+}
+
+std::vector<std::string> describe_knees(const SweepResult& sweep) {
+  std::vector<std::string> lines;
+  const auto curves = sweep_curves(sweep);
+  for (const SweepKnee& knee : sweep_knees(sweep)) {
+    const std::string& label = curves[knee.curve].label;
+    lines.push_back(fmt::format("{}: {} {} {}={}{}", knee.path, metric_name(knee.metric),
+                                knee.rising ? "breaks away after" : "levels off at",
+                                sweep.varies.front().path, sweep.points[knee.point].values.front(),
+                                label.empty() ? "" : fmt::format(" (with {})", label)));
   }
   return lines;
 }

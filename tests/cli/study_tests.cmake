@@ -38,8 +38,13 @@ tailsim_cli_test(sweep_bad_value 2 sweep ${mm1} --vary "services.server.replicas
 tailsim_cli_test(sweep_twice 2 sweep ${mm1} --vary "services.server.replicas=1" --vary "services.server.replicas=2")
 tailsim_cli_test(sweep_bad_duration 2 sweep ${mm1} --vary ${sweep_rate} --duration 0s)
 tailsim_cli_test(sweep_unwritable_csv 3 sweep ${mm1} --vary ${sweep_rate} --duration 10s --csv /nonexistent-folder/s.csv)
+tailsim_cli_test(sweep_unwritable_json 3 sweep ${mm1} --vary ${sweep_rate} --duration 10s --json /nonexistent-folder/s.json)
+tailsim_cli_test(sweep_csv_and_json_on_stdout 2 sweep ${mm1} --vary ${sweep_rate} --duration 10s --csv - --json -)
 add_test(NAME cli.sweep_jobs_identical
-  COMMAND sh -c "$<TARGET_FILE:tailsim> sweep ${mm1} --vary ${sweep_rate} --vary services.server.replicas=1,2 --duration 20s -r 3 --jobs 1 --csv '${study_out}/sweep-j1.csv' --report '${study_out}/sweep-j1.html' -q && $<TARGET_FILE:tailsim> sweep ${mm1} --vary ${sweep_rate} --vary services.server.replicas=1,2 --duration 20s -r 3 --jobs 2 --csv '${study_out}/sweep-j2.csv' -q && cmp '${study_out}/sweep-j1.csv' '${study_out}/sweep-j2.csv' && grep -q '</html>' '${study_out}/sweep-j1.html'")
+  COMMAND sh -c "$<TARGET_FILE:tailsim> sweep ${mm1} --vary ${sweep_rate} --vary services.server.replicas=1,2 --duration 20s -r 3 --jobs 1 --csv '${study_out}/sweep-j1.csv' --json '${study_out}/sweep-j1.json' --report '${study_out}/sweep-j1.html' -q && $<TARGET_FILE:tailsim> sweep ${mm1} --vary ${sweep_rate} --vary services.server.replicas=1,2 --duration 20s -r 3 --jobs 2 --csv '${study_out}/sweep-j2.csv' --json '${study_out}/sweep-j2.json' -q && cmp '${study_out}/sweep-j1.csv' '${study_out}/sweep-j2.csv' && cmp '${study_out}/sweep-j1.json' '${study_out}/sweep-j2.json' && grep -q '</html>' '${study_out}/sweep-j1.html'")
+# --json - writes the JSON alone to stdout: no console table mixed in.
+add_test(NAME cli.sweep_json_stdout
+  COMMAND sh -c "out=$($<TARGET_FILE:tailsim> sweep ${mm1} --vary ${sweep_rate} --duration 10s -r 2 --json -) && echo \"$out\" | head -n 1 | grep -qx '{' && echo \"$out\" | grep -q '\"knees\"' && ! echo \"$out\" | grep -q SWEEP")
 add_test(NAME cli.sweep_names_the_knee
   COMMAND ${CMAKE_COMMAND} -E env $<TARGET_FILE:tailsim> sweep ${mm1} --vary "workloads.requests.rate=50..95:5/s" --duration 60s)
 set_tests_properties(cli.sweep_names_the_knee PROPERTIES

@@ -126,8 +126,26 @@ report::SweepReportInputs sweep_report_inputs(const SweepResult& sweep,
 /// then the knees.
 std::string sweep_to_console(const SweepResult& sweep);
 
+/// One knee of a sweep: where a path's p99 or error share breaks away
+/// (rises from here on) or levels off, on one curve.
+struct SweepKnee {
+  std::string path;
+  Metric metric = Metric::p99;  ///< p99 or errors
+  bool rising = false;          ///< breaks away after the point; else levels off at it
+  std::size_t curve = 0;        ///< index into sweep_curves()
+  std::size_t point = 0;        ///< index into SweepResult::points
+};
+
+/// Every knee, curve by curve, path by path, p99's before the error share's.
+std::vector<SweepKnee> sweep_knees(const SweepResult& sweep);
+
 /// The knees in words: "checkout: p99 breaks away after
 /// workloads.checkout.rate=300/s", one per line.
 std::vector<std::string> describe_knees(const SweepResult& sweep);
+
+/// The sweep as JSON: the varies, the replications' seeds, every point's
+/// values and its paths' metrics (mean, half_width, n; in results.json's
+/// units: ms, a share of requests, per second), and the knees.
+std::string sweep_to_json(const SweepResult& sweep, const std::string& model_name);
 
 }  // namespace tailsim::study

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "tailsim/report/sweep_report.hpp"
 #include "unit/study/study_plans.hpp"
@@ -153,4 +154,50 @@ TEST_CASE("no knee where a curve changes less than its noise", "[study][sweep]")
   CHECK(study::find_knees(sweep, curves[0], "real").p99 == 2);
   CHECK(study::describe_knees(sweep) ==
         std::vector<std::string>{"real: p99 breaks away after services.api.replicas=3"});
+}
+
+TEST_CASE("sweep JSON: every point's values and metrics, and the knees by point",
+          "[study][sweep]") {
+  // Two varies, so two curves against the first; p99 rises past replicas=3
+  // on both, and one point measured no latency (NaN: null in JSON).
+  study::SweepResult sweep;
+  sweep.varies = {{"services.api.replicas", {"1", "2", "3", "4"}},
+                  {"services.api.balancer", {"random", "round_robin"}}};
+  sweep.seeds = {11, 12, 13};
+  const std::vector<double> rising = {100, 105, 120, 400};
+  for (const auto& point : study::sweep_grid(sweep.varies)) {
+    const std::size_t k = static_cast<std::size_t>(std::stoi(point[0])) - 1;
+    study::PathEstimates path{"checkout", {}};
+    path.metrics[static_cast<std::size_t>(study::Metric::p99)] = {rising[k], 10, 3};
+    path.metrics[static_cast<std::size_t>(study::Metric::errors)] = {0, 0, 3};
+    sweep.points.push_back({point, {path}});
+  }
+  const auto j = nlohmann::json::parse(study::sweep_to_json(sweep, "shop"));
+  CHECK(j["model"] == "shop");
+  CHECK(j["replications"] == 3);
+  CHECK(j["seeds"] == std::vector<int>{11, 12, 13});
+  REQUIRE(j["varies"].size() == 2);
+  CHECK(j["varies"][1]["path"] == "services.api.balancer");
+  CHECK(j["varies"][1]["values"] == Values{"random", "round_robin"});
+  REQUIRE(j["points"].size() == 8);
+  const auto& third = j["points"][2];  // the first --vary varies slowest
+  CHECK(third["values"]["services.api.replicas"] == "2");
+  CHECK(third["values"]["services.api.balancer"] == "random");
+  const auto& p99 = third["paths"]["checkout"]["p99"];
+  CHECK(p99["mean"] == 105.0);
+  CHECK(p99["half_width"] == 10.0);
+  CHECK(p99["n"] == 3);
+  CHECK(third["paths"]["checkout"]["p50"]["mean"].is_null());
+  CHECK(third["paths"]["checkout"].size() == study::metric_count);
+  // The same knees as the console's, one per curve, each at its full point.
+  REQUIRE(study::describe_knees(sweep).size() == 2);
+  REQUIRE(j["knees"].size() == 2);
+  for (std::size_t c = 0; c < 2; ++c) {
+    const auto& knee = j["knees"][c];
+    CHECK(knee["path"] == "checkout");
+    CHECK(knee["metric"] == "p99");
+    CHECK(knee["shape"] == "breaks_away");
+    CHECK(knee["at"]["services.api.replicas"] == "3");
+    CHECK(knee["at"]["services.api.balancer"] == sweep.varies[1].values[c]);
+  }
 }

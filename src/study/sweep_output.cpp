@@ -1,0 +1,56 @@
+// The JSON form of a sweep.
+
+#include <nlohmann/json.hpp>
+
+#include "tailsim/study/sweep.hpp"
+
+namespace tailsim::study {
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+/// A point's values by vary path, in the order of the --vary flags.
+ordered_json point_values(const SweepResult& sweep, const SweepPoint& point) {
+  ordered_json values = ordered_json::object();
+  for (std::size_t v = 0; v < sweep.varies.size(); ++v) {
+    values[sweep.varies[v].path] = point.values[v];
+  }
+  return values;
+}
+
+}  // namespace
+
+std::string sweep_to_json(const SweepResult& sweep, const std::string& model_name) {
+  ordered_json j;
+  j["model"] = model_name;
+  j["replications"] = sweep.seeds.size();
+  j["seeds"] = sweep.seeds;
+  ordered_json& varies = j["varies"] = ordered_json::array();
+  for (const auto& vary : sweep.varies) {
+    varies.push_back(ordered_json{{"path", vary.path}, {"values", vary.values}});
+  }
+  ordered_json& points = j["points"] = ordered_json::array();
+  for (const auto& point : sweep.points) {
+    ordered_json paths = ordered_json::object();
+    for (const auto& path : point.paths) {
+      ordered_json& metrics = paths[path.name];
+      for (const Metric m : all_metrics) {
+        const Estimate& e = path[m];  // NaN (nothing measured) is written as null
+        metrics[std::string(metric_name(m))] =
+            ordered_json{{"mean", e.mean}, {"half_width", e.half_width}, {"n", e.n}};
+      }
+    }
+    points.push_back(
+        ordered_json{{"values", point_values(sweep, point)}, {"paths", std::move(paths)}});
+  }
+  ordered_json& knees = j["knees"] = ordered_json::array();
+  for (const SweepKnee& knee : sweep_knees(sweep)) {
+    knees.push_back(ordered_json{{"path", knee.path},
+                                 {"metric", metric_name(knee.metric)},
+                                 {"shape", knee.rising ? "breaks_away" : "levels_off"},
+                                 {"at", point_values(sweep, sweep.points[knee.point])}});
+  }
+  return j.dump(2) + "\n";
+}
+
+}  // namespace tailsim::study
