@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "tailsim/study/runner.hpp"
 
@@ -56,6 +57,20 @@ Difference compare_paired(std::span<const double> a, std::span<const double> b,
   return out;
 }
 
+Difference compare_measured_pairs(std::span<const double> a, std::span<const double> b,
+                                  bool lower_is_better) {
+  std::vector<double> d;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!std::isnan(a[i]) && !std::isnan(b[i])) {
+      d.push_back(b[i] - a[i]);
+    }
+  }
+  Difference out{estimate_measured(a), estimate_measured(b), estimate_mean(d),
+                 Verdict::no_significant_change};
+  out.verdict = judge(out.b_minus_a, lower_is_better);
+  return out;
+}
+
 bool Comparison::gate_fails() const {
   return std::any_of(slos.begin(), slos.end(), [](const SloComparison& s) { return s.fails_gate; });
 }
@@ -100,7 +115,8 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
         xs[i] = a[i].paths[pa][m];
         ys[i] = b[i].paths[pb][m];
       }
-      path.metrics[static_cast<std::size_t>(m)] = compare_paired(xs, ys, is_lower_better(m));
+      path.metrics[static_cast<std::size_t>(m)] =
+          compare_measured_pairs(xs, ys, is_lower_better(m));
     }
     out.paths.push_back(std::move(path));
   }
@@ -117,9 +133,13 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
       xs[i] = a[i].slo_values.at(k);
       ys[i] = b[i].slo_values.at(k);
     }
-    SloComparison slo{path, spec.text, compare_paired(xs, ys, is_lower_better(spec)), false, false};
+    SloComparison slo{path, spec.text, compare_paired(xs, ys, is_lower_better(spec))};
     slo.b_ok = stats::slo_holds(slo.difference.b.mean, spec.op, spec.threshold);
-    slo.fails_gate = slo.difference.verdict == Verdict::worse && !slo.b_ok;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      slo.b_unmeasured += std::isnan(ys[i]) && !std::isnan(xs[i]) ? 1 : 0;
+    }
+    slo.fails_gate =
+        (slo.difference.verdict == Verdict::worse || slo.b_unmeasured > 0) && !slo.b_ok;
     out.slos.push_back(std::move(slo));
   }
   return out;

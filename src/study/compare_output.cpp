@@ -44,7 +44,12 @@ Metric slo_unit(const std::string& check) {
   return check.starts_with("throughput") ? Metric::throughput : Metric::mean;
 }
 
-std::string gate_reason(const SloComparison& s) {
+std::string gate_reason(const SloComparison& s, std::size_t replications) {
+  if (s.fails_gate && s.b_unmeasured > 0) {
+    return fmt::format(
+        "no successful request in {} of {} replications where A had some, and failing",
+        s.b_unmeasured, replications);
+  }
   if (s.fails_gate) {
     return "significantly worse, and failing";
   }
@@ -55,7 +60,7 @@ std::string gate_reason(const SloComparison& s) {
 }
 
 ordered_json estimate_json(const Estimate& e) {
-  return ordered_json{{"mean", e.mean}, {"half_width", e.half_width}};
+  return ordered_json{{"mean", e.mean}, {"half_width", e.half_width}, {"n", e.n}};
 }
 
 ordered_json difference_json(const Difference& d) {
@@ -75,8 +80,9 @@ std::string comparison_to_console(const Comparison& c, bool color) {
     std::vector<std::vector<std::string>> rows = {{"metric", "A", "B", "B - A", "verdict"}};
     for (const Metric m : all_metrics) {
       const Difference& d = path[m];
-      rows.push_back({std::string(metric_name(m)), format_estimate(m, d.a), format_estimate(m, d.b),
-                      format_difference(m, d), std::string(verdict_name(d.verdict))});
+      rows.push_back({std::string(metric_name(m)), format_estimate(m, d.a, c.seeds.size()),
+                      format_estimate(m, d.b, c.seeds.size()), format_difference(m, d),
+                      std::string(verdict_name(d.verdict))});
     }
     std::vector<std::size_t> widths(rows.front().size(), 0);
     for (const auto& row : rows) {
@@ -111,7 +117,7 @@ std::string comparison_to_console(const Comparison& c, bool color) {
           "    {} {} '{}' A={} B={} B-A={}: {}\n",
           color ? fmt::format("\x1b[{}m{}\x1b[0m", s.fails_gate ? 31 : 32, mark) : mark, s.path,
           s.check, format_estimate(unit, s.difference.a), format_estimate(unit, s.difference.b),
-          format_difference(unit, s.difference), gate_reason(s));
+          format_difference(unit, s.difference), gate_reason(s, c.seeds.size()));
     }
   }
   out += fmt::format("\n  gate: {}\n", c.gate_fails() ? "fail" : "pass");
@@ -137,6 +143,7 @@ std::string comparison_to_json(const Comparison& c) {
     one["path"] = s.path;
     one["check"] = s.check;
     one["b_ok"] = s.b_ok;
+    one["b_unmeasured"] = s.b_unmeasured;
     one["fails_gate"] = s.fails_gate;
     slos.push_back(std::move(one));
   }

@@ -1,9 +1,12 @@
 #include "tailsim/study/confidence.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cmath>
+#include <iterator>
 #include <numeric>
+#include <vector>
 
 namespace tailsim::study {
 namespace {
@@ -56,6 +59,14 @@ Estimate estimate_mean(std::span<const double> samples) {
   const double sd = std::sqrt(squares / (n - 1));
   e.half_width = t_critical_95(samples.size() - 1) * sd / std::sqrt(n);
   return e;
+}
+
+Estimate estimate_measured(std::span<const double> samples) {
+  std::vector<double> measured;
+  measured.reserve(samples.size());
+  std::copy_if(samples.begin(), samples.end(), std::back_inserter(measured),
+               [](double x) { return !std::isnan(x); });
+  return estimate_mean(measured);
 }
 
 }  // namespace tailsim::study

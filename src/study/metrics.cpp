@@ -30,13 +30,20 @@ RunMetrics measure_run(const stats::Results& results, std::span<const stats::Slo
   for (const auto& p : results.paths) {
     PathMetrics m;
     m.name = p.name;
-    const bool has_latency = p.latency.count() > 0;
-    m[Metric::mean] = has_latency ? p.latency.mean() * 1e-6 : 0.0;
-    m[Metric::p50] = stats::latency_ms_at(p, 50);
-    m[Metric::p90] = stats::latency_ms_at(p, 90);
-    m[Metric::p99] = stats::latency_ms_at(p, 99);
-    m[Metric::p99_9] = stats::latency_ms_at(p, 99.9);
-    m[Metric::max] = has_latency ? static_cast<double>(p.latency.max()) * 1e-6 : 0.0;
+    if (p.latency.count() > 0) {
+      m[Metric::mean] = p.latency.mean() * 1e-6;
+      m[Metric::p50] = stats::latency_ms_at(p, 50);
+      m[Metric::p90] = stats::latency_ms_at(p, 90);
+      m[Metric::p99] = stats::latency_ms_at(p, 99);
+      m[Metric::p99_9] = stats::latency_ms_at(p, 99.9);
+      m[Metric::max] = static_cast<double>(p.latency.max()) * 1e-6;
+    } else {
+      for (const Metric latency : all_metrics) {
+        if (is_latency(latency)) {
+          m[latency] = std::numeric_limits<double>::quiet_NaN();  // nothing succeeded
+        }
+      }
+    }
     const std::uint64_t ok = p.outcomes[stats::Outcome::ok];
     m[Metric::errors] = p.requests > ok
                             ? static_cast<double>(p.requests - ok) / static_cast<double>(p.requests)
@@ -69,7 +76,7 @@ std::vector<PathEstimates> estimate_paths(std::span<const RunMetrics> runs) {
       for (std::size_t r = 0; r < runs.size(); ++r) {
         samples[r] = runs[r].paths[p][m];
       }
-      e.metrics[static_cast<std::size_t>(m)] = estimate_mean(samples);
+      e.metrics[static_cast<std::size_t>(m)] = estimate_measured(samples);
     }
     out.push_back(std::move(e));
   }

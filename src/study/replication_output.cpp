@@ -1,11 +1,11 @@
 // The console and JSON forms of a replicated run.
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "tailsim/report/console_report.hpp"
 #include "tailsim/report/json_report.hpp"
 #include "tailsim/study/replications.hpp"
 #include "tailsim/study/study_text.hpp"
@@ -16,7 +16,7 @@ namespace {
 using ordered_json = nlohmann::ordered_json;
 
 ordered_json estimate_json(const Estimate& e) {
-  return ordered_json{{"mean", e.mean}, {"half_width", e.half_width}};
+  return ordered_json{{"mean", e.mean}, {"half_width", e.half_width}, {"n", e.n}};
 }
 
 Metric slo_metric(const std::string& check) {
@@ -71,11 +71,23 @@ std::string replications_to_console(const ReplicatedRun& run, const ReplicationO
     std::string widths(width + 4, ' ');
     for (const Metric m : all_metrics) {
       if (is_latency(m)) {
-        means += fmt::format("{:>10}", report::format_ms(p[m].mean));
-        widths += fmt::format("{:>10}", "± " + report::format_ms(p[m].half_width));
+        means += fmt::format("{:>10}", format_metric(m, p[m].mean));
+        const double half_width = p[m].half_width;
+        widths += fmt::format("{:>10}",
+                              std::isnan(half_width) ? "" : "± " + format_metric(m, half_width));
       }
     }
-    out += means + "\n" + widths + "\n";
+    out += means + "\n";
+    if (widths.find_first_not_of(' ') != std::string::npos) {  // no half-width: no line
+      out += widths + "\n";
+    }
+    if (const std::size_t measured = p[Metric::p50].n; measured < n) {
+      out += measured == 0 ? "      no replication had a successful request: no latency\n"
+                           : fmt::format(
+                                 "      latencies over the {} of {} replications with a "
+                                 "successful request\n",
+                                 measured, n);
+    }
     out += fmt::format("      errors={} throughput={}\n",
                        format_estimate(Metric::errors, p[Metric::errors]),
                        format_estimate(Metric::throughput, p[Metric::throughput]));

@@ -33,6 +33,14 @@ std::string format_estimate(Metric metric, const Estimate& estimate) {
                      format_metric(metric, estimate.half_width));
 }
 
+std::string format_estimate(Metric metric, const Estimate& estimate, std::size_t replications) {
+  std::string out = format_estimate(metric, estimate);
+  if (estimate.n > 0 && estimate.n < replications) {
+    out += fmt::format(" ({} of {})", estimate.n, replications);
+  }
+  return out;
+}
+
 std::size_t display_width(const std::string& text) {
   std::size_t points = 0;
   for (const char c : text) {

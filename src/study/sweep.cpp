@@ -471,7 +471,7 @@ std::vector<std::vector<std::string>> sweep_table(const SweepResult& sweep) {
       std::vector<std::string> row = point.values;
       row.push_back(path.name);
       for (const Metric m : {Metric::p50, Metric::p99, Metric::errors, Metric::throughput}) {
-        row.push_back(format_estimate(m, path[m]));
+        row.push_back(format_estimate(m, path[m], sweep.seeds.size()));
       }
       rows.push_back(std::move(row));
     }

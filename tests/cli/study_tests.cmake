@@ -58,6 +58,8 @@ tailsim_cli_test(compare_slower_within_slo 0 compare ${before} ${after} -r 5)
 tailsim_cli_test(compare_slower_breaks_slo 1 compare ${before} ${after} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
 tailsim_cli_test(compare_failing_in_both_unchanged 0 compare ${before} ${before} -r 5 --set "slos.main=[\"p99 < 10ms\"]")
 tailsim_cli_test(compare_faster_is_fine 0 compare ${after} ${before} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
+# B answers nothing successfully: its p99 cannot be measured, and the gate fails.
+tailsim_cli_test(compare_b_down_fails_gate 1 compare ${before} ${CMAKE_CURRENT_SOURCE_DIR}/study_models/down.yaml -r 3)
 tailsim_cli_test(compare_one_replication 2 compare ${before} ${after} -r 1)
 tailsim_cli_test(compare_missing_model 2 compare ${before})
 tailsim_cli_test(compare_broken_model 2 compare ${before} ${data}/broken.yaml)

@@ -39,9 +39,17 @@ struct Difference {
   Verdict verdict = Verdict::no_significant_change;
 };
 
-/// Pairs a[i] with b[i].
+/// Pairs a[i] with b[i]. A NaN (a value a replication could not measure)
+/// makes its estimates NaN; see compare_measured_pairs.
 Difference compare_paired(std::span<const double> a, std::span<const double> b,
                           bool lower_is_better);
+
+/// For a value some replications could not measure (NaN): a path's latency,
+/// which a replication where nothing succeeded lacks. A and B are each
+/// estimated over the replications that measured them, the difference over
+/// the pairs where both did; `n` of each estimate counts them.
+Difference compare_measured_pairs(std::span<const double> a, std::span<const double> b,
+                                  bool lower_is_better);
 
 struct PathComparison {
   std::string name;
@@ -58,9 +66,13 @@ struct SloComparison {
   std::string check;
   Difference difference;  ///< in the unit of the threshold
   bool b_ok = false;      ///< B's mean passes the check
-  /// The CI gate: B is significantly worse than A on this check's metric
-  /// and B's mean fails it. A check B fails as badly as A did, or one B
-  /// still passes however much worse it got, does not fail the gate.
+  /// Replications where B could not measure the check (a latency with no
+  /// successful request) and A could: B is worse there whatever the numbers.
+  std::size_t b_unmeasured = 0;
+  /// The CI gate: B is significantly worse than A on this check's metric, or
+  /// lost every successful request in a replication where A had some, and
+  /// B fails the check. A check B fails as badly as A did, or one B still
+  /// passes however much worse it got, does not fail the gate.
   bool fails_gate = false;
 };
 

@@ -33,4 +33,8 @@ struct Estimate {
 /// (a metric a replication could not measure) makes the mean NaN.
 Estimate estimate_mean(std::span<const double> samples);
 
+/// The estimate over the samples that are not NaN (the replications that
+/// measured the metric); `n` counts them, and with none the mean is NaN.
+Estimate estimate_measured(std::span<const double> samples);
+
 }  // namespace tailsim::study

@@ -31,8 +31,9 @@ bool is_latency(Metric metric);
 /// Lower is better for latency and errors; higher for throughput.
 bool is_lower_better(Metric metric);
 
-/// One path of one run. Latencies are in ms (0 when no request succeeded,
-/// as in results.json), errors a share of requests, throughput per second.
+/// One path of one run. Latencies are in ms (NaN when no request succeeded:
+/// results.json writes 0, but a run without a latency has none to average),
+/// errors a share of requests, throughput per second.
 struct PathMetrics {
   std::string name;
   std::array<double, metric_count> values{};
@@ -65,6 +66,8 @@ struct PathEstimates {
 };
 
 /// Every path's metrics estimated over `runs` (all of one model: same paths).
+/// A latency is estimated over the runs that have one (`n` says how many):
+/// a run where no request succeeded is not a run of zero latency.
 std::vector<PathEstimates> estimate_paths(std::span<const RunMetrics> runs);
 
 /// The values of SLO check `index` over `runs`, estimated.

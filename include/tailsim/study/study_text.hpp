@@ -15,6 +15,10 @@ std::string format_metric(Metric metric, double value);
 /// "41.2ms ± 0.51ms", or just the mean without an interval; "-" for NaN.
 std::string format_estimate(Metric metric, const Estimate& estimate);
 
+/// As above, with "(2 of 3)" after it when the estimate covers only some of
+/// the `replications` (a latency, where some had no successful request).
+std::string format_estimate(Metric metric, const Estimate& estimate, std::size_t replications);
+
 /// The characters `text` shows (UTF-8 code points).
 std::size_t display_width(const std::string& text);
 

@@ -1,5 +1,6 @@
 #include "tailsim/study/compare.hpp"
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,35 @@ TEST_CASE("the SLO gate fails only when B is significantly worse and fails the c
   CHECK_FALSE(both.gate_fails());
   // Better: pass, however B stands.
   CHECK_FALSE(compare({150, 152, 151, 149}, {120, 121, 123, 119}).gate_fails());
+  // B lost every successful request (no p99 to measure: NaN) where A had
+  // some: fail, in every replication or in one.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const auto down = compare({80, 82, 81, 79}, {nan, nan, nan, nan});
+  CHECK(down.slos[0].b_unmeasured == 4);
+  CHECK(down.gate_fails());
+  const auto once = compare({80, 82, 81, 79}, {81, nan, 80, 80});
+  CHECK(once.slos[0].b_unmeasured == 1);
+  CHECK(once.gate_fails());
+  // Down in the same replications in both: not this change's doing.
+  const auto both_down = compare({80, nan, 81, 79}, {81, nan, 80, 80});
+  CHECK(both_down.slos[0].b_unmeasured == 0);
+  CHECK_FALSE(both_down.gate_fails());
+}
+
+TEST_CASE("path latencies compare over the replications that measured them", "[study][compare]") {
+  // A replication where nothing succeeded has no latency (NaN), not 0 ms:
+  // each model's estimate leaves it out, and so does the paired difference.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> a = {10, nan, 12, 11};
+  const std::vector<double> b = {11, 13, nan, 12};
+  const auto d = study::compare_measured_pairs(a, b, /*lower_is_better=*/true);
+  CHECK(d.a.n == 3);
+  CHECK(d.a.mean == Approx(11));
+  CHECK(d.b.n == 3);
+  CHECK(d.b.mean == Approx(12));
+  CHECK(d.b_minus_a.n == 2);  // pairs 0 and 3
+  CHECK(d.b_minus_a.mean == Approx(1));
+  CHECK(d.b_minus_a.half_width == Approx(0).margin(1e-12));
 }
 
 TEST_CASE("common random numbers detect a 10% slowdown with few replications", "[study][compare]") {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 using tailsim::study::estimate_mean;
+using tailsim::study::estimate_measured;
 using tailsim::study::t_critical_95;
 
 TEST_CASE("t(0.975, df) matches R's qt at known degrees of freedom", "[study][confidence]") {
@@ -46,4 +47,20 @@ TEST_CASE("estimate_mean is t x s / sqrt(n) around the sample mean", "[study][co
 
   const std::vector<double> with_nan = {1, std::numeric_limits<double>::quiet_NaN()};
   CHECK(std::isnan(estimate_mean(with_nan).mean));
+}
+
+TEST_CASE("estimate_measured leaves out what a replication could not measure",
+          "[study][confidence]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> samples = {1, nan, 2, 3, nan, 4, 5};
+  const auto e = estimate_measured(samples);
+  const std::vector<double> measured = {1, 2, 3, 4, 5};
+  const auto expected = estimate_mean(measured);
+  CHECK(e.n == 5);
+  CHECK(e.mean == expected.mean);
+  CHECK(e.half_width == expected.half_width);
+
+  const std::vector<double> none = {nan, nan};
+  CHECK(estimate_measured(none).n == 0);
+  CHECK(std::isnan(estimate_measured(none).mean));
 }

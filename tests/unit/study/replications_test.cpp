@@ -2,11 +2,13 @@
 
 #include <cmath>
 #include <set>
+#include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "tailsim/study/runner.hpp"
+#include "tailsim/study/study_text.hpp"
 #include "unit/study/study_plans.hpp"
 
 namespace study = tailsim::study;
@@ -111,4 +113,32 @@ TEST_CASE("confidence half-widths shrink as 1/sqrt(n)", "[study][replications]")
   const double hw64 = rms_scaled_half_width(64);
   CHECK(hw4 / hw16 == Approx(2).epsilon(0.07));
   CHECK(hw16 / hw64 == Approx(2).epsilon(0.07));
+}
+
+TEST_CASE("a run where no request succeeded has no latency, and estimates leave it out",
+          "[study][replications]") {
+  const auto plan = tailsim::testing::compile_text(tailsim::testing::mm1_model);
+  const auto down_plan = tailsim::testing::compile_text(
+      tailsim::testing::mm1_model,
+      {"services.server.endpoints.handle=[{cpu: exp(10ms)}, {fail: 1.0}]"});
+  const auto ok1 = study::measure_run(study::simulate_with_seed(plan, 1), plan.slos);
+  const auto down = study::measure_run(study::simulate_with_seed(down_plan, 2), down_plan.slos);
+  const auto ok3 = study::measure_run(study::simulate_with_seed(plan, 3), plan.slos);
+  // results.json writes 0 ms; a study's run has no latency at all.
+  for (const Metric m : study::all_metrics) {
+    CHECK(std::isnan(down.paths[0][m]) == study::is_latency(m));
+  }
+  CHECK(down.paths[0][Metric::errors] == 1.0);
+  CHECK(std::isnan(down.slo_values[0]));
+
+  const std::vector<study::RunMetrics> runs = {ok1, down, ok3};
+  const auto paths = study::estimate_paths(runs);
+  const auto& p99 = paths[0][Metric::p99];
+  CHECK(p99.n == 2);
+  CHECK(p99.mean == Approx((ok1.paths[0][Metric::p99] + ok3.paths[0][Metric::p99]) / 2));
+  CHECK(paths[0][Metric::errors].n == 3);
+  CHECK(study::format_estimate(Metric::p99, p99, runs.size()).ends_with(" (2 of 3)"));
+  CHECK(
+      study::format_estimate(Metric::errors, paths[0][Metric::errors], runs.size()).find(" of ") ==
+      std::string::npos);
 }
