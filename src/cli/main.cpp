@@ -127,17 +127,19 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   }
   const RunEstimates estimates(m);
 
-  const auto replication = replication_options(options.replication);
+  auto replication = replication_options(options.replication);
   if (!replication) {
     return bad_input;
   }
+  // Replication 0 is the plain run, with what a plain run records.
+  replication->attribution = !options.no_attribution;
+  replication->traces = traces;
   const auto started = std::chrono::steady_clock::now();
   std::optional<tailsim::study::ReplicatedRun> replicated;
   tailsim::stats::Results results;
   if (is_replicated(options.replication)) {
     replicated = run_replications(*plan, *replication, options.quiet);
     results = replicated->first_with_mean_slos();
-    traces = 0;  // replications keep no traces (nor attribution)
   } else {
     ProgressBar progress(!options.quiet);
     tailsim::components::RunLimits limits;

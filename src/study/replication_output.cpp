@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tailsim/report/console_report.hpp"
 #include "tailsim/report/json_report.hpp"
 #include "tailsim/study/replications.hpp"
 #include "tailsim/study/study_text.hpp"
@@ -92,7 +93,13 @@ std::string replications_to_console(const ReplicatedRun& run, const ReplicationO
                        format_estimate(Metric::errors, p[Metric::errors]),
                        format_estimate(Metric::throughput, p[Metric::throughput]));
   }
-  return out;
+  // Where the time went is a ledger of one run's requests: replication 0's.
+  std::string where = report::attribution_section(run.first);
+  if (const std::size_t header_end = where.find('\n', 1); header_end != std::string::npos) {
+    where.insert(header_end + 1,
+                 fmt::format("    replication 0 (seed {}), the plain run\n", run.first.seed));
+  }
+  return out + where;
 }
 
 std::string replications_to_json(const ReplicatedRun& run, const ReplicationOptions& options) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <span>
 
+#include "tailsim/components/simulation.hpp"
 #include "tailsim/study/runner.hpp"
 
 namespace tailsim::study {
@@ -45,7 +46,15 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
         to - from, jobs,
         [&](std::size_t k) {
           const std::size_t i = from + k;
-          stats::Results results = simulate_with_seed(plan, seeds[i]);
+          stats::Results results;
+          if (i == 0) {  // the plain run: its seed is the plan's
+            components::RunLimits limits;
+            limits.attribution = options.attribution;
+            limits.traces = options.traces;
+            results = components::simulate(plan, limits);
+          } else {
+            results = simulate_with_seed(plan, seeds[i]);
+          }
           out.runs[i] = measure_run(results, plan.slos);
           if (i == 0) {
             out.first = std::move(results);

@@ -15,9 +15,13 @@ tailsim_cli_test(run_bad_precision 2 run ${mm1} --precision lots)
 tailsim_cli_test(run_precision_over_100 2 run ${mm1} --precision 150%)
 tailsim_cli_test(run_bad_jobs 2 run ${mm1} --replications 2 --jobs 0)
 tailsim_cli_test(run_replications_unwritable_json 3 run ${mm1} --duration 10s --replications 2 --json /nonexistent-folder/r.json)
-# --out with replications: replication 0's files, and results.json with "replications".
+# --out with replications: replication 0's files, with its attribution and
+# traces as a plain run has them, and results.json with "replications".
 add_test(NAME cli.run_replications_out_folder
-  COMMAND sh -c "rm -rf '${study_out}/out' && $<TARGET_FILE:tailsim> run ${mm1} --duration 10s --replications 3 --quiet --out '${study_out}/out' && grep -q '\"replications\"' '${study_out}/out/results.json' && grep -q '</html>' '${study_out}/out/report.html'")
+  COMMAND sh -c "rm -rf '${study_out}/out' && $<TARGET_FILE:tailsim> run ${mm1} --duration 10s --replications 3 --quiet --out '${study_out}/out' && grep -q '\"replications\"' '${study_out}/out/results.json' && grep -q '\"attribution\"' '${study_out}/out/results.json' && grep -q '\"traceId\"' '${study_out}/out/traces.otlp.json' && grep -q '</html>' '${study_out}/out/report.html'")
+# The console says where replication 0's time went, unless --no-attribution.
+add_test(NAME cli.run_replications_where_the_time_went
+  COMMAND sh -c "$<TARGET_FILE:tailsim> run ${mm1} --duration 10s -r 2 | grep -q 'replication 0 (seed 1), the plain run' && ! $<TARGET_FILE:tailsim> run ${mm1} --duration 10s -r 2 --no-attribution | grep -q 'WHERE THE TIME WENT'")
 # results.json keeps its keys and adds "replications" with every path metric.
 add_test(NAME cli.run_replications_json
   COMMAND sh -c "$<TARGET_FILE:tailsim> run ${mm1} --duration 20s --replications 4 --json - | grep -q '\"replications\"' && $<TARGET_FILE:tailsim> run ${mm1} --duration 20s --replications 4 --json - | grep -q '\"half_width\"'")

@@ -25,6 +25,10 @@ struct ReplicationOptions {
   std::size_t min_replications = 3;
   std::size_t max_replications = 50;
   unsigned jobs = 1;
+  /// What replication 0, the plain run, also records as `tailsim run` would
+  /// (components::RunLimits): where the time went, and requests as traces.
+  bool attribution = false;
+  std::uint32_t traces = 0;
 };
 
 /// An SLO check evaluated on the mean over replications.

@@ -53,6 +53,17 @@ TEST_CASE("one replication is the plain run", "[study][replications]") {
   CHECK(run.runs[0].paths[0].values == plain.paths[0].values);
   CHECK(run.paths[0][Metric::p99].mean == plain.paths[0][Metric::p99]);
   CHECK_FALSE(run.paths[0][Metric::p99].has_interval());
+  CHECK_FALSE(run.first.paths[0].attribution.is_computed);
+
+  // Asked to, replication 0 records where the time went and traces, as a
+  // plain run does, and its numbers stay those of the plain run.
+  options.replications = 2;
+  options.attribution = true;
+  options.traces = 5;
+  const auto observed = study::replicate(plan, options);
+  CHECK(observed.runs[0].paths[0].values == plain.paths[0].values);
+  CHECK(observed.first.paths[0].attribution.is_computed);
+  CHECK(observed.first.traces.size() == 5);
 }
 
 TEST_CASE("replications give the same numbers on one thread or three", "[study][replications]") {
