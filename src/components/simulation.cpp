@@ -1402,17 +1402,18 @@ inline void Simulation<Observe>::start_request(Id request) {
 
 template <bool Observe>
 inline void Simulation<Observe>::finish_request(Id request, Outcome outcome) {
-  if (tracing()) {
-    trace_request_done(request, outcome);
-  }
   const Request req = requests_[request];
-  requests_.release(request);
   if (req.killed) {
+    requests_.release(request);
     if (observing()) {
       obs_->answer.clear();
     }
-    return;  // its pod is gone and its caller already has its error
+    return;  // its pod is gone and its caller already has its error (and trace)
   }
+  if (tracing()) {
+    trace_request_done(request, outcome);
+  }
+  requests_.release(request);
   if (req.pod == no_id) {
     --services_[plan_.endpoints[req.endpoint].service].in_flight;
   } else {
@@ -1605,12 +1606,18 @@ void Simulation<Observe>::fail_pod_work(Id pod_id) {
   has_killed_pods_ = true;  // from now on, tasks check whether their pod is gone
   Pod& pod = pods_[pod_id];
   touch_cpu(pod_id);
+  // The tasks on its CPU, or (async) waiting for one of its workers, would
+  // never resume: they resume now, find their request killed and finish, so
+  // the request is released once its last task is (continue_task).
+  pod.cpu.for_each_job([&](Id t) { ready(t); });
   pod.cpu.clear();
   queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
   pod.scheduled = Time::max();
   note_waiting(pod.service, -static_cast<std::int64_t>(pod.waiting.size()));
   for (const Waiter& waiter : pod.waiting) {
-    if (!waiter.is_task) {  // not started: nothing else refers to it
+    if (waiter.is_task) {
+      ready(waiter.id);
+    } else {  // not started: nothing else refers to it
       if (tracing()) {
         trace_request_done(waiter.id, Outcome::error);
       }
@@ -2171,7 +2178,7 @@ inline std::uint32_t Simulation<Observe>::draw_count(const plan::Op& op) {
 template <bool Observe>
 void Simulation<Observe>::continue_task(Id t) {
   if (has_killed_pods_ && requests_[tasks_[t].request].killed) {
-    tasks_.release(t);  // the pod it ran on is gone
+    finish_task(t);  // the pod it ran on is gone: it ends, and its parent with its last child
     return;
   }
   if (observing()) {
@@ -3297,6 +3304,8 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
   results.duration_s = to_seconds(plan_.duration);
   results.warmup_s = to_seconds(plan_.warmup);
   results.events = events_;
+  results.peak_requests = requests_.capacity();
+  results.peak_tasks = tasks_.capacity();
   results.simulated_s = to_seconds(finished - Time{});
   results.stopped_early = stopped_early;
   results.paths.resize(plan_.workloads.size() + plan_.queues.size());

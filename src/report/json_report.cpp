@@ -170,8 +170,11 @@ std::string to_json(const stats::Results& r) {
   for (const auto& s : r.slos) {
     slos.push_back({{"path", s.path}, {"check", s.check}, {"value", s.value}, {"ok", s.ok}});
   }
-  j["engine"] = {
-      {"events", r.events}, {"simulated_s", r.simulated_s}, {"stopped_early", r.stopped_early}};
+  j["engine"] = {{"events", r.events},
+                 {"simulated_s", r.simulated_s},
+                 {"stopped_early", r.stopped_early},
+                 {"peak_requests", r.peak_requests},
+                 {"peak_tasks", r.peak_tasks}};
   return j.dump(2) + "\n";
 }
 

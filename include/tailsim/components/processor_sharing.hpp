@@ -137,6 +137,13 @@ class ProcessorSharing {
       busy_changed();
     }
   }
+  /// Calls `visit(job)` for every busy request, in no particular order.
+  template <class Visit>
+  void for_each_job(Visit visit) const {
+    for (const Job& job : heap_) {
+      visit(job.id);
+    }
+  }
   /// Drops every busy request (the pod was killed).
   void clear() {
     heap_.clear();

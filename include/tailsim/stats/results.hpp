@@ -282,8 +282,13 @@ struct Results {
   std::vector<AutoscalerResult> autoscalers;
   ClusterResult cluster;
   TimeSeries timeseries;
-  std::vector<Trace> traces;   ///< sampled requests (`--traces N`), in order of path, then start
-  std::uint64_t events = 0;    ///< events the engine dispatched
+  std::vector<Trace> traces;  ///< sampled requests (`--traces N`), in order of path, then start
+  std::uint64_t events = 0;   ///< events the engine dispatched
+  /// The most server-side requests, and tasks (threads of their step
+  /// programs), alive at once: what a run's memory grows with, never
+  /// simulated time.
+  std::uint64_t peak_requests = 0;
+  std::uint64_t peak_tasks = 0;
   double simulated_s = 0;      ///< simulated time at the end, drain included
   bool stopped_early = false;  ///< a run limit (events) ended the run
 
