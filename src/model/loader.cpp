@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "section_reader.hpp"
+#include "tailsim/model/yaml_openers.hpp"
 #include "yaml_reader.hpp"
 
 namespace tailsim::model {
@@ -280,9 +281,31 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
     // some malformed input in yaml-cpp 0.7, so documents are counted above.
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
+    // yaml-cpp finds an unclosed string, '[' or '{' only at the end of the
+    // file; the error points where it was opened.
+    const auto last = text.find_last_not_of(" \t\r\n");
+    const bool at_end = e.mark.pos < 0 || last == std::string_view::npos ||
+                        static_cast<std::size_t>(e.mark.pos) > last;
+    if (const auto open = at_end ? find_unclosed(text) : std::nullopt) {
+      diags.error(SourceLoc{source, open->line, open->column},
+                  open->opener == '[' || open->opener == '{'
+                      ? fmt::format("invalid YAML: this '{}' is never closed by a '{}'",
+                                    open->opener, open->opener == '[' ? ']' : '}')
+                      : fmt::format("invalid YAML: the string quoted here ({}) is never closed",
+                                    open->opener));
+      return result;
+    }
     const SourceLoc at{source, static_cast<std::uint32_t>(std::max(0, e.mark.line)) + 1,
                        static_cast<std::uint32_t>(std::max(0, e.mark.column)) + 1};
     diags.error(at, fmt::format("invalid YAML: {}{}", e.msg, yaml_error_hint(text, e.mark)));
+    return result;
+  }
+  // yaml-cpp 0.7 takes a quoted string left open at the end of the file as
+  // ending there (`name: "shop` reads as 'shop '): YAML says it is an error.
+  if (const auto open = find_unclosed(text); open && open->opener != '[' && open->opener != '{') {
+    diags.error(
+        SourceLoc{source, open->line, open->column},
+        fmt::format("invalid YAML: the string quoted here ({}) is never closed", open->opener));
     return result;
   }
   if (root.IsNull()) {
