@@ -480,7 +480,25 @@ std::vector<std::vector<std::string>> sweep_table(const SweepResult& sweep) {
 }
 
 std::string sweep_to_console(const SweepResult& sweep) {
-  const auto rows = sweep_table(sweep);
+  auto rows = sweep_table(sweep);
+  // A vary whose values are long (a schedule, a list of steps) is shown as
+  // #1, #2, ... (its values' order), written out in full under the table.
+  constexpr std::size_t long_value = 24;
+  std::string legend;
+  for (std::size_t v = 0; v < sweep.varies.size(); ++v) {
+    const Vary& vary = sweep.varies[v];
+    if (std::none_of(vary.values.begin(), vary.values.end(),
+                     [&](const std::string& s) { return display_width(s) > long_value; })) {
+      continue;
+    }
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+      const auto at = std::find(vary.values.begin(), vary.values.end(), rows[r][v]);
+      rows[r][v] = fmt::format("#{}", at - vary.values.begin() + 1);
+    }
+    for (std::size_t k = 0; k < vary.values.size(); ++k) {
+      legend += fmt::format("    {} #{}: {}\n", vary.path, k + 1, vary.values[k]);
+    }
+  }
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
     for (std::size_t c = 0; c < row.size(); ++c) {
@@ -496,6 +514,9 @@ std::string sweep_to_console(const SweepResult& sweep) {
     }
     line.erase(line.find_last_not_of(' ') + 1);
     out += line + "\n";
+  }
+  if (!legend.empty()) {
+    out += "\n" + legend;
   }
   const auto knees = describe_knees(sweep);
   if (!knees.empty()) {

@@ -201,3 +201,31 @@ TEST_CASE("sweep JSON: every point's values and metrics, and the knees by point"
     CHECK(knee["at"]["services.api.balancer"] == sweep.varies[1].values[c]);
   }
 }
+
+TEST_CASE("the console shows long vary values as #k and lists them under the table",
+          "[study][sweep]") {
+  const std::string slow = "[{at: 0s, rate: 70/s}, {at: 60s, rate: 105/s}, {at: 61s, rate: 70/s}]";
+  const std::string fast = "[{at: 0s, rate: 70/s}, {at: 60s, rate: 105/s}, {at: 80s, rate: 70/s}]";
+  study::SweepResult sweep;
+  sweep.varies = {{"simulation.deadlines", {"none", "propagate"}},
+                  {"workloads.checkout.schedule", {slow, fast}}};
+  sweep.seeds = {1, 2};
+  for (const auto& point : study::sweep_grid(sweep.varies)) {
+    study::PathEstimates path{"checkout", {}};
+    sweep.points.push_back({point, {path}});
+  }
+  const std::string console = study::sweep_to_console(sweep);
+  INFO(console);
+  // Short values stay as they are; the long ones become #1 and #2 in the
+  // table, each written in full once, below it.
+  CHECK(console.find("    propagate            #2 ") != std::string::npos);
+  CHECK(console.find("workloads.checkout.schedule #1: " + slow + "\n") != std::string::npos);
+  CHECK(console.find("workloads.checkout.schedule #2: " + fast + "\n") != std::string::npos);
+  std::size_t count = 0;
+  for (auto at = console.find(slow); at != std::string::npos; at = console.find(slow, at + 1)) {
+    ++count;
+  }
+  CHECK(count == 1);
+  // The CSV keeps every value in full.
+  CHECK(study::sweep_to_csv(sweep).find(slow) != std::string::npos);
+}
