@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <variant>
@@ -133,6 +134,7 @@ class Analyzer {
   void note_caches_and_queues();
   void note_services();
   void note_workloads();
+  bool solve_closed_exactly();
   [[nodiscard]] double max_rate(std::size_t w) const;
   void note(std::string text) { notes_.push_back(std::move(text)); }
 
@@ -146,6 +148,8 @@ class Analyzer {
   std::vector<double> miss_ratio_;     ///< per cache
   std::vector<double> round_trip_s_;   ///< per (caller, callee) service pair: 2 x mean link latency
   std::vector<double> rates_;          ///< per workload, the rate the estimates are for
+  /// The closed workload's mean, from exact MVA when solve_closed_exactly applies.
+  std::optional<double> exact_closed_mean_s_;
   std::vector<std::string> notes_;
 };
 
@@ -560,7 +564,56 @@ void Analyzer::add_notes() {
   note_call_policies();
   note_caches_and_queues();
   note_services();
+  // Nothing approximated so far, one closed workload: a product-form closed
+  // network, which exact mean value analysis solves (no note needed).
+  if (notes_.empty() && solve_closed_exactly()) {
+    return;
+  }
   note_workloads();
+}
+
+/// A model whose only workload is closed and which needs no approximation
+/// otherwise (every station processor sharing, a delay, or FIFO with
+/// exponential CPU) is a closed product-form network: exact MVA gives its
+/// throughput and mean. The queueing stations are the pods' CPUs (each with
+/// 1/replicas of its service's visits); everything else a request does at
+/// zero load beyond CPU (delay steps, the network, cache lookups) is a pure
+/// delay, added to the think time. False, changing nothing, where MVA does
+/// not apply: a pod whose c = min(workers, cores) is fractional above 1.
+bool Analyzer::solve_closed_exactly() {
+  if (m_.workloads.size() != 1 || m_.workloads[0].kind != model::WorkloadKind::closed) {
+    return false;
+  }
+  const model::Workload& wl = m_.workloads[0];
+  const std::uint64_t users = wl.users ? static_cast<std::uint64_t>(wl.users->value) : 0;
+  const double think = wl.think ? mean_s(*wl.think) : 0.0;
+  Evaluation at_rest(*this, std::vector<double>{0.0});
+  std::vector<MvaStation> stations;
+  double cpu_s = 0;  // CPU per request: the time of its queueing stations when alone
+  for (std::size_t s = 0; s < m_.services.size(); ++s) {
+    double demand = 0;
+    for (std::size_t i = 0; i < m_.services[s].endpoints.size(); ++i) {
+      const std::size_t e = first_endpoint_[s] + i;
+      demand += visits_(static_cast<Eigen::Index>(e), 0) * demand_[e].cpu_s;
+    }
+    if (!(demand > 0) || m_.services[s].external.value) {
+      continue;
+    }
+    const double c = at_rest.stations()[s].cpu_servers;
+    const auto replicas = static_cast<double>(m_.services[s].replicas.value);
+    if (c > 1 && c != std::floor(c)) {
+      return false;  // 1.5 cores: neither one server nor several whole ones
+    }
+    // Below one core the pod is one server that slow (its request runs at c).
+    stations.push_back(c < 1 ? MvaStation{demand / replicas / c, 1, replicas}
+                             : MvaStation{demand / replicas, c, replicas});
+    cpu_s += demand;
+  }
+  const double delay = think + std::max(0.0, at_rest.workload_mean_s(0) - cpu_s);
+  const MvaResult exact = mean_value_analysis(stations, delay, users);
+  rates_[0] = exact.throughput;
+  exact_closed_mean_s_ = users > 0 ? exact.response + (delay - think) : at_rest.workload_mean_s(0);
+  return true;
 }
 
 /// Client policies on calls and workloads, failures, fork-join and the network.
@@ -800,7 +853,7 @@ Analysis Analyzer::run() {
     PathEstimate p;
     p.name = m_.workloads[w].name.value;
     p.rate_rps = rates_[w];
-    p.mean_s = at.workload_mean_s(w);
+    p.mean_s = exact_closed_mean_s_ ? *exact_closed_mean_s_ : at.workload_mean_s(w);
     p.max_rps = max_rate(w);
     out.paths.push_back(std::move(p));
   }

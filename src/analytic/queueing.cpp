@@ -57,6 +57,50 @@ Chain birth_death(double a, double c) {
 
 }  // namespace
 
+MvaResult mean_value_analysis(std::span<const MvaStation> stations, double delay,
+                              std::uint64_t users) {
+  // Per station: the mean number there Q, and p[j] = P(j requests there) for
+  // j < m, all at the population before the current one.
+  std::vector<double> queue(stations.size(), 0.0);
+  std::vector<std::vector<double>> p(stations.size());
+  for (std::size_t k = 0; k < stations.size(); ++k) {
+    p[k].assign(static_cast<std::size_t>(stations[k].servers), 0.0);
+    p[k][0] = 1;  // nobody there when nobody circulates
+  }
+  std::vector<double> response(stations.size(), 0.0);
+  MvaResult result;
+  for (std::uint64_t n = 1; n <= users; ++n) {
+    double total = 0;
+    for (std::size_t k = 0; k < stations.size(); ++k) {
+      const MvaStation& st = stations[k];
+      // R = D/m (1 + Q + sum_{j < m-1} (m - 1 - j) p(j)): an arrival waits
+      // for the requests ahead of it, less the servers idle when it comes.
+      double idle = 0;
+      for (std::size_t j = 0; j + 1 < p[k].size(); ++j) {
+        idle += (st.servers - 1 - static_cast<double>(j)) * p[k][j];
+      }
+      response[k] = st.demand / st.servers * (1 + queue[k] + idle);
+      total += st.count * response[k];
+    }
+    const double x = static_cast<double>(n) / (delay + total);
+    for (std::size_t k = 0; k < stations.size(); ++k) {
+      const MvaStation& st = stations[k];
+      queue[k] = x * response[k];
+      const std::size_t m = p[k].size();
+      // p(j | n) = X D / j p(j-1 | n-1) for 0 < j < m, highest first (each
+      // reads the old value below it); p(0 | n) from the busy servers' mean.
+      double busy = x * st.demand;
+      for (std::size_t j = m - 1; j >= 1; --j) {
+        p[k][j] = x * st.demand / static_cast<double>(j) * p[k][j - 1];
+        busy += (st.servers - static_cast<double>(j)) * p[k][j];
+      }
+      p[k][0] = std::max(0.0, 1 - busy / st.servers);
+    }
+    result = MvaResult{x, total};
+  }
+  return result;
+}
+
 double mean_in_system(double offered_load, double servers) {
   if (!(offered_load > 0)) {
     return 0;

@@ -261,12 +261,16 @@ std::optional<std::size_t> find_knee(std::span<const double> x, std::span<const 
   if (std::any_of(y.begin(), y.end(), [](double v) { return !std::isfinite(v); })) {
     return std::nullopt;
   }
-  const auto [low, high] = std::minmax_element(y.begin(), y.end());
-  if (!(*high > *low)) {
+  // Plain values, not structured bindings: a lambda may not capture those in
+  // clang 14 (the fuzz build's compiler).
+  const auto range = std::minmax_element(y.begin(), y.end());
+  const double low = *range.first;
+  const double high = *range.second;
+  if (!(high > low)) {
     return std::nullopt;
   }
   auto scaled_x = [&](std::size_t i) { return (x[i] - x.front()) / (x.back() - x.front()); };
-  auto scaled_y = [&](std::size_t i) { return (y[i] - *low) / (*high - *low); };
+  auto scaled_y = [&](std::size_t i) { return (y[i] - low) / (high - low); };
   std::optional<std::size_t> knee;
   double deepest = knee_min_depth;
   for (std::size_t i = 1; i + 1 < n; ++i) {

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include <catch2/catch.hpp>
 
@@ -318,16 +320,91 @@ workloads:
   CHECK(random.is_analytic_regime());
 }
 
-TEST_CASE("closed workload: the fixed point approximates exact MVA", "[analytic][jackson]") {
-  // tests/scenarios/closed-mva-10: exact MVA gives X = 39.2071/s, R = 15.0557 ms.
-  const auto a = analyze_file(scenario("closed-mva-10"));
+namespace {
+
+/// Exact MVA for N users over one M/M/1 server of demand D, thinking Z:
+/// R(n) = D (1 + Q(n-1)), X(n) = n / (Z + R(n)), Q(n) = X(n) R(n).
+std::pair<double, double> mm1_mva(int users, double think, double demand) {
+  double queue = 0;
+  double x = 0;
+  double r = 0;
+  for (int n = 1; n <= users; ++n) {
+    r = demand * (1 + queue);
+    x = n / (think + r);
+    queue = x * r;
+  }
+  return {x, r};
+}
+
+}  // namespace
+
+TEST_CASE("closed workload alone: exact mean value analysis", "[analytic][jackson]") {
+  // tests/scenarios/closed-mva-*: one M/M/1 server, D = 10 ms, Z = 240 ms;
+  // their expected.yaml hold exact MVA's X and R, which the simulation matches.
+  for (const auto& [name, x, r] : {std::tuple{"closed-mva-10", 39.2071, 0.0150557},
+                                   std::tuple{"closed-mva-25", 87.6714, 0.0451558},
+                                   std::tuple{"closed-mva-40", 99.9252, 0.1602996}}) {
+    const auto a = analyze_file(scenario(name));
+    const auto& path = named(a.paths, "main");
+    INFO(name);
+    CHECK(path.rate_rps == Approx(x).epsilon(1e-5));
+    CHECK(path.mean_s == Approx(r).epsilon(1e-5));
+    CHECK(a.notes.empty());
+    CHECK(a.is_analytic_regime());
+    CHECK(named(a.services, "server").utilization == Approx(path.rate_rps * 0.010).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("closed workload over a network: multi-server and replicated stations",
+          "[analytic][jackson]") {
+  // tests/scenarios/closed-mva-network: its expected.yaml holds load-dependent
+  // MVA's X and mean (the general recursion over each station's marginal
+  // probabilities, independent of the multi-server step the analysis uses),
+  // which the simulation matches.
+  const auto a = analyze_file(scenario("closed-mva-network"));
   const auto& path = named(a.paths, "main");
-  // The fixed point solves X (Z + D / (1 - X D)) = N.
-  const double z = 0.240;
-  const double d = 0.010;
-  CHECK(path.rate_rps * (z + d / (1 - path.rate_rps * d)) == Approx(10).epsilon(1e-9));
-  CHECK(path.rate_rps == Approx(39.2071).epsilon(0.01));
+  CHECK(a.notes.empty());
+  CHECK(path.rate_rps == Approx(223.9562).epsilon(1e-6));
+  CHECK(path.mean_s == Approx(0.0786064).epsilon(1e-6));
+}
+
+TEST_CASE("closed workload: delays and the network join the think time", "[analytic][jackson]") {
+  // 25 users; a 30 ms delay step and 2 x 5 ms of network per call are pure
+  // delays (no queue): MVA over the server with Z = 240 + 30 + 10 ms, and
+  // the mean adds them back.
+  const auto a = analyze_text(R"(
+version: 1
+network: {default: {latency: 5ms}}
+services:
+  front: {pod: {cpu: 1}, endpoints: {get: [{delay: 30ms}, {call: server.work}]}}
+  server: {pod: {cpu: 1, workers: 1}, endpoints: {work: [{cpu: exp(10ms)}]}}
+workloads:
+  main: {entry: front.get, users: 25, think: exp(240ms)}
+)");
+  const auto [x, r] = mm1_mva(25, 0.280, 0.010);
+  const auto& path = named(a.paths, "main");
+  CHECK(a.notes.empty());
+  CHECK(path.rate_rps == Approx(x).epsilon(1e-9));
+  CHECK(path.mean_s == Approx(r + 0.040).epsilon(1e-9));
+}
+
+TEST_CASE("closed workload beside an open one: the fixed point, with a note", "[analytic]") {
+  // Two classes share the server: not a single-class network, so the closed
+  // rate solves X = N / (Z + R(X)) with R the open network's mean at X.
+  const auto a = analyze_text(R"(
+version: 1
+services:
+  server: {pod: {cpu: 1, workers: 1}, endpoints: {work: [{cpu: exp(10ms)}]}}
+workloads:
+  users: {entry: server.work, users: 10, think: exp(240ms)}
+  open: {entry: server.work, rate: 20/s}
+)");
+  const auto& path = named(a.paths, "users");
   CHECK(has_note(a, "is closed (10 users)"));
+  CHECK_FALSE(a.is_analytic_regime());
+  // The open network's mean at both rates: an M/M/1 at X + 20/s.
+  const double r = 0.010 / (1 - (path.rate_rps + 20) * 0.010);
+  CHECK(path.rate_rps * (0.240 + r) == Approx(10).epsilon(1e-9));
 }
 
 TEST_CASE("a worker pool exhausted by a slow dependency", "[analytic]") {

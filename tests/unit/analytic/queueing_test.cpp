@@ -12,6 +12,8 @@ using tailsim::analytic::erlang_c;
 using tailsim::analytic::expected_max_of_exponentials;
 using tailsim::analytic::mean_in_system;
 using tailsim::analytic::mean_response_time;
+using tailsim::analytic::mean_value_analysis;
+using tailsim::analytic::MvaStation;
 
 /// Erlang C from its textbook closed form (Kleinrock, Queueing Systems I, 3.10):
 /// C = (a^c / c!) (c / (c - a)) / (sum_{k<c} a^k / k! + (a^c / c!) (c / (c - a))).
@@ -26,7 +28,61 @@ double erlang_c_closed_form(double a, int c) {
   return waiting / (sum + waiting);
 }
 
+/// The machine-repairman model M/M/m//N (Kleinrock, Queueing Systems I,
+/// 3.11 and 3.14): N users thinking Z on average between requests, one
+/// station of m servers with mean service D. P(j there) is proportional to
+/// N! / (N - j)! (D / Z)^j / b(j), b(j) = j! below m and m! m^(j - m) from m;
+/// the throughput is the mean number thinking over Z.
+double repairman_throughput(int users, double think, double demand, int servers) {
+  std::vector<double> weight(static_cast<std::size_t>(users) + 1);
+  weight[0] = 1;
+  for (int j = 1; j <= users; ++j) {
+    // From j - 1 to j: one more of the N - j + 1 thinking users arrives,
+    // served at min(j, m) / D.
+    weight[static_cast<std::size_t>(j)] = weight[static_cast<std::size_t>(j) - 1] *
+                                          (users - j + 1) * (demand / think) / std::min(j, servers);
+  }
+  double total = 0;
+  double thinking = 0;
+  for (int j = 0; j <= users; ++j) {
+    total += weight[static_cast<std::size_t>(j)];
+    thinking += (users - j) * weight[static_cast<std::size_t>(j)];
+  }
+  return thinking / total / think;
+}
+
 }  // namespace
+
+TEST_CASE("mean value analysis matches the machine-repairman model, one or several servers",
+          "[analytic][queueing]") {
+  const double think = 0.100;
+  const double demand = 0.010;
+  for (int servers : {1, 2, 4}) {
+    for (int users : {1, 5, 30, 200}) {
+      const std::vector<MvaStation> station = {{demand, static_cast<double>(servers), 1}};
+      const auto mva = mean_value_analysis(station, think, static_cast<std::uint64_t>(users));
+      const double x = repairman_throughput(users, think, demand, servers);
+      INFO(servers << " servers, " << users << " users");
+      CHECK(mva.throughput == Approx(x).epsilon(1e-9));
+      CHECK(mva.response == Approx(users / x - think).epsilon(1e-9));  // Little
+    }
+  }
+}
+
+TEST_CASE("mean value analysis: identical stations count as many, demands add up",
+          "[analytic][queueing]") {
+  // Two pods sharing a service's visits are two stations of half its demand;
+  // with one user nothing queues: R is the sum of the demands.
+  const std::vector<MvaStation> stations = {{0.005, 1, 2}, {0.020, 2, 1}};
+  const auto one = mean_value_analysis(stations, 0.1, 1);
+  CHECK(one.response == Approx(2 * 0.005 + 0.020).epsilon(1e-12));
+  CHECK(one.throughput == Approx(1 / (0.1 + 0.030)).epsilon(1e-12));
+  // Many users: the bottleneck (1 / max demand per server) bounds X.
+  const auto many = mean_value_analysis(stations, 0.1, 2000);
+  CHECK(many.throughput <= 1 / 0.010 * (1 + 1e-9));
+  CHECK(many.throughput == Approx(1 / 0.010).epsilon(1e-3));
+  CHECK(mean_value_analysis(stations, 0.1, 0).throughput == 0);
+}
 
 TEST_CASE("M/M/1: L = rho / (1 - rho), T = 1 / (mu - lambda)", "[analytic][queueing]") {
   for (double rho : {0.01, 0.3, 0.5, 0.8, 0.95, 0.999}) {
