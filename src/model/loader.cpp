@@ -141,6 +141,15 @@ std::string yaml_error_hint(std::string_view text, const YAML::Mark& mark) {
   return "";
 }
 
+/// What was left open, said at the opener.
+std::string never_closed(const Unclosed& open) {
+  if (open.opener == '[' || open.opener == '{') {
+    return fmt::format("this '{}' is never closed by a '{}'", open.opener,
+                       open.opener == '[' ? ']' : '}');
+  }
+  return fmt::format("the string quoted here ({}) is never closed", open.opener);
+}
+
 bool is_schema_key(std::string_view key) {
   return std::find(schema_key_list.begin(), schema_key_list.end(), key) != schema_key_list.end();
 }
@@ -160,9 +169,15 @@ void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags
     return;
   }
   YAML::Node value;
+  const std::string value_text = text.substr(eq + 1);
   try {
-    value = YAML::Load(text.substr(eq + 1));
+    value = YAML::Load(value_text);
   } catch (const YAML::Exception& e) {
+    if (const auto open = find_unclosed(value_text)) {  // point at what was left open
+      diags.error(SourceLoc{source, open->line, open->column},
+                  "the value is not valid YAML: " + never_closed(*open));
+      return;
+    }
     diags.error(SourceLoc{source, 1, static_cast<std::uint32_t>(std::max(0, e.mark.column)) + 1},
                 fmt::format("the value is not valid YAML: {}", e.msg));
     return;
@@ -288,11 +303,7 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
                         static_cast<std::size_t>(e.mark.pos) > last;
     if (const auto open = at_end ? find_unclosed(text) : std::nullopt) {
       diags.error(SourceLoc{source, open->line, open->column},
-                  open->opener == '[' || open->opener == '{'
-                      ? fmt::format("invalid YAML: this '{}' is never closed by a '{}'",
-                                    open->opener, open->opener == '[' ? ']' : '}')
-                      : fmt::format("invalid YAML: the string quoted here ({}) is never closed",
-                                    open->opener));
+                  "invalid YAML: " + never_closed(*open));
       return result;
     }
     const SourceLoc at{source, static_cast<std::uint32_t>(std::max(0, e.mark.line)) + 1,
@@ -303,9 +314,8 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
   // yaml-cpp 0.7 takes a quoted string left open at the end of the file as
   // ending there (`name: "shop` reads as 'shop '): YAML says it is an error.
   if (const auto open = find_unclosed(text); open && open->opener != '[' && open->opener != '{') {
-    diags.error(
-        SourceLoc{source, open->line, open->column},
-        fmt::format("invalid YAML: the string quoted here ({}) is never closed", open->opener));
+    diags.error(SourceLoc{source, open->line, open->column},
+                "invalid YAML: " + never_closed(*open));
     return result;
   }
   if (root.IsNull()) {
