@@ -134,7 +134,7 @@ class Analyzer {
   void note_caches_and_queues();
   void note_services();
   void note_workloads();
-  bool solve_closed_exactly();
+  bool solve_closed_exactly(std::size_t w);
   [[nodiscard]] double max_rate(std::size_t w) const;
   void note(std::string text) { notes_.push_back(std::move(text)); }
 
@@ -148,8 +148,8 @@ class Analyzer {
   std::vector<double> miss_ratio_;     ///< per cache
   std::vector<double> round_trip_s_;   ///< per (caller, callee) service pair: 2 x mean link latency
   std::vector<double> rates_;          ///< per workload, the rate the estimates are for
-  /// The closed workload's mean, from exact MVA when solve_closed_exactly applies.
-  std::optional<double> exact_closed_mean_s_;
+  /// Per workload: a closed one's mean, from exact MVA where solve_closed_exactly applies.
+  std::vector<std::optional<double>> exact_closed_mean_s_;
   std::vector<std::string> notes_;
 };
 
@@ -564,37 +564,55 @@ void Analyzer::add_notes() {
   note_call_policies();
   note_caches_and_queues();
   note_services();
-  // Nothing approximated so far, one closed workload: a product-form closed
-  // network, which exact mean value analysis solves (no note needed).
-  if (notes_.empty() && solve_closed_exactly()) {
-    return;
+  // Nothing approximated so far: a closed workload that shares no service
+  // with another is a closed product-form network of its own, which exact
+  // mean value analysis solves (no note needed).
+  exact_closed_mean_s_.assign(m_.workloads.size(), std::nullopt);
+  for (std::size_t w = 0; w < m_.workloads.size() && notes_.empty(); ++w) {
+    solve_closed_exactly(w);
   }
   note_workloads();
 }
 
-/// A model whose only workload is closed and which needs no approximation
-/// otherwise (every station processor sharing, a delay, or FIFO with
-/// exponential CPU) is a closed product-form network: exact MVA gives its
-/// throughput and mean. The queueing stations are the pods' CPUs (each with
-/// 1/replicas of its service's visits); everything else a request does at
-/// zero load beyond CPU (delay steps, the network, cache lookups) is a pure
-/// delay, added to the think time. False, changing nothing, where MVA does
-/// not apply: a pod whose c = min(workers, cores) is fractional above 1.
-bool Analyzer::solve_closed_exactly() {
-  if (m_.workloads.size() != 1 || m_.workloads[0].kind != model::WorkloadKind::closed) {
+/// A closed workload `w` that shares no service with another workload, in a
+/// model that needs no approximation otherwise (every station processor
+/// sharing, a delay, or FIFO with exponential CPU), is a closed product-form
+/// network of its own: exact MVA gives its throughput and mean. The queueing
+/// stations are the pods' CPUs (each with 1/replicas of its service's
+/// visits); everything else a request does at zero load beyond CPU (delay
+/// steps, the network, cache lookups) is a pure delay, added to the think
+/// time. False, changing nothing, where MVA does not apply: a station shared
+/// with another workload, or a pod whose c = min(workers, cores) is
+/// fractional above 1.
+bool Analyzer::solve_closed_exactly(std::size_t w) {
+  const model::Workload& wl = m_.workloads[w];
+  if (wl.kind != model::WorkloadKind::closed) {
     return false;
   }
-  const model::Workload& wl = m_.workloads[0];
+  const auto visits = [&](std::size_t e, std::size_t of) {
+    return visits_(static_cast<Eigen::Index>(e), static_cast<Eigen::Index>(of)) > 0;
+  };
   const std::uint64_t users = wl.users ? static_cast<std::uint64_t>(wl.users->value) : 0;
   const double think = wl.think ? mean_s(*wl.think) : 0.0;
-  Evaluation at_rest(*this, std::vector<double>{0.0});
+  Evaluation at_rest(*this, std::vector<double>(m_.workloads.size(), 0.0));
   std::vector<MvaStation> stations;
   double cpu_s = 0;  // CPU per request: the time of its queueing stations when alone
   for (std::size_t s = 0; s < m_.services.size(); ++s) {
+    const std::size_t first = first_endpoint_[s];
+    const std::size_t end = first + m_.services[s].endpoints.size();
+    bool visited = false;
     double demand = 0;
-    for (std::size_t i = 0; i < m_.services[s].endpoints.size(); ++i) {
-      const std::size_t e = first_endpoint_[s] + i;
-      demand += visits_(static_cast<Eigen::Index>(e), 0) * demand_[e].cpu_s;
+    for (std::size_t e = first; e < end; ++e) {
+      visited = visited || visits(e, w);
+      demand +=
+          visits_(static_cast<Eigen::Index>(e), static_cast<Eigen::Index>(w)) * demand_[e].cpu_s;
+    }
+    for (std::size_t other = 0; visited && other < m_.workloads.size(); ++other) {
+      for (std::size_t e = first; other != w && e < end; ++e) {
+        if (visits(e, other)) {
+          return false;  // a station shared with another workload: two classes
+        }
+      }
     }
     if (!(demand > 0) || m_.services[s].external.value) {
       continue;
@@ -609,10 +627,11 @@ bool Analyzer::solve_closed_exactly() {
                              : MvaStation{demand / replicas, c, replicas});
     cpu_s += demand;
   }
-  const double delay = think + std::max(0.0, at_rest.workload_mean_s(0) - cpu_s);
+  const double alone = at_rest.workload_mean_s(w);
+  const double delay = think + std::max(0.0, alone - cpu_s);
   const MvaResult exact = mean_value_analysis(stations, delay, users);
-  rates_[0] = exact.throughput;
-  exact_closed_mean_s_ = users > 0 ? exact.response + (delay - think) : at_rest.workload_mean_s(0);
+  rates_[w] = exact.throughput;
+  exact_closed_mean_s_[w] = users > 0 ? exact.response + (delay - think) : alone;
   return true;
 }
 
@@ -810,6 +829,9 @@ void Analyzer::note_workloads() {
                          name, rates_[w]));
         break;
       case model::WorkloadKind::closed:
+        if (exact_closed_mean_s_[w]) {
+          break;  // exact MVA: nothing approximated
+        }
         note(
             fmt::format("workload '{}' is closed ({} users): its rate {:.4g}/s solves "
                         "X = N / (Z + R(X)) with R the open network's mean at X, not mean value "
@@ -853,7 +875,7 @@ Analysis Analyzer::run() {
     PathEstimate p;
     p.name = m_.workloads[w].name.value;
     p.rate_rps = rates_[w];
-    p.mean_s = exact_closed_mean_s_ ? *exact_closed_mean_s_ : at.workload_mean_s(w);
+    p.mean_s = exact_closed_mean_s_[w] ? *exact_closed_mean_s_[w] : at.workload_mean_s(w);
     p.max_rps = max_rate(w);
     out.paths.push_back(std::move(p));
   }

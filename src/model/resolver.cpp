@@ -167,10 +167,12 @@ void Resolver::check_cpu(const Service& svc) {
   }
   if (model_.cluster && model_.cluster->node_cores.loc.is_known() && !svc.external.value &&
       cpu.requested_cores() > model_.cluster->node_cores.value) {
-    diags_.warning(cpu.loc, fmt::format("pods of '{}' request {:g} cores, more than a node has "
-                                        "({:g}): they stay pending, never placed",
-                                        svc.name.value, cpu.requested_cores(),
-                                        model_.cluster->node_cores.value));
+    // A pod left at the default CPU has no `cpu:` to point at: the service's name.
+    diags_.warning(
+        cpu.loc.is_known() ? cpu.loc : svc.name.loc,
+        fmt::format("pods of '{}' request {:g} cores, more than a node has "
+                    "({:g}): they stay pending, never placed",
+                    svc.name.value, cpu.requested_cores(), model_.cluster->node_cores.value));
   }
 }
 

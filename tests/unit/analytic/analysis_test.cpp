@@ -388,7 +388,20 @@ workloads:
   CHECK(path.mean_s == Approx(r + 0.040).epsilon(1e-9));
 }
 
-TEST_CASE("closed workload beside an open one: the fixed point, with a note", "[analytic]") {
+TEST_CASE("closed workload on services of its own beside an open one: still exact",
+          "[analytic][jackson]") {
+  // examples/closed-loop.yaml: open traffic on prod, 10 users on staging.
+  const auto a = analyze_file(std::string(TAILSIM_SOURCE_DIR) + "/examples/closed-loop.yaml");
+  CHECK(a.notes.empty());
+  CHECK(a.is_analytic_regime());
+  const auto [x, r] = mm1_mva(10, 0.100, 0.010);
+  CHECK(named(a.paths, "load_test").rate_rps == Approx(x).epsilon(1e-9));
+  CHECK(named(a.paths, "load_test").mean_s == Approx(r).epsilon(1e-9));
+  CHECK(named(a.paths, "production").mean_s == Approx(0.010 / (1 - 0.785)).epsilon(1e-9));
+}
+
+TEST_CASE("closed workload sharing a server with an open one: the fixed point, with a note",
+          "[analytic]") {
   // Two classes share the server: not a single-class network, so the closed
   // rate solves X = N / (Z + R(X)) with R the open network's mean at X.
   const auto a = analyze_text(R"(
