@@ -64,9 +64,9 @@ struct Analysis {
   std::vector<std::string> notes;
 
   /// No note and no service saturated: open Poisson workloads, and closed
-  /// ones that share no service with another (exact MVA), over a network of processor-sharing, delay and
-  /// exponential FIFO stations, where the mean estimates are exact (Jackson;
-  /// Kelly and BCMP product form) and should match a simulation's means.
+  /// ones that share no service with another (exact MVA), over a network of processor-sharing,
+  /// delay and exponential FIFO stations, where the mean estimates are exact (Jackson; Kelly and
+  /// BCMP product form) and should match a simulation's means.
   [[nodiscard]] bool is_analytic_regime() const;
 };
 
