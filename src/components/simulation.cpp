@@ -543,6 +543,9 @@ class Simulation {
   void continue_task(Id task);
   bool execute(Id task);
   [[gnu::always_inline]] void finish_task(Id task);
+  /// finish_task for a task whose pod was killed, kept out of line: it is
+  /// rare, and an inlined copy of finish_task would crowd continue_task.
+  [[gnu::cold, gnu::noinline]] void finish_killed_task(Id task) { finish_task(task); }
   /// A new task of `request` running `block`; `waited`: the request's time
   /// waiting for a worker (its root task), for attribution.
   [[gnu::always_inline]] Id spawn(Id parent, Id request, Id block, Duration waited = Duration{0});
@@ -2178,7 +2181,8 @@ inline std::uint32_t Simulation<Observe>::draw_count(const plan::Op& op) {
 template <bool Observe>
 void Simulation<Observe>::continue_task(Id t) {
   if (has_killed_pods_ && requests_[tasks_[t].request].killed) {
-    finish_task(t);  // the pod it ran on is gone: it ends, and its parent with its last child
+    finish_killed_task(
+        t);  // the pod it ran on is gone: it ends, and its parent with its last child
     return;
   }
   if (observing()) {
