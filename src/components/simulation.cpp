@@ -545,7 +545,7 @@ class Simulation {
   [[gnu::always_inline]] void finish_task(Id task);
   /// finish_task for a task whose pod was killed, kept out of line: it is
   /// rare, and an inlined copy of finish_task would crowd continue_task.
-  [[gnu::cold, gnu::noinline]] void finish_killed_task(Id task) { finish_task(task); }
+  [[gnu::cold, gnu::noinline]] void finish_killed_task(Id task);
   /// A new task of `request` running `block`; `waited`: the request's time
   /// waiting for a worker (its root task), for attribution.
   [[gnu::always_inline]] Id spawn(Id parent, Id request, Id block, Duration waited = Duration{0});
@@ -2508,6 +2508,30 @@ bool Simulation<Observe>::continue_cache(Id t) {
       task.cache_phase = 0;
       return false;
   }
+}
+
+template <bool Observe>
+void Simulation<Observe>::finish_killed_task(Id t) {
+  Task& task = tasks_[t];
+  if (task.cache_phase == 2) {
+    // It was filling a cache key that others wait for: the fill dies with it,
+    // and they fail as it does (one fill, one fate). Left registered, the
+    // fill would hold every later miss of the key for ever.
+    const plan::Op& op = plan_.ops[task.current];
+    const plan::CacheSpec& spec = plan_.caches[op.cache];
+    if (spec.hit_ratio < 0 && spec.coalesce) {
+      auto& filling = cache_instance(op.cache, t).filling;
+      if (auto it = filling.find(task.cache_key); it != filling.end()) {
+        for (Id waiter : it->second) {
+          tasks_[waiter].failure = Outcome::error;
+          ready(waiter);
+        }
+        filling.erase(it);
+      }
+    }
+    task.cache_phase = 0;
+  }
+  finish_task(t);
 }
 
 template <bool Observe>

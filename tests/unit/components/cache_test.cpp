@@ -153,3 +153,25 @@ TEST_CASE("Che's approximation at 100 000 Zipf keys of exponent 1", "[cache]") {
   CHECK(hit_ratio("1000") == Approx(0.506).epsilon(0.03));
   CHECK(hit_ratio("10000") == Approx(0.737).epsilon(0.03));
 }
+
+TEST_CASE("a coalesced fill whose filler's pod is killed fails its waiters and frees the key",
+          "[cache]") {
+  // The only api pod is killed at 0.05 s, in the middle of the first fill
+  // (0.01 s to 0.11 s). The fill dies with its request; left registered, it
+  // would hold every later miss of the key for ever (the whole run
+  // unfinished, as it was).
+  const auto r =
+      simulate_text(std::string("version: 1\nsimulation: {duration: 20s, warmup: 0s, seed: 1}\n") +
+                    "services:\n  api:\n    endpoints:\n      get:\n        - cache: c\n"
+                    "          miss: [{call: db.read}]\n"
+                    "  db:\n    endpoints: {read: [{delay: 100ms}]}\n"
+                    "caches:\n  c: {scope: shared, keys: 1, ttl: 1s, coalesce: true}\n"
+                    "workloads:\n  w: {entry: api.get, rate: 100/s, arrivals: uniform}\n"
+                    "faults:\n  - {at: 0.05s, kill: api}\n");
+  const auto& w = named(r.paths, "w");
+  CHECK(w.outcomes[tailsim::stats::Outcome::unfinished] == 0);
+  // Errors: the 5 requests on the pod when it died, and the 5 that reached
+  // its replacement before 0.11 s and waited for the dead fill.
+  CHECK(w.outcomes[tailsim::stats::Outcome::error] == 10);
+  CHECK(w.outcomes[tailsim::stats::Outcome::ok] >= w.requests - 10);
+}
