@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -22,6 +23,14 @@ constexpr double legend_row_height = 18;
 // A rough width of one character of the 11 px system font, to lay out the
 // legend and keep marker labels inside the plot without font metrics.
 constexpr double char_width = 6.4;
+
+/// The rough width of `text` in px: its characters (UTF-8 code points, not
+/// bytes: a service called "zahlungsdienst-süd" is 18 wide) times char_width.
+double text_width(std::string_view text) {
+  const auto characters =
+      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; });
+  return char_width * static_cast<double>(characters);
+}
 
 /// A coordinate in px, one decimal: enough on screen, short in the file.
 std::string px(double v) {
@@ -450,7 +459,7 @@ std::string render_svg(const Chart& chart) {
   double cursor = left;
   double rows = 0;
   for (const auto& s : chart.series) {
-    const double w = 30 + char_width * static_cast<double>(s.name.size()) + 18;
+    const double w = 30 + text_width(s.name) + 18;
     if (cursor + w > right && cursor > left) {
       cursor = left;
       rows += 1;
@@ -481,7 +490,7 @@ std::string render_svg(const Chart& chart) {
         "<rect class=\"band\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}</title>"
         "</rect>",
         px(x0), px(top), px(x1 - x0), px(bottom - top), escape_html(b.label));
-    if (x1 - x0 > char_width * static_cast<double>(b.label.size()) + 6) {
+    if (x1 - x0 > text_width(b.label) + 6) {
       out += fmt::format("<text class=\"band-label\" x=\"{}\" y=\"{}\">{}</text>", px(x0 + 4),
                          px(bottom - 5), escape_html(b.label));
     }
@@ -562,7 +571,7 @@ std::string render_svg(const Chart& chart) {
     if (!std::isfinite(x) || x < left - 0.5 || x > right + 0.5) {
       continue;
     }
-    const double label_width = char_width * static_cast<double>(m.label.size());
+    const double label_width = text_width(m.label);
     const bool flip = x + 4 + label_width > right;
     out += fmt::format(
         "<g class=\"marker\"><title>{}</title><line x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>"

@@ -250,3 +250,22 @@ TEST_CASE("a chart renders the same bytes every time; all NaN is no data", "[svg
   CHECK(render_svg(empty).find("<svg") == 0);  // still drawable: empty axes
   CHECK(palette_colour(0) == palette_colour(10));
 }
+
+TEST_CASE("the legend lays out characters, not bytes", "[svg_chart]") {
+  // Six series named with 20 characters: accented letters take two bytes in
+  // UTF-8 and the same room on screen, so the legend wraps the same way.
+  auto chart_of = [](const std::string& letter) {
+    Chart c;
+    c.id = "legend";
+    for (int i = 0; i < 6; ++i) {
+      std::string name;
+      for (int k = 0; k < 20; ++k) {
+        name += letter;
+      }
+      c.series.push_back(series(name, {{0, 1}, {1, static_cast<double>(i)}}));
+    }
+    const std::string svg = render_svg(c);
+    return svg.substr(0, svg.find('>'));  // the <svg ...> tag: its height says the rows
+  };
+  CHECK(chart_of("\xC3\xA9") == chart_of("e"));  // "é" and "e"
+}
