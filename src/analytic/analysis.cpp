@@ -590,7 +590,7 @@ bool Analyzer::solve_closed_exactly(std::size_t w) {
     return false;
   }
   const auto visits = [&](std::size_t e, std::size_t of) {
-    return visits_(static_cast<Eigen::Index>(e), static_cast<Eigen::Index>(of)) > 0;
+    return visits_(static_cast<Eigen::Index>(e), static_cast<Eigen::Index>(of));
   };
   const std::uint64_t users = wl.users ? static_cast<std::uint64_t>(wl.users->value) : 0;
   const double think = wl.think ? mean_s(*wl.think) : 0.0;
@@ -603,13 +603,12 @@ bool Analyzer::solve_closed_exactly(std::size_t w) {
     bool visited = false;
     double demand = 0;
     for (std::size_t e = first; e < end; ++e) {
-      visited = visited || visits(e, w);
-      demand +=
-          visits_(static_cast<Eigen::Index>(e), static_cast<Eigen::Index>(w)) * demand_[e].cpu_s;
+      visited = visited || visits(e, w) > 0;
+      demand += visits(e, w) * demand_[e].cpu_s;
     }
     for (std::size_t other = 0; visited && other < m_.workloads.size(); ++other) {
       for (std::size_t e = first; other != w && e < end; ++e) {
-        if (visits(e, other)) {
+        if (visits(e, other) > 0) {
           return false;  // a station shared with another workload: two classes
         }
       }

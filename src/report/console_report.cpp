@@ -91,6 +91,14 @@ std::string attribution_section(const stats::Results& r) {
   return "\n  WHERE THE TIME WENT  (critical path; slowest 1% = at or above p99)\n" + out;
 }
 
+std::size_t display_width(std::string_view text) {
+  std::size_t points = 0;
+  for (const char c : text) {
+    points += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }
+  return points;
+}
+
 std::string format_ms(double ms) {
   if (ms < 0.9995) {
     return fmt::format("{:.0f}us", ms * 1000);

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/report/console_report.hpp"
+
 namespace tailsim::report {
 namespace {
 
@@ -24,12 +26,10 @@ constexpr double legend_row_height = 18;
 // legend and keep marker labels inside the plot without font metrics.
 constexpr double char_width = 6.4;
 
-/// The rough width of `text` in px: its characters (UTF-8 code points, not
-/// bytes: a service called "zahlungsdienst-süd" is 18 wide) times char_width.
+/// The rough width of `text` in px: its characters (not bytes: a service
+/// called "zahlungsdienst-süd" is 18 wide) times char_width.
 double text_width(std::string_view text) {
-  const auto characters =
-      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; });
-  return char_width * static_cast<double>(characters);
+  return char_width * static_cast<double>(display_width(text));
 }
 
 /// A coordinate in px, one decimal: enough on screen, short in the file.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "estimate_json.hpp"
 #include "tailsim/study/compare.hpp"
 #include "tailsim/study/study_text.hpp"
 
@@ -57,10 +58,6 @@ std::string gate_reason(const SloComparison& s, std::size_t replications) {
     return "failing, but not significantly worse than A";
   }
   return fmt::format("passing ({})", verdict_name(s.difference.verdict));
-}
-
-ordered_json estimate_json(const Estimate& e) {
-  return ordered_json{{"mean", e.mean}, {"half_width", e.half_width}, {"n", e.n}};
 }
 
 ordered_json difference_json(const Difference& d) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "estimate_json.hpp"
 #include "tailsim/report/console_report.hpp"
 #include "tailsim/report/json_report.hpp"
 #include "tailsim/study/replications.hpp"
@@ -15,10 +16,6 @@ namespace tailsim::study {
 namespace {
 
 using ordered_json = nlohmann::ordered_json;
-
-ordered_json estimate_json(const Estimate& e) {
-  return ordered_json{{"mean", e.mean}, {"half_width", e.half_width}, {"n", e.n}};
-}
 
 Metric slo_metric(const std::string& check) {
   if (check.starts_with("errors")) {

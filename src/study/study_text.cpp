@@ -41,14 +41,6 @@ std::string format_estimate(Metric metric, const Estimate& estimate, std::size_t
   return out;
 }
 
-std::size_t display_width(const std::string& text) {
-  std::size_t points = 0;
-  for (const char c : text) {
-    points += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }
-  return points;
-}
-
 std::string pad(const std::string& text, std::size_t width) {
   const std::size_t shown = display_width(text);
   return shown >= width ? text : text + std::string(width - shown, ' ');

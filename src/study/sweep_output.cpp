@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "estimate_json.hpp"
 #include "tailsim/study/sweep.hpp"
 
 namespace tailsim::study {
@@ -35,9 +36,7 @@ std::string sweep_to_json(const SweepResult& sweep, const std::string& model_nam
     for (const auto& path : point.paths) {
       ordered_json& metrics = paths[path.name];
       for (const Metric m : all_metrics) {
-        const Estimate& e = path[m];  // NaN (nothing measured) is written as null
-        metrics[std::string(metric_name(m))] =
-            ordered_json{{"mean", e.mean}, {"half_width", e.half_width}, {"n", e.n}};
+        metrics[std::string(metric_name(m))] = estimate_json(path[m]);
       }
     }
     points.push_back(

@@ -2,7 +2,9 @@
 /// The summary printed after a run: SLO checks first, as k6 prints
 /// thresholds, then one line per request path and per service.
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "tailsim/stats/results.hpp"
 
@@ -20,5 +22,9 @@ std::string attribution_section(const stats::Results& results);
 
 /// A duration in milliseconds written with a unit that suits it: 850us, 12.3ms, 1.52s.
 std::string format_ms(double ms);
+
+/// The characters `text` shows (UTF-8 code points, not bytes), for laying
+/// out tables and charts without font metrics.
+std::size_t display_width(std::string_view text);
 
 }  // namespace tailsim::report

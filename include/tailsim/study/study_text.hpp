@@ -1,9 +1,10 @@
 #pragma once
 /// How every study writes its numbers for people and for programs: an
-/// estimate as `41.2ms ± 0.5ms`, and as JSON `{"mean": .., "half_width": ..}`.
+/// estimate as `41.2ms ± 0.5ms` (and as JSON: src/study/estimate_json.hpp).
 
 #include <string>
 
+#include "tailsim/report/console_report.hpp"
 #include "tailsim/study/confidence.hpp"
 #include "tailsim/study/metrics.hpp"
 
@@ -19,8 +20,7 @@ std::string format_estimate(Metric metric, const Estimate& estimate);
 /// the `replications` (a latency, where some had no successful request).
 std::string format_estimate(Metric metric, const Estimate& estimate, std::size_t replications);
 
-/// The characters `text` shows (UTF-8 code points).
-std::size_t display_width(const std::string& text);
+using report::display_width;  // the characters `text` shows (UTF-8 code points)
 
 /// `text` padded with spaces to `width` characters (counting UTF-8 code points).
 std::string pad(const std::string& text, std::size_t width);
