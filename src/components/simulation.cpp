@@ -609,6 +609,7 @@ class Simulation {
   /// check per step is skipped.
   bool has_killed_pods_ = false;
   std::uint64_t events_ = 0;
+  std::string stop_reason_;  ///< why the run stopped before its end; empty when it did not
   std::unique_ptr<Observation> obs_;  ///< set in a replay that records attribution
   TraceChoice* choose_ = nullptr;     ///< the first pass of a run with traces: it offers requests
   std::vector<std::uint64_t> exchange_index_;  ///< client exchanges: their arrival number
@@ -3175,7 +3176,6 @@ stats::Results Simulation<Observe>::run() {
     next_interval_ = Time{} + interval;
     for_each_gauge([&](const auto&, const char*, double) { gauges_.emplace_back(); });
   }
-  bool stopped_early = false;
   while (!queue_.empty()) {
     const engine::Event event = queue_.pop();
     if (event.at > end_) {
@@ -3272,7 +3272,12 @@ stats::Results Simulation<Observe>::run() {
       limits_.on_progress(to_seconds(now_ - Time{}) / to_seconds(end_ - Time{}));
     }
     if (limits_.max_events != 0 && events_ >= limits_.max_events) {
-      stopped_early = true;
+      stop_reason_ = "event limit";
+      break;
+    }
+    if ((events_ & 0xFFFF) == 0 && limits_.stop_requested != nullptr &&
+        limits_.stop_requested->load(std::memory_order_relaxed)) {
+      stop_reason_ = "interrupted";
       break;
     }
   }
@@ -3285,7 +3290,7 @@ stats::Results Simulation<Observe>::run() {
     }
     now_ = std::max(now_, finished);
   }
-  return results(finished, stopped_early);
+  return results(finished, !stop_reason_.empty());
 }
 
 template <bool Observe>
@@ -3336,6 +3341,7 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
   results.peak_tasks = tasks_.capacity();
   results.simulated_s = to_seconds(finished - Time{});
   results.stopped_early = stopped_early;
+  results.stop_reason = stop_reason_;
   results.paths.resize(plan_.workloads.size() + plan_.queues.size());
   for (std::size_t w = 0; w < plan_.workloads.size(); ++w) {
     results.paths[w].name = plan_.workloads[w].name;
@@ -3443,8 +3449,14 @@ stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
   if (limits.on_progress) {
     replay.on_progress = [&](double done) { limits.on_progress(0.5 + done / 2); };
   }
+  // The replay stops where the first pass stopped, whatever stopped it.
+  replay.max_events = results.events;
+  replay.max_memory_bytes = 0;
   Simulation<true> again(plan, replay, std::move(observe));
   stats::Results observed = again.run();
+  if (observed.stop_reason == "interrupted") {
+    return results;  // interrupted while replaying: the first pass's results, unattributed
+  }
   if (observed.events != results.events) {
     throw std::logic_error("the attribution replay diverged from the first pass");
   }

@@ -175,6 +175,9 @@ std::string to_json(const stats::Results& r) {
                  {"stopped_early", r.stopped_early},
                  {"peak_requests", r.peak_requests},
                  {"peak_tasks", r.peak_tasks}};
+  if (r.stopped_early) {
+    j["engine"]["stop_reason"] = r.stop_reason;
+  }
   return j.dump(2) + "\n";
 }
 

@@ -2,6 +2,7 @@
 /// Running a compiled plan: the event loop and the microservice behaviour it
 /// dispatches to. A `Simulation` is a value: sweeps run many, one per thread.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 
@@ -24,6 +25,14 @@ struct RunLimits {
   /// Tail attribution per path (PathResult::attribution). Like traces, it
   /// replays the run: a second pass that knows each path's p99.
   bool attribution = false;
+  /// Set (from a signal handler) to stop the run at its next check: the
+  /// results cover the time simulated so far, marked `stopped_early` with
+  /// the reason "interrupted". May be null.
+  const std::atomic<bool>* stop_requested = nullptr;
+  /// The bytes the run's live work (requests, tasks, calls, events, kept
+  /// traces) may take; when it would exceed them the run stops early with
+  /// what it has. 0: no budget.
+  std::uint64_t max_memory_bytes = 0;
 };
 
 /// Simulates `plan` with its seed and returns what the measured window saw.

@@ -290,7 +290,10 @@ struct Results {
   std::uint64_t peak_requests = 0;
   std::uint64_t peak_tasks = 0;
   double simulated_s = 0;      ///< simulated time at the end, drain included
-  bool stopped_early = false;  ///< a run limit (events) ended the run
+  bool stopped_early = false;  ///< a run limit ended the run before its end
+  /// Why the run stopped early ("interrupted", "memory budget ...", "event
+  /// limit"); empty when it ran to its end.
+  std::string stop_reason;
 
   [[nodiscard]] bool all_slos_ok() const;
 };
