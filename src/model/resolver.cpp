@@ -26,6 +26,9 @@ class Resolver {
       queue_ids_.emplace(model_.queues[i].name.value, static_cast<Index>(i));
       queue_names_.push_back(model_.queues[i].name.value);
     }
+    for (const auto& link : model_.network.links) {
+      link_ids_.emplace(link_key(link.a.value, link.b.value), &link);
+    }
   }
 
   void run();
@@ -39,11 +42,18 @@ class Resolver {
   /// Warns about a pod that can never use its CPU or never be placed.
   void check_cpu(const Service& svc);
   double link_loss(const std::string& a, const std::string& b) const;
+  /// The same key for (a, b) and (b, a), so a link is found in O(1) whichever
+  /// side calls.
+  static std::string link_key(const std::string& a, const std::string& b) {
+    return a < b ? a + '\n' + b : b + '\n' + a;
+  }
 
   Model& model_;
   Diagnostics& diags_;
   std::unordered_map<std::string, Index> service_ids_, cache_ids_, queue_ids_;
   std::vector<std::string> service_names_, cache_names_, queue_names_;
+  /// The first link stated between each pair of services.
+  std::unordered_map<std::string, const LinkSpec*> link_ids_;
 };
 
 Index Resolver::service_id(const Located<std::string>& name, std::string_view what) {
@@ -65,13 +75,16 @@ void Resolver::resolve(EndpointRef& ref) {
     return;
   }
   const Service& svc = model_.services[ref.service_id];
-  std::vector<std::string> names;
   for (std::size_t i = 0; i < svc.endpoints.size(); ++i) {
     if (svc.endpoints[i].name.value == ref.endpoint.value) {
       ref.endpoint_id = static_cast<Index>(i);
       return;
     }
-    names.push_back(svc.endpoints[i].name.value);
+  }
+  // The names for the suggestion only on a miss: a hit copies nothing.
+  std::vector<std::string> names;
+  for (const auto& endpoint : svc.endpoints) {
+    names.push_back(endpoint.name.value);
   }
   diags_.error(ref.endpoint.loc,
                fmt::format("service '{}' has no endpoint '{}'{}", svc.name.value,
@@ -79,10 +92,9 @@ void Resolver::resolve(EndpointRef& ref) {
 }
 
 double Resolver::link_loss(const std::string& a, const std::string& b) const {
-  for (const auto& link : model_.network.links) {
-    if ((link.a.value == a && link.b.value == b) || (link.a.value == b && link.b.value == a)) {
-      return link.loss ? link.loss->value : model_.network.default_loss.value;
-    }
+  const auto it = link_ids_.find(link_key(a, b));
+  if (it != link_ids_.end() && it->second->loss) {
+    return it->second->loss->value;
   }
   return model_.network.default_loss.value;
 }
@@ -285,11 +297,13 @@ void Resolver::run() {
   for (const auto& q : model_.queues) {
     path_names.push_back(q.name.value);
   }
+  std::unordered_map<std::string_view, Index> workload_ids;
+  for (std::size_t i = 0; i < model_.workloads.size(); ++i) {
+    workload_ids.emplace(model_.workloads[i].name.value, static_cast<Index>(i));
+  }
   for (auto& set : model_.slos) {
-    auto w = std::find_if(model_.workloads.begin(), model_.workloads.end(),
-                          [&](const Workload& wl) { return wl.name.value == set.path.value; });
-    if (w != model_.workloads.end()) {
-      set.workload_id = static_cast<Index>(w - model_.workloads.begin());
+    if (const auto w = workload_ids.find(set.path.value); w != workload_ids.end()) {
+      set.workload_id = w->second;
     } else if (!queue_ids_.count(set.path.value)) {
       diags_.error(set.path.loc,
                    fmt::format("SLOs name unknown path '{}': a path is a workload "

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -257,6 +258,7 @@ std::vector<Cursor> YamlReader::sequence(const Cursor& c, std::string_view what)
 std::vector<std::pair<Located<std::string>, Cursor>> YamlReader::named_entries(
     const Cursor& c, std::string_view what) {
   std::vector<std::pair<Located<std::string>, Cursor>> out;
+  std::unordered_map<std::string, std::size_t> seen;  // name -> index in out, for O(1) repeats
   if (c.yaml.IsNull()) {
     return out;
   }
@@ -283,11 +285,10 @@ std::vector<std::pair<Located<std::string>, Cursor>> YamlReader::named_entries(
                                  name, what));
       continue;
     }
-    auto previous =
-        std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first.value == name; });
-    if (previous != out.end()) {
+    const auto [previous, is_new] = seen.emplace(name, out.size());
+    if (!is_new) {
       error(key_loc, fmt::format("'{}' is defined twice in {} (first at line {})", name, what,
-                                 previous->first.loc.line));
+                                 out[previous->second].first.loc.line));
       continue;
     }
     out.emplace_back(Located<std::string>{name, key_loc}, value);
