@@ -6,9 +6,11 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 
-#include <Eigen/Dense>
+#include <Eigen/SparseCore>
+#include <Eigen/SparseLU>
 #include <fmt/format.h>
 
 #include "tailsim/analytic/queueing.hpp"
@@ -21,6 +23,11 @@ using model::Step;
 using model::StepKind;
 
 constexpr double infinity = std::numeric_limits<double>::infinity();
+
+/// One key for the unordered pair of services {a, b}.
+std::uint64_t pair_key(std::size_t a, std::size_t b) {
+  return (static_cast<std::uint64_t>(std::min(a, b)) << 32U) | std::max(a, b);
+}
 
 double seconds(Duration d) {
   return std::chrono::duration<double>(d).count();
@@ -88,11 +95,23 @@ bool has_exponential_cpu(const model::Service& s) {
                      [&](const model::Endpoint& e) { return exponential(exponential, e.steps); });
 }
 
+/// Messages one visit to an endpoint publishes to one queue.
+struct Publish {
+  std::size_t queue = 0;
+  double per_visit = 0;
+};
+
 /// What one visit to an endpoint does on average, whatever the traffic.
 struct EndpointDemand {
   std::size_t service = 0;
-  double cpu_s = 0;               ///< core-seconds per visit
-  std::vector<double> publishes;  ///< per queue, messages per visit
+  double cpu_s = 0;                ///< core-seconds per visit
+  std::vector<Publish> publishes;  ///< the queues it publishes to, in the order first met
+};
+
+/// An endpoint a workload reaches and its visits per request of the workload.
+struct Visit {
+  std::size_t endpoint = 0;
+  double count = 0;
 };
 
 /// A service's stations at one set of workload rates.
@@ -126,8 +145,11 @@ class Analyzer {
     return first_endpoint_[ref.service_id] + ref.endpoint_id;
   }
   double route(const std::vector<Step>& steps, double weight, std::size_t from);
+  void callees(const std::vector<Step>& steps, std::vector<std::size_t>& out) const;
   double route_step(const Step& step, double weight, std::size_t from);
   void solve_traffic();
+  void solve_visits(std::size_t w, std::vector<std::ptrdiff_t>& local);
+  [[nodiscard]] double round_trip_s(std::size_t from, std::size_t to) const;
   void find_rates();
   void add_notes();
   void note_call_policies();
@@ -142,12 +164,22 @@ class Analyzer {
   std::vector<std::size_t> first_endpoint_;
   std::vector<const model::Endpoint*> endpoints_;
   std::vector<EndpointDemand> demand_;
-  Eigen::MatrixXd calls_;   ///< calls_(from, to): expected calls (or consumed messages) per visit
-  Eigen::MatrixXd visits_;  ///< visits_(endpoint, workload): visits per request of the workload
+  /// calls_(from, to): expected calls (or consumed messages) per visit of
+  /// `from`. Sparse, row-major: a row lists what one endpoint calls.
+  Eigen::SparseMatrix<double, Eigen::RowMajor> calls_;
+  std::vector<Eigen::Triplet<double>> call_entries_;  ///< calls_ while routing
+  /// Per workload, the endpoints its requests reach, in endpoint order, with
+  /// their visits per request; every endpoint not listed has none.
+  std::vector<std::vector<Visit>> visits_;
+  /// Per service, how many workloads reach one of its endpoints.
+  std::vector<std::size_t> workloads_visiting_;
   std::vector<bool> cpu_only_worker_;  ///< per service: holds a worker only for CPU
   std::vector<double> miss_ratio_;     ///< per cache
-  std::vector<double> round_trip_s_;   ///< per (caller, callee) service pair: 2 x mean link latency
-  std::vector<double> rates_;          ///< per workload, the rate the estimates are for
+  /// 2 x the mean latency of the first link stated between two services,
+  /// keyed by service indexes (smaller first); other pairs use the default.
+  std::unordered_map<std::uint64_t, double> link_round_trip_s_;
+  double default_round_trip_s_ = 0;
+  std::vector<double> rates_;  ///< per workload, the rate the estimates are for
   /// Per workload: a closed one's mean, from exact MVA where solve_closed_exactly applies.
   std::vector<std::optional<double>> exact_closed_mean_s_;
   std::vector<std::string> notes_;
@@ -173,6 +205,12 @@ class Analyzer::Evaluation {
   enum class State : std::uint8_t { unknown, busy, known };
 
   double program_s(const std::vector<Step>& steps, std::size_t service);
+  void find_program(std::size_t root);
+  void settle_if_unknown(std::size_t s) {
+    if (pool_state_[s] == State::unknown) {
+      settle_worker_pool(s);
+    }
+  }
   double step_s(const Step& step, std::size_t service);
   void settle_worker_pool(std::size_t s);
 
@@ -193,8 +231,7 @@ Analyzer::Analyzer(const model::Model& m) : m_(m) {
     first_endpoint_.push_back(endpoints_.size());
     for (const auto& e : s.endpoints) {
       endpoints_.push_back(&e);
-      demand_.push_back(
-          EndpointDemand{first_endpoint_.size() - 1, 0, std::vector<double>(m.queues.size(), 0.0)});
+      demand_.push_back(EndpointDemand{first_endpoint_.size() - 1, 0, {}});
     }
   }
   for (const auto& c : m.caches) {
@@ -208,23 +245,28 @@ Analyzer::Analyzer(const model::Model& m) : m_(m) {
     }
     miss_ratio_.push_back(miss);
   }
-  const std::size_t services = m.services.size();
-  round_trip_s_.assign(services * services, 0.0);
-  for (std::size_t a = 0; a < services; ++a) {
-    for (std::size_t b = 0; b < services; ++b) {
-      const auto& an = m.services[a].name.value;
-      const auto& bn = m.services[b].name.value;
-      const model::LinkSpec* link = nullptr;
-      for (const auto& l : m.network.links) {
-        if ((l.a.value == an && l.b.value == bn) || (l.a.value == bn && l.b.value == an)) {
-          link = &l;
-          break;
-        }
-      }
-      const auto& latency = link && link->latency ? link->latency : m.network.default_latency;
-      round_trip_s_[a * services + b] = latency ? 2 * mean_s(*latency) : 0.0;
+  // Links by service pair in one pass, the first stated between a pair
+  // counting, instead of a table of every pair (services^2).
+  const auto& default_latency = m.network.default_latency;
+  default_round_trip_s_ = default_latency ? 2 * mean_s(*default_latency) : 0.0;
+  std::unordered_map<std::string_view, std::size_t> service_ids;
+  for (std::size_t s = 0; s < m.services.size(); ++s) {
+    service_ids.emplace(m.services[s].name.value, s);
+  }
+  for (const auto& l : m.network.links) {
+    const auto a = service_ids.find(l.a.value);
+    const auto b = service_ids.find(l.b.value);
+    if (a != service_ids.end() && b != service_ids.end()) {
+      const auto& latency = l.latency ? l.latency : default_latency;
+      link_round_trip_s_.emplace(pair_key(a->second, b->second),
+                                 latency ? 2 * mean_s(*latency) : 0.0);
     }
   }
+}
+
+double Analyzer::round_trip_s(std::size_t from, std::size_t to) const {
+  const auto it = link_round_trip_s_.find(pair_key(from, to));
+  return it == link_round_trip_s_.end() ? default_round_trip_s_ : it->second;
 }
 
 double Analyzer::route(const std::vector<Step>& steps, double weight, std::size_t from) {
@@ -250,8 +292,8 @@ double Analyzer::route_step(const Step& step, double weight, std::size_t from) {
     case StepKind::delay:
       break;
     case StepKind::call:
-      calls_(static_cast<Eigen::Index>(from), static_cast<Eigen::Index>(endpoint_id(step.call))) +=
-          w;
+      call_entries_.emplace_back(static_cast<Eigen::Index>(from),
+                                 static_cast<Eigen::Index>(endpoint_id(step.call)), w);
       break;
     case StepKind::parallel:
       for (const Step& child : step.children) {
@@ -273,9 +315,17 @@ double Analyzer::route_step(const Step& step, double weight, std::size_t from) {
       once = 1 - miss + miss * route(step.children, w * miss, from);
       break;
     }
-    case StepKind::publish:
-      demand_[from].publishes[step.target_id] += w;
+    case StepKind::publish: {
+      auto& publishes = demand_[from].publishes;
+      auto it = std::find_if(publishes.begin(), publishes.end(),
+                             [&](const Publish& sent) { return sent.queue == step.target_id; });
+      if (it == publishes.end()) {
+        publishes.push_back(Publish{step.target_id, 0.0});
+        it = publishes.end() - 1;
+      }
+      it->per_visit += w;
       break;
+    }
     case StepKind::fail:
       once = 1 - step.fail_rate.value;
       break;
@@ -286,37 +336,104 @@ double Analyzer::route_step(const Step& step, double weight, std::size_t from) {
 
 void Analyzer::solve_traffic() {
   const auto n = static_cast<Eigen::Index>(endpoints_.size());
-  calls_ = Eigen::MatrixXd::Zero(n, n);
   for (std::size_t e = 0; e < endpoints_.size(); ++e) {
     route(endpoints_[e]->steps, 1.0, e);
   }
   // A message published is one visit to its queue's consumer.
   for (std::size_t e = 0; e < endpoints_.size(); ++e) {
-    for (std::size_t q = 0; q < m_.queues.size(); ++q) {
-      calls_(static_cast<Eigen::Index>(e),
-             static_cast<Eigen::Index>(endpoint_id(m_.queues[q].consumer))) +=
-          demand_[e].publishes[q];
+    std::vector<Publish> by_queue = demand_[e].publishes;
+    std::sort(by_queue.begin(), by_queue.end(),
+              [](const Publish& a, const Publish& b) { return a.queue < b.queue; });
+    for (const Publish& p : by_queue) {
+      call_entries_.emplace_back(
+          static_cast<Eigen::Index>(e),
+          static_cast<Eigen::Index>(endpoint_id(m_.queues[p.queue].consumer)), p.per_visit);
     }
   }
-  // Visit ratios: v = e_w + P^T v for each workload w, one right-hand side each.
-  const auto workloads = static_cast<Eigen::Index>(m_.workloads.size());
-  Eigen::MatrixXd entries = Eigen::MatrixXd::Zero(n, workloads);
-  for (Eigen::Index w = 0; w < workloads; ++w) {
-    entries(static_cast<Eigen::Index>(endpoint_id(m_.workloads[static_cast<std::size_t>(w)].entry)),
-            w) = 1;
+  calls_.resize(n, n);
+  calls_.setFromTriplets(call_entries_.begin(), call_entries_.end());
+  call_entries_ = {};
+  // Visit ratios: v = e_w + P^T v for each workload w, solved over the
+  // endpoints w reaches only, so the work follows what a workload touches.
+  std::vector<std::ptrdiff_t> local(endpoints_.size(), -1);
+  visits_.resize(m_.workloads.size());
+  workloads_visiting_.assign(m_.services.size(), 0);
+  std::vector<std::size_t> last_workload(m_.services.size(), m_.workloads.size());
+  for (std::size_t w = 0; w < m_.workloads.size(); ++w) {
+    solve_visits(w, local);
+    for (const Visit& v : visits_[w]) {
+      const std::size_t s = demand_[v.endpoint].service;
+      if (v.count > 0 && last_workload[s] != w) {
+        last_workload[s] = w;
+        ++workloads_visiting_[s];
+      }
+    }
   }
-  const Eigen::MatrixXd system = Eigen::MatrixXd::Identity(n, n) - calls_.transpose();
-  visits_ = system.partialPivLu().solve(entries);
+}
+
+/// Solves the traffic equations of workload `w` over the endpoints it
+/// reaches (found breadth first along calls_), with Eigen's SparseLU: a
+/// direct solver, so no tolerance or iteration count to choose, which takes
+/// any invertible system (a publish loop makes it non-triangular) and, under
+/// its COLAMD ordering, fills in next to nothing for a call graph (none for a
+/// tree or a chain). `local` maps an endpoint to its row in the reduced
+/// system; it is all -1 on entry and on return.
+void Analyzer::solve_visits(std::size_t w, std::vector<std::ptrdiff_t>& local) {
+  std::vector<std::size_t> reached{endpoint_id(m_.workloads[w].entry)};
+  local[reached.front()] = 0;
+  for (std::size_t i = 0; i < reached.size(); ++i) {
+    for (decltype(calls_)::InnerIterator it(calls_, static_cast<Eigen::Index>(reached[i])); it;
+         ++it) {
+      const auto to = static_cast<std::size_t>(it.col());
+      if (local[to] < 0) {
+        local[to] = static_cast<std::ptrdiff_t>(reached.size());
+        reached.push_back(to);
+      }
+    }
+  }
+  std::sort(reached.begin(), reached.end());  // endpoint order, as the results list them
+  for (std::size_t i = 0; i < reached.size(); ++i) {
+    local[reached[i]] = static_cast<std::ptrdiff_t>(i);
+  }
+  const auto r = static_cast<Eigen::Index>(reached.size());
+  std::vector<Eigen::Triplet<double>> entries;
+  for (std::size_t i = 0; i < reached.size(); ++i) {
+    const auto row = static_cast<Eigen::Index>(i);
+    entries.emplace_back(row, row, 1.0);
+    for (decltype(calls_)::InnerIterator it(calls_, static_cast<Eigen::Index>(reached[i])); it;
+         ++it) {
+      entries.emplace_back(static_cast<Eigen::Index>(local[static_cast<std::size_t>(it.col())]),
+                           row, -it.value());
+    }
+  }
+  Eigen::SparseMatrix<double> system(r, r);  // I - P^T over the reached endpoints
+  system.setFromTriplets(entries.begin(), entries.end());
+  Eigen::VectorXd entry = Eigen::VectorXd::Zero(r);
+  entry(static_cast<Eigen::Index>(local[endpoint_id(m_.workloads[w].entry)])) = 1;
+  Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>> lu;
+  lu.compute(system);
+  Eigen::VectorXd visits;
+  if (lu.info() == Eigen::Success) {
+    visits = lu.solve(entry);
+  }
+  for (const std::size_t e : reached) {
+    local[e] = -1;
+  }
   // Only a publish loop can close a cycle (synchronous cycles are model
   // errors); one that multiplies messages has no finite, non-negative solution.
-  const bool finite = visits_.allFinite() && (visits_.array() >= -1e-9).all() &&
-                      (system * visits_ - entries).cwiseAbs().maxCoeff() < 1e-6;
+  const bool finite = lu.info() == Eigen::Success && visits.size() == r && visits.allFinite() &&
+                      (visits.array() >= -1e-9).all() &&
+                      (system * visits - entry).cwiseAbs().maxCoeff() < 1e-6;
   if (!finite) {
     throw std::runtime_error(
         "the traffic grows without bound: a publish loop sends on as many messages as it "
         "receives, or more, so no service has a finite arrival rate");
   }
-  visits_ = visits_.cwiseMax(0.0);
+  auto& out = visits_[w];
+  out.reserve(reached.size());
+  for (std::size_t i = 0; i < reached.size(); ++i) {
+    out.push_back(Visit{reached[i], std::max(0.0, visits(static_cast<Eigen::Index>(i)))});
+  }
 }
 
 // ---------------------------------------------------------------- Evaluation
@@ -329,17 +446,18 @@ Analyzer::Evaluation::Evaluation(const Analyzer& a, const std::vector<double>& r
       program_(a.endpoints_.size(), 0.0),
       program_state_(a.endpoints_.size(), State::unknown),
       pool_state_(a.m_.services.size(), State::unknown) {
-  for (std::size_t e = 0; e < endpoint_rps_.size(); ++e) {
-    for (std::size_t w = 0; w < rates.size(); ++w) {
-      endpoint_rps_[e] +=
-          rates[w] * a.visits_(static_cast<Eigen::Index>(e), static_cast<Eigen::Index>(w));
+  for (std::size_t w = 0; w < rates.size(); ++w) {
+    for (const Visit& v : a.visits_[w]) {
+      endpoint_rps_[v.endpoint] += rates[w] * v.count;
     }
+  }
+  for (std::size_t e = 0; e < endpoint_rps_.size(); ++e) {
     const auto& d = a.demand_[e];
     Station& st = stations_[d.service];
     st.arrival_rps += endpoint_rps_[e];
     st.offered_cores += endpoint_rps_[e] * d.cpu_s;
-    for (std::size_t q = 0; q < queue_rps_.size(); ++q) {
-      queue_rps_[q] += endpoint_rps_[e] * d.publishes[q];
+    for (const Publish& p : d.publishes) {
+      queue_rps_[p.queue] += endpoint_rps_[e] * p.per_visit;
     }
   }
   for (std::size_t s = 0; s < stations_.size(); ++s) {
@@ -414,18 +532,88 @@ void Analyzer::Evaluation::settle_worker_pool(std::size_t s) {
 double Analyzer::Evaluation::response_s(std::size_t e) {
   const std::size_t s = a_.demand_[e].service;
   if (program_state_[e] == State::unknown) {
-    program_state_[e] = State::busy;
-    program_[e] = program_s(a_.endpoints_[e]->steps, s);
-    program_state_[e] = State::known;
+    find_program(e);
   }
   // A call back into the same service while its pool is being settled counts
   // no wait for a worker (the pool's own holding time is what is being found).
-  if (pool_state_[s] == State::unknown) {
-    settle_worker_pool(s);
-  }
+  settle_if_unknown(s);
   const Station& st = stations_[s];
   const double wait = st.has_worker_pool && pool_state_[s] == State::known ? st.worker_wait_s : 0;
   return wait + program_[e];
+}
+
+/// Appends the endpoints `steps` call, in the order program_s asks for their
+/// response times (steps that never run, branch arms of p 0 and the misses of
+/// a cache that always hits are skipped, as there).
+void Analyzer::callees(const std::vector<Step>& steps, std::vector<std::size_t>& out) const {
+  for (const Step& step : steps) {
+    if (!(runs(step) > 0)) {
+      continue;
+    }
+    switch (step.kind) {
+      case StepKind::call:
+        out.push_back(endpoint_id(step.call));
+        break;
+      case StepKind::parallel:
+        callees(step.children, out);  // program_s's test of runs() is step_s's here
+        break;
+      case StepKind::branch:
+        for (const auto& arm : step.arms) {
+          if (arm.p.value > 0) {
+            callees(arm.steps, out);
+          }
+        }
+        break;
+      case StepKind::cache:
+        if (miss_ratio_[step.target_id] > 0) {
+          callees(step.children, out);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/// Finds program_[root] and that of every endpoint below it not yet known,
+/// callees first, with a stack of its own rather than the call stack, so a
+/// chain of 100,000 calls does not overflow it. The order of work is the one
+/// the plain recursion (program_s asking response_s of each callee in turn)
+/// would follow: each endpoint's program once its callees' are known, then
+/// its service's worker pool; an endpoint on the way down counts as busy.
+void Analyzer::Evaluation::find_program(std::size_t root) {
+  struct Frame {
+    std::size_t endpoint;
+    std::vector<std::size_t> callees;
+    std::size_t next = 0;
+  };
+  std::vector<Frame> stack;
+  auto enter = [&](std::size_t e) {
+    program_state_[e] = State::busy;
+    Frame frame{e, {}, 0};
+    a_.callees(a_.endpoints_[e]->steps, frame.callees);
+    stack.push_back(std::move(frame));
+  };
+  enter(root);
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.next < top.callees.size()) {
+      const std::size_t callee = top.callees[top.next++];
+      if (program_state_[callee] == State::unknown) {
+        enter(callee);  // invalidates `top`
+      } else {
+        settle_if_unknown(a_.demand_[callee].service);
+      }
+      continue;
+    }
+    const std::size_t e = top.endpoint;
+    stack.pop_back();
+    program_[e] = program_s(a_.endpoints_[e]->steps, a_.demand_[e].service);
+    program_state_[e] = State::known;
+    if (!stack.empty()) {
+      settle_if_unknown(a_.demand_[e].service);  // the root's: response_s's own
+    }
+  }
 }
 
 double Analyzer::Evaluation::program_s(const std::vector<Step>& steps, std::size_t service) {
@@ -449,8 +637,7 @@ double Analyzer::Evaluation::step_s(const Step& step, std::size_t service) {
     case StepKind::delay:
       return mean_s(step.dist);
     case StepKind::call:
-      return a_.round_trip_s_[service * stations_.size() + step.call.service_id] +
-             response_s(a_.endpoint_id(step.call));
+      return a_.round_trip_s(service, step.call.service_id) + response_s(a_.endpoint_id(step.call));
     case StepKind::parallel: {
       std::vector<double> children;
       for (const Step& child : step.children) {
@@ -589,30 +776,25 @@ bool Analyzer::solve_closed_exactly(std::size_t w) {
   if (wl.kind != model::WorkloadKind::closed) {
     return false;
   }
-  const auto visits = [&](std::size_t e, std::size_t of) {
-    return visits_(static_cast<Eigen::Index>(e), static_cast<Eigen::Index>(of));
-  };
   const std::uint64_t users = wl.users ? static_cast<std::uint64_t>(wl.users->value) : 0;
   const double think = wl.think ? mean_s(*wl.think) : 0.0;
   Evaluation at_rest(*this, std::vector<double>(m_.workloads.size(), 0.0));
   std::vector<MvaStation> stations;
   double cpu_s = 0;  // CPU per request: the time of its queueing stations when alone
-  for (std::size_t s = 0; s < m_.services.size(); ++s) {
-    const std::size_t first = first_endpoint_[s];
-    const std::size_t end = first + m_.services[s].endpoints.size();
-    bool visited = false;
-    double demand = 0;
-    for (std::size_t e = first; e < end; ++e) {
-      visited = visited || visits(e, w) > 0;
-      demand += visits(e, w) * demand_[e].cpu_s;
+  // Per service, the CPU demand per request and whether w visits it, from the
+  // endpoints w reaches (in endpoint order, so services come in model order).
+  std::vector<std::pair<std::size_t, double>> visited;  // (service, demand)
+  for (const Visit& v : visits_[w]) {
+    const std::size_t s = demand_[v.endpoint].service;
+    if (visited.empty() || visited.back().first != s) {
+      visited.emplace_back(s, 0.0);
     }
-    for (std::size_t other = 0; visited && other < m_.workloads.size(); ++other) {
-      for (std::size_t e = first; other != w && e < end; ++e) {
-        if (visits(e, other) > 0) {
-          return false;  // a station shared with another workload: two classes
-        }
-      }
+    if (v.count > 0 && workloads_visiting_[s] > 1) {
+      return false;  // a station shared with another workload: two classes
     }
+    visited.back().second += v.count * demand_[v.endpoint].cpu_s;
+  }
+  for (const auto& [s, demand] : visited) {
     if (!(demand > 0) || m_.services[s].external.value) {
       continue;
     }
@@ -897,9 +1079,8 @@ double Analyzer::max_rate(std::size_t w) const {
   std::vector<double> rates = rates_;
   rates[w] = 0;
   const Evaluation without(*this, rates);
-  for (std::size_t e = 0; e < endpoints_.size(); ++e) {
-    if (visits_(static_cast<Eigen::Index>(e), static_cast<Eigen::Index>(w)) > 0 &&
-        without.stations()[demand_[e].service].is_saturated()) {
+  for (const Visit& v : visits_[w]) {
+    if (v.count > 0 && without.stations()[demand_[v.endpoint].service].is_saturated()) {
       return 0;
     }
   }
