@@ -143,6 +143,100 @@ workloads:
   CHECK_THROWS_AS(analyze(m), std::runtime_error);
 }
 
+TEST_CASE("visit ratios: a loop through two queues makes the equations non-triangular",
+          "[analytic]") {
+  // worker = 1 + 0.8 relay and relay = 0.5 worker: worker = 1 / 0.6, relay = worker / 2,
+  // and db twice worker; nothing reaches `idle`.
+  const auto a = analyze_text(R"(
+version: 1
+services:
+  front: {endpoints: {h: [{cpu: exp(1ms)}, {publish: work}]}}
+  worker:
+    endpoints:
+      run:
+        - {call: db.q, times: 2}
+        - {publish: relayed, p: 0.5}
+  relay: {endpoints: {go: [{publish: work, p: 0.8}]}}
+  db: {endpoints: {q: [{cpu: exp(1ms)}]}}
+  idle: {endpoints: {x: [{cpu: exp(1ms)}]}}
+queues:
+  work: {consumer: worker.run}
+  relayed: {consumer: relay.go}
+workloads:
+  main: {entry: front.h, rate: 60/s}
+)");
+  CHECK(named(a.services, "front").arrival_rps == Approx(60));
+  CHECK(named(a.services, "worker").arrival_rps == Approx(100));
+  CHECK(named(a.services, "relay").arrival_rps == Approx(50));
+  CHECK(named(a.services, "db").arrival_rps == Approx(200));
+  CHECK(named(a.services, "idle").arrival_rps == 0);
+  CHECK(named(a.paths, "work").rate_rps == Approx(100));
+}
+
+TEST_CASE("visit ratios: each workload's own, added up where they share a service", "[analytic]") {
+  const auto a = analyze_text(R"(
+version: 1
+services:
+  a: {endpoints: {h: [{call: shared.q, times: 3}]}}
+  b: {endpoints: {h: [{call: shared.q, p: 0.25}, {call: shared.r}]}}
+  shared:
+    endpoints:
+      q: [{cpu: exp(1ms)}]
+      r: [{cpu: exp(1ms)}]
+workloads:
+  from-a: {entry: a.h, rate: 10/s}
+  from-b: {entry: b.h, rate: 40/s}
+)");
+  // 10 x 3 + 40 x 0.25 calls of q, 40 of r.
+  CHECK(named(a.services, "shared").arrival_rps == Approx(30 + 10 + 40));
+  CHECK(named(a.services, "a").arrival_rps == Approx(10));
+  CHECK(named(a.services, "b").arrival_rps == Approx(40));
+}
+
+TEST_CASE("a publish loop no workload reaches does not stop the analysis", "[analytic]") {
+  // Each of loop.go's messages sends on one more: unbounded if anything started it.
+  const auto a = analyze_text(R"(
+version: 1
+services:
+  api: {endpoints: {get: [{cpu: exp(2ms)}]}}
+  loop: {endpoints: {go: [{cpu: exp(1ms)}, {publish: again}]}}
+queues:
+  again: {consumer: loop.go}
+workloads:
+  main: {entry: api.get, rate: 100/s}
+)");
+  CHECK(named(a.services, "api").arrival_rps == Approx(100));
+  CHECK(named(a.services, "loop").arrival_rps == 0);
+}
+
+TEST_CASE("a model without workloads: every service idle", "[analytic]") {
+  // The dense solve used to abort here on an empty matrix.
+  const auto a = analyze_text(R"(
+version: 1
+services:
+  api: {endpoints: {get: [{cpu: 1ms}]}}
+)");
+  REQUIRE(a.services.size() == 1);
+  CHECK(a.services[0].arrival_rps == 0);
+  CHECK(a.paths.empty());
+}
+
+TEST_CASE("a chain of 60,000 calls: estimates without overflowing the stack", "[analytic]") {
+  // The response times were a recursion three frames deep per call.
+  constexpr int services = 60'000;
+  std::string yaml = "version: 1\nservices:\n";
+  for (int i = 0; i < services; ++i) {
+    yaml += "  s" + std::to_string(i) + ": {endpoints: {h: [{cpu: 10us}";
+    yaml += i + 1 < services ? ", {call: s" + std::to_string(i + 1) + ".h}]}}\n" : "]}}\n";
+  }
+  yaml += "workloads:\n  main: {entry: s0.h, rate: 10/s}\n";
+  const auto a = analyze_text(yaml);
+  REQUIRE(a.services.size() == static_cast<std::size_t>(services));
+  CHECK(a.services.back().arrival_rps == Approx(10));
+  // Every service adds its 10 us of CPU (at load 1e-4, stretched by nothing measurable).
+  CHECK(named(a.paths, "main").mean_s == Approx(services * 10e-6).epsilon(1e-3));
+}
+
 TEST_CASE("utilization: offered CPU over replicas x cores", "[analytic]") {
   const auto a = analyze_text(R"(
 version: 1
