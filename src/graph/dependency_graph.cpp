@@ -402,17 +402,29 @@ std::vector<VertexId> DependencyGraph::reachable_from(model::Index workload) con
 }
 
 std::vector<CallPath> DependencyGraph::call_paths(model::Index workload, std::size_t limit) const {
+  return enumerate_call_paths(workload, limit).paths;
+}
+
+CallPathList DependencyGraph::enumerate_call_paths(model::Index workload, std::size_t limit,
+                                                   std::size_t max_vertices) const {
   const auto& g = impl_->graph_;
   const auto& vertices = impl_->vertices_;
 
-  // The distinct targets of a vertex's path edges, in step order.
+  // The distinct targets of a vertex's path edges, in step order; `listed`
+  // marks those already taken (and is cleared after), so a vertex with many
+  // callees costs its degree, not its degree squared.
+  std::vector<bool> listed(vertices.size());
   const auto successors = [&](VertexId v) {
     std::vector<VertexId> out;
     for (const auto& e : boost::make_iterator_range(boost::out_edges(v, g))) {
       const auto to = static_cast<VertexId>(boost::target(e, g));
-      if (is_path_edge(g[e].kind) && std::find(out.begin(), out.end(), to) == out.end()) {
+      if (is_path_edge(g[e].kind) && !listed[to]) {
+        listed[to] = true;
         out.push_back(to);
       }
+    }
+    for (const VertexId to : out) {
+      listed[to] = false;
     }
     return out;
   };
@@ -424,7 +436,9 @@ std::vector<CallPath> DependencyGraph::call_paths(model::Index workload, std::si
     bool has_descended = false;
   };
 
-  std::vector<CallPath> paths;
+  CallPathList list;
+  auto& paths = list.paths;
+  std::size_t vertices_listed = 0;
   std::vector<bool> on_path(vertices.size());
   std::vector<Frame> stack;
   std::size_t queues_on_path = 0;
@@ -444,7 +458,7 @@ std::vector<CallPath> DependencyGraph::call_paths(model::Index workload, std::si
   // The workload vertex itself is not part of the chains: each starts at an entry.
   for (const VertexId entry : successors(workload_vertex(workload))) {
     push(entry);
-    while (!stack.empty() && paths.size() < limit) {
+    while (!stack.empty() && list.is_complete) {
       Frame& top = stack.back();
       if (top.at < top.next.size()) {
         const VertexId to = top.next[top.at++];
@@ -455,6 +469,11 @@ std::vector<CallPath> DependencyGraph::call_paths(model::Index workload, std::si
         continue;
       }
       if (!top.has_descended) {
+        if (paths.size() >= limit || stack.size() > max_vertices - vertices_listed) {
+          list.is_complete = false;
+          break;
+        }
+        vertices_listed += stack.size();
         CallPath path;
         path.has_async_hop = queues_on_path > 0;
         for (const auto& frame : stack) {
@@ -469,7 +488,7 @@ std::vector<CallPath> DependencyGraph::call_paths(model::Index workload, std::si
       pop();
     }
   }
-  return paths;
+  return list;
 }
 
 DependencyGraph build_graph(const model::Model& model, model::Diagnostics& diagnostics) {

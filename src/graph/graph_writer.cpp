@@ -3,6 +3,7 @@
 #include <cassert>
 #include <string_view>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace tailsim::graph {
@@ -145,18 +146,30 @@ std::string write_json(const DependencyGraph& graph, const model::Model& model) 
   }
 
   Json paths = Json::object();
+  Json notes = Json::array();
   for (std::size_t w = 0; w < model.workloads.size(); ++w) {
     Json list = Json::array();
-    for (const auto& path : graph.call_paths(static_cast<model::Index>(w))) {
+    const CallPathList found = graph.enumerate_call_paths(static_cast<model::Index>(w));
+    for (const auto& path : found.paths) {
       list.push_back(path.names);
     }
-    paths[model.workloads[w].name.value] = std::move(list);
+    const std::string& name = model.workloads[w].name.value;
+    if (!found.is_complete) {
+      notes.push_back(fmt::format(
+          "workload '{}' has more call paths than the {} listed: the list stops at {} paths or "
+          "{} endpoints in all",
+          name, found.paths.size(), max_call_paths, max_call_path_vertices));
+    }
+    paths[name] = std::move(list);
   }
 
   Json root = Json::object();
   root["vertices"] = std::move(vertices);
   root["edges"] = std::move(edges);
   root["paths"] = std::move(paths);
+  if (!notes.empty()) {
+    root["notes"] = std::move(notes);  // only when a list was cut short
+  }
   return root.dump(2) + "\n";
 }
 

@@ -104,6 +104,17 @@ struct CallPath {
 /// The most call paths `call_paths` enumerates per workload by default, so that
 /// a wide graph (k choices at each of n levels makes k^n paths) stays cheap.
 inline constexpr std::size_t max_call_paths = 10'000;
+/// The most vertices all the call paths of one workload hold together, so
+/// that long chains with many branches (10,000 paths of 100,000 calls each)
+/// neither take minutes nor gigabytes.
+inline constexpr std::size_t max_call_path_vertices = 1'000'000;
+
+/// A workload's call paths, and whether they are all of them.
+struct CallPathList {
+  std::vector<CallPath> paths;
+  /// False when a cap stopped the enumeration: more paths exist than listed.
+  bool is_complete = true;
+};
 
 /// The graph of a model. Build it with `build_graph`; it does not refer back to
 /// the model it came from.
@@ -151,6 +162,12 @@ class DependencyGraph {
   /// the enumeration may have stopped early.
   [[nodiscard]] std::vector<CallPath> call_paths(model::Index workload,
                                                  std::size_t limit = max_call_paths) const;
+  /// The same chains, stopping at `limit` paths or before the one that would
+  /// take their vertices past `max_vertices`, and saying whether it stopped
+  /// early. Its time and memory are bounded by the caps, whatever the graph.
+  [[nodiscard]] CallPathList enumerate_call_paths(
+      model::Index workload, std::size_t limit = max_call_paths,
+      std::size_t max_vertices = max_call_path_vertices) const;
 
  private:
   struct Impl;

@@ -24,7 +24,9 @@ namespace tailsim::graph {
 ///   "paths": {"<workload>": [["frontend.checkout", "cart.get"], ...]}}`.
 /// `id`, `from` and `to` are vertex names (`service.endpoint` for endpoints);
 /// `service` is null except for endpoints. The paths are those of
-/// `DependencyGraph::call_paths`, capped at `max_call_paths` per workload.
+/// `DependencyGraph::call_paths`, capped at `max_call_paths` per workload and
+/// `max_call_path_vertices` endpoints in all; when a cap cut a workload's list
+/// short, `"notes"` says so in a sentence per workload (absent otherwise).
 [[nodiscard]] std::string write_json(const DependencyGraph& graph, const model::Model& model);
 
 }  // namespace tailsim::graph

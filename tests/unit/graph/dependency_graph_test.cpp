@@ -492,6 +492,51 @@ TEST_CASE("call path enumeration stops at the cap on a wide graph", "[graph]") {
   const auto paths = g.call_paths(0);
   CHECK(paths.size() == max_call_paths);
   CHECK(paths.front().names.size() == levels);
+  const auto list = g.enumerate_call_paths(0);
+  CHECK(list.paths.size() == max_call_paths);
+  CHECK_FALSE(list.is_complete);
+  // A cap as large as the number of paths (the entry is one of level 0's
+  // two, so 2^19) lists them all, and says so.
+  constexpr std::size_t count = std::size_t{1} << (levels - 1);
+  const auto all = g.enumerate_call_paths(0, count, count * levels);
+  CHECK(all.paths.size() == count);
+  CHECK(all.is_complete);
+}
+
+TEST_CASE("call path enumeration stops at the cap on vertices over all paths", "[graph]") {
+  // A chain of 40 endpoints whose last calls 50 leaves: 50 paths of 41.
+  Model m;
+  constexpr int chain = 40;
+  constexpr int leaves = 50;
+  for (int i = 0; i < chain; ++i) {
+    std::vector<Step> steps;
+    if (i + 1 < chain) {
+      steps.push_back(call("c" + std::to_string(i + 1) + ".e", 1));
+    } else {
+      for (int leaf = 0; leaf < leaves; ++leaf) {
+        steps.push_back(call("leaf" + std::to_string(leaf) + ".e", 2));
+      }
+    }
+    add_endpoint(m, "c" + std::to_string(i) + ".e", std::move(steps), 10);
+  }
+  for (int leaf = 0; leaf < leaves; ++leaf) {
+    add_endpoint(m, "leaf" + std::to_string(leaf) + ".e", {}, 20);
+  }
+  add_workload(m, "w", "c0.e", 1);
+  resolve(m);
+  model::Diagnostics diagnostics;
+  const auto g = build_graph(m, diagnostics);
+
+  const auto all = g.enumerate_call_paths(0);
+  CHECK(all.paths.size() == leaves);
+  CHECK(all.is_complete);
+  // Room for 10 whole paths of 41 and part of an eleventh: 10 paths, cut short.
+  const auto capped = g.enumerate_call_paths(0, max_call_paths, 10 * (chain + 1) + 20);
+  CHECK(capped.paths.size() == 10);
+  CHECK_FALSE(capped.is_complete);
+  CHECK(capped.paths.back().names.back() == "leaf9.e");
+  // Exactly as many vertices as all the paths hold: complete.
+  CHECK(g.enumerate_call_paths(0, leaves, leaves * (chain + 1)).is_complete);
 }
 
 TEST_CASE("topological order and reachability", "[graph]") {

@@ -207,6 +207,35 @@ TEST_CASE("write_json lists vertices, edges and call paths", "[graph]") {
           ["frontend.checkout", "cart.get", "cart-db.query.by-id"],
           ["frontend.checkout", "bank-api.authorize"],
           ["frontend.checkout", "orders", "fulfillment.process"]]})"));
+  CHECK_FALSE(json.contains("notes"));  // every list is whole
+}
+
+TEST_CASE("write_json says when a workload's call paths were cut short", "[graph]") {
+  // 16 levels of two endpoints, each calling both of the next: 2^16 paths.
+  Model m;
+  constexpr int levels = 16;
+  for (int level = 0; level < levels; ++level) {
+    std::vector<Step> steps;
+    if (level + 1 < levels) {
+      for (model::Index i = 0; i < 2; ++i) {
+        steps.push_back(call(ref("s" + std::to_string(level + 1), "e" + std::to_string(i),
+                                 static_cast<model::Index>(level + 1), i)));
+      }
+    }
+    m.services.push_back(service("s" + std::to_string(level), {{"e0", steps}, {"e1", steps}}));
+  }
+  model::Workload w;
+  w.name.value = "wide";
+  w.entry = ref("s0", "e0", 0, 0);
+  m.workloads.push_back(w);
+  model::Diagnostics diagnostics;
+  const auto g = build_graph(m, diagnostics);
+  const auto json = nlohmann::json::parse(write_json(g, m));
+
+  CHECK(json["paths"]["wide"].size() == max_call_paths);
+  REQUIRE(json["notes"].size() == 1);
+  CHECK(contains(json["notes"][0].get<std::string>(),
+                 "workload 'wide' has more call paths than the 10000 listed"));
 }
 
 }  // namespace
