@@ -49,7 +49,7 @@ bool check_output_paths(const std::vector<OutputPath>& outputs) {
     if (type == fs::file_type::character || type == fs::file_type::fifo) {
       continue;
     }
-    const fs::path canonical = fs::weakly_canonical(output.path, ec);
+    const fs::path canonical = fs::weakly_canonical(fs::absolute(output.path), ec);
     for (const auto& [path, flag] : seen) {
       if (!ec && path == canonical) {
         fmt::print(stderr, "error: {} and {} both name {}\n", flag, output.flag, output.path);

@@ -131,7 +131,7 @@ Inspection inspect(const fs::path& path) {
   }
   struct stat st {};
   if (lstat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT) {
+    if (errno != ENOENT && errno != ENOTDIR) {
       return refused(reason(errno));
     }
     const fs::path folder = folder_of(path);

@@ -110,6 +110,163 @@ case $case_name in
     [ -s out/topology.dot ] || fail "topology.dot not kept"
     ;;
 
+  # 2. Special files stay special; links are never written through.
+  json_onto_device)
+    mknod null c 1 3 2>/dev/null || skip "mknod needs root"
+    run run "$model" --duration 10s --quiet --json null
+    [ $code -eq 0 ] || fail "exit $code: $(cat err.txt)"
+    [ -c null ] || fail "the device became a regular file"
+    no_temporary_files
+    ;;
+  json_onto_fifo)
+    mkfifo pipe || fail "mkfifo"
+    cat pipe >got.json &
+    reader=$!
+    run run "$model" --duration 10s --quiet --json pipe
+    # The reader ends when tailsim has written the FIFO and closed it; if
+    # tailsim never opened it, the reader is stopped here.
+    [ $code -eq 0 ] && [ -p pipe ] || kill $reader
+    wait $reader
+    [ $code -eq 0 ] || fail "exit $code: $(cat err.txt)"
+    [ -p pipe ] || fail "the FIFO became a regular file"
+    grep -q '"stopped_early": false' got.json || fail "the reader did not get results.json"
+    ;;
+  json_onto_stdout_link)
+    ln -s /proc/self/fd/1 stdout-link
+    "$tailsim" run "$model" --duration 10s --quiet --json stdout-link 2>err.txt | cat >got.json
+    [ -L stdout-link ] || fail "the link was replaced"
+    grep -q '"stopped_early": false' got.json || fail "stdout did not get results.json: $(cat err.txt)"
+    ;;
+  planted_temporary_link)
+    echo "keep me" >victim
+    ln -s victim res.json.tmp
+    run run "$model" --duration 10s --quiet --json res.json
+    [ $code -eq 0 ] || fail "exit $code: $(cat err.txt)"
+    [ "$(cat victim)" = "keep me" ] || fail "the planted link's target was overwritten"
+    [ -L res.json.tmp ] || fail "the planted link was removed"
+    [ -f res.json ] && [ ! -L res.json ] || fail "res.json is not a regular file"
+    grep -q '"engine"' res.json || fail "res.json holds no results"
+    ;;
+  link_to_regular_file_refused)
+    echo "keep me" >real.json
+    ln -s real.json link.json
+    run run "$model" --duration 10s --quiet --json link.json
+    [ $code -eq 2 ] || fail "exit $code"
+    grep -q 'error: --json link.json: is a symbolic link' err.txt || fail "message: $(cat err.txt)"
+    [ "$(cat real.json)" = "keep me" ] && [ -L link.json ] || fail "the link or its target changed"
+    ;;
+  replaced_file_keeps_permissions)
+    echo "old" >res.json
+    chmod 640 res.json
+    run run "$model" --duration 10s --quiet --json res.json
+    [ $code -eq 0 ] || fail "exit $code"
+    [ "$(stat -c %a res.json)" = 640 ] || fail "mode $(stat -c %a res.json), not 640"
+    ;;
+
+  # 3. Every output path is checked before simulating: exit 2 with the reason.
+  run_outputs_checked)
+    mkdir folder && touch file
+    for flag in --json --junit --summary-md; do
+      run run "$model" "$flag" nodir/x
+      [ $code -eq 2 ] || fail "$flag nodir/x: exit $code"
+      grep -q "error: $flag nodir/x: no such folder 'nodir'" err.txt || fail "$flag: $(cat err.txt)"
+      run run "$model" "$flag" folder
+      [ $code -eq 2 ] || fail "$flag folder: exit $code"
+      grep -q "error: $flag folder: is a folder" err.txt || fail "$flag folder: $(cat err.txt)"
+    done
+    run run "$model" --out file
+    [ $code -eq 2 ] || fail "--out file: exit $code"
+    grep -q "error: --out file: is not a folder" err.txt || fail "--out: $(cat err.txt)"
+    run run "$model" --json file/x.json
+    [ $code -eq 2 ] || fail "--json file/x.json: exit $code"
+    grep -q "error: --json file/x.json: 'file' is not a folder" err.txt || fail "$(cat err.txt)"
+    run run "$model" --json same.json --junit ./same.json
+    [ $code -eq 2 ] || fail "two outputs in one file: exit $code"
+    grep -q "error: --json and --junit both name ./same.json" err.txt || fail "$(cat err.txt)"
+    run run "$model" --junit -
+    [ $code -eq 2 ] || fail "--junit -: exit $code"
+    ;;
+  study_outputs_checked)
+    mkdir folder
+    for flag in --csv --json --report; do
+      run sweep "$model" --vary services.server.replicas=1,2 "$flag" folder
+      [ $code -eq 2 ] || fail "sweep $flag folder: exit $code"
+      grep -q "error: $flag folder: is a folder" err.txt || fail "sweep $flag: $(cat err.txt)"
+    done
+    run compare "$model" "$model" --json nodir/c.json
+    [ $code -eq 2 ] || fail "compare: exit $code"
+    grep -q "error: --json nodir/c.json: no such folder 'nodir'" err.txt || fail "compare: $(cat err.txt)"
+    run analyze "$model" --json folder
+    [ $code -eq 2 ] || fail "analyze: exit $code"
+    grep -q "error: --json folder: is a folder" err.txt || fail "analyze: $(cat err.txt)"
+    ;;
+  permission_denied)
+    [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || skip "needs root and setpriv"
+    mkdir locked && chmod 755 locked && chmod 755 .
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+      "$tailsim" run "$model" --json locked/r.json 2>err.txt
+    code=$?
+    [ $code -eq 2 ] || fail "exit $code: $(cat err.txt)"
+    grep -q "error: --json locked/r.json: permission denied" err.txt || fail "$(cat err.txt)"
+    ;;
+
+  # 4. SIGINT and SIGTERM: the results so far, then 128 + the signal.
+  sigint)
+    start_long_run
+    kill -INT $pid
+    wait $pid
+    code=$?
+    [ $code -eq 130 ] || fail "exit $code: $(cat err.txt)"
+    grep -q '"stopped_early": true' r.json || fail "r.json is not marked stopped_early"
+    grep -q '"stop_reason": "interrupted"' r.json || fail "r.json has no stop_reason"
+    grep -q '"stop_reason": "interrupted"' out/results.json || fail "out/results.json"
+    grep -q '</html>' out/report.html || fail "no report.html"
+    no_temporary_files
+    ;;
+  sigterm)
+    start_long_run
+    kill -TERM $pid
+    wait $pid
+    code=$?
+    [ $code -eq 143 ] || fail "exit $code: $(cat err.txt)"
+    grep -q '"stop_reason": "interrupted"' r.json || fail "r.json has no stop_reason"
+    no_temporary_files
+    ;;
+  two_signals_while_simulating)
+    start_long_run
+    kill -INT $pid
+    kill -TERM $pid
+    wait $pid
+    code=$?
+    [ $code -eq 130 ] || [ $code -eq 143 ] || fail "exit $code"
+    no_temporary_files
+    ;;
+  # The second signal comes while a file is being written (a fake `dot`
+  # sends both while tailsim waits for it to write topology.svg): tailsim
+  # exits at once, and the temporary file of topology.svg is gone.
+  two_signals_while_writing)
+    fake_dot <<'DOT'
+out=/dev/stdout
+while [ $# -gt 0 ]; do
+  [ "$1" = -o ] && out=$2
+  shift
+done
+echo '<svg xmlns="http://www.w3.org/2000/svg"/>' >"$out"
+# tailsim, or the shell between it and us.
+parent=$PPID
+[ "$(cat /proc/$parent/comm)" = tailsim ] || parent=$(cut -d' ' -f4 /proc/$parent/stat)
+touch "$(dirname "$0")/../dot-ran"
+# Linux delivers pending signals lowest number first: SIGINT, then SIGTERM.
+kill -INT $parent
+kill -TERM $parent
+exit 0
+DOT
+    run run "$model" --duration 10s --quiet --out out
+    [ -e dot-ran ] || fail "the fake dot did not run"
+    [ $code -eq 143 ] || fail "exit $code"
+    no_temporary_files
+    ;;
+
   *)
     fail "unknown case"
     ;;
