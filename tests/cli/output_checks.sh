@@ -267,6 +267,45 @@ DOT
     no_temporary_files
     ;;
 
+  # 5. An --out folder holds one run: what the last run wrote and this one
+  # does not is removed; nothing else is.
+  out_folder_one_run)
+    run run "$other_model" --duration 10s --quiet --out out
+    [ $code -eq 0 ] || fail "first run: exit $code"
+    [ -s out/main.hgrm ] && [ -s out/traces.otlp.json ] || fail "first run wrote no main.hgrm or traces"
+    echo "mine" >out/notes.txt
+    echo "mine" >out/mine.hgrm
+    run run "$model" --duration 10s --quiet --traces 0 --out out
+    [ $code -eq 0 ] || fail "second run: exit $code"
+    [ -s out/requests.hgrm ] || fail "no requests.hgrm"
+    [ ! -e out/main.hgrm ] || fail "the first run's main.hgrm is still there"
+    [ ! -e out/traces.otlp.json ] && [ ! -e out/traces.chrome.json ] || fail "stale traces kept"
+    [ "$(cat out/notes.txt)" = mine ] && [ "$(cat out/mine.hgrm)" = mine ] || fail "a file of the user's was touched"
+    # A manifest edited to name other files removes none of them.
+    printf 'notes.txt\n../victim.hgrm\nmine.hgrm\n' >>out/.tailsim-manifest
+    echo "keep" >victim.hgrm
+    run run "$model" --duration 10s --quiet --traces 0 --out out
+    [ -e out/notes.txt ] && [ -e victim.hgrm ] || fail "a file outside tailsim's names was removed"
+    ;;
+  # A dot that fails leaves no picture of an earlier model behind.
+  out_folder_stale_svg)
+    fake_dot <<'DOT'
+out=/dev/stdout
+while [ $# -gt 0 ]; do
+  [ "$1" = -o ] && out=$2
+  shift
+done
+echo '<svg xmlns="http://www.w3.org/2000/svg"><text>earlier</text></svg>' >"$out"
+DOT
+    run run "$model" --duration 10s --quiet --out out
+    grep -q earlier out/topology.svg || fail "the first run wrote no topology.svg"
+    echo 'exit 1' >fake-bin/dot
+    run run "$model" --duration 10s --quiet --out out
+    [ $code -eq 0 ] || fail "exit $code"
+    [ ! -e out/topology.svg ] || fail "the earlier run's topology.svg is still there"
+    ! grep -q earlier out/report.html || fail "report.html shows the earlier picture"
+    ;;
+
   *)
     fail "unknown case"
     ;;
