@@ -9,9 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
+#include "output_paths.hpp"
+#include "study_commands.hpp"
 #include "tailsim/analytic/analysis.hpp"
 #include "tailsim/report/console_report.hpp"
-#include "tailsim/report/file_output.hpp"
 
 namespace tailsim::cli {
 
@@ -160,6 +161,9 @@ int analyze(const std::string& path, const std::vector<std::string>& overrides,
     fmt::print(stderr, "{}: {} error(s)\n", path, checked.load.diagnostics.error_count());
     return bad_input;
   }
+  if (!check_output_paths({{"--json", json_path, OutputKind::file_or_stdout}})) {
+    return bad_input;
+  }
   const model::Model& m = *checked.load.model;
   Analysis analysis;
   try {
@@ -168,12 +172,11 @@ int analyze(const std::string& path, const std::vector<std::string>& overrides,
     fmt::print(stderr, "error: {}\n", e.what());
     return bad_input;
   }
-  if (json_path == "-") {
-    std::fputs(to_json(analysis, m.name.value).c_str(), stdout);
-    return ok;
-  }
   if (!json_path.empty()) {
-    report::write_file_atomically(json_path, to_json(analysis, m.name.value));
+    write_output(json_path, to_json(analysis, m.name.value));
+  }
+  if (json_path == "-") {
+    return ok;
   }
   std::fputs(to_table(analysis, m.name.value).c_str(), stdout);
   return ok;

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "output_paths.hpp"
 #include "study_commands.hpp"
 #include "tailsim/plan/compiler.hpp"
 #include "tailsim/study/compare.hpp"
@@ -62,6 +63,9 @@ int run_compare(const CompareArgs& args) {
   const auto a = compile_model(args.model_a, args);
   const auto b = compile_model(args.model_b, args);
   if (!a || !b) {
+    return bad_input;
+  }
+  if (!check_output_paths({{"--json", args.json_path, OutputKind::file_or_stdout}})) {
     return bad_input;
   }
   study::Comparison comparison;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +21,9 @@
 
 #include "analyze_command.hpp"
 #include "cli_common.hpp"
+#include "interrupt.hpp"
 #include "output_folder.hpp"
+#include "output_paths.hpp"
 #include "study_commands.hpp"
 #include "tailsim/components/memory_budget.hpp"
 #include "tailsim/components/simulation.hpp"
@@ -126,6 +129,12 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   if (!plan) {
     return bad_input;
   }
+  if (!check_output_paths({{"--json", options.json_path, OutputKind::file_or_stdout},
+                           {"--junit", options.junit_path, OutputKind::file},
+                           {"--summary-md", options.summary_md_path, OutputKind::file},
+                           {"--out", options.out_dir, OutputKind::folder}})) {
+    return bad_input;
+  }
   const RunEstimates estimates(m);
 
   auto replication = replication_options(options.replication);
@@ -161,10 +170,8 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   const std::string json = replicated
                                ? tailsim::study::replications_to_json(*replicated, *replication)
                                : tailsim::report::to_json(results);
-  if (options.json_path == "-") {
-    std::fputs(json.c_str(), stdout);
-  } else if (!options.json_path.empty()) {
-    tailsim::report::write_file_atomically(options.json_path, json);
+  if (!options.json_path.empty()) {
+    write_output(options.json_path, json);
   }
   if (!options.junit_path.empty()) {
     tailsim::report::write_file_atomically(
@@ -219,6 +226,11 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                replicated
                    ? tailsim::study::replications_to_console(*replicated, *replication, color)
                    : tailsim::report::to_console(results, tailsim::report::ConsoleStyle{color}));
+  }
+  if (received_signal() != 0) {
+    fmt::print(stderr, "note: stopped by {}: the results cover the {:.1f}s simulated before it\n",
+               received_signal() == SIGINT ? "SIGINT" : "SIGTERM", results.simulated_s);
+    return 128 + received_signal();  // written what it had; the shell's code for the signal
   }
   if (results.stopped_early) {
     fmt::print(stderr,
@@ -299,6 +311,7 @@ int main(int argc, char** argv) {
   analyze_cmd->add_option("--json", analyze_json,
                           "Write the estimates as JSON here (- for stdout)");
 
+  install_interrupt_handlers();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

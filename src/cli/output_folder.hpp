@@ -23,12 +23,18 @@ struct OutputFolderInputs {
 /// Writes into `inputs.dir` (created if needed): results.json; timeseries.csv
 /// (tidy: time_s, entity, metric, value); `<path>.hgrm` per path (HdrHistogram's
 /// percentile distribution); metrics.om (OpenMetrics); topology.dot, and
-/// topology.svg when Graphviz's `dot` is on the PATH; report.html; junit.xml
-/// (the SLO checks) and summary.md (Markdown for a CI job page); with
-/// `has_traces`, traces.otlp.json, traces.jaeger.json and traces.chrome.json.
-/// Each file is written whole under a temporary name and then renamed, so a
-/// failure never leaves half a file. Throws std::runtime_error with the
-/// reason when something cannot be written.
+/// topology.svg when Graphviz's `dot` is on the PATH (run without a shell; a
+/// `dot` that fails is a warning on stderr and no topology.svg); report.html;
+/// junit.xml (the SLO checks) and summary.md (Markdown for a CI job page);
+/// with `has_traces`, traces.otlp.json, traces.jaeger.json and
+/// traces.chrome.json. Each file is written whole under a temporary name and
+/// then renamed, so a failure never leaves half a file.
+///
+/// The folder holds one run: `.tailsim-manifest` lists the files the last run
+/// wrote, and those of them this run does not write (a path the model no
+/// longer has, traces with `--traces 0`) are removed. No other file is ever
+/// touched. Throws std::runtime_error with the reason when something cannot
+/// be written.
 void write_output_folder(const OutputFolderInputs& inputs);
 
 }  // namespace tailsim::cli

@@ -2,7 +2,10 @@
 // the replicated run.
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -79,7 +82,11 @@ std::optional<study::ReplicationOptions> replication_options(const ReplicationFl
 
 void write_output(const std::string& path, const std::string& text) {
   if (path == "-") {
-    std::fputs(text.c_str(), stdout);
+    // SIGPIPE is ignored: a reader gone away is an error here, not silence.
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
+        std::fflush(stdout) != 0) {
+      throw std::runtime_error(fmt::format("cannot write to stdout: {}", std::strerror(errno)));
+    }
   } else {
     report::write_file_atomically(path, text);
   }

@@ -39,8 +39,9 @@ bool is_replicated(const ReplicationFlags& flags);
 /// is invalid.
 std::optional<study::ReplicationOptions> replication_options(const ReplicationFlags& flags);
 
-/// Writes `text` to stdout when `path` is "-", else to the file `path`,
-/// atomically (throws std::runtime_error when it cannot).
+/// Writes `text` to stdout when `path` is "-", else to the file `path`
+/// (report::write_file_atomically). Throws std::runtime_error when it
+/// cannot, a closed stdout included.
 void write_output(const std::string& path, const std::string& text);
 
 /// `run --replications`: the replications of `plan`, with a progress bar.

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "output_paths.hpp"
 #include "study_commands.hpp"
 #include "tailsim/plan/compiler.hpp"
 #include "tailsim/report/file_output.hpp"
@@ -99,10 +100,6 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
 }
 
 int run_sweep(const SweepArgs& args, const std::string& command_line) {
-  if (args.csv_path == "-" && args.json_path == "-") {
-    fmt::print(stderr, "error: --csv and --json cannot both write to stdout (-)\n");
-    return bad_input;
-  }
   const auto varies = read_varies(args.varies);
   if (!varies) {
     return bad_input;
@@ -113,6 +110,11 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
   }
   const auto plans = compile_points(args, *varies);
   if (!plans) {
+    return bad_input;
+  }
+  if (!check_output_paths({{"--csv", args.csv_path, OutputKind::file_or_stdout},
+                           {"--json", args.json_path, OutputKind::file_or_stdout},
+                           {"--report", args.report_path, OutputKind::file}})) {
     return bad_input;
   }
   study::SweepResult sweep;
