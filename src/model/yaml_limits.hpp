@@ -14,7 +14,7 @@
 namespace tailsim::model::detail {
 
 /// Collections nested deeper than this are refused (SPEC.md, docs/model-format.md).
-constexpr std::size_t max_nesting_depth = 100;
+constexpr std::size_t max_nesting_depth = 512;
 /// Values that aliases may add to a model, over all its aliases.
 constexpr std::uint64_t max_alias_values = 100'000;
 

@@ -89,7 +89,7 @@ TEST_CASE("a data file outside the model's folder is refused unless allowed", "[
 
   const m::FileAccess allowed{f.model(), {f.outside()}};
   for (const std::string& name : {std::string("../outside/lat.csv"), absolute,
-                                 std::string("link.csv"), std::string("linked-folder/lat.csv")}) {
+                                  std::string("link.csv"), std::string("linked-folder/lat.csv")}) {
     INFO(name);
     auto r = m::resolve_data_file(name, allowed, "trace file");
     REQUIRE(r.ok());

@@ -328,14 +328,14 @@ TEST_CASE("simulation.seed takes every unsigned 64-bit value", "[loader]") {
                                               "at most 18446744073709551615 (2^64-1)"));
 }
 
-TEST_CASE("--set values must be UTF-8 and shallow, and may not hold alias bombs", "[loader]") {
+TEST_CASE("override values must be UTF-8 and shallow, and may not hold alias bombs", "[loader]") {
   auto latin1 = load(minimal, {"name=caf\xe9"});
   REQUIRE_FALSE(latin1.ok());
   CHECK_THAT(messages(latin1), Catch::Contains("--set name:1:4: error: the value is not UTF-8 "
                                                "text: byte 0xE9"));
-  auto deep = load(minimal, {"name=" + std::string(500, '[') + std::string(500, ']')});
+  auto deep = load(minimal, {"name=" + std::string(900, '[') + std::string(900, ']')});
   REQUIRE_FALSE(deep.ok());
-  CHECK_THAT(messages(deep), Catch::Contains("nests more than 100 levels deep"));
+  CHECK_THAT(messages(deep), Catch::Contains("nests more than 512 levels deep"));
   std::string bomb = "name=[&a [x,x,x,x,x,x,x,x,x,x]";
   std::string previous = "a";
   for (char level = 'b'; level <= 'g'; ++level) {
@@ -356,4 +356,17 @@ TEST_CASE("a model's name without a name: key is its file's name, escaped", "[lo
   auto r = m::load_string(minimal, "caf\xe9\x1b[31m.yaml");
   REQUIRE(r.ok());
   CHECK(r.model->name.value == "caf\\xe9\\e[31m");
+}
+
+TEST_CASE("steps nested as deep as allowed stay within the YAML depth bound", "[loader]") {
+  // 64 levels of branches, each four YAML levels deep (list, map, list, map).
+  std::string steps = "[{cpu: 1ms}]";
+  for (int level = 0; level < 63; ++level) {
+    steps = "[{branch: [{p: 100%, steps: " + steps + "}]}]";
+  }
+  const std::string model = "version: 1\nservices:\n  api:\n    endpoints:\n      get: " + steps +
+                            "\nworkloads:\n  main: {entry: api.get, rate: 10/s}\n";
+  auto r = load(model);
+  INFO(messages(r));
+  CHECK(r.ok());
 }
