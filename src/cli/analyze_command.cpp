@@ -155,8 +155,8 @@ std::string saturation(const analytic::ServiceEstimate& s) {
 }  // namespace
 
 int analyze(const std::string& path, const std::vector<std::string>& overrides,
-            const std::string& json_path) {
-  CheckedModel checked = check_model(path, overrides);
+            const std::vector<std::string>& allowed_paths, const std::string& json_path) {
+  CheckedModel checked = check_model(path, overrides, allowed_paths);
   if (!checked.ok()) {
     fmt::print(stderr, "{}: {} error(s)\n", path, checked.load.diagnostics.error_count());
     return bad_input;

@@ -10,10 +10,11 @@
 
 namespace tailsim::cli {
 
-/// `tailsim analyze MODEL [--set ...] [--json FILE]`: prints the estimates as a
-/// table (or writes them as JSON to FILE, `-` for stdout). Returns the exit code.
+/// `tailsim analyze MODEL [--set ...] [--allow-path DIR] [--json FILE]`: prints
+/// the estimates as a table (or writes them as JSON to FILE, `-` for stdout).
+/// Returns the exit code.
 int analyze(const std::string& path, const std::vector<std::string>& overrides,
-            const std::string& json_path);
+            const std::vector<std::string>& allowed_paths, const std::string& json_path);
 
 /// What `run` shows of the analysis of the model it simulates.
 class RunEstimates {

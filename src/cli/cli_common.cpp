@@ -6,16 +6,19 @@
 #include <string_view>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "tailsim/model/text_encoding.hpp"
 #include "tailsim/model/units.hpp"
 #include "tailsim/report/progress_text.hpp"
 
 namespace tailsim::cli {
 
-CheckedModel load_checked_model(const std::string& path,
-                                const std::vector<std::string>& overrides) {
-  CheckedModel checked{model::load_file(path, model::LoadOptions{overrides}), std::nullopt};
+CheckedModel load_checked_model(const std::string& path, const std::vector<std::string>& overrides,
+                                const std::vector<std::string>& allowed_paths) {
+  model::LoadOptions options{overrides, {allowed_paths.begin(), allowed_paths.end()}};
+  CheckedModel checked{model::load_file(path, options), std::nullopt};
   if (checked.load.model) {
     checked.graph = graph::build_graph(*checked.load.model, checked.load.diagnostics);
     checked.load.diagnostics.sort();
@@ -23,20 +26,30 @@ CheckedModel load_checked_model(const std::string& path,
   return checked;
 }
 
-CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides) {
-  CheckedModel checked = load_checked_model(path, overrides);
+CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides,
+                         const std::vector<std::string>& allowed_paths) {
+  CheckedModel checked = load_checked_model(path, overrides, allowed_paths);
   std::fputs(checked.load.diagnostics.format_all().c_str(), stderr);
   return checked;
 }
 
+void add_allow_path_option(CLI::App& cmd, std::vector<std::string>& allowed_paths) {
+  cmd.add_option("--allow-path", allowed_paths,
+                 "A folder outside the model's own that its data files (empirical, trace) may "
+                 "be read from (repeatable); by default a model reads files only inside its "
+                 "folder")
+      ->check(CLI::ExistingDirectory)
+      ->allow_extra_args(false);
+}
+
 bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m) {
   if (flags.seed) {
-    auto seed = model::parse_integer(*flags.seed);
-    if (!seed || *seed < 0) {
-      fmt::print(stderr, "error: --seed takes a whole number from 0 up, got '{}'\n", *flags.seed);
+    auto seed = model::parse_seed(*flags.seed);
+    if (!seed) {
+      fmt::print(stderr, "error: --seed: {}\n", model::escape_control(seed.error().message));
       return false;
     }
-    m.simulation.seed.value = static_cast<std::uint64_t>(*seed);
+    m.simulation.seed.value = *seed;
   }
   if (flags.duration) {
     auto duration = model::parse_duration(*flags.duration);

@@ -11,6 +11,10 @@
 #include "tailsim/graph/dependency_graph.hpp"
 #include "tailsim/model/loader.hpp"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace tailsim::cli {
 
 /// Exit codes of SPEC.md.
@@ -25,12 +29,19 @@ struct CheckedModel {
 };
 
 /// Loads `path` with the `--set` overrides and builds its graph, printing
-/// nothing.
-CheckedModel load_checked_model(const std::string& path, const std::vector<std::string>& overrides);
+/// nothing. The model may read data files in `allowed_paths` (`--allow-path`)
+/// besides its own folder.
+CheckedModel load_checked_model(const std::string& path, const std::vector<std::string>& overrides,
+                                const std::vector<std::string>& allowed_paths = {});
 
 /// Loads `path` with the `--set` overrides, builds its graph and prints every
 /// diagnostic to stderr.
-CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides);
+CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides,
+                         const std::vector<std::string>& allowed_paths = {});
+
+/// Adds `--allow-path DIR` (repeatable, an existing folder) to a command that
+/// reads a model: folders outside the model's own it may read data files from.
+void add_allow_path_option(CLI::App& cmd, std::vector<std::string>& allowed_paths);
 
 /// `--seed` and `--duration` as given (unparsed), shared by run, sweep and compare.
 struct SeedAndDuration {

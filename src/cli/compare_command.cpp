@@ -17,7 +17,7 @@ namespace {
 /// A model checked and compiled with the shared flags; nothing (after every
 /// message) when it cannot be.
 std::optional<plan::Plan> compile_model(const std::string& path, const CompareArgs& args) {
-  CheckedModel checked = check_model(path, args.overrides);
+  CheckedModel checked = check_model(path, args.overrides, args.allowed_paths);
   if (!checked.ok()) {
     fmt::print(stderr, "{}: {} error(s)\n", path, checked.load.diagnostics.error_count());
     return std::nullopt;
@@ -39,6 +39,7 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   cmd->add_option("--set", args.overrides,
                   "Override a value of both models: PATH=VALUE (repeatable)")
       ->allow_extra_args(false);
+  add_allow_path_option(*cmd, args.allowed_paths);
   cmd->add_option("--seed", args.seed_and_duration.seed,
                   "Base seed of the replications (default: A's)");
   cmd->add_option("--duration", args.seed_and_duration.duration,

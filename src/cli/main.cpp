@@ -44,8 +44,9 @@ namespace model = tailsim::model;
 namespace graph = tailsim::graph;
 using namespace tailsim::cli;  // NOLINT(google-build-using-namespace): the commands share it
 
-int validate(const std::string& path, const std::vector<std::string>& overrides, bool quiet) {
-  CheckedModel checked = check_model(path, overrides);
+int validate(const std::string& path, const std::vector<std::string>& overrides,
+             const std::vector<std::string>& allowed_paths, bool quiet) {
+  CheckedModel checked = check_model(path, overrides, allowed_paths);
   if (!checked.ok()) {
     std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(),
                  checked.load.diagnostics.error_count());
@@ -64,8 +65,8 @@ int validate(const std::string& path, const std::vector<std::string>& overrides,
 }
 
 int draw_graph(const std::string& path, const std::vector<std::string>& overrides,
-               const std::string& format) {
-  CheckedModel checked = check_model(path, overrides);
+               const std::vector<std::string>& allowed_paths, const std::string& format) {
+  CheckedModel checked = check_model(path, overrides, allowed_paths);
   if (!checked.ok()) {
     return bad_input;
   }
@@ -96,7 +97,8 @@ struct RunOptions {
 };
 
 int run(const std::string& path, const std::vector<std::string>& overrides,
-        const RunOptions& options, const std::string& command) {
+        const std::vector<std::string>& allowed_paths, const RunOptions& options,
+        const std::string& command) {
   // An output folder holds traces too, unless asked otherwise: they come from
   // the replay attribution makes anyway.
   std::uint32_t traces = options.out_dir.empty() ? 0 : default_traces;
@@ -115,7 +117,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                "traces.jaeger.json and traces.chrome.json into\n");
     return bad_input;
   }
-  CheckedModel checked = check_model(path, overrides);
+  CheckedModel checked = check_model(path, overrides, allowed_paths);
   if (!checked.ok()) {
     std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(),
                  checked.load.diagnostics.error_count());
@@ -252,6 +254,7 @@ int main(int argc, char** argv) {
 
   std::string model_path;
   std::vector<std::string> overrides;
+  std::vector<std::string> allowed_paths;
   bool quiet = false;
   auto add_model_options = [&](CLI::App* cmd) {
     cmd->add_option("MODEL", model_path, "The model file (YAML)")->required();
@@ -259,6 +262,7 @@ int main(int argc, char** argv) {
                     "Override a value of the model before validation: PATH=VALUE, e.g. "
                     "services.frontend.replicas=6 (repeatable)")
         ->allow_extra_args(false);
+    add_allow_path_option(*cmd, allowed_paths);
   };
 
   auto* validate_cmd = app.add_subcommand("validate", "Check a model and report every error");
@@ -321,10 +325,10 @@ int main(int argc, char** argv) {
 
   try {
     if (*validate_cmd) {
-      return validate(model_path, overrides, quiet);
+      return validate(model_path, overrides, allowed_paths, quiet);
     }
     if (*graph_cmd) {
-      return draw_graph(model_path, overrides, format);
+      return draw_graph(model_path, overrides, allowed_paths, format);
     }
     std::string command = "tailsim";
     for (int i = 1; i < argc; ++i) {
@@ -332,10 +336,10 @@ int main(int argc, char** argv) {
       command += argv[i];
     }
     if (*run_cmd) {
-      return run(model_path, overrides, run_options, command);
+      return run(model_path, overrides, allowed_paths, run_options, command);
     }
     if (*analyze_cmd) {
-      return analyze(model_path, overrides, analyze_json);
+      return analyze(model_path, overrides, allowed_paths, analyze_json);
     }
     if (*sweep_cmd) {
       return run_sweep(sweep_args, command);

@@ -52,6 +52,7 @@ study::ReplicatedRun run_replications(const plan::Plan& plan,
 struct SweepArgs {
   std::string model_path;
   std::vector<std::string> overrides;
+  std::vector<std::string> allowed_paths;  ///< --allow-path
   std::vector<std::string> varies;
   SeedAndDuration seed_and_duration;
   ReplicationFlags replication = {3, std::nullopt, 50, 0, std::nullopt};
@@ -70,6 +71,7 @@ struct CompareArgs {
   std::string model_a;
   std::string model_b;
   std::vector<std::string> overrides;
+  std::vector<std::string> allowed_paths;  ///< --allow-path
   SeedAndDuration seed_and_duration;
   ReplicationFlags replication = {10, std::nullopt, 50, 0, std::nullopt};
   std::string json_path;

@@ -48,7 +48,7 @@ std::optional<std::vector<plan::Plan>> compile_points(const SweepArgs& args,
     std::vector<std::string> overrides = args.overrides;
     const auto point = study::point_overrides(varies, grid[p]);
     overrides.insert(overrides.end(), point.begin(), point.end());
-    CheckedModel checked = load_checked_model(args.model_path, overrides);
+    CheckedModel checked = load_checked_model(args.model_path, overrides, args.allowed_paths);
     if (p == 0 || !checked.ok()) {
       std::fputs(checked.load.diagnostics.format_all().c_str(), stderr);
     }
@@ -79,6 +79,7 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
   cmd->add_option("--set", args.overrides,
                   "Override a value of the model at every point: PATH=VALUE (repeatable)")
       ->allow_extra_args(false);
+  add_allow_path_option(*cmd, args.allowed_paths);
   cmd->add_option("--vary", args.varies,
                   "A path and its values: PATH=V1,V2,... or PATH=A..B:STEP, e.g. "
                   "services.api.replicas=2..8:2 (repeatable: the grid is every combination)")

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/model/text_encoding.hpp"
+
 namespace tailsim::model {
 namespace {
 
@@ -117,8 +119,11 @@ void Diagnostics::sort() {
 std::string Diagnostics::format(const Diagnostic& d) const {
   const std::uint32_t line = d.loc.line == 0 ? 1 : d.loc.line;
   const std::uint32_t col = (d.loc.line == 0 || d.loc.col == 0) ? 1 : d.loc.col;
-  return fmt::format("{}:{}:{}: {}: {}", source_name(d.loc.file), line, col,
-                     d.severity == Severity::error ? "error" : "warning", d.message);
+  // A message may quote a model's text and a source may be a data file's
+  // name: neither may carry a control character or escape sequence to a terminal.
+  return fmt::format("{}:{}:{}: {}: {}", escape_control(source_name(d.loc.file)), line, col,
+                     d.severity == Severity::error ? "error" : "warning",
+                     escape_control(d.message));
 }
 
 std::string Diagnostics::format_all() const {

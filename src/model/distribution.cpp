@@ -2,17 +2,15 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <numbers>
 #include <optional>
-#include <system_error>
 
 #include <fmt/format.h>
 
+#include "tailsim/model/data_file.hpp"
+#include "tailsim/model/text_encoding.hpp"
 #include "text_piece.hpp"
 
 namespace tailsim::model {
@@ -33,8 +31,10 @@ constexpr std::int64_t max_erlang_k = 1000;
 constexpr double z_p99 = 2.3263478740408408;
 /// Mixture weights may miss 1 by this much (rounding in `33.3333333333%`).
 constexpr double weight_sum_tolerance = 1e-9;
-/// Empirical files larger than this are refused rather than read into memory.
-constexpr std::uintmax_t max_empirical_bytes = std::uintmax_t{256} << 20;
+/// Empirical and trace files larger than this are refused rather than read into memory.
+constexpr std::uintmax_t max_sample_file_bytes = std::uintmax_t{256} << 20;
+/// The most characters of a sample file's line that a message quotes.
+constexpr std::size_t max_quoted_chars = 40;
 /// Bad lines of an empirical file reported one by one; the rest are counted.
 constexpr std::size_t max_reported_lines = 20;
 
@@ -661,13 +661,13 @@ ParseResult<DistSpec> Builder::build_empirical(const Call& call) const {
   if (file.text.empty()) {
     return error_at(file.offset, "empirical needs a file name, e.g. 'empirical(latencies.csv)'");
   }
-  const std::filesystem::path path = context_.base_dir / std::filesystem::path(file.text);
-  auto samples = read_empirical_file(path, context_);
-  if (!samples) {
-    return error_at(file.offset, samples.error().message);
+  auto read = read_sample_file(file.text, context_, SampleFileKind::empirical);
+  if (!read) {
+    return error_at(file.offset, read.error().message);
   }
+  SampleFile sample_file = std::move(read).value();
   DistSpec spec;
-  spec.form = EmpiricalDist{path.generic_string(), std::move(samples).value()};
+  spec.form = EmpiricalDist{sample_file.path.generic_string(), std::move(sample_file.samples)};
   return spec;
 }
 
@@ -791,44 +791,30 @@ ParseResult<DistSpec> build_mixture(std::vector<double> weights, std::vector<Dis
   return spec;
 }
 
-ParseResult<std::vector<Duration>> read_empirical_file(const std::filesystem::path& path,
-                                                       const DistContext& context) {
-  // Messages name the file as the model wrote it: relative to the model's folder.
-  std::string shown = path.generic_string();
-  if (!context.base_dir.empty()) {
-    const auto relative = path.lexically_relative(context.base_dir);
-    if (!relative.empty() && *relative.begin() != "..") {
-      shown = relative.generic_string();
-    }
+ParseResult<SampleFile> read_sample_file(std::string_view written, const DistContext& context,
+                                         SampleFileKind kind) {
+  const bool is_trace = kind == SampleFileKind::trace;
+  const std::string_view file_kind = is_trace ? "trace file" : "empirical file";
+  const std::string_view sample_kind = is_trace ? "trace" : "empirical sample";
+  auto path =
+      resolve_data_file(written, FileAccess{context.base_dir, context.allowed_dirs}, file_kind);
+  if (!path) {
+    return path.error();
   }
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) {
-    return error_at(0, fmt::format("cannot read empirical file '{}': no such file", shown));
+  auto read = read_data_file(*path, max_sample_file_bytes, file_kind, written);
+  if (!read) {
+    return read.error();
   }
-  if (std::filesystem::is_directory(status)) {
-    return error_at(0, fmt::format("cannot read empirical file '{}': it is a folder", shown));
-  }
-  if (!std::filesystem::is_regular_file(status)) {
-    return error_at(0, fmt::format("cannot read empirical file '{}': not a regular file", shown));
-  }
-  const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec || size > max_empirical_bytes) {
-    return error_at(0, fmt::format("cannot read empirical file '{}': larger than {} MiB", shown,
-                                   max_empirical_bytes >> 20));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::string content;
-  if (in) {
-    content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  if (!in && !in.eof()) {
-    return error_at(0, fmt::format("cannot read empirical file '{}': {}", shown,
-                                   std::error_code(errno, std::generic_category()).message()));
-  }
+  std::string content = std::move(read).value();
   if (content.starts_with("\xEF\xBB\xBF")) {
     content.erase(0, 3);  // a byte order mark, as spreadsheet programs write
   }
+  // Diagnostics name the file as the model's folder and the name make it.
+  const std::filesystem::path written_path{std::string(written)};
+  const std::string source_name =
+      (written_path.is_absolute() ? written_path : context.base_dir / written_path)
+          .lexically_normal()
+          .generic_string();
 
   std::vector<Duration> samples;
   std::optional<std::uint32_t> source;
@@ -855,33 +841,41 @@ ParseResult<std::vector<Duration>> read_empirical_file(const std::filesystem::pa
       continue;
     }
     ++bad_lines;
-    const auto col = static_cast<std::uint32_t>(body.offset + sample.error().offset + 1);
+    // The messages of parse_duration quote the whole line: a long one (or a
+    // file that is no list of durations) is quoted only in part.
+    const bool is_long = body.text.size() > max_quoted_chars;
+    const std::string problem =
+        is_long ? fmt::format("not a duration: '{}'; write one duration per line, e.g. '2.5ms'",
+                              shorten(body.text, max_quoted_chars))
+                : sample.error().message;
+    const auto col =
+        static_cast<std::uint32_t>(body.offset + (is_long ? 0 : sample.error().offset) + 1);
     if (first_problem.empty()) {
-      first_problem = fmt::format("line {}: {}", line_number, sample.error().message);
+      first_problem = fmt::format("line {}: {}", line_number, problem);
     }
     if (context.diagnostics != nullptr) {
       if (!source) {
-        source = context.diagnostics->add_source(path.generic_string());
+        source = context.diagnostics->add_source(source_name);
       }
       if (bad_lines <= max_reported_lines) {
         context.diagnostics->error(SourceLoc{*source, line_number, col},
-                                   fmt::format("empirical sample: {}", sample.error().message));
+                                   fmt::format("{}: {}", sample_kind, problem));
       } else if (bad_lines == max_reported_lines + 1) {
         context.diagnostics->error(SourceLoc{*source, line_number, col},
-                                   "more bad samples follow; fix the ones above first");
+                                   fmt::format("more bad {}s follow; fix the ones above first",
+                                               is_trace ? "arrival time" : "sample"));
       }
     }
   }
   if (bad_lines > 0) {
-    return error_at(0, fmt::format("empirical file '{}' is malformed: {} bad line{} (first at {})",
-                                   shown, bad_lines, bad_lines == 1 ? "" : "s", first_problem));
+    return error_at(0, fmt::format("{} '{}' is malformed: {} bad line{} (first at {})", file_kind,
+                                   written, bad_lines, bad_lines == 1 ? "" : "s", first_problem));
   }
   if (samples.empty()) {
-    return error_at(0, fmt::format("empirical file '{}' has no samples; write one duration per "
-                                   "line, e.g. '2.5ms'",
-                                   shown));
+    return error_at(0, fmt::format("{} '{}' has no {}; write one duration per line, e.g. '2.5ms'",
+                                   file_kind, written, is_trace ? "arrival times" : "samples"));
   }
-  return samples;
+  return SampleFile{std::move(path).value(), std::move(samples)};
 }
 
 std::span<const std::string> distribution_names() {

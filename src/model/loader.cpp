@@ -10,7 +10,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "section_reader.hpp"
+#include "tailsim/model/text_encoding.hpp"
 #include "tailsim/model/yaml_openers.hpp"
+#include "yaml_limits.hpp"
 #include "yaml_reader.hpp"
 
 namespace tailsim::model {
@@ -141,6 +143,20 @@ std::string yaml_error_hint(std::string_view text, const YAML::Mark& mark) {
   return "";
 }
 
+/// Where byte `offset` of `text` is.
+SourceLoc at_offset(std::string_view text, std::uint32_t source, std::size_t offset) {
+  const TextPosition at = position_of(text, offset);
+  return SourceLoc{source, static_cast<std::uint32_t>(at.line), static_cast<std::uint32_t>(at.col)};
+}
+
+/// Says that the byte at `offset` is not UTF-8, and what to do.
+std::string not_utf8(std::string_view text, std::size_t offset, std::string_view what) {
+  return fmt::format(
+      "{} is not UTF-8 text: byte 0x{:02X} here is not part of a UTF-8 "
+      "character (a Latin-1 or Windows-1252 file?); save the model as UTF-8",
+      what, static_cast<unsigned char>(text[offset]));
+}
+
 /// What was left open, said at the opener.
 std::string never_closed(const Unclosed& open) {
   if (open.opener == '[' || open.opener == '{') {
@@ -170,6 +186,16 @@ void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags
   }
   YAML::Node value;
   const std::string value_text = text.substr(eq + 1);
+  if (auto bad = first_invalid_utf8(text)) {
+    const auto in_value = bad > eq ? *bad - eq - 1 : 0;  // columns count in VALUE
+    diags.error(SourceLoc{source, 1, static_cast<std::uint32_t>(in_value) + 1},
+                not_utf8(text, *bad, "the value"));
+    return;
+  }
+  if (auto problem = detail::find_too_deep(value_text)) {
+    diags.error(SourceLoc{source, problem->line, problem->col}, problem->message);
+    return;
+  }
   try {
     value = YAML::Load(value_text);
   } catch (const YAML::Exception& e) {
@@ -180,6 +206,10 @@ void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags
     }
     diags.error(SourceLoc{source, 1, static_cast<std::uint32_t>(std::max(0, e.mark.column)) + 1},
                 fmt::format("the value is not valid YAML: {}", e.msg));
+    return;
+  }
+  if (auto bomb = detail::find_alias_bomb(value_text)) {
+    diags.error(SourceLoc{source, bomb->line, bomb->col}, bomb->message);
     return;
   }
   const auto parts = split_path(path);
@@ -273,11 +303,19 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
                      const std::filesystem::path& base_dir, LoadResult result) {
   Diagnostics& diags = result.diagnostics;
   const SourceLoc start{source, 1, 1};
+  if (auto wide = wide_encoding_of(text)) {
+    diags.error(start, fmt::format("the file is {} text; save the model as UTF-8", *wide));
+    return result;
+  }
   if (auto nul = text.find('\0'); nul != std::string_view::npos) {
     const auto line =
         std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
     diags.error(SourceLoc{source, static_cast<std::uint32_t>(line) + 1, 1},
                 "the file is not text (it holds a NUL byte); a model is YAML text");
+    return result;
+  }
+  if (auto bad = first_invalid_utf8(text)) {
+    diags.error(at_offset(text, source, *bad), not_utf8(text, *bad, "the file"));
     return result;
   }
   if (auto tab = indentation_tab(text)) {
@@ -288,6 +326,10 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
   if (auto second = second_document_line(text)) {
     diags.error(SourceLoc{source, *second, 1},
                 "a second YAML document starts here; a model is one document");
+    return result;
+  }
+  if (auto deep = detail::find_too_deep(text)) {
+    diags.error(SourceLoc{source, deep->line, deep->col}, deep->message);
     return result;
   }
   YAML::Node root;
@@ -318,6 +360,10 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
                 "invalid YAML: " + never_closed(*open));
     return result;
   }
+  if (auto bomb = detail::find_alias_bomb(text)) {
+    diags.error(SourceLoc{source, bomb->line, bomb->col}, bomb->message);
+    return result;
+  }
   if (root.IsNull()) {
     diags.error(start,
                 "the model is empty; it starts with 'version: 1' and lists services and "
@@ -332,7 +378,8 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
   }
   Model model;
   model.base_dir = base_dir;
-  detail::YamlReader reader(diags, DistContext{base_dir, &diags}, std::move(roots), text);
+  detail::YamlReader reader(diags, DistContext{base_dir, &diags, options.allowed_paths},
+                            std::move(roots), text);
   try {
     detail::read_model(reader, detail::Cursor{root, source, start}, model);
     if (reader.within_limits()) {
@@ -343,7 +390,9 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
     diags.error(start, fmt::format("internal error while reading the model: {}", e.what()));
   }
   if (model.name.value.empty()) {
-    model.name.value = std::filesystem::path(diags.source_name(source)).stem().string();
+    // A file's name may hold any byte: shown and written to JSON, it must be UTF-8 text.
+    model.name.value =
+        escape_control(std::filesystem::path(diags.source_name(source)).stem().string());
   }
   diags.sort();
   result.model = std::move(model);

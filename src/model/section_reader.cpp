@@ -70,9 +70,10 @@ void SectionReader::read(const Cursor& root) {
       model_.version = *version;
     }
   }
-  r_.optional_field(f, "name", model_.name, [&](const Cursor& c) { return r_.string(c, "name"); });
-  r_.optional_field(f, "description", model_.description,
-                    [&](const Cursor& c) { return r_.string(c, "description"); });
+  r_.optional_field(f, "name", model_.name, [&](const Cursor& c) { return r_.text(c, "name"); });
+  r_.optional_field(f, "description", model_.description, [&](const Cursor& c) {
+    return r_.text(c, "description", /*allow_line_breaks=*/true);
+  });
   if (auto c = f.get("simulation")) {
     read_simulation(*c);
   }
@@ -136,8 +137,12 @@ void SectionReader::read_simulation(const Cursor& c) {
   r_.optional_field(f, "warmup", s.warmup,
                     [&](const Cursor& v) { return r_.duration(v, "warmup"); });
   if (auto v = f.get("seed")) {
-    if (auto seed = r_.integer(*v, "seed", 0, std::numeric_limits<std::int64_t>::max())) {
-      s.seed = Located<std::uint64_t>{static_cast<std::uint64_t>(seed->value), seed->loc};
+    if (auto text = r_.scalar(*v, "seed")) {
+      if (auto seed = parse_seed(*text)) {
+        s.seed = Located<std::uint64_t>{*seed, r_.loc(*v)};
+      } else {
+        r_.error(r_.loc_at(*v, seed.error().offset), "seed: " + seed.error().message);
+      }
     }
   }
   r_.optional_field(f, "interval", s.interval,
@@ -1039,16 +1044,11 @@ void SectionReader::read_workload(const Located<std::string>& name, const Cursor
     w.kind = WorkloadKind::trace;
     if (auto path = r_.string(*v, "trace")) {
       w.trace_path = *path;
-      auto samples =
-          read_empirical_file(r_.dist_context().base_dir / path->value, r_.dist_context());
-      if (!samples) {
-        std::string message = samples.error().message;
-        if (const auto at = message.find("empirical file"); at != std::string::npos) {
-          message.replace(at, 14, "trace file");  // the reader is shared with empirical()
-        }
-        r_.error(path->loc, fmt::format("trace: {}", message));
+      auto read = read_sample_file(path->value, r_.dist_context(), SampleFileKind::trace);
+      if (!read) {
+        r_.error(path->loc, fmt::format("trace: {}", read.error().message));
       } else {
-        w.trace = std::move(samples).value();
+        w.trace = std::move(read).value().samples;
         if (!std::is_sorted(w.trace.begin(), w.trace.end())) {
           r_.error(path->loc, "trace: arrival times must not decrease from one line to the next");
         }

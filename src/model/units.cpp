@@ -1,5 +1,6 @@
 #include "tailsim/model/units.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -663,6 +664,31 @@ ParseResult<std::int64_t> parse_integer(std::string_view text) {
   }
   if (ec != std::errc{} || ptr != number.data() + number.size()) {
     return error_at(whole.offset, fmt::format("expected a whole number, got '{}'", whole.text));
+  }
+  return value;
+}
+
+ParseResult<std::uint64_t> parse_seed(std::string_view text) {
+  const Piece whole = trim(text);
+  std::string_view digits = whole.text;
+  if (digits.starts_with('+')) {
+    digits.remove_prefix(1);
+  }
+  const bool all_digits = !digits.empty() && std::all_of(digits.begin(), digits.end(),
+                                                         [](char c) { return is_digit(c); });
+  std::uint64_t value = 0;
+  const auto [ptr, ec] = all_digits
+                             ? std::from_chars(digits.data(), digits.data() + digits.size(), value)
+                             : std::from_chars_result{digits.data(), std::errc::invalid_argument};
+  if (ec == std::errc::result_out_of_range) {
+    return error_at(whole.offset,
+                    fmt::format("a seed is at most {} (2^64-1), got '{}'",
+                                std::numeric_limits<std::uint64_t>::max(), whole.text));
+  }
+  if (ec != std::errc{} || ptr != digits.data() + digits.size()) {
+    return error_at(whole.offset,
+                    fmt::format("a seed is a whole number from 0 to {}, got '{}'",
+                                std::numeric_limits<std::uint64_t>::max(), whole.text));
   }
   return value;
 }

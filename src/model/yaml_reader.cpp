@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/model/text_encoding.hpp"
+
 namespace tailsim::model::detail {
 namespace {
 
@@ -310,6 +312,24 @@ std::optional<Located<std::string>> YamlReader::string(const Cursor& c, std::str
     return std::nullopt;
   }
   return Located<std::string>{*text, loc(c)};
+}
+
+std::optional<Located<std::string>> YamlReader::text(const Cursor& c, std::string_view what,
+                                                     bool allow_line_breaks) {
+  auto value = string(c, what);
+  if (!value) {
+    return std::nullopt;
+  }
+  if (auto control = first_control_character(value->value, allow_line_breaks)) {
+    const bool is_c1 = static_cast<unsigned char>(value->value[*control]) == 0xC2;  // U+0080..9F
+    error(loc_at(c, *control),
+          fmt::format("{} holds a control character ({}), which could drive a terminal; "
+                      "write plain text{}",
+                      what, escape_control(value->value.substr(*control, is_c1 ? 2 : 1)),
+                      allow_line_breaks ? " (line breaks and tabs are fine)" : ""));
+    return std::nullopt;
+  }
+  return value;
 }
 
 std::optional<Located<bool>> YamlReader::boolean(const Cursor& c, std::string_view what) {

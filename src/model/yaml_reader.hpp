@@ -105,6 +105,11 @@ class YamlReader {
 
   std::optional<std::string> scalar(const Cursor& c, std::string_view what);
   std::optional<Located<std::string>> string(const Cursor& c, std::string_view what);
+  /// Free text shown to people (the model's name and description): a string
+  /// without control characters, which could drive a terminal (line breaks
+  /// and tabs are allowed when `allow_line_breaks`).
+  std::optional<Located<std::string>> text(const Cursor& c, std::string_view what,
+                                           bool allow_line_breaks = false);
   std::optional<Located<bool>> boolean(const Cursor& c, std::string_view what);
   std::optional<Located<std::int64_t>> integer(const Cursor& c, std::string_view what,
                                                std::int64_t min, std::int64_t max);

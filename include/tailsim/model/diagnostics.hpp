@@ -62,7 +62,9 @@ class Diagnostics {
   /// drops exact repeats.
   void sort();
 
-  /// `file:line:col: error: message`, the form compilers use and editors link.
+  /// `file:line:col: error: message`, the form compilers use and editors link,
+  /// with control characters escaped (`\e`, `\x07`): text quoted from a model
+  /// never reaches a terminal raw.
   [[nodiscard]] std::string format(const Diagnostic& d) const;
   /// Every diagnostic, one per line.
   [[nodiscard]] std::string format_all() const;

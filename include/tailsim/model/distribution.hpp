@@ -100,8 +100,11 @@ struct DistArg {
 /// What `empirical(...)` needs to read its file; the file's own problems are
 /// reported as diagnostics against that file.
 struct DistContext {
+  /// The model's folder: files are named relative to it, and read only inside it.
   std::filesystem::path base_dir;
   Diagnostics* diagnostics = nullptr;
+  /// Folders outside `base_dir` the user allowed files to be read from (`--allow-path`).
+  std::vector<std::filesystem::path> allowed_dirs = {};
 };
 
 /// Parses the string form: `3ms`, `exp(2ms)`, `lognormal(median=2ms, p99=20ms)`,
@@ -118,10 +121,23 @@ ParseResult<DistSpec> build_distribution(std::string_view name, const std::vecto
 /// Builds a mixture from already-parsed parts (the YAML map form).
 ParseResult<DistSpec> build_mixture(std::vector<double> weights, std::vector<DistSpec> parts);
 
-/// Reads an empirical file: one duration per line, `#` comments and blank
-/// lines allowed. Problems are reported at `path:line:col` through the context.
-ParseResult<std::vector<Duration>> read_empirical_file(const std::filesystem::path& path,
-                                                       const DistContext& context);
+/// What a file of durations holds: an empirical distribution's samples or a
+/// trace workload's arrival times (the word its messages use).
+enum class SampleFileKind { empirical, trace };
+
+/// A file of durations that a model named, read.
+struct SampleFile {
+  std::filesystem::path path;  ///< where it was read, links followed
+  std::vector<Duration> samples;
+};
+
+/// Reads the file of durations that the model names as `written`: one duration
+/// per line, `#` comments and blank lines allowed. The name is relative to the
+/// model's folder, and the file must lie inside it or inside an allowed folder
+/// (data_file.hpp). Problems of its lines are reported at `FILE:line:col`
+/// through the context, quoting at most 40 characters of a line.
+ParseResult<SampleFile> read_sample_file(std::string_view written, const DistContext& context,
+                                         SampleFileKind kind);
 
 /// The names of every distribution, for did-you-mean hints.
 [[nodiscard]] std::span<const std::string> distribution_names();

@@ -15,6 +15,9 @@ namespace tailsim::model {
 struct LoadOptions {
   /// `PATH=VALUE` overrides (`--set`), applied to the YAML before validation.
   std::vector<std::string> overrides;
+  /// Folders outside the model's own from which its data files (empirical,
+  /// trace) may be read (`--allow-path`); see data_file.hpp.
+  std::vector<std::filesystem::path> allowed_paths = {};
 };
 
 /// The model and every diagnostic of the load. `model` is present whenever

@@ -90,6 +90,10 @@ ParseResult<double> parse_number(std::string_view text);
 /// A whole number that fits in 64 bits.
 ParseResult<std::int64_t> parse_integer(std::string_view text);
 
+/// A seed: a whole number from 0 to 2^64-1 (18446744073709551615), the
+/// range of the random streams' 64-bit seeds.
+ParseResult<std::uint64_t> parse_seed(std::string_view text);
+
 /// `5` or `1..10` (low <= high).
 ParseResult<IntRange> parse_int_range(std::string_view text);
 

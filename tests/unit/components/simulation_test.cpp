@@ -348,13 +348,20 @@ workloads:
 }
 
 TEST_CASE("trace replay sends one request per line", "[simulation]") {
-  const auto r = run(R"y(version: 1
+  // The trace file lies beside the model, in the folder it is loaded from.
+  auto loaded = m::load_string(R"y(version: 1
 simulation: {duration: 10s, seed: 1}
 services:
   a: {endpoints: {x: [{delay: 1ms}]}}
 workloads:
-  w: {entry: a.x, trace: )y" TAILSIM_SOURCE_DIR R"y(/tests/unit/model/data/arrivals.csv}
-)y");
+  w: {entry: a.x, trace: arrivals.csv}
+)y",
+                               "t.yaml", {}, TAILSIM_SOURCE_DIR "/tests/unit/model/data");
+  INFO(loaded.diagnostics.format_all());
+  REQUIRE(loaded.ok());
+  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+  REQUIRE(plan);
+  const auto r = tailsim::components::simulate(*plan);
   CHECK(path(r, "w").requests == 4);
   CHECK(path(r, "w").outcomes[Outcome::ok] == 4);
 }

@@ -396,9 +396,10 @@ TEST_CASE("empirical distributions read a file next to the model", "[distributio
   CHECK(m::parse_distribution("empirical('lat.csv')", context).ok());
   CHECK(m::parse_distribution("mix(50% empirical(lat.csv), 50% 1ms)", context).ok());
 
-  auto direct = m::read_empirical_file(dir.path() / "lat.csv", context);
+  auto direct = m::read_sample_file("lat.csv", context, m::SampleFileKind::empirical);
   REQUIRE(direct.ok());
-  CHECK(direct->size() == 3);
+  CHECK(direct->samples.size() == 3);
+  CHECK(direct->path == fs::canonical(dir.path() / "lat.csv"));
 }
 
 TEST_CASE("a malformed empirical file is reported at its own lines", "[distribution]") {

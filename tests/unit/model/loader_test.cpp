@@ -312,3 +312,61 @@ TEST_CASE("hostile YAML gets errors, not crashes", "[loader]") {
   auto r = load(bomb);
   CHECK_FALSE(r.ok());
 }
+
+TEST_CASE("simulation.seed takes every unsigned 64-bit value", "[loader]") {
+  auto top = load(minimal, {"simulation.seed=18446744073709551615"});
+  INFO(messages(top));
+  REQUIRE(top.ok());
+  CHECK(top.model->simulation.seed.value == ~std::uint64_t{0});
+  auto half = load(std::string(minimal) + "simulation: {seed: 9223372036854775808}\n");
+  INFO(messages(half));
+  REQUIRE(half.ok());
+  CHECK(half.model->simulation.seed.value == std::uint64_t{1} << 63);
+  auto above = load(minimal, {"simulation.seed=18446744073709551616"});
+  REQUIRE_FALSE(above.ok());
+  CHECK_THAT(messages(above), Catch::Contains("--set simulation.seed:1:1: error: seed: a seed is "
+                                              "at most 18446744073709551615 (2^64-1)"));
+}
+
+TEST_CASE("override values must be UTF-8 and shallow, and may not hold alias bombs", "[loader]") {
+  auto latin1 = load(minimal, {"name=caf\xe9"});
+  REQUIRE_FALSE(latin1.ok());
+  CHECK_THAT(messages(latin1), Catch::Contains("--set name:1:4: error: the value is not UTF-8 "
+                                               "text: byte 0xE9"));
+  auto deep = load(minimal, {"name=" + std::string(900, '[') + std::string(900, ']')});
+  REQUIRE_FALSE(deep.ok());
+  CHECK_THAT(messages(deep), Catch::Contains("nests more than 512 levels deep"));
+  std::string bomb = "name=[&a [x,x,x,x,x,x,x,x,x,x]";
+  std::string previous = "a";
+  for (char level = 'b'; level <= 'g'; ++level) {
+    bomb += std::string(", &") + level + " [";
+    for (int i = 0; i < 10; ++i) {
+      bomb += (i ? ",*" : "*") + previous;
+    }
+    bomb += "]";
+    previous = std::string(1, level);
+  }
+  bomb += "]";
+  auto bombed = load(minimal, {bomb});
+  REQUIRE_FALSE(bombed.ok());
+  CHECK_THAT(messages(bombed), Catch::Contains("aliases may add at most 100000 values"));
+}
+
+TEST_CASE("a model's name without a name: key is its file's name, escaped", "[loader]") {
+  auto r = m::load_string(minimal, "caf\xe9\x1b[31m.yaml");
+  REQUIRE(r.ok());
+  CHECK(r.model->name.value == "caf\\xe9\\e[31m");
+}
+
+TEST_CASE("steps nested as deep as allowed stay within the YAML depth bound", "[loader]") {
+  // 64 levels of branches, each four YAML levels deep (list, map, list, map).
+  std::string steps = "[{cpu: 1ms}]";
+  for (int level = 0; level < 63; ++level) {
+    steps = "[{branch: [{p: 100%, steps: " + steps + "}]}]";
+  }
+  const std::string model = "version: 1\nservices:\n  api:\n    endpoints:\n      get: " + steps +
+                            "\nworkloads:\n  main: {entry: api.get, rate: 10/s}\n";
+  auto r = load(model);
+  INFO(messages(r));
+  CHECK(r.ok());
+}

@@ -336,3 +336,17 @@ TEST_CASE("formatted durations read back to the same value", "[units]") {
     CHECK(back->count() == ns);
   }
 }
+
+TEST_CASE("a seed is any unsigned 64-bit number", "[units]") {
+  CHECK(m::parse_seed("0").value() == 0);
+  CHECK(m::parse_seed("9223372036854775808").value() == std::uint64_t{1} << 63);
+  CHECK(m::parse_seed(" 18446744073709551615 ").value() == ~std::uint64_t{0});
+  auto above = m::parse_seed("18446744073709551616");
+  REQUIRE_FALSE(above.ok());
+  CHECK(above.error().message ==
+        "a seed is at most 18446744073709551615 (2^64-1), got '18446744073709551616'");
+  CHECK_FALSE(m::parse_seed("-1").ok());
+  CHECK_FALSE(m::parse_seed("1e3").ok());
+  CHECK_FALSE(m::parse_seed("").ok());
+  CHECK_FALSE(m::parse_seed("+").ok());
+}
