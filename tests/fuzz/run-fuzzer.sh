@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target with clang and fuzzes the model loader.
-# Usage: tests/fuzz/run-fuzzer.sh [SECONDS=600]
-# New inputs go to tests/fuzz/work/corpus (ignored by git); a crash leaves a
-# crash-* file in tests/fuzz/work: minimise it and commit it to tests/fuzz/regressions/.
+# Builds the libFuzzer targets with clang and fuzzes one of them.
+# Usage: tests/fuzz/run-fuzzer.sh [SECONDS=600] [TARGET=model]
+#   TARGET: model (the loader), set (--set overrides), datafile (empirical and
+#   trace files) or output (the report writers).
+# New inputs go to tests/fuzz/work/TARGET (ignored by git); a crash leaves a
+# crash-* file in tests/fuzz/work: minimise it and commit it to
+# tests/fuzz/regressions/TARGET/. To grow the committed corpus, merge:
+#   build/fuzz/tests/fuzz/TARGET_fuzz -merge=1 tests/fuzz/corpus/TARGET tests/fuzz/work/TARGET
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-600}
+target=${2:-model}
+case "$target" in model | set | datafile | output) ;; *)
+  echo "run-fuzzer.sh: unknown target '$target' (model, set, datafile or output)" >&2
+  exit 2
+  ;;
+esac
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
-mkdir -p tests/fuzz/work/corpus
+mkdir -p "tests/fuzz/work/$target" tests/fuzz/regressions/"$target"
 cd tests/fuzz/work
-../../../build/fuzz/tests/fuzz/model_fuzz -max_total_time="$seconds" -max_len=8192 -timeout=10 \
-  -rss_limit_mb=2048 -dict=../model.dict -jobs=1 corpus ../corpus ../regressions
+dict=()
+[[ $target == model || $target == output ]] && dict=(-dict=../model.dict)
+"../../../build/fuzz/tests/fuzz/${target}_fuzz" -max_total_time="$seconds" -max_len=8192 \
+  -timeout=10 -rss_limit_mb=2048 "${dict[@]}" -jobs=1 "$target" "../corpus/$target" \
+  "../regressions/$target"
