@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "tailsim/model/units.hpp"
+#include "tailsim/report/progress_text.hpp"
 
 namespace tailsim::cli {
 
@@ -44,6 +45,11 @@ bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m) {
                  duration ? std::string("must be above zero") : duration.error().message);
       return false;
     }
+    const auto& sim = m.simulation;
+    if (auto too_long = model::simulated_time_error(sim.warmup.value, *duration, sim.drain.value)) {
+      fmt::print(stderr, "error: --duration: {}\n", *too_long);
+      return false;
+    }
     m.simulation.duration.value = *duration;
   }
   return true;
@@ -59,10 +65,14 @@ bool stdout_wants_color(const std::string& color) {
          !(term != nullptr && std::string_view(term) == "dumb");
 }
 
-ProgressBar::ProgressBar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) != 0) {}
+ProgressBar::ProgressBar(bool enabled) {
+  const auto kind = report::progress_kind(!enabled, isatty(STDERR_FILENO) != 0);
+  enabled_ = kind != report::ProgressKind::none;
+  lines_ = kind == report::ProgressKind::lines;
+}
 
 ProgressBar::~ProgressBar() {
-  if (shown_) {
+  if (shown_ && !lines_) {
     std::fputs("\r\033[K", stderr);
   }
 }
@@ -73,6 +83,14 @@ void ProgressBar::update(double done) {
   }
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  if (lines_) {
+    if (report::progress_line_due(elapsed, last_line_s_)) {
+      std::fputs(report::progress_line(done, elapsed).c_str(), stderr);
+      std::fflush(stderr);
+      last_line_s_ = elapsed;
+    }
+    return;
+  }
   if (elapsed < 1.0) {
     return;
   }

@@ -46,8 +46,10 @@ bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m);
 /// set (no-color.org) or TERM is dumb. An explicit flag wins over NO_COLOR.
 bool stdout_wants_color(const std::string& color);
 
-/// A progress bar on stderr, for runs longer than a second, only when stderr
-/// is a terminal; erased when the run ends.
+/// Progress on stderr (report/progress_text.hpp): on a terminal, a bar for
+/// runs longer than a second, erased when the run ends; elsewhere (a CI log,
+/// a file) a line every ten seconds of wall time. Nothing when not `enabled`
+/// (--quiet).
 class ProgressBar {
  public:
   explicit ProgressBar(bool enabled);
@@ -59,7 +61,9 @@ class ProgressBar {
   void update(double done);
 
  private:
-  bool enabled_;
+  bool enabled_ = false;
+  bool lines_ = false;      ///< stderr is no terminal: lines instead of the bar
+  double last_line_s_ = 0;  ///< when the last line was printed
   bool shown_ = false;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -67,8 +67,9 @@ int run_compare(const CompareArgs& args) {
   study::Comparison comparison;
   {
     ProgressBar progress(!args.quiet);
-    comparison = study::compare_plans(*a, *b, replication->replications, replication->jobs,
-                                      [&](double done) { progress.update(done); });
+    comparison = study::compare_plans(
+        *a, *b, replication->replications, replication->jobs,
+        [&](double done) { progress.update(done); }, replication->limits);
   }
   if (!args.json_path.empty()) {
     write_output(args.json_path, study::comparison_to_json(comparison));

@@ -22,6 +22,7 @@
 #include "cli_common.hpp"
 #include "output_folder.hpp"
 #include "study_commands.hpp"
+#include "tailsim/components/memory_budget.hpp"
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/graph/dependency_graph.hpp"
 #include "tailsim/graph/graph_writer.hpp"
@@ -146,6 +147,11 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     limits.on_progress = [&](double done) { progress.update(done); };
     limits.attribution = !options.no_attribution;
     limits.traces = traces;
+    limits.stop_requested = replication->limits.stop_requested;
+    // One simulation: the whole default budget, not a share per job.
+    limits.max_memory_bytes = options.replication.max_memory
+                                  ? replication->limits.max_memory_bytes
+                                  : tailsim::components::default_memory_budget(1);
     results = tailsim::components::simulate(*plan, limits);
   }
   estimates.fill(results);
@@ -183,6 +189,17 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     if (traces > 0 && results.traces.empty()) {
       fmt::print(stderr, "note: the run kept no request as a trace; the trace files are empty\n");
     }
+    std::uint64_t dropped_spans = 0;
+    for (const auto& trace : results.traces) {
+      dropped_spans += trace.dropped_spans;
+    }
+    if (dropped_spans > 0 || results.traces_dropped > 0) {
+      fmt::print(stderr,
+                 "note: traces keep at most {} spans each and {} in all: {} spans and {} chosen "
+                 "requests were left out\n",
+                 tailsim::stats::max_spans_per_trace, tailsim::stats::max_trace_spans,
+                 dropped_spans, results.traces_dropped);
+    }
   }
   if (!options.quiet && options.json_path != "-") {
     fmt::print("tailsim {} · model '{}' · seed {} · {} measured after {} warm-up\n",
@@ -202,6 +219,12 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                replicated
                    ? tailsim::study::replications_to_console(*replicated, *replication, color)
                    : tailsim::report::to_console(results, tailsim::report::ConsoleStyle{color}));
+  }
+  if (results.stopped_early) {
+    fmt::print(stderr,
+               "error: the run stopped early ({}); its results cover the {:.1f}s simulated\n",
+               results.stop_reason, results.simulated_s);
+    return slo_failed;
   }
   return results.all_slos_ok() ? ok : slo_failed;
 }

@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "interrupt.hpp"
 #include "study_commands.hpp"
+#include "tailsim/components/memory_budget.hpp"
 #include "tailsim/model/units.hpp"
 #include "tailsim/report/file_output.hpp"
 #include "tailsim/study/runner.hpp"
@@ -22,6 +24,10 @@ void add_replication_flags(CLI::App& cmd, ReplicationFlags& flags, bool with_pre
                  "Simulations run at once, on threads (default: one per hardware thread); the "
                  "output is the same whatever the number")
       ->check(CLI::Range(1U, 1024U));
+  cmd.add_option("--max-memory", flags.max_memory,
+                 "Memory budget of each simulation, e.g. 2GiB: a run whose live work would "
+                 "exceed it stops early with what it has (default: a quarter of physical memory, "
+                 "shared among --jobs)");
   if (with_precision) {
     cmd.add_option("--precision", flags.precision,
                    "Replicate until every path's p99 half-width is within this share of its mean, "
@@ -42,6 +48,20 @@ std::optional<study::ReplicationOptions> replication_options(const ReplicationFl
   options.replications = flags.replications;
   options.max_replications = flags.max_replications;
   options.jobs = flags.jobs > 0 ? flags.jobs : study::default_jobs();
+  options.limits.stop_requested = &stop_flag();
+  if (flags.max_memory) {
+    const auto bytes = model::parse_size(*flags.max_memory);
+    if (!bytes || *bytes <= 0) {
+      fmt::print(
+          stderr,
+          "error: --max-memory takes a size above zero, such as 2GiB or 512MiB, got '{}'{}\n",
+          *flags.max_memory, bytes ? "" : ": " + bytes.error().message);
+      return std::nullopt;
+    }
+    options.limits.max_memory_bytes = static_cast<std::uint64_t>(*bytes);
+  } else {
+    options.limits.max_memory_bytes = components::default_memory_budget(options.jobs);
+  }
   if (flags.precision) {
     const auto precision = model::parse_fraction(*flags.precision);
     if (!precision || !(*precision > 0) || *precision >= 1) {

@@ -22,16 +22,21 @@ struct ReplicationFlags {
   std::optional<std::string> precision;
   std::size_t max_replications = 50;
   unsigned jobs = 0;  ///< 0: one per hardware thread
+  /// --max-memory: each simulation's memory budget (model::parse_size);
+  /// none: half of the physical memory, shared among the jobs.
+  std::optional<std::string> max_memory;
 };
 
-/// Adds --replications (default `replications`) and --jobs to `cmd`, and
-/// --precision with --max-replications when `with_precision`.
+/// Adds --replications (default `replications`), --jobs and --max-memory to
+/// `cmd`, and --precision with --max-replications when `with_precision`.
 void add_replication_flags(CLI::App& cmd, ReplicationFlags& flags, bool with_precision);
 
 /// Whether `run` was asked for more than the plain run.
 bool is_replicated(const ReplicationFlags& flags);
 
-/// The flags checked; nothing (after a message on stderr) when one is invalid.
+/// The flags checked, with the stop flag of SIGINT and SIGTERM and each
+/// simulation's memory budget; nothing (after a message on stderr) when one
+/// is invalid.
 std::optional<study::ReplicationOptions> replication_options(const ReplicationFlags& flags);
 
 /// Writes `text` to stdout when `path` is "-", else to the file `path`,
@@ -48,7 +53,7 @@ struct SweepArgs {
   std::vector<std::string> overrides;
   std::vector<std::string> varies;
   SeedAndDuration seed_and_duration;
-  ReplicationFlags replication = {3, std::nullopt, 50, 0};
+  ReplicationFlags replication = {3, std::nullopt, 50, 0, std::nullopt};
   std::string csv_path;
   std::string json_path;
   std::string report_path;
@@ -65,7 +70,7 @@ struct CompareArgs {
   std::string model_b;
   std::vector<std::string> overrides;
   SeedAndDuration seed_and_duration;
-  ReplicationFlags replication = {10, std::nullopt, 50, 0};
+  ReplicationFlags replication = {10, std::nullopt, 50, 0, std::nullopt};
   std::string json_path;
   std::string color = "auto";
   bool quiet = false;

@@ -118,8 +118,9 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
   study::SweepResult sweep;
   {
     ProgressBar progress(!args.quiet);
-    sweep = study::run_sweep(*plans, *varies, replication->replications, replication->jobs,
-                             [&](double done) { progress.update(done); });
+    sweep = study::run_sweep(
+        *plans, *varies, replication->replications, replication->jobs,
+        [&](double done) { progress.update(done); }, replication->limits);
   }
   if (!args.csv_path.empty()) {
     write_output(args.csv_path, study::sweep_to_csv(sweep));

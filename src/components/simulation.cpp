@@ -14,9 +14,11 @@
 #include <fmt/format.h>
 
 #include "critical_path.hpp"
+#include "tailsim/components/backlog_watch.hpp"
 #include "tailsim/components/circuit_breaker.hpp"
 #include "tailsim/components/hpa_controller.hpp"
 #include "tailsim/components/lru_cache.hpp"
+#include "tailsim/components/memory_budget.hpp"
 #include "tailsim/components/processor_sharing.hpp"
 #include "tailsim/components/rate_schedule.hpp"
 #include "tailsim/components/retry_policy.hpp"
@@ -297,6 +299,8 @@ struct Observation {
   bool tracing = false;
   std::vector<std::vector<std::pair<std::uint64_t, std::string>>> chosen;  ///< per workload
   std::vector<stats::Trace> traces;
+  std::uint64_t spans = 0;           ///< kept in `traces`, at most stats::max_trace_spans
+  std::uint64_t traces_dropped = 0;  ///< chosen requests not traced: the spans' cap was reached
   std::vector<TraceRef> exchange_refs;
   std::vector<TraceRef> call_refs;
   std::vector<TraceRef> request_refs;
@@ -327,6 +331,17 @@ class Simulation {
   /// run() so the event loop stays small enough for the compiler to inline
   /// the event handlers into it.
   [[gnu::cold]] stats::Results results(Time finished, bool stopped_early);
+  /// What is due before an event at `at`: the time series' intervals that
+  /// ended and the backlog samples (BacklogWatch). Cold: it runs once per
+  /// interval, and the loop tests one time for both.
+  [[gnu::cold, gnu::noinline]] void catch_up(Time at);
+  /// The checks made every 65,536 events: a stop asked for, the memory
+  /// budget. True (with stop_reason_ set) when the run must stop.
+  [[gnu::cold, gnu::noinline]] bool should_stop();
+  /// The bytes of the run's live work, from its own structures (memory_budget.hpp).
+  [[nodiscard]] LiveWork live_work() const;
+  /// Every workload's backlog now.
+  [[nodiscard]] std::vector<BacklogSample> backlog_samples() const;
 
   // [[gnu::always_inline]] marks the short steps every request takes (it
   // arrives, starts, spawns its task, touches its pod's CPU, finishes). Left
@@ -609,10 +624,12 @@ class Simulation {
   /// check per step is skipped.
   bool has_killed_pods_ = false;
   std::uint64_t events_ = 0;
-  std::string stop_reason_;  ///< why the run stopped before its end; empty when it did not
+  std::string stop_reason_;           ///< why the run stopped before its end; empty when it did not
   std::unique_ptr<Observation> obs_;  ///< set in a replay that records attribution
   TraceChoice* choose_ = nullptr;     ///< the first pass of a run with traces: it offers requests
   std::vector<std::uint64_t> exchange_index_;  ///< client exchanges: their arrival number
+  BacklogWatch backlog_;                       ///< each workload's backlog, for `unstable`
+  Time next_due_ = Time::max();                ///< catch_up's next: an interval's end or a sample
  public:
   void choose_traces(TraceChoice* choice) { choose_ = choice; }
 };
@@ -627,7 +644,8 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
       end_(Time{} + plan.warmup + plan.duration + plan.drain),
       recorder_(window_start_, window_end_, plan.workloads.size() + plan.queues.size(),
                 plan.services.size(), plan.edges.size(), plan.caches.size()),
-      obs_(std::move(observe)) {
+      obs_(std::move(observe)),
+      backlog_(plan.workloads.size(), window_start_, window_end_) {
   if (obs_) {
     obs_->all.resize(plan.workloads.size() + plan.queues.size());
     obs_->slowest.resize(plan.workloads.size() + plan.queues.size());
@@ -2837,6 +2855,11 @@ std::int32_t Simulation<Observe>::open_span(std::int32_t trace, std::int32_t par
                                             stats::SpanKind kind, std::string name,
                                             std::string service, Id endpoint, Id pod) {
   stats::Trace& t = obs_->traces[static_cast<std::size_t>(trace)];
+  if (t.spans.size() >= stats::max_spans_per_trace || obs_->spans >= stats::max_trace_spans) {
+    ++t.dropped_spans;  // and its subtree: a span never opened has no children
+    return -1;
+  }
+  ++obs_->spans;
   stats::Span span;
   span.parent_span_id = static_cast<std::uint64_t>(parent + 1);  // an index + 1 until the end
   span.name = std::move(name);
@@ -2883,6 +2906,10 @@ void Simulation<Observe>::trace_client_request(Id x, Id w, std::uint64_t index) 
   if (it == chosen.end() || it->first != index) {
     return;
   }
+  if (obs_->spans >= stats::max_trace_spans) {
+    ++obs_->traces_dropped;
+    return;
+  }
   stats::Trace trace;
   trace.path = plan_.workloads[w].name;
   trace.request = index;
@@ -2924,11 +2951,15 @@ void Simulation<Observe>::trace_attempt(Id x, Id call, bool is_hedge) {
                            fmt::format("{} → {}", plan_.services[site.caller_service].name,
                                        plan_.endpoints[ex.target_endpoint].name),
                            plan_.services[site.caller_service].name, no_id, caller_pod);
-      stats::Span& span = obs_->traces[static_cast<std::size_t>(ref.trace)]
-                              .spans[static_cast<std::size_t>(ref.span)];
-      span.endpoint = plan_.endpoints[ex.target_endpoint].name;
-      span.attempt = ex.attempts;
-      span.is_hedge = is_hedge;
+      if (ref.span < 0) {
+        ref = {};  // dropped: the attempt and what it leads to go untraced
+      } else {
+        stats::Span& span = obs_->traces[static_cast<std::size_t>(ref.trace)]
+                                .spans[static_cast<std::size_t>(ref.span)];
+        span.endpoint = plan_.endpoints[ex.target_endpoint].name;
+        span.attempt = ex.attempts;
+        span.is_hedge = is_hedge;
+      }
     }
   }
   if (call == no_id) {
@@ -2954,6 +2985,9 @@ void Simulation<Observe>::trace_failed_fast(Id x, Outcome outcome) {
                             plan_.endpoints[ex.target_endpoint].name),
                 plan_.services[site.caller_service].name, no_id,
                 requests_[tasks_[ex.caller_task].request].pod);
+  if (span < 0) {
+    return;
+  }
   stats::Span& s =
       obs_->traces[static_cast<std::size_t>(ref.trace)].spans[static_cast<std::size_t>(span)];
   s.endpoint = plan_.endpoints[ex.target_endpoint].name;
@@ -2975,6 +3009,10 @@ void Simulation<Observe>::trace_request_arrived(Id r) {
   ref.span = open_span(ref.trace, from.span >= 0 ? from.span : std::max(from.parent, 0),
                        stats::SpanKind::server, plan_.endpoints[req.endpoint].name, std::string(),
                        req.endpoint, req.pod);
+  if (ref.span < 0) {
+    ref = {};
+    return;
+  }
   const Exchange& ex = exchanges_[req.is_plain ? req.call : calls_[req.call].exchange];
   stats::Span& span =
       obs_->traces[static_cast<std::size_t>(ref.trace)].spans[static_cast<std::size_t>(ref.span)];
@@ -2996,6 +3034,9 @@ void Simulation<Observe>::trace_phase(Id request, const char* name, Time start, 
   const Request& req = requests_[request];
   const std::int32_t span = open_span(ref.trace, ref.span, stats::SpanKind::internal, name,
                                       std::string(), req.endpoint, req.pod);
+  if (span < 0) {
+    return;
+  }
   obs_->traces[static_cast<std::size_t>(ref.trace)].spans[static_cast<std::size_t>(span)].start_ns =
       (start - Time{}).count();
   close_span(ref.trace, span, Outcome::ok, end);
@@ -3030,6 +3071,7 @@ void Simulation<Observe>::trace_results(stats::Results& results, Time finished) 
     }
   }
   results.traces = std::move(obs_->traces);
+  results.traces_dropped = obs_->traces_dropped;
   std::stable_sort(results.traces.begin(), results.traces.end(),
                    [](const stats::Trace& a, const stats::Trace& b) {
                      return a.path != b.path ? a.path < b.path
@@ -3176,15 +3218,14 @@ stats::Results Simulation<Observe>::run() {
     next_interval_ = Time{} + interval;
     for_each_gauge([&](const auto&, const char*, double) { gauges_.emplace_back(); });
   }
+  next_due_ = std::min(next_interval_, backlog_.next_due());
   while (!queue_.empty()) {
     const engine::Event event = queue_.pop();
     if (event.at > end_) {
       break;
     }
-    while (event.at >= next_interval_) {  // the time series' intervals that ended before it
-      now_ = next_interval_;
-      close_interval(next_interval_ - interval, next_interval_);
-      next_interval_ += interval;
+    if (event.at >= next_due_) [[unlikely]] {
+      catch_up(event.at);
     }
     now_ = event.at;
     ++events_;
@@ -3275,13 +3316,14 @@ stats::Results Simulation<Observe>::run() {
       stop_reason_ = "event limit";
       break;
     }
-    if ((events_ & 0xFFFF) == 0 && limits_.stop_requested != nullptr &&
-        limits_.stop_requested->load(std::memory_order_relaxed)) {
-      stop_reason_ = "interrupted";
+    if ((events_ & 0xFFFF) == 0 && should_stop()) [[unlikely]] {
       break;
     }
   }
-  const Time finished = std::min(std::max(now_, window_end_), end_);
+  // A run stopped early reports the time it simulated; one that ran to its
+  // end, its whole window (and the drain it used).
+  const Time finished =
+      stop_reason_.empty() ? std::min(std::max(now_, window_end_), end_) : std::min(now_, end_);
   if (interval > Duration::zero()) {  // the intervals up to the end, the last one partial
     while (next_interval_ - interval < finished) {
       now_ = std::min(next_interval_, finished);
@@ -3294,7 +3336,83 @@ stats::Results Simulation<Observe>::run() {
 }
 
 template <bool Observe>
+void Simulation<Observe>::catch_up(Time at) {
+  while (at >= next_due_) {
+    now_ = next_due_;
+    if (next_due_ == next_interval_) {
+      close_interval(next_interval_ - plan_.interval, next_interval_);
+      next_interval_ += plan_.interval;
+    } else {
+      backlog_.take(backlog_samples());
+    }
+    next_due_ = std::min(next_interval_, backlog_.next_due());
+  }
+}
+
+template <bool Observe>
+bool Simulation<Observe>::should_stop() {
+  if (limits_.stop_requested != nullptr &&
+      limits_.stop_requested->load(std::memory_order_relaxed)) {
+    stop_reason_ = "interrupted";
+  } else if (limits_.max_memory_bytes != 0) {
+    if (const LiveWork work = live_work(); work.total() > limits_.max_memory_bytes) {
+      stop_reason_ = memory_stop_reason(work, limits_.max_memory_bytes);
+    }
+  }
+  return !stop_reason_.empty();
+}
+
+template <bool Observe>
+LiveWork Simulation<Observe>::live_work() const {
+  LiveWork work;
+  work.pools =
+      pool_bytes(tasks_) + pool_bytes(requests_) + pool_bytes(calls_) + pool_bytes(exchanges_);
+  work.events = queue_.size() * sizeof(engine::Event);
+  for (const ServiceState& state : services_) {
+    work.queued += state.waiting * sizeof(Waiter);
+  }
+  for (const QueueState& queue : queues_) {
+    work.queued += (queue.waiting.size() + queue.delayed.size()) * sizeof(Message);
+  }
+  work.series = (gauges_.size() * sizeof(double) + recorder_.series_bytes_per_interval()) *
+                recorder_.intervals();
+  work.traces = exchange_index_.size() * sizeof(std::uint64_t);
+  if (limits_.attribution || limits_.traces > 0) {
+    // The replay that follows keeps, beside the same pools, a critical-path
+    // ledger (a few parts) per task, call and exchange, and trace references.
+    constexpr std::uint64_t ledger = sizeof(Ledger) + 4 * sizeof(Ledger::Part);
+    work.replay = tasks_.capacity() * (ledger + sizeof(TaskMark)) + calls_.capacity() * ledger +
+                  exchanges_.capacity() * (ledger + sizeof(std::int64_t));
+    if (limits_.traces > 0) {
+      work.replay += (requests_.capacity() + calls_.capacity() + exchanges_.capacity()) *
+                     sizeof(Observation::TraceRef);
+    }
+  }
+  if (choose_ != nullptr) {  // the requests it may keep, each an index and a reason
+    work.traces +=
+        std::uint64_t{limits_.traces} * 2 * sizeof(std::pair<std::uint64_t, std::string>);
+  }
+  return work;
+}
+
+template <bool Observe>
+std::vector<BacklogSample> Simulation<Observe>::backlog_samples() const {
+  std::vector<BacklogSample> samples(workloads_.size());
+  for (std::size_t w = 0; w < workloads_.size(); ++w) {
+    samples[w] = {workloads_[w].open, workloads_[w].arrivals};
+  }
+  return samples;
+}
+
+template <bool Observe>
 stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
+  if (stopped_early) {
+    recorder_.cut_window(finished);  // rates and time averages over the time simulated
+  } else {
+    while (backlog_.next_due() <= finished) {  // the queue ran dry before the window's end
+      backlog_.take(backlog_samples());
+    }
+  }
   // Time-weighted statistics up to the end, and what was left open.
   for (Id p = 0; p < pods_.size(); ++p) {
     Pod& pod = pods_[p];
@@ -3375,6 +3493,10 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
     results.caches[c].name = plan_.caches[c].name;
   }
   recorder_.finish(results);
+  const std::vector<BacklogSample> backlog = backlog_samples();
+  for (std::size_t w = 0; w < backlog.size(); ++w) {
+    results.paths[w].unstable = backlog_.is_unstable(w, backlog[w]);
+  }
   for (AutoscalerState& state : autoscalers_) {
     state.result.scale_ups = state.controller->scale_ups();
     state.result.scale_downs = state.controller->scale_downs();
@@ -3428,12 +3550,17 @@ stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
     first.on_progress = [&](double done) { limits.on_progress(done / 2); };
   }
   std::optional<TraceChoice> choice;
-  Simulation<false> first_pass(plan, first);
   if (limits.traces > 0) {
     choice.emplace(limits.traces, plan.workloads.size(), plan.seed);
-    first_pass.choose_traces(&*choice);
   }
-  stats::Results results = first_pass.run();
+  stats::Results results;
+  {  // the first pass's pools are freed before the replay makes its own
+    Simulation<false> first_pass(plan, first);
+    if (choice) {
+      first_pass.choose_traces(&*choice);
+    }
+    results = first_pass.run();
+  }
   auto observe = std::make_unique<Observation>();
   for (const stats::PathResult& path : results.paths) {
     observe->slow_from_ns.push_back(
@@ -3449,8 +3576,11 @@ stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
   if (limits.on_progress) {
     replay.on_progress = [&](double done) { limits.on_progress(0.5 + done / 2); };
   }
-  // The replay stops where the first pass stopped, whatever stopped it.
-  replay.max_events = results.events;
+  // The replay stops where the first pass stopped, whatever stopped it; a
+  // first pass that ran to its end, the replay's same draws end alike.
+  if (results.stopped_early) {
+    replay.max_events = results.events;
+  }
   replay.max_memory_bytes = 0;
   Simulation<true> again(plan, replay, std::move(observe));
   stats::Results observed = again.run();

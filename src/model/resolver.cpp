@@ -298,6 +298,14 @@ void Resolver::run() {
     }
   }
   const auto& sim = model_.simulation;
+  if (auto too_long = simulated_time_error(sim.warmup.value, sim.duration.value, sim.drain.value)) {
+    // Reported where the longest of the three is written: the one to shorten.
+    const Located<Duration>& longest =
+        sim.warmup.value > sim.duration.value
+            ? (sim.warmup.value > sim.drain.value ? sim.warmup : sim.drain)
+            : (sim.duration.value > sim.drain.value ? sim.duration : sim.drain);
+    diags_.error(longest.loc, *too_long);
+  }
   if (sim.warmup.value >= sim.duration.value * 10 && sim.warmup.value > Duration::zero()) {
     diags_.warning(sim.warmup.loc, "the warm-up is more than ten times the measured duration");
   }

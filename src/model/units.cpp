@@ -508,8 +508,11 @@ ParseResult<double> parse_rate(std::string_view text) {
                         unit_hint(unit.text, rate_units, std::span(duration_aliases).first(20)));
   }
   const double value = to_double(number, whole.text) * multiplier / u->scale;
-  if (!std::isfinite(value)) {
-    return error_at(whole.offset, fmt::format("rate too large: '{}'", whole.text));
+  if (!std::isfinite(value) || value > max_rate) {
+    return error_at(whole.offset,
+                    fmt::format("rate too large: '{}' is more than 1G/s (one per nanosecond, "
+                                "the resolution of the simulated clock)",
+                                whole.text));
   }
   return value;
 }
@@ -701,6 +704,21 @@ ParseResult<IntRange> parse_int_range(std::string_view text) {
                                               whole.text));
   }
   return IntRange{*low, *high};
+}
+
+std::optional<std::string> simulated_time_error(Duration warmup, Duration duration,
+                                                Duration drain) {
+  // Each term is below 2^63 ns, so a sum in unsigned 64 bits cannot wrap.
+  const auto total = static_cast<std::uint64_t>(warmup.count()) +
+                     static_cast<std::uint64_t>(duration.count()) +
+                     static_cast<std::uint64_t>(drain.count());
+  if (total <= static_cast<std::uint64_t>(max_simulated_time.count())) {
+    return std::nullopt;
+  }
+  return fmt::format(
+      "warm-up {} + duration {} + drain {} is more than the {} (100 years) a run can simulate",
+      format_duration(warmup), format_duration(duration), format_duration(drain),
+      format_duration(max_simulated_time));
 }
 
 std::string format_duration(Duration d) {

@@ -114,6 +114,10 @@ std::string format_ms(double ms) {
 
 std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
   std::string out;
+  if (r.stopped_early) {
+    out += fmt::format("  {} after {:.1f}s simulated: {}\n\n", paint(style, "31", "STOPPED EARLY"),
+                       r.simulated_s, r.stop_reason.empty() ? "a run limit" : r.stop_reason);
+  }
   if (!r.slos.empty()) {
     // k6 prints its thresholds first, a mark and the measured value on each
     // line; the columns are aligned unless one name is very long, so a line
@@ -139,24 +143,28 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
   for (const auto& p : r.paths) {
     width = std::max(width, std::min<std::size_t>(p.name.size() + 2, 24));
   }
-  out += fmt::format("  {:<{}}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}\n", "PATHS", width + 2, "mean", "p50",
-                     "p90", "p99", "p99.9", "max");
+  out += fmt::format("  {:<{}} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "PATHS", width + 2, "mean",
+                     "p50", "p90", "p99", "p99.9", "max");
   for (const auto& p : r.paths) {
     const auto& h = p.latency;
     auto at = [&](double q) {
       return h.count() ? format_ms(static_cast<double>(h.value_at_percentile(q)) * 1e-6)
                        : std::string("-");
     };
-    out += fmt::format("    {:<{}}{:>9}{:>9}{:>9}{:>9}{:>9}{:>9}\n", p.name, width,
+    out += fmt::format("    {:<{}} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", p.name, width,
                        h.count() ? format_ms(h.mean() * 1e-6) : "-", at(50), at(90), at(99),
                        at(99.9), h.count() ? format_ms(static_cast<double>(h.max()) * 1e-6) : "-");
     const std::uint64_t failed =
         p.requests >= p.outcomes[Outcome::ok] ? p.requests - p.outcomes[Outcome::ok] : 0;
     const double error_pct =
         p.requests ? 100.0 * static_cast<double>(failed) / static_cast<double>(p.requests) : 0.0;
-    std::vector<std::string> fields = {fmt::format("requests={}", p.requests),
-                                       fmt::format("ok={}", p.outcomes[Outcome::ok]),
-                                       fmt::format("errors={} ({:.2f}%)", failed, error_pct)};
+    std::vector<std::string> fields;
+    if (p.unstable) {
+      fields.push_back(paint(style, "31", "UNSTABLE: its backlog grew without bound"));
+    }
+    fields.insert(fields.end(), {fmt::format("requests={}", p.requests),
+                                 fmt::format("ok={}", p.outcomes[Outcome::ok]),
+                                 fmt::format("errors={} ({:.2f}%)", failed, error_pct)});
     for (auto [kind, name] : stats::error_kinds) {
       if (p.outcomes[kind] > 0) {
         fields.push_back(fmt::format("{}={}", name, p.outcomes[kind]));
@@ -182,12 +190,13 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
   for (const auto& s : r.services) {
     width = std::max(width, std::min<std::size_t>(s.name.size() + 2, 24));
   }
-  out += fmt::format("\n  {:<{}}{:>9}{:>8}{:>7}{:>9}  {}\n", "SERVICES", width + 2, "requests",
+  // Every column starts with a space, so the widest values stay apart.
+  out += fmt::format("\n  {:<{}} {:>8} {:>7} {:>6} {:>8}  {}\n", "SERVICES", width + 2, "requests",
                      "util", "queue", "rejected", "replicas");
   const std::string indent(6, ' ');
   for (const auto& s : r.services) {
     if (s.is_external) {
-      out += fmt::format("    {:<{}}{:>9}{:>8}{:>7}{:>9}  {}\n", s.name, width, s.requests, "-",
+      out += fmt::format("    {:<{}} {:>8} {:>7} {:>6} {:>8}  {}\n", s.name, width, s.requests, "-",
                          "-", s.rejected, "external");
       continue;
     }
@@ -195,7 +204,7 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
         s.replicas.min == s.replicas.max
             ? fmt::format("{:g}", s.replicas.mean)
             : fmt::format("{:.1f} ({:g}-{:g})", s.replicas.mean, s.replicas.min, s.replicas.max);
-    out += fmt::format("    {:<{}}{:>9}{:>8}{:>7.2f}{:>9}  {}\n", s.name, width, s.requests,
+    out += fmt::format("    {:<{}} {:>8} {:>7} {:>6.2f} {:>8}  {}\n", s.name, width, s.requests,
                        fmt::format("{:.1f}%", s.utilization * 100), s.queue_mean, s.rejected,
                        replicas);
     if (s.has_cfs) {

@@ -68,6 +68,9 @@ std::string to_json(const stats::Results& r) {
     if (p.analytic_mean_ms) {
       out["analytic_mean_ms"] = *p.analytic_mean_ms;
     }
+    if (p.unstable) {
+      out["unstable"] = true;
+    }
     out["attempts_per_request"] =
         p.requests ? static_cast<double>(p.attempts) / static_cast<double>(p.requests) : 0.0;
     out["retried_share"] =
@@ -177,6 +180,14 @@ std::string to_json(const stats::Results& r) {
                  {"peak_tasks", r.peak_tasks}};
   if (r.stopped_early) {
     j["engine"]["stop_reason"] = r.stop_reason;
+  }
+  std::uint64_t dropped_spans = 0;
+  for (const auto& trace : r.traces) {
+    dropped_spans += trace.dropped_spans;
+  }
+  if (dropped_spans > 0 || r.traces_dropped > 0) {  // the caps of stats::Trace were reached
+    j["engine"]["traces_dropped"] = r.traces_dropped;
+    j["engine"]["trace_spans_dropped"] = dropped_spans;
   }
   return j.dump(2) + "\n";
 }

@@ -59,8 +59,11 @@ void evaluate_slos(Results& results, const std::vector<SloSpec>& specs) {
     // A latency check on a path with no successful request has nothing to pass on.
     const bool has_data = spec.metric == SloMetric::errors ||
                           spec.metric == SloMetric::throughput || path.latency.count() > 0;
-    results.slos.push_back(SloResult{path.name, spec.text, value,
-                                     has_data && slo_holds(value, spec.op, spec.threshold)});
+    // An unstable path fails every check: its numbers describe a backlog
+    // that would only have grown in a longer run.
+    results.slos.push_back(
+        SloResult{path.name, spec.text, value,
+                  !path.unstable && has_data && slo_holds(value, spec.op, spec.threshold)});
   }
 }
 

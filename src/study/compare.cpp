@@ -146,7 +146,8 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
 }
 
 Comparison compare_plans(const plan::Plan& a, const plan::Plan& b, std::size_t replications,
-                         unsigned jobs, const std::function<void(double)>& on_progress) {
+                         unsigned jobs, const std::function<void(double)>& on_progress,
+                         const StudyLimits& limits) {
   // B's checks, measured on A's paths of the same name.
   const std::vector<std::string> a_names = path_names(a);
   const std::vector<std::string> b_names = path_names(b);
@@ -168,7 +169,7 @@ Comparison compare_plans(const plan::Plan& a, const plan::Plan& b, std::size_t r
     simulations.push_back({&a, seed, a_slos});
     simulations.push_back({&b, seed, b_slos});
   }
-  const auto runs = run_jobs(simulations, jobs, on_progress);
+  const auto runs = run_jobs(simulations, jobs, on_progress, limits);
   std::vector<RunMetrics> a_runs;
   std::vector<RunMetrics> b_runs;
   for (std::size_t i = 0; i < runs.size(); ++i) {

@@ -51,9 +51,11 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
             components::RunLimits limits;
             limits.attribution = options.attribution;
             limits.traces = options.traces;
+            limits.max_memory_bytes = options.limits.max_memory_bytes;
+            limits.stop_requested = options.limits.stop_requested;
             results = components::simulate(plan, limits);
           } else {
-            results = simulate_with_seed(plan, seeds[i]);
+            results = simulate_with_seed(plan, seeds[i], options.limits);
           }
           out.runs[i] = measure_run(results, plan.slos);
           if (i == 0) {

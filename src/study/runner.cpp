@@ -70,23 +70,28 @@ void run_in_parallel(std::size_t count, unsigned jobs, const std::function<void(
   }
 }
 
-stats::Results simulate_with_seed(const plan::Plan& plan, std::uint64_t seed) {
+stats::Results simulate_with_seed(const plan::Plan& plan, std::uint64_t seed,
+                                  const StudyLimits& limits) {
+  components::RunLimits run_limits;
+  run_limits.max_memory_bytes = limits.max_memory_bytes;
+  run_limits.stop_requested = limits.stop_requested;
   if (plan.seed == seed) {
-    return components::simulate(plan);
+    return components::simulate(plan, run_limits);
   }
   plan::Plan seeded = plan;
   seeded.seed = seed;
-  return components::simulate(seeded);
+  return components::simulate(seeded, run_limits);
 }
 
 std::vector<RunMetrics> run_jobs(std::span<const SimulationJob> simulations, unsigned jobs,
-                                 const std::function<void(double)>& on_progress) {
+                                 const std::function<void(double)>& on_progress,
+                                 const StudyLimits& limits) {
   std::vector<RunMetrics> out(simulations.size());
   run_in_parallel(
       simulations.size(), jobs,
       [&](std::size_t i) {
         const SimulationJob& job = simulations[i];
-        out[i] = measure_run(simulate_with_seed(*job.plan, job.seed), job.slos);
+        out[i] = measure_run(simulate_with_seed(*job.plan, job.seed, limits), job.slos);
       },
       [&](std::size_t finished) {
         if (on_progress) {

@@ -233,7 +233,7 @@ double leading_number(std::string_view value) {
 
 SweepResult run_sweep(std::span<const plan::Plan> plans, std::vector<Vary> varies,
                       std::size_t replications, unsigned jobs,
-                      const std::function<void(double)>& on_progress) {
+                      const std::function<void(double)>& on_progress, const StudyLimits& limits) {
   SweepResult sweep;
   sweep.varies = std::move(varies);
   const auto grid = sweep_grid(sweep.varies);
@@ -245,7 +245,7 @@ SweepResult run_sweep(std::span<const plan::Plan> plans, std::vector<Vary> varie
       simulations.push_back({&plan, seed, {}});
     }
   }
-  const auto runs = run_jobs(simulations, jobs, on_progress);
+  const auto runs = run_jobs(simulations, jobs, on_progress, limits);
   for (std::size_t p = 0; p < plans.size(); ++p) {
     sweep.points.push_back(
         {grid.at(p), estimate_paths(std::span(runs).subspan(p * replications, replications))});

@@ -56,8 +56,23 @@ struct IntRange {
 ParseResult<Duration> parse_duration(std::string_view text);
 
 /// `400/s`, `24000/m`, `1.5k/s`, `2/h`: events per second. A `k` or `M`
-/// multiplier may precede the slash.
+/// multiplier may precede the slash. At most `max_rate`.
 ParseResult<double> parse_rate(std::string_view text);
+
+/// The highest rate a run can simulate: one event per nanosecond, the
+/// resolution of its clock. A faster rate would put several arrivals at the
+/// same instant and a run at it could never finish.
+inline constexpr double max_rate = 1e9;
+
+/// The longest run tailsim simulates: warm-up, measured duration and drain
+/// together. 100 years, a third of the 292 that an `int64_t` counts in
+/// nanoseconds, so that a timeout or delay scheduled from any moment of the
+/// run still fits the clock.
+inline constexpr Duration max_simulated_time{std::int64_t{100} * 365 * 24 * 3600 * 1'000'000'000};
+
+/// Why `warmup + duration + drain` cannot be simulated (their sum is above
+/// `max_simulated_time`), or nothing when it can.
+std::optional<std::string> simulated_time_error(Duration warmup, Duration duration, Duration drain);
 
 /// `20%` or a plain fraction `0.2`, returned as a fraction (0.2). Values above
 /// 1 (`150%`) are allowed here; the caller checks the range it needs.

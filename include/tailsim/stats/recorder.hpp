@@ -97,6 +97,26 @@ class Recorder {
 
   void finish(Results& results);
 
+  /// Ends the measured window at `end` (no later than it was): a run that
+  /// stopped early measures its rates and time averages over the time it
+  /// simulated. Call before the last time-weighted spans and finish().
+  void cut_window(Time end) {
+    window_end_ = end < window_start_ ? window_start_ : (end < window_end_ ? end : window_end_);
+  }
+  /// The time series' intervals closed so far.
+  [[nodiscard]] std::size_t intervals() const { return intervals_; }
+  /// The bytes one interval adds to the series the recorder keeps.
+  [[nodiscard]] std::size_t series_bytes_per_interval() const {
+    std::size_t series = cache_series_.size();
+    for (const auto& path : path_series_) {
+      series += path.size();
+    }
+    for (const auto& service : service_series_) {
+      series += service.size();
+    }
+    return series * sizeof(double);
+  }
+
  private:
   struct ServiceTotals {
     std::uint64_t requests = 0;

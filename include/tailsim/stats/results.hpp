@@ -3,6 +3,7 @@
 /// reads this and nothing else.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -86,6 +87,10 @@ struct PathResult {
   /// The analytic estimate of the mean latency (`tailsim analyze`), set only
   /// when the model is in the analytic regime (docs/semantics.md).
   std::optional<double> analytic_mean_ms;
+  /// Its backlog of open requests grew without bound: more arrived than were
+  /// served (components/backlog_watch.hpp; docs/semantics.md, "Unstable
+  /// paths"). Its SLO checks fail.
+  bool unstable = false;
 };
 
 struct ReplicaSummary {
@@ -246,7 +251,18 @@ struct Trace {
   std::int64_t latency_ns = 0;
   std::string why;          ///< why it was kept: "slowest", "failed" or "sampled"
   std::vector<Span> spans;  ///< spans[0] is the root; parents come before children
+  /// Spans not kept: past max_spans_per_trace (or max_trace_spans over the
+  /// run), with everything under them.
+  std::uint64_t dropped_spans = 0;
 };
+
+/// The most spans one trace keeps: a request that fans out to thousands of
+/// calls keeps its first ones (a trace viewer shows no more usefully).
+inline constexpr std::size_t max_spans_per_trace = 2'000;
+/// The most spans a run keeps over all its traces: written in three formats
+/// they take a few hundred MiB while the files are made. A request chosen
+/// once they are reached is not traced.
+inline constexpr std::size_t max_trace_spans = 200'000;
 
 enum class SloMetric : std::uint8_t { mean, max, percentile, errors, throughput };
 enum class Comparison : std::uint8_t { less, less_equal, greater, greater_equal };
@@ -294,6 +310,9 @@ struct Results {
   /// Why the run stopped early ("interrupted", "memory budget ...", "event
   /// limit"); empty when it ran to its end.
   std::string stop_reason;
+  /// Requests chosen as traces but not kept: the run's spans were at
+  /// max_trace_spans.
+  std::uint64_t traces_dropped = 0;
 
   [[nodiscard]] bool all_slos_ok() const;
 };

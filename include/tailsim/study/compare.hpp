@@ -19,6 +19,7 @@
 #include "tailsim/plan/plan.hpp"
 #include "tailsim/study/confidence.hpp"
 #include "tailsim/study/metrics.hpp"
+#include "tailsim/study/runner.hpp"
 
 namespace tailsim::study {
 
@@ -93,7 +94,8 @@ std::vector<std::string> path_names(const plan::Plan& plan);
 /// both with the i-th seed derived from A's seed, and compares them. B's
 /// SLO checks on paths A also has are measured on both.
 Comparison compare_plans(const plan::Plan& a, const plan::Plan& b, std::size_t replications,
-                         unsigned jobs, const std::function<void(double)>& on_progress = {});
+                         unsigned jobs, const std::function<void(double)>& on_progress = {},
+                         const StudyLimits& limits = {});
 
 /// Compares replications already run: a[i] and b[i] share a seed, and
 /// slo_values[k] of both measure `b_slos[k]`.

@@ -14,6 +14,7 @@
 #include "tailsim/stats/results.hpp"
 #include "tailsim/study/confidence.hpp"
 #include "tailsim/study/metrics.hpp"
+#include "tailsim/study/runner.hpp"
 
 namespace tailsim::study {
 
@@ -29,6 +30,7 @@ struct ReplicationOptions {
   /// (components::RunLimits): where the time went, and requests as traces.
   bool attribution = false;
   std::uint32_t traces = 0;
+  StudyLimits limits;  ///< the memory budget of each replication, the stop flag
 };
 
 /// An SLO check evaluated on the mean over replications.

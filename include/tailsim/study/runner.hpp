@@ -3,6 +3,7 @@
 /// pool of threads that runs whole simulations and hands back their results
 /// in job order, so a study's output never depends on how many threads ran it.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -40,6 +41,13 @@ unsigned default_jobs();
 void run_in_parallel(std::size_t count, unsigned jobs, const std::function<void(std::size_t)>& task,
                      const std::function<void(std::size_t)>& on_done = {});
 
+/// What bounds every simulation of a study (components::RunLimits): the
+/// memory budget of each, and the flag that asks them all to stop.
+struct StudyLimits {
+  std::uint64_t max_memory_bytes = 0;                 ///< per simulation; 0: none
+  const std::atomic<bool>* stop_requested = nullptr;  ///< may be null
+};
+
 /// One simulation of a study: a plan run with a seed, measured on `slos`.
 struct SimulationJob {
   const plan::Plan* plan = nullptr;
@@ -48,11 +56,13 @@ struct SimulationJob {
 };
 
 /// `plan` simulated with `seed` instead of its own.
-stats::Results simulate_with_seed(const plan::Plan& plan, std::uint64_t seed);
+stats::Results simulate_with_seed(const plan::Plan& plan, std::uint64_t seed,
+                                  const StudyLimits& limits = {});
 
 /// Runs every job on `jobs` threads and returns their measures in job order.
 /// `on_progress` receives the share of jobs done (0 to 1), one call at a time.
 std::vector<RunMetrics> run_jobs(std::span<const SimulationJob> simulations, unsigned jobs,
-                                 const std::function<void(double)>& on_progress = {});
+                                 const std::function<void(double)>& on_progress = {},
+                                 const StudyLimits& limits = {});
 
 }  // namespace tailsim::study

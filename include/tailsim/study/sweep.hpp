@@ -15,6 +15,7 @@
 #include "tailsim/plan/plan.hpp"
 #include "tailsim/report/sweep_report.hpp"
 #include "tailsim/study/metrics.hpp"
+#include "tailsim/study/runner.hpp"
 
 namespace tailsim::study {
 
@@ -65,7 +66,8 @@ struct SweepResult {
 /// random numbers), and the output does not depend on `jobs`.
 SweepResult run_sweep(std::span<const plan::Plan> plans, std::vector<Vary> varies,
                       std::size_t replications, unsigned jobs,
-                      const std::function<void(double)>& on_progress = {});
+                      const std::function<void(double)>& on_progress = {},
+                      const StudyLimits& limits = {});
 
 /// The knee of a curve y(x) (x in increasing order), by Kneedle (Satopää,
 /// Albrecht, Irwin and Raghavan, "Finding a 'Kneedle' in a Haystack:

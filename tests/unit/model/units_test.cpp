@@ -164,6 +164,25 @@ TEST_CASE("rates are events per second", "[units]") {
   CHECK_THAT(error_of(m::parse_rate("4 per s")).message, Catch::Contains("COUNT/UNIT"));
   CHECK_THAT(error_of(m::parse_rate("fast")).message, Catch::Contains("got 'fast'"));
   CHECK_THAT(error_of(m::parse_rate("1e400/s")).message, Catch::Contains("too large"));
+}
+
+TEST_CASE("a rate above one per nanosecond cannot be simulated", "[units]") {
+  CHECK(*m::parse_rate("1e9/s") == Approx(1e9));
+  CHECK(*m::parse_rate("1000M/s") == Approx(1e9));
+  const auto huge = error_of(m::parse_rate("1e308/s"));
+  CHECK_THAT(huge.message, Catch::Contains("rate too large: '1e308/s' is more than 1G/s"));
+  CHECK_THAT(error_of(m::parse_rate("2/ns")).message, Catch::Contains("more than 1G/s"));
+}
+
+TEST_CASE("warm-up, duration and drain together fit the simulated clock", "[units]") {
+  const tailsim::Duration year{std::int64_t{365} * 24 * 3600 * 1'000'000'000};
+  CHECK_FALSE(m::simulated_time_error(year * 40, year * 40, year * 20));
+  const auto over = m::simulated_time_error(year * 40, year * 40, year * 20 + tailsim::Duration{1});
+  REQUIRE(over);
+  CHECK_THAT(*over, Catch::Contains("is more than the 876000h (100 years) a run can simulate"));
+  // Each term near the 292-year limit: the sum would overflow a signed 64-bit count.
+  const tailsim::Duration most{std::numeric_limits<std::int64_t>::max()};
+  CHECK(m::simulated_time_error(most, most, most));
   CHECK_THAT(error_of(m::parse_rate("nan/s")).message, Catch::Contains("finite"));
   CHECK(error_of(m::parse_rate("")).offset == 0);
 }

@@ -92,3 +92,45 @@ TEST_CASE("the console shows the analytic mean under its path", "[report][consol
   r.paths[0].analytic_mean_ms = 60.0;
   CHECK(tailsim::report::to_console(r).find("analytic estimate: mean=60.0ms") != std::string::npos);
 }
+
+TEST_CASE("console: the SERVICES columns stay apart however wide the values", "[console]") {
+  tailsim::stats::Results r;
+  r.paths.resize(1);
+  r.paths[0].name = "main";
+  tailsim::stats::ServiceResult s;
+  s.name = "a-service-with-a-name-longer-than-its-column";
+  s.requests = 123'456'789'012;
+  s.utilization = 1.0;
+  s.queue_mean = 180775.92;
+  s.rejected = 98'765'432'109;
+  s.replicas = {3, 3, 3};
+  r.services.push_back(s);
+  const std::string text = to_console(r, ConsoleStyle{false});
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("a-service-with-a-name-longer-than-its-column 123456789012  "
+                                   "100.0% 180775.92 98765432109  3\n"));
+  // Ordinary values keep their columns.
+  r.services[0] = {};
+  r.services[0].name = "api";
+  r.services[0].requests = 1200;
+  r.services[0].utilization = 0.5;
+  r.services[0].queue_mean = 0.25;
+  r.services[0].replicas = {2, 2, 2};
+  CHECK_THAT(to_console(r, ConsoleStyle{false}),
+             Catch::Contains("    api              1200   50.0%   0.25        0  2\n"));
+}
+
+TEST_CASE("console: a run stopped early and an unstable path say so", "[console]") {
+  tailsim::stats::Results r;
+  r.paths.resize(1);
+  r.paths[0].name = "main";
+  r.paths[0].unstable = true;
+  r.stopped_early = true;
+  r.simulated_s = 42.5;
+  r.stop_reason = "memory budget: live work reached 9.0 MiB of the 8.0 MiB budget";
+  const std::string text = to_console(r, ConsoleStyle{false});
+  CHECK(text.rfind("  STOPPED EARLY after 42.5s simulated: memory budget: live work reached 9.0 "
+                   "MiB of the 8.0 MiB budget\n",
+                   0) == 0);
+  CHECK_THAT(text, Catch::Contains("UNSTABLE: its backlog grew without bound"));
+}

@@ -1,0 +1,122 @@
+// What bounds a run: the memory budget, an unstable path's verdict, the cap
+// on trace spans.
+
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "support/simulate.hpp"
+#include "tailsim/components/simulation.hpp"
+#include "tailsim/report/json_report.hpp"
+
+namespace stats = tailsim::stats;
+
+namespace {
+
+/// M/M/1 with a 100/s server: rho = rate / 100.
+std::string mm1(const std::string& rate, const std::string& duration) {
+  return R"y(version: 1
+simulation: {duration: )y" +
+         duration + R"y(, warmup: 10s, seed: 3}
+services:
+  server:
+    pod: {cpu: 1, workers: 1}
+    endpoints:
+      handle: [{cpu: exp(10ms)}]
+workloads:
+  requests: {entry: server.handle, rate: )y" +
+         rate + R"y(}
+slos:
+  requests: ["p99 < 10h", "errors < 50%"]
+)y";
+}
+
+}  // namespace
+
+TEST_CASE("an M/M/1 at rho = 2 is unstable, at rho = 0.5 it is not", "[limits]") {
+  const stats::Results overloaded = tailsim::testing::simulate_text(mm1("200/s", "120s"));
+  CHECK(overloaded.paths[0].unstable);
+  CHECK_FALSE(overloaded.stopped_early);
+  // Its checks fail though the numbers alone pass them.
+  REQUIRE(overloaded.slos.size() == 2);
+  CHECK_FALSE(overloaded.slos[0].ok);
+  CHECK_FALSE(overloaded.slos[1].ok);
+  CHECK_FALSE(overloaded.all_slos_ok());
+  CHECK(tailsim::report::to_json(overloaded).find("\"unstable\": true") != std::string::npos);
+
+  const stats::Results calm = tailsim::testing::simulate_text(mm1("50/s", "120s"));
+  CHECK_FALSE(calm.paths[0].unstable);
+  CHECK(calm.all_slos_ok());
+  CHECK(tailsim::report::to_json(calm).find("unstable") == std::string::npos);
+  // Near saturation a stable queue is long and noisy, and still not unstable.
+  CHECK_FALSE(tailsim::testing::simulate_text(mm1("95/s", "300s")).paths[0].unstable);
+}
+
+TEST_CASE("a run over its memory budget stops early with what it has", "[limits]") {
+  const tailsim::plan::Plan plan = tailsim::testing::compile_text(mm1("200/s", "100h"));
+  tailsim::components::RunLimits limits;
+  limits.max_memory_bytes = 4 << 20;
+  const stats::Results r = tailsim::components::simulate(plan, limits);
+  REQUIRE(r.stopped_early);
+  CHECK(r.stop_reason.rfind("memory budget: live work reached ", 0) == 0);
+  CHECK_THAT(r.stop_reason, Catch::Contains("of the 4.0 MiB budget"));
+  CHECK(r.simulated_s < 3600);  // far short of the 100 hours asked for
+  CHECK(r.simulated_s > 10);
+  CHECK(r.paths[0].unstable);
+  CHECK(r.paths[0].requests > 0);
+  // Rates are over the time simulated, not the 100 hours.
+  CHECK(r.paths[0].throughput_rps == Approx(100).epsilon(0.1));
+  CHECK_FALSE(r.all_slos_ok());
+  const std::string json = tailsim::report::to_json(r);
+  CHECK(json.find("\"stopped_early\": true") != std::string::npos);
+  CHECK(json.find("\"stop_reason\": \"memory budget: ") != std::string::npos);
+
+  // Deterministic: the same event again.
+  CHECK(tailsim::components::simulate(plan, limits).events == r.events);
+  // With attribution and traces the first pass also counts the ledgers its
+  // replay will keep, and the replay stops where it stopped (a replay that
+  // diverged would throw).
+  limits.attribution = true;
+  limits.traces = 5;
+  const stats::Results replayed = tailsim::components::simulate(plan, limits);
+  CHECK(replayed.stop_reason.rfind("memory budget: ", 0) == 0);
+  CHECK(replayed.events <= r.events);
+  CHECK(replayed.paths[0].attribution.is_computed);
+  CHECK(tailsim::components::simulate(plan, limits).events == replayed.events);
+}
+
+TEST_CASE("a run within its budget is not changed by it", "[limits]") {
+  const tailsim::plan::Plan plan = tailsim::testing::compile_text(mm1("50/s", "60s"));
+  tailsim::components::RunLimits limits;
+  const std::string free = tailsim::report::to_json(tailsim::components::simulate(plan, limits));
+  limits.max_memory_bytes = 1ULL << 30;
+  CHECK(tailsim::report::to_json(tailsim::components::simulate(plan, limits)) == free);
+}
+
+TEST_CASE("a trace keeps at most its cap of spans and counts the rest", "[limits][traces]") {
+  // One request makes 6,000 calls in a row, each a client span, a server
+  // span at least: 12,000 spans or more, past the cap of 2,000.
+  const tailsim::plan::Plan plan = tailsim::testing::compile_text(R"y(version: 1
+simulation: {duration: 1s, warmup: 0s, seed: 1}
+services:
+  fan:
+    endpoints:
+      out: [{call: leaf.get, times: 6000}]
+  leaf:
+    pod: {cpu: 64}
+    endpoints:
+      get: [{cpu: 10us}]
+workloads:
+  one: {entry: fan.out, rate: 1/s, arrivals: uniform}
+)y");
+  tailsim::components::RunLimits limits;
+  limits.traces = 1;
+  const stats::Results r = tailsim::components::simulate(plan, limits);
+  REQUIRE(r.traces.size() == 1);
+  CHECK(r.traces[0].spans.size() == stats::max_spans_per_trace);
+  CHECK(r.traces[0].dropped_spans > 0);
+  CHECK(r.traces[0].spans.size() + r.traces[0].dropped_spans >= 12'000);
+  const std::string json = tailsim::report::to_json(r);
+  CHECK(json.find("\"trace_spans_dropped\": " + std::to_string(r.traces[0].dropped_spans)) !=
+        std::string::npos);
+}
