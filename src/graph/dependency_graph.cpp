@@ -16,6 +16,7 @@
 #include <boost/graph/topological_sort.hpp>
 #include <boost/pending/queue.hpp>
 #include <boost/property_map/property_map.hpp>
+#include <fmt/format.h>
 
 namespace tailsim::graph {
 namespace {
@@ -133,6 +134,9 @@ struct DependencyGraph::Impl {
   std::vector<Edge> edges_;
   BoostGraph graph_;
   std::vector<Cycle> cycles_;
+  /// The cycles past `max_listed_cycles`, and where the first of them closes.
+  std::size_t unlisted_cycles_ = 0;
+  model::SourceLoc unlisted_loc_;
 
   std::size_t workload_count_ = 0;
   /// The first endpoint vertex of each service, and one past the last service.
@@ -255,8 +259,18 @@ struct DependencyGraph::Impl {
     std::vector<BackEdge> back_edges;
     boost::depth_first_search(sync, boost::visitor(CycleRecorder(graph_, parent, back_edges)));
 
-    std::set<std::vector<VertexId>> seen;
+    // A back edge's cycle is the tree path between its ends, so (from, to)
+    // names it: a call and a cache miss along the same pair close one cycle.
+    std::set<std::pair<VertexId, VertexId>> seen;
     for (const auto& back : back_edges) {
+      if (!seen.insert({back.from, back.to}).second) {
+        continue;
+      }
+      if (cycles_.size() == max_listed_cycles) {
+        ++unlisted_cycles_;
+        unlisted_loc_ = unlisted_cycles_ == 1 ? edges_[back.edge].loc : unlisted_loc_;
+        continue;  // reading it off would cost its length: n cycles of n make n^2
+      }
       std::vector<VertexId> cycle{back.from};
       for (VertexId v = back.from; v != back.to;) {
         v = parent[v];
@@ -264,9 +278,7 @@ struct DependencyGraph::Impl {
       }
       std::reverse(cycle.begin(), cycle.end());
       cycle.push_back(back.to);
-      if (seen.insert(cycle).second) {
-        cycles_.push_back(Cycle{std::move(cycle), edges_[back.edge].loc});
-      }
+      cycles_.push_back(Cycle{std::move(cycle), edges_[back.edge].loc});
     }
   }
 
@@ -574,6 +586,12 @@ DependencyGraph build_graph(const model::Model& model, model::Diagnostics& diagn
   impl.find_cycles();
   for (const auto& cycle : impl.cycles_) {
     diagnostics.error(cycle.loc, impl.cycle_text(cycle.vertices));
+  }
+  if (impl.unlisted_cycles_ > 0) {
+    diagnostics.error(impl.unlisted_loc_,
+                      fmt::format("{} more synchronous call cycles, not listed (the first {} are); "
+                                  "this is where the first of them closes",
+                                  impl.unlisted_cycles_, max_listed_cycles));
   }
   impl.report_unused(model, diagnostics);
   return result;

@@ -88,6 +88,11 @@ struct Cycle {
   model::SourceLoc loc;
 };
 
+/// The most synchronous call cycles `build_graph` reads off and reports one
+/// by one; past it one error counts the rest. Each cycle costs its length, so
+/// a model of n services each closing a cycle of up to n would cost n^2.
+inline constexpr std::size_t max_listed_cycles = 100;
+
 /// One chain of calls from a workload's entry down to an endpoint that calls
 /// nothing further (or whose every callee is already on the chain).
 struct CallPath {
@@ -142,7 +147,8 @@ class DependencyGraph {
   /// The vertex of that kind and name (`svc.ep` for endpoints), in O(1).
   [[nodiscard]] std::optional<VertexId> find_vertex(VertexKind kind, std::string_view name) const;
 
-  /// The synchronous call cycles, each once, in the order the search met them.
+  /// The synchronous call cycles, each once, in the order the search met them;
+  /// at most `max_listed_cycles` (`has_cycles` is true whenever there is one).
   [[nodiscard]] std::span<const Cycle> cycles() const;
   [[nodiscard]] bool has_cycles() const { return !cycles().empty(); }
 
@@ -179,7 +185,8 @@ class DependencyGraph {
 /// Builds the graph of a model whose references the loader has resolved
 /// (references it could not resolve are left out), and reports:
 /// - an error `synchronous call cycle: a.x -> b.y -> a.x` for each cycle of
-///   synchronous edges (`call`, `cache_miss`), at the step that closes it;
+///   synchronous edges (`call`, `cache_miss`), at the step that closes it,
+///   for the first `max_listed_cycles`, and one error counting the others;
 ///   loops through queues are allowed;
 /// - a warning for each endpoint no workload reaches, each queue nothing
 ///   publishes to and each cache no step looks up.

@@ -330,6 +330,39 @@ TEST_CASE("a two-endpoint call cycle is one error at the closing call", "[graph]
   CHECK(path_names(g.call_paths(0)) == std::vector<std::vector<std::string>>{{"a.x", "b.y"}});
 }
 
+TEST_CASE("past the first cycles listed, one error counts the rest", "[graph]") {
+  // A chain of 151 endpoints, each after the first also calling the first:
+  // 150 cycles, the i-th i + 2 endpoints long.
+  Model m;
+  constexpr int chain = 151;
+  for (int i = 0; i < chain; ++i) {
+    std::vector<Step> steps;
+    if (i + 1 < chain) {
+      steps.push_back(call("s" + std::to_string(i + 1) + ".x", 100 + 2 * i));
+    }
+    if (i > 0) {
+      steps.push_back(call("s0.x", 101 + 2 * i));
+    }
+    add_endpoint(m, "s" + std::to_string(i) + ".x", std::move(steps), 10);
+  }
+  add_workload(m, "w", "s0.x", 1);
+  resolve(m);
+  model::Diagnostics diagnostics;
+  const auto g = build_graph(m, diagnostics);
+
+  CHECK(g.cycles().size() == max_listed_cycles);
+  CHECK(g.has_cycles());
+  REQUIRE(diagnostics.all().size() == max_listed_cycles + 1);
+  const auto& last = diagnostics.all().back();
+  CHECK(last.severity == model::Severity::error);
+  CHECK(last.message ==
+        "50 more synchronous call cycles, not listed (the first 100 are); this is where the "
+        "first of them closes");
+  // The depth-first search closes the deepest cycle first: s150's call of s0.
+  CHECK(diagnostics.all().front().loc == at(101 + 2 * 150));
+  CHECK(last.loc == at(101 + 2 * 50));
+}
+
 TEST_CASE("a self-call is a cycle", "[graph]") {
   Model m;
   add_endpoint(m, "a.x", {branch({{call("a.x", 13)}, {cpu(14)}}, 12)}, 10);

@@ -211,7 +211,7 @@ TEST_CASE("write_json lists vertices, edges and call paths", "[graph]") {
 }
 
 TEST_CASE("write_json says when a workload's call paths were cut short", "[graph]") {
-  // 16 levels of two endpoints, each calling both of the next: 2^16 paths.
+  // 16 levels of two endpoints, each calling both of the next: 2^15 paths from s0.e0.
   Model m;
   constexpr int levels = 16;
   for (int level = 0; level < levels; ++level) {
