@@ -9,7 +9,6 @@
 #include <fstream>
 #include <optional>
 #include <poll.h>
-#include <set>
 #include <spawn.h>
 #include <sstream>
 #include <stdexcept>
@@ -43,10 +42,6 @@ constexpr std::string_view manifest_header =
     "# The files tailsim's last run wrote in this folder, one a line. The next run with\n"
     "# --out here removes those of them it does not write again, and nothing else.\n";
 
-/// The most bytes of a path's name kept in its `.hgrm` file's name, well
-/// within the 255 bytes of a file name.
-constexpr std::size_t max_file_stem = 120;
-
 /// The names every run writes or may write, besides the `.hgrm` files.
 constexpr std::array<std::string_view, 11> fixed_names = {
     "results.json", "timeseries.csv",   "metrics.om",         "junit.xml",
@@ -60,28 +55,21 @@ bool is_plain(char c) {
 }
 
 /// A path's name as a file name: letters, digits, '-', '_' and '.' kept,
-/// anything else '_', at most max_file_stem bytes, never starting with '.'.
+/// anything else '_', never starting with '.'. (The model allows letters,
+/// digits, '-' and '_' only, so two paths never share a file.)
 std::string file_name_of(const std::string& name) {
   std::string out;
-  for (const char c : name.substr(0, max_file_stem)) {
+  for (const char c : name) {
     out += is_plain(c) ? c : '_';
   }
   return out.empty() || out[0] == '.' ? "_" + out : out;
 }
 
-/// The `.hgrm` file of each path, in the order of `results.paths`: two paths
-/// whose names map to the same file name get `-2`, `-3`, ... so that
-/// neither overwrites the other.
+/// The `.hgrm` file of each path, in the order of `results.paths`.
 std::vector<std::string> hgrm_names(const stats::Results& results) {
   std::vector<std::string> names;
-  std::set<std::string> taken;
   for (const auto& path : results.paths) {
-    const std::string stem = file_name_of(path.name);
-    std::string name = stem + ".hgrm";
-    for (int n = 2; !taken.insert(name).second; ++n) {
-      name = fmt::format("{}-{}.hgrm", stem, n);
-    }
-    names.push_back(std::move(name));
+    names.push_back(file_name_of(path.name) + ".hgrm");
   }
   return names;
 }

@@ -121,6 +121,29 @@ Inspection refused(std::string problem) {
   return Inspection{TargetKind::missing, 0, std::move(problem)};
 }
 
+/// Does the link `path` lead, within a few hops, through a descriptor the
+/// process already has open (`/dev/stdout` -> `/proc/self/fd/1`)? That file
+/// is the shell's redirection: written to, never replaced.
+bool names_open_descriptor(const fs::path& path) {
+  fs::path at = path;
+  for (int hop = 0; hop < 8; ++hop) {
+    const std::string text = at.string();
+    if (text.starts_with("/proc/self/fd/") || text.starts_with("/dev/fd/")) {
+      return true;
+    }
+    std::error_code ec;
+    if (!fs::is_symlink(at, ec)) {
+      return false;
+    }
+    const fs::path next = fs::read_symlink(at, ec);
+    if (ec) {
+      return false;
+    }
+    at = next.is_absolute() ? next : at.parent_path() / next;
+  }
+  return false;
+}
+
 /// What is at `path`, and whether an output may go there.
 Inspection inspect(const fs::path& path) {
   if (path.empty()) {
@@ -158,6 +181,9 @@ Inspection inspect(const fs::path& path) {
     }
     if (S_ISDIR(target.st_mode)) {
       return refused("is a folder");
+    }
+    if (names_open_descriptor(path)) {
+      return Inspection{TargetKind::stream, 0, {}};  // `--json /dev/stdout > file`
     }
     return refused(
         "is a symbolic link; tailsim replaces only regular files (give the link's target, or - "
@@ -227,9 +253,11 @@ int write_all(int fd, std::string_view content) {
   return 0;
 }
 
-/// Writes to a character device or a FIFO as it is, like `tee`.
+/// Writes to a character device or a FIFO as it is, like `tee`; a regular
+/// file open as one of the process's descriptors is appended to, so that
+/// `>>` keeps what it held.
 void write_in_place(const fs::path& path, std::string_view content) {
-  const int fd = open(path.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) {
     throw cannot_write(path, reason(errno));
   }

@@ -8,27 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/report/csv_field.hpp"
+
 namespace tailsim::report {
 namespace {
 
 constexpr std::int64_t ns_per_s = 1'000'000'000;
-
-/// A CSV field: as it is, or in double quotes with its quotes doubled when it
-/// holds a comma, a double quote or a line break (RFC 4180).
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    return std::string(text);
-  }
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') {
-      out += '"';
-    }
-    out += c;
-  }
-  out += '"';
-  return out;
-}
 
 /// A time in ns as exact decimal seconds, without trailing zeros.
 std::string seconds_text(std::int64_t ns) {

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/report/csv_field.hpp"
 #include "tailsim/study/runner.hpp"
 #include "tailsim/study/study_text.hpp"
 
@@ -129,17 +130,6 @@ std::vector<std::pair<std::string_view, std::size_t>> split_values(std::string_v
   }
   parts.emplace_back(text.substr(start), start);
   return parts;
-}
-
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\n") == std::string_view::npos) {
-    return std::string(text);
-  }
-  std::string out = "\"";
-  for (const char c : text) {
-    out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  }
-  return out + "\"";
 }
 
 std::string csv_number(double value) {
@@ -401,19 +391,19 @@ Knees find_knees(const SweepResult& sweep, const SweepCurve& curve, const std::s
 std::string sweep_to_csv(const SweepResult& sweep) {
   std::string out;
   for (const auto& vary : sweep.varies) {
-    out += csv_field(vary.path) + ",";
+    out += report::csv_field(vary.path) + ",";
   }
   out += "path,metric,mean,half_width,n\n";
   for (const auto& point : sweep.points) {
     std::string prefix;
     for (const auto& value : point.values) {
-      prefix += csv_field(value) + ",";
+      prefix += report::csv_field(value) + ",";
     }
     for (const auto& path : point.paths) {
       for (const Metric m : all_metrics) {
         const Estimate& e = path[m];
-        out += fmt::format("{}{},{},{},{},{}\n", prefix, csv_field(path.name), csv_metric(m),
-                           csv_number(e.mean), csv_number(e.half_width), e.n);
+        out += fmt::format("{}{},{},{},{},{}\n", prefix, report::csv_field(path.name),
+                           csv_metric(m), csv_number(e.mean), csv_number(e.half_width), e.n);
       }
     }
   }

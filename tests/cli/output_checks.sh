@@ -136,6 +136,11 @@ case $case_name in
     "$tailsim" run "$model" --duration 10s --quiet --json stdout-link 2>err.txt | cat >got.json
     [ -L stdout-link ] || fail "the link was replaced"
     grep -q '"stopped_early": false' got.json || fail "stdout did not get results.json: $(cat err.txt)"
+    # stdout redirected to a file: written there, the link kept.
+    "$tailsim" run "$model" --duration 10s --quiet --json stdout-link >got2.json 2>err.txt ||
+      fail "stdout to a file: $(cat err.txt)"
+    [ -L stdout-link ] || fail "the link was replaced"
+    grep -q '"stopped_early": false' got2.json || fail "the file stdout went to got no results.json"
     ;;
   planted_temporary_link)
     echo "keep me" >victim

@@ -76,3 +76,7 @@ add_test(NAME cli.compare_names_the_gate
   COMMAND ${CMAKE_COMMAND} -E env $<TARGET_FILE:tailsim> compare ${before} ${after} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
 set_tests_properties(cli.compare_names_the_gate PROPERTIES WILL_FAIL FALSE
   PASS_REGULAR_EXPRESSION "main 'p99 < 75ms'.*significantly worse, and failing")
+# sweep.csv never holds a formula: --vary values a spreadsheet would run
+# (= + - @) get a leading quote (OWASP); a negative number stays a number.
+add_test(NAME cli.sweep_csv_neutralises_formulas
+  COMMAND sh -c "out=$($<TARGET_FILE:tailsim> sweep ${mm1} --vary 'name=+cmd,-x,=y,-3' --duration 5s -r 2 --csv - -q) && for cell in '\"'\"'\"'+cmd\"' '\"'\"'\"'-x\"' '\"'\"'\"'=y\"' '-3'; do printf '%s\\n' \"$out\" | grep -q \"^$cell,requests,\" || { echo \"no row starting $cell\"; exit 1; }; done && ! printf '%s\\n' \"$out\" | grep -q '^[-=+@][^0-9]'")

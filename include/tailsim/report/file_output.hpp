@@ -7,7 +7,8 @@
 /// never written through), synced, then renamed over the target: a failed or
 /// interrupted run never leaves half a file. A character device or a FIFO
 /// (`/dev/stdout`, a named pipe) is written to directly, as `tee` does, and
-/// stays what it is. Anything else (a folder, a symbolic link to a regular
+/// stays what it is; so is a file reached through a descriptor the process
+/// has open (`--json /dev/stdout > file`). Anything else (a folder, a symbolic link to a regular
 /// file, a block device, a socket) is refused: tailsim never turns a special
 /// file into a regular one, nor replaces a link.
 ///

@@ -381,3 +381,29 @@ workloads:
   CHECK(r.stopped_early);
   CHECK(r.events == 1000);
 }
+
+TEST_CASE("a run stopped by a signal's flag covers the time simulated, not the window",
+          "[simulation]") {
+  auto loaded = m::load_string(R"y(version: 1
+simulation: {duration: 10h, warmup: 0s}
+services:
+  a: {endpoints: {x: [{cpu: 1ms}]}}
+workloads:
+  w: {entry: a.x, rate: 500/s}
+)y",
+                               "t.yaml");
+  REQUIRE(loaded.ok());
+  auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+  REQUIRE(plan);
+  const std::atomic<bool> stop{true};  // as if SIGINT came before the run began
+  tailsim::components::RunLimits limits;
+  limits.stop_requested = &stop;
+  const auto r = tailsim::components::simulate(*plan, limits);
+  CHECK(r.stopped_early);
+  CHECK(r.stop_reason == "interrupted");
+  CHECK(r.simulated_s < 3600);
+  REQUIRE(r.timeseries.interval_s > 0);
+  // The series end where the run stopped: no intervals of time never simulated.
+  CHECK(static_cast<double>(r.timeseries.intervals) * r.timeseries.interval_s <=
+        r.simulated_s + r.timeseries.interval_s);
+}
