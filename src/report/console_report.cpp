@@ -160,7 +160,7 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
         p.requests ? 100.0 * static_cast<double>(failed) / static_cast<double>(p.requests) : 0.0;
     std::vector<std::string> fields;
     if (p.unstable) {
-      fields.push_back(paint(style, "31", "UNSTABLE: its backlog grew without bound"));
+      fields.push_back(paint(style, "31", "UNSTABLE (its backlog grew without bound):"));
     }
     fields.insert(fields.end(), {fmt::format("requests={}", p.requests),
                                  fmt::format("ok={}", p.outcomes[Outcome::ok]),
