@@ -84,7 +84,9 @@ int run_compare(const CompareArgs& args) {
                a->model_name, args.model_a, b->model_name, args.model_b, a->seed);
     fmt::print("{}", study::comparison_to_console(comparison, stdout_wants_color(args.color)));
   }
-  return comparison.gate_fails() ? slo_failed : ok;
+  return study_exit_code(
+      comparison.a_coverage.stopped.size() + comparison.b_coverage.stopped.size(),
+      comparison.gate_fails() ? slo_failed : ok);
 }
 
 }  // namespace tailsim::cli

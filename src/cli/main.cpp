@@ -229,6 +229,10 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                    ? tailsim::study::replications_to_console(*replicated, *replication, color)
                    : tailsim::report::to_console(results, tailsim::report::ConsoleStyle{color}));
   }
+  if (replicated) {
+    return study_exit_code(replicated->coverage.stopped.size(),
+                           results.all_slos_ok() ? ok : slo_failed);
+  }
   if (received_signal() != 0) {
     fmt::print(stderr, "note: stopped by {}: the results cover the {:.1f}s simulated before it\n",
                received_signal() == SIGINT ? "SIGINT" : "SIGTERM", results.simulated_s);

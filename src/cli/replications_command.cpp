@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -90,6 +91,24 @@ void write_output(const std::string& path, const std::string& text) {
   } else {
     report::write_file_atomically(path, text);
   }
+}
+
+int study_exit_code(std::size_t stopped_runs, int otherwise) {
+  if (received_signal() != 0) {
+    fmt::print(stderr,
+               "note: stopped by {}: the outputs cover the replications that ran before it, the "
+               "last of them cut short\n",
+               received_signal() == SIGINT ? "SIGINT" : "SIGTERM");
+    return 128 + received_signal();  // written what it had; the shell's code for the signal
+  }
+  if (stopped_runs > 0) {
+    fmt::print(stderr,
+               "error: {} replication(s) stopped early; their numbers cover only what they "
+               "simulated (see the output for why)\n",
+               stopped_runs);
+    return slo_failed;
+  }
+  return otherwise;
 }
 
 study::ReplicatedRun run_replications(const plan::Plan& plan,

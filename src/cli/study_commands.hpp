@@ -44,6 +44,11 @@ std::optional<study::ReplicationOptions> replication_options(const ReplicationFl
 /// cannot, a closed stdout included.
 void write_output(const std::string& path, const std::string& text);
 
+/// The exit code of a study whose outputs are written: 128 + the signal
+/// after SIGINT or SIGTERM (with a note), 1 when a replication stopped early
+/// (with an error naming how many; `stopped_runs`), else `otherwise`.
+int study_exit_code(std::size_t stopped_runs, int otherwise);
+
 /// `run --replications`: the replications of `plan`, with a progress bar.
 study::ReplicatedRun run_replications(const plan::Plan& plan,
                                       const study::ReplicationOptions& options, bool quiet);

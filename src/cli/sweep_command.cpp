@@ -141,7 +141,11 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
                plans->front().model_name, plans->front().seed);
     fmt::print("{}", study::sweep_to_console(sweep));
   }
-  return ok;
+  std::size_t stopped = 0;
+  for (const auto& point : sweep.points) {
+    stopped += point.coverage.stopped.size();
+  }
+  return study_exit_code(stopped, ok);
 }
 
 }  // namespace tailsim::cli

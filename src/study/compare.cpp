@@ -72,7 +72,12 @@ Difference compare_measured_pairs(std::span<const double> a, std::span<const dou
 }
 
 bool Comparison::gate_fails() const {
-  return std::any_of(slos.begin(), slos.end(), [](const SloComparison& s) { return s.fails_gate; });
+  return b_stopped_alone > 0 ||
+         std::any_of(slos.begin(), slos.end(), [](const SloComparison& s) { return s.fails_gate; });
+}
+
+bool Comparison::has_stopped_runs() const {
+  return !a_coverage.stopped.empty() || !b_coverage.stopped.empty();
 }
 
 std::vector<std::string> path_names(const plan::Plan& plan) {
@@ -93,6 +98,11 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
   for (const auto& run : b) {
     out.seeds.push_back(run.seed);
   }
+  out.a_coverage = run_coverage(a);
+  out.b_coverage = run_coverage(b);
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    out.b_stopped_alone += b[i].stopped_early && !a[i].stopped_early ? 1 : 0;
+  }
   if (a.empty() || b.empty()) {
     return out;
   }
@@ -110,6 +120,10 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
       continue;
     }
     PathComparison path{name, {}};
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      path.a_unstable += a[i].paths[pa].unstable ? 1 : 0;
+      path.b_unstable += b[i].paths[pb].unstable ? 1 : 0;
+    }
     for (const Metric m : all_metrics) {
       for (std::size_t i = 0; i < a.size(); ++i) {
         xs[i] = a[i].paths[pa][m];
@@ -134,12 +148,20 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
       ys[i] = b[i].slo_values.at(k);
     }
     SloComparison slo{path, spec.text, compare_paired(xs, ys, is_lower_better(spec))};
-    slo.b_ok = stats::slo_holds(slo.difference.b.mean, spec.op, spec.threshold);
+    const std::size_t pa = index_of(a_names, path);
     for (std::size_t i = 0; i < a.size(); ++i) {
       slo.b_unmeasured += std::isnan(ys[i]) && !std::isnan(xs[i]) ? 1 : 0;
+      const bool b_unstable = b[i].paths.at(spec.path).unstable;
+      slo.b_unstable += b_unstable ? 1 : 0;
+      slo.b_unstable_alone += b_unstable && !a[i].paths.at(pa).unstable ? 1 : 0;
     }
-    slo.fails_gate =
-        (slo.difference.verdict == Verdict::worse || slo.b_unmeasured > 0) && !slo.b_ok;
+    // As in a plain run, a check on an unstable path or on a run cut short
+    // fails whatever its numbers.
+    slo.b_ok = stats::slo_holds(slo.difference.b.mean, spec.op, spec.threshold) &&
+               slo.b_unstable == 0 && out.b_coverage.stopped.empty();
+    slo.fails_gate = (slo.difference.verdict == Verdict::worse || slo.b_unmeasured > 0 ||
+                      slo.b_unstable_alone > 0) &&
+                     !slo.b_ok;
     out.slos.push_back(std::move(slo));
   }
   return out;
@@ -170,12 +192,21 @@ Comparison compare_plans(const plan::Plan& a, const plan::Plan& b, std::size_t r
     simulations.push_back({&b, seed, b_slos});
   }
   const auto runs = run_jobs(simulations, jobs, on_progress, limits);
+  // Only pairs where both ran: an interrupted study may have started one
+  // model's replication and not the other's.
   std::vector<RunMetrics> a_runs;
   std::vector<RunMetrics> b_runs;
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    (i % 2 == 0 ? a_runs : b_runs).push_back(runs[i]);
+  for (std::size_t i = 0; i + 1 < runs.size(); i += 2) {
+    if (runs[i].ran && runs[i + 1].ran) {
+      a_runs.push_back(runs[i]);
+      b_runs.push_back(runs[i + 1]);
+    }
   }
-  return compare_runs(a_runs, b_runs, b_slos, b_names);
+  Comparison out = compare_runs(a_runs, b_runs, b_slos, b_names);
+  out.a_coverage.asked = replications;
+  out.b_coverage.asked = replications;
+  out.interrupted = is_stop_requested(limits);
+  return out;
 }
 
 }  // namespace tailsim::study

@@ -1,6 +1,7 @@
 // The console and JSON forms of a comparison.
 
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -46,6 +47,10 @@ Metric slo_unit(const std::string& check) {
 }
 
 std::string gate_reason(const SloComparison& s, std::size_t replications) {
+  if (s.fails_gate && s.b_unstable_alone > 0) {
+    return fmt::format("unstable in {} of {} replications where A was stable, and failing",
+                       s.b_unstable_alone, replications);
+  }
   if (s.fails_gate && s.b_unmeasured > 0) {
     return fmt::format(
         "no successful request in {} of {} replications where A had some, and failing",
@@ -73,6 +78,20 @@ std::string comparison_to_console(const Comparison& c, bool color) {
   std::string out = fmt::format(
       "  COMPARE  B - A over {} paired replications (common random numbers), 95% intervals\n",
       c.seeds.size());
+  for (const auto& [side, coverage] : {std::pair{"A", &c.a_coverage}, {"B", &c.b_coverage}}) {
+    for (const auto& line : describe_coverage(*coverage)) {
+      out += fmt::format("  {}  {}: {}\n",
+                         color ? "\x1b[1;31mSTOPPED EARLY\x1b[0m" : "STOPPED EARLY", side, line);
+    }
+  }
+  if (c.has_stopped_runs()) {
+    out += fmt::format(
+        "  the estimates include what the stopped replications simulated; {}\n",
+        c.b_stopped_alone > 0
+            ? fmt::format("B stopped early in {} replications where A did not: the gate fails",
+                          c.b_stopped_alone)
+            : std::string("B never stopped where A did not: the gate does not fail for it"));
+  }
   for (const auto& path : c.paths) {
     std::vector<std::vector<std::string>> rows = {{"metric", "A", "B", "B - A", "verdict"}};
     for (const Metric m : all_metrics) {
@@ -88,6 +107,14 @@ std::string comparison_to_console(const Comparison& c, bool color) {
       }
     }
     out += fmt::format("\n    {}\n", path.name);
+    for (const auto& [side, unstable] :
+         {std::pair{"A", path.a_unstable}, std::pair{"B", path.b_unstable}}) {
+      if (unstable > 0) {
+        out += fmt::format("      {} in {}: {} of {} replications\n",
+                           color ? "\x1b[1;31mUNSTABLE\x1b[0m" : "UNSTABLE", side, unstable,
+                           c.seeds.size());
+      }
+    }
     for (std::size_t r = 0; r < rows.size(); ++r) {
       std::string line = "     ";
       for (std::size_t i = 0; i + 1 < rows[r].size(); ++i) {
@@ -117,7 +144,8 @@ std::string comparison_to_console(const Comparison& c, bool color) {
           format_difference(unit, s.difference), gate_reason(s, c.seeds.size()));
     }
   }
-  out += fmt::format("\n  gate: {}\n", c.gate_fails() ? "fail" : "pass");
+  out += fmt::format("\n  gate: {}{}\n", c.gate_fails() ? "fail" : "pass",
+                     c.b_stopped_alone > 0 ? " (B stopped early where A did not)" : "");
   return out;
 }
 
@@ -132,6 +160,20 @@ std::string comparison_to_json(const Comparison& c) {
       out[std::string(metric_name(m))] = difference_json(path[m]);
     }
   }
+  // Apart from `paths`, whose keys under a path are all metrics.
+  ordered_json& unstable = j["unstable_paths"] = ordered_json::object();
+  for (const auto& path : c.paths) {
+    if (path.a_unstable > 0 || path.b_unstable > 0) {
+      unstable[path.name] = {{"a", path.a_unstable}, {"b", path.b_unstable}};
+    }
+  }
+  j["interrupted"] = c.interrupted;
+  for (const auto& [key, coverage] : {std::pair{"a", &c.a_coverage}, {"b", &c.b_coverage}}) {
+    ordered_json side = ordered_json::object();
+    add_coverage_json(side, *coverage);
+    j[key] = std::move(side);
+  }
+  j["b_stopped_alone"] = c.b_stopped_alone;
   j["only_in_a"] = c.only_in_a;
   j["only_in_b"] = c.only_in_b;
   ordered_json& slos = j["slos"] = ordered_json::array();
@@ -141,6 +183,8 @@ std::string comparison_to_json(const Comparison& c) {
     one["check"] = s.check;
     one["b_ok"] = s.b_ok;
     one["b_unmeasured"] = s.b_unmeasured;
+    one["b_unstable"] = s.b_unstable;
+    one["b_unstable_alone"] = s.b_unstable_alone;
     one["fails_gate"] = s.fails_gate;
     slos.push_back(std::move(one));
   }

@@ -1,6 +1,8 @@
 #include "tailsim/study/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 namespace tailsim::study {
@@ -26,10 +28,13 @@ bool is_lower_better(Metric metric) {
 RunMetrics measure_run(const stats::Results& results, std::span<const stats::SloSpec> slos) {
   RunMetrics run;
   run.seed = results.seed;
+  run.stopped_early = results.stopped_early;
+  run.stop_reason = results.stop_reason;
   run.paths.reserve(results.paths.size());
   for (const auto& p : results.paths) {
     PathMetrics m;
     m.name = p.name;
+    m.unstable = p.unstable;
     if (p.latency.count() > 0) {
       m[Metric::mean] = p.latency.mean() * 1e-6;
       m[Metric::p50] = stats::latency_ms_at(p, 50);
@@ -78,8 +83,30 @@ std::vector<PathEstimates> estimate_paths(std::span<const RunMetrics> runs) {
       }
       e.metrics[static_cast<std::size_t>(m)] = estimate_measured(samples);
     }
+    for (const auto& run : runs) {
+      e.unstable += run.paths[p].unstable ? 1 : 0;
+    }
     out.push_back(std::move(e));
   }
+  return out;
+}
+
+RunCoverage run_coverage(std::span<const RunMetrics> runs) {
+  RunCoverage out;
+  out.asked = runs.size();
+  for (const auto& run : runs) {
+    out.ran += run.ran ? 1 : 0;
+    if (run.ran && run.stopped_early) {
+      out.stopped.push_back({run.seed, run.stop_reason});
+    }
+  }
+  return out;
+}
+
+std::vector<RunMetrics> runs_that_ran(std::span<const RunMetrics> runs) {
+  std::vector<RunMetrics> out;
+  std::copy_if(runs.begin(), runs.end(), std::back_inserter(out),
+               [](const RunMetrics& r) { return r.ran; });
   return out;
 }
 

@@ -30,7 +30,22 @@ std::string replications_to_console(const ReplicatedRun& run, const ReplicationO
                                     bool color) {
   std::string out;
   const std::size_t n = run.runs.size();
-  if (options.precision) {
+  for (const auto& line : describe_coverage(run.coverage)) {
+    out +=
+        fmt::format("  {}  {}\n", color ? "\x1b[1;31mSTOPPED EARLY\x1b[0m" : "STOPPED EARLY", line);
+  }
+  if (!run.coverage.stopped.empty()) {
+    out +=
+        "  the estimates include what the stopped replications simulated; every SLO check "
+        "fails\n";
+  }
+  if (!run.coverage.is_complete()) {
+    out += "\n";
+  }
+  if (options.precision && run.interrupted && !run.precision_met) {
+    out += fmt::format(
+        "  precision: not reached before the interruption, after {} replications\n\n", n);
+  } else if (options.precision) {
     out += run.precision_met
                ? fmt::format(
                      "  precision: every p99 half-width within {:g}% of its mean after {} "
@@ -86,6 +101,10 @@ std::string replications_to_console(const ReplicatedRun& run, const ReplicationO
                                  "successful request\n",
                                  measured, n);
     }
+    if (p.unstable > 0) {
+      out += fmt::format("      {} in {} of {} replications: its backlog grew without bound\n",
+                         color ? "\x1b[1;31mUNSTABLE\x1b[0m" : "UNSTABLE", p.unstable, n);
+    }
     out += fmt::format("      errors={} throughput={}\n",
                        format_estimate(Metric::errors, p[Metric::errors]),
                        format_estimate(Metric::throughput, p[Metric::throughput]));
@@ -103,6 +122,8 @@ std::string replications_to_json(const ReplicatedRun& run, const ReplicationOpti
   ordered_json j = ordered_json::parse(report::to_json(run.first_with_mean_slos()));
   ordered_json& r = j["replications"];
   r["n"] = run.runs.size();
+  r["interrupted"] = run.interrupted;
+  add_coverage_json(r, run.coverage);
   ordered_json& seeds = r["seeds"] = ordered_json::array();
   for (const auto& one : run.runs) {
     seeds.push_back(one.seed);
@@ -123,6 +144,7 @@ std::string replications_to_json(const ReplicatedRun& run, const ReplicationOpti
     }
     out["errors_share"] = estimate_json(p[Metric::errors]);
     out["throughput_rps"] = estimate_json(p[Metric::throughput]);
+    add_unstable_json(out, p.unstable);
   }
   ordered_json& slos = r["slos"] = ordered_json::array();
   for (const auto& s : run.slos) {

@@ -19,6 +19,9 @@ stats::Results ReplicatedRun::first_with_mean_slos() const {
     out.slos[i].value = slos[i].value.mean;
     out.slos[i].ok = slos[i].ok;
   }
+  for (std::size_t p = 0; p < out.paths.size() && p < paths.size(); ++p) {
+    out.paths[p].unstable = out.paths[p].unstable || paths[p].unstable > 0;
+  }
   return out;
 }
 
@@ -46,6 +49,11 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
         to - from, jobs,
         [&](std::size_t k) {
           const std::size_t i = from + k;
+          if (i != 0 && is_stop_requested(options.limits)) {  // start no new replication
+            out.runs[i].seed = seeds[i];
+            out.runs[i].ran = false;
+            return;
+          }
           stats::Results results;
           if (i == 0) {  // the plain run: its seed is the plan's
             components::RunLimits limits;
@@ -76,7 +84,7 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
     // batch runs one replication per thread, and any beyond the stop are
     // dropped.
     std::size_t stop = 0;
-    for (std::size_t n = first_batch;;) {
+    for (std::size_t n = first_batch; !is_stop_requested(options.limits);) {
       for (; n <= out.runs.size() && stop == 0; ++n) {
         if (is_precise(estimate_paths(std::span(out.runs).first(n)), *options.precision)) {
           stop = n;
@@ -88,14 +96,22 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
       run_batch(out.runs.size(), std::min(cap, out.runs.size() + jobs));
     }
     out.precision_met = stop != 0;
-    out.runs.resize(stop != 0 ? stop : cap);
+    if (stop != 0) {
+      out.runs.resize(stop);
+    }
   }
+  out.interrupted = is_stop_requested(options.limits);
+  out.coverage = run_coverage(out.runs);
+  out.runs = runs_that_ran(out.runs);
 
   out.paths = estimate_paths(out.runs);
   for (std::size_t i = 0; i < plan.slos.size(); ++i) {
     const stats::SloSpec& spec = plan.slos[i];
     SloEstimate e{out.first.paths.at(spec.path).name, spec.text, estimate_slo(out.runs, i), false};
-    e.ok = stats::slo_holds(e.value.mean, spec.op, spec.threshold);
+    // As in a plain run: a check on numbers a longer run would have made
+    // worse (a replication cut short, a backlog growing) fails.
+    e.ok = stats::slo_holds(e.value.mean, spec.op, spec.threshold) &&
+           out.coverage.stopped.empty() && out.paths.at(spec.path).unstable == 0;
     out.slos.push_back(std::move(e));
   }
   return out;

@@ -70,6 +70,10 @@ void run_in_parallel(std::size_t count, unsigned jobs, const std::function<void(
   }
 }
 
+bool is_stop_requested(const StudyLimits& limits) {
+  return limits.stop_requested != nullptr && limits.stop_requested->load(std::memory_order_relaxed);
+}
+
 stats::Results simulate_with_seed(const plan::Plan& plan, std::uint64_t seed,
                                   const StudyLimits& limits) {
   components::RunLimits run_limits;
@@ -91,6 +95,11 @@ std::vector<RunMetrics> run_jobs(std::span<const SimulationJob> simulations, uns
       simulations.size(), jobs,
       [&](std::size_t i) {
         const SimulationJob& job = simulations[i];
+        if (is_stop_requested(limits)) {  // asked to stop: start no new simulation
+          out[i].seed = job.seed;
+          out[i].ran = false;
+          return;
+        }
         out[i] = measure_run(simulate_with_seed(*job.plan, job.seed, limits), job.slos);
       },
       [&](std::size_t finished) {

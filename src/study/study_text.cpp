@@ -1,6 +1,8 @@
 #include "tailsim/study/study_text.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -39,6 +41,38 @@ std::string format_estimate(Metric metric, const Estimate& estimate, std::size_t
     out += fmt::format(" ({} of {})", estimate.n, replications);
   }
   return out;
+}
+
+std::vector<std::string> describe_coverage(const RunCoverage& coverage) {
+  std::vector<std::string> lines;
+  if (coverage.ran < coverage.asked) {
+    lines.push_back(
+        fmt::format("interrupted: {} of {} replications ran", coverage.ran, coverage.asked));
+  }
+  if (coverage.stopped.empty()) {
+    return lines;
+  }
+  // The kinds of reason ("memory budget", "interrupted", "event limit") with
+  // their counts, in order of first appearance; then the first in full.
+  std::vector<std::pair<std::string, std::size_t>> kinds;
+  for (const auto& stop : coverage.stopped) {
+    const std::string kind = stop.reason.substr(0, stop.reason.find(':'));
+    const auto at =
+        std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == kind; });
+    if (at == kinds.end()) {
+      kinds.emplace_back(kind, 1);
+    } else {
+      ++at->second;
+    }
+  }
+  std::string counted;
+  for (const auto& [kind, count] : kinds) {
+    counted += fmt::format("{}{} ({})", counted.empty() ? "" : ", ", kind, count);
+  }
+  lines.push_back(fmt::format("{} of {} replications stopped early: {}; the first (seed {}): {}",
+                              coverage.stopped.size(), coverage.ran, counted,
+                              coverage.stopped.front().seed, coverage.stopped.front().reason));
+  return lines;
 }
 
 std::string pad(const std::string& text, std::size_t width) {

@@ -237,10 +237,17 @@ SweepResult run_sweep(std::span<const plan::Plan> plans, std::vector<Vary> varie
   }
   const auto runs = run_jobs(simulations, jobs, on_progress, limits);
   for (std::size_t p = 0; p < plans.size(); ++p) {
+    const auto point_runs = std::span(runs).subspan(p * replications, replications);
     sweep.points.push_back(
-        {grid.at(p), estimate_paths(std::span(runs).subspan(p * replications, replications))});
+        {grid.at(p), estimate_paths(runs_that_ran(point_runs)), run_coverage(point_runs)});
   }
+  sweep.interrupted = is_stop_requested(limits);
   return sweep;
+}
+
+bool SweepResult::has_stopped_runs() const {
+  return std::any_of(points.begin(), points.end(),
+                     [](const SweepPoint& p) { return !p.coverage.stopped.empty(); });
 }
 
 std::optional<std::size_t> find_knee(std::span<const double> x, std::span<const double> y) {
@@ -393,7 +400,7 @@ std::string sweep_to_csv(const SweepResult& sweep) {
   for (const auto& vary : sweep.varies) {
     out += report::csv_field(vary.path) + ",";
   }
-  out += "path,metric,mean,half_width,n\n";
+  out += "path,metric,mean,half_width,n,stopped_early,unstable\n";
   for (const auto& point : sweep.points) {
     std::string prefix;
     for (const auto& value : point.values) {
@@ -402,8 +409,9 @@ std::string sweep_to_csv(const SweepResult& sweep) {
     for (const auto& path : point.paths) {
       for (const Metric m : all_metrics) {
         const Estimate& e = path[m];
-        out += fmt::format("{}{},{},{},{},{}\n", prefix, report::csv_field(path.name),
-                           csv_metric(m), csv_number(e.mean), csv_number(e.half_width), e.n);
+        out += fmt::format("{}{},{},{},{},{},{},{}\n", prefix, report::csv_field(path.name),
+                           csv_metric(m), csv_number(e.mean), csv_number(e.half_width), e.n,
+                           point.coverage.stopped.size(), path.unstable);
       }
     }
   }
@@ -463,7 +471,16 @@ std::vector<std::vector<std::string>> sweep_table(const SweepResult& sweep) {
   for (const auto& point : sweep.points) {
     for (const auto& path : point.paths) {
       std::vector<std::string> row = point.values;
-      row.push_back(path.name);
+      // The marks a plain run's console shows, per point and path.
+      std::string name = path.name;
+      if (path.unstable > 0) {
+        name += fmt::format(" UNSTABLE ({} of {})", path.unstable, point.coverage.ran);
+      }
+      if (!point.coverage.stopped.empty()) {
+        name += fmt::format(" STOPPED EARLY ({} of {})", point.coverage.stopped.size(),
+                            point.coverage.ran);
+      }
+      row.push_back(std::move(name));
       for (const Metric m : {Metric::p50, Metric::p99, Metric::errors, Metric::throughput}) {
         row.push_back(format_estimate(m, path[m], sweep.seeds.size()));
       }
@@ -511,6 +528,25 @@ std::string sweep_to_console(const SweepResult& sweep) {
   }
   if (!legend.empty()) {
     out += "\n" + legend;
+  }
+  std::string stops;
+  std::size_t not_started = 0;
+  for (const auto& point : sweep.points) {
+    if (point.coverage.ran == 0) {
+      ++not_started;
+      continue;
+    }
+    for (const auto& line : describe_coverage(point.coverage)) {
+      stops += fmt::format("    {}: {}\n", curve_values(sweep, point, 0), line);
+    }
+  }
+  if (!stops.empty()) {
+    out += "\n  STOPPED EARLY  the estimates include what the stopped replications simulated\n" +
+           stops;
+  }
+  if (sweep.interrupted) {
+    out += fmt::format("\n  INTERRUPTED  {} of {} points had no replication started\n", not_started,
+                       sweep.points.size());
   }
   const auto knees = describe_knees(sweep);
   if (!knees.empty()) {

@@ -26,6 +26,7 @@ std::string sweep_to_json(const SweepResult& sweep, const std::string& model_nam
   j["model"] = model_name;
   j["replications"] = sweep.seeds.size();
   j["seeds"] = sweep.seeds;
+  j["interrupted"] = sweep.interrupted;
   ordered_json& varies = j["varies"] = ordered_json::array();
   for (const auto& vary : sweep.varies) {
     varies.push_back(ordered_json{{"path", vary.path}, {"values", vary.values}});
@@ -39,8 +40,17 @@ std::string sweep_to_json(const SweepResult& sweep, const std::string& model_nam
         metrics[std::string(metric_name(m))] = estimate_json(path[m]);
       }
     }
-    points.push_back(
-        ordered_json{{"values", point_values(sweep, point)}, {"paths", std::move(paths)}});
+    ordered_json one{{"values", point_values(sweep, point)}};
+    add_coverage_json(one, point.coverage);
+    // Apart from `paths`, whose keys under a path are all metrics.
+    ordered_json& unstable = one["unstable_paths"] = ordered_json::object();
+    for (const auto& path : point.paths) {
+      if (path.unstable > 0) {
+        unstable[path.name] = path.unstable;
+      }
+    }
+    one["paths"] = std::move(paths);
+    points.push_back(std::move(one));
   }
   ordered_json& knees = j["knees"] = ordered_json::array();
   for (const SweepKnee& knee : sweep_knees(sweep)) {

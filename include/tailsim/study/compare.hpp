@@ -55,6 +55,9 @@ Difference compare_measured_pairs(std::span<const double> a, std::span<const dou
 struct PathComparison {
   std::string name;
   std::array<Difference, metric_count> metrics;
+  /// The replications of each model that judged the path unstable.
+  std::size_t a_unstable = 0;
+  std::size_t b_unstable = 0;
 
   [[nodiscard]] const Difference& operator[](Metric m) const {
     return metrics[static_cast<std::size_t>(m)];
@@ -70,10 +73,15 @@ struct SloComparison {
   /// Replications where B could not measure the check (a latency with no
   /// successful request) and A could: B is worse there whatever the numbers.
   std::size_t b_unmeasured = 0;
-  /// The CI gate: B is significantly worse than A on this check's metric, or
-  /// lost every successful request in a replication where A had some, and
-  /// B fails the check. A check B fails as badly as A did, or one B still
-  /// passes however much worse it got, does not fail the gate.
+  /// Replications that judged the check's path unstable in B, and of those
+  /// the ones where A's path was stable. B fails a check on an unstable path.
+  std::size_t b_unstable = 0;
+  std::size_t b_unstable_alone = 0;
+  /// The CI gate: B is significantly worse than A on this check's metric,
+  /// lost every successful request in a replication where A had some, or
+  /// became unstable in a replication where A was stable, and B fails the
+  /// check. A check B fails as badly as A did, or one B still passes however
+  /// much worse it got, does not fail the gate.
   bool fails_gate = false;
 };
 
@@ -83,8 +91,19 @@ struct Comparison {
   std::vector<std::string> only_in_a;
   std::vector<std::string> only_in_b;
   std::vector<SloComparison> slos;  ///< B's checks whose path A also has
+  /// Each model's replications: asked for, run, stopped early. The
+  /// estimates are over the pairs where both ran, stopped ones included.
+  RunCoverage a_coverage;
+  RunCoverage b_coverage;
+  /// Pairs where B stopped early and A ran to its end: B's change made the
+  /// run outgrow its budget, and the gate fails.
+  std::size_t b_stopped_alone = 0;
+  bool interrupted = false;  ///< the stop flag was set: the comparison stopped
 
+  /// B's SLO gate: a check fails it, or B stopped early where A did not.
   [[nodiscard]] bool gate_fails() const;
+  /// Whether a replication of either model stopped early.
+  [[nodiscard]] bool has_stopped_runs() const;
 };
 
 /// The request paths of a plan, as Results::paths names them.
@@ -98,7 +117,8 @@ Comparison compare_plans(const plan::Plan& a, const plan::Plan& b, std::size_t r
                          const StudyLimits& limits = {});
 
 /// Compares replications already run: a[i] and b[i] share a seed, and
-/// slo_values[k] of both measure `b_slos[k]`.
+/// slo_values[k] of both measure `b_slos[k]`. The coverages are those of
+/// `a` and `b`, every run of which ran.
 Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetrics> b,
                         std::span<const stats::SloSpec> b_slos,
                         const std::vector<std::string>& b_path_names);

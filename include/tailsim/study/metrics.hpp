@@ -37,6 +37,8 @@ bool is_lower_better(Metric metric);
 struct PathMetrics {
   std::string name;
   std::array<double, metric_count> values{};
+  /// The run judged the path unstable (stats::PathResult::unstable).
+  bool unstable = false;
 
   double& operator[](Metric m) { return values[static_cast<std::size_t>(m)]; }
   double operator[](Metric m) const { return values[static_cast<std::size_t>(m)]; }
@@ -45,6 +47,13 @@ struct PathMetrics {
 /// One run, reduced.
 struct RunMetrics {
   std::uint64_t seed = 0;
+  /// False for a replication a study never started (it was interrupted
+  /// first); such a run has no paths and enters no estimate.
+  bool ran = true;
+  /// A run limit ended the run before its end (stats::Results::stop_reason
+  /// says why): its metrics cover only the part of the window it simulated.
+  bool stopped_early = false;
+  std::string stop_reason;
   std::vector<PathMetrics> paths;  ///< in the order of Results::paths
   /// One per SLO check asked for, in the unit of its threshold; NaN for a
   /// latency check on a path with no successful request.
@@ -59,6 +68,9 @@ RunMetrics measure_run(const stats::Results& results, std::span<const stats::Slo
 struct PathEstimates {
   std::string name;
   std::array<Estimate, metric_count> metrics;
+  /// The replications that judged the path unstable; any makes it unstable
+  /// for the study, and its SLO checks fail.
+  std::size_t unstable = 0;
 
   [[nodiscard]] const Estimate& operator[](Metric m) const {
     return metrics[static_cast<std::size_t>(m)];
@@ -69,6 +81,29 @@ struct PathEstimates {
 /// A latency is estimated over the runs that have one (`n` says how many):
 /// a run where no request succeeded is not a run of zero latency.
 std::vector<PathEstimates> estimate_paths(std::span<const RunMetrics> runs);
+
+/// A replication that stopped early: its seed and why.
+struct StoppedRun {
+  std::uint64_t seed = 0;
+  std::string reason;
+};
+
+/// How completely a study's replications of one model (a run, a sweep
+/// point, a side of a comparison) ran: how many were asked for and ran, and
+/// which of those stopped early.
+struct RunCoverage {
+  std::size_t asked = 0;
+  std::size_t ran = 0;
+  std::vector<StoppedRun> stopped;  ///< in replication order
+
+  [[nodiscard]] bool is_complete() const { return stopped.empty() && ran == asked; }
+};
+
+/// The coverage of `runs`, all replications of one model.
+RunCoverage run_coverage(std::span<const RunMetrics> runs);
+
+/// The runs that ran (RunMetrics::ran), in order.
+std::vector<RunMetrics> runs_that_ran(std::span<const RunMetrics> runs);
 
 /// The values of SLO check `index` over `runs`, estimated.
 Estimate estimate_slo(std::span<const RunMetrics> runs, std::size_t index);

@@ -33,7 +33,8 @@ struct ReplicationOptions {
   StudyLimits limits;  ///< the memory budget of each replication, the stop flag
 };
 
-/// An SLO check evaluated on the mean over replications.
+/// An SLO check evaluated on the mean over replications. It fails, whatever
+/// the mean, when a replication stopped early or judged its path unstable.
 struct SloEstimate {
   std::string path;
   std::string check;
@@ -48,10 +49,15 @@ struct ReplicatedRun {
   std::vector<SloEstimate> slos;
   /// With `precision`: whether it was reached before `max_replications`.
   bool precision_met = true;
+  /// The replications asked for, those that ran (fewer once interrupted)
+  /// and those that stopped early; `runs` holds only those that ran.
+  RunCoverage coverage;
+  bool interrupted = false;  ///< the stop flag was set: the study stopped
 
   [[nodiscard]] bool all_slos_ok() const;
-  /// `first` with its SLO checks replaced by those on the mean, the form
-  /// results.json and the exit code use.
+  /// `first` with its SLO checks replaced by those on the mean, and each
+  /// path unstable when any replication judged it so: the form results.json
+  /// and the exit code use.
   [[nodiscard]] stats::Results first_with_mean_slos() const;
 };
 

@@ -48,6 +48,9 @@ struct StudyLimits {
   const std::atomic<bool>* stop_requested = nullptr;  ///< may be null
 };
 
+/// Whether the study was asked to stop (StudyLimits::stop_requested set).
+bool is_stop_requested(const StudyLimits& limits);
+
 /// One simulation of a study: a plan run with a seed, measured on `slos`.
 struct SimulationJob {
   const plan::Plan* plan = nullptr;
@@ -60,6 +63,8 @@ stats::Results simulate_with_seed(const plan::Plan& plan, std::uint64_t seed,
                                   const StudyLimits& limits = {});
 
 /// Runs every job on `jobs` threads and returns their measures in job order.
+/// Once `limits` asks to stop, running simulations stop early and jobs not
+/// yet started are not run: their measures have `ran` false.
 /// `on_progress` receives the share of jobs done (0 to 1), one call at a time.
 std::vector<RunMetrics> run_jobs(std::span<const SimulationJob> simulations, unsigned jobs,
                                  const std::function<void(double)>& on_progress = {},

@@ -3,6 +3,7 @@
 /// estimate as `41.2ms ± 0.5ms` (and as JSON: src/study/estimate_json.hpp).
 
 #include <string>
+#include <vector>
 
 #include "tailsim/report/console_report.hpp"
 #include "tailsim/study/confidence.hpp"
@@ -19,6 +20,12 @@ std::string format_estimate(Metric metric, const Estimate& estimate);
 /// As above, with "(2 of 3)" after it when the estimate covers only some of
 /// the `replications` (a latency, where some had no successful request).
 std::string format_estimate(Metric metric, const Estimate& estimate, std::size_t replications);
+
+/// Why some replications do not count in full, one line each: "interrupted:
+/// 3 of 5 replications ran", "2 of 3 replications stopped early: memory
+/// budget (2); the first (seed 1): memory budget: live work reached ...".
+/// Empty when every replication ran to its end.
+std::vector<std::string> describe_coverage(const RunCoverage& coverage);
 
 using report::display_width;  // the characters `text` shows (UTF-8 code points)
 

@@ -52,12 +52,19 @@ double leading_number(std::string_view value);
 struct SweepPoint {
   std::vector<std::string> values;  ///< one per vary
   std::vector<PathEstimates> paths;
+  /// Its replications that ran and those that stopped early; the estimates
+  /// are over those that ran, the stopped ones included.
+  RunCoverage coverage = {};
 };
 
 struct SweepResult {
   std::vector<Vary> varies;
   std::vector<std::uint64_t> seeds;  ///< the replications' seeds, the same at every point
   std::vector<SweepPoint> points;    ///< in sweep_grid order
+  bool interrupted = false;          ///< the stop flag was set: the sweep stopped
+
+  /// Whether a replication of any point stopped early.
+  [[nodiscard]] bool has_stopped_runs() const;
 };
 
 /// Runs `replications` of each plan (one per grid point, in grid order) on
@@ -112,7 +119,9 @@ std::vector<std::string> sweep_paths(const SweepResult& sweep);
 const PathEstimates* find_path(const SweepPoint& point, const std::string& path);
 
 /// sweep.csv, tidy: one row per point, path and metric, columns: one per
-/// vary (named by its path), path, metric, mean, half_width, n.
+/// vary (named by its path), path, metric, mean, half_width, n, then
+/// stopped_early (the point's replications that stopped early) and
+/// unstable (those that judged the path unstable).
 std::string sweep_to_csv(const SweepResult& sweep);
 
 /// The table of every point and path: the varied values, path, p50, p99,

@@ -157,3 +157,68 @@ TEST_CASE("common random numbers detect a 10% slowdown with few replications", "
   INFO("variance of the difference: CRN " << crn << ", independent " << independent);
   CHECK(independent > 10 * crn);
 }
+
+TEST_CASE("B stopped early or unstable where A was not fails the gate; in both, it does not",
+          "[study][compare]") {
+  tailsim::stats::SloSpec spec;
+  spec.text = "p99 < 100ms";
+  spec.metric = tailsim::stats::SloMetric::percentile;
+  spec.percentile = 99;
+  spec.op = tailsim::stats::Comparison::less;
+  spec.threshold = 100;
+  const std::vector<tailsim::stats::SloSpec> slos = {spec};
+  const std::vector<std::string> names = {"main"};
+  // Numbers alike and well within the check: only the flags differ.
+  auto compare = [&](std::vector<bool> a_stopped, std::vector<bool> b_stopped,
+                     std::vector<bool> a_unstable, std::vector<bool> b_unstable) {
+    std::vector<study::RunMetrics> ra;
+    std::vector<study::RunMetrics> rb;
+    for (std::size_t i = 0; i < a_stopped.size(); ++i) {
+      ra.push_back(run_of(50 + static_cast<double>(i)));
+      rb.push_back(run_of(50 + static_cast<double>(i)));
+      ra.back().stopped_early = a_stopped[i];
+      rb.back().stopped_early = b_stopped[i];
+      ra.back().stop_reason = a_stopped[i] ? "memory budget: A" : "";
+      rb.back().stop_reason = b_stopped[i] ? "memory budget: B" : "";
+      ra.back().paths[0].unstable = a_unstable[i];
+      rb.back().paths[0].unstable = b_unstable[i];
+    }
+    return study::compare_runs(ra, rb, slos, names);
+  };
+  const std::vector<bool> none = {false, false, false};
+  const std::vector<bool> second = {false, true, false};
+  const auto clean = compare(none, none, none, none);
+  CHECK_FALSE(clean.gate_fails());
+  CHECK_FALSE(clean.has_stopped_runs());
+  CHECK(clean.slos[0].b_ok);
+
+  const auto b_alone = compare(none, second, none, none);
+  CHECK(b_alone.b_stopped_alone == 1);
+  CHECK(b_alone.b_coverage.stopped.size() == 1);
+  CHECK(b_alone.b_coverage.stopped[0].reason == "memory budget: B");
+  CHECK_FALSE(b_alone.slos[0].b_ok);
+  CHECK(b_alone.gate_fails());
+
+  const auto both = compare(second, second, none, none);
+  CHECK(both.b_stopped_alone == 0);
+  CHECK(both.has_stopped_runs());
+  CHECK_FALSE(both.slos[0].b_ok);
+  CHECK_FALSE(both.gate_fails());  // not B's doing; the command still exits 1
+
+  const auto a_alone = compare(second, none, none, none);
+  CHECK(a_alone.has_stopped_runs());
+  CHECK(a_alone.slos[0].b_ok);
+  CHECK_FALSE(a_alone.gate_fails());
+
+  const auto b_unstable = compare(none, none, none, second);
+  CHECK(b_unstable.paths[0].b_unstable == 1);
+  CHECK(b_unstable.slos[0].b_unstable_alone == 1);
+  CHECK_FALSE(b_unstable.slos[0].b_ok);
+  CHECK(b_unstable.gate_fails());
+
+  const auto both_unstable = compare(none, none, second, second);
+  CHECK(both_unstable.slos[0].b_unstable == 1);
+  CHECK(both_unstable.slos[0].b_unstable_alone == 0);
+  CHECK_FALSE(both_unstable.slos[0].b_ok);
+  CHECK_FALSE(both_unstable.gate_fails());
+}

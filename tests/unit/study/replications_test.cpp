@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -152,4 +153,30 @@ TEST_CASE("a run where no request succeeded has no latency, and estimates leave 
   CHECK(
       study::format_estimate(Metric::errors, paths[0][Metric::errors], runs.size()).find(" of ") ==
       std::string::npos);
+}
+
+TEST_CASE("run coverage counts the replications that ran and those that stopped early",
+          "[study][replications]") {
+  std::vector<study::RunMetrics> runs(5);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    runs[i].seed = 10 + i;
+  }
+  runs[1].stopped_early = true;
+  runs[1].stop_reason = "memory budget: live work reached 3 MiB of the 2 MiB budget";
+  runs[3].stopped_early = true;
+  runs[3].stop_reason = "interrupted";
+  runs[4].ran = false;  // never started: the study was interrupted first
+  const auto coverage = study::run_coverage(runs);
+  CHECK(coverage.asked == 5);
+  CHECK(coverage.ran == 4);
+  REQUIRE(coverage.stopped.size() == 2);
+  CHECK(coverage.stopped[0].seed == 11);
+  CHECK_FALSE(coverage.is_complete());
+  CHECK(study::runs_that_ran(runs).size() == 4);
+  CHECK(study::describe_coverage(coverage) ==
+        std::vector<std::string>{
+            "interrupted: 4 of 5 replications ran",
+            "2 of 4 replications stopped early: memory budget (1), interrupted (1); the first "
+            "(seed 11): memory budget: live work reached 3 MiB of the 2 MiB budget"});
+  CHECK(study::describe_coverage(study::run_coverage(std::span(runs).first(1))).empty());
 }

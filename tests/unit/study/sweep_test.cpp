@@ -106,7 +106,8 @@ TEST_CASE("a sweep of M/M/1 names the knee of its p99 and writes every point", "
   // Header, then eight metrics of one path at each of ten points.
   const std::string csv = study::sweep_to_csv(one);
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 10 * 8);
-  CHECK(csv.starts_with("workloads.requests.rate,path,metric,mean,half_width,n\n"));
+  CHECK(csv.starts_with(
+      "workloads.requests.rate,path,metric,mean,half_width,n,stopped_early,unstable\n"));
   // M/M/1's p99 is -ln(0.01) S / (1 - rho): 92 ms at 50/s, 921 ms at 95/s;
   // it bends up in the last quarter of the range.
   const auto knees = study::describe_knees(one);
