@@ -7,6 +7,9 @@ namespace {
 
 constexpr std::size_t overflow_index = Histogram::counts_length - 1;
 constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
+/// The least room a window of counts gets beyond the buckets it must cover on
+/// a side it grows: a quarter of a power-of-two range.
+constexpr std::size_t least_room = 32;
 
 static_assert(overflow_index == static_cast<std::size_t>(Histogram::hdr_bucket_count + 1)
                                     << Histogram::sub_bucket_bits,
@@ -41,11 +44,37 @@ long double Histogram::Uint192::to_long_double() const {
          static_cast<long double>(static_cast<std::uint64_t>(low));
 }
 
-Histogram::Histogram() : counts_(counts_length, 0) {}
+void Histogram::cover(std::size_t low, std::size_t high) {
+  assert(low <= high && high < counts_length && "indexes of buckets");
+  const std::size_t end = base_ + counts_.size();
+  if (!counts_.empty() && low >= base_ && high < end) {
+    return;
+  }
+  const std::size_t room = std::max(least_room, counts_.size() / 2);
+  std::size_t new_base = counts_.empty() ? low : std::min(base_, low);
+  std::size_t new_end = counts_.empty() ? high + 1 : std::max(end, high + 1);
+  if (counts_.empty() || new_base < base_) {
+    new_base -= std::min(new_base, room);
+  }
+  if (counts_.empty() || new_end > end) {
+    new_end = std::min(new_end + room, counts_length);
+  }
+  std::vector<std::uint64_t> grown(new_end - new_base, 0);
+  std::copy(counts_.begin(), counts_.end(),
+            grown.begin() + static_cast<std::ptrdiff_t>(base_ - std::min(base_, new_base)));
+  counts_ = std::move(grown);
+  base_ = new_base;
+}
 
 void Histogram::merge(const Histogram& other) {
-  for (std::size_t i = 0; i < counts_length; ++i) {
-    counts_[i] += other.counts_[i];
+  if (other.count_ == 0) {  // its exact figures are those of no value: nothing to add
+    return;
+  }
+  const std::size_t low = index_of(other.min_);
+  const std::size_t high = index_of(other.max_);
+  cover(low, high);
+  for (std::size_t i = low; i <= high; ++i) {
+    counts_[i - base_] += other.counts_[i - other.base_];
   }
   count_ += other.count_;
   min_ = std::min(min_, other.min_);
@@ -56,14 +85,32 @@ void Histogram::merge(const Histogram& other) {
 
 void Histogram::clear() {
   if (count_ > 0) {  // only the buckets from the smallest value to the largest hold counts
-    std::fill(counts_.begin() + static_cast<std::ptrdiff_t>(index_of(min_)),
-              counts_.begin() + static_cast<std::ptrdiff_t>(index_of(max_)) + 1, 0);
+    std::fill(counts_.begin() + static_cast<std::ptrdiff_t>(index_of(min_) - base_),
+              counts_.begin() + static_cast<std::ptrdiff_t>(index_of(max_) - base_) + 1, 0);
   }
   count_ = 0;
   min_ = int64_max;
   max_ = 0;
   sum_ = 0;
   sum_squares_ = Uint192{};
+}
+
+bool Histogram::operator==(const Histogram& other) const {
+  if (count_ != other.count_ || min_ != other.min_ || max_ != other.max_ || sum_ != other.sum_ ||
+      !(sum_squares_ == other.sum_squares_)) {
+    return false;
+  }
+  if (count_ == 0) {
+    return true;
+  }
+  // Equal min() and max(): both windows cover the same buckets in use.
+  const std::size_t high = index_of(max_);
+  for (std::size_t i = index_of(min_); i <= high; ++i) {
+    if (counts_[i - base_] != other.counts_[i - other.base_]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 double Histogram::mean() const {
@@ -128,7 +175,7 @@ std::int64_t Histogram::value_at_percentile(double p) const {
   std::uint64_t seen = 0;
   std::size_t i = index_of(min_);  // nothing is counted below the smallest value
   for (;; ++i) {
-    seen += counts_[i];
+    seen += counts_[i - base_];
     if (seen >= rank) {
       break;
     }
@@ -146,11 +193,12 @@ std::vector<PercentileRow> Histogram::percentile_distribution(int ticks_per_half
   double level = 0.0;
   std::uint64_t rank = rank_at(level);
   std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < counts_length; ++i) {
-    if (counts_[i] == 0) {
+  for (std::size_t j = 0; j < counts_.size(); ++j) {
+    if (counts_[j] == 0) {
       continue;
     }
-    seen += counts_[i];
+    const std::size_t i = base_ + j;
+    seen += counts_[j];
     while (seen >= rank) {
       rows.push_back(PercentileRow{reported_value(i, rank), level, seen});
       if (seen == count_) {

@@ -1,6 +1,6 @@
 #pragma once
 /// A log-linear (HDR-style) histogram of non-negative nanosecond values:
-/// fixed memory, O(1) record, exact merge.
+/// bounded memory, O(1) record, exact merge.
 ///
 /// Layout. Values below 256 ns have a count each, so they are exact. Above,
 /// each power-of-two range [2^k, 2^(k+1)) for k = 8 .. 41 is cut into 128
@@ -19,16 +19,22 @@
 /// are, overflow included, and `merge` is exact: merging histograms gives,
 /// bit for bit, the histogram of all their values.
 ///
-/// Memory: one `std::vector` of 4,609 64-bit counts (36 KiB), sized by the
-/// constructor and never resized; the object itself is 96 bytes.
+/// Memory: the counts are stored only for a window of buckets that covers
+/// every bucket in use (from min()'s to max()'s), with some room either side:
+/// nothing until the first record, then at most 4,609 64-bit counts (36 KiB)
+/// when values span the whole range. A model of 10,000 services has a
+/// histogram per endpoint and per call edge, most never or narrowly used, so
+/// a full 36 KiB each would be hundreds of megabytes. The window grows by at
+/// least half its width (amortised O(1)), never shrinks; the object itself is
+/// 104 bytes.
 ///
 /// | operation | cost |
 /// | --- | --- |
-/// | record | O(1): bit_width, shift, add; no loop, no allocation |
+/// | record | O(1): bit_width, shift, one range check, add; grows the window (rarely) |
 /// | count, min, max, overflow, mean, stddev | O(1) |
-/// | merge, clear, == | O(4,609), a straight loop the compiler vectorises |
-/// | value_at_percentile | O(4,609) at worst, a walk of the counts |
-/// | percentile_distribution | O(4,609 + rows); about 10 rows per factor 2 of count |
+/// | merge, clear, == | O(buckets from min() to max()), a straight loop |
+/// | value_at_percentile | O(buckets from min() to max()) at worst, a walk of the counts |
+/// | percentile_distribution | O(stored counts + rows); about 10 rows per factor 2 of count |
 ///
 /// Percentiles follow HdrHistogram's `getValueAtPercentile`: the answer for
 /// p is the bucket holding the value of rank ceil(p% of count) (at least 1),
@@ -76,8 +82,8 @@ class Histogram {
   static constexpr int hdr_bucket_count = 35;
   static constexpr int hdr_sub_bucket_count = 256;
 
-  /// An empty histogram; allocates its 36 KiB of counts once.
-  Histogram();
+  /// An empty histogram; allocates nothing until the first record.
+  Histogram() = default;
 
   /// Records one value in ns. Values must not be negative (a negative one is
   /// recorded as 0 when asserts are off).
@@ -97,21 +103,28 @@ class Histogram {
     const auto u = static_cast<std::uint64_t>(v);
     sum_ += static_cast<Uint128>(u) * count;
     sum_squares_.add(Uint192::product(static_cast<Uint128>(u) * u, count));
-    counts_[index_of(v)] += count;
+    const std::size_t index = index_of(v);
+    if (index - base_ >= counts_.size()) [[unlikely]] {  // below base_ wraps around
+      cover(index, index);
+    }
+    counts_[index - base_] += count;
   }
 
   /// Adds every value recorded in `other` to this histogram: the result
   /// equals, bit for bit, one histogram that recorded both sets of values.
   void merge(const Histogram& other);
 
-  /// Forgets every value; keeps the memory.
+  /// Forgets every value; keeps the memory (the window of counts).
   void clear();
 
   /// The number of values recorded.
   [[nodiscard]] std::uint64_t count() const { return count_; }
   /// The number of values beyond highest_trackable_value. Their
   /// percentiles read as max(); min, max, mean and stddev count them exactly.
-  [[nodiscard]] std::uint64_t overflow() const { return counts_.back(); }
+  [[nodiscard]] std::uint64_t overflow() const { return count_at(counts_length - 1); }
+  /// The counts stored (8 bytes each): 0 until the first record, at most
+  /// counts_length. For memory accounting and tests.
+  [[nodiscard]] std::size_t stored_counts() const { return counts_.size(); }
   /// The smallest value recorded, exactly; 0 when empty.
   [[nodiscard]] std::int64_t min() const { return count_ ? min_ : 0; }
   /// The largest value recorded, exactly; 0 when empty.
@@ -148,8 +161,9 @@ class Histogram {
   [[nodiscard]] static std::int64_t highest_equivalent_value(std::int64_t value);
 
   /// Equal when they recorded the same values (up to bucket resolution) in
-  /// any order and with the same exact totals.
-  bool operator==(const Histogram&) const = default;
+  /// any order and with the same exact totals, whatever windows of counts
+  /// they store.
+  bool operator==(const Histogram& other) const;
 
  private:
   __extension__ using Uint128 = unsigned __int128;
@@ -192,6 +206,14 @@ class Histogram {
     const int b = static_cast<int>(std::bit_width(v | 0xFFU)) - (sub_bucket_bits + 1);
     return (static_cast<std::size_t>(b) << sub_bucket_bits) + static_cast<std::size_t>(v >> b);
   }
+  /// The count at `index`: 0 outside the stored window.
+  [[nodiscard]] std::uint64_t count_at(std::size_t index) const {
+    return index - base_ < counts_.size() ? counts_[index - base_] : 0;
+  }
+  /// Widens the stored window to cover indexes `low` to `high` (inclusive),
+  /// with room to grow by half its width on the side it grew; the new
+  /// counts are 0. Out of line: record() reaches it rarely.
+  [[gnu::noinline]] void cover(std::size_t low, std::size_t high);
   /// The rank of the value at percentile p, 1 to count_; count_ must be > 0.
   [[nodiscard]] std::uint64_t rank_at(double p) const;
   /// The value reported for the value of `rank`, which lies in bucket `index`.
@@ -200,7 +222,10 @@ class Histogram {
   static std::int64_t lowest_of_bucket(std::size_t index);
   static std::int64_t highest_of_bucket(std::size_t index);
 
+  /// The counts of indexes base_ to base_ + counts_.size() - 1; every index
+  /// from min()'s to max()'s is among them once a value is recorded.
   std::vector<std::uint64_t> counts_;
+  std::size_t base_ = 0;
   std::uint64_t count_ = 0;
   std::int64_t min_ = std::numeric_limits<std::int64_t>::max();
   std::int64_t max_ = 0;

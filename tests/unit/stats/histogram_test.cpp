@@ -382,3 +382,152 @@ TEST_CASE("the percentile distribution follows HdrHistogram's iteration", "[hist
     CHECK(h.percentile_distribution(1) == expected);
   }
 }
+
+TEST_CASE("counts are stored only around the buckets in use", "[histogram]") {
+  Histogram h;
+  CHECK(h.stored_counts() == 0);
+  h.record(5 * one_ms);
+  CHECK(h.stored_counts() > 0);
+  CHECK(h.stored_counts() <= 65);  // the bucket and a quarter range either side
+  for (int i = 0; i < 1000; ++i) {
+    h.record(5 * one_ms + i * one_us);  // 5 to 6 ms: within one power-of-two range
+  }
+  CHECK(h.stored_counts() <= 200);
+  h.record(0);
+  h.record(10 * one_hour);
+  CHECK(h.stored_counts() == Histogram::counts_length);
+  // clear keeps the window; a histogram that grew and was cleared equals a new one
+  h.clear();
+  CHECK(h.stored_counts() == Histogram::counts_length);
+  CHECK(h == Histogram{});
+}
+
+TEST_CASE("a histogram grown at both ends equals one recorded in any order", "[histogram]") {
+  std::vector<std::int64_t> values = log_uniform_values(7, 20'000);
+  values.push_back(0);
+  values.push_back(255);
+  values.push_back(256);
+  values.push_back(Histogram::highest_trackable_value);
+  std::vector<std::int64_t> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  // Starting in the middle, then alternately below and above: every record
+  // past the first lands outside the window at one end or the other.
+  std::vector<std::int64_t> outward;
+  std::size_t low = sorted.size() / 2;
+  std::size_t high = low;
+  outward.push_back(sorted[low]);
+  while (low > 0 || high + 1 < sorted.size()) {
+    if (low > 0) {
+      outward.push_back(sorted[--low]);
+    }
+    if (high + 1 < sorted.size()) {
+      outward.push_back(sorted[++high]);
+    }
+  }
+  const Histogram shuffled = histogram_of(values);
+  const Histogram rising = histogram_of(sorted);
+  const Histogram falling = histogram_of({sorted.rbegin(), sorted.rend()});
+  const Histogram spreading = histogram_of(outward);
+  for (const Histogram* h : {&rising, &falling, &spreading}) {
+    CHECK(*h == shuffled);
+    CHECK(h->percentile_distribution() == shuffled.percentile_distribution());
+    CHECK(h->mean() == shuffled.mean());
+    CHECK(h->overflow() == 0);
+  }
+  const auto n = static_cast<std::uint64_t>(sorted.size());
+  for (std::uint64_t rank = 1; rank <= n; rank += 97) {
+    const double p = 100.0 * static_cast<double>(rank) / static_cast<double>(n);
+    CHECK(falling.value_at_percentile(p) == expected_at_rank(sorted, rank));
+    CHECK(spreading.value_at_percentile(p) == expected_at_rank(sorted, rank));
+  }
+  // Two values at the far ends, the second at a bucket the window never held.
+  Histogram ends;
+  ends.record(Histogram::highest_trackable_value);
+  ends.record(0);
+  CHECK(ends.value_at_percentile(0) == 0);
+  CHECK(ends.value_at_percentile(100) == Histogram::highest_trackable_value);
+  CHECK(ends == histogram_of({0, Histogram::highest_trackable_value}));
+}
+
+TEST_CASE("histograms of disjoint and overlapping ranges merge exactly", "[histogram]") {
+  std::vector<std::int64_t> fast;
+  std::vector<std::int64_t> slow;
+  std::vector<std::int64_t> middle;
+  for (std::int64_t i = 0; i < 500; ++i) {
+    fast.push_back(1 * one_us + i * 7);         // 1 to 4.5 us
+    slow.push_back(2'000 * one_ms + i * 999);   // about 2 s
+    middle.push_back(3 * one_us + i * 40'000);  // 3 us to 20 ms: overlaps fast
+  }
+  std::vector<std::int64_t> all = fast;
+  all.insert(all.end(), slow.begin(), slow.end());
+  all.insert(all.end(), middle.begin(), middle.end());
+  const Histogram expected = histogram_of(all);
+
+  Histogram a = histogram_of(fast);  // merged into: grows up
+  a.merge(histogram_of(slow));
+  a.merge(histogram_of(middle));
+  Histogram b = histogram_of(slow);  // merged into: grows down
+  b.merge(histogram_of(middle));
+  b.merge(histogram_of(fast));
+  Histogram c = histogram_of(middle);  // grows at both ends in turn
+  c.merge(histogram_of(fast));
+  c.merge(histogram_of(slow));
+  for (const Histogram* h : {&a, &b, &c}) {
+    CHECK(*h == expected);
+    CHECK(h->percentile_distribution() == expected.percentile_distribution());
+    CHECK(h->stddev() == expected.stddev());
+    CHECK(h->value_at_percentile(33.4) == expected.value_at_percentile(33.4));
+  }
+  // Different windows but different values: not equal.
+  Histogram d = histogram_of(fast);
+  d.merge(histogram_of(slow));
+  CHECK_FALSE(d == expected);
+  CHECK_FALSE(expected == d);
+}
+
+TEST_CASE("empty histograms store nothing and merge as nothing", "[histogram]") {
+  const Histogram empty;
+  Histogram target;
+  target.merge(empty);
+  CHECK(target.stored_counts() == 0);
+  CHECK(target == empty);
+  CHECK(target.overflow() == 0);
+  CHECK(target.value_at_percentile(99) == 0);
+  CHECK(target.percentile_distribution().empty());
+
+  Histogram cleared;
+  cleared.record(42 * one_ms);
+  cleared.clear();
+  CHECK(cleared == empty);
+  CHECK(empty == cleared);
+  Histogram some = histogram_of({1, 2, 3});
+  some.merge(cleared);  // a cleared histogram with a window adds nothing
+  CHECK(some == histogram_of({1, 2, 3}));
+  cleared.merge(histogram_of({10 * one_hour, one_ms}));  // records land outside the old window
+  CHECK(cleared == histogram_of({one_ms, 10 * one_hour}));
+  CHECK(cleared.overflow() == 1);
+}
+
+TEST_CASE("overflow recorded first, then values far below it", "[histogram]") {
+  Histogram h;
+  h.record(int64_max, 2);
+  CHECK(h.overflow() == 2);
+  CHECK(h.stored_counts() <= 33);  // the last count and room below it only
+  h.record(3);
+  h.record(700 * one_ms);
+  CHECK(h.overflow() == 2);
+  CHECK(h.count() == 4);
+  CHECK(h.value_at_percentile(0) == 3);
+  CHECK(h.value_at_percentile(50) == Histogram::highest_equivalent_value(700 * one_ms));
+  CHECK(h.value_at_percentile(75) == int64_max);
+  CHECK(h == histogram_of({700 * one_ms, int64_max, 3, int64_max}));
+
+  Histogram low = histogram_of({5, 6});
+  Histogram high;
+  high.record(10 * one_hour);
+  low.merge(high);
+  CHECK(low.overflow() == 1);
+  high.merge(histogram_of({5, 6}));
+  CHECK(high == low);
+  CHECK(high.percentile_distribution() == low.percentile_distribution());
+}
