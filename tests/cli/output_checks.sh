@@ -109,6 +109,28 @@ case $case_name in
     grep -q 'warning: topology.svg skipped' err.txt || fail "no warning: $(cat err.txt)"
     [ -s out/topology.dot ] || fail "topology.dot not kept"
     ;;
+  dot_too_many_services)
+    # A chain of 501 one-endpoint services: more than Graphviz is asked to
+    # lay out. A fake dot that leaves a mark shows it is never started.
+    fake_dot <<'EOF2'
+touch dot-ran
+cat >/dev/null
+echo '<svg/>'
+EOF2
+    awk 'BEGIN {
+           print "version: 1\nname: chain\nsimulation: {duration: 1s, warmup: 0s}\nservices:"
+           for (i = 0; i <= 500; i++) {
+             printf "  s%d:\n    endpoints:\n      e:\n        - cpu: 1ms\n", i
+             if (i < 500) printf "        - call: s%d.e\n", i + 1
+           }
+           print "workloads:\n  w: {entry: s0.e, rate: 1/s}"
+         }' >chain.yaml
+    run run chain.yaml --quiet --no-attribution --traces 0 --out out
+    [ $code -eq 0 ] || fail "exit $code: $(cat err.txt)"
+    grep -q 'topology.svg skipped.*501 services' err.txt || fail "no warning: $(cat err.txt)"
+    [ ! -e dot-ran ] || fail "dot was started"
+    [ -s out/topology.dot ] && [ ! -e out/topology.svg ] || fail "topology.dot missing or svg written"
+    ;;
 
   # 2. Special files stay special; links are never written through.
   json_onto_device)
