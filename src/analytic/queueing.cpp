@@ -11,7 +11,7 @@ namespace tailsim::analytic {
 
 namespace {
 
-constexpr double infinity = std::numeric_limits<double>::infinity();
+constexpr double positive_infinity = std::numeric_limits<double>::infinity();
 
 /// The stationary chain of a station with rates min(n, c) mu at load a < c:
 /// its mean number in system and the probability that all servers are busy,
@@ -106,7 +106,7 @@ double mean_in_system(double offered_load, double servers) {
     return 0;
   }
   if (!(servers > offered_load)) {
-    return infinity;
+    return positive_infinity;
   }
   return birth_death(offered_load, servers).mean;
 }
@@ -138,7 +138,7 @@ double expected_max_of_exponentials(std::span<const double> means) {
     }
   }
   if (!std::isfinite(largest)) {
-    return infinity;
+    return positive_infinity;
   }
   const std::size_t k = rates.size();
   constexpr std::size_t exact_up_to = 16;

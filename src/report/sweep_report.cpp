@@ -13,8 +13,6 @@
 namespace tailsim::report {
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
 /// The means as a line.
 std::vector<ChartPoint> means(const std::vector<double>& x, const std::vector<MeanInterval>& ys) {
   std::vector<ChartPoint> points;

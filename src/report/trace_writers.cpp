@@ -24,8 +24,8 @@ using stats::SpanKind;
 using stats::Trace;
 
 constexpr std::int64_t ns_per_us = 1'000;
-constexpr std::int64_t ns_per_s = 1'000'000'000;
-constexpr std::int64_t epoch_ns = trace_epoch_unix_s * ns_per_s;
+constexpr std::int64_t ns_per_second = 1'000'000'000;
+constexpr std::int64_t epoch_ns = trace_epoch_unix_s * ns_per_second;
 
 /// The span kind as OpenTelemetry and Jaeger's `span.kind` tag spell it.
 std::string_view kind_name(SpanKind kind) {
