@@ -320,7 +320,9 @@ void Resolver::run() {
             : (sim.duration.value > sim.drain.value ? sim.duration : sim.drain);
     diags_.error(longest.loc, *too_long);
   }
-  if (sim.warmup.value >= sim.duration.value * 10 && sim.warmup.value > Duration::zero()) {
+  // Divided, not multiplied: a duration near the clock's limit times ten
+  // would overflow (the run is refused above, but this check still runs).
+  if (sim.warmup.value / 10 >= sim.duration.value && sim.warmup.value > Duration::zero()) {
     diags_.warning(sim.warmup.loc, "the warm-up is more than ten times the measured duration");
   }
 }
