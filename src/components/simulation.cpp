@@ -3323,8 +3323,8 @@ stats::Results Simulation<Observe>::run() {
   // A run stopped early covers the time simulated: closing the intervals up
   // to the window's end would fill (and allocate) the series for time never
   // simulated, hours of it after a signal in a long run.
-  const Time finished = stop_reason_.empty() ? std::min(std::max(now_, window_end_), end_)
-                                             : std::min(now_, end_);
+  const Time finished =
+      stop_reason_.empty() ? std::min(std::max(now_, window_end_), end_) : std::min(now_, end_);
   if (interval > Duration::zero()) {  // the intervals up to the end, the last one partial
     while (next_interval_ - interval < finished) {
       now_ = std::min(next_interval_, finished);

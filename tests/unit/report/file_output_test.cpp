@@ -23,7 +23,8 @@ using tailsim::report::write_file_atomically;
 
 /// A fresh folder of its own for each test.
 fs::path fresh_folder(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("tailsim-file-output-" + std::to_string(getpid())) / name;
+  const fs::path dir =
+      fs::temp_directory_path() / ("tailsim-file-output-" + std::to_string(getpid())) / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
