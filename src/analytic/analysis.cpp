@@ -406,12 +406,12 @@ void Analyzer::solve_visits(std::size_t w, std::vector<std::ptrdiff_t>& local) {
                            row, -it.value());
     }
   }
-  Eigen::SparseMatrix<double> system(r, r);  // I - P^T over the reached endpoints
-  system.setFromTriplets(entries.begin(), entries.end());
+  Eigen::SparseMatrix<double> equations(r, r);  // I - P^T over the reached endpoints
+  equations.setFromTriplets(entries.begin(), entries.end());
   Eigen::VectorXd entry = Eigen::VectorXd::Zero(r);
   entry(static_cast<Eigen::Index>(local[endpoint_id(m_.workloads[w].entry)])) = 1;
   Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>> lu;
-  lu.compute(system);
+  lu.compute(equations);
   Eigen::VectorXd visits;
   if (lu.info() == Eigen::Success) {
     visits = lu.solve(entry);
@@ -423,7 +423,7 @@ void Analyzer::solve_visits(std::size_t w, std::vector<std::ptrdiff_t>& local) {
   // errors); one that multiplies messages has no finite, non-negative solution.
   const bool finite = lu.info() == Eigen::Success && visits.size() == r && visits.allFinite() &&
                       (visits.array() >= -1e-9).all() &&
-                      (system * visits - entry).cwiseAbs().maxCoeff() < 1e-6;
+                      (equations * visits - entry).cwiseAbs().maxCoeff() < 1e-6;
   if (!finite) {
     throw std::runtime_error(
         "the traffic grows without bound: a publish loop sends on as many messages as it "

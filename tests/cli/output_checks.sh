@@ -13,16 +13,7 @@ model=$3
 other_model=$4
 work=$5
 
-fail() {
-  echo "FAIL ($case_name): $*" >&2
-  exit 1
-}
-skip() {
-  echo "SKIP ($case_name): $*" >&2
-  exit 77
-}
-
-rm -rf "$work" && mkdir -p "$work" && cd "$work" || fail "cannot make $work"
+. "$(dirname "$0")/check_common.sh"
 
 # A model like MODEL whose name is a million letters long.
 long_name_model() {

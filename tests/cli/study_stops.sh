@@ -17,16 +17,7 @@ tailsim=$2
 mm1=$3
 work=$4
 
-fail() {
-  echo "FAIL ($case_name): $*" >&2
-  exit 1
-}
-skip() {
-  echo "SKIP ($case_name): $*" >&2
-  exit 77
-}
-
-rm -rf "$work" && mkdir -p "$work" && cd "$work" || fail "cannot make $work"
+. "$(dirname "$0")/check_common.sh"
 
 slo='slos.requests=["p99 < 1000s"]'
 one_stops="--set workloads.requests.rate=103/s --duration 1h --max-memory 2500KiB"
