@@ -276,7 +276,9 @@ struct TaskMark {
 
 /// What a replay records that the first pass does not: the critical-path
 /// ledgers of everything in flight and their sums per path. Indexed by pool
-/// ids; an entry is reset when its object is made.
+/// ids; an entry is reset when its object is made and emptied once merged
+/// into its caller's, so finished work keeps no ledger (in a deep chain each
+/// holds a part per service below it: kept, they grew quadratically).
 struct Observation {
   std::vector<std::int64_t> slow_from_ns;  ///< per path: the first pass's p99
   std::vector<Ledger> tasks;
@@ -1150,6 +1152,7 @@ void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
   }
   if (observing()) {  // the last call to answer is the critical path
     Observation::at(obs_->tasks, caller).merge(obs_->done);
+    obs_->done.clear();
   }
   ready(caller);
 }
@@ -2575,7 +2578,9 @@ inline void Simulation<Observe>::finish_task(Id t) {
   }
   if (--parent.pending == 0) {
     if (observing()) {  // the last child to finish is the critical path
-      Observation::at(obs_->tasks, parent_id).merge(Observation::at(obs_->tasks, t));
+      Ledger& child = Observation::at(obs_->tasks, t);
+      Observation::at(obs_->tasks, parent_id).merge(child);
+      child.clear();
     }
     ready(parent_id);  // fork-join: the parent goes on once every child is done
   }
@@ -2763,7 +2768,7 @@ void Simulation<Observe>::observe_attempt_won(Id call) {
   const Exchange& ex = exchanges_[c.exchange];
   const Id callee = plan_.endpoints[c.target_endpoint].service;
   Ledger& ledger = Observation::at(obs_->exchanges, c.exchange);
-  const Ledger& answer = Observation::at(obs_->calls, call);
+  Ledger& answer = Observation::at(obs_->calls, call);
   const std::int64_t before = (c.sent - ex.started).count();
   const std::int64_t backoff = std::min(before, Observation::at(obs_->backoff_ns, c.exchange));
   ledger.clear();
@@ -2771,6 +2776,7 @@ void Simulation<Observe>::observe_attempt_won(Id call) {
   ledger.add(callee, Where::failed_attempts, before - backoff);
   ledger.merge(answer);
   ledger.add(callee, Where::network, (now_ - c.sent).count() - answer.total());
+  answer.clear();
 }
 
 template <bool Observe>
