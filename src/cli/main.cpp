@@ -210,6 +210,13 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                  dropped_spans, results.traces_dropped);
     }
   }
+  if (!results.attribution_skipped.empty()) {
+    fmt::print(stderr,
+               "warning: no tail attribution or traces: the replay that records them stopped "
+               "({}); the other results are complete (--no-attribution skips the replay, "
+               "--max-memory gives it more room)\n",
+               results.attribution_skipped);
+  }
   if (!options.quiet && options.json_path != "-") {
     fmt::print("tailsim {} · model '{}' · seed {} · {} measured after {} warm-up\n",
                TAILSIM_VERSION, results.model, results.seed,

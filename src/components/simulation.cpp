@@ -307,6 +307,23 @@ struct Observation {
   std::vector<TraceRef> call_refs;
   std::vector<TraceRef> request_refs;
 
+  /// The bytes of the ledgers and trace references, as the memory budget
+  /// counts them in the replay (its first pass could only estimate them: a
+  /// deep chain's answers hold a part per service below).
+  [[nodiscard]] std::uint64_t bytes() const {
+    std::uint64_t total =
+        marks.capacity() * sizeof(TaskMark) + backoff_ns.capacity() * sizeof(std::int64_t) +
+        (exchange_refs.capacity() + call_refs.capacity() + request_refs.capacity()) *
+            sizeof(TraceRef);
+    for (const auto* ledgers : {&tasks, &calls, &exchanges}) {
+      total += ledgers->capacity() * sizeof(Ledger);
+      for (const Ledger& ledger : *ledgers) {
+        total += ledger.parts().capacity() * sizeof(Ledger::Part);
+      }
+    }
+    return total;
+  }
+
   template <class T>
   static T& at(std::vector<T>& slots, Id id) {
     if (id >= slots.size()) {
@@ -3384,7 +3401,9 @@ LiveWork Simulation<Observe>::live_work() const {
   work.series = (gauges_.size() * sizeof(double) + recorder_.series_bytes_per_interval()) *
                 recorder_.intervals();
   work.traces = exchange_index_.size() * sizeof(std::uint64_t);
-  if (limits_.attribution || limits_.traces > 0) {
+  if constexpr (Observe) {
+    work.replay = obs_->bytes();
+  } else if (limits_.attribution || limits_.traces > 0) {
     // The replay that follows keeps, beside the same pools, a critical-path
     // ledger (a few parts) per task, call and exchange, and trace references.
     constexpr std::uint64_t ledger = sizeof(Ledger) + 4 * sizeof(Ledger::Part);
@@ -3588,11 +3607,16 @@ stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
   if (results.stopped_early) {
     replay.max_events = results.events;
   }
-  replay.max_memory_bytes = 0;
   Simulation<true> again(plan, replay, std::move(observe));
   stats::Results observed = again.run();
   if (observed.stop_reason == "interrupted") {
     return results;  // interrupted while replaying: the first pass's results, unattributed
+  }
+  if (observed.stopped_early && observed.events < results.events) {
+    // The ledgers outgrew the budget the first pass estimated them within:
+    // the first pass's results stand, without what only the replay records.
+    results.attribution_skipped = observed.stop_reason;
+    return results;
   }
   if (observed.events != results.events) {
     throw std::logic_error("the attribution replay diverged from the first pass");

@@ -181,6 +181,9 @@ std::string to_json(const stats::Results& r) {
   if (r.stopped_early) {
     j["engine"]["stop_reason"] = r.stop_reason;
   }
+  if (!r.attribution_skipped.empty()) {
+    j["engine"]["attribution_skipped"] = r.attribution_skipped;
+  }
   std::uint64_t dropped_spans = 0;
   for (const auto& trace : r.traces) {
     dropped_spans += trace.dropped_spans;

@@ -310,6 +310,10 @@ struct Results {
   /// Why the run stopped early ("interrupted", "memory budget ...", "event
   /// limit"); empty when it ran to its end.
   std::string stop_reason;
+  /// Why the results have no attribution and no traces though the run asked
+  /// for them: the replay that records them stopped early (its ledgers
+  /// outgrew the memory budget). Empty otherwise.
+  std::string attribution_skipped;
   /// Requests chosen as traces but not kept: the run's spans were at
   /// max_trace_spans.
   std::uint64_t traces_dropped = 0;

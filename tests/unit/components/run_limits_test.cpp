@@ -120,3 +120,32 @@ workloads:
   CHECK(json.find("\"trace_spans_dropped\": " + std::to_string(r.traces[0].dropped_spans)) !=
         std::string::npos);
 }
+
+TEST_CASE("a deep chain's attribution replay holds ledgers of work in flight only", "[limits]") {
+  // A chain of 1,000 services: the answer at depth d carries a part per
+  // service below it. Were finished work to keep its ledger, the replay
+  // would hold 3 x 1,000 x 500 parts of 16 bytes (24 MB) and pass a 16 MiB
+  // budget that its first pass, and the live work itself, stay far within.
+  std::string text = R"y(version: 1
+simulation: {duration: 10s, warmup: 0s, seed: 5}
+services:
+)y";
+  constexpr int depth = 1000;
+  for (int i = 0; i < depth; ++i) {
+    text += "  s" + std::to_string(i) + ":\n    endpoints:\n      h:\n        - cpu: exp(1ms)\n";
+    if (i + 1 < depth) {
+      text += "        - call: s" + std::to_string(i + 1) + ".h\n";
+    }
+  }
+  text += "workloads:\n  r: {entry: s0.h, rate: 10/s}\n";
+  const tailsim::plan::Plan plan = tailsim::testing::compile_text(text);
+  tailsim::components::RunLimits limits;
+  limits.attribution = true;
+  limits.max_memory_bytes = 16 << 20;
+  const stats::Results r = tailsim::components::simulate(plan, limits);
+  REQUIRE(r.events > 65536);  // the budget was checked, in both passes
+  CHECK_FALSE(r.stopped_early);
+  CHECK(r.attribution_skipped.empty());
+  REQUIRE(r.paths[0].attribution.is_computed);
+  CHECK(r.paths[0].attribution.mean.requests > 0);
+}
