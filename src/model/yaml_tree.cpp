@@ -158,6 +158,11 @@ YamlNode YamlNode::value(std::size_t i) const {
 // ---------------------------------------------------------------- YamlTree
 
 std::uint32_t YamlTree::parse(std::string_view text) {
+  if (nodes_.empty()) {
+    // A model has about one node per 7 bytes of text: reserved (not yet
+    // touched) room spares the copies of a growing array.
+    nodes_.reserve(text.size() / 6);
+  }
   std::istringstream in{std::string(text)};
   YAML::Parser parser(in);
   YamlTreeBuilder builder(*this);
@@ -168,8 +173,11 @@ std::uint32_t YamlTree::parse(std::string_view text) {
 }
 
 std::uint32_t YamlTree::intern_tag(std::string_view tag) {
-  if (tag.empty()) {
-    return 0;
+  // Nearly every node is tagged "", "?" or "!": the first tags seen.
+  for (std::size_t i = 0; i < tags_.size() && i < 4; ++i) {
+    if (tags_[i] == tag) {
+      return static_cast<std::uint32_t>(i);
+    }
   }
   const auto [it, is_new] =
       tag_ids_.emplace(std::string(tag), static_cast<std::uint32_t>(tags_.size()));
