@@ -7,13 +7,15 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
 
 #include "section_reader.hpp"
 #include "tailsim/model/text_encoding.hpp"
 #include "tailsim/model/yaml_openers.hpp"
 #include "yaml_limits.hpp"
 #include "yaml_reader.hpp"
+#include "yaml_tree.hpp"
 
 namespace tailsim::model {
 namespace {
@@ -62,11 +64,12 @@ std::vector<std::string_view> split_path(std::string_view path) {
   }
 }
 
-std::vector<std::string> map_keys(const YAML::Node& map) {
+/// The keys of `map` written as text, in file order (none if it is not a map).
+std::vector<std::string> map_keys(const detail::YamlNode& map) {
   std::vector<std::string> keys;
-  for (const auto& kv : map) {
-    if (kv.first.IsScalar()) {
-      keys.push_back(kv.first.Scalar());
+  for (std::size_t i = 0; i < map.size() && map.is_map(); ++i) {
+    if (map.key(i).is_scalar()) {
+      keys.emplace_back(map.key(i).scalar());
     }
   }
   return keys;
@@ -170,10 +173,11 @@ bool is_schema_key(std::string_view key) {
   return std::find(schema_key_list.begin(), schema_key_list.end(), key) != schema_key_list.end();
 }
 
-/// Applies one `PATH=VALUE` override to the tree. Nodes it creates are
-/// returned as override roots so positions inside them name the override.
-void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags,
-                    std::vector<detail::OverrideRoot>& roots) {
+/// Applies one `PATH=VALUE` override to the tree under `root`. Nodes it
+/// creates are returned as override roots so positions inside them name the
+/// override.
+void apply_override(detail::YamlTree& tree, std::uint32_t root, const std::string& text,
+                    Diagnostics& diags, std::vector<detail::OverrideRoot>& roots) {
   const auto eq = text.find('=');
   const std::string path = text.substr(0, eq);
   const std::uint32_t source = diags.add_source("--set " + path);
@@ -184,7 +188,7 @@ void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags
                                 text));
     return;
   }
-  YAML::Node value;
+  std::uint32_t value = 0;
   const std::string value_text = text.substr(eq + 1);
   if (auto bad = first_invalid_utf8(text)) {
     const auto in_value = bad > eq ? *bad - eq - 1 : 0;  // columns count in VALUE
@@ -197,7 +201,7 @@ void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags
     return;
   }
   try {
-    value = YAML::Load(value_text);
+    value = tree.parse(value_text);
   } catch (const YAML::Exception& e) {
     if (const auto open = find_unclosed(value_text)) {  // point at what was left open
       diags.error(SourceLoc{source, open->line, open->column},
@@ -217,54 +221,58 @@ void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags
     diags.error(at, fmt::format("'{}' is not a path: write names separated by single dots", path));
     return;
   }
-  YAML::Node cur;
-  cur.reset(root);
+  const bool removes = tree.node(value).is_null();
+  // Puts the value at `slot` (an existing node, which aliases of it share).
+  const auto set_value = [&](std::uint32_t slot) {
+    tree.assign(slot, value);
+    roots.push_back({tree.node(slot), source});
+  };
+  std::uint32_t cur = root;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    const std::string key(parts[i]);
+    const std::string_view key = parts[i];
     const bool last = i + 1 == parts.size();
     const std::string so_far = fmt::format("{}", fmt::join(parts.begin(), parts.begin() + i, "."));
-    if (cur.IsSequence()) {
+    const detail::YamlNode view = tree.node(cur);
+    if (view.is_sequence()) {
       auto index = parse_integer(key);
-      if (!index || *index < 0 || static_cast<std::size_t>(*index) >= cur.size()) {
+      if (!index || *index < 0 || static_cast<std::size_t>(*index) >= view.size()) {
         diags.error(at, fmt::format("'{}' is a list of {} items; '{}' is not an index in it",
-                                    so_far, cur.size(), key));
+                                    so_far, view.size(), key));
         return;
       }
+      const std::uint32_t item = view.item(static_cast<std::size_t>(*index)).id();
       if (last) {
-        if (value.IsNull()) {
+        if (removes) {
           diags.error(at, fmt::format("--set cannot remove an item of the list '{}'; set the "
                                       "whole list instead",
                                       so_far));
           return;
         }
-        cur[static_cast<std::size_t>(*index)] = value;
-        roots.push_back({value, source});
+        set_value(item);
         return;
       }
-      YAML::Node next = cur[static_cast<std::size_t>(*index)];
-      cur.reset(next);
+      cur = item;
       continue;
     }
-    if (cur.IsScalar()) {
+    if (view.is_scalar()) {
       diags.error(at, fmt::format("'{}' is a single value, so it has no '{}'", so_far, key));
       return;
     }
-    const YAML::Node& view = cur;
-    const bool exists = view.IsMap() && view[key].IsDefined();
-    if (last && value.IsNull()) {  // PATH=null removes the key: no circuit breaker, no retry
-      if (!exists) {
-        auto candidates = view.IsMap() ? map_keys(view) : std::vector<std::string>{};
+    const std::optional<std::uint32_t> existing = tree.find(cur, key);
+    if (last && removes) {  // PATH=null removes the key: no circuit breaker, no retry
+      if (!existing) {
+        auto candidates = map_keys(view);
         candidates.insert(candidates.end(), schema_key_list.begin(), schema_key_list.end());
         diags.error(
             at, fmt::format("'{}' has no '{}' to remove{}", so_far.empty() ? "the model" : so_far,
                             key, did_you_mean(key, candidates)));
         return;
       }
-      cur.remove(key);
+      tree.remove(cur, key);
       return;
     }
     if (last) {
-      if (!exists && !is_schema_key(key) && i > 0 &&
+      if (!existing && !is_schema_key(key) && i > 0 &&
           !(parts[0] == "slos" && i == 1)) {  // slos.<path> names a path
         // A name under a user collection: setting a whole new entry is allowed.
         const bool is_collection_entry =
@@ -272,30 +280,29 @@ void apply_override(YAML::Node root, const std::string& text, Diagnostics& diags
                        parts[0] == "autoscalers" || parts[0] == "workloads");
         const bool is_endpoint = i == 3 && parts[2] == "endpoints";
         if (!is_collection_entry && !is_endpoint) {
-          auto candidates = view.IsMap() ? map_keys(view) : std::vector<std::string>{};
+          auto candidates = map_keys(view);
           candidates.insert(candidates.end(), schema_key_list.begin(), schema_key_list.end());
           diags.error(at, fmt::format("the model format has no key '{}' (in '{}'){}", key, so_far,
                                       did_you_mean(key, candidates)));
           return;
         }
       }
-      cur[key] = value;
-      roots.push_back({value, source});
+      set_value(existing ? *existing : tree.insert(cur, key));
       return;
     }
-    if (!exists) {
-      if (!is_schema_key(key)) {
-        auto candidates = view.IsMap() ? map_keys(view) : std::vector<std::string>{};
-        diags.error(at, fmt::format("'{}' has no '{}'{}", so_far.empty() ? "the model" : so_far,
-                                    key, did_you_mean(key, candidates)));
-        return;
-      }
-      YAML::Node created(YAML::NodeType::Map);
-      cur[key] = created;
-      roots.push_back({created, source});
+    if (existing) {
+      cur = *existing;
+      continue;
     }
-    YAML::Node next = cur[key];
-    cur.reset(next);
+    if (!is_schema_key(key)) {
+      diags.error(at, fmt::format("'{}' has no '{}'{}", so_far.empty() ? "the model" : so_far, key,
+                                  did_you_mean(key, map_keys(view))));
+      return;
+    }
+    const std::uint32_t slot = tree.insert(cur, key);
+    tree.assign(slot, tree.add_map());
+    roots.push_back({tree.node(slot), source});
+    cur = slot;
   }
 }
 
@@ -332,11 +339,12 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
     diags.error(SourceLoc{source, deep->line, deep->col}, deep->message);
     return result;
   }
-  YAML::Node root;
+  detail::YamlTree tree;
+  std::uint32_t root_id = 0;
   try {
-    // YAML::Load reads the first document only; LoadAll can loop forever on
+    // The tree holds the first document only; reading on can loop forever on
     // some malformed input in yaml-cpp 0.7, so documents are counted above.
-    root = YAML::Load(std::string(text));
+    root_id = tree.parse(text);
   } catch (const YAML::Exception& e) {
     // yaml-cpp finds an unclosed string, '[' or '{' only at the end of the
     // file; the error points where it was opened.
@@ -364,16 +372,17 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
     diags.error(SourceLoc{source, bomb->line, bomb->col}, bomb->message);
     return result;
   }
-  if (root.IsNull()) {
+  const detail::YamlNode root = tree.node(root_id);
+  if (root.is_null()) {
     diags.error(start,
                 "the model is empty; it starts with 'version: 1' and lists services and "
                 "workloads");
     return result;
   }
   std::vector<detail::OverrideRoot> roots;
-  if (root.IsMap()) {
+  if (root.is_map()) {
     for (const auto& o : options.overrides) {
-      apply_override(root, o, diags, roots);
+      apply_override(tree, root_id, o, diags, roots);
     }
   }
   Model model;

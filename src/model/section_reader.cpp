@@ -86,8 +86,8 @@ void SectionReader::read(const Cursor& root) {
     }
   }
   const auto services = f.get("services");
-  if (model_.services.empty() && (!services || services->yaml.IsNull() ||
-                                  (services->yaml.IsMap() && services->yaml.size() == 0))) {
+  if (model_.services.empty() && (!services || services->yaml.is_null() ||
+                                  (services->yaml.is_map() && services->yaml.size() == 0))) {
     r_.error(f.key_loc("services"), "the model defines no services");
   }
   if (auto c = f.get("caches")) {
@@ -243,14 +243,14 @@ void SectionReader::read_service(const Located<std::string>& name, const Cursor&
     svc.concurrency = r_.integer(*v, "concurrency", 1, max_count);
   }
   if (auto e = f.require("endpoints")) {
-    if (e->yaml.IsNull() || (e->yaml.IsMap() && e->yaml.size() == 0)) {
+    if (e->yaml.is_null() || (e->yaml.is_map() && e->yaml.size() == 0)) {
       r_.error(f.key_loc("endpoints"), fmt::format("service '{}' has no endpoints", name.value));
     }
     for (const auto& [ep_name, steps] : r_.named_entries(*e, what + " endpoints")) {
       Endpoint ep;
       ep.name = ep_name;
       ep.steps = read_steps(steps, 0);
-      if (ep.steps.empty() && steps.yaml.IsSequence() && steps.yaml.size() == 0) {
+      if (ep.steps.empty() && steps.yaml.is_sequence() && steps.yaml.size() == 0) {
         r_.error(ep_name.loc,
                  fmt::format("endpoint '{}.{}' has no steps", name.value, ep_name.value));
       }
@@ -307,7 +307,7 @@ void SectionReader::read_pod(const Cursor& c, PodSpec& pod, const std::string& s
 
 void SectionReader::read_cpu(const Cursor& c, CpuSpec& cpu) {
   cpu.loc = r_.loc(c);
-  if (!c.yaml.IsMap()) {
+  if (!c.yaml.is_map()) {
     if (auto cores = r_.number(c, "cpu", 0.001, 100000)) {
       cpu.cores = *cores;
     }
@@ -353,7 +353,7 @@ std::vector<Step> SectionReader::read_steps(const Cursor& c, int depth) {
     r_.error(r_.loc(c), fmt::format("steps are nested more than {} levels deep", max_step_depth));
     return steps;
   }
-  if (!c.yaml.IsSequence()) {
+  if (!c.yaml.is_sequence()) {
     r_.error(r_.loc(c), "steps must be a list, e.g. [{cpu: exp(2ms)}, {call: cart.get}]");
     return steps;
   }
@@ -376,8 +376,8 @@ std::optional<Step> SectionReader::read_step(const Cursor& c, int depth) {
             "miss", "timeout", "retry", "circuit_breaker", "optional", "deadline", "throttle",
             "bulkhead", "hedge"},
            "a step");
-  if (!f.is_map() || c.yaml.IsNull()) {
-    if (c.yaml.IsNull()) {
+  if (!f.is_map() || c.yaml.is_null()) {
+    if (c.yaml.is_null()) {
       r_.error(r_.loc(c), "empty step: a step is a map such as {cpu: exp(2ms)}");
     }
     return std::nullopt;
@@ -449,7 +449,7 @@ std::optional<Step> SectionReader::read_step(const Cursor& c, int depth) {
     }
     case StepKind::parallel:
       step.children = read_steps(value, depth + 1);
-      if (value.yaml.IsSequence() && value.yaml.size() == 0) {
+      if (value.yaml.is_sequence() && value.yaml.size() == 0) {
         r_.error(step.loc, "parallel needs at least one step");
       }
       break;
@@ -798,7 +798,7 @@ void SectionReader::read_autoscaler(const Located<std::string>& name, const Curs
         target = r_.fraction(*v, "target", 0.01, 10.0);
         break;
       case ScaleMetric::rps:
-        target = v->yaml.IsScalar() && v->yaml.Scalar().find('/') != std::string::npos
+        target = v->yaml.is_scalar() && v->yaml.scalar().find('/') != std::string::npos
                      ? r_.rate(*v, "target")
                      : r_.number(*v, "target", 0.001, 1e12);
         break;
@@ -806,7 +806,7 @@ void SectionReader::read_autoscaler(const Located<std::string>& name, const Curs
         target = r_.number(*v, "target", 0.001, 1e12);
         break;
       case ScaleMetric::queue_lag:
-        if (v->yaml.IsScalar() && parse_duration(v->yaml.Scalar())) {
+        if (v->yaml.is_scalar() && parse_duration(v->yaml.scalar())) {
           if (auto age = r_.duration(*v, "target", std::chrono::milliseconds(1))) {
             target = Located<double>{to_seconds(age->value), age->loc};
             a.is_age_target = true;
@@ -993,7 +993,7 @@ void SectionReader::read_workload(const Located<std::string>& name, const Cursor
       }
       w.schedule.push_back(point);
     }
-    if (w.schedule.empty() && v->yaml.IsSequence()) {
+    if (w.schedule.empty() && v->yaml.is_sequence()) {
       r_.error(r_.loc(*v), "schedule needs at least one point: [{at: 0s, rate: 100/s}]");
     }
   }
@@ -1204,7 +1204,7 @@ void SectionReader::read_slos(const Cursor& c) {
     SloSet set;
     set.path = path;
     std::vector<Cursor> items;
-    if (list.yaml.IsScalar()) {
+    if (list.yaml.is_scalar()) {
       items.push_back(list);
     } else {
       items = r_.sequence(list, "an SLO list");

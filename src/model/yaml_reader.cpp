@@ -17,17 +17,15 @@ constexpr std::size_t max_values = 2'000'000;
 /// Distributions nested deeper than this (mixtures of mixtures) are refused.
 constexpr int max_distribution_depth = 16;
 
-std::string_view kind_of(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map:
+std::string_view kind_of(const YamlNode& n) {
+  switch (n.kind()) {
+    case YamlKind::map:
       return "a map";
-    case YAML::NodeType::Sequence:
+    case YamlKind::sequence:
       return "a list";
-    case YAML::NodeType::Scalar:
+    case YamlKind::scalar:
       return "a value";
-    case YAML::NodeType::Null:
-      return "nothing";
-    case YAML::NodeType::Undefined:
+    case YamlKind::null:
       return "nothing";
   }
   return "nothing";
@@ -72,28 +70,28 @@ bool is_valid_name(std::string_view name) {
 Fields::Fields(YamlReader& reader, const Cursor& map,
                std::initializer_list<std::string_view> allowed, std::string_view what)
     : reader_(reader), what_(what), loc_(reader.loc(map)) {
-  if (map.yaml.IsNull()) {
+  if (map.yaml.is_null()) {
     is_map_ = true;  // `pod:` with nothing after it: an empty map
     return;
   }
-  if (!map.yaml.IsMap()) {
+  if (!map.yaml.is_map()) {
     reader_.error(loc_, fmt::format("{} must be a map of keys, got {}", what_, kind_of(map.yaml)));
     return;
   }
   is_map_ = true;
   const auto allowed_names = to_strings(allowed);
-  for (auto it = map.yaml.begin(); it != map.yaml.end() && reader_.within_limits(); ++it) {
-    Cursor key = reader_.child(map, it->first);
-    Cursor value = reader_.child(map, it->second);
+  for (std::size_t i = 0; i < map.yaml.size() && reader_.within_limits(); ++i) {
+    Cursor key = reader_.child(map, map.yaml.key(i));
+    Cursor value = reader_.child(map, map.yaml.value(i));
     const SourceLoc key_loc = reader_.key_loc_of(key, value);
-    if (value.yaml.IsNull()) {
+    if (value.yaml.is_null()) {
       value.fallback = key_loc;
     }
-    if (!it->first.IsScalar()) {
+    if (!key.yaml.is_scalar()) {
       reader_.error(key_loc, fmt::format("keys of {} must be plain names", what_));
       continue;
     }
-    const std::string& name = it->first.Scalar();
+    const std::string_view name = key.yaml.scalar();
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       has_unknown_keys_ = true;
       std::string close = closest_name(name, allowed_names);
@@ -130,7 +128,7 @@ Fields::Fields(YamlReader& reader, const Cursor& map,
                                          what_, previous->key_loc.line));
       continue;
     }
-    entries_.push_back(Entry{name, key_loc, value});
+    entries_.push_back(Entry{std::string(name), key_loc, value});
   }
 }
 
@@ -172,7 +170,7 @@ YamlReader::YamlReader(Diagnostics& diagnostics, DistContext dist_context,
       text_(text) {}
 
 SourceLoc YamlReader::empty_item_loc(const Cursor& item) const {
-  const YAML::Mark mark = item.yaml.Mark();
+  const YamlMark mark = item.yaml.mark();
   if (item.source != 0 || mark.pos <= 0 || static_cast<std::size_t>(mark.pos) > text_.size()) {
     return item.fallback;
   }
@@ -193,10 +191,10 @@ SourceLoc YamlReader::empty_item_loc(const Cursor& item) const {
 }
 
 SourceLoc YamlReader::loc(const Cursor& c) const {
-  const YAML::Mark mark = c.yaml.Mark();
+  const YamlMark mark = c.yaml.mark();
   // A missing value (`db:` and nothing after it) has its mark at the next
   // token, often on another line: its key's position says more.
-  if (mark.line < 0 || mark.column < 0 || (c.yaml.IsNull() && c.fallback.is_known())) {
+  if (mark.line < 0 || mark.column < 0 || (c.yaml.is_null() && c.fallback.is_known())) {
     return c.fallback;
   }
   return SourceLoc{c.source, static_cast<std::uint32_t>(mark.line) + 1,
@@ -209,17 +207,17 @@ SourceLoc YamlReader::loc_at(const Cursor& c, std::size_t offset) const {
     return at;
   }
   // A quoted scalar's mark is at its opening quote; yaml-cpp tags those "!".
-  const bool quoted = c.yaml.IsScalar() && c.yaml.Tag() == "!";
+  const bool quoted = c.yaml.is_scalar() && c.yaml.tag() == "!";
   at.col += static_cast<std::uint32_t>(std::min<std::size_t>(offset + (quoted ? 1 : 0), 100000));
   return at;
 }
 
 SourceLoc YamlReader::key_loc_of(const Cursor& key, const Cursor& value) const {
   // A key that `--set` added has no mark; its value names the override.
-  return key.yaml.Mark().line < 0 ? loc(value) : loc(key);
+  return key.yaml.mark().line < 0 ? loc(value) : loc(key);
 }
 
-Cursor YamlReader::child(const Cursor& parent, const YAML::Node& node) {
+Cursor YamlReader::child(const Cursor& parent, YamlNode node) {
   if (++visited_ > max_values && !too_large_) {
     too_large_ = true;
     error(loc(parent), fmt::format("the model expands to more than {} values (through YAML "
@@ -238,19 +236,16 @@ Cursor YamlReader::child(const Cursor& parent, const YAML::Node& node) {
 
 std::vector<Cursor> YamlReader::sequence(const Cursor& c, std::string_view what) {
   std::vector<Cursor> items;
-  if (c.yaml.IsNull()) {
+  if (c.yaml.is_null()) {
     return items;
   }
-  if (!c.yaml.IsSequence()) {
+  if (!c.yaml.is_sequence()) {
     error(loc(c), fmt::format("{} must be a list, got {}", what, kind_of(c.yaml)));
     return items;
   }
-  for (const auto& item : c.yaml) {
-    if (!within_limits()) {
-      break;
-    }
-    items.push_back(child(c, item));
-    if (item.IsNull()) {
+  for (std::size_t i = 0; i < c.yaml.size() && within_limits(); ++i) {
+    items.push_back(child(c, c.yaml.item(i)));
+    if (items.back().yaml.is_null()) {
       items.back().fallback = empty_item_loc(items.back());
     }
   }
@@ -261,26 +256,26 @@ std::vector<std::pair<Located<std::string>, Cursor>> YamlReader::named_entries(
     const Cursor& c, std::string_view what) {
   std::vector<std::pair<Located<std::string>, Cursor>> out;
   std::unordered_map<std::string, std::size_t> seen;  // name -> index in out, for O(1) repeats
-  if (c.yaml.IsNull()) {
+  if (c.yaml.is_null()) {
     return out;
   }
-  if (!c.yaml.IsMap()) {
+  if (!c.yaml.is_map()) {
     error(loc(c),
           fmt::format("{} must be a map from names to definitions, got {}", what, kind_of(c.yaml)));
     return out;
   }
-  for (auto it = c.yaml.begin(); it != c.yaml.end() && within_limits(); ++it) {
-    Cursor key = child(c, it->first);
-    Cursor value = child(c, it->second);
+  for (std::size_t i = 0; i < c.yaml.size() && within_limits(); ++i) {
+    Cursor key = child(c, c.yaml.key(i));
+    Cursor value = child(c, c.yaml.value(i));
     const SourceLoc key_loc = key_loc_of(key, value);
-    if (value.yaml.IsNull()) {
+    if (value.yaml.is_null()) {
       value.fallback = key_loc;
     }
-    if (!it->first.IsScalar()) {
+    if (!key.yaml.is_scalar()) {
       error(key_loc, fmt::format("names in {} must be plain text", what));
       continue;
     }
-    const std::string& name = it->first.Scalar();
+    const std::string_view name = key.yaml.scalar();
     if (!is_valid_name(name)) {
       error(key_loc, fmt::format("'{}' is not a valid name in {}: use letters, digits, '-' and "
                                  "'_' (dots separate a service from its endpoint)",
@@ -293,17 +288,17 @@ std::vector<std::pair<Located<std::string>, Cursor>> YamlReader::named_entries(
                                  out[previous->second].first.loc.line));
       continue;
     }
-    out.emplace_back(Located<std::string>{name, key_loc}, value);
+    out.emplace_back(Located<std::string>{std::string(name), key_loc}, value);
   }
   return out;
 }
 
 std::optional<std::string> YamlReader::scalar(const Cursor& c, std::string_view what) {
-  if (!c.yaml.IsScalar()) {
+  if (!c.yaml.is_scalar()) {
     error(loc(c), fmt::format("{} must be a single value, got {}", what, kind_of(c.yaml)));
     return std::nullopt;
   }
-  return c.yaml.Scalar();
+  return std::string(c.yaml.scalar());
 }
 
 std::optional<Located<std::string>> YamlReader::string(const Cursor& c, std::string_view what) {
@@ -487,8 +482,8 @@ std::optional<DistSpec> YamlReader::distribution_map(const Cursor& c, std::strin
           fmt::format("{}: distributions nested more than {} deep", what, max_distribution_depth));
     return std::nullopt;
   }
-  if (c.yaml.IsScalar()) {
-    auto parsed = parse_distribution(c.yaml.Scalar(), dist_context_);
+  if (c.yaml.is_scalar()) {
+    auto parsed = parse_distribution(c.yaml.scalar(), dist_context_);
     if (!parsed) {
       report_parse_error(c, parsed.error(), what);
       return std::nullopt;
@@ -497,27 +492,26 @@ std::optional<DistSpec> YamlReader::distribution_map(const Cursor& c, std::strin
     spec.loc = loc(c);
     return spec;
   }
-  if (c.yaml.IsMap() && c.yaml.size() > 1) {
+  if (c.yaml.is_map() && c.yaml.size() > 1) {
     error(loc(c), fmt::format("{}: a distribution map names one distribution, as in "
                               "{{lognormal: {{median: 2ms, p99: 20ms}}}}; this one names {}",
                               what, c.yaml.size()));
     return std::nullopt;
   }
-  if (!c.yaml.IsMap() || c.yaml.size() != 1) {
+  if (!c.yaml.is_map() || c.yaml.size() != 1) {
     error(loc(c), fmt::format("{} must be a distribution such as 'exp(2ms)' or "
                               "{{lognormal: {{median: 2ms, p99: 20ms}}}}, got {}",
                               what, kind_of(c.yaml)));
     return std::nullopt;
   }
   // The map form: {NAME: ARGS} where ARGS is a value, a list or a map.
-  const auto it = c.yaml.begin();
-  Cursor key = child(c, it->first);
-  Cursor args = child(c, it->second);
-  if (!it->first.IsScalar()) {
+  Cursor key = child(c, c.yaml.key(0));
+  Cursor args = child(c, c.yaml.value(0));
+  if (!key.yaml.is_scalar()) {
     error(loc(key), fmt::format("{}: a distribution's name must be plain text", what));
     return std::nullopt;
   }
-  const std::string name = it->first.Scalar();
+  const std::string name(key.yaml.scalar());
   if (name == "mix") {
     std::vector<double> weights;
     std::vector<DistSpec> parts;
@@ -570,17 +564,17 @@ std::optional<DistSpec> YamlReader::distribution_map(const Cursor& c, std::strin
     return true;
   };
   bool ok = true;
-  if (args.yaml.IsMap()) {
-    for (auto a = args.yaml.begin(); a != args.yaml.end(); ++a) {
-      Cursor arg_key = child(args, a->first);
-      if (!a->first.IsScalar()) {
+  if (args.yaml.is_map()) {
+    for (std::size_t i = 0; i < args.yaml.size(); ++i) {
+      Cursor arg_key = child(args, args.yaml.key(i));
+      if (!arg_key.yaml.is_scalar()) {
         error(loc(arg_key), "distribution argument names must be plain text");
         ok = false;
         continue;
       }
-      ok = add_arg(a->first.Scalar(), child(args, a->second)) && ok;
+      ok = add_arg(std::string(arg_key.yaml.scalar()), child(args, args.yaml.value(i))) && ok;
     }
-  } else if (args.yaml.IsSequence()) {
+  } else if (args.yaml.is_sequence()) {
     for (const Cursor& item : sequence(args, name)) {
       ok = add_arg("", item) && ok;
     }

@@ -1,5 +1,5 @@
 #pragma once
-/// Schema-driven reading of a yaml-cpp tree with positions and diagnostics.
+/// Schema-driven reading of a YAML tree with positions and diagnostics.
 /// Private to the model module: yaml-cpp never leaves src/model/.
 
 #include <cstdint>
@@ -10,11 +10,10 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "tailsim/model/diagnostics.hpp"
 #include "tailsim/model/distribution.hpp"
 #include "tailsim/model/units.hpp"
+#include "yaml_tree.hpp"
 
 namespace tailsim::model::detail {
 
@@ -22,14 +21,14 @@ namespace tailsim::model::detail {
 /// carry the override's source; nodes made while applying an override have no
 /// mark of their own and use `fallback`.
 struct Cursor {
-  YAML::Node yaml;
+  YamlNode yaml;
   std::uint32_t source = 0;
   SourceLoc fallback;
 };
 
 /// A value that `--set` put into the tree, so positions inside it name the override.
 struct OverrideRoot {
-  YAML::Node yaml;
+  YamlNode yaml;
   std::uint32_t source = 0;
 };
 
@@ -88,7 +87,7 @@ class YamlReader {
   /// Where a map key is written (for keys added by `--set`, where its value is).
   [[nodiscard]] SourceLoc key_loc_of(const Cursor& key, const Cursor& value) const;
   /// A child node of `parent`, counted against the size limit.
-  [[nodiscard]] Cursor child(const Cursor& parent, const YAML::Node& node);
+  [[nodiscard]] Cursor child(const Cursor& parent, YamlNode node);
   /// False once the tree was found larger than any model should be (an alias
   /// bomb): reading then stops.
   [[nodiscard]] bool within_limits() const { return !too_large_; }
