@@ -136,7 +136,7 @@ struct Station {
 class Analyzer {
  public:
   explicit Analyzer(const model::Model& m);
-  Analysis run();
+  Analysis run(const AnalyzeOptions& options);
 
  private:
   class Evaluation;
@@ -1023,7 +1023,7 @@ void Analyzer::note_workloads() {
   }
 }
 
-Analysis Analyzer::run() {
+Analysis Analyzer::run(const AnalyzeOptions& options) {
   solve_traffic();
   find_rates();
   add_notes();
@@ -1057,7 +1057,9 @@ Analysis Analyzer::run() {
     p.name = m_.workloads[w].name.value;
     p.rate_rps = rates_[w];
     p.mean_s = exact_closed_mean_s_[w] ? *exact_closed_mean_s_[w] : at.workload_mean_s(w);
-    p.max_rps = max_rate(w);
+    if (options.max_rates) {
+      p.max_rps = max_rate(w);
+    }
     out.paths.push_back(std::move(p));
   }
   for (std::size_t q = 0; q < m_.queues.size(); ++q) {
@@ -1119,8 +1121,8 @@ bool Analysis::is_analytic_regime() const {
                                        [](const ServiceEstimate& s) { return s.is_saturated(); });
 }
 
-Analysis analyze(const model::Model& model) {
-  return Analyzer(model).run();
+Analysis analyze(const model::Model& model, AnalyzeOptions options) {
+  return Analyzer(model).run(options);
 }
 
 }  // namespace tailsim::analytic

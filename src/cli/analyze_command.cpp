@@ -185,7 +185,7 @@ int analyze(const std::string& path, const std::vector<std::string>& overrides,
 RunEstimates::RunEstimates(const model::Model& m) {
   Analysis analysis;
   try {
-    analysis = analytic::analyze(m);
+    analysis = analytic::analyze(m, {.max_rates = false});
   } catch (const std::runtime_error& e) {
     fmt::print(stderr, "note: no analytic estimates: {}\n", e.what());
     return;
@@ -198,17 +198,15 @@ RunEstimates::RunEstimates(const model::Model& m) {
   }
   if (analysis.is_analytic_regime()) {
     for (const auto& p : analysis.paths) {
-      means_ms_.emplace_back(p.name, p.mean_s * 1e3);
+      means_ms_.emplace(p.name, p.mean_s * 1e3);
     }
   }
 }
 
 void RunEstimates::fill(stats::Results& results) const {
   for (auto& path : results.paths) {
-    for (const auto& [name, mean_ms] : means_ms_) {
-      if (name == path.name) {
-        path.analytic_mean_ms = mean_ms;
-      }
+    if (const auto it = means_ms_.find(path.name); it != means_ms_.end()) {
+      path.analytic_mean_ms = it->second;
     }
   }
 }

@@ -3,6 +3,7 @@
 // the simulated means, and warnings about services predicted to saturate.
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tailsim/model/model.hpp"
@@ -27,7 +28,7 @@ class RunEstimates {
   void fill(stats::Results& results) const;
 
  private:
-  std::vector<std::pair<std::string, double>> means_ms_;  ///< per path, when in the regime
+  std::unordered_map<std::string, double> means_ms_;  ///< by path, when in the regime
 };
 
 }  // namespace tailsim::cli

@@ -70,10 +70,18 @@ struct Analysis {
   [[nodiscard]] bool is_analytic_regime() const;
 };
 
+/// What to estimate beyond the model's own rates.
+struct AnalyzeOptions {
+  /// Each workload's `max_rps`: a search that solves the model about a
+  /// hundred times per workload. `run` needs only the means and leaves it
+  /// out (a model of 2,000 workloads spent 37 s there).
+  bool max_rates = true;
+};
+
 /// Analyzes a model that loaded without errors (its synchronous call graph is
 /// acyclic). Throws `std::runtime_error` when the traffic has no finite
 /// solution: a publish loop that sends on at least as many messages as it
 /// receives.
-[[nodiscard]] Analysis analyze(const model::Model& model);
+[[nodiscard]] Analysis analyze(const model::Model& model, AnalyzeOptions options = {});
 
 }  // namespace tailsim::analytic

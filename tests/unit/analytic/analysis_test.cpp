@@ -282,6 +282,32 @@ workloads:
   CHECK(a.is_analytic_regime());
 }
 
+TEST_CASE("without the max-rate search the estimates are the same, max_rps absent", "[analytic]") {
+  const auto m = load(R"(
+version: 1
+services:
+  a: {endpoints: {x: [{cpu: exp(4ms)}, {call: b.y}]}}
+  b: {endpoints: {y: [{cpu: exp(1ms)}], z: [{cpu: exp(10ms)}]}}
+workloads:
+  w1: {entry: a.x, rate: 100/s}
+  w2: {entry: b.z, rate: 50/s}
+)");
+  const Analysis full = analyze(m);
+  const Analysis quick = analyze(m, {.max_rates = false});
+  REQUIRE(quick.paths.size() == full.paths.size());
+  for (std::size_t p = 0; p < full.paths.size(); ++p) {
+    CHECK(full.paths[p].max_rps.has_value());
+    CHECK_FALSE(quick.paths[p].max_rps.has_value());
+    CHECK(quick.paths[p].mean_s == full.paths[p].mean_s);
+    CHECK(quick.paths[p].rate_rps == full.paths[p].rate_rps);
+  }
+  REQUIRE(quick.services.size() == full.services.size());
+  for (std::size_t s = 0; s < full.services.size(); ++s) {
+    CHECK(quick.services[s].utilization == full.services[s].utilization);
+  }
+  CHECK(quick.bottleneck == full.bottleneck);
+}
+
 TEST_CASE("M/M/c mean per path, with network latency and a worker pool", "[analytic]") {
   const auto a = analyze_text(R"(
 version: 1
