@@ -111,20 +111,28 @@ class Ledger {
 };
 
 /// Sums of ledgers over a group of requests (a path's every success, or its
-/// slowest 1%), dense by key.
+/// slowest 1%), by key in key order. Sparse: a path touches few of the
+/// model's keys, and a dense array per path grew with paths x services
+/// (2,000 one-service workloads: 400 MB).
 struct LedgerSum {
+  struct Total {
+    std::uint32_t key = 0;
+    double ns = 0;
+  };
   std::uint64_t requests = 0;
   double latency_ns = 0;
-  std::vector<double> ns;  ///< by key
+  std::vector<Total> totals;  ///< sorted by key, each key once
 
   void add(const Ledger& ledger, std::int64_t latency) {
     ++requests;
     latency_ns += static_cast<double>(latency);
     for (const Ledger::Part& part : ledger.parts()) {
-      if (part.key >= ns.size()) {
-        ns.resize(part.key + 1, 0.0);
+      auto at = std::lower_bound(totals.begin(), totals.end(), part.key,
+                                 [](const Total& t, std::uint32_t key) { return t.key < key; });
+      if (at == totals.end() || at->key != part.key) {
+        at = totals.insert(at, Total{part.key, 0.0});
       }
-      ns[part.key] += static_cast<double>(part.ns);
+      at->ns += static_cast<double>(part.ns);
     }
   }
 };

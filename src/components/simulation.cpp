@@ -2842,15 +2842,15 @@ void Simulation<Observe>::attribution_results(stats::Results& results) const {
     }
     const auto n = static_cast<double>(sum.requests);
     out.latency_ms = sum.latency_ns / n * 1e-6;
-    for (std::size_t key = 0; key < sum.ns.size(); ++key) {
-      if (sum.ns[key] <= 0) {
+    for (const auto& [key, ns] : sum.totals) {
+      if (ns <= 0) {
         continue;
       }
       const auto where = static_cast<Where>(key % where_count);
       stats::AttributionPart part;
       part.entity = where == Where::unaccounted ? std::string() : entity_name(key / where_count);
       part.what = std::string(where_names[key % where_count]);
-      part.ms = sum.ns[key] / n * 1e-6;
+      part.ms = ns / n * 1e-6;
       part.share = out.latency_ms > 0 ? part.ms / out.latency_ms : 0.0;
       out.parts.push_back(std::move(part));
     }

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "components/critical_path.hpp"
 #include "support/simulate.hpp"
 
 namespace stats = tailsim::stats;
@@ -237,4 +238,32 @@ workloads:
   w: {entry: api.get, rate: 10/s}
 )y");
   CHECK_FALSE(named(r.paths, "w").attribution.is_computed);
+}
+
+TEST_CASE("a ledger sum keeps each key once, in key order, only the keys it saw", "[attribution]") {
+  using tailsim::components::Ledger;
+  using tailsim::components::LedgerSum;
+  using tailsim::components::Where;
+  Ledger first;
+  first.add(7000, Where::cpu, 5);  // a service far down the model: no dense array up to it
+  first.add(3, Where::queue, 2);
+  Ledger second;
+  second.add(3, Where::queue, 4);
+  second.add(12, Where::network, 1);
+  LedgerSum sum;
+  sum.add(first, 10);
+  sum.add(second, 6);
+  CHECK(sum.requests == 2);
+  CHECK(sum.latency_ns == 16);
+  REQUIRE(sum.totals.size() == 3);
+  const auto key = [](std::uint32_t entity, Where where) {
+    return entity * static_cast<std::uint32_t>(tailsim::components::where_count) +
+           static_cast<std::uint32_t>(where);
+  };
+  CHECK(sum.totals[0].key == key(3, Where::queue));
+  CHECK(sum.totals[0].ns == 6);
+  CHECK(sum.totals[1].key == key(12, Where::network));
+  CHECK(sum.totals[1].ns == 1);
+  CHECK(sum.totals[2].key == key(7000, Where::cpu));
+  CHECK(sum.totals[2].ns == 5);
 }

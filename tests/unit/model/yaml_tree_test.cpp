@@ -1,7 +1,7 @@
 // The loader's compact YAML tree (src/model/yaml_tree.hpp): what it holds for
 // each node must be what yaml-cpp's YAML::Node held, since every position in
 // a diagnostic comes from it.
-#include "yaml_tree.hpp"
+#include "model/yaml_tree.hpp"
 
 #include <string>
 
