@@ -274,6 +274,39 @@ std::vector<T> thin(std::span<const T> sorted, std::size_t count) {
   return kept;
 }
 
+/// The log-density of a two-normal mixture on ln x, with its constants
+/// computed once: each sample then costs one exp and one log1p.
+class MixtureDensity {
+ public:
+  explicit MixtureDensity(const MixtureParams& p)
+      : p_(p),
+        offset_first_(std::log(p.weight) - std::log(p.first.sigma) - log_sqrt_2pi),
+        offset_second_(std::log1p(-p.weight) - std::log(p.second.sigma) - log_sqrt_2pi) {}
+
+  /// ln of the mixture's density at y; `first` receives the first part's
+  /// share of it (its responsibility for y).
+  double log_density(double y, double& first) const {
+    const double za = (y - p_.first.mu) / p_.first.sigma;
+    const double zb = (y - p_.second.mu) / p_.second.sigma;
+    const double a = offset_first_ - 0.5 * za * za;
+    const double b = offset_second_ - 0.5 * zb * zb;
+    if (a >= b) {
+      const double e = std::exp(b - a);
+      first = 1 / (1 + e);
+      return a + std::log1p(e);
+    }
+    const double e = std::exp(a - b);
+    first = e / (1 + e);
+    return b + std::log1p(e);
+  }
+
+ private:
+  static constexpr double log_sqrt_2pi = 0.91893853320467274178;
+  MixtureParams p_;
+  double offset_first_;
+  double offset_second_;
+};
+
 struct EmResult {
   MixtureParams params;
   double log_likelihood = -std::numeric_limits<double>::infinity();
@@ -303,13 +336,9 @@ EmResult run_em(std::span<const double> y, std::size_t split) {
   EmResult result;
   for (int iteration = 0; iteration < max_em_iterations; ++iteration) {
     double log_likelihood = 0;
+    const MixtureDensity density(p);
     for (std::size_t i = 0; i < n; ++i) {
-      const double a = std::log(p.weight) + log_pdf_normal(y[i], p.first.mu, p.first.sigma);
-      const double b = std::log1p(-p.weight) + log_pdf_normal(y[i], p.second.mu, p.second.sigma);
-      const double top = std::max(a, b);
-      const double total = top + std::log(std::exp(a - top) + std::exp(b - top));
-      r[i] = std::exp(a - total);
-      log_likelihood += total;
+      log_likelihood += density.log_density(y[i], r[i]);
     }
     result = EmResult{p, log_likelihood};
     if (std::abs(log_likelihood - previous) <= 1e-9 * static_cast<double>(n)) {
@@ -374,12 +403,11 @@ std::optional<MixtureParams> fit_mixture(const Working& w) {
 }
 
 double mixture_log_likelihood(const Working& w, const MixtureParams& p) {
+  const MixtureDensity density(p);
   double sum = 0;
+  double first = 0;
   for (double y : w.log_x) {
-    const double a = std::log(p.weight) + log_pdf_normal(y, p.first.mu, p.first.sigma);
-    const double b = std::log1p(-p.weight) + log_pdf_normal(y, p.second.mu, p.second.sigma);
-    const double top = std::max(a, b);
-    sum += top + std::log(std::exp(a - top) + std::exp(b - top));
+    sum += density.log_density(y, first);
   }
   return sum - w.sum_log;
 }

@@ -152,6 +152,11 @@ TEST_CASE("lognormal samples fit a lognormal", "[fit]") {
   const double tolerance = 4 * true_mean * sigma * std::sqrt(1 + sigma * sigma / 2) / std::sqrt(n);
   CHECK(std::abs(parse(fit.text).mean_ns() - true_mean) < tolerance);
   CHECK(fit.ks_distance < ks_critical(n));
+  CHECK(im::fit_comment(fit).starts_with("lognormal fit to 10000 samples, KS distance 0.00"));
+  // The mixture fits too, but is not even tried against a single family that passes.
+  const im::FitCandidate& mix = fit.candidates[3];
+  CHECK(mix.family == im::FitFamily::mixture);
+  CHECK(mix.ks_distance <= fit.threshold);
   // Written back, mu and sigma survive to a millionth.
   const auto back = std::get<m::LogNormalDist>(parse(fit.text).form);
   CHECK(back.mu == Approx(fit.lognormal.mu).epsilon(1e-6));
