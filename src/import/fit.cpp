@@ -430,6 +430,34 @@ FitCandidate measure(FitFamily family, const std::optional<std::string>& text,
   return candidate;
 }
 
+/// The exponential, lognormal and gamma fitted to `sorted`, measured.
+struct SingleFits {
+  double exponential_mean_ns = 0;
+  LogNormalParams lognormal;
+  GammaParams gamma;
+  std::array<FitCandidate, 3> candidates;
+};
+
+SingleFits fit_single_families(std::span<const Duration> sorted) {
+  const Working w = working_samples(sorted);
+  const std::size_t n = sorted.size();
+  SingleFits fits;
+  fits.exponential_mean_ns = w.mean;
+  const double exp_log_likelihood = -static_cast<double>(n) * (std::log(w.mean) + 1);
+  const auto exp_mean = duration_text(w.mean);
+  fits.candidates[0] =
+      measure(FitFamily::exponential,
+              exp_mean ? std::optional<std::string>("exp(" + *exp_mean + ")") : std::nullopt,
+              sorted, bic(1, exp_log_likelihood, n));
+  fits.lognormal = fit_lognormal(w);
+  fits.candidates[1] = measure(FitFamily::lognormal, lognormal_text(fits.lognormal), sorted,
+                               bic(2, lognormal_log_likelihood(w, fits.lognormal), n));
+  fits.gamma = fit_gamma(w);
+  fits.candidates[2] = measure(FitFamily::gamma, gamma_text(fits.gamma), sorted,
+                               bic(2, gamma_log_likelihood(w, fits.gamma), n));
+  return fits;
+}
+
 std::string distance_text(double d) {
   return fmt::format("{:.3g}", d);
 }
@@ -449,6 +477,8 @@ std::string_view family_name(FitFamily family) {
       return "lognormal";
     case FitFamily::gamma:
       return "gamma";
+    case FitFamily::zero_mixture:
+      return "zero mix";
     case FitFamily::mixture:
       return "mix";
     case FitFamily::empirical:
@@ -653,21 +683,39 @@ DistributionFit fit_distribution(std::span<const Duration> samples, const FitOpt
   const Working w = working_samples(sorted);
   const std::size_t n = sorted.size();
 
-  fit.exponential_mean_ns = w.mean;
-  const double exp_log_likelihood = -static_cast<double>(n) * (std::log(w.mean) + 1);
-  const auto exp_mean = duration_text(w.mean);
-  fit.candidates.push_back(
-      measure(FitFamily::exponential,
-              exp_mean ? std::optional<std::string>("exp(" + *exp_mean + ")") : std::nullopt,
-              sorted, bic(1, exp_log_likelihood, n)));
+  SingleFits singles = fit_single_families(sorted);
+  fit.exponential_mean_ns = singles.exponential_mean_ns;
+  fit.lognormal = singles.lognormal;
+  fit.gamma = singles.gamma;
+  fit.candidates.assign(singles.candidates.begin(), singles.candidates.end());
 
-  fit.lognormal = fit_lognormal(w);
-  fit.candidates.push_back(measure(FitFamily::lognormal, lognormal_text(fit.lognormal), sorted,
-                                   bic(2, lognormal_log_likelihood(w, fit.lognormal), n)));
-
-  fit.gamma = fit_gamma(w);
-  fit.candidates.push_back(measure(FitFamily::gamma, gamma_text(fit.gamma), sorted,
-                                   bic(2, gamma_log_likelihood(w, fit.gamma), n)));
+  // Zeros (a parent span its children cover) as a part of their own, the
+  // positive samples as the single family that fits them best.
+  const auto zeros = static_cast<std::size_t>(
+      std::upper_bound(sorted.begin(), sorted.end(), Duration{0}) - sorted.begin());
+  FitCandidate zero_mix;
+  zero_mix.family = FitFamily::zero_mixture;
+  if (zeros > 0 && sorted.back() != sorted[zeros]) {
+    const SingleFits positive =
+        fit_single_families(std::span<const Duration>(sorted).subspan(zeros));
+    const FitCandidate* part = nullptr;
+    for (const FitCandidate& c : positive.candidates) {
+      if (c.is_usable() && (part == nullptr || c.bic < part->bic)) {
+        part = &c;
+      }
+    }
+    const double share = static_cast<double>(zeros) / static_cast<double>(n);
+    const std::int64_t zero_units = std::llround(share * weight_units);
+    if (part != nullptr && zero_units > 0 && zero_units < weight_units) {
+      fit.zero_mixture = ZeroMixParams{share, part->family, part->text};
+      zero_mix = measure(
+          FitFamily::zero_mixture,
+          fmt::format("mix({:.10g}% 0s, {:.10g}% {})", static_cast<double>(zero_units) / 100,
+                      static_cast<double>(weight_units - zero_units) / 100, part->text),
+          sorted, std::numeric_limits<double>::infinity());
+    }
+  }
+  fit.candidates.push_back(zero_mix);
 
   std::size_t distinct_values = 1;
   for (std::size_t i = 1; i < n; ++i) {
@@ -697,16 +745,21 @@ DistributionFit fit_distribution(std::span<const Duration> samples, const FitOpt
   empirical.ks_distance = ks_distance(sorted, written);
   fit.candidates.push_back(empirical);
 
-  // The single families that pass the test compete by BIC; the mixture is
-  // tried only when none passes, and must pass and beat their BIC; the
-  // samples are the last resort.
+  // The single families that pass the test compete by BIC; the mixtures
+  // are tried only when none passes, the one with a zero part first (it has
+  // fewer parameters), and the two lognormals must also beat the single
+  // families' BIC; the samples are the last resort.
   auto passes = [&](const FitCandidate& c) {
     return c.is_usable() && c.ks_distance <= fit.threshold;
   };
+  auto candidate = [&](FitFamily family) -> const FitCandidate& {
+    return *std::find_if(fit.candidates.begin(), fit.candidates.end(),
+                         [&](const FitCandidate& c) { return c.family == family; });
+  };
   const FitCandidate* chosen = nullptr;
   double best_single_bic = std::numeric_limits<double>::infinity();
-  for (std::size_t i = 0; i < 3; ++i) {
-    const FitCandidate& c = fit.candidates[i];
+  for (FitFamily family : {FitFamily::exponential, FitFamily::lognormal, FitFamily::gamma}) {
+    const FitCandidate& c = candidate(family);
     if (c.is_usable()) {
       best_single_bic = std::min(best_single_bic, c.bic);
     }
@@ -714,12 +767,15 @@ DistributionFit fit_distribution(std::span<const Duration> samples, const FitOpt
       chosen = &c;
     }
   }
-  const FitCandidate& mix = fit.candidates[3];
+  if (chosen == nullptr && passes(candidate(FitFamily::zero_mixture))) {
+    chosen = &candidate(FitFamily::zero_mixture);
+  }
+  const FitCandidate& mix = candidate(FitFamily::mixture);
   if (chosen == nullptr && passes(mix) && mix.bic < best_single_bic) {
     chosen = &mix;
   }
   if (chosen == nullptr) {
-    chosen = &fit.candidates[4];
+    chosen = &candidate(FitFamily::empirical);
   }
   fit.family = chosen->family;
   fit.text = chosen->text;

@@ -24,10 +24,21 @@
 namespace tailsim::import {
 
 /// The forms a fit may take.
-enum class FitFamily { constant, exponential, lognormal, gamma, mixture, empirical };
+enum class FitFamily {
+  constant,
+  exponential,
+  lognormal,
+  gamma,
+  /// `mix(P% 0s, Q% FAMILY)`: a share of zeros (a span its children cover
+  /// whole) and a single family fitted to the rest.
+  zero_mixture,
+  /// Two lognormals.
+  mixture,
+  empirical
+};
 
-/// The family's name as the model format spells it: `exp`, `lognormal`,
-/// `gamma`, `mix`, `empirical`, or `constant`.
+/// The family's name in comments: as the model format spells it (`exp`,
+/// `lognormal`, `gamma`, `mix`, `empirical`), `zero mix` or `constant`.
 [[nodiscard]] std::string_view family_name(FitFamily family);
 
 /// A lognormal: the mean and standard deviation of ln(nanoseconds).
@@ -49,6 +60,13 @@ struct MixtureParams {
   LogNormalParams second;
 };
 
+/// Zeros and a single family fitted to the positive samples.
+struct ZeroMixParams {
+  double zero_share = 0;
+  FitFamily part = FitFamily::exponential;
+  std::string part_text;  ///< the positive samples' distribution, as written
+};
+
 /// One candidate as fitted, written and measured.
 struct FitCandidate {
   FitFamily family = FitFamily::empirical;
@@ -61,7 +79,8 @@ struct FitCandidate {
   double ks_distance = 1;
   /// Bayesian information criterion, parameters x ln(n) - 2 ln(likelihood),
   /// on the samples in nanoseconds; lower is better. Infinite for the
-  /// empirical candidate and for one not fitted.
+  /// zero mix (an atom has no density), the empirical candidate and one not
+  /// fitted.
   double bic = std::numeric_limits<double>::infinity();
 
   [[nodiscard]] bool is_usable() const { return !text.empty(); }
@@ -96,8 +115,9 @@ struct DistributionFit {
   LogNormalParams lognormal;
   GammaParams gamma;
   MixtureParams mixture;
+  ZeroMixParams zero_mixture;
 
-  /// Exponential, lognormal, gamma, mixture and empirical, in that order;
+  /// Exponential, lognormal, gamma, zero mix, mixture and empirical, in that order;
   /// empty when all samples are equal (the fit is then a constant).
   std::vector<FitCandidate> candidates;
 };

@@ -69,6 +69,23 @@ void check_well_formed(const im::DistributionFit& fit) {
   }
 }
 
+const im::FitCandidate& candidate(const im::DistributionFit& fit, im::FitFamily family) {
+  const auto it = std::find_if(fit.candidates.begin(), fit.candidates.end(),
+                               [&](const im::FitCandidate& c) { return c.family == family; });
+  REQUIRE(it != fit.candidates.end());
+  return *it;
+}
+
+/// Fits `samples`, checks that the result is well formed and of `family`.
+im::DistributionFit fit_expecting(const std::vector<Duration>& samples, im::FitFamily family,
+                                  const im::FitOptions& options = {}) {
+  im::DistributionFit fit = im::fit_distribution(samples, options);
+  INFO(fit.text << " / " << im::fit_comment(fit));
+  check_well_formed(fit);
+  CHECK(fit.family == family);
+  return fit;
+}
+
 /// A folder of its own under the system's temporary folder, removed afterwards.
 struct ScratchDir {
   fs::path path = fs::temp_directory_path() / ("tailsim-fit-test-" + std::to_string(getpid()));
@@ -121,10 +138,7 @@ TEST_CASE("exponential samples fit an exponential of their mean", "[fit]") {
   const double mean = 2e6;
   const std::size_t n = 10'000;
   const auto samples = draw(std::exponential_distribution<double>(1 / mean), n, 11);
-  const im::DistributionFit fit = im::fit_distribution(samples);
-  INFO(fit.text << " / " << im::fit_comment(fit));
-  check_well_formed(fit);
-  CHECK(fit.family == im::FitFamily::exponential);
+  const im::DistributionFit fit = fit_expecting(samples, im::FitFamily::exponential);
   CHECK(fit.n == n);
   // The MLE of the mean is the sample mean: sd = mean / sqrt(n) = 20us; 4 sd = 80us.
   const double tolerance = 4 * mean / std::sqrt(static_cast<double>(n));
@@ -139,10 +153,7 @@ TEST_CASE("lognormal samples fit a lognormal", "[fit]") {
   const double sigma = 1.0;
   const std::size_t n = 10'000;
   const auto samples = draw(std::lognormal_distribution<double>(mu, sigma), n, 12);
-  const im::DistributionFit fit = im::fit_distribution(samples);
-  INFO(fit.text << " / " << im::fit_comment(fit));
-  check_well_formed(fit);
-  CHECK(fit.family == im::FitFamily::lognormal);
+  const im::DistributionFit fit = fit_expecting(samples, im::FitFamily::lognormal);
   // MLE of mu: sd = sigma / sqrt(n) = 0.01; of sigma: sd = sigma / sqrt(2n) = 0.0071.
   CHECK(std::abs(fit.lognormal.mu - mu) < 4 * sigma / std::sqrt(n));
   CHECK(std::abs(fit.lognormal.sigma - sigma) < 4 * sigma / std::sqrt(2.0 * n));
@@ -154,8 +165,7 @@ TEST_CASE("lognormal samples fit a lognormal", "[fit]") {
   CHECK(fit.ks_distance < ks_critical(n));
   CHECK(im::fit_comment(fit).starts_with("lognormal fit to 10000 samples, KS distance 0.00"));
   // The mixture fits too, but is not even tried against a single family that passes.
-  const im::FitCandidate& mix = fit.candidates[3];
-  CHECK(mix.family == im::FitFamily::mixture);
+  const im::FitCandidate& mix = candidate(fit, im::FitFamily::mixture);
   CHECK(mix.ks_distance <= fit.threshold);
   // Written back, mu and sigma survive to a millionth.
   const auto back = std::get<m::LogNormalDist>(parse(fit.text).form);
@@ -176,10 +186,7 @@ TEST_CASE("gamma samples fit a gamma, cv 0.5 and cv 2", "[fit]") {
   const Case c = GENERATE(Case{5e6, 0.5, 10'000, 13}, Case{200e6, 2.0, 20'000, 14});
   const double shape = 1 / (c.cv * c.cv);
   const auto samples = draw(std::gamma_distribution<double>(shape, c.mean / shape), c.n, c.seed);
-  const im::DistributionFit fit = im::fit_distribution(samples);
-  INFO("cv " << c.cv << ": " << fit.text << " / " << im::fit_comment(fit));
-  check_well_formed(fit);
-  CHECK(fit.family == im::FitFamily::gamma);
+  const im::DistributionFit fit = fit_expecting(samples, im::FitFamily::gamma);
   const double n = static_cast<double>(c.n);
   // The mean is the sample mean: sd = cv * mean / sqrt(n).
   const double mean_tolerance = 4 * c.cv * c.mean / std::sqrt(n);
@@ -209,10 +216,7 @@ TEST_CASE("a 90/10 mixture of two separated lognormals fits a mixture", "[fit]")
   for (std::size_t i = 0; i < n; ++i) {
     samples.emplace_back(std::llround(first(rng) ? a(rng) : b(rng)));
   }
-  const im::DistributionFit fit = im::fit_distribution(samples);
-  INFO(fit.text << " / " << im::fit_comment(fit));
-  check_well_formed(fit);
-  CHECK(fit.family == im::FitFamily::mixture);
+  const im::DistributionFit fit = fit_expecting(samples, im::FitFamily::mixture);
   CHECK(fit.text.starts_with("mix("));
   // The parts barely overlap, so the weight is nearly a binomial share:
   // sd = sqrt(w (1 - w) / n) = 0.0021; each part's mu as a lognormal on its
@@ -242,6 +246,37 @@ TEST_CASE("a 90/10 mixture of two separated lognormals fits a mixture", "[fit]")
   }
 }
 
+TEST_CASE("a share of zeros and exponential times fit a mix with 0s", "[fit]") {
+  // Own times of 0 where the children cover the whole span, 30% of them.
+  const double zero_share = 0.3;
+  const double mean = 1e6;
+  const std::size_t n = 5'000;
+  std::mt19937_64 rng(18);
+  std::bernoulli_distribution zero(zero_share);
+  std::exponential_distribution<double> positive(1 / mean);
+  std::vector<Duration> samples;
+  for (std::size_t i = 0; i < n; ++i) {
+    samples.emplace_back(zero(rng) ? 0 : std::llround(positive(rng)));
+  }
+  const im::DistributionFit fit = fit_expecting(samples, im::FitFamily::zero_mixture);
+  CHECK(fit.text.starts_with("mix("));
+  const double dn = static_cast<double>(n);
+  // The zeros' share is binomial: sd = sqrt(p (1 - p) / n) = 0.0065.
+  CHECK(std::abs(fit.zero_mixture.zero_share - zero_share) <
+        4 * std::sqrt(zero_share * (1 - zero_share) / dn));
+  // The rest is an exponential of the positive samples' mean: sd = mean /
+  // sqrt(n (1 - p)) = 17us.
+  CHECK(fit.zero_mixture.part == im::FitFamily::exponential);
+  CHECK(std::abs(parse(fit.zero_mixture.part_text).mean_ns() - mean) <
+        4 * mean / std::sqrt(dn * (1 - zero_share)));
+  // The whole mean (1 - p) mean, within 4 standard errors of the sample
+  // mean: var = (1 - p) 2 mean^2 - ((1 - p) mean)^2.
+  const double true_mean = (1 - zero_share) * mean;
+  const double sd = mean * std::sqrt(2 * (1 - zero_share) - (1 - zero_share) * (1 - zero_share));
+  CHECK(std::abs(parse(fit.text).mean_ns() - true_mean) < 4 * sd / std::sqrt(dn));
+  CHECK(fit.ks_distance < ks_critical(n));
+}
+
 TEST_CASE("a shape no family fits falls back to the samples", "[fit]") {
   // Three narrow, well-separated modes of equal weight: two lognormals
   // cannot cover three.
@@ -255,10 +290,7 @@ TEST_CASE("a shape no family fits falls back to the samples", "[fit]") {
   }
   im::FitOptions options;
   options.empirical_file = "checkout-own.csv";
-  const im::DistributionFit fit = im::fit_distribution(samples, options);
-  INFO(fit.text << " / " << im::fit_comment(fit));
-  check_well_formed(fit);
-  CHECK(fit.family == im::FitFamily::empirical);
+  const im::DistributionFit fit = fit_expecting(samples, im::FitFamily::empirical, options);
   CHECK(fit.text == "empirical(checkout-own.csv)");
   CHECK(fit.ks_distance == 0);  // the file holds every sample
   for (const im::FitCandidate& c : fit.candidates) {
@@ -317,8 +349,11 @@ TEST_CASE("degenerate samples give a distribution that parses, never NaN", "[fit
     const auto fit = im::fit_distribution(samples);
     INFO(fit.text << " / " << im::fit_comment(fit));
     check_well_formed(fit);
-    // Half the samples at 0 is no exponential, lognormal or gamma.
-    CHECK(fit.candidates[0].ks_distance > 0.3);
+    // Half the samples at 0 is no exponential, lognormal or gamma, but the
+    // zeros and an exponential.
+    CHECK(candidate(fit, im::FitFamily::exponential).ks_distance > 0.3);
+    CHECK(fit.family == im::FitFamily::zero_mixture);
+    CHECK(fit.zero_mixture.zero_share == Approx(0.5).margin(1e-3));
   }
   SECTION("negative samples count as zero") {
     const std::vector<Duration> samples{Duration{-5}, Duration{1'000}, Duration{2'000},
