@@ -219,11 +219,17 @@ LogNormalParams fit_lognormal(const Working& w) {
 /// s = ln(mean) - mean(ln x) >= 0, started at Minka's approximation and
 /// refined by Newton's method (a few steps); the mean is the sample mean.
 GammaParams fit_gamma(const Working& w) {
-  double s = 0;
-  for (double x : w.x) {
-    s -= std::log1p((x - w.mean) / w.mean);  // ln(x / mean), without cancellation
+  const auto n = static_cast<double>(w.x.size());
+  // Both logarithms are finite (x >= 0.5 ns). For samples close together s
+  // is a small difference of large numbers: summed as ln(x / mean) instead.
+  double s = std::log(w.mean) - w.sum_log / n;
+  if (s < 1e-3) {
+    s = 0;
+    for (double x : w.x) {
+      s -= std::log1p((x - w.mean) / w.mean);
+    }
+    s /= n;
   }
-  s /= static_cast<double>(w.x.size());
   if (!(s > 0)) {
     return GammaParams{w.mean, max_gamma_shape};
   }
@@ -615,28 +621,30 @@ double ks_distance(std::span<const Duration> sorted, const model::DistSpec& dist
   }
   // G(k): the probability that the engine draws k nanoseconds or fewer. It
   // rounds a draw x to floor(x + 0.5), so G(k) = F(k + 0.5).
-  auto draw_cdf = [&](double k) -> double {
+  // Whole nanoseconds stay integers here: near 2^63 a double cannot tell k
+  // from k - 1.
+  auto draw_cdf = [&](std::int64_t k) -> double {
     if (k < 0) {
       return 0;
     }
     if (sorted_empirical) {
       const auto& samples = std::get<model::EmpiricalDist>(measured->form).samples;
-      const auto at_most = std::upper_bound(samples.begin(), samples.end(), k,
-                                            [](double value, Duration s) {
-                                              return value < static_cast<double>(s.count());
-                                            }) -
-                           samples.begin();
+      const auto at_most =
+          std::upper_bound(samples.begin(), samples.end(), Duration{k}) - samples.begin();
       return samples.empty() ? 1
                              : static_cast<double>(at_most) / static_cast<double>(samples.size());
     }
-    const double g = distribution_cdf(*measured, k + 0.5);
+    const double g = distribution_cdf(*measured, static_cast<double>(k) + 0.5);
     return std::isfinite(g) ? g : 0;
+  };
+  auto just_below = [](Duration v) {
+    return v.count() == std::numeric_limits<std::int64_t>::min() ? v.count() : v.count() - 1;
   };
   // Both the samples' CDF and G are step functions on whole nanoseconds, and
   // G never falls: between two distinct sample values v < w the samples' CDF
   // is flat, so the largest gap there is at k = v or k = w - 1.
   const auto n = static_cast<double>(sorted.size());
-  double d = draw_cdf(static_cast<double>(sorted.front().count()) - 1);
+  double d = draw_cdf(just_below(sorted.front()));
   std::size_t i = 0;
   while (i < sorted.size()) {
     std::size_t j = i;
@@ -644,10 +652,9 @@ double ks_distance(std::span<const Duration> sorted, const model::DistSpec& dist
       ++j;
     }
     const double empirical = static_cast<double>(j) / n;
-    const auto value = static_cast<double>(sorted[i].count());
-    d = std::max(d, std::abs(empirical - draw_cdf(value)));
+    d = std::max(d, std::abs(empirical - draw_cdf(sorted[i].count())));
     if (j < sorted.size()) {
-      d = std::max(d, std::abs(empirical - draw_cdf(static_cast<double>(sorted[j].count()) - 1)));
+      d = std::max(d, std::abs(empirical - draw_cdf(just_below(sorted[j]))));
     }
     i = j;
   }
