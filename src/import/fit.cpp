@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -436,6 +437,20 @@ FitCandidate measure(FitFamily family, const std::optional<std::string>& text,
   return candidate;
 }
 
+/// A file name as `empirical(...)` reads it back: quoted when it holds a
+/// character that would end or split the argument.
+std::string quoted_file_name(const std::string& name) {
+  const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-' ||
+           c == '/';
+  });
+  if (plain && !name.empty()) {
+    return name;
+  }
+  const char quote = name.find('\'') == std::string::npos ? '\'' : '"';
+  return quote + name + quote;
+}
+
 /// The exponential, lognormal and gamma fitted to `sorted`, measured.
 struct SingleFits {
   double exponential_mean_ns = 0;
@@ -745,7 +760,7 @@ DistributionFit fit_distribution(std::span<const Duration> samples, const FitOpt
   // The samples themselves, as the file will hold them.
   FitCandidate empirical;
   empirical.family = FitFamily::empirical;
-  empirical.text = "empirical(" + options.empirical_file + ")";
+  empirical.text = "empirical(" + quoted_file_name(options.empirical_file) + ")";
   model::DistSpec written;
   written.form = model::EmpiricalDist{
       options.empirical_file, thin(std::span<const Duration>(sorted), max_empirical_samples)};

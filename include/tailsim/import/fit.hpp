@@ -88,9 +88,9 @@ struct FitCandidate {
 
 /// How the caller wants the result written.
 struct FitOptions {
-  /// The file `empirical(...)` names, relative to the model's folder: a plain
-  /// file name (letters, digits, `.`, `_`, `-`) that the caller writes with
-  /// write_empirical_file().
+  /// The file `empirical(...)` names, relative to the model's folder, that
+  /// the caller writes with write_empirical_file(). Quoted in the text when
+  /// it holds other characters than letters, digits, `.`, `_`, `-` and `/`.
   std::string empirical_file = "samples.csv";
 };
 

@@ -405,6 +405,17 @@ TEST_CASE("the empirical file reads back as the samples", "[fit]") {
   CHECK(read == std::vector<Duration>{Duration{0}, Duration{0}, Duration{1}, Duration{2'500'000},
                                       Duration{INT64_MAX}});
   CHECK(im::format_empirical_file(samples).starts_with("# 5 observed durations"));
+
+  // A name with a comma is quoted, and reads back.
+  im::FitOptions options;
+  options.empirical_file = "own, times.csv";
+  im::write_empirical_file(dir.path / options.empirical_file, samples);
+  const auto fit = im::fit_distribution(samples, options);
+  const std::string& text = candidate(fit, im::FitFamily::empirical).text;
+  CHECK(text == "empirical('own, times.csv')");
+  auto quoted = m::parse_distribution(text, m::DistContext{dir.path, nullptr});
+  INFO((quoted.ok() ? std::string("ok") : quoted.error().message));
+  CHECK(quoted.ok());
 }
 
 TEST_CASE("a large empirical file keeps evenly spaced order statistics", "[fit]") {
