@@ -137,8 +137,8 @@ std::optional<model::DistSpec> parse_back(const std::string& text) {
 }
 
 /// A lognormal in whichever of its two forms parses back closer to (mu,
-/// sigma): median and p99 lose to rounding to whole nanoseconds, mean and cv
-/// to the six digits of cv.
+/// sigma): each loses to the six significant digits of its two values, but
+/// rounding moves mu and sigma less in one or the other.
 std::optional<std::string> lognormal_text(const LogNormalParams& p) {
   if (!(std::isfinite(p.mu) && std::isfinite(p.sigma) && p.sigma > 0)) {
     return std::nullopt;
@@ -180,20 +180,26 @@ std::optional<std::string> gamma_text(const GammaParams& p) {
   return fmt::format("gamma(mean={}, cv={:.6g})", *mean, 1 / std::sqrt(p.shape));
 }
 
-std::optional<std::string> mixture_text(const MixtureParams& p) {
-  const std::int64_t first = std::llround(p.weight * weight_units);
-  if (first <= 0 || first >= weight_units) {
+/// `mix(W% FIRST, (100-W)% SECOND)` with W in hundredths of a percent; the
+/// second weight is 100% minus the first in the same hundredths, so the two
+/// add up to 100% as the parser requires. Nothing when a weight would be 0.
+std::optional<std::string> two_part_mix(double first_weight, const std::string& first,
+                                        const std::string& second) {
+  const std::int64_t units = std::llround(first_weight * weight_units);
+  if (units <= 0 || units >= weight_units) {
     return std::nullopt;
   }
+  return fmt::format("mix({:.10g}% {}, {:.10g}% {})", static_cast<double>(units) / 100, first,
+                     static_cast<double>(weight_units - units) / 100, second);
+}
+
+std::optional<std::string> mixture_text(const MixtureParams& p) {
   const auto a = lognormal_text(p.first);
   const auto b = lognormal_text(p.second);
   if (!a || !b) {
     return std::nullopt;
   }
-  // The second weight is 100% minus the first in the same hundredths, so
-  // the two add up to 100% as the parser requires.
-  return fmt::format("mix({:.10g}% {}, {:.10g}% {})", static_cast<double>(first) / 100, *a,
-                     static_cast<double>(weight_units - first) / 100, *b);
+  return two_part_mix(p.weight, *a, *b);
 }
 
 double lognormal_log_likelihood(const Working& w, const LogNormalParams& p) {
@@ -702,9 +708,7 @@ DistributionFit fit_distribution(std::span<const Duration> samples, const FitOpt
     return fit;
   }
 
-  const Working w = working_samples(sorted);
   const std::size_t n = sorted.size();
-
   SingleFits singles = fit_single_families(sorted);
   fit.exponential_mean_ns = singles.exponential_mean_ns;
   fit.lognormal = singles.lognormal;
@@ -727,14 +731,11 @@ DistributionFit fit_distribution(std::span<const Duration> samples, const FitOpt
       }
     }
     const double share = static_cast<double>(zeros) / static_cast<double>(n);
-    const std::int64_t zero_units = std::llround(share * weight_units);
-    if (part != nullptr && zero_units > 0 && zero_units < weight_units) {
+    const auto text = part == nullptr ? std::nullopt : two_part_mix(share, "0s", part->text);
+    if (text) {
       fit.zero_mixture = ZeroMixParams{share, part->family, part->text};
-      zero_mix = measure(
-          FitFamily::zero_mixture,
-          fmt::format("mix({:.10g}% 0s, {:.10g}% {})", static_cast<double>(zero_units) / 100,
-                      static_cast<double>(weight_units - zero_units) / 100, part->text),
-          sorted, std::numeric_limits<double>::infinity());
+      zero_mix =
+          measure(FitFamily::zero_mixture, text, sorted, std::numeric_limits<double>::infinity());
     }
   }
   fit.candidates.push_back(zero_mix);
@@ -743,19 +744,17 @@ DistributionFit fit_distribution(std::span<const Duration> samples, const FitOpt
   for (std::size_t i = 1; i < n; ++i) {
     distinct_values += sorted[i] != sorted[i - 1] ? 1 : 0;
   }
-  std::optional<MixtureParams> mixture;
+  FitCandidate mixture;
+  mixture.family = FitFamily::mixture;
   if (n >= min_mixture_samples && distinct_values >= min_mixture_distinct) {
-    mixture = fit_mixture(w);
+    const Working w = working_samples(sorted);
+    if (const auto params = fit_mixture(w)) {
+      fit.mixture = *params;
+      mixture = measure(FitFamily::mixture, mixture_text(*params), sorted,
+                        bic(5, mixture_log_likelihood(w, *params), n));
+    }
   }
-  if (mixture) {
-    fit.mixture = *mixture;
-    fit.candidates.push_back(measure(FitFamily::mixture, mixture_text(*mixture), sorted,
-                                     bic(5, mixture_log_likelihood(w, *mixture), n)));
-  } else {
-    FitCandidate not_fitted;
-    not_fitted.family = FitFamily::mixture;
-    fit.candidates.push_back(not_fitted);
-  }
+  fit.candidates.push_back(mixture);
 
   // The samples themselves, as the file will hold them.
   FitCandidate empirical;
