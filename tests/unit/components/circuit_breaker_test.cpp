@@ -2,9 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/time.hpp"
+
 using tailsim::Duration;
 using tailsim::Time;
 using tailsim::components::CircuitBreaker;
+using tailsim::testing::at;
 using State = CircuitBreaker::State;
 using namespace std::chrono_literals;
 
@@ -18,10 +21,6 @@ tailsim::plan::BreakerSpec spec() {
   s.open_for = 30s;
   s.half_open = 2;
   return s;
-}
-
-Time at(Duration d) {
-  return Time{} + d;
 }
 
 }  // namespace

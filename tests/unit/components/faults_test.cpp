@@ -10,11 +10,10 @@ namespace m = tailsim::model;
 namespace stats = tailsim::stats;
 using stats::Outcome;
 
+using tailsim::testing::simulate_text;
+
 namespace {
 
-stats::Results run(const std::string& yaml) {
-  return tailsim::testing::simulate_text(yaml);
-}
 using tailsim::testing::named;
 
 const std::string base = R"y(version: 1
@@ -33,7 +32,7 @@ workloads:
 }  // namespace
 
 TEST_CASE("kill: in-flight requests fail with error, and the pod comes back", "[faults]") {
-  const auto r = run(base + "faults:\n  - {at: 10s, kill: db, pods: 1}\n");
+  const auto r = simulate_text(base + "faults:\n  - {at: 10s, kill: db, pods: 1}\n");
   const auto& w = named(r.paths, "w");
   // Requests in flight at 10 s: 100/s x 100 ms = 10, half of them on the killed pod.
   CHECK(w.outcomes[Outcome::error] == 5);
@@ -46,7 +45,7 @@ TEST_CASE("kill: in-flight requests fail with error, and the pod comes back", "[
 }
 
 TEST_CASE("slow: extra latency while it lasts", "[faults]") {
-  const auto r = run(base + "faults:\n  - {at: 5s, for: 5s, slow: db, add: 50ms}\n");
+  const auto r = simulate_text(base + "faults:\n  - {at: 5s, for: 5s, slow: db, add: 50ms}\n");
   const auto& w = named(r.paths, "w");
   CHECK(w.latency.min() == 100'000'000);
   CHECK(w.latency.max() == 150'000'000);
@@ -56,7 +55,7 @@ TEST_CASE("slow: extra latency while it lasts", "[faults]") {
 }
 
 TEST_CASE("slow by a factor multiplies CPU demand", "[faults]") {
-  const auto r = run(R"y(version: 1
+  const auto r = simulate_text(R"y(version: 1
 simulation: {duration: 20s, seed: 1}
 services:
   api: {pod: {cpu: 4}, endpoints: {get: [{cpu: 10ms}]}}
@@ -71,7 +70,7 @@ faults:
 }
 
 TEST_CASE("fail: an error rate while it lasts", "[faults]") {
-  const auto r = run(base + "faults:\n  - {at: 0s, for: 10s, fail: db, rate: 40%}\n");
+  const auto r = simulate_text(base + "faults:\n  - {at: 0s, for: 10s, fail: db, rate: 40%}\n");
   const auto& w = named(r.paths, "w");
   const double n = 1000;  // requests during the fault
   CHECK(static_cast<double>(w.outcomes[Outcome::error]) ==
@@ -79,21 +78,23 @@ TEST_CASE("fail: an error rate while it lasts", "[faults]") {
 }
 
 TEST_CASE("down: refused at once, or swallowed until the caller times out", "[faults]") {
-  const auto refuse = run(base + "faults:\n  - {at: 10s, for: 2s, down: db, mode: refuse}\n");
+  const auto refuse =
+      simulate_text(base + "faults:\n  - {at: 10s, for: 2s, down: db, mode: refuse}\n");
   CHECK(named(refuse.paths, "w").outcomes[Outcome::unavailable] == 200);
-  const auto blackhole = run(base + "faults:\n  - {at: 10s, for: 2s, down: db, mode: blackhole}\n");
+  const auto blackhole =
+      simulate_text(base + "faults:\n  - {at: 10s, for: 2s, down: db, mode: blackhole}\n");
   CHECK(named(blackhole.paths, "w").outcomes[Outcome::timeout] == 200);
 }
 
 TEST_CASE("partition: messages between two services are lost", "[faults]") {
-  const auto r = run(base + "faults:\n  - {at: 10s, for: 1s, partition: [api, db]}\n");
+  const auto r = simulate_text(base + "faults:\n  - {at: 10s, for: 1s, partition: [api, db]}\n");
   // Calls sent in the partition are lost (100), and so are the answers to the
   // calls sent in the 100 ms before it (10): all time out.
   CHECK(named(r.paths, "w").outcomes[Outcome::timeout] == 110);
 }
 
 TEST_CASE("cpu: a pod's cores change while it lasts", "[faults]") {
-  const auto r = run(R"y(version: 1
+  const auto r = simulate_text(R"y(version: 1
 simulation: {duration: 20s, seed: 1}
 services:
   api: {pod: {cpu: 1}, endpoints: {get: [{cpu: 10ms}]}}
@@ -125,7 +126,7 @@ workloads:
   auto with = [&](const std::string& work) {
     std::string text = model;
     text.replace(text.find("WORK"), 4, work);
-    return run(text);
+    return simulate_text(text);
   };
   const auto short_one = with("60ms");
   const auto& p60 = named(short_one.paths, "w");
@@ -146,7 +147,7 @@ TEST_CASE("a replacement pod starts cold and warms up linearly", "[faults]") {
   // The only pod is killed at 9.9 s and replaced at once. Its CPU demand is
   // x3 when ready, falling linearly to x1 over 10 s: a 10 ms request takes
   // about 30 ms at first, 20 ms halfway, 10 ms once warm.
-  const auto r = run(R"y(version: 1
+  const auto r = simulate_text(R"y(version: 1
 simulation: {duration: 30s, seed: 1}
 services:
   api:
@@ -192,8 +193,8 @@ workloads:
   for (int i = 0; i < 50; ++i) {
     faults += "  - {at: " + std::to_string(10 * i + 5) + "s, kill: api, pods: 1}\n";
   }
-  const auto calm = run(model);
-  const auto killed = run(model + faults);
+  const auto calm = simulate_text(model);
+  const auto killed = simulate_text(model + faults);
   // About two requests in flight per kill fail: were they kept, the peak
   // would grow by ~100 (it did: 125 against 34).
   const std::uint64_t failed = named(killed.paths, "main").outcomes[Outcome::error];

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/time.hpp"
+
 using tailsim::Duration;
 using tailsim::Time;
 using tailsim::components::HpaConfig;
@@ -14,6 +16,7 @@ using tailsim::components::HpaPod;
 using tailsim::components::HpaPolicy;
 using tailsim::components::HpaRules;
 using tailsim::components::HpaSelect;
+using tailsim::testing::at;
 using namespace std::chrono_literals;
 
 // Every expected count below is worked out by hand in the comment next to it,
@@ -22,10 +25,6 @@ using namespace std::chrono_literals;
 // is an integer percent.
 
 namespace {
-
-Time at(Duration d) {
-  return Time{} + d;
-}
 
 /// `n` ready pods, each reporting `value` (a Pods metric).
 std::vector<HpaPod> reporting(int n, double value) {

@@ -6,18 +6,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/time.hpp"
+
 using tailsim::Duration;
 using tailsim::Time;
 using tailsim::components::ProcessorSharing;
+using tailsim::testing::at;
 using namespace std::chrono_literals;
 
-namespace {
-
-Time at(Duration d) {
-  return Time{} + d;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("one request runs at one core however many cores there are", "[processor_sharing]") {
   ProcessorSharing cpu(4.0);

@@ -2,19 +2,16 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/time.hpp"
+
 using tailsim::Duration;
 using tailsim::Time;
 using tailsim::components::RateSchedule;
 using tailsim::plan::RatePoint;
+using tailsim::testing::at;
 using namespace std::chrono_literals;
 
-namespace {
-
-Time at(Duration d) {
-  return Time{} + d;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a constant rate spaces one expected arrival 1/rate apart", "[rate_schedule]") {
   RateSchedule s({RatePoint{at(0s), 100.0, 0s}});

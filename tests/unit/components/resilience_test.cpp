@@ -10,11 +10,10 @@ namespace m = tailsim::model;
 namespace stats = tailsim::stats;
 using stats::Outcome;
 
+using tailsim::testing::simulate_text;
+
 namespace {
 
-stats::Results run(const std::string& yaml) {
-  return tailsim::testing::simulate_text(yaml);
-}
 using tailsim::testing::edge;
 using tailsim::testing::named;
 
@@ -24,7 +23,7 @@ TEST_CASE("a 100 ms callee behind a 50 ms timeout with 3 attempts fails after 17
           "[resilience]") {
   // 50 (timeout) + 10 (backoff) + 50 + 10 + 50 = 170 ms, and the callee sees
   // exactly 3 attempts per request.
-  const auto r = run(R"y(version: 1
+  const auto r = simulate_text(R"y(version: 1
 simulation: {duration: 10s, seed: 1}
 services:
   api:
@@ -57,7 +56,7 @@ workloads:
 
   // The time to failure: the client's own edge sees each request end after
   // exactly 170 ms. Make that visible as a success by making the error optional.
-  const auto timed = run(R"y(version: 1
+  const auto timed = simulate_text(R"y(version: 1
 simulation: {duration: 10s, seed: 1}
 services:
   api:
@@ -82,7 +81,7 @@ TEST_CASE("retries on errors take exactly the time of their attempts and backoff
           "[resilience]") {
   // A callee that answers in 30 ms and fails half the time: constant delays
   // make the latency of each number of attempts exact.
-  const auto r = run(R"y(version: 1
+  const auto r = simulate_text(R"y(version: 1
 simulation: {duration: 10s, seed: 1}
 services:
   api:
@@ -109,7 +108,7 @@ workloads:
 TEST_CASE("wasted work is counted exactly in a deterministic case", "[resilience]") {
   // The callee needs 80 ms of CPU; the caller gives up after 50 ms, once.
   // Every unit of the callee's CPU is spent for nobody.
-  const auto r = run(R"y(version: 1
+  const auto r = simulate_text(R"y(version: 1
 simulation: {duration: 10s, seed: 1}
 services:
   api:
@@ -147,7 +146,7 @@ workloads:
   auto with = [&](const std::string& breaker) {
     std::string text = model;
     text.replace(text.find("BREAKER"), 7, breaker);
-    return run(text);
+    return simulate_text(text);
   };
   const auto without = with("optional: false");
   const auto guarded = with(
@@ -179,7 +178,7 @@ workloads:
   auto with = [&](const std::string& mode) {
     std::string text = model;
     text.replace(text.find("MODE"), 4, mode);
-    return run(text);
+    return simulate_text(text);
   };
   // Without: back still does 20 ms of work for every request, all of it wasted.
   const auto none = with("none");
@@ -215,7 +214,7 @@ workloads:
   auto with = [&](const std::string& hedge) {
     std::string text = model;
     text.replace(text.find("HEDGE"), 5, hedge);
-    return run(text);
+    return simulate_text(text);
   };
   const auto plain = with("optional: false");
   const auto hedged = with("hedge: {after: 50ms, max: 1}");
@@ -245,7 +244,7 @@ workloads:
 TEST_CASE("a bulkhead bounds the calls in flight from one pod", "[resilience]") {
   // 50 calls/s, evenly spaced, each 100 ms long: 5 would be in flight; the
   // bulkhead lets 2 through, so of every 5 consecutive calls 3 are rejected.
-  const auto r = run(R"y(version: 1
+  const auto r = simulate_text(R"y(version: 1
 simulation: {duration: 10s, seed: 1}
 services:
   api:

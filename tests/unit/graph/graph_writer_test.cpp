@@ -12,7 +12,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "support/text.hpp"
+
 namespace tailsim::graph {
+using tailsim::testing::contains;
+
 namespace {
 
 using model::Model;
@@ -91,10 +95,6 @@ Model writer_model() {
   w.entry = ref("frontend", "checkout", 0, 0);
   m.workloads.push_back(w);
   return m;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 TEST_CASE("write_dot draws clusters, shapes and edge styles", "[graph]") {

@@ -8,6 +8,7 @@
 
 #include "report_html/sample_results.hpp"
 #include "support/slo_results.hpp"
+#include "support/text.hpp"
 
 using tailsim::report::ConsoleStyle;
 using tailsim::report::to_console;
@@ -41,14 +42,12 @@ TEST_CASE("console: marks are coloured only when the style says so", "[console]"
   CHECK_THAT(text, Catch::Contains("\x1b[32m✓\x1b[0m checkout"));
 }
 
+using tailsim::testing::contains;
+
 namespace {
 
 using tailsim::report::attribution_section;
 using tailsim::testing::sample_results;
-
-bool contains(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
-}
 
 }  // namespace
 

@@ -14,7 +14,7 @@ namespace {
 using tailsim::report::format_hgrm;
 using tailsim::stats::Histogram;
 
-constexpr std::int64_t one_ms = 1'000'000;
+constexpr std::int64_t hgrm_ms = 1'000'000;
 
 const std::string header = "       Value     Percentile TotalCount 1/(1-Percentile)\n\n";
 const std::string buckets_line = "#[Buckets =           35, SubBuckets     =          256]\n";
@@ -43,7 +43,7 @@ std::vector<double> numbers_of(const std::string& line) {
 TEST_CASE("hgrm of 1..10 ms is HdrHistogram's spectrum, checked by hand", "[hgrm]") {
   Histogram h;
   for (int ms = 1; ms <= 10; ++ms) {
-    h.record(ms * one_ms);
+    h.record(ms * hgrm_ms);
   }
   // Levels 0, 10, ... 50, then steps of 5, 2.5 and 1.25 (five per halving of
   // the distance to 100%), a row each while its rank is within the counts.

@@ -10,6 +10,9 @@
 
 #include "report_html/sample_results.hpp"
 #include "support/simulate.hpp"
+#include "support/text.hpp"
+
+using tailsim::testing::contains;
 
 namespace {
 
@@ -17,10 +20,6 @@ using tailsim::report::format_html_report;
 using tailsim::report::HtmlReportInputs;
 using tailsim::testing::sample_inputs;
 using tailsim::testing::sample_results;
-
-bool contains(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
-}
 
 std::size_t count_of(const std::string& text, const std::string& what) {
   std::size_t n = 0;

@@ -19,7 +19,7 @@ using tailsim::report::format_openmetrics;
 using tailsim::stats::Outcome;
 using tailsim::stats::Results;
 
-constexpr std::int64_t one_ms = 1'000'000;
+constexpr std::int64_t metrics_ms = 1'000'000;
 constexpr double inf = std::numeric_limits<double>::infinity();
 
 /// A sample line, its label values unescaped.
@@ -207,7 +207,7 @@ void check_structure(const Exposition& e) {
   }
 }
 
-Results sample_results() {
+Results metrics_sample() {
   Results r;
   r.model = "shop";
   auto& checkout = r.paths.emplace_back();
@@ -217,7 +217,7 @@ Results sample_results() {
   checkout.outcomes[Outcome::ok] = 10;
   checkout.outcomes[Outcome::timeout] = 2;
   for (int ms = 1; ms <= 10; ++ms) {
-    checkout.latency.record(ms * one_ms);
+    checkout.latency.record(ms * metrics_ms);
   }
   auto& odd = r.paths.emplace_back();
   odd.name = "we\"ird\\path\nx";
@@ -241,7 +241,7 @@ Results sample_results() {
 }  // namespace
 
 TEST_CASE("openmetrics follows the format: metadata, suffixes, buckets, # EOF", "[openmetrics]") {
-  Results r = sample_results();
+  Results r = metrics_sample();
   r.caches.push_back({"cart-cache", 100, 90});
   r.queues.push_back({"orders", 50, 48, 1, 7, 0.125});
   const std::string text = format_openmetrics(r);
@@ -270,7 +270,7 @@ TEST_CASE("openmetrics follows the format: metadata, suffixes, buckets, # EOF", 
 
 TEST_CASE("openmetrics buckets: OpenTelemetry's bounds, cumulative, +Inf is the count",
           "[openmetrics]") {
-  const Exposition e = parse(format_openmetrics(sample_results()));
+  const Exposition e = parse(format_openmetrics(metrics_sample()));
   std::vector<std::string> les;
   std::vector<std::string> counts;
   for (const auto& s : samples_named(e, "http_server_request_duration_seconds_bucket")) {
@@ -331,7 +331,7 @@ TEST_CASE("openmetrics bucket counts agree with value_at_percentile", "[openmetr
 
 TEST_CASE("openmetrics counters by path and kind; gauges only for services with pods",
           "[openmetrics]") {
-  const std::string text = format_openmetrics(sample_results());
+  const std::string text = format_openmetrics(metrics_sample());
   const Exposition e = parse(text);
   CHECK(text.find("tailsim_path_requests_total{path=\"checkout\"} 12\n") != std::string::npos);
   CHECK(text.find("tailsim_path_attempts_total{path=\"checkout\"} 14\n") != std::string::npos);
@@ -363,7 +363,7 @@ TEST_CASE("openmetrics counters by path and kind; gauges only for services with 
 
 TEST_CASE("openmetrics escapes backslash, double quote and line feed in label values",
           "[openmetrics]") {
-  const std::string text = format_openmetrics(sample_results());
+  const std::string text = format_openmetrics(metrics_sample());
   CHECK(text.find("tailsim_path_requests_total{path=\"we\\\"ird\\\\path\\nx\"} 1\n") !=
         std::string::npos);
   const Exposition e = parse(text);

@@ -26,7 +26,7 @@ using tailsim::stats::SpanKind;
 using tailsim::stats::Trace;
 
 constexpr std::int64_t us = 1'000;
-constexpr std::int64_t ms = 1'000'000;
+constexpr std::int64_t trace_ms = 1'000'000;
 constexpr std::int64_t epoch_ns = trace_epoch_unix_s * 1'000'000'000;
 
 /// Builds a trace span by span, giving each the next id.
@@ -101,43 +101,47 @@ Span server(std::string service, const std::string& endpoint, std::string pod, s
 /// call whose copy overlaps the first attempt, and an external service.
 Trace slow_checkout() {
   TraceBuilder b("checkout", 0xfedcba9876543210ULL, 0x0123456789abcdefULL);
-  const std::int64_t t = 5'000 * ms + 123;  // sub-microsecond on purpose
-  const auto root = b.add(0, client("checkout", "checkout", t, t + 500 * ms));
-  const auto fe =
-      b.add(root, server("frontend", "checkout", "frontend-1", t + 1 * ms, t + 499 * ms));
-  b.add(fe, make_span(SpanKind::internal, "queue", "frontend", "checkout", "frontend-1", t + 1 * ms,
-                      t + 2 * ms));
-  b.add(fe, make_span(SpanKind::internal, "cpu", "frontend", "checkout", "frontend-1", t + 2 * ms,
-                      t + 4 * ms));
+  const std::int64_t t = 5'000 * trace_ms + 123;  // sub-microsecond on purpose
+  const auto root = b.add(0, client("checkout", "checkout", t, t + 500 * trace_ms));
+  const auto fe = b.add(
+      root, server("frontend", "checkout", "frontend-1", t + 1 * trace_ms, t + 499 * trace_ms));
+  b.add(fe, make_span(SpanKind::internal, "queue", "frontend", "checkout", "frontend-1",
+                      t + 1 * trace_ms, t + 2 * trace_ms));
+  b.add(fe, make_span(SpanKind::internal, "cpu", "frontend", "checkout", "frontend-1",
+                      t + 2 * trace_ms, t + 4 * trace_ms));
   // parallel: quote [4, 30], reserve [5, 40]: they overlap, neither holds the other
-  const auto quote =
-      b.add(fe, client("frontend → pricing.quote", "frontend", t + 4 * ms, t + 30 * ms));
-  b.add(quote, server("pricing", "quote", "pricing-0", t + 5 * ms, t + 29 * ms));
-  const auto reserve =
-      b.add(fe, client("frontend → inventory.reserve", "frontend", t + 5 * ms, t + 40 * ms));
-  b.add(reserve, server("inventory", "reserve", "inventory-2", t + 6 * ms, t + 39 * ms));
+  const auto quote = b.add(
+      fe, client("frontend → pricing.quote", "frontend", t + 4 * trace_ms, t + 30 * trace_ms));
+  b.add(quote, server("pricing", "quote", "pricing-0", t + 5 * trace_ms, t + 29 * trace_ms));
+  const auto reserve = b.add(
+      fe, client("frontend → inventory.reserve", "frontend", t + 5 * trace_ms, t + 40 * trace_ms));
+  b.add(reserve,
+        server("inventory", "reserve", "inventory-2", t + 6 * trace_ms, t + 39 * trace_ms));
   // retried: attempt 1 times out at 340 while payments works until 360
-  const auto first = b.add(fe, client("frontend → payments.charge", "frontend", t + 40 * ms,
-                                      t + 340 * ms, Outcome::timeout, 1));
-  const auto charge1 = b.add(
-      first, server("payments", "charge", "payments-0", t + 41 * ms, t + 360 * ms, Outcome::ok, 1));
-  b.add(charge1, client("payments → bank-api.authorize", "payments", t + 42 * ms, t + 355 * ms));
-  b.add(fe, make_span(SpanKind::internal, "backoff", "frontend", "", "frontend-1", t + 340 * ms,
-                      t + 365 * ms));
-  const auto second = b.add(fe, client("frontend → payments.charge", "frontend", t + 365 * ms,
-                                       t + 420 * ms, Outcome::ok, 2));
-  const auto charge2 = b.add(second, server("payments", "charge", "payments-1", t + 366 * ms,
-                                            t + 419 * ms, Outcome::ok, 2));
-  const auto bank = b.add(
-      charge2, client("payments → bank-api.authorize", "payments", t + 367 * ms, t + 418 * ms));
-  b.add(bank, server("bank-api", "authorize", "", t + 368 * ms, t + 417 * ms));
+  const auto first = b.add(fe, client("frontend → payments.charge", "frontend", t + 40 * trace_ms,
+                                      t + 340 * trace_ms, Outcome::timeout, 1));
+  const auto charge1 = b.add(first, server("payments", "charge", "payments-0", t + 41 * trace_ms,
+                                           t + 360 * trace_ms, Outcome::ok, 1));
+  b.add(charge1,
+        client("payments → bank-api.authorize", "payments", t + 42 * trace_ms, t + 355 * trace_ms));
+  b.add(fe, make_span(SpanKind::internal, "backoff", "frontend", "", "frontend-1",
+                      t + 340 * trace_ms, t + 365 * trace_ms));
+  const auto second = b.add(fe, client("frontend → payments.charge", "frontend", t + 365 * trace_ms,
+                                       t + 420 * trace_ms, Outcome::ok, 2));
+  const auto charge2 = b.add(second, server("payments", "charge", "payments-1", t + 366 * trace_ms,
+                                            t + 419 * trace_ms, Outcome::ok, 2));
+  const auto bank = b.add(charge2, client("payments → bank-api.authorize", "payments",
+                                          t + 367 * trace_ms, t + 418 * trace_ms));
+  b.add(bank, server("bank-api", "authorize", "", t + 368 * trace_ms, t + 417 * trace_ms));
   // hedged: the copy leaves at 470, the first attempt answers at 480
-  const auto get = b.add(fe, client("frontend → cart.get", "frontend", t + 420 * ms, t + 480 * ms));
-  b.add(get, server("cart", "get", "cart-0", t + 421 * ms, t + 479 * ms));
-  const auto hedge = b.add(fe, client("frontend → cart.get", "frontend", t + 470 * ms, t + 490 * ms,
-                                      Outcome::ok, 1, /*is_hedge=*/true));
-  b.add(hedge, server("cart", "get", "cart-1", t + 471 * ms, t + 489 * ms, Outcome::ok, 1,
-                      /*is_hedge=*/true));
+  const auto get =
+      b.add(fe, client("frontend → cart.get", "frontend", t + 420 * trace_ms, t + 480 * trace_ms));
+  b.add(get, server("cart", "get", "cart-0", t + 421 * trace_ms, t + 479 * trace_ms));
+  const auto hedge = b.add(fe, client("frontend → cart.get", "frontend", t + 470 * trace_ms,
+                                      t + 490 * trace_ms, Outcome::ok, 1, /*is_hedge=*/true));
+  b.add(hedge,
+        server("cart", "get", "cart-1", t + 471 * trace_ms, t + 489 * trace_ms, Outcome::ok, 1,
+               /*is_hedge=*/true));
   return b.done(4217, Outcome::ok, "slowest");
 }
 
@@ -145,15 +149,17 @@ Trace slow_checkout() {
 /// message first, consumed after the request had ended.
 Trace failed_checkout() {
   TraceBuilder b("checkout", 0, 0x00000000000000a1ULL);  // zero padding shows
-  const std::int64_t t = 9'000 * ms;
-  const auto root = b.add(0, client("checkout", "checkout", t, t + 20 * ms, Outcome::unavailable));
-  const auto fe = b.add(root, server("frontend", "checkout", "frontend-0", t + 1 * ms, t + 19 * ms,
-                                     Outcome::unavailable));
-  const auto publish = b.add(fe, make_span(SpanKind::producer, "publish orders", "frontend",
-                                           "checkout", "frontend-0", t + 2 * ms, t + 3 * ms));
+  const std::int64_t t = 9'000 * trace_ms;
+  const auto root =
+      b.add(0, client("checkout", "checkout", t, t + 20 * trace_ms, Outcome::unavailable));
+  const auto fe = b.add(root, server("frontend", "checkout", "frontend-0", t + 1 * trace_ms,
+                                     t + 19 * trace_ms, Outcome::unavailable));
+  const auto publish =
+      b.add(fe, make_span(SpanKind::producer, "publish orders", "frontend", "checkout",
+                          "frontend-0", t + 2 * trace_ms, t + 3 * trace_ms));
   b.add(publish, make_span(SpanKind::consumer, "process", "fulfillment", "process", "fulfillment-0",
-                           t + 50 * ms, t + 80 * ms));
-  b.add(fe, client("frontend → payments.charge", "frontend", t + 3 * ms, t + 18 * ms,
+                           t + 50 * trace_ms, t + 80 * trace_ms));
+  b.add(fe, client("frontend → payments.charge", "frontend", t + 3 * trace_ms, t + 18 * trace_ms,
                    Outcome::unavailable));
   return b.done(9001, Outcome::unavailable, "failed");
 }
@@ -167,7 +173,7 @@ Trace quick_browse() {
   return b.done(3, Outcome::ok, "sampled");
 }
 
-Results sample_results() {
+Results traced_sample() {
   Results r;
   r.model = "shop";
   r.seed = 42;
@@ -245,7 +251,7 @@ std::map<std::string, json> otlp_attributes(const json& list) {
 
 TEST_CASE("OTLP/JSON: every span once, under its service, ids and times by the spec",
           "[report][traces]") {
-  const Results r = sample_results();
+  const Results r = traced_sample();
   const auto source = spans_by_id(r);
   const json doc = json::parse(to_otlp_json(r));
   REQUIRE(doc.is_object());
@@ -355,7 +361,7 @@ std::int64_t floor_us(std::int64_t ns) {
 
 TEST_CASE("Jaeger JSON: a data entry per trace, references and processes resolve",
           "[report][traces]") {
-  const Results r = sample_results();
+  const Results r = traced_sample();
   const auto source = spans_by_id(r);
   const json doc = json::parse(to_jaeger_json(r));
   REQUIRE(doc.size() == 5);
@@ -494,7 +500,7 @@ std::size_t lanes_of(const json& events, int pid) {
 
 TEST_CASE("Chrome trace: a process per trace, complete events in microseconds, named lanes",
           "[report][traces]") {
-  const Results r = sample_results();
+  const Results r = traced_sample();
   const json doc = json::parse(to_chrome_trace(r));
   REQUIRE(doc.size() == 3);
   CHECK(doc.at("displayTimeUnit") == "ms");
@@ -634,10 +640,10 @@ TEST_CASE("Chrome trace: events nest per thread for any overlap of spans", "[rep
 // All formats
 
 TEST_CASE("trace files: the same results give the same bytes", "[report][traces]") {
-  const Results r = sample_results();
-  CHECK(to_otlp_json(r) == to_otlp_json(sample_results()));
-  CHECK(to_jaeger_json(r) == to_jaeger_json(sample_results()));
-  CHECK(to_chrome_trace(r) == to_chrome_trace(sample_results()));
+  const Results r = traced_sample();
+  CHECK(to_otlp_json(r) == to_otlp_json(traced_sample()));
+  CHECK(to_jaeger_json(r) == to_jaeger_json(traced_sample()));
+  CHECK(to_chrome_trace(r) == to_chrome_trace(traced_sample()));
 }
 
 TEST_CASE("trace files: no traces make valid, empty documents", "[report][traces]") {
