@@ -453,6 +453,7 @@ void read_trace_file(const std::filesystem::path& path, SpanStore& store) {
       throw BadInput("the file is empty: no traces");
     }
   } catch (const BadInput& bad) {
+    store.abandon_group();
     throw ImportError(shown, source.offset(), handler ? handler->current_trace() : "", bad.what());
   }
   store.add_file(TraceFile{shown, choice.format, store.counts().spans_read - read_before,

@@ -156,13 +156,17 @@ class SpanStore {
   /// How many distinct trace ids the spans have.
   [[nodiscard]] std::size_t count_traces() const;
 
-  /// For readers: appends a span of the open group.
+  /// For readers: appends a span of the open group (a group ends with
+  /// finish_group or abandon_group).
   void add_span(const Span& span) { spans_.push_back(span); }
   /// For readers: a span of the open group, to complete it.
   [[nodiscard]] Span& span_at(std::size_t index) { return spans_[index]; }
   /// For readers: drops the copies among spans [first, end) (of each other
   /// or of spans kept before), keeping the first of each in order.
   void finish_group(std::size_t first);
+  /// For readers: drops the spans of a group left open by a file that
+  /// could not be read, so that the store holds whole groups only.
+  void abandon_group() { spans_.resize(kept_in_table_); }
   /// For readers: records a file read.
   void add_file(TraceFile file);
 

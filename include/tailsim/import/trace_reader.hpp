@@ -44,8 +44,9 @@ class ImportError : public std::runtime_error {
 /// Reads the trace file at `path` into `store` (spans, strings, counts and
 /// a TraceFile entry). Streams: memory grows with the spans kept, not with
 /// the file's size. Only a regular file is read (a folder, FIFO or device is
-/// refused). Throws ImportError; on a throw the store may hold part of the
-/// file's spans.
+/// refused). Throws ImportError; the store then keeps the groups of spans
+/// (resources, Jaeger traces) read whole before the problem, and no
+/// TraceFile entry for the file.
 void read_trace_file(const std::filesystem::path& path, SpanStore& store);
 
 }  // namespace tailsim::import

@@ -639,3 +639,48 @@ TEST_CASE("real Jaeger captures: DeathStarBench hotel reservation and media", "[
     }
   }
 }
+
+TEST_CASE("cut or corrupted trace files never crash the reader", "[import]") {
+  // Every cut of each sample, and bytes changed at random (a fixed seed):
+  // each read either succeeds or throws ImportError, and a store read into
+  // after a failure holds whole groups only (the next file still reads).
+  const TraceFolder folder("mangled");
+  std::uint64_t state = 42;
+  const auto next = [&state]() {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33U;
+  };
+  std::size_t failures = 0;
+  std::size_t reads = 0;
+  for (const char* name : {"checkout.otlp.json", "checkout.jaeger.json", "checkout.zipkin.json"}) {
+    std::ifstream in(data_dir / name, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(text.size() > 1000);
+    std::vector<std::string> variants;
+    for (std::size_t cut = 0; cut < text.size(); cut += 31) {
+      variants.push_back(text.substr(0, cut));
+    }
+    for (int i = 0; i < 100; ++i) {
+      std::string changed = text;
+      for (int k = 0; k < 3; ++k) {
+        changed[next() % changed.size()] = "{}[]\":,0aZ-\\ \x80"[next() % 15];
+      }
+      variants.push_back(changed);
+    }
+    for (const std::string& variant : variants) {
+      ti::SpanStore store;
+      ++reads;
+      try {
+        ti::read_trace_file(folder.write("mangled.json", variant), store);
+      } catch (const ti::ImportError& error) {
+        ++failures;
+        CHECK(error.offset() <= variant.size());
+        CHECK(store.files().empty());
+      }
+      ti::read_trace_file(data_dir / "checkout.zipkin.json", store);
+      CHECK(store.files().back().spans_read == 6);
+    }
+  }
+  CHECK(failures > reads / 2);  // most cuts and changes break the JSON
+  CHECK(failures < reads);      // some changes only alter a value
+}
