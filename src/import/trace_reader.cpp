@@ -101,7 +101,7 @@ class ByteSource {
         continue;
       }
       if (n < 0) {
-        throw BadInput(fmt::format("cannot read on: {}",
+        throw BadInput(fmt::format("reading the file failed: {}",
                                    std::error_code(errno, std::generic_category()).message()));
       }
       len_ = static_cast<std::size_t>(n);

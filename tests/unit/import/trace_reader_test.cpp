@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <tuple>
 #include <vector>
 
@@ -587,6 +588,14 @@ TEST_CASE("only regular files are read", "[import]") {
   const fs::path fifo = folder.root() / "fifo";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   CHECK_THAT(refused(fifo), Catch::Contains("it is a FIFO"));
+  // A character device of the folder's own (the numbers of /dev/null),
+  // where the system lets the test make one.
+  const fs::path device = folder.root() / "device";
+  if (::mknod(device.c_str(), S_IFCHR | 0600, makedev(1, 3)) == 0) {
+    CHECK_THAT(refused(device), Catch::Contains("it is a device"));
+  } else {
+    WARN("no device check: mknod is not allowed here");
+  }
   CHECK(store.counts().files == 0);
 }
 
