@@ -22,6 +22,7 @@ mkdir -p "tests/fuzz/work/$target" tests/fuzz/regressions/"$target"
 cd tests/fuzz/work
 dict=()
 [[ $target == model || $target == output ]] && dict=(-dict=../model.dict)
+[[ $target == traces ]] && dict=(-dict=../traces.dict)
 "../../../build/fuzz/tests/fuzz/${target}_fuzz" -max_total_time="$seconds" -max_len=8192 \
   -timeout=10 -rss_limit_mb=2048 "${dict[@]}" -jobs=1 "$target" "../corpus/$target" \
   "../regressions/$target"
