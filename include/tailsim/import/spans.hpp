@@ -125,10 +125,10 @@ struct TraceFile {
 /// kept in file order; a copy of a span already kept is dropped.
 ///
 /// Readers add spans in groups (a resource's spans, a Jaeger trace, a Zipkin
-/// array): they append with add_span, may complete the group's spans (a
-/// service named after its spans), then call finish_group, which drops the
-/// duplicates among them. Costs: add_span and finish_group are amortised
-/// O(1) per span (an open-addressing table of span indexes, 8 bytes a span).
+/// array): they append with add_span, may complete the group's spans (with
+/// the service of a resource or process that came after them), then call
+/// finish_group, which drops the duplicates among them. Costs: add_span and finish_group are
+/// amortised O(1) per span (an open-addressing table of span indexes, 8 to 16 bytes a span).
 class SpanStore {
  public:
   /// Strings longer than this keep their first bytes (cut at a UTF-8
