@@ -15,7 +15,6 @@ set(allowed_components "core;engine;plan;stats")
 set(allowed_report "core;model;plan;stats")
 set(allowed_import "core;model;report")
 set(allowed_study "core;model;graph;analytic;plan;engine;components;stats;report")
-set(allowed_import "core;model")
 set(allowed_cli "core;model;graph;analytic;plan;engine;components;stats;report;study")
 
 # Third-party headers and the only module allowed to use them.

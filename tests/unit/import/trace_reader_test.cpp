@@ -56,7 +56,7 @@ ti::SpanStore read_text(const std::string& content, const std::string& name = "t
 }
 
 /// The ImportError reading `content` throws (fails the test if none).
-ti::ImportError error_of(const std::string& content) {
+ti::ImportError import_error_of(const std::string& content) {
   const TraceFolder folder("error");
   ti::SpanStore store;
   try {
@@ -230,7 +230,7 @@ TEST_CASE("Jaeger: processes after the spans, references, 64-bit trace ids", "[i
   CHECK(store.text(inline_process.service) == "inline");
   CHECK(store.text(inline_process.instance) == "inline-7d9-x2");
 
-  const auto missing = error_of(R"({"data": [{"traceID": "1", "spans": [
+  const auto missing = import_error_of(R"({"data": [{"traceID": "1", "spans": [
       {"traceID": "1", "spanID": "2", "startTime": 1, "duration": 1, "processID": "p9"}],
     "processes": {"p1": {"serviceName": "a"}}}]})");
   CHECK_THAT(missing.what(), Catch::Contains("names process 'p9'"));
@@ -260,7 +260,7 @@ TEST_CASE("OTLP JSON Lines: a trace across lines, resent batches dropped", "[imp
   CHECK(back.parent_id == 0xa1);
   CHECK(store.text(back.service) == "back");
   // A later line of another format is refused.
-  const auto mixed = error_of(line1 + "\n[]\n");
+  const auto mixed = import_error_of(line1 + "\n[]\n");
   CHECK_THAT(mixed.what(), Catch::Contains("one file holds one format"));
   CHECK(mixed.offset() == line1.size() + 2);
 }
@@ -500,7 +500,7 @@ TEST_CASE("a 100 MB span name keeps 256 bytes and is counted", "[import]") {
 TEST_CASE("bad trace files give an ImportError with the file and the offset", "[import]") {
   SECTION("malformed JSON") {
     const std::string text = R"({"data": [{"traceID": "1", "spans": [}]})";
-    const auto error = error_of(text);
+    const auto error = import_error_of(text);
     CHECK_THAT(error.what(), Catch::Contains("bad.json: byte "));
     CHECK_THAT(error.what(), Catch::Contains("malformed JSON"));
     CHECK(error.offset() == text.find('}') + 1);  // bytes read when the '}' was met
@@ -508,66 +508,66 @@ TEST_CASE("bad trace files give an ImportError with the file and the offset", "[
   }
   SECTION("truncated file") {
     const std::string text = R"({"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "1")";
-    const auto error = error_of(text);
+    const auto error = import_error_of(text);
     CHECK_THAT(error.what(), Catch::Contains("malformed JSON"));
     CHECK(error.offset() == text.size());
     CHECK(error.trace_id() == "0000000000000001");
   }
   SECTION("missing span id") {
     const auto error =
-        error_of(R"([{"traceId": "00000000000000000000000000000abc", "timestamp": 1}])");
+        import_error_of(R"([{"traceId": "00000000000000000000000000000abc", "timestamp": 1}])");
     CHECK_THAT(error.what(), Catch::Contains("no span id"));
     CHECK_THAT(error.what(), Catch::Contains("trace 0000000000000abc"));
   }
   SECTION("missing trace id") {
-    CHECK_THAT(error_of(R"([{"id": "1", "timestamp": 1, "duration": 1}])").what(),
+    CHECK_THAT(import_error_of(R"([{"id": "1", "timestamp": 1, "duration": 1}])").what(),
                Catch::Contains("no trace id"));
   }
   SECTION("wrong types") {
-    CHECK_THAT(error_of(R"({"resourceSpans": 5})").what(),
+    CHECK_THAT(import_error_of(R"({"resourceSpans": 5})").what(),
                Catch::Contains("'resourceSpans' must be an array, not a number"));
-    CHECK_THAT(error_of(R"({"data": [{"spans": {"a": 1}}]})").what(),
+    CHECK_THAT(import_error_of(R"({"data": [{"spans": {"a": 1}}]})").what(),
                Catch::Contains("'spans' must be an array, not an object"));
-    CHECK_THAT(error_of(R"([{"traceId": 12, "id": "1"}])").what(),
+    CHECK_THAT(import_error_of(R"([{"traceId": 12, "id": "1"}])").what(),
                Catch::Contains("'traceId' must be a string, not a number"));
-    CHECK_THAT(error_of(R"([{"traceId": "1", "id": "1", "timestamp": "soon"}])").what(),
+    CHECK_THAT(import_error_of(R"([{"traceId": "1", "id": "1", "timestamp": "soon"}])").what(),
                Catch::Contains("'timestamp' 'soon' is not a whole number"));
-    CHECK_THAT(error_of(R"([{"traceId": "1", "id": "1", "timestamp": -5}])").what(),
+    CHECK_THAT(import_error_of(R"([{"traceId": "1", "id": "1", "timestamp": -5}])").what(),
                Catch::Contains("must be a whole number of 0 or more"));
-    CHECK_THAT(error_of(R"([{"traceId": "1", "id": "1", "name": ["x"]}])").what(),
+    CHECK_THAT(import_error_of(R"([{"traceId": "1", "id": "1", "name": ["x"]}])").what(),
                Catch::Contains("'name' must be a single value, not an array"));
-    CHECK_THAT(error_of(R"([{"traceId": "1", "id": "1", "shared": "yes"}])").what(),
+    CHECK_THAT(import_error_of(R"([{"traceId": "1", "id": "1", "shared": "yes"}])").what(),
                Catch::Contains("'shared' must be true or false"));
-    CHECK_THAT(error_of(R"([5])").what(), Catch::Contains("a span must be an object"));
-    CHECK_THAT(error_of("42").what(), Catch::Contains("not a number at the top"));
+    CHECK_THAT(import_error_of(R"([5])").what(), Catch::Contains("a span must be an object"));
+    CHECK_THAT(import_error_of("42").what(), Catch::Contains("not a number at the top"));
   }
   SECTION("ids that are not hex") {
-    const auto base64 = error_of(R"({"resourceSpans":[{"scopeSpans":[{"spans":[
+    const auto base64 = import_error_of(R"({"resourceSpans":[{"scopeSpans":[{"spans":[
       {"traceId":"W47/bEL+I7bDRZ4zGbpdVA==","spanId":"AAECAwQFBgc="}]}]}]})");
     CHECK_THAT(base64.what(), Catch::Contains("not an id of 1 to 32 hex digits"));
     CHECK_THAT(base64.what(), Catch::Contains("not base64"));
     CHECK(base64.offset() > 0);
-    CHECK_THAT(error_of(R"([{"traceId": "1", "id": "12345678901234567"}])").what(),
+    CHECK_THAT(import_error_of(R"([{"traceId": "1", "id": "12345678901234567"}])").what(),
                Catch::Contains("not an id of 1 to 16 hex digits"));
-    CHECK_THAT(error_of(R"([{"traceId": "0000", "id": "1"}])").what(),
+    CHECK_THAT(import_error_of(R"([{"traceId": "0000", "id": "1"}])").what(),
                Catch::Contains("all zeros"));
-    CHECK_THAT(error_of(R"([{"traceId": "1", "id": "0000000000000000"}])").what(),
+    CHECK_THAT(import_error_of(R"([{"traceId": "1", "id": "0000000000000000"}])").what(),
                Catch::Contains("all zeros"));
   }
   SECTION("deep nesting") {
     const std::string deep = R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"events":)" +
                              std::string(100000, '[') + std::string(100000, ']') + "}]}]}]}";
-    const auto error = error_of(deep);
+    const auto error = import_error_of(deep);
     CHECK_THAT(error.what(), Catch::Contains("nested deeper than 64 levels"));
     CHECK(error.offset() < 200);
   }
   SECTION("not a trace format") {
-    CHECK_THAT(error_of(R"({"kind": "Deployment"})").what(),
+    CHECK_THAT(import_error_of(R"({"kind": "Deployment"})").what(),
                Catch::Contains("not a trace file tailsim reads"));
-    CHECK_THAT(error_of("").what(), Catch::Contains("empty"));
-    CHECK_THAT(error_of(" \n").what(), Catch::Contains("empty"));
-    CHECK_THAT(error_of(R"({"data": []} x)").what(), Catch::Contains("malformed JSON"));
-    CHECK_THAT(error_of("\xFF\xFE{}").what(), Catch::Contains("malformed JSON"));
+    CHECK_THAT(import_error_of("").what(), Catch::Contains("empty"));
+    CHECK_THAT(import_error_of(" \n").what(), Catch::Contains("empty"));
+    CHECK_THAT(import_error_of(R"({"data": []} x)").what(), Catch::Contains("malformed JSON"));
+    CHECK_THAT(import_error_of("\xFF\xFE{}").what(), Catch::Contains("malformed JSON"));
   }
 }
 
