@@ -23,6 +23,10 @@ std::int64_t bytes(const std::string& text) {
   return r.value();
 }
 
+/// What an unknown-suffix message ends with.
+const std::string suffix_list =
+    "; the suffixes are n u m k M G T P E, Ki Mi Gi Ti Pi Ei, or an exponent such as e3";
+
 std::string bytes_error(const std::string& text) {
   const auto r = imp::parse_bytes(text);
   REQUIRE_FALSE(r.ok());
@@ -82,8 +86,7 @@ TEST_CASE("memory quantities become bytes: every suffix of the reference", "[k8s
 
 TEST_CASE("bad quantities name the bad token", "[k8s_quantity]") {
   CHECK(bytes_error("12Q") ==
-        "'12Q' is not a Kubernetes quantity: unknown suffix 'Q'; the suffixes are n u m k M G T "
-        "P E, Ki Mi Gi Ti Pi Ei, or an exponent such as e3");
+        "'12Q' is not a Kubernetes quantity: unknown suffix 'Q'" + suffix_list);
   CHECK(imp::parse_bytes("12Q").error().offset == 2);
   CHECK(bytes_error("1K") ==
         "'1K' is not a Kubernetes quantity: 'K' is not a suffix; kilo is 'k' (1000) and kibi "
@@ -96,22 +99,15 @@ TEST_CASE("bad quantities name the bad token", "[k8s_quantity]") {
         "number with an optional suffix, e.g. 250m");
   CHECK(bytes_error("") ==
         "an empty quantity; write a number with an optional suffix, e.g. 250m, 1.5, 128Mi");
-  CHECK(bytes_error("1e") ==
-        "'1e' is not a Kubernetes quantity: unknown suffix 'e'; the "
-        "suffixes are n u m k M G T P E, Ki Mi Gi Ti Pi Ei, or an exponent "
-        "such as e3");
+  CHECK(bytes_error("1e") == "'1e' is not a Kubernetes quantity: unknown suffix 'e'" + suffix_list);
   CHECK(bytes_error("1ex") ==
         "'1ex' is not a Kubernetes quantity: 'ex' is not an exponent (write e3 or E-2)");
   CHECK(bytes_error("1e5000") ==
         "'1e5000' is not a Kubernetes quantity: the exponent 'e5000' is out of range");
   CHECK(bytes_error("1.2.3") ==
-        "'1.2.3' is not a Kubernetes quantity: unknown suffix '.3'; the "
-        "suffixes are n u m k M G T P E, Ki Mi Gi Ti Pi Ei, or an "
-        "exponent such as e3");
+        "'1.2.3' is not a Kubernetes quantity: unknown suffix '.3'" + suffix_list);
   CHECK(bytes_error("1 Gi") ==
-        "'1 Gi' is not a Kubernetes quantity: unknown suffix ' Gi'; the "
-        "suffixes are n u m k M G T P E, Ki Mi Gi Ti Pi Ei, or an "
-        "exponent such as e3");
+        "'1 Gi' is not a Kubernetes quantity: unknown suffix ' Gi'" + suffix_list);
   CHECK(bytes_error("9Ei") ==
         "'9Ei' is not a Kubernetes quantity: it is more than 9223372036854775807 bytes");
   CHECK(imp::parse_millicores("9223372036854775807").error().message ==
