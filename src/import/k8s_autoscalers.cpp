@@ -302,7 +302,12 @@ std::optional<AutoscalerMetric> read_trigger(const YAML::Node& node, NodeReader&
   }
   m.type = *type;
   m.resource = *type;
-  const auto metric_type = r.text(node, "metricType", path);
+  const std::string meta_path = path + ".metadata";
+  const auto metadata = r.map_child(node, "metadata", path);
+  auto metric_type = r.text(node, "metricType", path);
+  if (!metric_type && metadata && (type->value == "cpu" || type->value == "memory")) {
+    metric_type = r.text(*metadata, "type", meta_path);  // the older, deprecated form
+  }
   m.target = {MetricTargetKind::average_value, metric_type ? metric_type->loc : m.loc};
   if (type->value != "cpu" && type->value != "memory") {
     m.note = fmt::format(
@@ -316,12 +321,10 @@ std::optional<AutoscalerMetric> read_trigger(const YAML::Node& node, NodeReader&
     m.target.value = MetricTargetKind::utilization;
   } else if (metric_type && metric_type->value != "AverageValue") {
     r.error(metric_type->loc,
-            fmt::format("'{}.metricType' is '{}'; a {} trigger's is Utilization or AverageValue",
-                        path, model::shorten(metric_type->value, 40), type->value));
+            fmt::format("the {} trigger's metric type is '{}'; it is Utilization or AverageValue",
+                        type->value, model::shorten(metric_type->value, 40)));
     return std::nullopt;
   }
-  const std::string meta_path = path + ".metadata";
-  const auto metadata = r.map_child(node, "metadata", path);
   const auto written = metadata ? r.text(*metadata, "value", meta_path) : std::nullopt;
   if (!written) {
     r.error(metadata ? *metadata : node, fmt::format("'{}' has no 'value'", meta_path));

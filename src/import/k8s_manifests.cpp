@@ -320,13 +320,8 @@ void read_service(const YAML::Node& object, NodeReader& r, Manifests& out) {
 }
 
 void count_skipped(Manifests& out, const std::string& kind, SourceLoc at) {
-  for (auto& skipped : out.skipped) {
-    if (skipped.kind == kind) {
-      ++skipped.count;
-      return;
-    }
-  }
-  out.skipped.push_back(SkippedKind{kind, 1, at});
+  auto [entry, is_new] = out.skipped.try_emplace(kind, SkippedKind{kind, 0, at});
+  ++entry->second.count;
 }
 
 bool is_helm_hook(const YAML::Node& object) {
@@ -364,6 +359,11 @@ void read_object(const YAML::Node& object, NodeReader& r, Manifests& out, int li
     ++out.helm_hooks_skipped;
     return;
   }
+  // An object with an error is not kept: nothing half-read reaches a model.
+  const std::size_t errors = r.error_count();
+  const std::size_t workloads = out.workloads.size();
+  const std::size_t autoscalers = out.autoscalers.size();
+  const std::size_t services = out.services.size();
   if (kind->value == "Deployment") {
     read_workload(object, r, WorkloadKind::deployment, kind->value, out);
   } else if (kind->value == "StatefulSet") {
@@ -376,6 +376,11 @@ void read_object(const YAML::Node& object, NodeReader& r, Manifests& out, int li
     read_service(object, r, out);
   } else {
     count_skipped(out, kind->value, kind->loc);
+  }
+  if (r.error_count() > errors) {
+    out.workloads.resize(workloads);
+    out.autoscalers.resize(autoscalers);
+    out.services.resize(services);
   }
 }
 
@@ -418,11 +423,6 @@ void read_manifest_file(const fs::path& path, Manifests& out, model::Diagnostics
   read_manifest_text(text.value(), path.string(), out, diags);
 }
 
-bool same_object(const Located<std::string>& ns_a, const Located<std::string>& name_a,
-                 const Located<std::string>& ns_b, const Located<std::string>& name_b) {
-  return ns_a.value == ns_b.value && name_a.value == name_b.value;
-}
-
 std::string_view kind_name(WorkloadKind kind) {
   return kind == WorkloadKind::deployment ? "Deployment" : "StatefulSet";
 }
@@ -460,42 +460,45 @@ void read_manifest_text(std::string_view text, const std::string& source_name, M
 
 void link_autoscalers(Manifests& manifests, model::Diagnostics& diags) {
   auto& workloads = manifests.workloads;
+  // Workloads by kind, namespace and name (text holds no NUL byte, so NULs
+  // separate the parts): a lookup per autoscaler, not a scan.
+  const auto key = [](std::string_view kind, const Located<std::string>& ns,
+                      const Located<std::string>& name) {
+    std::string joined(kind);
+    joined.append(1, '\0').append(ns.value).append(1, '\0').append(name.value);
+    return joined;
+  };
+  std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < workloads.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (workloads[j].kind == workloads[i].kind &&
-          same_object(workloads[j].namespace_name, workloads[j].name, workloads[i].namespace_name,
-                      workloads[i].name)) {
-        diags.error(
-            workloads[i].name.loc,
-            fmt::format("{} '{}' is defined twice (first at {})", kind_name(workloads[i].kind),
-                        workloads[i].name.value, place(workloads[j].name.loc, diags)));
-        break;
-      }
+    const Workload& w = workloads[i];
+    const auto [first, is_new] =
+        index.try_emplace(key(kind_name(w.kind), w.namespace_name, w.name), i);
+    if (!is_new) {
+      diags.error(w.name.loc,
+                  fmt::format("{} '{}' is defined twice (first at {})", kind_name(w.kind),
+                              w.name.value, place(workloads[first->second].name.loc, diags)));
     }
   }
   std::vector<const Autoscaler*> owner(workloads.size(), nullptr);
   for (const Autoscaler& a : manifests.autoscalers) {
-    const auto found = std::find_if(workloads.begin(), workloads.end(), [&](const Workload& w) {
-      return kind_name(w.kind) == a.target_kind.value &&
-             same_object(w.namespace_name, w.name, a.namespace_name, a.target_name);
-    });
-    if (found == workloads.end()) {
+    const auto found = index.find(key(a.target_kind.value, a.namespace_name, a.target_name));
+    if (found == index.end()) {
       diags.warning(a.target_name.loc,
                     fmt::format("the autoscaler '{}' scales {} '{}', which no manifest defines",
                                 a.name.value, a.target_kind.value, a.target_name.value));
       continue;
     }
-    const auto index = static_cast<std::size_t>(found - workloads.begin());
-    if (owner[index] != nullptr) {
+    const std::size_t i = found->second;
+    if (owner[i] != nullptr) {
       diags.warning(a.target_name.loc,
                     fmt::format("{} '{}' is scaled by two autoscalers, '{}' ({}) and '{}'; "
                                 "Kubernetes lets neither act (AmbiguousSelector)",
-                                a.target_kind.value, a.target_name.value, owner[index]->name.value,
-                                place(owner[index]->loc, diags), a.name.value));
+                                a.target_kind.value, a.target_name.value, owner[i]->name.value,
+                                place(owner[i]->loc, diags), a.name.value));
       continue;
     }
-    owner[index] = &a;
-    found->replicas_owned = true;
+    owner[i] = &a;
+    workloads[i].replicas_owned = true;
   }
 }
 

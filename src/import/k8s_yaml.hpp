@@ -62,6 +62,9 @@ class NodeReader {
   std::map<std::string, std::string> string_map(const YAML::Node& map, std::string_view key,
                                                 std::string_view path);
 
+  /// Errors reported so far (by any reader of this load).
+  [[nodiscard]] std::size_t error_count() const { return diags_.error_count(); }
+
   /// helm template's `# Source:` file of this document, empty if none.
   [[nodiscard]] const std::string& helm_source() const { return helm_source_; }
 

@@ -15,7 +15,7 @@
 /// so the model written from it can say where each value came from.
 ///
 /// Manifests are untrusted input: every problem is a diagnostic, never a
-/// crash.
+/// crash, and an object with an error is left out of the result.
 
 #include <cstdint>
 #include <filesystem>
@@ -203,7 +203,8 @@ struct Manifests {
   std::vector<Workload> workloads;
   std::vector<Autoscaler> autoscalers;
   std::vector<Service> services;
-  std::vector<SkippedKind> skipped;
+  /// By kind: the kinds not read, how many objects of each, and where the first was.
+  std::map<std::string, SkippedKind> skipped;
   std::size_t helm_hooks_skipped = 0;
 };
 

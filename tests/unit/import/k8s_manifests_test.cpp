@@ -97,9 +97,8 @@ TEST_CASE("a folder's manifests: its yaml and yml files in sorted order, not its
   // cart.yml, checkout.yaml, ledger.yaml, list.yaml, worker.yaml; nested/ and notes.txt unread.
   CHECK(names == Strings{"cart", "checkout", "ledger", "search", "worker"});
   REQUIRE(ms.skipped.size() == 1);
-  CHECK(ms.skipped[0].kind == "ConfigMap");
-  CHECK(ms.skipped[0].count == 2);  // both of list.yaml's, counted once per kind
-  CHECK(where(ms.skipped[0].first, diags) == "list.yaml:12:11");
+  CHECK(ms.skipped.at("ConfigMap").count == 2);  // both of list.yaml's, counted once per kind
+  CHECK(where(ms.skipped.at("ConfigMap").first, diags) == "list.yaml:12:11");
 }
 
 TEST_CASE("a Deployment: replicas, labels, the main container's resources and probes",
@@ -326,6 +325,28 @@ spec:
   CHECK_FALSE(q.behavior.has_value());
   CHECK(q.metrics.at(0).target.value == imp::MetricTargetKind::average_value);
   CHECK(q.metrics.at(0).value.value == 300 * 1024 * 1024);
+  // The older form names the metric type in the trigger's metadata.
+  m::Diagnostics older;
+  const auto old_form = read_text(R"(kind: ScaledObject
+metadata: {name: q}
+spec:
+  scaleTargetRef: {name: q}
+  triggers: [{type: cpu, metadata: {type: Utilization, value: "75"}}]
+)",
+                                  older);
+  CHECK(autoscaler(old_form, "keda-hpa-q").metrics.at(0).target.value ==
+        imp::MetricTargetKind::utilization);
+  CHECK(autoscaler(old_form, "keda-hpa-q").metrics.at(0).value.value == 75);
+  const std::string head =
+      "kind: ScaledObject\nmetadata: {name: q}\nspec:\n  scaleTargetRef: "
+      "{name: q}\n";
+  CHECK(messages(head + "  triggers: [{type: cpu, metricType: Value, metadata: {value: 1}}]\n") ==
+        "t.yaml:5:38: error: the cpu trigger's metric type is 'Value'; it is Utilization or "
+        "AverageValue\n");
+  CHECK(messages(head + "  triggers: [{type: memory, metadata: {}}]\n") ==
+        "t.yaml:5:39: error: 'spec.triggers[0].metadata' has no 'value'\n");
+  CHECK(messages(head + "  triggers: []\n") ==
+        "t.yaml:5:13: error: the ScaledObject 'q' has no 'spec.triggers'\n");
 }
 
 TEST_CASE("helm template output: hooks skipped, each object's Source kept", "[k8s_manifests]") {
@@ -341,7 +362,7 @@ TEST_CASE("helm template output: hooks skipped, each object's Source kept", "[k8
   CHECK(w.main()->name.value == "shop");  // named like app.kubernetes.io/name
   CHECK(ms.helm_hooks_skipped == 2);
   REQUIRE(ms.skipped.size() == 1);
-  CHECK(ms.skipped[0].kind == "ServiceAccount");
+  CHECK(ms.skipped.at("ServiceAccount").count == 1);
 }
 
 TEST_CASE("kind List and typed lists hold objects in items", "[k8s_manifests]") {
@@ -501,6 +522,13 @@ TEST_CASE("bad resources and probes are reported at their value", "[k8s_manifest
   CHECK(messages(head + "          readinessProbe: {periodSeconds: 0}\n") ==
         "t.yaml:8:43: error: 'spec.template.spec.containers[0].readinessProbe.periodSeconds' is "
         "0; it must be from 1 to 2147483647\n");
+  // An object with an error is left out; the documents around it are read.
+  m::Diagnostics diags;
+  const auto ms = read_text(head + "          resources: {requests: {cpu: 12Q}}\n---\n" +
+                                "kind: Service\nmetadata: {name: api}\n",
+                            diags);
+  CHECK(ms.workloads.empty());
+  CHECK(ms.services.size() == 1);
   CHECK(messages(head + "          startupProbe: {successThreshold: 2}\n") ==
         "t.yaml:8:44: error: 'spec.template.spec.containers[0].startupProbe.successThreshold' "
         "must be 1 for a startup probe\n");
@@ -630,10 +658,10 @@ TEST_CASE("unknown kinds are counted, not read", "[k8s_manifests]") {
       diags);
   CHECK(diags.all().empty());
   REQUIRE(ms.skipped.size() == 3);
-  CHECK(ms.skipped[0].kind == "Ingress");
-  CHECK(ms.skipped[0].count == 2);
-  CHECK(ms.skipped[1].kind == "ConfigMap");
-  CHECK(ms.skipped[2].kind == "Widget");
+  CHECK(ms.skipped.at("Ingress").count == 2);
+  CHECK(where(ms.skipped.at("Ingress").first, diags) == "t.yaml:1:7");
+  CHECK(ms.skipped.at("ConfigMap").count == 1);
+  CHECK(ms.skipped.at("Widget").count == 1);
 }
 
 TEST_CASE("cut or damaged anywhere, a manifest is read or refused, never a crash",
