@@ -414,6 +414,19 @@ metadata: {name: c}
   CHECK(where(ms.services[2].name.loc, diags) == "t.yaml:16:18");
 }
 
+TEST_CASE("a byte order mark and CRLF line ends are read as YAML reads them", "[k8s_manifests]") {
+  m::Diagnostics diags;
+  const auto ms = read_text(
+      "\xEF\xBB\xBF---\r\n# Source: c/templates/s.yaml\r\nkind: Service\r\n"
+      "metadata: {name: a}\r\n---\r\nkind: Service\r\nmetadata: {name: b}\r\n",
+      diags);
+  INFO(diags.format_all());
+  CHECK(diags.all().empty());
+  REQUIRE(ms.services.size() == 2);
+  CHECK(ms.services[0].helm_source == "c/templates/s.yaml");
+  CHECK(where(ms.services[1].name.loc, diags) == "t.yaml:7:18");
+}
+
 TEST_CASE("bad YAML is reported where it is, in any document", "[k8s_manifests]") {
   CHECK(messages("kind: Service\nmetadata: {name: a}\n---\nkind: [Service\n") ==
         "t.yaml:4:7: error: invalid YAML: this '[' is never closed by a ']'\n");
