@@ -1,6 +1,6 @@
 // HorizontalPodAutoscalers and KEDA ScaledObjects: the part of the manifest
 // reader that fills the autoscaling API's defaults (pkg/apis/autoscaling/v2/
-// defaults.go; semantics section 1.4 and 7.2).
+// defaults.go; keda.sh's ScaledObject spec).
 
 #include <algorithm>
 #include <utility>

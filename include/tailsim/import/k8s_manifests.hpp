@@ -3,7 +3,9 @@
 /// StatefulSets), their autoscalers (HorizontalPodAutoscalers of
 /// `autoscaling/v2` and `v1`, KEDA ScaledObjects as the HPA they create) and
 /// Services, with the API's defaults filled in as the API server fills them
-/// (docs: observability-formats section 6, semantics section 1.4 and 2.2).
+/// (kubernetes/api `apps/v1`, `core/v1` and `autoscaling/v2` types,
+/// `pkg/apis/autoscaling/v2/defaults.go`, the kubelet's probe defaults, KEDA's
+/// ScaledObject spec).
 ///
 /// Input is what `kubectl get -o yaml`, `helm template` and hand-written
 /// folders hold: files of one or more YAML documents (`---`), `kind: List`
@@ -140,7 +142,8 @@ struct ScaleRules {
 };
 
 /// A `behavior` block: present only when the manifest has one. Without it
-/// the HPA controller takes its legacy path (semantics section 1.5), and no
+/// the HPA controller takes its legacy path (docs/semantics.md, "Autoscaling
+/// and pod lifecycle"), and no
 /// default is filled in.
 struct Behavior {
   ScaleRules scale_up;
