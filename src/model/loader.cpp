@@ -13,6 +13,7 @@
 #include "section_reader.hpp"
 #include "tailsim/model/text_encoding.hpp"
 #include "tailsim/model/yaml_openers.hpp"
+#include "yaml_document.hpp"
 #include "yaml_limits.hpp"
 #include "yaml_reader.hpp"
 #include "yaml_tree.hpp"
@@ -99,76 +100,6 @@ std::optional<std::uint32_t> second_document_line(std::string_view text) {
   return std::nullopt;
 }
 
-/// The line and column of the first tab in a line's indentation, if any.
-std::optional<std::pair<std::uint32_t, std::uint32_t>> indentation_tab(std::string_view text) {
-  std::uint32_t line = 1;
-  bool at_line_start = true;
-  std::uint32_t col = 1;
-  for (char ch : text) {
-    if (ch == '\n') {
-      ++line;
-      col = 1;
-      at_line_start = true;
-      continue;
-    }
-    if (at_line_start && ch == '\t') {
-      return std::pair{line, col};
-    }
-    if (ch != ' ') {
-      at_line_start = false;
-    }
-    ++col;
-  }
-  return std::nullopt;
-}
-
-/// A hint for the YAML errors users make most: `name: value` inside a
-/// distribution's parentheses, where the model format wants `name=value`.
-std::string yaml_error_hint(std::string_view text, const YAML::Mark& mark) {
-  if (mark.line < 0) {
-    return "";
-  }
-  std::size_t start = 0;
-  for (int line = 0; line < mark.line && start != std::string_view::npos; ++line) {
-    start = text.find('\n', start);
-    start = start == std::string_view::npos ? start : start + 1;
-  }
-  if (start == std::string_view::npos) {
-    return "";
-  }
-  const std::string_view row = text.substr(start, text.find('\n', start) - start);
-  const auto open = row.find('(');
-  if (open != std::string_view::npos && row.find(": ", open) != std::string_view::npos &&
-      row.find(')', open) != std::string_view::npos) {
-    return "; inside a distribution write named arguments with '=', e.g. "
-           "lognormal(median=2ms, p99=20ms)";
-  }
-  return "";
-}
-
-/// Where byte `offset` of `text` is.
-SourceLoc at_offset(std::string_view text, std::uint32_t source, std::size_t offset) {
-  const TextPosition at = position_of(text, offset);
-  return SourceLoc{source, static_cast<std::uint32_t>(at.line), static_cast<std::uint32_t>(at.col)};
-}
-
-/// Says that the byte at `offset` is not UTF-8, and what to do.
-std::string not_utf8(std::string_view text, std::size_t offset, std::string_view what) {
-  return fmt::format(
-      "{} is not UTF-8 text: byte 0x{:02X} here is not part of a UTF-8 "
-      "character (a Latin-1 or Windows-1252 file?); save the model as UTF-8",
-      what, static_cast<unsigned char>(text[offset]));
-}
-
-/// What was left open, said at the opener.
-std::string never_closed(const Unclosed& open) {
-  if (open.opener == '[' || open.opener == '{') {
-    return fmt::format("this '{}' is never closed by a '{}'", open.opener,
-                       open.opener == '[' ? ']' : '}');
-  }
-  return fmt::format("the string quoted here ({}) is never closed", open.opener);
-}
-
 bool is_schema_key(std::string_view key) {
   return std::find(schema_key_list.begin(), schema_key_list.end(), key) != schema_key_list.end();
 }
@@ -193,7 +124,7 @@ void apply_override(detail::YamlTree& tree, std::uint32_t root, const std::strin
   if (auto bad = first_invalid_utf8(text)) {
     const auto in_value = bad > eq ? *bad - eq - 1 : 0;  // columns count in VALUE
     diags.error(SourceLoc{source, 1, static_cast<std::uint32_t>(in_value) + 1},
-                not_utf8(text, *bad, "the value"));
+                detail::not_utf8(text, *bad, "the value", "model"));
     return;
   }
   if (auto problem = detail::find_too_deep(value_text)) {
@@ -205,7 +136,7 @@ void apply_override(detail::YamlTree& tree, std::uint32_t root, const std::strin
   } catch (const YAML::Exception& e) {
     if (const auto open = find_unclosed(value_text)) {  // point at what was left open
       diags.error(SourceLoc{source, open->line, open->column},
-                  "the value is not valid YAML: " + never_closed(*open));
+                  "the value is not valid YAML: " + detail::never_closed(*open));
       return;
     }
     diags.error(SourceLoc{source, 1, static_cast<std::uint32_t>(std::max(0, e.mark.column)) + 1},
@@ -310,24 +241,7 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
                      const std::filesystem::path& base_dir, LoadResult result) {
   Diagnostics& diags = result.diagnostics;
   const SourceLoc start{source, 1, 1};
-  if (auto wide = wide_encoding_of(text)) {
-    diags.error(start, fmt::format("the file is {} text; save the model as UTF-8", *wide));
-    return result;
-  }
-  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
-    const auto line =
-        std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n');
-    diags.error(SourceLoc{source, static_cast<std::uint32_t>(line) + 1, 1},
-                "the file is not text (it holds a NUL byte); a model is YAML text");
-    return result;
-  }
-  if (auto bad = first_invalid_utf8(text)) {
-    diags.error(at_offset(text, source, *bad), not_utf8(text, *bad, "the file"));
-    return result;
-  }
-  if (auto tab = indentation_tab(text)) {
-    diags.error(SourceLoc{source, tab->first, tab->second},
-                "a tab indents this line; YAML indents with spaces only");
+  if (!detail::check_yaml_text(text, source, "model", diags)) {
     return result;
   }
   if (auto second = second_document_line(text)) {
@@ -335,41 +249,12 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
                 "a second YAML document starts here; a model is one document");
     return result;
   }
-  if (auto deep = detail::find_too_deep(text)) {
-    diags.error(SourceLoc{source, deep->line, deep->col}, deep->message);
-    return result;
-  }
   detail::YamlTree tree;
   std::uint32_t root_id = 0;
-  try {
-    // The tree holds the first document only; reading on can loop forever on
-    // some malformed input in yaml-cpp 0.7, so documents are counted above.
-    root_id = tree.parse(text);
-  } catch (const YAML::Exception& e) {
-    // yaml-cpp finds an unclosed string, '[' or '{' only at the end of the
-    // file; the error points where it was opened.
-    const auto last = text.find_last_not_of(" \t\r\n");
-    const bool at_end = e.mark.pos < 0 || last == std::string_view::npos ||
-                        static_cast<std::size_t>(e.mark.pos) > last;
-    if (const auto open = at_end ? find_unclosed(text) : std::nullopt) {
-      diags.error(SourceLoc{source, open->line, open->column},
-                  "invalid YAML: " + never_closed(*open));
-      return result;
-    }
-    const SourceLoc at{source, static_cast<std::uint32_t>(std::max(0, e.mark.line)) + 1,
-                       static_cast<std::uint32_t>(std::max(0, e.mark.column)) + 1};
-    diags.error(at, fmt::format("invalid YAML: {}{}", e.msg, yaml_error_hint(text, e.mark)));
-    return result;
-  }
-  // yaml-cpp 0.7 takes a quoted string left open at the end of the file as
-  // ending there (`name: "shop` reads as 'shop '): YAML says it is an error.
-  if (const auto open = find_unclosed(text); open && open->opener != '[' && open->opener != '{') {
-    diags.error(SourceLoc{source, open->line, open->column},
-                "invalid YAML: " + never_closed(*open));
-    return result;
-  }
-  if (auto bomb = detail::find_alias_bomb(text)) {
-    diags.error(SourceLoc{source, bomb->line, bomb->col}, bomb->message);
+  if (!detail::parse_yaml_checked(text,
+                                  detail::DocumentPlace{source, 1, "model",
+                                                        /*distribution_hint=*/true},
+                                  diags, [&] { root_id = tree.parse(text); })) {
     return result;
   }
   const detail::YamlNode root = tree.node(root_id);

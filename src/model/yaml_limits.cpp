@@ -11,18 +11,18 @@
 namespace tailsim::model::detail {
 namespace {
 
-std::string too_deep_message() {
+std::string too_deep_message(std::string_view noun) {
   return fmt::format(
-      "the model nests more than {} levels deep here; no model needs that many "
+      "the {} nests more than {} levels deep here; no {} needs that many "
       "(is the file generated wrongly?)",
-      max_nesting_depth);
+      noun, max_nesting_depth, noun);
 }
 
 /// Walks the text once, keeping the open block levels (their columns), the
 /// open flow brackets and whether a quoted string is open.
 class DepthScanner {
  public:
-  explicit DepthScanner(std::string_view text) : text_(text) {}
+  DepthScanner(std::string_view text, std::string_view noun) : text_(text), noun_(noun) {}
 
   std::optional<ShapeProblem> scan() {
     std::size_t start = 0;
@@ -41,7 +41,7 @@ class DepthScanner {
  private:
   void check(std::size_t col) {
     if (!problem_ && block_.size() + flow_ > max_nesting_depth) {
-      problem_ = ShapeProblem{line_, static_cast<std::uint32_t>(col + 1), too_deep_message()};
+      problem_ = ShapeProblem{line_, static_cast<std::uint32_t>(col + 1), too_deep_message(noun_)};
     }
   }
 
@@ -161,6 +161,7 @@ class DepthScanner {
   }
 
   std::string_view text_;
+  std::string_view noun_;
   std::vector<std::size_t> block_;
   std::size_t flow_ = 0;
   char quote_ = 0;
@@ -174,6 +175,8 @@ class DepthScanner {
 /// adds that size again.
 class AliasCounter : public YAML::EventHandler {
  public:
+  explicit AliasCounter(std::string_view noun) : noun_(noun) {}
+
   void OnDocumentStart(const YAML::Mark& /*mark*/) override {}
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t anchor) override { add_leaf(anchor); }
@@ -188,10 +191,10 @@ class AliasCounter : public YAML::EventHandler {
     if (!problem_ && alias_values_ > max_alias_values) {
       problem_ = ShapeProblem{
           static_cast<std::uint32_t>(mark.line + 1), static_cast<std::uint32_t>(mark.column + 1),
-          fmt::format("with this alias the model's aliases stand for more than {} values (an "
-                      "alias repeats everything under its anchor); a model's aliases may add at "
+          fmt::format("with this alias the {}'s aliases stand for more than {} values (an "
+                      "alias repeats everything under its anchor); a {}'s aliases may add at "
                       "most {} values",
-                      max_alias_values, max_alias_values)};
+                      noun_, max_alias_values, noun_, max_alias_values)};
     }
   }
   void OnSequenceStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/,
@@ -250,6 +253,7 @@ class AliasCounter : public YAML::EventHandler {
     add(done.size);
   }
 
+  std::string_view noun_;
   std::vector<Open> open_;
   std::vector<std::uint64_t> sizes_;
   std::uint64_t alias_values_ = 0;
@@ -258,17 +262,17 @@ class AliasCounter : public YAML::EventHandler {
 
 }  // namespace
 
-std::optional<ShapeProblem> find_too_deep(std::string_view text) {
-  return DepthScanner(text).scan();
+std::optional<ShapeProblem> find_too_deep(std::string_view text, std::string_view noun) {
+  return DepthScanner(text, noun).scan();
 }
 
-std::optional<ShapeProblem> find_alias_bomb(std::string_view text) {
+std::optional<ShapeProblem> find_alias_bomb(std::string_view text, std::string_view noun) {
   if (text.find('*') == std::string_view::npos) {
     return std::nullopt;  // an alias is written `*name`: without a star there is none
   }
   std::istringstream in{std::string(text)};
   YAML::Parser parser(in);
-  AliasCounter counter;
+  AliasCounter counter(noun);
   try {
     parser.HandleNextDocument(counter);
   } catch (const YAML::Exception&) {

@@ -3,7 +3,8 @@
 /// the reader expands it: how deep collections nest (yaml-cpp's parser
 /// recurses once per level, so a deep file could overflow the stack) and how
 /// many values aliases add (a few hundred bytes of nested aliases can stand
-/// for billions of values). Private to the model module.
+/// for billions of values). Private to the model module and the manifest
+/// reader of import/, whose YAML it bounds the same way.
 
 #include <cstddef>
 #include <cstdint>
@@ -28,12 +29,15 @@ struct ShapeProblem {
 /// The place where collections first nest deeper than `max_nesting_depth`,
 /// found by scanning the text (block indentation, `- ` and `? ` indicators,
 /// and flow brackets outside quotes and comments). The count errs on the high
-/// side, never below the depth yaml-cpp would reach.
-[[nodiscard]] std::optional<ShapeProblem> find_too_deep(std::string_view text);
+/// side, never below the depth yaml-cpp would reach. `noun` names the text
+/// in the message ("model", "manifest").
+[[nodiscard]] std::optional<ShapeProblem> find_too_deep(std::string_view text,
+                                                        std::string_view noun = "model");
 
 /// The alias at which the values added through aliases first pass
 /// `max_alias_values`, counted from the parser's events without building
 /// anything. The text must be valid YAML of one document.
-[[nodiscard]] std::optional<ShapeProblem> find_alias_bomb(std::string_view text);
+[[nodiscard]] std::optional<ShapeProblem> find_alias_bomb(std::string_view text,
+                                                          std::string_view noun = "model");
 
 }  // namespace tailsim::model::detail

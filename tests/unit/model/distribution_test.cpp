@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 namespace m = tailsim::model;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -38,28 +40,11 @@ m::ParseError error_of(std::string_view text, const m::DistContext& context = {}
   return r.error();
 }
 
-/// A folder of its own under the system's temporary folder, removed afterwards.
-class TempDir {
+/// A folder of this file's own.
+class TempDir : public tailsim::testing::TempDir {
  public:
   explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() / ("tailsim_distribution_test_" + name)) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  [[nodiscard]] const fs::path& path() const { return path_; }
-  void write(const std::string& name, const std::string& content) const {
-    std::ofstream(path_ / name, std::ios::binary) << content;
-  }
-
- private:
-  fs::path path_;
+      : tailsim::testing::TempDir("distribution_test_" + name) {}
 };
 
 }  // namespace
