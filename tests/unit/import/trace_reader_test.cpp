@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 namespace ti = tailsim::import;
 
@@ -20,31 +22,11 @@ namespace {
 
 const fs::path data_dir = fs::path(TAILSIM_TESTS_DIR) / "import" / "data";
 
-/// A folder of its own under the system's temporary folder, removed afterwards.
-class TraceFolder {
+/// A folder of this test's own.
+class TraceFolder : public tailsim::testing::TempDir {
  public:
-  explicit TraceFolder(const std::string& name)
-      : root_(fs::temp_directory_path() / ("tailsim_trace_reader_test_" + name)) {
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  ~TraceFolder() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  TraceFolder(const TraceFolder&) = delete;
-  TraceFolder& operator=(const TraceFolder&) = delete;
-
-  [[nodiscard]] const fs::path& root() const { return root_; }
-  /// Writes `content` to a file of the folder and gives its path.
-  [[nodiscard]] fs::path write(const std::string& name, const std::string& content) const {
-    const fs::path path = root_ / name;
-    std::ofstream(path, std::ios::binary) << content;
-    return path;
-  }
-
- private:
-  fs::path root_;
+  explicit TraceFolder(const std::string& name) : TempDir("trace_reader_test_" + name) {}
+  [[nodiscard]] const fs::path& root() const { return path(); }
 };
 
 /// The store made of one file with `content`.

@@ -5,6 +5,7 @@
 #include <string>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -21,7 +22,8 @@ namespace {
 class Folders {
  public:
   explicit Folders(const std::string& name)
-      : root_(fs::temp_directory_path() / ("tailsim_data_file_test_" + name)) {
+      : root_(fs::temp_directory_path() /
+              ("tailsim_data_file_test_" + name + "_" + std::to_string(::getpid()))) {
     fs::remove_all(root_);
     fs::create_directories(model());
     fs::create_directories(outside());
