@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -489,6 +490,42 @@ TEST_CASE("Workload rates weigh traces by their sampling weight or the sample ra
   REQUIRE(evidence.workloads.size() == 1);
   CHECK(evidence.workloads[0].window == Duration::zero());
   CHECK_FALSE(evidence.workloads[0].rate_per_s);
+}
+
+TEST_CASE("The checkout sample gives the same evidence in each format", "[import]") {
+  for (const char* format : {"otlp", "jaeger", "zipkin"}) {
+    INFO(format);
+    ti::SpanStore store;
+    ti::read_trace_file(std::string(TAILSIM_TESTS_DIR "/import/data/checkout.") + format + ".json",
+                        store);
+    const auto evidence = ti::analyze_traces(store);
+    CHECK(evidence.counts.edge_cut_waived);  // one trace: nothing would be left
+    REQUIRE(evidence.endpoints.size() == 4);
+    // GET /checkout (50 ms) calls payments (30 ms) then inventory (10 ms).
+    const auto front = analysis_endpoint(evidence, "frontend", "get_checkout");
+    const auto payments = analysis_endpoint(evidence, "payments", "post_pay");
+    const auto inventory = analysis_endpoint(evidence, "inventory", "get_stock");
+    CHECK(analysis_own_time(evidence, "frontend", "get_checkout") ==
+          std::vector<Duration>{analysis_ms(10)});
+    const auto& calls = evidence.endpoints[front].calls;
+    REQUIRE(calls.size() == 2);
+    CHECK(calls[0].callee == payments);
+    CHECK(calls[1].callee == inventory);
+    CHECK(calls[0].network == std::vector<Duration>{analysis_ms(1)});
+    // payments answered 503 (its own error); the 404 fails only the client.
+    CHECK(evidence.endpoints[payments].own_errors == 1);
+    CHECK(evidence.endpoints[inventory].errors == 0);
+    CHECK(calls[1].error_share == 1);
+    CHECK(evidence.endpoints[front].errors == 0);
+    // The database has no spans of its own: a dependency named by db.system.
+    const auto& select =
+        analysis_call(evidence, "inventory", "get_stock", "postgresql", "select_stock");
+    CHECK(select.network.empty());
+    CHECK(analysis_own_time(evidence, "postgresql", "select_stock") ==
+          std::vector<Duration>{analysis_ms(6)});
+    CHECK(analysis_own_time(evidence, "inventory", "get_stock") ==
+          std::vector<Duration>{analysis_ms(2)});
+  }
 }
 
 TEST_CASE("The hotel reservation capture's call graph and workload", "[import]") {
