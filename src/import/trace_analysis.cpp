@@ -473,8 +473,17 @@ std::int64_t TraceAnalyzer::covered_by_calls(std::int64_t start, std::int64_t en
 }
 
 void TraceAnalyzer::find_overlaps(std::size_t caller) {
-  // calls_ is in start order: the calls that overlap call i start before it ends.
+  // calls_ is in start order: the calls that overlap call i start before it
+  // ends. Time grows with the overlapping pairs; memory only with the
+  // distinct (call, callee) pairs, since the list is compacted whenever it
+  // doubles (a fan-out of n calls to one callee keeps n pairs, not n^2).
   pairs_.clear();
+  std::size_t compacted = 0;
+  const auto compact = [this, &compacted] {
+    std::sort(pairs_.begin(), pairs_.end());
+    pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
+    compacted = pairs_.size();
+  };
   for (std::size_t i = 0; i < calls_.size(); ++i) {
     for (std::size_t j = i + 1; j < calls_.size() && calls_[j].start_ns < calls_[i].end_ns; ++j) {
       if (calls_[j].end_ns > calls_[i].start_ns) {
@@ -482,11 +491,13 @@ void TraceAnalyzer::find_overlaps(std::size_t caller) {
         calls_[j].overlapped = true;
         pairs_.emplace_back(i, calls_[j].callee);
         pairs_.emplace_back(j, calls_[i].callee);
+        if (pairs_.size() > 2 * compacted + 1024) {
+          compact();
+        }
       }
     }
   }
-  std::sort(pairs_.begin(), pairs_.end());
-  pairs_.erase(std::unique(pairs_.begin(), pairs_.end()), pairs_.end());
+  compact();
   for (const auto& [call, other] : pairs_) {
     ++sites_[caller][calls_[call].callee].parallel[other];
   }

@@ -27,7 +27,7 @@ struct AnalysisOptions {
   /// Traces whose spans all end, but one ends within this much of the last
   /// end time in the store, may have been cut by the end of the capture
   /// (an SDK exports a span when it ends, children before parents): they
-  /// are dropped, unless that would drop every trace.
+  /// are dropped, unless that would drop every trace. 0 keeps them all.
   Duration edge_cut = std::chrono::seconds(5);
   /// The share of requests that were traced (`--sample-rate`), for traces
   /// whose spans give no sampling weight: such a trace stands for

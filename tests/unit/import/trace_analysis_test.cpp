@@ -405,6 +405,51 @@ TEST_CASE("An internal span under a span of another service is an invocation", "
   CHECK(analysis_own_time(evidence, "worker", "job") == std::vector<Duration>{analysis_ms(30)});
 }
 
+TEST_CASE("A root client span's callee is the entry; odd ids and peers are counted", "[import]") {
+  ti::SpanStore store;
+  // A load generator's client span at the top, calling front without a peer name.
+  analysis_span(store, 1, 1, 0, "loadgen", "GET", ti::SpanKind::client, 0, 100);
+  analysis_span(store, 1, 2, 1, "front", "home", ti::SpanKind::server, 5, 95);
+  // A client span with no callee and no peer: a dependency named `unknown`.
+  analysis_span(store, 1, 3, 2, "front", "lookup", ti::SpanKind::client, 10, 20);
+  // Span id 3 again (another kind): counted, its child attaches to the first.
+  analysis_span(store, 1, 3, 2, "front", "render", ti::SpanKind::internal, 30, 40);
+  // A second root: its own entry.
+  analysis_span(store, 1, 9, 0, "cron", "sweep", ti::SpanKind::internal, 50, 60);
+  const auto evidence = analysis_of(store);
+  CHECK(evidence.counts.duplicate_span_ids == 1);
+  CHECK(evidence.counts.multi_root_traces == 1);
+  CHECK(evidence.counts.unnamed_peers == 1);
+  CHECK(evidence.counts.roots_without_entry == 0);
+  CHECK_FALSE(evidence.find_endpoint("loadgen", "get"));
+  const auto& lookup = analysis_call(evidence, "front", "home", "unknown", "lookup");
+  CHECK(lookup.calls == 1);
+  REQUIRE(evidence.workloads.size() == 2);
+  CHECK(evidence.workloads[0].endpoint == analysis_endpoint(evidence, "cron", "sweep"));
+  CHECK(evidence.workloads[1].endpoint == analysis_endpoint(evidence, "front", "home"));
+  // front: 90 - the lookup's 10.
+  CHECK(analysis_own_time(evidence, "front", "home") == std::vector<Duration>{analysis_ms(80)});
+}
+
+TEST_CASE("A wide fan-out to one callee is one parallel site", "[import]") {
+  ti::SpanStore store;
+  analysis_root(store, 1, "front", "feed", 0, 100);
+  constexpr std::uint64_t fan_out = 2000;
+  for (std::uint64_t i = 0; i < fan_out; ++i) {
+    const double start = 10 + static_cast<double>(i) * 0.01;
+    analysis_rpc(store, 1, 10 + 1000 * i, 1, "front", "posts", "get", start, start + 50, start + 1,
+                 start + 49);
+  }
+  const auto evidence = analysis_of(store);
+  const auto& site = analysis_call(evidence, "front", "feed", "posts", "get");
+  CHECK(site.calls == fan_out);
+  CHECK(site.times_max == fan_out);
+  CHECK(site.overlapping_calls == fan_out);
+  CHECK(site.parallel_group == std::vector<std::size_t>{site.callee});
+  REQUIRE(site.parallel_with.size() == 1);
+  CHECK(site.parallel_with[0].calls == fan_out);
+}
+
 TEST_CASE("Own errors are failed invocations with no failed call below", "[import]") {
   ti::SpanStore store;
   // Trace 1: the error comes from the callee.
