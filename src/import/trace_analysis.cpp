@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <limits>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -30,8 +31,18 @@ bool is_serving_kind(SpanKind kind) {
   return kind == SpanKind::server || kind == SpanKind::consumer;
 }
 
+/// a - b, saturated: the times of a file may lie further apart than int64 holds.
+std::int64_t gap_ns(std::int64_t a, std::int64_t b) {
+  std::int64_t gap = 0;
+  if (__builtin_sub_overflow(a, b, &gap)) {
+    return a > b ? std::numeric_limits<std::int64_t>::max()
+                 : std::numeric_limits<std::int64_t>::min();
+  }
+  return gap;
+}
+
 std::int64_t span_duration_ns(const Span& span) {
-  return span.end_ns - span.start_ns;
+  return gap_ns(span.end_ns, span.start_ns);
 }
 
 /// The words an endpoint is named from (string indexes), and whether it is
@@ -104,8 +115,10 @@ class TraceAnalyzer {
   void analyze_invocation(std::uint32_t invocation);
   /// Adds a logical call's figures to its site (and a dependency's own figures).
   void record_call(std::size_t caller, std::int64_t invocation_start, const LogicalCall& call);
-  /// The time of [start, end] covered by the calls, clipped to it.
-  std::int64_t covered_by_calls(std::int64_t start, std::int64_t end);
+  /// The own time of an invocation over [start, end]: its duration minus
+  /// the time its calls cover, clipped to it. Exact in unsigned arithmetic
+  /// (end - start may exceed int64), then saturated.
+  std::int64_t own_time_ns(std::int64_t start, std::int64_t end);
   /// Marks overlapping calls and counts, per call, the callees it overlapped.
   void find_overlaps(std::size_t caller);
   /// The invocation a client span calls, searched below it through spans of
@@ -145,12 +158,12 @@ TraceEvidence TraceAnalyzer::run() {
   const detail::TraceGroups groups = detail::group_traces(store_);
   AnalysisCounts& counts = evidence_.counts;
   counts.traces = groups.count();
-  std::int64_t store_last_end = 0;
+  std::int64_t store_last_end = std::numeric_limits<std::int64_t>::min();
   for (const Span& span : store_.spans()) {
     store_last_end = std::max(store_last_end, span.end_ns);
   }
   const bool cutting = options_.edge_cut > Duration::zero();
-  const std::int64_t cut_from = store_last_end - options_.edge_cut.count();
+  const std::int64_t cut_from = gap_ns(store_last_end, options_.edge_cut.count());
 
   enum class Verdict : std::uint8_t { keep, drop, near_end };
   std::vector<Verdict> verdicts(groups.count(), Verdict::keep);
@@ -411,8 +424,7 @@ void TraceAnalyzer::analyze_invocation(std::uint32_t invocation) {
   endpoint.external = false;
   ++endpoint.invocations;
   endpoint.spans += own_spans;
-  endpoint.own_time.emplace_back(span_duration_ns(span) -
-                                 covered_by_calls(span.start_ns, span.end_ns));
+  endpoint.own_time.emplace_back(own_time_ns(span.start_ns, span.end_ns));
   bool call_failed = false;
   for (const LogicalCall& call : calls_) {
     call_failed = call_failed || attempts_[call.first + call.count - 1].failed;
@@ -451,7 +463,10 @@ void TraceAnalyzer::analyze_invocation(std::uint32_t invocation) {
   }
 }
 
-std::int64_t TraceAnalyzer::covered_by_calls(std::int64_t start, std::int64_t end) {
+std::int64_t TraceAnalyzer::own_time_ns(std::int64_t start, std::int64_t end) {
+  if (end < start) {
+    return gap_ns(end, start);
+  }
   intervals_.clear();
   for (const LogicalCall& call : calls_) {
     const std::int64_t from = std::max(call.start_ns, start);
@@ -461,15 +476,19 @@ std::int64_t TraceAnalyzer::covered_by_calls(std::int64_t start, std::int64_t en
     }
   }
   std::sort(intervals_.begin(), intervals_.end());
-  std::int64_t covered = 0;
+  const auto unsigned_gap = [](std::int64_t to, std::int64_t from) {
+    return static_cast<std::uint64_t>(to) - static_cast<std::uint64_t>(from);
+  };
+  std::uint64_t own = unsigned_gap(end, start);
   std::int64_t reached = start;
   for (const auto& [from, to] : intervals_) {
     if (to > reached) {
-      covered += to - std::max(from, reached);
+      own -= unsigned_gap(to, std::max(from, reached));
       reached = to;
     }
   }
-  return covered;
+  constexpr auto most = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(std::min(own, most));
 }
 
 void TraceAnalyzer::find_overlaps(std::size_t caller) {
@@ -509,7 +528,7 @@ void TraceAnalyzer::record_call(std::size_t caller, std::int64_t invocation_star
   CallSiteEvidence& site = sums.site;
   site.callee = call.callee;
   ++site.calls;
-  sums.offset_sum_ns += static_cast<double>(call.start_ns - invocation_start);
+  sums.offset_sum_ns += static_cast<double>(gap_ns(call.start_ns, invocation_start));
   if (call.overlapped) {
     ++site.overlapping_calls;
   }
@@ -521,7 +540,7 @@ void TraceAnalyzer::record_call(std::size_t caller, std::int64_t invocation_star
       ++site.failed_attempts;
     }
     if (previous != nullptr) {
-      site.backoff.emplace_back(attempt.start_ns - previous->end_ns);
+      site.backoff.emplace_back(gap_ns(attempt.start_ns, previous->end_ns));
     }
     previous = &attempt;
     site.spans += (attempt.client != no_span ? 1 : 0) + (attempt.server != no_span ? 1 : 0);
@@ -645,7 +664,7 @@ void TraceAnalyzer::finish() {
 
   for (auto& [old, workload] : workloads_) {
     workload.endpoint = new_index[old];
-    workload.window = Duration(workload.last_start_ns - workload.first_start_ns);
+    workload.window = Duration(gap_ns(workload.last_start_ns, workload.first_start_ns));
     if (workload.window > Duration::zero()) {
       workload.rate_per_s = workload.weighted_traces / to_seconds(workload.window);
     }

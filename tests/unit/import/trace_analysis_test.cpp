@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -448,6 +449,36 @@ TEST_CASE("A wide fan-out to one callee is one parallel site", "[import]") {
   CHECK(site.parallel_group == std::vector<std::size_t>{site.callee});
   REQUIRE(site.parallel_with.size() == 1);
   CHECK(site.parallel_with[0].calls == fan_out);
+}
+
+TEST_CASE("Times at the ends of int64 saturate instead of wrapping", "[import]") {
+  constexpr std::int64_t earliest = std::numeric_limits<std::int64_t>::min() + 10;
+  constexpr std::int64_t latest = std::numeric_limits<std::int64_t>::max() - 10;
+  const auto stretch = [](ti::SpanStore& store, std::size_t index, std::int64_t start,
+                          std::int64_t end) {
+    store.span_at(index).start_ns = start;
+    store.span_at(index).end_ns = end;
+  };
+  ti::SpanStore store;
+  stretch(store, analysis_root(store, 1, "front", "page", 0, 0), earliest, latest);
+  const auto client = analysis_span(store, 1, 2, 1, "front", "q", ti::SpanKind::client, 0, 0);
+  stretch(store, client, earliest, latest);
+  store.span_at(client).peer = store.intern("db");
+  stretch(store, analysis_root(store, 2, "front", "page", 0, 0), latest - 10, latest);
+  const auto evidence = analysis_of(store);
+  const Duration longest = Duration::max();
+  // front: covered whole by its call; the database's client span: too long to hold.
+  CHECK(analysis_own_time(evidence, "front", "page") ==
+        std::vector<Duration>{Duration::zero(), analysis_ms(0) + Duration(10)});
+  CHECK(analysis_own_time(evidence, "db", "q") == std::vector<Duration>{longest});
+  REQUIRE(evidence.workloads.size() == 1);
+  CHECK(evidence.workloads[0].window == longest);
+  CHECK(evidence.workloads[0].rate_per_s);
+
+  // The capture's window reaching below the earliest time: every trace is near its end.
+  ti::SpanStore early;
+  stretch(early, analysis_root(early, 1, "front", "page", 0, 0), earliest, earliest + 1);
+  CHECK(ti::analyze_traces(early).counts.edge_cut_waived);
 }
 
 TEST_CASE("Own errors are failed invocations with no failed call below", "[import]") {
