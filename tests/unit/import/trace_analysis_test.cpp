@@ -109,6 +109,20 @@ const std::vector<Duration>& analysis_page_network(const ti::TraceEvidence& evid
   return analysis_call(evidence, "front", "page", service, "get").network;
 }
 
+/// Reads a capture of /work/shared/data/real-traces into `store`; false
+/// (with a warning) when the capture is not there.
+bool analysis_real_capture(const std::string& name, ti::SpanStore& store) {
+  namespace fs = std::filesystem;
+  const fs::path path =
+      fs::path(TAILSIM_SOURCE_DIR) / ".." / "shared" / "data" / "real-traces" / name;
+  if (!fs::exists(path)) {
+    WARN("skipped: the real trace capture is not at " << path.string());
+    return false;
+  }
+  ti::read_trace_file(path, store);
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("Endpoint names are normalised as SPEC says", "[import]") {
@@ -605,15 +619,10 @@ TEST_CASE("The checkout sample gives the same evidence in each format", "[import
 }
 
 TEST_CASE("The hotel reservation capture's call graph and workload", "[import]") {
-  namespace fs = std::filesystem;
-  const fs::path path = fs::path(TAILSIM_SOURCE_DIR) / ".." / "shared" / "data" / "real-traces" /
-                        "dsb-hotel-reservation.jaeger.json";
-  if (!fs::exists(path)) {
-    WARN("skipped: the real trace capture is not at " << path.string());
+  ti::SpanStore store;
+  if (!analysis_real_capture("dsb-hotel-reservation.jaeger.json", store)) {
     return;
   }
-  ti::SpanStore store;
-  ti::read_trace_file(path, store);
   const auto evidence = ti::analyze_traces(store);
   CHECK(evidence.counts.traces == 1000);
   CHECK(evidence.counts.cyclic_traces == 0);
@@ -658,4 +667,54 @@ TEST_CASE("The hotel reservation capture's call graph and workload", "[import]")
   CHECK(workload.min_weight == Approx(1 / 0.3));
   REQUIRE(workload.rate_per_s);
   CHECK(*workload.rate_per_s == Approx(100).epsilon(0.1));
+}
+
+TEST_CASE("The media capture's kindless spans make a call graph", "[import]") {
+  ti::SpanStore store;
+  if (!analysis_real_capture("dsb-media-microservices.jaeger.json", store)) {
+    return;
+  }
+  const auto evidence = ti::analyze_traces(store);
+  const std::size_t traces = evidence.counts.traces_kept;
+  CHECK(evidence.counts.traces == 1000);
+  CHECK(evidence.counts.kindless_spans == 27 * traces);
+  // No client spans: every call is a child invocation, without network time.
+  for (const auto& endpoint : evidence.endpoints) {
+    CHECK_FALSE(endpoint.external);
+    for (const auto& site : endpoint.calls) {
+      CHECK(site.calls_without_client_span == site.calls);
+      CHECK(site.network.empty());
+    }
+  }
+  // nginx calls four services at once; its root nested in itself is its own time.
+  const auto nginx = analysis_endpoint(evidence, "nginx", "wrk2-api_review_compose");
+  REQUIRE(evidence.endpoints[nginx].calls.size() == 4);
+  for (const auto& site : evidence.endpoints[nginx].calls) {
+    CHECK(site.p == Approx(1));
+    CHECK(site.parallel);
+  }
+  // The three stores hang under whichever of compose-review-service's five
+  // endpoints was called last: once per trace over the five.
+  for (const char* store_name :
+       {"review-storage-service", "user-review-service", "movie-review-service"}) {
+    INFO(store_name);
+    std::size_t callers = 0;
+    std::size_t invocations = 0;
+    for (std::size_t i = 0; i < evidence.endpoints.size(); ++i) {
+      for (const auto& site : evidence.endpoints[i].calls) {
+        if (evidence.endpoints[site.callee].service == store_name) {
+          CHECK(evidence.endpoints[i].service == "compose-review-service");
+          ++callers;
+          invocations += site.invocations;
+        }
+      }
+    }
+    CHECK(callers == 5);
+    CHECK(invocations == traces);
+  }
+  // Every request traced (a const sampler): 1000 in 10 s.
+  REQUIRE(evidence.workloads.size() == 1);
+  CHECK(evidence.workloads[0].endpoint == nginx);
+  REQUIRE(evidence.workloads[0].rate_per_s);
+  CHECK(*evidence.workloads[0].rate_per_s == Approx(100).epsilon(0.1));
 }
