@@ -374,9 +374,9 @@ void Analyzer::solve_traffic() {
 /// Solves the traffic equations of workload `w` over the endpoints it
 /// reaches (found breadth first along calls_), with Eigen's SparseLU: a
 /// direct solver, so no tolerance or iteration count to choose, which takes
-/// any invertible system (a publish loop makes it non-triangular) and, under
-/// its COLAMD ordering, fills in next to nothing for a call graph (none for a
-/// tree or a chain). `local` maps an endpoint to its row in the reduced
+/// any invertible set of equations (a publish loop makes it
+/// non-triangular) and, under its COLAMD ordering, fills in next to nothing
+/// for a call graph (none for a tree or a chain). `local` maps an endpoint to its row in the reduced
 /// system; it is all -1 on entry and on return.
 void Analyzer::solve_visits(std::size_t w, std::vector<std::ptrdiff_t>& local) {
   std::vector<std::size_t> reached{endpoint_id(m_.workloads[w].entry)};
