@@ -354,3 +354,40 @@ TEST_CASE("A drafted model runs through the simulator", "[import]") {
   CHECK(results.paths[0].requests > 30);
   CHECK(results.paths[0].throughput_rps > 0.5);
 }
+
+TEST_CASE("A constant fan-out is that many parallel copies; a varying one is noted", "[import]") {
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 10; ++t) {
+    const double b = static_cast<double>(t) * 100;
+    writer_span(store, t, 1, 0, "front", "page", ti::SpanKind::server, b, b + 50);
+    // Three overlapping calls to shard.get in every trace...
+    for (std::uint64_t k = 0; k < 3; ++k) {
+      writer_rpc(store, t, 10 + k, 1, "front", "shard", "get", b + 5 + static_cast<double>(k),
+                 b + 20 + static_cast<double>(k), 0.5);
+    }
+    // ...and two or three to index.find.
+    for (std::uint64_t k = 0; k < 2 + t % 2; ++k) {
+      writer_rpc(store, t, 20 + k, 1, "front", "index", "find", b + 25 + static_cast<double>(k),
+                 b + 40 + static_cast<double>(k), 0.5);
+    }
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  INFO(draft.yaml);
+  const auto model = writer_load(draft);
+  const auto& page = writer_steps(model, "front", "page");
+  REQUIRE(page.size() == 3);
+  REQUIRE(page[1].kind == tm_::StepKind::parallel);
+  REQUIRE(page[1].children.size() == 3);
+  for (const auto& child : page[1].children) {
+    CHECK(writer_callee(child) == "shard.get");
+    CHECK(child.times.value == tm_::IntRange{1, 1});
+  }
+  REQUIRE(page[2].kind == tm_::StepKind::parallel);
+  REQUIRE(page[2].children.size() == 1);
+  CHECK(page[2].children[0].times.value == tm_::IntRange{2, 3});
+  CHECK(std::any_of(draft.notes.begin(), draft.notes.end(), [](const std::string& note) {
+    return note.find("front.page calls index.find 2..3 times at once") != std::string::npos;
+  }));
+}
