@@ -517,6 +517,9 @@ std::string sanitize_model_name(std::string_view text) {
   if (name.size() > max_name_length) {
     name.resize(max_name_length);
   }
+  if (name == "null") {
+    return "null_";  // YAML reads a plain `null` key as no name at all
+  }
   return name.empty() ? std::string("unnamed") : name;
 }
 

@@ -59,7 +59,8 @@ struct DraftModel {
 
 /// A tailsim name for `text`: lowercased, each run of characters other than
 /// a-z, 0-9, `_` and `-` turned into one `_`, trimmed of `_` and of leading
-/// `-`, at most 128 characters; `unnamed` when nothing is left.
+/// `-`, at most 128 characters; `unnamed` when nothing is left, `null_`
+/// for `null` (which YAML reads as no key).
 [[nodiscard]] std::string sanitize_model_name(std::string_view text);
 
 }  // namespace tailsim::import

@@ -302,6 +302,14 @@ TEST_CASE("Names that clash after sanitising are made unique and noted", "[impor
   CHECK(model.services.size() == 2);
   CHECK(writer_service(model, "api_2").find_endpoint("x") != nullptr);
   CHECK(model.workloads.size() == 2);
+  // A name YAML would read as null, and one with nothing valid in it.
+  CHECK(ti::sanitize_model_name("NULL") == "null_");
+  CHECK(ti::sanitize_model_name("--!!") == "unnamed");
+  CHECK(ti::sanitize_model_name("-Cart Service-") == "cart_service-");
+  ti::SpanStore nulls;
+  writer_span(nulls, 1, 1, 0, "Null", "null", ti::SpanKind::server, 0, 10);
+  const auto null_model = writer_load(ti::write_model(ti::analyze_traces(nulls, options), nullptr));
+  CHECK(writer_service(null_model, "null_").find_endpoint("null_") != nullptr);
 }
 
 TEST_CASE("A workload whose rate is unknown is spread over the window, with a note", "[import]") {
