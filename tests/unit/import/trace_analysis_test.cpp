@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/spans.hpp"
 #include "tailsim/import/trace_reader.hpp"
 
 namespace ti = tailsim::import;
@@ -20,12 +21,6 @@ using tailsim::Duration;
 
 namespace {
 
-constexpr std::int64_t analysis_epoch_ns = 1'700'000'000'000'000'000;
-
-std::int64_t analysis_at(double ms) {
-  return analysis_epoch_ns + std::llround(ms * 1e6);
-}
-
 Duration analysis_ms(double ms) {
   return Duration(std::llround(ms * 1e6));
 }
@@ -34,18 +29,8 @@ Duration analysis_ms(double ms) {
 std::size_t analysis_span(ti::SpanStore& store, std::uint64_t trace, std::uint64_t id,
                           std::uint64_t parent, std::string_view service, std::string_view name,
                           ti::SpanKind kind, double start_ms, double end_ms, bool error = false) {
-  ti::Span span;
-  span.trace_id = {0, trace};
-  span.span_id = id;
-  span.parent_id = parent;
-  span.service = store.intern(service);
-  span.name = store.intern(name);
-  span.kind = kind;
-  span.start_ns = analysis_at(start_ms);
-  span.end_ns = analysis_at(end_ms);
-  span.error = error;
-  store.add_span(span);
-  return store.spans().size() - 1;
+  return tailsim::testing::add_span(store, trace, id, parent, service, name, kind, start_ms, end_ms,
+                                    error);
 }
 
 /// A root server span of `service` named `name` over [start, end].

@@ -1,0 +1,531 @@
+#include "tailsim/import/model_writer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "tailsim/import/fit.hpp"
+#include "tailsim/model/units.hpp"
+
+namespace tailsim::import {
+
+namespace {
+
+/// The longest name the model format accepts.
+constexpr std::size_t max_name_length = 128;
+
+/// A link gets its own latency when at least this many samples show it...
+constexpr std::size_t link_min_samples = 20;
+/// ...and its median is more than this factor away from the default's
+/// median (either way)...
+constexpr double link_factor = 2.0;
+/// ...and differs from it by at least this much (a factor between two tiny
+/// times changes no simulation).
+constexpr double link_min_difference_ns = 50'000;
+
+/// Text from spans or manifests made safe for a `#` comment: printable ASCII
+/// kept, anything else (a newline would end the comment) as `?`.
+std::string comment_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    out += (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+  }
+  return out;
+}
+
+/// `base`, or `base_2`, `base_3`, ... whichever `used` lacks; added to `used`.
+std::string unique_name(const std::string& base, std::set<std::string>& used) {
+  std::string name = base;
+  for (int k = 2; used.count(name) > 0; ++k) {
+    const std::string suffix = fmt::format("_{}", k);
+    name = base.substr(0, max_name_length - suffix.size()) + suffix;
+  }
+  used.insert(name);
+  return name;
+}
+
+double median_ns(std::vector<Duration> samples) {
+  if (samples.empty()) {
+    return 0;
+  }
+  const auto middle = samples.begin() + static_cast<std::ptrdiff_t>(samples.size() / 2);
+  std::nth_element(samples.begin(), middle, samples.end());
+  return static_cast<double>(middle->count());
+}
+
+/// `value` with at most `decimals` decimals, trailing zeros dropped.
+std::string decimal_text(double value, int decimals) {
+  std::string text = fmt::format("{:.{}f}", value, decimals);
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') {
+      text.pop_back();
+    }
+    if (text.back() == '.') {
+      text.pop_back();
+    }
+  }
+  return text;
+}
+
+std::string indent(int n) {
+  return std::string(static_cast<std::size_t>(n), ' ');
+}
+
+/// The pod label or annotation that names a workload's service.
+constexpr std::string_view otel_service_annotation = "resource.opentelemetry.io/service.name";
+
+class Writer {
+ public:
+  Writer(const TraceEvidence& evidence, const Manifests* manifests, const WriterOptions& options)
+      : evidence_(evidence), manifests_(manifests), options_(options) {}
+
+  DraftModel run() {
+    name_everything();
+    out_ += "version: 1\n";
+    out_ += fmt::format("name: {}\n", sanitize_model_name(options_.name));
+    out_ += fmt::format("description: drafted by tailsim import from {} traces ({} kept)\n",
+                        evidence_.counts.traces, evidence_.counts.traces_kept);
+    write_simulation();
+    write_network();
+    write_services();
+    write_workloads();
+    draft_.yaml = std::move(out_);
+    return std::move(draft_);
+  }
+
+ private:
+  const TraceEvidence& evidence_;
+  const Manifests* manifests_;
+  const WriterOptions& options_;
+  std::string out_;
+  DraftModel draft_;
+  /// The model name of each evidence service, by raw name.
+  std::map<std::string, std::string> service_names_;
+  /// The model name of each evidence endpoint, by index.
+  std::vector<std::string> endpoint_names_;
+  std::set<std::string> file_names_;
+  std::int64_t duration_s_ = 60;
+
+  const std::string& service_of(std::size_t endpoint) const {
+    return service_names_.at(evidence_.endpoints[endpoint].service);
+  }
+
+  std::string ref(std::size_t endpoint) const {
+    return service_of(endpoint) + "." + endpoint_names_[endpoint];
+  }
+
+  /// Gives every service and endpoint a valid, unique name, noting renames.
+  void name_everything() {
+    std::set<std::string> used;
+    for (const auto& service : evidence_.services) {
+      const std::string name = unique_name(sanitize_model_name(service.name), used);
+      if (name != service.name) {
+        draft_.notes.push_back(fmt::format("service '{}' is named '{}' in the model",
+                                           comment_safe(service.name), name));
+      }
+      service_names_[service.name] = name;
+    }
+    for (const auto& endpoint : evidence_.endpoints) {
+      if (service_names_.count(endpoint.service) == 0) {
+        service_names_[endpoint.service] = unique_name(sanitize_model_name(endpoint.service), used);
+      }
+    }
+    std::map<std::string, std::set<std::string>> used_endpoints;
+    for (const auto& endpoint : evidence_.endpoints) {
+      auto& taken = used_endpoints[endpoint.service];
+      const std::string name = unique_name(sanitize_model_name(endpoint.name), taken);
+      if (name != endpoint.name) {
+        draft_.notes.push_back(fmt::format("endpoint '{}' of '{}' is named '{}' in the model",
+                                           comment_safe(endpoint.name),
+                                           comment_safe(endpoint.service), name));
+      }
+      endpoint_names_.push_back(name);
+    }
+  }
+
+  /// Fits `samples` and returns the distribution's text, with `comment` set
+  /// to the fit's provenance; an empirical choice adds a file named from `stem`.
+  std::string fitted(const std::vector<Duration>& samples, const std::string& stem,
+                     std::string& comment) {
+    FitOptions fit_options;
+    const std::string file = unique_name(stem, file_names_) + ".csv";
+    fit_options.empirical_file = file;
+    const DistributionFit fit = fit_distribution(samples, fit_options);
+    comment = fit_comment(fit);
+    if (fit.family == FitFamily::empirical) {
+      draft_.files.push_back(EmpiricalFile{file, samples});
+    }
+    return fit.text;
+  }
+
+  void write_simulation() {
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+    bool any = false;
+    for (const auto& workload : evidence_.workloads) {
+      first = any ? std::min(first, workload.first_start_ns) : workload.first_start_ns;
+      last = any ? std::max(last, workload.last_start_ns) : workload.last_start_ns;
+      any = true;
+    }
+    const std::int64_t window_ns = last - first;
+    const std::int64_t window_s = (window_ns + 999'999'999) / 1'000'000'000;
+    duration_s_ = std::max<std::int64_t>(60, window_s);
+    out_ += fmt::format(
+        "simulation: {{duration: {}s, warmup: 0s, seed: 1}}  # the traced window, {}, rounded "
+        "up to whole seconds (at least 60s)\n",
+        duration_s_, model::format_duration(Duration(window_ns)));
+  }
+
+  /// The default latency over every network sample, and a link for each
+  /// pair of services whose network differs clearly from it: at least
+  /// link_min_samples samples, a median more than link_factor times above
+  /// or below the default's, and at least link_min_difference_ns apart.
+  void write_network() {
+    std::vector<Duration> all;
+    std::map<std::pair<std::string, std::string>, std::vector<Duration>> pairs;
+    for (const auto& endpoint : evidence_.endpoints) {
+      for (const auto& call : endpoint.calls) {
+        if (call.network.empty()) {
+          continue;
+        }
+        all.insert(all.end(), call.network.begin(), call.network.end());
+        std::string a = service_names_.at(endpoint.service);
+        std::string b = service_of(call.callee);
+        if (a == b) {
+          continue;
+        }
+        if (b < a) {
+          std::swap(a, b);
+        }
+        auto& samples = pairs[{a, b}];
+        samples.insert(samples.end(), call.network.begin(), call.network.end());
+      }
+    }
+    if (all.empty()) {
+      return;
+    }
+    std::string comment;
+    const std::string text = fitted(all, "network", comment);
+    out_ += "network:\n  default:\n";
+    out_ += fmt::format("    latency: {}  # {}; one-way, from {} client/server span pairs\n", text,
+                        comment, all.size());
+    const double all_median = median_ns(all);
+    bool links = false;
+    for (const auto& [pair, samples] : pairs) {
+      const double median = median_ns(samples);
+      const bool far =
+          all_median <= 0 || median > all_median * link_factor || median * link_factor < all_median;
+      if (samples.size() < link_min_samples || !far ||
+          std::abs(median - all_median) < link_min_difference_ns) {
+        continue;
+      }
+      if (!links) {
+        out_ += "  links:\n";
+        links = true;
+      }
+      const std::string link_text =
+          fitted(samples, fmt::format("network_{}_{}", pair.first, pair.second), comment);
+      out_ += fmt::format("    - between: [{}, {}]  # median {} against {} overall\n", pair.first,
+                          pair.second, model::format_duration(Duration(std::llround(median))),
+                          model::format_duration(Duration(std::llround(all_median))));
+      out_ += fmt::format("      latency: {}  # {}\n", link_text, comment);
+    }
+  }
+
+  /// The workload of the manifests that runs `service`: the one whose pods
+  /// carry its OpenTelemetry service name, else the one named like it, else
+  /// the one whose `app.kubernetes.io/name` label names it.
+  const Workload* workload_for(const std::string& raw, const std::string& name) const {
+    if (manifests_ == nullptr) {
+      return nullptr;
+    }
+    auto is = [&](const std::string& text) { return text == raw || text == name; };
+    for (const auto& workload : manifests_->workloads) {
+      const auto it = workload.pod_annotations.find(std::string(otel_service_annotation));
+      if (it != workload.pod_annotations.end() && is(it->second)) {
+        return &workload;
+      }
+    }
+    for (const auto& workload : manifests_->workloads) {
+      if (is(workload.name.value)) {
+        return &workload;
+      }
+    }
+    for (const auto& workload : manifests_->workloads) {
+      const auto it = workload.labels.find("app.kubernetes.io/name");
+      if (it != workload.labels.end() && is(it->second)) {
+        return &workload;
+      }
+    }
+    return nullptr;
+  }
+
+  std::string where(const model::SourceLoc& loc) const {
+    const std::string file = options_.manifest_sources != nullptr
+                                 ? options_.manifest_sources->source_name(loc.file)
+                                 : std::string("manifest");
+    return comment_safe(fmt::format("{}:{}", file, loc.line));
+  }
+
+  void write_pod(const Workload& workload) {
+    const Container* main = workload.main();
+    if (main == nullptr) {
+      return;
+    }
+    const auto& cpu = main->cpu;
+    const auto* amount = cpu.limit ? &*cpu.limit : cpu.request ? &*cpu.request : nullptr;
+    if (amount == nullptr || amount->value <= 0) {
+      return;
+    }
+    out_ += "    pod:\n";
+    out_ += fmt::format("      cpu: {}  # cpu {} of container {} from manifest {}\n",
+                        decimal_text(static_cast<double>(amount->value) / 1000.0, 3),
+                        cpu.limit ? "limit" : "request", comment_safe(main->name.value),
+                        where(amount->loc));
+  }
+
+  void write_services() {
+    // Endpoints by model service name, then by model endpoint name.
+    std::map<std::string, std::map<std::string, std::size_t>> by_service;
+    for (std::size_t i = 0; i < evidence_.endpoints.size(); ++i) {
+      by_service[service_of(i)][endpoint_names_[i]] = i;
+    }
+    std::map<std::string, const ServiceEvidence*> services;
+    for (const auto& service : evidence_.services) {
+      services[service_names_.at(service.name)] = &service;
+    }
+    out_ += "services:\n";
+    for (const auto& [name, endpoints] : by_service) {
+      const std::size_t first = endpoints.begin()->second;
+      const std::string& raw = evidence_.endpoints[first].service;
+      const bool external = evidence_.endpoints[first].external;
+      const auto found = services.find(name);
+      const ServiceEvidence* service = found == services.end() ? nullptr : found->second;
+      out_ += fmt::format("  {}:", name);
+      if (name != raw) {
+        out_ += fmt::format("  # '{}' in the spans", comment_safe(raw));
+      }
+      out_ += "\n";
+      if (external) {
+        out_ += "    external: true  # no spans of its own: known from its callers' client spans\n";
+      } else {
+        write_replicas(raw, name, service);
+      }
+      out_ += "    endpoints:\n";
+      for (const auto& entry : endpoints) {
+        write_endpoint(entry.second);
+      }
+    }
+    for (const auto& [name, service] : services) {
+      if (by_service.count(name) == 0) {
+        draft_.notes.push_back(
+            fmt::format("service '{}' has spans but no endpoint: it is not in the model", name));
+      }
+    }
+  }
+
+  void write_replicas(const std::string& raw, const std::string& name,
+                      const ServiceEvidence* service) {
+    if (const Workload* workload = workload_for(raw, name)) {
+      const std::int64_t replicas = std::max<std::int64_t>(1, workload->replicas.value);
+      out_ += fmt::format(
+          "    replicas: {}  # replicas from manifest {}{}\n", replicas,
+          where(workload->replicas.loc),
+          workload->replicas_owned ? " (an autoscaler sets them; this is where they start)" : "");
+      if (workload->replicas.value < 1) {
+        draft_.notes.push_back(
+            fmt::format("service '{}' has 0 replicas in its manifest: the model has 1", name));
+      }
+      write_pod(*workload);
+      return;
+    }
+    if (service != nullptr && service->replicas > 0) {
+      out_ += fmt::format("    replicas: {}  # distinct instances in {} spans\n", service->replicas,
+                          service->spans);
+    } else {
+      out_ += "    replicas: 1  # the spans name no instance\n";
+    }
+  }
+
+  void write_endpoint(std::size_t index) {
+    const EndpointEvidence& endpoint = evidence_.endpoints[index];
+    out_ += fmt::format("      {}:  # from {} spans, {} invocations\n", endpoint_names_[index],
+                        endpoint.spans, endpoint.invocations);
+    const std::string stem = service_of(index) + "_" + endpoint_names_[index];
+    bool any_step = false;
+    if (!endpoint.own_time.empty()) {
+      std::string comment;
+      const std::string text = fitted(endpoint.own_time, stem, comment);
+      const bool is_zero = std::all_of(endpoint.own_time.begin(), endpoint.own_time.end(),
+                                       [](Duration d) { return d.count() <= 0; });
+      if (!is_zero || endpoint.calls.empty()) {
+        const char* kind =
+            endpoint.external || options_.own_time == OwnTimeAs::delay ? "delay" : "cpu";
+        out_ += fmt::format("        - {}: {}  # own time: {}\n", kind, text, comment);
+        any_step = true;
+      }
+    }
+    std::vector<bool> written(endpoint.calls.size(), false);
+    for (std::size_t i = 0; i < endpoint.calls.size(); ++i) {
+      if (written[i]) {
+        continue;
+      }
+      const CallSiteEvidence& call = endpoint.calls[i];
+      std::vector<std::size_t> group;
+      if (call.parallel) {
+        for (std::size_t j = i; j < endpoint.calls.size(); ++j) {
+          const auto& members = call.parallel_group;
+          if (!written[j] &&
+              std::binary_search(members.begin(), members.end(), endpoint.calls[j].callee)) {
+            group.push_back(j);
+          }
+        }
+        if (std::find(group.begin(), group.end(), i) == group.end()) {
+          group.insert(group.begin(), i);
+        }
+      }
+      const bool fans_out =
+          call.parallel &&
+          std::binary_search(call.parallel_group.begin(), call.parallel_group.end(), call.callee);
+      if (group.size() <= 1 && !fans_out) {
+        write_call(call, 8, 1);
+        written[i] = true;
+        any_step = true;
+        continue;
+      }
+      out_ += "        - parallel:  # the calls overlapped in most invocations\n";
+      for (const std::size_t j : group) {
+        const auto& member = endpoint.calls[j];
+        const bool self = std::binary_search(member.parallel_group.begin(),
+                                             member.parallel_group.end(), member.callee);
+        std::size_t copies = 1;
+        if (self && member.times_min == member.times_max && member.times_max <= 64) {
+          copies = member.times_max;
+        } else if (self) {
+          draft_.notes.push_back(fmt::format(
+              "{} calls {} {}..{} times at once: the model makes those calls one after another",
+              ref(index), ref(member.callee), member.times_min, member.times_max));
+        }
+        for (std::size_t k = 0; k < copies; ++k) {
+          write_call(member, 12, copies);
+        }
+        written[j] = true;
+      }
+      any_step = true;
+    }
+    if (endpoint.own_errors > 0 && endpoint.invocations > 0) {
+      const double share =
+          static_cast<double>(endpoint.own_errors) / static_cast<double>(endpoint.invocations);
+      const std::string percent = decimal_text(share * 100, 3);
+      if (percent != "0") {
+        out_ += fmt::format(
+            "        - fail: {}%  # {} of {} invocations failed with no failed call below them\n",
+            percent, endpoint.own_errors, endpoint.invocations);
+        any_step = true;
+      }
+    }
+    if (!any_step) {
+      out_ += "        - delay: 0s  # no own time and no calls seen\n";
+    }
+  }
+
+  /// A `call` step at `column`; `copies` > 1: one of that many parallel
+  /// copies (the times are the copies, not a `times:`).
+  void write_call(const CallSiteEvidence& call, int column, std::size_t copies) {
+    std::string comment = fmt::format("from {} spans", call.spans);
+    if (call.failed_attempts > 0) {
+      comment += fmt::format(", {}% of attempts failed", decimal_text(call.error_share * 100, 2));
+    }
+    out_ += fmt::format("{}- call: {}  # {}\n", indent(column), ref(call.callee), comment);
+    const std::string keys = indent(column + 2);
+    const double p = std::round(call.p * 1000) / 1000;
+    if (p < 1) {
+      out_ += fmt::format("{}p: {}  # {} of the caller's invocations\n", keys,
+                          decimal_text(std::max(p, 0.001), 3), call.invocations);
+    }
+    if (copies == 1 && call.times_max > 1) {
+      if (call.times_min == call.times_max) {
+        out_ += fmt::format("{}times: {}\n", keys, call.times_max);
+      } else {
+        out_ += fmt::format("{}times: {}..{}  # mean {}\n", keys,
+                            std::max<std::size_t>(1, call.times_min), call.times_max,
+                            decimal_text(call.times_mean, 2));
+      }
+    }
+    if (call.retried_calls > 0 && call.max_attempts > 1) {
+      const double backoff = median_ns(call.backoff);
+      std::string retry = fmt::format("{{attempts: {}", call.max_attempts);
+      if (backoff > 0) {
+        retry += fmt::format(", backoff: {}, multiplier: 1, jitter: none",
+                             model::format_duration(Duration(std::llround(backoff))));
+      }
+      out_ += fmt::format("{}retry: {}}}  # {} of {} calls retried; backoff: median gap\n", keys,
+                          retry, call.retried_calls, call.calls);
+    }
+  }
+
+  void write_workloads() {
+    if (evidence_.workloads.empty()) {
+      draft_.notes.push_back(
+          "no trace reaches an endpoint from its root: the model has no workload");
+      return;
+    }
+    out_ += "workloads:\n";
+    std::set<std::string> used;
+    for (const auto& workload : evidence_.workloads) {
+      const std::string name = unique_name(sanitize_model_name(service_of(workload.endpoint) + "_" +
+                                                               endpoint_names_[workload.endpoint]),
+                                           used);
+      double rate = 0;
+      std::string comment;
+      if (workload.rate_per_s) {
+        rate = *workload.rate_per_s;
+        comment = fmt::format("{} requests from {} traces over {}",
+                              decimal_text(workload.weighted_traces, 1), workload.traces,
+                              model::format_duration(workload.window));
+      } else {
+        rate = workload.weighted_traces / static_cast<double>(duration_s_);
+        comment = fmt::format("rate unknown (all entries at one instant): {} requests over {}s",
+                              decimal_text(workload.weighted_traces, 1), duration_s_);
+        draft_.notes.push_back(fmt::format(
+            "the rate of {} is unknown (its entries span no time): the model spreads its {} "
+            "requests over {}s",
+            ref(workload.endpoint), decimal_text(workload.weighted_traces, 1), duration_s_));
+      }
+      out_ += fmt::format("  {}:\n    entry: {}\n", name, ref(workload.endpoint));
+      out_ += fmt::format("    rate: {}/s  # {}\n", decimal_text(std::max(rate, 1e-9), 9), comment);
+    }
+  }
+};
+
+}  // namespace
+
+std::string sanitize_model_name(std::string_view text) {
+  std::string name = normalize_endpoint_name(text);
+  const auto start = name.find_first_not_of("-_");
+  name = start == std::string::npos ? std::string() : name.substr(start);
+  if (name.size() > max_name_length) {
+    name.resize(max_name_length);
+  }
+  if (name == "null") {
+    return "null_";  // YAML reads a plain `null` key as no name at all
+  }
+  return name.empty() ? std::string("unnamed") : name;
+}
+
+DraftModel write_model(const TraceEvidence& evidence, const Manifests* manifests,
+                       const WriterOptions& options) {
+  return Writer(evidence, manifests, options).run();
+}
+
+}  // namespace tailsim::import

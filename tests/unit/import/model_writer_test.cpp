@@ -1,0 +1,401 @@
+#include "tailsim/import/model_writer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/simulate.hpp"
+#include "support/spans.hpp"
+#include "tailsim/import/fit.hpp"
+#include "tailsim/import/trace_reader.hpp"
+#include "tailsim/model/loader.hpp"
+
+namespace ti = tailsim::import;
+namespace tm_ = tailsim::model;
+using tailsim::Duration;
+
+// Evidence comes from hand-made spans run through analyze_traces, so that
+// every expected step can be worked out from the spans below.
+
+namespace {
+
+/// A span as tailsim::testing::add_span makes it, with a peer name when given.
+void writer_span(ti::SpanStore& store, std::uint64_t trace, std::uint64_t id, std::uint64_t parent,
+                 std::string_view service, std::string_view name, ti::SpanKind kind,
+                 double start_ms, double end_ms, bool error = false, std::string_view peer = {}) {
+  const auto index = tailsim::testing::add_span(store, trace, id, parent, service, name, kind,
+                                                start_ms, end_ms, error);
+  if (!peer.empty()) {
+    store.span_at(index).peer = store.intern(peer);
+  }
+}
+
+/// A client span `id` in `caller` and a server span `id + 500` in `callee`
+/// starting `net` ms later and ending `net` ms earlier.
+void writer_rpc(ti::SpanStore& store, std::uint64_t trace, std::uint64_t id, std::uint64_t parent,
+                std::string_view caller, std::string_view callee, std::string_view name,
+                double start, double end, double net, bool error = false) {
+  writer_span(store, trace, id, parent, caller, name, ti::SpanKind::client, start, end, error);
+  writer_span(store, trace, id + 500, id, callee, name, ti::SpanKind::server, start + net,
+              end - net, error);
+}
+
+/// A shop over 40 traces, one a second: Front.Checkout calls cart (which
+/// queries an uninstrumented postgres 1..3 times), then pricing and
+/// inventory at once, then payments in every other trace, retried once in
+/// every fourth.
+ti::TraceEvidence writer_shop() {
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 40; ++t) {
+    const double b = static_cast<double>(t) * 1000;
+    const double wobble = static_cast<double>((t * 7) % 11) * 0.37;
+    writer_span(store, t, 1, 0, "Front", "Checkout", ti::SpanKind::server, b, b + 100 + wobble);
+    writer_rpc(store, t, 10, 1, "Front", "cart", "get", b + 5, b + 18 + wobble, 0.5 + wobble / 10);
+    for (std::uint64_t q = 0; q < 1 + t % 3; ++q) {
+      const double s = b + 7 + static_cast<double>(q) * 2;
+      writer_span(store, t, 600 + q, 510, "cart", "SELECT", ti::SpanKind::client, s,
+                  s + 1 + wobble / 5, false, "postgres");
+    }
+    writer_rpc(store, t, 20, 1, "Front", "pricing", "quote", b + 20, b + 40 + wobble, 0.4);
+    writer_rpc(store, t, 21, 1, "Front", "inventory", "reserve", b + 21, b + 45 + wobble / 2, 0.6);
+    if (t % 2 == 0) {
+      if (t % 4 == 0) {
+        writer_rpc(store, t, 30, 1, "Front", "payments", "charge", b + 50, b + 55, 0.5, true);
+        writer_rpc(store, t, 31, 1, "Front", "payments", "charge", b + 58, b + 68, 0.5);
+      } else {
+        writer_rpc(store, t, 30, 1, "Front", "payments", "charge", b + 50, b + 60 + wobble, 0.5);
+      }
+    }
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  return ti::analyze_traces(store, options);
+}
+
+/// Loads the draft (empirical files written to a temporary folder).
+tm_::Model writer_load(const ti::DraftModel& draft) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "tailsim_model_writer_test";
+  fs::create_directories(dir);
+  for (const auto& file : draft.files) {
+    ti::write_empirical_file(dir / file.name, file.samples);
+  }
+  auto loaded = tm_::load_string(draft.yaml, "draft.yaml", {}, dir);
+  INFO(draft.yaml);
+  INFO(loaded.diagnostics.format_all());
+  REQUIRE(loaded.ok());
+  return std::move(*loaded.model);
+}
+
+const tm_::Service& writer_service(const tm_::Model& model, std::string_view name) {
+  for (const auto& service : model.services) {
+    if (service.name.value == name) {
+      return service;
+    }
+  }
+  FAIL("no service " << name);
+  return model.services.front();
+}
+
+const std::vector<tm_::Step>& writer_steps(const tm_::Model& model, std::string_view service,
+                                           std::string_view endpoint) {
+  const auto* found = writer_service(model, service).find_endpoint(endpoint);
+  INFO(service << "." << endpoint);
+  REQUIRE(found != nullptr);
+  return found->steps;
+}
+
+std::string writer_callee(const tm_::Step& step) {
+  return step.call.service.value + "." + step.call.endpoint.value;
+}
+
+}  // namespace
+
+TEST_CASE("The writer's model loads with the observed steps", "[import]") {
+  const auto evidence = writer_shop();
+  const auto draft = ti::write_model(evidence, nullptr);
+  const auto model = writer_load(draft);
+  INFO(draft.yaml);
+  CHECK(model.name.value == "imported");
+  CHECK(model.simulation.duration.value >= std::chrono::seconds(60));
+  // Services by name, the uninstrumented database external.
+  std::vector<std::string> names;
+  for (const auto& service : model.services) {
+    names.push_back(service.name.value);
+  }
+  CHECK(names ==
+        std::vector<std::string>{"cart", "front", "inventory", "payments", "postgres", "pricing"});
+  CHECK(writer_service(model, "postgres").external.value);
+  CHECK_FALSE(writer_service(model, "front").external.value);
+
+  const auto& checkout = writer_steps(model, "front", "checkout");
+  REQUIRE(checkout.size() == 4);
+  CHECK(checkout[0].kind == tm_::StepKind::cpu);
+  CHECK(checkout[1].kind == tm_::StepKind::call);
+  CHECK(writer_callee(checkout[1]) == "cart.get");
+  CHECK_FALSE(checkout[1].p);
+  CHECK(checkout[1].times.value == tm_::IntRange{1, 1});
+  REQUIRE(checkout[2].kind == tm_::StepKind::parallel);
+  REQUIRE(checkout[2].children.size() == 2);
+  CHECK(writer_callee(checkout[2].children[0]) == "pricing.quote");
+  CHECK(writer_callee(checkout[2].children[1]) == "inventory.reserve");
+  REQUIRE(checkout[3].kind == tm_::StepKind::call);
+  CHECK(writer_callee(checkout[3]) == "payments.charge");
+  REQUIRE(checkout[3].p);
+  CHECK(checkout[3].p->value == Approx(0.5));
+  REQUIRE(checkout[3].policy.retry);
+  CHECK(checkout[3].policy.retry->attempts.value == 2);
+  CHECK(checkout[3].policy.retry->backoff.value == std::chrono::milliseconds(3));
+
+  // cart.get: own time, then 1..3 queries to the database.
+  const auto& get = writer_steps(model, "cart", "get");
+  REQUIRE(get.size() == 2);
+  CHECK(get[0].kind == tm_::StepKind::cpu);
+  CHECK(writer_callee(get[1]) == "postgres.select");
+  CHECK(get[1].times.value == tm_::IntRange{1, 3});
+  // The database's endpoint is a delay fitted from the client spans.
+  const auto& select = writer_steps(model, "postgres", "select");
+  REQUIRE(select.size() == 1);
+  CHECK(select[0].kind == tm_::StepKind::delay);
+
+  // payments.charge failed on its own in 10 of 30 invocations.
+  const auto& charge = writer_steps(model, "payments", "charge");
+  REQUIRE(charge.size() == 2);
+  CHECK(charge[1].kind == tm_::StepKind::fail);
+  CHECK(charge[1].fail_rate.value == Approx(1.0 / 3).epsilon(1e-4));
+
+  // One workload at the root, 40 entries over 39 s.
+  REQUIRE(model.workloads.size() == 1);
+  CHECK(model.workloads[0].entry.service.value == "front");
+  CHECK(model.workloads[0].entry.endpoint.value == "checkout");
+  REQUIRE(model.workloads[0].rate);
+  CHECK(model.workloads[0].rate->value == Approx(40.0 / 39.0).epsilon(1e-4));
+  // The network: a default, and no link (every pair is within a factor 2).
+  REQUIRE(model.network.default_latency);
+  CHECK(model.network.links.empty());
+  // Renames are noted.
+  CHECK(std::find(draft.notes.begin(), draft.notes.end(),
+                  "service 'Front' is named 'front' in the model") != draft.notes.end());
+  // Provenance comments.
+  CHECK(draft.yaml.find("# from ") != std::string::npos);
+  CHECK(draft.yaml.find("own time: ") != std::string::npos);
+}
+
+TEST_CASE("Own time becomes delay when asked", "[import]") {
+  ti::WriterOptions options;
+  options.own_time = ti::OwnTimeAs::delay;
+  options.name = "Shop Draft";
+  const auto model = writer_load(ti::write_model(writer_shop(), nullptr, options));
+  CHECK(model.name.value == "shop_draft");
+  CHECK(writer_steps(model, "front", "checkout")[0].kind == tm_::StepKind::delay);
+  CHECK(writer_steps(model, "cart", "get")[0].kind == tm_::StepKind::delay);
+}
+
+TEST_CASE("A link whose network differs clearly from the default gets its own latency",
+          "[import]") {
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 30; ++t) {
+    const double b = static_cast<double>(t) * 100;
+    const double w = static_cast<double>(t % 5) * 0.01;
+    writer_span(store, t, 1, 0, "front", "page", ti::SpanKind::server, b, b + 90);
+    writer_rpc(store, t, 10, 1, "front", "near", "get", b + 1, b + 11, 0.2 + w);
+    writer_rpc(store, t, 11, 1, "front", "near2", "get", b + 12, b + 22, 0.2 + w);
+    writer_rpc(store, t, 12, 1, "front", "far", "get", b + 30, b + 60, 5 + w);
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto model = writer_load(draft);
+  INFO(draft.yaml);
+  REQUIRE(model.network.links.size() == 1);
+  CHECK(model.network.links[0].a.value == "far");
+  CHECK(model.network.links[0].b.value == "front");
+  REQUIRE(model.network.links[0].latency);
+  CHECK(model.network.links[0].latency->mean_ns() == Approx(5.02e6).epsilon(0.05));
+}
+
+TEST_CASE("Manifests set replicas and pod CPU of the services they run", "[import]") {
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 10; ++t) {
+    double b = static_cast<double>(t) * 100;
+    std::uint64_t trace = t * 3;
+    for (const char* service : {"checkout-svc", "cart", "ledger"}) {
+      writer_span(store, trace++, 1, 0, service, "op", ti::SpanKind::server, b,
+                  b + 20 + static_cast<double>(t));
+      b += 1;
+    }
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto evidence = ti::analyze_traces(store, options);
+  tm_::Diagnostics diags;
+  const auto shop = std::filesystem::path(TAILSIM_TESTS_DIR) / "import" / "k8s" / "shop";
+  const std::vector<std::filesystem::path> paths{shop / "checkout.yaml", shop / "cart.yml",
+                                                 shop / "ledger.yaml"};
+  const auto manifests = ti::read_manifests(paths, diags);
+  INFO(diags.format_all());
+  REQUIRE_FALSE(diags.has_errors());
+  ti::WriterOptions writer_options;
+  writer_options.manifest_sources = &diags;
+  const auto draft = ti::write_model(evidence, &manifests, writer_options);
+  const auto model = writer_load(draft);
+  INFO(draft.yaml);
+  const auto& service = writer_service(model, "checkout-svc");
+  // The pods' OpenTelemetry annotation names the service; 3 replicas, the
+  // main container's limit of 1 core.
+  CHECK(service.replicas.value == 3);
+  CHECK(service.pod.cpu.cores.value == Approx(1.0));
+  // cart: its container's limit of 500m; ledger: 3 replicas, a request of 2 cores.
+  CHECK(writer_service(model, "cart").pod.cpu.cores.value == Approx(0.5));
+  CHECK(writer_service(model, "ledger").replicas.value == 3);
+  CHECK(writer_service(model, "ledger").pod.cpu.cores.value == Approx(2.0));
+  CHECK(draft.yaml.find("replicas from manifest") != std::string::npos);
+  CHECK(draft.yaml.find("checkout.yaml:") != std::string::npos);
+  // Without manifests, the spans name no instance: 1 replica.
+  const auto bare = writer_load(ti::write_model(evidence, nullptr));
+  CHECK(writer_service(bare, "checkout-svc").replicas.value == 1);
+  CHECK(writer_service(bare, "ledger").pod.cpu.cores.value == Approx(1.0));
+}
+
+TEST_CASE("An own time no family fits is written as an empirical file", "[import]") {
+  ti::SpanStore store;
+  // Three clusters of own times far apart: no single family or two-lognormal mix fits.
+  for (std::uint64_t t = 0; t < 600; ++t) {
+    const double b = static_cast<double>(t) * 10;
+    const double own = (t % 3 == 0   ? 1.0
+                        : t % 3 == 1 ? 5.0
+                                     : 9.0) +
+                       static_cast<double>(t % 7) * 0.01;
+    writer_span(store, t, 1, 0, "odd service!", "Weird/Op", ti::SpanKind::server, b, b + own);
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  INFO(draft.yaml);
+  REQUIRE(draft.files.size() == 1);
+  CHECK(draft.files[0].name == "odd_service_weird_op.csv");
+  CHECK(draft.files[0].samples.size() == 600);
+  CHECK(draft.yaml.find("empirical(odd_service_weird_op.csv)") != std::string::npos);
+  const auto model = writer_load(draft);
+  const auto& steps = writer_steps(model, "odd_service", "weird_op");
+  REQUIRE(steps.size() == 1);
+  CHECK(std::holds_alternative<tm_::EmpiricalDist>(steps[0].dist.form));
+}
+
+TEST_CASE("Names that clash after sanitising are made unique and noted", "[import]") {
+  ti::SpanStore store;
+  writer_span(store, 1, 1, 0, "Api", "x", ti::SpanKind::server, 0, 10);
+  writer_span(store, 2, 1, 0, "api", "x", ti::SpanKind::server, 1000, 1010);
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto model = writer_load(draft);
+  INFO(draft.yaml);
+  CHECK(model.services.size() == 2);
+  CHECK(writer_service(model, "api_2").find_endpoint("x") != nullptr);
+  CHECK(model.workloads.size() == 2);
+  // A name YAML would read as null, and one with nothing valid in it.
+  CHECK(ti::sanitize_model_name("NULL") == "null_");
+  CHECK(ti::sanitize_model_name("--!!") == "unnamed");
+  CHECK(ti::sanitize_model_name("-Cart Service-") == "cart_service-");
+  ti::SpanStore nulls;
+  writer_span(nulls, 1, 1, 0, "Null", "null", ti::SpanKind::server, 0, 10);
+  const auto null_model = writer_load(ti::write_model(ti::analyze_traces(nulls, options), nullptr));
+  CHECK(writer_service(null_model, "null_").find_endpoint("null_") != nullptr);
+}
+
+TEST_CASE("A workload whose rate is unknown is spread over the window, with a note", "[import]") {
+  ti::SpanStore store;
+  writer_span(store, 1, 1, 0, "solo", "once", ti::SpanKind::server, 0, 10);
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto model = writer_load(draft);
+  REQUIRE(model.workloads.size() == 1);
+  REQUIRE(model.workloads[0].rate);
+  CHECK(model.workloads[0].rate->value == Approx(1.0 / 60));
+  CHECK(std::any_of(draft.notes.begin(), draft.notes.end(), [](const std::string& note) {
+    return note.find("rate of solo.once is unknown") != std::string::npos;
+  }));
+}
+
+TEST_CASE("The checkout sample drafts a model that simulates", "[import]") {
+  for (const char* format : {"otlp", "jaeger", "zipkin"}) {
+    INFO(format);
+    ti::SpanStore store;
+    ti::read_trace_file(std::string(TAILSIM_TESTS_DIR "/import/data/checkout.") + format + ".json",
+                        store);
+    const auto draft = ti::write_model(ti::analyze_traces(store), nullptr);
+    INFO(draft.yaml);
+    const auto model = writer_load(draft);
+    const auto& steps = writer_steps(model, "frontend", "get_checkout");
+    REQUIRE(steps.size() == 3);
+    CHECK(writer_callee(steps[1]) == "payments.post_pay");
+    CHECK(writer_callee(steps[2]) == "inventory.get_stock");
+  }
+}
+
+TEST_CASE("A drafted model runs through the simulator", "[import]") {
+  namespace fs = std::filesystem;
+  const auto draft = ti::write_model(writer_shop(), nullptr);
+  INFO(draft.yaml);
+  // The network's samples fit no family: the model reads them from a file.
+  REQUIRE(draft.files.size() == 1);
+  CHECK(draft.files[0].name == "network.csv");
+  const fs::path dir = fs::temp_directory_path() / "tailsim_model_writer_run";
+  fs::create_directories(dir);
+  ti::write_empirical_file(dir / draft.files[0].name, draft.files[0].samples);
+  {
+    std::ofstream out(dir / "draft.yaml");
+    out << draft.yaml;
+  }
+  const auto results = tailsim::testing::simulate_file((dir / "draft.yaml").string());
+  REQUIRE(results.paths.size() == 1);
+  CHECK(results.paths[0].requests > 30);
+  CHECK(results.paths[0].throughput_rps > 0.5);
+}
+
+TEST_CASE("A constant fan-out is that many parallel copies; a varying one is noted", "[import]") {
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 10; ++t) {
+    const double b = static_cast<double>(t) * 100;
+    writer_span(store, t, 1, 0, "front", "page", ti::SpanKind::server, b, b + 50);
+    // Three overlapping calls to shard.get in every trace...
+    for (std::uint64_t k = 0; k < 3; ++k) {
+      writer_rpc(store, t, 10 + k, 1, "front", "shard", "get", b + 5 + static_cast<double>(k),
+                 b + 20 + static_cast<double>(k), 0.5);
+    }
+    // ...and two or three to index.find.
+    for (std::uint64_t k = 0; k < 2 + t % 2; ++k) {
+      writer_rpc(store, t, 20 + k, 1, "front", "index", "find", b + 25 + static_cast<double>(k),
+                 b + 40 + static_cast<double>(k), 0.5);
+    }
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  INFO(draft.yaml);
+  const auto model = writer_load(draft);
+  const auto& page = writer_steps(model, "front", "page");
+  REQUIRE(page.size() == 3);
+  REQUIRE(page[1].kind == tm_::StepKind::parallel);
+  REQUIRE(page[1].children.size() == 3);
+  for (const auto& child : page[1].children) {
+    CHECK(writer_callee(child) == "shard.get");
+    CHECK(child.times.value == tm_::IntRange{1, 1});
+  }
+  REQUIRE(page[2].kind == tm_::StepKind::parallel);
+  REQUIRE(page[2].children.size() == 1);
+  CHECK(page[2].children[0].times.value == tm_::IntRange{2, 3});
+  CHECK(std::any_of(draft.notes.begin(), draft.notes.end(), [](const std::string& note) {
+    return note.find("front.page calls index.find 2..3 times at once") != std::string::npos;
+  }));
+}
