@@ -376,8 +376,8 @@ void Analyzer::solve_traffic() {
 /// direct solver, so no tolerance or iteration count to choose, which takes
 /// any invertible set of equations (a publish loop makes it
 /// non-triangular) and, under its COLAMD ordering, fills in next to nothing
-/// for a call graph (none for a tree or a chain). `local` maps an endpoint to its row in the reduced
-/// system; it is all -1 on entry and on return.
+/// for a call graph (none for a tree or a chain). `local` maps an endpoint to its row in the
+/// reduced system; it is all -1 on entry and on return.
 void Analyzer::solve_visits(std::size_t w, std::vector<std::ptrdiff_t>& local) {
   std::vector<std::size_t> reached{endpoint_id(m_.workloads[w].entry)};
   local[reached.front()] = 0;
