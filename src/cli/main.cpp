@@ -20,7 +20,9 @@
 #include <fmt/format.h>
 
 #include "analyze_command.hpp"
+#include "calibrate_command.hpp"
 #include "cli_common.hpp"
+#include "import_command.hpp"
 #include "interrupt.hpp"
 #include "output_folder.hpp"
 #include "output_paths.hpp"
@@ -326,16 +328,11 @@ int main(int argc, char** argv) {
   analyze_cmd->add_option("--json", analyze_json,
                           "Write the estimates as JSON here (- for stdout)");
 
-  // SPEC.md's commands that are not built yet: named, so that they are
-  // refused as such rather than as an unknown word.
-  auto* import_cmd =
-      app.add_subcommand("import", "Draft a model from traces and manifests (not built yet)");
-  auto* calibrate_cmd =
-      app.add_subcommand("calibrate", "Compare a model with traces (not built yet)");
-  for (auto* pending : {import_cmd, calibrate_cmd}) {
-    pending->allow_extras();
-    pending->set_help_flag();
-  }
+  ImportArgs import_args;
+  auto* import_cmd = add_import_command(app, import_args);
+
+  CalibrateArgs calibrate_args;
+  auto* calibrate_cmd = add_calibrate_command(app, calibrate_args);
 
   install_interrupt_handlers();
   try {
@@ -345,15 +342,6 @@ int main(int argc, char** argv) {
     return code == 0 ? ok : bad_input;  // CLI11 uses 100+ for its errors; SPEC says 2
   }
 
-  for (auto* pending : {import_cmd, calibrate_cmd}) {
-    if (*pending) {
-      fmt::print(stderr,
-                 "error: 'tailsim {}' is not built yet: its trace and manifest readers are "
-                 "(docs/import.md), the command is next\n",
-                 pending->get_name());
-      return bad_input;
-    }
-  }
   try {
     if (*validate_cmd) {
       return validate(model_path, overrides, allowed_paths, quiet);
@@ -377,6 +365,12 @@ int main(int argc, char** argv) {
     }
     if (*compare_cmd) {
       return run_compare(compare_args);
+    }
+    if (*import_cmd) {
+      return run_import(import_args);
+    }
+    if (*calibrate_cmd) {
+      return run_calibrate(calibrate_args, command);
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());

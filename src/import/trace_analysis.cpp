@@ -314,6 +314,12 @@ void TraceAnalyzer::analyze_trace() {
     workload.max_weight = std::max(workload.max_weight, trace_weight_);
     workload.first_start_ns = std::min(workload.first_start_ns, start);
     workload.last_start_ns = std::max(workload.last_start_ns, start);
+    const Span& entry_span = tree_.span(entry);
+    if (entry_span.error) {
+      ++workload.failed;
+    } else {
+      workload.latency.emplace_back(span_duration_ns(entry_span));
+    }
   }
 }
 
@@ -576,8 +582,11 @@ void TraceAnalyzer::record_call(std::size_t caller, std::int64_t invocation_star
   } else if (tree_.span(first.client).kind == SpanKind::producer) {
     ++site.producer_calls;
   }
-  if (attempts_[call.first + call.count - 1].failed) {
+  const CallAttempt& last = attempts_[call.first + call.count - 1];
+  if (last.failed) {
     ++site.failed_calls;
+  } else if (first.client == no_span || tree_.span(first.client).kind != SpanKind::producer) {
+    site.latency.emplace_back(gap_ns(last.end_ns, first.start_ns));
   }
   if (call.count > 1) {
     ++site.retried_calls;

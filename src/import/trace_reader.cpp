@@ -439,17 +439,17 @@ void read_trace_file(const std::filesystem::path& path, SpanStore& store) {
   ByteSource source(fd.get());
   FormatChoice choice{store, TraceFormat::unknown, nullptr};
   std::unique_ptr<TraceSaxHandler> handler;
+  std::size_t documents = 0;
   try {
     // One value, or several one after another (JSON Lines: the collector's
     // file exporter writes one TracesData per export, a trace across lines).
-    bool any = false;
     while (source.skip_whitespace()) {
-      any = true;
+      ++documents;
       handler = std::make_unique<TraceSaxHandler>(choice);
       nlohmann::json::sax_parse(ByteIterator(&source), ByteIterator(), handler.get(),
                                 nlohmann::json::input_format_t::json, /*strict=*/false);
     }
-    if (!any) {
+    if (documents == 0) {
       throw BadInput("the file is empty: no traces");
     }
   } catch (const BadInput& bad) {
@@ -457,7 +457,7 @@ void read_trace_file(const std::filesystem::path& path, SpanStore& store) {
     throw ImportError(shown, source.offset(), handler ? handler->current_trace() : "", bad.what());
   }
   store.add_file(TraceFile{shown, choice.format, store.counts().spans_read - read_before,
-                           store.spans().size() - spans_before});
+                           store.spans().size() - spans_before, documents});
 }
 
 }  // namespace tailsim::import

@@ -6,7 +6,9 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -135,6 +137,27 @@ std::vector<Attribute> span_attributes(const Trace& trace, const Span& span) {
   return out;
 }
 
+/// What OpenTelemetry's semantic conventions (and so other tools, `tailsim
+/// import` among them) read from a span: the endpoint a server span serves
+/// as `rpc.method`, and the service and endpoint a client span calls as
+/// `peer.service` and `rpc.method`. The pod is a resource attribute
+/// (`k8s.pod.name`), written with the resource.
+std::vector<std::pair<std::string_view, std::string_view>> semconv_attributes(const Span& span) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  const std::string_view endpoint = span.endpoint;
+  if (span.kind == SpanKind::server && !endpoint.empty()) {
+    out.emplace_back("rpc.method", endpoint);
+  } else if (span.kind == SpanKind::client) {
+    // A client span names its callee as service.endpoint.
+    const std::size_t dot = endpoint.find('.');
+    if (dot != std::string_view::npos) {
+      out.emplace_back("peer.service", endpoint.substr(0, dot));
+      out.emplace_back("rpc.method", endpoint.substr(dot + 1));
+    }
+  }
+  return out;
+}
+
 std::string prefixed(std::string_view key) {
   return fmt::format("tailsim.{}", key);
 }
@@ -168,6 +191,9 @@ ordered_json otlp_span(const Trace& trace, const Span& span) {
   out["startTimeUnixNano"] = std::to_string(epoch_ns + span.start_ns);
   out["endTimeUnixNano"] = std::to_string(epoch_ns + std::max(span.start_ns, span.end_ns));
   ordered_json& attributes = out["attributes"] = ordered_json::array();
+  for (const auto& [key, value] : semconv_attributes(span)) {
+    attributes.push_back(otlp_attribute(key, {{"stringValue", value}}));
+  }
   for (const Attribute& a : span_attributes(trace, span)) {
     attributes.push_back(otlp_attribute(prefixed(a.key), otlp_value(a)));
   }
@@ -197,33 +223,39 @@ ordered_json jaeger_tag(std::string_view key, const AttributeValue& value) {
   return out;
 }
 
-/// The services of a trace in the order they first appear, each with its
-/// Jaeger process id: "p1", "p2", ...
+/// The processes of a trace, one per service and pod, in the order they
+/// first appear, each with its Jaeger process id: "p1", "p2", ...
 class JaegerProcesses {
  public:
   explicit JaegerProcesses(const Trace& trace) {
     for (const Span& span : trace.spans) {
-      if (ids_.try_emplace(span.service, fmt::format("p{}", ids_.size() + 1)).second) {
-        services_.push_back(span.service);
+      const Process process{span.service, span.pod};
+      if (ids_.try_emplace(process, fmt::format("p{}", ids_.size() + 1)).second) {
+        processes_.push_back(process);
       }
     }
   }
 
-  [[nodiscard]] const std::string& id_of(const std::string& service) const {
-    return ids_.at(service);
+  [[nodiscard]] const std::string& id_of(const Span& span) const {
+    return ids_.at(Process{span.service, span.pod});
   }
 
   [[nodiscard]] ordered_json to_json() const {
     ordered_json out = ordered_json::object();
-    for (const std::string& service : services_) {
-      out[id_of(service)] = {{"serviceName", service}, {"tags", ordered_json::array()}};
+    for (const Process& process : processes_) {
+      ordered_json tags = ordered_json::array();
+      if (!process.second.empty()) {
+        tags.push_back(jaeger_tag("k8s.pod.name", std::string_view(process.second)));
+      }
+      out[ids_.at(process)] = {{"serviceName", process.first}, {"tags", std::move(tags)}};
     }
     return out;
   }
 
  private:
-  std::map<std::string, std::string> ids_;
-  std::vector<std::string> services_;
+  using Process = std::pair<std::string, std::string>;  ///< service, pod (empty: none)
+  std::map<Process, std::string> ids_;
+  std::vector<Process> processes_;
 };
 
 ordered_json jaeger_span(const Trace& trace, const Span& span, const std::string& trace_id,
@@ -249,11 +281,14 @@ ordered_json jaeger_span(const Trace& trace, const Span& span, const std::string
   if (span.outcome != Outcome::ok) {
     tags.push_back(jaeger_tag("error", true));
   }
+  for (const auto& [key, value] : semconv_attributes(span)) {
+    tags.push_back(jaeger_tag(key, value));
+  }
   for (const Attribute& a : span_attributes(trace, span)) {
     tags.push_back(jaeger_tag(prefixed(a.key), a.value));
   }
   out["logs"] = ordered_json::array();
-  out["processID"] = processes.id_of(span.service);
+  out["processID"] = processes.id_of(span);
   out["warnings"] = nullptr;
   return out;
 }
@@ -391,23 +426,27 @@ std::string dump(const ordered_json& document) {
 }  // namespace
 
 std::string to_otlp_json(const stats::Results& results) {
-  // Spans grouped by the service they ran at, services by name; within a
-  // service, in the order of the traces and of their spans.
-  std::map<std::string, std::vector<ordered_json>> spans_of;
+  // Spans grouped by the service and pod they ran at (a resource each, as an
+  // OpenTelemetry SDK in each pod reports them), by name; within a resource,
+  // in the order of the traces and of their spans.
+  std::map<std::pair<std::string, std::string>, std::vector<ordered_json>> spans_of;
   for (const Trace& trace : results.traces) {
     for (const Span& span : trace.spans) {
-      spans_of[span.service].push_back(otlp_span(trace, span));
+      spans_of[{span.service, span.pod}].push_back(otlp_span(trace, span));
     }
   }
   ordered_json resource_spans = ordered_json::array();
-  for (auto& [service, spans] : spans_of) {
+  for (auto& [resource, spans] : spans_of) {
+    const auto& [service, pod] = resource;
     ordered_json scope_spans;
     scope_spans["scope"] = {{"name", "tailsim"}, {"version", TAILSIM_VERSION}};
     scope_spans["spans"] = std::move(spans);
     ordered_json entry;
-    const ordered_json service_name = {{"stringValue", service}};
-    entry["resource"]["attributes"] =
-        ordered_json::array({otlp_attribute("service.name", service_name)});
+    ordered_json& attributes = entry["resource"]["attributes"] =
+        ordered_json::array({otlp_attribute("service.name", {{"stringValue", service}})});
+    if (!pod.empty()) {
+      attributes.push_back(otlp_attribute("k8s.pod.name", {{"stringValue", pod}}));
+    }
     entry["scopeSpans"] = ordered_json::array({std::move(scope_spans)});
     resource_spans.push_back(std::move(entry));
   }

@@ -14,8 +14,8 @@ set(allowed_stats "core")
 set(allowed_components "core;engine;plan;stats")
 set(allowed_report "core;model;plan;stats")
 set(allowed_import "core;model;report")
-set(allowed_study "core;model;graph;analytic;plan;engine;components;stats;report")
-set(allowed_cli "core;model;graph;analytic;plan;engine;components;stats;report;study")
+set(allowed_study "core;model;graph;analytic;plan;engine;components;stats;report;import")
+set(allowed_cli "core;model;graph;analytic;plan;engine;components;stats;report;study;import")
 
 # Third-party headers and the only modules allowed to use them (import/ reads
 # Kubernetes manifests, which are YAML, through model/'s safe parsing).

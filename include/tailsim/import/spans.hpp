@@ -119,6 +119,9 @@ struct TraceFile {
   TraceFormat format = TraceFormat::unknown;
   std::size_t spans_read = 0;
   std::size_t spans_kept = 0;
+  /// JSON documents in the file: more than one is JSON Lines, as an
+  /// OpenTelemetry collector's file exporter writes spans while they arrive.
+  std::size_t documents = 1;
 };
 
 /// The spans of one or more trace files and the strings they use. Spans are

@@ -124,6 +124,11 @@ struct CallSiteEvidence {
   /// One-way network time per attempt with both a client and a server span:
   /// (client duration - server duration) / 2, at least 0.
   std::vector<Duration> network;
+  /// The latency of each call that succeeded, as the caller saw it: from its
+  /// first attempt's start to its last attempt's end (a PRODUCER call's
+  /// publish is left out: its caller does not wait for the callee).
+  /// `tailsim calibrate` compares these with the model's edge.
+  std::vector<Duration> latency;
   /// Calls whose interval overlapped another call of the same invocation.
   std::size_t overlapping_calls = 0;
   /// Whether most calls overlap another one (overlapping_calls * 2 > calls):
@@ -187,6 +192,11 @@ struct WorkloadEvidence {
   std::size_t traces = 0;
   /// The requests they stand for: the sum of their traces' sampling weights.
   double weighted_traces = 0;
+  /// The duration of each entry invocation that succeeded: the latency of the
+  /// path as tailsim measures it (arrival to response, successes only).
+  std::vector<Duration> latency;
+  /// Entries whose invocation failed.
+  std::size_t failed = 0;
   /// Entries whose trace gave no weight (1 / sample_rate was used).
   std::size_t unweighted_traces = 0;
   /// The smallest and largest weight used.

@@ -236,6 +236,9 @@ TEST_CASE("OTLP JSON Lines: a trace across lines, resent batches dropped", "[imp
   CHECK(store.counts().duplicates == 1);  // the third line resends the first
   REQUIRE(store.spans().size() == 2);
   CHECK(store.count_traces() == 1);
+  REQUIRE(store.files().size() == 1);
+  CHECK(store.files()[0].documents == 3);  // JSON Lines: a streamed export
+  CHECK(read_text(line1, "one.json").files()[0].documents == 1);
   const ti::Span& front = span_with_id(store, 0xa1);
   CHECK(store.text(front.instance) == "front-5d8c-abcde");  // the pod before the host
   const ti::Span& back = span_with_id(store, 0xb2);

@@ -260,12 +260,18 @@ TEST_CASE("OTLP/JSON: every span once, under its service, ids and times by the s
   REQUIRE(resources.is_array());
 
   std::set<std::string> services;
+  std::set<std::pair<std::string, std::string>> resources_seen;
   std::map<std::pair<std::string, std::string>, bool> seen;  // -> is a root
   std::vector<std::pair<std::string, std::string>> parents;  // (trace, parent span) to resolve
   for (const json& resource : resources) {
     const auto resource_attributes = otlp_attributes(resource.at("resource").at("attributes"));
     const std::string service = resource_attributes.at("service.name").at("stringValue");
-    REQUIRE(services.insert(service).second);  // one resourceSpans per service
+    const std::string pod =
+        resource_attributes.count("k8s.pod.name") != 0
+            ? resource_attributes.at("k8s.pod.name").at("stringValue").get<std::string>()
+            : std::string();
+    services.insert(service);
+    REQUIRE(resources_seen.emplace(service, pod).second);  // one resourceSpans per service and pod
     REQUIRE(resource.at("scopeSpans").size() == 1);
     const json& scope = resource.at("scopeSpans").at(0);
     CHECK(scope.at("scope") == json({{"name", "tailsim"}, {"version", TAILSIM_VERSION}}));
@@ -285,6 +291,7 @@ TEST_CASE("OTLP/JSON: every span once, under its service, ids and times by the s
         parents.emplace_back(key.first, span.at("parentSpanId").get<std::string>());
       }
       CHECK(service == s.service);
+      CHECK(pod == s.pod);
       CHECK(span.at("name") == s.name);
       CHECK(span.at("kind") == otlp_kinds.at(s.kind));
       CHECK(span.at("startTimeUnixNano") == std::to_string(epoch_ns + s.start_ns));
@@ -301,6 +308,16 @@ TEST_CASE("OTLP/JSON: every span once, under its service, ids and times by the s
       }
       CHECK(attributes.count("tailsim.endpoint") == (s.endpoint.empty() ? 0 : 1));
       CHECK(attributes.count("tailsim.kept_because") == (is_root ? 1 : 0));
+      // OpenTelemetry's names for what a span serves or calls.
+      if (s.kind == SpanKind::server && !s.endpoint.empty()) {
+        CHECK(attributes.at("rpc.method") == json({{"stringValue", s.endpoint}}));
+      } else if (s.kind == SpanKind::client && s.endpoint.find('.') != std::string::npos) {
+        const auto dot = s.endpoint.find('.');
+        CHECK(attributes.at("peer.service") == json({{"stringValue", s.endpoint.substr(0, dot)}}));
+        CHECK(attributes.at("rpc.method") == json({{"stringValue", s.endpoint.substr(dot + 1)}}));
+      } else {
+        CHECK(attributes.count("rpc.method") == 0);
+      }
 
       const json& status = span.at("status");
       if (is_failed(s)) {
@@ -434,7 +451,12 @@ TEST_CASE("Jaeger JSON: a data entry per trace, references and processes resolve
       const std::string process = span.at("processID");
       REQUIRE(processes.contains(process));
       CHECK(processes.at(process).at("serviceName") == s.service);
-      CHECK(processes.at(process).at("tags") == json::array());
+      if (s.pod.empty()) {
+        CHECK(processes.at(process).at("tags") == json::array());
+      } else {
+        CHECK(processes.at(process).at("tags") ==
+              json::array({{{"key", "k8s.pod.name"}, {"type", "string"}, {"value", s.pod}}}));
+      }
       processes_used.insert(process);
       ++spans_seen;
     }
