@@ -1,0 +1,276 @@
+// study/calibration: matching traces to a model's paths and edges, the
+// figures and their verdicts, each against an answer known by construction.
+
+#include "tailsim/study/calibration.hpp"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "tailsim/model/loader.hpp"
+
+namespace {
+
+using namespace tailsim;
+using study::Figure;
+using study::FigureVerdict;
+
+/// A model whose workload enters at front.get, which calls back.work.
+const std::string calibration_model = R"(version: 1
+name: cal
+simulation: {duration: 10s, seed: 1}
+services:
+  front:
+    endpoints:
+      get:
+        - cpu: 1ms
+        - call: back.work
+  back:
+    endpoints:
+      work:
+        - delay: 5ms
+workloads:
+  shoppers: {entry: front.get, rate: 10/s}
+)";
+
+model::Model load_calibration_model(const std::string& text = calibration_model) {
+  auto loaded = model::load_string(text, "cal.yaml");
+  REQUIRE(loaded.ok());
+  REQUIRE_FALSE(loaded.diagnostics.has_errors());
+  return std::move(*loaded.model);
+}
+
+/// 1 ms, 2 ms, ..., n ms.
+std::vector<Duration> millis_up_to(int n) {
+  std::vector<Duration> out;
+  for (int i = 1; i <= n; ++i) {
+    out.emplace_back(std::int64_t{i} * 1'000'000);
+  }
+  return out;
+}
+
+/// Traces of front.get (named as a tracer would: "Front" and "GET") with
+/// `latency` for its successes and `failed` failures, calling back.work.
+import::TraceEvidence calibration_evidence(const std::vector<Duration>& latency,
+                                           std::size_t failed){import::TraceEvidence evidence;
+import::EndpointEvidence back;
+back.service = "back";
+back.name = "work";
+import::EndpointEvidence front;
+front.service = "Front";
+front.name = "get";
+import::CallSiteEvidence site;
+site.callee = 0;
+site.calls = latency.size();
+site.latency = latency;
+front.calls.push_back(site);
+evidence.endpoints = {back, front};
+import::WorkloadEvidence workload;
+workload.endpoint = 1;
+workload.traces = latency.size() + failed;
+workload.latency = latency;
+workload.failed = failed;
+workload.rate_per_s = 42.0;
+evidence.workloads = {workload};
+evidence.counts.traces_kept = workload.traces;
+return evidence;
+}  // namespace
+
+/// Results with the path and the edge front -> back.work recording
+/// `latency` scaled by `factor`, `failed` of the requests failed.
+stats::Results calibration_results(const std::vector<Duration>& latency, double factor,
+                                   std::uint64_t failed) {
+  stats::Results results;
+  stats::PathResult path;
+  path.name = "shoppers";
+  for (const Duration d : latency) {
+    path.latency.record(std::llround(static_cast<double>(d.count()) * factor));
+  }
+  path.outcomes[stats::Outcome::ok] = latency.size();
+  path.outcomes[stats::Outcome::error] = failed;
+  results.paths = {path};
+  stats::EdgeResult edge;
+  edge.caller = "front";
+  edge.target = "back.work";
+  edge.latency = path.latency;
+  edge.outcomes[stats::Outcome::ok] = latency.size();
+  stats::EdgeResult client;
+  client.caller = "client/shoppers";
+  client.target = "front.get";
+  client.outcomes[stats::Outcome::ok] = 1;
+  results.edges = {edge, client};
+  return results;
+}
+
+const study::FigureCheck& figure_of(const study::CalibrationItem& item, Figure figure) {
+  for (const auto& f : item.figures) {
+    if (f.figure == figure) {
+      return f;
+    }
+  }
+  FAIL("no figure " << study::figure_name(figure));
+  return item.figures.front();
+}
+
+}  // namespace
+
+TEST_CASE("calibrate: the same latencies pass every figure, names matched as import writes them",
+          "[study][calibrate]") {
+  const auto m = load_calibration_model();
+  const auto latency = millis_up_to(1000);
+  const auto c =
+      study::calibrate(calibration_evidence(latency, 0), m, calibration_results(latency, 1.0, 0));
+  REQUIRE(c.paths.size() == 1);
+  const auto& path = c.paths[0];
+  CHECK(path.name == "front.get");  // "Front" from the traces is the model's "front"
+  CHECK(path.workload == "shoppers");
+  CHECK(path.observed_count == 1000);
+  CHECK(path.simulated_count == 1000);
+  // The edge front -> back.work; the workload's client edge is left to the path.
+  REQUIRE(c.edges.size() == 1);
+  CHECK(c.edges[0].name == "front -> back.work");
+  for (const auto& f : path.figures) {
+    INFO(study::figure_name(f.figure));
+    CHECK(f.verdict == FigureVerdict::ok);
+  }
+  CHECK(figure_of(path, Figure::mean).observed == Approx(500.5));
+  CHECK(figure_of(path, Figure::p50).observed == Approx(500));  // nearest rank: the 500th
+  CHECK(figure_of(path, Figure::p99).observed == Approx(990));
+  CHECK(c.figures_compared() == 10);
+  CHECK(c.passes());
+}
+
+TEST_CASE("calibrate: percentile intervals from order statistics, the mean's from the normal",
+          "[study][calibrate]") {
+  const auto m = load_calibration_model();
+  const auto latency = millis_up_to(1000);
+  const auto c =
+      study::calibrate(calibration_evidence(latency, 0), m, calibration_results(latency, 1.0, 0));
+  const auto& p50 = figure_of(c.paths[0], Figure::p50);
+  // ranks 1000 x 0.5 -+ 1.96 sqrt(250) = 500 -+ 30.99: the 469th and the 532nd
+  CHECK(p50.observed_low == Approx(469));
+  CHECK(p50.observed_high == Approx(532));
+  const auto& mean = figure_of(c.paths[0], Figure::mean);
+  // s = sqrt(1000 x 1001 / 12) = 288.82 ms, half-width 1.96 s / sqrt(1000) = 17.90 ms
+  CHECK(mean.observed_high - mean.observed == Approx(17.90).epsilon(0.001));
+  CHECK(mean.observed - mean.observed_low == Approx(17.90).epsilon(0.001));
+}
+
+TEST_CASE("calibrate: a model 20% slower is off; 5% slower is within the 10% tolerance",
+          "[study][calibrate]") {
+  const auto m = load_calibration_model();
+  const auto latency = millis_up_to(1000);
+  const auto evidence = calibration_evidence(latency, 0);
+  const auto slow = study::calibrate(evidence, m, calibration_results(latency, 1.2, 0));
+  const auto& mean = figure_of(slow.paths[0], Figure::mean);
+  CHECK(mean.difference == Approx(0.2).epsilon(0.01));
+  CHECK(mean.verdict == FigureVerdict::off);
+  CHECK_FALSE(slow.paths[0].passes());
+  CHECK_FALSE(slow.passes());
+  // path and edge: mean, p50, p90, p99 each off by 20% (p99 too: above 15%)
+  CHECK(slow.failures() == 8);
+
+  const auto close = study::calibrate(evidence, m, calibration_results(latency, 1.05, 0));
+  CHECK(close.passes());
+  // A tolerance of 3% turns the 5% into failures, except where the traces'
+  // own interval holds the simulated value (p99: 990 ms +- about 6 ranks).
+  const auto strict =
+      study::calibrate(evidence, m, calibration_results(latency, 1.05, 0), {0.03, 0.03, 0.01});
+  CHECK(figure_of(strict.paths[0], Figure::mean).verdict == FigureVerdict::off);
+  CHECK_FALSE(strict.passes());
+}
+
+TEST_CASE("calibrate: with few traces a far p99 is inside their interval, not a failure",
+          "[study][calibrate]") {
+  const auto m = load_calibration_model();
+  const auto latency = millis_up_to(20);
+  const auto c =
+      study::calibrate(calibration_evidence(latency, 0), m, calibration_results(latency, 1.5, 0));
+  const auto& p99 = figure_of(c.paths[0], Figure::p99);
+  // 20 x 0.99 + 1.96 sqrt(20 x 0.99 x 0.01) + 1 is beyond the 20 samples: no upper bound
+  CHECK(std::isnan(p99.observed_high));
+  CHECK(p99.difference == Approx(0.5).epsilon(0.01));
+  CHECK(p99.verdict == FigureVerdict::in_noise);
+  // The mean (10.5 ms, interval +-2.6 ms) cannot hide a 50% shift.
+  CHECK(figure_of(c.paths[0], Figure::mean).verdict == FigureVerdict::off);
+}
+
+TEST_CASE("calibrate: error shares within one point, else within the Wilson interval",
+          "[study][calibrate]") {
+  const auto m = load_calibration_model();
+  const auto latency = millis_up_to(990);
+  const auto evidence = calibration_evidence(latency, 10);  // 1% of 1000 failed
+  const auto near = study::calibrate(evidence, m, calibration_results(latency, 1.0, 5));
+  const auto& errors = figure_of(near.paths[0], Figure::errors);
+  CHECK(errors.observed == Approx(0.01));
+  CHECK(errors.simulated == Approx(5.0 / 995));
+  CHECK(errors.verdict == FigureVerdict::ok);
+  // Wilson 95% for 10 of 1000: 0.544% to 1.83%
+  CHECK(errors.observed_low == Approx(0.00544).epsilon(0.01));
+  CHECK(errors.observed_high == Approx(0.0183).epsilon(0.01));
+
+  const auto far = study::calibrate(evidence, m, calibration_results(latency, 1.0, 60));
+  CHECK(figure_of(far.paths[0], Figure::errors).verdict == FigureVerdict::off);
+}
+
+TEST_CASE("calibrate: a traced entry the model lacks fails; a workload no trace shows does not",
+          "[study][calibrate]") {
+  const auto m = load_calibration_model();
+  const auto latency = millis_up_to(100);
+  auto evidence = calibration_evidence(latency, 0);
+  evidence.endpoints[1].name = "post";  // the traces enter at front.post
+  const auto c = study::calibrate(evidence, m, calibration_results(latency, 1.0, 0));
+  REQUIRE(c.paths.size() == 2);
+  const auto& missing = c.paths[1].name == "front.post" ? c.paths[1] : c.paths[0];
+  const auto& untraced = c.paths[1].name == "front.post" ? c.paths[0] : c.paths[1];
+  CHECK(missing.name == "front.post");
+  CHECK_FALSE(missing.in_model);
+  CHECK_FALSE(missing.passes());
+  CHECK(untraced.name == "front.get");
+  CHECK_FALSE(untraced.in_traces);
+  CHECK(untraced.passes());
+  CHECK_FALSE(c.passes());
+  // The JSON says the same.
+  const std::string json = study::calibration_to_json(c, "cal");
+  CHECK(json.find("\"problem\": \"the model has no workload entering here\"") != std::string::npos);
+  CHECK(json.find("\"passes\": false") != std::string::npos);
+}
+
+TEST_CASE("apply_traced_rates: open workloads take the traced rate; others are left and noted",
+          "[study][calibrate]") {
+  auto m = load_calibration_model(calibration_model + R"(  browsers: {entry: back.work, users: 5}
+  bursty:
+    entry: front.get
+    schedule: [{at: 0s, rate: 5/s}, {at: 5s, rate: 50/s}]
+)");
+  const auto evidence = calibration_evidence(millis_up_to(10), 0);
+  const auto notes = study::apply_traced_rates(m, evidence);
+  REQUIRE(m.workloads.size() == 3);
+  REQUIRE(m.workloads[0].rate.has_value());
+  CHECK(m.workloads[0].rate->value == 42.0);
+  CHECK(m.workloads[2].schedule.empty());  // the schedule gives way to the traced rate
+  CHECK(m.workloads[2].rate->value == 42.0);
+  CHECK(m.workloads[1].kind == model::WorkloadKind::closed);
+  REQUIRE(notes.size() == 3);
+  CHECK(notes[1].find("no trace enters at back.work") != std::string::npos);
+  CHECK(notes[2].find("schedule or bursts set aside") != std::string::npos);
+}
+
+TEST_CASE("calibrate: the page and the console show every figure and the verdict",
+          "[study][calibrate]") {
+  const auto m = load_calibration_model();
+  const auto latency = millis_up_to(200);
+  const auto c =
+      study::calibrate(calibration_evidence(latency, 0), m, calibration_results(latency, 1.3, 0));
+  const std::string console = study::calibration_to_console(c, /*color=*/false);
+  CHECK(console.find("path front.get (workload shoppers): 200 traced, 200 simulated") !=
+        std::string::npos);
+  CHECK(console.find("OFF") != std::string::npos);
+  CHECK(console.find("NOT calibrated") != std::string::npos);
+  const std::string page = study::calibration_page(c, "cal", "tailsim calibrate cal.yaml");
+  CHECK(page.find("<svg") != std::string::npos);  // the CDFs
+  CHECK(page.find("observed (traces)") != std::string::npos);
+  CHECK(page.find("</html>") != std::string::npos);
+}
