@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numbers>
 #include <span>
 #include <utility>
 
@@ -15,12 +16,46 @@ namespace tailsim::study {
 namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-/// The two-sided 95% quantile of the standard normal distribution.
-constexpr double z95 = 1.959963984540054;
 constexpr double ms_per_ns = 1e-6;
 /// Trace timestamps have microseconds (Jaeger, Zipkin): a latency is known
 /// to within one, whatever the tolerance says.
 constexpr double trace_resolution_ms = 1e-3;
+/// The chance that a right model fails some figure by the traces' sampling
+/// noise alone.
+constexpr double family_error = 0.05;
+
+/// The standard normal distribution's quantile: Acklam's rational
+/// approximation (relative error 1.15e-9), refined by one step of Halley's
+/// method on erfc, which brings it to the double's precision. 0 < p < 1.
+double normal_quantile(double p) {
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
+                                 -2.759285104469687e+02, 1.383577518672690e+02,
+                                 -3.066479806614716e+01, 2.506628277459239e+00};
+  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
+                                 -1.556989798598866e+02, 6.680131188771972e+01,
+                                 -1.328068155288572e+01};
+  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
+                                 -2.400758277161838e+00, -2.549732539343734e+00,
+                                 4.374664141464968e+00,  2.938163982698783e+00};
+  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+                                 2.445134137142996e+00, 3.754408661907416e+00};
+  constexpr double p_low = 0.02425;
+  double x = 0;
+  if (p < p_low || p > 1 - p_low) {
+    const double q = std::sqrt(-2 * std::log(p < p_low ? p : 1 - p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    x = p < p_low ? x : -x;
+  } else {
+    const double q = p - 0.5;
+    const double r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  }
+  const double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - p;
+  const double u = e * std::sqrt(2 * std::numbers::pi) * std::exp(x * x / 2);
+  return x - u / (1 + x * u / 2);
+}
 
 /// The percentile of each latency figure.
 constexpr double percentile_of(Figure figure) {
@@ -48,9 +83,10 @@ Duration nearest_rank(std::span<const Duration> sorted, double q) {
 /// samples: the order statistics of ranks n q -+ z sqrt(n q (1 - q)) (the
 /// normal approximation of the binomial count of samples below the
 /// quantile). A rank beyond the samples leaves that end open (NaN).
-std::pair<double, double> quantile_interval_ms(std::span<const Duration> sorted, double q) {
+std::pair<double, double> quantile_interval_ms(std::span<const Duration> sorted, double q,
+                                               double z) {
   const auto n = static_cast<double>(sorted.size());
-  const double spread = z95 * std::sqrt(n * q * (1 - q));
+  const double spread = z * std::sqrt(n * q * (1 - q));
   const double low_rank = std::floor(n * q - spread);
   const double high_rank = std::ceil(n * q + spread) + 1;
   const double low =
@@ -64,16 +100,17 @@ std::pair<double, double> quantile_interval_ms(std::span<const Duration> sorted,
   return {low, high};
 }
 
-/// The Wilson score interval (95%) of a share of `k` in `n`.
-std::pair<double, double> share_interval(std::size_t k, std::size_t n) {
+/// The Wilson score interval of a share of `k` in `n`, `z` standard
+/// deviations wide.
+std::pair<double, double> share_interval(std::size_t k, std::size_t n, double z) {
   if (n == 0) {
     return {nan, nan};
   }
   const auto nn = static_cast<double>(n);
   const double p = static_cast<double>(k) / nn;
-  const double z2 = z95 * z95;
+  const double z2 = z * z;
   const double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
-  const double half = z95 * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
+  const double half = z * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
   return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 
@@ -103,12 +140,13 @@ struct Sides {
 };
 
 void compare(CalibrationItem& item, Observed observed, const Simulated& simulated,
-             const CalibrationTolerance& tolerance);
+             const CalibrationTolerance& tolerance, double z);
 
 /// The item for `name`: compared when both sides have it, else with the
 /// problem of the side that lacks it.
 CalibrationItem make_item(std::string name, Sides& sides, const char* not_in_model,
-                          const char* not_in_traces, const CalibrationTolerance& tolerance) {
+                          const char* not_in_traces, const CalibrationTolerance& tolerance,
+                          double z) {
   CalibrationItem item;
   item.name = std::move(name);
   item.in_traces = sides.traced;
@@ -120,14 +158,14 @@ CalibrationItem make_item(std::string name, Sides& sides, const char* not_in_mod
     item.problem = not_in_traces;
     item.simulated_count = sides.simulated.finished;
   } else {
-    compare(item, std::move(sides.observed), sides.simulated, tolerance);
+    compare(item, std::move(sides.observed), sides.simulated, tolerance, z);
   }
   return item;
 }
 
 /// Compares one item's figures.
 void compare(CalibrationItem& item, Observed observed, const Simulated& simulated,
-             const CalibrationTolerance& tolerance) {
+             const CalibrationTolerance& tolerance, double z) {
   std::sort(observed.latency.begin(), observed.latency.end());
   const std::span<const Duration> sorted(observed.latency);
   const std::size_t n = sorted.size();
@@ -163,7 +201,7 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
       check.simulated = simulated.latency.mean() * ms_per_ns;
       if (n >= 2) {
         const double half =
-            z95 * std::sqrt(squares / static_cast<double>(n - 1) / static_cast<double>(n)) *
+            z * std::sqrt(squares / static_cast<double>(n - 1) / static_cast<double>(n)) *
             ms_per_ns;
         check.observed_low = check.observed - half;
         check.observed_high = check.observed + half;
@@ -177,7 +215,7 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
       check.simulated =
           static_cast<double>(simulated.latency.value_at_percentile(percentile_of(figure))) *
           ms_per_ns;
-      std::tie(check.observed_low, check.observed_high) = quantile_interval_ms(sorted, q);
+      std::tie(check.observed_low, check.observed_high) = quantile_interval_ms(sorted, q, z);
     }
     const double gap = check.simulated - check.observed;
     check.difference = check.observed > 0 ? gap / check.observed : (gap == 0 ? 0 : nan);
@@ -206,7 +244,7 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
     errors.simulated =
         static_cast<double>(simulated.failed) / static_cast<double>(simulated.finished);
     std::tie(errors.observed_low, errors.observed_high) =
-        share_interval(observed.failed, item.observed_count);
+        share_interval(observed.failed, item.observed_count, z);
     errors.difference = errors.simulated - errors.observed;
     errors.verdict = std::abs(errors.difference) <= errors.tolerance + 1e-12 ? FigureVerdict::ok
                      : inside(errors.simulated, errors.observed_low, errors.observed_high)
@@ -373,13 +411,6 @@ Calibration calibrate(const import::TraceEvidence& evidence, const model::Model&
     std::string& names = workload_of[entry];
     names += (names.empty() ? "" : ", ") + m.workloads[i].name.value;
   }
-  for (auto& [entry, sides] : paths) {
-    CalibrationItem item = make_item(entry, sides, "the model has no workload entering here",
-                                     "no trace enters here", tolerance);
-    item.workload = workload_of[entry];
-    out.paths.push_back(std::move(item));
-  }
-
   // Edges: a caller service's calls to an endpoint, over all its endpoints.
   std::map<std::string, Sides> edges;
   for (const auto& caller : evidence.endpoints) {
@@ -398,9 +429,28 @@ Calibration calibrate(const import::TraceEvidence& evidence, const model::Model&
     }
     add_simulated(edges[edge.caller + " -> " + edge.target], edge.latency, edge.outcomes);
   }
+  // Each figure's interval is at the level that makes the whole family of
+  // figures 95% (Bonferroni): a right model passes every figure 95 times in
+  // 100, however many paths and edges it has.
+  std::size_t compared = 0;
+  for (const auto* sides_of : {&paths, &edges}) {
+    for (const auto& [name, sides] : *sides_of) {
+      compared += sides.traced && sides.modelled ? figure_count : 0;
+    }
+  }
+  out.interval_z = normal_quantile(
+      1 - family_error / (2.0 * static_cast<double>(std::max<std::size_t>(compared, 1))));
+  const double z = out.interval_z;
+  for (auto& [entry, sides] : paths) {
+    CalibrationItem item = make_item(entry, sides, "the model has no workload entering here",
+                                     "no trace enters here", tolerance, z);
+    item.workload = workload_of[entry];
+    out.paths.push_back(std::move(item));
+  }
+
   for (auto& [key, sides] : edges) {
     out.edges.push_back(make_item(key, sides, "the model makes no such call",
-                                  "no trace shows this call", tolerance));
+                                  "no trace shows this call", tolerance, z));
   }
   return out;
 }

@@ -92,7 +92,7 @@ void append_items(std::string& out, const char* heading, const std::vector<Calib
                        item.workload.empty() ? "" : fmt::format(" (workload {})", item.workload),
                        item.observed_count, item.simulated_count);
     out += fmt::format("  {:<7} {:>12} {:>12} {:>9}  {:<24} {}\n", "", "observed", "simulated",
-                       "diff", "observed 95% interval", "verdict");
+                       "diff", "observed interval", "verdict");
     for (const FigureCheck& f : item.figures) {
       const bool bad = f.verdict == FigureVerdict::off;
       const bool good = f.verdict == FigureVerdict::ok || f.verdict == FigureVerdict::in_noise;
@@ -136,7 +136,7 @@ std::string cdf_chart(const CalibrationItem& item, std::size_t index) {
 std::string figures_table(const CalibrationItem& item) {
   std::string out =
       "<table><thead><tr><th>figure</th><th>observed</th><th>simulated</th><th>diff</th>"
-      "<th>observed 95% interval</th><th>verdict</th></tr></thead><tbody>\n";
+      "<th>observed interval</th><th>verdict</th></tr></thead><tbody>\n";
   for (const FigureCheck& f : item.figures) {
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td "
@@ -158,10 +158,11 @@ std::string calibration_to_console(const Calibration& calibration, bool color) {
   const std::size_t failures = calibration.failures();
   out += fmt::format(
       "\n{}: {} figures compared against {} traces (tolerance {:.0f}% for latency, {:.0f}% for "
-      "p99, {:.0f} point for errors, or inside the traces' 95% interval): {}\n",
+      "p99, {:.0f} point for errors, or inside the traces' interval, {:.2f} standard deviations "
+      "wide so that all {} hold together at 95%): {}\n",
       failures == 0 ? "calibrated" : "NOT calibrated", calibration.figures_compared(),
       calibration.traces, calibration.tolerance.latency * 100, calibration.tolerance.p99 * 100,
-      calibration.tolerance.errors * 100,
+      calibration.tolerance.errors * 100, calibration.interval_z, calibration.figures_compared(),
       failures == 0 ? "every one passes" : fmt::format("{} off", failures));
   return out;
 }
@@ -196,11 +197,12 @@ std::string calibration_page(const Calibration& calibration, const std::string& 
       "<dl class=\"run\"><dt>command</dt><dd><code>{}</code></dd><dt>traces</dt><dd>{}</dd>"
       "<dt>verdict</dt><dd>{}: {} figures compared, {} off</dd><dt>tolerance</dt><dd>{:.0f}% "
       "for mean, p50 and p90, {:.0f}% for p99, {:.0f} point for error shares; a figure outside "
-      "it passes when it lies inside the traces' own 95% interval</dd></dl>\n",
+      "it passes when it lies inside the traces' own interval ({:.2f} standard deviations "
+      "wide, so that the intervals of all figures hold together at 95%)</dd></dl>\n",
       report::escape_html(command_line), calibration.traces,
       calibration.passes() ? "calibrated" : "not calibrated", calibration.figures_compared(),
       calibration.failures(), calibration.tolerance.latency * 100, calibration.tolerance.p99 * 100,
-      calibration.tolerance.errors * 100);
+      calibration.tolerance.errors * 100, calibration.interval_z);
   std::size_t index = 0;
   for (const auto* items : {&calibration.paths, &calibration.edges}) {
     out += items == &calibration.paths ? "<h2>Paths</h2>\n" : "<h2>Edges</h2>\n";

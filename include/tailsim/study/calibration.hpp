@@ -7,9 +7,11 @@
 /// "Calibrating a model", states the rules.
 ///
 /// A figure passes when the simulated value is within the tolerance of the
-/// observed one, or inside the observed value's 95% confidence interval: a
-/// p99 from 150 traces is known only to within a wide interval, and a model
-/// cannot be blamed for the traces' own sampling noise.
+/// observed one, or inside the observed value's confidence interval: a p99
+/// from 150 traces is known only to within a wide interval, and a model
+/// cannot be blamed for the traces' own sampling noise. The intervals hold
+/// together with 95% confidence over all figures compared (Bonferroni), so
+/// that a right model with many edges does not fail one by chance.
 
 #include <cstddef>
 #include <cstdint>
@@ -55,8 +57,8 @@ struct FigureCheck {
   Figure figure = Figure::mean;
   double observed = 0;
   double simulated = 0;
-  /// The observed value's 95% confidence interval (NaN bounds: unbounded,
-  /// too few samples for that percentile).
+  /// The observed value's confidence interval (Calibration::interval_z wide;
+  /// a NaN upper bound: unbounded, too few samples for that percentile).
   double observed_low = 0;
   double observed_high = 0;
   /// simulated - observed, relative to the observed value for latencies,
@@ -104,6 +106,10 @@ struct Calibration {
   /// What the user should know (rates set, workloads left as they were).
   std::vector<std::string> notes;
   std::size_t traces = 0;  ///< traces analysed
+  /// How many standard deviations wide each figure's interval is: the
+  /// normal quantile of 1 - 0.05 / (2 k) for k figures compared, so that
+  /// all k intervals hold together with 95% confidence (Bonferroni).
+  double interval_z = 1.959963984540054;
 
   /// Figures compared and how many did not pass (items missing from the model count as one).
   [[nodiscard]] std::size_t figures_compared() const;
