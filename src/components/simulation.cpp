@@ -1106,10 +1106,15 @@ void Simulation<Observe>::attempt_failed(Id x, Outcome outcome) {
   if (observing()) {
     Observation::at(obs_->backoff_ns, x) += wait.count();
     if (obs_->tracing && obs_->exchange_refs[x].trace >= 0) {
+      // The caller waits, not the callee: the span is the caller's (its pod's,
+      // or the client's for a workload's own retries).
       const Observation::TraceRef& ref = obs_->exchange_refs[x];
-      const std::int32_t span =
-          open_span(ref.trace, std::max(ref.parent, 0), stats::SpanKind::internal, "backoff",
-                    std::string(), ex.target_endpoint, no_id);
+      const bool by_service = ex.site != no_id;
+      const std::int32_t span = open_span(
+          ref.trace, std::max(ref.parent, 0), stats::SpanKind::internal, "backoff",
+          by_service ? plan_.services[plan_.calls[ex.site].caller_service].name
+                     : obs_->traces[static_cast<std::size_t>(ref.trace)].path,
+          ex.target_endpoint, by_service ? requests_[tasks_[ex.caller_task].request].pod : no_id);
       close_span(ref.trace, span, Outcome::ok, now_ + wait);
     }
   }

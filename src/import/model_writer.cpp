@@ -186,10 +186,12 @@ class Writer {
         duration_s_, model::format_duration(Duration(window_ns)));
   }
 
-  /// The default latency over every network sample, and a link for each
-  /// pair of services whose network differs clearly from it: at least
-  /// link_min_samples samples, a median more than link_factor times above
-  /// or below the default's, and at least link_min_difference_ns apart.
+  /// A link for each pair of services whose network differs clearly from
+  /// the whole: at least link_min_samples samples, a median more than
+  /// link_factor times above or below the median of all samples, and at
+  /// least link_min_difference_ns apart; the default latency fitted to the
+  /// samples of every other pair (a slow link to a remote bank must not
+  /// lengthen every call in the cluster).
   void write_network() {
     std::vector<Duration> all;
     std::map<std::pair<std::string, std::string>, std::vector<Duration>> pairs;
@@ -201,9 +203,6 @@ class Writer {
         all.insert(all.end(), call.network.begin(), call.network.end());
         std::string a = service_names_.at(endpoint.service);
         std::string b = service_of(call.callee);
-        if (a == b) {
-          continue;
-        }
         if (b < a) {
           std::swap(a, b);
         }
@@ -214,25 +213,36 @@ class Writer {
     if (all.empty()) {
       return;
     }
-    std::string comment;
-    const std::string text = fitted(all, "network", comment);
-    out_ += "network:\n  default:\n";
-    out_ += fmt::format("    latency: {}  # {}; one-way, from {} client/server span pairs\n", text,
-                        comment, all.size());
     const double all_median = median_ns(all);
-    bool links = false;
+    std::vector<std::pair<std::string, std::string>> links;
+    std::vector<Duration> rest;
     for (const auto& [pair, samples] : pairs) {
       const double median = median_ns(samples);
       const bool far =
           all_median <= 0 || median > all_median * link_factor || median * link_factor < all_median;
-      if (samples.size() < link_min_samples || !far ||
-          std::abs(median - all_median) < link_min_difference_ns) {
-        continue;
+      if (pair.first != pair.second && samples.size() >= link_min_samples && far &&
+          std::abs(median - all_median) >= link_min_difference_ns) {
+        links.push_back(pair);
+      } else {
+        rest.insert(rest.end(), samples.begin(), samples.end());
       }
-      if (!links) {
-        out_ += "  links:\n";
-        links = true;
-      }
+    }
+    std::string comment;
+    if (!rest.empty()) {
+      const std::string text = fitted(rest, "network", comment);
+      out_ += "network:\n  default:\n";
+      out_ +=
+          fmt::format("    latency: {}  # {}; one-way, from {} client/server span pairs{}\n", text,
+                      comment, rest.size(), links.empty() ? "" : " (the links below apart)");
+    } else {
+      out_ += "network:\n";
+    }
+    if (!links.empty()) {
+      out_ += "  links:\n";
+    }
+    for (const auto& pair : links) {
+      const auto& samples = pairs.at(pair);
+      const double median = median_ns(samples);
       const std::string link_text =
           fitted(samples, fmt::format("network_{}_{}", pair.first, pair.second), comment);
       out_ += fmt::format("    - between: [{}, {}]  # median {} against {} overall\n", pair.first,

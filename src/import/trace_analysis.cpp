@@ -555,7 +555,9 @@ void TraceAnalyzer::record_call(std::size_t caller, std::int64_t invocation_star
     }
     const Span& client = tree_.span(attempt.client);
     if (attempt.server != no_span) {
-      if (client.kind != SpanKind::producer) {
+      // A failed attempt's client span may end at a timeout, long before or
+      // after its server span: no measure of the network.
+      if (client.kind != SpanKind::producer && !attempt.failed) {
         // Both durations are measured on one clock each: skew-free.
         const std::int64_t network =
             span_duration_ns(client) - span_duration_ns(tree_.span(attempt.server));

@@ -121,8 +121,9 @@ struct CallSiteEvidence {
   std::size_t calls_without_client_span = 0;
   /// Calls made by PRODUCER spans (asynchronous: no network time either).
   std::size_t producer_calls = 0;
-  /// One-way network time per attempt with both a client and a server span:
-  /// (client duration - server duration) / 2, at least 0.
+  /// One-way network time per successful attempt with both a client and a
+  /// server span: (client duration - server duration) / 2, at least 0 (a
+  /// failed attempt's client may have stopped waiting at a timeout).
   std::vector<Duration> network;
   /// The latency of each call that succeeded, as the caller saw it: from its
   /// first attempt's start to its last attempt's end (a PRODUCER call's

@@ -154,6 +154,9 @@ workloads:
       }
       if (span.name == "backoff") {
         CHECK(span.end_ns - span.start_ns == 10'000'000);
+        // The caller waits: the span is api's, on the pod that made the call.
+        CHECK(span.service == "api");
+        CHECK(span.pod == "api-0");
       }
     }
     retried += saw_second ? 1 : 0;

@@ -220,6 +220,9 @@ TEST_CASE("A link whose network differs clearly from the default gets its own la
   CHECK(model.network.links[0].b.value == "front");
   REQUIRE(model.network.links[0].latency);
   CHECK(model.network.links[0].latency->mean_ns() == Approx(5.02e6).epsilon(0.05));
+  // The default is the other pairs' alone: 0.22 ms, not pulled up by the far link's 5 ms.
+  REQUIRE(model.network.default_latency);
+  CHECK(model.network.default_latency->mean_ns() == Approx(0.22e6).epsilon(0.05));
 }
 
 TEST_CASE("Manifests set replicas and pod CPU of the services they run", "[import]") {
