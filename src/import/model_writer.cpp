@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ constexpr double link_factor = 2.0;
 /// ...and differs from it by at least this much (a factor between two tiny
 /// times changes no simulation).
 constexpr double link_min_difference_ns = 50'000;
+/// The most alternatives a call's counts get (`branch`), the commonest ones.
+constexpr std::size_t max_count_branches = 8;
+/// Attempts seen giving up before a call gets a `timeout`: fewer may be a
+/// failure that merely looked like one.
+constexpr std::size_t min_timeouts_seen = 3;
 
 /// Text from spans or manifests made safe for a `#` comment: printable ASCII
 /// kept, anything else (a newline would end the comment) as `?`.
@@ -450,8 +456,14 @@ class Writer {
   }
 
   /// A `call` step at `column`; `copies` > 1: one of that many parallel
-  /// copies (the times are the copies, not a `times:`).
+  /// copies (the times are the copies, not a `times:`). A count that varied
+  /// in a way `times: A..B` (uniform) would misstate becomes a `branch` with
+  /// the counts seen.
   void write_call(const CallSiteEvidence& call, int column, std::size_t copies) {
+    if (copies == 1 && call.times_min != call.times_max && !uniform_times_fit(call)) {
+      write_call_counts(call, column);
+      return;
+    }
     std::string comment = fmt::format("from {} spans", call.spans);
     if (call.failed_attempts > 0) {
       comment += fmt::format(", {}% of attempts failed", decimal_text(call.error_share * 100, 2));
@@ -472,6 +484,94 @@ class Writer {
                             decimal_text(call.times_mean, 2));
       }
     }
+    write_call_policy(call, keys);
+  }
+
+  /// Whether `times: min..max`, a uniform count, has about the mean seen
+  /// (within 5%): then it stands for the counts.
+  static bool uniform_times_fit(const CallSiteEvidence& call) {
+    const double uniform = static_cast<double>(call.times_min + call.times_max) / 2;
+    return std::abs(uniform - call.times_mean) <= 0.05 * call.times_mean;
+  }
+
+  /// The call as a `branch` with one alternative per count seen, each with
+  /// its share of the caller's invocations (up to max_count_branches counts;
+  /// rarer ones go to the nearest kept count).
+  void write_call_counts(const CallSiteEvidence& call, int column) {
+    const auto& histogram = call.times_histogram;
+    std::vector<std::pair<std::size_t, std::size_t>> counts;  // (invocations, count), most first
+    for (std::size_t k = 1; k < histogram.size(); ++k) {
+      if (histogram[k] > 0) {
+        counts.emplace_back(histogram[k], k);
+      }
+    }
+    std::sort(counts.rbegin(), counts.rend());
+    std::map<std::size_t, std::size_t> kept;  // count -> invocations
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      if (i < max_count_branches) {
+        kept[counts[i].second] += counts[i].first;
+        continue;
+      }
+      auto nearest = kept.lower_bound(counts[i].second);
+      if (nearest == kept.end() ||
+          (nearest != kept.begin() &&
+           counts[i].second - std::prev(nearest)->first < nearest->first - counts[i].second)) {
+        --nearest;
+      }
+      nearest->second += counts[i].first;
+    }
+    const double per_invocation =
+        call.p / static_cast<double>(std::max<std::size_t>(call.invocations, 1));
+    out_ += fmt::format(
+        "{}- branch:  # {} called {} to {} times per invocation (mean {}): each count as often as "
+        "seen\n",
+        indent(column), ref(call.callee), call.times_min, call.times_max,
+        decimal_text(call.times_mean, 2));
+    const std::string option = indent(column + 4);
+    for (const auto& [count, invocations] : kept) {
+      const double share =
+          std::round(per_invocation * static_cast<double>(invocations) * 1e4) / 1e4;
+      out_ += fmt::format("{}- p: {}  # {} invocations\n", option,
+                          decimal_text(std::max(share, 0.0001), 4), invocations);
+      out_ += fmt::format("{}  steps:\n", option);
+      out_ +=
+          fmt::format("{}    - call: {}  # from {} spans\n", option, ref(call.callee), call.spans);
+      const std::string keys = option + "      ";
+      if (count > 1) {
+        out_ += fmt::format("{}times: {}\n", keys, count);
+      }
+      write_call_policy(call, keys);
+    }
+  }
+
+  /// The caller's timeout, when at least min_timeouts_seen attempts gave up
+  /// after about the same time: their median, if the middle 80% of them lie
+  /// within 10% of it (a timer fires at a fixed time; attempts given up for
+  /// other reasons, a hedged call's loser cancelled, vary).
+  static std::optional<Duration> seen_timeout(const CallSiteEvidence& call) {
+    if (call.timed_out.size() < min_timeouts_seen) {
+      return std::nullopt;
+    }
+    std::vector<Duration> sorted = call.timed_out;
+    std::sort(sorted.begin(), sorted.end());
+    const auto at = [&](double q) {
+      return static_cast<double>(
+          sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1))].count());
+    };
+    const double median = at(0.5);
+    if (at(0.9) - at(0.1) > 0.1 * median) {
+      return std::nullopt;
+    }
+    return Duration(std::llround(median));
+  }
+
+  /// The call's `timeout` (when callers were seen giving up) and `retry`
+  /// (when calls were seen retried), as keys at `keys`.
+  void write_call_policy(const CallSiteEvidence& call, const std::string& keys) {
+    if (const auto timeout = seen_timeout(call)) {
+      out_ += fmt::format("{}timeout: {}  # {} attempts gave up while the callee went on\n", keys,
+                          model::format_duration(*timeout), call.timed_out.size());
+    }
     if (call.retried_calls > 0 && call.max_attempts > 1) {
       const double backoff = median_ns(call.backoff);
       std::string retry = fmt::format("{{attempts: {}", call.max_attempts);
@@ -479,6 +579,8 @@ class Writer {
         retry += fmt::format(", backoff: {}, multiplier: 1, jitter: none",
                              model::format_duration(Duration(std::llround(backoff))));
       }
+      // Traces say that an attempt failed, not how: every failure is retried.
+      retry += ", on: [timeout, error, rejected, unavailable]";
       out_ += fmt::format("{}retry: {}}}  # {} of {} calls retried; backoff: median gap\n", keys,
                           retry, call.retried_calls, call.calls);
     }

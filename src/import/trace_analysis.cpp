@@ -463,6 +463,10 @@ void TraceAnalyzer::analyze_invocation(std::uint32_t invocation) {
     CallSiteEvidence& site = sums.site;
     site.times_min = site.invocations == 0 ? times : std::min(site.times_min, times);
     site.times_max = std::max(site.times_max, times);
+    if (site.times_histogram.size() <= times) {
+      site.times_histogram.resize(times + 1, 0);
+    }
+    ++site.times_histogram[times];
     ++site.invocations;
     sums.times_sum += static_cast<double>(times);
     i = j;
@@ -554,6 +558,12 @@ void TraceAnalyzer::record_call(std::size_t caller, std::int64_t invocation_star
       continue;
     }
     const Span& client = tree_.span(attempt.client);
+    if (attempt.server != no_span && client.error && !tree_.span(attempt.server).error &&
+        client.kind != SpanKind::producer &&
+        span_duration_ns(client) < span_duration_ns(tree_.span(attempt.server))) {
+      // The caller gave up while the callee went on and succeeded: a timeout.
+      site.timed_out.emplace_back(span_duration_ns(client));
+    }
     if (attempt.server != no_span) {
       // A failed attempt's client span may end at a timeout, long before or
       // after its server span: no measure of the network.

@@ -99,6 +99,8 @@ struct CallSiteEvidence {
   std::size_t times_min = 0;
   std::size_t times_max = 0;
   double times_mean = 0;
+  /// times_histogram[k]: invocations that made the call k times (index 0 unused).
+  std::vector<std::size_t> times_histogram;
   /// Requests sent: every attempt of every call.
   std::size_t attempts = 0;
   /// Attempts that failed as the caller saw them (the client span's error
@@ -114,6 +116,10 @@ struct CallSiteEvidence {
   std::size_t max_attempts = 0;
   /// attempts_histogram[k]: calls made in k attempts (index 0 unused).
   std::vector<std::size_t> attempts_histogram;
+  /// The durations of the attempts whose caller gave up first: the client
+  /// span failed and ended before its callee's invocation, which succeeded.
+  /// Their client spans end at the caller's timeout.
+  std::vector<Duration> timed_out;
   /// The gaps between an attempt's end and the next attempt's start.
   std::vector<Duration> backoff;
   /// Calls seen only as a child invocation in another service, with no
