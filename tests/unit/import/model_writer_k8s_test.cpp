@@ -277,3 +277,26 @@ TEST_CASE("Autoscalers the model cannot follow are left out with a note", "[impo
   CHECK(k8sw_service(model, "cache").pod.cpu.cores.value == Approx(0.5));
   CHECK(k8sw_line(draft.yaml, "# memory: request 2Gi from manifest") != "");
 }
+
+TEST_CASE("Manifest values beyond the model's bounds are clipped to them, with notes", "[import]") {
+  const auto [draft, model] = k8sw_write({"huge"}, {"writer/extreme.yaml"});
+  INFO(draft.yaml);
+  const auto& huge = k8sw_service(model, "huge");
+  CHECK(huge.replicas.value == 1);
+  CHECK(huge.pod.cpu.request.value == Approx(100'000));
+  CHECK(huge.pod.cpu.limit.value == Approx(100'000));
+  REQUIRE(huge.pod.startup);
+  CHECK(huge.pod.startup->mean_ns() == Approx(86'400e9));
+  const auto& hpa = k8sw_autoscaler(model, "huge");
+  k8sw_check_autoscaler(hpa, "huge", 10.0, 1, 100'000);
+  REQUIRE(hpa.scale_up);
+  REQUIRE(hpa.scale_up->policies.size() == 2);
+  k8sw_check_policy(hpa.scale_up->policies[0], false, 100'000, std::chrono::minutes(30));
+  k8sw_check_policy(hpa.scale_up->policies[1], true, 100, std::chrono::seconds(1));
+  for (const char* note :
+       {"service 'huge' has 0 replicas in its manifest: the model has 1", "the CPU of 'huge'",
+        "allow it ready after", "its CPU target of 5000%", "its bounds 1..1000000 are 1..100000",
+        "a scale_up policy above the model's bound"}) {
+    CHECK(k8sw_has_note(draft, note));
+  }
+}
