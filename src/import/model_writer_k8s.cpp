@@ -250,7 +250,7 @@ std::string ManifestWriter::cpu_line(const Container& main, const std::string& n
 
 std::string ManifestWriter::startup_line(const Workload& workload, const std::string& name) {
   // Per container: the startup probe's first pass, then the readiness
-  // probe's (docs/import.md, "Pod startup from probes"); the pod is ready
+  // probe's (docs/import.md, "From the manifests"); the pod is ready
   // when its last container is.
   std::optional<std::int64_t> latest;
   std::string why;
@@ -486,7 +486,10 @@ std::string ManifestWriter::autoscaler(const Autoscaler& a, const std::string& s
   std::string out = fmt::format("  {}:  # {} {} from manifest {}\n",
                                 unique_name(sanitize_model_name(a.name.value), used), origin,
                                 comment_safe(a.name.value), where(a.loc));
-  out += fmt::format("    service: {}\n    metric: cpu\n", service);
+  out += fmt::format("    service: {}  # runs {} {}, scaleTargetRef from manifest {}\n", service,
+                     workload_kind_text(workload.kind), comment_safe(workload.name.value),
+                     where(a.target_name.loc));
+  out += "    metric: cpu\n";
   out += fmt::format("    target: {}%  # {}\n", decimal_text(*percent, 3), target_comment);
   out += fmt::format("    min: {}  # from manifest {}{}\n", min, where(a.min.loc),
                      is_keda && a.keda && a.keda->min_replica_count.value == 0

@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/simulate.hpp"
 #include "support/spans.hpp"
 #include "tailsim/import/k8s_manifests.hpp"
 #include "tailsim/import/model_writer.hpp"
@@ -68,6 +69,7 @@ K8swDraft k8sw_write(const std::vector<std::string>& services,
   INFO(draft.yaml);
   INFO(loaded.diagnostics.format_all());
   REQUIRE(loaded.ok());
+  CHECK(loaded.diagnostics.format_all().empty());  // not even a warning
   return K8swDraft{std::move(draft), std::move(*loaded.model)};
 }
 
@@ -299,4 +301,28 @@ TEST_CASE("Manifest values beyond the model's bounds are clipped to them, with n
         "a scale_up policy above the model's bound"}) {
     CHECK(k8sw_has_note(draft, note));
   }
+}
+
+TEST_CASE("A model drafted with manifests runs, its autoscalers syncing", "[import]") {
+  const auto [draft, model] =
+      k8sw_write({"checkout-svc", "cart", "ledger"},
+                 {"shop/checkout.yaml", "shop/cart.yml", "shop/ledger.yaml", "shop/worker.yaml"});
+  INFO(draft.yaml);
+  const auto results = tailsim::testing::simulate_text(draft.yaml);
+  CHECK(results.paths.size() == 3);
+  for (const auto& path : results.paths) {
+    INFO(path.name);
+    CHECK(path.requests > 1000);
+  }
+  REQUIRE(results.autoscalers.size() == 4);
+  for (const auto& a : results.autoscalers) {
+    INFO(a.name);
+    CHECK(a.history.size() >= 3);  // a sync every 15 s over 60 s
+  }
+  // worker has no load: KEDA's HPA scales its 2 pods down to 1 once its 30 s
+  // scale-down window has passed.
+  const auto& keda = tailsim::testing::named(results.autoscalers, std::string("keda-hpa-worker"));
+  CHECK(keda.scale_downs >= 1);
+  CHECK(tailsim::testing::named(results.services, std::string("worker")).replicas.min == 1);
+  CHECK(tailsim::testing::named(results.services, std::string("ledger")).replicas.min == 3);
 }
