@@ -43,13 +43,14 @@ class ManifestWriter {
   /// `resource.opentelemetry.io/service.name`; a Kubernetes Service named
   /// like it whose selector matches the workload's pod labels; the
   /// workload's name; its `app.kubernetes.io/name` label. Null when none
-  /// does. A match is remembered: the workload is not added again, and its
-  /// autoscaler scales `name`.
+  /// does. A match is remembered: the workload is not added again as a
+  /// service of its own.
   const Workload* match(const std::string& raw, const std::string& name);
 
   /// The lines of the service `name` that `workload` sets, at four spaces:
   /// `replicas`, and a `pod` with `cpu` and `startup` plus a comment with
-  /// the memory when the manifest has them.
+  /// the memory when the manifest has them. Remembers that `name` runs the
+  /// workload: its autoscaler scales `name`.
   [[nodiscard]] std::string service_lines(const Workload& workload, const std::string& name);
 
   /// A service for each workload no traced service matched, named from its

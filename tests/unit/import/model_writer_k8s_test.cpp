@@ -326,3 +326,38 @@ TEST_CASE("A model drafted with manifests runs, its autoscalers syncing", "[impo
   CHECK(tailsim::testing::named(results.services, std::string("worker")).replicas.min == 1);
   CHECK(tailsim::testing::named(results.services, std::string("ledger")).replicas.min == 3);
 }
+
+TEST_CASE("Every manifest fixture drafts a model that loads", "[import]") {
+  // Each file alone and all together, with spans of services some of them
+  // run; and with no spans at all.
+  std::vector<std::string> all;
+  for (const auto& folder : {"shop", "writer", ""}) {
+    for (const auto& entry : std::filesystem::directory_iterator(k8sw_fixtures / folder)) {
+      const auto ext = entry.path().extension();
+      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) {
+        all.push_back(std::filesystem::relative(entry.path(), k8sw_fixtures).string());
+      }
+    }
+  }
+  std::sort(all.begin(), all.end());
+  REQUIRE(all.size() >= 11);
+  const std::vector<std::string> traced{"checkout-svc", "cart", "api", "pay", "shop", "huge"};
+  for (const auto& file : all) {
+    INFO(file);
+    const auto written = k8sw_write(traced, {file});
+    CHECK(written.model.services.size() >= traced.size());
+  }
+  const auto everything = k8sw_write(traced, all);
+  CHECK_FALSE(everything.model.autoscalers.empty());
+  tm_::Diagnostics diags;
+  std::vector<std::filesystem::path> paths;
+  for (const auto& file : all) {
+    paths.push_back(k8sw_fixtures / file);
+  }
+  const auto manifests = ti::read_manifests(paths, diags);
+  const auto draft = ti::write_model(ti::TraceEvidence{}, &manifests);
+  INFO(draft.yaml);
+  const auto loaded = tm_::load_string(draft.yaml, "draft.yaml");
+  INFO(loaded.diagnostics.format_all());
+  CHECK(loaded.ok());
+}
