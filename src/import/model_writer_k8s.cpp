@@ -131,8 +131,13 @@ const Workload* ManifestWriter::match(const std::string& raw, const std::string&
   }
   if (found == nullptr) {
     found = first([&](const Workload& w) {
-      const auto it = w.labels.find("app.kubernetes.io/name");
-      return it != w.labels.end() && is(it->second);
+      for (const auto* labels : {&w.labels, &w.pod_labels}) {
+        const auto it = labels->find("app.kubernetes.io/name");
+        if (it != labels->end() && is(it->second)) {
+          return true;
+        }
+      }
+      return false;
     });
   }
   if (found != nullptr) {

@@ -42,9 +42,9 @@ class ManifestWriter {
   /// by the first rule that finds one: its pods' annotation
   /// `resource.opentelemetry.io/service.name`; a Kubernetes Service named
   /// like it whose selector matches the workload's pod labels; the
-  /// workload's name; its `app.kubernetes.io/name` label. Null when none
-  /// does. A match is remembered: the workload is not added again as a
-  /// service of its own.
+  /// workload's name; its `app.kubernetes.io/name` label (or its pods').
+  /// Null when none does. A match is remembered: the workload is not added
+  /// again as a service of its own.
   const Workload* match(const std::string& raw, const std::string& name);
 
   /// The lines of the service `name` that `workload` sets, at four spaces:

@@ -237,7 +237,8 @@ TEST_CASE("The shop's autoscalers, probes and untraced workloads load as the man
 }
 
 TEST_CASE("A traced service finds its workload by the rules in order", "[import]") {
-  const auto [draft, model] = k8sw_write({"pay", "ship", "mail", "web"}, {"writer/matching.yaml"});
+  const auto [draft, model] =
+      k8sw_write({"pay", "ship", "mail", "web", "notify"}, {"writer/matching.yaml"});
   INFO(draft.yaml);
   // The annotation beats the Service named 'pay'.
   CHECK(k8sw_service(model, "pay").replicas.value == 2);
@@ -251,6 +252,8 @@ TEST_CASE("A traced service finds its workload by the rules in order", "[import]
   CHECK(mail.pod.startup->mean_ns() == Approx(25e9));
   // The Service named 'web' selects no pods: the label decides.
   CHECK(k8sw_service(model, "web").replicas.value == 9);
+  // A label on the pods only will do.
+  CHECK(k8sw_service(model, "notify").replicas.value == 3);
   // The workloads that lost are services of their own.
   for (const auto& [name, replicas] : std::vector<std::pair<std::string, std::int64_t>>{
            {"pay-canary", 4}, {"ship-label", 6}, {"mailer", 8}, {"frontend", 1}}) {
@@ -260,7 +263,7 @@ TEST_CASE("A traced service finds its workload by the rules in order", "[import]
     CHECK(service.find_endpoint("placeholder") != nullptr);
     CHECK(k8sw_has_note(draft, "service '" + name + "' from manifest "));
   }
-  CHECK(model.services.size() == 8);
+  CHECK(model.services.size() == 9);
 }
 
 TEST_CASE("Autoscalers the model cannot follow are left out with a note", "[import]") {
