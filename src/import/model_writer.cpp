@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "model_writer_k8s.hpp"
 #include "tailsim/import/fit.hpp"
 #include "tailsim/model/units.hpp"
 
@@ -23,6 +24,50 @@ namespace {
 
 /// The longest name the model format accepts.
 constexpr std::size_t max_name_length = 128;
+
+}  // namespace
+
+namespace detail {
+
+std::string comment_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    out += (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+  }
+  return out;
+}
+
+std::string unique_name(const std::string& base, std::set<std::string>& used) {
+  std::string name = base;
+  for (int k = 2; used.count(name) > 0; ++k) {
+    const std::string suffix = fmt::format("_{}", k);
+    name = base.substr(0, max_name_length - suffix.size()) + suffix;
+  }
+  used.insert(name);
+  return name;
+}
+
+std::string decimal_text(double value, int decimals) {
+  std::string text = fmt::format("{:.{}f}", value, decimals);
+  if (text.find('.') != std::string::npos) {
+    while (text.back() == '0') {
+      text.pop_back();
+    }
+    if (text.back() == '.') {
+      text.pop_back();
+    }
+  }
+  return text;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::comment_safe;
+using detail::decimal_text;
+using detail::unique_name;
 
 /// A link gets its own latency when at least this many samples show it...
 constexpr std::size_t link_min_samples = 20;
@@ -38,28 +83,6 @@ constexpr std::size_t max_count_branches = 8;
 /// failure that merely looked like one.
 constexpr std::size_t min_timeouts_seen = 3;
 
-/// Text from spans or manifests made safe for a `#` comment: printable ASCII
-/// kept, anything else (a newline would end the comment) as `?`.
-std::string comment_safe(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char ch : text) {
-    out += (ch >= 0x20 && ch < 0x7f) ? ch : '?';
-  }
-  return out;
-}
-
-/// `base`, or `base_2`, `base_3`, ... whichever `used` lacks; added to `used`.
-std::string unique_name(const std::string& base, std::set<std::string>& used) {
-  std::string name = base;
-  for (int k = 2; used.count(name) > 0; ++k) {
-    const std::string suffix = fmt::format("_{}", k);
-    name = base.substr(0, max_name_length - suffix.size()) + suffix;
-  }
-  used.insert(name);
-  return name;
-}
-
 double median_ns(std::vector<Duration> samples) {
   if (samples.empty()) {
     return 0;
@@ -69,31 +92,18 @@ double median_ns(std::vector<Duration> samples) {
   return static_cast<double>(middle->count());
 }
 
-/// `value` with at most `decimals` decimals, trailing zeros dropped.
-std::string decimal_text(double value, int decimals) {
-  std::string text = fmt::format("{:.{}f}", value, decimals);
-  if (text.find('.') != std::string::npos) {
-    while (text.back() == '0') {
-      text.pop_back();
-    }
-    if (text.back() == '.') {
-      text.pop_back();
-    }
-  }
-  return text;
-}
-
 std::string indent(int n) {
   return std::string(static_cast<std::size_t>(n), ' ');
 }
 
-/// The pod label or annotation that names a workload's service.
-constexpr std::string_view otel_service_annotation = "resource.opentelemetry.io/service.name";
-
 class Writer {
  public:
   Writer(const TraceEvidence& evidence, const Manifests* manifests, const WriterOptions& options)
-      : evidence_(evidence), manifests_(manifests), options_(options) {}
+      : evidence_(evidence), options_(options) {
+    if (manifests != nullptr) {
+      k8s_.emplace(*manifests, options.manifest_sources, draft_.notes);
+    }
+  }
 
   DraftModel run() {
     name_everything();
@@ -104,6 +114,9 @@ class Writer {
     write_simulation();
     write_network();
     write_services();
+    if (k8s_) {
+      out_ += k8s_->autoscalers();
+    }
     write_workloads();
     draft_.yaml = std::move(out_);
     return std::move(draft_);
@@ -111,15 +124,18 @@ class Writer {
 
  private:
   const TraceEvidence& evidence_;
-  const Manifests* manifests_;
   const WriterOptions& options_;
   std::string out_;
   DraftModel draft_;
+  /// The manifests' part of the model, when there are manifests.
+  std::optional<detail::ManifestWriter> k8s_;
   /// The model name of each evidence service, by raw name.
   std::map<std::string, std::string> service_names_;
   /// The model name of each evidence endpoint, by index.
   std::vector<std::string> endpoint_names_;
   std::set<std::string> file_names_;
+  /// The model's service names.
+  std::set<std::string> used_services_;
   std::int64_t duration_s_ = 60;
 
   const std::string& service_of(std::size_t endpoint) const {
@@ -132,7 +148,7 @@ class Writer {
 
   /// Gives every service and endpoint a valid, unique name, noting renames.
   void name_everything() {
-    std::set<std::string> used;
+    std::set<std::string>& used = used_services_;
     for (const auto& service : evidence_.services) {
       const std::string name = unique_name(sanitize_model_name(service.name), used);
       if (name != service.name) {
@@ -258,58 +274,6 @@ class Writer {
     }
   }
 
-  /// The workload of the manifests that runs `service`: the one whose pods
-  /// carry its OpenTelemetry service name, else the one named like it, else
-  /// the one whose `app.kubernetes.io/name` label names it.
-  const Workload* workload_for(const std::string& raw, const std::string& name) const {
-    if (manifests_ == nullptr) {
-      return nullptr;
-    }
-    auto is = [&](const std::string& text) { return text == raw || text == name; };
-    for (const auto& workload : manifests_->workloads) {
-      const auto it = workload.pod_annotations.find(std::string(otel_service_annotation));
-      if (it != workload.pod_annotations.end() && is(it->second)) {
-        return &workload;
-      }
-    }
-    for (const auto& workload : manifests_->workloads) {
-      if (is(workload.name.value)) {
-        return &workload;
-      }
-    }
-    for (const auto& workload : manifests_->workloads) {
-      const auto it = workload.labels.find("app.kubernetes.io/name");
-      if (it != workload.labels.end() && is(it->second)) {
-        return &workload;
-      }
-    }
-    return nullptr;
-  }
-
-  std::string where(const model::SourceLoc& loc) const {
-    const std::string file = options_.manifest_sources != nullptr
-                                 ? options_.manifest_sources->source_name(loc.file)
-                                 : std::string("manifest");
-    return comment_safe(fmt::format("{}:{}", file, loc.line));
-  }
-
-  void write_pod(const Workload& workload) {
-    const Container* main = workload.main();
-    if (main == nullptr) {
-      return;
-    }
-    const auto& cpu = main->cpu;
-    const auto* amount = cpu.limit ? &*cpu.limit : cpu.request ? &*cpu.request : nullptr;
-    if (amount == nullptr || amount->value <= 0) {
-      return;
-    }
-    out_ += "    pod:\n";
-    out_ += fmt::format("      cpu: {}  # cpu {} of container {} from manifest {}\n",
-                        decimal_text(static_cast<double>(amount->value) / 1000.0, 3),
-                        cpu.limit ? "limit" : "request", comment_safe(main->name.value),
-                        where(amount->loc));
-  }
-
   void write_services() {
     // Endpoints by model service name, then by model endpoint name.
     std::map<std::string, std::map<std::string, std::size_t>> by_service;
@@ -334,6 +298,13 @@ class Writer {
       out_ += "\n";
       if (external) {
         out_ += "    external: true  # no spans of its own: known from its callers' client spans\n";
+        if (const Workload* workload = k8s_ ? k8s_->match(raw, name) : nullptr) {
+          draft_.notes.push_back(fmt::format(
+              "service '{}' has no spans of its own: the model keeps it external, and its {} "
+              "'{}' from the manifests sets nothing",
+              name, workload->kind == WorkloadKind::deployment ? "Deployment" : "StatefulSet",
+              comment_safe(workload->name.value)));
+        }
       } else {
         write_replicas(raw, name, service);
       }
@@ -348,21 +319,15 @@ class Writer {
             fmt::format("service '{}' has spans but no endpoint: it is not in the model", name));
       }
     }
+    if (k8s_) {
+      out_ += k8s_->untraced_services(used_services_);
+    }
   }
 
   void write_replicas(const std::string& raw, const std::string& name,
                       const ServiceEvidence* service) {
-    if (const Workload* workload = workload_for(raw, name)) {
-      const std::int64_t replicas = std::max<std::int64_t>(1, workload->replicas.value);
-      out_ += fmt::format(
-          "    replicas: {}  # replicas from manifest {}{}\n", replicas,
-          where(workload->replicas.loc),
-          workload->replicas_owned ? " (an autoscaler sets them; this is where they start)" : "");
-      if (workload->replicas.value < 1) {
-        draft_.notes.push_back(
-            fmt::format("service '{}' has 0 replicas in its manifest: the model has 1", name));
-      }
-      write_pod(*workload);
+    if (const Workload* workload = k8s_ ? k8s_->match(raw, name) : nullptr) {
+      out_ += k8s_->service_lines(*workload, name);
       return;
     }
     if (service != nullptr && service->replicas > 0) {

@@ -51,9 +51,12 @@ struct DraftModel {
   std::vector<std::string> notes;
 };
 
-/// Writes a model from `evidence`; `manifests` (may be null) overrides the
-/// replicas and pod CPU of the services whose workload has the same name.
-/// Never fails: names are made valid and every choice is noted.
+/// Writes a model from `evidence`. `manifests` (may be null) set the
+/// replicas, pod CPU and startup of the services whose workload they define
+/// (found by the rules of docs/import.md), add a service for each workload
+/// no trace saw, and give an `autoscalers` section from the HPAs and KEDA
+/// ScaledObjects the model can follow. Never fails: names are made valid
+/// and every choice is noted.
 [[nodiscard]] DraftModel write_model(const TraceEvidence& evidence, const Manifests* manifests,
                                      const WriterOptions& options = {});
 
