@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "cpu_sizing.hpp"
 #include "model_writer_k8s.hpp"
 #include "tailsim/import/fit.hpp"
 #include "tailsim/model/units.hpp"
@@ -137,6 +138,11 @@ class Writer {
   /// The model's service names.
   std::set<std::string> used_services_;
   std::int64_t duration_s_ = 60;
+  /// The traced window in seconds (0: unknown).
+  double window_s_ = 0;
+  /// Per model service whose own time is CPU: the factor that turns traced
+  /// own times into CPU demand (cpu_sizing.hpp), and the cores it assumes.
+  std::map<std::string, std::pair<double, double>> demand_;
 
   const std::string& service_of(std::size_t endpoint) const {
     return service_names_.at(evidence_.endpoints[endpoint].service);
@@ -200,6 +206,7 @@ class Writer {
       any = true;
     }
     const std::int64_t window_ns = last - first;
+    window_s_ = static_cast<double>(window_ns) * 1e-9;
     const std::int64_t window_s = (window_ns + 999'999'999) / 1'000'000'000;
     duration_s_ = std::max<std::int64_t>(60, window_s);
     out_ += fmt::format(
@@ -326,16 +333,63 @@ class Writer {
 
   void write_replicas(const std::string& raw, const std::string& name,
                       const ServiceEvidence* service) {
+    const std::size_t traced_replicas = service != nullptr ? service->replicas : 0;
     if (const Workload* workload = k8s_ ? k8s_->match(raw, name) : nullptr) {
       out_ += k8s_->service_lines(*workload, name);
+      const std::size_t replicas =
+          traced_replicas > 0
+              ? traced_replicas
+              : static_cast<std::size_t>(std::max<std::int64_t>(1, workload->replicas.value));
+      // A pod the manifests give no CPU has the model's default, one core.
+      plan_cpu(raw, name, replicas, k8s_->pod_cores(*workload).value_or(1.0), false);
       return;
     }
-    if (service != nullptr && service->replicas > 0) {
-      out_ += fmt::format("    replicas: {}  # distinct instances in {} spans\n", service->replicas,
+    if (traced_replicas > 0) {
+      out_ += fmt::format("    replicas: {}  # distinct instances in {} spans\n", traced_replicas,
                           service->spans);
     } else {
       out_ += "    replicas: 1  # the spans name no instance\n";
     }
+    plan_cpu(raw, name, std::max<std::size_t>(traced_replicas, 1), 0, true);
+  }
+
+  /// For a service whose own time is written as CPU: the cores of its pods
+  /// (`cores`, or when `choose`, the fewest at which the traced load waits
+  /// under 2%, written as its `pod`), and the factor that turns its traced
+  /// own times into CPU demand on them (cpu_sizing.hpp).
+  void plan_cpu(const std::string& raw, const std::string& name, std::size_t replicas, double cores,
+                bool choose) {
+    if (options_.own_time != OwnTimeAs::cpu || window_s_ <= 0) {
+      return;
+    }
+    double total_weight = 0;
+    double total_traces = 0;
+    for (const auto& workload : evidence_.workloads) {
+      total_weight += workload.weighted_traces;
+      total_traces += static_cast<double>(workload.traces);
+    }
+    const double scale = total_traces > 0 ? total_weight / total_traces : 1;
+    double busy = 0;  // cores kept busy by the traced own times, per pod
+    for (const auto& endpoint : evidence_.endpoints) {
+      if (endpoint.service != raw || endpoint.external || endpoint.own_time.empty()) {
+        continue;
+      }
+      double sum_ns = 0;
+      for (const Duration d : endpoint.own_time) {
+        sum_ns += static_cast<double>(std::max<std::int64_t>(d.count(), 0));
+      }
+      busy += sum_ns * 1e-9 * scale / window_s_;
+    }
+    busy /= static_cast<double>(replicas);
+    if (choose) {
+      cores = static_cast<double>(detail::cores_for(busy));
+      out_ += fmt::format(
+          "    pod:\n      cpu: {}  # cores: not in the traces; the fewest at which the traced "
+          "own times ({} cores busy per pod) wait under 2% (set the real number, or give "
+          "--k8s)\n",
+          cores, decimal_text(busy, 3));
+    }
+    demand_[name] = {detail::demand_factor(cores, busy), cores};
   }
 
   void write_endpoint(std::size_t index) {
@@ -345,14 +399,28 @@ class Writer {
     const std::string stem = service_of(index) + "_" + endpoint_names_[index];
     bool any_step = false;
     if (!endpoint.own_time.empty()) {
+      const bool is_cpu = !endpoint.external && options_.own_time == OwnTimeAs::cpu;
+      const auto demand = demand_.find(service_of(index));
+      const double factor = is_cpu && demand != demand_.end() ? demand->second.first : 1.0;
+      std::vector<Duration> own_time = endpoint.own_time;
+      if (factor < 1) {
+        for (Duration& d : own_time) {
+          d = Duration(std::llround(static_cast<double>(d.count()) * factor));
+        }
+      }
       std::string comment;
-      const std::string text = fitted(endpoint.own_time, stem, comment);
-      const bool is_zero = std::all_of(endpoint.own_time.begin(), endpoint.own_time.end(),
-                                       [](Duration d) { return d.count() <= 0; });
+      const std::string text = fitted(own_time, stem, comment);
+      const bool is_zero =
+          std::all_of(own_time.begin(), own_time.end(), [](Duration d) { return d.count() <= 0; });
       if (!is_zero || endpoint.calls.empty()) {
-        const char* kind =
-            endpoint.external || options_.own_time == OwnTimeAs::delay ? "delay" : "cpu";
-        out_ += fmt::format("        - {}: {}  # own time: {}\n", kind, text, comment);
+        if (factor < 0.9995) {
+          comment += fmt::format(
+              "; x{} of the traced own time: the rest was sharing the pod's {} cores at the "
+              "traced load",
+              decimal_text(factor, 3), decimal_text(demand->second.second, 3));
+        }
+        out_ += fmt::format("        - {}: {}  # own time: {}\n", is_cpu ? "cpu" : "delay", text,
+                            comment);
         any_step = true;
       }
     }

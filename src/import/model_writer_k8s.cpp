@@ -212,6 +212,21 @@ void ManifestWriter::write_pod(const Workload& workload, const std::string& name
   }
 }
 
+std::optional<double> ManifestWriter::pod_cores(const Workload& workload) const {
+  const Container* main = workload.main();
+  if (main == nullptr) {
+    return std::nullopt;
+  }
+  const ResourceAmount& cpu = main->cpu;
+  const auto* amount = is_positive(cpu.limit)     ? &*cpu.limit
+                       : is_positive(cpu.request) ? &*cpu.request
+                                                  : nullptr;
+  if (amount == nullptr) {
+    return std::nullopt;
+  }
+  return static_cast<double>(std::min(amount->value, model_max_millicores)) / 1000;
+}
+
 std::string ManifestWriter::cpu_line(const Container& main, const std::string& name) {
   const ResourceAmount& cpu = main.cpu;
   const bool has_limit = is_positive(cpu.limit);

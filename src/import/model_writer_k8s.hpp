@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -52,6 +53,10 @@ class ManifestWriter {
   /// the memory when the manifest has them. Remembers that `name` runs the
   /// workload: its autoscaler scales `name`.
   [[nodiscard]] std::string service_lines(const Workload& workload, const std::string& name);
+
+  /// The cores the model gives a pod of `workload`: its main container's
+  /// CPU limit, else its request, in cores; none when it has neither.
+  [[nodiscard]] std::optional<double> pod_cores(const Workload& workload) const;
 
   /// A service for each workload no traced service matched, named from its
   /// OpenTelemetry annotation or its name (made unique in `used`), with the
