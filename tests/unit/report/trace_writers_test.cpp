@@ -12,6 +12,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "unit/report/trace_writers_dom.hpp"
+
 namespace {
 
 using nlohmann::json;
@@ -624,14 +626,13 @@ TEST_CASE("Chrome trace: children share their parent's lane unless they overlap 
   require_perfect_nesting(events);
 }
 
-TEST_CASE("Chrome trace: events nest per thread for any overlap of spans", "[report][traces]") {
-  // Random call trees where children start anywhere inside their parent and
-  // a fifth of them outlive it (work a caller abandoned), at nanosecond
-  // times that round to the same microsecond; the property must hold for
-  // every one of them.
-  std::mt19937_64 random(20240611);
+/// Random call trees where children start anywhere inside their parent and
+/// a fifth of them outlive it (work a caller abandoned), at nanosecond
+/// times that round to the same microsecond.
+Results random_traces(std::uint64_t seed, int traces) {
+  std::mt19937_64 random(seed);
   Results r;
-  for (int t = 0; t < 40; ++t) {
+  for (int t = 0; t < traces; ++t) {
     TraceBuilder b("random", 7, static_cast<std::uint64_t>(t) + 1);
     std::vector<std::pair<std::int64_t, std::int64_t>> at{{0, 500 * us}};
     b.add(0, client("root", "w", 0, 500 * us));
@@ -649,6 +650,12 @@ TEST_CASE("Chrome trace: events nest per thread for any overlap of spans", "[rep
     }
     r.traces.push_back(b.done(static_cast<std::uint64_t>(t), Outcome::ok, "sampled"));
   }
+  return r;
+}
+
+TEST_CASE("Chrome trace: events nest per thread for any overlap of spans", "[report][traces]") {
+  // The property must hold for every one of the random trees.
+  const Results r = random_traces(20240611, 40);
   const json events = json::parse(to_chrome_trace(r)).at("traceEvents");
   std::size_t x_events = 0;
   for (const json& e : events) {
@@ -675,6 +682,63 @@ TEST_CASE("trace files: no traces make valid, empty documents", "[report][traces
   CHECK(jaeger.at("data") == json::array());
   const json chrome = json::parse(to_chrome_trace(r));
   CHECK(chrome.at("traceEvents") == json::array());
+}
+
+// ---------------------------------------------------------------------------
+// The streaming writers against the tree-building ones they replaced
+
+/// A trace whose every name is awkward for JSON: quotes, backslashes,
+/// control characters, DEL, non-ASCII text, and bytes that are not UTF-8
+/// (a stray continuation byte, a sequence cut short by another byte or by
+/// the end, an overlong form, a surrogate, a code point above U+10FFFF).
+Trace awkward_trace() {
+  TraceBuilder b("check\"out\\ \x01\x1f\x7f", 0xffffffffffffffffULL, 1);
+  const auto root =
+      b.add(0, client("root \"quoted\"\n\t\r\b\f", "w\\", 0, 10 * trace_ms, Outcome::error));
+  const auto fe =
+      b.add(root, server("caf\xc3\xa9 \xe2\x86\x92 \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x9a\x80",
+                         "end\x80point", "pod\t\"1\"", 1 * trace_ms, 9 * trace_ms, Outcome::timeout,
+                         3, true));
+  // Client spans name their callee as service.endpoint (peer.service, rpc.method).
+  Span cut = client("call \xe2\x82", "caf\xc3\xa9", 2 * trace_ms, 3 * trace_ms, Outcome::rejected);
+  cut.endpoint = "svc\xc0\xaf.ep\xed\xa0\x80";
+  b.add(fe, cut);
+  Span high = client("\xf4\x90\x80\x80 \xf5 \xff\xfe", "caf\xc3\xa9", 3 * trace_ms, 4 * trace_ms);
+  high.endpoint = "quote\".dot\\.x\x7f";
+  b.add(fe, high);
+  b.add(fe, make_span(SpanKind::consumer, std::string("nul\0byte", 8), "q\xe2\x82", "\xf0\x9f\x9a",
+                      "p\xf0\x9f", 5 * trace_ms, 4 * trace_ms));
+  return b.done(~std::uint64_t{0}, Outcome::error, "slowest \xe2\x82\xac \xe2\x82");
+}
+
+void require_same_as_dom(const Results& r) {
+  CHECK(to_otlp_json(r) == trace_writers_dom::to_otlp_json(r));
+  CHECK(to_jaeger_json(r) == trace_writers_dom::to_jaeger_json(r));
+  CHECK(to_chrome_trace(r) == trace_writers_dom::to_chrome_trace(r));
+}
+
+TEST_CASE("trace files: the same bytes as the tree-building writers", "[report][traces]") {
+  SECTION("the traced sample") {
+    require_same_as_dom(traced_sample());
+  }
+  SECTION("no traces") {
+    require_same_as_dom(Results{});
+  }
+  SECTION("random call trees") {
+    require_same_as_dom(random_traces(7, 25));
+  }
+  SECTION("awkward strings in every name") {
+    Results r = traced_sample();
+    r.model = "shop \"\xff\" \xe2\x82";
+    r.seed = ~std::uint64_t{0};
+    r.traces.push_back(awkward_trace());
+    require_same_as_dom(r);
+    // The bytes that are not UTF-8 were replaced: every file is valid JSON.
+    CHECK_NOTHROW(json::parse(to_otlp_json(r)));
+    CHECK_NOTHROW(json::parse(to_jaeger_json(r)));
+    const json chrome = json::parse(to_chrome_trace(r));
+    CHECK(chrome.at("otherData").at("model") == "shop \"\xef\xbf\xbd\" \xef\xbf\xbd");
+  }
 }
 
 }  // namespace
