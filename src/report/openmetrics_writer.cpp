@@ -45,7 +45,7 @@ constexpr std::array<BucketBound, 14> request_duration_bounds{{
     {10'000'000'000, "10.0"},
 }};
 
-constexpr double ns_per_s = 1e9;
+constexpr double ns_per_second = 1e9;
 
 /// A label value with backslash, double quote and line feed escaped.
 std::string escaped(std::string_view value) {
@@ -172,7 +172,7 @@ void add_request_duration(Exposition& out, const std::vector<stats::PathResult>&
     out.add_sample(fmt::format("{}_bucket", name),
                    fmt::format("{},{}", labels, label("le", "+Inf")), count);
     out.add_sample(fmt::format("{}_count", name), labels, count);
-    const double sum_s = p.latency.mean() * static_cast<double>(p.latency.count()) / ns_per_s;
+    const double sum_s = p.latency.mean() * static_cast<double>(p.latency.count()) / ns_per_second;
     out.add_sample(fmt::format("{}_sum", name), labels, float_text(sum_s));
   }
 }

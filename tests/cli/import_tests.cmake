@@ -53,9 +53,10 @@ tailsim_cli_test(calibrate_unwritable_json 2 calibrate ${data}/ok.yaml --traces 
 # The round trip: a run's own traces (every request kept: --traces above the
 # requests in the window) imported with delays, as the shards wait rather
 # than compute, calibrate against those traces; the example itself does
-# too; with CPU own times on one core the shards saturate and calibrate
-# says so with exit 1. Outputs: the JSON verdict and the page.
+# too; so does the import with CPU own times on the cores the import sizes
+# for the traced load, and on one core per shard pod those saturate and
+# calibrate says so with exit 1. Outputs: the JSON verdict and the page.
 set(fanout ${PROJECT_SOURCE_DIR}/examples/fanout-tail.yaml)
 set(rt ${import_out}/round-trip)
 add_test(NAME cli.round_trip_fanout
-  COMMAND sh -c "rm -rf '${rt}' && $<TARGET_FILE:tailsim> run '${fanout}' --duration 8s --quiet --traces 100000 --out '${rt}/run' && $<TARGET_FILE:tailsim> import -q --traces '${rt}/run/traces.otlp.json' --own-time delay -o '${rt}/delay.yaml' && $<TARGET_FILE:tailsim> calibrate '${rt}/delay.yaml' --duration 30s --traces '${rt}/run/traces.otlp.json' -q --json '${rt}/delay.json' --out '${rt}/page' && grep -q '\"passes\": true' '${rt}/delay.json' && grep -q '</html>' '${rt}/page/calibration.html' && test -s '${rt}/page/calibration.json' && $<TARGET_FILE:tailsim> calibrate '${fanout}' --duration 30s --traces '${rt}/run/traces.jaeger.json' -q && $<TARGET_FILE:tailsim> import -q --traces '${rt}/run/traces.otlp.json' -o '${rt}/cpu.yaml' && $<TARGET_FILE:tailsim> calibrate '${rt}/cpu.yaml' --duration 30s --traces '${rt}/run/traces.otlp.json' -q; [ $? -eq 1 ]")
+  COMMAND sh -c "rm -rf '${rt}' && $<TARGET_FILE:tailsim> run '${fanout}' --duration 8s --quiet --traces 100000 --out '${rt}/run' && $<TARGET_FILE:tailsim> import -q --traces '${rt}/run/traces.otlp.json' --own-time delay -o '${rt}/delay.yaml' && $<TARGET_FILE:tailsim> calibrate '${rt}/delay.yaml' --duration 30s --traces '${rt}/run/traces.otlp.json' -q --json '${rt}/delay.json' --out '${rt}/page' && grep -q '\"passes\": true' '${rt}/delay.json' && grep -q '</html>' '${rt}/page/calibration.html' && test -s '${rt}/page/calibration.json' && $<TARGET_FILE:tailsim> calibrate '${fanout}' --duration 30s --traces '${rt}/run/traces.jaeger.json' -q && $<TARGET_FILE:tailsim> import -q --traces '${rt}/run/traces.otlp.json' -o '${rt}/cpu.yaml' && grep -q 'cores: not in the traces' '${rt}/cpu.yaml' && $<TARGET_FILE:tailsim> calibrate '${rt}/cpu.yaml' --duration 30s --traces '${rt}/run/traces.otlp.json' -q && $<TARGET_FILE:tailsim> calibrate '${rt}/cpu.yaml' --duration 30s --traces '${rt}/run/traces.otlp.json' -q --set services.shard.pod.cpu=1; [ $? -eq 1 ]")
