@@ -239,7 +239,24 @@ class Writer {
         samples.insert(samples.end(), call.network.begin(), call.network.end());
       }
     }
+    // A dependency known only from client spans has their durations as its
+    // delay, network included: its links carry no more.
+    std::set<std::pair<std::string, std::string>> external_pairs;
+    for (const auto& endpoint : evidence_.endpoints) {
+      for (const auto& call : endpoint.calls) {
+        if (evidence_.endpoints[call.callee].external && !endpoint.external) {
+          std::string a = service_names_.at(endpoint.service);
+          std::string b = service_of(call.callee);
+          external_pairs.emplace(std::min(a, b), std::max(a, b));
+        }
+      }
+    }
+    if (all.empty() && external_pairs.empty()) {
+      return;
+    }
     if (all.empty()) {
+      out_ += "network:\n  links:\n";
+      write_external_links(external_pairs);
       return;
     }
     const double all_median = median_ns(all);
@@ -266,9 +283,10 @@ class Writer {
     } else {
       out_ += "network:\n";
     }
-    if (!links.empty()) {
+    if (!links.empty() || !external_pairs.empty()) {
       out_ += "  links:\n";
     }
+    write_external_links(external_pairs);
     for (const auto& pair : links) {
       const auto& samples = pairs.at(pair);
       const double median = median_ns(samples);
@@ -328,6 +346,17 @@ class Writer {
     }
     if (k8s_) {
       out_ += k8s_->untraced_services(used_services_);
+    }
+  }
+
+  /// A link of no latency between each caller and the dependency it calls
+  /// that has no spans of its own.
+  void write_external_links(const std::set<std::pair<std::string, std::string>>& pairs) {
+    for (const auto& [a, b] : pairs) {
+      out_ += fmt::format(
+          "    - between: [{}, {}]  # the dependency's delay is the client spans' time, network "
+          "included\n      latency: 0s\n",
+          a, b);
     }
   }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -178,9 +179,16 @@ TEST_CASE("The writer's model loads with the observed steps", "[import]") {
   CHECK(model.workloads[0].entry.endpoint.value == "checkout");
   REQUIRE(model.workloads[0].rate);
   CHECK(model.workloads[0].rate->value == Approx(40.0 / 39.0).epsilon(1e-4));
-  // The network: a default, and no link (every pair is within a factor 2).
+  // The network: a default, and no link of its own (every pair is within a
+  // factor 2) but the one to the uninstrumented database, whose delay is its
+  // callers' client spans, network included: that link takes no more time.
   REQUIRE(model.network.default_latency);
-  CHECK(model.network.links.empty());
+  REQUIRE(model.network.links.size() == 1);
+  const auto& to_db = model.network.links[0];
+  CHECK(std::set<std::string>{to_db.a.value, to_db.b.value} ==
+        std::set<std::string>{"cart", "postgres"});
+  REQUIRE(to_db.latency);
+  CHECK(to_db.latency->mean_ns() == 0);
   // Renames are noted.
   CHECK(std::find(draft.notes.begin(), draft.notes.end(),
                   "service 'Front' is named 'front' in the model") != draft.notes.end());
