@@ -83,6 +83,9 @@ constexpr std::size_t max_count_branches = 8;
 /// Attempts seen giving up before a call gets a `timeout`: fewer may be a
 /// failure that merely looked like one.
 constexpr std::size_t min_timeouts_seen = 3;
+/// Parallel calls made in the same number of invocations, at least this
+/// many, are taken as made together (a branch) rather than each by chance.
+constexpr std::size_t min_together_invocations = 10;
 
 double median_ns(std::vector<Duration> samples) {
   if (samples.empty()) {
@@ -481,7 +484,25 @@ class Writer {
         any_step = true;
         continue;
       }
-      out_ += "        - parallel:  # the calls overlapped in most invocations\n";
+      // Calls made in the same invocations (as many, each fewer than all):
+      // made together, so one branch holds them all, not a chance each.
+      const auto& first = endpoint.calls[group.front()];
+      const bool together = group.size() > 1 && first.invocations >= min_together_invocations &&
+                            first.invocations < endpoint.invocations &&
+                            std::all_of(group.begin(), group.end(), [&](std::size_t j) {
+                              return endpoint.calls[j].invocations == first.invocations;
+                            });
+      int column = 8;
+      if (together) {
+        out_ += fmt::format(
+            "        - branch:  # the calls below were made together, in {} of {} invocations\n"
+            "            - p: {}\n              steps:\n",
+            first.invocations, endpoint.invocations,
+            decimal_text(std::max(std::round(first.p * 1000) / 1000, 0.001), 3));
+        column = 16;
+      }
+      out_ += fmt::format("{}- parallel:  # the calls overlapped in most invocations\n",
+                          indent(column));
       for (const std::size_t j : group) {
         const auto& member = endpoint.calls[j];
         const bool self = std::binary_search(member.parallel_group.begin(),
@@ -495,7 +516,7 @@ class Writer {
               ref(index), ref(member.callee), member.times_min, member.times_max));
         }
         for (std::size_t k = 0; k < copies; ++k) {
-          write_call(member, 12, copies);
+          write_call(member, column + 4, copies, /*with_p=*/!together);
         }
         written[j] = true;
       }
@@ -521,8 +542,9 @@ class Writer {
   /// copies (the times are the copies, not a `times:`). A count that varied
   /// in a way `times: A..B` (uniform) would misstate becomes a `branch` with
   /// the counts seen.
-  void write_call(const CallSiteEvidence& call, int column, std::size_t copies) {
-    if (copies == 1 && call.times_min != call.times_max && !uniform_times_fit(call)) {
+  void write_call(const CallSiteEvidence& call, int column, std::size_t copies,
+                  bool with_p = true) {
+    if (with_p && copies == 1 && call.times_min != call.times_max && !uniform_times_fit(call)) {
       write_call_counts(call, column);
       return;
     }
@@ -533,7 +555,7 @@ class Writer {
     out_ += fmt::format("{}- call: {}  # {}\n", indent(column), ref(call.callee), comment);
     const std::string keys = indent(column + 2);
     const double p = std::round(call.p * 1000) / 1000;
-    if (p < 1) {
+    if (with_p && p < 1) {
       out_ += fmt::format("{}p: {}  # {} of the caller's invocations\n", keys,
                           decimal_text(std::max(p, 0.001), 3), call.invocations);
     }
