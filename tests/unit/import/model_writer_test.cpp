@@ -416,3 +416,69 @@ TEST_CASE("A constant fan-out is that many parallel copies; a varying one is not
     return note.find("front.page calls index.find 2..3 times at once") != std::string::npos;
   }));
 }
+
+TEST_CASE("Counts as seen, a timeout as seen, and parallel calls made together", "[import]") {
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 40; ++t) {
+    const double b = static_cast<double>(t) * 1000;
+    writer_span(store, t, 1, 0, "front", "page", ti::SpanKind::server, b, b + 300);
+    // store.get: once in 30 traces, 4 times (one after another) in 10.
+    const std::uint64_t gets = t % 4 == 0 ? 4 : 1;
+    for (std::uint64_t k = 0; k < gets; ++k) {
+      const double s = b + 2 + static_cast<double>(k) * 6;
+      writer_rpc(store, t, 10 + k, 1, "front", "store", "get", s, s + 5, 0.5);
+    }
+    // slow.work: in 5 traces the caller gives up at 50 ms while the callee
+    // goes on for 80 ms and succeeds; else 10 ms.
+    const double w = b + 40;
+    if (t % 8 == 3) {
+      writer_span(store, t, 20, 1, "front", "work", ti::SpanKind::client, w, w + 50, true);
+      writer_span(store, t, 520, 20, "slow", "work", ti::SpanKind::server, w + 0.5, w + 80.5);
+    } else {
+      writer_rpc(store, t, 20, 1, "front", "slow", "work", w, w + 10, 0.5);
+    }
+    // a.x and b.y at once, together in 12 traces of the 40.
+    if (t % 10 < 3) {
+      writer_rpc(store, t, 30, 1, "front", "a", "x", b + 150, b + 170, 0.5);
+      writer_rpc(store, t, 31, 1, "front", "b", "y", b + 151, b + 175, 0.5);
+    }
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto evidence = ti::analyze_traces(store, options);
+  const auto draft = ti::write_model(evidence, nullptr, {"seen", ti::OwnTimeAs::delay});
+  const auto model = writer_load(draft);
+  INFO(draft.yaml);
+  const auto& page = writer_steps(model, "front", "page");
+  // own time, then the calls in the order they start
+  REQUIRE(page.size() == 4);
+
+  // times: 1..4 would be uniform, a mean of 2.5 for the 1.75 seen: a
+  // branch of the counts seen, each with its share of the invocations.
+  REQUIRE(page[1].kind == tm_::StepKind::branch);
+  REQUIRE(page[1].arms.size() == 2);
+  CHECK(page[1].arms[0].p.value == Approx(0.75));
+  REQUIRE(page[1].arms[0].steps.size() == 1);
+  CHECK(writer_callee(page[1].arms[0].steps[0]) == "store.get");
+  CHECK(page[1].arms[0].steps[0].times.value == tm_::IntRange{1, 1});
+  CHECK(page[1].arms[1].p.value == Approx(0.25));
+  CHECK(page[1].arms[1].steps[0].times.value == tm_::IntRange{4, 4});
+
+  // The caller gave up at 50 ms five times while the callee went on: a timeout.
+  REQUIRE(page[2].kind == tm_::StepKind::call);
+  CHECK(writer_callee(page[2]) == "slow.work");
+  REQUIRE(page[2].policy.timeout);
+  CHECK(page[2].policy.timeout->value == std::chrono::milliseconds(50));
+
+  // a.x and b.y, made in the same 12 invocations: one branch of 0.3 holding both.
+  REQUIRE(page[3].kind == tm_::StepKind::branch);
+  REQUIRE(page[3].arms.size() == 1);
+  CHECK(page[3].arms[0].p.value == Approx(0.3));
+  REQUIRE(page[3].arms[0].steps.size() == 1);
+  const auto& both = page[3].arms[0].steps[0];
+  REQUIRE(both.kind == tm_::StepKind::parallel);
+  REQUIRE(both.children.size() == 2);
+  CHECK_FALSE(both.children[0].p);  // the branch's share, not each call's
+  CHECK(writer_callee(both.children[0]) == "a.x");
+  CHECK(writer_callee(both.children[1]) == "b.y");
+}
