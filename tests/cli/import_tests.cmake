@@ -60,3 +60,14 @@ set(fanout ${PROJECT_SOURCE_DIR}/examples/fanout-tail.yaml)
 set(rt ${import_out}/round-trip)
 add_test(NAME cli.round_trip_fanout
   COMMAND sh -c "rm -rf '${rt}' && $<TARGET_FILE:tailsim> run '${fanout}' --duration 8s --quiet --traces 100000 --out '${rt}/run' && $<TARGET_FILE:tailsim> import -q --traces '${rt}/run/traces.otlp.json' --own-time delay -o '${rt}/delay.yaml' && $<TARGET_FILE:tailsim> calibrate '${rt}/delay.yaml' --duration 30s --traces '${rt}/run/traces.otlp.json' -q --json '${rt}/delay.json' --out '${rt}/page' && grep -q '\"passes\": true' '${rt}/delay.json' && grep -q '</html>' '${rt}/page/calibration.html' && test -s '${rt}/page/calibration.json' && $<TARGET_FILE:tailsim> calibrate '${fanout}' --duration 30s --traces '${rt}/run/traces.jaeger.json' -q && $<TARGET_FILE:tailsim> import -q --traces '${rt}/run/traces.otlp.json' -o '${rt}/cpu.yaml' && grep -q 'cores: not in the traces' '${rt}/cpu.yaml' && $<TARGET_FILE:tailsim> calibrate '${rt}/cpu.yaml' --duration 30s --traces '${rt}/run/traces.otlp.json' -q && $<TARGET_FILE:tailsim> calibrate '${rt}/cpu.yaml' --duration 30s --traces '${rt}/run/traces.otlp.json' -q --set services.shard.pod.cpu=1; [ $? -eq 1 ]")
+
+# examples/imported: the drafted model is what import makes of the traces
+# and manifests today (run from the folder, as its README does, so that the
+# comments name the files alike), and it calibrates against them.
+set(imported ${PROJECT_SOURCE_DIR}/examples/imported)
+add_test(NAME cli.example_imported_is_current
+  COMMAND sh -c "cd '${imported}' && $<TARGET_FILE:tailsim> import -q --traces traces.otlp.json --k8s k8s --name bookshop -o '${import_out}/bookshop.yaml' && cmp model.yaml '${import_out}/bookshop.yaml'")
+tailsim_cli_test(example_imported_calibrates 0 calibrate ${imported}/model.yaml
+                 --traces ${imported}/traces.otlp.json --quiet)
+tailsim_cli_test(example_imported_system_calibrates 0 calibrate ${imported}/system.yaml
+                 --traces ${imported}/traces.otlp.json --duration 60s --quiet)
