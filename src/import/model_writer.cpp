@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <numbers>
 #include <optional>
 #include <set>
 #include <string>
@@ -199,6 +200,41 @@ class Writer {
     return fit.text;
   }
 
+  /// A one-way network latency from the samples (client - server) / 2. The
+  /// model draws a request's and a response's latency independently, so the
+  /// one-way distribution must have the round trip's mean halved and its
+  /// variance halved: the same mean as the samples, a coefficient of
+  /// variation sqrt(2) times theirs (the samples are averages of two
+  /// draws). Written as a gamma when the samples' best fit is an exp or a
+  /// gamma (a gamma's sum of two draws is the round trip's gamma exactly),
+  /// else a lognormal with that mean and cv (the round trip's first two
+  /// moments).
+  std::string network_fitted(const std::vector<Duration>& halves, std::string& comment) {
+    const DistributionFit fit = fit_distribution(halves);
+    double sum = 0;
+    for (const Duration d : halves) {
+      sum += static_cast<double>(d.count());
+    }
+    const double mean = sum / static_cast<double>(halves.size());
+    double squares = 0;
+    for (const Duration d : halves) {
+      squares += (static_cast<double>(d.count()) - mean) * (static_cast<double>(d.count()) - mean);
+    }
+    const double cv = mean > 0 ? std::sqrt(squares / static_cast<double>(halves.size())) / mean : 0;
+    if (fit.family == FitFamily::constant || cv <= 0) {
+      comment = fit_comment(fit);
+      return fit.text;
+    }
+    const bool gamma = fit.family == FitFamily::exponential || fit.family == FitFamily::gamma;
+    comment = fmt::format(
+        "one way: the mean of (client - server) / 2 and sqrt(2) times its cv {}, since a request "
+        "and its response each draw it; the round trip's shape: {}",
+        decimal_text(cv, 4), fit_comment(fit));
+    return fmt::format("{}(mean={}, cv={})", gamma ? "gamma" : "lognormal",
+                       model::format_duration(Duration(std::llround(mean))),
+                       decimal_text(cv * std::numbers::sqrt2, 6));
+  }
+
   void write_simulation() {
     std::int64_t first = 0;
     std::int64_t last = 0;
@@ -278,7 +314,7 @@ class Writer {
     }
     std::string comment;
     if (!rest.empty()) {
-      const std::string text = fitted(rest, "network", comment);
+      const std::string text = network_fitted(rest, comment);
       out_ += "network:\n  default:\n";
       out_ +=
           fmt::format("    latency: {}  # {}; one-way, from {} client/server span pairs{}\n", text,
@@ -293,8 +329,7 @@ class Writer {
     for (const auto& pair : links) {
       const auto& samples = pairs.at(pair);
       const double median = median_ns(samples);
-      const std::string link_text =
-          fitted(samples, fmt::format("network_{}_{}", pair.first, pair.second), comment);
+      const std::string link_text = network_fitted(samples, comment);
       out_ += fmt::format("    - between: [{}, {}]  # median {} against {} overall\n", pair.first,
                           pair.second, model::format_duration(Duration(std::llround(median))),
                           model::format_duration(Duration(std::llround(all_median))));

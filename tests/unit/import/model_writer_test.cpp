@@ -364,12 +364,11 @@ TEST_CASE("A drafted model runs through the simulator", "[import]") {
   namespace fs = std::filesystem;
   const auto draft = ti::write_model(writer_shop(), nullptr);
   INFO(draft.yaml);
-  // The network's samples fit no family: the model reads them from a file.
-  REQUIRE(draft.files.size() == 1);
-  CHECK(draft.files[0].name == "network.csv");
   const fs::path dir = fs::temp_directory_path() / "tailsim_model_writer_run";
   fs::create_directories(dir);
-  ti::write_empirical_file(dir / draft.files[0].name, draft.files[0].samples);
+  for (const auto& file : draft.files) {
+    ti::write_empirical_file(dir / file.name, file.samples);
+  }
   {
     std::ofstream out(dir / "draft.yaml");
     out << draft.yaml;
@@ -481,4 +480,32 @@ TEST_CASE("Counts as seen, a timeout as seen, and parallel calls made together",
   CHECK_FALSE(both.children[0].p);  // the branch's share, not each call's
   CHECK(writer_callee(both.children[0]) == "a.x");
   CHECK(writer_callee(both.children[1]) == "b.y");
+}
+
+TEST_CASE("The one-way network keeps the round trip's mean and spread", "[import]") {
+  // One-way network samples of 0.2 ms and 0.6 ms alternately: mean 0.4 ms,
+  // standard deviation 0.2 ms, cv 0.5. Each is the average of a request's
+  // and a response's latency, so one draw has the same mean and twice the
+  // variance: cv 0.5 sqrt(2) = 0.70711. A lognormal of that mean and cv
+  // (sigma^2 = ln(1 + cv^2) = ln 1.5).
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 40; ++t) {
+    const double b = static_cast<double>(t) * 100;
+    writer_span(store, t, 1, 0, "front", "page", ti::SpanKind::server, b, b + 50);
+    writer_rpc(store, t, 10, 1, "front", "back", "get", b + 1, b + 21, t % 2 == 0 ? 0.2 : 0.6);
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto model = writer_load(draft);
+  INFO(draft.yaml);
+  REQUIRE(model.network.default_latency);
+  const auto& latency = *model.network.default_latency;
+  CHECK(latency.mean_ns() == Approx(0.4e6).epsilon(1e-4));
+  const auto* lognormal = std::get_if<tm_::LogNormalDist>(&latency.form);
+  REQUIRE(lognormal != nullptr);
+  CHECK(lognormal->sigma * lognormal->sigma == Approx(std::log(1.5)).epsilon(1e-4));
+  for (const auto& file : draft.files) {
+    CHECK(file.name.rfind("network", 0) != 0);  // no empirical file for the network
+  }
 }
