@@ -119,6 +119,7 @@ class Writer {
     write_simulation();
     write_network();
     write_services();
+    write_queues();
     if (k8s_) {
       out_ += k8s_->autoscalers();
     }
@@ -147,6 +148,10 @@ class Writer {
   /// Per model service whose own time is CPU: the factor that turns traced
   /// own times into CPU demand (cpu_sizing.hpp), and the cores it assumes.
   std::map<std::string, std::pair<double, double>> demand_;
+  /// The queue each consumer endpoint (by index) reads, for calls made by
+  /// PRODUCER spans.
+  std::map<std::size_t, std::string> queue_of_;
+  std::set<std::string> queue_names_;
 
   const std::string& service_of(std::size_t endpoint) const {
     return service_names_.at(evidence_.endpoints[endpoint].service);
@@ -579,6 +584,10 @@ class Writer {
   /// the counts seen.
   void write_call(const CallSiteEvidence& call, int column, std::size_t copies,
                   bool with_p = true) {
+    if (call.calls > 0 && call.producer_calls == call.calls) {
+      write_publish(call, column, with_p);
+      return;
+    }
     if (with_p && copies == 1 && call.times_min != call.times_max && !uniform_times_fit(call)) {
       write_call_counts(call, column);
       return;
@@ -604,6 +613,58 @@ class Writer {
       }
     }
     write_call_policy(call, keys);
+  }
+
+  /// Calls made by PRODUCER spans: messages to a queue that the callee
+  /// consumes; the caller goes on without waiting.
+  void write_publish(const CallSiteEvidence& call, int column, bool with_p) {
+    auto [found, added] = queue_of_.try_emplace(call.callee);
+    if (added) {
+      found->second = unique_name(sanitize_model_name(service_of(call.callee) + "_" +
+                                                      endpoint_names_[call.callee] + "_queue"),
+                                  queue_names_);
+    }
+    out_ += fmt::format(
+        "{}- publish: {}  # from {} spans: PRODUCER spans, the caller does not wait for {}\n",
+        indent(column), found->second, call.spans, ref(call.callee));
+    const std::string keys = indent(column + 2);
+    const double p = std::round(call.p * 1000) / 1000;
+    if (with_p && p < 1) {
+      out_ += fmt::format("{}p: {}  # {} of the caller's invocations\n", keys,
+                          decimal_text(std::max(p, 0.001), 3), call.invocations);
+    }
+    if (call.times_max > 1) {
+      out_ += call.times_min == call.times_max
+                  ? fmt::format("{}times: {}\n", keys, call.times_max)
+                  : fmt::format("{}times: {}..{}  # mean {}\n", keys,
+                                std::max<std::size_t>(1, call.times_min), call.times_max,
+                                decimal_text(call.times_mean, 2));
+    }
+  }
+
+  /// A queue for each endpoint that consumes messages, its partitions (how
+  /// many it processes at once, which the traces do not say) the fewest at
+  /// which the traced messages would wait under 2% (cpu_sizing.hpp).
+  void write_queues() {
+    if (queue_of_.empty()) {
+      return;
+    }
+    out_ += "queues:\n";
+    for (const auto& [consumer, name] : queue_of_) {
+      const EndpointEvidence& endpoint = evidence_.endpoints[consumer];
+      double busy = 0;
+      if (window_s_ > 0) {
+        for (const Duration d : endpoint.own_time) {
+          busy += static_cast<double>(std::max<std::int64_t>(d.count(), 0)) * 1e-9 / window_s_;
+        }
+      }
+      out_ += fmt::format("  {}:  # the messages of PRODUCER spans to {}\n", name, ref(consumer));
+      out_ += fmt::format("    consumer: {}\n", ref(consumer));
+      out_ += fmt::format(
+          "    partitions: {}  # not in the traces; the fewest at which the traced messages "
+          "({} processed at once on average) wait under 2%\n",
+          detail::cores_for(busy), decimal_text(busy, 3));
+    }
   }
 
   /// Whether `times: min..max`, a uniform count, has about the mean seen

@@ -415,6 +415,9 @@ Calibration calibrate(const import::TraceEvidence& evidence, const model::Model&
   std::map<std::string, Sides> edges;
   for (const auto& caller : evidence.endpoints) {
     for (const auto& site : caller.calls) {
+      if (site.calls > 0 && site.producer_calls == site.calls) {
+        continue;  // messages to a queue: the model publishes, the queue's path has them
+      }
       Sides& sides = edges[import::sanitize_model_name(caller.service) + " -> " +
                            model_endpoint_name(evidence.endpoints[site.callee])];
       sides.observed.latency.insert(sides.observed.latency.end(), site.latency.begin(),

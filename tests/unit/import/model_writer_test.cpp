@@ -509,3 +509,29 @@ TEST_CASE("The one-way network keeps the round trip's mean and spread", "[import
     CHECK(file.name.rfind("network", 0) != 0);  // no empirical file for the network
   }
 }
+
+TEST_CASE("Messages of PRODUCER spans are published to a queue the consumer reads", "[import]") {
+  // orders.place publishes to billing.charge in every trace (a PRODUCER
+  // span, the CONSUMER span below it in billing) and answers without waiting.
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 30; ++t) {
+    const double b = static_cast<double>(t) * 100;
+    writer_span(store, t, 1, 0, "orders", "place", ti::SpanKind::server, b, b + 10);
+    writer_span(store, t, 2, 1, "orders", "publish", ti::SpanKind::producer, b + 2, b + 3);
+    writer_span(store, t, 3, 2, "billing", "charge", ti::SpanKind::consumer, b + 20, b + 45);
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto model = writer_load(draft);
+  INFO(draft.yaml);
+  const auto& place = writer_steps(model, "orders", "place");
+  REQUIRE(place.size() == 2);
+  CHECK(place[1].kind == tm_::StepKind::publish);
+  REQUIRE(model.queues.size() == 1);
+  CHECK(place[1].target.value == model.queues[0].name.value);
+  CHECK(model.queues[0].consumer.full_name() == "billing.charge");
+  // 25 ms of work every 100 ms: a quarter busy, one partition waits 33% (M/M/1),
+  // two wait 1.7% (Erlang C).
+  CHECK(model.queues[0].partitions.value == 2);
+}
