@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <numbers>
 #include <optional>
@@ -87,6 +88,15 @@ constexpr std::size_t min_timeouts_seen = 3;
 /// Parallel calls made in the same number of invocations, at least this
 /// many, are taken as made together (a branch) rather than each by chance.
 constexpr std::size_t min_together_invocations = 10;
+/// An endpoint's own time is written per call pattern (a branch) only with
+/// at most this many patterns...
+constexpr std::size_t max_own_time_patterns = 4;
+/// ...each of at least this many invocations...
+constexpr std::size_t min_pattern_invocations = 20;
+/// ...whose own times' medians differ by this factor...
+constexpr double pattern_median_factor = 1.5;
+/// ...and by at least this much.
+constexpr double pattern_min_difference_ns = 200'000;
 
 double median_ns(std::vector<Duration> samples) {
   if (samples.empty()) {
@@ -470,33 +480,45 @@ class Writer {
                         endpoint.spans, endpoint.invocations);
     const std::string stem = service_of(index) + "_" + endpoint_names_[index];
     bool any_step = false;
-    if (!endpoint.own_time.empty()) {
-      const bool is_cpu = !endpoint.external && options_.own_time == OwnTimeAs::cpu;
-      const auto demand = demand_.find(service_of(index));
-      const double factor = is_cpu && demand != demand_.end() ? demand->second.first : 1.0;
-      std::vector<Duration> own_time = endpoint.own_time;
-      if (factor < 1) {
-        for (Duration& d : own_time) {
-          d = Duration(std::llround(static_cast<double>(d.count()) * factor));
-        }
+    if (conditions_own_time(endpoint)) {
+      write_patterns(index, stem);
+      any_step = true;
+    } else {
+      if (!endpoint.own_time.empty()) {
+        any_step = write_own_time(index, endpoint.own_time, stem, 8, endpoint.calls.empty());
       }
-      std::string comment;
-      const std::string text = fitted(own_time, stem, comment);
-      const bool is_zero =
-          std::all_of(own_time.begin(), own_time.end(), [](Duration d) { return d.count() <= 0; });
-      if (!is_zero || endpoint.calls.empty()) {
-        if (factor < 0.9995) {
-          comment += fmt::format(
-              "; x{} of the traced own time: the rest was sharing the pod's {} cores at the "
-              "traced load",
-              decimal_text(factor, 3), decimal_text(demand->second.second, 3));
-        }
-        out_ += fmt::format("        - {}: {}  # own time: {}\n", is_cpu ? "cpu" : "delay", text,
-                            comment);
+      any_step = write_calls(index, 8, nullptr) || any_step;
+    }
+    if (endpoint.own_errors > 0 && endpoint.invocations > 0) {
+      const double share =
+          static_cast<double>(endpoint.own_errors) / static_cast<double>(endpoint.invocations);
+      const std::string percent = decimal_text(share * 100, 3);
+      if (percent != "0") {
+        out_ += fmt::format(
+            "        - fail: {}%  # {} of {} invocations failed with no failed call below them\n",
+            percent, endpoint.own_errors, endpoint.invocations);
         any_step = true;
       }
     }
+    if (!any_step) {
+      out_ += "        - delay: 0s  # no own time and no calls seen\n";
+    }
+  }
+
+  /// The calls of endpoint `index` as steps at column `base`, in the order
+  /// they started, calls that overlapped as `parallel` steps; only those to
+  /// the callees in `only` (ascending), each then made for sure (the
+  /// pattern's branch holds its share), when `only` is given. Whether it
+  /// wrote a step.
+  bool write_calls(std::size_t index, int base, const std::vector<std::size_t>* only) {
+    const EndpointEvidence& endpoint = evidence_.endpoints[index];
+    bool any_step = false;
     std::vector<bool> written(endpoint.calls.size(), false);
+    if (only != nullptr) {
+      for (std::size_t i = 0; i < endpoint.calls.size(); ++i) {
+        written[i] = !std::binary_search(only->begin(), only->end(), endpoint.calls[i].callee);
+      }
+    }
     for (std::size_t i = 0; i < endpoint.calls.size(); ++i) {
       if (written[i]) {
         continue;
@@ -519,7 +541,7 @@ class Writer {
           call.parallel &&
           std::binary_search(call.parallel_group.begin(), call.parallel_group.end(), call.callee);
       if (group.size() <= 1 && !fans_out) {
-        write_call(call, 8, 1);
+        write_call(call, base, 1, /*with_p=*/only == nullptr);
         written[i] = true;
         any_step = true;
         continue;
@@ -532,14 +554,14 @@ class Writer {
                             std::all_of(group.begin(), group.end(), [&](std::size_t j) {
                               return endpoint.calls[j].invocations == first.invocations;
                             });
-      int column = 8;
+      int column = base;
       if (together) {
         out_ += fmt::format(
-            "        - branch:  # the calls below were made together, in {} of {} invocations\n"
-            "            - p: {}\n              steps:\n",
-            first.invocations, endpoint.invocations,
-            decimal_text(std::max(std::round(first.p * 1000) / 1000, 0.001), 3));
-        column = 16;
+            "{}- branch:  # the calls below were made together, in {} of {} invocations\n"
+            "{}    - p: {}\n{}      steps:\n",
+            indent(base), first.invocations, endpoint.invocations, indent(base),
+            decimal_text(std::max(std::round(first.p * 1000) / 1000, 0.001), 3), indent(base));
+        column = base + 8;
       }
       out_ += fmt::format("{}- parallel:  # the calls overlapped in most invocations\n",
                           indent(column));
@@ -556,25 +578,104 @@ class Writer {
               ref(index), ref(member.callee), member.times_min, member.times_max));
         }
         for (std::size_t k = 0; k < copies; ++k) {
-          write_call(member, column + 4, copies, /*with_p=*/!together);
+          write_call(member, column + 4, copies, /*with_p=*/!together && only == nullptr);
         }
         written[j] = true;
       }
       any_step = true;
     }
-    if (endpoint.own_errors > 0 && endpoint.invocations > 0) {
-      const double share =
-          static_cast<double>(endpoint.own_errors) / static_cast<double>(endpoint.invocations);
-      const std::string percent = decimal_text(share * 100, 3);
-      if (percent != "0") {
-        out_ += fmt::format(
-            "        - fail: {}%  # {} of {} invocations failed with no failed call below them\n",
-            percent, endpoint.own_errors, endpoint.invocations);
-        any_step = true;
+    return any_step;
+  }
+
+  /// The own time of endpoint `index` as a `cpu` (deflated by its pod's
+  /// sharing at the traced load) or `delay` step at `column`; none when it
+  /// is all zero and `even_zero` is false. Whether it wrote a step.
+  bool write_own_time(std::size_t index, const std::vector<Duration>& samples,
+                      const std::string& stem, int column, bool even_zero) {
+    const EndpointEvidence& endpoint = evidence_.endpoints[index];
+    const bool is_cpu = !endpoint.external && options_.own_time == OwnTimeAs::cpu;
+    const auto demand = demand_.find(service_of(index));
+    const double factor = is_cpu && demand != demand_.end() ? demand->second.first : 1.0;
+    std::vector<Duration> own_time = samples;
+    if (factor < 1) {
+      for (Duration& d : own_time) {
+        d = Duration(std::llround(static_cast<double>(d.count()) * factor));
       }
     }
-    if (!any_step) {
-      out_ += "        - delay: 0s  # no own time and no calls seen\n";
+    const bool is_zero =
+        std::all_of(own_time.begin(), own_time.end(), [](Duration d) { return d.count() <= 0; });
+    if (is_zero && !even_zero) {
+      return false;
+    }
+    std::string comment;
+    const std::string text = fitted(own_time, stem, comment);
+    if (factor < 0.9995) {
+      comment += fmt::format(
+          "; x{} of the traced own time: the rest was sharing the pod's {} cores at the traced "
+          "load",
+          decimal_text(factor, 3), decimal_text(demand->second.second, 3));
+    }
+    out_ += fmt::format("{}- {}: {}  # own time: {}\n", indent(column), is_cpu ? "cpu" : "delay",
+                        text, comment);
+    return true;
+  }
+
+  /// Whether the own time of `endpoint` is written per call pattern: 2 to
+  /// max_own_time_patterns patterns, each of at least min_pattern_invocations
+  /// invocations, whose own times' medians differ by a factor of at least
+  /// pattern_median_factor (and by pattern_min_difference_ns): the work
+  /// differs with what is called, and drawing the two apart would pair a
+  /// long own time with the wrong calls.
+  [[nodiscard]] static bool conditions_own_time(const EndpointEvidence& endpoint) {
+    const auto& patterns = endpoint.patterns;
+    if (endpoint.external || patterns.size() < 2 || patterns.size() > max_own_time_patterns) {
+      return false;
+    }
+    double low = std::numeric_limits<double>::infinity();
+    double high = 0;
+    for (const CallPattern& pattern : patterns) {
+      if (pattern.invocations < min_pattern_invocations) {
+        return false;
+      }
+      const double median = median_ns(pattern.own_time);
+      low = std::min(low, median);
+      high = std::max(high, median);
+    }
+    return high >= low * pattern_median_factor && high - low >= pattern_min_difference_ns;
+  }
+
+  /// A `branch` with one alternative per call pattern, each with its share
+  /// of the invocations, its own time and its calls.
+  void write_patterns(std::size_t index, const std::string& stem) {
+    const EndpointEvidence& endpoint = evidence_.endpoints[index];
+    out_ += fmt::format(
+        "        - branch:  # own time and calls by the callees an invocation called ({} "
+        "patterns; their own times differ)\n",
+        endpoint.patterns.size());
+    double given = 0;
+    for (std::size_t k = 0; k < endpoint.patterns.size(); ++k) {
+      const CallPattern& pattern = endpoint.patterns[k];
+      double share = std::round(static_cast<double>(pattern.invocations) /
+                                static_cast<double>(endpoint.invocations) * 1e4) /
+                     1e4;
+      if (k + 1 == endpoint.patterns.size()) {
+        share = std::max(0.0001, std::min(share, 1.0 - given));  // the shares add up to 1 at most
+      }
+      given += share;
+      std::string called;
+      for (const std::size_t callee : pattern.callees) {
+        called += (called.empty() ? "" : ", ") + ref(callee);
+      }
+      out_ +=
+          fmt::format("            - p: {}  # {} invocations called {}\n", decimal_text(share, 4),
+                      pattern.invocations, called.empty() ? std::string("nothing") : called);
+      out_ += "              steps:\n";
+      const bool own = write_own_time(index, pattern.own_time, fmt::format("{}_{}", stem, k + 1),
+                                      16, pattern.callees.empty());
+      const bool calls = write_calls(index, 16, &pattern.callees);
+      if (!own && !calls) {
+        out_ += "                - delay: 0s\n";
+      }
     }
   }
 

@@ -119,6 +119,8 @@ class TraceAnalyzer {
   /// the time its calls cover, clipped to it. Exact in unsigned arithmetic
   /// (end - start may exceed int64), then saturated.
   std::int64_t own_time_ns(std::int64_t start, std::int64_t end);
+  /// Adds the invocation whose calls are calls_ to its endpoint's pattern.
+  void record_pattern(std::size_t caller, Duration own_time);
   /// Marks overlapping calls and counts, per call, the callees it overlapped.
   void find_overlaps(std::size_t caller);
   /// The invocation a client span calls, searched below it through spans of
@@ -139,6 +141,10 @@ class TraceAnalyzer {
   std::map<std::pair<std::string_view, std::string>, std::size_t> endpoint_index_;
   /// Per endpoint (creation order): its call sites by callee.
   std::vector<std::map<std::size_t, CallSiteSums>> sites_;
+  /// Per endpoint (creation order): its call patterns by callees (creation
+  /// indexes), and whether it had too many to keep.
+  std::vector<std::map<std::vector<std::size_t>, CallPattern>> patterns_;
+  std::vector<bool> too_many_patterns_;
   std::map<std::string_view, ServiceSums> services_;
   std::map<std::size_t, WorkloadEvidence> workloads_;
 
@@ -430,7 +436,9 @@ void TraceAnalyzer::analyze_invocation(std::uint32_t invocation) {
   endpoint.external = false;
   ++endpoint.invocations;
   endpoint.spans += own_spans;
-  endpoint.own_time.emplace_back(own_time_ns(span.start_ns, span.end_ns));
+  const Duration own_time(own_time_ns(span.start_ns, span.end_ns));
+  endpoint.own_time.emplace_back(own_time);
+  record_pattern(caller, own_time);
   bool call_failed = false;
   for (const LogicalCall& call : calls_) {
     call_failed = call_failed || attempts_[call.first + call.count - 1].failed;
@@ -471,6 +479,34 @@ void TraceAnalyzer::analyze_invocation(std::uint32_t invocation) {
     sums.times_sum += static_cast<double>(times);
     i = j;
   }
+}
+
+void TraceAnalyzer::record_pattern(std::size_t caller, Duration own_time) {
+  if (patterns_.size() <= caller) {
+    patterns_.resize(caller + 1);
+    too_many_patterns_.resize(caller + 1, false);
+  }
+  if (too_many_patterns_[caller]) {
+    return;
+  }
+  std::vector<std::size_t> callees;
+  for (const LogicalCall& call : calls_) {
+    callees.push_back(call.callee);
+  }
+  std::sort(callees.begin(), callees.end());
+  callees.erase(std::unique(callees.begin(), callees.end()), callees.end());
+  auto& patterns = patterns_[caller];
+  auto found = patterns.find(callees);
+  if (found == patterns.end()) {
+    if (patterns.size() == max_call_patterns) {
+      too_many_patterns_[caller] = true;
+      patterns.clear();
+      return;
+    }
+    found = patterns.emplace(callees, CallPattern{callees, 0, {}}).first;
+  }
+  ++found->second.invocations;
+  found->second.own_time.push_back(own_time);
 }
 
 std::int64_t TraceAnalyzer::own_time_ns(std::int64_t start, std::int64_t end) {
@@ -651,6 +687,18 @@ void TraceAnalyzer::finish() {
         }
       }
       endpoint.calls.push_back(std::move(site));
+    }
+    if (old < patterns_.size()) {
+      for (auto& [key, pattern] : patterns_[old]) {
+        for (std::size_t& callee : pattern.callees) {
+          callee = new_index[callee];
+        }
+        std::sort(pattern.callees.begin(), pattern.callees.end());
+        endpoint.patterns.push_back(std::move(pattern));
+      }
+      std::stable_sort(
+          endpoint.patterns.begin(), endpoint.patterns.end(),
+          [](const CallPattern& a, const CallPattern& b) { return a.invocations > b.invocations; });
     }
     std::sort(endpoint.calls.begin(), endpoint.calls.end(),
               [](const CallSiteEvidence& a, const CallSiteEvidence& b) {

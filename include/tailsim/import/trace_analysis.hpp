@@ -154,6 +154,18 @@ struct CallSiteEvidence {
   std::size_t spans = 0;
 };
 
+/// The invocations of an endpoint that called the same set of callees, with
+/// their own times: an invocation that does more work calls more, or less,
+/// and its own time differs with it (a cache miss queries the database and
+/// takes longer before it does).
+struct CallPattern {
+  /// The callees called (TraceEvidence::endpoints indexes), ascending; empty:
+  /// the invocations that called nothing.
+  std::vector<std::size_t> callees;
+  std::size_t invocations = 0;
+  std::vector<Duration> own_time;
+};
+
 /// One endpoint: an operation of a service as its invocations show it, or
 /// an uninstrumented dependency known only from its callers' client spans.
 struct EndpointEvidence {
@@ -174,10 +186,16 @@ struct EndpointEvidence {
   std::vector<Duration> own_time;
   /// Calls it makes, ordered by mean_start_offset_ns.
   std::vector<CallSiteEvidence> calls;
+  /// Its invocations by the callees they called, most invocations first;
+  /// empty when there were more than max_call_patterns patterns.
+  std::vector<CallPattern> patterns;
   /// Spans that support it: invocation spans and the same-service spans
   /// below them counted as own time (for a dependency: client spans).
   std::size_t spans = 0;
 };
+
+/// The most call patterns an endpoint keeps: more, and it keeps none.
+inline constexpr std::size_t max_call_patterns = 8;
 
 /// A service: the endpoints of one service name.
 struct ServiceEvidence {

@@ -535,3 +535,40 @@ TEST_CASE("Messages of PRODUCER spans are published to a queue the consumer read
   // two wait 1.7% (Erlang C).
   CHECK(model.queues[0].partitions.value == 2);
 }
+
+TEST_CASE("An own time that differs with the calls made is written per call pattern", "[import]") {
+  // shop.get: a cache hit in 70 of 100 invocations (1 ms, no call); a miss
+  // in 30 (5 ms of work, then a call to db.query). Drawn apart, a 5 ms own
+  // time would go with a hit as often as with a miss.
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 100; ++t) {
+    const double b = static_cast<double>(t) * 100;
+    if (t % 10 < 7) {
+      writer_span(store, t, 1, 0, "shop", "get", ti::SpanKind::server, b, b + 1);
+    } else {
+      writer_span(store, t, 1, 0, "shop", "get", ti::SpanKind::server, b, b + 8);
+      writer_rpc(store, t, 2, 1, "shop", "db", "query", b + 5, b + 8, 0.5);
+    }
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto evidence = ti::analyze_traces(store, options);
+  const auto draft = ti::write_model(evidence, nullptr, {"patterns", ti::OwnTimeAs::delay});
+  const auto model = writer_load(draft);
+  INFO(draft.yaml);
+  const auto& get = writer_steps(model, "shop", "get");
+  REQUIRE(get.size() == 1);
+  REQUIRE(get[0].kind == tm_::StepKind::branch);
+  REQUIRE(get[0].arms.size() == 2);
+  const auto& hit = get[0].arms[0];
+  CHECK(hit.p.value == Approx(0.7));
+  REQUIRE(hit.steps.size() == 1);
+  CHECK(hit.steps[0].kind == tm_::StepKind::delay);
+  CHECK(hit.steps[0].dist.mean_ns() == Approx(1e6));
+  const auto& miss = get[0].arms[1];
+  CHECK(miss.p.value == Approx(0.3));
+  REQUIRE(miss.steps.size() == 2);
+  CHECK(miss.steps[0].dist.mean_ns() == Approx(5e6));
+  CHECK(writer_callee(miss.steps[1]) == "db.query");
+  CHECK_FALSE(miss.steps[1].p);  // the branch holds the share
+}

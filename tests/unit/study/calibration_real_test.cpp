@@ -84,7 +84,7 @@ TEST_CASE(
     "[study][calibrate][real]") {
   // Compose-review stores a review when the last of its five parts arrives:
   // the work lands on whichever branch is slowest. A model has no such
-  // join; it stores on a random branch, so its path is about 12% fast
+  // join; it stores on a random branch, so its path is about 18% fast
   // (docs/import.md, "What traces cannot tell").
   const auto c = real_round_trip("dsb-media-microservices.jaeger.json");
   if (!c) {
