@@ -8,13 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/draft_calibration.hpp"
 #include "support/temp_dir.hpp"
-#include "tailsim/components/simulation.hpp"
-#include "tailsim/import/fit.hpp"
-#include "tailsim/import/model_writer.hpp"
-#include "tailsim/import/trace_reader.hpp"
-#include "tailsim/model/loader.hpp"
-#include "tailsim/plan/compiler.hpp"
 #include "tailsim/study/calibration.hpp"
 
 namespace {
@@ -31,28 +26,8 @@ std::optional<study::Calibration> real_round_trip(const std::string& name) {
     WARN("skipped: the real trace capture is not at " << path.string());
     return std::nullopt;
   }
-  import::SpanStore store;
-  import::read_trace_file(path, store);
-  import::AnalysisOptions options;
-  options.edge_cut = Duration::zero();  // a Jaeger download holds whole traces
-  const auto evidence = import::analyze_traces(store, options);
-  const auto draft = import::write_model(evidence, nullptr);
   const tailsim::testing::TempDir dir("real_round_trip");
-  for (const auto& file : draft.files) {
-    import::write_empirical_file(dir.path() / file.name, file.samples);
-  }
-  auto loaded = model::load_string(draft.yaml, name + ".yaml", {}, dir.path());
-  INFO(loaded.diagnostics.format_all());
-  REQUIRE(loaded.ok());
-  REQUIRE_FALSE(loaded.diagnostics.has_errors());
-  model::Model& m = *loaded.model;
-  study::apply_traced_rates(m, evidence);
-  const auto plan = plan::compile_plan(m, loaded.diagnostics);
-  REQUIRE(plan);
-  components::RunLimits limits;
-  limits.attribution = false;
-  const auto results = components::simulate(*plan, limits);
-  return study::calibrate(evidence, m, results, {0.08, 0.15, 0.01});
+  return tailsim::testing::calibrate_draft(path, dir.path(), {}, {0.08, 0.15, 0.01});
 }
 
 }  // namespace

@@ -10,11 +10,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/draft_calibration.hpp"
 #include "support/simulate.hpp"
 #include "support/temp_dir.hpp"
-#include "tailsim/import/fit.hpp"
-#include "tailsim/import/model_writer.hpp"
-#include "tailsim/import/trace_reader.hpp"
 #include "tailsim/report/trace_writers.hpp"
 #include "tailsim/study/calibration.hpp"
 
@@ -66,28 +64,7 @@ study::Calibration round_trip(const std::string& model, int seconds) {
     std::ofstream out(traces);
     out << report::to_otlp_json(results);
   }
-  import::SpanStore store;
-  import::read_trace_file(traces, store);
-  import::AnalysisOptions options;
-  options.edge_cut = Duration::zero();  // one document: whole traces
-  const auto evidence = import::analyze_traces(store, options);
-  const auto draft = import::write_model(evidence, nullptr);
-  for (const auto& file : draft.files) {
-    import::write_empirical_file(dir.path() / file.name, file.samples);
-  }
-  auto loaded =
-      model::load_string(draft.yaml, "draft.yaml", {{"simulation.duration=40s"}}, dir.path());
-  INFO(draft.yaml);
-  INFO(loaded.diagnostics.format_all());
-  REQUIRE(loaded.ok());
-  REQUIRE_FALSE(loaded.diagnostics.has_errors());
-  model::Model& m = *loaded.model;
-  study::apply_traced_rates(m, evidence);
-  const auto plan = plan::compile_plan(m, loaded.diagnostics);
-  REQUIRE(plan);
-  components::RunLimits draft_limits;
-  draft_limits.attribution = false;
-  return study::calibrate(evidence, m, components::simulate(*plan, draft_limits));
+  return testing::calibrate_draft(traces, dir.path(), {"simulation.duration=40s"});
 }
 
 void check_round_trip(const std::string& model, int seconds) {
