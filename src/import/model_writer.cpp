@@ -85,6 +85,8 @@ constexpr std::size_t max_count_branches = 8;
 /// Attempts seen giving up before a call gets a `timeout`: fewer may be a
 /// failure that merely looked like one.
 constexpr std::size_t min_timeouts_seen = 3;
+/// Hedged calls seen before a call gets a `hedge`.
+constexpr std::size_t min_hedges_seen = 3;
 /// Parallel calls made in the same number of invocations, at least this
 /// many, are taken as made together (a branch) rather than each by chance.
 constexpr std::size_t min_together_invocations = 10;
@@ -852,6 +854,12 @@ class Writer {
     if (const auto timeout = seen_timeout(call)) {
       out_ += fmt::format("{}timeout: {}  # {} attempts gave up while the callee went on\n", keys,
                           model::format_duration(*timeout), call.timed_out.size());
+    }
+    if (call.hedge_after.size() >= min_hedges_seen) {
+      out_ +=
+          fmt::format("{}hedge: {{after: {}, max: 1}}  # {} of {} calls hedged\n", keys,
+                      model::format_duration(Duration(std::llround(median_ns(call.hedge_after)))),
+                      call.hedge_after.size(), call.calls);
     }
     if (call.retried_calls > 0 && call.max_attempts > 1) {
       const double backoff = median_ns(call.backoff);

@@ -75,7 +75,20 @@ struct CallAttempt {
   std::int64_t start_ns = 0;
   std::int64_t end_ns = 0;
   bool failed = false;
+  /// A hedged call's losing attempt, cut off when the other one answered:
+  /// neither a failure nor a measure of the network or of a timeout.
+  bool cancelled = false;
 };
+
+/// Whether `later`, an attempt to the same callee as `earlier` that started
+/// while `earlier` was in flight, is its hedge: a second copy sent after a
+/// delay, the two ending together (the loser is cancelled when the winner
+/// answers), exactly one of them failed (the loser's span says cancelled).
+bool is_hedge_of(const CallAttempt& later, const CallAttempt& earlier) {
+  constexpr std::int64_t together_ns = 100'000;  // cancellation reaches the loser at once
+  return later.start_ns > earlier.start_ns && later.start_ns < earlier.end_ns &&
+         std::abs(later.end_ns - earlier.end_ns) <= together_ns && later.failed != earlier.failed;
+}
 
 /// One logical call: attempts_[first, first + count) of one callee.
 struct LogicalCall {
@@ -85,6 +98,8 @@ struct LogicalCall {
   std::size_t first = 0;
   std::size_t count = 0;
   bool overlapped = false;
+  /// Its second attempt was a hedge sent this long after the first (0: none).
+  std::int64_t hedge_after_ns = 0;
 };
 
 /// A call site as it is being summed up over the caller's invocations.
@@ -418,13 +433,24 @@ void TraceAnalyzer::analyze_invocation(std::uint32_t invocation) {
   });
   calls_.clear();
   for (std::size_t i = 0; i < attempts_.size(); ++i) {
-    const CallAttempt& attempt = attempts_[i];
-    if (i > 0 && !calls_.empty() && calls_.back().callee == attempt.callee &&
-        attempts_[i - 1].failed && attempt.start_ns >= attempts_[i - 1].end_ns) {
-      LogicalCall& call = calls_.back();
-      ++call.count;
-      call.end_ns = std::max(call.end_ns, attempt.end_ns);
-      continue;
+    CallAttempt& attempt = attempts_[i];
+    if (i > 0 && !calls_.empty() && calls_.back().callee == attempt.callee) {
+      CallAttempt& previous = attempts_[i - 1];
+      const bool retry = previous.failed && attempt.start_ns >= previous.end_ns;
+      const bool hedge = !retry && calls_.back().hedge_after_ns == 0 && calls_.back().count == 1 &&
+                         is_hedge_of(attempt, previous);
+      if (retry || hedge) {
+        LogicalCall& call = calls_.back();
+        ++call.count;
+        call.end_ns = std::max(call.end_ns, attempt.end_ns);
+        if (hedge) {
+          call.hedge_after_ns = attempt.start_ns - previous.start_ns;
+          CallAttempt& loser = attempt.failed ? attempt : previous;
+          loser.failed = false;
+          loser.cancelled = true;
+        }
+        continue;
+      }
     }
     calls_.push_back(LogicalCall{attempt.callee, attempt.start_ns, attempt.end_ns, i, 1, false});
   }
@@ -585,7 +611,7 @@ void TraceAnalyzer::record_call(std::size_t caller, std::int64_t invocation_star
     if (attempt.failed) {
       ++site.failed_attempts;
     }
-    if (previous != nullptr) {
+    if (previous != nullptr && call.hedge_after_ns == 0) {
       site.backoff.emplace_back(gap_ns(attempt.start_ns, previous->end_ns));
     }
     previous = &attempt;
@@ -594,6 +620,9 @@ void TraceAnalyzer::record_call(std::size_t caller, std::int64_t invocation_star
       continue;
     }
     const Span& client = tree_.span(attempt.client);
+    if (attempt.cancelled) {
+      continue;
+    }
     if (attempt.server != no_span && client.error && !tree_.span(attempt.server).error &&
         client.kind != SpanKind::producer &&
         span_duration_ns(client) < span_duration_ns(tree_.span(attempt.server))) {
@@ -636,10 +665,14 @@ void TraceAnalyzer::record_call(std::size_t caller, std::int64_t invocation_star
   } else if (first.client == no_span || tree_.span(first.client).kind != SpanKind::producer) {
     site.latency.emplace_back(gap_ns(last.end_ns, first.start_ns));
   }
-  if (call.count > 1) {
-    ++site.retried_calls;
+  if (call.hedge_after_ns > 0) {
+    site.hedge_after.emplace_back(call.hedge_after_ns);
+  } else {
+    if (call.count > 1) {
+      ++site.retried_calls;
+    }
+    site.max_attempts = std::max(site.max_attempts, call.count);
   }
-  site.max_attempts = std::max(site.max_attempts, call.count);
   if (site.attempts_histogram.size() <= call.count) {
     site.attempts_histogram.resize(call.count + 1, 0);
   }

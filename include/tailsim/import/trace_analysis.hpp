@@ -120,6 +120,11 @@ struct CallSiteEvidence {
   /// span failed and ended before its callee's invocation, which succeeded.
   /// Their client spans end at the caller's timeout.
   std::vector<Duration> timed_out;
+  /// Hedged calls: a second copy sent while the first was in flight, the
+  /// two ending together with one of them failed (the loser, cancelled when
+  /// the winner answered: not counted as a failure). The delay of each
+  /// hedge after its call's first attempt.
+  std::vector<Duration> hedge_after;
   /// The gaps between an attempt's end and the next attempt's start.
   std::vector<Duration> backoff;
   /// Calls seen only as a child invocation in another service, with no

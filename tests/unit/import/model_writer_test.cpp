@@ -572,3 +572,43 @@ TEST_CASE("An own time that differs with the calls made is written per call patt
   CHECK(writer_callee(miss.steps[1]) == "db.query");
   CHECK_FALSE(miss.steps[1].p);  // the branch holds the share
 }
+
+TEST_CASE("A hedged call is learnt as a hedge, its cancelled loser no failure", "[import]") {
+  // In 10 of 40 traces front.get's call to store.read is slow: after 8 ms a
+  // second copy goes out, answers first, and the first is cancelled then
+  // (its client span failed, ending with the winner's).
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 40; ++t) {
+    const double b = static_cast<double>(t) * 100;
+    writer_span(store, t, 1, 0, "front", "get", ti::SpanKind::server, b, b + 30);
+    if (t % 4 == 0) {
+      writer_span(store, t, 10, 1, "front", "read", ti::SpanKind::client, b + 1, b + 13, true);
+      writer_span(store, t, 510, 10, "store", "read", ti::SpanKind::server, b + 1.5, b + 25);
+      writer_rpc(store, t, 11, 1, "front", "store", "read", b + 9, b + 13, 0.5);
+    } else {
+      writer_rpc(store, t, 10, 1, "front", "store", "read", b + 1, b + 4, 0.5);
+    }
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto evidence = ti::analyze_traces(store, options);
+  const auto& front = evidence.endpoints[*evidence.find_endpoint("front", "get")];
+  REQUIRE(front.calls.size() == 1);
+  const auto& read = front.calls[0];
+  CHECK(read.calls == 40);           // a hedged call is one call...
+  CHECK(read.attempts == 50);        // ...of two attempts
+  CHECK(read.failed_attempts == 0);  // the loser was cancelled, not failed
+  CHECK(read.hedge_after.size() == 10);
+  CHECK(read.timed_out.empty());  // nor did its caller give up on it
+  CHECK(read.retried_calls == 0);
+  const auto draft = ti::write_model(evidence, nullptr, {"hedged", ti::OwnTimeAs::delay});
+  const auto model = writer_load(draft);
+  INFO(draft.yaml);
+  const auto& get = writer_steps(model, "front", "get");
+  const auto call = std::find_if(get.begin(), get.end(),
+                                 [](const tm_::Step& s) { return s.kind == tm_::StepKind::call; });
+  REQUIRE(call != get.end());
+  REQUIRE(call->policy.hedge);
+  CHECK(call->policy.hedge->after.value == std::chrono::milliseconds(8));
+  CHECK_FALSE(call->times.value.high > 1);
+}
