@@ -701,21 +701,27 @@ class Writer {
     }
     out_ += fmt::format("{}- call: {}  # {}\n", indent(column), ref(call.callee), comment);
     const std::string keys = indent(column + 2);
+    write_share_and_times(call, keys, with_p, /*with_times=*/copies == 1);
+    write_call_policy(call, keys);
+  }
+
+  /// A step's `p` (when `with_p` and less than 1, three decimals) and its
+  /// `times` (when `with_times` and more than once: `A..B` when it varied).
+  void write_share_and_times(const CallSiteEvidence& call, const std::string& keys, bool with_p,
+                             bool with_times) {
     const double p = std::round(call.p * 1000) / 1000;
     if (with_p && p < 1) {
       out_ += fmt::format("{}p: {}  # {} of the caller's invocations\n", keys,
                           decimal_text(std::max(p, 0.001), 3), call.invocations);
     }
-    if (copies == 1 && call.times_max > 1) {
-      if (call.times_min == call.times_max) {
-        out_ += fmt::format("{}times: {}\n", keys, call.times_max);
-      } else {
-        out_ += fmt::format("{}times: {}..{}  # mean {}\n", keys,
-                            std::max<std::size_t>(1, call.times_min), call.times_max,
-                            decimal_text(call.times_mean, 2));
-      }
+    if (!with_times || call.times_max <= 1) {
+      return;
     }
-    write_call_policy(call, keys);
+    out_ += call.times_min == call.times_max
+                ? fmt::format("{}times: {}\n", keys, call.times_max)
+                : fmt::format("{}times: {}..{}  # mean {}\n", keys,
+                              std::max<std::size_t>(1, call.times_min), call.times_max,
+                              decimal_text(call.times_mean, 2));
   }
 
   /// Calls made by PRODUCER spans: messages to a queue that the callee
@@ -730,19 +736,7 @@ class Writer {
     out_ += fmt::format(
         "{}- publish: {}  # from {} spans: PRODUCER spans, the caller does not wait for {}\n",
         indent(column), found->second, call.spans, ref(call.callee));
-    const std::string keys = indent(column + 2);
-    const double p = std::round(call.p * 1000) / 1000;
-    if (with_p && p < 1) {
-      out_ += fmt::format("{}p: {}  # {} of the caller's invocations\n", keys,
-                          decimal_text(std::max(p, 0.001), 3), call.invocations);
-    }
-    if (call.times_max > 1) {
-      out_ += call.times_min == call.times_max
-                  ? fmt::format("{}times: {}\n", keys, call.times_max)
-                  : fmt::format("{}times: {}..{}  # mean {}\n", keys,
-                                std::max<std::size_t>(1, call.times_min), call.times_max,
-                                decimal_text(call.times_mean, 2));
-    }
+    write_share_and_times(call, indent(column + 2), with_p, /*with_times=*/true);
   }
 
   /// A queue for each endpoint that consumes messages, its partitions (how
