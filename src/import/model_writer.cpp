@@ -549,9 +549,11 @@ class Writer {
         continue;
       }
       // Calls made in the same invocations (as many, each fewer than all):
-      // made together, so one branch holds them all, not a chance each.
+      // made together, so one branch holds them all, not a chance each. A
+      // call pattern's branch already holds their share.
       const auto& first = endpoint.calls[group.front()];
-      const bool together = group.size() > 1 && first.invocations >= min_together_invocations &&
+      const bool together = only == nullptr && group.size() > 1 &&
+                            first.invocations >= min_together_invocations &&
                             first.invocations < endpoint.invocations &&
                             std::all_of(group.begin(), group.end(), [&](std::size_t j) {
                               return endpoint.calls[j].invocations == first.invocations;

@@ -538,8 +538,9 @@ TEST_CASE("Messages of PRODUCER spans are published to a queue the consumer read
 
 TEST_CASE("An own time that differs with the calls made is written per call pattern", "[import]") {
   // shop.get: a cache hit in 70 of 100 invocations (1 ms, no call); a miss
-  // in 30 (5 ms of work, then a call to db.query). Drawn apart, a 5 ms own
-  // time would go with a hit as often as with a miss.
+  // in 30 (5 ms of work, then calls to db.query and log.write at once).
+  // Drawn apart, a 5 ms own time would go with a hit as often as with a
+  // miss.
   ti::SpanStore store;
   for (std::uint64_t t = 0; t < 100; ++t) {
     const double b = static_cast<double>(t) * 100;
@@ -548,6 +549,7 @@ TEST_CASE("An own time that differs with the calls made is written per call patt
     } else {
       writer_span(store, t, 1, 0, "shop", "get", ti::SpanKind::server, b, b + 8);
       writer_rpc(store, t, 2, 1, "shop", "db", "query", b + 5, b + 8, 0.5);
+      writer_rpc(store, t, 3, 1, "shop", "log", "write", b + 5, b + 7, 0.5);
     }
   }
   ti::AnalysisOptions options;
@@ -569,8 +571,16 @@ TEST_CASE("An own time that differs with the calls made is written per call patt
   CHECK(miss.p.value == Approx(0.3));
   REQUIRE(miss.steps.size() == 2);
   CHECK(miss.steps[0].dist.mean_ns() == Approx(5e6));
-  CHECK(writer_callee(miss.steps[1]) == "db.query");
-  CHECK_FALSE(miss.steps[1].p);  // the branch holds the share
+  // The two calls, made together in every miss, are made for sure there:
+  // the pattern's branch holds their share, not a second branch inside it.
+  const auto& calls = miss.steps[1];
+  REQUIRE(calls.kind == tm_::StepKind::parallel);
+  REQUIRE(calls.children.size() == 2);
+  for (const auto& call : calls.children) {
+    CHECK_FALSE(call.p);
+  }
+  CHECK(writer_callee(calls.children[0]) == "db.query");
+  CHECK(writer_callee(calls.children[1]) == "log.write");
 }
 
 TEST_CASE("A hedged call is learnt as a hedge, its cancelled loser no failure", "[import]") {

@@ -54,25 +54,27 @@ TEST_CASE("real capture: DeathStarBench hotel reservation, drafted, reproduces i
   }
 }
 
-TEST_CASE(
-    "real capture: DeathStarBench media, drafted, within the bar but for a join it cannot show",
-    "[study][calibrate][real]") {
-  // Compose-review stores a review when the last of its five parts arrives:
-  // the work lands on whichever branch is slowest. A model has no such
-  // join; it stores on a random branch, so its path is about 18% fast
-  // (docs/import.md, "What traces cannot tell").
+TEST_CASE("real capture: DeathStarBench media, drafted, reproduces its path",
+          "[study][calibrate][real]") {
+  // Compose-review stores a review when the last of its five parts arrives,
+  // so the work lands on whichever branch is slowest. A model has no such
+  // join: it stores on one branch drawn at random, so its path is a little
+  // fast, by about 7.5% of the mean (docs/import.md, "What traces cannot
+  // tell"), inside the bar.
   const auto c = real_round_trip("dsb-media-microservices.jaeger.json");
   if (!c) {
     return;
   }
   REQUIRE(c->paths.size() == 1);
+  CHECK(c->paths[0].name == "nginx.wrk2-api_review_compose");
   INFO(study::calibration_to_console(*c, false));
   for (const auto& f : c->paths[0].figures) {
     INFO(study::figure_name(f.figure)
          << ": observed " << f.observed << ", simulated " << f.simulated);
-    if (f.figure != study::Figure::errors) {
-      CHECK(f.difference < 0);  // fast, as the join says
-      CHECK(f.difference > -0.2);
+    if (f.figure == study::Figure::errors) {
+      CHECK(f.verdict == study::FigureVerdict::ok);
+      continue;
     }
+    CHECK(std::abs(f.difference) <= (f.figure == study::Figure::p99 ? 0.15 : 0.08));
   }
 }
