@@ -143,6 +143,10 @@ std::string to_table(const Analysis& a, const std::string& model_name) {
 
 /// Why a saturated service saturates, for the warning.
 std::string saturation(const analytic::ServiceEstimate& s) {
+  if (s.worker_load && !std::isfinite(*s.worker_load)) {
+    return "every worker would be held for ever: its requests wait on CPU or a call that "
+           "saturates";
+  }
   if (s.worker_load && !(*s.worker_load < 1)) {
     return fmt::format("its workers would be busy {} of the time", percent(*s.worker_load));
   }

@@ -225,8 +225,9 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                model::format_duration(m.simulation.duration.value),
                model::format_duration(m.simulation.warmup.value));
     if (replicated) {
-      fmt::print("{} replications of {:.1f}s simulated in {:.2f}s wall on {} threads\n\n",
-                 replicated->runs.size(), results.simulated_s, wall_s, replication->jobs);
+      fmt::print("{} replications of {:.1f}s simulated in {:.2f}s wall on {} thread{}\n\n",
+                 replicated->runs.size(), results.simulated_s, wall_s, replication->jobs,
+                 replication->jobs == 1 ? "" : "s");
     } else {
       fmt::print("simulated {:.1f}s in {:.2f}s wall · {} events ({:.1f} M/s)\n\n",
                  results.simulated_s, wall_s, results.events,

@@ -90,3 +90,13 @@ foreach(case IN ITEMS replications_stopped sweep_stopped compare_b_stopped_alone
             ${study_out}/stops/${case})
   set_tests_properties(cli.study.${case} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
+
+# The console counts its threads in words: "on 1 thread", "on 2 threads".
+add_test(NAME cli.run_replications_one_thread
+  COMMAND $<TARGET_FILE:tailsim> run ${data}/ok.yaml --duration 1s --replications 2 -j 1 --no-attribution)
+set_tests_properties(cli.run_replications_one_thread PROPERTIES
+  PASS_REGULAR_EXPRESSION "wall on 1 thread\n" FAIL_REGULAR_EXPRESSION "1 threads")
+add_test(NAME cli.run_replications_two_threads
+  COMMAND $<TARGET_FILE:tailsim> run ${data}/ok.yaml --duration 1s --replications 2 -j 2 --no-attribution)
+set_tests_properties(cli.run_replications_two_threads PROPERTIES
+  PASS_REGULAR_EXPRESSION "wall on 2 threads\n")
