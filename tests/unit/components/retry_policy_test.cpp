@@ -1,6 +1,10 @@
 #include "tailsim/components/retry_policy.hpp"
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
+
+#include "support/simulate.hpp"
 
 using tailsim::Duration;
 using tailsim::components::backoff_delay;
@@ -117,4 +121,19 @@ TEST_CASE("the throttle spends a token per failure and earns a fraction per succ
     limits.throttle_record(p, /*failed=*/true);
   }
   CHECK(limits.tokens == Approx(0.0));  // never below zero
+}
+
+TEST_CASE("without max_backoff the cap is ten backoffs, as documented", "[retry]") {
+  const auto plan = tailsim::testing::compile_text(R"(version: 1
+services:
+  a: {endpoints: {get: [{call: b.get, retry: {attempts: 3, backoff: 40ms}}]}}
+  b: {endpoints: {get: [{cpu: exp(1ms)}]}}
+workloads:
+  main: {entry: a.get, rate: 1/s}
+)");
+  const auto retrying = std::find_if(plan.policies.begin(), plan.policies.end(),
+                                     [](const CallPolicy& p) { return p.attempts == 3; });
+  REQUIRE(retrying != plan.policies.end());
+  CHECK(retrying->backoff == 40ms);
+  CHECK(retrying->max_backoff == 400ms);
 }
