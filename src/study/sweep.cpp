@@ -53,25 +53,37 @@ std::optional<Quantity> read_quantity(std::string_view text) {
   return q;
 }
 
-/// `A..B:STEP` expanded, or an error; nothing when `text` is no range at all.
+/// `A..B:STEP` (or `A..B` of whole numbers, a step of 1) expanded, or an
+/// error; nothing when `text` is no range at all. For a `times` path
+/// (`counts`), `A..B` is the count range itself, a value.
 std::optional<model::ParseResult<std::vector<std::string>>> read_range(std::string_view text,
-                                                                       std::size_t offset) {
+                                                                       std::size_t offset,
+                                                                       bool counts) {
   // A range starts with its number; anything else (a YAML list or map that
   // happens to hold ".." and ":") is a value.
   const auto dots = text.find("..");
   const auto colon = text.find(':', dots == std::string_view::npos ? 0 : dots);
-  if (dots == std::string_view::npos || colon == std::string_view::npos ||
+  const bool has_step = colon != std::string_view::npos;
+  if (dots == std::string_view::npos || (!has_step && counts) ||
       text.find_first_of("0123456789+-.") != 0) {
     return std::nullopt;
   }
   using Result = model::ParseResult<std::vector<std::string>>;
   const auto a = read_quantity(text.substr(0, dots));
-  const auto b = read_quantity(text.substr(dots + 2, colon - dots - 2));
-  const auto step = read_quantity(text.substr(colon + 1));
+  const auto b = read_quantity(text.substr(dots + 2, has_step ? colon - dots - 2 : text.npos));
+  const auto step = has_step ? read_quantity(text.substr(colon + 1)) : Quantity{1, "", 0};
   if (!a || !b || !step) {
     return Result(model::ParseError{
-        fmt::format("a range is A..B:STEP with numbers, such as 2..8:2 or 100/s..400/s:100/s; "
-                    "got '{}'",
+        fmt::format("a range is A..B:STEP with numbers, such as 2..8:2 or 100/s..400/s:100/s "
+                    "(A..B alone for whole numbers, such as 1..4); got '{}'",
+                    text),
+        offset});
+  }
+  if (!has_step && (a->decimals > 0 || b->decimals > 0 || !a->unit.empty() || !b->unit.empty() ||
+                    a->value != std::floor(a->value) || b->value != std::floor(b->value))) {
+    return Result(model::ParseError{
+        fmt::format("the range '{}' needs a step: write A..B:STEP, such as 100/s..400/s:100/s "
+                    "or 0.1..0.5:0.1 (only whole numbers without a unit step by 1)",
                     text),
         offset});
   }
@@ -105,6 +117,13 @@ std::optional<model::ParseResult<std::vector<std::string>>> read_range(std::stri
     values.push_back(fmt::format("{:.{}f}{}", v, decimals, unit));
   }
   return Result(std::move(values));
+}
+
+/// Whether `path` names a `times` key, whose `A..B` is a count range.
+bool is_counts_path(std::string_view path) {
+  constexpr std::string_view key = "times";
+  return path == key || (path.size() > key.size() && path.ends_with(key) &&
+                         path[path.size() - key.size() - 1] == '.');
 }
 
 /// Splits at commas outside brackets, braces, parentheses and quotes.
@@ -175,7 +194,7 @@ model::ParseResult<Vary> parse_vary(std::string_view text) {
     if (value.empty()) {
       return model::ParseError{fmt::format("--vary {}: an empty value", vary.path), offset};
     }
-    if (auto range = read_range(value, offset)) {
+    if (auto range = read_range(value, offset, is_counts_path(vary.path))) {
       if (!range->ok()) {
         return range->error();
       }

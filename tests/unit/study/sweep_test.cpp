@@ -40,9 +40,10 @@ TEST_CASE("vary lists: any YAML scalars, commas inside brackets kept", "[study][
   CHECK(values_of(R"(slos.main=["p99 < 1s", "errors < 1%"],["p50 < 1ms"])") ==
         Values{R"(["p99 < 1s", "errors < 1%"])", R"(["p50 < 1ms"])"});
   CHECK(values_of("services.api.endpoints.get=[{cpu: \"uniform(1ms, 2ms)\"}]").size() == 1);
-  // A whole-number range without a step is a value (`times: 1..10`), and so
-  // is a YAML map that holds ".." and ":".
+  // On a `times` path a whole-number range without a step is a value (the
+  // count range `times: 1..10`), and so is a YAML map that holds ".." and ":".
   CHECK(values_of("x.times=1..10") == Values{"1..10"});
+  CHECK(values_of("times=1..3") == Values{"1..3"});
   CHECK(values_of("x.step={times: 1..10}") == Values{"{times: 1..10}"});
 }
 
@@ -54,6 +55,10 @@ TEST_CASE("vary ranges A..B:STEP, with a unit written once or on each", "[study]
   CHECK(values_of("x.p=0.1..0.3:0.1") == Values{"0.1", "0.2", "0.3"});  // no 0.30000000000000004
   CHECK(values_of("x.n=1..6:2") == Values{"1", "3", "5"});  // the end is included when reached
   CHECK(values_of("x.n=1,5..6:1,9") == Values{"1", "5", "6", "9"});
+  // Whole numbers without a step step by 1 (but not on a `times` path).
+  CHECK(values_of("services.gateway.replicas=1..3") == Values{"1", "2", "3"});
+  CHECK(values_of("x.overtimes=1..2") == Values{"1", "2"});
+  CHECK(values_of("x.n=4..4") == Values{"4"});
 }
 
 TEST_CASE("vary mistakes are clear errors", "[study][sweep]") {
@@ -65,6 +70,10 @@ TEST_CASE("vary mistakes are clear errors", "[study][sweep]") {
   CHECK_THAT(error_of("x=5..1:1"), Catch::Contains("ends below its start"));
   CHECK_THAT(error_of("x=1/s..3/m:1"), Catch::Contains("mixes units"));
   CHECK_THAT(error_of("x=1..b:1"), Catch::Contains("A..B:STEP"));
+  CHECK_THAT(error_of("x=1..b"), Catch::Contains("A..B alone for whole numbers"));
+  CHECK_THAT(error_of("x.rate=100/s..400/s"), Catch::Contains("needs a step: write A..B:STEP"));
+  CHECK_THAT(error_of("x.p=0.1..0.5"), Catch::Contains("needs a step"));
+  CHECK_THAT(error_of("x=3..1"), Catch::Contains("ends below its start"));
   CHECK_THAT(error_of("x=0..1000000:1"), Catch::Contains("more than"));
 }
 
