@@ -13,6 +13,7 @@
 #include "study_commands.hpp"
 #include "tailsim/analytic/analysis.hpp"
 #include "tailsim/report/console_report.hpp"
+#include "tailsim/report/json_numbers.hpp"
 
 namespace tailsim::cli {
 
@@ -60,7 +61,7 @@ std::string to_json(const Analysis& a, const std::string& model_name) {
   for (const auto& n : a.notes) {
     notes.push_back(n);
   }
-  return j.dump(2) + "\n";
+  return report::json_document(std::move(j));
 }
 
 /// `text` broken into lines of at most `width` columns, the first starting

@@ -1,6 +1,10 @@
 #include "tailsim/report/json_report.hpp"
 
+#include <utility>
+
 #include <nlohmann/json.hpp>
+
+#include "tailsim/report/json_numbers.hpp"
 
 namespace tailsim::report {
 namespace {
@@ -192,7 +196,7 @@ std::string to_json(const stats::Results& r) {
     j["engine"]["traces_dropped"] = r.traces_dropped;
     j["engine"]["trace_spans_dropped"] = dropped_spans;
   }
-  return j.dump(2) + "\n";
+  return json_document(std::move(j));
 }
 
 }  // namespace tailsim::report

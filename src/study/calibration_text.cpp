@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tailsim/report/html_report.hpp"
+#include "tailsim/report/json_numbers.hpp"
 #include "tailsim/report/svg_chart.hpp"
 #include "tailsim/study/calibration.hpp"
 
@@ -186,7 +187,7 @@ std::string calibration_to_json(const Calibration& calibration, const std::strin
     edges.push_back(item_json(item));
   }
   out["notes"] = calibration.notes;
-  return out.dump(2) + "\n";
+  return report::json_document(std::move(out));
 }
 
 std::string calibration_page(const Calibration& calibration, const std::string& model_name,

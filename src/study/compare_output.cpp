@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "estimate_json.hpp"
+#include "tailsim/report/json_numbers.hpp"
 #include "tailsim/study/compare.hpp"
 #include "tailsim/study/study_text.hpp"
 
@@ -189,7 +190,7 @@ std::string comparison_to_json(const Comparison& c) {
     slos.push_back(std::move(one));
   }
   j["gate"] = c.gate_fails() ? "fail" : "pass";
-  return j.dump(2) + "\n";
+  return report::json_document(std::move(j));
 }
 
 }  // namespace tailsim::study

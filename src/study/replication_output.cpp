@@ -8,6 +8,7 @@
 
 #include "estimate_json.hpp"
 #include "tailsim/report/console_report.hpp"
+#include "tailsim/report/json_numbers.hpp"
 #include "tailsim/report/json_report.hpp"
 #include "tailsim/study/replications.hpp"
 #include "tailsim/study/study_text.hpp"
@@ -154,7 +155,7 @@ std::string replications_to_json(const ReplicatedRun& run, const ReplicationOpti
                     {"half_width", s.value.half_width},
                     {"ok", s.ok}});
   }
-  return j.dump(2) + "\n";
+  return report::json_document(std::move(j));
 }
 
 }  // namespace tailsim::study

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "estimate_json.hpp"
+#include "tailsim/report/json_numbers.hpp"
 #include "tailsim/study/sweep.hpp"
 
 namespace tailsim::study {
@@ -59,7 +60,7 @@ std::string sweep_to_json(const SweepResult& sweep, const std::string& model_nam
                                  {"shape", knee.rising ? "breaks_away" : "levels_off"},
                                  {"at", point_values(sweep, sweep.points[knee.point])}});
   }
-  return j.dump(2) + "\n";
+  return report::json_document(std::move(j));
 }
 
 }  // namespace tailsim::study
