@@ -57,6 +57,8 @@ ordered_json errors(const stats::OutcomeCounts& c) {
 
 std::string to_json(const stats::Results& r) {
   ordered_json j;
+  j["schema_version"] = results_schema_version;
+  j["tailsim_version"] = TAILSIM_VERSION;
   j["model"] = r.model;
   j["seed"] = r.seed;
   j["duration_s"] = r.duration_s;

@@ -45,3 +45,11 @@ TEST_CASE("JSON numbers keep twelve significant digits", "[report][json]") {
   CHECK(round_for_json(-2.5) == -2.5);
   CHECK(std::isinf(round_for_json(std::numeric_limits<double>::infinity())));
 }
+
+TEST_CASE("results.json says which schema and which tailsim wrote it", "[report][json]") {
+  const auto j = nlohmann::ordered_json::parse(tailsim::report::to_json({}));
+  REQUIRE(j.size() > 2);
+  CHECK(j.begin().key() == "schema_version");
+  CHECK(j["schema_version"] == tailsim::report::results_schema_version);
+  CHECK(j["tailsim_version"] == TAILSIM_VERSION);
+}
