@@ -160,13 +160,15 @@ std::string saturation(const analytic::ServiceEstimate& s) {
 }  // namespace
 
 int analyze(const std::string& path, const std::vector<std::string>& overrides,
-            const std::vector<std::string>& allowed_paths, const std::string& json_path) {
+            const std::vector<std::string>& allowed_paths, const std::optional<std::string>& load,
+            const std::string& json_path) {
   CheckedModel checked = check_model(path, overrides, allowed_paths);
   if (!checked.ok()) {
     fmt::print(stderr, "{}: {} error(s)\n", path, checked.load.diagnostics.error_count());
     return bad_input;
   }
-  if (!check_output_paths({{"--json", json_path, OutputKind::file_or_stdout}})) {
+  if (!check_output_paths({{"--json", json_path, OutputKind::file_or_stdout}}) ||
+      !apply_load(load, *checked.load.model)) {
     return bad_input;
   }
   const model::Model& m = *checked.load.model;

@@ -2,6 +2,7 @@
 // `tailsim analyze`, and what `run` takes from it: analytic estimates beside
 // the simulated means, and warnings about services predicted to saturate.
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -11,11 +12,12 @@
 
 namespace tailsim::cli {
 
-/// `tailsim analyze MODEL [--set ...] [--allow-path DIR] [--json FILE]`: prints
-/// the estimates as a table (or writes them as JSON to FILE, `-` for stdout).
-/// Returns the exit code.
+/// `tailsim analyze MODEL [--set ...] [--allow-path DIR] [--load F] [--json FILE]`:
+/// prints the estimates as a table (or writes them as JSON to FILE, `-` for
+/// stdout). Returns the exit code.
 int analyze(const std::string& path, const std::vector<std::string>& overrides,
-            const std::vector<std::string>& allowed_paths, const std::string& json_path);
+            const std::vector<std::string>& allowed_paths, const std::optional<std::string>& load,
+            const std::string& json_path);
 
 /// What `run` shows of the analysis of the model it simulates.
 class RunEstimates {

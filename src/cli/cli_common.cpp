@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "tailsim/model/load_scaling.hpp"
 #include "tailsim/model/text_encoding.hpp"
 #include "tailsim/model/units.hpp"
 #include "tailsim/report/progress_text.hpp"
@@ -42,7 +43,34 @@ void add_allow_path_option(CLI::App& cmd, std::vector<std::string>& allowed_path
       ->allow_extra_args(false);
 }
 
+void add_load_option(CLI::App& cmd, std::optional<std::string>& load) {
+  cmd.add_option("--load", load,
+                 "Scale every workload's traffic (rates, schedules, bursts with them, closed "
+                 "users), e.g. 3x for three times the model's")
+      ->type_name("FACTOR");
+}
+
+bool apply_load(const std::optional<std::string>& load, model::Model& m, std::string_view flag) {
+  if (!load) {
+    return true;
+  }
+  const auto factor = model::parse_load_factor(*load);
+  if (!factor) {
+    fmt::print(stderr, "error: {}: {}\n", flag, model::escape_control(factor.error().message));
+    return false;
+  }
+  if (auto error = model::scale_load(m, *factor)) {
+    fmt::print(stderr, "error: {} {}: {}\n", flag, model::escape_control(*load),
+               model::escape_control(*error));
+    return false;
+  }
+  return true;
+}
+
 bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m) {
+  if (!apply_load(flags.load, m)) {
+    return false;
+  }
   if (flags.seed) {
     auto seed = model::parse_seed(*flags.seed);
     if (!seed) {

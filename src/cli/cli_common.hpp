@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tailsim/graph/dependency_graph.hpp"
@@ -43,15 +44,26 @@ CheckedModel check_model(const std::string& path, const std::vector<std::string>
 /// reads a model: folders outside the model's own it may read data files from.
 void add_allow_path_option(CLI::App& cmd, std::vector<std::string>& allowed_paths);
 
-/// `--seed` and `--duration` as given (unparsed), shared by run, sweep and compare.
+/// `--seed`, `--duration` and `--load` as given (unparsed), shared by run,
+/// sweep and compare (calibrate takes the first two: it runs at the traced load).
 struct SeedAndDuration {
   std::optional<std::string> seed;
   std::optional<std::string> duration;
+  std::optional<std::string> load;
 };
 
-/// Applies --seed and --duration to a loaded model; false (after a message
-/// on stderr) when one is invalid.
+/// Applies --seed, --duration and --load to a loaded model; false (after a
+/// message on stderr) when one is invalid.
 bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m);
+
+/// Adds `--load F` to a command that simulates or analyses a model.
+void add_load_option(CLI::App& cmd, std::optional<std::string>& load);
+
+/// Applies `--load` (when given; `flag` names it in messages) to a loaded
+/// model; false (after a message on stderr) when it is invalid or cannot
+/// scale the model.
+bool apply_load(const std::optional<std::string>& load, model::Model& m,
+                std::string_view flag = "--load");
 
 /// --color: `always`, `never`, or `auto`: on a terminal, unless NO_COLOR is
 /// set (no-color.org) or TERM is dumb. An explicit flag wins over NO_COLOR.

@@ -42,6 +42,7 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   add_allow_path_option(*cmd, args.allowed_paths);
   cmd->add_option("--seed", args.seed_and_duration.seed,
                   "Base seed of the replications (default: A's)");
+  add_load_option(*cmd, args.seed_and_duration.load);
   cmd->add_option("--duration", args.seed_and_duration.duration,
                   "Measured duration of each run, e.g. 2m (default: each model's)");
   add_replication_flags(*cmd, args.replication, /*with_precision=*/false);

@@ -296,6 +296,7 @@ int main(int argc, char** argv) {
                       "Seed of every random stream (default: the model's)");
   run_cmd->add_option("--duration", run_options.seed_and_duration.duration,
                       "Measured duration, e.g. 10m (default: the model's)");
+  add_load_option(*run_cmd, run_options.seed_and_duration.load);
   run_cmd->add_option("--json", run_options.json_path, "Write results.json here (- for stdout)");
   run_cmd->add_option("--junit", run_options.junit_path,
                       "Write the SLO checks as JUnit XML here, one test case per check");
@@ -328,6 +329,8 @@ int main(int argc, char** argv) {
   add_model_options(analyze_cmd);
   analyze_cmd->add_option("--json", analyze_json,
                           "Write the estimates as JSON here (- for stdout)");
+  std::optional<std::string> analyze_load;
+  add_load_option(*analyze_cmd, analyze_load);
 
   ImportArgs import_args;
   auto* import_cmd = add_import_command(app, import_args);
@@ -359,7 +362,7 @@ int main(int argc, char** argv) {
       return run(model_path, overrides, allowed_paths, run_options, command);
     }
     if (*analyze_cmd) {
-      return analyze(model_path, overrides, allowed_paths, analyze_json);
+      return analyze(model_path, overrides, allowed_paths, analyze_load, analyze_json);
     }
     if (*sweep_cmd) {
       return run_sweep(sweep_args, command);

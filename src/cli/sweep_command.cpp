@@ -58,7 +58,9 @@ std::optional<std::vector<plan::Plan>> compile_points(const SweepArgs& args,
       return std::nullopt;
     }
     model::Model& m = *checked.load.model;
-    if (!apply_seed_and_duration(args.seed_and_duration, m)) {
+    // `--vary load=...` scales on top of `--load`.
+    if (!apply_seed_and_duration(args.seed_and_duration, m) ||
+        !apply_load(study::point_load(varies, grid[p]), m, "--vary load")) {
       return std::nullopt;
     }
     auto plan = plan::compile_plan(m, checked.load.diagnostics);
@@ -87,6 +89,7 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
       ->allow_extra_args(false);
   cmd->add_option("--seed", args.seed_and_duration.seed,
                   "Base seed of the replications (default: the model's)");
+  add_load_option(*cmd, args.seed_and_duration.load);
   cmd->add_option("--duration", args.seed_and_duration.duration,
                   "Measured duration of each run, e.g. 2m (default: the model's)");
   add_replication_flags(*cmd, args.replication, /*with_precision=*/false);

@@ -230,9 +230,21 @@ std::vector<std::string> point_overrides(std::span<const Vary> varies,
                                          std::span<const std::string> point) {
   std::vector<std::string> out;
   for (std::size_t v = 0; v < varies.size(); ++v) {
-    out.push_back(varies[v].path + "=" + point[v]);
+    if (varies[v].path != load_path) {
+      out.push_back(varies[v].path + "=" + point[v]);
+    }
   }
   return out;
+}
+
+std::optional<std::string> point_load(std::span<const Vary> varies,
+                                      std::span<const std::string> point) {
+  for (std::size_t v = 0; v < varies.size(); ++v) {
+    if (varies[v].path == load_path) {
+      return point[v];
+    }
+  }
+  return std::nullopt;
 }
 
 double leading_number(std::string_view value) {

@@ -100,3 +100,18 @@ add_test(NAME cli.run_replications_two_threads
   COMMAND $<TARGET_FILE:tailsim> run ${data}/ok.yaml --duration 1s --replications 2 -j 2 --no-attribution)
 set_tests_properties(cli.run_replications_two_threads PROPERTIES
   PASS_REGULAR_EXPRESSION "wall on 2 threads\n")
+
+# --load scales every workload (docs/studies.md, "Scaling the load"): the
+# analysis at 3x sees three times the arrivals; a sweep over load varies it;
+# bad factors and a trace replay are refused with exit 2.
+add_test(NAME cli.analyze_load_scales_arrivals
+  COMMAND sh -c "$<TARGET_FILE:tailsim> analyze ${data}/ok.yaml --load 3x --json - | grep -q '\"arrival_rps\": 30.0'")
+add_test(NAME cli.sweep_vary_load
+  COMMAND sh -c "out=$($<TARGET_FILE:tailsim> sweep ${data}/ok.yaml --vary load=1x..2x:0.5x --duration 2s -r 2 -q --csv -) && printf '%s' \"$out\" | head -1 | grep -q '^load,' && for v in 1.0x 1.5x 2.0x; do printf '%s' \"$out\" | grep -q \"^$v,main,throughput_rps\" || exit 1; done")
+tailsim_cli_test(run_load_not_a_factor 2 run ${data}/ok.yaml --load three --duration 1s)
+tailsim_cli_test(run_load_zero 2 run ${data}/ok.yaml --load 0x --duration 1s)
+tailsim_cli_test(sweep_vary_load_bad 2 sweep ${data}/ok.yaml --vary load=1x,fast --duration 1s -r 2 -q)
+add_test(NAME cli.run_load_too_fast_message
+  COMMAND $<TARGET_FILE:tailsim> run ${data}/ok.yaml --set workloads.main.rate=1000000/s --load 2000x --duration 1s)
+set_tests_properties(cli.run_load_too_fast_message PROPERTIES
+  PASS_REGULAR_EXPRESSION "error: --load 2000x: workload 'main' would reach 2e\\+09/s, more than 1G/s")

@@ -40,9 +40,18 @@ model::ParseResult<Vary> parse_vary(std::string_view text);
 /// point is one value per vary.
 std::vector<std::vector<std::string>> sweep_grid(std::span<const Vary> varies);
 
-/// The `--set` overrides of a grid point: `PATH=VALUE` per vary.
+/// The vary path that scales the load (`--vary load=1x..3x:0.5x`) instead
+/// of setting a value of the model.
+inline constexpr std::string_view load_path = "load";
+
+/// The `--set` overrides of a grid point: `PATH=VALUE` per vary, but for
+/// `load`.
 std::vector<std::string> point_overrides(std::span<const Vary> varies,
                                          std::span<const std::string> point);
+
+/// The load factor of a grid point as written (`2.5x`), when a vary is `load`.
+std::optional<std::string> point_load(std::span<const Vary> varies,
+                                      std::span<const std::string> point);
 
 /// The number a value starts with (`300/s` -> 300, `2` -> 2, `25%` -> 25);
 /// NaN when it does not start with one.
