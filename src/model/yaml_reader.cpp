@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/model/text_encoding.hpp"
 
 namespace tailsim::model::detail {

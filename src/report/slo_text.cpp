@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/core/time.hpp"
-#include "tailsim/model/units.hpp"
 #include "tailsim/report/result_text.hpp"
 
 namespace tailsim::report {
@@ -53,7 +53,7 @@ std::string format_slo_measured(const stats::Results& results, const stats::SloR
 }
 
 std::string format_sim_seconds(double seconds) {
-  return model::format_duration(Duration(std::llround(seconds * 1e9)));
+  return format_duration(Duration(std::llround(seconds * 1e9)));
 }
 
 }  // namespace tailsim::report
