@@ -476,16 +476,12 @@ std::optional<Plan> Compiler::compile() {
                        [&](const auto& queue) { return queue.name.value == set.path.value; });
       for (const auto& check : set.checks) {
         plan_.slos.push_back(
-            SloSpec{static_cast<Id>(model_.workloads.size() + (q - model_.queues.begin())),
-                    check.text.value, static_cast<SloMetric>(check.metric), check.percentile,
-                    static_cast<Comparison>(check.op), check.threshold});
+            SloSpec{static_cast<Id>(model_.workloads.size() + (q - model_.queues.begin())), check});
       }
       continue;
     }
     for (const auto& check : set.checks) {
-      plan_.slos.push_back(SloSpec{set.workload_id, check.text.value,
-                                   static_cast<SloMetric>(check.metric), check.percentile,
-                                   static_cast<Comparison>(check.op), check.threshold});
+      plan_.slos.push_back(SloSpec{set.workload_id, check});
     }
   }
   return std::move(plan_);

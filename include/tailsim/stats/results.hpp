@@ -250,11 +250,13 @@ inline constexpr std::size_t max_trace_spans = 200'000;
 /// SLO checks live in core/ (the plan carries them); stats keeps its names for them.
 using SloMetric = tailsim::SloMetric;
 using Comparison = tailsim::Comparison;
+using SloCheck = tailsim::SloCheck;
 using SloSpec = tailsim::SloSpec;
 
+/// A check evaluated: the path's name, the check as parsed, what was measured.
 struct SloResult {
   std::string path;
-  std::string check;
+  SloCheck check;
   double value = 0;  ///< in the unit of the threshold
   bool ok = false;
 };
@@ -301,7 +303,7 @@ double latency_ms_at(const PathResult& path, double p);
 
 /// What an SLO check measures on a path, in the unit of its threshold (ms,
 /// a fraction or per second); 0 for latency of a path with no success.
-double slo_value(const PathResult& path, const SloSpec& spec);
+double slo_value(const PathResult& path, const SloCheck& check);
 
 /// Whether `value` passes the comparison against `threshold`.
 bool slo_holds(double value, Comparison op, double threshold);
