@@ -147,7 +147,7 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
       xs[i] = a[i].slo_values.at(k);
       ys[i] = b[i].slo_values.at(k);
     }
-    SloComparison slo{path, spec.check.text, compare_paired(xs, ys, is_lower_better(spec))};
+    SloComparison slo{path, spec.check, compare_paired(xs, ys, is_lower_better(spec))};
     const std::size_t pa = index_of(a_names, path);
     for (std::size_t i = 0; i < a.size(); ++i) {
       slo.b_unmeasured += std::isnan(ys[i]) && !std::isnan(xs[i]) ? 1 : 0;

@@ -25,6 +25,20 @@ bool is_lower_better(Metric metric) {
   return metric != Metric::throughput;
 }
 
+Metric slo_value_unit(SloMetric metric) {
+  switch (metric) {
+    case SloMetric::errors:
+      return Metric::errors;
+    case SloMetric::throughput:
+      return Metric::throughput;
+    case SloMetric::mean:
+    case SloMetric::max:
+    case SloMetric::percentile:
+      break;
+  }
+  return Metric::mean;
+}
+
 RunMetrics measure_run(const stats::Results& results, std::span<const stats::SloSpec> slos) {
   RunMetrics run;
   run.seed = results.seed;
