@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/model/loader.hpp"
 #include "tailsim/model/units.hpp"
 #include "tailsim/plan/compiler.hpp"
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
   fmt::print(
       "examples/quickstart.yaml, {} points x {} replications of {} measured; {} hardware "
       "threads\n",
-      plans.size(), replications, tailsim::model::format_duration(*duration),
+      plans.size(), replications, tailsim::format_duration(*duration),
       std::thread::hardware_concurrency());
   std::string csv_one;
   std::string csv_two;

@@ -14,6 +14,7 @@
 #include "study_commands.hpp"
 #include "tailsim/components/memory_budget.hpp"
 #include "tailsim/components/simulation.hpp"
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/model/text_encoding.hpp"
 #include "tailsim/model/units.hpp"
 #include "tailsim/plan/compiler.hpp"
@@ -142,7 +143,7 @@ int run_calibrate(const CalibrateArgs& args, const std::string& command_line) {
   if (!args.quiet && args.json_path != "-") {
     fmt::print("tailsim {} · calibrate '{}' · seed {} · {} simulated at the traced rates\n\n",
                TAILSIM_VERSION, m.name.value, results.seed,
-               model::format_duration(m.simulation.duration.value));
+               format_duration(m.simulation.duration.value));
     fmt::print("{}", study::calibration_to_console(calibration, stdout_wants_color(args.color)));
   }
   return calibration.passes() ? ok : slo_failed;

@@ -29,6 +29,7 @@
 #include "study_commands.hpp"
 #include "tailsim/components/memory_budget.hpp"
 #include "tailsim/components/simulation.hpp"
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/graph/dependency_graph.hpp"
 #include "tailsim/graph/graph_writer.hpp"
 #include "tailsim/model/loader.hpp"
@@ -222,8 +223,8 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   if (!options.quiet && options.json_path != "-") {
     fmt::print("tailsim {} · model '{}' · seed {} · {} measured after {} warm-up\n",
                TAILSIM_VERSION, results.model, results.seed,
-               model::format_duration(m.simulation.duration.value),
-               model::format_duration(m.simulation.warmup.value));
+               tailsim::format_duration(m.simulation.duration.value),
+               tailsim::format_duration(m.simulation.warmup.value));
     if (replicated) {
       fmt::print("{} replications of {:.1f}s simulated in {:.2f}s wall on {} thread{}\n\n",
                  replicated->runs.size(), results.simulated_s, wall_s, replication->jobs,

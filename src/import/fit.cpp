@@ -16,6 +16,7 @@
 #include <boost/math/special_functions/trigamma.hpp>
 #include <fmt/format.h>
 
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/model/units.hpp"
 #include "tailsim/report/file_output.hpp"
 
@@ -124,7 +125,7 @@ std::optional<std::string> duration_text(double ns) {
     unit *= 10;
   }
   whole = (whole + unit / 2) / unit * unit;
-  return model::format_duration(Duration{whole});
+  return format_duration(Duration{whole});
 }
 
 /// A parse of text the fit wrote itself (no file is read).
@@ -703,7 +704,7 @@ DistributionFit fit_distribution(std::span<const Duration> samples, const FitOpt
     const Duration value = sorted.empty() ? Duration{0} : sorted.front();
     fit.family = FitFamily::constant;
     fit.constant_ns = static_cast<double>(value.count());
-    fit.text = model::format_duration(value);
+    fit.text = format_duration(value);
     fit.ks_distance = 0;
     return fit;
   }
@@ -843,7 +844,7 @@ std::string format_empirical_file(std::span<const Duration> samples) {
                 "ascending order\n",
                 kept.size(), sorted.size());
   for (Duration d : kept) {
-    content += model::format_duration(d);
+    content += format_duration(d);
     content += '\n';
   }
   return content;

@@ -18,6 +18,7 @@
 
 #include "cpu_sizing.hpp"
 #include "model_writer_k8s.hpp"
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/import/fit.hpp"
 #include "tailsim/model/units.hpp"
 
@@ -248,7 +249,7 @@ class Writer {
         "and its response each draw it; the round trip's shape: {}",
         decimal_text(cv, 4), fit_comment(fit));
     return fmt::format("{}(mean={}, cv={})", gamma ? "gamma" : "lognormal",
-                       model::format_duration(Duration(std::llround(mean))),
+                       format_duration(Duration(std::llround(mean))),
                        decimal_text(cv * std::numbers::sqrt2, 6));
   }
 
@@ -268,7 +269,7 @@ class Writer {
     out_ += fmt::format(
         "simulation: {{duration: {}s, warmup: 0s, seed: 1}}  # the traced window, {}, rounded "
         "up to whole seconds (at least 60s)\n",
-        duration_s_, model::format_duration(Duration(window_ns)));
+        duration_s_, format_duration(Duration(window_ns)));
   }
 
   /// A link for each pair of services whose network differs clearly from
@@ -348,8 +349,8 @@ class Writer {
       const double median = median_ns(samples);
       const std::string link_text = network_fitted(samples, comment);
       out_ += fmt::format("    - between: [{}, {}]  # median {} against {} overall\n", pair.first,
-                          pair.second, model::format_duration(Duration(std::llround(median))),
-                          model::format_duration(Duration(std::llround(all_median))));
+                          pair.second, format_duration(Duration(std::llround(median))),
+                          format_duration(Duration(std::llround(all_median))));
       out_ += fmt::format("      latency: {}  # {}\n", link_text, comment);
     }
   }
@@ -849,20 +850,19 @@ class Writer {
   void write_call_policy(const CallSiteEvidence& call, const std::string& keys) {
     if (const auto timeout = seen_timeout(call)) {
       out_ += fmt::format("{}timeout: {}  # {} attempts gave up while the callee went on\n", keys,
-                          model::format_duration(*timeout), call.timed_out.size());
+                          format_duration(*timeout), call.timed_out.size());
     }
     if (call.hedge_after.size() >= min_hedges_seen) {
-      out_ +=
-          fmt::format("{}hedge: {{after: {}, max: 1}}  # {} of {} calls hedged\n", keys,
-                      model::format_duration(Duration(std::llround(median_ns(call.hedge_after)))),
-                      call.hedge_after.size(), call.calls);
+      out_ += fmt::format("{}hedge: {{after: {}, max: 1}}  # {} of {} calls hedged\n", keys,
+                          format_duration(Duration(std::llround(median_ns(call.hedge_after)))),
+                          call.hedge_after.size(), call.calls);
     }
     if (call.retried_calls > 0 && call.max_attempts > 1) {
       const double backoff = median_ns(call.backoff);
       std::string retry = fmt::format("{{attempts: {}", call.max_attempts);
       if (backoff > 0) {
         retry += fmt::format(", backoff: {}, multiplier: 1, jitter: none",
-                             model::format_duration(Duration(std::llround(backoff))));
+                             format_duration(Duration(std::llround(backoff))));
       }
       // Traces say that an attempt failed, not how: every failure is retried.
       retry += ", on: [timeout, error, rejected, unavailable]";
@@ -889,7 +889,7 @@ class Writer {
         rate = *workload.rate_per_s;
         comment = fmt::format("{} requests from {} traces over {}",
                               decimal_text(workload.weighted_traces, 1), workload.traces,
-                              model::format_duration(workload.window));
+                              format_duration(workload.window));
       } else {
         rate = workload.weighted_traces / static_cast<double>(duration_s_);
         comment = fmt::format("rate unknown (all entries at one instant): {} requests over {}s",

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "section_reader.hpp"
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/model/units.hpp"
 
 namespace tailsim::model::detail {

@@ -1220,15 +1220,14 @@ void SectionReader::read_slos(const Cursor& c) {
                  fmt::format("SLO '{}': {}", text->value, check.error().message));
         continue;
       }
-      SloCheck parsed = *check;
-      parsed.text = *text;
+      const SloCheck& parsed = *check;
       if (parsed.metric == SloMetric::errors && text->value.find('%') == std::string::npos &&
           parsed.threshold >= 0.1) {
         r_.warning(text->loc, fmt::format("SLO '{}' reads the error threshold as a fraction: "
                                           "{}%; write '{}%' if you meant a percentage",
                                           text->value, parsed.threshold * 100, parsed.threshold));
       }
-      set.checks.push_back(parsed);
+      set.checks.push_back(std::move(check).value());
     }
     model_.slos.push_back(std::move(set));
   }

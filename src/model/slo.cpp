@@ -23,6 +23,7 @@ bool is_term_char(char ch) {
 /// Reads the metric term: mean/avg, max, med, pN, p(N), errors, throughput.
 ParseResult<SloCheck> read_term(std::string_view term, std::size_t offset) {
   SloCheck check;
+  check.term = std::string(term);
   if (term == "mean" || term == "avg") {
     check.metric = SloMetric::mean;
     return check;
@@ -144,7 +145,8 @@ ParseResult<SloCheck> parse_slo_check(std::string_view text) {
       break;
     }
   }
-  check.text.value = std::string(text);
+  check.threshold_text = std::string(value);
+  check.text = std::string(text);
   return check;
 }
 

@@ -6,13 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "tailsim/core/text.hpp"
 #include "tailsim/model/units.hpp"
 
 namespace tailsim::model::detail {
 
-inline bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
+using tailsim::is_space;
 
 /// A piece of the caller's text and where it starts in that text.
 struct Piece {
@@ -22,15 +21,8 @@ struct Piece {
 
 /// `text` without surrounding white space; `offset` is added to where it starts.
 inline Piece trim(std::string_view text, std::size_t offset = 0) {
-  std::size_t begin = 0;
-  while (begin < text.size() && is_space(text[begin])) {
-    ++begin;
-  }
-  std::size_t end = text.size();
-  while (end > begin && is_space(text[end - 1])) {
-    --end;
-  }
-  return {text.substr(begin, end - begin), offset + begin};
+  const std::string_view trimmed = tailsim::trim(text);
+  return {trimmed, offset + static_cast<std::size_t>(trimmed.data() - text.data())};
 }
 
 inline ParseError error_at(std::size_t offset, std::string message) {

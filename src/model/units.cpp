@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/core/duration_text.hpp"
 #include "text_piece.hpp"
 
 namespace tailsim::model {
@@ -194,13 +195,6 @@ struct Alias {
   std::string_view meant;
 };
 
-constexpr std::array<Unit<std::int64_t>, 6> duration_units{{{"ns", 1},
-                                                            {"us", 1'000},
-                                                            {"ms", 1'000'000},
-                                                            {"s", 1'000'000'000},
-                                                            {"m", 60'000'000'000},
-                                                            {"h", 3'600'000'000'000}}};
-
 constexpr std::array<Alias, 22> duration_aliases{
     {{"nsec", "ns"},   {"nanos", "ns"},  {"usec", "us"},   {"micros", "us"}, {"µs", "us"},
      {"μs", "us"},     {"msec", "ms"},   {"millis", "ms"}, {"sec", "s"},     {"secs", "s"},
@@ -220,8 +214,8 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-template <class T, std::size_t N>
-const Unit<T>* find_unit(std::string_view name, const std::array<Unit<T>, N>& units) {
+template <class U, std::size_t N>
+const U* find_unit(std::string_view name, const std::array<U, N>& units) {
   for (const auto& u : units) {
     if (u.name == name) {
       return &u;
@@ -232,8 +226,8 @@ const Unit<T>* find_unit(std::string_view name, const std::array<Unit<T>, N>& un
 
 /// `; did you mean 'x'?` for a unit written in the wrong case or spelled out;
 /// no guessing beyond that, since one-letter units are all close to each other.
-template <class T, std::size_t N>
-std::string unit_hint(std::string_view written, const std::array<Unit<T>, N>& units,
+template <class U, std::size_t N>
+std::string unit_hint(std::string_view written, const std::array<U, N>& units,
                       std::span<const Alias> aliases) {
   // Case matters for bits and bytes (`Kb/s`, `KB/s`), so exact spellings come first.
   for (const auto& a : aliases) {
@@ -241,7 +235,7 @@ std::string unit_hint(std::string_view written, const std::array<Unit<T>, N>& un
       return fmt::format("; did you mean '{}'?", a.meant);
     }
   }
-  const Unit<T>* match = nullptr;
+  const U* match = nullptr;
   for (const auto& u : units) {
     if (equals_ignoring_case(u.name, written)) {
       if (match != nullptr) {
@@ -745,40 +739,6 @@ std::optional<std::string> simulated_time_error(Duration warmup, Duration durati
       "warm-up {} + duration {} + drain {} is more than the {} (100 years) a run can simulate",
       format_duration(warmup), format_duration(duration), format_duration(drain),
       format_duration(max_simulated_time));
-}
-
-std::string format_duration(Duration d) {
-  const std::int64_t count = d.count();
-  if (count == 0) {
-    return "0s";
-  }
-  // The magnitude as unsigned, so the most negative value has one too.
-  const std::uint64_t magnitude = count < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(count)
-                                            : static_cast<std::uint64_t>(count);
-  std::string best;
-  for (auto it = duration_units.rbegin(); it != duration_units.rend(); ++it) {
-    const auto unit = static_cast<std::uint64_t>(it->scale);
-    std::string spelled = fmt::format("{}", magnitude / unit);
-    std::uint64_t remainder = magnitude % unit;
-    if (remainder != 0) {
-      spelled += '.';
-      // Long division; a remainder that does not end within 20 digits (a
-      // third of a minute) has no exact decimal spelling in this unit.
-      for (int digit = 0; digit < 20 && remainder != 0; ++digit) {
-        remainder *= 10;
-        spelled += static_cast<char>('0' + remainder / unit);
-        remainder %= unit;
-      }
-      if (remainder != 0) {
-        continue;
-      }
-    }
-    spelled += it->name;
-    if (best.empty() || spelled.size() < best.size()) {
-      best = std::move(spelled);
-    }
-  }
-  return count < 0 ? "-" + best : best;
 }
 
 }  // namespace tailsim::model

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <unordered_map>
+#include <utility>
+#include <variant>
 
 #include <fmt/format.h>
 
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/model/text_encoding.hpp"
 
 namespace tailsim::model::detail {
@@ -327,19 +330,57 @@ std::optional<Located<std::string>> YamlReader::text(const Cursor& c, std::strin
   return value;
 }
 
-std::optional<Located<bool>> YamlReader::boolean(const Cursor& c, std::string_view what) {
+namespace {
+
+/// A value parsed by `parse` and then checked by `refuse`, which returns why
+/// a parsed value is not allowed (its range), or nothing.
+template <class T, class Refuse>
+Reading<T> parsed_and_checked(ParseResult<T> parsed, Refuse refuse) {
+  if (!parsed) {
+    return parsed.error();
+  }
+  if (std::optional<std::string> refusal = refuse(*parsed)) {
+    return std::move(*refusal);
+  }
+  return std::move(parsed).value();
+}
+
+/// For a reader whose every parsed value is allowed.
+template <class T>
+std::optional<std::string> allow_all(const T& /*value*/) {
+  return std::nullopt;
+}
+
+}  // namespace
+
+template <class T, class Read>
+std::optional<Located<T>> YamlReader::typed(const Cursor& c, std::string_view what, Read read) {
   auto text = scalar(c, what);
   if (!text) {
     return std::nullopt;
   }
-  if (*text == "true" || *text == "True" || *text == "TRUE") {
-    return Located<bool>{true, loc(c)};
+  Reading<T> reading = read(*text);
+  if (const auto* e = std::get_if<ParseError>(&reading)) {
+    report_parse_error(c, *e, what);
+    return std::nullopt;
   }
-  if (*text == "false" || *text == "False" || *text == "FALSE") {
-    return Located<bool>{false, loc(c)};
+  if (const auto* refusal = std::get_if<std::string>(&reading)) {
+    error(loc(c), *refusal);
+    return std::nullopt;
   }
-  error(loc(c), fmt::format("{} must be true or false, got '{}'", what, *text));
-  return std::nullopt;
+  return Located<T>{std::get<T>(std::move(reading)), loc(c)};
+}
+
+std::optional<Located<bool>> YamlReader::boolean(const Cursor& c, std::string_view what) {
+  return typed<bool>(c, what, [&](const std::string& text) -> Reading<bool> {
+    if (text == "true" || text == "True" || text == "TRUE") {
+      return true;
+    }
+    if (text == "false" || text == "False" || text == "FALSE") {
+      return false;
+    }
+    return fmt::format("{} must be true or false, got '{}'", what, text);
+  });
 }
 
 void YamlReader::report_parse_error(const Cursor& c, const ParseError& e, std::string_view what) {
@@ -348,127 +389,90 @@ void YamlReader::report_parse_error(const Cursor& c, const ParseError& e, std::s
 
 std::optional<Located<std::int64_t>> YamlReader::integer(const Cursor& c, std::string_view what,
                                                          std::int64_t min, std::int64_t max) {
-  auto text = scalar(c, what);
-  if (!text) {
-    return std::nullopt;
-  }
-  auto parsed = parse_integer(*text);
-  if (!parsed) {
-    report_parse_error(c, parsed.error(), what);
-    return std::nullopt;
-  }
-  if (*parsed < min || *parsed > max) {
-    error(loc(c), fmt::format("{} must be between {} and {}, got {}", what, min, max, *parsed));
-    return std::nullopt;
-  }
-  return Located<std::int64_t>{*parsed, loc(c)};
+  return typed<std::int64_t>(c, what, [&](const std::string& text) {
+    return parsed_and_checked(
+        parse_integer(text), [&](std::int64_t value) -> std::optional<std::string> {
+          if (value < min || value > max) {
+            return fmt::format("{} must be between {} and {}, got {}", what, min, max, value);
+          }
+          return std::nullopt;
+        });
+  });
 }
 
 std::optional<Located<double>> YamlReader::number(const Cursor& c, std::string_view what,
                                                   double min, double max) {
-  auto text = scalar(c, what);
-  if (!text) {
-    return std::nullopt;
-  }
-  auto parsed = parse_number(*text);
-  if (!parsed) {
-    report_parse_error(c, parsed.error(), what);
-    return std::nullopt;
-  }
-  if (*parsed < min || *parsed > max) {
-    error(loc(c), fmt::format("{} must be between {} and {}, got {}", what, min, max, *parsed));
-    return std::nullopt;
-  }
-  return Located<double>{*parsed, loc(c)};
+  return typed<double>(c, what, [&](const std::string& text) {
+    return parsed_and_checked(parse_number(text), [&](double value) -> std::optional<std::string> {
+      if (value < min || value > max) {
+        return fmt::format("{} must be between {} and {}, got {}", what, min, max, value);
+      }
+      return std::nullopt;
+    });
+  });
 }
 
 std::optional<Located<Duration>> YamlReader::duration(const Cursor& c, std::string_view what,
                                                       Duration min) {
-  auto text = scalar(c, what);
-  if (!text) {
-    return std::nullopt;
-  }
-  auto parsed = parse_duration(*text);
-  if (!parsed) {
-    report_parse_error(c, parsed.error(), what);
-    return std::nullopt;
-  }
-  if (*parsed < min) {
-    error(loc(c),
-          fmt::format("{} must be at least {}, got '{}'", what, format_duration(min), *text));
-    return std::nullopt;
-  }
-  return Located<Duration>{*parsed, loc(c)};
+  return typed<Duration>(c, what, [&](const std::string& text) {
+    return parsed_and_checked(parse_duration(text),
+                              [&](Duration value) -> std::optional<std::string> {
+                                if (value < min) {
+                                  return fmt::format("{} must be at least {}, got '{}'", what,
+                                                     format_duration(min), text);
+                                }
+                                return std::nullopt;
+                              });
+  });
 }
 
 std::optional<Located<double>> YamlReader::rate(const Cursor& c, std::string_view what) {
-  auto text = scalar(c, what);
-  if (!text) {
-    return std::nullopt;
-  }
-  auto parsed = parse_rate(*text);
-  if (!parsed) {
-    report_parse_error(c, parsed.error(), what);
-    return std::nullopt;
-  }
-  return Located<double>{*parsed, loc(c)};
+  return typed<double>(c, what, [](const std::string& text) {
+    return parsed_and_checked(parse_rate(text), allow_all<double>);
+  });
 }
 
 std::optional<Located<double>> YamlReader::fraction(const Cursor& c, std::string_view what,
                                                     double min, double max) {
-  auto text = scalar(c, what);
-  if (!text) {
-    return std::nullopt;
-  }
-  auto parsed = parse_fraction(*text);
-  if (!parsed) {
-    report_parse_error(c, parsed.error(), what);
-    return std::nullopt;
-  }
-  if (*parsed < min || *parsed > max) {
-    error(loc(c), fmt::format("{} must be between {}% and {}%, got '{}'", what, min * 100,
-                              max * 100, *text));
-    return std::nullopt;
-  }
-  return Located<double>{*parsed, loc(c)};
+  return typed<double>(c, what, [&](const std::string& text) {
+    return parsed_and_checked(parse_fraction(text),
+                              [&](double value) -> std::optional<std::string> {
+                                if (value < min || value > max) {
+                                  return fmt::format("{} must be between {}% and {}%, got '{}'",
+                                                     what, min * 100, max * 100, text);
+                                }
+                                return std::nullopt;
+                              });
+  });
 }
 
 std::optional<Located<IntRange>> YamlReader::int_range(const Cursor& c, std::string_view what,
                                                        std::int64_t max) {
-  auto text = scalar(c, what);
-  if (!text) {
-    return std::nullopt;
-  }
-  auto parsed = parse_int_range(*text);
-  if (!parsed) {
-    report_parse_error(c, parsed.error(), what);
-    return std::nullopt;
-  }
-  if (parsed->low < 0 || parsed->high > max) {
-    error(loc(c), fmt::format("{} must be between 0 and {}, got '{}'", what, max, *text));
-    return std::nullopt;
-  }
-  return Located<IntRange>{*parsed, loc(c)};
+  return typed<IntRange>(c, what, [&](const std::string& text) {
+    return parsed_and_checked(
+        parse_int_range(text), [&](const IntRange& value) -> std::optional<std::string> {
+          if (value.low < 0 || value.high > max) {
+            return fmt::format("{} must be between 0 and {}, got '{}'", what, max, text);
+          }
+          return std::nullopt;
+        });
+  });
 }
 
 std::optional<Located<std::size_t>> YamlReader::choice(
     const Cursor& c, std::string_view what, std::initializer_list<std::string_view> names) {
-  auto text = scalar(c, what);
-  if (!text) {
-    return std::nullopt;
-  }
-  std::size_t index = 0;
-  for (auto n : names) {
-    if (n == *text) {
-      return Located<std::size_t>{index, loc(c)};
+  return typed<std::size_t>(c, what, [&](const std::string& text) -> Reading<std::size_t> {
+    std::size_t index = 0;
+    for (auto n : names) {
+      if (n == text) {
+        return index;
+      }
+      ++index;
     }
-    ++index;
-  }
-  const auto candidates = to_strings(names);
-  const std::string hint = did_you_mean(*text, candidates);
-  error(loc(c),
-        fmt::format("{} must be one of {}, got '{}'{}", what, quoted_list(names), *text, hint));
-  return std::nullopt;
+    const auto candidates = to_strings(names);
+    return fmt::format("{} must be one of {}, got '{}'{}", what, quoted_list(names), text,
+                       did_you_mean(text, candidates));
+  });
 }
 
 std::optional<DistSpec> YamlReader::distribution(const Cursor& c, std::string_view what) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "tailsim/model/diagnostics.hpp"
@@ -31,6 +32,11 @@ struct OverrideRoot {
   YamlNode yaml;
   std::uint32_t source = 0;
 };
+
+/// What reading one value of a type gives: the value, an error at a column
+/// of its text (a ParseError), or why the whole value is refused.
+template <class T>
+using Reading = std::variant<T, ParseError, std::string>;
 
 class YamlReader;
 
@@ -141,6 +147,11 @@ class YamlReader {
 
  private:
   std::optional<DistSpec> distribution_map(const Cursor& c, std::string_view what, int depth);
+  /// The shape of every typed reader: one scalar, read by `read` into a
+  /// Reading<T>; a parse error is reported at its column, a refusal of the
+  /// whole value (out of range, not one of the names) where the value is.
+  template <class T, class Read>
+  std::optional<Located<T>> typed(const Cursor& c, std::string_view what, Read read);
   void report_parse_error(const Cursor& c, const ParseError& e, std::string_view what);
   /// Where the `-` of an empty list item is: yaml-cpp marks the token after it.
   SourceLoc empty_item_loc(const Cursor& item) const;

@@ -53,7 +53,7 @@ Id Compiler::compile_policy(const model::CallPolicy& policy, Id edge_id, const s
     out.max_backoff = r.max_backoff ? r.max_backoff->value : r.backoff.value * 10;
     out.jitter = static_cast<Jitter>(r.jitter.value);
     for (const auto& kind : r.on) {
-      // model::ErrorKind timeout..unavailable are stats::Outcome 1..4.
+      // model::ErrorKind timeout..unavailable are Outcome 1..4.
       out.retry_on =
           static_cast<std::uint8_t>(out.retry_on | (1u << (static_cast<unsigned>(kind.value) + 1)));
     }
@@ -475,17 +475,13 @@ std::optional<Plan> Compiler::compile() {
           std::find_if(model_.queues.begin(), model_.queues.end(),
                        [&](const auto& queue) { return queue.name.value == set.path.value; });
       for (const auto& check : set.checks) {
-        plan_.slos.push_back(stats::SloSpec{
-            static_cast<Id>(model_.workloads.size() + (q - model_.queues.begin())),
-            check.text.value, static_cast<stats::SloMetric>(check.metric), check.percentile,
-            static_cast<stats::Comparison>(check.op), check.threshold});
+        plan_.slos.push_back(
+            SloSpec{static_cast<Id>(model_.workloads.size() + (q - model_.queues.begin())), check});
       }
       continue;
     }
     for (const auto& check : set.checks) {
-      plan_.slos.push_back(stats::SloSpec{
-          set.workload_id, check.text.value, static_cast<stats::SloMetric>(check.metric),
-          check.percentile, static_cast<stats::Comparison>(check.op), check.threshold});
+      plan_.slos.push_back(SloSpec{set.workload_id, check});
     }
   }
   return std::move(plan_);

@@ -128,13 +128,13 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
     std::size_t check_width = 0;
     for (const auto& s : r.slos) {
       path_width = std::max(path_width, std::min(s.path.size(), widest_path));
-      check_width = std::max(check_width, std::min(s.check.size(), widest_check));
+      check_width = std::max(check_width, std::min(s.check.text.size(), widest_check));
     }
     out += "  SLOS\n";
     for (const auto& s : r.slos) {
       out += fmt::format("    {} {:<{}}  {:<{}}  {}\n",
                          s.ok ? paint(style, "32", "✓") : paint(style, "31", "✗"), s.path,
-                         path_width, s.check, check_width, format_slo_measured(r, s));
+                         path_width, s.check.text, check_width, format_slo_measured(r, s));
     }
     out += "\n";
   }

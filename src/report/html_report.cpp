@@ -330,8 +330,8 @@ class ReportWriter {
         out += fmt::format(
             "<li class=\"{}\"><span class=\"mark\">{}</span><b>{}</b> <code>'{}'</code> "
             "{}={}</li>",
-            s.ok ? "ok" : "fail", s.ok ? "✓" : "✗", escape_html(s.path), escape_html(s.check),
-            escape_html(slo_term(s.check)), escape_html(format_slo_value(s)));
+            s.ok ? "ok" : "fail", s.ok ? "✓" : "✗", escape_html(s.path), escape_html(s.check.text),
+            escape_html(s.check.term), escape_html(format_slo_value(s)));
       }
       out += "</ul>\n";
     }

@@ -177,7 +177,7 @@ std::string to_json(const stats::Results& r) {
   }
   ordered_json& slos = j["slos"] = ordered_json::array();
   for (const auto& s : r.slos) {
-    slos.push_back({{"path", s.path}, {"check", s.check}, {"value", s.value}, {"ok", s.ok}});
+    slos.push_back({{"path", s.path}, {"check", s.check.text}, {"value", s.value}, {"ok", s.ok}});
   }
   j["engine"] = {{"events", r.events},
                  {"simulated_s", r.simulated_s},

@@ -184,16 +184,15 @@ std::string format_junit(const stats::Results& results, const JunitInputs& input
   for (const auto& slo : results.slos) {
     // Evaluating a check takes no time of its own; the suite's time is the run's.
     out += fmt::format("    <testcase classname=\"slo.{}\" name=\"{}\" time=\"0\"",
-                       attribute(slo.path), attribute(slo.check));
+                       attribute(slo.path), attribute(slo.check.text));
     if (slo.ok) {
       out += "/>\n";
       continue;
     }
-    const SloCheckParts parts = split_slo_check(slo.check);
     out +=
         fmt::format(">\n      <failure message=\"{}\" type=\"slo\">{}</failure>\n    </testcase>\n",
-                    attribute(fmt::format("{} = {}, threshold {}", parts.term,
-                                          format_slo_measured(results, slo), parts.promise)),
+                    attribute(fmt::format("{} = {}, threshold {}", slo.check.term,
+                                          format_slo_measured(results, slo), slo.check.promise())),
                     escape_xml(failure_details(results, slo, name), /*in_attribute=*/false));
   }
   if (results.slos.empty()) {

@@ -42,8 +42,8 @@ std::string slo_section(const stats::Results& r) {
   }
   std::string out = "| | path | check | measured |\n| :-: | --- | --- | --: |\n";
   for (const auto& s : r.slos) {
-    out += fmt::format("| {} | {} | {} | {} |\n", s.ok ? "✅" : "❌", cell(s.path), cell(s.check),
-                       format_slo_measured(r, s));
+    out += fmt::format("| {} | {} | {} | {} |\n", s.ok ? "✅" : "❌", cell(s.path),
+                       cell(s.check.text), format_slo_measured(r, s));
   }
   return out + "\n";
 }

@@ -9,18 +9,17 @@
 namespace tailsim::report {
 
 std::string format_slo_value(const stats::SloResult& slo) {
-  const std::string_view check = slo.check;
-  if (check.find("errors") != std::string_view::npos) {
-    return fmt::format("{:.3g}%", slo.value * 100);
-  }
-  if (check.find("throughput") != std::string_view::npos) {
-    return fmt::format("{:.1f}/s", slo.value);
+  switch (slo.check.metric) {
+    case SloMetric::errors:
+      return fmt::format("{:.3g}%", slo.value * 100);
+    case SloMetric::throughput:
+      return fmt::format("{:.1f}/s", slo.value);
+    case SloMetric::mean:
+    case SloMetric::max:
+    case SloMetric::percentile:
+      break;
   }
   return format_ms(slo.value);
-}
-
-std::string slo_term(std::string_view check) {
-  return std::string(check.substr(0, check.find_first_of(" <>")));
 }
 
 std::vector<const stats::ScaleSample*> scale_changes(const stats::AutoscalerResult& autoscaler) {

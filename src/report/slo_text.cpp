@@ -3,44 +3,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/core/time.hpp"
-#include "tailsim/model/units.hpp"
 #include "tailsim/report/result_text.hpp"
 
 namespace tailsim::report {
-namespace {
-
-std::string_view trim(std::string_view text) {
-  const std::size_t first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
-}  // namespace
-
-SloCheckParts split_slo_check(std::string_view check) {
-  check = trim(check);
-  const std::size_t op_start = std::min(check.find_first_of("<>"), check.size());
-  std::size_t op_end = op_start;
-  while (op_end < check.size() &&
-         (check[op_end] == '<' || check[op_end] == '>' || check[op_end] == '=')) {
-    ++op_end;
-  }
-  const std::string_view op = check.substr(op_start, op_end - op_start);
-  const std::string_view threshold = trim(check.substr(op_end));
-  SloCheckParts parts{std::string(trim(check.substr(0, op_start))), std::string(op)};
-  if (!threshold.empty()) {
-    parts.promise += ' ';
-    parts.promise += threshold;
-  }
-  return parts;
-}
 
 bool has_slo_measurement(const stats::Results& results, const stats::SloResult& slo) {
-  const std::string term = split_slo_check(slo.check).term;
-  if (term == "errors" || term == "throughput") {
+  if (slo.check.metric == SloMetric::errors || slo.check.metric == SloMetric::throughput) {
     return true;
   }
   const auto path = std::find_if(results.paths.begin(), results.paths.end(),
@@ -53,7 +23,7 @@ std::string format_slo_measured(const stats::Results& results, const stats::SloR
 }
 
 std::string format_sim_seconds(double seconds) {
-  return model::format_duration(Duration(std::llround(seconds * 1e9)));
+  return format_duration(Duration(std::llround(seconds * 1e9)));
 }
 
 }  // namespace tailsim::report

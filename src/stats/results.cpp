@@ -20,14 +20,14 @@ double latency_ms_at(const PathResult& path, double p) {
   return static_cast<double>(path.latency.value_at_percentile(p)) * 1e-6;
 }
 
-double slo_value(const PathResult& path, const SloSpec& spec) {
-  switch (spec.metric) {
+double slo_value(const PathResult& path, const SloCheck& check) {
+  switch (check.metric) {
     case SloMetric::mean:
       return path.latency.count() ? path.latency.mean() * 1e-6 : 0;
     case SloMetric::max:
       return static_cast<double>(path.latency.max()) * 1e-6;
     case SloMetric::percentile:
-      return latency_ms_at(path, spec.percentile);
+      return latency_ms_at(path, check.percentile);
     case SloMetric::errors:
       return path.requests ? static_cast<double>(path.requests - path.outcomes[Outcome::ok]) /
                                  static_cast<double>(path.requests)
@@ -55,15 +55,16 @@ bool slo_holds(double value, Comparison op, double threshold) {
 void evaluate_slos(Results& results, const std::vector<SloSpec>& specs) {
   for (const auto& spec : specs) {
     const PathResult& path = results.paths.at(spec.path);
-    const double value = slo_value(path, spec);
+    const SloCheck& check = spec.check;
+    const double value = slo_value(path, check);
     // A latency check on a path with no successful request has nothing to pass on.
-    const bool has_data = spec.metric == SloMetric::errors ||
-                          spec.metric == SloMetric::throughput || path.latency.count() > 0;
+    const bool has_data = check.metric == SloMetric::errors ||
+                          check.metric == SloMetric::throughput || path.latency.count() > 0;
     // An unstable path fails every check: its numbers describe a backlog
     // that would only have grown in a longer run.
     results.slos.push_back(
-        SloResult{path.name, spec.text, value,
-                  !path.unstable && has_data && slo_holds(value, spec.op, spec.threshold)});
+        SloResult{path.name, check, value,
+                  !path.unstable && has_data && slo_holds(value, check.op, check.threshold)});
   }
 }
 

@@ -10,7 +10,7 @@ namespace tailsim::study {
 namespace {
 
 bool is_lower_better(const stats::SloSpec& spec) {
-  return spec.op == stats::Comparison::less || spec.op == stats::Comparison::less_equal;
+  return spec.check.op == stats::Comparison::less || spec.check.op == stats::Comparison::less_equal;
 }
 
 std::size_t index_of(const std::vector<std::string>& names, const std::string& name) {
@@ -147,7 +147,7 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
       xs[i] = a[i].slo_values.at(k);
       ys[i] = b[i].slo_values.at(k);
     }
-    SloComparison slo{path, spec.text, compare_paired(xs, ys, is_lower_better(spec))};
+    SloComparison slo{path, spec.check, compare_paired(xs, ys, is_lower_better(spec))};
     const std::size_t pa = index_of(a_names, path);
     for (std::size_t i = 0; i < a.size(); ++i) {
       slo.b_unmeasured += std::isnan(ys[i]) && !std::isnan(xs[i]) ? 1 : 0;
@@ -157,7 +157,7 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
     }
     // As in a plain run, a check on an unstable path or on a run cut short
     // fails whatever its numbers.
-    slo.b_ok = stats::slo_holds(slo.difference.b.mean, spec.op, spec.threshold) &&
+    slo.b_ok = stats::slo_holds(slo.difference.b.mean, spec.check.op, spec.check.threshold) &&
                slo.b_unstable == 0 && out.b_coverage.stopped.empty();
     slo.fails_gate = (slo.difference.verdict == Verdict::worse || slo.b_unmeasured > 0 ||
                       slo.b_unstable_alone > 0) &&

@@ -39,14 +39,6 @@ std::string paint(bool color, Verdict v, std::string_view text) {
   return fmt::format("\x1b[{}m{}\x1b[0m", v == Verdict::better ? 32 : 31, text);
 }
 
-/// The metric an SLO check's numbers are written in.
-Metric slo_unit(const std::string& check) {
-  if (check.starts_with("errors")) {
-    return Metric::errors;
-  }
-  return check.starts_with("throughput") ? Metric::throughput : Metric::mean;
-}
-
 std::string gate_reason(const SloComparison& s, std::size_t replications) {
   if (s.fails_gate && s.b_unstable_alone > 0) {
     return fmt::format("unstable in {} of {} replications where A was stable, and failing",
@@ -136,13 +128,14 @@ std::string comparison_to_console(const Comparison& c, bool color) {
         "\n  SLO GATE  B's checks: fails when B is significantly worse than A and fails the "
         "check\n";
     for (const auto& s : c.slos) {
-      const Metric unit = slo_unit(s.check);
+      const Metric unit = slo_value_unit(s.check.metric);
       const std::string mark = s.fails_gate ? "✗" : "✓";
-      out += fmt::format(
-          "    {} {} '{}' A={} B={} B-A={}: {}\n",
-          color ? fmt::format("\x1b[{}m{}\x1b[0m", s.fails_gate ? 31 : 32, mark) : mark, s.path,
-          s.check, format_estimate(unit, s.difference.a), format_estimate(unit, s.difference.b),
-          format_difference(unit, s.difference), gate_reason(s, c.seeds.size()));
+      out +=
+          fmt::format("    {} {} '{}' A={} B={} B-A={}: {}\n",
+                      color ? fmt::format("\x1b[{}m{}\x1b[0m", s.fails_gate ? 31 : 32, mark) : mark,
+                      s.path, s.check.text, format_estimate(unit, s.difference.a),
+                      format_estimate(unit, s.difference.b), format_difference(unit, s.difference),
+                      gate_reason(s, c.seeds.size()));
     }
   }
   out += fmt::format("\n  gate: {}{}\n", c.gate_fails() ? "fail" : "pass",
@@ -181,7 +174,7 @@ std::string comparison_to_json(const Comparison& c) {
   for (const auto& s : c.slos) {
     ordered_json one = difference_json(s.difference);
     one["path"] = s.path;
-    one["check"] = s.check;
+    one["check"] = s.check.text;
     one["b_ok"] = s.b_ok;
     one["b_unmeasured"] = s.b_unmeasured;
     one["b_unstable"] = s.b_unstable;

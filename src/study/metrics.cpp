@@ -25,6 +25,20 @@ bool is_lower_better(Metric metric) {
   return metric != Metric::throughput;
 }
 
+Metric slo_value_unit(SloMetric metric) {
+  switch (metric) {
+    case SloMetric::errors:
+      return Metric::errors;
+    case SloMetric::throughput:
+      return Metric::throughput;
+    case SloMetric::mean:
+    case SloMetric::max:
+    case SloMetric::percentile:
+      break;
+  }
+  return Metric::mean;
+}
+
 RunMetrics measure_run(const stats::Results& results, std::span<const stats::SloSpec> slos) {
   RunMetrics run;
   run.seed = results.seed;
@@ -59,11 +73,11 @@ RunMetrics measure_run(const stats::Results& results, std::span<const stats::Slo
   run.slo_values.reserve(slos.size());
   for (const auto& spec : slos) {
     const stats::PathResult& path = results.paths.at(spec.path);
-    const bool is_latency_check =
-        spec.metric != stats::SloMetric::errors && spec.metric != stats::SloMetric::throughput;
+    const bool is_latency_check = spec.check.metric != stats::SloMetric::errors &&
+                                  spec.check.metric != stats::SloMetric::throughput;
     run.slo_values.push_back(is_latency_check && path.latency.count() == 0
                                  ? std::numeric_limits<double>::quiet_NaN()
-                                 : stats::slo_value(path, spec));
+                                 : stats::slo_value(path, spec.check));
   }
   return run;
 }

@@ -18,13 +18,6 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 
-Metric slo_metric(const std::string& check) {
-  if (check.starts_with("errors")) {
-    return Metric::errors;
-  }
-  return check.starts_with("throughput") ? Metric::throughput : Metric::mean;
-}
-
 }  // namespace
 
 std::string replications_to_console(const ReplicatedRun& run, const ReplicationOptions& options,
@@ -61,9 +54,10 @@ std::string replications_to_console(const ReplicatedRun& run, const ReplicationO
     out += fmt::format("  SLOS  on the mean of {} replications\n", n);
     for (const auto& s : run.slos) {
       const std::string mark = s.ok ? "✓" : "✗";
-      out += fmt::format("    {} {} '{}' {}\n",
-                         color ? fmt::format("\x1b[{}m{}\x1b[0m", s.ok ? 32 : 31, mark) : mark,
-                         s.path, s.check, format_estimate(slo_metric(s.check), s.value));
+      out +=
+          fmt::format("    {} {} '{}' {}\n",
+                      color ? fmt::format("\x1b[{}m{}\x1b[0m", s.ok ? 32 : 31, mark) : mark, s.path,
+                      s.check.text, format_estimate(slo_value_unit(s.check.metric), s.value));
     }
     out += "\n";
   }
@@ -150,7 +144,7 @@ std::string replications_to_json(const ReplicatedRun& run, const ReplicationOpti
   ordered_json& slos = r["slos"] = ordered_json::array();
   for (const auto& s : run.slos) {
     slos.push_back({{"path", s.path},
-                    {"check", s.check},
+                    {"check", s.check.text},
                     {"mean", s.value.mean},
                     {"half_width", s.value.half_width},
                     {"ok", s.ok}});

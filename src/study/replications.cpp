@@ -107,10 +107,10 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
   out.paths = estimate_paths(out.runs);
   for (std::size_t i = 0; i < plan.slos.size(); ++i) {
     const stats::SloSpec& spec = plan.slos[i];
-    SloEstimate e{out.first.paths.at(spec.path).name, spec.text, estimate_slo(out.runs, i), false};
+    SloEstimate e{out.first.paths.at(spec.path).name, spec.check, estimate_slo(out.runs, i), false};
     // As in a plain run: a check on numbers a longer run would have made
     // worse (a replication cut short, a backlog growing) fails.
-    e.ok = stats::slo_holds(e.value.mean, spec.op, spec.threshold) &&
+    e.ok = stats::slo_holds(e.value.mean, spec.check.op, spec.check.threshold) &&
            out.coverage.stopped.empty() && out.paths.at(spec.path).unstable == 0;
     out.slos.push_back(std::move(e));
   }

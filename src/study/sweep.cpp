@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/core/text.hpp"
 #include "tailsim/report/csv_field.hpp"
 #include "tailsim/study/runner.hpp"
 #include "tailsim/study/study_text.hpp"
@@ -22,14 +23,6 @@ constexpr double knee_min_depth = 0.1;
 /// its knee to count, and an error share by at least this many points.
 constexpr double p99_min_change = 0.1;
 constexpr double errors_min_range = 0.01;
-
-std::string_view trim(std::string_view s) {
-  const auto begin = s.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) {
-    return {};
-  }
-  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
-}
 
 /// A number and the unit after it: `100/s` is {100, "/s", 0 decimals}.
 struct Quantity {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support/slo_check.hpp"
 #include "tailsim/report/html_report.hpp"
 #include "tailsim/stats/results.hpp"
 
@@ -133,8 +134,8 @@ inline stats::Results sample_results(int intervals_per_second = 1) {
   r.caches.push_back({"cart-cache", 16000, 12800});
   r.queues.push_back({"orders", 5890, 5800, 3, 420, 7.5});
 
-  r.slos.push_back({"checkout", "p99 < 800ms", 640.2, true});
-  r.slos.push_back({"checkout", "errors < 1%", 0.0183, false});
+  r.slos.push_back(slo_result("checkout", "p99 < 800ms", 640.2, true));
+  r.slos.push_back(slo_result("checkout", "errors < 1%", 0.0183, false));
 
   stats::AutoscalerResult hpa;
   hpa.name = "frontend";

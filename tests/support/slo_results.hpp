@@ -15,7 +15,7 @@ inline stats::Results slo_results() {
   search.requests = 5;
   search.outcomes[stats::Outcome::error] = 5;
   r.paths.push_back(search);
-  r.slos.push_back({"search & <browse>", "p(99)<1s", 0, false});
+  r.slos.push_back(slo_result("search & <browse>", "p(99)<1s", 0, false));
   return r;
 }
 

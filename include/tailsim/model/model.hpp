@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tailsim/core/slo.hpp"
 #include "tailsim/core/time.hpp"
 #include "tailsim/model/diagnostics.hpp"
 #include "tailsim/model/distribution.hpp"
@@ -359,18 +360,10 @@ struct Fault {
 
 // ---------------------------------------------------------------------- slos
 
-enum class SloMetric { mean, max, percentile, errors, throughput };
-enum class Comparison { less, less_equal, greater, greater_equal };
-
-/// One check such as `p99 < 400ms`.
-struct SloCheck {
-  Located<std::string> text;
-  SloMetric metric = SloMetric::mean;
-  double percentile = 0;  ///< 99.9 for p99.9
-  Comparison op = Comparison::less;
-  /// milliseconds for latency terms, a fraction for errors, per second for throughput
-  double threshold = 0;
-};
+/// A parsed check lives in core/ (the plan and the results carry it).
+using SloMetric = tailsim::SloMetric;
+using Comparison = tailsim::Comparison;
+using SloCheck = tailsim::SloCheck;
 
 struct SloSet {
   Located<std::string> path;  ///< a workload name

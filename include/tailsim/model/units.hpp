@@ -97,7 +97,4 @@ ParseResult<std::uint64_t> parse_seed(std::string_view text);
 /// `5` or `1..10` (low <= high).
 ParseResult<IntRange> parse_int_range(std::string_view text);
 
-/// A duration as the model format writes it (`1.5ms`, `2s`, `250us`), for messages and DOT labels.
-std::string format_duration(Duration d);
-
 }  // namespace tailsim::model

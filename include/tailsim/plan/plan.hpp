@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "tailsim/core/outcome.hpp"
+#include "tailsim/core/slo.hpp"
 #include "tailsim/core/time.hpp"
 #include "tailsim/engine/distribution.hpp"
-#include "tailsim/stats/results.hpp"
 
 namespace tailsim::plan {
 
@@ -71,7 +72,7 @@ struct CallPolicy {
   double multiplier = 2;
   Duration max_backoff{0};
   Jitter jitter = Jitter::full;
-  std::uint8_t retry_on = 0;  ///< bit per stats::Outcome
+  std::uint8_t retry_on = 0;  ///< bit per Outcome
   double budget = -1;         ///< Envoy retry budget; negative: none
   std::uint32_t min_concurrency = 3;
   double throttle_max_tokens = 0;  ///< gRPC retry throttling; 0: none
@@ -296,7 +297,7 @@ struct Plan {
   std::vector<BreakerSpec> breakers;
   std::vector<Workload> workloads;
   std::vector<engine::Distribution> distributions;
-  std::vector<stats::SloSpec> slos;
+  std::vector<SloSpec> slos;
   std::vector<Fault> faults;
   std::vector<CacheSpec> caches;
   std::vector<QueueSpec> queues;  ///< their paths follow the workloads' in Results::paths

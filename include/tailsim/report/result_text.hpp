@@ -13,8 +13,6 @@ namespace tailsim::report {
 /// An SLO check's measured value in the unit of its threshold: "0.21%",
 /// "399.2/s", "180.5ms".
 std::string format_slo_value(const stats::SloResult& slo);
-/// The term an SLO check measures: "p99" of "p99 < 400ms".
-std::string slo_term(std::string_view check);
 
 /// The syncs of an autoscaler where the desired or the ready count changed
 /// (the first sync included): the lag between the two is its story.

@@ -1,6 +1,7 @@
 #pragma once
 /// SLO checks as the console, the JUnit file and the Markdown summary show
-/// them: what a check measures, what it promises, and what was measured.
+/// them: what was measured (a check's term and promise are parsed once, in
+/// `SloCheck`).
 
 #include <string>
 #include <string_view>
@@ -8,15 +9,6 @@
 #include "tailsim/stats/results.hpp"
 
 namespace tailsim::report {
-
-/// A check cut into its term and its promise, spacing made regular:
-/// "p99 < 400ms" and "p(99)<400ms" give {"p99", "< 400ms"} and
-/// {"p(99)", "< 400ms"}.
-struct SloCheckParts {
-  std::string term;
-  std::string promise;
-};
-SloCheckParts split_slo_check(std::string_view check);
 
 /// Whether the check had anything to measure: a latency check on a path
 /// without one successful request had not (and failed: nothing passed).

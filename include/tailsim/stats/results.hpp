@@ -11,34 +11,17 @@
 #include <utility>
 #include <vector>
 
+#include "tailsim/core/outcome.hpp"
+#include "tailsim/core/slo.hpp"
 #include "tailsim/stats/histogram.hpp"
 
 namespace tailsim::stats {
 
-/// How a request or call ended. `unfinished` is a request still open when
-/// the drain period ran out.
-enum class Outcome : std::uint8_t { ok, timeout, rejected, error, unavailable, unfinished };
-inline constexpr std::size_t outcome_count = 6;
-
-/// The failed outcomes and their names as results.json, the metrics and the
-/// traces write them, in results.json's order.
-inline constexpr std::array<std::pair<Outcome, std::string_view>, 5> error_kinds = {{
-    {Outcome::timeout, "timeout"},
-    {Outcome::rejected, "rejected"},
-    {Outcome::error, "error"},
-    {Outcome::unavailable, "unavailable"},
-    {Outcome::unfinished, "unfinished"},
-}};
-
-/// An outcome's name: "ok", or one of error_kinds'.
-constexpr std::string_view outcome_name(Outcome outcome) {
-  for (const auto& [kind, name] : error_kinds) {
-    if (kind == outcome) {
-      return name;
-    }
-  }
-  return "ok";
-}
+/// Outcomes live in core/ (the plan names them too); stats keeps its names for them.
+using Outcome = tailsim::Outcome;
+using tailsim::error_kinds;
+using tailsim::outcome_count;
+using tailsim::outcome_name;
 
 struct OutcomeCounts {
   std::uint64_t counts[outcome_count] = {};
@@ -264,22 +247,16 @@ inline constexpr std::size_t max_spans_per_trace = 2'000;
 /// once they are reached is not traced.
 inline constexpr std::size_t max_trace_spans = 200'000;
 
-enum class SloMetric : std::uint8_t { mean, max, percentile, errors, throughput };
-enum class Comparison : std::uint8_t { less, less_equal, greater, greater_equal };
+/// SLO checks live in core/ (the plan carries them); stats keeps its names for them.
+using SloMetric = tailsim::SloMetric;
+using Comparison = tailsim::Comparison;
+using SloCheck = tailsim::SloCheck;
+using SloSpec = tailsim::SloSpec;
 
-/// One SLO check to evaluate against a path.
-struct SloSpec {
-  std::uint32_t path = 0;
-  std::string text;
-  SloMetric metric = SloMetric::mean;
-  double percentile = 0;
-  Comparison op = Comparison::less;
-  double threshold = 0;  ///< ms, fraction or per second, by metric
-};
-
+/// A check evaluated: the path's name, the check as parsed, what was measured.
 struct SloResult {
   std::string path;
-  std::string check;
+  SloCheck check;
   double value = 0;  ///< in the unit of the threshold
   bool ok = false;
 };
@@ -326,7 +303,7 @@ double latency_ms_at(const PathResult& path, double p);
 
 /// What an SLO check measures on a path, in the unit of its threshold (ms,
 /// a fraction or per second); 0 for latency of a path with no success.
-double slo_value(const PathResult& path, const SloSpec& spec);
+double slo_value(const PathResult& path, const SloCheck& check);
 
 /// Whether `value` passes the comparison against `threshold`.
 bool slo_holds(double value, Comparison op, double threshold);

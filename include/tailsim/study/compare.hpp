@@ -67,7 +67,7 @@ struct PathComparison {
 /// An SLO check of model B, measured on both models.
 struct SloComparison {
   std::string path;
-  std::string check;
+  SloCheck check;
   Difference difference;  ///< in the unit of the threshold
   bool b_ok = false;      ///< B's mean passes the check
   /// Replications where B could not measure the check (a latency with no

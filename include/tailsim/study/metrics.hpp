@@ -64,6 +64,10 @@ struct RunMetrics {
 /// plan's own).
 RunMetrics measure_run(const stats::Results& results, std::span<const stats::SloSpec> slos);
 
+/// The metric whose unit an SLO check's value is written in: a share for
+/// errors, a rate for throughput, milliseconds (as the mean's) for latency.
+Metric slo_value_unit(SloMetric metric);
+
 /// One path's metrics over replications.
 struct PathEstimates {
   std::string name;

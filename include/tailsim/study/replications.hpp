@@ -37,7 +37,7 @@ struct ReplicationOptions {
 /// the mean, when a replication stopped early or judged its path unstable.
 struct SloEstimate {
   std::string path;
-  std::string check;
+  SloCheck check;
   Estimate value;  ///< in the unit of the threshold
   bool ok = false;
 };

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "components/critical_path.hpp"
+#include "support/component_models.hpp"
 #include "support/simulate.hpp"
 
 namespace stats = tailsim::stats;
@@ -103,21 +104,7 @@ workloads:
 TEST_CASE("retries: the failed attempts and the backoff between them", "[attribution]") {
   // Three attempts time out after 50 ms with 10 ms backoffs between them: 170 ms,
   // made a success by `optional`.
-  const auto a = attribution(R"y(version: 1
-simulation: {duration: 10s, seed: 1}
-services:
-  api:
-    endpoints:
-      get:
-        - call: slow.work
-          timeout: 50ms
-          optional: true
-          retry: {attempts: 3, backoff: 10ms, multiplier: 1, jitter: none, on: [timeout]}
-  slow:
-    endpoints: {work: [{delay: 100ms}]}
-workloads:
-  w: {entry: api.get, rate: 10/s, arrivals: uniform}
-)y");
+  const auto a = attribution(tailsim::testing::retried_timeouts_model);
   CHECK(a.mean.latency_ms == Approx(170.0));
   CHECK(ms(a.mean, "slow", "failed_attempts") == Approx(150.0));
   CHECK(ms(a.mean, "slow", "backoff") == Approx(20.0));
@@ -169,17 +156,7 @@ TEST_CASE("a new pod's warm-up is its own part; the cpu part stays the demand", 
   // 10 s from x3. Every request's own demand is 10 ms; what the warm-up adds
   // is apart: (20 x 20 + 40 x 10) / 60 ms of latency on average, of which 10 ms
   // is cpu.
-  const auto a = attribution(R"y(version: 1
-simulation: {duration: 30s, seed: 1}
-services:
-  api:
-    pod: {cpu: 4, warmup: {for: 10s, slowdown: 3}}
-    endpoints: {get: [{cpu: 10ms}]}
-workloads:
-  w: {entry: api.get, rate: 2/s, arrivals: uniform}
-faults:
-  - {at: 9.9s, kill: api}
-)y");
+  const auto a = attribution(tailsim::testing::warmup_after_kill_model);
   CHECK(ms(a.mean, "api", "cpu") == Approx(10.0).epsilon(1e-6));
   CHECK(ms(a.mean, "api", "warmup") == Approx(a.mean.latency_ms - 10.0).epsilon(1e-6));
   CHECK(ms(a.mean, "api", "warmup") > 3.0);

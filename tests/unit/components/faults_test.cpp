@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/component_models.hpp"
 #include "support/simulate.hpp"
 
 namespace m = tailsim::model;
@@ -147,17 +148,7 @@ TEST_CASE("a replacement pod starts cold and warms up linearly", "[faults]") {
   // The only pod is killed at 9.9 s and replaced at once. Its CPU demand is
   // x3 when ready, falling linearly to x1 over 10 s: a 10 ms request takes
   // about 30 ms at first, 20 ms halfway, 10 ms once warm.
-  const auto r = simulate_text(R"y(version: 1
-simulation: {duration: 30s, seed: 1}
-services:
-  api:
-    pod: {cpu: 4, warmup: {for: 10s, slowdown: 3}}
-    endpoints: {get: [{cpu: 10ms}]}
-workloads:
-  w: {entry: api.get, rate: 2/s, arrivals: uniform}
-faults:
-  - {at: 9.9s, kill: api}
-)y");
+  const auto r = simulate_text(tailsim::testing::warmup_after_kill_model);
   const auto& w = named(r.paths, "w");
   // Before the kill, and long after it: 10 ms. The first request on the new
   // pod comes at 10 s, 0.1 s into its warm-up: 10 ms x (1 + 2 x 0.99).

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/component_models.hpp"
 #include "support/simulate.hpp"
 
 namespace m = tailsim::model;
@@ -56,21 +57,7 @@ workloads:
 
   // The time to failure: the client's own edge sees each request end after
   // exactly 170 ms. Make that visible as a success by making the error optional.
-  const auto timed = simulate_text(R"y(version: 1
-simulation: {duration: 10s, seed: 1}
-services:
-  api:
-    endpoints:
-      get:
-        - call: slow.work
-          timeout: 50ms
-          optional: true
-          retry: {attempts: 3, backoff: 10ms, multiplier: 1, jitter: none, on: [timeout]}
-  slow:
-    endpoints: {work: [{delay: 100ms}]}
-workloads:
-  w: {entry: api.get, rate: 10/s, arrivals: uniform}
-)y");
+  const auto timed = simulate_text(tailsim::testing::retried_timeouts_model);
   const auto& ok = named(timed.paths, "w");
   CHECK(ok.outcomes[Outcome::ok] == ok.requests);
   CHECK(ok.latency.min() == 170'000'000);

@@ -14,12 +14,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int n = 200000;
+constexpr int sample_size = 200000;
 constexpr double z = 4.5;  // standard errors allowed: fixed seed, never flakes by chance
 
 std::vector<double> draw(const Distribution& d, std::uint64_t seed) {
   RandomStream rng(seed);
-  std::vector<double> xs(n);
+  std::vector<double> xs(sample_size);
   for (auto& x : xs) {
     x = static_cast<double>(d.sample(rng).count());
   }
@@ -33,16 +33,16 @@ void check_mean(const std::vector<double>& xs, double mean, double sd) {
   for (double x : xs) {
     sum += x;
   }
-  INFO("sample mean " << sum / n << ", expected " << mean);
-  CHECK(std::abs(sum / n - mean) <= z * sd / std::sqrt(n) + 1.0);
+  INFO("sample mean " << sum / sample_size << ", expected " << mean);
+  CHECK(std::abs(sum / sample_size - mean) <= z * sd / std::sqrt(sample_size) + 1.0);
 }
 
 /// The exact CDF at the sample p-quantile lies within z binomial standard
-/// errors of p: F(x_p) in [p - z sqrt(p(1-p)/n), p + z sqrt(p(1-p)/n)].
+/// errors of p: F(x_p) in [p - z sqrt(p(1-p)/n), p + z sqrt(p(1-p)/n)], n the sample size.
 void check_quantile(const std::vector<double>& xs, double p,
                     const std::function<double(double)>& cdf) {
-  const double x = xs[static_cast<std::size_t>(p * n)];
-  const double band = z * std::sqrt(p * (1 - p) / n) + 1e-4;
+  const double x = xs[static_cast<std::size_t>(p * sample_size)];
+  const double band = z * std::sqrt(p * (1 - p) / sample_size) + 1e-4;
   INFO("p = " << p << ", sample quantile " << x << ", cdf there " << cdf(x));
   CHECK(std::abs(cdf(x) - p) <= band);
 }

@@ -35,6 +35,24 @@ TEST_CASE("SLO checks of SPEC.md parse", "[slo]") {
   CHECK(m::parse_slo_check("max < 2s")->metric == m::SloMetric::max);
 }
 
+TEST_CASE("a parsed check keeps its term and threshold as written, its promise spaced regularly",
+          "[slo]") {
+  const auto p99 = m::parse_slo_check("p99 < 400ms");
+  REQUIRE(p99.ok());
+  CHECK(p99->text == "p99 < 400ms");
+  CHECK(p99->term == "p99");
+  CHECK(p99->threshold_text == "400ms");
+  CHECK(p99->promise() == "< 400ms");
+  const auto k6 = m::parse_slo_check("  p(99.9)<=1.5s ");
+  REQUIRE(k6.ok());
+  CHECK(k6->term == "p(99.9)");
+  CHECK(k6->promise() == "<= 1.5s");
+  CHECK(m::parse_slo_check("throughput>=380/s")->promise() == ">= 380/s");
+  CHECK(m::parse_slo_check("errors > 0.5%")->promise() == "> 0.5%");
+  CHECK(m::parse_slo_check("errors < 0.5%")->term == "errors");
+  CHECK(m::parse_slo_check("avg\t<\t3ms")->term == "avg");
+}
+
 TEST_CASE("k6 spellings are accepted", "[slo]") {
   CHECK(m::parse_slo_check("p(95) < 200ms")->percentile == 95);
   CHECK(m::parse_slo_check("avg<100ms")->metric == m::SloMetric::mean);
@@ -63,7 +81,7 @@ TEST_CASE("k6 spellings are accepted", "[slo]") {
     CHECK(check->percentile == Approx(c.percentile));
     CHECK(check->op == c.op);
     CHECK(check->threshold == Approx(c.threshold_ms));
-    CHECK(check->text.value == c.text);
+    CHECK(check->text == c.text);
   }
   CHECK_FALSE(m::parse_slo_check("p() < 1s").ok());
   CHECK_FALSE(m::parse_slo_check("p(99 < 1s").ok());

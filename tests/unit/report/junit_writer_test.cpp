@@ -73,7 +73,7 @@ TEST_CASE("JUnit: text XML 1.0 cannot carry is replaced, line breaks survive att
   // A control character, a bare continuation byte, a truncated sequence, an
   // overlong '/', a UTF-16 surrogate, and then well-formed UTF-8.
   r.model = std::string("a\x01 b\x80 c\xE2\x82 d\xC0\xAF e\xED\xA0\x80 ") + "naïve €";
-  r.slos = {{"two\nlines\t\"q\"", "p99 < 400ms", 1, true}};
+  r.slos = {tailsim::testing::slo_result("two\nlines\t\"q\"", "p99 < 400ms", 1, true)};
   const std::string xml = format_junit(r, JunitInputs{});
   INFO(xml);
   const std::string fffd = "\xEF\xBF\xBD";

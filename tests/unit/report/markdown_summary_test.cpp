@@ -33,7 +33,7 @@ TEST_CASE("Markdown summary: verdict, SLO table, paths and busiest services", "[
 TEST_CASE("Markdown summary: the verdict when all pass and when there is nothing to check",
           "[markdown]") {
   auto r = tailsim::testing::slo_results();
-  r.slos = {{"checkout", "errors < 1%", 0.002, true}};
+  r.slos = {tailsim::testing::slo_result("checkout", "errors < 1%", 0.002, true)};
   CHECK(format_markdown_summary(r).rfind("## ✅ tailsim: all 1 SLO checks passed\n", 0) == 0);
   r.slos.clear();
   const std::string md = format_markdown_summary(r);

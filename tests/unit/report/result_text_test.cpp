@@ -2,20 +2,20 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/slo_check.hpp"
+
 using tailsim::report::format_scale_metric;
 using tailsim::report::format_slo_value;
 using tailsim::report::scale_changes;
-using tailsim::report::slo_term;
 using tailsim::stats::AutoscalerResult;
 using tailsim::stats::ScaleSample;
-using tailsim::stats::SloResult;
+using tailsim::testing::slo_result;
 
 TEST_CASE("an SLO's value reads in the unit of its threshold", "[result_text]") {
-  CHECK(format_slo_value(SloResult{"p", "errors < 1%", 0.0021, true}) == "0.21%");
-  CHECK(format_slo_value(SloResult{"p", "throughput > 100/s", 399.24, true}) == "399.2/s");
-  CHECK(format_slo_value(SloResult{"p", "p99 < 400ms", 180.5, true}) == "180.5ms");
-  CHECK(slo_term("p99 < 400ms") == "p99");
-  CHECK(slo_term("errors<1%") == "errors");
+  CHECK(format_slo_value(slo_result("p", "errors < 1%", 0.0021, true)) == "0.21%");
+  CHECK(format_slo_value(slo_result("p", "throughput > 100/s", 399.24, true)) == "399.2/s");
+  CHECK(format_slo_value(slo_result("p", "p99 < 400ms", 180.5, true)) == "180.5ms");
+  CHECK(format_slo_value(slo_result("p", "max<=2s", 1234.5, true)) == "1.23s");
 }
 
 TEST_CASE("an autoscaler's changes are the syncs where desired or ready moved", "[result_text]") {

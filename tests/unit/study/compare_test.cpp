@@ -67,11 +67,11 @@ TEST_CASE("judge: an interval that excludes zero is better or worse by direction
 TEST_CASE("the SLO gate fails only when B is significantly worse and fails the check",
           "[study][compare]") {
   tailsim::stats::SloSpec spec;
-  spec.text = "p99 < 100ms";
-  spec.metric = tailsim::stats::SloMetric::percentile;
-  spec.percentile = 99;
-  spec.op = tailsim::stats::Comparison::less;
-  spec.threshold = 100;
+  spec.check.text = "p99 < 100ms";
+  spec.check.metric = tailsim::stats::SloMetric::percentile;
+  spec.check.percentile = 99;
+  spec.check.op = tailsim::stats::Comparison::less;
+  spec.check.threshold = 100;
   const std::vector<tailsim::stats::SloSpec> slos = {spec};
   const std::vector<std::string> names = {"main"};
   auto compare = [&](std::vector<double> a, std::vector<double> b) {
@@ -161,11 +161,11 @@ TEST_CASE("common random numbers detect a 10% slowdown with few replications", "
 TEST_CASE("B stopped early or unstable where A was not fails the gate; in both, it does not",
           "[study][compare]") {
   tailsim::stats::SloSpec spec;
-  spec.text = "p99 < 100ms";
-  spec.metric = tailsim::stats::SloMetric::percentile;
-  spec.percentile = 99;
-  spec.op = tailsim::stats::Comparison::less;
-  spec.threshold = 100;
+  spec.check.text = "p99 < 100ms";
+  spec.check.metric = tailsim::stats::SloMetric::percentile;
+  spec.check.percentile = 99;
+  spec.check.op = tailsim::stats::Comparison::less;
+  spec.check.threshold = 100;
   const std::vector<tailsim::stats::SloSpec> slos = {spec};
   const std::vector<std::string> names = {"main"};
   // Numbers alike and well within the check: only the flags differ.
