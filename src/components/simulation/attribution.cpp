@@ -55,7 +55,7 @@ template <bool Observe>
 void Simulation<Observe>::observe_cpu_start(Id t) {
   TaskMark& mark = Observation::at(obs_->marks, t);
   mark.cpu_started = now_;
-  mark.throttled_at = fleet_.pods[work_.requests[work_.tasks[t].request].pod].throttled_ns;
+  mark.throttled_at = fleet_.pods[work_.requests[work_.tasks[t].request].pod].metrics.throttled_ns;
 }
 
 template <bool Observe>
@@ -84,7 +84,7 @@ void Simulation<Observe>::observe_resume(Id t) {
   const std::int64_t waited = std::clamp<std::int64_t>((mark.cpu_started - since).count(), 0, own);
   const std::int64_t ran = own - waited;
   const auto throttled = std::clamp<std::int64_t>(
-      std::llround(fleet_.pods[request.pod].throttled_ns - mark.throttled_at), 0, ran);
+      std::llround(fleet_.pods[request.pod].metrics.throttled_ns - mark.throttled_at), 0, ran);
   const std::int64_t demand =
       std::min(ran - throttled, static_cast<std::int64_t>(std::llround(work_.tasks[t].work_ns)));
   ledger.add(service, Where::queue, waited);
@@ -109,21 +109,21 @@ void Simulation<Observe>::observe_exchange_start(Id x) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::observe_attempt_won(Id call) {
+void Simulation<Observe>::observe_attempt_won(Id attempt) {
   // The call's time: before this attempt was sent (backoffs, earlier
   // attempts, a hedge's wait), the callee's ledger, and the network.
-  const Call& c = calls_.attempts[call];
-  const Exchange& ex = calls_.exchanges[c.exchange];
-  const Id callee = plan_.endpoints[c.target_endpoint].service;
-  Ledger& ledger = Observation::at(obs_->exchanges, c.exchange);
-  Ledger& answer = Observation::at(obs_->calls, call);
-  const std::int64_t before = (c.sent - ex.started).count();
-  const std::int64_t backoff = std::min(before, Observation::at(obs_->backoff_ns, c.exchange));
+  const Attempt& a = calls_.attempts[attempt];
+  const Exchange& ex = calls_.exchanges[a.exchange];
+  const Id callee = plan_.endpoints[a.target_endpoint].service;
+  Ledger& ledger = Observation::at(obs_->exchanges, a.exchange);
+  Ledger& answer = Observation::at(obs_->attempts, attempt);
+  const std::int64_t before = (a.sent - ex.started).count();
+  const std::int64_t backoff = std::min(before, Observation::at(obs_->backoff_ns, a.exchange));
   ledger.clear();
   ledger.add(callee, Where::backoff, backoff);
   ledger.add(callee, Where::failed_attempts, before - backoff);
   ledger.merge(answer);
-  ledger.add(callee, Where::network, (now_ - c.sent).count() - answer.total());
+  ledger.add(callee, Where::network, (now_ - a.sent).count() - answer.total());
   answer.clear();
 }
 

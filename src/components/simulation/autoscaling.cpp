@@ -116,21 +116,21 @@ void Simulation<Observe>::take_snapshot(Id a) {
     snap.at = now_;
     for (Id pod_id : fleet_.services[spec.service].members) {
       Pod& pod = fleet_.pods[pod_id];
-      if (pod.phase != PodPhase::ready) {
+      if (pod.life.phase != PodPhase::ready) {
         continue;
       }
       double value = 0;
       switch (spec.metric) {
         case plan::ScaleMetric::cpu:
           touch_cpu(pod_id);
-          value = pod.used_core_ns;
+          value = pod.metrics.used_core_ns;
           break;
         case plan::ScaleMetric::concurrency:
           note_held(pod);
-          value = pod.held_ns;
+          value = pod.metrics.held_ns;
           break;
         case plan::ScaleMetric::rps:
-          value = static_cast<double>(pod.arrivals);
+          value = static_cast<double>(pod.metrics.arrivals);
           break;
         case plan::ScaleMetric::queue_lag:
           break;
@@ -175,14 +175,14 @@ void Simulation<Observe>::on_autoscaler_sync(Id a) {
   std::vector<HpaPod> pods;
   for (Id pod_id : service.members) {
     const Pod& pod = fleet_.pods[pod_id];
-    if (pod.phase == PodPhase::terminating || pod.phase == PodPhase::gone) {
+    if (pod.life.phase == PodPhase::terminating || pod.life.phase == PodPhase::gone) {
       continue;
     }
     HpaPod view;
-    view.is_pending = pod.phase == PodPhase::pending;
-    view.is_ready = pod.phase == PodPhase::ready;
-    view.started = pod.phase == PodPhase::pending ? pod.created : pod.started;
-    view.ready_changed = view.is_ready ? pod.ready_at : view.started;
+    view.is_pending = pod.life.phase == PodPhase::pending;
+    view.is_ready = pod.life.phase == PodPhase::ready;
+    view.started = pod.life.phase == PodPhase::pending ? pod.life.created : pod.life.started;
+    view.ready_changed = view.is_ready ? pod.life.ready_at : view.started;
     view.request = plan_.services[spec.service].cpu_request;
     view.sample_time = to;
     view.sample_window = to - from;

@@ -12,9 +12,9 @@ bool Simulation<Observe>::place_pod(Id pod_id) {
   }
   const double request = plan_.services[fleet_.pods[pod_id].service].cpu_request;
   for (Id n = 0; n < cluster_.nodes.size(); ++n) {
-    if (cluster_.nodes[n].free_cores + 1e-9 >= request) {
+    if (cluster_.nodes[n].free_cores + ClusterState::fit_slack >= request) {
       cluster_.nodes[n].free_cores -= request;
-      fleet_.pods[pod_id].node = n;
+      fleet_.pods[pod_id].life.node = n;
       return true;
     }
   }
@@ -29,11 +29,12 @@ void Simulation<Observe>::request_nodes() {
   std::vector<double> fresh;
   for (Id pod_id : cluster_.pending_pods) {
     const double request = plan_.services[fleet_.pods[pod_id].service].cpu_request;
-    if (request > cluster.node_cores + 1e-9) {
+    if (request > cluster.node_cores + ClusterState::fit_slack) {
       continue;  // no node can ever hold it
     }
-    auto fits = std::find_if(fresh.begin(), fresh.end(),
-                             [&](double free) { return free + 1e-9 >= request; });
+    auto fits = std::find_if(fresh.begin(), fresh.end(), [&](double free) {
+      return free + ClusterState::fit_slack >= request;
+    });
     if (fits == fresh.end()) {
       fresh.push_back(cluster.node_cores);
       fits = fresh.end() - 1;

@@ -23,7 +23,7 @@ LiveWork Simulation<Observe>::live_work() const {
   LiveWork work;
   work.pools = pool_bytes(work_.tasks) + pool_bytes(work_.requests) + pool_bytes(calls_.attempts) +
                pool_bytes(calls_.exchanges);
-  work.events = queue_.size() * sizeof(engine::Event);
+  work.events = event_queue_.size() * sizeof(engine::Event);
   for (const ServiceState& state : fleet_.services) {
     work.queued += state.waiting * sizeof(Waiter);
   }

@@ -28,8 +28,8 @@ void Simulation<Observe>::on_fault(Id f, bool starts) {
         }
       }
       for (Pod& pod : fleet_.pods) {
-        if (fault.service < pod.caches.size() && pod.caches[fault.service]) {
-          pod.caches[fault.service]->lru.clear();
+        if (fault.cache < pod.caches.size() && pod.caches[fault.cache]) {
+          pod.caches[fault.cache]->lru.clear();
         }
       }
     }
@@ -68,7 +68,7 @@ void Simulation<Observe>::on_fault(Id f, bool starts) {
       note_capacity(fault.service);
       state.cores = starts ? fault.cores : plan_.services[fault.service].cores;
       for (Id pod_id : state.members) {
-        const PodPhase phase = fleet_.pods[pod_id].phase;
+        const PodPhase phase = fleet_.pods[pod_id].life.phase;
         if (phase == PodPhase::ready || phase == PodPhase::terminating) {
           touch_cpu(pod_id);
           fleet_.pods[pod_id].cpu.set_cores(now_, state.cores);
@@ -105,7 +105,7 @@ void Simulation<Observe>::fail_pod_work(Id pod_id) {
   // the request is released once its last task is (continue_task).
   pod.cpu.for_each_job([&](Id t) { ready(t); });
   pod.cpu.clear();
-  queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
+  event_queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
   pod.scheduled = Time::max();
   note_waiting(pod.service, -static_cast<std::int64_t>(pod.waiting.size()));
   for (const Waiter& waiter : pod.waiting) {

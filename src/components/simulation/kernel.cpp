@@ -166,7 +166,8 @@ void Simulation<Observe>::on_burst_toggle(Id w) {
 template <bool Observe>
 void Simulation<Observe>::start_client_request(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
-  const Id x = make_exchange(/*caller_task=*/no_id, w, /*site=*/no_id, wl.policy, wl.edge, wl.entry,
+  const Id x = make_exchange(ExchangeKind::client_request, /*caller_task=*/no_id, w, /*site=*/no_id,
+                             wl.policy, wl.edge, wl.entry,
                              /*joins_parent=*/false);
   const std::uint64_t index = clients_.workloads[w].arrivals++;
   if (Observe || choose_ != nullptr) [[unlikely]] {
@@ -237,14 +238,14 @@ Duration Simulation<Observe>::sample_network(const plan::Link& link, Id from, Id
 
 template <bool Observe>
 Id Simulation<Observe>::caller_service(const Exchange& ex) const {
-  return ex.site == no_id ? no_id : plan_.calls[ex.site].caller_service;
+  return ex.kind != ExchangeKind::call ? no_id : plan_.call_sites[ex.site].caller_service;
 }
 
 template <bool Observe>
 void Simulation<Observe>::start_call(Id task, Id site_id, bool joins_parent) {
-  const plan::CallSite& site = plan_.calls[site_id];
-  const Id x = make_exchange(task, /*workload=*/no_id, site_id, site.policy, site.edge,
-                             site.target_endpoint, joins_parent);
+  const plan::CallSite& site = plan_.call_sites[site_id];
+  const Id x = make_exchange(ExchangeKind::call, task, /*workload=*/no_id, site_id, site.policy,
+                             site.edge, site.target_endpoint, joins_parent);
   if constexpr (Observe) {
     observe_exchange_start(x);
     if (obs_->tracing) {
@@ -269,7 +270,7 @@ void Simulation<Observe>::start_attempt(Id x, bool is_hedge) {
   EdgeState& edge = calls_.edges[ex.edge];
   ++ex.attempts;
   const bool is_retry = ex.attempts > 1 && !is_hedge;
-  if (is_retry && ex.site != no_id) {
+  if (is_retry && ex.kind == ExchangeKind::call) {
     recorder_.service_retry(caller_service(ex), ex.started);
   }
   // The time this attempt may take: its own timeout, and with deadline
@@ -299,7 +300,7 @@ void Simulation<Observe>::start_attempt(Id x, bool is_hedge) {
     return;
   }
   Id bulkhead_pod = no_id;
-  if (policy.bulkhead > 0 && ex.caller_task != no_id) {
+  if (policy.bulkhead > 0 && ex.kind == ExchangeKind::call) {
     bulkhead_pod = work_.requests[work_.tasks[ex.caller_task].request].pod;
     std::uint32_t& in_flight = calls_.bulkheads[(std::uint64_t{bulkhead_pod} << 32) | ex.policy];
     if (in_flight >= policy.bulkhead) {
@@ -308,18 +309,18 @@ void Simulation<Observe>::start_attempt(Id x, bool is_hedge) {
     }
     ++in_flight;
   }
-  const Id call = calls_.attempts.allocate();
-  Call& c = calls_.attempts[call];
-  c.exchange = x;
-  c.target_endpoint = ex.target_endpoint;
-  c.bulkhead_pod = bulkhead_pod;
-  c.sent = now_;
-  c.deadline = policy.propagate_deadline ? deadline : Time::max();
-  c.is_retry = is_retry;
-  c.is_hedge = is_hedge;
-  ex.holds_retry_slot = false;  // the slot passes to the attempt (c.is_retry)
-  c.next_copy = ex.first_call;
-  ex.first_call = call;
+  const Id attempt = calls_.attempts.allocate();
+  Attempt& a = calls_.attempts[attempt];
+  a.exchange = x;
+  a.target_endpoint = ex.target_endpoint;
+  a.bulkhead_pod = bulkhead_pod;
+  a.sent = now_;
+  a.deadline = policy.propagate_deadline ? deadline : Time::max();
+  a.is_retry = is_retry;
+  a.is_hedge = is_hedge;
+  ex.holds_retry_slot = false;  // the slot passes to the attempt (a.is_retry)
+  a.next_copy = ex.first_attempt;
+  ex.first_attempt = attempt;
   ++ex.in_flight;
   if (policy.hedge_max > ex.hedges && policy.hedge_after > Duration::zero() && ex.in_flight == 1) {
     schedule(now_ + policy.hedge_after, EventKind::hedge_due, x, calls_.exchanges.generation(x));
@@ -327,16 +328,16 @@ void Simulation<Observe>::start_attempt(Id x, bool is_hedge) {
   ++edge.limits.active;
   if constexpr (Observe) {
     if (obs_->tracing) {
-      trace_attempt(x, call, is_hedge);
+      trace_attempt(x, attempt, is_hedge);
     }
   }
   if (deadline != Time::max()) {
-    schedule(deadline, EventKind::attempt_timeout, call, calls_.attempts.generation(call));
+    schedule(deadline, EventKind::attempt_timeout, attempt, calls_.attempts.generation(attempt));
   }
-  if (ex.site == no_id) {
-    on_request_delivered(call);  // the client reaches the entry service directly
+  if (ex.kind != ExchangeKind::call) {
+    on_request_delivered(attempt);  // the client reaches the entry service directly
   } else {
-    send_request(call);
+    send_request(attempt);
   }
 }
 
@@ -351,11 +352,11 @@ void Simulation<Observe>::start_plain_attempt(Id x) {
       trace_attempt(x, no_id, false);
     }
   }
-  if (ex.site == no_id) {
+  if (ex.kind != ExchangeKind::call) {
     on_plain_request_delivered(x);  // the client reaches the entry service directly
     return;
   }
-  const plan::CallSite& site = plan_.calls[ex.site];
+  const plan::CallSite& site = plan_.call_sites[ex.site];
   const Duration delay = network_delay(site, site.caller_service, site.target_service);
   if (delay == Duration::zero()) {
     on_plain_request_delivered(x);  // no latency: no event needed
@@ -365,14 +366,14 @@ void Simulation<Observe>::start_plain_attempt(Id x) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::forget_attempt(Exchange& ex, Id call) {
+void Simulation<Observe>::forget_attempt(Exchange& ex, Id attempt) {
   // Unlink `call` from the exchange's list of outstanding attempts.
-  Id* link = &ex.first_call;
-  while (*link != no_id && *link != call) {
+  Id* link = &ex.first_attempt;
+  while (*link != no_id && *link != attempt) {
     link = &calls_.attempts[*link].next_copy;
   }
-  if (*link == call) {
-    *link = calls_.attempts[call].next_copy;
+  if (*link == attempt) {
+    *link = calls_.attempts[attempt].next_copy;
     --ex.in_flight;
   }
 }
@@ -385,7 +386,7 @@ void Simulation<Observe>::on_hedge_due(Id x) {
     return;  // no attempt waiting (a retry's backoff), or no copies left
   }
   ++ex.hedges;
-  if (ex.site != no_id) {
+  if (ex.kind == ExchangeKind::call) {
     recorder_.service_hedge(caller_service(ex), ex.started);
   }
   const std::uint32_t generation = calls_.exchanges.generation(x);
@@ -400,29 +401,29 @@ void Simulation<Observe>::on_hedge_due(Id x) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::attempt_done(Id call, Outcome outcome) {
+void Simulation<Observe>::attempt_done(Id attempt, Outcome outcome) {
   if constexpr (Observe) {
     if (outcome == Outcome::ok) {
-      observe_attempt_won(call);
+      observe_attempt_won(attempt);
     }
     if (obs_->tracing) {
-      close_span(obs_->call_refs[call], outcome);
+      close_span(obs_->attempt_refs[attempt], outcome);
     }
   }
-  const Call c = calls_.attempts[call];
-  const Id x = c.exchange;
+  const Attempt a = calls_.attempts[attempt];
+  const Id x = a.exchange;
   Exchange& ex = calls_.exchanges[x];
-  assert(!ex.is_plain && "a plain call has no Call object");
-  forget_attempt(ex, call);
-  calls_.attempts.release(call);
+  assert(!ex.is_plain && "a plain call has no Attempt object");
+  forget_attempt(ex, attempt);
+  calls_.attempts.release(attempt);
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
   EdgeState& edge = calls_.edges[ex.edge];
   --edge.limits.active;
-  if (c.is_retry) {
+  if (a.is_retry) {
     --edge.limits.retries_in_flight;
   }
-  if (c.bulkhead_pod != no_id) {
-    --calls_.bulkheads[(std::uint64_t{c.bulkhead_pod} << 32) | ex.policy];
+  if (a.bulkhead_pod != no_id) {
+    --calls_.bulkheads[(std::uint64_t{a.bulkhead_pod} << 32) | ex.policy];
   }
   const bool failed = outcome != Outcome::ok;
   if (edge.breaker) {
@@ -430,7 +431,7 @@ void Simulation<Observe>::attempt_done(Id call, Outcome outcome) {
   }
   edge.limits.throttle_record(policy, failed);
   if (!failed) {
-    if (c.is_hedge && ex.site != no_id) {
+    if (a.is_hedge && ex.kind == ExchangeKind::call) {
       recorder_.service_hedge_won(caller_service(ex), ex.started);
     }
     exchange_done(x, outcome);  // the first answer wins
@@ -455,7 +456,7 @@ void Simulation<Observe>::attempt_failed(Id x, Outcome outcome) {
     return;
   }
   if (!edge.limits.budget_allows(policy) || !edge.limits.throttle_allows(policy)) {
-    if (ex.site != no_id) {
+    if (ex.kind == ExchangeKind::call) {
       recorder_.service_retry_refused(caller_service(ex), ex.started);
     }
     exchange_done(x, outcome);  // the call fails with its last error
@@ -471,10 +472,10 @@ void Simulation<Observe>::attempt_failed(Id x, Outcome outcome) {
       // The caller waits, not the callee: the span is the caller's (its pod's,
       // or the client's for a workload's own retries).
       const Observation::TraceRef& ref = obs_->exchange_refs[x];
-      const bool by_service = ex.site != no_id;
+      const bool by_service = ex.kind == ExchangeKind::call;
       const std::int32_t span =
           open_span(ref.trace, std::max(ref.parent, 0), stats::SpanKind::internal, "backoff",
-                    by_service ? plan_.services[plan_.calls[ex.site].caller_service].name
+                    by_service ? plan_.services[plan_.call_sites[ex.site].caller_service].name
                                : obs_->traces[static_cast<std::size_t>(ref.trace)].path,
                     ex.target_endpoint,
                     by_service ? work_.requests[work_.tasks[ex.caller_task].request].pod : no_id);
@@ -488,11 +489,12 @@ template <bool Observe>
 void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
   if constexpr (Observe) {
     observe_exchange_done(x, outcome);
-    if (obs_->tracing && calls_.exchanges[x].is_plain && calls_.exchanges[x].site != no_id) {
+    if (obs_->tracing && calls_.exchanges[x].is_plain &&
+        calls_.exchanges[x].kind == ExchangeKind::call) {
       close_span(obs_->exchange_refs[x], outcome);  // a plain call's one attempt
     }
   }
-  if (calls_.exchanges[x].queue != no_id) {
+  if (calls_.exchanges[x].kind == ExchangeKind::delivery) {
     const Exchange ex = calls_.exchanges[x];
     calls_.exchanges.release(x);
     finish_message(ex, outcome);
@@ -502,8 +504,8 @@ void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
   // released at the end: nothing below makes an exchange.
   const Exchange& ex = calls_.exchanges[x];
   // Copies still out lose: nobody waits for their answers any more.
-  for (Id lost_id = ex.first_call; lost_id != no_id;) {
-    const Call lost = calls_.attempts[lost_id];
+  for (Id lost_id = ex.first_attempt; lost_id != no_id;) {
+    const Attempt lost = calls_.attempts[lost_id];
     EdgeState& edge = calls_.edges[ex.edge];
     --edge.limits.active;
     if (lost.is_retry) {
@@ -514,13 +516,13 @@ void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
     }
     if constexpr (Observe) {
       if (obs_->tracing) {
-        close_span(obs_->call_refs[lost_id], Outcome::unfinished);  // a copy that lost
+        close_span(obs_->attempt_refs[lost_id], Outcome::unfinished);  // a copy that lost
       }
     }
     calls_.attempts.release(lost_id);
     lost_id = lost.next_copy;
   }
-  if (ex.caller_task == no_id) {
+  if (ex.kind == ExchangeKind::client_request) {
     finish_client_request(x, ex, outcome);
     calls_.exchanges.release(x);
     return;
@@ -529,7 +531,8 @@ void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
   recorder_.call_finished(ex.edge, ex.started, now_, outcome, ex.attempts);
   const Id caller = ex.caller_task;
   Task& task = work_.tasks[caller];
-  if (outcome != Outcome::ok && !plan_.calls[ex.site].optional && task.failure == Outcome::ok) {
+  if (outcome != Outcome::ok && !plan_.call_sites[ex.site].optional &&
+      task.failure == Outcome::ok) {
     task.failure = outcome;
   }
   const bool joins_parent = ex.joins_parent;
@@ -545,20 +548,22 @@ void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::send_request(Id call) {
-  const plan::CallSite& site = plan_.calls[calls_.exchanges[calls_.attempts[call].exchange].site];
+void Simulation<Observe>::send_request(Id attempt) {
+  const plan::CallSite& site =
+      plan_.call_sites[calls_.exchanges[calls_.attempts[attempt].exchange].site];
   const Duration delay = network_delay(site, site.caller_service, site.target_service);
   if (delay == Duration::zero()) {
-    on_request_delivered(call);  // no latency: no event needed
+    on_request_delivered(attempt);  // no latency: no event needed
   } else if (delay != lost_message) {
-    schedule(now_ + delay, EventKind::request_delivered, call, calls_.attempts.generation(call));
+    schedule(now_ + delay, EventKind::request_delivered, attempt,
+             calls_.attempts.generation(attempt));
   }
 }
 
 template <bool Observe>
-void Simulation<Observe>::on_request_delivered(Id call) {
-  const Call& c = calls_.attempts[call];
-  receive(make_request(call, calls_.attempts.generation(call), c.target_endpoint, c.deadline,
+void Simulation<Observe>::on_request_delivered(Id attempt) {
+  const Attempt& a = calls_.attempts[attempt];
+  receive(make_request(attempt, calls_.attempts.generation(attempt), a.target_endpoint, a.deadline,
                        /*is_plain=*/false));
 }
 
@@ -614,7 +619,7 @@ void Simulation<Observe>::receive(Id r) {
   }
   note_held(pod);
   ++pod.active;
-  ++pod.arrivals;
+  ++pod.metrics.arrivals;
   if (pod.busy_workers < state.start_below) {
     if (!svc.async) {
       ++pod.busy_workers;
@@ -646,7 +651,7 @@ void Simulation<Observe>::respond(const Request& request, Outcome outcome) {
     return;
   }
   const Id service = plan_.endpoints[request.endpoint].service;
-  if (!calls_.attempts.is_current(request.call, request.call_generation)) {
+  if (!calls_.attempts.is_current(request.sender, request.sender_generation)) {
     recorder_.service_answered(service, request.arrived, /*caller_waiting=*/false, outcome);
     if constexpr (Observe) {
       obs_->answer.clear();
@@ -654,31 +659,32 @@ void Simulation<Observe>::respond(const Request& request, Outcome outcome) {
     return;  // the caller gave up on this attempt: the answer goes nowhere
   }
   if constexpr (Observe) {  // the attempt's ledger: the request's time at the callee
-    std::swap(Observation::at(obs_->calls, request.call), obs_->answer);
+    std::swap(Observation::at(obs_->attempts, request.sender), obs_->answer);
     obs_->answer.clear();
   }
   recorder_.service_answered(service, request.arrived, /*caller_waiting=*/true, outcome);
-  Call& c = calls_.attempts[request.call];
-  const Exchange& ex = calls_.exchanges[c.exchange];
-  if (ex.site == no_id) {
-    attempt_done(request.call, outcome);  // the client gets its answer directly
+  Attempt& a = calls_.attempts[request.sender];
+  const Exchange& ex = calls_.exchanges[a.exchange];
+  if (ex.kind != ExchangeKind::call) {
+    attempt_done(request.sender, outcome);  // the client gets its answer directly
     return;
   }
-  c.outcome = outcome;
-  const plan::CallSite& site = plan_.calls[ex.site];
+  a.outcome = outcome;
+  const plan::CallSite& site = plan_.call_sites[ex.site];
   const Duration delay = network_delay(site, site.target_service, site.caller_service);
   if (delay == Duration::zero()) {
-    attempt_done(request.call, outcome);
+    attempt_done(request.sender, outcome);
   } else if (delay != lost_message) {
-    schedule(now_ + delay, EventKind::response_delivered, request.call, request.call_generation);
+    schedule(now_ + delay, EventKind::response_delivered, request.sender,
+             request.sender_generation);
   }
 }
 
 template <bool Observe>
 void Simulation<Observe>::respond_plain(const Request& request, Outcome outcome) {
   const Id service = plan_.endpoints[request.endpoint].service;
-  const Id x = request.call;
-  const bool caller_waiting = calls_.exchanges.is_current(x, request.call_generation);
+  const Id x = request.sender;
+  const bool caller_waiting = calls_.exchanges.is_current(x, request.sender_generation);
   recorder_.service_answered(service, request.arrived, caller_waiting, outcome);
   if constexpr (Observe) {
     if (caller_waiting) {
@@ -690,23 +696,23 @@ void Simulation<Observe>::respond_plain(const Request& request, Outcome outcome)
     return;  // the caller's own request is gone (its pod was killed)
   }
   Exchange& ex = calls_.exchanges[x];
-  if (ex.site == no_id) {
+  if (ex.kind != ExchangeKind::call) {
     exchange_done(x, outcome);  // the client gets its answer directly
     return;
   }
-  const plan::CallSite& site = plan_.calls[ex.site];
+  const plan::CallSite& site = plan_.call_sites[ex.site];
   const Duration delay = network_delay(site, site.target_service, site.caller_service);
   if (delay == Duration::zero()) {
     exchange_done(x, outcome);
   } else if (delay != lost_message) {
     ex.answer = outcome;
-    schedule(now_ + delay, EventKind::plain_response_delivered, x, request.call_generation);
+    schedule(now_ + delay, EventKind::plain_response_delivered, x, request.sender_generation);
   }
 }
 
 template <bool Observe>
-void Simulation<Observe>::on_response_delivered(Id call) {
-  attempt_done(call, calls_.attempts[call].outcome);
+void Simulation<Observe>::on_response_delivered(Id attempt) {
+  attempt_done(attempt, calls_.attempts[attempt].outcome);
 }
 
 template <bool Observe>
@@ -715,13 +721,13 @@ bool Simulation<Observe>::is_orphaned(Id request) const {
   // request that made the call is itself orphaned.
   for (Id r = request;;) {
     const Request& req = work_.requests[r];
-    if (req.is_plain ? !calls_.exchanges.is_current(req.call, req.call_generation)
-                     : !calls_.attempts.is_current(req.call, req.call_generation)) {
+    if (req.is_plain ? !calls_.exchanges.is_current(req.sender, req.sender_generation)
+                     : !calls_.attempts.is_current(req.sender, req.sender_generation)) {
       return true;
     }
     const Exchange& ex =
-        calls_.exchanges[req.is_plain ? req.call : calls_.attempts[req.call].exchange];
-    if (ex.caller_task == no_id) {
+        calls_.exchanges[req.is_plain ? req.sender : calls_.attempts[req.sender].exchange];
+    if (ex.kind != ExchangeKind::call) {
       return false;
     }
     r = work_.tasks[ex.caller_task].request;
@@ -769,7 +775,7 @@ inline void Simulation<Observe>::start_request(Id request) {
   // whose caller cancelled it (a hedge that lost), is dropped at dequeue.
   const bool cancelled = req.deadline != Time::max() &&
                          !req.is_plain &&  // a plain call names its exchange
-                         !calls_.attempts.is_current(req.call, req.call_generation);
+                         !calls_.attempts.is_current(req.sender, req.sender_generation);
   if (req.deadline <= now_ || cancelled) {
     // Its deadline passed while it waited: dropped, as a server that checks
     // the deadline of what it dequeues does.
@@ -819,7 +825,8 @@ inline void Simulation<Observe>::finish_request(Id request, Outcome outcome) {
     if (req.holds_worker) {
       release_worker(req.pod);
     }
-    if (fleet_.pods[req.pod].phase == PodPhase::terminating && fleet_.pods[req.pod].active == 0) {
+    if (fleet_.pods[req.pod].life.phase == PodPhase::terminating &&
+        fleet_.pods[req.pod].active == 0) {
       finish_termination(req.pod);  // its last request is done: the pod exits
     }
   }
@@ -854,7 +861,7 @@ void Simulation<Observe>::reject_waiter(Id pod_id, const Waiter& waiter) {
   work_.requests.release(waiter.id);
   note_held(pod);
   --pod.active;
-  if (pod.phase == PodPhase::terminating && pod.active == 0) {
+  if (pod.life.phase == PodPhase::terminating && pod.active == 0) {
     finish_termination(pod_id);
   }
   respond(req, Outcome::rejected);
@@ -1011,11 +1018,11 @@ bool Simulation<Observe>::execute(Id t) {
       work_.tasks[t].pending = op.count;
       const Id request = work_.tasks[t].request;
       for (Id i = 0; i < op.count; ++i) {
-        const Id call = plan_.child_calls[op.first + i];
-        if (call != no_id) {
+        const Id site = plan_.child_call_sites[op.first + i];
+        if (site != no_id) {
           // The common fan-out: the parent makes the call itself and counts
           // the answer as a finished child, without a task of its own.
-          start_call(t, call, /*joins_parent=*/true);
+          start_call(t, site, /*joins_parent=*/true);
         } else {
           spawn(t, request, plan_.child_blocks[op.first + i]);
         }
@@ -1128,9 +1135,9 @@ void Simulation<Observe>::reschedule_dirty_pods() {
     }
     pod.scheduled = next;
     if (next != Time::max()) {  // a pod's timer is its id: the pending completion moves
-      queue_.set_timer(pod_id, next, static_cast<std::uint32_t>(EventKind::cpu_done), pod_id);
+      event_queue_.set_timer(pod_id, next, static_cast<std::uint32_t>(EventKind::cpu_done), pod_id);
     } else {
-      queue_.cancel_timer(pod_id);
+      event_queue_.cancel_timer(pod_id);
     }
   }
   cpu_.dirty_pods.clear();
@@ -1144,8 +1151,8 @@ stats::Results Simulation<Observe>::run() {
   start_workloads();
   start_series();
   series_.next_due = std::min(series_.next_interval, series_.backlog.next_due());
-  while (!queue_.empty()) {
-    const engine::Event event = queue_.pop();
+  while (!event_queue_.empty()) {
+    const engine::Event event = event_queue_.pop();
     if (event.at > end_) {
       break;
     }
@@ -1153,7 +1160,7 @@ stats::Results Simulation<Observe>::run() {
       catch_up(event.at);
     }
     now_ = event.at;
-    ++events_;
+    ++event_count_;
     switch (static_cast<EventKind>(event.kind)) {
       case EventKind::workload_arrival:
         on_arrival(event.target);
@@ -1234,14 +1241,14 @@ stats::Results Simulation<Observe>::run() {
     if (now_ >= window_end_ && clients_.open_requests == 0 && brokers_.open_messages == 0) {
       break;  // arrivals have stopped and every request is answered
     }
-    if ((events_ & 0xFFFFF) == 0 && limits_.on_progress) {
+    if ((event_count_ & 0xFFFFF) == 0 && limits_.on_progress) {
       limits_.on_progress(to_seconds(now_ - Time{}) / to_seconds(end_ - Time{}));
     }
-    if (limits_.max_events != 0 && events_ >= limits_.max_events) {
+    if (limits_.max_events != 0 && event_count_ >= limits_.max_events) {
       stop_reason_ = "event limit";
       break;
     }
-    if ((events_ & 0xFFFF) == 0 && should_stop()) [[unlikely]] {
+    if ((event_count_ & 0xFFFF) == 0 && should_stop()) [[unlikely]] {
       break;
     }
   }

@@ -28,6 +28,7 @@
 #include "tailsim/components/backlog_watch.hpp"
 #include "tailsim/components/circuit_breaker.hpp"
 #include "tailsim/components/hpa_controller.hpp"
+#include "tailsim/components/kubernetes_defaults.hpp"
 #include "tailsim/components/lru_cache.hpp"
 #include "tailsim/components/memory_budget.hpp"
 #include "tailsim/components/processor_sharing.hpp"
@@ -53,13 +54,13 @@ using stats::Outcome;
 enum class EventKind : std::uint32_t {
   workload_arrival,          ///< kernel.cpp; target: workload
   burst_toggle,              ///< kernel.cpp; target: workload
-  request_delivered,         ///< kernel.cpp; target: call; the request reached the callee
-  response_delivered,        ///< kernel.cpp; target: call; the response reached the caller
-  plain_request_delivered,   ///< kernel.cpp; target: exchange of a plain call (no Call object)
+  request_delivered,         ///< kernel.cpp; target: attempt; the request reached the callee
+  response_delivered,        ///< kernel.cpp; target: attempt; the response reached the caller
+  plain_request_delivered,   ///< kernel.cpp; target: exchange of a plain call (no Attempt object)
   plain_response_delivered,  ///< kernel.cpp; target: exchange of a plain call
   cpu_done,                  ///< kernel.cpp; target: pod; its timer: never stale
   delay_done,                ///< kernel.cpp; target: task
-  attempt_timeout,   ///< kernel.cpp; target: call; the caller stops waiting for this attempt
+  attempt_timeout,   ///< kernel.cpp; target: attempt; the caller stops waiting for this attempt
   retry_due,         ///< kernel.cpp; target: exchange; its backoff is over
   hedge_due,         ///< kernel.cpp; target: exchange; no answer yet: send another copy
   redeliver,         ///< queues.cpp; target: queue; a failed message's redelivery delay is over
@@ -103,10 +104,10 @@ struct CacheInstance {
 /// the attempt (its call is no longer current), the work goes on but its
 /// answer goes nowhere: wasted work.
 struct Request {
-  /// The attempt it serves: a Call, or for a plain call (is_plain) the
-  /// Exchange itself, which then has no Call object at all.
-  Id call = no_id;
-  std::uint32_t call_generation = 0;
+  /// What sent it: an Attempt, or for a plain call (is_plain) the Exchange
+  /// itself, which then has no Attempt object at all.
+  Id sender = no_id;
+  std::uint32_t sender_generation = 0;
   Id endpoint = 0;
   Id pod = no_id;  ///< no pod at external services
   Time arrived{};
@@ -116,8 +117,15 @@ struct Request {
   bool is_plain = false;  ///< `call` names an Exchange (a call without a policy)
 };
 
-/// A logical call, over all its attempts: a `call` step, or a workload's
-/// request (no caller task: the client).
+/// What an exchange is, which says which of its ids are set.
+enum class ExchangeKind : std::uint8_t {
+  client_request,  ///< a workload's request: `workload`; no caller task, no network hop
+  call,            ///< a `call` step: `caller_task` and `site`
+  delivery,        ///< a queue's delivery of a message to its consumer: `queue`; no network hop
+};
+
+/// A logical call, over all its attempts: a `call` step, a workload's
+/// request or a queue's delivery (`kind`).
 struct Exchange {
   Id caller_task = no_id;
   Id workload = no_id;           ///< client requests
@@ -131,20 +139,21 @@ struct Exchange {
   Time started{};
   Time deadline = Time::max();  ///< inherited from the caller when deadlines propagate
   std::uint32_t attempts = 0;
+  ExchangeKind kind = ExchangeKind::call;
   double previous_backoff_ns = 0;
   bool joins_parent = false;  ///< made by a parallel step for one of its children
   /// Its edge uses no policy (plan::Edge::is_plain): one attempt, made
-  /// without a Call object; the request refers to the exchange directly.
+  /// without an Attempt object; the request refers to the exchange directly.
   bool is_plain = false;
   Outcome answer = Outcome::ok;   ///< plain calls: the answer on its way back
   bool holds_retry_slot = false;  ///< a retry decided, counted against the budget
   std::uint32_t hedges = 0;       ///< hedged copies sent
   std::uint32_t in_flight = 0;    ///< attempts (copies) outstanding
-  Id first_call = no_id;          ///< the outstanding attempts, linked by Call::next_copy
+  Id first_attempt = no_id;       ///< the outstanding attempts, linked by Attempt::next_copy
 };
 
 /// One attempt in flight, as its caller sees it.
-struct Call {
+struct Attempt {
   Id exchange = no_id;
   Id target_endpoint = 0;
   Id bulkhead_pod = no_id;  ///< the caller pod whose bulkhead this call holds
@@ -179,29 +188,41 @@ enum class PodPhase : std::uint8_t {
   gone,
 };
 
-struct Pod {
-  Id service = 0;
+/// Where a pod is in its life (pod_lifecycle.cpp; `node`: cluster.cpp).
+struct PodLife {
   PodPhase phase = PodPhase::ready;
-  std::vector<std::optional<CacheInstance>> caches;  ///< pod-scope caches, by cache id
   Time created{};
   Time started{};             ///< placed on a node: its startup began
   Time ready_at{};            ///< when it started taking requests
   Id node = no_id;            ///< with a cluster
   bool is_cold = false;       ///< started during the run: warms up (pod.warmup)
   std::uint32_t ordinal = 0;  ///< its service's pods made before it: "<service>-<ordinal>"
-  // What an autoscaler reads: cumulative since the pod became ready.
+};
+
+/// What an autoscaler reads (autoscaling.cpp), cumulative since the pod
+/// became ready; attribution reads `throttled_ns` too.
+struct PodMetrics {
   double used_core_ns = 0;  ///< CPU used
   double throttled_ns = 0;  ///< time its busy CPU was stopped by the quota (attribution)
   double held_ns = 0;       ///< requests held, integrated over time
   Time held_since{};        ///< held_ns is up to date to here
   std::uint64_t arrivals = 0;
   bool tracks_held = false;  ///< an autoscaler on concurrency reads held_ns
+};
+
+/// One pod: its hot part, which every request touches (its CPU and
+/// workers, kernel.cpp), then its life, its metrics and its own caches.
+struct Pod {
+  Id service = 0;
   ProcessorSharing cpu;
   std::uint32_t busy_workers = 0;
   std::uint32_t active = 0;  ///< requests at the pod, for least-request balancing
   std::deque<Waiter> waiting;
   Time scheduled = Time::max();  ///< the cpu completion event in the queue; max: none
   bool dirty = false;
+  PodLife life;
+  PodMetrics metrics;
+  std::vector<std::optional<CacheInstance>> caches;  ///< pod-scope caches (caches.cpp), by cache id
 };
 
 /// A message waiting in a queue.
@@ -295,7 +316,7 @@ struct Observation {
   std::vector<std::int64_t> slow_from_ns;  ///< per path: the first pass's p99
   std::vector<Ledger> tasks;
   std::vector<TaskMark> marks;
-  std::vector<Ledger> calls;
+  std::vector<Ledger> attempts;
   std::vector<Ledger> exchanges;
   std::vector<std::int64_t> backoff_ns;  ///< per exchange: its retries' backoffs so far
   Ledger answer;                         ///< a finished request's ledger, on its way to its caller
@@ -316,7 +337,7 @@ struct Observation {
   std::uint64_t spans = 0;           ///< kept in `traces`, at most stats::max_trace_spans
   std::uint64_t traces_dropped = 0;  ///< chosen requests not traced: the spans' cap was reached
   std::vector<TraceRef> exchange_refs;
-  std::vector<TraceRef> call_refs;
+  std::vector<TraceRef> attempt_refs;
   std::vector<TraceRef> request_refs;
 
   /// The bytes of the ledgers and trace references, as the memory budget
@@ -325,9 +346,9 @@ struct Observation {
   [[nodiscard]] std::uint64_t bytes() const {
     std::uint64_t total =
         marks.capacity() * sizeof(TaskMark) + backoff_ns.capacity() * sizeof(std::int64_t) +
-        (exchange_refs.capacity() + call_refs.capacity() + request_refs.capacity()) *
+        (exchange_refs.capacity() + attempt_refs.capacity() + request_refs.capacity()) *
             sizeof(TraceRef);
-    for (const auto* ledgers : {&tasks, &calls, &exchanges}) {
+    for (const auto* ledgers : {&tasks, &attempts, &exchanges}) {
       total += ledgers->capacity() * sizeof(Ledger);
       for (const Ledger& ledger : *ledgers) {
         total += ledger.parts().capacity() * sizeof(Ledger::Part);
@@ -357,7 +378,7 @@ struct ClientState {
 /// Calls and their attempts (kernel.cpp).
 struct CallState {
   engine::Pool<Exchange> exchanges;
-  engine::Pool<Call> attempts;
+  engine::Pool<Attempt> attempts;
   std::vector<EdgeState> edges;
   std::unordered_map<std::uint64_t, std::uint32_t> bulkheads;  ///< (pod, policy) -> in flight
   /// Can a caller ever give up on an attempt (a timeout or a hedge anywhere)?
@@ -398,6 +419,9 @@ struct ClusterState {
   std::vector<Node> nodes;
   std::deque<Id> pending_pods;     ///< waiting for a node, in order of creation
   std::uint32_t provisioning = 0;  ///< nodes asked for and not joined yet
+  /// A pod fits a node whose free cores fall short of its request by no more
+  /// than this: sums of requests such as 0.1 + 0.2 round.
+  static constexpr double fit_slack = 1e-9;
   Time pending_since{};
   stats::ClusterResult result;
 };
@@ -462,12 +486,12 @@ class Simulation {
   void start_attempt(Id exchange, bool is_hedge = false);
   void start_plain_attempt(Id exchange);
   void on_hedge_due(Id exchange);
-  void forget_attempt(Exchange& exchange, Id call);
-  void attempt_done(Id call, Outcome outcome);
+  void forget_attempt(Exchange& exchange, Id attempt);
+  void attempt_done(Id attempt, Outcome outcome);
   void attempt_failed(Id exchange, Outcome outcome);
   void exchange_done(Id exchange, Outcome outcome);
-  void send_request(Id call);
-  void on_request_delivered(Id call);
+  void send_request(Id attempt);
+  void on_request_delivered(Id attempt);
   [[gnu::always_inline]] void on_plain_request_delivered(Id exchange);
   /// Request `r`, just made by make_request, arrives at its service.
   void receive(Id r);
@@ -475,13 +499,13 @@ class Simulation {
   /// a value built on the stack and copied in is read back in 16-byte halves
   /// across the narrower stores that have just written it, and the processor
   /// waits for them (perf put most of the callers' time on that copy).
-  [[gnu::always_inline]] Id make_request(Id call, std::uint32_t generation, Id endpoint,
+  [[gnu::always_inline]] Id make_request(Id sender, std::uint32_t generation, Id endpoint,
                                          Time deadline, bool is_plain) {
     static_assert(sizeof(Request) == 40, "make_request sets every field of a Request");
     const Id r = work_.requests.allocate_slot();
     Request& req = work_.requests[r];
-    req.call = call;
-    req.call_generation = generation;
+    req.sender = sender;
+    req.sender_generation = generation;
     req.endpoint = endpoint;
     req.pod = no_id;
     req.arrived = now_;
@@ -493,8 +517,9 @@ class Simulation {
   }
   /// A new exchange starting now (a client request: no caller task and no
   /// site), every field stored in its slot (make_request says why).
-  [[gnu::always_inline]] Id make_exchange(Id caller_task, Id workload, Id site, Id policy, Id edge,
-                                          Id target_endpoint, bool joins_parent) {
+  [[gnu::always_inline]] Id make_exchange(ExchangeKind kind, Id caller_task, Id workload, Id site,
+                                          Id policy, Id edge, Id target_endpoint,
+                                          bool joins_parent) {
     static_assert(sizeof(Exchange) == 96, "make_exchange sets every field of an Exchange");
     const Id x = calls_.exchanges.allocate_slot();
     Exchange& ex = calls_.exchanges[x];
@@ -510,6 +535,7 @@ class Simulation {
     ex.started = now_;
     ex.deadline = Time::max();
     ex.attempts = 0;
+    ex.kind = kind;
     ex.previous_backoff_ns = 0;
     ex.joins_parent = joins_parent;
     ex.is_plain = plan_.edges[edge].is_plain;
@@ -517,7 +543,7 @@ class Simulation {
     ex.holds_retry_slot = false;
     ex.hedges = 0;
     ex.in_flight = 0;
-    ex.first_call = no_id;
+    ex.first_attempt = no_id;
     return x;
   }
   /// Answers request `r` without serving it (refused, no pod, rejected).
@@ -528,7 +554,7 @@ class Simulation {
   }
   void respond_plain(const Request& request, Outcome outcome);
   void respond(const Request& request, Outcome outcome);
-  void on_response_delivered(Id call);
+  void on_response_delivered(Id attempt);
   /// What network_delay says of a message that is lost: never delivered.
   static constexpr Duration lost_message = Duration::min();
   /// The time a message of call site `site` takes from service `from` to
@@ -582,10 +608,11 @@ class Simulation {
   /// turns ready, falling linearly to 1.
   [[nodiscard]] double warmup_factor(const Pod& pod) const {
     const plan::Service& svc = plan_.services[pod.service];
-    if (!pod.is_cold || svc.warmup <= Duration::zero() || now_ - pod.ready_at >= svc.warmup) {
+    if (!pod.life.is_cold || svc.warmup <= Duration::zero() ||
+        now_ - pod.life.ready_at >= svc.warmup) {
       return 1.0;
     }
-    const double left = 1.0 - to_seconds(now_ - pod.ready_at) / to_seconds(svc.warmup);
+    const double left = 1.0 - to_seconds(now_ - pod.life.ready_at) / to_seconds(svc.warmup);
     return 1.0 + (svc.warmup_slowdown - 1.0) * left;
   }
   /// Task `task`, of a request on pod `pod`, starts a cpu op of `work_ns`.
@@ -622,10 +649,10 @@ class Simulation {
   /// Integrates the requests `pod` holds up to now, when an autoscaler on
   /// concurrency reads it (inline: it is called for every request).
   void note_held(Pod& pod) {
-    if (pod.tracks_held) {
-      pod.held_ns +=
-          static_cast<double>(pod.active) * static_cast<double>((now_ - pod.held_since).count());
-      pod.held_since = now_;
+    if (pod.metrics.tracks_held) {
+      pod.metrics.held_ns += static_cast<double>(pod.active) *
+                             static_cast<double>((now_ - pod.metrics.held_since).count());
+      pod.metrics.held_since = now_;
     }
   }
 
@@ -698,7 +725,7 @@ class Simulation {
   void observe_resume(Id task);
   void observe_cpu_start(Id task);
   void observe_exchange_start(Id exchange);
-  void observe_attempt_won(Id call);
+  void observe_attempt_won(Id attempt);
   void observe_exchange_done(Id exchange, Outcome outcome);
   void observe_path(Id path, Time started, Outcome outcome);
   [[gnu::cold]] void attribution_results(stats::Results& results) const;
@@ -706,7 +733,7 @@ class Simulation {
   // -------- tracing.cpp: traces of the requests the first pass chose; the observing pass only
   void trace_client_request(Id exchange, Id workload, std::uint64_t index);
   void trace_call(Id exchange, Id task);
-  void trace_attempt(Id exchange, Id call, bool is_hedge);
+  void trace_attempt(Id exchange, Id attempt, bool is_hedge);
   void trace_failed_fast(Id exchange, Outcome outcome);
   void trace_request_arrived(Id request);
   void trace_request_done(Id request, Outcome outcome);
@@ -721,21 +748,21 @@ class Simulation {
   [[gnu::cold]] void trace_results(stats::Results& results, Time finished);
 
   void schedule(Time at, EventKind kind, Id target, std::uint32_t generation = 0) {
-    queue_.push(at, static_cast<std::uint32_t>(kind), target, generation);
+    event_queue_.push(at, static_cast<std::uint32_t>(kind), target, generation);
   }
 
   // The kernel (kernel.cpp): the plan, the clock, the event queue, the
   // random streams and the recorder every mechanism reports to.
   const plan::Plan& plan_;
   RunLimits limits_;
-  engine::EventQueue queue_;
+  engine::EventQueue event_queue_;
   Time now_{};
   Time window_start_;
   Time window_end_;  ///< arrivals stop here
   Time end_;         ///< the drain ends here
   stats::Recorder recorder_;
   std::vector<engine::RandomStream> streams_;
-  std::uint64_t events_ = 0;
+  std::uint64_t event_count_ = 0;
   std::string stop_reason_;  ///< why the run stopped before its end; empty when it did not
 
   // Each mechanism's state, under the name of the file that owns it.
@@ -797,11 +824,11 @@ template <bool Observe>
 inline void Simulation<Observe>::touch_cpu(Id pod_id) {
   Pod& pod = fleet_.pods[pod_id];
   recorder_.cpu_busy(pod.service, pod.cpu.last_update(), now_, pod.cpu.busy_cores());
-  pod.used_core_ns +=
+  pod.metrics.used_core_ns +=
       pod.cpu.busy_cores() * static_cast<double>((now_ - pod.cpu.last_update()).count());
   if (pod.cpu.is_throttled() && pod.cpu.busy() > 0) {
     recorder_.cpu_throttled(pod.service, pod.cpu.last_update(), now_);
-    pod.throttled_ns += static_cast<double>((now_ - pod.cpu.last_update()).count());
+    pod.metrics.throttled_ns += static_cast<double>((now_ - pod.cpu.last_update()).count());
   }
   pod.cpu.advance(now_);
   if (!pod.dirty) {

@@ -22,11 +22,11 @@ Id Simulation<Observe>::create_pod(Id service, bool is_initial, Id startup_strea
   const auto pod_id = static_cast<Id>(fleet_.pods.size());
   Pod pod;
   pod.service = service;
-  pod.phase = PodPhase::pending;
-  pod.created = now_;
-  pod.ordinal = fleet_.services[service].pods_made++;
+  pod.life.phase = PodPhase::pending;
+  pod.life.created = now_;
+  pod.life.ordinal = fleet_.services[service].pods_made++;
   const Id autoscaler = plan_.services[service].autoscaler;
-  pod.tracks_held =
+  pod.metrics.tracks_held =
       autoscaler != no_id && plan_.autoscalers[autoscaler].metric == plan::ScaleMetric::concurrency;
   fleet_.pods.push_back(std::move(pod));
   fleet_.services[service].members.push_back(pod_id);
@@ -45,20 +45,20 @@ Id Simulation<Observe>::create_pod(Id service, bool is_initial, Id startup_strea
 template <bool Observe>
 void Simulation<Observe>::start_pod(Id pod_id, bool is_initial, Id startup_stream) {
   Pod& pod = fleet_.pods[pod_id];
-  pod.started = now_;
+  pod.life.started = now_;
   if (is_initial) {
     make_ready(pod_id);  // the replicas at the start are up and warm
     return;
   }
-  pod.phase = PodPhase::starting;
-  pod.is_cold = true;
-  // The kubelet probes readiness at once and then every 10 s: the pod turns
+  pod.life.phase = PodPhase::starting;
+  pod.life.is_cold = true;
+  // The kubelet probes readiness at once and then every readiness_probe_period: the pod turns
   // ready at the first probe after its startup time.
   const Id startup = plan_.startup[pod.service];
   const Duration up = startup == no_id
                           ? Duration{0}
                           : plan_.distributions[startup].sample(streams_[startup_stream]);
-  constexpr Duration probe_period = std::chrono::seconds(10);
+  constexpr Duration probe_period = kubernetes::readiness_probe_period;
   const std::int64_t probes = (up.count() + probe_period.count() - 1) / probe_period.count();
   if (probes == 0) {
     make_ready(pod_id);  // the first probe, at creation, passes
@@ -69,7 +69,7 @@ void Simulation<Observe>::start_pod(Id pod_id, bool is_initial, Id startup_strea
 
 template <bool Observe>
 void Simulation<Observe>::on_pod_ready(Id pod_id) {
-  if (fleet_.pods[pod_id].phase == PodPhase::starting) {  // not scaled away meanwhile
+  if (fleet_.pods[pod_id].life.phase == PodPhase::starting) {  // not scaled away meanwhile
     make_ready(pod_id);
   }
 }
@@ -81,14 +81,14 @@ void Simulation<Observe>::make_ready(Id pod_id) {
   ServiceState& state = fleet_.services[service];
   const plan::Service& svc = plan_.services[service];
   note_capacity(service);
-  pod.phase = PodPhase::ready;
+  pod.life.phase = PodPhase::ready;
   pod.cpu = ProcessorSharing(svc.cfs ? svc.cores : state.cores);
   if (svc.cfs) {
     pod.cpu.set_quota(svc.period, state.cores);  // state.cores: the limit, or a CPU fault's
   }
   pod.cpu.advance(now_);
-  pod.ready_at = now_;
-  pod.held_since = now_;
+  pod.life.ready_at = now_;
+  pod.metrics.held_since = now_;
   state.pods.push_back(pod_id);
   ++state.cpu_pods;
 }
@@ -99,7 +99,7 @@ void Simulation<Observe>::scale_to(Id service, std::int32_t desired) {
   state.desired = desired;
   std::vector<Id> live;  // pods not on their way out, in order of creation
   for (Id pod_id : state.members) {
-    if (fleet_.pods[pod_id].phase != PodPhase::terminating) {
+    if (fleet_.pods[pod_id].life.phase != PodPhase::terminating) {
       live.push_back(pod_id);
     }
   }
@@ -113,7 +113,7 @@ void Simulation<Observe>::scale_to(Id service, std::int32_t desired) {
   // A ReplicaSet deletes pods not placed first, then those not ready, then
   // the most recently created.
   auto rank = [&](Id pod_id) {
-    switch (fleet_.pods[pod_id].phase) {
+    switch (fleet_.pods[pod_id].life.phase) {
       case PodPhase::pending:
         return 0;
       case PodPhase::starting:
@@ -133,7 +133,7 @@ void Simulation<Observe>::scale_to(Id service, std::int32_t desired) {
 template <bool Observe>
 void Simulation<Observe>::terminate_pod(Id pod_id) {
   Pod& pod = fleet_.pods[pod_id];
-  switch (pod.phase) {
+  switch (pod.life.phase) {
     case PodPhase::pending:
       note_pending();
       std::erase(cluster_.pending_pods, pod_id);
@@ -146,13 +146,13 @@ void Simulation<Observe>::terminate_pod(Id pod_id) {
       ServiceState& state = fleet_.services[pod.service];
       note_capacity(pod.service);
       std::erase(state.pods, pod_id);  // the balancer stops sending it requests
-      pod.phase = PodPhase::terminating;
+      pod.life.phase = PodPhase::terminating;
       if (pod.active == 0) {
         finish_termination(pod_id);
         return;
       }
       // It finishes what it holds within the termination grace period.
-      schedule(now_ + std::chrono::seconds(30), EventKind::pod_grace_end, pod_id);
+      schedule(now_ + kubernetes::termination_grace_period, EventKind::pod_grace_end, pod_id);
       return;
     }
     case PodPhase::terminating:
@@ -163,7 +163,7 @@ void Simulation<Observe>::terminate_pod(Id pod_id) {
 
 template <bool Observe>
 void Simulation<Observe>::on_grace_end(Id pod_id) {
-  if (fleet_.pods[pod_id].phase != PodPhase::terminating) {
+  if (fleet_.pods[pod_id].life.phase != PodPhase::terminating) {
     return;  // it finished its work earlier
   }
   fail_pod_work(pod_id);  // what is left fails: the container is killed
@@ -174,7 +174,7 @@ template <bool Observe>
 std::uint32_t Simulation<Observe>::starting_pods(Id service) const {
   std::uint32_t count = 0;
   for (Id pod_id : fleet_.services[service].members) {
-    const PodPhase phase = fleet_.pods[pod_id].phase;
+    const PodPhase phase = fleet_.pods[pod_id].life.phase;
     count += phase == PodPhase::pending || phase == PodPhase::starting ? 1 : 0;
   }
   return count;
@@ -191,14 +191,14 @@ void Simulation<Observe>::finish_termination(Id pod_id) {
 template <bool Observe>
 void Simulation<Observe>::pod_gone(Id pod_id) {
   Pod& pod = fleet_.pods[pod_id];
-  if (pod.phase == PodPhase::ready || pod.phase == PodPhase::terminating) {
+  if (pod.life.phase == PodPhase::ready || pod.life.phase == PodPhase::terminating) {
     touch_cpu(pod_id);
   }
-  pod.phase = PodPhase::gone;
+  pod.life.phase = PodPhase::gone;
   std::erase(fleet_.services[pod.service].members, pod_id);
-  if (pod.node != no_id) {
-    cluster_.nodes[pod.node].free_cores += plan_.services[pod.service].cpu_request;
-    pod.node = no_id;
+  if (pod.life.node != no_id) {
+    cluster_.nodes[pod.life.node].free_cores += plan_.services[pod.service].cpu_request;
+    pod.life.node = no_id;
     // Its CPU request is free: pods waiting for a node may fit now.
     while (!cluster_.pending_pods.empty() && place_pod(cluster_.pending_pods.front())) {
       const Id placed = cluster_.pending_pods.front();

@@ -52,6 +52,7 @@ void Simulation<Observe>::dispatch(Id q) {
     ++state.in_flight;
     const Id x = calls_.exchanges.allocate();
     Exchange& ex = calls_.exchanges[x];
+    ex.kind = ExchangeKind::delivery;
     ex.queue = q;
     ex.policy = spec.policy;
     ex.edge = spec.edge;

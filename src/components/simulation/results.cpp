@@ -44,9 +44,9 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
       continue;
     }
     const Exchange& ex = calls_.exchanges[x];
-    if (ex.site != no_id) {
+    if (ex.kind == ExchangeKind::call) {
       recorder_.call_unfinished(ex.edge, ex.started, ex.attempts);
-    } else if (ex.queue != no_id) {
+    } else if (ex.kind == ExchangeKind::delivery) {
       recorder_.call_unfinished(ex.edge, ex.started, /*attempts=*/0);  // a delivery in progress
     }
   }
@@ -56,7 +56,7 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
   results.seed = plan_.seed;
   results.duration_s = to_seconds(plan_.duration);
   results.warmup_s = to_seconds(plan_.warmup);
-  results.events = events_;
+  results.events = event_count_;
   results.peak_requests = work_.requests.capacity();
   results.peak_tasks = work_.tasks.capacity();
   results.simulated_s = to_seconds(finished - Time{});

@@ -67,7 +67,8 @@ void Simulation<Observe>::close_interval(Time start, Time end) {
   // Close every time-weighted span at the boundary, so that the interval's
   // CPU, queue and capacity sums are its own.
   for (Id p = 0; p < fleet_.pods.size(); ++p) {
-    if (fleet_.pods[p].phase == PodPhase::ready || fleet_.pods[p].phase == PodPhase::terminating) {
+    if (fleet_.pods[p].life.phase == PodPhase::ready ||
+        fleet_.pods[p].life.phase == PodPhase::terminating) {
       touch_cpu(p);
     }
   }
@@ -87,7 +88,7 @@ template <bool Observe>
 std::vector<stats::TimeMarker> Simulation<Observe>::markers() const {
   std::vector<stats::TimeMarker> out;
   for (const plan::Fault& f : plan_.faults) {
-    const std::string target = f.kind == plan::FaultKind::flush ? plan_.caches[f.service].name
+    const std::string target = f.kind == plan::FaultKind::flush ? plan_.caches[f.cache].name
                                                                 : plan_.services[f.service].name;
     std::string what;
     switch (f.kind) {

@@ -33,7 +33,7 @@ std::int32_t Simulation<Observe>::open_span(std::int32_t trace, std::int32_t par
   }
   if (pod != no_id) {
     span.pod = fmt::format("{}-{}", plan_.services[fleet_.pods[pod].service].name,
-                           fleet_.pods[pod].ordinal);
+                           fleet_.pods[pod].life.ordinal);
   }
   span.start_ns = (now_ - Time{}).count();
   span.end_ns = -1;  // open
@@ -95,7 +95,7 @@ void Simulation<Observe>::trace_call(Id x, Id task) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::trace_attempt(Id x, Id call, bool is_hedge) {
+void Simulation<Observe>::trace_attempt(Id x, Id attempt, bool is_hedge) {
   // An attempt: a client span at the caller (none for the client's own
   // attempts, which reach the entry service directly); the server span at
   // the callee hangs under it.
@@ -103,10 +103,10 @@ void Simulation<Observe>::trace_attempt(Id x, Id call, bool is_hedge) {
   Observation::TraceRef ref{exchange_ref.trace, exchange_ref.parent, -1};
   const Exchange& ex = calls_.exchanges[x];
   if (ref.trace >= 0) {
-    if (ex.site == no_id) {
+    if (ex.kind != ExchangeKind::call) {
       ref.span = exchange_ref.span;  // the root
     } else {
-      const plan::CallSite& site = plan_.calls[ex.site];
+      const plan::CallSite& site = plan_.call_sites[ex.site];
       const Id caller_pod = work_.requests[work_.tasks[ex.caller_task].request].pod;
       ref.span = open_span(ref.trace, ref.parent, stats::SpanKind::client,
                            fmt::format("{} → {}", plan_.services[site.caller_service].name,
@@ -123,10 +123,10 @@ void Simulation<Observe>::trace_attempt(Id x, Id call, bool is_hedge) {
       }
     }
   }
-  if (call == no_id) {
+  if (attempt == no_id) {
     exchange_ref.span = ref.span;  // a plain call's one attempt is its exchange
   } else {
-    Observation::at(obs_->call_refs, call) = ref;
+    Observation::at(obs_->attempt_refs, attempt) = ref;
   }
 }
 
@@ -134,12 +134,12 @@ template <bool Observe>
 void Simulation<Observe>::trace_failed_fast(Id x, Outcome outcome) {
   const Exchange& ex = calls_.exchanges[x];
   const Observation::TraceRef& ref = Observation::at(obs_->exchange_refs, x);
-  if (ref.trace < 0 || ex.site == no_id) {
+  if (ref.trace < 0 || ex.kind != ExchangeKind::call) {
     return;
   }
   // An attempt refused before it left (open circuit, full bulkhead, no time
   // left): an instant client span with its outcome.
-  const plan::CallSite& site = plan_.calls[ex.site];
+  const plan::CallSite& site = plan_.call_sites[ex.site];
   const std::int32_t span =
       open_span(ref.trace, ref.parent, stats::SpanKind::client,
                 fmt::format("{} → {}", plan_.services[site.caller_service].name,
@@ -159,8 +159,8 @@ void Simulation<Observe>::trace_failed_fast(Id x, Outcome outcome) {
 template <bool Observe>
 void Simulation<Observe>::trace_request_arrived(Id r) {
   const Request& req = work_.requests[r];
-  const Observation::TraceRef from = req.is_plain ? Observation::at(obs_->exchange_refs, req.call)
-                                                  : Observation::at(obs_->call_refs, req.call);
+  const Observation::TraceRef from = req.is_plain ? Observation::at(obs_->exchange_refs, req.sender)
+                                                  : Observation::at(obs_->attempt_refs, req.sender);
   Observation::TraceRef& ref = Observation::at(obs_->request_refs, r);
   ref = {};
   if (from.trace < 0) {
@@ -175,11 +175,11 @@ void Simulation<Observe>::trace_request_arrived(Id r) {
     return;
   }
   const Exchange& ex =
-      calls_.exchanges[req.is_plain ? req.call : calls_.attempts[req.call].exchange];
+      calls_.exchanges[req.is_plain ? req.sender : calls_.attempts[req.sender].exchange];
   stats::Span& span =
       obs_->traces[static_cast<std::size_t>(ref.trace)].spans[static_cast<std::size_t>(ref.span)];
   span.attempt = ex.attempts;
-  span.is_hedge = !req.is_plain && calls_.attempts[req.call].is_hedge;
+  span.is_hedge = !req.is_plain && calls_.attempts[req.sender].is_hedge;
 }
 
 template <bool Observe>
