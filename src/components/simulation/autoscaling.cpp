@@ -45,10 +45,9 @@ void Simulation<Observe>::start_autoscalers() {
       config.scale_down = rules(*spec.scale_down);
     }
     state.controller.emplace(config);
-    state.result.name = spec.name;
-    state.result.service = plan_.services[spec.service].name;
     static constexpr const char* metric_names[] = {"cpu", "concurrency", "rps", "queue_lag"};
-    state.result.metric = metric_names[static_cast<int>(spec.metric)];
+    recorder_.add_autoscaler(spec.name, plan_.services[spec.service].name,
+                             metric_names[static_cast<int>(spec.metric)]);
     // The controller's loop is not aligned with the run: its first sync comes
     // at a phase drawn in [0, sync_period).
     const auto phase = static_cast<std::int64_t>(streams_[spec.stream].uniform() *
@@ -227,10 +226,11 @@ void Simulation<Observe>::on_autoscaler_sync(Id a) {
     scale_to(spec.service, decision.desired);
   }
   // The pods after this sync's decision: ready ones, and those it started.
-  state.result.history.push_back(stats::ScaleSample{
-      to_seconds(now_ - Time{}), decision.has_metric, decision.metric, decision.raw_recommendation,
-      decision.desired, static_cast<std::uint32_t>(service.pods.size()),
-      starting_pods(spec.service)});
+  recorder_.autoscaler_sync(
+      a, stats::ScaleSample{to_seconds(now_ - Time{}), decision.has_metric, decision.metric,
+                            decision.raw_recommendation, decision.desired,
+                            static_cast<std::uint32_t>(service.pods.size()),
+                            starting_pods(spec.service)});
   if (now_ + spec.sync_period <= end_) {
     schedule(now_ + spec.sync_period, EventKind::autoscaler_sync, a);
   }

@@ -55,9 +55,7 @@ template <bool Observe>
 void Simulation<Observe>::on_node_ready() {
   --cluster_.provisioning;
   cluster_.nodes.push_back(Node{plan_.cluster->node_cores});
-  ++cluster_.result.nodes_added;
-  cluster_.result.nodes_max =
-      std::max(cluster_.result.nodes_max, static_cast<std::uint32_t>(cluster_.nodes.size()));
+  recorder_.cluster_node_added(static_cast<std::uint32_t>(cluster_.nodes.size()));
   note_pending();
   std::deque<Id> still;
   for (Id pod_id : cluster_.pending_pods) {
@@ -76,14 +74,10 @@ void Simulation<Observe>::on_node_ready() {
 
 template <bool Observe>
 void Simulation<Observe>::note_pending() {
-  // Pending pods over the measured window, as pod-seconds: called before
-  // every change of their number.
-  const Time from = std::max(cluster_.pending_since, window_start_);
-  const Time to = std::min(now_, window_end_);
-  if (to > from) {
-    cluster_.result.pending_pod_s +=
-        static_cast<double>(cluster_.pending_pods.size()) * to_seconds(to - from);
-  }
+  // Called before every change of their number: the recorder keeps the
+  // pod-seconds in the measured window.
+  recorder_.cluster_pending(cluster_.pending_since, now_,
+                            static_cast<std::uint32_t>(cluster_.pending_pods.size()));
   cluster_.pending_since = now_;
 }
 

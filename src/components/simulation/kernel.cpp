@@ -30,8 +30,10 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
   }
   if (plan.cluster) {
     cluster_.nodes.assign(plan.cluster->nodes, Node{plan.cluster->node_cores});
-    cluster_.result.is_modelled = true;
-    cluster_.result.nodes_start = cluster_.result.nodes_max = plan.cluster->nodes;
+    recorder_.cluster_start(plan.cluster->nodes);
+  }
+  for (const plan::QueueSpec& queue : plan.queues) {
+    recorder_.add_queue(queue.name);
   }
   fleet_.services.resize(plan.services.size());
   for (Id s = 0; s < plan.services.size(); ++s) {
@@ -182,9 +184,6 @@ void Simulation<Observe>::start_client_request(Id w) {
   recorder_.path_arrival(w, now_);
   ++clients_.open_requests;
   ++clients_.workloads[w].open;
-  if (recorder_.is_measured(now_)) {
-    ++clients_.workloads[w].open_measured;
-  }
   start_attempt(x);
 }
 
@@ -208,9 +207,6 @@ void Simulation<Observe>::finish_client_request(Id x, const Exchange& ex, Outcom
   recorder_.path_finished(ex.workload, ex.started, now_, outcome, ex.attempts);
   --clients_.open_requests;
   --clients_.workloads[ex.workload].open;
-  if (recorder_.is_measured(ex.started)) {
-    --clients_.workloads[ex.workload].open_measured;
-  }
   const plan::Workload& wl = plan_.workloads[ex.workload];
   if (wl.kind == plan::WorkloadKind::closed) {
     const Duration think = wl.think == no_id

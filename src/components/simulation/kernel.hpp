@@ -236,8 +236,6 @@ struct QueueState {
   std::deque<Message> waiting;
   std::deque<Message> delayed;  ///< waiting out their redelivery delay, in order of `due`
   std::uint32_t in_flight = 0;
-  std::uint64_t open_measured = 0;  ///< measured messages not processed nor dead yet
-  stats::QueueResult totals;
 };
 
 struct ServiceState {
@@ -277,7 +275,6 @@ struct AutoscalerState {
   std::uint64_t next_start = 0;  ///< the sync whose window start is the next snapshot
   std::uint64_t next_end = 0;    ///< the sync whose window end is the next snapshot
   std::deque<Snapshot> snapshots;
-  stats::AutoscalerResult result;
 };
 
 /// A node of the cluster and the CPU its pods have not requested.
@@ -290,9 +287,8 @@ struct WorkloadState {
   std::optional<RateSchedule> schedule;
   bool burst_on = false;
   std::size_t trace_next = 0;
-  bool started = false;             ///< the first arrival has been scheduled
-  std::uint64_t open_measured = 0;  ///< measured requests not finished yet
-  std::uint64_t arrivals = 0;       ///< client requests made, warm-up included
+  bool started = false;        ///< the first arrival has been scheduled
+  std::uint64_t arrivals = 0;  ///< client requests made, warm-up included
 };
 
 /// Where a task stopped, for the critical-path ledger: set when it suspends,
@@ -423,7 +419,6 @@ struct ClusterState {
   /// than this: sums of requests such as 0.1 + 0.2 round.
   static constexpr double fit_slack = 1e-9;
   Time pending_since{};
-  stats::ClusterResult result;
 };
 
 /// The autoscalers (autoscaling.cpp).

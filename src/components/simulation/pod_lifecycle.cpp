@@ -33,8 +33,7 @@ Id Simulation<Observe>::create_pod(Id service, bool is_initial, Id startup_strea
   if (!place_pod(pod_id)) {
     note_pending();
     cluster_.pending_pods.push_back(pod_id);  // no node has room: it waits for one
-    cluster_.result.pending_max = std::max(
-        cluster_.result.pending_max, static_cast<std::uint32_t>(cluster_.pending_pods.size()));
+    recorder_.cluster_pending(now_, now_, static_cast<std::uint32_t>(cluster_.pending_pods.size()));
     request_nodes();
     return pod_id;
   }

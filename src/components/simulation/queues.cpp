@@ -7,15 +7,10 @@ namespace tailsim::components::sim {
 
 template <bool Observe>
 void Simulation<Observe>::note_queue(Id q) {
-  QueueState& state = brokers_.queues[q];
-  if (!recorder_.is_measured(now_)) {
-    return;
-  }
-  state.totals.depth_max = std::max<std::uint64_t>(state.totals.depth_max, state.waiting.size());
-  if (!state.waiting.empty()) {
-    state.totals.lag_max_s =
-        std::max(state.totals.lag_max_s, to_seconds(now_ - state.waiting.front().published));
-  }
+  const QueueState& state = brokers_.queues[q];
+  recorder_.queue_depth(
+      q, now_, state.waiting.size(),
+      state.waiting.empty() ? Duration{0} : now_ - state.waiting.front().published);
 }
 
 template <bool Observe>
@@ -33,10 +28,7 @@ bool Simulation<Observe>::publish(Id t, Id q) {
   // The broker acknowledges at once; the message waits for a consumer.
   state.waiting.push_back(Message{now_, now_, 0});
   ++brokers_.open_messages;
-  if (recorder_.is_measured(now_)) {
-    ++state.totals.published;
-    ++state.open_measured;
-  }
+  recorder_.queue_published(q, now_);
   note_queue(q);
   dispatch(q);
   return false;
@@ -79,7 +71,6 @@ void Simulation<Observe>::finish_message(const Exchange& ex, Outcome outcome) {
   const auto path = static_cast<Id>(plan_.workloads.size() + ex.queue);
   --state.in_flight;
   recorder_.call_finished(ex.edge, ex.started, now_, outcome, /*attempts=*/0);
-  const bool measured = recorder_.is_measured(ex.published);
   if (outcome != Outcome::ok && ex.deliveries < spec.deliveries) {
     state.delayed.push_back(Message{ex.published, now_ + spec.redelivery_delay, ex.deliveries});
     schedule(now_ + spec.redelivery_delay, EventKind::redeliver, ex.queue);
@@ -91,14 +82,8 @@ void Simulation<Observe>::finish_message(const Exchange& ex, Outcome outcome) {
                      (ex.started - ex.published).count());
       observe_path(path, ex.published, outcome);
     }
-    if (measured) {
-      --state.open_measured;
-      if (outcome == Outcome::ok) {
-        ++state.totals.consumed;
-      } else {
-        ++state.totals.dead_letters;  // out of redeliveries
-      }
-    }
+    // Consumed, or a dead letter: out of redeliveries.
+    recorder_.queue_finished(ex.queue, ex.published, outcome == Outcome::ok);
   }
   dispatch(ex.queue);
 }

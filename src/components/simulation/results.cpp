@@ -32,13 +32,6 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
                            static_cast<double>(state.cpu_pods) * state.cores);
     recorder_.replicas(s, state.capacity_since, finished, static_cast<double>(state.pods.size()));
   }
-  for (Id w = 0; w < clients_.workloads.size(); ++w) {
-    recorder_.path_unfinished(w, clients_.workloads[w].open_measured);
-  }
-  for (Id q = 0; q < brokers_.queues.size(); ++q) {
-    recorder_.path_unfinished(static_cast<Id>(clients_.workloads.size() + q),
-                              brokers_.queues[q].open_measured);
-  }
   for (Id x = 0; x < calls_.exchanges.capacity(); ++x) {
     if (!calls_.exchanges.is_live(x)) {
       continue;
@@ -68,8 +61,6 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
   }
   for (std::size_t q = 0; q < plan_.queues.size(); ++q) {
     results.paths[plan_.workloads.size() + q].name = plan_.queues[q].name;
-    results.queues.push_back(brokers_.queues[q].totals);
-    results.queues.back().name = plan_.queues[q].name;
   }
   results.services.resize(plan_.services.size());
   for (std::size_t s = 0; s < plan_.services.size(); ++s) {
@@ -94,18 +85,16 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
   for (std::size_t c = 0; c < plan_.caches.size(); ++c) {
     results.caches[c].name = plan_.caches[c].name;
   }
+  for (Id a = 0; a < autoscaling_.autoscalers.size(); ++a) {
+    const HpaController& controller = *autoscaling_.autoscalers[a].controller;
+    recorder_.autoscaler_changes(a, controller.scale_ups(), controller.scale_downs());
+  }
+  note_pending();  // up to the last event: the recorder clips at the window's end
   recorder_.finish(results);
   const std::vector<BacklogSample> backlog = backlog_samples();
   for (std::size_t w = 0; w < backlog.size(); ++w) {
     results.paths[w].unstable = series_.backlog.is_unstable(w, backlog[w]);
   }
-  for (AutoscalerState& state : autoscaling_.autoscalers) {
-    state.result.scale_ups = state.controller->scale_ups();
-    state.result.scale_downs = state.controller->scale_downs();
-    results.autoscalers.push_back(std::move(state.result));
-  }
-  note_pending();  // up to the last event: note_pending clips at the window's end
-  results.cluster = cluster_.result;
   series_results(results);
   for (std::size_t e = 0; e < calls_.edges.size(); ++e) {
     if (calls_.edges[e].breaker) {

@@ -37,10 +37,10 @@ void Simulation<Observe>::for_each_gauge(Visit visit) {
     visit(entity, "replicas_starting", static_cast<double>(starting_pods(s)));
   }
   for (Id a = 0; a < autoscaling_.autoscalers.size(); ++a) {
-    const AutoscalerState& state = autoscaling_.autoscalers[a];
     auto entity = [&] { return "autoscaler/" + plan_.autoscalers[a].name; };
-    const bool has_metric = !state.result.history.empty() && state.result.history.back().has_metric;
-    visit(entity, "metric", has_metric ? state.result.history.back().metric : undefined);
+    const std::vector<stats::ScaleSample>& history = recorder_.autoscaler(a).history;
+    const bool has_metric = !history.empty() && history.back().has_metric;
+    visit(entity, "metric", has_metric ? history.back().metric : undefined);
     visit(entity, "desired",
           static_cast<double>(fleet_.services[plan_.autoscalers[a].service].desired));
     visit(entity, "ready",
