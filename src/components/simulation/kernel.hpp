@@ -23,8 +23,8 @@
 #include <utility>
 #include <vector>
 
-#include "../critical_path.hpp"
-#include "../trace_choice.hpp"
+#include "components/critical_path.hpp"
+#include "components/trace_choice.hpp"
 #include "tailsim/components/backlog_watch.hpp"
 #include "tailsim/components/circuit_breaker.hpp"
 #include "tailsim/components/hpa_controller.hpp"
@@ -742,6 +742,7 @@ class Simulation {
   }
   [[gnu::cold]] void trace_results(stats::Results& results, Time finished);
 
+  /// Puts an event of `kind` for `target` in the event queue, due at `at`.
   void schedule(Time at, EventKind kind, Id target, std::uint32_t generation = 0) {
     event_queue_.push(at, static_cast<std::uint32_t>(kind), target, generation);
   }
