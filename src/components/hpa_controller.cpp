@@ -11,7 +11,6 @@ namespace {
 
 constexpr std::int64_t int32_max = std::numeric_limits<std::int32_t>::max();
 constexpr std::int64_t int32_min = std::numeric_limits<std::int32_t>::min();
-constexpr Duration default_policy_period = std::chrono::seconds{15};
 
 std::int32_t clamp_to_int32(std::int64_t v) {
   return static_cast<std::int32_t>(std::clamp(v, int32_min, int32_max));
@@ -189,11 +188,12 @@ HpaController::HpaController(HpaConfig config) : config_(std::move(config)) {
     // SetDefaults_HorizontalPodAutoscalerBehavior: each missing field takes
     // the direction's default; the scale-down window falls back to the flag.
     up_ = fill_defaults(config_.scale_up, Duration{0},
-                        {HpaPolicy{/*is_percent=*/false, 4, default_policy_period},
-                         HpaPolicy{/*is_percent=*/true, 1.0, default_policy_period}},
+                        {HpaPolicy{/*is_percent=*/false, kubernetes::hpa_scale_up_pods,
+                                   kubernetes::hpa_policy_period},
+                         HpaPolicy{/*is_percent=*/true, 1.0, kubernetes::hpa_policy_period}},
                         config_.tolerance);
     down_ = fill_defaults(config_.scale_down, config_.downscale_stabilization,
-                          {HpaPolicy{/*is_percent=*/true, 1.0, default_policy_period}},
+                          {HpaPolicy{/*is_percent=*/true, 1.0, kubernetes::hpa_policy_period}},
                           config_.tolerance);
 #ifndef NDEBUG
     for (const HpaRules* rules : {&up_, &down_}) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <type_traits>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -209,6 +210,7 @@ void Compiler::compile_faults() {
         break;
       case model::FaultKind::flush:
         out.kind = FaultKind::flush;
+        out.cache = std::exchange(out.service, no_id);  // the target is a cache
         break;
     }
     out.stream = add_stream(fmt::format("fault/{}", i), "fault");
@@ -267,8 +269,8 @@ Id Compiler::call_site(const model::Step& step, const model::Service& svc,
   plan_.links.push_back(std::move(link));
   site.link = static_cast<Id>(plan_.links.size() - 1);
 
-  plan_.calls.push_back(site);
-  return static_cast<Id>(plan_.calls.size() - 1);
+  plan_.call_sites.push_back(site);
+  return static_cast<Id>(plan_.call_sites.size() - 1);
 }
 
 Op Compiler::compile_step(const model::Step& step, const model::Service& svc,
@@ -310,7 +312,7 @@ Op Compiler::compile_step(const model::Step& step, const model::Service& svc,
             plain_call = only.call;
           }
         }
-        plan_.child_calls.push_back(plain_call);
+        plan_.child_call_sites.push_back(plain_call);
       }
       break;
     }

@@ -73,6 +73,66 @@ void Recorder::path_finished(std::uint32_t path, Time arrived, Time now, Outcome
   }
 }
 
+void Recorder::add_queue(std::string name) {
+  queues_.emplace_back().name = std::move(name);
+}
+
+void Recorder::queue_published(std::uint32_t queue, Time at) {
+  if (is_measured(at)) {
+    ++queues_[queue].published;
+  }
+}
+
+void Recorder::queue_depth(std::uint32_t queue, Time at, std::uint64_t depth, Duration oldest_age) {
+  if (is_measured(at)) {
+    QueueResult& q = queues_[queue];
+    q.depth_max = std::max(q.depth_max, depth);
+    q.lag_max_s = std::max(q.lag_max_s, to_seconds(oldest_age));
+  }
+}
+
+void Recorder::queue_finished(std::uint32_t queue, Time published, bool consumed) {
+  if (is_measured(published)) {
+    ++(consumed ? queues_[queue].consumed : queues_[queue].dead_letters);
+  }
+}
+
+void Recorder::add_autoscaler(std::string name, std::string service, std::string metric) {
+  AutoscalerResult& a = autoscalers_.emplace_back();
+  a.name = std::move(name);
+  a.service = std::move(service);
+  a.metric = std::move(metric);
+}
+
+void Recorder::autoscaler_sync(std::uint32_t autoscaler, const ScaleSample& sample) {
+  autoscalers_[autoscaler].history.push_back(sample);
+}
+
+void Recorder::autoscaler_changes(std::uint32_t autoscaler, std::uint64_t ups,
+                                  std::uint64_t downs) {
+  autoscalers_[autoscaler].scale_ups = ups;
+  autoscalers_[autoscaler].scale_downs = downs;
+}
+
+void Recorder::cluster_start(std::uint32_t nodes) {
+  cluster_.is_modelled = true;
+  cluster_.nodes_start = cluster_.nodes_max = nodes;
+}
+
+void Recorder::cluster_node_added(std::uint32_t nodes) {
+  ++cluster_.nodes_added;
+  cluster_.nodes_max = std::max(cluster_.nodes_max, nodes);
+}
+
+void Recorder::cluster_pending(Time from, Time to, std::uint32_t pods) {
+  cluster_.pending_max = std::max(cluster_.pending_max, pods);
+  const Time a = std::max(from, window_start_);
+  const Time b = std::min(to, window_end_);
+  if (b > a) {
+    cluster_.pending_pod_s += static_cast<double>(pods) * to_seconds(b - a);
+  }
+}
+
 void Recorder::service_arrival(std::uint32_t service, Time at) {
   if (is_measured(at)) {
     ++services_[service].requests;
@@ -238,6 +298,7 @@ void Recorder::finish(Results& results) {
     PathResult& out = results.paths[i];
     out.requests = paths_[i].requests;
     out.outcomes = paths_[i].outcomes;
+    out.outcomes[Outcome::unfinished] += out.requests - out.outcomes.total();
     out.latency = std::move(paths_[i].latency);
     out.attempts = paths_[i].attempts;
     out.retried = paths_[i].retried;
@@ -299,6 +360,9 @@ void Recorder::finish(Results& results) {
     out.outcomes = edges_[i].outcomes;
     out.latency = std::move(edges_[i].latency);
   }
+  results.queues = std::move(queues_);
+  results.autoscalers = autoscalers_;  // the time series still read their last syncs
+  results.cluster = cluster_;
 }
 
 }  // namespace tailsim::stats

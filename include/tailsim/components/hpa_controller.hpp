@@ -32,6 +32,7 @@
 #include <span>
 #include <vector>
 
+#include "tailsim/components/kubernetes_defaults.hpp"
 #include "tailsim/core/time.hpp"
 
 namespace tailsim::components {
@@ -63,7 +64,7 @@ struct HpaPolicy {
   /// Pods, or for a percent policy a fraction (1.0 = Kubernetes' 100).
   double value = 0;
   /// Kubernetes requires one; 15 s is what its default policies use.
-  Duration period = std::chrono::seconds{15};
+  Duration period = kubernetes::hpa_policy_period;
 };
 
 /// `behavior.scaleUp` or `behavior.scaleDown`. Fields left empty take
@@ -89,10 +90,10 @@ struct HpaConfig {
   std::int32_t max_replicas = 1;
   /// `--horizontal-pod-autoscaler-tolerance`: no change while the ratio is
   /// within [1 - tolerance, 1 + tolerance].
-  double tolerance = 0.1;
-  Duration cpu_initialization_period = std::chrono::minutes{5};
-  Duration initial_readiness_delay = std::chrono::seconds{30};
-  Duration downscale_stabilization = std::chrono::seconds{300};
+  double tolerance = kubernetes::hpa_tolerance;
+  Duration cpu_initialization_period = kubernetes::hpa_cpu_initialization_period;
+  Duration initial_readiness_delay = kubernetes::hpa_initial_readiness_delay;
+  Duration downscale_stabilization = kubernetes::hpa_downscale_stabilization;
   /// `behavior`: both absent takes the legacy path; one given makes the
   /// other take Kubernetes' defaults.
   std::optional<HpaRules> scale_up;

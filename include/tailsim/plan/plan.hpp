@@ -214,8 +214,9 @@ struct Fault {
   FaultKind kind = FaultKind::kill;
   Time at{};
   Time until = Time::max();
-  Id service = no_id;
+  Id service = no_id;      ///< every kind but flush
   Id other = no_id;        ///< partition: the second service
+  Id cache = no_id;        ///< flush: the cache that loses its entries
   std::uint32_t pods = 1;  ///< kill
   Duration add{0};         ///< slow: extra latency per request
   double factor = 1;       ///< slow: CPU demand multiplier
@@ -288,9 +289,9 @@ struct Plan {
   /// Beside child_blocks: the call site of a child that is one plain call
   /// (no `p:`, no `times:`), which the parallel step makes itself without a
   /// task for the child; no_id for any other child.
-  std::vector<Id> child_calls;
+  std::vector<Id> child_call_sites;
   std::vector<BranchArm> arms;
-  std::vector<CallSite> calls;
+  std::vector<CallSite> call_sites;
   std::vector<Link> links;
   std::vector<Edge> edges;
   std::vector<CallPolicy> policies;

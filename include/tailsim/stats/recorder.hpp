@@ -5,6 +5,7 @@
 /// and edge: it never grows with simulated time.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "tailsim/core/time.hpp"
@@ -25,10 +26,8 @@ class Recorder {
   /// after `attempts` attempts by the client.
   void path_finished(std::uint32_t path, Time arrived, Time now, Outcome outcome,
                      std::uint32_t attempts);
-  /// `count` measured requests of `path` were still open when the run ended.
-  void path_unfinished(std::uint32_t path, std::uint64_t count) {
-    paths_[path].outcomes[Outcome::unfinished] += count;
-  }
+  // A path's measured requests that never finished are counted `unfinished`
+  // by finish(): those path_arrival counted and path_finished did not.
 
   void service_arrival(std::uint32_t service, Time at);
   void service_rejected(std::uint32_t service, Time at);
@@ -87,6 +86,37 @@ class Recorder {
   void wasted_cpu(std::uint32_t service, Time at, double work_ns);
   /// `service` dropped a request whose deadline had passed.
   void deadline_dropped(std::uint32_t service, Time at);
+
+  /// A message queue, a path of its own (its messages); ids follow the order
+  /// of the calls.
+  void add_queue(std::string name);
+  /// A message was published to `queue` at `at`.
+  void queue_published(std::uint32_t queue, Time at);
+  /// `depth` messages wait in `queue` at `at`, the oldest for `oldest_age`.
+  void queue_depth(std::uint32_t queue, Time at, std::uint64_t depth, Duration oldest_age);
+  /// A message published at `published` left `queue` for good: consumed, or
+  /// out of redeliveries (a dead letter).
+  void queue_finished(std::uint32_t queue, Time published, bool consumed);
+
+  /// An autoscaler of `service` on `metric`; ids follow the order of the calls.
+  void add_autoscaler(std::string name, std::string service, std::string metric);
+  /// One sync of `autoscaler`: every sync is kept, warm-up and drain included
+  /// (a scaling history reads as a whole).
+  void autoscaler_sync(std::uint32_t autoscaler, const ScaleSample& sample);
+  /// The changes `autoscaler`'s controller made over the run.
+  void autoscaler_changes(std::uint32_t autoscaler, std::uint64_t ups, std::uint64_t downs);
+  /// What `autoscaler` has recorded so far (the time series read its last sync).
+  [[nodiscard]] const AutoscalerResult& autoscaler(std::uint32_t autoscaler) const {
+    return autoscalers_[autoscaler];
+  }
+
+  /// The model has a cluster of `nodes` nodes at the start.
+  void cluster_start(std::uint32_t nodes);
+  /// A node joined the cluster, which has `nodes` now.
+  void cluster_node_added(std::uint32_t nodes);
+  /// `pods` pods waited for a node from `from` to `to`: pod-seconds in the
+  /// window, and the most at once (over the whole run).
+  void cluster_pending(Time from, Time to, std::uint32_t pods);
 
   /// Moves what was measured into `results`, whose names the caller has set
   /// (paths, services, edges sized as at construction).
@@ -170,6 +200,9 @@ class Recorder {
     std::uint64_t hits = 0;
   };
   std::vector<CacheTotals> caches_;
+  std::vector<QueueResult> queues_;
+  std::vector<AutoscalerResult> autoscalers_;
+  ClusterResult cluster_;
 
   // The interval in progress, for the time series (all simulated time, not
   // only the measured window), and the values of the intervals closed.

@@ -119,9 +119,9 @@ workloads:
     return op.kind == tailsim::plan::OpKind::parallel && op.count == 5;  // not the inner one
   });
   REQUIRE(parallel != plan->ops.end());
-  REQUIRE(plan->child_calls.size() == plan->child_blocks.size());
+  REQUIRE(plan->child_call_sites.size() == plan->child_blocks.size());
   const auto child_call = [&](tailsim::plan::Id i) {
-    return plan->child_calls[parallel->first + i];
+    return plan->child_call_sites[parallel->first + i];
   };
   const auto& first_child = plan->blocks[plan->child_blocks[parallel->first]];
   CHECK(child_call(0) == plan->ops[first_child.begin].call);

@@ -102,3 +102,81 @@ TEST_CASE("an interval's p50 and p99 are the values of their ranks, in any arriv
     CHECK(p99 == by_sorting(latencies, 99));
   }
 }
+
+TEST_CASE("a path's measured requests never finished are counted unfinished") {
+  // Window [100 ms, 200 ms): of the three measured arrivals one finishes.
+  Recorder recorder(at_ms(100), at_ms(200), /*paths=*/1, /*services=*/0, /*edges=*/0);
+  recorder.path_arrival(0, at_ms(50));  // warm-up: neither measured nor unfinished
+  recorder.path_arrival(0, at_ms(110));
+  recorder.path_arrival(0, at_ms(120));
+  recorder.path_arrival(0, at_ms(130));
+  recorder.path_finished(0, at_ms(110), at_ms(140), Outcome::ok, /*attempts=*/1);
+  Results results;
+  results.paths.resize(1);
+  recorder.finish(results);
+  CHECK(results.paths[0].requests == 3);
+  CHECK(results.paths[0].outcomes[Outcome::ok] == 1);
+  CHECK(results.paths[0].outcomes[Outcome::unfinished] == 2);
+}
+
+TEST_CASE("queue results count what the measured window saw") {
+  Recorder recorder(at_ms(100), at_ms(200), /*paths=*/0, /*services=*/0, /*edges=*/0);
+  recorder.add_queue("orders");
+  recorder.queue_published(0, at_ms(50));  // warm-up
+  recorder.queue_published(0, at_ms(150));
+  recorder.queue_published(0, at_ms(160));
+  recorder.queue_depth(0, at_ms(90), 9, std::chrono::milliseconds(80));  // warm-up
+  recorder.queue_depth(0, at_ms(160), 2, std::chrono::milliseconds(10));
+  recorder.queue_finished(0, at_ms(50), /*consumed=*/true);  // published in the warm-up
+  recorder.queue_finished(0, at_ms(150), /*consumed=*/true);
+  recorder.queue_finished(0, at_ms(160), /*consumed=*/false);
+  Results results;
+  recorder.finish(results);
+  REQUIRE(results.queues.size() == 1);
+  const auto& queue = results.queues[0];
+  CHECK(queue.name == "orders");
+  CHECK(queue.published == 2);
+  CHECK(queue.consumed == 1);
+  CHECK(queue.dead_letters == 1);
+  CHECK(queue.depth_max == 2);
+  CHECK(queue.lag_max_s == Approx(0.010));
+}
+
+TEST_CASE("the cluster's pending pod-seconds are clipped to the window, its peaks are not") {
+  Recorder recorder(at_ms(1000), at_ms(2000), /*paths=*/0, /*services=*/0, /*edges=*/0);
+  recorder.cluster_start(2);
+  recorder.cluster_pending(at_ms(500), at_ms(1500), 3);  // half of it in the window
+  recorder.cluster_pending(at_ms(1500), at_ms(2500), 1);
+  recorder.cluster_pending(at_ms(2500), at_ms(2500), 7);  // after the window: a peak only
+  recorder.cluster_node_added(3);
+  Results results;
+  recorder.finish(results);
+  CHECK(results.cluster.is_modelled);
+  CHECK(results.cluster.nodes_start == 2);
+  CHECK(results.cluster.nodes_max == 3);
+  CHECK(results.cluster.nodes_added == 1);
+  CHECK(results.cluster.pending_max == 7);
+  CHECK(results.cluster.pending_pod_s == Approx(3 * 0.5 + 1 * 0.5));
+}
+
+TEST_CASE("an autoscaler's syncs are all kept, warm-up included") {
+  Recorder recorder(at_ms(1000), at_ms(2000), /*paths=*/0, /*services=*/0, /*edges=*/0);
+  recorder.add_autoscaler("api-hpa", "api", "cpu");
+  tailsim::stats::ScaleSample sample;
+  sample.t_s = 0.5;
+  sample.desired = 2;
+  recorder.autoscaler_sync(0, sample);
+  sample.t_s = 1.5;
+  sample.desired = 3;
+  recorder.autoscaler_sync(0, sample);
+  recorder.autoscaler_changes(0, /*ups=*/1, /*downs=*/0);
+  CHECK(recorder.autoscaler(0).history.size() == 2);
+  Results results;
+  recorder.finish(results);
+  REQUIRE(results.autoscalers.size() == 1);
+  CHECK(results.autoscalers[0].name == "api-hpa");
+  CHECK(results.autoscalers[0].service == "api");
+  CHECK(results.autoscalers[0].history.size() == 2);
+  CHECK(results.autoscalers[0].history[1].desired == 3);
+  CHECK(results.autoscalers[0].scale_ups == 1);
+}

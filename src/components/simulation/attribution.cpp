@@ -1,0 +1,211 @@
+// Tail attribution (docs/semantics.md, "Tail attribution"), the observing
+// pass only. Each task keeps a ledger of its time: when it resumes, the
+// stretch since it suspended goes to what it waited for (CPU, a delay, a
+// cache lookup), less what arrived meanwhile by merging (a call's answer,
+// the last child of a parallel step).
+
+#include "kernel.hpp"
+
+namespace tailsim::components::sim {
+
+template <bool Observe>
+void Simulation<Observe>::observe_spawn(Id t, Duration waited) {
+  Ledger& ledger = Observation::at(obs_->tasks, t);
+  ledger.clear();
+  ledger.add(plan_.endpoints[work_.requests[work_.tasks[t].request].endpoint].service, Where::queue,
+             waited.count());
+  if (obs_->tracing && waited > Duration::zero()) {
+    trace_phase(work_.tasks[t].request, "queue", now_ - waited, now_);
+  }
+  // Until it first runs it waits only for a slow fault's added latency.
+  Observation::at(obs_->marks, t) =
+      TaskMark{.since = now_, .merged_at = ledger.total(), .what = Where::delay};
+}
+
+template <bool Observe>
+void Simulation<Observe>::observe_suspend(Id t) {
+  TaskMark& mark = Observation::at(obs_->marks, t);
+  const Task& task = work_.tasks[t];
+  mark.since = now_;
+  mark.merged_at = Observation::at(obs_->tasks, t).total();
+  mark.is_cpu = false;
+  mark.warmup_share = 0;
+  mark.what = Where::unaccounted;  // calls and children: their ledgers cover the wait
+  switch (plan_.ops[task.current].kind) {
+    case plan::OpKind::cpu:
+      mark.is_cpu = true;
+      if (const Id pod = work_.requests[task.request].pod; pod != no_id) {
+        mark.warmup_share = 1.0 - 1.0 / warmup_factor(fleet_.pods[pod]);
+      }
+      break;
+    case plan::OpKind::delay:
+      mark.what = Where::delay;
+      break;
+    case plan::OpKind::cache:
+      mark.what = task.cache_phase == 1   ? Where::cache_lookup
+                  : task.cache_phase == 3 ? Where::cache_wait
+                                          : Where::unaccounted;
+      break;
+    default:
+      break;
+  }
+}
+
+template <bool Observe>
+void Simulation<Observe>::observe_cpu_start(Id t) {
+  TaskMark& mark = Observation::at(obs_->marks, t);
+  mark.cpu_started = now_;
+  mark.throttled_at = fleet_.pods[work_.requests[work_.tasks[t].request].pod].metrics.throttled_ns;
+}
+
+template <bool Observe>
+void Simulation<Observe>::observe_resume(Id t) {
+  TaskMark& mark = Observation::at(obs_->marks, t);
+  if (mark.since == Time::min()) {
+    return;
+  }
+  Ledger& ledger = Observation::at(obs_->tasks, t);
+  const Request& request = work_.requests[work_.tasks[t].request];
+  const Id service = plan_.endpoints[request.endpoint].service;
+  // The stretch since it suspended, less what merged ledgers already cover.
+  const Time since = std::exchange(mark.since, Time::min());
+  const std::int64_t own = (now_ - since).count() - (ledger.total() - mark.merged_at);
+  if (!mark.is_cpu) {
+    ledger.add(service, mark.what, own);
+    if (obs_->tracing && own > 0 && mark.what != Where::unaccounted) {
+      trace_phase(work_.tasks[t].request, where_names[static_cast<std::size_t>(mark.what)].data(),
+                  since, now_);
+    }
+    return;
+  }
+  // A cpu op: waiting for a worker (async pods), then running. While it runs
+  // it is either stopped by the quota, or progressing: its own demand, and
+  // beyond it the time lost sharing the pod's cores.
+  const std::int64_t waited = std::clamp<std::int64_t>((mark.cpu_started - since).count(), 0, own);
+  const std::int64_t ran = own - waited;
+  const auto throttled = std::clamp<std::int64_t>(
+      std::llround(fleet_.pods[request.pod].metrics.throttled_ns - mark.throttled_at), 0, ran);
+  const std::int64_t demand =
+      std::min(ran - throttled, static_cast<std::int64_t>(std::llround(work_.tasks[t].work_ns)));
+  ledger.add(service, Where::queue, waited);
+  ledger.add(service, Where::throttled, throttled);
+  const auto warmup =
+      static_cast<std::int64_t>(std::llround(static_cast<double>(demand) * mark.warmup_share));
+  ledger.add(service, Where::warmup, warmup);
+  ledger.add(service, Where::cpu, demand - warmup);
+  ledger.add(service, Where::cpu_contention, ran - throttled - demand);
+  if (obs_->tracing) {
+    if (waited > 0) {
+      trace_phase(work_.tasks[t].request, "queue", since, mark.cpu_started);
+    }
+    trace_phase(work_.tasks[t].request, "cpu", mark.cpu_started, now_);
+  }
+}
+
+template <bool Observe>
+void Simulation<Observe>::observe_exchange_start(Id x) {
+  Observation::at(obs_->exchanges, x).clear();
+  Observation::at(obs_->backoff_ns, x) = 0;
+}
+
+template <bool Observe>
+void Simulation<Observe>::observe_attempt_won(Id attempt) {
+  // The call's time: before this attempt was sent (backoffs, earlier
+  // attempts, a hedge's wait), the callee's ledger, and the network.
+  const Attempt& a = calls_.attempts[attempt];
+  const Exchange& ex = calls_.exchanges[a.exchange];
+  const Id callee = plan_.endpoints[a.target_endpoint].service;
+  Ledger& ledger = Observation::at(obs_->exchanges, a.exchange);
+  Ledger& answer = Observation::at(obs_->attempts, attempt);
+  const std::int64_t before = (a.sent - ex.started).count();
+  const std::int64_t backoff = std::min(before, Observation::at(obs_->backoff_ns, a.exchange));
+  ledger.clear();
+  ledger.add(callee, Where::backoff, backoff);
+  ledger.add(callee, Where::failed_attempts, before - backoff);
+  ledger.merge(answer);
+  ledger.add(callee, Where::network, (now_ - a.sent).count() - answer.total());
+  answer.clear();
+}
+
+template <bool Observe>
+void Simulation<Observe>::observe_exchange_done(Id x, Outcome outcome) {
+  const Exchange& ex = calls_.exchanges[x];
+  const Id callee = plan_.endpoints[ex.target_endpoint].service;
+  Ledger& ledger = Observation::at(obs_->exchanges, x);
+  const std::int64_t elapsed = (now_ - ex.started).count();
+  if (outcome != Outcome::ok) {  // all of it spent on attempts that failed
+    const std::int64_t backoff = std::min(elapsed, Observation::at(obs_->backoff_ns, x));
+    ledger.clear();
+    ledger.add(callee, Where::backoff, backoff);
+    ledger.add(callee, Where::failed_attempts, elapsed - backoff);
+  } else if (ex.is_plain) {  // the callee's answer is in; the rest was the network
+    ledger.add(callee, Where::network, elapsed - ledger.total());
+  }
+  std::swap(obs_->done, ledger);
+}
+
+template <bool Observe>
+void Simulation<Observe>::observe_path(Id path, Time started, Outcome outcome) {
+  Ledger& ledger = obs_->done;
+  if (outcome == Outcome::ok && recorder_.is_measured(started)) {
+    const std::int64_t latency = (now_ - started).count();
+    assert(ledger.total() <= latency && "a request's parts cannot exceed its latency");
+    ledger.add(0, Where::unaccounted, latency - ledger.total());
+    obs_->all[path].add(ledger, latency);
+    if (latency >= obs_->slow_from_ns[path]) {
+      obs_->slowest[path].add(ledger, latency);
+    }
+  }
+  ledger.clear();
+}
+
+template <bool Observe>
+void Simulation<Observe>::attribution_results(stats::Results& results) const {
+  auto entity_name = [&](std::size_t entity) -> const std::string& {
+    return entity < plan_.services.size() ? plan_.services[entity].name
+                                          : plan_.queues[entity - plan_.services.size()].name;
+  };
+  auto group = [&](const LedgerSum& sum) {
+    stats::AttributionGroup out;
+    out.requests = sum.requests;
+    if (sum.requests == 0) {
+      return out;
+    }
+    const auto n = static_cast<double>(sum.requests);
+    out.latency_ms = sum.latency_ns / n * 1e-6;
+    for (const auto& [key, ns] : sum.totals) {
+      if (ns <= 0) {
+        continue;
+      }
+      const auto where = static_cast<Where>(key % where_count);
+      stats::AttributionPart part;
+      part.entity = where == Where::unaccounted ? std::string() : entity_name(key / where_count);
+      part.what = std::string(where_names[key % where_count]);
+      part.ms = ns / n * 1e-6;
+      part.share = out.latency_ms > 0 ? part.ms / out.latency_ms : 0.0;
+      out.parts.push_back(std::move(part));
+    }
+    std::stable_sort(out.parts.begin(), out.parts.end(),
+                     [](const auto& a, const auto& b) { return a.ms > b.ms; });
+    return out;
+  };
+  for (std::size_t p = 0; p < results.paths.size() && p < obs_->all.size(); ++p) {
+    stats::Attribution& attribution = results.paths[p].attribution;
+    attribution.is_computed = true;
+    attribution.mean = group(obs_->all[p]);
+    attribution.slowest = group(obs_->slowest[p]);
+    attribution.slowest.from_ms = static_cast<double>(obs_->slow_from_ns[p]) * 1e-6;
+  }
+}
+
+template void Simulation<true>::observe_spawn(Id, Duration);
+template void Simulation<true>::observe_suspend(Id);
+template void Simulation<true>::observe_cpu_start(Id);
+template void Simulation<true>::observe_resume(Id);
+template void Simulation<true>::observe_exchange_start(Id);
+template void Simulation<true>::observe_attempt_won(Id);
+template void Simulation<true>::observe_exchange_done(Id, Outcome);
+template void Simulation<true>::observe_path(Id, Time, Outcome);
+template void Simulation<true>::attribution_results(stats::Results&) const;
+
+}  // namespace tailsim::components::sim

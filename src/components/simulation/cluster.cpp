@@ -1,0 +1,89 @@
+// The cluster: nodes, the placement of pods by their CPU request, and the
+// cluster autoscaler that adds nodes for pods waiting for room.
+
+#include "kernel.hpp"
+
+namespace tailsim::components::sim {
+
+template <bool Observe>
+bool Simulation<Observe>::place_pod(Id pod_id) {
+  if (!plan_.cluster) {
+    return true;  // capacity is unlimited
+  }
+  const double request = plan_.services[fleet_.pods[pod_id].service].cpu_request;
+  for (Id n = 0; n < cluster_.nodes.size(); ++n) {
+    if (cluster_.nodes[n].free_cores + ClusterState::fit_slack >= request) {
+      cluster_.nodes[n].free_cores -= request;
+      fleet_.pods[pod_id].life.node = n;
+      return true;
+    }
+  }
+  return false;
+}
+
+template <bool Observe>
+void Simulation<Observe>::request_nodes() {
+  // As the cluster autoscaler: enough new nodes for the pending pods that
+  // an empty node can hold, less those already on their way, up to max_nodes.
+  const plan::ClusterSpec& cluster = *plan_.cluster;
+  std::vector<double> fresh;
+  for (Id pod_id : cluster_.pending_pods) {
+    const double request = plan_.services[fleet_.pods[pod_id].service].cpu_request;
+    if (request > cluster.node_cores + ClusterState::fit_slack) {
+      continue;  // no node can ever hold it
+    }
+    auto fits = std::find_if(fresh.begin(), fresh.end(), [&](double free) {
+      return free + ClusterState::fit_slack >= request;
+    });
+    if (fits == fresh.end()) {
+      fresh.push_back(cluster.node_cores);
+      fits = fresh.end() - 1;
+    }
+    *fits -= request;
+  }
+  const auto present = static_cast<std::uint32_t>(cluster_.nodes.size()) + cluster_.provisioning;
+  const auto wanted = static_cast<std::uint32_t>(fresh.size());
+  const std::uint32_t room = cluster.max_nodes > present ? cluster.max_nodes - present : 0;
+  const std::uint32_t missing = wanted > cluster_.provisioning ? wanted - cluster_.provisioning : 0;
+  for (std::uint32_t k = 0; k < std::min(missing, room); ++k) {
+    ++cluster_.provisioning;
+    schedule(now_ + cluster.provision, EventKind::node_ready, 0);
+  }
+}
+
+template <bool Observe>
+void Simulation<Observe>::on_node_ready() {
+  --cluster_.provisioning;
+  cluster_.nodes.push_back(Node{plan_.cluster->node_cores});
+  recorder_.cluster_node_added(static_cast<std::uint32_t>(cluster_.nodes.size()));
+  note_pending();
+  std::deque<Id> still;
+  for (Id pod_id : cluster_.pending_pods) {
+    if (place_pod(pod_id)) {
+      start_pod(pod_id, /*is_initial=*/false,
+                plan_.services[fleet_.pods[pod_id].service].startup_stream);
+    } else {
+      still.push_back(pod_id);
+    }
+  }
+  cluster_.pending_pods = std::move(still);
+  if (!cluster_.pending_pods.empty()) {
+    request_nodes();
+  }
+}
+
+template <bool Observe>
+void Simulation<Observe>::note_pending() {
+  // Called before every change of their number: the recorder keeps the
+  // pod-seconds in the measured window.
+  recorder_.cluster_pending(cluster_.pending_since, now_,
+                            static_cast<std::uint32_t>(cluster_.pending_pods.size()));
+  cluster_.pending_since = now_;
+}
+
+TAILSIM_SIMULATION_MEMBER(bool, place_pod(Id));
+TAILSIM_SIMULATION_MEMBER(void, request_nodes());
+TAILSIM_SIMULATION_MEMBER(void, on_node_ready());
+TAILSIM_SIMULATION_MEMBER(void, note_pending());
+
+}  // namespace tailsim::components::sim

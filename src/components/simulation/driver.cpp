@@ -1,0 +1,134 @@
+// The two-pass driver: simulate() runs the first pass and, for attribution
+// or traces, the observing replay; and the checks of the run's limits.
+
+#include "kernel.hpp"
+
+namespace tailsim::components::sim {
+
+template <bool Observe>
+bool Simulation<Observe>::should_stop() {
+  if (limits_.stop_requested != nullptr &&
+      limits_.stop_requested->load(std::memory_order_relaxed)) {
+    stop_reason_ = "interrupted";
+  } else if (limits_.max_memory_bytes != 0) {
+    if (const LiveWork work = live_work(); work.total() > limits_.max_memory_bytes) {
+      stop_reason_ = memory_stop_reason(work, limits_.max_memory_bytes);
+    }
+  }
+  return !stop_reason_.empty();
+}
+
+template <bool Observe>
+LiveWork Simulation<Observe>::live_work() const {
+  LiveWork work;
+  work.pools = pool_bytes(work_.tasks) + pool_bytes(work_.requests) + pool_bytes(calls_.attempts) +
+               pool_bytes(calls_.exchanges);
+  work.events = event_queue_.size() * sizeof(engine::Event);
+  for (const ServiceState& state : fleet_.services) {
+    work.queued += state.waiting * sizeof(Waiter);
+  }
+  for (const QueueState& queue : brokers_.queues) {
+    work.queued += (queue.waiting.size() + queue.delayed.size()) * sizeof(Message);
+  }
+  work.series = (series_.gauges.size() * sizeof(double) + recorder_.series_bytes_per_interval()) *
+                recorder_.intervals();
+  work.traces = clients_.arrival_index.size() * sizeof(std::uint64_t);
+  if constexpr (Observe) {
+    work.replay = obs_->bytes();
+  } else if (limits_.attribution || limits_.traces > 0) {
+    // The replay that follows keeps, beside the same pools, a critical-path
+    // ledger (a few parts) per task, call and exchange, and trace references.
+    constexpr std::uint64_t ledger = sizeof(Ledger) + 4 * sizeof(Ledger::Part);
+    work.replay = work_.tasks.capacity() * (ledger + sizeof(TaskMark)) +
+                  calls_.attempts.capacity() * ledger +
+                  calls_.exchanges.capacity() * (ledger + sizeof(std::int64_t));
+    if (limits_.traces > 0) {
+      work.replay +=
+          (work_.requests.capacity() + calls_.attempts.capacity() + calls_.exchanges.capacity()) *
+          sizeof(Observation::TraceRef);
+    }
+  }
+  if (choose_ != nullptr) {  // the requests it may keep, each an index and a reason
+    work.traces +=
+        std::uint64_t{limits_.traces} * 2 * sizeof(std::pair<std::uint64_t, std::string>);
+  }
+  return work;
+}
+
+TAILSIM_SIMULATION_MEMBER(bool, should_stop());
+TAILSIM_SIMULATION_MEMBER(LiveWork, live_work() const);
+
+}  // namespace tailsim::components::sim
+
+namespace tailsim::components {
+
+using sim::Observation;
+using sim::Simulation;
+
+stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
+  if (!limits.attribution && limits.traces == 0) {
+    return Simulation<false>(plan, limits).run();
+  }
+  // Two passes over the same random draws: the first measures each path's
+  // p99 and chooses the requests to trace; the replay attributes the time of
+  // every request and records the spans of the chosen ones.
+  RunLimits first = limits;
+  if (limits.on_progress) {
+    first.on_progress = [&](double done) { limits.on_progress(done / 2); };
+  }
+  std::optional<TraceChoice> choice;
+  if (limits.traces > 0) {
+    choice.emplace(limits.traces, plan.workloads.size(), plan.seed);
+  }
+  stats::Results results;
+  {  // the first pass's pools are freed before the replay makes its own
+    Simulation<false> first_pass(plan, first);
+    if (choice) {
+      first_pass.choose_traces(&*choice);
+    }
+    results = first_pass.run();
+  }
+  auto observe = std::make_unique<Observation>();
+  for (const stats::PathResult& path : results.paths) {
+    observe->slow_from_ns.push_back(
+        path.latency.count() == 0
+            ? std::numeric_limits<std::int64_t>::max()
+            : static_cast<std::int64_t>(std::llround(stats::latency_ms_at(path, 99) * 1e6)));
+  }
+  if (choice) {
+    observe->tracing = true;
+    observe->chosen = choice->chosen();
+  }
+  RunLimits replay = limits;
+  if (limits.on_progress) {
+    replay.on_progress = [&](double done) { limits.on_progress(0.5 + done / 2); };
+  }
+  // The replay stops where the first pass stopped, whatever stopped it; a
+  // first pass that ran to its end, the replay's same draws end alike.
+  if (results.stopped_early) {
+    replay.max_events = results.events;
+  }
+  Simulation<true> again(plan, replay, std::move(observe));
+  stats::Results observed = again.run();
+  if (observed.stop_reason == "interrupted") {
+    return results;  // interrupted while replaying: the first pass's results, unattributed
+  }
+  if (observed.stopped_early && observed.events < results.events) {
+    // The ledgers outgrew the budget the first pass estimated them within:
+    // the first pass's results stand, without what only the replay records.
+    results.attribution_skipped = observed.stop_reason;
+    return results;
+  }
+  if (observed.events != results.events) {
+    throw std::logic_error("the attribution replay diverged from the first pass");
+  }
+  if (limits.attribution) {
+    for (std::size_t p = 0; p < results.paths.size(); ++p) {
+      results.paths[p].attribution = observed.paths[p].attribution;
+    }
+  }
+  results.traces = std::move(observed.traces);
+  return results;
+}
+
+}  // namespace tailsim::components

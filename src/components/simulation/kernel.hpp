@@ -1,0 +1,845 @@
+#pragma once
+/// The simulation's kernel: the event kinds, the objects in flight, each
+/// mechanism's state, and the `Simulation` class whose member functions the
+/// files of this folder define, one mechanism per file (docs/architecture.md,
+/// "The simulation, file by file"). Only this folder includes it.
+///
+/// kernel.cpp is the hot unit: the constructor, the run loop and its switch,
+/// workloads, calls and attempts, requests and workers, step programs and CPU,
+/// so the handlers every request takes inline into the loop. Every other file
+/// is cold: it defines one mechanism's handlers and instantiates them
+/// explicitly (TAILSIM_SIMULATION_MEMBER) for both passes, or (attribution,
+/// tracing) for the observing pass only.
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "components/critical_path.hpp"
+#include "components/trace_choice.hpp"
+#include "tailsim/components/backlog_watch.hpp"
+#include "tailsim/components/circuit_breaker.hpp"
+#include "tailsim/components/hpa_controller.hpp"
+#include "tailsim/components/kubernetes_defaults.hpp"
+#include "tailsim/components/lru_cache.hpp"
+#include "tailsim/components/memory_budget.hpp"
+#include "tailsim/components/processor_sharing.hpp"
+#include "tailsim/components/rate_schedule.hpp"
+#include "tailsim/components/retry_policy.hpp"
+#include "tailsim/components/simulation.hpp"
+#include "tailsim/engine/event_queue.hpp"
+#include "tailsim/engine/id_stack.hpp"
+#include "tailsim/engine/pool.hpp"
+#include "tailsim/engine/random_stream.hpp"
+#include "tailsim/engine/zipf.hpp"
+#include "tailsim/stats/recorder.hpp"
+
+namespace tailsim::components::sim {
+
+using plan::Id;
+using plan::no_id;
+using stats::Outcome;
+
+/// What an event asks for; `target` names the object it concerns. The run
+/// loop (kernel.cpp) dispatches on it in one switch; the comment names the
+/// file whose handler the event calls.
+enum class EventKind : std::uint32_t {
+  workload_arrival,          ///< kernel.cpp; target: workload
+  burst_toggle,              ///< kernel.cpp; target: workload
+  request_delivered,         ///< kernel.cpp; target: attempt; the request reached the callee
+  response_delivered,        ///< kernel.cpp; target: attempt; the response reached the caller
+  plain_request_delivered,   ///< kernel.cpp; target: exchange of a plain call (no Attempt object)
+  plain_response_delivered,  ///< kernel.cpp; target: exchange of a plain call
+  cpu_done,                  ///< kernel.cpp; target: pod; its timer: never stale
+  delay_done,                ///< kernel.cpp; target: task
+  attempt_timeout,   ///< kernel.cpp; target: attempt; the caller stops waiting for this attempt
+  retry_due,         ///< kernel.cpp; target: exchange; its backoff is over
+  hedge_due,         ///< kernel.cpp; target: exchange; no answer yet: send another copy
+  redeliver,         ///< queues.cpp; target: queue; a failed message's redelivery delay is over
+  fault_start,       ///< faults.cpp; target: fault
+  fault_end,         ///< faults.cpp; target: fault
+  pod_ready,         ///< pod_lifecycle.cpp; target: pod; its readiness probe passes
+  pod_grace_end,     ///< pod_lifecycle.cpp; target: pod; its termination grace period is over
+  autoscaler_sync,   ///< autoscaling.cpp; target: autoscaler; the controller's loop comes round
+  metrics_snapshot,  ///< autoscaling.cpp; target: autoscaler; a window of its metric starts or ends
+  node_ready,        ///< cluster.cpp; target: none; a node the cluster autoscaler asked for joins
+};
+
+/// One thread of a step program: the endpoint's main sequence, a branch arm
+/// or one child of a parallel step.
+struct Task {
+  Id request = no_id;  ///< the server-side request it works for
+  Id parent = no_id;   ///< the task waiting for it, if any
+  Id next = 0;         ///< the next op to start
+  Id end = 0;
+  Id current = 0;               ///< the op running now
+  std::uint32_t remaining = 0;  ///< repetitions of `current` still to start
+  std::uint32_t pending = 0;    ///< children still running
+  Outcome failure = Outcome::ok;
+  bool holds_worker = false;  ///< async pods: a worker for the running cpu op
+  /// A cache op in progress: 1 looked up, 2 running the miss steps, 3 waiting
+  /// for another task's fill of the same key (coalesced).
+  std::uint8_t cache_phase = 0;
+  bool cache_hit = false;
+  double work_ns = 0;  ///< the running (or, async, waiting) cpu op's demand
+  std::uint64_t cache_key = 0;
+};
+static_assert(sizeof(Task) == 48, "a task stays small: the hot loop copies and zeroes it");
+
+/// One instance of a cache: shared by a service's fleet, or one pod's own.
+struct CacheInstance {
+  LruCache lru{0, Duration{0}};
+  std::unordered_map<std::uint64_t, std::vector<Id>> filling;  ///< key -> tasks waiting
+};
+
+/// One attempt being served at a service. When the caller has given up on
+/// the attempt (its call is no longer current), the work goes on but its
+/// answer goes nowhere: wasted work.
+struct Request {
+  /// What sent it: an Attempt, or for a plain call (is_plain) the Exchange
+  /// itself, which then has no Attempt object at all.
+  Id sender = no_id;
+  std::uint32_t sender_generation = 0;
+  Id endpoint = 0;
+  Id pod = no_id;  ///< no pod at external services
+  Time arrived{};
+  Time deadline = Time::max();  ///< when deadlines propagate
+  bool holds_worker = false;
+  bool killed = false;    ///< its pod was killed: it already answered `error`
+  bool is_plain = false;  ///< `call` names an Exchange (a call without a policy)
+};
+
+/// What an exchange is, which says which of its ids are set.
+enum class ExchangeKind : std::uint8_t {
+  client_request,  ///< a workload's request: `workload`; no caller task, no network hop
+  call,            ///< a `call` step: `caller_task` and `site`
+  delivery,        ///< a queue's delivery of a message to its consumer: `queue`; no network hop
+};
+
+/// A logical call, over all its attempts: a `call` step, a workload's
+/// request or a queue's delivery (`kind`).
+struct Exchange {
+  Id caller_task = no_id;
+  Id workload = no_id;           ///< client requests
+  Id queue = no_id;              ///< a queue's delivery of a message to its consumer
+  Time published{};              ///< queue deliveries: when the message was published
+  std::uint32_t deliveries = 0;  ///< queue deliveries: this one included
+  Id site = no_id;               ///< call steps
+  Id policy = 0;
+  Id edge = 0;
+  Id target_endpoint = 0;
+  Time started{};
+  Time deadline = Time::max();  ///< inherited from the caller when deadlines propagate
+  std::uint32_t attempts = 0;
+  ExchangeKind kind = ExchangeKind::call;
+  double previous_backoff_ns = 0;
+  bool joins_parent = false;  ///< made by a parallel step for one of its children
+  /// Its edge uses no policy (plan::Edge::is_plain): one attempt, made
+  /// without an Attempt object; the request refers to the exchange directly.
+  bool is_plain = false;
+  Outcome answer = Outcome::ok;   ///< plain calls: the answer on its way back
+  bool holds_retry_slot = false;  ///< a retry decided, counted against the budget
+  std::uint32_t hedges = 0;       ///< hedged copies sent
+  std::uint32_t in_flight = 0;    ///< attempts (copies) outstanding
+  Id first_attempt = no_id;       ///< the outstanding attempts, linked by Attempt::next_copy
+};
+
+/// One attempt in flight, as its caller sees it.
+struct Attempt {
+  Id exchange = no_id;
+  Id target_endpoint = 0;
+  Id bulkhead_pod = no_id;  ///< the caller pod whose bulkhead this call holds
+  Time sent{};
+  Time deadline = Time::max();
+  Outcome outcome = Outcome::ok;
+  Id next_copy = no_id;  ///< the exchange's next outstanding attempt (hedging)
+  bool is_retry = false;
+  bool is_hedge = false;
+};
+
+/// What the calls of one caller to one endpoint share.
+struct EdgeState {
+  RetryLimits limits;
+  std::optional<CircuitBreaker> breaker;
+};
+
+/// Something waiting for a worker: a request not started yet, or (async
+/// pods) a task whose cpu op needs one.
+struct Waiter {
+  Id id = 0;
+  Time since{};
+  bool is_task = false;
+};
+
+/// Where a pod is in its life (docs/semantics.md, "Autoscaling and pod lifecycle").
+enum class PodPhase : std::uint8_t {
+  pending,      ///< created; no node has room for it yet
+  starting,     ///< placed (or no cluster): its container starts, the probe not passed yet
+  ready,        ///< takes requests
+  terminating,  ///< scaled down: takes no new requests, finishes what it holds
+  gone,
+};
+
+/// Where a pod is in its life (pod_lifecycle.cpp; `node`: cluster.cpp).
+struct PodLife {
+  PodPhase phase = PodPhase::ready;
+  Time created{};
+  Time started{};             ///< placed on a node: its startup began
+  Time ready_at{};            ///< when it started taking requests
+  Id node = no_id;            ///< with a cluster
+  bool is_cold = false;       ///< started during the run: warms up (pod.warmup)
+  std::uint32_t ordinal = 0;  ///< its service's pods made before it: "<service>-<ordinal>"
+};
+
+/// What an autoscaler reads (autoscaling.cpp), cumulative since the pod
+/// became ready; attribution reads `throttled_ns` too.
+struct PodMetrics {
+  double used_core_ns = 0;  ///< CPU used
+  double throttled_ns = 0;  ///< time its busy CPU was stopped by the quota (attribution)
+  double held_ns = 0;       ///< requests held, integrated over time
+  Time held_since{};        ///< held_ns is up to date to here
+  std::uint64_t arrivals = 0;
+  bool tracks_held = false;  ///< an autoscaler on concurrency reads held_ns
+};
+
+/// One pod: its hot part, which every request touches (its CPU and
+/// workers, kernel.cpp), then its life, its metrics and its own caches.
+struct Pod {
+  Id service = 0;
+  ProcessorSharing cpu;
+  std::uint32_t busy_workers = 0;
+  std::uint32_t active = 0;  ///< requests at the pod, for least-request balancing
+  std::deque<Waiter> waiting;
+  Time scheduled = Time::max();  ///< the cpu completion event in the queue; max: none
+  bool dirty = false;
+  PodLife life;
+  PodMetrics metrics;
+  std::vector<std::optional<CacheInstance>> caches;  ///< pod-scope caches (caches.cpp), by cache id
+};
+
+/// A message waiting in a queue.
+struct Message {
+  Time published{};
+  Time due{};                    ///< redeliveries: not before
+  std::uint32_t deliveries = 0;  ///< made so far
+};
+
+struct QueueState {
+  std::deque<Message> waiting;
+  std::deque<Message> delayed;  ///< waiting out their redelivery delay, in order of `due`
+  std::uint32_t in_flight = 0;
+};
+
+struct ServiceState {
+  std::vector<Id> pods;        ///< the pods that take requests (ready)
+  std::vector<Id> members;     ///< every pod not gone, in order of creation
+  std::uint32_t cpu_pods = 0;  ///< pods whose CPU runs: ready or terminating
+  /// A request starts at once while its pod has fewer busy workers than
+  /// this: the workers, or no limit (async pods, `workers: 0`).
+  std::uint32_t start_below = std::numeric_limits<std::uint32_t>::max();
+  std::int32_t desired = 0;  ///< the scale's replicas (the deployment's spec)
+  double cores = 1;          ///< per pod, changed by CPU faults
+  Time capacity_since{};
+  // Active faults.
+  Duration extra_delay{0};
+  double cpu_factor = 1;
+  double fail_rate = 0;
+  Id fail_stream = no_id;
+  enum class Down : std::uint8_t { no, refuse, blackhole } down = Down::no;
+  std::uint32_t round_robin = 0;
+  std::uint64_t waiting = 0;  ///< requests waiting for a worker, all pods
+  Time waiting_since{};
+  std::int64_t in_flight = 0;  ///< external services: calls being served
+  std::uint32_t pods_made = 0;
+};
+
+/// An autoscaler's view of the run: its controller and the metric snapshots
+/// that open and close each sync's window.
+struct AutoscalerState {
+  struct Snapshot {
+    Time at{};
+    std::vector<std::pair<Id, double>> pods;  ///< ready pods: their cumulative metric
+    double queue_value = 0;                   ///< queue_lag: the value at that moment
+  };
+  std::optional<HpaController> controller;
+  Time first_sync{};
+  std::uint64_t syncs = 0;       ///< syncs done
+  std::uint64_t next_start = 0;  ///< the sync whose window start is the next snapshot
+  std::uint64_t next_end = 0;    ///< the sync whose window end is the next snapshot
+  std::deque<Snapshot> snapshots;
+};
+
+/// A node of the cluster and the CPU its pods have not requested.
+struct Node {
+  double free_cores = 0;
+};
+
+struct WorkloadState {
+  std::uint64_t open = 0;  ///< client requests not finished, measured or not
+  std::optional<RateSchedule> schedule;
+  bool burst_on = false;
+  std::size_t trace_next = 0;
+  bool started = false;        ///< the first arrival has been scheduled
+  std::uint64_t arrivals = 0;  ///< client requests made, warm-up included
+};
+
+/// Where a task stopped, for the critical-path ledger: set when it suspends,
+/// settled when it resumes.
+struct TaskMark {
+  Time since = Time::min();    ///< Time::min(): not suspended
+  std::int64_t merged_at = 0;  ///< its ledger's total then: what arrives later was merged
+  Time cpu_started{};          ///< a cpu op: when it got its worker and started to run
+  double throttled_at = 0;     ///< a cpu op: its pod's throttled_ns then
+  double warmup_share = 0;     ///< a cpu op: the part of its demand a cold pod's warm-up added
+  Where what = Where::unaccounted;
+  bool is_cpu = false;
+};
+
+/// What a replay records that the first pass does not: the critical-path
+/// ledgers of everything in flight and their sums per path. Indexed by pool
+/// ids; an entry is reset when its object is made and emptied once merged
+/// into its caller's, so finished work keeps no ledger (in a deep chain each
+/// holds a part per service below it: kept, they grew quadratically).
+struct Observation {
+  std::vector<std::int64_t> slow_from_ns;  ///< per path: the first pass's p99
+  std::vector<Ledger> tasks;
+  std::vector<TaskMark> marks;
+  std::vector<Ledger> attempts;
+  std::vector<Ledger> exchanges;
+  std::vector<std::int64_t> backoff_ns;  ///< per exchange: its retries' backoffs so far
+  Ledger answer;                         ///< a finished request's ledger, on its way to its caller
+  Ledger done;                     ///< a finished call's ledger, on its way to the caller task
+  std::vector<LedgerSum> all;      ///< per path: its successful measured requests
+  std::vector<LedgerSum> slowest;  ///< per path: those at or above slow_from_ns
+
+  // Traces (RunLimits::traces) of the requests the first pass chose.
+  /// Where a call, attempt or request is in its trace: span indexes.
+  struct TraceRef {
+    std::int32_t trace = -1;   ///< -1: not traced
+    std::int32_t parent = -1;  ///< exchanges: the caller's server span (-1: the client)
+    std::int32_t span = -1;    ///< its own span: root, attempt or server span
+  };
+  bool tracing = false;
+  std::vector<std::vector<std::pair<std::uint64_t, std::string>>> chosen;  ///< per workload
+  std::vector<stats::Trace> traces;
+  std::uint64_t spans = 0;           ///< kept in `traces`, at most stats::max_trace_spans
+  std::uint64_t traces_dropped = 0;  ///< chosen requests not traced: the spans' cap was reached
+  std::vector<TraceRef> exchange_refs;
+  std::vector<TraceRef> attempt_refs;
+  std::vector<TraceRef> request_refs;
+
+  /// The bytes of the ledgers and trace references, as the memory budget
+  /// counts them in the replay (its first pass could only estimate them: a
+  /// deep chain's answers hold a part per service below).
+  [[nodiscard]] std::uint64_t bytes() const {
+    std::uint64_t total =
+        marks.capacity() * sizeof(TaskMark) + backoff_ns.capacity() * sizeof(std::int64_t) +
+        (exchange_refs.capacity() + attempt_refs.capacity() + request_refs.capacity()) *
+            sizeof(TraceRef);
+    for (const auto* ledgers : {&tasks, &attempts, &exchanges}) {
+      total += ledgers->capacity() * sizeof(Ledger);
+      for (const Ledger& ledger : *ledgers) {
+        total += ledger.parts().capacity() * sizeof(Ledger::Part);
+      }
+    }
+    return total;
+  }
+
+  template <class T>
+  static T& at(std::vector<T>& slots, Id id) {
+    if (id >= slots.size()) {
+      slots.resize(std::max<std::size_t>(id + 1, slots.size() * 2));
+    }
+    return slots[id];
+  }
+};
+
+// Each mechanism's state: one struct per mechanism, a member of Simulation.
+
+/// Workloads (kernel.cpp): the clients of each path.
+struct ClientState {
+  std::vector<WorkloadState> workloads;
+  std::uint64_t open_requests = 0;           ///< client requests not finished
+  std::vector<std::uint64_t> arrival_index;  ///< client exchanges: their arrival number (traces)
+};
+
+/// Calls and their attempts (kernel.cpp).
+struct CallState {
+  engine::Pool<Exchange> exchanges;
+  engine::Pool<Attempt> attempts;
+  std::vector<EdgeState> edges;
+  std::unordered_map<std::uint64_t, std::uint32_t> bulkheads;  ///< (pod, policy) -> in flight
+  /// Can a caller ever give up on an attempt (a timeout or a hedge anywhere)?
+  /// When not, no work can be wasted and the check per cpu step is skipped.
+  bool can_abandon = false;
+};
+
+/// Requests at services and the tasks of their step programs (kernel.cpp).
+struct WorkState {
+  engine::Pool<Request> requests;
+  engine::Pool<Task> tasks;
+  engine::IdStack ready;  ///< tasks to continue before the next event
+};
+
+/// Every pod ever made and each service's view of its own (kernel.cpp for
+/// the balancer and the workers, pod_lifecycle.cpp for their lives).
+struct Fleet {
+  std::vector<Pod> pods;
+  std::vector<ServiceState> services;
+};
+
+/// Processor sharing on each pod (kernel.cpp).
+struct CpuState {
+  engine::IdStack dirty_pods;  ///< pods whose completion event may have moved
+};
+
+/// Faults in effect (faults.cpp); a slow, failing or down service's state is
+/// in its ServiceState.
+struct FaultState {
+  std::vector<std::pair<Id, Id>> partitions;  ///< pairs of services cut apart now
+  /// Has a fault killed a pod? Until then no request is `killed`, and the
+  /// check per step is skipped.
+  bool has_killed_pods = false;
+};
+
+/// The cluster's nodes and the pods waiting for room (cluster.cpp).
+struct ClusterState {
+  std::vector<Node> nodes;
+  std::deque<Id> pending_pods;     ///< waiting for a node, in order of creation
+  std::uint32_t provisioning = 0;  ///< nodes asked for and not joined yet
+  /// A pod fits a node whose free cores fall short of its request by no more
+  /// than this: sums of requests such as 0.1 + 0.2 round.
+  static constexpr double fit_slack = 1e-9;
+  Time pending_since{};
+};
+
+/// The autoscalers (autoscaling.cpp).
+struct AutoscalingState {
+  std::vector<AutoscalerState> autoscalers;
+};
+
+/// The message queues (queues.cpp).
+struct BrokerState {
+  std::vector<QueueState> queues;
+  std::uint64_t open_messages = 0;  ///< messages in queues or being consumed
+};
+
+/// The caches (caches.cpp); pod-scope instances are in their Pod.
+struct CacheState {
+  std::vector<std::optional<CacheInstance>> shared;
+  std::vector<std::optional<engine::ZipfSampler>> zipf;  ///< per cache with Zipf keys
+};
+
+/// The time series and the backlog samples (time_series.cpp).
+struct SeriesState {
+  SeriesState(std::size_t workloads, Time window_start, Time window_end)
+      : backlog(workloads, window_start, window_end) {}
+  Time next_interval = Time::max();         ///< the end of the time series' current interval
+  std::vector<std::vector<double>> gauges;  ///< per gauge, a value per interval
+  BacklogWatch backlog;                     ///< each workload's backlog, for `unstable`
+  Time next_due = Time::max();              ///< catch_up's next: an interval's end or a sample
+};
+
+/// The engine. `Observe`: a replay that records attribution and traces; the
+/// first pass, and every run that asks for neither, compiles without a trace
+/// of those hooks.
+template <bool Observe>
+class Simulation {
+ public:
+  /// `observe`: a replay that records tail attribution, with each path's
+  /// p99 from the first pass.
+  Simulation(const plan::Plan& plan, const RunLimits& limits,
+             std::unique_ptr<Observation> observe = nullptr);
+  stats::Results run();
+
+ private:
+  // -------- kernel.cpp: the hot unit
+  // [[gnu::always_inline]] marks the short steps every request takes (it
+  // arrives, starts, spawns its task, touches its pod's CPU, finishes). Left
+  // to its size heuristics, GCC keeps them as calls whose saved registers
+  // cost more than their bodies; callgrind measures the difference
+  // (bench/README.md, "Instruction counts").
+
+  // Workloads
+  void start_workloads();
+  void schedule_next_arrival(Id w);
+  void on_arrival(Id w);
+  void on_burst_toggle(Id w);
+  void start_client_request(Id w);
+  void finish_client_request(Id x, const Exchange& exchange, Outcome outcome);
+
+  // Calls, their attempts and the network
+  void start_call(Id task, Id site, bool joins_parent);
+  void start_attempt(Id exchange, bool is_hedge = false);
+  void start_plain_attempt(Id exchange);
+  void on_hedge_due(Id exchange);
+  void forget_attempt(Exchange& exchange, Id attempt);
+  void attempt_done(Id attempt, Outcome outcome);
+  void attempt_failed(Id exchange, Outcome outcome);
+  void exchange_done(Id exchange, Outcome outcome);
+  void send_request(Id attempt);
+  void on_request_delivered(Id attempt);
+  [[gnu::always_inline]] void on_plain_request_delivered(Id exchange);
+  /// Request `r`, just made by make_request, arrives at its service.
+  void receive(Id r);
+  /// A new request arriving now, every field stored straight into its slot:
+  /// a value built on the stack and copied in is read back in 16-byte halves
+  /// across the narrower stores that have just written it, and the processor
+  /// waits for them (perf put most of the callers' time on that copy).
+  [[gnu::always_inline]] Id make_request(Id sender, std::uint32_t generation, Id endpoint,
+                                         Time deadline, bool is_plain) {
+    static_assert(sizeof(Request) == 40, "make_request sets every field of a Request");
+    const Id r = work_.requests.allocate_slot();
+    Request& req = work_.requests[r];
+    req.sender = sender;
+    req.sender_generation = generation;
+    req.endpoint = endpoint;
+    req.pod = no_id;
+    req.arrived = now_;
+    req.deadline = deadline;
+    req.holds_worker = false;
+    req.killed = false;
+    req.is_plain = is_plain;
+    return r;
+  }
+  /// A new exchange starting now (a client request: no caller task and no
+  /// site), every field stored in its slot (make_request says why).
+  [[gnu::always_inline]] Id make_exchange(ExchangeKind kind, Id caller_task, Id workload, Id site,
+                                          Id policy, Id edge, Id target_endpoint,
+                                          bool joins_parent) {
+    static_assert(sizeof(Exchange) == 96, "make_exchange sets every field of an Exchange");
+    const Id x = calls_.exchanges.allocate_slot();
+    Exchange& ex = calls_.exchanges[x];
+    ex.caller_task = caller_task;
+    ex.workload = workload;
+    ex.queue = no_id;
+    ex.published = Time{};
+    ex.deliveries = 0;
+    ex.site = site;
+    ex.policy = policy;
+    ex.edge = edge;
+    ex.target_endpoint = target_endpoint;
+    ex.started = now_;
+    ex.deadline = Time::max();
+    ex.attempts = 0;
+    ex.kind = kind;
+    ex.previous_backoff_ns = 0;
+    ex.joins_parent = joins_parent;
+    ex.is_plain = plan_.edges[edge].is_plain;
+    ex.answer = Outcome::ok;
+    ex.holds_retry_slot = false;
+    ex.hedges = 0;
+    ex.in_flight = 0;
+    ex.first_attempt = no_id;
+    return x;
+  }
+  /// Answers request `r` without serving it (refused, no pod, rejected).
+  void turn_away(Id r, Outcome outcome) {
+    const Request req = work_.requests[r];
+    work_.requests.release(r);
+    respond(req, outcome);
+  }
+  void respond_plain(const Request& request, Outcome outcome);
+  void respond(const Request& request, Outcome outcome);
+  void on_response_delivered(Id attempt);
+  /// What network_delay says of a message that is lost: never delivered.
+  static constexpr Duration lost_message = Duration::min();
+  /// The time a message of call site `site` takes from service `from` to
+  /// `to`, or `lost_message`. Inline for the common instant link. (Not an optional:
+  /// returned through memory, its flag byte is stored and its 8 bytes are
+  /// loaded back at once, a load the processor cannot forward and waits for.)
+  [[gnu::always_inline]] Duration network_delay(const plan::CallSite& site, Id from, Id to) {
+    if (site.is_instant && faults_.partitions.empty()) [[likely]] {
+      return Duration{0};
+    }
+    return sample_network(plan_.links[site.link], from, to);
+  }
+  Duration sample_network(const plan::Link& link, Id from, Id to);
+  Id caller_service(const Exchange& exchange) const;
+  bool is_orphaned(Id request) const;
+
+  // Pods, workers and requests
+  [[gnu::always_inline]] Id choose_pod(Id service);
+  [[gnu::always_inline]] void start_request(Id request);
+  [[gnu::always_inline]] void finish_request(Id request, Outcome outcome);
+  /// A request or an async cpu op gives its worker back; the next waiter, if
+  /// any, takes it. Inline: the pod's queue is usually empty.
+  void release_worker(Id pod_id) {
+    Pod& pod = fleet_.pods[pod_id];
+    --pod.busy_workers;
+    if (!pod.waiting.empty()) [[unlikely]] {
+      start_next_waiter(pod_id);
+    }
+  }
+  void start_next_waiter(Id pod);
+  void enqueue(Id pod, Waiter waiter);
+  [[gnu::always_inline]] void note_waiting(Id service, std::int64_t change);
+  void reject_waiter(Id pod, const Waiter& waiter);
+
+  // Step programs
+  void ready(Id task) { work_.ready.push(task); }
+  void drain_ready();
+  void continue_task(Id task);
+  bool execute(Id task);
+  [[gnu::always_inline]] void finish_task(Id task);
+  /// finish_task for a task whose pod was killed, kept out of line: it is
+  /// rare, and an inlined copy of finish_task would crowd continue_task.
+  [[gnu::cold, gnu::noinline]] void finish_killed_task(Id task);
+  /// A new task of `request` running `block`; `waited`: the request's time
+  /// waiting for a worker (its root task), for attribution.
+  [[gnu::always_inline]] Id spawn(Id parent, Id request, Id block, Duration waited = Duration{0});
+  [[gnu::always_inline]] std::uint32_t draw_count(const plan::Op& op);
+
+  // CPU
+  /// A new pod's CPU demand multiplier (pod.warmup): the slowdown when it
+  /// turns ready, falling linearly to 1.
+  [[nodiscard]] double warmup_factor(const Pod& pod) const {
+    const plan::Service& svc = plan_.services[pod.service];
+    if (!pod.life.is_cold || svc.warmup <= Duration::zero() ||
+        now_ - pod.life.ready_at >= svc.warmup) {
+      return 1.0;
+    }
+    const double left = 1.0 - to_seconds(now_ - pod.life.ready_at) / to_seconds(svc.warmup);
+    return 1.0 + (svc.warmup_slowdown - 1.0) * left;
+  }
+  /// Task `task`, of a request on pod `pod`, starts a cpu op of `work_ns`.
+  void start_cpu(Id task, Id pod, double work_ns);
+  [[gnu::always_inline]] void touch_cpu(Id pod);
+  void on_cpu_done(Id pod);
+  void reschedule_dirty_pods();
+
+  // -------- faults.cpp: kill, slow, fail, down, partition, cpu and flush faults
+  // The hooks of a fault that acts on requests (slow, fail, down) are in
+  // ServiceState, read by receive() and start_request().
+  void on_fault(Id fault, bool starts);
+  void kill_pods(Id service, std::uint32_t count, Id stream);
+  void fail_pod_work(Id pod);
+
+  /// Are services `a` and `b` cut apart by a partition now?
+  bool is_partitioned(Id a, Id b) const;
+
+  // -------- pod_lifecycle.cpp: pods made, ready, terminated; the capacity they give
+  /// Records a service's CPU capacity and replicas up to now: called before
+  /// either changes.
+  void note_capacity(Id service);
+  Id create_pod(Id service, bool is_initial, Id startup_stream);
+  void start_pod(Id pod, bool is_initial, Id startup_stream);
+  void make_ready(Id pod);
+  void on_pod_ready(Id pod);
+  void scale_to(Id service, std::int32_t desired);
+  void terminate_pod(Id pod);
+  void on_grace_end(Id pod);
+  void finish_termination(Id pod);
+  /// Pods of `service` created and not ready yet (pending or starting).
+  std::uint32_t starting_pods(Id service) const;
+  void pod_gone(Id pod);
+  /// Integrates the requests `pod` holds up to now, when an autoscaler on
+  /// concurrency reads it (inline: it is called for every request).
+  void note_held(Pod& pod) {
+    if (pod.metrics.tracks_held) {
+      pod.metrics.held_ns += static_cast<double>(pod.active) *
+                             static_cast<double>((now_ - pod.metrics.held_since).count());
+      pod.metrics.held_since = now_;
+    }
+  }
+
+  // -------- cluster.cpp: nodes, placement and the cluster autoscaler
+  bool place_pod(Id pod);
+  void request_nodes();
+  void on_node_ready();
+  void note_pending();
+
+  // -------- autoscaling.cpp: the horizontal pod autoscalers
+  void start_autoscalers();
+  Time window_edge(Id autoscaler, std::uint64_t sync, bool is_start) const;
+  void schedule_snapshot(Id autoscaler);
+  void on_snapshot(Id autoscaler);
+  void take_snapshot(Id autoscaler);
+  void on_autoscaler_sync(Id autoscaler);
+  double queue_metric(const plan::Autoscaler& spec) const;
+
+  // -------- queues.cpp: message queues
+  bool publish(Id task, Id queue);
+  void dispatch(Id queue);
+  void finish_message(const Exchange& exchange, Outcome outcome);
+  void on_redeliver(Id queue);
+  void note_queue(Id queue);
+
+  // -------- caches.cpp: cache steps
+  CacheInstance& cache_instance(Id cache, Id task);
+  bool start_cache(Id task, const plan::Op& op, engine::RandomStream& rng);
+  bool continue_cache(Id task);
+
+  /// A killed task was filling a cache key: the fill dies with it, and the
+  /// tasks waiting for it fail.
+  void abandon_fill(Id task);
+
+  // -------- time_series.cpp: the time series and the backlog samples
+  /// What is due before an event at `at`: the time series' intervals that
+  /// ended and the backlog samples (BacklogWatch). Cold: it runs once per
+  /// interval, and the loop tests one time for both.
+  [[gnu::cold, gnu::noinline]] void catch_up(Time at);
+  /// Every workload's backlog now.
+  [[nodiscard]] std::vector<BacklogSample> backlog_samples() const;
+
+  /// Before the first event: one series per gauge.
+  void start_series();
+  /// After the last event: the intervals up to `finished`, the last one partial.
+  void finish_series(Time finished);
+  /// The series and the markers, into `results`.
+  void series_results(stats::Results& results);
+  void close_interval(Time start, Time end);
+  template <class Visit>
+  void for_each_gauge(Visit visit);
+  std::vector<stats::TimeMarker> markers() const;
+
+  // -------- results.cpp: what the run measured
+  /// What was measured, once the run has stopped at `finished`. Kept out of
+  /// run() so the event loop stays small enough for the compiler to inline
+  /// the event handlers into it.
+  [[gnu::cold]] stats::Results results(Time finished, bool stopped_early);
+
+  // -------- driver.cpp: the run's limits (the two-pass driver, simulate(), is there too)
+  /// The checks made every 65,536 events: a stop asked for, the memory
+  /// budget. True (with stop_reason_ set) when the run must stop.
+  [[gnu::cold, gnu::noinline]] bool should_stop();
+  /// The bytes of the run's live work, from its own structures (memory_budget.hpp).
+  [[nodiscard]] LiveWork live_work() const;
+
+  // -------- attribution.cpp: tail attribution; the observing pass (Observe) only
+  void observe_spawn(Id task, Duration waited);
+  void observe_suspend(Id task);
+  void observe_resume(Id task);
+  void observe_cpu_start(Id task);
+  void observe_exchange_start(Id exchange);
+  void observe_attempt_won(Id attempt);
+  void observe_exchange_done(Id exchange, Outcome outcome);
+  void observe_path(Id path, Time started, Outcome outcome);
+  [[gnu::cold]] void attribution_results(stats::Results& results) const;
+
+  // -------- tracing.cpp: traces of the requests the first pass chose; the observing pass only
+  void trace_client_request(Id exchange, Id workload, std::uint64_t index);
+  void trace_call(Id exchange, Id task);
+  void trace_attempt(Id exchange, Id attempt, bool is_hedge);
+  void trace_failed_fast(Id exchange, Outcome outcome);
+  void trace_request_arrived(Id request);
+  void trace_request_done(Id request, Outcome outcome);
+  /// An internal span of a traced request: queue, cpu, delay, ...
+  void trace_phase(Id request, const char* name, Time start, Time end);
+  std::int32_t open_span(std::int32_t trace, std::int32_t parent, stats::SpanKind kind,
+                         std::string name, std::string service, Id endpoint, Id pod);
+  void close_span(std::int32_t trace, std::int32_t span, Outcome outcome, Time end);
+  void close_span(const Observation::TraceRef& ref, Outcome outcome) {
+    close_span(ref.trace, ref.span, outcome, now_);
+  }
+  [[gnu::cold]] void trace_results(stats::Results& results, Time finished);
+
+  /// Puts an event of `kind` for `target` in the event queue, due at `at`.
+  void schedule(Time at, EventKind kind, Id target, std::uint32_t generation = 0) {
+    event_queue_.push(at, static_cast<std::uint32_t>(kind), target, generation);
+  }
+
+  // The kernel (kernel.cpp): the plan, the clock, the event queue, the
+  // random streams and the recorder every mechanism reports to.
+  const plan::Plan& plan_;
+  RunLimits limits_;
+  engine::EventQueue event_queue_;
+  Time now_{};
+  Time window_start_;
+  Time window_end_;  ///< arrivals stop here
+  Time end_;         ///< the drain ends here
+  stats::Recorder recorder_;
+  std::vector<engine::RandomStream> streams_;
+  std::uint64_t event_count_ = 0;
+  std::string stop_reason_;  ///< why the run stopped before its end; empty when it did not
+
+  // Each mechanism's state, under the name of the file that owns it.
+  ClientState clients_;               ///< kernel.cpp, workloads
+  CallState calls_;                   ///< kernel.cpp, calls and attempts
+  WorkState work_;                    ///< kernel.cpp, requests, tasks and workers
+  Fleet fleet_;                       ///< kernel.cpp and pod_lifecycle.cpp: pods and services
+  CpuState cpu_;                      ///< kernel.cpp, CPU
+  FaultState faults_;                 ///< faults.cpp
+  ClusterState cluster_;              ///< cluster.cpp
+  AutoscalingState autoscaling_;      ///< autoscaling.cpp
+  BrokerState brokers_;               ///< queues.cpp
+  CacheState caches_;                 ///< caches.cpp
+  SeriesState series_;                ///< time_series.cpp
+  std::unique_ptr<Observation> obs_;  ///< attribution.cpp, tracing.cpp: set in a replay
+  TraceChoice* choose_ = nullptr;     ///< the first pass of a run with traces: it offers requests
+ public:
+  void choose_traces(TraceChoice* choice) { choose_ = choice; }
+};
+
+// The short steps the cold units take too (a killed pod's work, a cache's
+// miss steps, the time series' interval ends): defined here, so every unit
+// can inline them.
+
+template <bool Observe>
+inline Id Simulation<Observe>::spawn(Id parent, Id request, Id block, Duration waited) {
+  static_assert(sizeof(Task) == 48, "spawn sets every field of a Task");
+  const Id t = work_.tasks.allocate_slot();  // every field stored in place (make_request says why)
+  Task& task = work_.tasks[t];
+  task.request = request;
+  task.parent = parent;
+  task.next = plan_.blocks[block].begin;
+  task.end = plan_.blocks[block].end;
+  task.current = 0;
+  task.remaining = 0;
+  task.pending = 0;
+  task.failure = Outcome::ok;
+  task.holds_worker = false;
+  task.cache_phase = 0;
+  task.cache_hit = false;
+  task.work_ns = 0;
+  task.cache_key = 0;
+  if constexpr (Observe) {
+    observe_spawn(t, waited);
+  }
+  ready(t);
+  return t;
+}
+
+template <bool Observe>
+inline void Simulation<Observe>::note_waiting(Id service, std::int64_t change) {
+  ServiceState& state = fleet_.services[service];
+  recorder_.queue_length(service, state.waiting_since, now_, static_cast<double>(state.waiting));
+  state.waiting_since = now_;
+  state.waiting = static_cast<std::uint64_t>(static_cast<std::int64_t>(state.waiting) + change);
+}
+
+template <bool Observe>
+inline void Simulation<Observe>::touch_cpu(Id pod_id) {
+  Pod& pod = fleet_.pods[pod_id];
+  recorder_.cpu_busy(pod.service, pod.cpu.last_update(), now_, pod.cpu.busy_cores());
+  pod.metrics.used_core_ns +=
+      pod.cpu.busy_cores() * static_cast<double>((now_ - pod.cpu.last_update()).count());
+  if (pod.cpu.is_throttled() && pod.cpu.busy() > 0) {
+    recorder_.cpu_throttled(pod.service, pod.cpu.last_update(), now_);
+    pod.metrics.throttled_ns += static_cast<double>((now_ - pod.cpu.last_update()).count());
+  }
+  pod.cpu.advance(now_);
+  if (!pod.dirty) {
+    pod.dirty = true;
+    cpu_.dirty_pods.push(pod_id);
+  }
+}
+
+/// Instantiates one member function for both passes, in the unit that defines
+/// it: its return type, then its name and parameter types, as in
+/// `TAILSIM_SIMULATION_MEMBER(void, on_fault(Id, bool));`. (A whole-class
+/// instantiation may appear once in a program; the class's members are
+/// defined across several units.)
+#define TAILSIM_SIMULATION_MEMBER(type, ...)    \
+  template type Simulation<false>::__VA_ARGS__; \
+  template type Simulation<true>::__VA_ARGS__
+
+}  // namespace tailsim::components::sim
