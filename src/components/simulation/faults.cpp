@@ -21,11 +21,9 @@ template <bool Observe>
 void Simulation<Observe>::on_fault(Id f, bool starts) {
   const plan::Fault& fault = plan_.faults[f];
   if (fault.kind == plan::FaultKind::flush) {
-    if (starts) {  // every instance of the cache loses its entries
-      for (auto& instance : caches_.shared) {
-        if (instance) {
-          instance->lru.clear();
-        }
+    if (starts) {  // every instance of the cache loses its entries, and no other cache
+      if (fault.cache < caches_.shared.size() && caches_.shared[fault.cache]) {
+        caches_.shared[fault.cache]->lru.clear();
       }
       for (Pod& pod : fleet_.pods) {
         if (fault.cache < pod.caches.size() && pod.caches[fault.cache]) {

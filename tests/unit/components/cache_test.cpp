@@ -141,6 +141,23 @@ TEST_CASE("a flush empties the cache", "[cache]") {
   CHECK(cache(r, "c").hits == 198);
 }
 
+TEST_CASE("a flush empties its own cache and no other", "[cache]") {
+  // Two shared caches of one key each, looked up by every request; only c
+  // is flushed. c misses twice (at the start and after the flush), d once.
+  const auto r = simulate_text(std::string("version: 1\nsimulation: {duration: 20s, seed: 1}\n") +
+                               "services:\n  api:\n    endpoints:\n      get:\n"
+                               "        - cache: c\n          miss: [{delay: 5ms}]\n"
+                               "        - cache: d\n          miss: [{delay: 5ms}]\n"
+                               "caches:\n  c: {scope: shared, keys: 1}\n"
+                               "  d: {scope: shared, keys: 1}\n"
+                               "workloads:\n  w: {entry: api.get, rate: 10/s, arrivals: uniform}\n"
+                               "faults:\n  - {at: 10.05s, flush: c}\n");
+  CHECK(cache(r, "c").lookups == 200);
+  CHECK(cache(r, "c").hits == 198);
+  CHECK(cache(r, "d").lookups == 200);
+  CHECK(cache(r, "d").hits == 199);
+}
+
 TEST_CASE("Che's approximation at 100 000 Zipf keys of exponent 1", "[cache]") {
   // Che's approximation gives 0.506 for a capacity of 1% of the keys and
   // 0.737 for 10%; it is within about 1% of exact LRU at these sizes.
