@@ -669,12 +669,43 @@ double Analyzer::Evaluation::step_s(const Step& step, std::size_t service) {
   return 0;
 }
 
-/// A queue with `partitions` consumers is an M/M/c station whose service is
-/// one call of the consumer endpoint.
+/// A queue with `partitions` consumers: an M/M/c station whose service is
+/// one call of the consumer endpoint. At most `partitions` messages are
+/// consumed at once, and where to they go decides how they queue:
+/// - `random` balancing: each pod gets its Poisson share and queues as an
+///   open station (response_s), the partitions a pool on top. Exact for the
+///   pods; it calls a queue saturated that random placement cannot drain.
+/// - `round_robin` and `least_request` spread the partitions' messages over
+///   the pods: taken as one pool of CPU servers. The consumer's own
+///   queueing (response_s's CPU stretch and worker wait, worked out for an
+///   open stream at the queue's rate) would count the same waiting twice,
+///   so the station's service is the consumer's time alone, and the larger
+///   of two bounds is taken: the partitions as servers of that time
+///   (exact when the consumer waits rather than computes), and its CPU as
+///   an M/M/K of the pods' K CPU servers with the rest as a delay (exact
+///   when it only computes).
 double Analyzer::Evaluation::queue_mean_s(std::size_t q) {
   const model::Queue& queue = a_.m_.queues[q];
-  const double consume = response_s(a_.endpoint_id(queue.consumer));
-  return mean_response_time(queue_rps_[q], consume, static_cast<double>(queue.partitions.value));
+  const std::size_t consumer = a_.endpoint_id(queue.consumer);
+  const double partitions = static_cast<double>(queue.partitions.value);
+  const double rps = queue_rps_[q];
+  const double consume = response_s(consumer);
+  const std::size_t s = a_.demand_[consumer].service;
+  const model::Service& svc = a_.m_.services[s];
+  if (svc.external.value || svc.balancer.value == model::BalancerKind::random) {
+    return mean_response_time(rps, consume, partitions);
+  }
+  const Station& st = stations_[s];
+  if (!(st.cpu_load < 1)) {
+    return infinity;  // its cores cannot keep up with the messages
+  }
+  const double cpu = a_.demand_[consumer].cpu_s;
+  const double wait = st.has_worker_pool && pool_state_[s] == State::known ? st.worker_wait_s : 0;
+  const double alone = std::max(consume - wait - cpu * (st.cpu_stretch - 1), cpu);
+  const double cpu_servers = static_cast<double>(svc.replicas.value) * st.cpu_servers;
+  const double as_partitions = mean_response_time(rps, alone, partitions);
+  const double as_cores = alone - cpu + mean_response_time(rps, cpu, cpu_servers);
+  return std::max(as_partitions, as_cores);
 }
 
 // ------------------------------------------------------------- rates, notes

@@ -129,6 +129,10 @@ std::string to_table(const Analysis& a, const std::string& model_name) {
     out += fmt::format("    {:<24}{:>12.1f}{:>13}{:>13}\n",
                        name.size() > 24 ? name.substr(0, 21) + "..." : name, p.rate_rps, mean, max);
   }
+  out +=
+      "\n  max rate/s: the rate the path's workload could reach, the other workloads at theirs,"
+      "\n  before a service it uses saturates; 'unlimited' when nothing it uses has a limit,"
+      "\n  '-' for a queue's path (its rate is its publishers').\n";
   out += fmt::format("\n  {}\n",
                      a.is_analytic_regime()
                          ? "In the analytic regime: these means should match a simulation's."

@@ -557,3 +557,71 @@ TEST_CASE("a worker pool exhausted by a slow dependency", "[analytic]") {
   CHECK(*named(a.paths, "status").max_rps == 0);
   CHECK(*named(a.paths, "report").max_rps == Approx((16 - 0.1) / 2.002).epsilon(0.01));
 }
+
+namespace {
+
+/// Erlang C's mean time in system of an M/M/c queue (offered load a = lambda x s).
+double erlang_c_mean(double lambda, double service, int servers) {
+  const double a = lambda * service;
+  double term = 1;
+  double sum = 1;  // sum of a^k / k! for k < servers
+  for (int k = 1; k < servers; ++k) {
+    term *= a / k;
+    sum += term;
+  }
+  const double last = term * a / servers;  // a^c / c!
+  const double waiting = last / (1 - a / servers) / (sum + last / (1 - a / servers));
+  return service + waiting * service / (servers - a);
+}
+
+std::string queue_model(const std::string& replicas, const std::string& balancer) {
+  return R"(version: 1
+services:
+  shop:
+    pod: {cpu: 2}
+    endpoints:
+      buy: [{cpu: exp(1ms)}, {publish: orders}]
+  fulfil:
+    replicas: )" +
+         replicas + R"(
+    balancer: )" +
+         balancer + R"(
+    pod: {cpu: 1}
+    endpoints:
+      process: [{cpu: exp(20ms)}]
+queues:
+  orders: {consumer: fulfil.process, partitions: 6}
+workloads:
+  sale: {entry: shop.buy, rate: 120/s}
+)";
+}
+
+}  // namespace
+
+TEST_CASE("a queue's partitions spread over the consumer's pods are one pool of their cores",
+          "[analytic]") {
+  // Six partitions over 3 pods of 1 core: at most 6 messages at once on 3
+  // cores, exponential CPU work, processor sharing: the number in the
+  // station moves as in an M/M/3 of 20 ms, at 120/s 80% busy. Counting the
+  // pods' own queueing (100 ms each at 80%) under six partitions as well
+  // called it saturated; the simulation drains it.
+  const auto a = analyze_text(queue_model("3", "least_request"));
+  const auto& orders = named(a.paths, "orders");
+  REQUIRE(orders.is_queue);
+  CHECK(orders.mean_s == Approx(erlang_c_mean(120, 0.020, 3)).epsilon(1e-9));
+  CHECK(orders.mean_s == Approx(0.04160).epsilon(1e-3));  // 41.6 ms
+  // Round robin spreads them too.
+  CHECK(named(analyze_text(queue_model("3", "round_robin")).paths, "orders").mean_s ==
+        Approx(orders.mean_s));
+}
+
+TEST_CASE("a queue whose consumer places messages at random queues at each pod", "[analytic]") {
+  // Each of the 3 pods sees a Poisson 40/s: 100 ms (M/M/1 at 80%), so the six
+  // partitions would each hold a message for 100 ms: 12 wanted at once, over
+  // six. As the simulation shows, random placement cannot drain it.
+  const auto a = analyze_text(queue_model("3", "random"));
+  CHECK_FALSE(std::isfinite(named(a.paths, "orders").mean_s));
+  // Consumers whose cores cannot keep up saturate the queue whatever the balancer.
+  CHECK_FALSE(
+      std::isfinite(named(analyze_text(queue_model("2", "least_request")).paths, "orders").mean_s));
+}
