@@ -77,8 +77,11 @@ std::string dot_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
-/// The most distinct call descriptions an edge's label lists; the tooltip has them all.
+/// The most distinct call descriptions an edge's label lists.
 constexpr std::size_t max_label_calls = 2;
+/// The most calls an edge's tooltip describes one by one: a model may make
+/// thousands of calls along one edge, and Graphviz lays out every character.
+constexpr std::size_t max_tooltip_calls = 20;
 
 /// What is drawn on an edge: its label (short) and tooltip (in full).
 struct EdgeText {
@@ -98,10 +101,15 @@ EdgeText edge_text(const DependencyGraph& graph, const model::Model& model, cons
     first += first.empty() ? "∥" : " ∥";
   }
   std::vector<std::string> distinct;
-  for (const auto& call : edge.calls) {
+  for (std::size_t c = 0; c < edge.calls.size(); ++c) {
+    const CallSite& call = edge.calls[c];
     const std::string words = labels::call_words(call);
-    if (!words.empty() && std::find(distinct.begin(), distinct.end(), words) == distinct.end()) {
+    if (!words.empty() && distinct.size() <= max_label_calls &&
+        std::find(distinct.begin(), distinct.end(), words) == distinct.end()) {
       distinct.push_back(words);
+    }
+    if (c >= max_tooltip_calls) {
+      continue;
     }
     std::vector<std::string> parts = labels::policy_sentences(call.policy);
     if (call.is_parallel) {
@@ -122,12 +130,15 @@ EdgeText edge_text(const DependencyGraph& graph, const model::Model& model, cons
     }
     tooltip.push_back(std::move(line));
   }
+  if (edge.calls.size() > max_tooltip_calls) {
+    tooltip.push_back(fmt::format("and {} more calls", edge.calls.size() - max_tooltip_calls));
+  }
   std::string words;
   for (std::size_t i = 0; i < distinct.size() && i < max_label_calls; ++i) {
     words += (i == 0 ? "" : " | ") + distinct[i];
   }
   if (distinct.size() > max_label_calls) {
-    words += fmt::format(" | +{}", distinct.size() - max_label_calls);
+    words += " | …";
   }
   label.push_back(first.empty() || words.empty() ? first + words : first + " " + words);
   if (is_synchronous(edge.kind) && from.kind == VertexKind::endpoint) {

@@ -348,6 +348,26 @@ TEST_CASE("build_graph keeps every call of a merged edge and multiplies nesting"
   CHECK(contains(write_dot(g, m), "label=\"∥ timeout 1s | p 0.2, ×6..12\""));
 }
 
+TEST_CASE("write_dot keeps the label and tooltip of an edge of many calls short", "[graph]") {
+  Model m;
+  std::vector<Step> steps;
+  for (int i = 1; i <= 30; ++i) {
+    Step step = call(ref("b", "y", 1, 0));
+    step.policy.timeout = model::Located<Duration>{std::chrono::milliseconds(i)};
+    steps.push_back(step);
+  }
+  m.services.push_back(service("a", {{"x", steps}}));
+  m.services.push_back(service("b", {{"y", {}}}));
+  model::Diagnostics diagnostics;
+  const auto g = build_graph(m, diagnostics);
+  REQUIRE(g.edges().size() == 1);
+  REQUIRE(g.edges()[0].calls.size() == 30);
+  const auto dot = write_dot(g, m);
+  CHECK(contains(dot, "label=\"timeout 1ms | timeout 2ms | …\""));
+  CHECK(contains(dot, "\\ntimeout 20ms\\nand 10 more calls\""));
+  CHECK_FALSE(contains(dot, "timeout 21ms"));
+}
+
 TEST_CASE("write_dot escapes quotes and backslashes in names", "[graph]") {
   Model m;
   m.services.push_back(service("we\"ird\\svc", {{"e p", {}}}));
