@@ -40,6 +40,7 @@
 #include "tailsim/report/json_report.hpp"
 #include "tailsim/report/junit_writer.hpp"
 #include "tailsim/report/markdown_summary.hpp"
+#include "topology_numbers.hpp"
 
 namespace {
 
@@ -193,7 +194,9 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     model_text << model_file.rdbuf();
     tailsim::cli::write_output_folder(tailsim::cli::OutputFolderInputs{
         options.out_dir, &results, path, model_text.str(), command,
-        graph::write_dot(*checked.graph, m), wall_s, /*has_traces=*/traces > 0});
+        graph::write_dot(*checked.graph, m,
+                         tailsim::cli::topology_numbers(*checked.graph, m, results)),
+        wall_s, /*has_traces=*/traces > 0});
     if (replicated) {
       tailsim::report::write_file_atomically(
           std::filesystem::path(options.out_dir) / "results.json", json);

@@ -5,6 +5,7 @@
 #include <cassert>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -63,6 +64,16 @@ struct EdgeKeyHash {
            (static_cast<std::size_t>(key.kind) * 0x9e3779b97f4a7c15ULL);
   }
 };
+
+/// a x b, held at the largest int64 rather than overflowing (counts of
+/// nested `times` multiply, and a model is untrusted).
+std::int64_t saturating_product(std::int64_t a, std::int64_t b) {
+  std::int64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product)) {
+    return std::numeric_limits<std::int64_t>::max();
+  }
+  return product;
+}
 
 /// A back edge of the depth-first search: `from` calls `to`, which is still on
 /// the search's stack.
@@ -156,16 +167,22 @@ struct DependencyGraph::Impl {
   }
 
   /// Adds the edge unless the same (from, to, kind) is there already; then the
-  /// first position stays and the edge is optional only if both are.
-  void add_edge(VertexId from, VertexId to, EdgeKind kind, model::SourceLoc loc, bool is_optional) {
+  /// first position stays and the edge is optional only if both are. A call
+  /// joins the edge's list of calls.
+  void add_edge(VertexId from, VertexId to, EdgeKind kind, model::SourceLoc loc, bool is_optional,
+                std::optional<CallSite> call = std::nullopt) {
     const auto [it, is_new] =
         edge_index_.try_emplace(EdgeKey{from, to, kind}, static_cast<EdgeId>(edges_.size()));
-    if (!is_new) {
-      edges_[it->second].is_optional = edges_[it->second].is_optional && is_optional;
-      return;
+    if (is_new) {
+      edges_.push_back(Edge{from, to, kind, loc, is_optional, /*is_parallel=*/false, {}});
+      boost::add_edge(from, to, EdgeBundle{it->second, kind}, graph_);
     }
-    edges_.push_back(Edge{from, to, kind, loc, is_optional});
-    boost::add_edge(from, to, EdgeBundle{it->second, kind}, graph_);
+    Edge& edge = edges_[it->second];
+    edge.is_optional = edge.is_optional && is_optional;
+    if (call) {
+      edge.is_parallel = edge.is_parallel || call->is_parallel;
+      edge.calls.push_back(std::move(*call));
+    }
   }
 
   [[nodiscard]] std::optional<VertexId> find(VertexKind kind, std::string_view name) const {
@@ -200,31 +217,64 @@ struct DependencyGraph::Impl {
     return find(kind, step.target.value);
   }
 
-  void add_step_edges(VertexId from, const std::vector<model::Step>& steps, bool is_miss) {
+  /// Where steps sit: inside a cache's `miss` steps, a `parallel` step, and
+  /// the chance and count the steps and arms around them multiply in.
+  struct StepContext {
+    bool is_miss = false;
+    bool is_parallel = false;
+    double p = 1.0;
+    model::IntRange times;
+
+    /// The context of the steps inside `step`.
+    [[nodiscard]] StepContext inside(const model::Step& step) const {
+      StepContext in = *this;
+      in.p *= step.p ? step.p->value : 1.0;
+      in.times = {saturating_product(times.low, step.times.value.low),
+                  saturating_product(times.high, step.times.value.high)};
+      return in;
+    }
+  };
+
+  void add_step_edges(VertexId from, const std::vector<model::Step>& steps,
+                      const StepContext& context) {
     for (const auto& step : steps) {
       switch (step.kind) {
         case model::StepKind::call: {
           if (const auto to = resolve(step.call)) {
             const auto loc = step.loc.is_known() ? step.loc : step.call.loc;
-            add_edge(from, *to, is_miss ? EdgeKind::cache_miss : EdgeKind::call, loc,
-                     step.policy.optional.value);
+            const StepContext at = context.inside(step);
+            add_edge(from, *to, context.is_miss ? EdgeKind::cache_miss : EdgeKind::call, loc,
+                     step.policy.optional.value,
+                     CallSite{loc, step.policy, context.is_parallel, at.p, at.times});
           }
           break;
         }
-        case model::StepKind::parallel:
-          add_step_edges(from, step.children, is_miss);
+        case model::StepKind::parallel: {
+          StepContext in = context.inside(step);
+          in.is_parallel = true;
+          add_step_edges(from, step.children, in);
           break;
-        case model::StepKind::branch:
+        }
+        case model::StepKind::branch: {
+          const StepContext in = context.inside(step);
           for (const auto& arm : step.arms) {
-            add_step_edges(from, arm.steps, is_miss);
+            StepContext in_arm = in;
+            in_arm.p *= arm.p.value;
+            add_step_edges(from, arm.steps, in_arm);
           }
           break;
-        case model::StepKind::cache:
+        }
+        case model::StepKind::cache: {
           if (const auto to = resolve_target(step, VertexKind::cache, cache_begin_, queue_begin_)) {
             add_edge(from, *to, EdgeKind::cache, step.loc, /*is_optional=*/false);
           }
-          add_step_edges(from, step.children, /*is_miss=*/true);
+          // The miss steps run one after the other, whatever ran the lookup.
+          StepContext in = context.inside(step);
+          in.is_miss = true;
+          in.is_parallel = false;
+          add_step_edges(from, step.children, in);
           break;
+        }
         case model::StepKind::publish:
           if (const auto to = resolve_target(step, VertexKind::queue, queue_begin_,
                                              static_cast<VertexId>(vertices_.size()))) {
@@ -563,14 +613,15 @@ DependencyGraph build_graph(const model::Model& model, model::Diagnostics& diagn
     const auto& entry = model.workloads[w].entry;
     if (const auto to = impl.resolve(entry)) {
       const auto loc = entry.loc.is_known() ? entry.loc : entry.endpoint.loc;
-      impl.add_edge(static_cast<VertexId>(w), *to, EdgeKind::call, loc, /*is_optional=*/false);
+      impl.add_edge(static_cast<VertexId>(w), *to, EdgeKind::call, loc, /*is_optional=*/false,
+                    CallSite{loc, model.workloads[w].policy, /*is_parallel=*/false, 1.0, {}});
     }
   }
   for (std::size_t s = 0; s < model.services.size(); ++s) {
     const auto& service = model.services[s];
     for (std::size_t e = 0; e < service.endpoints.size(); ++e) {
       impl.add_step_edges(impl.endpoint_begin_[s] + static_cast<VertexId>(e),
-                          service.endpoints[e].steps, /*is_miss=*/false);
+                          service.endpoints[e].steps, DependencyGraph::Impl::StepContext{});
     }
   }
   for (std::size_t q = 0; q < model.queues.size(); ++q) {

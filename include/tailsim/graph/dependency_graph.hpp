@@ -67,6 +67,24 @@ struct Vertex {
   model::SourceLoc loc;
 };
 
+/// One call an edge stands for: a `call` step (also one inside a cache's
+/// `miss` steps), or a workload's client calling its entry. It says what the
+/// caller does around the call and how often it makes it, for the writers.
+struct CallSite {
+  /// The step (the workload's entry for a client).
+  model::SourceLoc loc;
+  /// Its timeout, retries, breaker, hedge, bulkhead, ... (the workload's for a client).
+  model::CallPolicy policy;
+  /// Made inside a `parallel` step: at once with that step's other calls.
+  bool is_parallel = false;
+  /// The chance one run of the endpoint makes it: the product of the `p` of
+  /// the step, of every step around it and of the branch arms it is in.
+  double p = 1.0;
+  /// How many times it is made: the step's `times`, multiplied by those of
+  /// the steps around it.
+  model::IntRange times;
+};
+
 /// One dependency. Identical (from, to, kind) triples are merged into one
 /// edge, which keeps the position of the first.
 struct Edge {
@@ -77,6 +95,11 @@ struct Edge {
   model::SourceLoc loc;
   /// Every call this edge stands for is `optional: true`.
   bool is_optional = false;
+  /// Some call this edge stands for is made inside a `parallel` step.
+  bool is_parallel = false;
+  /// The calls it stands for, in model order (`call` and `cache_miss` edges
+  /// only; empty for the others).
+  std::vector<CallSite> calls;
 };
 
 /// A synchronous call cycle, found as a back edge of a depth-first search.
