@@ -4,9 +4,10 @@
 
 1. `tailsim run MODEL --out DIR --epoch 2026-01-01T00:00:00Z`;
 2. `promtool tsdb create-blocks-from openmetrics DIR/metrics.om TSDB` must
-   succeed (it refuses samples without timestamps, families split apart and
-   timestamps going back within a series);
-3. `promtool tsdb dump TSDB` must hold, for the first path and the first
+   succeed (it refuses a sample without a timestamp);
+3. `promtool tsdb dump TSDB` must hold (promtool 2.42 silently drops a
+   sample whose time goes back within its series, so the samples are
+   counted), for the first path and the first
    service of timeseries.csv, one sample per interval at epoch + the
    interval's end (Prometheus keeps milliseconds): the running total of
    `arrivals` as tailsim_path_arrivals_total and each `utilization` as

@@ -12,9 +12,9 @@
 #    given the samples without theirs (OpenMetrics' are seconds).
 # 2. `promtool tsdb create-blocks-from openmetrics`: Prometheus' strict
 #    OpenMetrics parser (# EOF, # UNIT a suffix of the name, escapes, a
-#    timestamp on every sample, a family's samples together, time going
-#    forward within a series), as used to backfill; every labelled series
-#    must become a series of its own.
+#    timestamp on every sample), as used to backfill; every labelled series
+#    must become a series of its own, and every sample a sample (a time
+#    going back within a series would be dropped silently).
 # 3. `promtool test rules`: histogram_quantile(0.99, sum by (le, http_route)
 #    (..._bucket)) over the end-of-run buckets must give a number for every
 #    path that had a successful request, as a Grafana panel would.
@@ -63,6 +63,8 @@ done <"$work/lint.txt"
 cat "$work/blocks.txt"
 series=$(awk 'NR == 2 { print $7 }' "$work/blocks.txt")
 [[ $series == "$series_expected" ]] || fail "$series_expected series became ${series:-no}"
+stored=$(awk 'NR == 2 { print $5 }' "$work/blocks.txt")
+[[ $stored == "$samples" ]] || fail "$samples samples became ${stored:-no}"
 
 # 3. histogram_quantile over the buckets, as dashboards query them.
 paths_with_requests=$(awk '/^http_server_request_duration_seconds_count/ && $NF > 0' \
