@@ -36,6 +36,7 @@
 #include "tailsim/model/units.hpp"
 #include "tailsim/plan/compiler.hpp"
 #include "tailsim/report/console_report.hpp"
+#include "tailsim/report/epoch.hpp"
 #include "tailsim/report/file_output.hpp"
 #include "tailsim/report/json_report.hpp"
 #include "tailsim/report/junit_writer.hpp"
@@ -94,6 +95,7 @@ struct RunOptions {
   std::string summary_md_path;
   std::string out_dir;
   std::optional<std::string> traces;  ///< requests to keep as traces in `out_dir` (unparsed)
+  std::optional<std::string> epoch;   ///< wall-clock instant of simulated time 0 (unparsed)
   std::string color = "auto";
   bool quiet = false;
   bool no_attribution = false;
@@ -119,6 +121,15 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
     fmt::print(stderr,
                "error: --traces needs --out DIR, the folder to write traces.otlp.json, "
                "traces.jaeger.json and traces.chrome.json into\n");
+    return bad_input;
+  }
+  const auto epoch = options.epoch ? tailsim::report::parse_epoch(*options.epoch)
+                                   : tailsim::report::default_epoch_unix_ns;
+  if (!epoch || (options.epoch && options.out_dir.empty())) {
+    fmt::print(stderr,
+               "error: --epoch takes an RFC 3339 instant (2026-01-01T00:00:00Z) or Unix seconds "
+               "(1767225600) from 1970 to 2100, with --out DIR; got '{}'{}\n",
+               *options.epoch, epoch ? " without --out" : "");
     return bad_input;
   }
   CheckedModel checked = check_model(path, overrides, allowed_paths);
@@ -196,7 +207,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
         options.out_dir, &results, path, model_text.str(), command,
         graph::write_dot(*checked.graph, m,
                          tailsim::cli::topology_numbers(*checked.graph, m, results)),
-        wall_s, /*has_traces=*/traces > 0});
+        wall_s, /*has_traces=*/traces > 0, *epoch});
     if (replicated) {
       tailsim::report::write_file_atomically(
           std::filesystem::path(options.out_dir) / "results.json", json);
@@ -310,6 +321,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--traces", run_options.traces,
                       "With --out: keep N requests, the slowest and the failed first, as traces "
                       "(OTLP, Jaeger and Chrome trace files); default 50, 0 for none");
+  run_cmd->add_option("--epoch", run_options.epoch,
+                      "With --out: the wall-clock instant of simulated time 0 in metrics.om and "
+                      "the traces, RFC 3339 or Unix seconds (default 2000-01-01T00:00:00Z)");
   run_cmd
       ->add_option("--color", run_options.color,
                    "Colour in the console: auto (on a terminal, unless NO_COLOR is set), always "

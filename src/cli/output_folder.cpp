@@ -307,15 +307,19 @@ void write_output_folder(const OutputFolderInputs& inputs) {
   for (std::size_t p = 0; p < results.paths.size(); ++p) {
     report::write_file_atomically(dir / hgrms[p], report::format_hgrm(results.paths[p].latency));
   }
-  report::write_file_atomically(dir / "metrics.om", report::format_openmetrics(results));
+  report::write_file_atomically(dir / "metrics.om",
+                                report::format_openmetrics(results, inputs.epoch_unix_ns));
   report::write_file_atomically(
       dir / "junit.xml",
       report::format_junit(results, report::JunitInputs{inputs.model_path, inputs.wall_s}));
   report::write_file_atomically(dir / "summary.md", report::format_markdown_summary(results));
   if (inputs.has_traces) {
-    report::write_file_atomically(dir / "traces.otlp.json", report::to_otlp_json(results));
-    report::write_file_atomically(dir / "traces.jaeger.json", report::to_jaeger_json(results));
-    report::write_file_atomically(dir / "traces.chrome.json", report::to_chrome_trace(results));
+    report::write_file_atomically(dir / "traces.otlp.json",
+                                  report::to_otlp_json(results, inputs.epoch_unix_ns));
+    report::write_file_atomically(dir / "traces.jaeger.json",
+                                  report::to_jaeger_json(results, inputs.epoch_unix_ns));
+    report::write_file_atomically(dir / "traces.chrome.json",
+                                  report::to_chrome_trace(results, inputs.epoch_unix_ns));
   }
   report::write_file_atomically(dir / "topology.dot", inputs.topology_dot);
   const std::optional<std::string> topology_svg =

@@ -1,9 +1,11 @@
 #pragma once
 // `tailsim run --out DIR`: every output of a run in one folder.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
+#include "tailsim/report/epoch.hpp"
 #include "tailsim/stats/results.hpp"
 
 namespace tailsim::cli {
@@ -18,6 +20,8 @@ struct OutputFolderInputs {
   std::string topology_dot;  ///< the dependency graph in DOT
   double wall_s = 0;         ///< how long the run took, in seconds (junit.xml)
   bool has_traces = false;   ///< write the trace files (`--traces N`), even with none kept
+  /// Unix nanoseconds of simulated time 0 in metrics.om and the trace files (`--epoch`).
+  std::int64_t epoch_unix_ns = report::default_epoch_unix_ns;
 };
 
 /// Writes into `inputs.dir` (created if needed): results.json; timeseries.csv

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/report/epoch.hpp"
+
 namespace tailsim::report {
 namespace {
 
@@ -44,8 +46,6 @@ constexpr std::array<BucketBound, 14> request_duration_bounds{{
     {7'500'000'000, "7.5"},
     {10'000'000'000, "10.0"},
 }};
-
-constexpr double ns_per_second = 1e9;
 
 /// A label value with backslash, double quote and line feed escaped.
 std::string escaped(std::string_view value) {
@@ -124,9 +124,13 @@ std::uint64_t count_at_or_below(const stats::Histogram& h, std::int64_t bound_ns
   return low;
 }
 
-/// The exposition being written: metric families one after another.
+/// The exposition being written: metric families one after another, every
+/// sample stamped (the run's end unless told otherwise).
 class Exposition {
  public:
+  /// `run_end`: the timestamp of the end-of-run samples, as text.
+  explicit Exposition(std::string run_end) : run_end_(std::move(run_end)) {}
+
   /// Starts a family: `# TYPE`, `# UNIT` (when `unit` is not empty), `# HELP`.
   void begin_family(std::string_view name, std::string_view type, std::string_view unit,
                     std::string_view help) {
@@ -137,12 +141,19 @@ class Exposition {
     text_ += fmt::format("# HELP {} {}\n", name, help);
   }
 
-  /// One sample; `labels` is the text between the braces, possibly empty.
+  /// One sample of the run's end; `labels` is the text between the braces,
+  /// possibly empty.
   void add_sample(std::string_view name, std::string_view labels, std::string_view value) {
+    add_sample_at(name, labels, value, run_end_);
+  }
+
+  /// One sample at `timestamp` (Unix seconds, as text).
+  void add_sample_at(std::string_view name, std::string_view labels, std::string_view value,
+                     std::string_view timestamp) {
     if (labels.empty()) {
-      text_ += fmt::format("{} {}\n", name, value);
+      text_ += fmt::format("{} {} {}\n", name, value, timestamp);
     } else {
-      text_ += fmt::format("{}{{{}}} {}\n", name, labels, value);
+      text_ += fmt::format("{}{{{}}} {} {}\n", name, labels, value, timestamp);
     }
   }
 
@@ -153,6 +164,7 @@ class Exposition {
   }
 
  private:
+  std::string run_end_;
   std::string text_;
 };
 
@@ -172,7 +184,8 @@ void add_request_duration(Exposition& out, const std::vector<stats::PathResult>&
     out.add_sample(fmt::format("{}_bucket", name),
                    fmt::format("{},{}", labels, label("le", "+Inf")), count);
     out.add_sample(fmt::format("{}_count", name), labels, count);
-    const double sum_s = p.latency.mean() * static_cast<double>(p.latency.count()) / ns_per_second;
+    const double sum_s = p.latency.mean() * static_cast<double>(p.latency.count()) /
+                         static_cast<double>(ns_per_second);
     out.add_sample(fmt::format("{}_sum", name), labels, float_text(sum_s));
   }
 }
@@ -312,10 +325,165 @@ void add_queue_metrics(Exposition& out, const std::vector<stats::QueueResult>& q
   }
 }
 
+/// How a series of timeseries.csv (`<kind>/<name>`, metric) becomes a metric
+/// family: series counted in the interval become counters (the running
+/// total from simulated time 0), the others gauges.
+struct SeriesFamily {
+  std::string_view kind;    ///< the entity's kind, also the label naming it
+  std::string_view metric;  ///< the series' metric in timeseries.csv
+  std::string_view family;
+  std::string_view type;  ///< "counter" or "gauge"
+  std::string_view unit;
+  std::string_view help;
+  /// For a family of several metrics (a path's errors by kind): the label
+  /// and its value; empty otherwise.
+  std::string_view extra_label;
+  std::string_view extra_value;
+  bool from_ms = false;  ///< the series is in milliseconds, the family in seconds
+};
+
+constexpr std::string_view failures_help =
+    "Requests of a path whose client got a failure, by kind, over all simulated time.";
+
+/// Every series a run keeps (stats::Series), family by family, in the order
+/// metrics.om writes them.
+constexpr std::array<SeriesFamily, 24> series_families{{
+    {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
+     "Requests of a path that arrived, over all simulated time.", "", "", false},
+    {"path", "completions", "tailsim_path_completions", "counter", "",
+     "Requests of a path that succeeded, by the time the client got the answer.", "", "", false},
+    {"path", "errors_timeout", "tailsim_path_failures", "counter", "", failures_help, "kind",
+     "timeout", false},
+    {"path", "errors_rejected", "tailsim_path_failures", "counter", "", failures_help, "kind",
+     "rejected", false},
+    {"path", "errors_error", "tailsim_path_failures", "counter", "", failures_help, "kind", "error",
+     false},
+    {"path", "errors_unavailable", "tailsim_path_failures", "counter", "", failures_help, "kind",
+     "unavailable", false},
+    {"path", "p50_ms", "tailsim_path_latency_p50_seconds", "gauge", "seconds",
+     "Median latency of the successful requests of a path that completed in the interval.", "", "",
+     true},
+    {"path", "p99_ms", "tailsim_path_latency_p99_seconds", "gauge", "seconds",
+     "99th percentile latency of the successful requests of a path that completed in the "
+     "interval.",
+     "", "", true},
+    {"path", "in_flight", "tailsim_path_in_flight", "gauge", "",
+     "Requests of a path not answered yet at the interval's end.", "", "", false},
+    {"service", "utilization", "tailsim_service_cpu_utilization_ratio", "gauge", "ratio",
+     "Busy CPU time of a service over its available CPU time in the interval.", "", "", false},
+    {"service", "queue_length", "tailsim_service_queue_length", "gauge", "",
+     "Time-average number of requests waiting for a worker of a service in the interval.", "", "",
+     false},
+    {"service", "replicas_ready", "tailsim_service_replicas_ready", "gauge", "",
+     "Ready pods of a service at the interval's end.", "", "", false},
+    {"service", "replicas_starting", "tailsim_service_replicas_starting", "gauge", "",
+     "Pods of a service pending or starting at the interval's end.", "", "", false},
+    {"service", "rejected", "tailsim_service_rejected_requests", "counter", "",
+     "Requests a service rejected, over all simulated time.", "", "", false},
+    {"service", "throttled_s", "tailsim_service_throttled_seconds", "counter", "seconds",
+     "Pod-seconds a service's pods were stopped by their CPU quota.", "", "", false},
+    {"service", "retries", "tailsim_service_retries", "counter", "",
+     "Retries a service sent as a caller.", "", "", false},
+    {"service", "wasted_cpu_s", "tailsim_service_wasted_cpu_seconds", "counter", "seconds",
+     "CPU time a service spent on requests nobody waited for any more.", "", "", false},
+    {"cache", "hit_ratio", "tailsim_cache_hit_ratio", "gauge", "ratio",
+     "Share of a cache's lookups in the interval that found the key.", "", "", false},
+    {"queue", "depth", "tailsim_queue_depth", "gauge", "",
+     "Messages waiting in a queue at the interval's end.", "", "", false},
+    {"queue", "lag_s", "tailsim_queue_lag_seconds", "gauge", "seconds",
+     "Age of the oldest message waiting in a queue at the interval's end.", "", "", false},
+    {"autoscaler", "metric", "tailsim_autoscaler_metric", "gauge", "",
+     "The metric an autoscaler scales on, as its last sync read it.", "", "", false},
+    {"autoscaler", "desired", "tailsim_autoscaler_desired_replicas", "gauge", "",
+     "Replicas an autoscaler wants at the interval's end.", "", "", false},
+    {"autoscaler", "ready", "tailsim_autoscaler_ready_replicas", "gauge", "",
+     "Ready replicas of an autoscaler's service at the interval's end.", "", "", false},
+    {"breaker", "state", "tailsim_breaker_state", "gauge", "",
+     "State of a circuit breaker at the interval's end: 0 closed, 1 open, 2 half-open.", "", "",
+     false},
+}};
+
+/// A value of a series in the family's unit: milliseconds become seconds
+/// through whole nanoseconds (what the series was computed from), so that
+/// 1.5 ms reads 0.0015 and not 0.0015000000000000002.
+double family_value(const SeriesFamily& family, double value) {
+  if (!family.from_ms || std::isnan(value)) {
+    return value;
+  }
+  return static_cast<double>(std::llround(value * 1e6)) / static_cast<double>(ns_per_second);
+}
+
+/// The timestamps of the intervals' ends as text: epoch + (i + 1) x interval,
+/// the last one the run's end when the run ended inside it.
+std::vector<std::string> interval_ends(const stats::TimeSeries& ts, std::int64_t epoch_unix_ns,
+                                       std::int64_t run_end_ns) {
+  const auto interval_ns = static_cast<std::int64_t>(std::llround(ts.interval_s * 1e9));
+  std::vector<std::string> out;
+  out.reserve(ts.intervals);
+  for (std::size_t i = 0; i < ts.intervals; ++i) {
+    std::int64_t end = static_cast<std::int64_t>(i + 1) * interval_ns;
+    if (i + 1 == ts.intervals && run_end_ns > end - interval_ns) {
+      end = std::min(end, run_end_ns);
+    }
+    out.push_back(exact_seconds_text(epoch_unix_ns + end));
+  }
+  return out;
+}
+
+/// The entity's kind (before the first '/') and name (after it).
+std::pair<std::string_view, std::string_view> kind_and_name(std::string_view entity) {
+  const auto slash = entity.find('/');
+  if (slash == std::string_view::npos) {
+    return {entity, ""};
+  }
+  return {entity.substr(0, slash), entity.substr(slash + 1)};
+}
+
+void add_time_series(Exposition& out, const stats::TimeSeries& ts,
+                     const std::vector<std::string>& ends) {
+  std::string_view open_family;
+  for (const SeriesFamily& family : series_families) {
+    for (const stats::Series& series : ts.series) {
+      const auto [kind, name] = kind_and_name(series.entity);
+      if (kind != family.kind || series.metric != family.metric) {
+        continue;
+      }
+      if (open_family != family.family) {
+        out.begin_family(family.family, family.type, family.unit, family.help);
+        open_family = family.family;
+      }
+      std::string labels = label(family.kind, name);
+      if (!family.extra_label.empty()) {
+        labels += "," + label(family.extra_label, family.extra_value);
+      }
+      const bool is_counter = family.type == "counter";
+      const std::string sample =
+          is_counter ? fmt::format("{}_total", family.family) : std::string(family.family);
+      double total = 0;
+      for (std::size_t i = 0; i < series.values.size() && i < ends.size(); ++i) {
+        const double value = family_value(family, series.values[i]);
+        std::string text;
+        if (is_counter) {
+          total += std::isnan(value) ? 0 : value;
+          text = family.unit.empty() ? fmt::format("{}", total) : float_text(total);
+        } else {
+          text = float_text(value);
+        }
+        out.add_sample_at(sample, labels, text, ends[i]);
+      }
+    }
+  }
+}
+
 }  // namespace
 
-std::string format_openmetrics(const stats::Results& results) {
-  Exposition out;
+std::string format_openmetrics(const stats::Results& results, std::int64_t epoch_unix_ns) {
+  const stats::TimeSeries& ts = results.timeseries;
+  const auto run_end_ns = static_cast<std::int64_t>(std::llround(results.simulated_s * 1e9));
+  const std::vector<std::string> ends = interval_ends(ts, epoch_unix_ns, run_end_ns);
+  // The end-of-run samples are stamped with the run's end: the last
+  // interval's end, which is where the run stopped.
+  Exposition out(ends.empty() ? exact_seconds_text(epoch_unix_ns + run_end_ns) : ends.back());
   if (!results.paths.empty()) {
     add_request_duration(out, results.paths);
     add_path_counters(out, results.paths);
@@ -329,6 +497,7 @@ std::string format_openmetrics(const stats::Results& results) {
   if (!results.queues.empty()) {
     add_queue_metrics(out, results.queues);
   }
+  add_time_series(out, ts, ends);
   return std::move(out).finish();
 }
 

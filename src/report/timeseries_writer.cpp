@@ -9,26 +9,10 @@
 #include <fmt/format.h>
 
 #include "tailsim/report/csv_field.hpp"
+#include "tailsim/report/epoch.hpp"
 
 namespace tailsim::report {
 namespace {
-
-constexpr std::int64_t ns_per_s = 1'000'000'000;
-
-/// A time in ns as exact decimal seconds, without trailing zeros.
-std::string seconds_text(std::int64_t ns) {
-  const std::int64_t whole = ns / ns_per_s;
-  std::int64_t fraction = ns % ns_per_s;
-  if (fraction == 0) {
-    return fmt::format("{}", whole);
-  }
-  int digits = 9;
-  while (fraction % 10 == 0) {
-    fraction /= 10;
-    --digits;
-  }
-  return fmt::format("{}.{:0{}}", whole, fraction, digits);
-}
 
 /// A value: the shortest decimal that reads back as the double; NaN is an
 /// empty field.
@@ -47,7 +31,7 @@ std::string format_timeseries_csv(const stats::Results& results) {
     const std::string prefix =
         fmt::format(",{},{},", csv_field(series.entity), csv_field(series.metric));
     for (std::size_t i = 0; i < series.values.size(); ++i) {
-      out += seconds_text(static_cast<std::int64_t>(i) * interval_ns);
+      out += exact_seconds_text(static_cast<std::int64_t>(i) * interval_ns);
       out += prefix;
       out += value_text(series.values[i]);
       out += '\n';

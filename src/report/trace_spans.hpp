@@ -18,7 +18,6 @@
 namespace tailsim::report::detail {
 
 inline constexpr std::int64_t ns_per_us = 1'000;
-inline constexpr std::int64_t epoch_ns = trace_epoch_unix_s * 1'000'000'000;
 
 /// OTLP's `Status.StatusCode`: 1 ok, 2 error.
 inline constexpr int otlp_status_ok = 1;

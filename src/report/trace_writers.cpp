@@ -57,7 +57,9 @@ void otlp_attribute(JsonWriter& json, const Attribute& attribute) {
   json.end_object().end_object();
 }
 
-void otlp_span(JsonWriter& json, const Trace& trace, std::string_view trace_id, const Span& span) {
+/// A span in OTLP, simulated time 0 at `epoch_ns` (Unix nanoseconds).
+void otlp_span(JsonWriter& json, const Trace& trace, std::string_view trace_id, const Span& span,
+               std::int64_t epoch_ns) {
   json.begin_object();
   json.key("traceId").string(trace_id);
   json.key("spanId").string(span_id_of(span.span_id).view());
@@ -122,7 +124,7 @@ void jaeger_processes(JsonWriter& json, const JaegerProcesses& processes) {
 }
 
 void jaeger_span(JsonWriter& json, const Trace& trace, const Span& span, std::string_view trace_id,
-                 const JaegerProcesses& processes) {
+                 const JaegerProcesses& processes, std::int64_t epoch_ns) {
   json.begin_object();
   json.key("traceID").string(trace_id);
   json.key("spanID").string(span_id_of(span.span_id).view());
@@ -242,7 +244,7 @@ std::size_t span_count(const stats::Results& results) {
 
 }  // namespace
 
-std::string to_otlp_json(const stats::Results& results) {
+std::string to_otlp_json(const stats::Results& results, std::int64_t epoch_unix_ns) {
   // Spans grouped by the service and pod they ran at (a resource each, as an
   // OpenTelemetry SDK in each pod reports them), by name; within a resource,
   // in the order of the traces and of their spans.
@@ -279,7 +281,7 @@ std::string to_otlp_json(const stats::Results& results) {
         trace_id = trace_id_of(*trace);
         last_trace = trace;
       }
-      otlp_span(json, *trace, trace_id.view(), *span);
+      otlp_span(json, *trace, trace_id.view(), *span, epoch_unix_ns);
     }
     json.end_array().end_object().end_array();
     json.end_object();
@@ -289,7 +291,7 @@ std::string to_otlp_json(const stats::Results& results) {
   return out;
 }
 
-std::string to_jaeger_json(const stats::Results& results) {
+std::string to_jaeger_json(const stats::Results& results, std::int64_t epoch_unix_ns) {
   std::string out;
   out.reserve(span_count(results) * jaeger_bytes_per_span);
   JsonWriter json(out);
@@ -301,7 +303,7 @@ std::string to_jaeger_json(const stats::Results& results) {
     json.key("traceID").string(trace_id.view());
     json.key("spans").begin_array();
     for (const Span& span : trace.spans) {
-      jaeger_span(json, trace, span, trace_id.view(), processes);
+      jaeger_span(json, trace, span, trace_id.view(), processes, epoch_unix_ns);
     }
     json.end_array();
     json.key("processes");
@@ -317,7 +319,7 @@ std::string to_jaeger_json(const stats::Results& results) {
   return out;
 }
 
-std::string to_chrome_trace(const stats::Results& results) {
+std::string to_chrome_trace(const stats::Results& results, std::int64_t epoch_unix_ns) {
   std::string out;
   out.reserve(span_count(results) * chrome_bytes_per_span);
   JsonWriter json(out);
@@ -333,6 +335,7 @@ std::string to_chrome_trace(const stats::Results& results) {
   json.key("model").string(results.model);
   json.key("seed").string(std::to_string(results.seed));
   json.key("time").string("microseconds of simulated time since the run began");
+  json.key("epoch").string(format_rfc3339(epoch_unix_ns));
   json.end_object().end_object();
   out += '\n';
   return out;

@@ -272,10 +272,15 @@ std::string check_openmetrics(std::string_view text) {
       return "no value: " + std::string(line);
     }
     auto value = line.substr(i + 1);
-    value = value.substr(0, value.find(' '));
+    const auto space = value.find(' ');
+    const auto timestamp = space == std::string_view::npos ? "" : value.substr(space + 1);
+    value = value.substr(0, space);
     double number = 0;
     if (value != "+Inf" && value != "-Inf" && value != "NaN" && !parse_number(value, number)) {
       return "bad value: " + std::string(line);
+    }
+    if (space != std::string_view::npos && !parse_number(timestamp, number)) {
+      return "bad timestamp: " + std::string(line);
     }
   }
   return {};

@@ -34,6 +34,9 @@ TEST_CASE("check_openmetrics accepts samples and rejects broken labels", "[fuzz]
   CHECK_FALSE(check_openmetrics("x{path=\"a\"b\"} 1\n# EOF\n").empty());
   CHECK_FALSE(check_openmetrics("x{path=\"a\\x\"} 1\n# EOF\n").empty());
   CHECK_FALSE(check_openmetrics("x{path=\"a\"} one\n# EOF\n").empty());
+  CHECK(check_openmetrics("x{path=\"a\"} 1 946684800.25\n# EOF\n").empty());
+  CHECK_FALSE(check_openmetrics("x{path=\"a\"} 1 soon\n# EOF\n").empty());
+  CHECK_FALSE(check_openmetrics("x{path=\"a\"} 1 \n# EOF\n").empty());
 }
 
 TEST_CASE("check_csv counts fields, quotes included", "[fuzz]") {

@@ -8,13 +8,16 @@
 #    and says "X_total no help text" (prometheus-net/prometheus-net#477 shows
 #    the same). Exactly those lines, for X declared `# TYPE X counter` with a
 #    `# HELP`, are accepted; anything else fails.
+#    The linter reads timestamps as the text format's milliseconds, so it is
+#    given the samples without theirs (OpenMetrics' are seconds).
 # 2. `promtool tsdb create-blocks-from openmetrics`: Prometheus' strict
-#    OpenMetrics parser (# EOF, # UNIT a suffix of the name, escapes), as used
-#    to backfill. It wants a timestamp on every sample, so a copy gets one;
-#    every sample must become a series of its own.
+#    OpenMetrics parser (# EOF, # UNIT a suffix of the name, escapes, a
+#    timestamp on every sample), as used to backfill; every labelled series
+#    must become a series of its own, and every sample a sample (a time
+#    going back within a series would be dropped silently).
 # 3. `promtool test rules`: histogram_quantile(0.99, sum by (le, http_route)
-#    (..._bucket)) over the samples must give a number for every path that
-#    had a successful request, as a Grafana panel would.
+#    (..._bucket)) over the end-of-run buckets must give a number for every
+#    path that had a successful request, as a Grafana panel would.
 #
 # Usage: check_openmetrics.sh SAMPLE_PROGRAM PROMTOOL
 # Exit 77 (skipped) when promtool is not installed.
@@ -26,11 +29,17 @@ require_tool "$promtool" promtool prometheus
 
 "$sample" >"$work/metrics.om"
 samples=$(grep -vc '^#' "$work/metrics.om")
-echo "$samples samples"
+# name{labels} of each sample: all but the value and the timestamp.
+grep -v '^#' "$work/metrics.om" | sed -E 's/ [^ ]+ [^ ]+$//' | sort -u >"$work/series.txt"
+series_expected=$(wc -l <"$work/series.txt")
+echo "$samples samples of $series_expected series"
+((series_expected < samples)) || fail "no time series: every series has one sample"
+awk '/^#/ { print; next } { $NF = ""; sub(/ $/, ""); print }' "$work/metrics.om" \
+  >"$work/untimed.om"
 
 # 1. The linter.
 status=0
-"$promtool" check metrics <"$work/metrics.om" >"$work/lint.txt" 2>&1 || status=$?
+"$promtool" check metrics <"$work/untimed.om" >"$work/lint.txt" 2>&1 || status=$?
 cat "$work/lint.txt"
 if ((status != 0 && status != 3)); then  # 3: lint problems, checked below
   fail "promtool check metrics exited with $status"
@@ -49,12 +58,13 @@ while IFS= read -r line; do
 done <"$work/lint.txt"
 
 # 2. The OpenMetrics parser.
-awk '/^#/ { print; next } { print $0 " 1700000000" }' "$work/metrics.om" >"$work/stamped.om"
-"$promtool" tsdb create-blocks-from openmetrics "$work/stamped.om" "$work/blocks" \
+"$promtool" tsdb create-blocks-from openmetrics "$work/metrics.om" "$work/blocks" \
   >"$work/blocks.txt" 2>&1 || { cat "$work/blocks.txt"; fail "create-blocks-from openmetrics"; }
 cat "$work/blocks.txt"
 series=$(awk 'NR == 2 { print $7 }' "$work/blocks.txt")
-[[ $series == "$samples" ]] || fail "$samples samples became ${series:-no} series"
+[[ $series == "$series_expected" ]] || fail "$series_expected series became ${series:-no}"
+stored=$(awk 'NR == 2 { print $5 }' "$work/blocks.txt")
+[[ $stored == "$samples" ]] || fail "$samples samples became ${stored:-no}"
 
 # 3. histogram_quantile over the buckets, as dashboards query them.
 paths_with_requests=$(awk '/^http_server_request_duration_seconds_count/ && $NF > 0' \
@@ -66,7 +76,8 @@ paths_with_requests=$(awk '/^http_server_request_duration_seconds_count/ && $NF 
   echo "  - interval: 1m"
   echo "    input_series:"
   # name{labels} value -> a series in single-quoted YAML (' doubled).
-  awk -v q="'" '!/^#/ {
+  awk -v q="'" '/^http_server_request_duration_seconds_bucket/ {
+    sub(/ [^ ]*$/, "")  # the timestamp
     at = match($0, / [^ ]*$/)
     series = substr($0, 1, at - 1)
     gsub(q, q q, series)

@@ -1,16 +1,25 @@
 #pragma once
-/// The end state of a run as an OpenMetrics 1.0 text exposition, named and
-/// bucketed as production services expose theirs, so that Prometheus and
-/// Grafana panels (`histogram_quantile(0.99, sum by (le, http_route) (...))`)
-/// read simulated runs unchanged.
+/// The end state of a run and its time series as an OpenMetrics 1.0 text
+/// exposition, named and bucketed as production services expose theirs and
+/// timestamped, so that Prometheus can backfill a run (`promtool tsdb
+/// create-blocks-from openmetrics`) and Grafana panels
+/// (`histogram_quantile(0.99, sum by (le, http_route) (...))`) read it
+/// beside production.
 
+#include <cstdint>
 #include <string>
 
+#include "tailsim/report/epoch.hpp"
 #include "tailsim/stats/results.hpp"
 
 namespace tailsim::report {
 
-/// The results as OpenMetrics text, without timestamps, ending in `# EOF`:
+/// The results as OpenMetrics text, every sample timestamped, ending in
+/// `# EOF`. Timestamps are Unix seconds, exact to the nanosecond, with
+/// simulated time 0 at `epoch_unix_ns` (`--epoch`, report/epoch.hpp).
+///
+/// First the end of the run, every sample stamped with the run's end (drain
+/// included; the end of the last interval):
 ///
 /// - `http_server_request_duration_seconds` (histogram, unit seconds): each
 ///   path's successful requests, labelled `path` and `http_route` (both the
@@ -30,10 +39,22 @@ namespace tailsim::report {
 ///   per queue: `tailsim_queue_{published,consumed,dead_letters}_total`,
 ///   gauges `tailsim_queue_depth_max` and `tailsim_queue_lag_max_seconds`.
 ///
+/// Then the time series of timeseries.csv (`results.timeseries`), one
+/// sample per interval stamped with the interval's end: a series counted in
+/// the interval (arrivals, completions, errors, rejected, retries, throttled
+/// and wasted CPU seconds) as a counter, its running total from simulated
+/// time 0; the others as gauges with the interval's value (NaN where it is
+/// undefined); milliseconds as seconds. Each entity is labelled by its kind
+/// (`path`, `service`, `cache`, `queue`, `autoscaler`, `breaker`); a path's
+/// `errors_<kind>` are one family, `tailsim_path_failures`, with a `kind`
+/// label. docs/semantics.md ("Metrics") lists the families.
+///
 /// Families come in that order, each with `# TYPE`, `# UNIT` (when it has
-/// one) and `# HELP`, and only when there is something to report; label
-/// values are escaped (backslash, double quote, line feed) as the format
-/// requires. Same results, same bytes.
-std::string format_openmetrics(const stats::Results& results);
+/// one) and `# HELP`, and only when there is something to report; a
+/// family's samples are together, each series' in time order; label values
+/// are escaped (backslash, double quote, line feed) as the format requires.
+/// Same results and epoch, same bytes.
+std::string format_openmetrics(const stats::Results& results,
+                               std::int64_t epoch_unix_ns = default_epoch_unix_ns);
 
 }  // namespace tailsim::report

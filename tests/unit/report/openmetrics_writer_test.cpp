@@ -29,6 +29,7 @@ struct Sample {
   std::string name;
   std::vector<std::pair<std::string, std::string>> labels;
   std::string value;
+  std::string timestamp;  ///< Unix seconds, as written
 
   [[nodiscard]] std::string label(const std::string& key) const {
     for (const auto& [k, v] : labels) {
@@ -130,8 +131,11 @@ Exposition parse(const std::string& text) {
       ++i;
     }
     REQUIRE(line[i] == ' ');
-    s.value = line.substr(i + 1);
-    REQUIRE(s.value.find(' ') == std::string::npos);  // no timestamps
+    const std::size_t space = line.find(' ', i + 1);
+    REQUIRE(space != std::string::npos);  // every sample has a timestamp
+    s.value = line.substr(i + 1, space - i - 1);
+    s.timestamp = line.substr(space + 1);
+    REQUIRE(s.timestamp.find_first_not_of("0123456789.") == std::string::npos);
     out.samples.push_back(std::move(s));
   }
   return out;
@@ -176,7 +180,9 @@ void check_structure(const Exposition& e) {
     INFO(s.name);
     if (s.type == "counter") {
       CHECK(s.name == s.family + "_total");
-      CHECK(s.value.find_first_of(".e") == std::string::npos);  // a whole number
+      if (!s.name.ends_with("_seconds_total")) {
+        CHECK(s.value.find_first_of(".e") == std::string::npos);  // a whole number
+      }
     } else if (s.type == "gauge") {
       CHECK(s.name == s.family);
     } else {
@@ -190,7 +196,9 @@ void check_structure(const Exposition& e) {
         sums.insert(key);
       }
     }
-    CHECK_NOTHROW(number(s.value));
+    if (s.value != "NaN") {
+      CHECK_NOTHROW(number(s.value));
+    }
   }
   CHECK(buckets.size() == counts.size());
   CHECK(sums.size() == counts.size());
@@ -264,8 +272,10 @@ TEST_CASE("openmetrics follows the format: metadata, suffixes, buckets, # EOF", 
   CHECK(text.find("# TYPE http_server_request_duration_seconds histogram\n"
                   "# UNIT http_server_request_duration_seconds seconds\n"
                   "# HELP http_server_request_duration_seconds ") == 0);
-  CHECK(text.find("tailsim_cache_hits_total{cache=\"cart-cache\"} 90\n") != std::string::npos);
-  CHECK(text.find("tailsim_queue_lag_max_seconds{queue=\"orders\"} 0.125\n") != std::string::npos);
+  CHECK(text.find("tailsim_cache_hits_total{cache=\"cart-cache\"} 90 946684800\n") !=
+        std::string::npos);
+  CHECK(text.find("tailsim_queue_lag_max_seconds{queue=\"orders\"} 0.125 946684800\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("openmetrics buckets: OpenTelemetry's bounds, cumulative, +Inf is the count",
@@ -333,8 +343,10 @@ TEST_CASE("openmetrics counters by path and kind; gauges only for services with 
           "[openmetrics]") {
   const std::string text = format_openmetrics(metrics_sample());
   const Exposition e = parse(text);
-  CHECK(text.find("tailsim_path_requests_total{path=\"checkout\"} 12\n") != std::string::npos);
-  CHECK(text.find("tailsim_path_attempts_total{path=\"checkout\"} 14\n") != std::string::npos);
+  CHECK(text.find("tailsim_path_requests_total{path=\"checkout\"} 12 946684800\n") !=
+        std::string::npos);
+  CHECK(text.find("tailsim_path_attempts_total{path=\"checkout\"} 14 946684800\n") !=
+        std::string::npos);
   std::map<std::string, std::string> errors;
   for (const auto& s : samples_named(e, "tailsim_path_errors_total")) {
     if (s.label("path") == "checkout") {
@@ -346,11 +358,14 @@ TEST_CASE("openmetrics counters by path and kind; gauges only for services with 
                                                      {"error", "0"},
                                                      {"unavailable", "0"},
                                                      {"unfinished", "0"}});
-  CHECK(text.find("tailsim_service_requests_total{service=\"bank\"} 5\n") != std::string::npos);
-  CHECK(text.find("tailsim_service_utilization_ratio{service=\"api\"} 0.25\n") !=
+  CHECK(text.find("tailsim_service_requests_total{service=\"bank\"} 5 946684800\n") !=
         std::string::npos);
-  CHECK(text.find("tailsim_service_replicas_mean{service=\"api\"} 3.0\n") != std::string::npos);
-  CHECK(text.find("tailsim_service_queue_length_mean{service=\"api\"} 1.5\n") != std::string::npos);
+  CHECK(text.find("tailsim_service_utilization_ratio{service=\"api\"} 0.25 946684800\n") !=
+        std::string::npos);
+  CHECK(text.find("tailsim_service_replicas_mean{service=\"api\"} 3.0 946684800\n") !=
+        std::string::npos);
+  CHECK(text.find("tailsim_service_queue_length_mean{service=\"api\"} 1.5 946684800\n") !=
+        std::string::npos);
   for (const auto& s : e.samples) {
     if (s.type == "gauge") {
       CHECK(s.label("service") != "bank");
@@ -364,7 +379,7 @@ TEST_CASE("openmetrics counters by path and kind; gauges only for services with 
 TEST_CASE("openmetrics escapes backslash, double quote and line feed in label values",
           "[openmetrics]") {
   const std::string text = format_openmetrics(metrics_sample());
-  CHECK(text.find("tailsim_path_requests_total{path=\"we\\\"ird\\\\path\\nx\"} 1\n") !=
+  CHECK(text.find("tailsim_path_requests_total{path=\"we\\\"ird\\\\path\\nx\"} 1 946684800\n") !=
         std::string::npos);
   const Exposition e = parse(text);
   const auto requests = samples_named(e, "tailsim_path_requests_total");
@@ -374,4 +389,120 @@ TEST_CASE("openmetrics escapes backslash, double quote and line feed in label va
 
 TEST_CASE("openmetrics of empty results is just # EOF", "[openmetrics]") {
   CHECK(format_openmetrics(Results{}) == "# EOF\n");
+}
+
+TEST_CASE("openmetrics stamps the end-of-run samples with the run's end", "[openmetrics]") {
+  Results r = metrics_sample();
+  r.simulated_s = 12.5;
+  const Exposition at_default = parse(format_openmetrics(r));
+  REQUIRE(!at_default.samples.empty());
+  for (const Sample& s : at_default.samples) {
+    CHECK(s.timestamp == "946684812.5");  // 2000-01-01T00:00:00Z + 12.5 s
+  }
+  const Exposition e = parse(format_openmetrics(r, 1'767'225'600'000'000'001));
+  for (const Sample& s : e.samples) {
+    CHECK(s.timestamp == "1767225612.500000001");
+  }
+}
+
+namespace {
+
+/// Results with a time series of three 0.5 s intervals, the run ending 0.25 s
+/// into the third.
+Results series_sample() {
+  Results r = metrics_sample();
+  r.simulated_s = 1.25;
+  auto& ts = r.timeseries;
+  ts.interval_s = 0.5;
+  ts.intervals = 3;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  ts.series = {
+      {"path/checkout", "arrivals", {2, 3, 1}},
+      {"path/checkout", "errors_timeout", {0, 1, 0}},
+      {"path/checkout", "errors_error", {1, 0, 0}},
+      {"path/checkout", "p99_ms", {1.5, nan, 2.25}},
+      {"path/we\"ird", "errors_timeout", {0, 0, 4}},
+      {"service/api", "utilization", {0.5, 0.25, 1}},
+      {"service/api", "wasted_cpu_s", {0.25, 0, 0.5}},
+      {"breaker/front->api.get", "state", {0, 1, 2}},
+  };
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("openmetrics writes the time series at each interval's end", "[openmetrics]") {
+  const Results r = series_sample();
+  const std::string text = format_openmetrics(r, 1'767'225'600'000'000'000);
+  const Exposition e = parse(text);
+  check_structure(e);
+  // Counted series: running totals; the others: the interval's value; ms as s.
+  CHECK(text.find("# TYPE tailsim_path_arrivals counter\n"
+                  "# HELP tailsim_path_arrivals ") != std::string::npos);
+  CHECK(text.find("tailsim_path_arrivals_total{path=\"checkout\"} 2 1767225600.5\n"
+                  "tailsim_path_arrivals_total{path=\"checkout\"} 5 1767225601\n"
+                  "tailsim_path_arrivals_total{path=\"checkout\"} 6 1767225601.25\n") !=
+        std::string::npos);
+  CHECK(text.find("tailsim_path_latency_p99_seconds{path=\"checkout\"} 0.0015 1767225600.5\n"
+                  "tailsim_path_latency_p99_seconds{path=\"checkout\"} NaN 1767225601\n"
+                  "tailsim_path_latency_p99_seconds{path=\"checkout\"} 0.00225 1767225601.25\n") !=
+        std::string::npos);
+  CHECK(text.find("tailsim_service_wasted_cpu_seconds_total{service=\"api\"} 0.75 "
+                  "1767225601.25\n") != std::string::npos);
+  CHECK(text.find("tailsim_service_cpu_utilization_ratio{service=\"api\"} 0.25 1767225601\n") !=
+        std::string::npos);
+  CHECK(text.find("tailsim_breaker_state{breaker=\"front->api.get\"} 2.0 1767225601.25\n") !=
+        std::string::npos);
+  // A path's errors by kind are one family, its samples together.
+  std::vector<std::string> failures;
+  for (const auto& s : samples_named(e, "tailsim_path_failures_total")) {
+    failures.push_back(s.label("path") + "/" + s.label("kind") + "=" + s.value);
+  }
+  CHECK(failures ==
+        std::vector<std::string>{"checkout/timeout=0", "checkout/timeout=1", "checkout/timeout=1",
+                                 "we\"ird/timeout=0", "we\"ird/timeout=0", "we\"ird/timeout=4",
+                                 "checkout/error=1", "checkout/error=1", "checkout/error=1"});
+  // The end-of-run summary comes first, stamped with the run's end.
+  CHECK(text.find("# TYPE http_server_request_duration_seconds histogram\n") == 0);
+  for (const auto& s : samples_named(e, "tailsim_path_requests_total")) {
+    CHECK(s.timestamp == "1767225601.25");
+  }
+}
+
+TEST_CASE("openmetrics has a family for every series a run keeps", "[openmetrics]") {
+  // The metrics of stats::Series, as results.hpp and docs/semantics.md list them.
+  const std::map<std::string, std::vector<std::string>> metrics{
+      {"path",
+       {"arrivals", "completions", "errors_timeout", "errors_rejected", "errors_error",
+        "errors_unavailable", "p50_ms", "p99_ms", "in_flight"}},
+      {"service",
+       {"utilization", "queue_length", "replicas_ready", "replicas_starting", "rejected",
+        "throttled_s", "retries", "wasted_cpu_s"}},
+      {"cache", {"hit_ratio"}},
+      {"queue", {"depth", "lag_s"}},
+      {"autoscaler", {"metric", "desired", "ready"}},
+      {"breaker", {"state"}}};
+  Results r;
+  r.simulated_s = 2;
+  r.timeseries.interval_s = 1;
+  r.timeseries.intervals = 2;
+  for (const auto& [kind, names] : metrics) {
+    for (const auto& metric : names) {
+      r.timeseries.series.push_back({kind + "/x", metric, {1, 2}});
+    }
+  }
+  const Exposition e = parse(format_openmetrics(r));
+  check_structure(e);
+  CHECK(e.samples.size() == 2 * r.timeseries.series.size());
+  std::set<std::string> names;
+  for (const Sample& s : e.samples) {
+    names.insert(s.name);
+    CHECK((s.timestamp == "946684801" || s.timestamp == "946684802"));
+  }
+  CHECK(names.size() == r.timeseries.series.size() - 3);  // errors_* share a family
+}
+
+TEST_CASE("openmetrics: same results and epoch, same bytes", "[openmetrics]") {
+  CHECK(format_openmetrics(series_sample(), 5) == format_openmetrics(series_sample(), 5));
+  CHECK(format_openmetrics(series_sample(), 5) != format_openmetrics(series_sample(), 6));
 }

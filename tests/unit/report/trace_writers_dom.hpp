@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/trace_spans.hpp"
+#include "tailsim/report/epoch.hpp"
 #include "tailsim/stats/results.hpp"
 
 namespace trace_writers_dom {
@@ -30,6 +31,9 @@ using tailsim::stats::Results;
 using tailsim::stats::Span;
 using tailsim::stats::SpanKind;
 using tailsim::stats::Trace;
+
+/// The default epoch the writers use: simulated time 0 in Unix nanoseconds.
+inline constexpr std::int64_t epoch_ns = tailsim::report::default_epoch_unix_ns;
 
 /// Ids as the writers formatted them before (not through HexId, which the
 /// streaming writers use).
@@ -256,7 +260,8 @@ inline std::string to_chrome_trace(const Results& results) {
   document["otherData"] = {{"generator", "tailsim " TAILSIM_VERSION},
                            {"model", results.model},
                            {"seed", std::to_string(results.seed)},
-                           {"time", "microseconds of simulated time since the run began"}};
+                           {"time", "microseconds of simulated time since the run began"},
+                           {"epoch", "2000-01-01T00:00:00Z"}};
   return dump(document);
 }
 

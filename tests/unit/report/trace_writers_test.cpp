@@ -20,7 +20,6 @@ using nlohmann::json;
 using tailsim::report::to_chrome_trace;
 using tailsim::report::to_jaeger_json;
 using tailsim::report::to_otlp_json;
-using tailsim::report::trace_epoch_unix_s;
 using tailsim::stats::Outcome;
 using tailsim::stats::Results;
 using tailsim::stats::Span;
@@ -29,7 +28,7 @@ using tailsim::stats::Trace;
 
 constexpr std::int64_t us = 1'000;
 constexpr std::int64_t trace_ms = 1'000'000;
-constexpr std::int64_t epoch_ns = trace_epoch_unix_s * 1'000'000'000;
+constexpr std::int64_t epoch_ns = tailsim::report::default_epoch_unix_ns;
 
 /// Builds a trace span by span, giving each the next id.
 class TraceBuilder {
@@ -530,6 +529,7 @@ TEST_CASE("Chrome trace: a process per trace, complete events in microseconds, n
   CHECK(doc.at("displayTimeUnit") == "ms");
   CHECK(doc.at("otherData").at("model") == "shop");
   CHECK(doc.at("otherData").at("seed") == "42");
+  CHECK(doc.at("otherData").at("epoch") == "2000-01-01T00:00:00Z");
   const json& events = doc.at("traceEvents");
   REQUIRE(events.is_array());
 
@@ -715,6 +715,32 @@ void require_same_as_dom(const Results& r) {
   CHECK(to_otlp_json(r) == trace_writers_dom::to_otlp_json(r));
   CHECK(to_jaeger_json(r) == trace_writers_dom::to_jaeger_json(r));
   CHECK(to_chrome_trace(r) == trace_writers_dom::to_chrome_trace(r));
+}
+
+TEST_CASE("trace files: --epoch moves OTLP and Jaeger times, the Chrome trace names it",
+          "[report][traces]") {
+  const Results r = traced_sample();
+  constexpr std::int64_t epoch = 1'767'225'600'250'000'000;  // 2026-01-01T00:00:00.25Z
+  const json otlp = json::parse(to_otlp_json(r, epoch));
+  const json& first = otlp.at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans").at(0);
+  const json at_default = json::parse(to_otlp_json(r))
+                              .at("resourceSpans")
+                              .at(0)
+                              .at("scopeSpans")
+                              .at(0)
+                              .at("spans")
+                              .at(0);
+  CHECK(std::stoll(first.at("startTimeUnixNano").get<std::string>()) -
+            std::stoll(at_default.at("startTimeUnixNano").get<std::string>()) ==
+        epoch - epoch_ns);
+  const json jaeger = json::parse(to_jaeger_json(r, epoch)).at("data").at(0).at("spans").at(0);
+  const json jaeger_default = json::parse(to_jaeger_json(r)).at("data").at(0).at("spans").at(0);
+  CHECK(jaeger.at("startTime").get<std::int64_t>() -
+            jaeger_default.at("startTime").get<std::int64_t>() ==
+        (epoch - epoch_ns) / us);
+  const json chrome = json::parse(to_chrome_trace(r, epoch));
+  CHECK(chrome.at("otherData").at("epoch") == "2026-01-01T00:00:00.25Z");
+  CHECK(chrome.at("traceEvents") == json::parse(to_chrome_trace(r)).at("traceEvents"));
 }
 
 TEST_CASE("trace files: the same bytes as the tree-building writers", "[report][traces]") {
