@@ -1,6 +1,6 @@
 // `tailsim compare MODEL_A MODEL_B`: paired replications with common random
-// numbers; exit 1 when one of B's SLO checks is significantly worse than in
-// A and fails.
+// numbers; exit 1 when one of B's SLO checks fails, as `run B --replications N`
+// judges it (the gate; the console says whether the change caused it).
 
 #include <cstdio>
 

@@ -54,13 +54,16 @@ add_test(NAME cli.sweep_names_the_knee
 set_tests_properties(cli.sweep_names_the_knee PROPERTIES
   PASS_REGULAR_EXPRESSION "requests: p99 breaks away after workloads.requests.rate=[0-9]+/s")
 
-# compare: paired replications; exit 1 only when one of B's SLO checks is
-# significantly worse than in A and fails.
+# compare: paired replications; exit 1 when one of B's SLO checks fails, as
+# `run B --replications N` judges it (the console says if A failed it too).
 set(before ${CMAKE_CURRENT_SOURCE_DIR}/study_models/before.yaml)
 set(after ${CMAKE_CURRENT_SOURCE_DIR}/study_models/after.yaml)
 tailsim_cli_test(compare_slower_within_slo 0 compare ${before} ${after} -r 5)
 tailsim_cli_test(compare_slower_breaks_slo 1 compare ${before} ${after} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
-tailsim_cli_test(compare_failing_in_both_unchanged 0 compare ${before} ${before} -r 5 --set "slos.main=[\"p99 < 10ms\"]")
+# One gate, one verdict: a check B fails is a failed gate even when A fails
+# it as badly, as `run B --replications 5` exits 1 on it.
+tailsim_cli_test(compare_failing_in_both_fails 1 compare ${before} ${before} -r 5 --set "slos.main=[\"p99 < 10ms\"]")
+tailsim_cli_test(run_b_failing_in_both_fails 1 run ${before} -r 5 --set "slos.main=[\"p99 < 10ms\"]")
 tailsim_cli_test(compare_faster_is_fine 0 compare ${after} ${before} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
 # B answers nothing successfully: its p99 cannot be measured, and the gate fails.
 tailsim_cli_test(compare_b_down_fails_gate 1 compare ${before} ${CMAKE_CURRENT_SOURCE_DIR}/study_models/down.yaml -r 3)
