@@ -2,13 +2,18 @@
 // numbers; exit 1 when one of B's SLO checks fails, as `run B --replications N`
 // judges it (the gate; the console says whether the change caused it).
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "output_paths.hpp"
 #include "study_commands.hpp"
 #include "tailsim/plan/compiler.hpp"
+#include "tailsim/report/file_output.hpp"
+#include "tailsim/report/junit_writer.hpp"
+#include "tailsim/report/markdown_summary.hpp"
 #include "tailsim/study/compare.hpp"
 
 namespace tailsim::cli {
@@ -47,6 +52,12 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
                   "Measured duration of each run, e.g. 2m (default: each model's)");
   add_replication_flags(*cmd, args.replication, /*with_precision=*/false);
   cmd->add_option("--json", args.json_path, "Write the comparison as JSON here (- for stdout)");
+  cmd->add_option("--junit", args.junit_path,
+                  "Write B's SLO checks as JUnit XML here, each with its interval and A's value");
+  cmd->add_option("--summary-md", args.summary_md_path,
+                  "Write the verdict and B's SLO checks against A as Markdown here");
+  cmd->add_option("--out", args.out_dir,
+                  "Write comparison.json, junit.xml and summary.md into this folder");
   cmd->add_option("--color", args.color, "Colour in the console: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_flag("--quiet,-q", args.quiet, "Print no summary");
@@ -67,9 +78,13 @@ int run_compare(const CompareArgs& args) {
   if (!a || !b) {
     return bad_input;
   }
-  if (!check_output_paths({{"--json", args.json_path, OutputKind::file_or_stdout}})) {
+  if (!check_output_paths({{"--json", args.json_path, OutputKind::file_or_stdout},
+                           {"--junit", args.junit_path, OutputKind::file},
+                           {"--summary-md", args.summary_md_path, OutputKind::file},
+                           {"--out", args.out_dir, OutputKind::folder}})) {
     return bad_input;
   }
+  const auto started = std::chrono::steady_clock::now();
   study::Comparison comparison;
   {
     ProgressBar progress(!args.quiet);
@@ -77,8 +92,29 @@ int run_compare(const CompareArgs& args) {
         *a, *b, replication->replications, replication->jobs,
         [&](double done) { progress.update(done); }, replication->limits);
   }
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const std::string json = study::comparison_to_json(comparison);
   if (!args.json_path.empty()) {
-    write_output(args.json_path, study::comparison_to_json(comparison));
+    write_output(args.json_path, json);
+  }
+  // B's checks, each with its interval over the replications and A's side.
+  const stats::Results b_checks = study::comparison_slo_results(comparison, *b);
+  const report::SloStudy slo_study = study::comparison_slo_study(comparison, a->model_name);
+  const std::string junit =
+      report::format_junit(b_checks, report::JunitInputs{args.model_b, wall_s}, slo_study);
+  const std::string summary = report::format_markdown_summary(b_checks, slo_study);
+  if (!args.junit_path.empty()) {
+    report::write_file_atomically(args.junit_path, junit);
+  }
+  if (!args.summary_md_path.empty()) {
+    report::write_file_atomically(args.summary_md_path, summary);
+  }
+  if (!args.out_dir.empty()) {
+    const std::filesystem::path dir(args.out_dir);
+    report::write_file_atomically(dir / "comparison.json", json);
+    report::write_file_atomically(dir / "junit.xml", junit);
+    report::write_file_atomically(dir / "summary.md", summary);
   }
   if (!args.quiet && args.json_path != "-") {
     fmt::print("tailsim {} · A '{}' ({}) · B '{}' ({}) · base seed {}\n\n", TAILSIM_VERSION,

@@ -1,12 +1,14 @@
 // The console and JSON forms of a comparison.
 
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "estimate_json.hpp"
+#include "tailsim/core/time.hpp"
 #include "tailsim/report/json_numbers.hpp"
 #include "tailsim/study/compare.hpp"
 #include "tailsim/study/study_text.hpp"
@@ -145,6 +147,33 @@ std::string comparison_to_console(const Comparison& c, bool color) {
   }
   out += fmt::format("\n  gate: {}{}\n", c.gate_fails() ? "fail" : "pass",
                      c.b_stopped_alone > 0 ? " (B stopped early where A did not)" : "");
+  return out;
+}
+
+stats::Results comparison_slo_results(const Comparison& c, const plan::Plan& b) {
+  stats::Results out;
+  out.model = b.model_name;
+  out.seed = c.seeds.empty() ? b.seed : c.seeds.front();
+  out.duration_s = to_seconds(b.duration);
+  out.warmup_s = to_seconds(b.warmup);
+  for (const auto& s : c.slos) {
+    out.slos.push_back(stats::SloResult{s.path, s.check, s.difference.b.mean, !s.fails_gate});
+  }
+  return out;
+}
+
+report::SloStudy comparison_slo_study(const Comparison& c, const std::string& a_name) {
+  report::SloStudy out;
+  out.baseline = a_name;
+  const auto half_width = [](const Estimate& e) {
+    return e.has_interval() ? e.half_width : std::numeric_limits<double>::quiet_NaN();
+  };
+  for (const auto& s : c.slos) {
+    const Difference& d = s.difference;
+    out.checks.push_back(report::SloStudyCheck{
+        half_width(d.b), c.seeds.size(), true, d.a.mean, half_width(d.a), d.b_minus_a.mean,
+        half_width(d.b_minus_a), gate_reason(s, c.seeds.size())});
+  }
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tailsim/plan/plan.hpp"
+#include "tailsim/report/slo_text.hpp"
 #include "tailsim/study/confidence.hpp"
 #include "tailsim/study/metrics.hpp"
 #include "tailsim/study/runner.hpp"
@@ -132,6 +133,14 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
 /// and failing", "failing, but not significantly worse than A", "passing
 /// (no significant change)".
 std::string gate_reason(const SloComparison& slo, std::size_t replications);
+
+/// B's SLO checks as a `Results` the JUnit and Markdown writers take: B's
+/// model name, the base seed and B's durations, each check on B's mean,
+/// failing when it fails the gate; no paths.
+stats::Results comparison_slo_results(const Comparison& comparison, const plan::Plan& b);
+
+/// The A side, half-widths and verdicts of those checks; `a_name` names A.
+report::SloStudy comparison_slo_study(const Comparison& comparison, const std::string& a_name);
 
 /// The console form: per path, each metric's A, B, difference and verdict;
 /// then the SLO gate.
