@@ -10,7 +10,9 @@
 
 #include "output_paths.hpp"
 #include "study_commands.hpp"
+#include "tailsim/components/simulation.hpp"
 #include "tailsim/plan/compiler.hpp"
+#include "tailsim/report/compare_report.hpp"
 #include "tailsim/report/file_output.hpp"
 #include "tailsim/report/junit_writer.hpp"
 #include "tailsim/report/markdown_summary.hpp"
@@ -32,6 +34,32 @@ std::optional<plan::Plan> compile_model(const std::string& path, const CompareAr
     return std::nullopt;
   }
   return plan::compile_plan(m, checked.load.diagnostics);
+}
+
+/// compare.html in `--out`: replication 0 of each model, run again in full
+/// (the study keeps only their metrics) on its seed, overlaid.
+void write_compare_page(const CompareArgs& args, const study::Comparison& comparison,
+                        const plan::Plan& a, const plan::Plan& b, const stats::Results& b_checks,
+                        const report::SloStudy& slo_study, const study::StudyLimits& limits) {
+  if (comparison.seeds.empty()) {
+    return;  // interrupted before a pair ran: nothing to draw
+  }
+  const auto replication_zero = [&](const plan::Plan& plan) {
+    plan::Plan seeded = plan;
+    seeded.seed = comparison.seeds.front();
+    components::RunLimits run_limits;
+    run_limits.stop_requested = limits.stop_requested;
+    run_limits.max_memory_bytes = limits.max_memory_bytes;
+    return components::simulate(seeded, run_limits);
+  };
+  const stats::Results first_a = replication_zero(a);
+  const stats::Results first_b = replication_zero(b);
+  report::write_file_atomically(
+      std::filesystem::path(args.out_dir) / "compare.html",
+      report::format_compare_report(
+          first_a, first_b, b_checks, slo_study,
+          report::CompareReportInputs{args.model_a, args.model_b, comparison.seeds.size(),
+                                      comparison.gate_fails() ? "fail" : "pass"}));
 }
 
 }  // namespace
@@ -56,8 +84,10 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
                   "Write B's SLO checks as JUnit XML here, each with its interval and A's value");
   cmd->add_option("--summary-md", args.summary_md_path,
                   "Write the verdict and B's SLO checks against A as Markdown here");
-  cmd->add_option("--out", args.out_dir,
-                  "Write comparison.json, junit.xml and summary.md into this folder");
+  cmd->add_option(
+      "--out", args.out_dir,
+      "Write comparison.json, junit.xml, summary.md and compare.html (A and B overlaid) into "
+      "this folder");
   cmd->add_option("--color", args.color, "Colour in the console: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_flag("--quiet,-q", args.quiet, "Print no summary");
@@ -115,6 +145,7 @@ int run_compare(const CompareArgs& args) {
     report::write_file_atomically(dir / "comparison.json", json);
     report::write_file_atomically(dir / "junit.xml", junit);
     report::write_file_atomically(dir / "summary.md", summary);
+    write_compare_page(args, comparison, *a, *b, b_checks, slo_study, replication->limits);
   }
   if (!args.quiet && args.json_path != "-") {
     fmt::print("tailsim {} · A '{}' ({}) · B '{}' ({}) · base seed {}\n\n", TAILSIM_VERSION,

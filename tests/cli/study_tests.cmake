@@ -127,3 +127,7 @@ add_test(NAME cli.run_load_too_fast_message
   COMMAND $<TARGET_FILE:tailsim> run ${data}/ok.yaml --set workloads.main.rate=1000000/s --load 2000x --duration 1s)
 set_tests_properties(cli.run_load_too_fast_message PROPERTIES
   PASS_REGULAR_EXPRESSION "error: --load 2000x: workload 'main' would reach 2e\\+09/s, more than 1G/s")
+# compare --out: compare.html overlays A and B, a latency CDF and a p99 time
+# series per path both have, and names both models.
+add_test(NAME cli.compare_out_page
+  COMMAND sh -c "rm -rf '${study_out}/cmp-page' && $<TARGET_FILE:tailsim> compare ${before} ${after} -r 2 -q --out '${study_out}/cmp-page' && page='${study_out}/cmp-page/compare.html' && grep -q '</html>' \"$page\" && grep -q 'A: before' \"$page\" && grep -q 'B: after' \"$page\" && test $(grep -c '<figcaption>main: latency CDF, A and B</figcaption>' \"$page\") -eq 1 && test $(grep -o '<svg' \"$page\" | wc -l) -eq 2 && grep -q 'replication 0 of A and of B' \"$page\" && ! ls '${study_out}/cmp-page' | grep -q tmp")
