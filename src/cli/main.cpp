@@ -190,14 +190,19 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   if (!options.json_path.empty()) {
     write_output(options.json_path, json);
   }
+  // A replicated run states each check as mean ± half-width over N.
+  const tailsim::report::SloStudy study =
+      replicated ? tailsim::study::slo_study(*replicated) : tailsim::report::SloStudy{};
+  const auto junit = [&] {
+    return tailsim::report::format_junit(results, tailsim::report::JunitInputs{path, wall_s},
+                                         study);
+  };
   if (!options.junit_path.empty()) {
-    tailsim::report::write_file_atomically(
-        options.junit_path,
-        tailsim::report::format_junit(results, tailsim::report::JunitInputs{path, wall_s}));
+    tailsim::report::write_file_atomically(options.junit_path, junit());
   }
   if (!options.summary_md_path.empty()) {
-    tailsim::report::write_file_atomically(options.summary_md_path,
-                                           tailsim::report::format_markdown_summary(results));
+    tailsim::report::write_file_atomically(
+        options.summary_md_path, tailsim::report::format_markdown_summary(results, study));
   }
   if (!options.out_dir.empty()) {
     std::ifstream model_file(path, std::ios::binary);
@@ -209,8 +214,11 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                          tailsim::cli::topology_numbers(*checked.graph, m, results)),
         wall_s, /*has_traces=*/traces > 0, *epoch});
     if (replicated) {
+      const std::filesystem::path dir(options.out_dir);
+      tailsim::report::write_file_atomically(dir / "results.json", json);
+      tailsim::report::write_file_atomically(dir / "junit.xml", junit());
       tailsim::report::write_file_atomically(
-          std::filesystem::path(options.out_dir) / "results.json", json);
+          dir / "summary.md", tailsim::report::format_markdown_summary(results, study));
     }
     if (traces > 0 && results.traces.empty()) {
       fmt::print(stderr, "note: the run kept no request as a trace; the trace files are empty\n");

@@ -80,6 +80,9 @@ struct CompareArgs {
   SeedAndDuration seed_and_duration;
   ReplicationFlags replication = {10, std::nullopt, 50, 0, std::nullopt};
   std::string json_path;
+  std::string junit_path;       ///< B's SLO checks with A's side, as JUnit XML
+  std::string summary_md_path;  ///< the same as Markdown
+  std::string out_dir;          ///< comparison.json, junit.xml and summary.md
   std::string color = "auto";
   bool quiet = false;
 };

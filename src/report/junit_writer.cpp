@@ -149,7 +149,8 @@ std::string failure_details(const stats::Results& results, const stats::SloResul
 
 }  // namespace
 
-std::string format_junit(const stats::Results& results, const JunitInputs& inputs) {
+std::string format_junit(const stats::Results& results, const JunitInputs& inputs,
+                         const SloStudy& study) {
   const std::string name = model_name(results, inputs);
   const std::size_t tests = results.slos.size();
   const auto failures = static_cast<std::size_t>(std::count_if(
@@ -179,21 +180,49 @@ std::string format_junit(const stats::Results& results, const JunitInputs& input
   for (const auto& [key, value] : properties) {
     out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", key, attribute(value));
   }
+  if (!study.checks.empty()) {
+    out += fmt::format("      <property name=\"replications\" value=\"{}\"/>\n",
+                       study.checks.front().replications);
+  }
+  if (!study.baseline.empty()) {
+    out += fmt::format("      <property name=\"baseline_model\" value=\"{}\"/>\n",
+                       attribute(study.baseline));
+  }
   out += "    </properties>\n";
 
-  for (const auto& slo : results.slos) {
+  for (std::size_t i = 0; i < results.slos.size(); ++i) {
+    const stats::SloResult& slo = results.slos[i];
+    const SloStudyCheck* check = i < study.checks.size() ? &study.checks[i] : nullptr;
     // Evaluating a check takes no time of its own; the suite's time is the run's.
     out += fmt::format("    <testcase classname=\"slo.{}\" name=\"{}\" time=\"0\"",
                        attribute(slo.path), attribute(slo.check.text));
-    if (slo.ok) {
+    if (slo.ok && check == nullptr) {
       out += "/>\n";
       continue;
     }
-    out +=
-        fmt::format(">\n      <failure message=\"{}\" type=\"slo\">{}</failure>\n    </testcase>\n",
-                    attribute(fmt::format("{} = {}, threshold {}", slo.check.term,
-                                          format_slo_measured(results, slo), slo.check.promise())),
-                    escape_xml(failure_details(results, slo, name), /*in_attribute=*/false));
+    out += ">\n";
+    const std::string estimate =
+        check ? format_slo_estimate(slo, *check) : format_slo_measured(results, slo);
+    // A comparison: "; A 310.0ms ± 2.1ms, B - A +10.0ms ± 1.5ms: <verdict>".
+    const std::string baseline =
+        check && check->has_baseline ? "; " + format_slo_baseline(slo, *check) : std::string();
+    if (!slo.ok) {
+      std::string details = failure_details(results, slo, name);
+      if (check) {
+        details = fmt::format(
+            "{} = {}{}\n{}", slo.check.term, estimate, baseline,
+            results.paths.empty() ? details : "replication 0 in full (the plain run): " + details);
+      }
+      out += fmt::format("      <failure message=\"{}\" type=\"slo\">{}</failure>\n",
+                         attribute(fmt::format("{} = {}, threshold {}{}", slo.check.term, estimate,
+                                               slo.check.promise(), baseline)),
+                         escape_xml(details, /*in_attribute=*/false));
+    }
+    if (check) {
+      out += fmt::format("      <system-out>{}</system-out>\n",
+                         escape_xml(slo.check.term + " = " + estimate + baseline, false));
+    }
+    out += "    </testcase>\n";
   }
   if (results.slos.empty()) {
     out += fmt::format(

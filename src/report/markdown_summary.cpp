@@ -36,22 +36,40 @@ std::string cell(std::string_view text) {
   return out;
 }
 
-std::string slo_section(const stats::Results& r) {
+std::string slo_section(const stats::Results& r, const SloStudy& study) {
   if (r.slos.empty()) {
     return "No SLOs to check: add an `slos:` section to the model to gate on its results.\n\n";
   }
-  std::string out = "| | path | check | measured |\n| :-: | --- | --- | --: |\n";
-  for (const auto& s : r.slos) {
-    out += fmt::format("| {} | {} | {} | {} |\n", s.ok ? "✅" : "❌", cell(s.path),
-                       cell(s.check.text), format_slo_measured(r, s));
+  const bool compared = !study.baseline.empty();
+  std::string out = compared
+                        ? "| | path | check | B | A | B - A, verdict |\n| :-: | --- | --- | --: | "
+                          "--: | --- |\n"
+                        : "| | path | check | measured |\n| :-: | --- | --- | --: |\n";
+  for (std::size_t i = 0; i < r.slos.size(); ++i) {
+    const stats::SloResult& s = r.slos[i];
+    const SloStudyCheck* check = i < study.checks.size() ? &study.checks[i] : nullptr;
+    out += fmt::format("| {} | {} | {} | {} |", s.ok ? "✅" : "❌", cell(s.path), cell(s.check.text),
+                       check ? cell(format_slo_estimate(s, *check)) : format_slo_measured(r, s));
+    if (compared && check) {
+      // "A 310.0ms ± 2.1ms, B - A +10.0ms ± 1.5ms: verdict" split into its cells.
+      const std::string baseline = format_slo_baseline(s, *check);
+      const std::size_t comma = baseline.find(", B - A ");
+      out += fmt::format(" {} | {} |", cell(baseline.substr(2, comma - 2)),
+                         cell(baseline.substr(comma + 8)));
+    }
+    out += "\n";
   }
   return out + "\n";
 }
 
-std::string path_section(const stats::Results& r) {
-  std::string out =
-      "### Request paths\n\n| path | requests | errors | p50 | p99 | throughput |\n"
-      "| --- | --: | --: | --: | --: | --: |\n";
+std::string path_section(const stats::Results& r, bool replicated) {
+  if (r.paths.empty()) {
+    return {};
+  }
+  std::string out = std::string("### Request paths") +
+                    (replicated ? " (replication 0, the plain run)" : "") +
+                    "\n\n| path | requests | errors | p50 | p99 | throughput |\n"
+                    "| --- | --: | --: | --: | --: | --: |\n";
   for (const auto& p : r.paths) {
     const auto latency = [&](double q) {
       return p.latency.count() ? format_ms(stats::latency_ms_at(p, q)) : std::string("–");
@@ -94,7 +112,7 @@ std::string service_section(const stats::Results& r) {
 
 }  // namespace
 
-std::string format_markdown_summary(const stats::Results& r) {
+std::string format_markdown_summary(const stats::Results& r, const SloStudy& study) {
   const auto failed = static_cast<std::size_t>(
       std::count_if(r.slos.begin(), r.slos.end(), [](const stats::SloResult& s) { return !s.ok; }));
   std::string verdict;
@@ -109,8 +127,17 @@ std::string format_markdown_summary(const stats::Results& r) {
       "## {}\n\nModel **{}** · seed {} · {} measured after {} warm-up · tailsim {}\n\n", verdict,
       cell(r.model.empty() ? std::string("(unnamed)") : r.model), r.seed,
       format_sim_seconds(r.duration_s), format_sim_seconds(r.warmup_s), TAILSIM_VERSION);
-  out += slo_section(r);
-  out += path_section(r);
+  if (!study.checks.empty()) {
+    out += fmt::format(
+        "Each check on the mean of {} replications, ± the half-width of its 95% "
+        "interval{}.\n\n",
+        study.checks.front().replications,
+        study.baseline.empty()
+            ? std::string()
+            : fmt::format("; A is **{}**, compared on the same seeds", cell(study.baseline)));
+  }
+  out += slo_section(r, study);
+  out += path_section(r, !study.checks.empty());
   out += service_section(r);
   return out;
 }

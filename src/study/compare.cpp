@@ -159,9 +159,10 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
     // fails whatever its numbers.
     slo.b_ok = stats::slo_holds(slo.difference.b.mean, spec.check.op, spec.check.threshold) &&
                slo.b_unstable == 0 && out.b_coverage.stopped.empty();
-    slo.fails_gate = (slo.difference.verdict == Verdict::worse || slo.b_unmeasured > 0 ||
+    slo.regression = (slo.difference.verdict == Verdict::worse || slo.b_unmeasured > 0 ||
                       slo.b_unstable_alone > 0) &&
                      !slo.b_ok;
+    slo.fails_gate = !slo.b_ok;
     out.slos.push_back(std::move(slo));
   }
   return out;

@@ -1,12 +1,14 @@
 // The console and JSON forms of a comparison.
 
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "estimate_json.hpp"
+#include "tailsim/core/time.hpp"
 #include "tailsim/report/json_numbers.hpp"
 #include "tailsim/study/compare.hpp"
 #include "tailsim/study/study_text.hpp"
@@ -39,17 +41,19 @@ std::string paint(bool color, Verdict v, std::string_view text) {
   return fmt::format("\x1b[{}m{}\x1b[0m", v == Verdict::better ? 32 : 31, text);
 }
 
+}  // namespace
+
 std::string gate_reason(const SloComparison& s, std::size_t replications) {
-  if (s.fails_gate && s.b_unstable_alone > 0) {
+  if (s.regression && s.b_unstable_alone > 0) {
     return fmt::format("unstable in {} of {} replications where A was stable, and failing",
                        s.b_unstable_alone, replications);
   }
-  if (s.fails_gate && s.b_unmeasured > 0) {
+  if (s.regression && s.b_unmeasured > 0) {
     return fmt::format(
         "no successful request in {} of {} replications where A had some, and failing",
         s.b_unmeasured, replications);
   }
-  if (s.fails_gate) {
+  if (s.regression) {
     return "significantly worse, and failing";
   }
   if (!s.b_ok) {
@@ -57,6 +61,8 @@ std::string gate_reason(const SloComparison& s, std::size_t replications) {
   }
   return fmt::format("passing ({})", verdict_name(s.difference.verdict));
 }
+
+namespace {
 
 ordered_json difference_json(const Difference& d) {
   return ordered_json{{"a", estimate_json(d.a)},
@@ -83,7 +89,8 @@ std::string comparison_to_console(const Comparison& c, bool color) {
         c.b_stopped_alone > 0
             ? fmt::format("B stopped early in {} replications where A did not: the gate fails",
                           c.b_stopped_alone)
-            : std::string("B never stopped where A did not: the gate does not fail for it"));
+            : std::string("B never stopped where A did not: not the change's doing, but B's "
+                          "checks fail on runs cut short"));
   }
   for (const auto& path : c.paths) {
     std::vector<std::vector<std::string>> rows = {{"metric", "A", "B", "B - A", "verdict"}};
@@ -125,8 +132,8 @@ std::string comparison_to_console(const Comparison& c, bool color) {
   }
   if (!c.slos.empty()) {
     out +=
-        "\n  SLO GATE  B's checks: fails when B is significantly worse than A and fails the "
-        "check\n";
+        "\n  SLO GATE  B's checks, as `run B --replications N` judges them: fails when B fails "
+        "one\n";
     for (const auto& s : c.slos) {
       const Metric unit = slo_value_unit(s.check.metric);
       const std::string mark = s.fails_gate ? "✗" : "✓";
@@ -140,6 +147,33 @@ std::string comparison_to_console(const Comparison& c, bool color) {
   }
   out += fmt::format("\n  gate: {}{}\n", c.gate_fails() ? "fail" : "pass",
                      c.b_stopped_alone > 0 ? " (B stopped early where A did not)" : "");
+  return out;
+}
+
+stats::Results comparison_slo_results(const Comparison& c, const plan::Plan& b) {
+  stats::Results out;
+  out.model = b.model_name;
+  out.seed = c.seeds.empty() ? b.seed : c.seeds.front();
+  out.duration_s = to_seconds(b.duration);
+  out.warmup_s = to_seconds(b.warmup);
+  for (const auto& s : c.slos) {
+    out.slos.push_back(stats::SloResult{s.path, s.check, s.difference.b.mean, !s.fails_gate});
+  }
+  return out;
+}
+
+report::SloStudy comparison_slo_study(const Comparison& c, const std::string& a_name) {
+  report::SloStudy out;
+  out.baseline = a_name;
+  const auto half_width = [](const Estimate& e) {
+    return e.has_interval() ? e.half_width : std::numeric_limits<double>::quiet_NaN();
+  };
+  for (const auto& s : c.slos) {
+    const Difference& d = s.difference;
+    out.checks.push_back(report::SloStudyCheck{
+        half_width(d.b), c.seeds.size(), true, d.a.mean, half_width(d.a), d.b_minus_a.mean,
+        half_width(d.b_minus_a), gate_reason(s, c.seeds.size())});
+  }
   return out;
 }
 
@@ -179,6 +213,7 @@ std::string comparison_to_json(const Comparison& c) {
     one["b_unmeasured"] = s.b_unmeasured;
     one["b_unstable"] = s.b_unstable;
     one["b_unstable_alone"] = s.b_unstable_alone;
+    one["regression"] = s.regression;
     one["fails_gate"] = s.fails_gate;
     slos.push_back(std::move(one));
   }

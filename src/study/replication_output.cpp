@@ -113,6 +113,17 @@ std::string replications_to_console(const ReplicatedRun& run, const ReplicationO
   return out + where;
 }
 
+report::SloStudy slo_study(const ReplicatedRun& run) {
+  report::SloStudy out;
+  for (const auto& slo : run.slos) {
+    report::SloStudyCheck check;
+    check.half_width = slo.value.has_interval() ? slo.value.half_width : check.half_width;
+    check.replications = run.runs.size();
+    out.checks.push_back(check);
+  }
+  return out;
+}
+
 std::string replications_to_json(const ReplicatedRun& run, const ReplicationOptions& options) {
   ordered_json j = ordered_json::parse(report::to_json(run.first_with_mean_slos()));
   ordered_json& r = j["replications"];

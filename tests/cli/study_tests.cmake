@@ -54,13 +54,25 @@ add_test(NAME cli.sweep_names_the_knee
 set_tests_properties(cli.sweep_names_the_knee PROPERTIES
   PASS_REGULAR_EXPRESSION "requests: p99 breaks away after workloads.requests.rate=[0-9]+/s")
 
-# compare: paired replications; exit 1 only when one of B's SLO checks is
-# significantly worse than in A and fails.
+# compare: paired replications; exit 1 when one of B's SLO checks fails, as
+# `run B --replications N` judges it (the console says if A failed it too).
 set(before ${CMAKE_CURRENT_SOURCE_DIR}/study_models/before.yaml)
 set(after ${CMAKE_CURRENT_SOURCE_DIR}/study_models/after.yaml)
 tailsim_cli_test(compare_slower_within_slo 0 compare ${before} ${after} -r 5)
 tailsim_cli_test(compare_slower_breaks_slo 1 compare ${before} ${after} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
-tailsim_cli_test(compare_failing_in_both_unchanged 0 compare ${before} ${before} -r 5 --set "slos.main=[\"p99 < 10ms\"]")
+# One gate, one verdict: a check B fails is a failed gate even when A fails
+# it as badly, as `run B --replications 5` exits 1 on it.
+tailsim_cli_test(compare_failing_in_both_fails 1 compare ${before} ${before} -r 5 --set "slos.main=[\"p99 < 10ms\"]")
+tailsim_cli_test(run_b_failing_in_both_fails 1 run ${before} -r 5 --set "slos.main=[\"p99 < 10ms\"]")
+# compare --junit, --summary-md and --out: B's checks with their interval over
+# the replications and A's side; the files are written whatever the verdict.
+add_test(NAME cli.compare_ci_outputs
+  COMMAND sh -c "rm -rf '${study_out}/cmp-out' && $<TARGET_FILE:tailsim> compare ${before} ${after} -r 3 -q --set 'slos.main=[\"p99 < 10ms\"]' --junit '${study_out}/cmp.xml' --summary-md '${study_out}/cmp.md' --out '${study_out}/cmp-out'; test $? -eq 1 && grep -q 'message=\"p99 = [0-9.]*ms ± [0-9.]*ms over 3 replications, threshold &lt; 10ms; A [0-9.]*ms ± [0-9.]*ms, B - A +[0-9.]*ms ± [0-9.]*ms: ' '${study_out}/cmp.xml' && grep -q 'baseline_model' '${study_out}/cmp.xml' && grep -q '| ❌ | main | p99 .< 10ms | [0-9.]*ms ± [0-9.]*ms over 3 replications | ' '${study_out}/cmp.md' && cmp '${study_out}/cmp.xml' '${study_out}/cmp-out/junit.xml' && cmp '${study_out}/cmp.md' '${study_out}/cmp-out/summary.md' && test -s '${study_out}/cmp-out/comparison.json' && grep -q '\"regression\"' '${study_out}/cmp-out/comparison.json'")
+tailsim_cli_test(compare_unwritable_junit 2 compare ${before} ${after} -r 2 --junit /nonexistent-folder/j.xml)
+# run --replications: the JUnit says the mean ± half-width over N, in the
+# message and the body alike, and labels replication 0's details as such.
+add_test(NAME cli.run_replications_junit_states_intervals
+  COMMAND sh -c "$<TARGET_FILE:tailsim> run ${before} -r 3 -q --no-attribution --set 'slos.main=[\"p99 < 10ms\"]' --junit '${study_out}/rep.xml'; test $? -eq 1 && grep -q 'message=\"p99 = [0-9.]*ms ± [0-9.]*ms over 3 replications, threshold' '${study_out}/rep.xml' && grep -q '^replication 0 in full (the plain run): path main' '${study_out}/rep.xml'")
 tailsim_cli_test(compare_faster_is_fine 0 compare ${after} ${before} -r 5 --set "slos.main=[\"p99 < 75ms\"]")
 # B answers nothing successfully: its p99 cannot be measured, and the gate fails.
 tailsim_cli_test(compare_b_down_fails_gate 1 compare ${before} ${CMAKE_CURRENT_SOURCE_DIR}/study_models/down.yaml -r 3)
@@ -115,3 +127,7 @@ add_test(NAME cli.run_load_too_fast_message
   COMMAND $<TARGET_FILE:tailsim> run ${data}/ok.yaml --set workloads.main.rate=1000000/s --load 2000x --duration 1s)
 set_tests_properties(cli.run_load_too_fast_message PROPERTIES
   PASS_REGULAR_EXPRESSION "error: --load 2000x: workload 'main' would reach 2e\\+09/s, more than 1G/s")
+# compare --out: compare.html overlays A and B, a latency CDF and a p99 time
+# series per path both have, and names both models.
+add_test(NAME cli.compare_out_page
+  COMMAND sh -c "rm -rf '${study_out}/cmp-page' && $<TARGET_FILE:tailsim> compare ${before} ${after} -r 2 -q --out '${study_out}/cmp-page' && page='${study_out}/cmp-page/compare.html' && grep -q '</html>' \"$page\" && grep -q 'A: before' \"$page\" && grep -q 'B: after' \"$page\" && test $(grep -c '<figcaption>main: latency CDF, A and B</figcaption>' \"$page\") -eq 1 && test $(grep -o '<svg' \"$page\" | wc -l) -eq 2 && grep -q 'replication 0 of A and of B' \"$page\" && ! ls '${study_out}/cmp-page' | grep -q tmp")

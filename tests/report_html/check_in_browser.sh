@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Opens the generated HTML reports in headless Chromium with the network cut
+# Opens the generated HTML reports (report.html of two runs, compare --out's
+# compare.html) in headless Chromium with the network cut
 # off (every host name resolves to nothing, and a proxy to a closed port),
 # then fails on:
 #   - any console message of the page (Chromium's --enable-logging=stderr
@@ -87,7 +88,7 @@ grep -q 'example.invalid' <<<"$bad_requests" ||
   fail "the net log check missed the image request of bad.html (see $out/bad.netlog.json)"
 ((failed == 0)) || exit 1
 
-for page in sample:9000 model:5000; do
+for page in sample:9000 model:5000 compare:3000; do
   name=${page%%:*}
   open_page "$name" "${page##*:}"
   messages=$(console_messages "$name")
@@ -100,8 +101,13 @@ for page in sample:9000 model:5000; do
   in_dom=$(grep -o '<svg' "$out/$name.dom.html" | wc -l)
   ((in_file > 0 && in_file == in_dom)) ||
     fail "$name.html has $in_file <svg> elements but the browser's DOM has $in_dom"
-  grep -q '<section id="paths">' "$out/$name.dom.html" ||
-    fail "$name.html: the browser's DOM has no paths section"
+  if [[ $name == compare ]]; then  # compare --out's page: a CDF per path, A and B
+    grep -q 'latency CDF, A and B</figcaption>' "$out/$name.dom.html" ||
+      fail "$name.html: the browser's DOM has no latency CDF of A and B"
+  else
+    grep -q '<section id="paths">' "$out/$name.dom.html" ||
+      fail "$name.html: the browser's DOM has no paths section"
+  fi
   echo "$name.html: no console message, no network request, $in_dom charts and pictures;" \
        "screenshot $out/$name.png"
 done

@@ -17,6 +17,7 @@
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/model/loader.hpp"
 #include "tailsim/plan/compiler.hpp"
+#include "tailsim/report/compare_report.hpp"
 #include "tailsim/report/file_output.hpp"
 #include "tailsim/report/html_report.hpp"
 
@@ -69,6 +70,12 @@ int main(int argc, char** argv) {
     tailsim::report::write_file_atomically(out / "model.html",
                                            tailsim::report::format_html_report(results, inputs));
 
+    // compare --out's page: the model's run as B against the sample as A.
+    tailsim::report::write_file_atomically(
+        out / "compare.html",
+        tailsim::report::format_compare_report(
+            tailsim::testing::sample_results(), results, results, tailsim::report::SloStudy{},
+            tailsim::report::CompareReportInputs{"sample.yaml", inputs.model_file, 1, "pass"}));
     tailsim::report::write_file_atomically(out / "bad.html", bad_page);
   } catch (const std::exception& e) {
     std::cerr << "report_html_generate: " << e.what() << "\n";

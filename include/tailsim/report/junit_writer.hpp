@@ -11,6 +11,7 @@
 
 #include <string>
 
+#include "tailsim/report/slo_text.hpp"
 #include "tailsim/stats/results.hpp"
 
 namespace tailsim::report {
@@ -24,6 +25,11 @@ struct JunitInputs {
 
 /// The JUnit XML document of a run's SLO checks. A model without SLOs gives a
 /// valid empty suite that says so in its `<system-out>`.
-std::string format_junit(const stats::Results& results, const JunitInputs& inputs);
+/// A study (`run --replications`, `compare`): each check's value is the
+/// mean over the replications, stated with its half-width and count in the
+/// failure's message and in each test case's `<system-out>`, with model A's
+/// value and the difference in a comparison.
+std::string format_junit(const stats::Results& results, const JunitInputs& inputs,
+                         const SloStudy& study = {});
 
 }  // namespace tailsim::report

@@ -9,11 +9,15 @@
 
 #include <string>
 
+#include "tailsim/report/slo_text.hpp"
 #include "tailsim/stats/results.hpp"
 
 namespace tailsim::report {
 
-/// The Markdown summary of a run.
-std::string format_markdown_summary(const stats::Results& results);
+/// The Markdown summary of a run. With a study (`run --replications`,
+/// `compare`), each check is stated as mean ± half-width over the
+/// replications, with model A's value and the difference in a comparison;
+/// the request paths, when `results` has them, are replication 0's.
+std::string format_markdown_summary(const stats::Results& results, const SloStudy& study = {});
 
 }  // namespace tailsim::report

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tailsim/plan/plan.hpp"
+#include "tailsim/report/slo_text.hpp"
 #include "tailsim/study/confidence.hpp"
 #include "tailsim/study/metrics.hpp"
 #include "tailsim/study/runner.hpp"
@@ -77,11 +78,16 @@ struct SloComparison {
   /// the ones where A's path was stable. B fails a check on an unstable path.
   std::size_t b_unstable = 0;
   std::size_t b_unstable_alone = 0;
-  /// The CI gate: B is significantly worse than A on this check's metric,
+  /// A regression: B is significantly worse than A on this check's metric,
   /// lost every successful request in a replication where A had some, or
   /// became unstable in a replication where A was stable, and B fails the
-  /// check. A check B fails as badly as A did, or one B still passes however
-  /// much worse it got, does not fail the gate.
+  /// check. A check B fails as badly as A did is no regression: it was
+  /// failing before the change.
+  bool regression = false;
+  /// The CI gate, the verdict `run B --replications N` gives on the same
+  /// seeds: B fails the check (its mean fails it, or a replication judged
+  /// its path unstable or stopped early), whether or not A failed it too.
+  /// One gate, one verdict: `regression` says whether the change caused it.
   bool fails_gate = false;
 };
 
@@ -122,6 +128,19 @@ Comparison compare_plans(const plan::Plan& a, const plan::Plan& b, std::size_t r
 Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetrics> b,
                         std::span<const stats::SloSpec> b_slos,
                         const std::vector<std::string>& b_path_names);
+
+/// Why a check passes or fails the gate, in words: "significantly worse,
+/// and failing", "failing, but not significantly worse than A", "passing
+/// (no significant change)".
+std::string gate_reason(const SloComparison& slo, std::size_t replications);
+
+/// B's SLO checks as a `Results` the JUnit and Markdown writers take: B's
+/// model name, the base seed and B's durations, each check on B's mean,
+/// failing when it fails the gate; no paths.
+stats::Results comparison_slo_results(const Comparison& comparison, const plan::Plan& b);
+
+/// The A side, half-widths and verdicts of those checks; `a_name` names A.
+report::SloStudy comparison_slo_study(const Comparison& comparison, const std::string& a_name);
 
 /// The console form: per path, each metric's A, B, difference and verdict;
 /// then the SLO gate.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tailsim/plan/plan.hpp"
+#include "tailsim/report/slo_text.hpp"
 #include "tailsim/stats/results.hpp"
 #include "tailsim/study/confidence.hpp"
 #include "tailsim/study/metrics.hpp"
@@ -80,6 +81,11 @@ namespace tailsim::study {
 /// was reached.
 std::string replications_to_console(const ReplicatedRun& run, const ReplicationOptions& options,
                                     bool color);
+
+/// The SLO checks of a replicated run as the JUnit file and the Markdown
+/// summary state them: each check's half-width and replications, beside
+/// `first_with_mean_slos()`'s means.
+report::SloStudy slo_study(const ReplicatedRun& run);
 
 /// results.json of a replicated run: every key of replication 0 (the plain
 /// run with the base seed; SLO checks on the mean), plus `replications`:

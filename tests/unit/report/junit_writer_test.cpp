@@ -82,3 +82,39 @@ TEST_CASE("JUnit: text XML 1.0 cannot carry is replaced, line breaks survive att
   CHECK_THAT(xml, Catch::Contains("classname=\"slo.two&#10;lines&#9;&quot;q&quot;\""));
   CHECK(xml.find(" file=") == std::string::npos);
 }
+
+TEST_CASE("JUnit: a study states each check's mean ± half-width over N, and A's side", "[junit]") {
+  auto r = tailsim::testing::slo_results();
+  tailsim::report::SloStudy replicated;
+  for (std::size_t i = 0; i < r.slos.size(); ++i) {
+    tailsim::report::SloStudyCheck check;
+    check.half_width = 2.8;
+    check.replications = 5;
+    replicated.checks.push_back(check);
+  }
+  r.slos[0].value = 320;
+  const std::string run = format_junit(r, JunitInputs{"models/shop.yaml", 1}, replicated);
+  INFO(run);
+  // The passing check says its estimate too, in its own system-out.
+  CHECK_THAT(run, Catch::Contains("name=\"p99 &lt; 800ms\" time=\"0\">\n      <system-out>p99 = "
+                                  "320.0ms ± 2.80ms over 5 replications</system-out>"));
+  CHECK_THAT(run, Catch::Contains("<property name=\"replications\" value=\"5\"/>"));
+  // The failure's body says the mean first, then replication 0's details as such.
+  CHECK_THAT(run, Catch::Contains("replication 0 in full (the plain run): path checkout"));
+  CHECK(run.find("baseline_model") == std::string::npos);
+
+  tailsim::report::SloStudy compared = replicated;
+  compared.baseline = "shop-a";
+  compared.checks[0].has_baseline = true;
+  compared.checks[0].a_mean = 300;
+  compared.checks[0].a_half_width = 2.1;
+  compared.checks[0].difference = 20;
+  compared.checks[0].difference_half_width = 1.5;
+  compared.checks[0].verdict = "passing (worse)";
+  const std::string compare = format_junit(r, JunitInputs{"models/shop.yaml", 1}, compared);
+  INFO(compare);
+  CHECK_THAT(compare, Catch::Contains("<system-out>p99 = 320.0ms ± 2.80ms over 5 replications; "
+                                      "A 300.0ms ± 2.10ms, B - A +20.0ms ± 1.50ms: passing "
+                                      "(worse)</system-out>"));
+  CHECK_THAT(compare, Catch::Contains("<property name=\"baseline_model\" value=\"shop-a\"/>"));
+}

@@ -48,3 +48,31 @@ TEST_CASE("Markdown summary: a cell cannot break its table", "[markdown]") {
   const std::string md = format_markdown_summary(r);
   CHECK_THAT(md, Catch::Contains("| a\\|b c\\*d\\_e\\`f | 6000 |"));
 }
+
+TEST_CASE("Markdown summary: a comparison states B ± half-width over N, A and B - A",
+          "[markdown]") {
+  auto r = tailsim::testing::slo_results();
+  tailsim::report::SloStudy compared;
+  compared.baseline = "shop-a";
+  for (std::size_t i = 0; i < r.slos.size(); ++i) {
+    tailsim::report::SloStudyCheck check;
+    check.half_width = 2.8;
+    check.replications = 5;
+    check.has_baseline = true;
+    check.a_mean = 300;
+    check.a_half_width = 2.1;
+    check.difference = -20;
+    check.difference_half_width = 1.5;
+    check.verdict = "passing (better)";
+    compared.checks.push_back(check);
+  }
+  r.slos[0].value = 320;
+  const std::string md = format_markdown_summary(r, compared);
+  INFO(md);
+  CHECK_THAT(md, Catch::Contains("Each check on the mean of 5 replications"));
+  CHECK_THAT(md, Catch::Contains("A is **shop-a**"));
+  CHECK_THAT(md, Catch::Contains("| ✅ | checkout | p99 \\< 800ms | 320.0ms ± 2.80ms over 5 "
+                                 "replications | 300.0ms ± 2.10ms | -20.0ms ± 1.50ms: passing "
+                                 "(better) |"));
+  CHECK_THAT(md, Catch::Contains("### Request paths (replication 0, the plain run)"));
+}

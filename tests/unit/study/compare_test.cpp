@@ -64,7 +64,7 @@ TEST_CASE("judge: an interval that excludes zero is better or worse by direction
   CHECK(study::judge(study::Estimate{5, std::nan(""), 1}, true) == Verdict::no_significant_change);
 }
 
-TEST_CASE("the SLO gate fails only when B is significantly worse and fails the check",
+TEST_CASE("the SLO gate fails when B fails the check; a regression when B is also worse",
           "[study][compare]") {
   tailsim::stats::SloSpec spec;
   spec.check.text = "p99 < 100ms";
@@ -86,13 +86,18 @@ TEST_CASE("the SLO gate fails only when B is significantly worse and fails the c
     return c;
   };
   // Worse and over the threshold: fail.
-  CHECK(compare({80, 82, 81, 79}, {110, 111, 113, 109}).gate_fails());
+  const auto worse = compare({80, 82, 81, 79}, {110, 111, 113, 109});
+  CHECK(worse.gate_fails());
+  CHECK(worse.slos[0].regression);
   // Worse, but still well within the SLO: pass.
   CHECK_FALSE(compare({50, 52, 51, 49}, {60, 61, 63, 59}).gate_fails());
-  // Failing in both, no significant change: the change did not do it.
+  // Failing in both, no significant change: the change did not do it, but
+  // B fails its SLO, as `run B --replications N` says: one gate, one verdict.
   const auto both = compare({120, 130, 110, 125}, {125, 120, 118, 127});
   CHECK_FALSE(both.slos[0].b_ok);
-  CHECK_FALSE(both.gate_fails());
+  CHECK(both.slos[0].fails_gate);
+  CHECK_FALSE(both.slos[0].regression);
+  CHECK(both.gate_fails());
   // Better: pass, however B stands.
   CHECK_FALSE(compare({150, 152, 151, 149}, {120, 121, 123, 119}).gate_fails());
   // B lost every successful request (no p99 to measure: NaN) where A had
@@ -101,13 +106,16 @@ TEST_CASE("the SLO gate fails only when B is significantly worse and fails the c
   const auto down = compare({80, 82, 81, 79}, {nan, nan, nan, nan});
   CHECK(down.slos[0].b_unmeasured == 4);
   CHECK(down.gate_fails());
+  CHECK(down.slos[0].regression);
   const auto once = compare({80, 82, 81, 79}, {81, nan, 80, 80});
   CHECK(once.slos[0].b_unmeasured == 1);
   CHECK(once.gate_fails());
-  // Down in the same replications in both: not this change's doing.
+  // Down in the same replications in both: not this change's doing, but
+  // B still fails its check.
   const auto both_down = compare({80, nan, 81, 79}, {81, nan, 80, 80});
   CHECK(both_down.slos[0].b_unmeasured == 0);
-  CHECK_FALSE(both_down.gate_fails());
+  CHECK_FALSE(both_down.slos[0].regression);
+  CHECK(both_down.gate_fails());
 }
 
 TEST_CASE("path latencies compare over the replications that measured them", "[study][compare]") {
@@ -158,7 +166,7 @@ TEST_CASE("common random numbers detect a 10% slowdown with few replications", "
   CHECK(independent > 10 * crn);
 }
 
-TEST_CASE("B stopped early or unstable where A was not fails the gate; in both, it does not",
+TEST_CASE("B stopped early or unstable fails the gate; a regression only where A was not",
           "[study][compare]") {
   tailsim::stats::SloSpec spec;
   spec.check.text = "p99 < 100ms";
@@ -203,7 +211,8 @@ TEST_CASE("B stopped early or unstable where A was not fails the gate; in both, 
   CHECK(both.b_stopped_alone == 0);
   CHECK(both.has_stopped_runs());
   CHECK_FALSE(both.slos[0].b_ok);
-  CHECK_FALSE(both.gate_fails());  // not B's doing; the command still exits 1
+  CHECK_FALSE(both.slos[0].regression);  // not B's doing
+  CHECK(both.gate_fails());              // but B's checks fail, as in `run B`
 
   const auto a_alone = compare(second, none, none, none);
   CHECK(a_alone.has_stopped_runs());
@@ -220,5 +229,6 @@ TEST_CASE("B stopped early or unstable where A was not fails the gate; in both, 
   CHECK(both_unstable.slos[0].b_unstable == 1);
   CHECK(both_unstable.slos[0].b_unstable_alone == 0);
   CHECK_FALSE(both_unstable.slos[0].b_ok);
-  CHECK_FALSE(both_unstable.gate_fails());
+  CHECK_FALSE(both_unstable.slos[0].regression);
+  CHECK(both_unstable.gate_fails());
 }
