@@ -510,8 +510,8 @@ class Simulation {
     req.is_plain = is_plain;
     return r;
   }
-  /// A new exchange starting now (a client request: no caller task and no
-  /// site), every field stored in its slot (make_request says why).
+  /// A new exchange of `kind` starting now (a client request has no caller
+  /// task and no site), every field stored in its slot (make_request says why).
   [[gnu::always_inline]] Id make_exchange(ExchangeKind kind, Id caller_task, Id workload, Id site,
                                           Id policy, Id edge, Id target_endpoint,
                                           bool joins_parent) {
