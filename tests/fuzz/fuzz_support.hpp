@@ -59,6 +59,7 @@ inline std::optional<stats::Results> load_and_run(model::LoadResult& loaded,
   components::RunLimits limits;
   limits.max_events = max_events;
   limits.max_memory_bytes = max_memory_bytes;
+  limits.max_steps_at_instant = max_events;  // a loop that takes no time may not run on
   limits.traces = traces;
   limits.attribution = attribution;
   return components::simulate(*plan, limits);

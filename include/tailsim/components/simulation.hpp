@@ -33,6 +33,12 @@ struct RunLimits {
   /// traces) may take; when it would exceed them the run stops early with
   /// what it has. 0: no budget.
   std::uint64_t max_memory_bytes = 0;
+  /// Events, or continuations of one event's steps, at a single instant
+  /// after which simulated time has stopped advancing (a loop of steps that
+  /// take no time) and the run stops early. Checked every 65,536 events and
+  /// each time one event's continuations double from 1,048,576; far beyond
+  /// any real model's.
+  std::uint64_t max_steps_at_instant = std::uint64_t{1} << 24;
 };
 
 /// Simulates `plan` with its seed and returns what the measured window saw.

@@ -24,6 +24,24 @@ class IdStack {
     }
     items_[size_++] = id;
   }
+  /// A push now would grow the stack.
+  [[nodiscard]] bool full() const { return size_ == capacity_; }
+  /// Makes room for the next push: for a caller that checks `full()` itself
+  /// to notice the growth (a work list this long can mean a loop).
+  [[gnu::noinline]] void grow() {
+    const std::size_t capacity = capacity_ == 0 ? 64 : 2 * capacity_;
+    auto items = std::make_unique<Id[]>(capacity);
+    for (std::size_t i = 0; i < size_; ++i) {
+      items[i] = items_[i];
+    }
+    items_ = std::move(items);
+    capacity_ = capacity;
+  }
+  /// A push into room `full()` said there is (or `grow()` made).
+  [[gnu::always_inline]] void push_unchecked(Id id) {
+    assert(size_ < capacity_);
+    items_[size_++] = id;
+  }
   Id operator[](std::size_t i) const {
     assert(i < size_);
     return items_[i];
@@ -41,16 +59,6 @@ class IdStack {
   void clear() { size_ = 0; }
 
  private:
-  [[gnu::noinline]] void grow() {
-    const std::size_t capacity = capacity_ == 0 ? 64 : 2 * capacity_;
-    auto items = std::make_unique<Id[]>(capacity);
-    for (std::size_t i = 0; i < size_; ++i) {
-      items[i] = items_[i];
-    }
-    items_ = std::move(items);
-    capacity_ = capacity;
-  }
-
   std::unique_ptr<Id[]> items_;
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;

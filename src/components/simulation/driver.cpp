@@ -1,14 +1,23 @@
 // The two-pass driver: simulate() runs the first pass and, for attribution
 // or traces, the observing replay; and the checks of the run's limits.
 
+#include <fmt/core.h>
+
 #include "kernel.hpp"
 
 namespace tailsim::components::sim {
 
 template <bool Observe>
 bool Simulation<Observe>::should_stop() {
-  if (limits_.stop_requested != nullptr &&
-      limits_.stop_requested->load(std::memory_order_relaxed)) {
+  // Simulated time never goes back, so the same instant at two checks means
+  // it stood still for the 65,536 events between them.
+  stall_.unchanged = now_ == stall_.at ? stall_.unchanged + 1 : 0;
+  stall_.at = now_;
+  if (const std::uint64_t events = std::uint64_t{stall_.unchanged} << 16;
+      events >= limits_.max_steps_at_instant) {
+    stop_reason_ = stalled_reason(events, "events");
+  } else if (limits_.stop_requested != nullptr &&
+             limits_.stop_requested->load(std::memory_order_relaxed)) {
     stop_reason_ = "interrupted";
   } else if (limits_.max_memory_bytes != 0) {
     if (const LiveWork work = live_work(); work.total() > limits_.max_memory_bytes) {
@@ -16,6 +25,33 @@ bool Simulation<Observe>::should_stop() {
     }
   }
   return !stop_reason_.empty();
+}
+
+template <bool Observe>
+void Simulation<Observe>::ready_full() {
+  work_.ready.grow();
+  const std::size_t continued = work_.ready.size();
+  if (continued < (std::size_t{1} << 20) || !stop_reason_.empty()) {
+    return;
+  }
+  if (continued >= limits_.max_steps_at_instant) {
+    stop_reason_ = stalled_reason(continued, "steps");
+  }
+  if (stop_reason_.empty() && !should_stop()) {
+    return;
+  }
+  // End the loop: the drain finds nothing more to continue, and the run
+  // stops after this event.
+  work_.ready.clear();
+  event_limit_ = event_count_;
+}
+
+template <bool Observe>
+std::string Simulation<Observe>::stalled_reason(std::uint64_t count, const char* what) const {
+  return fmt::format(
+      "simulated time stopped advancing at {:.6f}s: {} {} ran at that one instant. Some loop "
+      "takes no time, such as a queue whose consumer publishes back to it without doing any work",
+      to_seconds(now_ - Time{}), count, what);
 }
 
 template <bool Observe>
@@ -56,6 +92,8 @@ LiveWork Simulation<Observe>::live_work() const {
 }
 
 TAILSIM_SIMULATION_MEMBER(bool, should_stop());
+TAILSIM_SIMULATION_MEMBER(void, ready_full());
+TAILSIM_SIMULATION_MEMBER(std::string, stalled_reason(std::uint64_t, const char*) const);
 TAILSIM_SIMULATION_MEMBER(LiveWork, live_work() const);
 
 }  // namespace tailsim::components::sim

@@ -18,6 +18,8 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
       end_(Time{} + plan.warmup + plan.duration + plan.drain),
       recorder_(window_start_, window_end_, plan.workloads.size() + plan.queues.size(),
                 plan.services.size(), plan.edges.size(), plan.caches.size()),
+      event_limit_(limits.max_events == 0 ? std::numeric_limits<std::uint64_t>::max()
+                                          : limits.max_events),
       series_(plan.workloads.size(), window_start_, window_end_),
       obs_(std::move(observe)) {
   if (obs_) {
@@ -1240,8 +1242,10 @@ stats::Results Simulation<Observe>::run() {
     if ((event_count_ & 0xFFFFF) == 0 && limits_.on_progress) {
       limits_.on_progress(to_seconds(now_ - Time{}) / to_seconds(end_ - Time{}));
     }
-    if (limits_.max_events != 0 && event_count_ >= limits_.max_events) {
-      stop_reason_ = "event limit";
+    if (event_count_ >= event_limit_) [[unlikely]] {
+      if (stop_reason_.empty()) {
+        stop_reason_ = "event limit";
+      }
       break;
     }
     if ((event_count_ & 0xFFFF) == 0 && should_stop()) [[unlikely]] {

@@ -585,7 +585,16 @@ class Simulation {
   void reject_waiter(Id pod, const Waiter& waiter);
 
   // Step programs
-  void ready(Id task) { work_.ready.push(task); }
+  void ready(Id task) {
+    if (work_.ready.full()) [[unlikely]] {
+      ready_full();
+    }
+    work_.ready.push_unchecked(task);
+  }
+  /// Grows the list of tasks ready to go on. One event's continuations
+  /// rarely fill its first 64 places: far more means the steps of a loop
+  /// that takes no time, which ready_full stops (driver.cpp).
+  [[gnu::cold, gnu::noinline]] void ready_full();
   void drain_ready();
   void continue_task(Id task);
   bool execute(Id task);
@@ -711,6 +720,8 @@ class Simulation {
   /// The checks made every 65,536 events: a stop asked for, the memory
   /// budget. True (with stop_reason_ set) when the run must stop.
   [[gnu::cold, gnu::noinline]] bool should_stop();
+  /// The stop reason when time stood still for `count` events or steps.
+  [[nodiscard]] std::string stalled_reason(std::uint64_t count, const char* what) const;
   /// The bytes of the run's live work, from its own structures (memory_budget.hpp).
   [[nodiscard]] LiveWork live_work() const;
 
@@ -759,7 +770,15 @@ class Simulation {
   stats::Recorder recorder_;
   std::vector<engine::RandomStream> streams_;
   std::uint64_t event_count_ = 0;
+  /// The run stops after this event: RunLimits::max_events, or the event
+  /// at which a check found a reason to stop.
+  std::uint64_t event_limit_;
   std::string stop_reason_;  ///< why the run stopped before its end; empty when it did not
+  /// Where should_stop last looked, to see simulated time stand still.
+  struct Stall {
+    Time at{};                    ///< the instant of the last check
+    std::uint32_t unchanged = 0;  ///< checks in a row that found the same instant
+  } stall_;
 
   // Each mechanism's state, under the name of the file that owns it.
   ClientState clients_;               ///< kernel.cpp, workloads

@@ -149,3 +149,46 @@ services:
   REQUIRE(r.paths[0].attribution.is_computed);
   CHECK(r.paths[0].attribution.mean.requests > 0);
 }
+
+namespace {
+
+/// A queue whose consumer publishes back to it: with `consumer_step` taking
+/// no time, one request starts a loop that never lets time advance.
+std::string zero_time_publish_loop(const std::string& consumer_step) {
+  return R"y(version: 1
+simulation: {duration: 2s, seed: 1}
+services:
+  api:
+    endpoints:
+      get: [{cpu: exp(2ms)}, {call: db.query}]
+  db:
+    endpoints:
+      query:
+)y" + consumer_step +
+         R"y(        - publish: jobs
+workloads:
+  main: {entry: api.get, rate: 10/s}
+queues:
+  jobs: {consumer: db.query}
+)y";
+}
+
+}  // namespace
+
+TEST_CASE("a loop that takes no time stops the run instead of hanging it", "[limits]") {
+  tailsim::components::RunLimits limits;
+  limits.max_steps_at_instant = 1 << 20;
+  // The loop runs inside one event (each delivery continues at once), or
+  // through events all due at the same instant (a zero delay).
+  const auto consumer_step = GENERATE(as<std::string>{}, "", "        - delay: 0ms\n");
+  const tailsim::plan::Plan plan =
+      tailsim::testing::compile_text(zero_time_publish_loop(consumer_step));
+  const stats::Results r = tailsim::components::simulate(plan, limits);
+  REQUIRE(r.stopped_early);
+  CHECK_THAT(r.stop_reason, Catch::Contains("simulated time stopped advancing"));
+  CHECK(r.simulated_s < 0.1);
+  // With a consumer that takes time the same model runs to its end.
+  const stats::Results timed = tailsim::components::simulate(
+      tailsim::testing::compile_text(zero_time_publish_loop("        - delay: 1ms\n")), limits);
+  CHECK_FALSE(timed.stopped_early);
+}
