@@ -12,8 +12,11 @@ void ProcessorSharing::advance_with_quota(Time now) {
     if (period_active_) {
       ++periods_;
     }
-    if (throttled_ && !heap_.empty()) {
-      ++throttled_periods_;  // work waited for this period's end: cgroup's nr_throttled
+    // Work waited for this period's end: cgroup's nr_throttled. A quota
+    // spent exactly as the period ends (a limit equal to the cores, all of
+    // them busy) stopped nothing, and cpu.stat does not count it.
+    if (throttled_ && !heap_.empty() && throttled_at_ < next_boundary_) {
+      ++throttled_periods_;
     }
     period_active_ = false;
     const std::int64_t skipped = (last_update_ - next_boundary_) / period_;
@@ -42,6 +45,7 @@ void ProcessorSharing::advance_with_quota(Time now) {
         used_ns_ = quota_ns_;
         throttled_ = true;
         last_update_ = std::min(segment_end, last_update_ + Duration{ceil_ns(run)});
+        throttled_at_ = last_update_;
       } else {
         virtual_now_ += rate() * span;
         used_ns_ += busy * span;

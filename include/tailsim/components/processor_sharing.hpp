@@ -281,6 +281,7 @@ class ProcessorSharing {
   double quota_ns_ = 0;   ///< core-nanoseconds per period
   double used_ns_ = 0;    ///< used in the current period
   Time next_boundary_{};  ///< where the current period ends
+  Time throttled_at_{};   ///< when the quota last ran out
   bool period_active_ = false;
   std::uint64_t periods_ = 0;
   std::uint64_t throttled_periods_ = 0;

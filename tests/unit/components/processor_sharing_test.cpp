@@ -117,6 +117,41 @@ TEST_CASE("CFS quota: parallel requests spend the quota faster", "[processor_sha
   CHECK(cpu.throttled_periods() == 1);
 }
 
+TEST_CASE("CFS quota: a limit equal to the cores never throttles", "[processor_sharing]") {
+  // Limit 2 CPUs on 2 cores: two busy requests spend the 200 ms quota exactly
+  // as each 100 ms period ends, and wait for nothing. cpu.stat counts a
+  // period as throttled only when work waited; a limit of 1.5 makes both
+  // requests wait in every period: 150 ms of work per period for 2 s of work.
+  auto run = [](double limit) {
+    ProcessorSharing cpu(2.0);
+    cpu.set_quota(100ms, limit);
+    cpu.add(at(0ms), 1e9, 1);
+    cpu.add(at(0ms), 1e9, 2);
+    int done = 0;
+    tailsim::Time finished{};
+    for (int step = 0; step < 1000 && done < 2; ++step) {
+      const auto next = cpu.next_completion();
+      REQUIRE(next);
+      cpu.advance(*next);
+      while (cpu.pop_done()) {
+        ++done;
+        finished = *next;
+      }
+    }
+    REQUIRE(done == 2);
+    return std::pair{finished, cpu};
+  };
+  const auto [at_limit_2, cpu_2] = run(2.0);
+  CHECK(at_limit_2 == at(1000ms));
+  CHECK(cpu_2.throttled_periods() == 0);
+  CHECK(cpu_2.periods() == 10);
+  // 2 s of work at 150 ms per period: 13 whole periods and 50 ms of the
+  // 14th; the first 13 ran out of quota with work left.
+  const auto [at_limit_1_5, cpu_1_5] = run(1.5);
+  CHECK(at_limit_1_5 == at(1325ms));
+  CHECK(cpu_1_5.throttled_periods() == 13);
+}
+
 TEST_CASE("requests done at one instant leave in std::push_heap/pop_heap's order",
           "[processor_sharing]") {
   // The job heap is libstdc++'s algorithm written out, so the order of
