@@ -17,7 +17,8 @@ The lab format (docs/workshop/README.md, "How the labs stay true"):
   number within TOL. `<!-- check: EXPR in [LO, HI] -->` checks a range and
   needs no number before it. `<!-- check: FILE contains TEXT -->` checks
   that a file the commands wrote holds TEXT (a chart's title in report.html,
-  a line of the console), with any run of spaces matching any other. EXPR is arithmetic (+ - * / and parentheses)
+  a line of the console), with any run of spaces matching any other, and
+  `<!-- check: FILE lacks TEXT -->` that it does not. EXPR is arithmetic (+ - * / and parentheses)
   over numbers and references to outputs, separated by spaces; a reference
   is one token:
     out/a/results.json:paths.search.latency_ms.p50   a key of a JSON file
@@ -47,7 +48,7 @@ NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"
 STATED = re.compile(r"(" + NUMBER + r")\s?[A-Za-z%/×]{0,10}\s*$")
 CHECK = re.compile(r"<!--\s*check:\s*(.*?)\s*-->", re.S)
 TOLERANCE = re.compile(r"^(.*?)\s*±\s*(" + NUMBER + r")$", re.S)
-CONTAINS = re.compile(r"^(\S+)\s+contains\s+(.+)$", re.S)
+CONTAINS = re.compile(r"^(\S+)\s+(contains|lacks)\s+(.+)$", re.S)
 RANGE = re.compile(r"^(.*?)\s+in\s+\[\s*(" + NUMBER + r")\s*,\s*(" + NUMBER + r")\s*\]$", re.S)
 # A fence may open a list item: "2. ```sh".
 LIST_ITEM = re.compile(r"^(?:\d+\.|[-*])\s+(?=```)")
@@ -153,8 +154,8 @@ def evaluate(expression, work):
     return float(eval(" ".join(parts), {"__builtins__": {}}, {}))  # only numbers and operators
 
 
-def file_contains(name, line, work, file_name, text):
-    """Whether FILE holds TEXT (runs of white space alike); prints the verdict."""
+def file_contains(name, line, work, file_name, wanted, text):
+    """Whether FILE holds TEXT (runs of white space alike) as WANTED; prints the verdict."""
     path = os.path.join(work, file_name)
     try:
         with open(path, encoding="utf-8") as f:
@@ -163,8 +164,9 @@ def file_contains(name, line, work, file_name, text):
         print(f"FAILED: {name}:{line}: {e}")
         return False
     found = " ".join(text.split()) in content
-    print(f"{'ok' if found else 'FAILED'}: {name}:{line}: {file_name} contains '{text}'")
-    return found
+    verb = "contains" if wanted else "lacks"
+    print(f"{'ok' if found == wanted else 'FAILED'}: {name}:{line}: {file_name} {verb} '{text}'")
+    return found == wanted
 
 
 def checks_of(markdown):
@@ -176,7 +178,8 @@ def checks_of(markdown):
         body = match.group(1)
         contained = CONTAINS.match(body)
         if contained:
-            checks.append((line, None, contained.group(1), contained.group(2), None))
+            checks.append((line, None, contained.group(1),
+                           (contained.group(2) == "contains", contained.group(3)), None))
             continue
         ranged = RANGE.match(body)
         if ranged:
@@ -205,7 +208,11 @@ def main():
         markdown = f.read()
     name = os.path.basename(lab)
     commands = commands_of(markdown)
-    checks = checks_of(markdown)
+    try:
+        checks = checks_of(markdown)
+    except SyntaxError as e:
+        print(f"FAILED: {name}: {e}")
+        return 1
     if not commands:
         print(f"{name}: no tailsim command in a ```sh block")
         return 1
@@ -227,7 +234,7 @@ def main():
                 sys.stdout.write(run.stderr[-2000:])
         for line, stated, expression, low, high in checks:
             if high is None:
-                failures += not file_contains(name, line, work, expression, low)
+                failures += not file_contains(name, line, work, expression, *low)
                 continue
             try:
                 value = evaluate(expression, work)
