@@ -243,7 +243,10 @@ def main():
                 print(f"FAILED: {name}:{line}: {e.args[0] if isinstance(e, KeyError) else e}")
                 continue
             said = f"stated {stated:g}, " if stated is not None else ""
-            verdict = "ok" if low <= value <= high else "FAILED"
+            # A value exactly on a bound of the rounding (54.45 for "54.4 ± 0.05")
+            # is in, whatever the last bit of its binary fraction.
+            slack = 1e-9 * max(abs(low), abs(high), 1.0)
+            verdict = "ok" if low - slack <= value <= high + slack else "FAILED"
             if verdict != "ok":
                 failures += 1
             print(f"{verdict}: {name}:{line}: {expression} = {value:.6g} ({said}allowed {low:g} to {high:g})")
