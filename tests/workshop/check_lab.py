@@ -60,17 +60,22 @@ def to_number(text):
 
 
 def commands_of(markdown):
-    """The lab's commands, each as (line number, text, expected exit code)."""
+    """The lab's commands, each as (line number, text, expected exit code). A tailsim
+    command in a fenced block of another language would silently go unchecked: it is
+    refused (SyntaxError)."""
     commands = []
-    in_sh = False
+    fence = None  # the language of the fenced block the line is in, "" for none given
     current = None
     for number, line in enumerate(markdown.splitlines(), start=1):
         stripped = LIST_ITEM.sub("", line.strip())
         if stripped.startswith("```"):
-            in_sh = not in_sh and stripped == "```sh"
+            fence = stripped[3:].strip() if fence is None else None
             current = None
             continue
-        if not in_sh:
+        if fence != "sh":
+            if fence is not None and stripped.startswith("tailsim "):
+                raise SyntaxError(f"line {number}: a tailsim command in a ```{fence} block is not run;"
+                                  " write it in a ```sh block")
             continue
         if current is None and stripped.startswith("tailsim "):
             current = [number, ""]
@@ -207,8 +212,8 @@ def main():
     with open(lab, encoding="utf-8") as f:
         markdown = f.read()
     name = os.path.basename(lab)
-    commands = commands_of(markdown)
     try:
+        commands = commands_of(markdown)
         checks = checks_of(markdown)
     except SyntaxError as e:
         print(f"FAILED: {name}: {e}")
