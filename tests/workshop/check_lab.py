@@ -29,6 +29,8 @@ The lab format (docs/workshop/README.md, "How the labs stay true"):
     console-3.txt:/regex/   the first number of the first match's group 1
         (the regex may not contain spaces: write \\s)
 
+A lab named NN-*.md must have the parts of LAB_SECTIONS, in that order.
+
 Every check is evaluated even after one fails, so a failing lab lists all its
 wrong numbers. Exit 0 when every command exited as stated and every check
 held, 1 otherwise.
@@ -204,6 +206,25 @@ def checks_of(markdown):
     return checks
 
 
+# The parts every lab of docs/workshop/ has (README.md there), in this order.
+LAB_SECTIONS = ["## The question", "## The model", "## The commands",
+                "## What to look at in report.html", "## Exercises", "<details>",
+                "## What changed your mind"]
+
+
+def missing_sections(markdown):
+    """The parts of a lab that are missing or out of order."""
+    missing = []
+    position = 0
+    for section in LAB_SECTIONS:
+        found = markdown.find("\n" + section, position)
+        if found < 0:
+            missing.append(section)
+        else:
+            position = found
+    return missing
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__.splitlines()[2])
@@ -222,6 +243,10 @@ def main():
         print(f"{name}: no tailsim command in a ```sh block")
         return 1
     failures = 0
+    if re.match(r"\d\d-", name):
+        for section in missing_sections(markdown):
+            failures += 1
+            print(f"FAILED: {name}: no '{section}' (or not in its place)")
     with tempfile.TemporaryDirectory(prefix="workshop-") as work:
         for link in ("examples", "docs"):
             os.symlink(os.path.join(source_dir, link), os.path.join(work, link))
