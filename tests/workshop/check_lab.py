@@ -18,13 +18,13 @@ The lab format (docs/workshop/README.md, "How the labs stay true"):
   needs no number before it. `<!-- check: FILE contains TEXT -->` checks
   that a file the commands wrote holds TEXT (a chart's title in report.html,
   a line of the console), with any run of spaces matching any other, and
-  `<!-- check: FILE lacks TEXT -->` that it does not. EXPR is arithmetic (+ - * / and parentheses)
-  over numbers and references to outputs, separated by spaces; a reference
-  is one token:
+  `<!-- check: FILE lacks TEXT -->` that it does not. EXPR is arithmetic
+  (+ - * / and parentheses) over numbers and references to outputs,
+  separated by spaces; a reference is one token:
     out/a/results.json:paths.search.latency_ms.p50   a key of a JSON file
-        (dotted; a list element by index, `services.0`, or by its `name`,
-        `services.db`)
-    out/a/timeseries.csv:time_s=60,entity=products,metric=hit_ratio
+        (dotted; a list element by index, `history.9`, or by the value of
+        its `name` field)
+    out/a/timeseries.csv:time_s=60,entity=cache/products,metric=hit_ratio
         the `value` of the one row of a CSV file with those fields
     console-3.txt:/regex/   the first number of the first match's group 1
         (the regex may not contain spaces: write \\s)
@@ -55,6 +55,9 @@ RANGE = re.compile(r"^(.*?)\s+in\s+\[\s*(" + NUMBER + r")\s*,\s*(" + NUMBER + r"
 # A fence may open a list item: "2. ```sh".
 LIST_ITEM = re.compile(r"^(?:\d+\.|[-*])\s+(?=```)")
 EXIT = re.compile(r"#\s*exit\s+(\d+)\b")
+# A lab's command takes a second or two; one that runs for minutes hangs, and is
+# stopped so that the lab fails with its line number instead of at CTest's timeout.
+COMMAND_TIMEOUT_S = 300
 
 
 def to_number(text):
@@ -71,13 +74,14 @@ def commands_of(markdown):
     for number, line in enumerate(markdown.splitlines(), start=1):
         stripped = LIST_ITEM.sub("", line.strip())
         if stripped.startswith("```"):
+            if current is not None:
+                raise SyntaxError(f"line {current[0]}: the command's last line ends in a backslash")
             fence = stripped[3:].strip() if fence is None else None
-            current = None
             continue
         if fence != "sh":
             if fence is not None and stripped.startswith("tailsim "):
-                raise SyntaxError(f"line {number}: a tailsim command in a ```{fence} block is not run;"
-                                  " write it in a ```sh block")
+                raise SyntaxError(f"line {number}: a tailsim command in a ```{fence} block"
+                                  " is not run; write it in a ```sh block")
             continue
         if current is None and stripped.startswith("tailsim "):
             current = [number, ""]
@@ -89,7 +93,8 @@ def commands_of(markdown):
             current[1] += code[:-1].strip() + " "
             continue
         current[1] += code.strip()
-        commands.append((current[0], current[1].strip(), int(exit_match.group(1)) if exit_match else 0))
+        expected = int(exit_match.group(1)) if exit_match else 0
+        commands.append((current[0], current[1].strip(), expected))
         current = None
     return commands
 
@@ -98,6 +103,8 @@ def json_value(data, keys, ref):
     for key in keys:
         if isinstance(data, list):
             if key.isdigit():
+                if int(key) >= len(data):
+                    raise KeyError(f"{ref}: no element {key}, the list has {len(data)}")
                 data = data[int(key)]
                 continue
             named = [e for e in data if isinstance(e, dict) and e.get("name") == key]
@@ -195,11 +202,13 @@ def checks_of(markdown):
             continue
         toleranced = TOLERANCE.match(body)
         if not toleranced:
-            raise SyntaxError(f"line {line}: a check is `EXPR ± TOL` or `EXPR in [LO, HI]`: {body}")
+            raise SyntaxError(f"line {line}: a check is `EXPR ± TOL`, `EXPR in [LO, HI]`,"
+                              f" `FILE contains TEXT` or `FILE lacks TEXT`: {body}")
         before = markdown[:match.start()]
         stated = STATED.search(before[-40:])
         if not stated:
-            raise SyntaxError(f"line {line}: `± TOL` checks the number right before it; there is none")
+            raise SyntaxError(f"line {line}: `± TOL` checks the number right before it;"
+                              " there is none")
         value = to_number(stated.group(1))
         tolerance = to_number(toleranced.group(2))
         checks.append((line, value, toleranced.group(1), value - tolerance, value + tolerance))
@@ -254,8 +263,14 @@ def main():
         for k, (line, command, expected) in enumerate(commands, start=1):
             print(f"$ {command}")
             with open(os.path.join(work, f"console-{k}.txt"), "w", encoding="utf-8") as out:
-                    run = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=work, env=env,
-                                     stdout=out, stderr=subprocess.PIPE, text=True)
+                try:
+                    run = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=work,
+                                         env=env, stdout=out, stderr=subprocess.PIPE, text=True,
+                                         timeout=COMMAND_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    failures += 1
+                    print(f"FAILED: {name}:{line}: still running after {COMMAND_TIMEOUT_S} s")
+                    continue
             if run.returncode != expected:
                 failures += 1
                 print(f"FAILED: {name}:{line}: exit {run.returncode}, the lab says {expected}")
@@ -279,7 +294,8 @@ def main():
             verdict = "ok" if low - slack <= value <= high + slack else "FAILED"
             if verdict != "ok":
                 failures += 1
-            print(f"{verdict}: {name}:{line}: {expression} = {value:.6g} ({said}allowed {low:g} to {high:g})")
+            print(f"{verdict}: {name}:{line}: {expression} = {value:.6g}"
+                  f" ({said}allowed {low:g} to {high:g})")
     print(f"{name}: {len(commands)} commands, {len(checks)} checks, {failures} failed")
     return 1 if failures else 0
 
