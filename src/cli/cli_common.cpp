@@ -39,7 +39,8 @@ void add_allow_path_option(CLI::App& cmd, std::vector<std::string>& allowed_path
                  "A folder outside the model's own that its data files (empirical, trace) may "
                  "be read from (repeatable); by default a model reads files only inside its "
                  "folder")
-      ->check(CLI::ExistingDirectory)
+      ->type_name("DIR")
+      ->check(CLI::Validator(CLI::ExistingDirectory).description(""))
       ->allow_extra_args(false);
 }
 

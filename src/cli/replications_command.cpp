@@ -21,25 +21,30 @@ namespace tailsim::cli {
 
 void add_replication_flags(CLI::App& cmd, ReplicationFlags& flags, bool with_precision) {
   cmd.add_option("--replications,-r", flags.replications,
-                 "Independent replications (seeds derived from --seed)")
+                 "Independent replications (seeds derived from --seed), 1 to 100000")
+      ->type_name("N")
       ->default_val(flags.replications)
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}).description(""));
   cmd.add_option("--jobs,-j", flags.jobs,
                  "Simulations run at once, on threads (default: one per hardware thread); the "
-                 "output is the same whatever the number")
-      ->check(CLI::Range(1U, 1024U));
+                 "output is the same whatever the number; 1 to 1024")
+      ->type_name("N")
+      ->check(CLI::Range(1U, 1024U).description(""));
   cmd.add_option("--max-memory", flags.max_memory,
                  "Memory budget of each simulation, e.g. 2GiB: a run whose live work would "
                  "exceed it stops early with what it has (default: a quarter of physical memory, "
-                 "shared among --jobs)");
+                 "shared among --jobs)")
+      ->type_name("SIZE");
   if (with_precision) {
     cmd.add_option("--precision", flags.precision,
                    "Replicate until every path's p99 half-width is within this share of its mean, "
-                   "e.g. 5%");
+                   "e.g. 5%")
+        ->type_name("P%");
     cmd.add_option("--max-replications", flags.max_replications,
-                   "The most replications --precision may run")
+                   "The most replications --precision may run, 2 to 100000")
+        ->type_name("N")
         ->default_val(flags.max_replications)
-        ->check(CLI::Range(std::size_t{2}, std::size_t{100000}));
+        ->check(CLI::Range(std::size_t{2}, std::size_t{100000}).description(""));
   }
 }
 
