@@ -20,6 +20,7 @@
 #include "tailsim/plan/compiler.hpp"
 #include "tailsim/report/file_output.hpp"
 #include "tailsim/study/calibration.hpp"
+#include "tailsim/study/seed_list.hpp"
 
 namespace tailsim::cli {
 namespace {
@@ -104,6 +105,12 @@ int run_calibrate(const CalibrateArgs& args, const std::string& command_line) {
   }
   model::Model& m = *checked.load.model;
   if (!apply_seed_and_duration(args.seed_and_duration, m)) {
+    return bad_input;
+  }
+  // Read already: a range or list of seeds is for the commands that replicate.
+  if (args.seed_and_duration.seed && study::parse_seeds(*args.seed_and_duration.seed)->size() > 1) {
+    fmt::print(stderr, "error: --seed: calibrate simulates once, on one seed, got '{}'\n",
+               model::escape_control(*args.seed_and_duration.seed));
     return bad_input;
   }
   if (!check_output_paths({{"--json", args.json_path, OutputKind::file_or_stdout},

@@ -77,7 +77,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
       ->allow_extra_args(false);
   add_allow_path_option(*cmd, args.allowed_paths);
   cmd->add_option("--seed", args.seed_and_duration.seed,
-                  "Base seed of the replications (default: A's)")
+                  "Base seed of the replications (default: A's); a range 1..5 or a list "
+                  "3,7,11 runs one pair on each seed")
       ->type_name("SEED");
   add_load_option(*cmd, args.seed_and_duration.load);
   cmd->add_option("--duration", args.seed_and_duration.duration,
@@ -108,7 +109,7 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
 }
 
 int run_compare(const CompareArgs& args) {
-  const auto replication = replication_options(args.replication);
+  const auto replication = replication_options(args.replication, args.seed_and_duration.seed);
   if (!replication) {
     return bad_input;
   }
@@ -133,7 +134,7 @@ int run_compare(const CompareArgs& args) {
     ProgressBar progress(!args.quiet);
     comparison = study::compare_plans(
         *a, *b, replication->replications, replication->jobs,
-        [&](double done) { progress.update(done); }, replication->limits);
+        [&](double done) { progress.update(done); }, replication->limits, replication->seeds);
   }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -161,8 +162,9 @@ int run_compare(const CompareArgs& args) {
     write_compare_page(args, comparison, *a, *b, b_checks, slo_study, replication->limits);
   }
   if (!args.quiet && args.json_path != "-") {
-    fmt::print("tailsim {} · A '{}' ({}) · B '{}' ({}) · base seed {}\n\n", TAILSIM_VERSION,
-               a->model_name, args.model_a, b->model_name, args.model_b, a->seed);
+    fmt::print("tailsim {} · A '{}' ({}) · B '{}' ({}) · {}{}\n\n", TAILSIM_VERSION, a->model_name,
+               args.model_a, b->model_name, args.model_b, replication->seeds.empty() ? "base " : "",
+               seeds_label(*replication, a->seed, args.seed_and_duration.seed));
     fmt::print("{}", study::comparison_to_console(comparison, stdout_wants_color(args.color)));
   }
   return study_exit_code(

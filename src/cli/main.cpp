@@ -154,7 +154,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   }
   const RunEstimates estimates(m);
 
-  auto replication = replication_options(options.replication);
+  auto replication = replication_options(options.replication, options.seed_and_duration.seed);
   if (!replication) {
     return bad_input;
   }
@@ -164,7 +164,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   const auto started = std::chrono::steady_clock::now();
   std::optional<tailsim::study::ReplicatedRun> replicated;
   tailsim::stats::Results results;
-  if (is_replicated(options.replication)) {
+  if (is_replicated(options.replication) || !replication->seeds.empty()) {
     replicated = run_replications(*plan, *replication, options.quiet);
     results = replicated->first_with_mean_slos();
   } else {
@@ -243,8 +243,9 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                results.attribution_skipped);
   }
   if (!options.quiet && options.json_path != "-") {
-    fmt::print("tailsim {} · model '{}' · seed {} · {} measured after {} warm-up\n",
-               TAILSIM_VERSION, results.model, results.seed,
+    fmt::print("tailsim {} · model '{}' · {} · {} measured after {} warm-up\n", TAILSIM_VERSION,
+               results.model,
+               seeds_label(*replication, results.seed, options.seed_and_duration.seed),
                tailsim::format_duration(m.simulation.duration.value),
                tailsim::format_duration(m.simulation.warmup.value));
     if (replicated) {
@@ -323,7 +324,8 @@ int main(int argc, char** argv) {
   add_model_options(run_cmd);
   run_cmd
       ->add_option("--seed", run_options.seed_and_duration.seed,
-                   "Seed of every random stream (default: the model's)")
+                   "Seed of every random stream (default: the model's); a range 1..5 or a "
+                   "list 3,7,11 runs one replication on each seed")
       ->type_name("SEED");
   run_cmd
       ->add_option("--duration", run_options.seed_and_duration.duration,

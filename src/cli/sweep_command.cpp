@@ -90,7 +90,8 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
       ->required()
       ->allow_extra_args(false);
   cmd->add_option("--seed", args.seed_and_duration.seed,
-                  "Base seed of the replications (default: the model's)")
+                  "Base seed of the replications (default: the model's); a range 1..5 or a "
+                  "list 3,7,11 gives each point's replications those seeds")
       ->type_name("SEED");
   add_load_option(*cmd, args.seed_and_duration.load);
   cmd->add_option("--duration", args.seed_and_duration.duration,
@@ -118,7 +119,7 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
   if (!varies) {
     return bad_input;
   }
-  const auto replication = replication_options(args.replication);
+  const auto replication = replication_options(args.replication, args.seed_and_duration.seed);
   if (!replication) {
     return bad_input;
   }
@@ -136,7 +137,7 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
     ProgressBar progress(!args.quiet);
     sweep = study::run_sweep(
         *plans, *varies, replication->replications, replication->jobs,
-        [&](double done) { progress.update(done); }, replication->limits);
+        [&](double done) { progress.update(done); }, replication->limits, replication->seeds);
   }
   if (!args.csv_path.empty()) {
     write_output(args.csv_path, study::sweep_to_csv(sweep));
@@ -150,8 +151,9 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
                                       sweep, plans->front().model_name, command_line)));
   }
   if (!args.quiet && args.csv_path != "-" && args.json_path != "-") {
-    fmt::print("tailsim {} · model '{}' · base seed {}\n\n", TAILSIM_VERSION,
-               plans->front().model_name, plans->front().seed);
+    fmt::print("tailsim {} · model '{}' · {}{}\n\n", TAILSIM_VERSION, plans->front().model_name,
+               replication->seeds.empty() ? "base " : "",
+               seeds_label(*replication, plans->front().seed, args.seed_and_duration.seed));
     fmt::print("{}", study::sweep_to_console(sweep));
   }
   std::size_t stopped = 0;
