@@ -20,6 +20,7 @@
 #include "tailsim/plan/compiler.hpp"
 #include "tailsim/report/file_output.hpp"
 #include "tailsim/study/calibration.hpp"
+#include "tailsim/study/seed_list.hpp"
 
 namespace tailsim::cli {
 namespace {
@@ -45,31 +46,44 @@ CLI::App* add_calibrate_command(CLI::App& app, CalibrateArgs& args) {
   auto* cmd = app.add_subcommand(
       "calibrate",
       "Simulate a model at the traced rates and compare each path and edge with the traces");
-  cmd->add_option("MODEL", args.model_path, "The model file (YAML)")->required();
+  cmd->add_option("MODEL", args.model_path, "The model file (YAML)")->required()->type_name("FILE");
   cmd->add_option("--traces", args.traces.files,
                   "A trace file: OTLP/JSON, Jaeger JSON or Zipkin v2 JSON (repeatable)")
+      ->type_name("FILE")
       ->required()
       ->allow_extra_args(false);
   add_trace_reading_flags(*cmd, args.traces);
   cmd->add_option("--tolerance", args.tolerance,
                   "How far mean, p50 and p90 may be from the traces, e.g. 10% (the default); p99 "
-                  "gets half as much again unless --tolerance-p99 says otherwise");
-  cmd->add_option("--tolerance-p99", args.tolerance_p99, "How far p99 may be (default 15%)");
+                  "gets half as much again unless --tolerance-p99 says otherwise")
+      ->type_name("P%");
+  cmd->add_option("--tolerance-p99", args.tolerance_p99, "How far p99 may be (default 15%)")
+      ->type_name("P%");
   cmd->add_option("--tolerance-errors", args.tolerance_errors,
-                  "How far an error share may be, in points: 1% (the default) is one point");
+                  "How far an error share may be, in points: 1% (the default) is one point")
+      ->type_name("P%");
   cmd->add_option("--set", args.overrides, "Override a value of the model: PATH=VALUE (repeatable)")
+      ->type_name("PATH=VALUE")
       ->allow_extra_args(false);
   add_allow_path_option(*cmd, args.allowed_paths);
-  cmd->add_option("--seed", args.seed_and_duration.seed, "Seed of the run (default: the model's)");
+  cmd->add_option("--seed", args.seed_and_duration.seed, "Seed of the run (default: the model's)")
+      ->type_name("SEED");
   cmd->add_option("--duration", args.seed_and_duration.duration,
-                  "Measured duration, e.g. 10m (default: the model's)");
-  cmd->add_option("--json", args.json_path, "Write the comparison as JSON here (- for stdout)");
+                  "Measured duration, e.g. 10m (default: the model's)")
+      ->type_name("DURATION");
+  cmd->add_option("--json", args.json_path, "Write the comparison as JSON here (- for stdout)")
+      ->type_name("FILE");
   cmd->add_option("--out", args.out_dir,
                   "Write calibration.html (observed and simulated CDFs per path and edge) and "
-                  "calibration.json into this folder");
+                  "calibration.json into this folder")
+      ->type_name("DIR");
   cmd->add_option("--color", args.color, "Colour in the console: auto, always or never")
+      ->type_name("WHEN")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_flag("--quiet,-q", args.quiet, "Print no table");
+  cmd->footer(
+      "Example: tailsim calibrate examples/imported/model.yaml --traces "
+      "examples/imported/traces.otlp.json --out calibration\n");
   return cmd;
 }
 
@@ -91,6 +105,12 @@ int run_calibrate(const CalibrateArgs& args, const std::string& command_line) {
   }
   model::Model& m = *checked.load.model;
   if (!apply_seed_and_duration(args.seed_and_duration, m)) {
+    return bad_input;
+  }
+  // Read already: a range or list of seeds is for the commands that replicate.
+  if (args.seed_and_duration.seed && study::parse_seeds(*args.seed_and_duration.seed)->size() > 1) {
+    fmt::print(stderr, "error: --seed: calibrate simulates once, on one seed, got '{}'\n",
+               model::escape_control(*args.seed_and_duration.seed));
     return bad_input;
   }
   if (!check_output_paths({{"--json", args.json_path, OutputKind::file_or_stdout},

@@ -13,6 +13,7 @@
 #include "tailsim/model/text_encoding.hpp"
 #include "tailsim/model/units.hpp"
 #include "tailsim/report/progress_text.hpp"
+#include "tailsim/study/seed_list.hpp"
 
 namespace tailsim::cli {
 
@@ -39,7 +40,8 @@ void add_allow_path_option(CLI::App& cmd, std::vector<std::string>& allowed_path
                  "A folder outside the model's own that its data files (empirical, trace) may "
                  "be read from (repeatable); by default a model reads files only inside its "
                  "folder")
-      ->check(CLI::ExistingDirectory)
+      ->type_name("DIR")
+      ->check(CLI::Validator(CLI::ExistingDirectory).description(""))
       ->allow_extra_args(false);
 }
 
@@ -72,12 +74,14 @@ bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m) {
     return false;
   }
   if (flags.seed) {
-    auto seed = model::parse_seed(*flags.seed);
-    if (!seed) {
-      fmt::print(stderr, "error: --seed: {}\n", model::escape_control(seed.error().message));
+    // A range or list (--seed 1..5) seeds the replications; the first is
+    // the model's, as the one seed is.
+    auto seeds = study::parse_seeds(*flags.seed);
+    if (!seeds) {
+      fmt::print(stderr, "error: --seed: {}\n", model::escape_control(seeds.error().message));
       return false;
     }
-    m.simulation.seed.value = *seed;
+    m.simulation.seed.value = seeds->front();
   }
   if (flags.duration) {
     auto duration = model::parse_duration(*flags.duration);

@@ -52,8 +52,8 @@ struct SeedAndDuration {
   std::optional<std::string> load;
 };
 
-/// Applies --seed, --duration and --load to a loaded model; false (after a
-/// message on stderr) when one is invalid.
+/// Applies --seed (the first of a range or list), --duration and --load to
+/// a loaded model; false (after a message on stderr) when one is invalid.
 bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m);
 
 /// Adds `--load F` to a command that simulates or analyses a model.

@@ -67,35 +67,49 @@ void write_compare_page(const CompareArgs& args, const study::Comparison& compar
 CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   auto* cmd = app.add_subcommand(
       "compare", "Compare two models on the same random traffic (paired replications)");
-  cmd->add_option("MODEL_A", args.model_a, "The baseline model")->required();
-  cmd->add_option("MODEL_B", args.model_b, "The changed model, whose SLOs are checked")->required();
+  cmd->add_option("MODEL_A", args.model_a, "The baseline model")->required()->type_name("FILE");
+  cmd->add_option("MODEL_B", args.model_b, "The changed model, whose SLOs are checked")
+      ->required()
+      ->type_name("FILE");
   cmd->add_option("--set", args.overrides,
                   "Override a value of both models: PATH=VALUE (repeatable)")
+      ->type_name("PATH=VALUE")
       ->allow_extra_args(false);
   add_allow_path_option(*cmd, args.allowed_paths);
   cmd->add_option("--seed", args.seed_and_duration.seed,
-                  "Base seed of the replications (default: A's)");
+                  "Base seed of the replications (default: A's); a range 1..5 or a list "
+                  "3,7,11 runs one pair on each seed")
+      ->type_name("SEED");
   add_load_option(*cmd, args.seed_and_duration.load);
   cmd->add_option("--duration", args.seed_and_duration.duration,
-                  "Measured duration of each run, e.g. 2m (default: each model's)");
+                  "Measured duration of each run, e.g. 2m (default: each model's)")
+      ->type_name("DURATION");
   add_replication_flags(*cmd, args.replication, /*with_precision=*/false);
-  cmd->add_option("--json", args.json_path, "Write the comparison as JSON here (- for stdout)");
+  cmd->add_option("--json", args.json_path, "Write the comparison as JSON here (- for stdout)")
+      ->type_name("FILE");
   cmd->add_option("--junit", args.junit_path,
-                  "Write B's SLO checks as JUnit XML here, each with its interval and A's value");
+                  "Write B's SLO checks as JUnit XML here, each with its interval and A's value")
+      ->type_name("FILE");
   cmd->add_option("--summary-md", args.summary_md_path,
-                  "Write the verdict and B's SLO checks against A as Markdown here");
+                  "Write the verdict and B's SLO checks against A as Markdown here")
+      ->type_name("FILE");
   cmd->add_option(
-      "--out", args.out_dir,
-      "Write comparison.json, junit.xml, summary.md and compare.html (A and B overlaid) into "
-      "this folder");
+         "--out", args.out_dir,
+         "Write comparison.json, junit.xml, summary.md and compare.html (A and B overlaid) into "
+         "this folder")
+      ->type_name("DIR");
   cmd->add_option("--color", args.color, "Colour in the console: auto, always or never")
+      ->type_name("WHEN")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_flag("--quiet,-q", args.quiet, "Print no summary");
+  cmd->footer(
+      "Example: tailsim compare examples/imported/system.yaml examples/imported/model.yaml "
+      "--replications 5 --out compare\n");
   return cmd;
 }
 
 int run_compare(const CompareArgs& args) {
-  const auto replication = replication_options(args.replication);
+  const auto replication = replication_options(args.replication, args.seed_and_duration.seed);
   if (!replication) {
     return bad_input;
   }
@@ -120,7 +134,7 @@ int run_compare(const CompareArgs& args) {
     ProgressBar progress(!args.quiet);
     comparison = study::compare_plans(
         *a, *b, replication->replications, replication->jobs,
-        [&](double done) { progress.update(done); }, replication->limits);
+        [&](double done) { progress.update(done); }, replication->limits, replication->seeds);
   }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -148,8 +162,9 @@ int run_compare(const CompareArgs& args) {
     write_compare_page(args, comparison, *a, *b, b_checks, slo_study, replication->limits);
   }
   if (!args.quiet && args.json_path != "-") {
-    fmt::print("tailsim {} · A '{}' ({}) · B '{}' ({}) · base seed {}\n\n", TAILSIM_VERSION,
-               a->model_name, args.model_a, b->model_name, args.model_b, a->seed);
+    fmt::print("tailsim {} · A '{}' ({}) · B '{}' ({}) · {}{}\n\n", TAILSIM_VERSION, a->model_name,
+               args.model_a, b->model_name, args.model_b, replication->seeds.empty() ? "base " : "",
+               seeds_label(*replication, a->seed, args.seed_and_duration.seed));
     fmt::print("{}", study::comparison_to_console(comparison, stdout_wants_color(args.color)));
   }
   return study_exit_code(

@@ -95,11 +95,13 @@ void print_reading_summary(const import::SpanStore& store, const import::TraceEv
 void add_trace_reading_flags(CLI::App& cmd, TraceFlags& flags) {
   cmd.add_option("--sample-rate", flags.sample_rate,
                  "The share of requests that were traced, 0.1 or 10% (default 1): each trace "
-                 "without a sampling weight of its own stands for 1/R requests");
+                 "without a sampling weight of its own stands for 1/R requests")
+      ->type_name("SHARE");
   cmd.add_option("--edge-cut", flags.edge_cut,
                  "Drop traces still open this close to the capture's end, e.g. 5s (default 5s "
                  "for a collector's OTLP JSON Lines export, 0s for a file of one JSON document "
-                 "(a download or query answer, which holds whole traces))");
+                 "(a download or query answer, which holds whole traces))")
+      ->type_name("DURATION");
 }
 
 std::optional<import::TraceEvidence> read_trace_evidence(const TraceFlags& flags, bool quiet) {
@@ -149,21 +151,29 @@ CLI::App* add_import_command(CLI::App& app, ImportArgs& args) {
       "import", "Draft a model from traces (OTLP, Jaeger, Zipkin JSON) and Kubernetes manifests");
   cmd->add_option("--traces", args.traces.files,
                   "A trace file: OTLP/JSON, Jaeger JSON or Zipkin v2 JSON (repeatable)")
+      ->type_name("FILE")
       ->allow_extra_args(false);
   cmd->add_option("--k8s", args.manifests,
                   "A Kubernetes manifest file or a folder of them (repeatable): replicas, pod "
                   "CPU, autoscalers of the services of the same name")
+      ->type_name("PATH")
       ->allow_extra_args(false);
   add_trace_reading_flags(*cmd, args.traces);
   cmd->add_option("-o,--output", args.output,
                   "Write the model here, and the sample files it names beside it (default: the "
-                  "model to stdout)");
+                  "model to stdout)")
+      ->type_name("FILE");
   cmd->add_option("--own-time", args.own_time,
                   "How an endpoint's own time enters the model: cpu (queues for the pod's cores "
                   "as load grows; default) or delay (the same time at any load)")
+      ->type_name("KIND")
       ->check(CLI::IsMember({"cpu", "delay"}));
-  cmd->add_option("--name", args.name, "The model's name (default: the output file's stem)");
+  cmd->add_option("--name", args.name, "The model's name (default: the output file's stem)")
+      ->type_name("NAME");
   cmd->add_flag("--quiet,-q", args.quiet, "Print only problems");
+  cmd->footer(
+      "Example: tailsim import --traces examples/imported/traces.otlp.json --k8s "
+      "examples/imported/k8s --name bookshop -o bookshop.yaml\n");
   return cmd;
 }
 

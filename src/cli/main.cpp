@@ -154,7 +154,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   }
   const RunEstimates estimates(m);
 
-  auto replication = replication_options(options.replication);
+  auto replication = replication_options(options.replication, options.seed_and_duration.seed);
   if (!replication) {
     return bad_input;
   }
@@ -164,7 +164,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   const auto started = std::chrono::steady_clock::now();
   std::optional<tailsim::study::ReplicatedRun> replicated;
   tailsim::stats::Results results;
-  if (is_replicated(options.replication)) {
+  if (is_replicated(options.replication) || !replication->seeds.empty()) {
     replicated = run_replications(*plan, *replication, options.quiet);
     results = replicated->first_with_mean_slos();
   } else {
@@ -243,8 +243,9 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                results.attribution_skipped);
   }
   if (!options.quiet && options.json_path != "-") {
-    fmt::print("tailsim {} · model '{}' · seed {} · {} measured after {} warm-up\n",
-               TAILSIM_VERSION, results.model, results.seed,
+    fmt::print("tailsim {} · model '{}' · {} · {} measured after {} warm-up\n", TAILSIM_VERSION,
+               results.model,
+               seeds_label(*replication, results.seed, options.seed_and_duration.seed),
                tailsim::format_duration(m.simulation.duration.value),
                tailsim::format_duration(m.simulation.warmup.value));
     if (replicated) {
@@ -294,10 +295,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> allowed_paths;
   bool quiet = false;
   auto add_model_options = [&](CLI::App* cmd) {
-    cmd->add_option("MODEL", model_path, "The model file (YAML)")->required();
+    cmd->add_option("MODEL", model_path, "The model file (YAML)")->required()->type_name("FILE");
     cmd->add_option("--set", overrides,
                     "Override a value of the model before validation: PATH=VALUE, e.g. "
                     "services.frontend.replicas=6 (repeatable)")
+        ->type_name("PATH=VALUE")
         ->allow_extra_args(false);
     add_allow_path_option(*cmd, allowed_paths);
   };
@@ -305,37 +307,58 @@ int main(int argc, char** argv) {
   auto* validate_cmd = app.add_subcommand("validate", "Check a model and report every error");
   add_model_options(validate_cmd);
   validate_cmd->add_flag("--quiet,-q", quiet, "Print only problems");
+  validate_cmd->footer(
+      "Example: tailsim validate examples/quickstart.yaml --set "
+      "services.frontend.replicas=6\n");
 
   std::string format = "dot";
   auto* graph_cmd = app.add_subcommand("graph", "Print the dependency graph (DOT or JSON)");
   add_model_options(graph_cmd);
   graph_cmd->add_option("--format", format, "dot (Graphviz) or json")
+      ->type_name("FORMAT")
       ->check(CLI::IsMember({"dot", "json"}));
+  graph_cmd->footer("Example: tailsim graph examples/quickstart.yaml --format json\n");
 
   RunOptions run_options;
   auto* run_cmd = app.add_subcommand("run", "Simulate a model and report latency per request path");
   add_model_options(run_cmd);
-  run_cmd->add_option("--seed", run_options.seed_and_duration.seed,
-                      "Seed of every random stream (default: the model's)");
-  run_cmd->add_option("--duration", run_options.seed_and_duration.duration,
-                      "Measured duration, e.g. 10m (default: the model's)");
+  run_cmd
+      ->add_option("--seed", run_options.seed_and_duration.seed,
+                   "Seed of every random stream (default: the model's); a range 1..5 or a "
+                   "list 3,7,11 runs one replication on each seed")
+      ->type_name("SEED");
+  run_cmd
+      ->add_option("--duration", run_options.seed_and_duration.duration,
+                   "Measured duration, e.g. 10m (default: the model's)")
+      ->type_name("DURATION");
   add_load_option(*run_cmd, run_options.seed_and_duration.load);
-  run_cmd->add_option("--json", run_options.json_path, "Write results.json here (- for stdout)");
-  run_cmd->add_option("--junit", run_options.junit_path,
-                      "Write the SLO checks as JUnit XML here, one test case per check");
-  run_cmd->add_option("--summary-md", run_options.summary_md_path,
-                      "Write a Markdown summary here (for $GITHUB_STEP_SUMMARY or a job page)");
-  run_cmd->add_option("--out", run_options.out_dir, "Write every output into this folder");
-  run_cmd->add_option("--traces", run_options.traces,
-                      "With --out: keep N requests, the slowest and the failed first, as traces "
-                      "(OTLP, Jaeger and Chrome trace files); default 50, 0 for none");
-  run_cmd->add_option("--epoch", run_options.epoch,
-                      "With --out: the wall-clock instant of simulated time 0 in metrics.om and "
-                      "the traces, RFC 3339 or Unix seconds (default 2000-01-01T00:00:00Z)");
+  run_cmd->add_option("--json", run_options.json_path, "Write results.json here (- for stdout)")
+      ->type_name("FILE");
+  run_cmd
+      ->add_option("--junit", run_options.junit_path,
+                   "Write the SLO checks as JUnit XML here, one test case per check")
+      ->type_name("FILE");
+  run_cmd
+      ->add_option("--summary-md", run_options.summary_md_path,
+                   "Write a Markdown summary here (for $GITHUB_STEP_SUMMARY or a job page)")
+      ->type_name("FILE");
+  run_cmd->add_option("--out", run_options.out_dir, "Write every output into this folder")
+      ->type_name("DIR");
+  run_cmd
+      ->add_option("--traces", run_options.traces,
+                   "With --out: keep N requests, the slowest and the failed first, as traces "
+                   "(OTLP, Jaeger and Chrome trace files); default 50, 0 for none")
+      ->type_name("N");
+  run_cmd
+      ->add_option("--epoch", run_options.epoch,
+                   "With --out: the wall-clock instant of simulated time 0 in metrics.om and "
+                   "the traces, RFC 3339 or Unix seconds (default 2000-01-01T00:00:00Z)")
+      ->type_name("TIME");
   run_cmd
       ->add_option("--color", run_options.color,
                    "Colour in the console: auto (on a terminal, unless NO_COLOR is set), always "
                    "or never")
+      ->type_name("WHEN")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print no summary");
   run_cmd->add_flag("--no-attribution", run_options.no_attribution,
@@ -343,6 +366,7 @@ int main(int argc, char** argv) {
                     "the time");
 
   add_replication_flags(*run_cmd, run_options.replication, /*with_precision=*/true);
+  run_cmd->footer("Example: tailsim run examples/quickstart.yaml --duration 5m --out results\n");
 
   SweepArgs sweep_args;
   auto* sweep_cmd = add_sweep_command(app, sweep_args);
@@ -353,10 +377,11 @@ int main(int argc, char** argv) {
   auto* analyze_cmd = app.add_subcommand(
       "analyze", "Analytic estimates (utilization, bottleneck, mean latency) without simulating");
   add_model_options(analyze_cmd);
-  analyze_cmd->add_option("--json", analyze_json,
-                          "Write the estimates as JSON here (- for stdout)");
+  analyze_cmd->add_option("--json", analyze_json, "Write the estimates as JSON here (- for stdout)")
+      ->type_name("FILE");
   std::optional<std::string> analyze_load;
   add_load_option(*analyze_cmd, analyze_load);
+  analyze_cmd->footer("Example: tailsim analyze examples/mm1.yaml --load 1.1x\n");
 
   ImportArgs import_args;
   auto* import_cmd = add_import_command(app, import_args);

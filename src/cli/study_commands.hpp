@@ -25,6 +25,7 @@ struct ReplicationFlags {
   /// --max-memory: each simulation's memory budget (model::parse_size);
   /// none: half of the physical memory, shared among the jobs.
   std::optional<std::string> max_memory;
+  bool replications_given = false;  ///< --replications was on the command line
 };
 
 /// Adds --replications (default `replications`), --jobs and --max-memory to
@@ -35,9 +36,16 @@ void add_replication_flags(CLI::App& cmd, ReplicationFlags& flags, bool with_pre
 bool is_replicated(const ReplicationFlags& flags);
 
 /// The flags checked, with the stop flag of SIGINT and SIGTERM and each
-/// simulation's memory budget; nothing (after a message on stderr) when one
-/// is invalid.
-std::optional<study::ReplicationOptions> replication_options(const ReplicationFlags& flags);
+/// simulation's memory budget, and the seeds of the replications when
+/// `seed` (--seed) is a range or list (study/seed_list.hpp); nothing (after a
+/// message on stderr) when one is invalid.
+std::optional<study::ReplicationOptions> replication_options(
+    const ReplicationFlags& flags, const std::optional<std::string>& seed = std::nullopt);
+
+/// How a study's console header names its seeds: `seed 7`, or `seeds 1..5`
+/// as --seed listed them.
+std::string seeds_label(const study::ReplicationOptions& options, std::uint64_t base_seed,
+                        const std::optional<std::string>& seed);
 
 /// Writes `text` to stdout when `path` is "-", else to the file `path`
 /// (report::write_file_atomically). Throws std::runtime_error when it

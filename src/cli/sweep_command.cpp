@@ -77,29 +77,40 @@ std::optional<std::vector<plan::Plan>> compile_points(const SweepArgs& args,
 
 CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
   auto* cmd = app.add_subcommand("sweep", "Simulate over a grid of values with replications");
-  cmd->add_option("MODEL", args.model_path, "The model file (YAML)")->required();
+  cmd->add_option("MODEL", args.model_path, "The model file (YAML)")->required()->type_name("FILE");
   cmd->add_option("--set", args.overrides,
                   "Override a value of the model at every point: PATH=VALUE (repeatable)")
+      ->type_name("PATH=VALUE")
       ->allow_extra_args(false);
   add_allow_path_option(*cmd, args.allowed_paths);
   cmd->add_option("--vary", args.varies,
                   "A path and its values: PATH=V1,V2,... or PATH=A..B:STEP, e.g. "
                   "services.api.replicas=2..8:2 (repeatable: the grid is every combination)")
+      ->type_name("PATH=VALUES")
       ->required()
       ->allow_extra_args(false);
   cmd->add_option("--seed", args.seed_and_duration.seed,
-                  "Base seed of the replications (default: the model's)");
+                  "Base seed of the replications (default: the model's); a range 1..5 or a "
+                  "list 3,7,11 gives each point's replications those seeds")
+      ->type_name("SEED");
   add_load_option(*cmd, args.seed_and_duration.load);
   cmd->add_option("--duration", args.seed_and_duration.duration,
-                  "Measured duration of each run, e.g. 2m (default: the model's)");
+                  "Measured duration of each run, e.g. 2m (default: the model's)")
+      ->type_name("DURATION");
   add_replication_flags(*cmd, args.replication, /*with_precision=*/false);
   cmd->add_option("--csv", args.csv_path,
-                  "Write every point's metrics here (tidy CSV; - for stdout)");
+                  "Write every point's metrics here (tidy CSV; - for stdout)")
+      ->type_name("FILE");
   cmd->add_option("--json", args.json_path,
-                  "Write every point's metrics and the knees as JSON here (- for stdout)");
+                  "Write every point's metrics and the knees as JSON here (- for stdout)")
+      ->type_name("FILE");
   cmd->add_option("--report", args.report_path,
-                  "Write an HTML page charting each path against the first --vary");
+                  "Write an HTML page charting each path against the first --vary")
+      ->type_name("FILE");
   cmd->add_flag("--quiet,-q", args.quiet, "Print no table");
+  cmd->footer(
+      "Example: tailsim sweep examples/mm1.yaml --vary workloads.requests.rate=50/s,70/s,90/s "
+      "--duration 2m --csv sweep.csv\n");
   return cmd;
 }
 
@@ -108,7 +119,7 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
   if (!varies) {
     return bad_input;
   }
-  const auto replication = replication_options(args.replication);
+  const auto replication = replication_options(args.replication, args.seed_and_duration.seed);
   if (!replication) {
     return bad_input;
   }
@@ -126,7 +137,7 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
     ProgressBar progress(!args.quiet);
     sweep = study::run_sweep(
         *plans, *varies, replication->replications, replication->jobs,
-        [&](double done) { progress.update(done); }, replication->limits);
+        [&](double done) { progress.update(done); }, replication->limits, replication->seeds);
   }
   if (!args.csv_path.empty()) {
     write_output(args.csv_path, study::sweep_to_csv(sweep));
@@ -140,8 +151,9 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
                                       sweep, plans->front().model_name, command_line)));
   }
   if (!args.quiet && args.csv_path != "-" && args.json_path != "-") {
-    fmt::print("tailsim {} · model '{}' · base seed {}\n\n", TAILSIM_VERSION,
-               plans->front().model_name, plans->front().seed);
+    fmt::print("tailsim {} · model '{}' · {}{}\n\n", TAILSIM_VERSION, plans->front().model_name,
+               replication->seeds.empty() ? "base " : "",
+               seeds_label(*replication, plans->front().seed, args.seed_and_duration.seed));
     fmt::print("{}", study::sweep_to_console(sweep));
   }
   std::size_t stopped = 0;

@@ -1,6 +1,7 @@
 #include "tailsim/study/compare.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <vector>
 
@@ -170,7 +171,7 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
 
 Comparison compare_plans(const plan::Plan& a, const plan::Plan& b, std::size_t replications,
                          unsigned jobs, const std::function<void(double)>& on_progress,
-                         const StudyLimits& limits) {
+                         const StudyLimits& limits, std::span<const std::uint64_t> seeds) {
   // B's checks, measured on A's paths of the same name.
   const std::vector<std::string> a_names = path_names(a);
   const std::vector<std::string> b_names = path_names(b);
@@ -186,9 +187,12 @@ Comparison compare_plans(const plan::Plan& a, const plan::Plan& b, std::size_t r
     a_slos.push_back(on_a);
     b_slos.push_back(spec);
   }
-  const auto seeds = replication_seeds(a.seed, replications);
+  assert((seeds.empty() || seeds.size() == replications) && "one listed seed per replication");
+  const std::vector<std::uint64_t> pair_seeds =
+      seeds.empty() ? replication_seeds(a.seed, replications)
+                    : std::vector<std::uint64_t>(seeds.begin(), seeds.end());
   std::vector<SimulationJob> simulations;
-  for (const auto seed : seeds) {
+  for (const auto seed : pair_seeds) {
     simulations.push_back({&a, seed, a_slos});
     simulations.push_back({&b, seed, b_slos});
   }

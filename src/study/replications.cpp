@@ -1,6 +1,7 @@
 #include "tailsim/study/replications.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <span>
 
@@ -39,7 +40,11 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
                                             : std::max<std::size_t>(options.replications, 1);
   const std::size_t first_batch =
       options.precision ? std::min(cap, std::max<std::size_t>(options.min_replications, 2)) : cap;
-  const std::vector<std::uint64_t> seeds = replication_seeds(plan.seed, cap);
+  assert((options.seeds.empty() || (!options.precision && options.seeds.size() == cap &&
+                                    options.seeds.front() == plan.seed)) &&
+         "listed seeds: one per replication, the first the plan's, no precision");
+  const std::vector<std::uint64_t> seeds =
+      options.seeds.empty() ? replication_seeds(plan.seed, cap) : options.seeds;
   const unsigned jobs = std::max(options.jobs, 1U);
 
   // Runs replications [from, to); replication 0 keeps its full results.

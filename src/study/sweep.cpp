@@ -1,6 +1,7 @@
 #include "tailsim/study/sweep.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -247,11 +248,15 @@ double leading_number(std::string_view value) {
 
 SweepResult run_sweep(std::span<const plan::Plan> plans, std::vector<Vary> varies,
                       std::size_t replications, unsigned jobs,
-                      const std::function<void(double)>& on_progress, const StudyLimits& limits) {
+                      const std::function<void(double)>& on_progress, const StudyLimits& limits,
+                      std::span<const std::uint64_t> seeds) {
   SweepResult sweep;
   sweep.varies = std::move(varies);
   const auto grid = sweep_grid(sweep.varies);
-  sweep.seeds = replication_seeds(plans.empty() ? 1 : plans.front().seed, replications);
+  assert((seeds.empty() || seeds.size() == replications) && "one listed seed per replication");
+  sweep.seeds = seeds.empty()
+                    ? replication_seeds(plans.empty() ? 1 : plans.front().seed, replications)
+                    : std::vector<std::uint64_t>(seeds.begin(), seeds.end());
   std::vector<SimulationJob> simulations;
   simulations.reserve(plans.size() * replications);
   for (const auto& plan : plans) {

@@ -103,6 +103,34 @@ foreach(case IN ITEMS replications_stopped sweep_stopped compare_b_stopped_alone
   set_tests_properties(cli.study.${case} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
 
+# --seed 1..3, --seed 3,7,11: replications on exactly those seeds, each the
+# run of `--seed K` alone (tests/cli/seed_ranges.sh, one entry per case).
+foreach(case IN ITEMS range list one_seed_derives sweep compare)
+  add_test(NAME cli.seed_ranges.${case}
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/seed_ranges.sh ${case} $<TARGET_FILE:tailsim> ${mm1}
+            ${study_out}/seed-ranges/${case})
+  set_tests_properties(cli.seed_ranges.${case} PROPERTIES TIMEOUT 300)
+endforeach()
+# A wrong range or list is exit 2, with how to write one; so is a range with
+# another number of --replications, or with --precision, or on calibrate.
+foreach(bad IN ITEMS "5..1" "1.." "x" "3,3" "4..4")
+  string(MAKE_C_IDENTIFIER "${bad}" bad_name)
+  add_test(NAME cli.seed_ranges.bad_${bad_name}
+    COMMAND $<TARGET_FILE:tailsim> run ${mm1} --duration 5s --seed ${bad})
+  set_tests_properties(cli.seed_ranges.bad_${bad_name} PROPERTIES
+    PASS_REGULAR_EXPRESSION "error: --seed: .*--seed takes one seed \\(7\\), a range FIRST\\.\\.LAST \\(1\\.\\.5\\) or a list \\(3,7,11\\)")
+  tailsim_cli_test(seed_ranges.bad_${bad_name}_exit 2 run ${mm1} --duration 5s --seed ${bad})
+endforeach()
+add_test(NAME cli.seed_ranges.with_replications
+  COMMAND $<TARGET_FILE:tailsim> run ${mm1} --duration 5s --seed 1..5 --replications 3)
+set_tests_properties(cli.seed_ranges.with_replications PROPERTIES
+  PASS_REGULAR_EXPRESSION "error: --seed 1\\.\\.5 names the seeds of 5 replications, one run each, and --replications asks for 3: give one of them")
+tailsim_cli_test(seed_ranges.with_replications_exit 2 run ${mm1} --duration 5s --seed 1..5 --replications 3)
+tailsim_cli_test(seed_ranges.with_same_replications 0 run ${mm1} --duration 5s --seed 1..5 --replications 5)
+tailsim_cli_test(seed_ranges.with_precision 2 run ${mm1} --duration 5s --seed 1..5 --precision 5%)
+tailsim_cli_test(seed_ranges.sweep_with_replications 2 sweep ${mm1} --duration 5s --vary workloads.requests.rate=60/s,70/s --seed 1..2 -r 3)
+tailsim_cli_test(seed_ranges.calibrate 2 calibrate ${PROJECT_SOURCE_DIR}/examples/imported/model.yaml --traces ${PROJECT_SOURCE_DIR}/examples/imported/traces.otlp.json --seed 1..3)
+
 # The console counts its threads in words: "on 1 thread", "on 2 threads".
 add_test(NAME cli.run_replications_one_thread
   COMMAND $<TARGET_FILE:tailsim> run ${data}/ok.yaml --duration 1s --replications 2 -j 1 --no-attribution)

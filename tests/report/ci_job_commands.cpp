@@ -1,9 +1,10 @@
 // Reads a CI job file of docs/ci/ (GitHub Actions or GitLab CI) as YAML and
 // prints, as a shell script, what tests/report/check_ci_jobs.sh runs: the
 // command lines between the `# tailsim-ci-test: begin` and `end` markers of
-// its scripts, then `expect_junit PATH` for the JUnit report it publishes and
-// `expect_artifact PATH` for each artifact it uploads. It also checks what
-// makes the job a gate: the reports are published whatever the verdict.
+// its scripts (every job's, in order), then `expect_junit PATH` for each JUnit
+// report it publishes and `expect_artifact PATH` for each artifact it
+// uploads. It also checks what makes the file a gate: a `tailsim run` and a
+// `tailsim compare`, with the reports published whatever the verdict.
 //
 // Usage: ci_job_commands FILE. Exit 1, with the reason on stderr, when the
 // file is not YAML or lacks any of that.
@@ -115,8 +116,12 @@ void read_gitlab(const YAML::Node& root, Job& job) {
       job.problems.push_back("job " + entry.first.as<std::string>() +
                              ": artifacts are not kept when the gate fails (when: always)");
     }
-    job.junit_reports = lines_of(artifacts["reports"]["junit"]);
-    job.artifacts = lines_of(artifacts["paths"]);
+    for (auto& path : lines_of(artifacts["reports"]["junit"])) {
+      job.junit_reports.push_back(std::move(path));
+    }
+    for (auto& path : lines_of(artifacts["paths"])) {
+      job.artifacts.push_back(std::move(path));
+    }
   }
 }
 
@@ -153,12 +158,16 @@ int main(int argc, char** argv) {
       }
     }
   }
-  bool runs_tailsim = false;
-  for (const auto& command : commands) {
-    runs_tailsim = runs_tailsim || starts_with(command, "tailsim run ");
-  }
-  if (!runs_tailsim) {
-    job.problems.emplace_back("no 'tailsim run' between the tailsim-ci-test markers");
+  // Both gates: the model on its SLOs, and the change against the base.
+  for (const std::string_view gate : {"tailsim run ", "tailsim compare "}) {
+    bool runs = false;
+    for (const auto& command : commands) {
+      runs = runs || starts_with(command, gate);
+    }
+    if (!runs) {
+      job.problems.push_back("no '" + std::string(gate.substr(0, gate.size() - 1)) +
+                             "' between the tailsim-ci-test markers");
+    }
   }
   if (job.junit_reports.empty()) {
     job.problems.emplace_back("no JUnit report is published");

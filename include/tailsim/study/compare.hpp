@@ -116,11 +116,12 @@ struct Comparison {
 std::vector<std::string> path_names(const plan::Plan& plan);
 
 /// Runs `replications` of both plans on `jobs` threads, replication i of
-/// both with the i-th seed derived from A's seed, and compares them. B's
-/// SLO checks on paths A also has are measured on both.
+/// both with the i-th seed derived from A's seed (or the i-th of `seeds`,
+/// `replications` of them, when given: `--seed 1..5`), and compares them.
+/// B's SLO checks on paths A also has are measured on both.
 Comparison compare_plans(const plan::Plan& a, const plan::Plan& b, std::size_t replications,
                          unsigned jobs, const std::function<void(double)>& on_progress = {},
-                         const StudyLimits& limits = {});
+                         const StudyLimits& limits = {}, std::span<const std::uint64_t> seeds = {});
 
 /// Compares replications already run: a[i] and b[i] share a seed, and
 /// slo_values[k] of both measure `b_slos[k]`. The coverages are those of

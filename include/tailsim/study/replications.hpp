@@ -21,6 +21,10 @@ namespace tailsim::study {
 
 struct ReplicationOptions {
   std::size_t replications = 1;  ///< without `precision`: exactly this many
+  /// When not empty, the seeds of the replications themselves (`--seed 1..5`),
+  /// `replications` of them, the first the plan's own; else each is derived
+  /// from the plan's seed (replication_seed). Not with `precision`.
+  std::vector<std::uint64_t> seeds;
   /// Replicate until every path's p99 half-width is at most this share of
   /// its mean (0.05 for 5%), from `min_replications` up to `max_replications`.
   std::optional<double> precision;

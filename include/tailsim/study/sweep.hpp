@@ -79,11 +79,13 @@ struct SweepResult {
 /// Runs `replications` of each plan (one per grid point, in grid order) on
 /// `jobs` threads. Replication i of every point uses the same seed, so the
 /// points differ by their values and not by their random draws (common
-/// random numbers), and the output does not depend on `jobs`.
+/// random numbers), and the output does not depend on `jobs`. The seeds are
+/// derived from the first plan's, or are `seeds` when given (`--seed 1..5`),
+/// `replications` of them.
 SweepResult run_sweep(std::span<const plan::Plan> plans, std::vector<Vary> varies,
                       std::size_t replications, unsigned jobs,
                       const std::function<void(double)>& on_progress = {},
-                      const StudyLimits& limits = {});
+                      const StudyLimits& limits = {}, std::span<const std::uint64_t> seeds = {});
 
 /// The knee of a curve y(x) (x in increasing order), by Kneedle (Satopää,
 /// Albrecht, Irwin and Raghavan, "Finding a 'Kneedle' in a Haystack:
