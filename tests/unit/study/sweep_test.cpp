@@ -112,11 +112,13 @@ TEST_CASE("a sweep of M/M/1 names the knee of its p99 and writes every point", "
   const auto one = study::run_sweep(plans, {*vary}, 3, 1);
   const auto two = study::run_sweep(plans, {*vary}, 3, 2);
   CHECK(study::sweep_to_csv(one) == study::sweep_to_csv(two));
-  // Header, then eight metrics of one path at each of ten points.
+  // Header, then at each of ten points eight metrics of one path and the 17
+  // results.json has for its service without a CFS quota (no cpu_stat).
   const std::string csv = study::sweep_to_csv(one);
-  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 10 * 8);
-  CHECK(csv.starts_with(
-      "workloads.requests.rate,path,metric,mean,half_width,n,stopped_early,unstable\n"));
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 10 * (8 + 17));
+  CHECK(
+      csv.starts_with("workloads.requests.rate (1/s),path,component,metric,mean,half_width,n,"
+                      "stopped_early,unstable,slos_failed\n"));
   // M/M/1's p99 is -ln(0.01) S / (1 - rho): 92 ms at 50/s, 921 ms at 95/s;
   // it bends up in the last quarter of the range.
   const auto knees = study::describe_knees(one);
