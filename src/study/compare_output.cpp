@@ -177,7 +177,7 @@ std::string comparison_to_console(const Comparison& c, bool color) {
   }
   if (const auto components = comparison_component_table(c); components.size() > 1) {
     out += "\n  SERVICES, QUEUES AND CACHES  A, B and B - A, 95% intervals\n";
-    out += format_table(components, 4);
+    out += format_table(components, 4, /*left=*/2);
   }
   for (const auto& [side, names] :
        {std::pair{"A", &c.components_only_in_a}, std::pair{"B", &c.components_only_in_b}}) {

@@ -94,7 +94,8 @@ std::string format_component_estimate(ComponentUnit unit, const Estimate& estima
                      format_component_value(unit, estimate.half_width));
 }
 
-std::string format_table(const std::vector<std::vector<std::string>>& rows, std::size_t indent) {
+std::string format_table(const std::vector<std::vector<std::string>>& rows, std::size_t indent,
+                         std::size_t left) {
   std::vector<std::size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()), 0);
@@ -107,7 +108,8 @@ std::string format_table(const std::vector<std::vector<std::string>>& rows, std:
     std::string line(indent, ' ');
     for (std::size_t c = 0; c < row.size(); ++c) {
       const std::string fill(widths[c] - std::min(widths[c], display_width(row[c])), ' ');
-      line += c == 0 ? row[c] + fill : "  " + fill + row[c];
+      const std::string gap = c == 0 ? "" : "  ";
+      line += c < left ? gap + row[c] + fill : gap + fill + row[c];
     }
     line.erase(line.find_last_not_of(' ') + 1);
     out += line + "\n";

@@ -178,7 +178,9 @@ std::string comparison_to_console(const Comparison& comparison, bool color);
 
 /// The JSON form: {"replications", "seeds", "paths": {"<p>": {"<metric>":
 /// {"a": {"mean", "half_width"}, "b": {...}, "difference": {...},
-/// "verdict"}}}, "only_in_a", "only_in_b", "slos": [...], "gate": "pass" |
+/// "verdict"}}}, "only_in_a", "only_in_b", "services", "queues" and
+/// "caches" ({"<name>": {"<metric>": {"a", "b", "difference", "change"}}},
+/// nested as results.json nests them), "slos": [...], "gate": "pass" |
 /// "fail"}.
 std::string comparison_to_json(const Comparison& comparison);
 
