@@ -406,3 +406,33 @@ TEST_CASE("sweep.csv: varied values as numbers in the header's unit, no float no
   CHECK(csv.find("63.438846999999996") == std::string::npos);
   CHECK(csv.find("0.30000000000000004") == std::string::npos);
 }
+
+TEST_CASE("the sweep page charts each queue's depth beside the services' utilization",
+          "[study][sweep]") {
+  // The clockwork model: evenly spaced requests each publish one message.
+  const std::vector<study::Vary> varies = {{"workloads.requests.rate", {"100/s", "200/s"}}};
+  const auto sweep =
+      sweep_model(tailsim::testing::deterministic_model, varies, std::chrono::seconds(5), 2);
+  const auto inputs = study::sweep_report_inputs(sweep, "clockwork", "tailsim sweep");
+  REQUIRE(inputs.components.size() == 2);
+  CHECK(inputs.components[0].lines.size() == 2);                       // server and worker
+  CHECK(inputs.components[0].lines[0].values[1].mean == Approx(0.8));  // 200/s x 4 ms
+  CHECK(inputs.components[0].lines[0].values[1].half_width == 0);      // no randomness
+  CHECK_THAT(inputs.components[1].title, Catch::Contains("depth_max"));
+  REQUIRE(inputs.components[1].lines.size() == 1);
+  CHECK(inputs.components[1].lines[0].name == "q");
+  const std::string page = tailsim::report::format_sweep_report(inputs);
+  CHECK_THAT(page, Catch::Contains("<h2>Services and queues</h2>") &&
+                       Catch::Contains("Most messages waiting in each queue"));
+  // A vary whose values are not all of one kind keeps them as written.
+  study::SweepResult mixed;
+  mixed.varies = {{"workloads.requests.rate", {"100/s", "fast"}}};
+  mixed.seeds = {1};
+  for (const auto& point : study::sweep_grid(mixed.varies)) {
+    mixed.points.push_back({point, {study::PathEstimates{"requests", {}}}});
+  }
+  const std::string csv = study::sweep_to_csv(mixed);
+  CHECK(csv.starts_with("workloads.requests.rate,path,"));
+  CHECK(lines_starting(csv, "100/s,requests,,").size() == 8);
+  CHECK(lines_starting(csv, "fast,requests,,").size() == 8);
+}
