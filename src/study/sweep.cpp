@@ -363,8 +363,10 @@ SweepResult run_sweep(std::span<const plan::Plan> plans, std::vector<Vary> varie
     const auto ran = runs_that_ran(point_runs);
     SweepPoint point{grid.at(p), estimate_paths(ran), run_coverage(point_runs),
                      estimate_components(ran)};
-    point.slos =
-        estimate_slos(plans[p].slos, path_names(plans[p]), ran, point.paths, point.coverage);
+    if (!ran.empty()) {  // a point the interruption kept from starting judges nothing
+      point.slos =
+          estimate_slos(plans[p].slos, path_names(plans[p]), ran, point.paths, point.coverage);
+    }
     sweep.points.push_back(std::move(point));
   }
   sweep.interrupted = is_stop_requested(limits);

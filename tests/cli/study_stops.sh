@@ -174,6 +174,7 @@ ran = sum(p["replications_run"] for p in points)
 stops = [s["reason"] for p in points for s in p["stops"]]
 assert ran <= 2 and len(stops) == ran and set(stops) <= {"interrupted"}, (ran, stops)
 assert points[2]["replications_run"] == 0
+assert points[2]["slos"] == [] and points[2]["slos_failed"] == [], points[2]  # nothing judged
 PY
     has s.csv "path,component,metric"
     ;;

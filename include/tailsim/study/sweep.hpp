@@ -67,7 +67,7 @@ struct SweepPoint {
   /// Its services, queues and caches, estimated as `paths` are.
   std::vector<ComponentEstimates> components = {};
   /// The point's own SLO checks on the mean of its replications, as
-  /// `run --replications` evaluates them.
+  /// `run --replications` evaluates them; none when no replication ran.
   std::vector<SloEstimate> slos = {};
 
   /// The checks it fails: "checkout: errors < 0.5%", in the model's order.
