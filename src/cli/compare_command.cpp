@@ -59,7 +59,8 @@ void write_compare_page(const CompareArgs& args, const study::Comparison& compar
       report::format_compare_report(
           first_a, first_b, b_checks, slo_study,
           report::CompareReportInputs{args.model_a, args.model_b, comparison.seeds.size(),
-                                      comparison.gate_fails() ? "fail" : "pass"}));
+                                      comparison.gate_fails() ? "fail" : "pass",
+                                      study::comparison_component_table(comparison)}));
 }
 
 }  // namespace

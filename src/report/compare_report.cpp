@@ -82,6 +82,30 @@ std::string slo_table(const stats::Results& b_checks, const SloStudy& study) {
   return out + "</table>\n";
 }
 
+/// The components' table: each metric of A and B over the replications,
+/// and B - A with its interval.
+std::string component_table(const std::vector<std::vector<std::string>>& rows) {
+  if (rows.size() < 2) {
+    return {};
+  }
+  std::string out = "<h2>Services, queues and caches</h2>\n<div class=\"table\"><table>\n<tr>";
+  for (const auto& h : rows.front()) {
+    out += fmt::format("<th>{}</th>", escape_html(h));
+  }
+  out += "</tr>\n";
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    out += "<tr>";
+    for (std::size_t c = 0; c < rows[r].size(); ++c) {
+      out += fmt::format("<td{}>{}</td>", c >= 2 && c <= 4 ? " class=\"n\"" : "",
+                         escape_html(rows[r][c]));
+    }
+    out += "</tr>\n";
+  }
+  return out +
+         "</table></div>\n<p class=\"note\">Mean ± the half-width of the 95% interval over the "
+         "paired replications; B - A is the paired difference.</p>\n";
+}
+
 }  // namespace
 
 std::string format_compare_report(const stats::Results& a, const stats::Results& b,
@@ -97,6 +121,7 @@ std::string format_compare_report(const stats::Results& a, const stats::Results&
       escape_html(a.model), escape_html(inputs.a_file), escape_html(b.model),
       escape_html(inputs.b_file), escape_html(inputs.gate), inputs.replications);
   out += "<h2>SLO checks of B</h2>\n" + slo_table(b_checks, study);
+  out += component_table(inputs.components);
   out += fmt::format(
       "<h2>Request paths</h2>\n<p class=\"note\">Each chart overlays replication 0 of A and of "
       "B, both run with seed {} (not pooled over the replications): the same random traffic, so "

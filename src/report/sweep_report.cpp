@@ -97,7 +97,27 @@ std::string errors_chart(const SweepReportInputs& inputs, const SweepPathCharts&
   return render_svg(chart);
 }
 
-std::string table_html(const std::vector<std::vector<std::string>>& table) {
+std::string component_chart(const SweepReportInputs& inputs, const SweepComponentChart& spec,
+                            std::size_t index) {
+  Chart chart;
+  chart.id = fmt::format("component-{}", index);
+  chart.title = fmt::format("{} against {}", spec.title, inputs.x_label);
+  chart.x = x_axis(inputs);
+  chart.y.label = spec.y_label;
+  chart.y.as_percent = spec.as_percent;
+  std::size_t colour = 0;
+  for (const auto& line : spec.lines) {
+    chart.series.push_back(
+        {line.name, means(line.x, line.values), colour, SeriesKind::line, false});
+    chart.series.push_back(
+        {line.name + " 95% CI", band(line.x, line.values), colour, SeriesKind::band, false});
+    ++colour;
+  }
+  return render_svg(chart);
+}
+
+std::string table_html(const std::vector<std::vector<std::string>>& table,
+                       const std::vector<bool>& failing_rows) {
   if (table.empty()) {
     return {};
   }
@@ -107,7 +127,8 @@ std::string table_html(const std::vector<std::vector<std::string>>& table) {
   }
   out += "</tr>\n";
   for (std::size_t r = 1; r < table.size(); ++r) {
-    out += "<tr>";
+    const bool fails = r - 1 < failing_rows.size() && failing_rows[r - 1];
+    out += fails ? "<tr class=\"fail\" style=\"background:#ffebe9\">" : "<tr>";
     for (const auto& cell : table[r]) {
       out += fmt::format("<td>{}</td>", escape_html(cell));
     }
@@ -147,8 +168,22 @@ std::string format_sweep_report(const SweepReportInputs& inputs) {
     out += fmt::format("<figure><figcaption>Errors</figcaption>{}</figure>\n",
                        errors_chart(inputs, path, i));
   }
+  if (!inputs.components.empty()) {
+    out += "<h2>Services and queues</h2>\n";
+    for (std::size_t i = 0; i < inputs.components.size(); ++i) {
+      out += fmt::format("<figure><figcaption>{}</figcaption>{}</figure>\n",
+                         escape_html(inputs.components[i].title),
+                         component_chart(inputs, inputs.components[i], i));
+    }
+  }
   out += "<h2>Every point</h2>\n";
-  out += table_html(inputs.table);
+  if (std::any_of(inputs.failing_rows.begin(), inputs.failing_rows.end(),
+                  [](bool f) { return f; })) {
+    out +=
+        "<p class=\"note\">Shaded rows are points that fail an SLO check on the mean of their "
+        "replications (the SLOs column says which).</p>\n";
+  }
+  out += table_html(inputs.table, inputs.failing_rows);
   out += html_page_end();
   return out;
 }

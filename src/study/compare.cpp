@@ -5,6 +5,8 @@
 #include <cmath>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "tailsim/study/runner.hpp"
 
 namespace tailsim::study {
@@ -16,6 +18,10 @@ bool is_lower_better(const stats::SloSpec& spec) {
 
 std::size_t index_of(const std::vector<std::string>& names, const std::string& name) {
   return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+}
+
+std::string component_label(const ComponentMetrics& c) {
+  return fmt::format("{}/{}", component_kind_name(c.kind), c.name);
 }
 
 }  // namespace
@@ -72,6 +78,18 @@ Difference compare_measured_pairs(std::span<const double> a, std::span<const dou
   return out;
 }
 
+std::string_view component_change(const Difference& difference) {
+  switch (judge(difference.b_minus_a, /*lower_is_better=*/true)) {
+    case Verdict::worse:
+      return "higher";
+    case Verdict::better:
+      return "lower";
+    case Verdict::no_significant_change:
+      break;
+  }
+  return verdict_name(Verdict::no_significant_change);
+}
+
 bool Comparison::gate_fails() const {
   return b_stopped_alone > 0 ||
          std::any_of(slos.begin(), slos.end(), [](const SloComparison& s) { return s.fails_gate; });
@@ -81,16 +99,51 @@ bool Comparison::has_stopped_runs() const {
   return !a_coverage.stopped.empty() || !b_coverage.stopped.empty();
 }
 
-std::vector<std::string> path_names(const plan::Plan& plan) {
-  std::vector<std::string> names;
-  for (const auto& w : plan.workloads) {
-    names.push_back(w.name);
+namespace {
+
+/// Pairs the components of `a` and `b` (runs of the same seeds) by kind and
+/// name into `out`.
+void compare_components(std::span<const RunMetrics> a, std::span<const RunMetrics> b,
+                        Comparison& out) {
+  const auto& a_components = a.front().components;
+  const auto& b_components = b.front().components;
+  const auto find_in = [](const std::vector<ComponentMetrics>& list, const ComponentMetrics& c) {
+    return static_cast<std::size_t>(std::find_if(list.begin(), list.end(),
+                                                 [&](const ComponentMetrics& x) {
+                                                   return x.kind == c.kind && x.name == c.name;
+                                                 }) -
+                                    list.begin());
+  };
+  std::vector<double> xs(a.size());
+  std::vector<double> ys(b.size());
+  for (std::size_t cb = 0; cb < b_components.size(); ++cb) {
+    const ComponentMetrics& component = b_components[cb];
+    const std::size_t ca = find_in(a_components, component);
+    if (ca == a_components.size()) {
+      out.components_only_in_b.push_back(component_label(component));
+      continue;
+    }
+    ComponentComparison c{
+        component.kind, component.name, component.is_external && a_components[ca].is_external, {}};
+    for (std::size_t m = 0; m < component.values.size(); ++m) {
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        xs[i] = a[i].components[ca].values[m];
+        ys[i] = b[i].components[cb].values[m];
+      }
+      Difference d = compare_measured_pairs(xs, ys, /*lower_is_better=*/true);
+      d.verdict = Verdict::no_significant_change;  // see ComponentComparison
+      c.metrics.push_back(d);
+    }
+    out.components.push_back(std::move(c));
   }
-  for (const auto& q : plan.queues) {
-    names.push_back(q.name);
+  for (const auto& component : a_components) {
+    if (find_in(b_components, component) == b_components.size()) {
+      out.components_only_in_a.push_back(component_label(component));
+    }
   }
-  return names;
 }
+
+}  // namespace
 
 Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetrics> b,
                         std::span<const stats::SloSpec> b_slos,
@@ -140,6 +193,7 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
       out.only_in_a.push_back(name);
     }
   }
+  compare_components(a, b, out);
   // b_slos[k] was measured on both (slo_values[k]).
   for (std::size_t k = 0; k < b_slos.size(); ++k) {
     const stats::SloSpec& spec = b_slos[k];

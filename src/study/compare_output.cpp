@@ -1,7 +1,10 @@
 // The console and JSON forms of a comparison.
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
@@ -18,20 +21,37 @@ namespace {
 
 using ordered_json = nlohmann::ordered_json;
 
-/// "+3.9ms ± 0.2ms (+9.5%)": a signed difference, and relative to A.
-std::string format_difference(Metric m, const Difference& d) {
+constexpr std::array<std::string_view, 6> service_table_metrics = {
+    "requests", "utilization", "queue_mean", "rejected", "replicas.mean", "replicas.max"};
+
+/// "+3.9ms ± 0.2ms (+9.5%)": a signed difference, and relative to A;
+/// `format` writes a value in the metric's unit.
+template <class Format>
+std::string format_signed_difference(const Difference& d, Format format) {
   const Estimate& e = d.b_minus_a;
   if (!std::isfinite(e.mean)) {
     return "-";
   }
-  std::string out = (e.mean < 0 ? "-" : "+") + format_metric(m, std::abs(e.mean));
+  std::string out = (e.mean < 0 ? "-" : "+") + format(std::abs(e.mean));
   if (e.has_interval() && std::isfinite(e.half_width)) {
-    out += " ± " + format_metric(m, e.half_width);
+    out += " ± " + format(e.half_width);
   }
   if (std::isfinite(d.a.mean) && d.a.mean != 0) {
     out += fmt::format(" ({:+.1f}%)", 100 * e.mean / d.a.mean);
   }
   return out;
+}
+
+std::string format_difference(Metric m, const Difference& d) {
+  return format_signed_difference(d, [m](double x) { return format_metric(m, x); });
+}
+
+/// The metrics of a plain run's SERVICES table: always in the comparison's
+/// table; the others only when they happened.
+bool is_table_metric(ComponentKind kind, std::string_view metric) {
+  return kind != ComponentKind::service ||
+         std::find(service_table_metrics.begin(), service_table_metrics.end(), metric) !=
+             service_table_metrics.end();
 }
 
 std::string paint(bool color, Verdict v, std::string_view text) {
@@ -72,6 +92,31 @@ ordered_json difference_json(const Difference& d) {
 }
 
 }  // namespace
+
+std::vector<std::vector<std::string>> comparison_component_table(const Comparison& c) {
+  std::vector<std::vector<std::string>> rows = {
+      {"component", "metric", "A", "B", "B - A", "change"}};
+  for (const auto& component : c.components) {
+    const auto specs = component_metrics(component.kind);
+    std::string name = fmt::format("{} {}", component_kind_name(component.kind), component.name);
+    for (std::size_t m = 0; m < specs.size(); ++m) {
+      const Difference& d = component.metrics[m];
+      if (d.a.n == 0 && d.b.n == 0) {
+        continue;  // neither has it (an external service's utilization)
+      }
+      if (!is_table_metric(component.kind, specs[m].name) && !(d.a.mean != 0) && !(d.b.mean != 0)) {
+        continue;
+      }
+      const ComponentUnit unit = specs[m].unit;
+      rows.push_back({std::exchange(name, ""), std::string(specs[m].name),
+                      format_component_estimate(unit, d.a), format_component_estimate(unit, d.b),
+                      format_signed_difference(
+                          d, [unit](double x) { return format_component_value(unit, x); }),
+                      std::string(component_change(d))});
+    }
+  }
+  return rows;
+}
 
 std::string comparison_to_console(const Comparison& c, bool color) {
   std::string out = fmt::format(
@@ -129,6 +174,16 @@ std::string comparison_to_console(const Comparison& c, bool color) {
   }
   for (const auto& name : c.only_in_b) {
     out += fmt::format("\n    {}: only in B\n", name);
+  }
+  if (const auto components = comparison_component_table(c); components.size() > 1) {
+    out += "\n  SERVICES, QUEUES AND CACHES  A, B and B - A, 95% intervals\n";
+    out += format_table(components, 4, /*left=*/2);
+  }
+  for (const auto& [side, names] :
+       {std::pair{"A", &c.components_only_in_a}, std::pair{"B", &c.components_only_in_b}}) {
+    for (const auto& name : *names) {
+      out += fmt::format("    {}: only in {}\n", name, side);
+    }
   }
   if (!c.slos.empty()) {
     out +=
@@ -204,6 +259,20 @@ std::string comparison_to_json(const Comparison& c) {
   j["b_stopped_alone"] = c.b_stopped_alone;
   j["only_in_a"] = c.only_in_a;
   j["only_in_b"] = c.only_in_b;
+  add_components_json<ComponentComparison>(
+      j, c.components,
+      [](const ComponentComparison& component, std::size_t m) -> std::optional<ordered_json> {
+        const Difference& d = component.metrics[m];
+        if (d.a.n == 0 && d.b.n == 0) {
+          return std::nullopt;
+        }
+        return ordered_json{{"a", estimate_json(d.a)},
+                            {"b", estimate_json(d.b)},
+                            {"difference", estimate_json(d.b_minus_a)},
+                            {"change", component_change(d)}};
+      });
+  j["components_only_in_a"] = c.components_only_in_a;
+  j["components_only_in_b"] = c.components_only_in_b;
   ordered_json& slos = j["slos"] = ordered_json::array();
   for (const auto& s : c.slos) {
     ordered_json one = difference_json(s.difference);

@@ -2,6 +2,11 @@
 // How every study writes an estimate in its JSON (compare, replications,
 // sweep). Internal: public headers keep nlohmann-json out.
 
+#include <functional>
+#include <optional>
+#include <span>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "tailsim/study/confidence.hpp"
@@ -35,6 +40,65 @@ inline void add_unstable_json(nlohmann::ordered_json& out, std::size_t unstable_
     out["unstable"] = true;
     out["unstable_replications"] = unstable_replications;
   }
+}
+
+/// Sets `value` under `name` in `out`, a dotted name as nested keys:
+/// "replicas.mean" is out["replicas"]["mean"], as results.json nests it.
+inline void set_component_metric(nlohmann::ordered_json& out, std::string_view name,
+                                 nlohmann::ordered_json value) {
+  nlohmann::ordered_json* at = &out;
+  for (auto dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.')) {
+    at = &(*at)[std::string(name.substr(0, dot))];
+    name.remove_prefix(dot + 1);
+  }
+  (*at)[std::string(name)] = std::move(value);
+}
+
+/// Adds `services`, `queues` and `caches` to `out` as results.json names
+/// them (`queues` and `caches` only when the model has some): per component
+/// its metrics under results.json's keys, each the JSON `metric_json` gives
+/// for (component, metric index), left out when it gives none; an external
+/// service has `"external": true`.
+template <class Component>
+void add_components_json(
+    nlohmann::ordered_json& out, std::span<const Component> components,
+    const std::function<std::optional<nlohmann::ordered_json>(const Component&, std::size_t)>&
+        metric_json) {
+  for (const ComponentKind kind : all_component_kinds) {
+    nlohmann::ordered_json group = nlohmann::ordered_json::object();
+    for (const Component& c : components) {
+      if (c.kind != kind) {
+        continue;
+      }
+      nlohmann::ordered_json& one = group[c.name] = nlohmann::ordered_json::object();
+      if (c.is_external) {
+        one["external"] = true;
+      }
+      const auto specs = component_metrics(kind);
+      for (std::size_t m = 0; m < specs.size(); ++m) {
+        if (auto value = metric_json(c, m)) {
+          set_component_metric(one, specs[m].name, std::move(*value));
+        }
+      }
+    }
+    if (kind == ComponentKind::service || !group.empty()) {
+      out[std::string(component_kind_key(kind))] = std::move(group);
+    }
+  }
+}
+
+/// Every component's estimates as add_components_json writes them; a
+/// metric no replication measured is left out.
+inline void add_component_estimates_json(nlohmann::ordered_json& out,
+                                         std::span<const ComponentEstimates> components) {
+  add_components_json<ComponentEstimates>(
+      out, components,
+      [](const ComponentEstimates& c, std::size_t m) -> std::optional<nlohmann::ordered_json> {
+        if (c.metrics[m].n == 0) {
+          return std::nullopt;
+        }
+        return estimate_json(c.metrics[m]);
+      });
 }
 
 }  // namespace tailsim::study

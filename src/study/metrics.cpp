@@ -1,6 +1,7 @@
 #include "tailsim/study/metrics.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -11,7 +12,120 @@ namespace {
 constexpr std::array<std::string_view, metric_count> metric_names = {
     "mean", "p50", "p90", "p99", "p99.9", "max", "errors", "throughput"};
 
+/// A number results.json does not have for a component.
+constexpr double not_reported = std::numeric_limits<double>::quiet_NaN();
+
+using enum ComponentUnit;
+
+/// results.json's keys per service, queue and cache (report/json_report.cpp).
+constexpr std::array<ComponentMetricSpec, 19> service_metrics = {{
+    {"requests", count},
+    {"utilization", share},
+    {"queue_mean", number},
+    {"rejected", count},
+    {"replicas.min", number},
+    {"replicas.max", number},
+    {"replicas.mean", number},
+    {"busy_cpu_s", seconds},
+    {"goodput_rps", rate},
+    {"wasted_cpu_s", seconds},
+    {"orphaned", count},
+    {"deadline_drops", count},
+    {"throttled_s", seconds},
+    {"cpu_stat.nr_periods", count},
+    {"cpu_stat.nr_throttled", count},
+    {"retries", count},
+    {"retries_refused", count},
+    {"hedges", count},
+    {"hedges_won", count},
+}};
+constexpr std::array<ComponentMetricSpec, 5> queue_metrics = {{
+    {"published", count},
+    {"consumed", count},
+    {"dead_letters", count},
+    {"depth_max", count},
+    {"lag_max_s", seconds},
+}};
+constexpr std::array<ComponentMetricSpec, 2> cache_metrics = {{
+    {"lookups", count},
+    {"hit_ratio", share},
+}};
+
+/// A service's values in the order of service_metrics.
+std::vector<double> service_values(const stats::ServiceResult& s) {
+  const auto n = [](std::uint64_t x) { return static_cast<double>(x); };
+  if (s.is_external) {  // results.json has only these two
+    std::vector<double> values(service_metrics.size(), not_reported);
+    values[0] = n(s.requests);
+    values[3] = n(s.rejected);
+    return values;
+  }
+  return {n(s.requests),
+          s.utilization,
+          s.queue_mean,
+          n(s.rejected),
+          s.replicas.min,
+          s.replicas.max,
+          s.replicas.mean,
+          s.busy_cpu_s,
+          s.goodput_rps,
+          s.wasted_cpu_s,
+          n(s.orphaned),
+          n(s.deadline_drops),
+          s.throttled_s,
+          s.has_cfs ? n(s.cfs_periods) : not_reported,
+          s.has_cfs ? n(s.cfs_throttled_periods) : not_reported,
+          n(s.retries),
+          n(s.retries_refused),
+          n(s.hedges),
+          n(s.hedges_won)};
+}
+
 }  // namespace
+
+std::string_view component_kind_name(ComponentKind kind) {
+  switch (kind) {
+    case ComponentKind::service:
+      return "service";
+    case ComponentKind::queue:
+      return "queue";
+    case ComponentKind::cache:
+      return "cache";
+  }
+  return "";
+}
+
+std::string_view component_kind_key(ComponentKind kind) {
+  switch (kind) {
+    case ComponentKind::service:
+      return "services";
+    case ComponentKind::queue:
+      return "queues";
+    case ComponentKind::cache:
+      return "caches";
+  }
+  return "";
+}
+
+std::span<const ComponentMetricSpec> component_metrics(ComponentKind kind) {
+  switch (kind) {
+    case ComponentKind::service:
+      return service_metrics;
+    case ComponentKind::queue:
+      return queue_metrics;
+    case ComponentKind::cache:
+      return cache_metrics;
+  }
+  return {};
+}
+
+std::size_t component_metric_index(ComponentKind kind, std::string_view name) {
+  const auto specs = component_metrics(kind);
+  const auto at = std::find_if(specs.begin(), specs.end(),
+                               [&](const ComponentMetricSpec& m) { return m.name == name; });
+  assert(at != specs.end() && "a component metric results.json does not have");
+  return static_cast<std::size_t>(at - specs.begin());
+}
 
 std::string_view metric_name(Metric metric) {
   return metric_names[static_cast<std::size_t>(metric)];
@@ -70,6 +184,21 @@ RunMetrics measure_run(const stats::Results& results, std::span<const stats::Slo
     m[Metric::throughput] = p.throughput_rps;
     run.paths.push_back(std::move(m));
   }
+  for (const auto& s : results.services) {
+    run.components.push_back({ComponentKind::service, s.name, s.is_external, service_values(s)});
+  }
+  for (const auto& q : results.queues) {
+    const auto n = [](std::uint64_t x) { return static_cast<double>(x); };
+    run.components.push_back(
+        {ComponentKind::queue,
+         q.name,
+         false,
+         {n(q.published), n(q.consumed), n(q.dead_letters), n(q.depth_max), q.lag_max_s}});
+  }
+  for (const auto& c : results.caches) {
+    run.components.push_back(
+        {ComponentKind::cache, c.name, false, {static_cast<double>(c.lookups), c.hit_ratio()}});
+  }
   run.slo_values.reserve(slos.size());
   for (const auto& spec : slos) {
     const stats::PathResult& path = results.paths.at(spec.path);
@@ -105,6 +234,45 @@ std::vector<PathEstimates> estimate_paths(std::span<const RunMetrics> runs) {
   return out;
 }
 
+std::vector<ComponentEstimates> estimate_components(std::span<const RunMetrics> runs) {
+  std::vector<ComponentEstimates> out;
+  if (runs.empty()) {
+    return out;
+  }
+  std::vector<double> samples(runs.size());
+  for (std::size_t c = 0; c < runs.front().components.size(); ++c) {
+    const ComponentMetrics& first = runs.front().components[c];
+    ComponentEstimates e{first.kind, first.name, first.is_external, {}};
+    for (std::size_t m = 0; m < first.values.size(); ++m) {
+      for (std::size_t r = 0; r < runs.size(); ++r) {
+        samples[r] = runs[r].components[c].values[m];
+      }
+      e.metrics.push_back(estimate_measured(samples));
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+const ComponentEstimates* find_component(std::span<const ComponentEstimates> components,
+                                         ComponentKind kind, std::string_view name) {
+  const auto at = std::find_if(components.begin(), components.end(),
+                               [&](const auto& c) { return c.kind == kind && c.name == name; });
+  return at == components.end() ? nullptr : &*at;
+}
+
+const ComponentEstimates* busiest_service(std::span<const ComponentEstimates> components) {
+  const ComponentEstimates* busiest = nullptr;
+  for (const auto& c : components) {
+    if (c.kind == ComponentKind::service && !c.is_external &&
+        std::isfinite(c["utilization"].mean) &&
+        (busiest == nullptr || c["utilization"].mean > (*busiest)["utilization"].mean)) {
+      busiest = &c;
+    }
+  }
+  return busiest;
+}
+
 RunCoverage run_coverage(std::span<const RunMetrics> runs) {
   RunCoverage out;
   out.asked = runs.size();
@@ -131,6 +299,25 @@ Estimate estimate_slo(std::span<const RunMetrics> runs, std::size_t index) {
     samples.push_back(r.slo_values.at(index));
   }
   return estimate_mean(samples);
+}
+
+std::vector<SloEstimate> estimate_slos(std::span<const stats::SloSpec> slos,
+                                       std::span<const std::string> path_names,
+                                       std::span<const RunMetrics> runs,
+                                       std::span<const PathEstimates> paths,
+                                       const RunCoverage& coverage) {
+  std::vector<SloEstimate> out;
+  for (std::size_t i = 0; i < slos.size(); ++i) {
+    const stats::SloSpec& spec = slos[i];
+    SloEstimate e{path_names[spec.path], spec.check, estimate_slo(runs, i), false};
+    const bool unstable = spec.path < paths.size() && paths[spec.path].unstable > 0;
+    // As in a plain run: a check on numbers a longer run would have made
+    // worse (a replication cut short, a backlog growing) fails.
+    e.ok = !runs.empty() && stats::slo_holds(e.value.mean, spec.check.op, spec.check.threshold) &&
+           coverage.stopped.empty() && !unstable;
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 }  // namespace tailsim::study

@@ -1,7 +1,9 @@
 // The console and JSON forms of a replicated run.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -17,6 +19,80 @@ namespace tailsim::study {
 namespace {
 
 using ordered_json = nlohmann::ordered_json;
+
+/// The estimate of `metric` of a component, as the console writes it.
+std::string cell(const ComponentEstimates& c, std::string_view metric) {
+  const auto unit = component_metrics(c.kind)[component_metric_index(c.kind, metric)].unit;
+  return format_component_estimate(unit, c[metric]);
+}
+
+/// The services, queues and caches as a plain run's console shows them,
+/// each number as mean ± half-width.
+std::string components_section(std::span<const ComponentEstimates> components) {
+  std::string out;
+  const bool scaled = std::any_of(components.begin(), components.end(), [](const auto& c) {
+    return c.kind == ComponentKind::service && !c.is_external &&
+           c["replicas.max"].mean != c["replicas.min"].mean;
+  });
+  std::vector<std::string> header = {"SERVICES", "requests", "util",
+                                     "queue",    "rejected", "replicas"};
+  if (scaled) {
+    header.emplace_back("replicas max");
+  }
+  std::vector<std::vector<std::string>> services = {header};
+  std::vector<std::string> extras;  // lines under the table, one per service with any
+  for (const auto& c : components) {
+    if (c.kind != ComponentKind::service) {
+      continue;
+    }
+    if (c.is_external) {
+      services.push_back(
+          {"  " + c.name, cell(c, "requests"), "-", "-", cell(c, "rejected"), "external"});
+      continue;
+    }
+    services.push_back({"  " + c.name, cell(c, "requests"), cell(c, "utilization"),
+                        cell(c, "queue_mean"), cell(c, "rejected"), cell(c, "replicas.mean")});
+    if (scaled) {
+      services.back().push_back(cell(c, "replicas.max"));
+    }
+    // What a plain run writes under a service when it happened, by
+    // results.json's names: retries and the work they wasted, hedges, quota.
+    constexpr std::array<std::string_view, 7> triggers = {
+        "retries",     "orphaned",     "deadline_drops", "hedges",
+        "throttled_s", "wasted_cpu_s", "retries_refused"};
+    if (std::any_of(triggers.begin(), triggers.end(),
+                    [&](std::string_view m) { return c[m].mean > 0; })) {
+      std::string fields = "goodput_rps=" + cell(c, "goodput_rps");
+      for (const std::string_view metric : triggers) {
+        if (c[metric].mean > 0) {
+          fields += fmt::format(" {}={}", metric, cell(c, metric));
+        }
+      }
+      extras.push_back(fmt::format("    {}: {}\n", c.name, fields));
+    }
+  }
+  out += "\n" + format_table(services, 2);
+  for (const auto& line : extras) {
+    out += line;
+  }
+  std::vector<std::vector<std::string>> queues = {
+      {"QUEUES", "published", "consumed", "dead letters", "depth max", "lag max"}};
+  std::vector<std::vector<std::string>> caches = {{"CACHES", "lookups", "hit ratio"}};
+  for (const auto& c : components) {
+    if (c.kind == ComponentKind::queue) {
+      queues.push_back({"  " + c.name, cell(c, "published"), cell(c, "consumed"),
+                        cell(c, "dead_letters"), cell(c, "depth_max"), cell(c, "lag_max_s")});
+    } else if (c.kind == ComponentKind::cache) {
+      caches.push_back({"  " + c.name, cell(c, "lookups"), cell(c, "hit_ratio")});
+    }
+  }
+  for (const auto* table : {&caches, &queues}) {  // in a plain run's order
+    if (table->size() > 1) {
+      out += "\n" + format_table(*table, 2);
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -104,6 +180,7 @@ std::string replications_to_console(const ReplicatedRun& run, const ReplicationO
                        format_estimate(Metric::errors, p[Metric::errors]),
                        format_estimate(Metric::throughput, p[Metric::throughput]));
   }
+  out += components_section(run.components);
   // Where the time went is a ledger of one run's requests: replication 0's.
   std::string where = report::attribution_section(run.first);
   if (const std::size_t header_end = where.find('\n', 1); header_end != std::string::npos) {
@@ -152,6 +229,7 @@ std::string replications_to_json(const ReplicatedRun& run, const ReplicationOpti
     out["throughput_rps"] = estimate_json(p[Metric::throughput]);
     add_unstable_json(out, p.unstable);
   }
+  add_component_estimates_json(r, run.components);
   ordered_json& slos = r["slos"] = ordered_json::array();
   for (const auto& s : run.slos) {
     slos.push_back({{"path", s.path},

@@ -110,15 +110,12 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
   out.runs = runs_that_ran(out.runs);
 
   out.paths = estimate_paths(out.runs);
-  for (std::size_t i = 0; i < plan.slos.size(); ++i) {
-    const stats::SloSpec& spec = plan.slos[i];
-    SloEstimate e{out.first.paths.at(spec.path).name, spec.check, estimate_slo(out.runs, i), false};
-    // As in a plain run: a check on numbers a longer run would have made
-    // worse (a replication cut short, a backlog growing) fails.
-    e.ok = stats::slo_holds(e.value.mean, spec.check.op, spec.check.threshold) &&
-           out.coverage.stopped.empty() && out.paths.at(spec.path).unstable == 0;
-    out.slos.push_back(std::move(e));
+  out.components = estimate_components(out.runs);
+  std::vector<std::string> path_names;
+  for (const auto& p : out.first.paths) {
+    path_names.push_back(p.name);
   }
+  out.slos = estimate_slos(plan.slos, path_names, out.runs, out.paths, out.coverage);
   return out;
 }
 

@@ -74,6 +74,17 @@ bool is_stop_requested(const StudyLimits& limits) {
   return limits.stop_requested != nullptr && limits.stop_requested->load(std::memory_order_relaxed);
 }
 
+std::vector<std::string> path_names(const plan::Plan& plan) {
+  std::vector<std::string> names;
+  for (const auto& w : plan.workloads) {
+    names.push_back(w.name);
+  }
+  for (const auto& q : plan.queues) {
+    names.push_back(q.name);
+  }
+  return names;
+}
+
 stats::Results simulate_with_seed(const plan::Plan& plan, std::uint64_t seed,
                                   const StudyLimits& limits) {
   components::RunLimits run_limits;

@@ -43,6 +43,80 @@ std::string format_estimate(Metric metric, const Estimate& estimate, std::size_t
   return out;
 }
 
+namespace {
+
+/// Three significant digits without an exponent, trailing zeros dropped:
+/// 12003, 2.5, 0.523, 0.0000412.
+std::string three_digits(double value) {
+  if (value == 0 || std::abs(value) >= 100) {
+    return fmt::format("{:.0f}", value);
+  }
+  const int decimals =
+      std::clamp(2 - static_cast<int>(std::floor(std::log10(std::abs(value)))), 0, 12);
+  std::string text = fmt::format("{:.{}f}", value, decimals);
+  if (text.find('.') != std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') {
+      text.pop_back();
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string format_component_value(ComponentUnit unit, double value) {
+  if (std::isnan(value)) {
+    return "-";
+  }
+  switch (unit) {
+    case ComponentUnit::share:
+      return three_digits(value * 100) + "%";
+    case ComponentUnit::seconds:
+      return three_digits(value) + "s";
+    case ComponentUnit::rate:
+      return fmt::format("{:.1f}/s", value);
+    case ComponentUnit::count:
+    case ComponentUnit::number:
+      break;
+  }
+  return three_digits(value);
+}
+
+std::string format_component_estimate(ComponentUnit unit, const Estimate& estimate) {
+  if (std::isnan(estimate.mean)) {
+    return "-";
+  }
+  if (!estimate.has_interval() || std::isnan(estimate.half_width)) {
+    return format_component_value(unit, estimate.mean);
+  }
+  return fmt::format("{} ± {}", format_component_value(unit, estimate.mean),
+                     format_component_value(unit, estimate.half_width));
+}
+
+std::string format_table(const std::vector<std::vector<std::string>>& rows, std::size_t indent,
+                         std::size_t left) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], display_width(row[c]));
+    }
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line(indent, ' ');
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      const std::string fill(widths[c] - std::min(widths[c], display_width(row[c])), ' ');
+      const std::string gap = c == 0 ? "" : "  ";
+      line += c < left ? gap + row[c] + fill : gap + fill + row[c];
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+  }
+  return out;
+}
+
 std::vector<std::string> describe_coverage(const RunCoverage& coverage) {
   std::vector<std::string> lines;
   if (coverage.ran < coverage.asked) {

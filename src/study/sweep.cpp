@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 
 #include "tailsim/core/text.hpp"
+#include "tailsim/model/load_scaling.hpp"
 #include "tailsim/report/csv_field.hpp"
+#include "tailsim/report/json_numbers.hpp"
 #include "tailsim/study/runner.hpp"
 #include "tailsim/study/study_text.hpp"
 
@@ -145,8 +147,87 @@ std::vector<std::pair<std::string_view, std::size_t>> split_values(std::string_v
   return parts;
 }
 
+/// A number of sweep.csv: 12 significant digits, as in tailsim's JSON, so
+/// no binary noise (63.438846999999996 is 63.438847); empty when not finite.
 std::string csv_number(double value) {
-  return std::isfinite(value) ? fmt::format("{}", value) : std::string();
+  return std::isfinite(value) ? fmt::format("{}", report::round_for_json(value)) : std::string();
+}
+
+/// A vary's column in sweep.csv: its header and its values.
+struct VaryColumn {
+  std::string header;
+  std::vector<std::string> cells;  ///< one per value of the vary
+};
+
+/// Every value of `values` as the number `read` makes of it, or none when
+/// one does not read.
+template <class Read>
+std::optional<std::vector<double>> read_all(const std::vector<std::string>& values, Read read) {
+  std::vector<double> out;
+  for (const auto& v : values) {
+    const auto parsed = read(trim(v));
+    if (!parsed.ok()) {
+      return std::nullopt;
+    }
+    out.push_back(static_cast<double>(*parsed));
+  }
+  return out;
+}
+
+/// A vary's values as numbers in one unit, named in the header
+/// (`workloads.main.rate (1/s)`, `load (x)`): rates per second, durations
+/// in ms (in s when every value is at least a second), percentages in %,
+/// sizes in bytes, bandwidths in bytes per second, plain numbers as they
+/// are. Values that are not all of one kind are written as given.
+VaryColumn vary_column(const Vary& vary) {
+  const auto& values = vary.values;
+  const auto as_numbers = [&](std::string unit, const std::vector<double>& numbers) {
+    VaryColumn column{unit.empty() ? vary.path : fmt::format("{} ({})", vary.path, unit), {}};
+    for (const double x : numbers) {
+      column.cells.push_back(csv_number(x));
+    }
+    return column;
+  };
+  const bool all_percent = std::all_of(values.begin(), values.end(),
+                                       [](const std::string& v) { return trim(v).ends_with('%'); });
+  const auto seconds = [](std::string_view v) -> model::ParseResult<double> {
+    auto d = model::parse_duration(v);
+    if (!d.ok()) {
+      return d.error();
+    }
+    return to_seconds(*d);
+  };
+  if (vary.path == load_path) {
+    if (const auto factors = read_all(values, model::parse_load_factor)) {
+      return as_numbers("x", *factors);
+    }
+  } else if (const auto numbers = read_all(values, model::parse_number)) {
+    return as_numbers("", *numbers);
+  } else if (const auto shares = read_all(values, model::parse_fraction); all_percent && shares) {
+    std::vector<double> percent;
+    for (const double x : *shares) {
+      percent.push_back(x * 100);
+    }
+    return as_numbers("%", percent);
+  } else if (const auto rates = read_all(values, model::parse_rate)) {
+    return as_numbers("1/s", *rates);
+  } else if (auto durations = read_all(values, seconds)) {
+    const bool at_least_seconds =
+        std::all_of(durations->begin(), durations->end(), [](double d) { return d >= 1; });
+    for (double& d : *durations) {
+      d *= at_least_seconds ? 1 : 1000;
+    }
+    return as_numbers(at_least_seconds ? "s" : "ms", *durations);
+  } else if (const auto sizes = read_all(values, model::parse_size)) {
+    return as_numbers("B", *sizes);
+  } else if (const auto bandwidths = read_all(values, model::parse_bandwidth)) {
+    return as_numbers("B/s", *bandwidths);
+  }
+  VaryColumn column{vary.path, {}};
+  for (const auto& v : values) {
+    column.cells.push_back(report::csv_field(v));
+  }
+  return column;
 }
 
 /// The unit-bearing name of a metric in sweep.csv.
@@ -158,6 +239,23 @@ std::string csv_metric(Metric m) {
     return "throughput_rps";
   }
   return fmt::format("{}_ms", metric_name(m));
+}
+
+/// The SLO checks on one path of a point: "✗ errors < 0.5%" for each it
+/// fails, "✓" when it passes all, empty without checks.
+std::string slo_cell(const SweepPoint& point, const std::string& path) {
+  std::string failed;
+  bool any = false;
+  for (const auto& slo : point.slos) {
+    if (slo.path != path) {
+      continue;
+    }
+    any = true;
+    if (!slo.ok) {
+      failed += fmt::format("{}✗ {}", failed.empty() ? "" : ", ", slo.check.text);
+    }
+  }
+  return !any ? "" : failed.empty() ? "✓" : failed;
 }
 
 std::string curve_values(const SweepResult& sweep, const SweepPoint& point, std::size_t from) {
@@ -261,17 +359,33 @@ SweepResult run_sweep(std::span<const plan::Plan> plans, std::vector<Vary> varie
   simulations.reserve(plans.size() * replications);
   for (const auto& plan : plans) {
     for (const auto seed : sweep.seeds) {
-      simulations.push_back({&plan, seed, {}});
+      simulations.push_back({&plan, seed, plan.slos});
     }
   }
   const auto runs = run_jobs(simulations, jobs, on_progress, limits);
   for (std::size_t p = 0; p < plans.size(); ++p) {
     const auto point_runs = std::span(runs).subspan(p * replications, replications);
-    sweep.points.push_back(
-        {grid.at(p), estimate_paths(runs_that_ran(point_runs)), run_coverage(point_runs)});
+    const auto ran = runs_that_ran(point_runs);
+    SweepPoint point{grid.at(p), estimate_paths(ran), run_coverage(point_runs),
+                     estimate_components(ran)};
+    if (!ran.empty()) {  // a point the interruption kept from starting judges nothing
+      point.slos =
+          estimate_slos(plans[p].slos, path_names(plans[p]), ran, point.paths, point.coverage);
+    }
+    sweep.points.push_back(std::move(point));
   }
   sweep.interrupted = is_stop_requested(limits);
   return sweep;
+}
+
+std::vector<std::string> SweepPoint::failed_slos() const {
+  std::vector<std::string> out;
+  for (const auto& slo : slos) {
+    if (!slo.ok) {
+      out.push_back(fmt::format("{}: {}", slo.path, slo.check.text));
+    }
+  }
+  return out;
 }
 
 bool SweepResult::has_stopped_runs() const {
@@ -426,21 +540,44 @@ Knees find_knees(const SweepResult& sweep, const SweepCurve& curve, const std::s
 
 std::string sweep_to_csv(const SweepResult& sweep) {
   std::string out;
+  std::vector<VaryColumn> columns;
   for (const auto& vary : sweep.varies) {
-    out += report::csv_field(vary.path) + ",";
+    columns.push_back(vary_column(vary));
+    out += report::csv_field(columns.back().header) + ",";
   }
-  out += "path,metric,mean,half_width,n,stopped_early,unstable\n";
+  out += "path,component,metric,mean,half_width,n,stopped_early,unstable,slos_failed\n";
   for (const auto& point : sweep.points) {
     std::string prefix;
-    for (const auto& value : point.values) {
-      prefix += report::csv_field(value) + ",";
+    for (std::size_t v = 0; v < sweep.varies.size(); ++v) {
+      const auto& values = sweep.varies[v].values;
+      const auto at = std::find(values.begin(), values.end(), point.values[v]);
+      prefix += columns[v].cells.at(static_cast<std::size_t>(at - values.begin())) + ",";
     }
+    std::string failed;
+    for (const auto& slo : point.failed_slos()) {
+      failed += (failed.empty() ? "" : "; ") + slo;
+    }
+    const std::string suffix = fmt::format("{},", point.coverage.stopped.size());
+    const std::string slos_failed = report::csv_field(failed);
     for (const auto& path : point.paths) {
       for (const Metric m : all_metrics) {
         const Estimate& e = path[m];
-        out += fmt::format("{}{},{},{},{},{},{},{}\n", prefix, report::csv_field(path.name),
-                           csv_metric(m), csv_number(e.mean), csv_number(e.half_width), e.n,
-                           point.coverage.stopped.size(), path.unstable);
+        out += fmt::format("{}{},,{},{},{},{},{}{},{}\n", prefix, report::csv_field(path.name),
+                           csv_metric(m), csv_number(e.mean), csv_number(e.half_width), e.n, suffix,
+                           path.unstable, slos_failed);
+      }
+    }
+    for (const auto& c : point.components) {
+      const std::string component =
+          report::csv_field(fmt::format("{}/{}", component_kind_name(c.kind), c.name));
+      const auto specs = component_metrics(c.kind);
+      for (std::size_t m = 0; m < specs.size(); ++m) {
+        const Estimate& e = c.metrics[m];
+        if (e.n == 0) {
+          continue;  // results.json has no such number for it
+        }
+        out += fmt::format("{},{},{},{},{},{},{},{}\n", prefix, component, specs[m].name,
+                           csv_number(e.mean), csv_number(e.half_width), e.n, suffix, slos_failed);
       }
     }
   }
@@ -493,7 +630,7 @@ std::vector<std::vector<std::string>> sweep_table(const SweepResult& sweep) {
   for (const auto& vary : sweep.varies) {
     header.push_back(vary.path);
   }
-  for (const char* h : {"path", "p50", "p99", "errors", "throughput"}) {
+  for (const char* h : {"path", "p50", "p99", "errors", "throughput", "busiest service", "SLOs"}) {
     header.emplace_back(h);
   }
   std::vector<std::vector<std::string>> rows = {header};
@@ -513,6 +650,14 @@ std::vector<std::vector<std::string>> sweep_table(const SweepResult& sweep) {
       for (const Metric m : {Metric::p50, Metric::p99, Metric::errors, Metric::throughput}) {
         row.push_back(format_estimate(m, path[m], sweep.seeds.size()));
       }
+      // The point's busiest service, once per point (on its first path).
+      const ComponentEstimates* busiest = busiest_service(point.components);
+      row.push_back(busiest != nullptr && &path == &point.paths.front()
+                        ? fmt::format("{} {}", busiest->name,
+                                      format_component_estimate(ComponentUnit::share,
+                                                                (*busiest)["utilization"]))
+                        : "");
+      row.push_back(slo_cell(point, path.name));
       rows.push_back(std::move(row));
     }
   }

@@ -50,7 +50,18 @@ std::string sweep_to_json(const SweepResult& sweep, const std::string& model_nam
         unstable[path.name] = path.unstable;
       }
     }
+    ordered_json& slos = one["slos"] = ordered_json::array();
+    for (const auto& slo : point.slos) {
+      slos.push_back(ordered_json{{"path", slo.path},
+                                  {"check", slo.check.text},
+                                  {"mean", slo.value.mean},
+                                  {"half_width", slo.value.half_width},
+                                  {"n", slo.value.n},
+                                  {"ok", slo.ok}});
+    }
+    one["slos_failed"] = point.failed_slos();
     one["paths"] = std::move(paths);
+    add_component_estimates_json(one, point.components);
     points.push_back(std::move(one));
   }
   ordered_json& knees = j["knees"] = ordered_json::array();

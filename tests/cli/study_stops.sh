@@ -87,9 +87,12 @@ case $case_name in
     has out.txt "workloads.requests.rate=103/s: 1 of 5 replications stopped early: memory budget (1)"
     has out.txt "requests STOPPED EARLY (1 of 5)"
     has s.html "STOPPED EARLY (1 of 5)"
-    has s.csv "path,metric,mean,half_width,n,stopped_early,unstable"
-    grep -q '^50/s,requests,p99_ms,.*,5,0,0$' s.csv || fail "s.csv: $(cat s.csv)"
-    grep -q '^103/s,requests,p99_ms,.*,5,1,0$' s.csv || fail "s.csv: $(cat s.csv)"
+    has s.csv "workloads.requests.rate (1/s),path,component,metric,mean,half_width,n,stopped_early,unstable,slos_failed"
+    grep -q '^50,requests,,p99_ms,.*,5,0,0,$' s.csv || fail "s.csv: $(cat s.csv)"
+    # A check fails on a point with a replication cut short, whatever its numbers.
+    grep -q '^103,requests,,p99_ms,.*,5,1,0,requests: p99 < 300ms$' s.csv || fail "s.csv: $(cat s.csv)"
+    grep -q '^103,,service/server,utilization,.*,5,1,,requests: p99 < 300ms$' s.csv ||
+      fail "s.csv: $(cat s.csv)"
     json_is s.json "['points'][0]['stopped_early']" 0
     json_is s.json "['points'][1]['stopped_early']" 1
     json_is s.json "['points'][1]['stops'][0]['reason'][:14]" '"memory budget:"'
@@ -134,7 +137,7 @@ case $case_name in
       --csv s.csv --json s.json
     expect_code 0  # a sweep explores: an unstable point is news, not a failure
     has out.txt "requests UNSTABLE (2 of 2)"
-    grep -q '^200/s,requests,p99_ms,.*,2,0,2$' s.csv || fail "s.csv: $(cat s.csv)"
+    grep -q '^200,requests,,p99_ms,.*,2,0,2,requests: p99 < 300ms$' s.csv || fail "s.csv: $(cat s.csv)"
     json_is s.json "['points'][0]['unstable_paths']" '{}'
     json_is s.json "['points'][1]['unstable_paths']['requests']" 2
     ;;
@@ -171,8 +174,9 @@ ran = sum(p["replications_run"] for p in points)
 stops = [s["reason"] for p in points for s in p["stops"]]
 assert ran <= 2 and len(stops) == ran and set(stops) <= {"interrupted"}, (ran, stops)
 assert points[2]["replications_run"] == 0
+assert points[2]["slos"] == [] and points[2]["slos_failed"] == [], points[2]  # nothing judged
 PY
-    has s.csv "path,metric"
+    has s.csv "path,component,metric"
     ;;
   compare_sigterm)
     "$tailsim" compare "$mm1" "$mm1" --duration 100000h -r 4 --jobs 2 --json c.json \

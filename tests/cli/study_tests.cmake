@@ -147,7 +147,7 @@ set_tests_properties(cli.run_replications_two_threads PROPERTIES
 add_test(NAME cli.analyze_load_scales_arrivals
   COMMAND sh -c "$<TARGET_FILE:tailsim> analyze ${data}/ok.yaml --load 3x --json - | grep -q '\"arrival_rps\": 30.0'")
 add_test(NAME cli.sweep_vary_load
-  COMMAND sh -c "out=$($<TARGET_FILE:tailsim> sweep ${data}/ok.yaml --vary load=1x..2x:0.5x --duration 2s -r 2 -q --csv -) && printf '%s' \"$out\" | head -1 | grep -q '^load,' && for v in 1.0x 1.5x 2.0x; do printf '%s' \"$out\" | grep -q \"^$v,main,throughput_rps\" || exit 1; done")
+  COMMAND sh -c "out=$($<TARGET_FILE:tailsim> sweep ${data}/ok.yaml --vary load=1x..2x:0.5x --duration 2s -r 2 -q --csv -) && printf '%s' \"$out\" | head -1 | grep -q '^load (x),' && for v in 1 1.5 2; do printf '%s' \"$out\" | grep -q \"^$v,main,,throughput_rps\" || exit 1; done")
 tailsim_cli_test(run_load_not_a_factor 2 run ${data}/ok.yaml --load three --duration 1s)
 tailsim_cli_test(run_load_zero 2 run ${data}/ok.yaml --load 0x --duration 1s)
 tailsim_cli_test(sweep_vary_load_bad 2 sweep ${data}/ok.yaml --vary load=1x,fast --duration 1s -r 2 -q)

@@ -37,6 +37,12 @@ runs = {
     "payments": [os.path.join(models, "payments-platform.yaml"), "--no-attribution"],
     "replicated": [os.path.join(ex, "mm1.yaml"), "--duration", "5s", "-r", "3",
                    "--precision", "50%", "--max-replications", "4"],
+    # Replicated estimates of every kind of component: services (one
+    # external), queues, caches, and a pod under a CFS quota (cpu_stat).
+    "replicated-components": [os.path.join(ex, "quickstart.yaml"), "--duration", "5s",
+                              "-r", "2", "--no-attribution"],
+    "replicated-quota": [os.path.join(ex, "cpu-throttling.yaml"), "--duration", "5s",
+                         "-r", "2", "--no-attribution"],
     "stopped": [os.path.join(ex, "mm1.yaml"), "--set", "workloads.requests.rate=200/s",
                 "--set", "simulation.duration=100h", "--max-memory", "2MiB"],
 }
@@ -74,6 +80,22 @@ for key in ["caches", "queues", "autoscalers", "cluster", "breaker", "cpu_stat",
             "attribution", "external", "metric"]:
     if key not in seen:
         print(f"no run wrote '{key}': the schema's description of it went untested")
+        failures += 1
+
+# The estimates of components, likewise.
+seen_replicated = set()
+def walk_replicated(value):
+    if isinstance(value, dict):
+        for key, child in value.items():
+            seen_replicated.add(key)
+            walk_replicated(child)
+for name in ("replicated-components", "replicated-quota"):
+    if name in documents:
+        walk_replicated(documents[name]["replications"])
+for key in ["services", "queues", "caches", "external", "cpu_stat", "replicas", "hit_ratio",
+            "lag_max_s"]:
+    if key not in seen_replicated:
+        print(f"no replicated run estimated '{key}': the schema's description went untested")
         failures += 1
 
 # A key the schema does not describe is refused, at the top and deep inside.

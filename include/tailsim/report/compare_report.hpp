@@ -3,9 +3,11 @@
 /// self-contained page (no script, nothing fetched). Per request path both
 /// models have, the latency CDF and the p99 per interval of replication 0 of
 /// each, which ran on the same seed; above them B's SLO checks with their
-/// intervals over the replications and A's side.
+/// intervals over the replications and A's side, and the services, queues
+/// and caches of both with B - A.
 
 #include <string>
+#include <vector>
 
 #include "tailsim/report/slo_text.hpp"
 #include "tailsim/stats/results.hpp"
@@ -18,6 +20,10 @@ struct CompareReportInputs {
   std::string b_file;
   std::size_t replications = 0;
   std::string gate;  ///< "pass" or "fail"
+  /// The services, queues and caches over the replications, as text: a
+  /// header row (component, metric, A, B, B - A, change), then a row per
+  /// metric. Empty: no table.
+  std::vector<std::vector<std::string>> components = {};
 };
 
 /// The page as HTML text. `a` and `b` are replication 0 of each model in

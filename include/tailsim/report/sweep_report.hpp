@@ -2,7 +2,9 @@
 /// The sweep report: one self-contained HTML page (the style and rules of
 /// report.html) with, per request path, p50 and p99 against the first
 /// varied value with their 95% confidence intervals as shaded bands, the
-/// error share likewise, the knees marked, and the table of every point.
+/// error share likewise, the knees marked; each service's utilization (and
+/// each queue's depth) against it likewise; and the table of every point,
+/// the rows of points that fail an SLO check shaded.
 
 #include <optional>
 #include <string>
@@ -33,6 +35,22 @@ struct SweepPathCharts {
   std::vector<SweepLine> lines;
 };
 
+/// One metric of one component (a service, a queue) on one curve.
+struct SweepComponentLine {
+  std::string name;  ///< "api", or "api (replicas=4)" with several varied paths
+  std::vector<double> x;
+  std::vector<MeanInterval> values;
+};
+
+/// One metric of every component of a kind against the first varied path:
+/// "Utilization", each service a line.
+struct SweepComponentChart {
+  std::string title;    ///< the figure's caption
+  std::string y_label;  ///< with its unit
+  bool as_percent = false;
+  std::vector<SweepComponentLine> lines;
+};
+
 struct SweepReportInputs {
   std::string model_name;
   std::string command_line;
@@ -44,7 +62,10 @@ struct SweepReportInputs {
   std::vector<std::pair<double, std::string>> x_categories;
   std::vector<std::string> knees;  ///< in words, one per line
   std::vector<SweepPathCharts> paths;
+  std::vector<SweepComponentChart> components;
   std::vector<std::vector<std::string>> table;  ///< header row first
+  /// Per row of `table` after the header: its point fails an SLO check.
+  std::vector<bool> failing_rows;
 };
 
 /// The page as HTML text; same inputs, same bytes.

@@ -65,6 +65,26 @@ struct PathComparison {
   }
 };
 
+/// One service, queue or cache both models have: each of its metrics
+/// (component_metrics(kind)) on A and B and paired as B - A. The verdicts
+/// are left as no significant change: whether more is better depends on
+/// the metric (more requests, more utilization), so the outputs say which
+/// way it changed instead (component_change).
+struct ComponentComparison {
+  ComponentKind kind = ComponentKind::service;
+  std::string name;
+  bool is_external = false;
+  std::vector<Difference> metrics;  ///< one per component_metrics(kind) entry
+
+  [[nodiscard]] const Difference& operator[](std::string_view metric) const {
+    return metrics[component_metric_index(kind, metric)];
+  }
+};
+
+/// "higher" or "lower" when the interval of B - A excludes zero, else "no
+/// significant change".
+std::string_view component_change(const Difference& difference);
+
 /// An SLO check of model B, measured on both models.
 struct SloComparison {
   std::string path;
@@ -97,6 +117,11 @@ struct Comparison {
   std::vector<std::string> only_in_a;
   std::vector<std::string> only_in_b;
   std::vector<SloComparison> slos;  ///< B's checks whose path A also has
+  /// The services, queues and caches of both models, in B's order; those of
+  /// one model only as "service/name".
+  std::vector<ComponentComparison> components;
+  std::vector<std::string> components_only_in_a;
+  std::vector<std::string> components_only_in_b;
   /// Each model's replications: asked for, run, stopped early. The
   /// estimates are over the pairs where both ran, stopped ones included.
   RunCoverage a_coverage;
@@ -111,9 +136,6 @@ struct Comparison {
   /// Whether a replication of either model stopped early.
   [[nodiscard]] bool has_stopped_runs() const;
 };
-
-/// The request paths of a plan, as Results::paths names them.
-std::vector<std::string> path_names(const plan::Plan& plan);
 
 /// Runs `replications` of both plans on `jobs` threads, replication i of
 /// both with the i-th seed derived from A's seed (or the i-th of `seeds`,
@@ -143,13 +165,23 @@ stats::Results comparison_slo_results(const Comparison& comparison, const plan::
 /// The A side, half-widths and verdicts of those checks; `a_name` names A.
 report::SloStudy comparison_slo_study(const Comparison& comparison, const std::string& a_name);
 
+/// The components' table for people: a header row (component, metric, A,
+/// B, B - A, change), then per component the metrics of a plain run's
+/// SERVICES, QUEUES and CACHES tables (a service's requests, utilization,
+/// queue_mean, rejected and replicas) and any other metric that is not 0 in
+/// A or B, each as mean ± half-width; the component's name on its first row
+/// only.
+std::vector<std::vector<std::string>> comparison_component_table(const Comparison& comparison);
+
 /// The console form: per path, each metric's A, B, difference and verdict;
-/// then the SLO gate.
+/// the services, queues and caches; then the SLO gate.
 std::string comparison_to_console(const Comparison& comparison, bool color);
 
 /// The JSON form: {"replications", "seeds", "paths": {"<p>": {"<metric>":
 /// {"a": {"mean", "half_width"}, "b": {...}, "difference": {...},
-/// "verdict"}}}, "only_in_a", "only_in_b", "slos": [...], "gate": "pass" |
+/// "verdict"}}}, "only_in_a", "only_in_b", "services", "queues" and
+/// "caches" ({"<name>": {"<metric>": {"a", "b", "difference", "change"}}},
+/// nested as results.json nests them), "slos": [...], "gate": "pass" |
 /// "fail"}.
 std::string comparison_to_json(const Comparison& comparison);
 

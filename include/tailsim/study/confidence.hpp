@@ -30,7 +30,8 @@ struct Estimate {
 };
 
 /// The mean of `samples` and its 95% confidence half-width. A NaN sample
-/// (a metric a replication could not measure) makes the mean NaN.
+/// (a metric a replication could not measure) makes the mean NaN. Samples
+/// that are all equal give exactly that value and a half-width of 0.
 Estimate estimate_mean(std::span<const double> samples);
 
 /// The estimate over the samples that are not NaN (the replications that

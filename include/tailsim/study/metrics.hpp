@@ -1,7 +1,8 @@
 #pragma once
 /// The numbers a study estimates from each run: per request path its latency
-/// percentiles, error share and throughput, and the value of each SLO check.
-/// A run is reduced to these as soon as it ends, so a study of thousands of
+/// percentiles, error share and throughput, the value of each SLO check, and
+/// per service, queue and cache the numbers results.json gives it. A run is
+/// reduced to these as soon as it ends, so a study of thousands of
 /// runs keeps no histogram.
 
 #include <array>
@@ -44,6 +45,59 @@ struct PathMetrics {
   double operator[](Metric m) const { return values[static_cast<std::size_t>(m)]; }
 };
 
+/// The kinds of component a run reports on besides its paths.
+enum class ComponentKind : std::uint8_t { service, queue, cache };
+inline constexpr std::array<ComponentKind, 3> all_component_kinds = {
+    ComponentKind::service, ComponentKind::queue, ComponentKind::cache};
+
+/// "service", "queue", "cache".
+std::string_view component_kind_name(ComponentKind kind);
+/// results.json's key for the kind: "services", "queues", "caches".
+std::string_view component_kind_key(ComponentKind kind);
+
+/// How a component metric is written for people (the study's JSON and CSV
+/// write the number as results.json does).
+enum class ComponentUnit : std::uint8_t {
+  count,    ///< requests, messages, lookups: "12003"
+  share,    ///< utilization, hit ratio, 0 to 1: "50.1%"
+  number,   ///< a mean number of things (queue length, replicas): "0.52"
+  seconds,  ///< "1.25s"
+  rate,     ///< per second: "399.2/s"
+};
+
+/// One metric of a kind of component: its name as results.json names it
+/// under the component (a nested key joined by a dot, "replicas.mean"), and
+/// its unit.
+struct ComponentMetricSpec {
+  std::string_view name;
+  ComponentUnit unit = ComponentUnit::count;
+};
+
+/// Every metric of a kind, in results.json's order: a service's `requests,
+/// utilization, queue_mean, rejected, replicas.{min,max,mean}, busy_cpu_s,
+/// goodput_rps, wasted_cpu_s, orphaned, deadline_drops, throttled_s,
+/// cpu_stat.{nr_periods,nr_throttled}, retries, retries_refused, hedges,
+/// hedges_won`; a queue's `published, consumed, dead_letters, depth_max,
+/// lag_max_s`; a cache's `lookups, hit_ratio`.
+std::span<const ComponentMetricSpec> component_metrics(ComponentKind kind);
+
+/// The index of metric `name` in component_metrics(kind); asserts it exists.
+std::size_t component_metric_index(ComponentKind kind, std::string_view name);
+
+/// One service, queue or cache of one run: a value per component_metrics()
+/// entry, NaN where results.json has none (an external service has only
+/// requests and rejected; cpu_stat only under a CFS quota).
+struct ComponentMetrics {
+  ComponentKind kind = ComponentKind::service;
+  std::string name;
+  bool is_external = false;  ///< an external service
+  std::vector<double> values;
+
+  [[nodiscard]] double operator[](std::string_view metric) const {
+    return values[component_metric_index(kind, metric)];
+  }
+};
+
 /// One run, reduced.
 struct RunMetrics {
   std::uint64_t seed = 0;
@@ -58,6 +112,9 @@ struct RunMetrics {
   /// One per SLO check asked for, in the unit of its threshold; NaN for a
   /// latency check on a path with no successful request.
   std::vector<double> slo_values;
+  /// The services, then the queues, then the caches, each in the order of
+  /// Results.
+  std::vector<ComponentMetrics> components;
 };
 
 /// Reduces a run's results; `slos` are the checks to measure (usually the
@@ -86,6 +143,32 @@ struct PathEstimates {
 /// a run where no request succeeded is not a run of zero latency.
 std::vector<PathEstimates> estimate_paths(std::span<const RunMetrics> runs);
 
+/// One component's metrics over replications.
+struct ComponentEstimates {
+  ComponentKind kind = ComponentKind::service;
+  std::string name;
+  bool is_external = false;
+  std::vector<Estimate> metrics;  ///< one per component_metrics(kind) entry
+
+  [[nodiscard]] const Estimate& operator[](std::string_view metric) const {
+    return metrics[component_metric_index(kind, metric)];
+  }
+};
+
+/// Every component's metrics estimated over `runs` (all of one model: the
+/// same components), each over the replications that measured it, as a
+/// latency is: `n` counts them, and a metric no replication has (an
+/// external service's utilization) has `n` 0.
+std::vector<ComponentEstimates> estimate_components(std::span<const RunMetrics> runs);
+
+/// The component of `kind` named `name`; nullptr when there is none.
+const ComponentEstimates* find_component(std::span<const ComponentEstimates> components,
+                                         ComponentKind kind, std::string_view name);
+
+/// The internal service with the highest mean utilization; nullptr when
+/// there is none.
+const ComponentEstimates* busiest_service(std::span<const ComponentEstimates> components);
+
 /// A replication that stopped early: its seed and why.
 struct StoppedRun {
   std::uint64_t seed = 0;
@@ -111,5 +194,24 @@ std::vector<RunMetrics> runs_that_ran(std::span<const RunMetrics> runs);
 
 /// The values of SLO check `index` over `runs`, estimated.
 Estimate estimate_slo(std::span<const RunMetrics> runs, std::size_t index);
+
+/// An SLO check evaluated on the mean over replications. It fails, whatever
+/// the mean, when a replication stopped early or judged its path unstable.
+struct SloEstimate {
+  std::string path;
+  SloCheck check;
+  Estimate value;  ///< in the unit of the threshold
+  bool ok = false;
+};
+
+/// The checks `slos` (those `runs` measured, in order) evaluated on the mean
+/// of `runs`, replications of one model whose paths are named `path_names`
+/// and estimated as `paths`; `coverage` says which stopped early. With no
+/// run the checks are unmeasured, and fail.
+std::vector<SloEstimate> estimate_slos(std::span<const stats::SloSpec> slos,
+                                       std::span<const std::string> path_names,
+                                       std::span<const RunMetrics> runs,
+                                       std::span<const PathEstimates> paths,
+                                       const RunCoverage& coverage);
 
 }  // namespace tailsim::study

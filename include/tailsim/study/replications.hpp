@@ -38,19 +38,11 @@ struct ReplicationOptions {
   StudyLimits limits;  ///< the memory budget of each replication, the stop flag
 };
 
-/// An SLO check evaluated on the mean over replications. It fails, whatever
-/// the mean, when a replication stopped early or judged its path unstable.
-struct SloEstimate {
-  std::string path;
-  SloCheck check;
-  Estimate value;  ///< in the unit of the threshold
-  bool ok = false;
-};
-
 struct ReplicatedRun {
   stats::Results first;  ///< replication 0 in full: the plain run with the base seed
   std::vector<RunMetrics> runs;
   std::vector<PathEstimates> paths;
+  std::vector<ComponentEstimates> components;
   std::vector<SloEstimate> slos;
   /// With `precision`: whether it was reached before `max_replications`.
   bool precision_met = true;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "tailsim/plan/plan.hpp"
@@ -57,6 +58,9 @@ struct SimulationJob {
   std::uint64_t seed = 0;
   std::span<const stats::SloSpec> slos;
 };
+
+/// The request paths of a plan, as Results::paths names them.
+std::vector<std::string> path_names(const plan::Plan& plan);
 
 /// `plan` simulated with `seed` instead of its own.
 stats::Results simulate_with_seed(const plan::Plan& plan, std::uint64_t seed,

@@ -21,6 +21,21 @@ std::string format_estimate(Metric metric, const Estimate& estimate);
 /// the `replications` (a latency, where some had no successful request).
 std::string format_estimate(Metric metric, const Estimate& estimate, std::size_t replications);
 
+/// A value of a component metric in its unit, to three significant digits
+/// and never with an exponent (whole numbers from 100): "12003", "2.5",
+/// "50.1%", "0.52", "1.25s", "399.2/s"; "-" for NaN.
+std::string format_component_value(ComponentUnit unit, double value);
+
+/// "50.1% ± 0.31%", or just the mean without an interval; "-" for NaN.
+std::string format_component_estimate(ComponentUnit unit, const Estimate& estimate);
+
+/// A table for the console: the header row first, the first `left`
+/// columns aligned left and the others right, each as wide as its widest
+/// cell, columns two spaces apart, every line indented by `indent` and
+/// ending in a newline.
+std::string format_table(const std::vector<std::vector<std::string>>& rows, std::size_t indent,
+                         std::size_t left = 1);
+
 /// Why some replications do not count in full, one line each: "interrupted:
 /// 3 of 5 replications ran", "2 of 3 replications stopped early: memory
 /// budget (2); the first (seed 1): memory budget: live work reached ...".

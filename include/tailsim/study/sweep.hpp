@@ -64,6 +64,14 @@ struct SweepPoint {
   /// Its replications that ran and those that stopped early; the estimates
   /// are over those that ran, the stopped ones included.
   RunCoverage coverage = {};
+  /// Its services, queues and caches, estimated as `paths` are.
+  std::vector<ComponentEstimates> components = {};
+  /// The point's own SLO checks on the mean of its replications, as
+  /// `run --replications` evaluates them; none when no replication ran.
+  std::vector<SloEstimate> slos = {};
+
+  /// The checks it fails: "checkout: errors < 0.5%", in the model's order.
+  [[nodiscard]] std::vector<std::string> failed_slos() const;
 };
 
 struct SweepResult {

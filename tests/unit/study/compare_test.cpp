@@ -1,13 +1,16 @@
 #include "tailsim/study/compare.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "support/simulate.hpp"
 #include "tailsim/study/runner.hpp"
+#include "unit/study/study_plans.hpp"
 
 namespace study = tailsim::study;
 using study::Metric;
@@ -98,8 +101,11 @@ TEST_CASE("the SLO gate fails when B fails the check; a regression when B is als
   CHECK(both.slos[0].fails_gate);
   CHECK_FALSE(both.slos[0].regression);
   CHECK(both.gate_fails());
-  // Better: pass, however B stands.
-  CHECK_FALSE(compare({150, 152, 151, 149}, {120, 121, 123, 119}).gate_fails());
+  // Better, yet still over the threshold: no regression, but B fails its
+  // check, so the gate fails (one gate, one verdict).
+  const auto better = compare({150, 152, 151, 149}, {120, 121, 123, 119});
+  CHECK(better.gate_fails());
+  CHECK_FALSE(better.slos[0].regression);
   // B lost every successful request (no p99 to measure: NaN) where A had
   // some: fail, in every replication or in one.
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -231,4 +237,49 @@ TEST_CASE("B stopped early or unstable fails the gate; a regression only where A
   CHECK_FALSE(both_unstable.slos[0].b_ok);
   CHECK_FALSE(both_unstable.slos[0].regression);
   CHECK(both_unstable.gate_fails());
+}
+
+TEST_CASE("compare gives each service, queue and cache metric's A, B and B - A",
+          "[study][compare]") {
+  // B doubles the server's pods: its utilization halves, its load does not.
+  const auto a =
+      tailsim::testing::compile_text(tailsim::testing::mm1_model, {"simulation.duration=30s"});
+  const auto b = tailsim::testing::compile_text(
+      tailsim::testing::mm1_model, {"simulation.duration=30s", "services.server.replicas=2"});
+  const auto c = study::compare_plans(a, b, 5, 2);
+  REQUIRE(c.components.size() == 1);
+  const auto& server = c.components[0];
+  CHECK(server.name == "server");
+  const auto& u = server["utilization"];
+  CHECK(u.a.n == 5);
+  CHECK(u.b.mean == Approx(u.a.mean / 2).epsilon(0.05));
+  CHECK(u.b_minus_a.low() <= -0.4);  // 0.4 - 0.8, rate x service time / replicas
+  CHECK(u.b_minus_a.high() >= -0.4);
+  CHECK(study::component_change(u) == "lower");
+  // The same arrivals reach both (common random numbers): no difference at all.
+  CHECK(server["requests"].b_minus_a.mean == 0);
+  CHECK(server["requests"].b_minus_a.half_width == 0);
+  CHECK(study::component_change(server["requests"]) == "no significant change");
+  CHECK(c.components_only_in_a.empty());
+
+  const std::string console = study::comparison_to_console(c, /*color=*/false);
+  CHECK_THAT(console, Catch::Contains("SERVICES, QUEUES AND CACHES  A, B and B - A"));
+  const auto rows = study::comparison_component_table(c);
+  REQUIRE(rows.size() >= 7);  // the header and the six metrics of the SERVICES table
+  CHECK(rows[0] == std::vector<std::string>{"component", "metric", "A", "B", "B - A", "change"});
+  CHECK(rows[1][0] == "service server");
+  CHECK(rows[2][0].empty());  // the name once per component
+  const auto utilization = std::find_if(rows.begin(), rows.end(),
+                                        [](const auto& row) { return row[1] == "utilization"; });
+  REQUIRE(utilization != rows.end());
+  CHECK_THAT((*utilization)[4], Catch::StartsWith("-") && Catch::Contains("% ± "));
+  CHECK((*utilization)[5] == "lower");
+
+  const auto j = nlohmann::json::parse(study::comparison_to_json(c));
+  const auto& ju = j["services"]["server"]["utilization"];
+  CHECK(ju["a"]["n"] == 5);
+  CHECK(ju["difference"]["mean"].get<double>() == Approx(u.b_minus_a.mean).epsilon(1e-11));
+  CHECK(ju["change"] == "lower");
+  CHECK(j["services"]["server"]["replicas"]["mean"]["b"]["mean"] == 2.0);
+  CHECK(j["components_only_in_b"].empty());
 }

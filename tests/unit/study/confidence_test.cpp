@@ -64,3 +64,14 @@ TEST_CASE("estimate_measured leaves out what a replication could not measure",
   CHECK(estimate_measured(none).n == 0);
   CHECK(std::isnan(estimate_measured(none).mean));
 }
+
+TEST_CASE("equal samples give exactly their value and a half-width of 0", "[study][confidence]") {
+  // 0.4 + 0.4 + 0.4 is 1.2000000000000002 in binary: divided by 3 it is not
+  // 0.4, and the spread around it is not 0.
+  const std::vector<double> same = {0.4, 0.4, 0.4};
+  const auto e = tailsim::study::estimate_mean(same);
+  CHECK(e.mean == 0.4);
+  CHECK(e.half_width == 0);
+  CHECK(e.n == 3);
+  CHECK(std::isnan(tailsim::study::estimate_mean(std::vector<double>{0.4}).half_width));
+}

@@ -1,5 +1,6 @@
 #include "tailsim/study/replications.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <set>
 #include <span>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "tailsim/study/runner.hpp"
 #include "tailsim/study/study_text.hpp"
@@ -179,4 +181,98 @@ TEST_CASE("run coverage counts the replications that ran and those that stopped 
             "2 of 4 replications stopped early: memory budget (1), interrupted (1); the first "
             "(seed 11): memory budget: live work reached 3 MiB of the 2 MiB budget"});
   CHECK(study::describe_coverage(study::run_coverage(std::span(runs).first(1))).empty());
+}
+
+TEST_CASE("replications of a model no seed changes give every component a half-width of 0",
+          "[study][replications]") {
+  const auto plan = tailsim::testing::compile_text(tailsim::testing::deterministic_model);
+  study::ReplicationOptions options;
+  options.replications = 3;
+  const auto run = study::replicate(plan, options);
+  REQUIRE(run.components.size() == 3);  // server, worker, and the queue q
+  for (const auto& c : run.components) {
+    INFO(c.name);
+    for (std::size_t m = 0; m < c.metrics.size(); ++m) {
+      INFO(study::component_metrics(c.kind)[m].name);
+      if (c.metrics[m].n > 0) {  // cpu_stat: no quota, no numbers
+        CHECK(c.metrics[m].n == 3);
+        CHECK(c.metrics[m].half_width == 0);
+      }
+    }
+  }
+  // 100 requests a second of 4 ms on one core; each publishes 2 ms of work.
+  const auto* server =
+      study::find_component(run.components, study::ComponentKind::service, "server");
+  REQUIRE(server != nullptr);
+  CHECK((*server)["utilization"].mean == Approx(0.4));
+  CHECK((*server)["requests"].mean == 500);
+  CHECK((*study::find_component(run.components, study::ComponentKind::queue, "q"))["published"]
+            .mean == 500);
+  CHECK(study::busiest_service(run.components) == server);
+}
+
+TEST_CASE("M/M/1 at rho 0.5: the utilization interval covers 0.5", "[study][replications]") {
+  auto plan =
+      tailsim::testing::compile_text(tailsim::testing::mm1_model, {"workloads.requests.rate=50/s"});
+  plan.duration = std::chrono::seconds(60);
+  study::ReplicationOptions options;
+  options.replications = 10;
+  options.jobs = 2;
+  const auto run = study::replicate(plan, options);
+  const auto& server = run.components.at(0);
+  REQUIRE(server.name == "server");
+  const auto& u = server["utilization"];
+  CHECK(u.n == 10);
+  CHECK(u.half_width > 0);
+  CHECK(u.half_width < 0.02);  // 10 minutes of traffic pin it down
+  CHECK(u.low() <= 0.5);
+  CHECK(u.high() >= 0.5);
+  // Every request arrives at the one service: its count is the path's.
+  CHECK(server["requests"].mean == Approx(50 * 60).epsilon(0.02));
+}
+
+TEST_CASE("a replicated run shows and writes its services, queues and caches with intervals",
+          "[study][replications]") {
+  const auto plan = tailsim::testing::compile_text(tailsim::testing::parts_model);
+  study::ReplicationOptions options;
+  options.replications = 3;
+  const auto run = study::replicate(plan, options);
+  const std::string console = study::replications_to_console(run, options, /*color=*/false);
+  // The tables of a plain run, each cell a mean ± half-width, columns aligned.
+  const auto services = console.find("\n  SERVICES ");
+  REQUIRE(services != std::string::npos);
+  const auto table_end = console.find("\n\n", services + 1);
+  const std::string table = console.substr(services + 1, table_end - services - 1);
+  CHECK_THAT(table, Catch::Contains("requests") && Catch::Contains("util") &&
+                        Catch::Contains("replicas") && Catch::Contains("external"));
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < table.size();) {
+    const auto end = table.find('\n', at);
+    lines.push_back(table.substr(at, end - at));
+    at = end == std::string::npos ? table.size() : end + 1;
+  }
+  REQUIRE(lines.size() == 4);  // the header, api, worker, bank
+  CHECK_THAT(lines[1], Catch::StartsWith("    api ") && Catch::Contains("% ± "));
+  // Right-aligned: the "util" header ends where each utilization ends.
+  const auto util_end = lines[0].find("util") + 4;
+  CHECK(study::display_width(
+            lines[1].substr(0, lines[1].find('%', lines[1].find("% ± ") + 3) + 1)) == util_end);
+  CHECK_THAT(console, Catch::Contains("\n  CACHES ") && Catch::Contains("hit ratio") &&
+                          Catch::Contains("\n  QUEUES ") && Catch::Contains("dead letters"));
+
+  const auto j = nlohmann::json::parse(study::replications_to_json(run, options));
+  const auto& r = j["replications"];
+  const auto& api = r["services"]["api"];
+  CHECK(api["utilization"]["n"] == 3);
+  CHECK(api["utilization"]["mean"].get<double>() ==
+        Approx((*study::find_component(run.components, study::ComponentKind::service,
+                                       "api"))["utilization"]
+                   .mean)
+            .epsilon(1e-11));
+  CHECK(api["replicas"]["max"]["mean"] == 2.0);
+  CHECK(api["cpu_stat"]["nr_periods"]["n"] == 3);
+  CHECK(r["services"]["bank"]["external"] == true);
+  CHECK_FALSE(r["services"]["bank"].contains("utilization"));
+  CHECK(r["queues"]["q"]["lag_max_s"]["n"] == 3);
+  CHECK(r["caches"]["c"]["hit_ratio"]["half_width"].is_number());
 }

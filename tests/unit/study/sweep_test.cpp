@@ -1,5 +1,6 @@
 #include "tailsim/study/sweep.hpp"
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -112,11 +113,13 @@ TEST_CASE("a sweep of M/M/1 names the knee of its p99 and writes every point", "
   const auto one = study::run_sweep(plans, {*vary}, 3, 1);
   const auto two = study::run_sweep(plans, {*vary}, 3, 2);
   CHECK(study::sweep_to_csv(one) == study::sweep_to_csv(two));
-  // Header, then eight metrics of one path at each of ten points.
+  // Header, then at each of ten points eight metrics of one path and the 17
+  // results.json has for its service without a CFS quota (no cpu_stat).
   const std::string csv = study::sweep_to_csv(one);
-  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 10 * 8);
-  CHECK(csv.starts_with(
-      "workloads.requests.rate,path,metric,mean,half_width,n,stopped_early,unstable\n"));
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 10 * (8 + 17));
+  CHECK(
+      csv.starts_with("workloads.requests.rate (1/s),path,component,metric,mean,half_width,n,"
+                      "stopped_early,unstable,slos_failed\n"));
   // M/M/1's p99 is -ln(0.01) S / (1 - rho): 92 ms at 50/s, 921 ms at 95/s;
   // it bends up in the last quarter of the range.
   const auto knees = study::describe_knees(one);
@@ -238,4 +241,198 @@ TEST_CASE("the console shows long vary values as #k and lists them under the tab
   CHECK(count == 1);
   // The CSV keeps every value in full.
   CHECK(study::sweep_to_csv(sweep).find(slow) != std::string::npos);
+}
+
+namespace {
+
+/// The sweep of `varies` over `model`, each point's plan with `duration`.
+study::SweepResult sweep_model(const std::string& model, const std::vector<study::Vary>& varies,
+                               std::chrono::seconds duration, std::size_t replications) {
+  std::vector<tailsim::plan::Plan> plans;
+  for (const auto& point : study::sweep_grid(varies)) {
+    plans.push_back(tailsim::testing::compile_text(model, study::point_overrides(varies, point)));
+    plans.back().duration = duration;
+  }
+  return study::run_sweep(plans, varies, replications, 2);
+}
+
+/// The lines of `text` that start with `prefix`.
+std::vector<std::string> lines_starting(const std::string& text, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < text.size();) {
+    const auto end = text.find('\n', at);
+    const std::string line = text.substr(at, end - at);
+    if (line.starts_with(prefix)) {
+      out.push_back(line);
+    }
+    at = end == std::string::npos ? text.size() : end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a sweep over replicas: utilization falls as 1 / replicas, with intervals",
+          "[study][sweep]") {
+  // M/M/1's server at 80 requests/s of exp(10ms): 0.8 of one pod, spread
+  // over 1, 2 and 4 pods.
+  const std::vector<study::Vary> varies = {{"services.server.replicas", {"1", "2", "4"}}};
+  const auto sweep = sweep_model(tailsim::testing::mm1_model, varies, std::chrono::seconds(60), 5);
+  REQUIRE(sweep.points.size() == 3);
+  for (std::size_t k = 0; k < 3; ++k) {
+    const auto* server =
+        study::find_component(sweep.points[k].components, study::ComponentKind::service, "server");
+    REQUIRE(server != nullptr);
+    const double expected = 80 * 0.010 / std::stod(varies[0].values[k]);
+    const auto& u = (*server)["utilization"];
+    INFO("replicas=" << varies[0].values[k] << ": " << u.mean << " ± " << u.half_width);
+    CHECK(u.n == 5);
+    CHECK(u.low() <= expected);
+    CHECK(u.high() >= expected);
+    CHECK((*server)["replicas.mean"].mean == std::stod(varies[0].values[k]));
+  }
+  // The tidy CSV has a row per component metric: replicas as plain numbers.
+  const std::string csv = study::sweep_to_csv(sweep);
+  CHECK(csv.starts_with("services.server.replicas,path,component,metric,"));
+  const auto rows = lines_starting(csv, "4,,service/server,utilization,");
+  REQUIRE(rows.size() == 1);
+  CHECK_THAT(rows[0], Catch::EndsWith(",5,0,,"));
+  // The console names each point's busiest service with its utilization.
+  const std::string console = study::sweep_to_console(sweep);
+  CHECK_THAT(console, Catch::Contains("busiest service") && Catch::Contains(" server 20") &&
+                          Catch::Contains(" server 40") && Catch::Contains(" server 80"));
+  // The page charts each service's utilization against the varied value.
+  const auto inputs = study::sweep_report_inputs(sweep, "mm1", "tailsim sweep");
+  REQUIRE(inputs.components.size() == 1);  // no queue: no depth chart
+  REQUIRE(inputs.components[0].lines.size() == 1);
+  CHECK(inputs.components[0].lines[0].x == std::vector<double>{1, 2, 4});
+  CHECK(inputs.components[0].lines[0].values[2].mean ==
+        (*study::find_component(sweep.points[2].components, study::ComponentKind::service,
+                                "server"))["utilization"]
+            .mean);
+  const std::string page = tailsim::report::format_sweep_report(inputs);
+  CHECK_THAT(page, Catch::Contains("Utilization of each service") &&
+                       Catch::Contains("<title>server 95% CI</title>"));
+}
+
+TEST_CASE("each sweep point says which SLO checks it fails", "[study][sweep]") {
+  const std::string model = R"(version: 1
+name: flaky
+simulation: {duration: 20s, warmup: 1s, seed: 5}
+services:
+  server:
+    pod: {cpu: 1, workers: 4}
+    endpoints:
+      handle:
+        - cpu: exp(1ms)
+        - fail: 0.1%
+workloads:
+  requests: {entry: server.handle, rate: 100/s}
+slos:
+  requests: ["errors < 0.5%", "p99 < 1s"]
+)";
+  const std::vector<study::Vary> varies = {
+      {"services.server.endpoints.handle.1.fail", {"0.1%", "2%"}}};
+  const auto sweep = sweep_model(model, varies, std::chrono::seconds(20), 3);
+  REQUIRE(sweep.points.size() == 2);
+  CHECK(sweep.points[0].failed_slos().empty());
+  CHECK(sweep.points[1].failed_slos() == Values{"requests: errors < 0.5%"});
+  REQUIRE(sweep.points[1].slos.size() == 2);
+  CHECK(sweep.points[1].slos[0].value.mean == Approx(0.02).margin(0.005));
+  CHECK(sweep.points[1].slos[1].ok);  // p99 < 1s holds at both
+
+  // The console table's SLOs column.
+  const auto table = study::sweep_table(sweep);
+  REQUIRE(table.size() == 3);
+  CHECK(table[0].back() == "SLOs");
+  CHECK(table[1].back() == "✓");
+  CHECK(table[2].back() == "✗ errors < 0.5%");
+  CHECK_THAT(study::sweep_to_console(sweep), Catch::Contains("✗ errors < 0.5%"));
+  // The CSV's slos_failed column, on every row of the point; the varied
+  // percentage as a number with its unit in the header.
+  const std::string csv = study::sweep_to_csv(sweep);
+  CHECK(csv.starts_with("services.server.endpoints.handle.1.fail (%),path,component,metric,"));
+  for (const auto& row : lines_starting(csv, "0.1,")) {
+    CHECK(row.ends_with(","));
+  }
+  const auto failing = lines_starting(csv, "2,");
+  CHECK(failing.size() == 8 + 17);
+  for (const auto& row : failing) {
+    CHECK(row.ends_with(",requests: errors < 0.5%"));
+  }
+  // JSON: each check with its estimate and verdict, and the failing ones.
+  const auto j = nlohmann::json::parse(study::sweep_to_json(sweep, "flaky"));
+  CHECK(j["points"][0]["slos_failed"].empty());
+  CHECK(j["points"][1]["slos_failed"] == Values{"requests: errors < 0.5%"});
+  CHECK(j["points"][1]["slos"][0]["check"] == "errors < 0.5%");
+  CHECK(j["points"][1]["slos"][0]["ok"] == false);
+  CHECK(j["points"][1]["slos"][0]["n"] == 3);
+  CHECK(j["points"][0]["slos"][0]["ok"] == true);
+  CHECK(j["points"][1]["services"]["server"]["utilization"]["n"] == 3);
+  // The page shades the failing point's rows, and only those.
+  const std::string page = tailsim::report::format_sweep_report(
+      study::sweep_report_inputs(sweep, "flaky", "tailsim sweep"));
+  const auto shaded = page.find("<tr class=\"fail\"");
+  REQUIRE(shaded != std::string::npos);
+  CHECK(page.find("<tr class=\"fail\"", shaded + 1) == std::string::npos);  // one path
+  CHECK(page.find("✗ errors &lt; 0.5%", shaded) != std::string::npos);
+}
+
+TEST_CASE("sweep.csv: varied values as numbers in the header's unit, no float noise",
+          "[study][sweep]") {
+  study::SweepResult sweep;
+  sweep.varies = {{"workloads.main.rate", {"100/s", "1.5k/s"}},
+                  {"services.api.endpoints.get.0.timeout", {"500ms", "2s"}},
+                  {"simulation.warmup", {"1s", "1m"}},
+                  {"load", {"1.5x"}},
+                  {"services.api.replicas", {"2"}},
+                  {"services.api.balancer", {"random"}}};
+  sweep.seeds = {1, 2};
+  study::PathEstimates path{"main", {}};
+  for (auto& e : path.metrics) {
+    e = {63.438846999999996, 0.1 + 0.2, 2};
+  }
+  for (const auto& point : study::sweep_grid(sweep.varies)) {
+    sweep.points.push_back({point, {path}});
+  }
+  const std::string csv = study::sweep_to_csv(sweep);
+  CHECK(
+      csv.starts_with("workloads.main.rate (1/s),services.api.endpoints.get.0.timeout (ms),"
+                      "simulation.warmup (s),load (x),services.api.replicas,"
+                      "services.api.balancer,path,component,metric,"));
+  CHECK(lines_starting(csv, "100,500,1,1.5,2,random,main,,p99_ms,63.438847,0.3,2,0,0,").size() ==
+        1);
+  CHECK(lines_starting(csv, "1500,2000,60,1.5,2,random,main,,").size() == 8);
+  CHECK(csv.find("63.438846999999996") == std::string::npos);
+  CHECK(csv.find("0.30000000000000004") == std::string::npos);
+}
+
+TEST_CASE("the sweep page charts each queue's depth beside the services' utilization",
+          "[study][sweep]") {
+  // The clockwork model: evenly spaced requests each publish one message.
+  const std::vector<study::Vary> varies = {{"workloads.requests.rate", {"100/s", "200/s"}}};
+  const auto sweep =
+      sweep_model(tailsim::testing::deterministic_model, varies, std::chrono::seconds(5), 2);
+  const auto inputs = study::sweep_report_inputs(sweep, "clockwork", "tailsim sweep");
+  REQUIRE(inputs.components.size() == 2);
+  CHECK(inputs.components[0].lines.size() == 2);                       // server and worker
+  CHECK(inputs.components[0].lines[0].values[1].mean == Approx(0.8));  // 200/s x 4 ms
+  CHECK(inputs.components[0].lines[0].values[1].half_width == 0);      // no randomness
+  CHECK_THAT(inputs.components[1].title, Catch::Contains("depth_max"));
+  REQUIRE(inputs.components[1].lines.size() == 1);
+  CHECK(inputs.components[1].lines[0].name == "q");
+  const std::string page = tailsim::report::format_sweep_report(inputs);
+  CHECK_THAT(page, Catch::Contains("<h2>Services and queues</h2>") &&
+                       Catch::Contains("Most messages waiting in each queue"));
+  // A vary whose values are not all of one kind keeps them as written.
+  study::SweepResult mixed;
+  mixed.varies = {{"workloads.requests.rate", {"100/s", "fast"}}};
+  mixed.seeds = {1};
+  for (const auto& point : study::sweep_grid(mixed.varies)) {
+    mixed.points.push_back({point, {study::PathEstimates{"requests", {}}}});
+  }
+  const std::string csv = study::sweep_to_csv(mixed);
+  CHECK(csv.starts_with("workloads.requests.rate,path,"));
+  CHECK(lines_starting(csv, "100/s,requests,,").size() == 8);
+  CHECK(lines_starting(csv, "fast,requests,,").size() == 8);
 }
