@@ -969,6 +969,12 @@ void Analyzer::note_services() {
                       "not modelled",
                       name));
     }
+    if (s.pod.gc) {
+      note(
+          fmt::format("service '{}': its GC pauses are not modelled: the estimates leave out "
+                      "the time requests wait for them",
+                      name));
+    }
     if (s.pod.cpu.is_cfs) {
       note(
           fmt::format("service '{}': its CFS quota counts as {:g} cores of capacity; throttling "

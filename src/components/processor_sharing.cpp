@@ -2,7 +2,11 @@
 
 namespace tailsim::components {
 
-void ProcessorSharing::advance_with_quota(Time now) {
+void ProcessorSharing::advance_slow(Time now) {
+  if (!has_quota_) {  // paused: the clock moves, the work does not
+    last_update_ = now;
+    return;
+  }
   // A period that has ended gives a whole quota again; idle stretches skip
   // whole periods at once.
   auto roll_period = [&] {
@@ -15,14 +19,14 @@ void ProcessorSharing::advance_with_quota(Time now) {
     // Work waited for this period's end: cgroup's nr_throttled. A quota
     // spent exactly as the period ends (a limit equal to the cores, all of
     // them busy) stopped nothing, and cpu.stat does not count it.
-    if (throttled_ && !heap_.empty() && throttled_at_ < next_boundary_) {
+    if (is_throttled() && !heap_.empty() && throttled_at_ < next_boundary_) {
       ++throttled_periods_;
     }
     period_active_ = false;
     const std::int64_t skipped = (last_update_ - next_boundary_) / period_;
     next_boundary_ += period_ * (skipped + 1);
     used_ns_ = 0;
-    throttled_ = false;
+    stops_ &= static_cast<std::uint8_t>(~throttled_bit);
   };
   roll_period();
   while (last_update_ < now) {
@@ -30,7 +34,7 @@ void ProcessorSharing::advance_with_quota(Time now) {
     if (heap_.empty()) {
       virtual_now_ = 0;
       last_update_ = segment_end;
-    } else if (throttled_) {
+    } else if (stops_ != 0) {  // throttled or paused: no progress
       period_active_ = true;
       last_update_ = segment_end;
     } else {
@@ -43,7 +47,7 @@ void ProcessorSharing::advance_with_quota(Time now) {
         const double run = left / busy;
         virtual_now_ += rate() * run;
         used_ns_ = quota_ns_;
-        throttled_ = true;
+        stops_ |= throttled_bit;
         last_update_ = std::min(segment_end, last_update_ + Duration{ceil_ns(run)});
         throttled_at_ = last_update_;
       } else {

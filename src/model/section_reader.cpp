@@ -30,6 +30,7 @@ class SectionReader {
   void read_network(const Cursor& c);
   void read_service(const Located<std::string>& name, const Cursor& c);
   void read_pod(const Cursor& c, PodSpec& pod, const std::string& service);
+  void read_gc(const Cursor& c, PodSpec& pod);
   void read_cpu(const Cursor& c, CpuSpec& cpu);
   std::vector<Step> read_steps(const Cursor& c, int depth);
   std::optional<Step> read_step(const Cursor& c, int depth);
@@ -263,7 +264,8 @@ void SectionReader::read_service(const Located<std::string>& name, const Cursor&
 void SectionReader::read_pod(const Cursor& c, PodSpec& pod, const std::string& service) {
   const std::string what = fmt::format("the pod of service '{}'", service);
   Fields f(r_, c,
-           {"cpu", "workers", "queue", "queue_timeout", "discipline", "startup", "warmup", "async"},
+           {"cpu", "workers", "queue", "queue_timeout", "discipline", "startup", "warmup", "async",
+            "gc"},
            what);
   pod.loc = f.loc();
   if (auto v = f.get("cpu")) {
@@ -303,6 +305,30 @@ void SectionReader::read_pod(const Cursor& c, PodSpec& pod, const std::string& s
     pod.warmup = w;
   }
   r_.optional_field(f, "async", pod.async, [&](const Cursor& v) { return r_.boolean(v, "async"); });
+  if (auto v = f.get("gc")) {
+    read_gc(*v, pod);
+  }
+}
+
+void SectionReader::read_gc(const Cursor& c, PodSpec& pod) {
+  Fields f(r_, c, {"every", "pause"}, "gc");
+  std::optional<DistSpec> every;
+  std::optional<DistSpec> pause;
+  if (auto v = f.require("every")) {
+    every = r_.distribution(*v, "gc every");
+    if (every && !(every->mean_ns() >= 1e6)) {
+      r_.error(
+          every->loc,
+          "gc 'every', the time from one pause's start to the next's, must average at least 1ms");
+      every.reset();
+    }
+  }
+  if (auto v = f.require("pause")) {
+    pause = r_.distribution(*v, "gc pause");
+  }
+  if (every && pause) {
+    pod.gc = GcSpec{std::move(*every), std::move(*pause), f.loc()};
+  }
 }
 
 void SectionReader::read_cpu(const Cursor& c, CpuSpec& cpu) {

@@ -469,6 +469,14 @@ std::optional<Plan> Compiler::compile() {
   for (const auto& svc : model_.services) {
     plan_.startup.push_back(svc.pod.startup ? add_distribution(*svc.pod.startup) : no_id);
   }
+  for (const auto& svc : model_.services) {
+    if (svc.pod.gc) {
+      Service& out = plan_.services[static_cast<Id>(&svc - model_.services.data())];
+      out.gc_every = add_distribution(svc.pod.gc->every);
+      out.gc_pause = add_distribution(svc.pod.gc->pause);
+      out.gc_stream = add_stream("service/" + svc.name.value, "gc");
+    }
+  }
   compile_autoscalers();
   for (const auto& set : model_.slos) {
     if (set.workload_id == model::no_index) {

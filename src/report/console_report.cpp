@@ -212,6 +212,10 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
                                   fmt::format("throttled={}", s.cfs_throttled_periods),
                                   fmt::format("throttled time={:.1f}s", s.throttled_s)});
     }
+    if (s.has_gc) {
+      out += wrap_fields(indent, {"gc:", fmt::format("pauses={}", s.gc_pauses),
+                                  fmt::format("paused={:.1f}s", s.gc_pause_s)});
+    }
     if (s.hedges > 0) {
       out += wrap_fields(
           indent, {fmt::format("hedges sent={}", s.hedges), fmt::format("won={}", s.hedges_won)});

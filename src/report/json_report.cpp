@@ -110,6 +110,10 @@ std::string to_json(const stats::Results& r) {
                          {"nr_throttled", s.cfs_throttled_periods},
                          {"throttled_s", s.throttled_s}};
     }
+    if (s.has_gc) {
+      out["gc_pause_s"] = s.gc_pause_s;
+      out["gc_pauses"] = s.gc_pauses;
+    }
     out["retries"] = s.retries;
     out["retries_refused"] = s.retries_refused;
     out["hedges"] = s.hedges;

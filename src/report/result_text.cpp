@@ -56,6 +56,7 @@ std::string_view attribution_label(std::string_view what) {
       {"backoff", "retry backoff"},
       {"failed_attempts", "failed attempts"},
       {"broker", "waiting in the queue"},
+      {"gc_pause", "GC pause"},
       {"unaccounted", "unaccounted"}};
   for (const auto& [key, label] : labels) {
     if (key == what) {

@@ -322,6 +322,8 @@ void Recorder::finish(Results& results) {
     out.deadline_drops = s.deadline_drops;
     out.wasted_cpu_s = s.wasted_cpu_ns * 1e-9;
     out.throttled_s = s.throttled_ns * 1e-9;
+    out.gc_pause_s = s.gc_pause_ns * 1e-9;
+    out.gc_pauses = s.gc_pauses;
     if (s.replicas_max > 0 || s.replica_ns > 0) {
       out.replicas = ReplicaSummary{s.replicas_min, s.replicas_max,
                                     window_ns > 0 ? s.replica_ns / window_ns : 0};

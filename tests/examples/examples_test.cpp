@@ -171,6 +171,33 @@ TEST_CASE("cpu-throttling: a CPU limit below the burst parallelism multiplies p9
   CHECK(p_ms(path(limited, "requests"), 99) > 3 * p_ms(path(raised, "requests"), 99));
 }
 
+TEST_CASE("gc-pauses: pauses leave the median alone and make the tail", "[examples]") {
+  const auto pausing = run_example("gc-pauses.yaml");
+  const auto short_pauses = run_example("gc-pauses.yaml", {"services.api.pod.gc.pause=1ms"});
+  const auto& with_gc = path(pausing, "requests");
+  const auto& with_short = path(short_pauses, "requests");
+  // The median request meets no pause (about 2.7% of the time is paused)...
+  CHECK(p_ms(with_gc, 50) == Approx(p_ms(with_short, 50)).epsilon(0.1));
+  // ...the slowest 1% do: p99 about twice the short pauses', above the SLO.
+  CHECK(p_ms(with_gc, 99) > 1.6 * p_ms(with_short, 99));
+  CHECK_FALSE(pausing.all_slos_ok());
+  CHECK(short_pauses.all_slos_ok());
+  // Where the time went: GC pauses are most of the slowest 1%.
+  tailsim::components::RunLimits limits;
+  limits.attribution = true;
+  const auto observed = tailsim::components::simulate(
+      tailsim::testing::compile_file(TAILSIM_SOURCE_DIR "/examples/gc-pauses.yaml"), limits);
+  double gc_share = 0;
+  for (const auto& part : path(observed, "requests").attribution.slowest.parts) {
+    gc_share += part.what == "gc_pause" ? part.share : 0.0;
+  }
+  CHECK(gc_share > 0.6);
+  // About once a second on each of the two pods, some 26 ms each.
+  const auto& api = tailsim::testing::named(pausing.services, "api");
+  CHECK(api.gc_pauses == Approx(600).epsilon(0.15));
+  CHECK(api.gc_pause_s == Approx(600 * 0.0269).epsilon(0.2));
+}
+
 TEST_CASE("cold-cache: after a flush the hit ratio collapses and latency spikes", "[examples]") {
   const auto before =
       run_example("cold-cache.yaml", {"simulation.warmup=30s", "simulation.duration=30s"});

@@ -14,6 +14,10 @@
 /// pod stops until the next period starts. The CPU then also schedules the
 /// moment the quota runs out and, while throttled, the end of the period.
 ///
+/// A pause (a garbage collector stopping the world) stops every request of
+/// the pod until `resume`: no work progresses and no completion is due; the
+/// quota's periods go on.
+///
 /// The busy count changes only in add and pop_done, so the rate, its
 /// inverse, the cores in use and the progress per nanosecond are kept from
 /// one change to the next (looked up in a table by busy count): the steps
@@ -54,20 +58,34 @@ class ProcessorSharing {
     period_ = period;
     quota_ns_ = quota_cores * static_cast<double>(period.count());
     has_quota_ = true;
+    slow_ = true;
     next_boundary_ = Time{} + period_;
   }
   [[nodiscard]] bool has_quota() const { return has_quota_; }
 
   /// Brings the virtual clock (and the quota accounting) to `now`.
   [[gnu::always_inline]] void advance(Time now) {
-    if (!has_quota_) {
+    if (!slow_) {
       // Idle, progress_ is 0 and the clock stays at 0, where pop_done left
       // it, so it never loses precision; at one instant this adds 0.
       virtual_now_ += progress_ * static_cast<double>((now - last_update_).count());
       last_update_ = now;
       return;
     }
-    advance_with_quota(now);
+    advance_slow(now);
+  }
+
+  /// Stops every request from `now` until `resume`; reschedule afterwards.
+  void pause(Time now) {
+    advance(now);
+    stops_ |= paused_bit;
+    slow_ = true;
+  }
+  /// Lets the requests go on from `now`; reschedule afterwards.
+  void resume(Time now) {
+    advance(now);
+    stops_ &= static_cast<std::uint8_t>(~paused_bit);
+    slow_ = has_quota_;
   }
 
   /// A request `job` starts needing `work_ns` core-nanoseconds.
@@ -98,8 +116,9 @@ class ProcessorSharing {
     if (heap_.empty()) {
       return std::nullopt;
     }
-    if (throttled_) {
-      return next_boundary_;
+    if (stops_ != 0) [[unlikely]] {
+      // Throttled: the period's end; paused: nothing until resume.
+      return stops_ == throttled_bit ? std::optional<Time>{next_boundary_} : std::nullopt;
     }
     // Rounded up to a whole nanosecond (ceil_ns: no libm call, this is hot).
     // While every job has a core of its own the wait per unit of work is
@@ -114,10 +133,13 @@ class ProcessorSharing {
   }
 
   [[nodiscard]] std::size_t busy() const { return heap_.size(); }
-  /// Cores in use now: zero while throttled.
-  [[nodiscard]] double busy_cores() const { return throttled_ ? 0.0 : busy_cores_; }
+  /// Cores in use now: zero while throttled or paused.
+  [[nodiscard]] double busy_cores() const { return stops_ != 0 ? 0.0 : busy_cores_; }
   [[nodiscard]] double cores() const { return cores_; }
-  [[nodiscard]] bool is_throttled() const { return throttled_; }
+  [[nodiscard]] bool is_throttled() const { return (stops_ & throttled_bit) != 0; }
+  [[nodiscard]] bool is_paused() const { return (stops_ & paused_bit) != 0; }
+  /// Throttled or paused: the busy requests make no progress.
+  [[nodiscard]] bool is_stopped() const { return stops_ != 0; }
   /// The time the virtual clock was last brought forward.
   [[nodiscard]] Time last_update() const { return last_update_; }
   /// cgroup cpu.stat: periods with work, periods that ran out of quota.
@@ -258,7 +280,8 @@ class ProcessorSharing {
     h[hole] = job;
   }
 
-  void advance_with_quota(Time now);
+  /// advance() with a quota or while paused.
+  void advance_slow(Time now);
 
   double cores_;
   double virtual_now_ = 0;
@@ -276,7 +299,13 @@ class ProcessorSharing {
   double front_finish_ = idle;
 
   bool has_quota_ = false;
-  bool throttled_ = false;
+  /// advance() takes the slow path: a quota, or paused.
+  bool slow_ = false;
+  /// What stops the busy requests: the quota (throttled_bit), a pause
+  /// (paused_bit). One byte, so that the hot checks test it once.
+  static constexpr std::uint8_t throttled_bit = 1;
+  static constexpr std::uint8_t paused_bit = 2;
+  std::uint8_t stops_ = 0;
   Duration period_{0};
   double quota_ns_ = 0;   ///< core-nanoseconds per period
   double used_ns_ = 0;    ///< used in the current period

@@ -177,6 +177,14 @@ struct WarmupSpec {
   SourceLoc loc;
 };
 
+/// `gc: {every, pause}`: the pod's runtime stops the world for `pause`, a
+/// pause starting `every` after the last one started (garbage collection).
+struct GcSpec {
+  DistSpec every;
+  DistSpec pause;
+  SourceLoc loc;
+};
+
 struct PodSpec {
   CpuSpec cpu;
   std::optional<Located<std::int64_t>> workers;
@@ -185,6 +193,7 @@ struct PodSpec {
   Located<Discipline> discipline{Discipline::fifo};
   std::optional<DistSpec> startup;
   std::optional<WarmupSpec> warmup;
+  std::optional<GcSpec> gc;
   Located<bool> async{false};
   SourceLoc loc;
 };

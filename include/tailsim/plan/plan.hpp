@@ -126,6 +126,11 @@ struct Service {
   double cpu_request = 1;
   Id autoscaler = no_id;      ///< Plan::autoscalers
   Id startup_stream = no_id;  ///< startup times of the pods scaling creates
+  /// `gc`: Plan::distributions of the time from one pause's start to the
+  /// next's and of a pause, and their stream; no_id without `gc`.
+  Id gc_every = no_id;
+  Id gc_pause = no_id;
+  Id gc_stream = no_id;
 };
 
 struct Endpoint {

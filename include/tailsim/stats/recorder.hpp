@@ -51,6 +51,12 @@ class Recorder {
     add_clipped(services_[service].throttled_ns, from, to, 1.0);
     interval_services_[service].throttled_ns += static_cast<double>((to - from).count());
   }
+  /// A pod of `service` was paused by its garbage collector from `from` to
+  /// `to`.
+  void gc_paused(std::uint32_t service, Time from, Time to) {
+    add_clipped(services_[service].gc_pause_ns, from, to, 1.0);
+    services_[service].gc_pauses += static_cast<std::uint64_t>(is_measured(from));
+  }
   /// `count` ready replicas of `service` from `from` to `to`.
   void replicas(std::uint32_t service, Time from, Time to, double count);
 
@@ -163,6 +169,8 @@ class Recorder {
     double capacity_core_ns = 0;
     double queue_ns = 0;
     double throttled_ns = 0;
+    double gc_pause_ns = 0;
+    std::uint64_t gc_pauses = 0;  ///< pauses that started in the window
     double replica_ns = 0;
     double replicas_min = 1e300;
     double replicas_max = 0;

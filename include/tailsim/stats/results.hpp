@@ -101,6 +101,11 @@ struct ServiceResult {
   std::uint64_t cfs_periods = 0;            ///< cgroup cpu.stat nr_periods, over all pods
   std::uint64_t cfs_throttled_periods = 0;  ///< cgroup cpu.stat nr_throttled
   bool has_cfs = false;
+  /// `gc`: pod-seconds its pods were paused by their garbage collector in
+  /// the window (summed over pods, busy or not), and the pauses that began in it.
+  double gc_pause_s = 0;
+  std::uint64_t gc_pauses = 0;
+  bool has_gc = false;
   ReplicaSummary replicas;
   bool is_external = false;
 };

@@ -55,7 +55,9 @@ template <bool Observe>
 void Simulation<Observe>::observe_cpu_start(Id t) {
   TaskMark& mark = Observation::at(obs_->marks, t);
   mark.cpu_started = now_;
-  mark.throttled_at = fleet_.pods[work_.requests[work_.tasks[t].request].pod].metrics.throttled_ns;
+  const PodMetrics& pod = fleet_.pods[work_.requests[work_.tasks[t].request].pod].metrics;
+  mark.throttled_at = pod.throttled_ns;
+  mark.paused_at = pod.paused_ns;
 }
 
 template <bool Observe>
@@ -79,21 +81,27 @@ void Simulation<Observe>::observe_resume(Id t) {
     return;
   }
   // A cpu op: waiting for a worker (async pods), then running. While it runs
-  // it is either stopped by the quota, or progressing: its own demand, and
-  // beyond it the time lost sharing the pod's cores.
+  // it is either stopped (by a GC pause, or else by the quota), or
+  // progressing: its own demand, and beyond it the time lost sharing the
+  // pod's cores.
   const std::int64_t waited = std::clamp<std::int64_t>((mark.cpu_started - since).count(), 0, own);
   const std::int64_t ran = own - waited;
-  const auto throttled = std::clamp<std::int64_t>(
-      std::llround(fleet_.pods[request.pod].metrics.throttled_ns - mark.throttled_at), 0, ran);
+  const PodMetrics& pod = fleet_.pods[request.pod].metrics;
+  const auto paused =
+      std::clamp<std::int64_t>(std::llround(pod.paused_ns - mark.paused_at), 0, ran);
+  const auto throttled =
+      std::clamp<std::int64_t>(std::llround(pod.throttled_ns - mark.throttled_at), 0, ran - paused);
+  const std::int64_t stopped = paused + throttled;
   const std::int64_t demand =
-      std::min(ran - throttled, static_cast<std::int64_t>(std::llround(work_.tasks[t].work_ns)));
+      std::min(ran - stopped, static_cast<std::int64_t>(std::llround(work_.tasks[t].work_ns)));
   ledger.add(service, Where::queue, waited);
+  ledger.add(service, Where::gc_pause, paused);
   ledger.add(service, Where::throttled, throttled);
   const auto warmup =
       static_cast<std::int64_t>(std::llround(static_cast<double>(demand) * mark.warmup_share));
   ledger.add(service, Where::warmup, warmup);
   ledger.add(service, Where::cpu, demand - warmup);
-  ledger.add(service, Where::cpu_contention, ran - throttled - demand);
+  ledger.add(service, Where::cpu_contention, ran - stopped - demand);
   if (obs_->tracing) {
     if (waited > 0) {
       trace_phase(work_.tasks[t].request, "queue", since, mark.cpu_started);

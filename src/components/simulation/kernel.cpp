@@ -1233,6 +1233,9 @@ stats::Results Simulation<Observe>::run() {
       case EventKind::node_ready:
         on_node_ready();
         break;
+      case EventKind::gc_toggle:
+        on_gc_toggle(event.target);
+        break;
     }
     drain_ready();
     reschedule_dirty_pods();

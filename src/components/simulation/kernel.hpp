@@ -71,6 +71,7 @@ enum class EventKind : std::uint32_t {
   autoscaler_sync,   ///< autoscaling.cpp; target: autoscaler; the controller's loop comes round
   metrics_snapshot,  ///< autoscaling.cpp; target: autoscaler; a window of its metric starts or ends
   node_ready,        ///< cluster.cpp; target: none; a node the cluster autoscaler asked for joins
+  gc_toggle,         ///< gc.cpp; target: pod; its garbage collector's pause starts or ends
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -204,6 +205,7 @@ struct PodLife {
 struct PodMetrics {
   double used_core_ns = 0;  ///< CPU used
   double throttled_ns = 0;  ///< time its busy CPU was stopped by the quota (attribution)
+  double paused_ns = 0;     ///< time its busy CPU was stopped by a GC pause (attribution)
   double held_ns = 0;       ///< requests held, integrated over time
   Time held_since{};        ///< held_ns is up to date to here
   std::uint64_t arrivals = 0;
@@ -298,6 +300,7 @@ struct TaskMark {
   std::int64_t merged_at = 0;  ///< its ledger's total then: what arrives later was merged
   Time cpu_started{};          ///< a cpu op: when it got its worker and started to run
   double throttled_at = 0;     ///< a cpu op: its pod's throttled_ns then
+  double paused_at = 0;        ///< a cpu op: its pod's paused_ns then
   double warmup_share = 0;     ///< a cpu op: the part of its demand a cold pod's warm-up added
   Where what = Where::unaccounted;
   bool is_cpu = false;
@@ -408,6 +411,12 @@ struct FaultState {
   /// Has a fault killed a pod? Until then no request is `killed`, and the
   /// check per step is skipped.
   bool has_killed_pods = false;
+};
+
+/// Garbage-collection pauses (gc.cpp): by pod, when its current pause
+/// started (grown as pods with `gc` start).
+struct GcState {
+  std::vector<Time> pause_started;
 };
 
 /// The cluster's nodes and the pods waiting for room (cluster.cpp).
@@ -622,6 +631,9 @@ class Simulation {
   /// Task `task`, of a request on pod `pod`, starts a cpu op of `work_ns`.
   void start_cpu(Id task, Id pod, double work_ns);
   [[gnu::always_inline]] void touch_cpu(Id pod);
+  /// touch_cpu's accounting of busy requests the quota or a pause stopped
+  /// since the pod's CPU last moved on.
+  [[gnu::cold, gnu::noinline]] void note_stopped_cpu(Pod& pod);
   void on_cpu_done(Id pod);
   void reschedule_dirty_pods();
 
@@ -659,6 +671,13 @@ class Simulation {
       pod.metrics.held_since = now_;
     }
   }
+
+  // -------- gc.cpp: garbage-collection pauses that stop a pod's CPU
+  /// Schedules the first pause of a pod whose service has `gc`, as it starts.
+  void start_gc(Id pod);
+  void on_gc_toggle(Id pod);
+  /// The pauses still going on at `finished`, for the results.
+  void gc_results(Time finished);
 
   // -------- cluster.cpp: nodes, placement and the cluster autoscaler
   bool place_pod(Id pod);
@@ -788,6 +807,7 @@ class Simulation {
   CpuState cpu_;                      ///< kernel.cpp, CPU
   FaultState faults_;                 ///< faults.cpp
   ClusterState cluster_;              ///< cluster.cpp
+  GcState gc_;                        ///< gc.cpp
   AutoscalingState autoscaling_;      ///< autoscaling.cpp
   BrokerState brokers_;               ///< queues.cpp
   CacheState caches_;                 ///< caches.cpp
@@ -841,9 +861,8 @@ inline void Simulation<Observe>::touch_cpu(Id pod_id) {
   recorder_.cpu_busy(pod.service, pod.cpu.last_update(), now_, pod.cpu.busy_cores());
   pod.metrics.used_core_ns +=
       pod.cpu.busy_cores() * static_cast<double>((now_ - pod.cpu.last_update()).count());
-  if (pod.cpu.is_throttled() && pod.cpu.busy() > 0) {
-    recorder_.cpu_throttled(pod.service, pod.cpu.last_update(), now_);
-    pod.metrics.throttled_ns += static_cast<double>((now_ - pod.cpu.last_update()).count());
+  if (pod.cpu.is_stopped() && pod.cpu.busy() > 0) [[unlikely]] {
+    note_stopped_cpu(pod);
   }
   pod.cpu.advance(now_);
   if (!pod.dirty) {

@@ -45,6 +45,7 @@ template <bool Observe>
 void Simulation<Observe>::start_pod(Id pod_id, bool is_initial, Id startup_stream) {
   Pod& pod = fleet_.pods[pod_id];
   pod.life.started = now_;
+  start_gc(pod_id);
   if (is_initial) {
     make_ready(pod_id);  // the replicas at the start are up and warm
     return;

@@ -25,6 +25,7 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
       pod.cpu.advance(finished);  // closes the last CFS period for cpu.stat
     }
   }
+  gc_results(finished);
   for (Id s = 0; s < fleet_.services.size(); ++s) {
     const ServiceState& state = fleet_.services[s];
     recorder_.queue_length(s, state.waiting_since, finished, static_cast<double>(state.waiting));
@@ -67,6 +68,7 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
     results.services[s].name = plan_.services[s].name;
     results.services[s].is_external = plan_.services[s].external;
     results.services[s].has_cfs = plan_.services[s].cfs;
+    results.services[s].has_gc = plan_.services[s].gc_every != no_id;
   }
   for (const Pod& pod : fleet_.pods) {
     results.services[pod.service].cfs_periods += pod.cpu.periods();

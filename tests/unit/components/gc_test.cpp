@@ -1,0 +1,123 @@
+// Garbage-collection pauses in whole simulations (SPEC.md "Node contention,
+// neighbours, runtime pauses, memory": `pod.gc`).
+
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "support/simulate.hpp"
+#include "tailsim/components/processor_sharing.hpp"
+
+namespace stats = tailsim::stats;
+using tailsim::testing::named;
+using tailsim::testing::simulate_text;
+
+namespace {
+
+/// One pod with one core serving 1 ms of CPU per request, Poisson arrivals.
+std::string one_pod(const std::string& pod_extra, const std::string& rate,
+                    const std::string& duration) {
+  return R"y(version: 1
+simulation: {duration: )y" +
+         duration + R"y(, warmup: 0s, seed: 7}
+services:
+  api:
+    pod: {cpu: 1)y" +
+         pod_extra + R"y(}
+    endpoints:
+      get: [{cpu: 1ms}]
+workloads:
+  main: {entry: api.get, rate: )y" +
+         rate + "}\n";
+}
+
+}  // namespace
+
+TEST_CASE("a pause stops the CPU's work until it resumes", "[gc]") {
+  using namespace std::chrono_literals;
+  const auto at = [](tailsim::Duration d) { return tailsim::Time{} + d; };
+  tailsim::components::ProcessorSharing cpu(1.0);
+  cpu.add(at(0ms), 10e6, 1);  // 10 ms of work
+  cpu.pause(at(4ms));         // 4 ms done
+  CHECK(cpu.is_paused());
+  CHECK_FALSE(cpu.next_completion());
+  CHECK(cpu.busy_cores() == 0);
+  cpu.resume(at(54ms));  // 50 ms paused: 6 ms left
+  REQUIRE(cpu.next_completion());
+  CHECK(*cpu.next_completion() == at(60ms));
+  // With a quota, the periods go on while paused: limit 0.5 per 100 ms.
+  tailsim::components::ProcessorSharing limited(1.0);
+  limited.set_quota(100ms, 0.5);
+  limited.add(at(0ms), 60e6, 1);  // runs 0-50 ms, throttled to 100 ms
+  limited.pause(at(20ms));        // 20 ms done, 30 ms of quota left
+  limited.resume(at(120ms));      // a new period: 40 ms of work left, 50 ms of quota
+  REQUIRE(limited.next_completion());
+  CHECK(*limited.next_completion() == at(160ms));
+}
+
+TEST_CASE("pauses of 100 ms every second: one request in ten waits half a pause", "[gc]") {
+  // Poisson arrivals see the pod paused a tenth of the time (PASTA) and then
+  // wait for the rest of the pause, uniform on 0 to 100 ms: 5 ms on average.
+  // A request in service when a pause starts (1 ms of 1 s) waits a whole
+  // pause, +0.1 ms; at 5/s, requests that meet after a pause share the core,
+  // about +0.03 ms. So the mean rises by 5.13 ms. Its standard error over
+  // 100,000 requests (the wait's sd is 17.6 ms) is 0.056 ms: 5% of 5 ms is
+  // four of them. P(wait > x) = 0.1 (1 - x / 100 ms) puts the p95 at 50 ms
+  // of wait plus 1 ms of CPU; the p95's standard error is sqrt(0.05 x 0.95 /
+  // 100,000) / (0.001 per ms) = 0.7 ms.
+  const stats::Results plain = simulate_text(one_pod("", "5/s", "20000s"));
+  const stats::Results paused =
+      simulate_text(one_pod(", gc: {every: 1s, pause: 100ms}", "5/s", "20000s"));
+  const double rise =
+      named(paused.paths, "main").latency.mean() - named(plain.paths, "main").latency.mean();
+  CHECK(rise * 1e-6 == Approx(5.0).epsilon(0.05));
+  CHECK(stats::latency_ms_at(named(paused.paths, "main"), 95) == Approx(51.0).margin(3.0));
+  // Known by construction: a pause starts at each whole second from 1 s on;
+  // the one at 20,000 s starts as the window ends.
+  const stats::ServiceResult& api = named(paused.services, "api");
+  CHECK(api.has_gc);
+  CHECK(api.gc_pauses == 19'999);
+  CHECK(api.gc_pause_s == Approx(1999.9).epsilon(1e-9));
+  CHECK_FALSE(named(plain.services, "api").has_gc);
+}
+
+TEST_CASE("attribution names the time a pause stopped a request", "[gc]") {
+  tailsim::components::RunLimits limits;
+  limits.attribution = true;
+  const stats::Results r =
+      simulate_text(one_pod(", gc: {every: 1s, pause: 100ms}", "5/s", "2000s"), {}, limits);
+  const stats::Attribution& attribution = named(r.paths, "main").attribution;
+  REQUIRE(attribution.is_computed);
+  double gc_ms = 0;
+  for (const auto& part : attribution.mean.parts) {
+    if (part.what == "gc_pause") {
+      gc_ms = part.ms;
+      CHECK(part.entity == "api");
+    }
+    CHECK(part.what != "unaccounted");
+  }
+  // About 5.1 ms of the mean (above); over 10,000 requests its standard
+  // error is 0.18 ms.
+  CHECK(gc_ms == Approx(5.1).margin(0.8));
+}
+
+TEST_CASE("random pauses: the paused share is the mean pause over the mean interval", "[gc]") {
+  // Pauses start exp(2 s) after the last one started (or when it ends):
+  // 20 ms on average, so 1% of the time; 3 pods over 10,000 s have about
+  // 15,000 pauses, and the paused total's relative standard error is under 1.5%.
+  const stats::Results r = simulate_text(
+      R"y(version: 1
+simulation: {duration: 10000s, warmup: 0s, seed: 11}
+services:
+  api:
+    replicas: 3
+    pod: {cpu: 2, gc: {every: exp(2s), pause: exp(20ms)}}
+    endpoints:
+      get: [{cpu: 1ms}]
+workloads:
+  main: {entry: api.get, rate: 20/s}
+)y");
+  const stats::ServiceResult& api = named(r.services, "api");
+  CHECK(api.gc_pauses == Approx(15'000).epsilon(0.05));
+  CHECK(api.gc_pause_s == Approx(3 * 10'000 * 0.01).epsilon(0.05));
+}
