@@ -43,6 +43,10 @@ runs = {
                               "-r", "2", "--no-attribution"],
     "replicated-quota": [os.path.join(ex, "cpu-throttling.yaml"), "--duration", "5s",
                          "-r", "2", "--no-attribution"],
+    # A pod with GC pauses (gc_pause_s, gc_pauses), alone and replicated.
+    "gc": [os.path.join(ex, "gc-pauses.yaml"), "--duration", "20s"],
+    "replicated-gc": [os.path.join(ex, "gc-pauses.yaml"), "--duration", "5s", "-r", "2",
+                      "--no-attribution"],
     "stopped": [os.path.join(ex, "mm1.yaml"), "--set", "workloads.requests.rate=200/s",
                 "--set", "simulation.duration=100h", "--max-memory", "2MiB"],
 }
@@ -77,7 +81,7 @@ for document in documents.values():
     walk(document, [])
 for key in ["caches", "queues", "autoscalers", "cluster", "breaker", "cpu_stat",
             "analytic_mean_ms", "replications", "precision", "stop_reason", "unstable",
-            "attribution", "external", "metric"]:
+            "attribution", "external", "metric", "gc_pause_s", "gc_pauses"]:
     if key not in seen:
         print(f"no run wrote '{key}': the schema's description of it went untested")
         failures += 1

@@ -24,7 +24,8 @@ slos:
 )";
 
 /// Every kind of component a run reports: a service calling an external
-/// one, a cache, a queue and its consumer, and a pod under a CFS quota.
+/// one, a cache, a queue and its consumer, a pod under a CFS quota and one
+/// with GC pauses.
 inline const std::string parts_model = R"(version: 1
 name: parts
 simulation: {duration: 5s, warmup: 1s, seed: 3}
@@ -39,7 +40,7 @@ services:
           miss: [{call: bank.ask}]
         - publish: q
   worker:
-    pod: {cpu: 1, workers: 2}
+    pod: {cpu: 1, workers: 2, gc: {every: 1s, pause: 20ms}}
     endpoints:
       process:
         - cpu: exp(3ms)
