@@ -43,7 +43,7 @@ std::string interval_text(const FigureCheck& f) {
 }
 
 /// NaN as JSON null.
-ordered_json number(double value) {
+ordered_json json_number(double value) {
   return std::isfinite(value) ? ordered_json(value) : ordered_json(nullptr);
 }
 
@@ -64,10 +64,10 @@ ordered_json item_json(const CalibrationItem& item) {
   ordered_json& figures = out["figures"] = ordered_json::object();
   for (const FigureCheck& f : item.figures) {
     ordered_json figure;
-    figure["observed"] = number(f.observed);
-    figure["simulated"] = number(f.simulated);
-    figure["observed_interval"] = {number(f.observed_low), number(f.observed_high)};
-    figure["difference"] = number(f.difference);
+    figure["observed"] = json_number(f.observed);
+    figure["simulated"] = json_number(f.simulated);
+    figure["observed_interval"] = {json_number(f.observed_low), json_number(f.observed_high)};
+    figure["difference"] = json_number(f.difference);
     figure["tolerance"] = f.tolerance;
     figure["verdict"] = f.verdict == FigureVerdict::ok         ? "ok"
                         : f.verdict == FigureVerdict::in_noise ? "in_noise"
