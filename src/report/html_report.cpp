@@ -685,6 +685,9 @@ class ReportWriter {
                                    "CPU throttling (CFS quota) per service",
                                    "throttled pod-seconds per second", 1.0, /*keep_zero=*/false,
                                    /*per_second=*/true));
+    out += figure(per_entity_chart(r_.services, "service", "gc_pause_s", "GC pauses per service",
+                                   "paused pod-seconds per second", 1.0,
+                                   /*keep_zero=*/false, /*per_second=*/true));
 
     Chart hits = per_entity_chart(r_.caches, "cache", "hit_ratio", "Cache hit ratio", "hit ratio",
                                   1, /*keep_zero=*/true);

@@ -33,7 +33,8 @@ Recorder::Recorder(Time window_start, Time window_end, std::size_t paths, std::s
       interval_caches_(caches),
       path_series_(paths, std::vector<std::vector<double>>(path_metrics.size())),
       service_series_(services, std::vector<std::vector<double>>(service_metrics.size())),
-      cache_series_(caches) {}
+      cache_series_(caches),
+      gc_series_(services) {}
 
 void Recorder::path_arrival(std::uint32_t path, Time at) {
   ++interval_paths_[path].arrivals;
@@ -280,6 +281,9 @@ void Recorder::close_interval(Duration interval) {
     out[3].push_back(i.throttled_ns * 1e-9);
     out[4].push_back(static_cast<double>(i.retries));
     out[5].push_back(i.wasted_ns * 1e-9);
+    if (gc_series_[s]) {
+      gc_series_[s]->push_back(i.gc_pause_ns * 1e-9);
+    }
     i = IntervalService{};
   }
   for (std::size_t c = 0; c < interval_caches_.size(); ++c) {
@@ -349,6 +353,10 @@ void Recorder::finish(Results& results) {
     for (std::size_t m = 0; m < service_metrics.size(); ++m) {
       ts.series.push_back(Series{"service/" + results.services[s].name, service_metrics[m],
                                  std::move(service_series_[s][m])});
+    }
+    if (gc_series_[s]) {
+      ts.series.push_back(
+          Series{"service/" + results.services[s].name, "gc_pause_s", std::move(*gc_series_[s])});
     }
   }
   for (std::size_t c = 0; c < cache_series_.size() && c < results.caches.size(); ++c) {

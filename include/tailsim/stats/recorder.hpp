@@ -5,6 +5,7 @@
 /// and edge: it never grows with simulated time.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,11 @@ class Recorder {
   void gc_paused(std::uint32_t service, Time from, Time to) {
     add_clipped(services_[service].gc_pause_ns, from, to, 1.0);
     services_[service].gc_pauses += static_cast<std::uint64_t>(is_measured(from));
+    interval_services_[service].gc_pause_ns += static_cast<double>((to - from).count());
   }
+  /// `service` has GC pauses: its time series gains `gc_pause_s` (only
+  /// then, so that the series of a model without pauses stay as they were).
+  void track_gc(std::uint32_t service) { gc_series_[service].emplace(); }
   /// `count` ready replicas of `service` from `from` to `to`.
   void replicas(std::uint32_t service, Time from, Time to, double count);
 
@@ -150,6 +155,9 @@ class Recorder {
     for (const auto& service : service_series_) {
       series += service.size();
     }
+    for (const auto& gc : gc_series_) {
+      series += gc ? 1 : 0;
+    }
     return series * sizeof(double);
   }
 
@@ -229,6 +237,7 @@ class Recorder {
     double capacity_ns = 0;
     double queue_ns = 0;
     double throttled_ns = 0;
+    double gc_pause_ns = 0;
     double wasted_ns = 0;
     std::uint64_t rejected = 0;
     std::uint64_t retries = 0;
@@ -245,6 +254,8 @@ class Recorder {
   std::vector<std::vector<std::vector<double>>> path_series_;
   std::vector<std::vector<std::vector<double>>> service_series_;
   std::vector<std::vector<double>> cache_series_;
+  /// Per service with GC pauses, their pod-seconds per interval.
+  std::vector<std::optional<std::vector<double>>> gc_series_;
   std::size_t intervals_ = 0;
 };
 

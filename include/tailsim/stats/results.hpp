@@ -183,7 +183,7 @@ struct Series {
   /// completions, errors_timeout, errors_rejected, errors_error,
   /// errors_unavailable, p50_ms, p99_ms, in_flight; service: utilization,
   /// queue_length, replicas_ready, replicas_starting, rejected, throttled_s,
-  /// retries, wasted_cpu_s; cache: hit_ratio; queue: depth, lag_s;
+  /// retries, wasted_cpu_s, and gc_pause_s with GC pauses; cache: hit_ratio; queue: depth, lag_s;
   /// autoscaler: metric, desired, ready; breaker: state (0 closed, 1 open,
   /// 2 half-open).
   std::string metric;

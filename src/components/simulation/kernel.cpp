@@ -43,6 +43,9 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
     if (svc.external) {
       continue;
     }
+    if (svc.gc_every != no_id) {
+      recorder_.track_gc(s);  // gc.cpp's pauses get a time series
+    }
     fleet_.services[s].cores = svc.cfs ? svc.limit : svc.cores;
     if (!svc.async && svc.workers > 0) {
       fleet_.services[s].start_below = svc.workers;

@@ -121,3 +121,28 @@ workloads:
   CHECK(api.gc_pauses == Approx(15'000).epsilon(0.05));
   CHECK(api.gc_pause_s == Approx(3 * 10'000 * 0.01).epsilon(0.05));
 }
+
+TEST_CASE("the time series carries each paused service's pauses per interval", "[gc]") {
+  // Pauses of 100 ms at 1, 2, ..., 99 s and 1 s intervals: 0.1 s in each
+  // interval from the second on, the 9.9 s of gc_pause_s in all.
+  const stats::Results r = simulate_text(one_pod(", gc: {every: 1s, pause: 100ms}", "5/s", "100s"));
+  const stats::Series* paused = nullptr;
+  for (const stats::Series& series : r.timeseries.series) {
+    if (series.entity == "service/api" && series.metric == "gc_pause_s") {
+      paused = &series;
+    }
+  }
+  REQUIRE(paused != nullptr);
+  REQUIRE(paused->values.size() >= 100);
+  CHECK(paused->values[0] == 0.0);
+  double sum = 0;
+  for (std::size_t i = 1; i < 100; ++i) {
+    CHECK(paused->values[i] == Approx(0.1).epsilon(1e-9));
+    sum += paused->values[i];
+  }
+  CHECK(sum == Approx(named(r.services, "api").gc_pause_s).epsilon(1e-9));
+  // A model without pauses has no such series.
+  for (const stats::Series& series : simulate_text(one_pod("", "5/s", "10s")).timeseries.series) {
+    CHECK(series.metric != "gc_pause_s");
+  }
+}
