@@ -212,7 +212,8 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
         options.out_dir, &results, path, model_text.str(), command,
         graph::write_dot(*checked.graph, m,
                          tailsim::cli::topology_numbers(*checked.graph, m, results)),
-        wall_s, /*has_traces=*/traces > 0, *epoch});
+        wall_s, /*has_traces=*/traces > 0, *epoch,
+        replicated ? tailsim::study::replications_to_html(*replicated) : std::string()});
     if (replicated) {
       const std::filesystem::path dir(options.out_dir);
       tailsim::report::write_file_atomically(dir / "results.json", json);

@@ -332,7 +332,7 @@ void write_output_folder(const OutputFolderInputs& inputs) {
       dir / "report.html",
       report::format_html_report(
           results, report::HtmlReportInputs{inputs.model_text, inputs.model_path, inputs.command,
-                                            topology_svg.value_or("")}));
+                                            topology_svg.value_or(""), inputs.replications_html}));
   write_manifest(dir, planned);
 }
 

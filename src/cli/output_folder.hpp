@@ -22,6 +22,8 @@ struct OutputFolderInputs {
   bool has_traces = false;   ///< write the trace files (`--traces N`), even with none kept
   /// Unix nanoseconds of simulated time 0 in metrics.om and the trace files (`--epoch`).
   std::int64_t epoch_unix_ns = report::default_epoch_unix_ns;
+  /// A replicated run's estimates for report.html (study::replications_to_html).
+  std::string replications_html;
 };
 
 /// Writes into `inputs.dir` (created if needed): results.json; timeseries.csv

@@ -239,6 +239,7 @@ class ReportWriter {
       : r_(results), in_(inputs), index_(results.timeseries) {}
 
   std::string write() {
+    add_section("replications", "Replications", in_.replications_html);
     add_section("paths", "Request paths", paths_section());
     add_section("attribution", "Where the time went", attribution_section());
     add_section("timeseries", "Over time", timeseries_section());

@@ -12,6 +12,7 @@
 #include "tailsim/report/console_report.hpp"
 #include "tailsim/report/json_numbers.hpp"
 #include "tailsim/report/json_report.hpp"
+#include "tailsim/report/svg_chart.hpp"
 #include "tailsim/study/replications.hpp"
 #include "tailsim/study/study_text.hpp"
 
@@ -26,40 +27,54 @@ std::string cell(const ComponentEstimates& c, std::string_view metric) {
   return format_component_estimate(unit, c[metric]);
 }
 
-/// The services, queues and caches as a plain run's console shows them,
-/// each number as mean ± half-width.
-std::string components_section(std::span<const ComponentEstimates> components) {
-  std::string out;
+/// The services, caches and queues of a replicated run, each number as mean
+/// ± half-width: a table each (a header row, then a row per component), and
+/// under the services a line for each that retried, hedged or was throttled.
+struct ComponentTables {
+  std::vector<std::vector<std::string>> services;
+  std::vector<std::vector<std::string>> caches;
+  std::vector<std::vector<std::string>> queues;
+  std::vector<std::string> extras;  ///< "name: goodput_rps=... retries=..."
+};
+
+ComponentTables component_tables(std::span<const ComponentEstimates> components) {
+  ComponentTables t;
   const bool scaled = std::any_of(components.begin(), components.end(), [](const auto& c) {
     return c.kind == ComponentKind::service && !c.is_external &&
            c["replicas.max"].mean != c["replicas.min"].mean;
   });
-  std::vector<std::string> header = {"SERVICES", "requests", "util",
-                                     "queue",    "rejected", "replicas"};
+  t.services.push_back({"SERVICES", "requests", "util", "queue", "rejected", "replicas"});
   if (scaled) {
-    header.emplace_back("replicas max");
+    t.services.back().emplace_back("replicas max");
   }
-  std::vector<std::vector<std::string>> services = {header};
-  std::vector<std::string> extras;  // lines under the table, one per service with any
+  t.caches.push_back({"CACHES", "lookups", "hit ratio"});
+  t.queues.push_back({"QUEUES", "published", "consumed", "dead letters", "depth max", "lag max"});
   for (const auto& c : components) {
-    if (c.kind != ComponentKind::service) {
+    if (c.kind == ComponentKind::queue) {
+      t.queues.push_back({c.name, cell(c, "published"), cell(c, "consumed"),
+                          cell(c, "dead_letters"), cell(c, "depth_max"), cell(c, "lag_max_s")});
+      continue;
+    }
+    if (c.kind == ComponentKind::cache) {
+      t.caches.push_back({c.name, cell(c, "lookups"), cell(c, "hit_ratio")});
       continue;
     }
     if (c.is_external) {
-      services.push_back(
-          {"  " + c.name, cell(c, "requests"), "-", "-", cell(c, "rejected"), "external"});
+      t.services.push_back(
+          {c.name, cell(c, "requests"), "-", "-", cell(c, "rejected"), "external"});
       continue;
     }
-    services.push_back({"  " + c.name, cell(c, "requests"), cell(c, "utilization"),
-                        cell(c, "queue_mean"), cell(c, "rejected"), cell(c, "replicas.mean")});
+    t.services.push_back({c.name, cell(c, "requests"), cell(c, "utilization"),
+                          cell(c, "queue_mean"), cell(c, "rejected"), cell(c, "replicas.mean")});
     if (scaled) {
-      services.back().push_back(cell(c, "replicas.max"));
+      t.services.back().push_back(cell(c, "replicas.max"));
     }
     // What a plain run writes under a service when it happened, by
-    // results.json's names: retries and the work they wasted, hedges, quota.
-    constexpr std::array<std::string_view, 7> triggers = {
-        "retries",     "orphaned",     "deadline_drops", "hedges",
-        "throttled_s", "wasted_cpu_s", "retries_refused"};
+    // results.json's names: retries and the work they wasted, hedges, quota,
+    // GC pauses.
+    constexpr std::array<std::string_view, 8> triggers = {
+        "retries",     "orphaned",     "deadline_drops",  "hedges",
+        "throttled_s", "wasted_cpu_s", "retries_refused", "gc_pause_s"};
     if (std::any_of(triggers.begin(), triggers.end(),
                     [&](std::string_view m) { return c[m].mean > 0; })) {
       std::string fields = "goodput_rps=" + cell(c, "goodput_rps");
@@ -68,30 +83,51 @@ std::string components_section(std::span<const ComponentEstimates> components) {
           fields += fmt::format(" {}={}", metric, cell(c, metric));
         }
       }
-      extras.push_back(fmt::format("    {}: {}\n", c.name, fields));
+      t.extras.push_back(fmt::format("{}: {}", c.name, fields));
     }
   }
-  out += "\n" + format_table(services, 2);
-  for (const auto& line : extras) {
-    out += line;
-  }
-  std::vector<std::vector<std::string>> queues = {
-      {"QUEUES", "published", "consumed", "dead letters", "depth max", "lag max"}};
-  std::vector<std::vector<std::string>> caches = {{"CACHES", "lookups", "hit ratio"}};
-  for (const auto& c : components) {
-    if (c.kind == ComponentKind::queue) {
-      queues.push_back({"  " + c.name, cell(c, "published"), cell(c, "consumed"),
-                        cell(c, "dead_letters"), cell(c, "depth_max"), cell(c, "lag_max_s")});
-    } else if (c.kind == ComponentKind::cache) {
-      caches.push_back({"  " + c.name, cell(c, "lookups"), cell(c, "hit_ratio")});
+  return t;
+}
+
+/// The services, queues and caches as a plain run's console shows them,
+/// each number as mean ± half-width.
+std::string components_section(std::span<const ComponentEstimates> components) {
+  ComponentTables t = component_tables(components);
+  auto indented = [](std::vector<std::vector<std::string>> rows) {
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+      rows[r][0] = "  " + rows[r][0];
     }
+    return rows;
+  };
+  std::string out = "\n" + format_table(indented(t.services), 2);
+  for (const auto& line : t.extras) {
+    out += "    " + line + "\n";
   }
-  for (const auto* table : {&caches, &queues}) {  // in a plain run's order
+  for (const auto* table : {&t.caches, &t.queues}) {  // in a plain run's order
     if (table->size() > 1) {
-      out += "\n" + format_table(*table, 2);
+      out += "\n" + format_table(indented(*table), 2);
     }
   }
   return out;
+}
+
+/// `rows` (the first the header) as an HTML table; the first column is text,
+/// the others numbers.
+std::string html_table(const std::vector<std::vector<std::string>>& rows) {
+  std::string out = "<div class=\"table\"><table><thead><tr>";
+  for (const auto& header : rows.front()) {
+    out += fmt::format("<th>{}</th>", report::escape_html(header));
+  }
+  out += "</tr></thead><tbody>";
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    out += "<tr>";
+    for (std::size_t c = 0; c < rows[r].size(); ++c) {
+      out += fmt::format("<td{}>{}</td>", c == 0 ? "" : " class=\"n\"",
+                         report::escape_html(rows[r][c]));
+    }
+    out += "</tr>";
+  }
+  return out + "</tbody></table></div>\n";
 }
 
 }  // namespace
@@ -239,6 +275,46 @@ std::string replications_to_json(const ReplicatedRun& run, const ReplicationOpti
                     {"ok", s.ok}});
   }
   return report::json_document(std::move(j));
+}
+
+std::string replications_to_html(const ReplicatedRun& run) {
+  const std::size_t n = run.runs.size();
+  std::string out = fmt::format(
+      "<p class=\"note\">Each figure is the mean over {} replications ± its 95% confidence "
+      "half-width. The sections below are replication 0's, the plain run with seed {}.</p>\n",
+      n, run.first.seed);
+  for (const auto& line : describe_coverage(run.coverage)) {
+    out += fmt::format("<p class=\"warn\">Stopped early: {}</p>\n", report::escape_html(line));
+  }
+  if (!run.slos.empty()) {
+    std::vector<std::vector<std::string>> slos = {{"SLO check", "on the mean", "ok"}};
+    for (const auto& s : run.slos) {
+      slos.push_back({s.path + " '" + s.check.text + "'",
+                      format_estimate(slo_value_unit(s.check.metric), s.value), s.ok ? "✓" : "✗"});
+    }
+    out += html_table(slos);
+  }
+  std::vector<std::vector<std::string>> paths = {{"PATHS"}};
+  for (const Metric m : all_metrics) {
+    paths.front().emplace_back(metric_name(m));
+  }
+  for (const auto& p : run.paths) {
+    paths.push_back({p.name});
+    for (const Metric m : all_metrics) {
+      paths.back().push_back(format_estimate(m, p[m]));
+    }
+  }
+  out += html_table(paths);
+  const ComponentTables t = component_tables(run.components);
+  for (const auto* table : {&t.services, &t.caches, &t.queues}) {
+    if (table->size() > 1) {
+      out += html_table(*table);
+    }
+  }
+  for (const auto& line : t.extras) {
+    out += fmt::format("<p class=\"note\">{}</p>\n", report::escape_html(line));
+  }
+  return out;
 }
 
 }  // namespace tailsim::study

@@ -66,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto junit = report::format_junit(*results, {"fuzz <&> \"model\".yaml", 1.5});
   expect_ok("JUnit XML", fuzz::check_markup(junit, /*html=*/false), junit);
   const auto html = report::format_html_report(
-      *results, {text, "fuzz <&>.yaml", "tailsim run 'fuzz <&>.yaml'", std::string()});
+      *results,
+      {text, "fuzz <&>.yaml", "tailsim run 'fuzz <&>.yaml'", std::string(), std::string()});
   expect_ok("report.html", fuzz::check_markup(html, /*html=*/true), html);
   const auto metrics = report::format_openmetrics(*results);
   expect_ok("metrics.om", fuzz::check_openmetrics(metrics), metrics);

@@ -28,6 +28,10 @@ struct HtmlReportInputs {
   /// tailsim's own); empty for none. Inlined as is, after dropping anything
   /// before `<svg` (the XML prolog and DOCTYPE, which HTML does not allow).
   std::string topology_svg;
+  /// For a replicated run (`run --replications`), the body of a first
+  /// section, "Replications": every estimate with its interval
+  /// (study::replications_to_html). The rest of the page is replication 0's.
+  std::string replications_html;
 };
 
 /// The start of a tailsim HTML page up to and including `<body>`: the

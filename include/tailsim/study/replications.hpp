@@ -91,4 +91,9 @@ report::SloStudy slo_study(const ReplicatedRun& run);
 /// that does not exist (one replication) is null.
 std::string replications_to_json(const ReplicatedRun& run, const ReplicationOptions& options);
 
+/// The "Replications" section of report.html (report::HtmlReportInputs):
+/// the SLO checks on the mean, every path metric and every service, cache
+/// and queue metric as mean ± half-width, in tables.
+std::string replications_to_html(const ReplicatedRun& run);
+
 }  // namespace tailsim::study

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tailsim/report/html_report.hpp"
 #include "tailsim/study/runner.hpp"
 #include "tailsim/study/study_text.hpp"
 #include "unit/study/study_plans.hpp"
@@ -251,7 +252,10 @@ TEST_CASE("a replicated run shows and writes its services, queues and caches wit
     lines.push_back(table.substr(at, end - at));
     at = end == std::string::npos ? table.size() : end + 1;
   }
-  REQUIRE(lines.size() == 4);  // the header, api, worker, bank
+  // The header, api, worker, bank, and under them the worker's GC pauses.
+  REQUIRE(lines.size() == 5);
+  CHECK_THAT(lines[4],
+             Catch::StartsWith("    worker: goodput_rps=") && Catch::Contains(" gc_pause_s="));
   CHECK_THAT(lines[1], Catch::StartsWith("    api ") && Catch::Contains("% ± "));
   // Right-aligned: the "util" header ends where each utilization ends.
   const auto util_end = lines[0].find("util") + 4;
@@ -275,4 +279,33 @@ TEST_CASE("a replicated run shows and writes its services, queues and caches wit
   CHECK_FALSE(r["services"]["bank"].contains("utilization"));
   CHECK(r["queues"]["q"]["lag_max_s"]["n"] == 3);
   CHECK(r["caches"]["c"]["hit_ratio"]["half_width"].is_number());
+}
+
+TEST_CASE("report.html of a replicated run opens with every estimate and its interval",
+          "[study][replications]") {
+  const auto plan = tailsim::testing::compile_text(tailsim::testing::parts_model);
+  study::ReplicationOptions options;
+  options.replications = 3;
+  const auto run = study::replicate(plan, options);
+  const std::string section = study::replications_to_html(run);
+  CHECK_THAT(section, Catch::Contains("over 3 replications") && Catch::Contains("replication 0"));
+  // A table each for the paths, services, caches and queues, every number
+  // with its half-width.
+  for (const char* header : {"<th>PATHS</th>", "<th>SERVICES</th>", "<th>CACHES</th>",
+                             "<th>QUEUES</th>", "<th>p99</th>", "<th>hit ratio</th>"}) {
+    CHECK_THAT(section, Catch::Contains(header));
+  }
+  CHECK_THAT(section, Catch::Contains("<td>api</td><td class=\"n\">") &&
+                          Catch::Contains("<td>worker</td>") && Catch::Contains("<td>q</td>"));
+  CHECK_THAT(section, Catch::Contains("gc_pause_s="));
+  // In the page, the first section, before the paths of replication 0.
+  tailsim::report::HtmlReportInputs inputs;
+  inputs.replications_html = section;
+  const std::string page = tailsim::report::format_html_report(run.first, inputs);
+  const auto replications = page.find("<section id=\"replications\">");
+  REQUIRE(replications != std::string::npos);
+  CHECK(replications < page.find("<section id=\"paths\">"));
+  // A plain run's page has no such section.
+  CHECK(tailsim::report::format_html_report(run.first, {}).find("id=\"replications\"") ==
+        std::string::npos);
 }
