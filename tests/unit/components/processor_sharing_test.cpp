@@ -14,7 +14,27 @@ using tailsim::components::ProcessorSharing;
 using tailsim::testing::at;
 using namespace std::chrono_literals;
 
-namespace {}  // namespace
+namespace {
+
+/// Runs `cpu` until its `jobs` busy requests are done (at most `steps`
+/// completions or quota events); returns when the last one was.
+Time finish_all(ProcessorSharing& cpu, int jobs, int steps = 1000) {
+  int done = 0;
+  Time finished{};
+  for (int step = 0; step < steps && done < jobs; ++step) {
+    const auto next = cpu.next_completion();
+    REQUIRE(next);
+    cpu.advance(*next);
+    while (cpu.pop_done()) {
+      ++done;
+      finished = *next;
+    }
+  }
+  REQUIRE(done == jobs);
+  return finished;
+}
+
+}  // namespace
 
 TEST_CASE("one request runs at one core however many cores there are", "[processor_sharing]") {
   ProcessorSharing cpu(4.0);
@@ -101,19 +121,7 @@ TEST_CASE("CFS quota: parallel requests spend the quota faster", "[processor_sha
   for (std::uint32_t i = 0; i < 4; ++i) {
     cpu.add(at(0ms), 100e6, i);
   }
-  int done = 0;
-  tailsim::Time finished{};
-  for (int step = 0; step < 100 && done < 4; ++step) {
-    const auto next = cpu.next_completion();
-    REQUIRE(next);
-    cpu.advance(*next);
-    while (cpu.pop_done()) {
-      ++done;
-      finished = *next;
-    }
-  }
-  CHECK(done == 4);
-  CHECK(finished == at(150ms));
+  CHECK(finish_all(cpu, 4, 100) == at(150ms));
   CHECK(cpu.throttled_periods() == 1);
 }
 
@@ -127,18 +135,7 @@ TEST_CASE("CFS quota: a limit equal to the cores never throttles", "[processor_s
     cpu.set_quota(100ms, limit);
     cpu.add(at(0ms), 1e9, 1);
     cpu.add(at(0ms), 1e9, 2);
-    int done = 0;
-    tailsim::Time finished{};
-    for (int step = 0; step < 1000 && done < 2; ++step) {
-      const auto next = cpu.next_completion();
-      REQUIRE(next);
-      cpu.advance(*next);
-      while (cpu.pop_done()) {
-        ++done;
-        finished = *next;
-      }
-    }
-    REQUIRE(done == 2);
+    const Time finished = finish_all(cpu, 2);
     return std::pair{finished, cpu};
   };
   const auto [at_limit_2, cpu_2] = run(2.0);
