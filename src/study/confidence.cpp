@@ -48,8 +48,7 @@ Estimate estimate_mean(std::span<const double> samples) {
     return e;
   }
   const double n = static_cast<double>(samples.size());
-  if (std::all_of(samples.begin(), samples.end(),
-                  [&](double x) { return x == samples.front(); })) {
+  if (std::all_of(samples.begin(), samples.end(), [&](double x) { return x == samples.front(); })) {
     // No spread at all (a deterministic model): exactly the value, with no
     // rounding noise in the sum making up a spread of 1e-17.
     e.mean = samples.front();
