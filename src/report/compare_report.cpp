@@ -88,22 +88,12 @@ std::string component_table(const std::vector<std::vector<std::string>>& rows) {
   if (rows.size() < 2) {
     return {};
   }
-  std::string out = "<h2>Services, queues and caches</h2>\n<div class=\"table\"><table>\n<tr>";
-  for (const auto& h : rows.front()) {
-    out += fmt::format("<th>{}</th>", escape_html(h));
-  }
-  out += "</tr>\n";
-  for (std::size_t r = 1; r < rows.size(); ++r) {
-    out += "<tr>";
-    for (std::size_t c = 0; c < rows[r].size(); ++c) {
-      out += fmt::format("<td{}>{}</td>", c >= 2 && c <= 4 ? " class=\"n\"" : "",
-                         escape_html(rows[r][c]));
-    }
-    out += "</tr>\n";
-  }
-  return out +
-         "</table></div>\n<p class=\"note\">Mean ± the half-width of the 95% interval over the "
-         "paired replications; B - A is the paired difference.</p>\n";
+  HtmlTableStyle style;  // A, B and B - A
+  style.first_numeric = 2;
+  style.last_numeric = 4;
+  return "<h2>Services, queues and caches</h2>\n" + html_table(rows, style) +
+         "<p class=\"note\">Mean ± the half-width of the 95% interval over the paired "
+         "replications; B - A is the paired difference.</p>\n";
 }
 
 }  // namespace

@@ -103,6 +103,32 @@ ChartAxis fixed_axis(std::string label, double min, double max) {
 }
 
 /// A table whose optional columns disappear when every cell is 0 or empty.
+}  // namespace
+
+std::string html_table(const std::vector<std::vector<std::string>>& rows,
+                       const HtmlTableStyle& style) {
+  if (rows.empty()) {
+    return {};
+  }
+  std::string out = "<div class=\"table\"><table>\n<tr>";
+  for (const auto& header : rows.front()) {
+    out += fmt::format("<th>{}</th>", escape_html(header));
+  }
+  out += "</tr>\n";
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    const bool fails = r - 1 < style.failing_rows.size() && style.failing_rows[r - 1];
+    out += fails ? "<tr class=\"fail\" style=\"background:#ffebe9\">" : "<tr>";
+    for (std::size_t c = 0; c < rows[r].size(); ++c) {
+      const bool numeric = c >= style.first_numeric && c <= style.last_numeric;
+      out += fmt::format("<td{}>{}</td>", numeric ? " class=\"n\"" : "", escape_html(rows[r][c]));
+    }
+    out += "</tr>\n";
+  }
+  return out + "</table></div>\n";
+}
+
+namespace {
+
 class Table {
  public:
   struct Column {

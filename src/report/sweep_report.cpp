@@ -116,27 +116,6 @@ std::string component_chart(const SweepReportInputs& inputs, const SweepComponen
   return render_svg(chart);
 }
 
-std::string table_html(const std::vector<std::vector<std::string>>& table,
-                       const std::vector<bool>& failing_rows) {
-  if (table.empty()) {
-    return {};
-  }
-  std::string out = "<div class=\"table\"><table>\n<tr>";
-  for (const auto& h : table.front()) {
-    out += fmt::format("<th>{}</th>", escape_html(h));
-  }
-  out += "</tr>\n";
-  for (std::size_t r = 1; r < table.size(); ++r) {
-    const bool fails = r - 1 < failing_rows.size() && failing_rows[r - 1];
-    out += fails ? "<tr class=\"fail\" style=\"background:#ffebe9\">" : "<tr>";
-    for (const auto& cell : table[r]) {
-      out += fmt::format("<td>{}</td>", escape_html(cell));
-    }
-    out += "</tr>\n";
-  }
-  return out + "</table></div>\n";
-}
-
 }  // namespace
 
 std::string format_sweep_report(const SweepReportInputs& inputs) {
@@ -183,7 +162,9 @@ std::string format_sweep_report(const SweepReportInputs& inputs) {
         "<p class=\"note\">Shaded rows are points that fail an SLO check on the mean of their "
         "replications (the SLOs column says which).</p>\n";
   }
-  out += table_html(inputs.table, inputs.failing_rows);
+  HtmlTableStyle style;  // text cells, failing points shaded
+  style.failing_rows = inputs.failing_rows;
+  out += html_table(inputs.table, style);
   out += html_page_end();
   return out;
 }

@@ -10,6 +10,7 @@
 
 #include "estimate_json.hpp"
 #include "tailsim/report/console_report.hpp"
+#include "tailsim/report/html_report.hpp"
 #include "tailsim/report/json_numbers.hpp"
 #include "tailsim/report/json_report.hpp"
 #include "tailsim/report/svg_chart.hpp"
@@ -111,23 +112,12 @@ std::string components_section(std::span<const ComponentEstimates> components) {
   return out;
 }
 
-/// `rows` (the first the header) as an HTML table; the first column is text,
-/// the others numbers.
+/// A table of the Replications section: the first column names, the others
+/// estimates.
 std::string html_table(const std::vector<std::vector<std::string>>& rows) {
-  std::string out = "<div class=\"table\"><table><thead><tr>";
-  for (const auto& header : rows.front()) {
-    out += fmt::format("<th>{}</th>", report::escape_html(header));
-  }
-  out += "</tr></thead><tbody>";
-  for (std::size_t r = 1; r < rows.size(); ++r) {
-    out += "<tr>";
-    for (std::size_t c = 0; c < rows[r].size(); ++c) {
-      out += fmt::format("<td{}>{}</td>", c == 0 ? "" : " class=\"n\"",
-                         report::escape_html(rows[r][c]));
-    }
-    out += "</tr>";
-  }
-  return out + "</tbody></table></div>\n";
+  report::HtmlTableStyle style;
+  style.last_numeric = rows.front().size();
+  return report::html_table(rows, style);
 }
 
 }  // namespace

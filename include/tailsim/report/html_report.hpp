@@ -12,8 +12,10 @@
 /// autoscalers' histories, the services, calls, caches, queues and cluster,
 /// the topology picture and the model text.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tailsim/stats/results.hpp"
 
@@ -41,6 +43,18 @@ struct HtmlReportInputs {
 std::string html_page_start(std::string_view title);
 /// The page's footer and closing tags.
 std::string html_page_end();
+
+/// Rows of text as a table of a tailsim page: the first row is the header,
+/// every cell is escaped. Columns from `first_numeric` to `last_numeric`
+/// are right-aligned numbers; a data row `r` with `failing_rows[r]` set is
+/// shaded.
+struct HtmlTableStyle {
+  std::size_t first_numeric = 1;
+  std::size_t last_numeric = 0;  ///< below first_numeric: no numeric column
+  std::vector<bool> failing_rows;
+};
+std::string html_table(const std::vector<std::vector<std::string>>& rows,
+                       const HtmlTableStyle& style = {});
 
 /// The report as HTML text. Same inputs, same bytes: no timestamp, no
 /// randomness, numbers written in a fixed format.
