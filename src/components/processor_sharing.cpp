@@ -34,7 +34,7 @@ void ProcessorSharing::advance_slow(Time now) {
     if (heap_.empty()) {
       virtual_now_ = 0;
       last_update_ = segment_end;
-    } else if (stops_ != 0) {  // throttled or paused: no progress
+    } else if (is_stopped()) {  // throttled or paused: no progress
       period_active_ = true;
       last_update_ = segment_end;
     } else {

@@ -216,9 +216,28 @@ class Builder {
   ParseResult<DistSpec> build_empirical(const Call& call) const;
   ParseResult<DistSpec> build_form(const Form& form, const Call& call) const;
   ParseResult<std::vector<Value>> bind(const Form& form, const Call& call) const;
+  /// A duration, or in a distribution of cores a number of cores (kept as
+  /// that many seconds).
+  ParseResult<Duration> value(std::string_view text) const;
 
   const DistContext& context_;
 };
+
+ParseResult<Duration> Builder::value(std::string_view text) const {
+  if (!context_.cores) {
+    return parse_duration(text);
+  }
+  auto n = parse_number(text);
+  if (!n) {
+    return error_at(0, fmt::format("cores are a plain number, as in '2' or 'uniform(2, 6)', not "
+                                   "'{}'",
+                                   text));
+  }
+  if (*n < 0 || *n > 1e6) {
+    return error_at(0, fmt::format("a number of cores is between 0 and 1000000, got '{}'", text));
+  }
+  return Duration{std::llround(*n * 1e9)};
+}
 
 ParseResult<DistSpec> Builder::parse(std::string_view text, std::size_t base, int depth) const {
   const Piece t = trim(text, base);
@@ -247,7 +266,7 @@ ParseResult<DistSpec> Builder::parse(std::string_view text, std::size_t base, in
                                             "got '{}'{}",
                                             t.text, did_you_mean(t.text, names)));
     }
-    auto value = parse_duration(t.text);
+    auto value = this->value(t.text);
     if (!value) {
       return error_at(t.offset + value.error().offset, value.error().message);
     }
@@ -404,7 +423,7 @@ ParseResult<std::vector<Value>> Builder::bind(const Form& form, const Call& call
     };
     switch (param.kind) {
       case ParamKind::duration: {
-        auto d = parse_duration(arg.text);
+        auto d = value(arg.text);
         if (!d) {
           return fail(d.error());
         }

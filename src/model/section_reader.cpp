@@ -45,6 +45,7 @@ class SectionReader {
   void read_autoscaler(const Located<std::string>& name, const Cursor& c);
   std::optional<ScalingRules> read_scaling_rules(const Cursor& c, std::string_view what);
   void read_cluster(const Cursor& c);
+  std::optional<NeighboursSpec> read_neighbours(const Cursor& c);
   void read_workload(const Located<std::string>& name, const Cursor& c);
   void read_fault(const Cursor& c);
   void read_slos(const Cursor& c);
@@ -939,7 +940,8 @@ std::optional<ScalingRules> SectionReader::read_scaling_rules(const Cursor& c,
 // ------------------------------------------------------------------- cluster
 
 void SectionReader::read_cluster(const Cursor& c) {
-  Fields f(r_, c, {"nodes", "node_cores", "provision", "max_nodes"}, "cluster");
+  Fields f(r_, c, {"nodes", "node_cores", "provision", "max_nodes", "placement", "neighbours"},
+           "cluster");
   if (!f.is_map()) {
     return;
   }
@@ -961,7 +963,43 @@ void SectionReader::read_cluster(const Cursor& c) {
                                               cl.max_nodes->value, cl.nodes.value));
     }
   }
+  if (auto v = f.get("placement")) {
+    if (auto choice = r_.choice(*v, "placement", {"spread", "pack"})) {
+      cl.placement = as_enum<Placement>(*choice);
+    }
+  }
+  if (auto v = f.get("neighbours")) {
+    cl.neighbours = read_neighbours(*v);
+  }
   model_.cluster = cl;
+}
+
+std::optional<NeighboursSpec> SectionReader::read_neighbours(const Cursor& c) {
+  Fields f(r_, c, {"cores", "every"}, "cluster neighbours");
+  if (!f.is_map()) {
+    return std::nullopt;
+  }
+  NeighboursSpec out;
+  out.loc = f.loc();
+  std::optional<DistSpec> cores;
+  if (auto v = f.require("cores")) {
+    cores = r_.core_distribution(*v, "neighbours cores");
+  }
+  if (auto v = f.get("every")) {
+    if (auto every = r_.duration(*v, "neighbours every")) {
+      if (every->value < std::chrono::milliseconds(1)) {
+        r_.error(every->loc,
+                 "neighbours 'every', how often their demand is drawn again, must be "
+                 "at least 1ms");
+      }
+      out.every = *every;
+    }
+  }
+  if (!cores) {
+    return std::nullopt;
+  }
+  out.cores = std::move(*cores);
+  return out;
 }
 
 // ----------------------------------------------------------------- workloads

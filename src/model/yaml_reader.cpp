@@ -61,8 +61,8 @@ bool looks_like_split_distribution(std::string_view key) {
 std::string_view not_simulated_yet(std::string_view what, std::string_view key) {
   const bool in_cluster = what == "cluster";
   const bool in_pod = what.starts_with("the pod of service");
-  if (in_cluster && (key == "node_memory" || key == "placement" || key == "neighbours")) {
-    return "node contention and memory";
+  if (in_cluster && key == "node_memory") {
+    return "node memory and evictions";
   }
   if (in_cluster && key == "scale_down") {
     return "the cluster autoscaler removing nodes";
@@ -502,6 +502,13 @@ std::optional<Located<std::size_t>> YamlReader::choice(
 
 std::optional<DistSpec> YamlReader::distribution(const Cursor& c, std::string_view what) {
   return distribution_map(c, what, 0);
+}
+
+std::optional<DistSpec> YamlReader::core_distribution(const Cursor& c, std::string_view what) {
+  dist_context_.cores = true;
+  std::optional<DistSpec> out = distribution_map(c, what, 0);
+  dist_context_.cores = false;
+  return out;
 }
 
 std::optional<DistSpec> YamlReader::distribution_map(const Cursor& c, std::string_view what,

@@ -130,6 +130,9 @@ class YamlReader {
                                              std::int64_t max);
   /// A distribution in its string form or its YAML map form.
   std::optional<DistSpec> distribution(const Cursor& c, std::string_view what);
+  /// A distribution of numbers of cores (`2`, `uniform(2, 6)`), kept as
+  /// seconds: one second per core.
+  std::optional<DistSpec> core_distribution(const Cursor& c, std::string_view what);
 
   /// One of `names` (error with did-you-mean otherwise); returns its index.
   std::optional<Located<std::size_t>> choice(const Cursor& c, std::string_view what,

@@ -132,6 +132,12 @@ void Compiler::compile_autoscalers() {
     plan_.cluster =
         ClusterSpec{nodes, c.node_cores.value, c.provision.value,
                     c.max_nodes ? static_cast<std::uint32_t>(c.max_nodes->value) : nodes};
+    plan_.cluster->pack = c.placement.value == model::Placement::pack;
+    if (c.neighbours) {
+      plan_.cluster->neighbour_cores = add_distribution(c.neighbours->cores);
+      plan_.cluster->neighbour_every = c.neighbours->every.value;
+      plan_.cluster->neighbour_stream = add_stream("cluster", "neighbours");
+    }
   }
 }
 

@@ -216,6 +216,11 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
       out += wrap_fields(indent, {"gc:", fmt::format("pauses={}", s.gc_pauses),
                                   fmt::format("paused={:.1f}s", s.gc_pause_s)});
     }
+    if (s.contention_s > 0) {
+      out += wrap_fields(indent,
+                         {"node contention:",
+                          fmt::format("{:.1f} request-s waiting for node cores", s.contention_s)});
+    }
     if (s.hedges > 0) {
       out += wrap_fields(
           indent, {fmt::format("hedges sent={}", s.hedges), fmt::format("won={}", s.hedges_won)});
@@ -272,9 +277,10 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
   if (r.cluster.is_modelled) {
     out += fmt::format(
         "\n  CLUSTER\n    nodes: {} at start, {} at most ({} added)\n"
-        "    pending pods: {} at most, {:.0f} pod-seconds waiting for a node\n",
+        "    pending pods: {} at most, {:.0f} pod-seconds waiting for a node\n"
+        "    node cores used: {:.1f}% (pods and neighbours, mean over the nodes)\n",
         r.cluster.nodes_start, r.cluster.nodes_max, r.cluster.nodes_added, r.cluster.pending_max,
-        r.cluster.pending_pod_s);
+        r.cluster.pending_pod_s, r.cluster.node_utilization_mean * 100);
   }
   bool any_breaker = false;
   for (const auto& e : r.edges) {

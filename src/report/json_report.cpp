@@ -114,6 +114,9 @@ std::string to_json(const stats::Results& r) {
       out["gc_pause_s"] = s.gc_pause_s;
       out["gc_pauses"] = s.gc_pauses;
     }
+    if (s.has_contention) {
+      out["contention_s"] = s.contention_s;
+    }
     out["retries"] = s.retries;
     out["retries_refused"] = s.retries_refused;
     out["hedges"] = s.hedges;
@@ -177,7 +180,8 @@ std::string to_json(const stats::Results& r) {
                     {"nodes_max", r.cluster.nodes_max},
                     {"nodes_added", r.cluster.nodes_added},
                     {"pending_max", r.cluster.pending_max},
-                    {"pending_pod_s", r.cluster.pending_pod_s}};
+                    {"pending_pod_s", r.cluster.pending_pod_s},
+                    {"node_utilization_mean", r.cluster.node_utilization_mean}};
   }
   ordered_json& slos = j["slos"] = ordered_json::array();
   for (const auto& s : r.slos) {

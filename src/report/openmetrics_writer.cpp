@@ -347,7 +347,7 @@ constexpr std::string_view failures_help =
 
 /// Every series a run keeps (stats::Series), family by family, in the order
 /// metrics.om writes them.
-constexpr std::array<SeriesFamily, 25> series_families{{
+constexpr std::array<SeriesFamily, 26> series_families{{
     {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
      "Requests of a path that arrived, over all simulated time.", "", "", false},
     {"path", "completions", "tailsim_path_completions", "counter", "",
@@ -385,6 +385,9 @@ constexpr std::array<SeriesFamily, 25> series_families{{
     {"service", "gc_pause_s", "tailsim_service_gc_pause_seconds", "counter", "seconds",
      "Pod-seconds a service's pods were paused by their garbage collector (pod.gc only).", "", "",
      false},
+    {"service", "contention_s", "tailsim_service_node_contention_seconds", "counter", "seconds",
+     "Request-seconds a service's busy requests waited for their node's cores (cluster only).", "",
+     "", false},
     {"service", "retries", "tailsim_service_retries", "counter", "",
      "Retries a service sent as a caller.", "", "", false},
     {"service", "wasted_cpu_s", "tailsim_service_wasted_cpu_seconds", "counter", "seconds",

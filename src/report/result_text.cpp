@@ -57,6 +57,7 @@ std::string_view attribution_label(std::string_view what) {
       {"failed_attempts", "failed attempts"},
       {"broker", "waiting in the queue"},
       {"gc_pause", "GC pause"},
+      {"node_cores", "waiting for node cores"},
       {"unaccounted", "unaccounted"}};
   for (const auto& [key, label] : labels) {
     if (key == what) {

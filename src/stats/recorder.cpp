@@ -34,7 +34,8 @@ Recorder::Recorder(Time window_start, Time window_end, std::size_t paths, std::s
       path_series_(paths, std::vector<std::vector<double>>(path_metrics.size())),
       service_series_(services, std::vector<std::vector<double>>(service_metrics.size())),
       cache_series_(caches),
-      gc_series_(services) {}
+      gc_series_(services),
+      contention_series_(services) {}
 
 void Recorder::path_arrival(std::uint32_t path, Time at) {
   ++interval_paths_[path].arrivals;
@@ -284,6 +285,9 @@ void Recorder::close_interval(Duration interval) {
     if (gc_series_[s]) {
       gc_series_[s]->push_back(i.gc_pause_ns * 1e-9);
     }
+    if (contention_series_[s]) {
+      contention_series_[s]->push_back(i.contention_ns * 1e-9);
+    }
     i = IntervalService{};
   }
   for (std::size_t c = 0; c < interval_caches_.size(); ++c) {
@@ -328,6 +332,8 @@ void Recorder::finish(Results& results) {
     out.throttled_s = s.throttled_ns * 1e-9;
     out.gc_pause_s = s.gc_pause_ns * 1e-9;
     out.gc_pauses = s.gc_pauses;
+    out.contention_s = s.contention_ns * 1e-9;
+    out.has_contention = cluster_.is_modelled;
     if (s.replicas_max > 0 || s.replica_ns > 0) {
       out.replicas = ReplicaSummary{s.replicas_min, s.replicas_max,
                                     window_ns > 0 ? s.replica_ns / window_ns : 0};
@@ -358,6 +364,10 @@ void Recorder::finish(Results& results) {
       ts.series.push_back(
           Series{"service/" + results.services[s].name, "gc_pause_s", std::move(*gc_series_[s])});
     }
+    if (contention_series_[s]) {
+      ts.series.push_back(Series{"service/" + results.services[s].name, "contention_s",
+                                 std::move(*contention_series_[s])});
+    }
   }
   for (std::size_t c = 0; c < cache_series_.size() && c < results.caches.size(); ++c) {
     ts.series.push_back(
@@ -373,6 +383,14 @@ void Recorder::finish(Results& results) {
   results.queues = std::move(queues_);
   results.autoscalers = autoscalers_;  // the time series still read their last syncs
   results.cluster = cluster_;
+  if (cluster_.is_modelled && node_capacity_core_ns_ > 0) {
+    // Pods run only on nodes: the services' CPU is the pods' part of it.
+    double used = neighbour_core_ns_;
+    for (const ServiceTotals& s : services_) {
+      used += s.busy_core_ns;
+    }
+    results.cluster.node_utilization_mean = used / node_capacity_core_ns_;
+  }
 }
 
 }  // namespace tailsim::stats

@@ -18,6 +18,11 @@
 /// the pod until `resume`: no work progresses and no completion is due; the
 /// quota's periods go on.
 ///
+/// On a node whose cores its pods contend for, the node grants the pod a
+/// share of the cores it would use: `set_speed` scales every busy request's
+/// progress (and the cores in use, and so the quota spent) by that share, 1
+/// when the node has cores enough.
+///
 /// The busy count changes only in add and pop_done, so the rate, its
 /// inverse, the cores in use and the progress per nanosecond are kept from
 /// one change to the next (looked up in a table by busy count): the steps
@@ -88,6 +93,22 @@ class ProcessorSharing {
     slow_ = has_quota_;
   }
 
+  /// From `now` on the busy requests get `speed` (0 < speed <= 1) of the
+  /// cores they would use: a node's grant under contention. Reschedule
+  /// afterwards.
+  void set_speed(Time now, double speed) {
+    assert(speed > 0 && speed <= 1);
+    advance(now);
+    speed_ = speed;
+    inverse_speed_ = 1 / speed;
+    stops_ = static_cast<std::uint8_t>((stops_ & ~slowed_bit) | (speed < 1 ? slowed_bit : 0));
+    busy_changed();
+  }
+  [[nodiscard]] double speed() const { return speed_; }
+  /// The cores the busy requests would use if the node had them: min(busy,
+  /// cores), 0 while throttled or paused (they ask the node for nothing).
+  [[nodiscard]] double wanted_cores() const { return is_stopped() ? 0.0 : wanted_cores_; }
+
   /// A request `job` starts needing `work_ns` core-nanoseconds.
   void add(Time now, double work_ns, std::uint32_t job) {
     advance(now);
@@ -116,9 +137,10 @@ class ProcessorSharing {
     if (heap_.empty()) {
       return std::nullopt;
     }
-    if (stops_ != 0) [[unlikely]] {
+    if ((stops_ & stopped_mask) != 0) [[unlikely]] {
       // Throttled: the period's end; paused: nothing until resume.
-      return stops_ == throttled_bit ? std::optional<Time>{next_boundary_} : std::nullopt;
+      return (stops_ & stopped_mask) == throttled_bit ? std::optional<Time>{next_boundary_}
+                                                      : std::nullopt;
     }
     // Rounded up to a whole nanosecond (ceil_ns: no libm call, this is hot).
     // While every job has a core of its own the wait per unit of work is
@@ -134,12 +156,15 @@ class ProcessorSharing {
 
   [[nodiscard]] std::size_t busy() const { return heap_.size(); }
   /// Cores in use now: zero while throttled or paused.
-  [[nodiscard]] double busy_cores() const { return stops_ != 0 ? 0.0 : busy_cores_; }
+  [[nodiscard]] double busy_cores() const { return is_stopped() ? 0.0 : busy_cores_; }
   [[nodiscard]] double cores() const { return cores_; }
   [[nodiscard]] bool is_throttled() const { return (stops_ & throttled_bit) != 0; }
   [[nodiscard]] bool is_paused() const { return (stops_ & paused_bit) != 0; }
   /// Throttled or paused: the busy requests make no progress.
-  [[nodiscard]] bool is_stopped() const { return stops_ != 0; }
+  [[nodiscard]] bool is_stopped() const { return (stops_ & stopped_mask) != 0; }
+  /// Stopped or slowed by the node: what touching the CPU must account
+  /// beyond the cores in use (one byte, tested on every touch).
+  [[nodiscard]] bool is_held_back() const { return stops_ != 0; }
   /// The time the virtual clock was last brought forward.
   [[nodiscard]] Time last_update() const { return last_update_; }
   /// cgroup cpu.stat: periods with work, periods that ran out of quota.
@@ -212,10 +237,13 @@ class ProcessorSharing {
       add_shares(n);
     }
     const Share& share = shares_[n];
-    rate_ = share.rate;
-    wait_per_work_ = share.wait_per_work;
-    busy_cores_ = share.busy_cores;
-    progress_ = share.progress;
+    // The node's grant scales them; at speed 1 (always, without contention)
+    // the products are exact and the values the table's.
+    rate_ = share.rate * speed_;
+    wait_per_work_ = share.wait_per_work * inverse_speed_;
+    busy_cores_ = share.busy_cores * speed_;
+    wanted_cores_ = share.busy_cores;
+    progress_ = share.progress * speed_;
   }
   [[nodiscard]] double rate() const { return rate_; }
   [[nodiscard]] double busy_cores_unthrottled() const { return busy_cores_; }
@@ -286,10 +314,13 @@ class ProcessorSharing {
   double cores_;
   double virtual_now_ = 0;
   std::vector<Share> shares_;  ///< by busy count, as far as it has reached
-  double rate_ = 1;            ///< min(1, cores / busy)
+  double rate_ = 1;            ///< min(1, cores / busy) x speed_
   double wait_per_work_ = 1;   ///< 1 / rate_
-  double busy_cores_ = 0;      ///< min(busy, cores)
-  double progress_ = 0;        ///< virtual time per nanosecond: rate_, or 0 when idle
+  double busy_cores_ = 0;      ///< min(busy, cores) x speed_
+  double wanted_cores_ = 0;    ///< min(busy, cores)
+  double speed_ = 1;           ///< the node's grant: the share of wanted_cores_ given
+  double inverse_speed_ = 1;
+  double progress_ = 0;  ///< virtual time per nanosecond: rate_, or 0 when idle
   Time last_update_{};
   std::vector<Job> heap_;  ///< min-heap on finish
   /// heap_.front().finish, or +inf while idle. Kept beside the heap, it is
@@ -302,9 +333,12 @@ class ProcessorSharing {
   /// advance() takes the slow path: a quota, or paused.
   bool slow_ = false;
   /// What stops the busy requests: the quota (throttled_bit), a pause
-  /// (paused_bit). One byte, so that the hot checks test it once.
+  /// (paused_bit); and what slows them: the node (slowed_bit). One byte, so
+  /// that the hot checks test it once.
   static constexpr std::uint8_t throttled_bit = 1;
   static constexpr std::uint8_t paused_bit = 2;
+  static constexpr std::uint8_t stopped_mask = throttled_bit | paused_bit;
+  static constexpr std::uint8_t slowed_bit = 4;
   std::uint8_t stops_ = 0;
   Duration period_{0};
   double quota_ns_ = 0;   ///< core-nanoseconds per period

@@ -105,6 +105,9 @@ struct DistContext {
   Diagnostics* diagnostics = nullptr;
   /// Folders outside `base_dir` the user allowed files to be read from (`--allow-path`).
   std::vector<std::filesystem::path> allowed_dirs = {};
+  /// The values are numbers of cores, not durations: a bare number is that
+  /// many cores, kept as that many seconds (one core per second of value).
+  bool cores = false;
 };
 
 /// Parses the string form: `3ms`, `exp(2ms)`, `lognormal(median=2ms, p99=20ms)`,

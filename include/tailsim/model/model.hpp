@@ -303,11 +303,25 @@ struct Autoscaler {
 
 // ------------------------------------------------------------------- cluster
 
+/// Where kube-scheduler puts a pod among the nodes it fits: `spread`
+/// (LeastAllocated, the default) or `pack` (MostAllocated).
+enum class Placement { spread, pack };
+
+/// `neighbours: {cores, every}`: other tenants' CPU demand on each node, in
+/// cores, drawn afresh every `every`.
+struct NeighboursSpec {
+  DistSpec cores;  ///< values in cores (a bare number is that many cores)
+  Located<Duration> every{std::chrono::seconds(30)};
+  SourceLoc loc;
+};
+
 struct Cluster {
   Located<std::int64_t> nodes{1};
   Located<double> node_cores{1};
   Located<Duration> provision{std::chrono::seconds(90)};
   std::optional<Located<std::int64_t>> max_nodes;
+  Located<Placement> placement{Placement::spread};
+  std::optional<NeighboursSpec> neighbours;
   SourceLoc loc;
 };
 

@@ -275,6 +275,13 @@ struct ClusterSpec {
   double node_cores = 1;
   Duration provision{0};
   std::uint32_t max_nodes = 1;
+  /// kube-scheduler's scoring: MostAllocated (`pack`) or LeastAllocated.
+  bool pack = false;
+  /// `neighbours`: Plan::distributions of their cores (a value of one
+  /// second is one core), how often drawn, and their stream; no_id without.
+  Id neighbour_cores = no_id;
+  Duration neighbour_every{0};
+  Id neighbour_stream = no_id;
 };
 
 /// A model ready to simulate.

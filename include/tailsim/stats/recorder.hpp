@@ -59,6 +59,24 @@ class Recorder {
     services_[service].gc_pauses += static_cast<std::uint64_t>(is_measured(from));
     interval_services_[service].gc_pause_ns += static_cast<double>((to - from).count());
   }
+  /// The busy requests of `service` lost `requests` request-seconds per
+  /// second to their node's contention from `from` to `to` (node.cpp).
+  void node_contention(std::uint32_t service, Time from, Time to, double requests) {
+    add_clipped(services_[service].contention_ns, from, to, requests);
+    interval_services_[service].contention_ns +=
+        requests * static_cast<double>((to - from).count());
+  }
+  /// The nodes' neighbours used `cores` cores from `from` to `to`.
+  void neighbour_cores(Time from, Time to, double cores) {
+    add_clipped(neighbour_core_ns_, from, to, cores);
+  }
+  /// The cluster's nodes had `cores` cores from `from` to `to`.
+  void node_capacity(Time from, Time to, double cores) {
+    add_clipped(node_capacity_core_ns_, from, to, cores);
+  }
+  /// The model has a cluster: every service's time series gains
+  /// `contention_s` (only then, so that other models' series stay as they were).
+  void track_contention(std::uint32_t service) { contention_series_[service].emplace(); }
   /// `service` has GC pauses: its time series gains `gc_pause_s` (only
   /// then, so that the series of a model without pauses stay as they were).
   void track_gc(std::uint32_t service) { gc_series_[service].emplace(); }
@@ -158,6 +176,9 @@ class Recorder {
     for (const auto& gc : gc_series_) {
       series += gc ? 1 : 0;
     }
+    for (const auto& contention : contention_series_) {
+      series += contention ? 1 : 0;
+    }
     return series * sizeof(double);
   }
 
@@ -179,6 +200,7 @@ class Recorder {
     double throttled_ns = 0;
     double gc_pause_ns = 0;
     std::uint64_t gc_pauses = 0;  ///< pauses that started in the window
+    double contention_ns = 0;     ///< request-nanoseconds lost to the node
     double replica_ns = 0;
     double replicas_min = 1e300;
     double replicas_max = 0;
@@ -238,6 +260,7 @@ class Recorder {
     double queue_ns = 0;
     double throttled_ns = 0;
     double gc_pause_ns = 0;
+    double contention_ns = 0;
     double wasted_ns = 0;
     std::uint64_t rejected = 0;
     std::uint64_t retries = 0;
@@ -256,6 +279,11 @@ class Recorder {
   std::vector<std::vector<double>> cache_series_;
   /// Per service with GC pauses, their pod-seconds per interval.
   std::vector<std::optional<std::vector<double>>> gc_series_;
+  /// Per service of a model with a cluster, request-seconds lost to the node
+  /// per interval.
+  std::vector<std::optional<std::vector<double>>> contention_series_;
+  double neighbour_core_ns_ = 0;      ///< the nodes' neighbours' CPU in the window
+  double node_capacity_core_ns_ = 0;  ///< the nodes' cores in the window
   std::size_t intervals_ = 0;
 };
 

@@ -106,6 +106,10 @@ struct ServiceResult {
   double gc_pause_s = 0;
   std::uint64_t gc_pauses = 0;
   bool has_gc = false;
+  /// With a cluster: request-seconds its busy requests lost to their nodes'
+  /// contention (waiting for node cores beyond what the pod's own limit allows).
+  double contention_s = 0;
+  bool has_contention = false;
   ReplicaSummary replicas;
   bool is_external = false;
 };
@@ -171,6 +175,8 @@ struct ClusterResult {
   std::uint32_t nodes_added = 0;
   std::uint32_t pending_max = 0;  ///< most pods waiting for a node at once
   double pending_pod_s = 0;       ///< pod-seconds spent waiting for a node
+  /// The nodes' CPU used (pods and neighbours) over their cores, in the window.
+  double node_utilization_mean = 0;
 };
 
 /// One metric of one entity over the run, a value per interval

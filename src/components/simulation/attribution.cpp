@@ -58,6 +58,7 @@ void Simulation<Observe>::observe_cpu_start(Id t) {
   const PodMetrics& pod = fleet_.pods[work_.requests[work_.tasks[t].request].pod].metrics;
   mark.throttled_at = pod.throttled_ns;
   mark.paused_at = pod.paused_ns;
+  mark.contended_at = pod.contended_ns;
 }
 
 template <bool Observe>
@@ -82,8 +83,8 @@ void Simulation<Observe>::observe_resume(Id t) {
   }
   // A cpu op: waiting for a worker (async pods), then running. While it runs
   // it is either stopped (by a GC pause, or else by the quota), or
-  // progressing: its own demand, and beyond it the time lost sharing the
-  // pod's cores.
+  // progressing: its own demand, and beyond it the time lost to its node's
+  // contention, and the rest sharing the pod's cores.
   const std::int64_t waited = std::clamp<std::int64_t>((mark.cpu_started - since).count(), 0, own);
   const std::int64_t ran = own - waited;
   const PodMetrics& pod = fleet_.pods[request.pod].metrics;
@@ -101,7 +102,10 @@ void Simulation<Observe>::observe_resume(Id t) {
       static_cast<std::int64_t>(std::llround(static_cast<double>(demand) * mark.warmup_share));
   ledger.add(service, Where::warmup, warmup);
   ledger.add(service, Where::cpu, demand - warmup);
-  ledger.add(service, Where::cpu_contention, ran - stopped - demand);
+  const auto slowed = std::clamp<std::int64_t>(std::llround(pod.contended_ns - mark.contended_at),
+                                               0, ran - stopped - demand);
+  ledger.add(service, Where::node_cores, slowed);
+  ledger.add(service, Where::cpu_contention, ran - stopped - demand - slowed);
   if (obs_->tracing) {
     if (waited > 0) {
       trace_phase(work_.tasks[t].request, "queue", since, mark.cpu_started);

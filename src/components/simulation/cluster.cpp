@@ -1,5 +1,7 @@
-// The cluster: nodes, the placement of pods by their CPU request, and the
-// cluster autoscaler that adds nodes for pods waiting for room.
+// The cluster: nodes, the placement of pods by their CPU request (as
+// kube-scheduler scores nodes), and the cluster autoscaler that adds nodes
+// for pods waiting for room. How the pods on a node share its cores is
+// node.cpp's.
 
 #include "kernel.hpp"
 
@@ -10,15 +12,37 @@ bool Simulation<Observe>::place_pod(Id pod_id) {
   if (!plan_.cluster) {
     return true;  // capacity is unlimited
   }
+  // As kube-scheduler: the nodes with room for the pod's request (the
+  // NodeResourcesFit filter), scored in whole points out of 100 on the
+  // cores requested with the pod there, in milli-cores as Kubernetes counts
+  // them: LeastAllocated (spread) scores the share left free, MostAllocated
+  // (pack) the share taken. The first node of the best score wins (the
+  // scheduler draws among equals; the lowest index is the same for every run).
+  const plan::ClusterSpec& cluster = *plan_.cluster;
   const double request = plan_.services[fleet_.pods[pod_id].service].cpu_request;
+  const auto capacity = std::llround(cluster.node_cores * 1000);
+  Id best = no_id;
+  std::int64_t best_score = -1;
   for (Id n = 0; n < cluster_.nodes.size(); ++n) {
-    if (cluster_.nodes[n].free_cores + ClusterState::fit_slack >= request) {
-      cluster_.nodes[n].free_cores -= request;
-      fleet_.pods[pod_id].life.node = n;
-      return true;
+    const Node& node = cluster_.nodes[n];
+    if (node.free_cores + ClusterState::fit_slack < request) {
+      continue;
+    }
+    const std::int64_t used =
+        std::min(capacity, std::llround((cluster.node_cores - node.free_cores + request) * 1000));
+    const std::int64_t score =
+        cluster.pack ? used * 100 / capacity : (capacity - used) * 100 / capacity;
+    if (score > best_score) {
+      best = n;
+      best_score = score;
     }
   }
-  return false;
+  if (best == no_id) {
+    return false;
+  }
+  cluster_.nodes[best].free_cores -= request;
+  join_node(pod_id, best);
+  return true;
 }
 
 template <bool Observe>
@@ -54,7 +78,9 @@ void Simulation<Observe>::request_nodes() {
 template <bool Observe>
 void Simulation<Observe>::on_node_ready() {
   --cluster_.provisioning;
+  note_node_capacity();
   cluster_.nodes.push_back(Node{plan_.cluster->node_cores});
+  start_node(static_cast<Id>(cluster_.nodes.size() - 1));
   recorder_.cluster_node_added(static_cast<std::uint32_t>(cluster_.nodes.size()));
   note_pending();
   std::deque<Id> still;

@@ -33,6 +33,15 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
   if (plan.cluster) {
     cluster_.nodes.assign(plan.cluster->nodes, Node{plan.cluster->node_cores});
     recorder_.cluster_start(plan.cluster->nodes);
+    cluster_.shares_cores = true;
+    for (Id n = 0; n < cluster_.nodes.size(); ++n) {
+      start_node(n);
+    }
+    for (Id s = 0; s < plan.services.size(); ++s) {
+      if (!plan.services[s].external) {
+        recorder_.track_contention(s);
+      }
+    }
   }
   for (const plan::QueueSpec& queue : plan.queues) {
     recorder_.add_queue(queue.name);
@@ -1129,6 +1138,9 @@ void Simulation<Observe>::reschedule_dirty_pods() {
     const Id pod_id = cpu_.dirty_pods[i];
     Pod& pod = fleet_.pods[pod_id];
     pod.dirty = false;
+    if (cluster_.shares_cores) [[unlikely]] {
+      node_wants_changed(pod_id);  // may slow others on its node: they join this list
+    }
     // Time::max() for none: one comparison, where two optionals take two.
     const Time next = pod.cpu.next_completion().value_or(Time::max());
     if (next == pod.scheduled) {
@@ -1238,6 +1250,9 @@ stats::Results Simulation<Observe>::run() {
         break;
       case EventKind::gc_toggle:
         on_gc_toggle(event.target);
+        break;
+      case EventKind::neighbours_change:
+        on_neighbours_change(event.target);
         break;
     }
     drain_ready();

@@ -72,6 +72,7 @@ enum class EventKind : std::uint32_t {
   metrics_snapshot,  ///< autoscaling.cpp; target: autoscaler; a window of its metric starts or ends
   node_ready,        ///< cluster.cpp; target: none; a node the cluster autoscaler asked for joins
   gc_toggle,         ///< gc.cpp; target: pod; its garbage collector's pause starts or ends
+  neighbours_change,  ///< node.cpp; target: node; its neighbours' demand is drawn again
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -196,6 +197,7 @@ struct PodLife {
   Time started{};             ///< placed on a node: its startup began
   Time ready_at{};            ///< when it started taking requests
   Id node = no_id;            ///< with a cluster
+  double node_wants = 0;      ///< the cores its node counts it as wanting (node.cpp)
   bool is_cold = false;       ///< started during the run: warms up (pod.warmup)
   std::uint32_t ordinal = 0;  ///< its service's pods made before it: "<service>-<ordinal>"
 };
@@ -206,6 +208,10 @@ struct PodMetrics {
   double used_core_ns = 0;  ///< CPU used
   double throttled_ns = 0;  ///< time its busy CPU was stopped by the quota (attribution)
   double paused_ns = 0;     ///< time its busy CPU was stopped by a GC pause (attribution)
+  /// Time its busy CPU lost to its node's contention: (1 - speed) x time
+  /// (attribution).
+  double contended_ns = 0;
+  double node_mark_ns = 0;  ///< used_core_ns when its node's time series last counted it
   double held_ns = 0;       ///< requests held, integrated over time
   Time held_since{};        ///< held_ns is up to date to here
   std::uint64_t arrivals = 0;
@@ -280,8 +286,25 @@ struct AutoscalerState {
 };
 
 /// A node of the cluster and the CPU its pods have not requested.
+/// One node of the cluster (cluster.cpp places pods; node.cpp shares its
+/// cores among them).
 struct Node {
-  double free_cores = 0;
+  explicit Node(double cores) : free_cores(cores) {}
+  double free_cores = 0;  ///< its cores less the requests of the pods placed on it
+  std::vector<Id> pods;   ///< placed on it, in the order they came
+  /// The cores its busy pods and its neighbours want now: beyond its cores
+  /// they contend, and each gets a share by its weight.
+  double wanted = 0;
+  bool contended = false;        ///< the last sharing found too few cores
+  double neighbour_wants = 0;    ///< `neighbours`: the cores other tenants want
+  double neighbour_granted = 0;  ///< and get
+  Time neighbour_since{};        ///< neighbour_granted holds since
+  /// The time series: core-nanoseconds its pods and its neighbours used in
+  /// the current interval, and their means over the last one closed.
+  double pods_core_ns = 0;
+  double neighbour_core_ns = 0;
+  double pods_cores = 0;
+  double neighbour_cores = 0;
 };
 
 struct WorkloadState {
@@ -301,6 +324,7 @@ struct TaskMark {
   Time cpu_started{};          ///< a cpu op: when it got its worker and started to run
   double throttled_at = 0;     ///< a cpu op: its pod's throttled_ns then
   double paused_at = 0;        ///< a cpu op: its pod's paused_ns then
+  double contended_at = 0;     ///< a cpu op: its pod's contended_ns then
   double warmup_share = 0;     ///< a cpu op: the part of its demand a cold pod's warm-up added
   Where what = Where::unaccounted;
   bool is_cpu = false;
@@ -419,6 +443,14 @@ struct GcState {
   std::vector<Time> pause_started;
 };
 
+/// What a pod or a node's neighbours want of the node's cores, weigh in
+/// its sharing, and get (node.cpp).
+struct NodeClaim {
+  double wants = 0;
+  double weight = 0;
+  double granted = 0;
+};
+
 /// The cluster's nodes and the pods waiting for room (cluster.cpp).
 struct ClusterState {
   std::vector<Node> nodes;
@@ -428,6 +460,12 @@ struct ClusterState {
   /// than this: sums of requests such as 0.1 + 0.2 round.
   static constexpr double fit_slack = 1e-9;
   Time pending_since{};
+  /// The pods' CPU goes through their nodes (node.cpp): a model with a
+  /// cluster.
+  bool shares_cores = false;
+  Time capacity_since{};                 ///< the nodes' cores are recorded up to here
+  std::vector<NodeClaim> claims;         ///< share_node's scratch
+  std::vector<std::size_t> claim_order;  ///< share_node's scratch
 };
 
 /// The autoscalers (autoscaling.cpp).
@@ -631,9 +669,9 @@ class Simulation {
   /// Task `task`, of a request on pod `pod`, starts a cpu op of `work_ns`.
   void start_cpu(Id task, Id pod, double work_ns);
   [[gnu::always_inline]] void touch_cpu(Id pod);
-  /// touch_cpu's accounting of busy requests the quota or a pause stopped
-  /// since the pod's CPU last moved on.
-  [[gnu::cold, gnu::noinline]] void note_stopped_cpu(Pod& pod);
+  /// note_held_back_cpu's part for busy requests the quota or a pause
+  /// stopped since the pod's CPU last moved on (gc.cpp).
+  void note_stopped_cpu(Pod& pod);
   void on_cpu_done(Id pod);
   void reschedule_dirty_pods();
 
@@ -678,6 +716,30 @@ class Simulation {
   void on_gc_toggle(Id pod);
   /// The pauses still going on at `finished`, for the results.
   void gc_results(Time finished);
+
+  // -------- node.cpp: the pods on a node share its cores
+  /// After `pod`'s CPU changed at `now_`: tells its node the cores it wants
+  /// now, and shares the node again if that matters.
+  void node_wants_changed(Id pod);
+  void share_node(Id node);
+  /// The pod joins or leaves its node's sharing.
+  void join_node(Id pod, Id node);
+  void leave_node(Id pod);
+  void start_node(Id node);
+  void on_neighbours_change(Id node);
+  /// Brings `node`'s neighbours' use up to now.
+  void note_neighbours(Node& node);
+  /// The nodes' cores up to now (for their utilization): before their
+  /// number changes.
+  void note_node_capacity();
+  /// The time series: each node's use over the interval that ends now.
+  void close_node_interval(Duration interval);
+  /// The nodes' sharing up to `finished`, for the results.
+  void node_results(Time finished);
+  /// touch_cpu's accounting of busy requests the quota or a pause stopped,
+  /// or the node slowed.
+  [[gnu::cold, gnu::noinline]] void note_held_back_cpu(Pod& pod);
+  void note_slowed_cpu(Pod& pod);
 
   // -------- cluster.cpp: nodes, placement and the cluster autoscaler
   bool place_pod(Id pod);
@@ -861,8 +923,8 @@ inline void Simulation<Observe>::touch_cpu(Id pod_id) {
   recorder_.cpu_busy(pod.service, pod.cpu.last_update(), now_, pod.cpu.busy_cores());
   pod.metrics.used_core_ns +=
       pod.cpu.busy_cores() * static_cast<double>((now_ - pod.cpu.last_update()).count());
-  if (pod.cpu.is_stopped() && pod.cpu.busy() > 0) [[unlikely]] {
-    note_stopped_cpu(pod);
+  if (pod.cpu.is_held_back() && pod.cpu.busy() > 0) [[unlikely]] {
+    note_held_back_cpu(pod);
   }
   pod.cpu.advance(now_);
   if (!pod.dirty) {

@@ -198,7 +198,7 @@ void Simulation<Observe>::pod_gone(Id pod_id) {
   std::erase(fleet_.services[pod.service].members, pod_id);
   if (pod.life.node != no_id) {
     cluster_.nodes[pod.life.node].free_cores += plan_.services[pod.service].cpu_request;
-    pod.life.node = no_id;
+    leave_node(pod_id);
     // Its CPU request is free: pods waiting for a node may fit now.
     while (!cluster_.pending_pods.empty() && place_pod(cluster_.pending_pods.front())) {
       const Id placed = cluster_.pending_pods.front();

@@ -15,6 +15,9 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
     }
   }
   // Time-weighted statistics up to the end, and what was left open.
+  if (cluster_.shares_cores) {
+    node_results(finished);
+  }
   for (Id p = 0; p < fleet_.pods.size(); ++p) {
     Pod& pod = fleet_.pods[p];
     recorder_.cpu_busy(pod.service, pod.cpu.last_update(), finished, pod.cpu.busy_cores());

@@ -36,6 +36,16 @@ void Simulation<Observe>::for_each_gauge(Visit visit) {
     visit(entity, "replicas_ready", static_cast<double>(fleet_.services[s].pods.size()));
     visit(entity, "replicas_starting", static_cast<double>(starting_pods(s)));
   }
+  if (plan_.cluster) {
+    // Every node the cluster may have, from the start: undefined while it
+    // has not joined.
+    for (Id n = 0; n < plan_.cluster->max_nodes; ++n) {
+      const bool joined = n < cluster_.nodes.size();
+      auto entity = [&] { return fmt::format("node/node-{}", n); };
+      visit(entity, "pods_cores", joined ? cluster_.nodes[n].pods_cores : undefined);
+      visit(entity, "neighbour_cores", joined ? cluster_.nodes[n].neighbour_cores : undefined);
+    }
+  }
   for (Id a = 0; a < autoscaling_.autoscalers.size(); ++a) {
     auto entity = [&] { return "autoscaler/" + plan_.autoscalers[a].name; };
     const std::vector<stats::ScaleSample>& history = recorder_.autoscaler(a).history;
@@ -77,6 +87,9 @@ void Simulation<Observe>::close_interval(Time start, Time end) {
       note_waiting(s, 0);
       note_capacity(s);
     }
+  }
+  if (cluster_.shares_cores) {
+    close_node_interval(end - start);
   }
   recorder_.close_interval(end - start);
   std::size_t g = 0;

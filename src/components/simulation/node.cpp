@@ -1,0 +1,237 @@
+// Node CPU contention (docs/semantics.md, "Node contention"): with a
+// cluster, the busy pods on a node and its neighbours (other tenants) share
+// its cores as Linux CFS group scheduling does over time. Each wants
+// min(busy requests, its cores), no more than its limit; while their wants
+// fit the node everyone gets what it wants, and beyond it the cores are
+// shared by weight (the pod's CPU request, cpu.weight; a neighbour's
+// demand) by water-filling: whoever wants less than its weighted share keeps
+// what it wants and the rest is shared again among the others. A pod
+// granted less than it wants runs slower by that ratio (its `speed`).
+
+#include <algorithm>
+
+#include "kernel.hpp"
+
+namespace tailsim::components::sim {
+
+namespace {
+
+/// The lightest weight a pod has (Kubernetes' cpu.shares never go below 2
+/// of 1024 per core: a pod without a request still gets a little).
+constexpr double min_weight = 2.0 / 1024.0;
+
+/// Shares `cores` among `claims` by weighted water-filling.
+void water_fill(std::vector<NodeClaim>& claims, std::vector<std::size_t>& order, double cores) {
+  order.clear();
+  double weight = 0;
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    claims[i].granted = 0;
+    if (claims[i].wants > 0 && claims[i].weight > 0) {
+      order.push_back(i);
+      weight += claims[i].weight;
+    }
+  }
+  // Those wanting least per weight are the first to be satisfied.
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return claims[a].wants / claims[a].weight < claims[b].wants / claims[b].weight;
+  });
+  double left = cores;
+  for (std::size_t i : order) {
+    NodeClaim& c = claims[i];
+    c.granted = std::min(c.wants, left * c.weight / weight);
+    left = std::max(0.0, left - c.granted);
+    weight -= c.weight;
+  }
+}
+
+}  // namespace
+
+template <bool Observe>
+void Simulation<Observe>::node_wants_changed(Id pod_id) {
+  Pod& pod = fleet_.pods[pod_id];
+  if (pod.life.node == no_id) {
+    return;
+  }
+  const plan::Service& svc = plan_.services[pod.service];
+  // With CFS the limit caps what the pod takes (a CPU fault changes it).
+  const double cap = svc.cfs ? fleet_.services[pod.service].cores : svc.cores;
+  const double wants = std::min(pod.cpu.wanted_cores(), cap);
+  if (wants == pod.life.node_wants) {
+    return;
+  }
+  Node& node = cluster_.nodes[pod.life.node];
+  node.wanted += wants - pod.life.node_wants;
+  pod.life.node_wants = wants;
+  if (node.contended || node.wanted > plan_.cluster->node_cores + ClusterState::fit_slack) {
+    share_node(pod.life.node);
+  }
+}
+
+template <bool Observe>
+void Simulation<Observe>::share_node(Id node_id) {
+  Node& node = cluster_.nodes[node_id];
+  const double cores = plan_.cluster->node_cores;
+  // The sum again from its parts: the running sum drifts by rounding.
+  double wanted = node.neighbour_wants;
+  for (Id p : node.pods) {
+    wanted += fleet_.pods[p].life.node_wants;
+  }
+  node.wanted = wanted;
+  node.contended = wanted > cores + ClusterState::fit_slack;
+  std::vector<NodeClaim>& claims = cluster_.claims;
+  claims.clear();
+  for (Id p : node.pods) {
+    const Pod& pod = fleet_.pods[p];
+    claims.push_back(NodeClaim{pod.life.node_wants,
+                               std::max(min_weight, plan_.services[pod.service].cpu_request)});
+  }
+  claims.push_back(NodeClaim{node.neighbour_wants, node.neighbour_wants});
+  if (node.contended) {
+    water_fill(claims, cluster_.claim_order, cores);
+  } else {
+    for (NodeClaim& c : claims) {
+      c.granted = c.wants;
+    }
+  }
+  for (std::size_t k = 0; k < node.pods.size(); ++k) {
+    Pod& pod = fleet_.pods[node.pods[k]];
+    const double base = pod.cpu.wanted_cores();
+    const double speed =
+        node.contended && base > 0 ? std::clamp(claims[k].granted / base, 1e-9, 1.0) : 1.0;
+    if (speed != pod.cpu.speed()) {
+      touch_cpu(node.pods[k]);  // its use up to now at the old speed
+      pod.cpu.set_speed(now_, speed);
+    }
+  }
+  if (claims.back().granted != node.neighbour_granted) {
+    note_neighbours(node);
+    node.neighbour_granted = claims.back().granted;
+  }
+}
+
+template <bool Observe>
+void Simulation<Observe>::join_node(Id pod_id, Id node_id) {
+  fleet_.pods[pod_id].life.node = node_id;
+  fleet_.pods[pod_id].life.node_wants = 0;
+  cluster_.nodes[node_id].pods.push_back(pod_id);
+}
+
+template <bool Observe>
+void Simulation<Observe>::leave_node(Id pod_id) {
+  Pod& pod = fleet_.pods[pod_id];
+  Node& node = cluster_.nodes[pod.life.node];
+  node.pods_core_ns += pod.metrics.used_core_ns - pod.metrics.node_mark_ns;
+  pod.metrics.node_mark_ns = pod.metrics.used_core_ns;
+  std::erase(node.pods, pod_id);
+  node.wanted -= pod.life.node_wants;
+  pod.life.node_wants = 0;
+  if (node.contended) {
+    share_node(pod.life.node);
+  }
+  pod.life.node = no_id;
+}
+
+template <bool Observe>
+void Simulation<Observe>::start_node(Id node_id) {
+  Node& node = cluster_.nodes[node_id];
+  node.neighbour_since = now_;
+  if (plan_.cluster->neighbour_cores != no_id) {
+    on_neighbours_change(node_id);
+  }
+}
+
+template <bool Observe>
+void Simulation<Observe>::on_neighbours_change(Id node_id) {
+  const plan::ClusterSpec& cluster = *plan_.cluster;
+  Node& node = cluster_.nodes[node_id];
+  // Their demand, in cores: a value of one second is one core.
+  const double wants = to_seconds(
+      plan_.distributions[cluster.neighbour_cores].sample(streams_[cluster.neighbour_stream]));
+  node.wanted += wants - node.neighbour_wants;
+  node.neighbour_wants = wants;
+  share_node(node_id);
+  schedule(now_ + cluster.neighbour_every, EventKind::neighbours_change, node_id);
+}
+
+template <bool Observe>
+void Simulation<Observe>::note_neighbours(Node& node) {
+  recorder_.neighbour_cores(node.neighbour_since, now_, node.neighbour_granted);
+  node.neighbour_core_ns +=
+      node.neighbour_granted * static_cast<double>((now_ - node.neighbour_since).count());
+  node.neighbour_since = now_;
+}
+
+template <bool Observe>
+void Simulation<Observe>::note_node_capacity() {
+  recorder_.node_capacity(cluster_.capacity_since, now_,
+                          static_cast<double>(cluster_.nodes.size()) * plan_.cluster->node_cores);
+  cluster_.capacity_since = now_;
+}
+
+template <bool Observe>
+void Simulation<Observe>::close_node_interval(Duration interval) {
+  // The pods' CPU was brought up to now by close_interval.
+  const double span = static_cast<double>(interval.count());
+  for (Node& node : cluster_.nodes) {
+    for (Id p : node.pods) {
+      PodMetrics& m = fleet_.pods[p].metrics;
+      node.pods_core_ns += m.used_core_ns - m.node_mark_ns;
+      m.node_mark_ns = m.used_core_ns;
+    }
+    note_neighbours(node);
+    node.pods_cores = span > 0 ? node.pods_core_ns / span : 0;
+    node.neighbour_cores = span > 0 ? node.neighbour_core_ns / span : 0;
+    node.pods_core_ns = 0;
+    node.neighbour_core_ns = 0;
+  }
+}
+
+template <bool Observe>
+void Simulation<Observe>::node_results(Time finished) {
+  for (Id p = 0; p < fleet_.pods.size(); ++p) {
+    const Pod& pod = fleet_.pods[p];
+    if (pod.cpu.is_held_back() && !pod.cpu.is_stopped() && pod.cpu.busy() > 0) {
+      recorder_.node_contention(pod.service, pod.cpu.last_update(), finished,
+                                (1.0 - pod.cpu.speed()) * static_cast<double>(pod.cpu.busy()));
+    }
+  }
+  for (const Node& node : cluster_.nodes) {
+    recorder_.neighbour_cores(node.neighbour_since, finished, node.neighbour_granted);
+  }
+  recorder_.node_capacity(cluster_.capacity_since, finished,
+                          static_cast<double>(cluster_.nodes.size()) * plan_.cluster->node_cores);
+}
+
+template <bool Observe>
+void Simulation<Observe>::note_held_back_cpu(Pod& pod) {
+  if (pod.cpu.is_stopped()) {
+    note_stopped_cpu(pod);
+  } else {
+    note_slowed_cpu(pod);
+  }
+}
+
+template <bool Observe>
+void Simulation<Observe>::note_slowed_cpu(Pod& pod) {
+  // Each busy request progressed at `speed` of its pace: it lost (1 -
+  // speed) of the time to the node.
+  const double lost = 1.0 - pod.cpu.speed();
+  pod.metrics.contended_ns += lost * static_cast<double>((now_ - pod.cpu.last_update()).count());
+  recorder_.node_contention(pod.service, pod.cpu.last_update(), now_,
+                            lost * static_cast<double>(pod.cpu.busy()));
+}
+
+TAILSIM_SIMULATION_MEMBER(void, node_wants_changed(Id));
+TAILSIM_SIMULATION_MEMBER(void, share_node(Id));
+TAILSIM_SIMULATION_MEMBER(void, join_node(Id, Id));
+TAILSIM_SIMULATION_MEMBER(void, leave_node(Id));
+TAILSIM_SIMULATION_MEMBER(void, start_node(Id));
+TAILSIM_SIMULATION_MEMBER(void, on_neighbours_change(Id));
+TAILSIM_SIMULATION_MEMBER(void, note_neighbours(Node&));
+TAILSIM_SIMULATION_MEMBER(void, note_node_capacity());
+TAILSIM_SIMULATION_MEMBER(void, close_node_interval(Duration));
+TAILSIM_SIMULATION_MEMBER(void, node_results(Time));
+TAILSIM_SIMULATION_MEMBER(void, note_held_back_cpu(Pod&));
+TAILSIM_SIMULATION_MEMBER(void, note_slowed_cpu(Pod&));
+
+}  // namespace tailsim::components::sim
