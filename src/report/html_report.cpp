@@ -715,6 +715,16 @@ class ReportWriter {
     out += figure(per_entity_chart(r_.services, "service", "gc_pause_s", "GC pauses per service",
                                    "paused pod-seconds per second", 1.0,
                                    /*keep_zero=*/false, /*per_second=*/true));
+    out += figure(per_entity_chart(r_.services, "service", "contention_s",
+                                   "Waiting for node cores, per service",
+                                   "requests slowed by the node (request-s per second)", 1.0,
+                                   /*keep_zero=*/false, /*per_second=*/true));
+    // Nodes have no results of their own: their lines take colours in order.
+    const std::vector<stats::ServiceResult> no_items;
+    out += figure(per_entity_chart(no_items, "node", "pods_cores", "Cores used by pods, per node",
+                                   "cores", 1.0));
+    out += figure(per_entity_chart(no_items, "node", "neighbour_cores",
+                                   "Cores used by neighbours, per node", "cores", 1.0));
 
     Chart hits = per_entity_chart(r_.caches, "cache", "hit_ratio", "Cache hit ratio", "hit ratio",
                                   1, /*keep_zero=*/true);
