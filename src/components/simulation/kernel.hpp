@@ -194,12 +194,12 @@ enum class PodPhase : std::uint8_t {
 struct PodLife {
   PodPhase phase = PodPhase::ready;
   Time created{};
-  Time started{};             ///< placed on a node: its startup began
-  Time ready_at{};            ///< when it started taking requests
-  Id node = no_id;            ///< with a cluster
-  double node_wants = 0;      ///< the cores its node counts it as wanting (node.cpp)
-  bool is_cold = false;       ///< started during the run: warms up (pod.warmup)
-  std::uint32_t ordinal = 0;  ///< its service's pods made before it: "<service>-<ordinal>"
+  Time started{};               ///< placed on a node: its startup began
+  Time ready_at{};              ///< when it started taking requests
+  Id node = no_id;              ///< with a cluster
+  std::uint32_t node_slot = 0;  ///< its place in its node's pods and claims (node.cpp)
+  bool is_cold = false;         ///< started during the run: warms up (pod.warmup)
+  std::uint32_t ordinal = 0;    ///< its service's pods made before it: "<service>-<ordinal>"
 };
 
 /// What an autoscaler reads (autoscaling.cpp), cumulative since the pod
@@ -286,12 +286,25 @@ struct AutoscalerState {
 };
 
 /// A node of the cluster and the CPU its pods have not requested.
+/// What a pod or a node's neighbours want of the node's cores, weigh in
+/// its sharing, and get; and for a pod, the cores it would use unslowed
+/// (beyond its limit) and the speed its grant gives it (node.cpp).
+struct NodeClaim {
+  double wants = 0;
+  double weight = 0;
+  double granted = 0;
+  double base = 0;
+  double speed = 1;
+};
+
 /// One node of the cluster (cluster.cpp places pods; node.cpp shares its
 /// cores among them).
 struct Node {
-  explicit Node(double cores) : free_cores(cores) {}
+  explicit Node(double cores) : free_cores(cores), claims(1) {}
   double free_cores = 0;  ///< its cores less the requests of the pods placed on it
-  std::vector<Id> pods;   ///< placed on it, in the order they came
+  std::vector<Id> pods;   ///< placed on it
+  /// The pods' claims, by their place in `pods`, then the neighbours'.
+  std::vector<NodeClaim> claims;
   /// The cores its busy pods and its neighbours want now: beyond its cores
   /// they contend, and each gets a share by its weight.
   double wanted = 0;
@@ -443,14 +456,6 @@ struct GcState {
   std::vector<Time> pause_started;
 };
 
-/// What a pod or a node's neighbours want of the node's cores, weigh in
-/// its sharing, and get (node.cpp).
-struct NodeClaim {
-  double wants = 0;
-  double weight = 0;
-  double granted = 0;
-};
-
 /// The cluster's nodes and the pods waiting for room (cluster.cpp).
 struct ClusterState {
   std::vector<Node> nodes;
@@ -463,9 +468,7 @@ struct ClusterState {
   /// The pods' CPU goes through their nodes (node.cpp): a model with a
   /// cluster.
   bool shares_cores = false;
-  Time capacity_since{};                 ///< the nodes' cores are recorded up to here
-  std::vector<NodeClaim> claims;         ///< share_node's scratch
-  std::vector<std::size_t> claim_order;  ///< share_node's scratch
+  Time capacity_since{};  ///< the nodes' cores are recorded up to here
 };
 
 /// The autoscalers (autoscaling.cpp).
@@ -722,6 +725,8 @@ class Simulation {
   /// now, and shares the node again if that matters.
   void node_wants_changed(Id pod);
   void share_node(Id node);
+  /// The speed `claim`'s grant gives its pod; touches the pod if it changes.
+  void set_node_speed(Id pod, NodeClaim& claim, bool contended);
   /// The pod joins or leaves its node's sharing.
   void join_node(Id pod, Id node);
   void leave_node(Id pod);

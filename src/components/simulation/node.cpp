@@ -20,27 +20,35 @@ namespace {
 /// of 1024 per core: a pod without a request still gets a little).
 constexpr double min_weight = 2.0 / 1024.0;
 
-/// Shares `cores` among `claims` by weighted water-filling.
-void water_fill(std::vector<NodeClaim>& claims, std::vector<std::size_t>& order, double cores) {
-  order.clear();
-  double weight = 0;
-  for (std::size_t i = 0; i < claims.size(); ++i) {
-    claims[i].granted = 0;
-    if (claims[i].wants > 0 && claims[i].weight > 0) {
-      order.push_back(i);
-      weight += claims[i].weight;
+/// Shares `cores` among `claims` by weighted water-filling: finds the level
+/// x (cores per unit of weight) at which every claim gets min(wants,
+/// weight x) and the cores are all given. From x = 0 every claim wanting
+/// anything is unsatisfied; each round gives the satisfied what they want and
+/// shares the rest among the others, which raises x, until no more claims
+/// become satisfied (at most one round per claim; two or three on a node).
+void water_fill(std::vector<NodeClaim>& claims, double cores) {
+  double level = 0;
+  for (std::size_t rounds = 0; rounds <= claims.size(); ++rounds) {
+    double satisfied = 0;
+    double weight = 0;
+    for (const NodeClaim& c : claims) {
+      if (c.wants <= c.weight * level) {
+        satisfied += c.wants;
+      } else {
+        weight += c.weight;
+      }
     }
+    if (weight == 0) {
+      break;  // everyone is satisfied (the node had room after all)
+    }
+    const double next = (cores - satisfied) / weight;
+    if (next <= level) {
+      break;
+    }
+    level = next;
   }
-  // Those wanting least per weight are the first to be satisfied.
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return claims[a].wants / claims[a].weight < claims[b].wants / claims[b].weight;
-  });
-  double left = cores;
-  for (std::size_t i : order) {
-    NodeClaim& c = claims[i];
-    c.granted = std::min(c.wants, left * c.weight / weight);
-    left = std::max(0.0, left - c.granted);
-    weight -= c.weight;
+  for (NodeClaim& c : claims) {
+    c.granted = std::min(c.wants, c.weight * level);
   }
 }
 
@@ -55,15 +63,35 @@ void Simulation<Observe>::node_wants_changed(Id pod_id) {
   const plan::Service& svc = plan_.services[pod.service];
   // With CFS the limit caps what the pod takes (a CPU fault changes it).
   const double cap = svc.cfs ? fleet_.services[pod.service].cores : svc.cores;
-  const double wants = std::min(pod.cpu.wanted_cores(), cap);
-  if (wants == pod.life.node_wants) {
+  const double base = pod.cpu.wanted_cores();
+  const double wants = std::min(base, cap);
+  Node& node = cluster_.nodes[pod.life.node];
+  NodeClaim& claim = node.claims[pod.life.node_slot];
+  if (wants == claim.wants) {
+    if (base != claim.base) {
+      // Capped by its limit, it wants as much as before, and gets it: the
+      // same grant spread over more (or fewer) requests.
+      claim.base = base;
+      set_node_speed(pod_id, claim, node.contended);
+    }
     return;
   }
-  Node& node = cluster_.nodes[pod.life.node];
-  node.wanted += wants - pod.life.node_wants;
-  pod.life.node_wants = wants;
+  node.wanted += wants - claim.wants;
+  claim.wants = wants;
+  claim.base = base;
   if (node.contended || node.wanted > plan_.cluster->node_cores + ClusterState::fit_slack) {
     share_node(pod.life.node);
+  }
+}
+
+template <bool Observe>
+void Simulation<Observe>::set_node_speed(Id pod_id, NodeClaim& claim, bool contended) {
+  const double speed =
+      contended && claim.base > 0 ? std::clamp(claim.granted / claim.base, 1e-9, 1.0) : 1.0;
+  if (speed != claim.speed) {
+    claim.speed = speed;
+    touch_cpu(pod_id);  // its use up to now at the old speed
+    fleet_.pods[pod_id].cpu.set_speed(now_, speed);
   }
 }
 
@@ -71,37 +99,24 @@ template <bool Observe>
 void Simulation<Observe>::share_node(Id node_id) {
   Node& node = cluster_.nodes[node_id];
   const double cores = plan_.cluster->node_cores;
-  // The sum again from its parts: the running sum drifts by rounding.
-  double wanted = node.neighbour_wants;
-  for (Id p : node.pods) {
-    wanted += fleet_.pods[p].life.node_wants;
+  // The pods' claims, then the neighbours' (the last); their sum again from
+  // its parts, as the running sum drifts by rounding.
+  std::vector<NodeClaim>& claims = node.claims;
+  double wanted = 0;
+  for (const NodeClaim& c : claims) {
+    wanted += c.wants;
   }
   node.wanted = wanted;
   node.contended = wanted > cores + ClusterState::fit_slack;
-  std::vector<NodeClaim>& claims = cluster_.claims;
-  claims.clear();
-  for (Id p : node.pods) {
-    const Pod& pod = fleet_.pods[p];
-    claims.push_back(NodeClaim{pod.life.node_wants,
-                               std::max(min_weight, plan_.services[pod.service].cpu_request)});
-  }
-  claims.push_back(NodeClaim{node.neighbour_wants, node.neighbour_wants});
   if (node.contended) {
-    water_fill(claims, cluster_.claim_order, cores);
+    water_fill(claims, cores);
   } else {
     for (NodeClaim& c : claims) {
       c.granted = c.wants;
     }
   }
   for (std::size_t k = 0; k < node.pods.size(); ++k) {
-    Pod& pod = fleet_.pods[node.pods[k]];
-    const double base = pod.cpu.wanted_cores();
-    const double speed =
-        node.contended && base > 0 ? std::clamp(claims[k].granted / base, 1e-9, 1.0) : 1.0;
-    if (speed != pod.cpu.speed()) {
-      touch_cpu(node.pods[k]);  // its use up to now at the old speed
-      pod.cpu.set_speed(now_, speed);
-    }
+    set_node_speed(node.pods[k], claims[k], node.contended);
   }
   if (claims.back().granted != node.neighbour_granted) {
     note_neighbours(node);
@@ -111,9 +126,14 @@ void Simulation<Observe>::share_node(Id node_id) {
 
 template <bool Observe>
 void Simulation<Observe>::join_node(Id pod_id, Id node_id) {
-  fleet_.pods[pod_id].life.node = node_id;
-  fleet_.pods[pod_id].life.node_wants = 0;
-  cluster_.nodes[node_id].pods.push_back(pod_id);
+  Node& node = cluster_.nodes[node_id];
+  PodLife& life = fleet_.pods[pod_id].life;
+  life.node = node_id;
+  life.node_slot = static_cast<std::uint32_t>(node.pods.size());
+  node.pods.push_back(pod_id);
+  const double weight =
+      std::max(min_weight, plan_.services[fleet_.pods[pod_id].service].cpu_request);
+  node.claims.insert(node.claims.end() - 1, NodeClaim{.weight = weight});
 }
 
 template <bool Observe>
@@ -122,9 +142,15 @@ void Simulation<Observe>::leave_node(Id pod_id) {
   Node& node = cluster_.nodes[pod.life.node];
   node.pods_core_ns += pod.metrics.used_core_ns - pod.metrics.node_mark_ns;
   pod.metrics.node_mark_ns = pod.metrics.used_core_ns;
-  std::erase(node.pods, pod_id);
-  node.wanted -= pod.life.node_wants;
-  pod.life.node_wants = 0;
+  node.wanted -= node.claims[pod.life.node_slot].wants;
+  // The last pod takes its slot.
+  const std::uint32_t slot = pod.life.node_slot;
+  const std::size_t last = node.pods.size() - 1;
+  node.pods[slot] = node.pods[last];
+  node.claims[slot] = node.claims[last];
+  fleet_.pods[node.pods[slot]].life.node_slot = slot;
+  node.pods.pop_back();
+  node.claims.erase(node.claims.begin() + static_cast<std::ptrdiff_t>(last));
   if (node.contended) {
     share_node(pod.life.node);
   }
@@ -149,6 +175,7 @@ void Simulation<Observe>::on_neighbours_change(Id node_id) {
       plan_.distributions[cluster.neighbour_cores].sample(streams_[cluster.neighbour_stream]));
   node.wanted += wants - node.neighbour_wants;
   node.neighbour_wants = wants;
+  node.claims.back() = NodeClaim{.wants = wants, .weight = std::max(min_weight, wants)};
   share_node(node_id);
   schedule(now_ + cluster.neighbour_every, EventKind::neighbours_change, node_id);
 }
@@ -223,6 +250,7 @@ void Simulation<Observe>::note_slowed_cpu(Pod& pod) {
 
 TAILSIM_SIMULATION_MEMBER(void, node_wants_changed(Id));
 TAILSIM_SIMULATION_MEMBER(void, share_node(Id));
+TAILSIM_SIMULATION_MEMBER(void, set_node_speed(Id, NodeClaim&, bool));
 TAILSIM_SIMULATION_MEMBER(void, join_node(Id, Id));
 TAILSIM_SIMULATION_MEMBER(void, leave_node(Id));
 TAILSIM_SIMULATION_MEMBER(void, start_node(Id));
