@@ -114,6 +114,11 @@ std::string to_json(const stats::Results& r) {
       out["gc_pause_s"] = s.gc_pause_s;
       out["gc_pauses"] = s.gc_pauses;
     }
+    if (s.has_memory) {
+      out["oom_kills"] = s.oom_kills;
+      out["restarts"] = s.restarts;
+      out["evictions"] = s.evictions;
+    }
     out["retries"] = s.retries;
     out["retries_refused"] = s.retries_refused;
     out["hedges"] = s.hedges;

@@ -106,6 +106,12 @@ struct ServiceResult {
   double gc_pause_s = 0;
   std::uint64_t gc_pauses = 0;
   bool has_gc = false;
+  /// `memory`: OOM kills of its pods in the window, their containers'
+  /// restarts, and the pods the kubelet evicted (with node_memory).
+  std::uint64_t oom_kills = 0;
+  std::uint64_t restarts = 0;
+  std::uint64_t evictions = 0;
+  bool has_memory = false;
   ReplicaSummary replicas;
   bool is_external = false;
 };

@@ -11,9 +11,12 @@ bool Simulation<Observe>::place_pod(Id pod_id) {
     return true;  // capacity is unlimited
   }
   const double request = plan_.services[fleet_.pods[pod_id].service].cpu_request;
+  const std::int64_t memory = plan_.services[fleet_.pods[pod_id].service].memory_request;
   for (Id n = 0; n < cluster_.nodes.size(); ++n) {
-    if (cluster_.nodes[n].free_cores + ClusterState::fit_slack >= request) {
+    if (cluster_.nodes[n].free_cores + ClusterState::fit_slack >= request &&
+        cluster_.nodes[n].free_memory >= memory) {
       cluster_.nodes[n].free_cores -= request;
+      cluster_.nodes[n].free_memory -= memory;
       fleet_.pods[pod_id].life.node = n;
       return true;
     }
@@ -54,7 +57,7 @@ void Simulation<Observe>::request_nodes() {
 template <bool Observe>
 void Simulation<Observe>::on_node_ready() {
   --cluster_.provisioning;
-  cluster_.nodes.push_back(Node{plan_.cluster->node_cores});
+  cluster_.nodes.push_back(new_node(*plan_.cluster));
   recorder_.cluster_node_added(static_cast<std::uint32_t>(cluster_.nodes.size()));
   note_pending();
   std::deque<Id> still;

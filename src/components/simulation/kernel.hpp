@@ -72,6 +72,8 @@ enum class EventKind : std::uint32_t {
   metrics_snapshot,  ///< autoscaling.cpp; target: autoscaler; a window of its metric starts or ends
   node_ready,        ///< cluster.cpp; target: none; a node the cluster autoscaler asked for joins
   gc_toggle,         ///< gc.cpp; target: pod; its garbage collector's pause starts or ends
+  pod_restart,       ///< memory.cpp; target: pod; its OOMKilled container's back-off is over
+  eviction_check,    ///< memory.cpp; target: none; the kubelets look at their nodes' memory
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -212,6 +214,14 @@ struct PodMetrics {
   bool tracks_held = false;  ///< an autoscaler on concurrency reads held_ns
 };
 
+/// A pod's container restarts after OOM kills (memory.cpp): its
+/// CrashLoopBackOff.
+struct PodMemory {
+  Duration backoff{0};      ///< the next restart's delay; 0: none yet (the first is at once)
+  Time backoff_advanced{};  ///< when the back-off last advanced (the last restart)
+  std::uint32_t restarts = 0;
+};
+
 /// One pod: its hot part, which every request touches (its CPU and
 /// workers, kernel.cpp), then its life, its metrics and its own caches.
 struct Pod {
@@ -224,6 +234,7 @@ struct Pod {
   bool dirty = false;
   PodLife life;
   PodMetrics metrics;
+  PodMemory memory;
   std::vector<std::optional<CacheInstance>> caches;  ///< pod-scope caches (caches.cpp), by cache id
 };
 
@@ -279,10 +290,21 @@ struct AutoscalerState {
   std::deque<Snapshot> snapshots;
 };
 
-/// A node of the cluster and the CPU its pods have not requested.
+/// A node of the cluster and the CPU (and, with node_memory, the memory)
+/// its pods have not requested.
 struct Node {
   double free_cores = 0;
+  std::int64_t free_memory = std::numeric_limits<std::int64_t>::max();
 };
+
+/// A new node's room for pods: its cores, and its allocatable memory (the
+/// kubelet's hard eviction threshold kept free) when the model gives node_memory.
+inline Node new_node(const plan::ClusterSpec& cluster) {
+  return Node{cluster.node_cores,
+              cluster.node_memory > 0
+                  ? cluster.node_memory - kubernetes::eviction_hard_memory_available
+                  : std::numeric_limits<std::int64_t>::max()};
+}
 
 struct WorkloadState {
   std::uint64_t open = 0;  ///< client requests not finished, measured or not
@@ -417,6 +439,18 @@ struct FaultState {
 /// started (grown as pods with `gc` start).
 struct GcState {
   std::vector<Time> pause_started;
+};
+
+/// Pod memory (memory.cpp): by service, the OOM kills, container restarts
+/// and evictions since the run started (the time series' gauges); a pod's
+/// back-off is in its Pod.
+struct MemoryState {
+  struct Counts {
+    std::uint64_t oom_kills = 0;
+    std::uint64_t restarts = 0;
+    std::uint64_t evictions = 0;
+  };
+  std::vector<Counts> services;
 };
 
 /// The cluster's nodes and the pods waiting for room (cluster.cpp).
@@ -642,6 +676,9 @@ class Simulation {
   // ServiceState, read by receive() and start_request().
   void on_fault(Id fault, bool starts);
   void kill_pods(Id service, std::uint32_t count, Id stream);
+  /// Ready pod `pod` dies (a kill fault, an eviction): its work fails, and
+  /// its ReplicaSet makes a new pod through the whole startup.
+  void replace_pod(Id pod, Id startup_stream);
   void fail_pod_work(Id pod);
 
   /// Are services `a` and `b` cut apart by a partition now?
@@ -653,6 +690,9 @@ class Simulation {
   void note_capacity(Id service);
   Id create_pod(Id service, bool is_initial, Id startup_stream);
   void start_pod(Id pod, bool is_initial, Id startup_stream);
+  /// The pod's container starts (again, after an OOM kill): it turns ready at
+  /// the first readiness probe after its startup time.
+  void start_container(Id pod, Id startup_stream);
   void make_ready(Id pod);
   void on_pod_ready(Id pod);
   void scale_to(Id service, std::int32_t desired);
@@ -678,6 +718,20 @@ class Simulation {
   void on_gc_toggle(Id pod);
   /// The pauses still going on at `finished`, for the results.
   void gc_results(Time finished);
+
+  // -------- memory.cpp: pod memory, OOM kills with CrashLoopBackOff, kubelet eviction
+  /// Request `r` just arrived at `pod`, whose service has memory: if it takes
+  /// the pod's memory above its limit the pod is OOMKilled, `r` fails with
+  /// `error`, and this returns true (the caller is done with `r`).
+  [[gnu::cold, gnu::noinline]] bool memory_arrival(Id pod, Id r);
+  /// The memory pod `pod` uses now: base + per_request x requests it holds
+  /// while its container runs (ready or terminating), 0 otherwise.
+  [[nodiscard]] std::int64_t memory_in_use(const Pod& pod) const;
+  void oom_kill(Id pod);
+  void on_pod_restart(Id pod);
+  void on_eviction_check();
+  /// Schedules the first eviction check when the cluster has node_memory.
+  void start_memory();
 
   // -------- cluster.cpp: nodes, placement and the cluster autoscaler
   bool place_pod(Id pod);
@@ -808,6 +862,7 @@ class Simulation {
   FaultState faults_;                 ///< faults.cpp
   ClusterState cluster_;              ///< cluster.cpp
   GcState gc_;                        ///< gc.cpp
+  MemoryState memory_;                ///< memory.cpp
   AutoscalingState autoscaling_;      ///< autoscaling.cpp
   BrokerState brokers_;               ///< queues.cpp
   CacheState caches_;                 ///< caches.cpp
