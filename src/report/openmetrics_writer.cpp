@@ -347,7 +347,7 @@ constexpr std::string_view failures_help =
 
 /// Every series a run keeps (stats::Series), family by family, in the order
 /// metrics.om writes them.
-constexpr std::array<SeriesFamily, 25> series_families{{
+constexpr std::array<SeriesFamily, 29> series_families{{
     {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
      "Requests of a path that arrived, over all simulated time.", "", "", false},
     {"path", "completions", "tailsim_path_completions", "counter", "",
@@ -384,6 +384,16 @@ constexpr std::array<SeriesFamily, 25> series_families{{
      "Pod-seconds a service's pods were stopped by their CPU quota.", "", "", false},
     {"service", "gc_pause_s", "tailsim_service_gc_pause_seconds", "counter", "seconds",
      "Pod-seconds a service's pods were paused by their garbage collector (pod.gc only).", "", "",
+     false},
+    {"service", "memory_bytes", "tailsim_service_memory_bytes", "gauge", "bytes",
+     "Memory a service's pods use at the interval's end (pod.memory only).", "", "", false},
+    {"service", "oom_kills", "tailsim_service_oom_kills", "gauge", "",
+     "OOM kills of a service's pods since the run started (pod.memory only).", "", "", false},
+    {"service", "restarts", "tailsim_service_restarts", "gauge", "",
+     "Container restarts of a service's pods since the run started (pod.memory only).", "", "",
+     false},
+    {"service", "evictions", "tailsim_service_evictions", "gauge", "",
+     "A service's pods the kubelet evicted since the run started (pod.memory only).", "", "",
      false},
     {"service", "retries", "tailsim_service_retries", "counter", "",
      "Retries a service sent as a caller.", "", "", false},
