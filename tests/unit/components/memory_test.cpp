@@ -190,3 +190,26 @@ TEST_CASE("memory below the node's threshold evicts nothing; without memory noth
     CHECK(series.metric != "memory_bytes");
   }
 }
+
+TEST_CASE("a pod's memory request counts in whether it fits a node", "[pod-memory]") {
+  // A 1Gi node allocates 924Mi (100Mi kept for the kubelet): two pods that
+  // request 400Mi fit, a third waits, though the node has cores for all;
+  // with room for a second node the cluster autoscaler adds one for it.
+  const std::string model = R"y(version: 1
+simulation: {duration: 300s, warmup: 0s, seed: 3}
+cluster: {nodes: 1, node_cores: 8, node_memory: 1Gi, provision: 60s}
+services:
+  api:
+    replicas: 3
+    pod: {cpu: 1, memory: {request: 400Mi, limit: 500Mi, base: 100Mi}}
+    endpoints:
+      get: [{delay: 1ms}]
+workloads:
+  main: {entry: api.get, rate: 10/s}
+)y";
+  const stats::Results one_node = simulate_text(model);
+  CHECK(named(one_node.services, "api").replicas.max == 2);
+  const stats::Results can_grow = simulate_text(model, {"cluster.max_nodes=2"});
+  CHECK(named(can_grow.services, "api").replicas.max == 3);
+  CHECK(named(can_grow.services, "api").replicas.mean == Approx((2 * 60 + 3 * 240) / 300.0));
+}
