@@ -220,6 +220,10 @@ struct PodMemory {
   Duration backoff{0};      ///< the next restart's delay; 0: none yet (the first is at once)
   Time backoff_advanced{};  ///< when the back-off last advanced (the last restart)
   std::uint32_t restarts = 0;
+  /// cpu.stat of its containers before the running one (each restart
+  /// starts a new ProcessorSharing).
+  std::uint64_t cfs_periods = 0;
+  std::uint64_t cfs_throttled_periods = 0;
 };
 
 /// One pod: its hot part, which every request touches (its CPU and

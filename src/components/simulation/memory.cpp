@@ -61,6 +61,11 @@ void Simulation<Observe>::oom_kill(Id pod_id) {
   ++memory_.services[service].oom_kills;
   Pod& pod = fleet_.pods[pod_id];
   pod.life.phase = PodPhase::starting;  // takes no requests until its container is ready again
+  // The dead container's cpu.stat is kept; the next one gets a CPU of its
+  // own when it is ready (make_ready).
+  pod.memory.cfs_periods += pod.cpu.periods();
+  pod.memory.cfs_throttled_periods += pod.cpu.throttled_periods();
+  pod.cpu = ProcessorSharing(pod.cpu.cores());
   // CrashLoopBackOff (client-go flowcontrol.Backoff as the kubelet uses
   // it): the first restart is at once, each next one waits the back-off,
   // which doubles up to its cap; it starts over when it last advanced more

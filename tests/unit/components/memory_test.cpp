@@ -213,3 +213,26 @@ workloads:
   CHECK(named(can_grow.services, "api").replicas.max == 3);
   CHECK(named(can_grow.services, "api").replicas.mean == Approx((2 * 60 + 3 * 240) / 300.0));
 }
+
+TEST_CASE("an OOMKilled container's cpu.stat stays counted after its restart", "[pod-memory]") {
+  // As the first case (kills at 3, 7, 20, 43, 86 s; restarts at 3, 17, 40,
+  // 83 s) with 50 ms of CPU first under a CFS quota of one core: each of the
+  // 15 requests that started (0-2, 4-6, 17-19, 40-42, 83-85 s) works in one
+  // period, over five containers.
+  const stats::Results r = simulate_text(R"y(version: 1
+simulation: {duration: 100s, warmup: 0s, seed: 3}
+services:
+  api:
+    pod:
+      cpu: {limit: 1, period: 100ms, node_cores: 1}
+      memory: {request: 120Mi, limit: 130Mi, base: 100Mi, per_request: 10Mi}
+    endpoints:
+      get: [{cpu: 50ms}, {delay: 10s}]
+workloads:
+  main: {entry: api.get, rate: 1/s, arrivals: uniform}
+)y");
+  const stats::ServiceResult& api = named(r.services, "api");
+  CHECK(api.oom_kills == 5);
+  CHECK(api.cfs_periods == 15);
+  CHECK(api.cfs_throttled_periods == 0);
+}
