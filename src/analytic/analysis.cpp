@@ -969,6 +969,12 @@ void Analyzer::note_services() {
                       "not modelled",
                       name));
     }
+    if (s.pod.memory) {
+      note(
+          fmt::format("service '{}': its memory is not modelled: OOM kills and evictions, which "
+                      "fail requests and take pods away, are left out of the estimates",
+                      name));
+    }
     if (s.pod.gc) {
       note(
           fmt::format("service '{}': its GC pauses are not modelled: the estimates leave out "

@@ -34,7 +34,7 @@ const auto schema_key_list = std::to_array<std::string>(
      // services and pods
      "replicas", "pod", "balancer", "external", "concurrency", "endpoints", "cpu", "workers",
      "queue", "queue_timeout", "discipline", "startup", "async", "for", "slowdown", "request",
-     "limit", "period", "node_cores",
+     "limit", "period", "node_cores", "memory", "base", "per_request",
      // steps and call policies
      "delay", "call", "parallel", "branch", "cache", "publish", "fail", "p", "times", "miss",
      "steps", "timeout", "retry", "circuit_breaker", "optional", "deadline", "throttle", "bulkhead",
@@ -47,7 +47,7 @@ const auto schema_key_list = std::to_array<std::string>(
      // autoscalers and cluster
      "service", "metric", "target", "min", "sync_period", "tolerance", "metrics_lag", "scale_up",
      "scale_down", "stabilization", "policies", "select", "pods", "percent", "nodes", "provision",
-     "max_nodes",
+     "max_nodes", "node_memory",
      // workloads and faults
      "entry", "rate", "schedule", "at", "ramp", "arrivals", "bursts", "every", "factor", "users",
      "think", "trace", "kill", "gc", "pause", "slow", "down", "flush", "partition", "add", "mode",

@@ -187,6 +187,17 @@ void Resolver::check_cpu(const Service& svc) {
                     "({:g}): they stay pending, never placed",
                     svc.name.value, cpu.requested_cores(), model_.cluster->node_cores.value));
   }
+  // The kubelet keeps its hard eviction threshold (100Mi) free: a node's
+  // allocatable memory is the rest.
+  const auto& memory = svc.pod.memory;
+  if (memory && model_.cluster && model_.cluster->node_memory &&
+      memory->request.value > model_.cluster->node_memory->value - (std::int64_t{100} << 20)) {
+    diags_.warning(memory->request.loc,
+                   fmt::format("pods of '{}' request more memory than a node can allocate "
+                               "(node_memory less the kubelet's 100Mi): they stay pending, "
+                               "never placed",
+                               svc.name.value));
+  }
 }
 
 void Resolver::run() {

@@ -31,6 +31,7 @@ class SectionReader {
   void read_service(const Located<std::string>& name, const Cursor& c);
   void read_pod(const Cursor& c, PodSpec& pod, const std::string& service);
   void read_gc(const Cursor& c, PodSpec& pod);
+  void read_memory(const Cursor& c, PodSpec& pod);
   void read_cpu(const Cursor& c, CpuSpec& cpu);
   std::vector<Step> read_steps(const Cursor& c, int depth);
   std::optional<Step> read_step(const Cursor& c, int depth);
@@ -266,7 +267,7 @@ void SectionReader::read_pod(const Cursor& c, PodSpec& pod, const std::string& s
   const std::string what = fmt::format("the pod of service '{}'", service);
   Fields f(r_, c,
            {"cpu", "workers", "queue", "queue_timeout", "discipline", "startup", "warmup", "async",
-            "gc"},
+            "gc", "memory"},
            what);
   pod.loc = f.loc();
   if (auto v = f.get("cpu")) {
@@ -309,6 +310,60 @@ void SectionReader::read_pod(const Cursor& c, PodSpec& pod, const std::string& s
   if (auto v = f.get("gc")) {
     read_gc(*v, pod);
   }
+  if (auto v = f.get("memory")) {
+    read_memory(*v, pod);
+  }
+}
+
+void SectionReader::read_memory(const Cursor& c, PodSpec& pod) {
+  Fields f(r_, c, {"request", "limit", "base", "per_request"}, "memory");
+  if (!f.is_map()) {
+    return;
+  }
+  MemorySpec m;
+  m.loc = f.loc();
+  bool ok = true;
+  auto read = [&](std::string_view key, Located<std::int64_t>& out, bool required,
+                  std::int64_t min) {
+    auto v = required ? f.require(key) : f.get(key);
+    if (!v) {
+      ok = ok && !required;
+      return false;
+    }
+    if (auto size = r_.size(*v, fmt::format("memory {}", key), min)) {
+      out = *size;
+      return true;
+    }
+    ok = false;
+    return false;
+  };
+  read("limit", m.limit, /*required=*/true, 1);
+  // As in Kubernetes, a pod with a limit and no request requests its limit.
+  if (!read("request", m.request, /*required=*/false, 0)) {
+    m.request = m.limit;
+  }
+  read("base", m.base, /*required=*/false, 0);
+  read("per_request", m.per_request, /*required=*/false, 0);
+  if (!ok) {
+    return;
+  }
+  if (m.request.value > m.limit.value) {
+    r_.error(m.request.loc, "memory request must not exceed the limit");
+    return;
+  }
+  if (m.base.value > m.limit.value) {
+    r_.error(m.base.loc,
+             "memory base must not exceed the limit: the pod would be OOMKilled "
+             "as it starts");
+    return;
+  }
+  if (m.base.value == 0 && m.per_request.value == 0) {
+    r_.error(m.loc,
+             "memory needs 'base' or 'per_request': a pod that uses no memory is never "
+             "OOMKilled nor evicted");
+    return;
+  }
+  pod.memory = m;
 }
 
 void SectionReader::read_gc(const Cursor& c, PodSpec& pod) {
@@ -940,7 +995,9 @@ std::optional<ScalingRules> SectionReader::read_scaling_rules(const Cursor& c,
 // ------------------------------------------------------------------- cluster
 
 void SectionReader::read_cluster(const Cursor& c) {
-  Fields f(r_, c, {"nodes", "node_cores", "provision", "max_nodes", "placement", "neighbours"},
+  Fields f(r_, c,
+           {"nodes", "node_cores", "provision", "max_nodes", "placement", "neighbours",
+            "node_memory"},
            "cluster");
   if (!f.is_map()) {
     return;
@@ -970,6 +1027,15 @@ void SectionReader::read_cluster(const Cursor& c) {
   }
   if (auto v = f.get("neighbours")) {
     cl.neighbours = read_neighbours(*v);
+  }
+  if (auto v = f.get("node_memory")) {
+    cl.node_memory = r_.size(*v, "node_memory");
+    if (cl.node_memory && cl.node_memory->value <= (std::int64_t{100} << 20)) {
+      r_.error(cl.node_memory->loc,
+               "node_memory must be more than 100Mi, the kubelet's hard eviction threshold, "
+               "which it keeps free of pods");
+      cl.node_memory.reset();
+    }
   }
   model_.cluster = cl;
 }

@@ -31,7 +31,7 @@ constexpr std::int64_t max_exponent = 100'000;
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
-char to_lower_ascii(char c) {
+char lower_ascii_letter(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
@@ -207,7 +207,7 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
     return false;
   }
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower_ascii(a[i]) != to_lower_ascii(b[i])) {
+    if (lower_ascii_letter(a[i]) != lower_ascii_letter(b[i])) {
       return false;
     }
   }
@@ -307,7 +307,8 @@ ParseError unknown_unit(const Piece& whole, const Piece& unit, std::string_view 
                   fmt::format("unknown {} unit '{}' in '{}'{}", what, unit.text, whole.text, hint));
 }
 
-constexpr std::array<Unit<std::int64_t>, 10> size_units{{{"B", 1},
+// Ki, Mi, Gi and Ti are Kubernetes' binary suffixes (a pod's `memory: 256Mi`).
+constexpr std::array<Unit<std::int64_t>, 14> size_units{{{"B", 1},
                                                          {"KB", 1'000},
                                                          {"kB", 1'000},
                                                          {"MB", 1'000'000},
@@ -316,7 +317,11 @@ constexpr std::array<Unit<std::int64_t>, 10> size_units{{{"B", 1},
                                                          {"KiB", std::int64_t{1} << 10},
                                                          {"MiB", std::int64_t{1} << 20},
                                                          {"GiB", std::int64_t{1} << 30},
-                                                         {"TiB", std::int64_t{1} << 40}}};
+                                                         {"TiB", std::int64_t{1} << 40},
+                                                         {"Ki", std::int64_t{1} << 10},
+                                                         {"Mi", std::int64_t{1} << 20},
+                                                         {"Gi", std::int64_t{1} << 30},
+                                                         {"Ti", std::int64_t{1} << 40}}};
 
 constexpr std::array<Alias, 3> size_aliases{{{"byte", "B"}, {"bytes", "B"}, {"k", "KiB"}}};
 
@@ -558,12 +563,14 @@ ParseResult<std::int64_t> parse_size(std::string_view text) {
   }
   if (unit.text.empty()) {
     return error_at(whole.offset, fmt::format("a size needs a unit (B, KB, MB, GB, TB, KiB, MiB, "
-                                              "GiB, TiB), e.g. '4KiB', got '{}'",
+                                              "GiB, TiB; Ki, Mi, Gi, Ti as Kubernetes writes "
+                                              "them), e.g. '4KiB', got '{}'",
                                               whole.text));
   }
   const auto* u = find_unit(unit.text, size_units);
   if (u == nullptr) {
-    return unknown_unit(whole, unit, "size", "B, KB, MB, GB, TB, KiB, MiB, GiB or TiB",
+    return unknown_unit(whole, unit, "size",
+                        "B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, Ki, Mi, Gi or Ti",
                         unit_hint(unit.text, size_units, size_aliases));
   }
   auto bytes = scale_exact(number, u->scale);

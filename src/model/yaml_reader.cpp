@@ -61,14 +61,8 @@ bool looks_like_split_distribution(std::string_view key) {
 std::string_view not_simulated_yet(std::string_view what, std::string_view key) {
   const bool in_cluster = what == "cluster";
   const bool in_pod = what.starts_with("the pod of service");
-  if (in_cluster && key == "node_memory") {
-    return "node memory and evictions";
-  }
   if (in_cluster && key == "scale_down") {
     return "the cluster autoscaler removing nodes";
-  }
-  if (in_pod && key == "memory") {
-    return "pod memory and OOM kills";
   }
   if ((in_pod && key == "gpus") || (what == "a step" && key == "batch")) {
     return "batching inference servers";
@@ -454,6 +448,19 @@ std::optional<Located<Duration>> YamlReader::duration(const Cursor& c, std::stri
 std::optional<Located<double>> YamlReader::rate(const Cursor& c, std::string_view what) {
   return typed<double>(c, what, [](const std::string& text) {
     return parsed_and_checked(parse_rate(text), allow_all<double>);
+  });
+}
+
+std::optional<Located<std::int64_t>> YamlReader::size(const Cursor& c, std::string_view what,
+                                                      std::int64_t min) {
+  return typed<std::int64_t>(c, what, [&](const std::string& text) {
+    return parsed_and_checked(
+        parse_size(text), [&](std::int64_t value) -> std::optional<std::string> {
+          if (value < min) {
+            return fmt::format("{} must be at least {} bytes, got '{}'", what, min, text);
+          }
+          return std::nullopt;
+        });
   });
 }
 

@@ -123,6 +123,9 @@ class YamlReader {
   std::optional<Located<Duration>> duration(const Cursor& c, std::string_view what,
                                             Duration min = Duration::zero());
   std::optional<Located<double>> rate(const Cursor& c, std::string_view what);
+  /// A size in bytes (`256Mi`, `1GiB`, `512MB`), at least `min`.
+  std::optional<Located<std::int64_t>> size(const Cursor& c, std::string_view what,
+                                            std::int64_t min = 0);
   /// A percentage or fraction within [min, max].
   std::optional<Located<double>> fraction(const Cursor& c, std::string_view what, double min = 0.0,
                                           double max = 1.0);

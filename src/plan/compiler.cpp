@@ -131,7 +131,8 @@ void Compiler::compile_autoscalers() {
     const auto nodes = static_cast<std::uint32_t>(c.nodes.value);
     plan_.cluster =
         ClusterSpec{nodes, c.node_cores.value, c.provision.value,
-                    c.max_nodes ? static_cast<std::uint32_t>(c.max_nodes->value) : nodes};
+                    c.max_nodes ? static_cast<std::uint32_t>(c.max_nodes->value) : nodes,
+                    c.node_memory ? c.node_memory->value : 0};
     plan_.cluster->pack = c.placement.value == model::Placement::pack;
     if (c.neighbours) {
       plan_.cluster->neighbour_cores = add_distribution(c.neighbours->cores);
@@ -456,6 +457,13 @@ std::optional<Plan> Compiler::compile() {
     out.balancer_stream = add_stream("service/" + svc.name.value, "balancer");
     out.cpu_request = svc.pod.cpu.requested_cores();
     out.startup_stream = add_stream("service/" + svc.name.value, "startup");
+    if (svc.pod.memory) {
+      out.has_memory = true;
+      out.memory_request = svc.pod.memory->request.value;
+      out.memory_limit = svc.pod.memory->limit.value;
+      out.memory_base = svc.pod.memory->base.value;
+      out.memory_per_request = svc.pod.memory->per_request.value;
+    }
     plan_.services.push_back(std::move(out));
   }
   for (const auto& svc : model_.services) {

@@ -221,6 +221,11 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
                          {"node contention:",
                           fmt::format("{:.1f} request-s waiting for node cores", s.contention_s)});
     }
+    if (s.has_memory) {
+      out += wrap_fields(indent, {"memory:", fmt::format("oom_kills={}", s.oom_kills),
+                                  fmt::format("restarts={}", s.restarts),
+                                  fmt::format("evictions={}", s.evictions)});
+    }
     if (s.hedges > 0) {
       out += wrap_fields(
           indent, {fmt::format("hedges sent={}", s.hedges), fmt::format("won={}", s.hedges_won)});

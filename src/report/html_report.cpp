@@ -725,6 +725,9 @@ class ReportWriter {
                                    "cores", 1.0));
     out += figure(per_entity_chart(no_items, "node", "neighbour_cores",
                                    "Cores used by neighbours, per node", "cores", 1.0));
+    out += figure(per_entity_chart(r_.services, "service", "memory_bytes",
+                                   "Memory in use per service (pod.memory)", "MiB", 1.0 / 1048576,
+                                   /*keep_zero=*/true));
 
     Chart hits = per_entity_chart(r_.caches, "cache", "hit_ratio", "Cache hit ratio", "hit ratio",
                                   1, /*keep_zero=*/true);

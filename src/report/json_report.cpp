@@ -117,6 +117,11 @@ std::string to_json(const stats::Results& r) {
     if (s.has_contention) {
       out["contention_s"] = s.contention_s;
     }
+    if (s.has_memory) {
+      out["oom_kills"] = s.oom_kills;
+      out["restarts"] = s.restarts;
+      out["evictions"] = s.evictions;
+    }
     out["retries"] = s.retries;
     out["retries_refused"] = s.retries_refused;
     out["hedges"] = s.hedges;

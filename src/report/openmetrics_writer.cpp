@@ -347,7 +347,7 @@ constexpr std::string_view failures_help =
 
 /// Every series a run keeps (stats::Series), family by family, in the order
 /// metrics.om writes them.
-constexpr std::array<SeriesFamily, 26> series_families{{
+constexpr std::array<SeriesFamily, 30> series_families{{
     {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
      "Requests of a path that arrived, over all simulated time.", "", "", false},
     {"path", "completions", "tailsim_path_completions", "counter", "",
@@ -388,6 +388,16 @@ constexpr std::array<SeriesFamily, 26> series_families{{
     {"service", "contention_s", "tailsim_service_node_contention_seconds", "counter", "seconds",
      "Request-seconds a service's busy requests waited for their node's cores (cluster only).", "",
      "", false},
+    {"service", "memory_bytes", "tailsim_service_memory_bytes", "gauge", "bytes",
+     "Memory a service's pods use at the interval's end (pod.memory only).", "", "", false},
+    {"service", "oom_kills", "tailsim_service_oom_kills", "gauge", "",
+     "OOM kills of a service's pods since the run started (pod.memory only).", "", "", false},
+    {"service", "restarts", "tailsim_service_restarts", "gauge", "",
+     "Container restarts of a service's pods since the run started (pod.memory only).", "", "",
+     false},
+    {"service", "evictions", "tailsim_service_evictions", "gauge", "",
+     "A service's pods the kubelet evicted since the run started (pod.memory only).", "", "",
+     false},
     {"service", "retries", "tailsim_service_retries", "counter", "",
      "Retries a service sent as a caller.", "", "", false},
     {"service", "wasted_cpu_s", "tailsim_service_wasted_cpu_seconds", "counter", "seconds",

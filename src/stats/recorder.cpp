@@ -334,6 +334,9 @@ void Recorder::finish(Results& results) {
     out.gc_pauses = s.gc_pauses;
     out.contention_s = s.contention_ns * 1e-9;
     out.has_contention = cluster_.is_modelled;
+    out.oom_kills = s.oom_kills;
+    out.restarts = s.restarts;
+    out.evictions = s.evictions;
     if (s.replicas_max > 0 || s.replica_ns > 0) {
       out.replicas = ReplicaSummary{s.replicas_min, s.replicas_max,
                                     window_ns > 0 ? s.replica_ns / window_ns : 0};

@@ -18,7 +18,7 @@ constexpr double not_reported = std::numeric_limits<double>::quiet_NaN();
 using enum ComponentUnit;
 
 /// results.json's keys per service, queue and cache (report/json_report.cpp).
-constexpr std::array<ComponentMetricSpec, 22> service_metrics = {{
+constexpr std::array<ComponentMetricSpec, 25> service_metrics = {{
     {"requests", count},
     {"utilization", share},
     {"queue_mean", number},
@@ -37,6 +37,9 @@ constexpr std::array<ComponentMetricSpec, 22> service_metrics = {{
     {"gc_pause_s", seconds},
     {"gc_pauses", count},
     {"contention_s", seconds},
+    {"oom_kills", count},
+    {"restarts", count},
+    {"evictions", count},
     {"retries", count},
     {"retries_refused", count},
     {"hedges", count},
@@ -81,6 +84,9 @@ std::vector<double> service_values(const stats::ServiceResult& s) {
           s.has_gc ? s.gc_pause_s : not_reported,
           s.has_gc ? n(s.gc_pauses) : not_reported,
           s.has_contention ? s.contention_s : not_reported,
+          s.has_memory ? n(s.oom_kills) : not_reported,
+          s.has_memory ? n(s.restarts) : not_reported,
+          s.has_memory ? n(s.evictions) : not_reported,
           n(s.retries),
           n(s.retries_refused),
           n(s.hedges),

@@ -72,10 +72,11 @@ ComponentTables component_tables(std::span<const ComponentEstimates> components)
     }
     // What a plain run writes under a service when it happened, by
     // results.json's names: retries and the work they wasted, hedges, quota,
-    // GC pauses, node contention.
-    constexpr std::array<std::string_view, 9> triggers = {
-        "retries",      "orphaned",        "deadline_drops", "hedges",      "throttled_s",
-        "wasted_cpu_s", "retries_refused", "gc_pause_s",     "contention_s"};
+    // GC pauses, node contention, OOM kills and evictions.
+    constexpr std::array<std::string_view, 11> triggers = {
+        "retries",      "orphaned",     "deadline_drops",  "hedges",
+        "throttled_s",  "wasted_cpu_s", "retries_refused", "gc_pause_s",
+        "contention_s", "oom_kills",    "evictions"};
     if (std::any_of(triggers.begin(), triggers.end(),
                     [&](std::string_view m) { return c[m].mean > 0; })) {
       std::string fields = "goodput_rps=" + cell(c, "goodput_rps");

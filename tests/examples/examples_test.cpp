@@ -220,6 +220,26 @@ TEST_CASE("gc-pauses: pauses leave the median alone and make the tail", "[exampl
   CHECK(api.gc_pause_s == Approx(600 * 0.0269).epsilon(0.2));
 }
 
+TEST_CASE("memory-oom: a slow dependency OOM-kills the api; a bounded queue rejects instead",
+          "[examples]") {
+  const auto killing = run_example("memory-oom.yaml");
+  const auto bounded = run_example("memory-oom.yaml", {"services.api.pod.queue=32"});
+  const auto& api = tailsim::testing::named(killing.services, "api");
+  const auto& bounded_api = tailsim::testing::named(bounded.services, "api");
+  // Requests pile up while the db is slow: pods die, restart, die again.
+  CHECK(api.oom_kills >= 5);
+  CHECK(api.restarts >= 5);
+  CHECK(api.replicas.min < 3);
+  CHECK(path(killing, "requests").outcomes[tailsim::Outcome::error] > 0);
+  // At most 96 requests held (392Mi): no kill, the excess is rejected, and
+  // fewer requests fail by far.
+  CHECK(bounded_api.oom_kills == 0);
+  CHECK(bounded_api.rejected > 0);
+  CHECK(path(bounded, "requests").outcomes.failed() * 2 <
+        path(killing, "requests").outcomes.failed());
+  CHECK_FALSE(killing.all_slos_ok());
+}
+
 TEST_CASE("cold-cache: after a flush the hit ratio collapses and latency spikes", "[examples]") {
   const auto before =
       run_example("cold-cache.yaml", {"simulation.warmup=30s", "simulation.duration=30s"});

@@ -47,6 +47,11 @@ runs = {
     "gc": [os.path.join(ex, "gc-pauses.yaml"), "--duration", "20s"],
     "replicated-gc": [os.path.join(ex, "gc-pauses.yaml"), "--duration", "5s", "-r", "2",
                       "--no-attribution"],
+    # Pods with memory that are OOMKilled (oom_kills, restarts, evictions),
+    # alone and replicated.
+    "memory": [os.path.join(ex, "memory-oom.yaml"), "--no-attribution"],
+    "replicated-memory": [os.path.join(ex, "memory-oom.yaml"), "--duration", "5s", "-r", "2",
+                          "--no-attribution"],
     "stopped": [os.path.join(ex, "mm1.yaml"), "--set", "workloads.requests.rate=200/s",
                 "--set", "simulation.duration=100h", "--max-memory", "2MiB"],
 }
@@ -81,7 +86,8 @@ for document in documents.values():
     walk(document, [])
 for key in ["caches", "queues", "autoscalers", "cluster", "breaker", "cpu_stat",
             "analytic_mean_ms", "replications", "precision", "stop_reason", "unstable",
-            "attribution", "external", "metric", "gc_pause_s", "gc_pauses"]:
+            "attribution", "external", "metric", "gc_pause_s", "gc_pauses", "oom_kills",
+            "restarts", "evictions"]:
     if key not in seen:
         print(f"no run wrote '{key}': the schema's description of it went untested")
         failures += 1
@@ -93,11 +99,11 @@ def walk_replicated(value):
         for key, child in value.items():
             seen_replicated.add(key)
             walk_replicated(child)
-for name in ("replicated-components", "replicated-quota"):
+for name in ("replicated-components", "replicated-quota", "replicated-memory"):
     if name in documents:
         walk_replicated(documents[name]["replications"])
 for key in ["services", "queues", "caches", "external", "cpu_stat", "replicas", "hit_ratio",
-            "lag_max_s"]:
+            "lag_max_s", "oom_kills"]:
     if key not in seen_replicated:
         print(f"no replicated run estimated '{key}': the schema's description went untested")
         failures += 1

@@ -4,6 +4,7 @@
 /// field that will set one should default to the constant here.
 
 #include <chrono>
+#include <cstdint>
 
 #include "tailsim/core/time.hpp"
 
@@ -17,6 +18,22 @@ inline constexpr Duration termination_grace_period = std::chrono::seconds{30};
 /// the container's start and then every period; the pod turns ready at the
 /// first probe after its startup time.
 inline constexpr Duration readiness_probe_period = std::chrono::seconds{10};
+
+/// The kubelet's CrashLoopBackOff (kuberuntime_manager.go `doBackOff`,
+/// kubelet.go `newCrashLoopBackOff`, client-go flowcontrol/backoff.go): a
+/// container that exits is restarted at once the first time, then after 10 s,
+/// doubling to at most 5 min; the back-off starts over once its last advance
+/// is more than twice the cap (10 min) before the exit.
+inline constexpr Duration crash_loop_backoff_initial = std::chrono::seconds{10};
+inline constexpr Duration crash_loop_backoff_max = std::chrono::minutes{5};
+
+/// The kubelet's eviction manager (pkg/kubelet/eviction): it looks at the
+/// node's memory every `--housekeeping-interval` (10 s) and evicts at most
+/// one pod per look while `memory.available` is below the hard threshold
+/// `--eviction-hard memory.available<100Mi` (defaults_linux.go), which the
+/// scheduler also keeps out of the node's allocatable memory.
+inline constexpr Duration eviction_check_period = std::chrono::seconds{10};
+inline constexpr std::int64_t eviction_hard_memory_available = std::int64_t{100} << 20;
 
 /// kube-controller-manager's `--horizontal-pod-autoscaler-tolerance`
 /// (default 0.1): no change while the ratio is within 1 +- the tolerance.

@@ -185,6 +185,18 @@ struct GcSpec {
   SourceLoc loc;
 };
 
+/// `memory: {request, limit, base, per_request}`, in bytes: the pod uses
+/// `base + per_request x` the requests it holds; above `limit` it is
+/// OOMKilled; `request` is what it asks of a node (docs/semantics.md,
+/// "Memory, OOM kills and eviction").
+struct MemorySpec {
+  Located<std::int64_t> request{0};
+  Located<std::int64_t> limit{0};
+  Located<std::int64_t> base{0};
+  Located<std::int64_t> per_request{0};
+  SourceLoc loc;
+};
+
 struct PodSpec {
   CpuSpec cpu;
   std::optional<Located<std::int64_t>> workers;
@@ -194,6 +206,7 @@ struct PodSpec {
   std::optional<DistSpec> startup;
   std::optional<WarmupSpec> warmup;
   std::optional<GcSpec> gc;
+  std::optional<MemorySpec> memory;
   Located<bool> async{false};
   SourceLoc loc;
 };
@@ -322,6 +335,9 @@ struct Cluster {
   std::optional<Located<std::int64_t>> max_nodes;
   Located<Placement> placement{Placement::spread};
   std::optional<NeighboursSpec> neighbours;
+  /// Each node's memory in bytes: with it, the kubelet evicts pods when the
+  /// pods' memory on a node leaves less than its hard threshold free.
+  std::optional<Located<std::int64_t>> node_memory;
   SourceLoc loc;
 };
 

@@ -131,6 +131,15 @@ struct Service {
   Id gc_every = no_id;
   Id gc_pause = no_id;
   Id gc_stream = no_id;
+  /// `memory`, in bytes (docs/semantics.md, "Memory, OOM kills and
+  /// eviction"): a pod uses memory_base + memory_per_request x the requests
+  /// it holds, is OOMKilled above memory_limit, and asks a node for
+  /// memory_request. All 0 without `memory`.
+  bool has_memory = false;
+  std::int64_t memory_request = 0;
+  std::int64_t memory_limit = 0;
+  std::int64_t memory_base = 0;
+  std::int64_t memory_per_request = 0;
 };
 
 struct Endpoint {
@@ -275,6 +284,7 @@ struct ClusterSpec {
   double node_cores = 1;
   Duration provision{0};
   std::uint32_t max_nodes = 1;
+  std::int64_t node_memory = 0;  ///< bytes; 0: not given (no memory placement, no eviction)
   /// kube-scheduler's scoring: MostAllocated (`pack`) or LeastAllocated.
   bool pack = false;
   /// `neighbours`: Plan::distributions of their cores (a value of one

@@ -80,6 +80,17 @@ class Recorder {
   /// `service` has GC pauses: its time series gains `gc_pause_s` (only
   /// then, so that the series of a model without pauses stay as they were).
   void track_gc(std::uint32_t service) { gc_series_[service].emplace(); }
+  /// A pod of `service` was OOMKilled, its container restarted, or the
+  /// kubelet evicted it, at `at` (counted in the window).
+  void oom_killed(std::uint32_t service, Time at) {
+    services_[service].oom_kills += static_cast<std::uint64_t>(is_measured(at));
+  }
+  void pod_restarted(std::uint32_t service, Time at) {
+    services_[service].restarts += static_cast<std::uint64_t>(is_measured(at));
+  }
+  void pod_evicted(std::uint32_t service, Time at) {
+    services_[service].evictions += static_cast<std::uint64_t>(is_measured(at));
+  }
   /// `count` ready replicas of `service` from `from` to `to`.
   void replicas(std::uint32_t service, Time from, Time to, double count);
 
@@ -201,6 +212,9 @@ class Recorder {
     double gc_pause_ns = 0;
     std::uint64_t gc_pauses = 0;  ///< pauses that started in the window
     double contention_ns = 0;     ///< request-nanoseconds lost to the node
+    std::uint64_t oom_kills = 0;
+    std::uint64_t restarts = 0;
+    std::uint64_t evictions = 0;
     double replica_ns = 0;
     double replicas_min = 1e300;
     double replicas_max = 0;

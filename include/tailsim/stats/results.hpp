@@ -110,6 +110,12 @@ struct ServiceResult {
   /// contention (waiting for node cores beyond what the pod's own limit allows).
   double contention_s = 0;
   bool has_contention = false;
+  /// `memory`: OOM kills of its pods in the window, their containers'
+  /// restarts, and the pods the kubelet evicted (with node_memory).
+  std::uint64_t oom_kills = 0;
+  std::uint64_t restarts = 0;
+  std::uint64_t evictions = 0;
+  bool has_memory = false;
   ReplicaSummary replicas;
   bool is_external = false;
 };

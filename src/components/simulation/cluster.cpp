@@ -20,18 +20,27 @@ bool Simulation<Observe>::place_pod(Id pod_id) {
   // scheduler draws among equals; the lowest index is the same for every run).
   const plan::ClusterSpec& cluster = *plan_.cluster;
   const double request = plan_.services[fleet_.pods[pod_id].service].cpu_request;
+  const std::int64_t memory = plan_.services[fleet_.pods[pod_id].service].memory_request;
   const auto capacity = std::llround(cluster.node_cores * 1000);
+  const Node fresh = new_node(cluster);  // a node's allocatable memory
+  // One resource's score: free (spread) or taken (pack) share, out of 100.
+  auto score_of = [&](std::int64_t used, std::int64_t allocatable) {
+    used = std::min(used, allocatable);
+    return cluster.pack ? used * 100 / allocatable : (allocatable - used) * 100 / allocatable;
+  };
   Id best = no_id;
   std::int64_t best_score = -1;
   for (Id n = 0; n < cluster_.nodes.size(); ++n) {
     const Node& node = cluster_.nodes[n];
-    if (node.free_cores + ClusterState::fit_slack < request) {
+    if (node.free_cores + ClusterState::fit_slack < request || node.free_memory < memory) {
       continue;
     }
-    const std::int64_t used =
-        std::min(capacity, std::llround((cluster.node_cores - node.free_cores + request) * 1000));
-    const std::int64_t score =
-        cluster.pack ? used * 100 / capacity : (capacity - used) * 100 / capacity;
+    std::int64_t score =
+        score_of(std::llround((cluster.node_cores - node.free_cores + request) * 1000), capacity);
+    if (cluster.node_memory > 0) {  // CPU and memory weigh alike
+      score =
+          (score + score_of(fresh.free_memory - node.free_memory + memory, fresh.free_memory)) / 2;
+    }
     if (score > best_score) {
       best = n;
       best_score = score;
@@ -41,6 +50,7 @@ bool Simulation<Observe>::place_pod(Id pod_id) {
     return false;
   }
   cluster_.nodes[best].free_cores -= request;
+  cluster_.nodes[best].free_memory -= memory;
   join_node(pod_id, best);
   return true;
 }
@@ -79,7 +89,7 @@ template <bool Observe>
 void Simulation<Observe>::on_node_ready() {
   --cluster_.provisioning;
   note_node_capacity();
-  cluster_.nodes.push_back(Node{plan_.cluster->node_cores});
+  cluster_.nodes.push_back(new_node(*plan_.cluster));
   start_node(static_cast<Id>(cluster_.nodes.size() - 1));
   recorder_.cluster_node_added(static_cast<std::uint32_t>(cluster_.nodes.size()));
   note_pending();

@@ -80,15 +80,21 @@ template <bool Observe>
 void Simulation<Observe>::kill_pods(Id service, std::uint32_t count, Id stream) {
   ServiceState& state = fleet_.services[service];
   for (std::uint32_t k = 0; k < count && !state.pods.empty(); ++k) {
-    const Id pod_id = state.pods.front();  // the oldest ready pod
-    note_capacity(service);
-    std::erase(state.pods, pod_id);
-    --state.cpu_pods;
-    fail_pod_work(pod_id);
-    pod_gone(pod_id);
-    // The ReplicaSet replaces it: a new pod, through the whole startup.
-    create_pod(service, /*is_initial=*/false, stream);
+    replace_pod(state.pods.front(), stream);  // the oldest ready pod
   }
+}
+
+template <bool Observe>
+void Simulation<Observe>::replace_pod(Id pod_id, Id startup_stream) {
+  const Id service = fleet_.pods[pod_id].service;
+  ServiceState& state = fleet_.services[service];
+  note_capacity(service);
+  std::erase(state.pods, pod_id);
+  --state.cpu_pods;
+  fail_pod_work(pod_id);
+  pod_gone(pod_id);
+  // The ReplicaSet replaces it: a new pod, through the whole startup.
+  create_pod(service, /*is_initial=*/false, startup_stream);
 }
 
 template <bool Observe>
@@ -141,6 +147,7 @@ void Simulation<Observe>::fail_pod_work(Id pod_id) {
 TAILSIM_SIMULATION_MEMBER(bool, is_partitioned(Id, Id) const);
 TAILSIM_SIMULATION_MEMBER(void, on_fault(Id, bool));
 TAILSIM_SIMULATION_MEMBER(void, kill_pods(Id, std::uint32_t, Id));
+TAILSIM_SIMULATION_MEMBER(void, replace_pod(Id, Id));
 TAILSIM_SIMULATION_MEMBER(void, fail_pod_work(Id));
 
 }  // namespace tailsim::components::sim

@@ -31,7 +31,7 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
     streams_.push_back(engine::RandomStream::derive(plan.seed, component, purpose));
   }
   if (plan.cluster) {
-    cluster_.nodes.assign(plan.cluster->nodes, Node{plan.cluster->node_cores});
+    cluster_.nodes.assign(plan.cluster->nodes, new_node(*plan.cluster));
     recorder_.cluster_start(plan.cluster->nodes);
     cluster_.shares_cores = true;
     for (Id n = 0; n < cluster_.nodes.size(); ++n) {
@@ -630,6 +630,9 @@ void Simulation<Observe>::receive(Id r) {
   note_held(pod);
   ++pod.active;
   ++pod.metrics.arrivals;
+  if (svc.has_memory && memory_arrival(pod_id, r)) [[unlikely]] {
+    return;  // it took the pod above its memory limit: OOMKilled
+  }
   if (pod.busy_workers < state.start_below) {
     if (!svc.async) {
       ++pod.busy_workers;
@@ -1162,6 +1165,7 @@ template <bool Observe>
 stats::Results Simulation<Observe>::run() {
   start_autoscalers();
   start_workloads();
+  start_memory();
   start_series();
   series_.next_due = std::min(series_.next_interval, series_.backlog.next_due());
   while (!event_queue_.empty()) {
@@ -1253,6 +1257,12 @@ stats::Results Simulation<Observe>::run() {
         break;
       case EventKind::neighbours_change:
         on_neighbours_change(event.target);
+        break;
+      case EventKind::pod_restart:
+        on_pod_restart(event.target);
+        break;
+      case EventKind::eviction_check:
+        on_eviction_check();
         break;
     }
     drain_ready();

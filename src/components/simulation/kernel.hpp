@@ -73,6 +73,8 @@ enum class EventKind : std::uint32_t {
   node_ready,        ///< cluster.cpp; target: none; a node the cluster autoscaler asked for joins
   gc_toggle,         ///< gc.cpp; target: pod; its garbage collector's pause starts or ends
   neighbours_change,  ///< node.cpp; target: node; its neighbours' demand is drawn again
+  pod_restart,        ///< memory.cpp; target: pod; its OOMKilled container's back-off is over
+  eviction_check,     ///< memory.cpp; target: none; the kubelets look at their nodes' memory
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -218,6 +220,18 @@ struct PodMetrics {
   bool tracks_held = false;  ///< an autoscaler on concurrency reads held_ns
 };
 
+/// A pod's container restarts after OOM kills (memory.cpp): its
+/// CrashLoopBackOff.
+struct PodMemory {
+  Duration backoff{0};      ///< the next restart's delay; 0: none yet (the first is at once)
+  Time backoff_advanced{};  ///< when the back-off last advanced (the last restart)
+  std::uint32_t restarts = 0;
+  /// cpu.stat of its containers before the running one (each restart
+  /// starts a new ProcessorSharing).
+  std::uint64_t cfs_periods = 0;
+  std::uint64_t cfs_throttled_periods = 0;
+};
+
 /// One pod: its hot part, which every request touches (its CPU and
 /// workers, kernel.cpp), then its life, its metrics and its own caches.
 struct Pod {
@@ -230,6 +244,7 @@ struct Pod {
   bool dirty = false;
   PodLife life;
   PodMetrics metrics;
+  PodMemory memory;
   std::vector<std::optional<CacheInstance>> caches;  ///< pod-scope caches (caches.cpp), by cache id
 };
 
@@ -285,7 +300,6 @@ struct AutoscalerState {
   std::deque<Snapshot> snapshots;
 };
 
-/// A node of the cluster and the CPU its pods have not requested.
 /// What a pod or a node's neighbours want of the node's cores, weigh in
 /// its sharing, and get; and for a pod, the cores it would use unslowed
 /// (beyond its limit) and the speed its grant gives it (node.cpp).
@@ -300,9 +314,12 @@ struct NodeClaim {
 /// One node of the cluster (cluster.cpp places pods; node.cpp shares its
 /// cores among them).
 struct Node {
-  explicit Node(double cores) : free_cores(cores), claims(1) {}
+  explicit Node(double cores, std::int64_t memory = std::numeric_limits<std::int64_t>::max())
+      : free_cores(cores), free_memory(memory), claims(1) {}
   double free_cores = 0;  ///< its cores less the requests of the pods placed on it
-  std::vector<Id> pods;   ///< placed on it
+  /// With node_memory, its allocatable memory less the pods' memory requests.
+  std::int64_t free_memory = std::numeric_limits<std::int64_t>::max();
+  std::vector<Id> pods;  ///< placed on it
   /// The pods' claims, by their place in `pods`, then the neighbours'.
   std::vector<NodeClaim> claims;
   /// The cores its busy pods and its neighbours want now: beyond its cores
@@ -319,6 +336,15 @@ struct Node {
   double pods_cores = 0;
   double neighbour_cores = 0;
 };
+
+/// A new node's room for pods: its cores, and its allocatable memory (the
+/// kubelet's hard eviction threshold kept free) when the model gives node_memory.
+inline Node new_node(const plan::ClusterSpec& cluster) {
+  return Node{cluster.node_cores,
+              cluster.node_memory > 0
+                  ? cluster.node_memory - kubernetes::eviction_hard_memory_available
+                  : std::numeric_limits<std::int64_t>::max()};
+}
 
 struct WorkloadState {
   std::uint64_t open = 0;  ///< client requests not finished, measured or not
@@ -454,6 +480,18 @@ struct FaultState {
 /// started (grown as pods with `gc` start).
 struct GcState {
   std::vector<Time> pause_started;
+};
+
+/// Pod memory (memory.cpp): by service, the OOM kills, container restarts
+/// and evictions since the run started (the time series' gauges); a pod's
+/// back-off is in its Pod.
+struct MemoryState {
+  struct Counts {
+    std::uint64_t oom_kills = 0;
+    std::uint64_t restarts = 0;
+    std::uint64_t evictions = 0;
+  };
+  std::vector<Counts> services;
 };
 
 /// The cluster's nodes and the pods waiting for room (cluster.cpp).
@@ -683,6 +721,9 @@ class Simulation {
   // ServiceState, read by receive() and start_request().
   void on_fault(Id fault, bool starts);
   void kill_pods(Id service, std::uint32_t count, Id stream);
+  /// Ready pod `pod` dies (a kill fault, an eviction): its work fails, and
+  /// its ReplicaSet makes a new pod through the whole startup.
+  void replace_pod(Id pod, Id startup_stream);
   void fail_pod_work(Id pod);
 
   /// Are services `a` and `b` cut apart by a partition now?
@@ -694,6 +735,9 @@ class Simulation {
   void note_capacity(Id service);
   Id create_pod(Id service, bool is_initial, Id startup_stream);
   void start_pod(Id pod, bool is_initial, Id startup_stream);
+  /// The pod's container starts (again, after an OOM kill): it turns ready at
+  /// the first readiness probe after its startup time.
+  void start_container(Id pod, Id startup_stream);
   void make_ready(Id pod);
   void on_pod_ready(Id pod);
   void scale_to(Id service, std::int32_t desired);
@@ -745,6 +789,19 @@ class Simulation {
   /// or the node slowed.
   [[gnu::cold, gnu::noinline]] void note_held_back_cpu(Pod& pod);
   void note_slowed_cpu(Pod& pod);
+  // -------- memory.cpp: pod memory, OOM kills with CrashLoopBackOff, kubelet eviction
+  /// Request `r` just arrived at `pod`, whose service has memory: if it takes
+  /// the pod's memory above its limit the pod is OOMKilled, `r` fails with
+  /// `error`, and this returns true (the caller is done with `r`).
+  [[gnu::cold, gnu::noinline]] bool memory_arrival(Id pod, Id r);
+  /// The memory pod `pod` uses now: base + per_request x requests it holds
+  /// while its container runs (ready or terminating), 0 otherwise.
+  [[nodiscard]] std::int64_t memory_in_use(const Pod& pod) const;
+  void oom_kill(Id pod);
+  void on_pod_restart(Id pod);
+  void on_eviction_check();
+  /// Schedules the first eviction check when the cluster has node_memory.
+  void start_memory();
 
   // -------- cluster.cpp: nodes, placement and the cluster autoscaler
   bool place_pod(Id pod);
@@ -875,6 +932,7 @@ class Simulation {
   FaultState faults_;                 ///< faults.cpp
   ClusterState cluster_;              ///< cluster.cpp
   GcState gc_;                        ///< gc.cpp
+  MemoryState memory_;                ///< memory.cpp
   AutoscalingState autoscaling_;      ///< autoscaling.cpp
   BrokerState brokers_;               ///< queues.cpp
   CacheState caches_;                 ///< caches.cpp

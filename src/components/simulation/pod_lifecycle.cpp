@@ -50,6 +50,12 @@ void Simulation<Observe>::start_pod(Id pod_id, bool is_initial, Id startup_strea
     make_ready(pod_id);  // the replicas at the start are up and warm
     return;
   }
+  start_container(pod_id, startup_stream);
+}
+
+template <bool Observe>
+void Simulation<Observe>::start_container(Id pod_id, Id startup_stream) {
+  Pod& pod = fleet_.pods[pod_id];
   pod.life.phase = PodPhase::starting;
   pod.life.is_cold = true;
   // The kubelet probes readiness at once and then every readiness_probe_period: the pod turns
@@ -198,6 +204,7 @@ void Simulation<Observe>::pod_gone(Id pod_id) {
   std::erase(fleet_.services[pod.service].members, pod_id);
   if (pod.life.node != no_id) {
     cluster_.nodes[pod.life.node].free_cores += plan_.services[pod.service].cpu_request;
+    cluster_.nodes[pod.life.node].free_memory += plan_.services[pod.service].memory_request;
     leave_node(pod_id);
     // Its CPU request is free: pods waiting for a node may fit now.
     while (!cluster_.pending_pods.empty() && place_pod(cluster_.pending_pods.front())) {
@@ -213,6 +220,7 @@ void Simulation<Observe>::pod_gone(Id pod_id) {
 TAILSIM_SIMULATION_MEMBER(void, note_capacity(Id));
 TAILSIM_SIMULATION_MEMBER(Id, create_pod(Id, bool, Id));
 TAILSIM_SIMULATION_MEMBER(void, start_pod(Id, bool, Id));
+TAILSIM_SIMULATION_MEMBER(void, start_container(Id, Id));
 TAILSIM_SIMULATION_MEMBER(void, on_pod_ready(Id));
 TAILSIM_SIMULATION_MEMBER(void, make_ready(Id));
 TAILSIM_SIMULATION_MEMBER(void, scale_to(Id, std::int32_t));

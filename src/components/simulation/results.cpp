@@ -72,10 +72,12 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
     results.services[s].is_external = plan_.services[s].external;
     results.services[s].has_cfs = plan_.services[s].cfs;
     results.services[s].has_gc = plan_.services[s].gc_every != no_id;
+    results.services[s].has_memory = plan_.services[s].has_memory;
   }
   for (const Pod& pod : fleet_.pods) {
-    results.services[pod.service].cfs_periods += pod.cpu.periods();
-    results.services[pod.service].cfs_throttled_periods += pod.cpu.throttled_periods();
+    results.services[pod.service].cfs_periods += pod.cpu.periods() + pod.memory.cfs_periods;
+    results.services[pod.service].cfs_throttled_periods +=
+        pod.cpu.throttled_periods() + pod.memory.cfs_throttled_periods;
   }
   results.edges.resize(plan_.edges.size());
   for (std::size_t e = 0; e < plan_.edges.size(); ++e) {

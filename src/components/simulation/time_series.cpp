@@ -35,6 +35,17 @@ void Simulation<Observe>::for_each_gauge(Visit visit) {
     auto entity = [&] { return "service/" + plan_.services[s].name; };
     visit(entity, "replicas_ready", static_cast<double>(fleet_.services[s].pods.size()));
     visit(entity, "replicas_starting", static_cast<double>(starting_pods(s)));
+    if (plan_.services[s].has_memory) {  // memory.cpp: in use now, and the counts so far
+      double in_use = 0;
+      for (Id pod : fleet_.services[s].members) {
+        in_use += static_cast<double>(memory_in_use(fleet_.pods[pod]));
+      }
+      const MemoryState::Counts& counts = memory_.services[s];
+      visit(entity, "memory_bytes", in_use);
+      visit(entity, "oom_kills", static_cast<double>(counts.oom_kills));
+      visit(entity, "restarts", static_cast<double>(counts.restarts));
+      visit(entity, "evictions", static_cast<double>(counts.evictions));
+    }
   }
   if (plan_.cluster) {
     // Every node the cluster may have, from the start: undefined while it

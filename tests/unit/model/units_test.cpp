@@ -215,6 +215,9 @@ TEST_CASE("sizes use decimal and binary prefixes", "[units]") {
   CHECK(*m::parse_size("2GiB") == 2LL << 30);
   CHECK(*m::parse_size("1TB") == 1'000'000'000'000LL);
   CHECK(*m::parse_size("1TiB") == 1LL << 40);
+  CHECK(*m::parse_size("256Mi") == 256LL << 20);  // Kubernetes' binary suffixes
+  CHECK(*m::parse_size("1.5Gi") == 3LL << 29);
+  CHECK(*m::parse_size("4Ki") == 4096);
   CHECK(*m::parse_size("1.5KiB") == 1536);
   CHECK(*m::parse_size("3kB") == 3000);
   CHECK(*m::parse_size("9223372036854775807B") == std::numeric_limits<std::int64_t>::max());
