@@ -64,9 +64,6 @@ std::string_view not_simulated_yet(std::string_view what, std::string_view key) 
   if (in_cluster && (key == "node_memory" || key == "placement" || key == "neighbours")) {
     return "node contention and memory";
   }
-  if (in_cluster && key == "scale_down") {
-    return "the cluster autoscaler removing nodes";
-  }
   if (in_pod && key == "memory") {
     return "pod memory and OOM kills";
   }

@@ -129,9 +129,13 @@ void Compiler::compile_autoscalers() {
   if (model_.cluster) {
     const model::Cluster& c = *model_.cluster;
     const auto nodes = static_cast<std::uint32_t>(c.nodes.value);
-    plan_.cluster =
-        ClusterSpec{nodes, c.node_cores.value, c.provision.value,
-                    c.max_nodes ? static_cast<std::uint32_t>(c.max_nodes->value) : nodes};
+    std::optional<NodeScaleDown> scale_down;
+    if (c.scale_down) {
+      scale_down = NodeScaleDown{c.scale_down->utilization.value, c.scale_down->unneeded.value};
+    }
+    plan_.cluster = ClusterSpec{
+        nodes, c.node_cores.value, c.provision.value,
+        c.max_nodes ? static_cast<std::uint32_t>(c.max_nodes->value) : nodes, scale_down};
   }
 }
 

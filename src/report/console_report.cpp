@@ -270,11 +270,16 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
     }
   }
   if (r.cluster.is_modelled) {
-    out += fmt::format(
-        "\n  CLUSTER\n    nodes: {} at start, {} at most ({} added)\n"
-        "    pending pods: {} at most, {:.0f} pod-seconds waiting for a node\n",
-        r.cluster.nodes_start, r.cluster.nodes_max, r.cluster.nodes_added, r.cluster.pending_max,
-        r.cluster.pending_pod_s);
+    const auto& c = r.cluster;
+    out += c.scales_down
+               ? fmt::format(
+                     "\n  CLUSTER\n    nodes: {} at start, {} at least, {} at most "
+                     "({} added, {} removed)\n",
+                     c.nodes_start, c.nodes_min, c.nodes_max, c.nodes_added, c.nodes_removed)
+               : fmt::format("\n  CLUSTER\n    nodes: {} at start, {} at most ({} added)\n",
+                             c.nodes_start, c.nodes_max, c.nodes_added);
+    out += fmt::format("    pending pods: {} at most, {:.0f} pod-seconds waiting for a node\n",
+                       c.pending_max, c.pending_pod_s);
   }
   bool any_breaker = false;
   for (const auto& e : r.edges) {

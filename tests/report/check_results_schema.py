@@ -47,6 +47,8 @@ runs = {
     "gc": [os.path.join(ex, "gc-pauses.yaml"), "--duration", "20s"],
     "replicated-gc": [os.path.join(ex, "gc-pauses.yaml"), "--duration", "5s", "-r", "2",
                       "--no-attribution"],
+    # A cluster that removes nodes (nodes_min, nodes_removed).
+    "cluster-scale-down": [os.path.join(ex, "cluster-scale-down.yaml"), "--no-attribution"],
     "stopped": [os.path.join(ex, "mm1.yaml"), "--set", "workloads.requests.rate=200/s",
                 "--set", "simulation.duration=100h", "--max-memory", "2MiB"],
 }

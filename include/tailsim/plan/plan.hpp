@@ -269,12 +269,20 @@ struct Autoscaler {
   Id stream = no_id;  ///< the phase of its sync loop
 };
 
+/// The cluster autoscaler's removal of nodes (SPEC.md "Node contention,
+/// neighbours, runtime pauses, memory": `cluster.scale_down`).
+struct NodeScaleDown {
+  double utilization = 0.5;  ///< a node whose requests are below this share of it is unneeded
+  Duration unneeded{0};      ///< how long it stays unneeded before it is removed
+};
+
 /// Nodes that pods are placed on (SPEC.md "cluster").
 struct ClusterSpec {
   std::uint32_t nodes = 1;
   double node_cores = 1;
   Duration provision{0};
   std::uint32_t max_nodes = 1;
+  std::optional<NodeScaleDown> scale_down;  ///< none: nodes are never removed
 };
 
 /// A model ready to simulate.

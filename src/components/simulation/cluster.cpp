@@ -12,7 +12,8 @@ bool Simulation<Observe>::place_pod(Id pod_id) {
   }
   const double request = plan_.services[fleet_.pods[pod_id].service].cpu_request;
   for (Id n = 0; n < cluster_.nodes.size(); ++n) {
-    if (cluster_.nodes[n].free_cores + ClusterState::fit_slack >= request) {
+    if (cluster_.nodes[n].takes_pods() &&
+        cluster_.nodes[n].free_cores + ClusterState::fit_slack >= request) {
       cluster_.nodes[n].free_cores -= request;
       fleet_.pods[pod_id].life.node = n;
       return true;
@@ -41,11 +42,12 @@ void Simulation<Observe>::request_nodes() {
     }
     *fits -= request;
   }
-  const auto present = static_cast<std::uint32_t>(cluster_.nodes.size()) + cluster_.provisioning;
+  const std::uint32_t present = cluster_.live_nodes() + cluster_.provisioning;
   const auto wanted = static_cast<std::uint32_t>(fresh.size());
   const std::uint32_t room = cluster.max_nodes > present ? cluster.max_nodes - present : 0;
   const std::uint32_t missing = wanted > cluster_.provisioning ? wanted - cluster_.provisioning : 0;
   for (std::uint32_t k = 0; k < std::min(missing, room); ++k) {
+    cluster_.last_scale_up = now_;  // holds the scale-down back (cluster_autoscaler.cpp)
     ++cluster_.provisioning;
     schedule(now_ + cluster.provision, EventKind::node_ready, 0);
   }
@@ -55,7 +57,7 @@ template <bool Observe>
 void Simulation<Observe>::on_node_ready() {
   --cluster_.provisioning;
   cluster_.nodes.push_back(Node{plan_.cluster->node_cores});
-  recorder_.cluster_node_added(static_cast<std::uint32_t>(cluster_.nodes.size()));
+  recorder_.cluster_node_added(cluster_.live_nodes());
   note_pending();
   std::deque<Id> still;
   for (Id pod_id : cluster_.pending_pods) {

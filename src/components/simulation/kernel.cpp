@@ -32,7 +32,7 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
   }
   if (plan.cluster) {
     cluster_.nodes.assign(plan.cluster->nodes, Node{plan.cluster->node_cores});
-    recorder_.cluster_start(plan.cluster->nodes);
+    recorder_.cluster_start(plan.cluster->nodes, plan.cluster->scale_down.has_value());
   }
   for (const plan::QueueSpec& queue : plan.queues) {
     recorder_.add_queue(queue.name);
@@ -1149,6 +1149,7 @@ void Simulation<Observe>::reschedule_dirty_pods() {
 template <bool Observe>
 stats::Results Simulation<Observe>::run() {
   start_autoscalers();
+  start_cluster_autoscaler();
   start_workloads();
   start_series();
   series_.next_due = std::min(series_.next_interval, series_.backlog.next_due());
@@ -1238,6 +1239,9 @@ stats::Results Simulation<Observe>::run() {
         break;
       case EventKind::gc_toggle:
         on_gc_toggle(event.target);
+        break;
+      case EventKind::cluster_scan:
+        on_cluster_scan();
         break;
     }
     drain_ready();

@@ -72,6 +72,7 @@ enum class EventKind : std::uint32_t {
   metrics_snapshot,  ///< autoscaling.cpp; target: autoscaler; a window of its metric starts or ends
   node_ready,        ///< cluster.cpp; target: none; a node the cluster autoscaler asked for joins
   gc_toggle,         ///< gc.cpp; target: pod; its garbage collector's pause starts or ends
+  cluster_scan,      ///< cluster_autoscaler.cpp; target: none; the scale-down loop comes round
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -279,9 +280,23 @@ struct AutoscalerState {
   std::deque<Snapshot> snapshots;
 };
 
+/// Where a node is in its life: the cluster autoscaler's scale-down
+/// (cluster_autoscaler.cpp) drains and removes nodes.
+enum class NodePhase : std::uint8_t {
+  up,        ///< takes pods
+  draining,  ///< being removed: takes no new pods; its pods are replaced elsewhere
+  removed,   ///< gone; it keeps its index, so no other node's id changes
+};
+
 /// A node of the cluster and the CPU its pods have not requested.
 struct Node {
+  explicit Node(double cores) : free_cores(cores) {}
   double free_cores = 0;
+  NodePhase phase = NodePhase::up;
+  /// Scale-down: the scan from which the node has been unneeded without a break.
+  std::optional<Time> unneeded_since;
+  /// Can the scheduler place a pod here (the node is neither drained nor gone)?
+  [[nodiscard]] bool takes_pods() const { return phase == NodePhase::up; }
 };
 
 struct WorkloadState {
@@ -428,6 +443,14 @@ struct ClusterState {
   /// than this: sums of requests such as 0.1 + 0.2 round.
   static constexpr double fit_slack = 1e-9;
   Time pending_since{};
+  // The cluster autoscaler's scale-down (cluster_autoscaler.cpp).
+  std::uint32_t removed_nodes = 0;    ///< nodes removed: their entries stay in `nodes`
+  std::optional<Time> last_scale_up;  ///< when nodes were last asked for
+  std::optional<Id> draining;         ///< the non-empty node being drained (one at a time)
+  /// The nodes that exist: up or draining.
+  [[nodiscard]] std::uint32_t live_nodes() const {
+    return static_cast<std::uint32_t>(nodes.size()) - removed_nodes;
+  }
 };
 
 /// The autoscalers (autoscaling.cpp).
@@ -684,6 +707,20 @@ class Simulation {
   void request_nodes();
   void on_node_ready();
   void note_pending();
+
+  // -------- cluster_autoscaler.cpp: the cluster autoscaler's scale-down
+  /// Starts the scan loop, when the cluster has `scale_down`.
+  void start_cluster_autoscaler();
+  void on_cluster_scan();
+  /// The share of `node` its pods request: the cluster autoscaler's utilization.
+  [[nodiscard]] double node_request_share(Id node) const;
+  /// Could `pods` (on `node`) all be placed on the other nodes that take pods?
+  [[nodiscard]] bool fits_elsewhere(Id node, const std::vector<Id>& pods) const;
+  /// Taints `node` and replaces `pods`, its pods not already terminating.
+  void drain_node(Id node, const std::vector<Id>& pods);
+  /// A pod left `node`, which is draining: the node goes once it is empty.
+  void node_pod_gone(Id node);
+  void remove_node(Id node);
 
   // -------- autoscaling.cpp: the horizontal pod autoscalers
   void start_autoscalers();

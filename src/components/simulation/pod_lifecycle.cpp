@@ -197,7 +197,8 @@ void Simulation<Observe>::pod_gone(Id pod_id) {
   pod.life.phase = PodPhase::gone;
   std::erase(fleet_.services[pod.service].members, pod_id);
   if (pod.life.node != no_id) {
-    cluster_.nodes[pod.life.node].free_cores += plan_.services[pod.service].cpu_request;
+    const Id node = pod.life.node;
+    cluster_.nodes[node].free_cores += plan_.services[pod.service].cpu_request;
     pod.life.node = no_id;
     // Its CPU request is free: pods waiting for a node may fit now.
     while (!cluster_.pending_pods.empty() && place_pod(cluster_.pending_pods.front())) {
@@ -206,6 +207,9 @@ void Simulation<Observe>::pod_gone(Id pod_id) {
       cluster_.pending_pods.pop_front();
       start_pod(placed, /*is_initial=*/false,
                 plan_.services[fleet_.pods[placed].service].startup_stream);
+    }
+    if (cluster_.nodes[node].phase == NodePhase::draining) {
+      node_pod_gone(node);  // the cluster autoscaler removes it once empty
     }
   }
 }

@@ -60,6 +60,10 @@ void Simulation<Observe>::for_each_gauge(Visit visit) {
     };
     visit(entity, "state", static_cast<double>(calls_.edges[e].breaker->state()));
   }
+  if (plan_.cluster && plan_.cluster->scale_down) {  // the node count moves both ways
+    visit([] { return std::string("cluster"); }, "nodes",
+          static_cast<double>(cluster_.live_nodes()));
+  }
 }
 
 template <bool Observe>
