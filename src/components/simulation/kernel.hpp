@@ -353,6 +353,18 @@ struct Observation {
   std::vector<TraceRef> exchange_refs;
   std::vector<TraceRef> attempt_refs;
   std::vector<TraceRef> request_refs;
+  /// A traced request at a pod, for the GC pauses it meets there (tracing.cpp).
+  struct TracedAtPod {
+    Id pod = no_id;
+    Id request = no_id;
+    TraceRef ref;  ///< its server span: a request id reused since no longer matches
+  };
+  std::vector<TracedAtPod> at_pods;  ///< traced requests not answered yet, at pods with `gc`
+  /// Is `entry`'s request still the one it was traced as (its id not reused)?
+  bool is_current(const TracedAtPod& entry) {
+    const TraceRef& ref = at(request_refs, entry.request);
+    return ref.trace == entry.ref.trace && ref.span == entry.ref.span;
+  }
 
   /// The bytes of the ledgers and trace references, as the memory budget
   /// counts them in the replay (its first pass could only estimate them: a
@@ -361,7 +373,8 @@ struct Observation {
     std::uint64_t total =
         marks.capacity() * sizeof(TaskMark) + backoff_ns.capacity() * sizeof(std::int64_t) +
         (exchange_refs.capacity() + attempt_refs.capacity() + request_refs.capacity()) *
-            sizeof(TraceRef);
+            sizeof(TraceRef) +
+        at_pods.capacity() * sizeof(TracedAtPod);
     for (const auto* ledgers : {&tasks, &attempts, &exchanges}) {
       total += ledgers->capacity() * sizeof(Ledger);
       for (const Ledger& ledger : *ledgers) {
@@ -801,6 +814,12 @@ class Simulation {
   void trace_request_done(Id request, Outcome outcome);
   /// An internal span of a traced request: queue, cpu, delay, ...
   void trace_phase(Id request, const char* name, Time start, Time end);
+  /// A GC pause of `pod` that started at `started` ends now (or the run
+  /// ends): a `gc pause` span for each traced request still at the pod.
+  void trace_gc_pause(Id pod, Time started);
+  /// The part of `pod`'s current pause that traced request `at` met before
+  /// `end`, as its `gc pause` span.
+  void trace_gc_pause_of(const Observation::TracedAtPod& at, Time started, Time end);
   std::int32_t open_span(std::int32_t trace, std::int32_t parent, stats::SpanKind kind,
                          std::string name, std::string service, Id endpoint, Id pod);
   void close_span(std::int32_t trace, std::int32_t span, Outcome outcome, Time end);
