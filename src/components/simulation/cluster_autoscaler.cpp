@@ -60,14 +60,16 @@ void Simulation<Observe>::on_cluster_scan() {
   const std::size_t node_count = cluster_.nodes.size();
   std::vector<std::uint32_t> placed(node_count, 0);
   std::vector<std::vector<Id>> movable(node_count);
-  for (Id pod_id = 0; pod_id < fleet_.pods.size(); ++pod_id) {
-    const PodLife& life = fleet_.pods[pod_id].life;
-    if (life.node == no_id) {
-      continue;  // pending, gone, or no cluster
-    }
-    ++placed[life.node];
-    if (life.phase == PodPhase::starting || life.phase == PodPhase::ready) {
-      movable[life.node].push_back(pod_id);
+  for (const ServiceState& service : fleet_.services) {
+    for (Id pod_id : service.members) {  // every pod not gone
+      const PodLife& life = fleet_.pods[pod_id].life;
+      if (life.node == no_id) {
+        continue;  // pending
+      }
+      ++placed[life.node];
+      if (life.phase == PodPhase::starting || life.phase == PodPhase::ready) {
+        movable[life.node].push_back(pod_id);
+      }
     }
   }
   std::uint32_t up = 0;
@@ -131,9 +133,11 @@ void Simulation<Observe>::node_pod_gone(Id node) {
   if (cluster_.nodes[node].phase != NodePhase::draining) {
     return;  // removed already
   }
-  for (const Pod& pod : fleet_.pods) {
-    if (pod.life.node == node) {
-      return;  // a pod still finishing its work
+  for (const ServiceState& service : fleet_.services) {
+    for (Id pod_id : service.members) {
+      if (fleet_.pods[pod_id].life.node == node) {
+        return;  // a pod still finishing its work
+      }
     }
   }
   remove_node(node);
