@@ -47,7 +47,7 @@ const auto schema_key_list = std::to_array<std::string>(
      // autoscalers and cluster
      "service", "metric", "target", "min", "sync_period", "tolerance", "metrics_lag", "scale_up",
      "scale_down", "stabilization", "policies", "select", "pods", "percent", "nodes", "provision",
-     "max_nodes", "node_memory",
+     "max_nodes", "node_memory", "utilization", "unneeded", "placement", "neighbours",
      // workloads and faults
      "entry", "rate", "schedule", "at", "ramp", "arrivals", "bursts", "every", "factor", "users",
      "think", "trace", "kill", "gc", "pause", "slow", "down", "flush", "partition", "add", "mode",

@@ -997,7 +997,7 @@ std::optional<ScalingRules> SectionReader::read_scaling_rules(const Cursor& c,
 void SectionReader::read_cluster(const Cursor& c) {
   Fields f(r_, c,
            {"nodes", "node_cores", "provision", "max_nodes", "placement", "neighbours",
-            "node_memory"},
+            "node_memory", "scale_down"},
            "cluster");
   if (!f.is_map()) {
     return;
@@ -1036,6 +1036,17 @@ void SectionReader::read_cluster(const Cursor& c) {
                "which it keeps free of pods");
       cl.node_memory.reset();
     }
+  }
+  if (auto v = f.get("scale_down")) {
+    Fields sf(r_, *v, {"utilization", "unneeded"}, "cluster scale_down");
+    ClusterScaleDown down;
+    down.loc = sf.loc();
+    r_.optional_field(sf, "utilization", down.utilization, [&](const Cursor& u) {
+      return r_.fraction(u, "scale_down utilization", 0.01, 1.0);
+    });
+    r_.optional_field(sf, "unneeded", down.unneeded,
+                      [&](const Cursor& u) { return r_.duration(u, "scale_down unneeded"); });
+    cl.scale_down = down;
   }
   model_.cluster = cl;
 }

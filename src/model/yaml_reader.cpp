@@ -59,11 +59,7 @@ bool looks_like_split_distribution(std::string_view key) {
 /// what they are: refused by name, not as unknown keys nor in silence.
 /// `what` is the section as Fields names it.
 std::string_view not_simulated_yet(std::string_view what, std::string_view key) {
-  const bool in_cluster = what == "cluster";
   const bool in_pod = what.starts_with("the pod of service");
-  if (in_cluster && key == "scale_down") {
-    return "the cluster autoscaler removing nodes";
-  }
   if ((in_pod && key == "gpus") || (what == "a step" && key == "batch")) {
     return "batching inference servers";
   }

@@ -129,10 +129,17 @@ void Compiler::compile_autoscalers() {
   if (model_.cluster) {
     const model::Cluster& c = *model_.cluster;
     const auto nodes = static_cast<std::uint32_t>(c.nodes.value);
+    std::optional<NodeScaleDown> scale_down;
+    if (c.scale_down) {
+      scale_down = NodeScaleDown{c.scale_down->utilization.value, c.scale_down->unneeded.value};
+    }
     plan_.cluster =
-        ClusterSpec{nodes, c.node_cores.value, c.provision.value,
+        ClusterSpec{nodes,
+                    c.node_cores.value,
+                    c.provision.value,
                     c.max_nodes ? static_cast<std::uint32_t>(c.max_nodes->value) : nodes,
-                    c.node_memory ? c.node_memory->value : 0};
+                    c.node_memory ? c.node_memory->value : 0,
+                    scale_down};
     plan_.cluster->pack = c.placement.value == model::Placement::pack;
     if (c.neighbours) {
       plan_.cluster->neighbour_cores = add_distribution(c.neighbours->cores);

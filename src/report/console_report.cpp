@@ -280,12 +280,18 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
     }
   }
   if (r.cluster.is_modelled) {
-    out += fmt::format(
-        "\n  CLUSTER\n    nodes: {} at start, {} at most ({} added)\n"
-        "    pending pods: {} at most, {:.0f} pod-seconds waiting for a node\n"
-        "    node cores used: {:.1f}% (pods and neighbours, mean over the nodes)\n",
-        r.cluster.nodes_start, r.cluster.nodes_max, r.cluster.nodes_added, r.cluster.pending_max,
-        r.cluster.pending_pod_s, r.cluster.node_utilization_mean * 100);
+    const auto& c = r.cluster;
+    out += c.scales_down
+               ? fmt::format(
+                     "\n  CLUSTER\n    nodes: {} at start, {} at least, {} at most "
+                     "({} added, {} removed)\n",
+                     c.nodes_start, c.nodes_min, c.nodes_max, c.nodes_added, c.nodes_removed)
+               : fmt::format("\n  CLUSTER\n    nodes: {} at start, {} at most ({} added)\n",
+                             c.nodes_start, c.nodes_max, c.nodes_added);
+    out += fmt::format("    pending pods: {} at most, {:.0f} pod-seconds waiting for a node\n",
+                       c.pending_max, c.pending_pod_s);
+    out += fmt::format("    node cores used: {:.1f}% (pods and neighbours, mean over the nodes)\n",
+                       c.node_utilization_mean * 100);
   }
   bool any_breaker = false;
   for (const auto& e : r.edges) {

@@ -970,13 +970,20 @@ class ReportWriter {
       return {};
     }
     const auto& c = r_.cluster;
+    // The scale-down's columns show only when the cluster autoscaler removes nodes.
+    auto when_scaling_down = [&](std::uint32_t value) {
+      return c.scales_down ? fmt::format("{}", value) : std::string();
+    };
     Table table({{"nodes at start"},
+                 {"nodes at least", true, /*is_optional=*/true},
                  {"nodes at most"},
                  {"nodes added"},
+                 {"nodes removed", true, /*is_optional=*/true},
                  {"pending pods at most"},
                  {"pending pod-seconds"}});
-    table.add_row({fmt::format("{}", c.nodes_start), fmt::format("{}", c.nodes_max),
-                   fmt::format("{}", c.nodes_added), fmt::format("{}", c.pending_max),
+    table.add_row({fmt::format("{}", c.nodes_start), when_scaling_down(c.nodes_min),
+                   fmt::format("{}", c.nodes_max), fmt::format("{}", c.nodes_added),
+                   when_scaling_down(c.nodes_removed), fmt::format("{}", c.pending_max),
                    fixed(c.pending_pod_s, 0)});
     return table.render();
   }

@@ -181,12 +181,19 @@ std::string to_json(const stats::Results& r) {
     }
   }
   if (r.cluster.is_modelled) {
-    j["cluster"] = {{"nodes_start", r.cluster.nodes_start},
-                    {"nodes_max", r.cluster.nodes_max},
-                    {"nodes_added", r.cluster.nodes_added},
-                    {"pending_max", r.cluster.pending_max},
-                    {"pending_pod_s", r.cluster.pending_pod_s},
-                    {"node_utilization_mean", r.cluster.node_utilization_mean}};
+    ordered_json& cluster = j["cluster"];
+    cluster["nodes_start"] = r.cluster.nodes_start;
+    if (r.cluster.scales_down) {
+      cluster["nodes_min"] = r.cluster.nodes_min;
+    }
+    cluster["nodes_max"] = r.cluster.nodes_max;
+    cluster["nodes_added"] = r.cluster.nodes_added;
+    if (r.cluster.scales_down) {
+      cluster["nodes_removed"] = r.cluster.nodes_removed;
+    }
+    cluster["pending_max"] = r.cluster.pending_max;
+    cluster["pending_pod_s"] = r.cluster.pending_pod_s;
+    cluster["node_utilization_mean"] = r.cluster.node_utilization_mean;
   }
   ordered_json& slos = j["slos"] = ordered_json::array();
   for (const auto& s : r.slos) {

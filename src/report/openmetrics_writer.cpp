@@ -347,7 +347,7 @@ constexpr std::string_view failures_help =
 
 /// Every series a run keeps (stats::Series), family by family, in the order
 /// metrics.om writes them.
-constexpr std::array<SeriesFamily, 30> series_families{{
+constexpr std::array<SeriesFamily, 31> series_families{{
     {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
      "Requests of a path that arrived, over all simulated time.", "", "", false},
     {"path", "completions", "tailsim_path_completions", "counter", "",
@@ -417,6 +417,9 @@ constexpr std::array<SeriesFamily, 30> series_families{{
     {"breaker", "state", "tailsim_breaker_state", "gauge", "",
      "State of a circuit breaker at the interval's end: 0 closed, 1 open, 2 half-open.", "", "",
      false},
+    {"cluster", "nodes", "tailsim_cluster_nodes", "gauge", "",
+     "Nodes of the cluster (up or draining) at the interval's end (cluster.scale_down only).", "",
+     "", false},
 }};
 
 /// A value of a series in the family's unit: milliseconds become seconds
@@ -468,7 +471,8 @@ void add_time_series(Exposition& out, const stats::TimeSeries& ts,
         out.begin_family(family.family, family.type, family.unit, family.help);
         open_family = family.family;
       }
-      std::string labels = label(family.kind, name);
+      // The cluster is one entity, named by its kind alone: no label.
+      std::string labels = series.entity == family.kind ? std::string() : label(family.kind, name);
       if (!family.extra_label.empty()) {
         labels += "," + label(family.extra_label, family.extra_value);
       }

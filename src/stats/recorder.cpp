@@ -116,14 +116,20 @@ void Recorder::autoscaler_changes(std::uint32_t autoscaler, std::uint64_t ups,
   autoscalers_[autoscaler].scale_downs = downs;
 }
 
-void Recorder::cluster_start(std::uint32_t nodes) {
+void Recorder::cluster_start(std::uint32_t nodes, bool scales_down) {
   cluster_.is_modelled = true;
-  cluster_.nodes_start = cluster_.nodes_max = nodes;
+  cluster_.scales_down = scales_down;
+  cluster_.nodes_start = cluster_.nodes_max = cluster_.nodes_min = nodes;
 }
 
 void Recorder::cluster_node_added(std::uint32_t nodes) {
   ++cluster_.nodes_added;
   cluster_.nodes_max = std::max(cluster_.nodes_max, nodes);
+}
+
+void Recorder::cluster_node_removed(std::uint32_t nodes) {
+  ++cluster_.nodes_removed;
+  cluster_.nodes_min = std::min(cluster_.nodes_min, nodes);
 }
 
 void Recorder::cluster_pending(Time from, Time to, std::uint32_t pods) {

@@ -347,3 +347,31 @@ TEST_CASE("hpa-lag: the replicas catch up a minute after the step, and p99 pays 
   const auto ahead = run_example("hpa-lag.yaml", {"services.api.replicas=6"});
   CHECK(p_ms(path(r, "api"), 99) > 5 * p_ms(path(ahead, "api"), 99));
 }
+
+TEST_CASE("cluster-scale-down: nodes removed in the quiet hours are missed at the next peak",
+          "[examples]") {
+  const auto r = run_example("cluster-scale-down.yaml");
+  // The api shrinks at about 10 minutes; nodes 1 (empty) and 2 (reports
+  // only, moved to node 0) are unneeded from the next scan and removed ten
+  // minutes after it.
+  CHECK(r.cluster.nodes_removed == 2);
+  CHECK(r.cluster.nodes_min == 1);
+  const stats::Series* nodes = nullptr;
+  for (const auto& series : r.timeseries.series) {
+    if (series.entity == "cluster" && series.metric == "nodes") {
+      nodes = &series;
+    }
+  }
+  REQUIRE(nodes != nullptr);
+  CHECK(nodes->values[1200] == 3.0);  // 20 minutes: still three
+  CHECK(nodes->values[1500] == 1.0);  // 25 minutes: one
+  // The morning's pods wait for new nodes...
+  CHECK(r.cluster.nodes_added >= 1);
+  CHECK(r.cluster.pending_pod_s > 100.0);
+  // ...which a cluster that keeps idle nodes for 30 minutes still has: no
+  // pod waits, and the tail is several times shorter.
+  const auto kept = run_example("cluster-scale-down.yaml", {"cluster.scale_down.unneeded=30m"});
+  CHECK(kept.cluster.nodes_removed == 0);
+  CHECK(kept.cluster.pending_pod_s == 0.0);
+  CHECK(p_ms(path(r, "api"), 99) > 3 * p_ms(path(kept, "api"), 99));
+}

@@ -52,6 +52,8 @@ runs = {
     "memory": [os.path.join(ex, "memory-oom.yaml"), "--no-attribution"],
     "replicated-memory": [os.path.join(ex, "memory-oom.yaml"), "--duration", "5s", "-r", "2",
                           "--no-attribution"],
+    # A cluster that removes nodes (nodes_min, nodes_removed).
+    "cluster-scale-down": [os.path.join(ex, "cluster-scale-down.yaml"), "--no-attribution"],
     "stopped": [os.path.join(ex, "mm1.yaml"), "--set", "workloads.requests.rate=200/s",
                 "--set", "simulation.duration=100h", "--max-memory", "2MiB"],
 }

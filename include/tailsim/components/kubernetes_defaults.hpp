@@ -55,4 +55,17 @@ inline constexpr Duration hpa_policy_period = std::chrono::seconds{15};
 /// The default scale-up policy's pods per period (4 pods or 100%, the larger).
 inline constexpr double hpa_scale_up_pods = 4;
 
+/// The cluster autoscaler's `--scan-interval` (default 10 s): how often it
+/// looks for unneeded nodes.
+inline constexpr Duration cluster_autoscaler_scan_interval = std::chrono::seconds{10};
+
+/// The cluster autoscaler's `--scale-down-delay-after-add` (default 10 min):
+/// no node is removed this long after a scale-up.
+inline constexpr Duration scale_down_delay_after_add = std::chrono::minutes{10};
+
+/// The cluster autoscaler's `--max-empty-bulk-delete` (default 10): empty
+/// nodes removed at once; non-empty ones are drained one at a time
+/// (`--max-drain-parallelism`, default 1).
+inline constexpr std::uint32_t max_empty_bulk_delete = 10;
+
 }  // namespace tailsim::components::kubernetes

@@ -328,6 +328,17 @@ struct NeighboursSpec {
   SourceLoc loc;
 };
 
+/// The cluster autoscaler's removal of nodes (`cluster.scale_down`): a node
+/// whose pods request less than `utilization` of it, and could all be placed
+/// on other nodes, for `unneeded` in a row is drained and removed. The
+/// defaults are the cluster autoscaler's (`--scale-down-utilization-threshold`,
+/// `--scale-down-unneeded-time`).
+struct ClusterScaleDown {
+  Located<double> utilization{0.5};
+  Located<Duration> unneeded{std::chrono::minutes(10)};
+  SourceLoc loc;
+};
+
 struct Cluster {
   Located<std::int64_t> nodes{1};
   Located<double> node_cores{1};
@@ -338,6 +349,7 @@ struct Cluster {
   /// Each node's memory in bytes: with it, the kubelet evicts pods when the
   /// pods' memory on a node leaves less than its hard threshold free.
   std::optional<Located<std::int64_t>> node_memory;
+  std::optional<ClusterScaleDown> scale_down;  ///< none: nodes are never removed
   SourceLoc loc;
 };
 

@@ -278,6 +278,13 @@ struct Autoscaler {
   Id stream = no_id;  ///< the phase of its sync loop
 };
 
+/// The cluster autoscaler's removal of nodes (SPEC.md "Node contention,
+/// neighbours, runtime pauses, memory": `cluster.scale_down`).
+struct NodeScaleDown {
+  double utilization = 0.5;  ///< a node whose requests are below this share of it is unneeded
+  Duration unneeded{0};      ///< how long it stays unneeded before it is removed
+};
+
 /// Nodes that pods are placed on (SPEC.md "cluster").
 struct ClusterSpec {
   std::uint32_t nodes = 1;
@@ -285,6 +292,7 @@ struct ClusterSpec {
   Duration provision{0};
   std::uint32_t max_nodes = 1;
   std::int64_t node_memory = 0;  ///< bytes; 0: not given (no memory placement, no eviction)
+  std::optional<NodeScaleDown> scale_down;  ///< none: nodes are never removed
   /// kube-scheduler's scoring: MostAllocated (`pack`) or LeastAllocated.
   bool pack = false;
   /// `neighbours`: Plan::distributions of their cores (a value of one

@@ -150,10 +150,13 @@ class Recorder {
     return autoscalers_[autoscaler];
   }
 
-  /// The model has a cluster of `nodes` nodes at the start.
-  void cluster_start(std::uint32_t nodes);
+  /// The model has a cluster of `nodes` nodes at the start; `scales_down`:
+  /// the cluster autoscaler may remove nodes.
+  void cluster_start(std::uint32_t nodes, bool scales_down = false);
   /// A node joined the cluster, which has `nodes` now.
   void cluster_node_added(std::uint32_t nodes);
+  /// The cluster autoscaler removed a node; the cluster has `nodes` now.
+  void cluster_node_removed(std::uint32_t nodes);
   /// `pods` pods waited for a node from `from` to `to`: pod-seconds in the
   /// window, and the most at once (over the whole run).
   void cluster_pending(Time from, Time to, std::uint32_t pods);

@@ -179,6 +179,11 @@ struct ClusterResult {
   std::uint32_t nodes_start = 0;
   std::uint32_t nodes_max = 0;
   std::uint32_t nodes_added = 0;
+  /// The cluster autoscaler removes nodes (`cluster.scale_down`): the
+  /// results then report nodes_min and nodes_removed.
+  bool scales_down = false;
+  std::uint32_t nodes_min = 0;
+  std::uint32_t nodes_removed = 0;
   std::uint32_t pending_max = 0;  ///< most pods waiting for a node at once
   double pending_pod_s = 0;       ///< pod-seconds spent waiting for a node
   /// The nodes' CPU used (pods and neighbours) over their cores, in the window.
@@ -189,7 +194,7 @@ struct ClusterResult {
 /// (`simulation.interval`): the tidy rows of timeseries.csv.
 struct Series {
   /// What it describes: "path/<p>", "service/<s>", "cache/<c>", "queue/<q>",
-  /// "autoscaler/<a>", or "breaker/<caller>-><service.endpoint>".
+  /// "autoscaler/<a>", "breaker/<caller>-><service.endpoint>", or "cluster".
   std::string entity;
   /// Per kind of entity (docs/semantics.md, "Time series"): path: arrivals,
   /// completions, errors_timeout, errors_rejected, errors_error,
@@ -197,7 +202,7 @@ struct Series {
   /// queue_length, replicas_ready, replicas_starting, rejected, throttled_s,
   /// retries, wasted_cpu_s, and gc_pause_s with GC pauses; cache: hit_ratio; queue: depth, lag_s;
   /// autoscaler: metric, desired, ready; breaker: state (0 closed, 1 open,
-  /// 2 half-open).
+  /// 2 half-open); cluster (with `scale_down`): nodes.
   std::string metric;
   /// values[i] covers [i x interval, (i + 1) x interval) of simulated time,
   /// from 0 (warm-up included). NaN where the value is undefined (a p99

@@ -32,7 +32,8 @@ bool Simulation<Observe>::place_pod(Id pod_id) {
   std::int64_t best_score = -1;
   for (Id n = 0; n < cluster_.nodes.size(); ++n) {
     const Node& node = cluster_.nodes[n];
-    if (node.free_cores + ClusterState::fit_slack < request || node.free_memory < memory) {
+    if (!node.takes_pods() || node.free_cores + ClusterState::fit_slack < request ||
+        node.free_memory < memory) {
       continue;
     }
     std::int64_t score =
@@ -75,11 +76,12 @@ void Simulation<Observe>::request_nodes() {
     }
     *fits -= request;
   }
-  const auto present = static_cast<std::uint32_t>(cluster_.nodes.size()) + cluster_.provisioning;
+  const std::uint32_t present = cluster_.live_nodes() + cluster_.provisioning;
   const auto wanted = static_cast<std::uint32_t>(fresh.size());
   const std::uint32_t room = cluster.max_nodes > present ? cluster.max_nodes - present : 0;
   const std::uint32_t missing = wanted > cluster_.provisioning ? wanted - cluster_.provisioning : 0;
   for (std::uint32_t k = 0; k < std::min(missing, room); ++k) {
+    cluster_.last_scale_up = now_;  // holds the scale-down back (cluster_autoscaler.cpp)
     ++cluster_.provisioning;
     schedule(now_ + cluster.provision, EventKind::node_ready, 0);
   }
@@ -91,7 +93,7 @@ void Simulation<Observe>::on_node_ready() {
   note_node_capacity();
   cluster_.nodes.push_back(new_node(*plan_.cluster));
   start_node(static_cast<Id>(cluster_.nodes.size() - 1));
-  recorder_.cluster_node_added(static_cast<std::uint32_t>(cluster_.nodes.size()));
+  recorder_.cluster_node_added(cluster_.live_nodes());
   note_pending();
   std::deque<Id> still;
   for (Id pod_id : cluster_.pending_pods) {

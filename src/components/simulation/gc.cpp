@@ -39,6 +39,11 @@ void Simulation<Observe>::on_gc_toggle(Id pod_id) {
   }
   pod.cpu.resume(now_);
   recorder_.gc_paused(pod.service, started, now_);
+  if constexpr (Observe) {
+    if (obs_->tracing) {
+      trace_gc_pause(pod_id, started);
+    }
+  }
   const Time next = std::max(now_, started + plan_.distributions[spec.gc_every].sample(rng));
   started = Time::max();
   schedule(next, EventKind::gc_toggle, pod_id);

@@ -32,7 +32,7 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
   }
   if (plan.cluster) {
     cluster_.nodes.assign(plan.cluster->nodes, new_node(*plan.cluster));
-    recorder_.cluster_start(plan.cluster->nodes);
+    recorder_.cluster_start(plan.cluster->nodes, plan.cluster->scale_down.has_value());
     cluster_.shares_cores = true;
     for (Id n = 0; n < cluster_.nodes.size(); ++n) {
       start_node(n);
@@ -1164,6 +1164,7 @@ void Simulation<Observe>::reschedule_dirty_pods() {
 template <bool Observe>
 stats::Results Simulation<Observe>::run() {
   start_autoscalers();
+  start_cluster_autoscaler();
   start_workloads();
   start_memory();
   start_series();
@@ -1263,6 +1264,9 @@ stats::Results Simulation<Observe>::run() {
         break;
       case EventKind::eviction_check:
         on_eviction_check();
+        break;
+      case EventKind::cluster_scan:
+        on_cluster_scan();
         break;
     }
     drain_ready();

@@ -75,6 +75,7 @@ enum class EventKind : std::uint32_t {
   neighbours_change,  ///< node.cpp; target: node; its neighbours' demand is drawn again
   pod_restart,        ///< memory.cpp; target: pod; its OOMKilled container's back-off is over
   eviction_check,     ///< memory.cpp; target: none; the kubelets look at their nodes' memory
+  cluster_scan,       ///< cluster_autoscaler.cpp; target: none; the scale-down loop comes round
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -311,6 +312,14 @@ struct NodeClaim {
   double speed = 1;
 };
 
+/// Where a node is in its life: the cluster autoscaler's scale-down
+/// (cluster_autoscaler.cpp) drains and removes nodes.
+enum class NodePhase : std::uint8_t {
+  up,        ///< takes pods
+  draining,  ///< being removed: takes no new pods; its pods are replaced elsewhere
+  removed,   ///< gone; it keeps its index, so no other node's id changes
+};
+
 /// One node of the cluster (cluster.cpp places pods; node.cpp shares its
 /// cores among them).
 struct Node {
@@ -319,6 +328,11 @@ struct Node {
   double free_cores = 0;  ///< its cores less the requests of the pods placed on it
   /// With node_memory, its allocatable memory less the pods' memory requests.
   std::int64_t free_memory = std::numeric_limits<std::int64_t>::max();
+  NodePhase phase = NodePhase::up;
+  /// Scale-down: the scan from which the node has been unneeded without a break.
+  std::optional<Time> unneeded_since;
+  /// Can the scheduler place a pod here (the node is neither drained nor gone)?
+  [[nodiscard]] bool takes_pods() const { return phase == NodePhase::up; }
   std::vector<Id> pods;  ///< placed on it
   /// The pods' claims, by their place in `pods`, then the neighbours'.
   std::vector<NodeClaim> claims;
@@ -401,6 +415,18 @@ struct Observation {
   std::vector<TraceRef> exchange_refs;
   std::vector<TraceRef> attempt_refs;
   std::vector<TraceRef> request_refs;
+  /// A traced request at a pod, for the GC pauses it meets there (tracing.cpp).
+  struct TracedAtPod {
+    Id pod = no_id;
+    Id request = no_id;
+    TraceRef ref;  ///< its server span: a request id reused since no longer matches
+  };
+  std::vector<TracedAtPod> at_pods;  ///< traced requests not answered yet, at pods with `gc`
+  /// Is `entry`'s request still the one it was traced as (its id not reused)?
+  bool is_current(const TracedAtPod& entry) {
+    const TraceRef& ref = at(request_refs, entry.request);
+    return ref.trace == entry.ref.trace && ref.span == entry.ref.span;
+  }
 
   /// The bytes of the ledgers and trace references, as the memory budget
   /// counts them in the replay (its first pass could only estimate them: a
@@ -409,7 +435,8 @@ struct Observation {
     std::uint64_t total =
         marks.capacity() * sizeof(TaskMark) + backoff_ns.capacity() * sizeof(std::int64_t) +
         (exchange_refs.capacity() + attempt_refs.capacity() + request_refs.capacity()) *
-            sizeof(TraceRef);
+            sizeof(TraceRef) +
+        at_pods.capacity() * sizeof(TracedAtPod);
     for (const auto* ledgers : {&tasks, &attempts, &exchanges}) {
       total += ledgers->capacity() * sizeof(Ledger);
       for (const Ledger& ledger : *ledgers) {
@@ -507,6 +534,14 @@ struct ClusterState {
   /// cluster.
   bool shares_cores = false;
   Time capacity_since{};  ///< the nodes' cores are recorded up to here
+  // The cluster autoscaler's scale-down (cluster_autoscaler.cpp).
+  std::uint32_t removed_nodes = 0;    ///< nodes removed: their entries stay in `nodes`
+  std::optional<Time> last_scale_up;  ///< when nodes were last asked for
+  std::optional<Id> draining;         ///< the non-empty node being drained (one at a time)
+  /// The nodes that exist: up or draining.
+  [[nodiscard]] std::uint32_t live_nodes() const {
+    return static_cast<std::uint32_t>(nodes.size()) - removed_nodes;
+  }
 };
 
 /// The autoscalers (autoscaling.cpp).
@@ -809,6 +844,20 @@ class Simulation {
   void on_node_ready();
   void note_pending();
 
+  // -------- cluster_autoscaler.cpp: the cluster autoscaler's scale-down
+  /// Starts the scan loop, when the cluster has `scale_down`.
+  void start_cluster_autoscaler();
+  void on_cluster_scan();
+  /// The share of `node` its pods request: the cluster autoscaler's utilization.
+  [[nodiscard]] double node_request_share(Id node) const;
+  /// Could `pods` (on `node`) all be placed on the other nodes that take pods?
+  [[nodiscard]] bool fits_elsewhere(Id node, const std::vector<Id>& pods) const;
+  /// Taints `node` and replaces `pods`, its pods not already terminating.
+  void drain_node(Id node, const std::vector<Id>& pods);
+  /// A pod left `node`, which is draining: the node goes once it is empty.
+  void node_pod_gone(Id node);
+  void remove_node(Id node);
+
   // -------- autoscaling.cpp: the horizontal pod autoscalers
   void start_autoscalers();
   Time window_edge(Id autoscaler, std::uint64_t sync, bool is_start) const;
@@ -888,6 +937,12 @@ class Simulation {
   void trace_request_done(Id request, Outcome outcome);
   /// An internal span of a traced request: queue, cpu, delay, ...
   void trace_phase(Id request, const char* name, Time start, Time end);
+  /// A GC pause of `pod` that started at `started` ends now (or the run
+  /// ends): a `gc pause` span for each traced request still at the pod.
+  void trace_gc_pause(Id pod, Time started);
+  /// The part of `pod`'s current pause that traced request `at` met before
+  /// `end`, as its `gc pause` span.
+  void trace_gc_pause_of(const Observation::TracedAtPod& at, Time started, Time end);
   std::int32_t open_span(std::int32_t trace, std::int32_t parent, stats::SpanKind kind,
                          std::string name, std::string service, Id endpoint, Id pod);
   void close_span(std::int32_t trace, std::int32_t span, Outcome outcome, Time end);

@@ -170,6 +170,9 @@ template <bool Observe>
 void Simulation<Observe>::on_neighbours_change(Id node_id) {
   const plan::ClusterSpec& cluster = *plan_.cluster;
   Node& node = cluster_.nodes[node_id];
+  if (node.phase == NodePhase::removed) {
+    return;  // they left with the node
+  }
   // Their demand, in cores: a value of one second is one core.
   const double wants = to_seconds(
       plan_.distributions[cluster.neighbour_cores].sample(streams_[cluster.neighbour_stream]));
@@ -191,7 +194,7 @@ void Simulation<Observe>::note_neighbours(Node& node) {
 template <bool Observe>
 void Simulation<Observe>::note_node_capacity() {
   recorder_.node_capacity(cluster_.capacity_since, now_,
-                          static_cast<double>(cluster_.nodes.size()) * plan_.cluster->node_cores);
+                          static_cast<double>(cluster_.live_nodes()) * plan_.cluster->node_cores);
   cluster_.capacity_since = now_;
 }
 
@@ -226,7 +229,7 @@ void Simulation<Observe>::node_results(Time finished) {
     recorder_.neighbour_cores(node.neighbour_since, finished, node.neighbour_granted);
   }
   recorder_.node_capacity(cluster_.capacity_since, finished,
-                          static_cast<double>(cluster_.nodes.size()) * plan_.cluster->node_cores);
+                          static_cast<double>(cluster_.live_nodes()) * plan_.cluster->node_cores);
 }
 
 template <bool Observe>

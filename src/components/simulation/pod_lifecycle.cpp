@@ -203,6 +203,7 @@ void Simulation<Observe>::pod_gone(Id pod_id) {
   pod.life.phase = PodPhase::gone;
   std::erase(fleet_.services[pod.service].members, pod_id);
   if (pod.life.node != no_id) {
+    const Id node = pod.life.node;
     cluster_.nodes[pod.life.node].free_cores += plan_.services[pod.service].cpu_request;
     cluster_.nodes[pod.life.node].free_memory += plan_.services[pod.service].memory_request;
     leave_node(pod_id);
@@ -213,6 +214,9 @@ void Simulation<Observe>::pod_gone(Id pod_id) {
       cluster_.pending_pods.pop_front();
       start_pod(placed, /*is_initial=*/false,
                 plan_.services[fleet_.pods[placed].service].startup_stream);
+    }
+    if (cluster_.nodes[node].phase == NodePhase::draining) {
+      node_pod_gone(node);  // the cluster autoscaler removes it once empty
     }
   }
 }

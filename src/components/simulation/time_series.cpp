@@ -51,7 +51,8 @@ void Simulation<Observe>::for_each_gauge(Visit visit) {
     // Every node the cluster may have, from the start: undefined while it
     // has not joined.
     for (Id n = 0; n < plan_.cluster->max_nodes; ++n) {
-      const bool joined = n < cluster_.nodes.size();
+      const bool joined =
+          n < cluster_.nodes.size() && cluster_.nodes[n].phase != NodePhase::removed;
       auto entity = [&] { return fmt::format("node/node-{}", n); };
       visit(entity, "pods_cores", joined ? cluster_.nodes[n].pods_cores : undefined);
       visit(entity, "neighbour_cores", joined ? cluster_.nodes[n].neighbour_cores : undefined);
@@ -80,6 +81,10 @@ void Simulation<Observe>::for_each_gauge(Visit visit) {
       return "breaker/" + caller + "->" + plan_.endpoints[edge.target_endpoint].name;
     };
     visit(entity, "state", static_cast<double>(calls_.edges[e].breaker->state()));
+  }
+  if (plan_.cluster && plan_.cluster->scale_down) {  // the node count moves both ways
+    visit([] { return std::string("cluster"); }, "nodes",
+          static_cast<double>(cluster_.live_nodes()));
   }
 }
 

@@ -180,11 +180,51 @@ void Simulation<Observe>::trace_request_arrived(Id r) {
       obs_->traces[static_cast<std::size_t>(ref.trace)].spans[static_cast<std::size_t>(ref.span)];
   span.attempt = ex.attempts;
   span.is_hedge = !req.is_plain && calls_.attempts[req.sender].is_hedge;
+  if (req.pod != no_id && plan_.services[fleet_.pods[req.pod].service].gc_every != no_id) {
+    obs_->at_pods.push_back({req.pod, r, ref});  // it may meet the pod's GC pauses
+  }
 }
 
 template <bool Observe>
 void Simulation<Observe>::trace_request_done(Id r, Outcome outcome) {
-  close_span(Observation::at(obs_->request_refs, r), outcome);
+  const Observation::TraceRef ref = Observation::at(obs_->request_refs, r);
+  auto at = std::find_if(obs_->at_pods.begin(), obs_->at_pods.end(), [&](const auto& entry) {
+    return entry.request == r && obs_->is_current(entry);
+  });
+  if (at != obs_->at_pods.end()) {
+    if (at->pod < gc_.pause_started.size()) {
+      trace_gc_pause_of(*at, gc_.pause_started[at->pod], now_);  // answered during a pause
+    }
+    obs_->at_pods.erase(at);
+  }
+  close_span(ref, outcome);
+}
+
+template <bool Observe>
+void Simulation<Observe>::trace_gc_pause(Id pod, Time started) {
+  std::erase_if(obs_->at_pods, [&](const Observation::TracedAtPod& at) {
+    if (!obs_->is_current(at)) {
+      return true;  // answered without a trace_request_done: nothing to record
+    }
+    if (at.pod == pod) {
+      trace_gc_pause_of(at, started, now_);
+    }
+    return false;
+  });
+}
+
+template <bool Observe>
+void Simulation<Observe>::trace_gc_pause_of(const Observation::TracedAtPod& at, Time started,
+                                            Time end) {
+  // The pause clipped to the request's time at the pod: from its server
+  // span's start (it arrived during the pause) to `end` (it was answered
+  // during the pause, or the pause ended).
+  const stats::Span& server = obs_->traces[static_cast<std::size_t>(at.ref.trace)]
+                                  .spans[static_cast<std::size_t>(at.ref.span)];
+  const Time start = std::max(started, Time{} + Duration{server.start_ns});
+  if (start < end) {
+    trace_phase(at.request, "gc pause", start, end);
+  }
 }
 
 template <bool Observe>
@@ -206,6 +246,12 @@ void Simulation<Observe>::trace_phase(Id request, const char* name, Time start, 
 
 template <bool Observe>
 void Simulation<Observe>::trace_results(stats::Results& results, Time finished) {
+  for (const Observation::TracedAtPod& at : obs_->at_pods) {  // pauses still going on
+    if (at.pod < gc_.pause_started.size() && gc_.pause_started[at.pod] < finished &&
+        fleet_.pods[at.pod].life.phase != PodPhase::gone && obs_->is_current(at)) {
+      trace_gc_pause_of(at, gc_.pause_started[at.pod], finished);
+    }
+  }
   for (stats::Trace& trace : obs_->traces) {
     Id w = 0;
     while (plan_.workloads[w].name != trace.path) {
@@ -251,6 +297,8 @@ template void Simulation<true>::trace_failed_fast(Id, Outcome);
 template void Simulation<true>::trace_request_arrived(Id);
 template void Simulation<true>::trace_request_done(Id, Outcome);
 template void Simulation<true>::trace_phase(Id, const char*, Time, Time);
+template void Simulation<true>::trace_gc_pause(Id, Time);
+template void Simulation<true>::trace_gc_pause_of(const Observation::TracedAtPod&, Time, Time);
 template void Simulation<true>::trace_results(stats::Results&, Time);
 
 }  // namespace tailsim::components::sim

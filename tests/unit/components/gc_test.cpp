@@ -146,3 +146,66 @@ TEST_CASE("the time series carries each paused service's pauses per interval", "
     CHECK(series.metric != "gc_pause_s");
   }
 }
+
+TEST_CASE("a traced request that meets a pause has a gc pause span clipped to its time at the pod",
+          "[gc]") {
+  // Pauses of 100 ms start at 1 s and 2 s. `w` arrives at 0, 0.8 and 1.6 s
+  // and needs 300 ms of CPU: the request at 0.8 s runs 200 ms, is stopped
+  // from 1.0 to 1.1 s, and ends at 1.2 s; the others meet no pause. `v`
+  // arrives at 0 and 1/0.95 s (1.0526 s, inside the first pause) and waits
+  // 20 ms without CPU: it is answered inside the pause, so its span is
+  // its whole time at the pod.
+  tailsim::components::RunLimits limits;
+  limits.traces = 10;
+  const stats::Results r = simulate_text(R"y(version: 1
+simulation: {duration: 2s, warmup: 0s, seed: 1}
+services:
+  api:
+    pod: {cpu: 1, gc: {every: 1s, pause: 100ms}}
+    endpoints:
+      get: [{cpu: 300ms}]
+      wait: [{delay: 20ms}]
+workloads:
+  w: {entry: api.get, rate: 1.25/s, arrivals: uniform}
+  v: {entry: api.wait, rate: 0.95/s, arrivals: uniform}
+)y",
+                                         {}, limits);
+  REQUIRE(r.traces.size() == 5);  // every request
+  int pauses = 0;
+  for (const stats::Trace& trace : r.traces) {
+    for (const stats::Span& span : trace.spans) {
+      if (span.name != "gc pause") {
+        continue;
+      }
+      ++pauses;
+      REQUIRE(trace.spans.size() >= 2);
+      const stats::Span& server = trace.spans[1];
+      CHECK(span.kind == stats::SpanKind::internal);
+      CHECK(span.parent_span_id == server.span_id);
+      CHECK(span.service == "api");
+      CHECK(span.pod == "api-0");
+      if (trace.path == "w") {
+        CHECK(trace.request == 1);
+        CHECK(server.start_ns == 800'000'000);
+        CHECK(server.end_ns == 1'200'000'000);
+        CHECK(span.start_ns == 1'000'000'000);
+        CHECK(span.end_ns == 1'100'000'000);
+      } else {
+        CHECK(trace.request == 1);
+        CHECK(server.start_ns > 1'050'000'000);
+        CHECK(span.start_ns == server.start_ns);
+        CHECK(span.end_ns == server.end_ns);
+        CHECK(span.end_ns - span.start_ns == 20'000'000);
+      }
+    }
+  }
+  CHECK(pauses == 2);
+  // Without gc no such span.
+  const stats::Results plain = simulate_text(one_pod("", "5/s", "5s"), {}, limits);
+  REQUIRE_FALSE(plain.traces.empty());
+  for (const stats::Trace& trace : plain.traces) {
+    for (const stats::Span& span : trace.spans) {
+      CHECK(span.name != "gc pause");
+    }
+  }
+}

@@ -481,14 +481,16 @@ TEST_CASE("openmetrics has a family for every series a run keeps", "[openmetrics
       {"cache", {"hit_ratio"}},
       {"queue", {"depth", "lag_s"}},
       {"autoscaler", {"metric", "desired", "ready"}},
-      {"breaker", {"state"}}};
+      {"breaker", {"state"}},
+      {"cluster", {"nodes"}}};
   Results r;
   r.simulated_s = 2;
   r.timeseries.interval_s = 1;
   r.timeseries.intervals = 2;
   for (const auto& [kind, names] : metrics) {
     for (const auto& metric : names) {
-      r.timeseries.series.push_back({kind + "/x", metric, {1, 2}});
+      // The cluster is one entity, named by its kind alone.
+      r.timeseries.series.push_back({kind == "cluster" ? kind : kind + "/x", metric, {1, 2}});
     }
   }
   const Exposition e = parse(format_openmetrics(r));
