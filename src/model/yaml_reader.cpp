@@ -70,9 +70,6 @@ std::string_view not_simulated_yet(std::string_view what, std::string_view key) 
   if (in_pod && key == "memory") {
     return "pod memory and OOM kills";
   }
-  if ((in_pod && key == "gpus") || (what == "a step" && key == "batch")) {
-    return "batching inference servers";
-  }
   return {};
 }
 

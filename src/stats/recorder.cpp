@@ -328,6 +328,10 @@ void Recorder::finish(Results& results) {
     out.throttled_s = s.throttled_ns * 1e-9;
     out.gc_pause_s = s.gc_pause_ns * 1e-9;
     out.gc_pauses = s.gc_pauses;
+    out.batches = s.batches;
+    out.batch_size_mean =
+        s.batches > 0 ? static_cast<double>(s.batched) / static_cast<double>(s.batches) : 0;
+    out.gpu_busy_s = s.gpu_busy_ns * 1e-9;
     if (s.replicas_max > 0 || s.replica_ns > 0) {
       out.replicas = ReplicaSummary{s.replicas_min, s.replicas_max,
                                     window_ns > 0 ? s.replica_ns / window_ns : 0};

@@ -59,6 +59,17 @@ class Recorder {
     services_[service].gc_pauses += static_cast<std::uint64_t>(is_measured(from));
     interval_services_[service].gc_pause_ns += static_cast<double>((to - from).count());
   }
+  /// A batch step of `service` started serving a batch of `size` at `at`.
+  void batch_served(std::uint32_t service, Time at, std::uint32_t size) {
+    if (is_measured(at)) {
+      services_[service].batches += 1;
+      services_[service].batched += size;
+    }
+  }
+  /// A GPU of a pod of `service` served a batch from `from` to `to`.
+  void gpu_busy(std::uint32_t service, Time from, Time to) {
+    add_clipped(services_[service].gpu_busy_ns, from, to, 1.0);
+  }
   /// `service` has GC pauses: its time series gains `gc_pause_s` (only
   /// then, so that the series of a model without pauses stay as they were).
   void track_gc(std::uint32_t service) { gc_series_[service].emplace(); }
@@ -179,6 +190,9 @@ class Recorder {
     double throttled_ns = 0;
     double gc_pause_ns = 0;
     std::uint64_t gc_pauses = 0;  ///< pauses that started in the window
+    std::uint64_t batches = 0;    ///< batches that started in the window
+    std::uint64_t batched = 0;    ///< the requests in them
+    double gpu_busy_ns = 0;
     double replica_ns = 0;
     double replicas_min = 1e300;
     double replicas_max = 0;

@@ -106,6 +106,15 @@ struct ServiceResult {
   double gc_pause_s = 0;
   std::uint64_t gc_pauses = 0;
   bool has_gc = false;
+  /// A batch step: the batches that started in the window and their mean
+  /// size (0 when none started).
+  std::uint64_t batches = 0;
+  double batch_size_mean = 0;
+  bool has_batch = false;
+  /// `gpus`: GPU-seconds its pods' GPUs spent serving batches in the window,
+  /// and the GPUs each pod has.
+  double gpu_busy_s = 0;
+  std::uint32_t gpus = 0;
   ReplicaSummary replicas;
   bool is_external = false;
 };

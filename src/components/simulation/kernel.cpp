@@ -1051,6 +1051,8 @@ bool Simulation<Observe>::execute(Id t) {
       return start_cache(t, op, rng);
     case plan::OpKind::publish:
       return publish(t, op.queue);
+    case plan::OpKind::batch:
+      return join_batch(t, op.batch);
   }
   return false;
 }
@@ -1111,6 +1113,10 @@ void Simulation<Observe>::on_cpu_done(Id pod_id) {
   pod.scheduled = Time::max();
   touch_cpu(pod_id);
   while (auto t = pod.cpu.pop_done()) {
+    if (*t >= BatchState::job_bit) [[unlikely]] {
+      finish_batch(*t & ~BatchState::job_bit);
+      continue;
+    }
     Task& task = work_.tasks[*t];
     if (calls_.can_abandon && is_orphaned(task.request)) {
       recorder_.wasted_cpu(pod.service, now_, task.work_ns);
@@ -1238,6 +1244,12 @@ stats::Results Simulation<Observe>::run() {
         break;
       case EventKind::gc_toggle:
         on_gc_toggle(event.target);
+        break;
+      case EventKind::batch_due:
+        on_batch_due(event.target);
+        break;
+      case EventKind::batch_done:
+        finish_batch(event.target);
         break;
     }
     drain_ready();

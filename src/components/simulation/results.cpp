@@ -69,6 +69,8 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
     results.services[s].is_external = plan_.services[s].external;
     results.services[s].has_cfs = plan_.services[s].cfs;
     results.services[s].has_gc = plan_.services[s].gc_every != no_id;
+    results.services[s].has_batch = plan_.services[s].has_batch;
+    results.services[s].gpus = plan_.services[s].gpus;
   }
   for (const Pod& pod : fleet_.pods) {
     results.services[pod.service].cfs_periods += pod.cpu.periods();

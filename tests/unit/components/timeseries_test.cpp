@@ -23,7 +23,7 @@ const std::vector<double>& series(const tailsim::stats::Results& r, const std::s
   return r.timeseries.series.front().values;
 }
 
-const std::string model = R"y(version: 1
+const std::string series_model = R"y(version: 1
 simulation: {duration: 60s, warmup: 10s, seed: 4, interval: 2s}
 services:
   api:
@@ -41,7 +41,7 @@ faults:
 }  // namespace
 
 TEST_CASE("time series: one value per interval, adding up to the run's totals", "[timeseries]") {
-  const auto r = simulate_text(model);
+  const auto r = simulate_text(series_model);
   const auto& ts = r.timeseries;
   CHECK(ts.interval_s == 2.0);
   // The run ends when the last request is answered after 70 s.
@@ -89,8 +89,8 @@ TEST_CASE("time series: one value per interval, adding up to the run's totals", 
 
 TEST_CASE("time series memory follows intervals, not requests", "[timeseries]") {
   // Ten times the traffic gives the same number of values.
-  const auto low = simulate_text(model);
+  const auto low = simulate_text(series_model);
   const auto high = simulate_text(
-      model, {"workloads.w.schedule=[{at: 0s, rate: 500/s}]", "services.api.pod.cpu=8"});
+      series_model, {"workloads.w.schedule=[{at: 0s, rate: 500/s}]", "services.api.pod.cpu=8"});
   CHECK(high.timeseries.intervals == low.timeseries.intervals);
 }
