@@ -18,7 +18,7 @@ constexpr double not_reported = std::numeric_limits<double>::quiet_NaN();
 using enum ComponentUnit;
 
 /// results.json's keys per service, queue and cache (report/json_report.cpp).
-constexpr std::array<ComponentMetricSpec, 21> service_metrics = {{
+constexpr std::array<ComponentMetricSpec, 24> service_metrics = {{
     {"requests", count},
     {"utilization", share},
     {"queue_mean", number},
@@ -36,6 +36,9 @@ constexpr std::array<ComponentMetricSpec, 21> service_metrics = {{
     {"cpu_stat.nr_throttled", count},
     {"gc_pause_s", seconds},
     {"gc_pauses", count},
+    {"batch_size_mean", number},
+    {"batches", count},
+    {"gpu_busy_s", seconds},
     {"retries", count},
     {"retries_refused", count},
     {"hedges", count},
@@ -79,6 +82,9 @@ std::vector<double> service_values(const stats::ServiceResult& s) {
           s.has_cfs ? n(s.cfs_throttled_periods) : not_reported,
           s.has_gc ? s.gc_pause_s : not_reported,
           s.has_gc ? n(s.gc_pauses) : not_reported,
+          s.has_batch ? s.batch_size_mean : not_reported,
+          s.has_batch ? n(s.batches) : not_reported,
+          s.gpus > 0 ? s.gpu_busy_s : not_reported,
           n(s.retries),
           n(s.retries_refused),
           n(s.hedges),

@@ -72,10 +72,10 @@ ComponentTables component_tables(std::span<const ComponentEstimates> components)
     }
     // What a plain run writes under a service when it happened, by
     // results.json's names: retries and the work they wasted, hedges, quota,
-    // GC pauses.
-    constexpr std::array<std::string_view, 8> triggers = {
-        "retries",     "orphaned",     "deadline_drops",  "hedges",
-        "throttled_s", "wasted_cpu_s", "retries_refused", "gc_pause_s"};
+    // GC pauses, batches.
+    constexpr std::array<std::string_view, 9> triggers = {
+        "retries",      "orphaned",        "deadline_drops", "hedges",         "throttled_s",
+        "wasted_cpu_s", "retries_refused", "gc_pause_s",     "batch_size_mean"};
     if (std::any_of(triggers.begin(), triggers.end(),
                     [&](std::string_view m) { return c[m].mean > 0; })) {
       std::string fields = "goodput_rps=" + cell(c, "goodput_rps");

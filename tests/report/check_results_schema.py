@@ -47,6 +47,10 @@ runs = {
     "gc": [os.path.join(ex, "gc-pauses.yaml"), "--duration", "20s"],
     "replicated-gc": [os.path.join(ex, "gc-pauses.yaml"), "--duration", "5s", "-r", "2",
                       "--no-attribution"],
+    # Batch steps on GPUs (batch_size_mean, batches, gpus, gpu_busy_s), alone and replicated.
+    "batching": [os.path.join(ex, "batching.yaml"), "--duration", "10s"],
+    "replicated-batching": [os.path.join(ex, "batching.yaml"), "--duration", "5s", "-r", "2",
+                            "--no-attribution"],
     "stopped": [os.path.join(ex, "mm1.yaml"), "--set", "workloads.requests.rate=200/s",
                 "--set", "simulation.duration=100h", "--max-memory", "2MiB"],
 }
@@ -81,7 +85,8 @@ for document in documents.values():
     walk(document, [])
 for key in ["caches", "queues", "autoscalers", "cluster", "breaker", "cpu_stat",
             "analytic_mean_ms", "replications", "precision", "stop_reason", "unstable",
-            "attribution", "external", "metric", "gc_pause_s", "gc_pauses"]:
+            "attribution", "external", "metric", "gc_pause_s", "gc_pauses", "batch_size_mean",
+            "batches", "gpus", "gpu_busy_s"]:
     if key not in seen:
         print(f"no run wrote '{key}': the schema's description of it went untested")
         failures += 1
