@@ -149,3 +149,38 @@ TEST_CASE("gpus: 2 serves two batches at once, gpus: 1 one after the other", "[b
   CHECK(batch_attributed_ms(one, "gpu_wait") > 100.0);
   CHECK(batch_attributed_ms(one, "batch_wait") == Approx(1.5).margin(0.01));
 }
+
+TEST_CASE("killed pods fail the requests in their batches, waiting or served", "[batching]") {
+  // Three batch steps on each pod (two on its one GPU, one on its CPU) and
+  // kills at 5 s and 10 s: the requests in batches of the killed pods fail
+  // with `error`, every request is answered, and the replay that observes
+  // them agrees.
+  const std::string text = R"y(version: 1
+simulation: {duration: 20s, warmup: 0s, seed: 3}
+services:
+  model:
+    replicas: 2
+    pod: {cpu: 2, gpus: 1, startup: 1s}
+    endpoints:
+      infer:
+        - batch: {max: 8, wait: 20ms, gpu: "10ms + 1ms*n"}
+        - batch: {max: 4, wait: 5ms, cpu: "2ms + 1ms*n"}
+        - batch: {max: 4, wait: 5ms, gpu: "3ms + 0ms*n"}
+workloads:
+  main: {entry: model.infer, rate: 400/s}
+faults:
+  - {at: 5s, kill: model, pods: 1}
+  - {at: 10s, kill: model, pods: 2}
+)y";
+  tailsim::components::RunLimits limits;
+  limits.attribution = true;
+  const stats::Results r = simulate_text(text, {}, limits);
+  const stats::PathResult& main = named(r.paths, "main");
+  CHECK(main.outcomes.total() == main.requests);
+  CHECK(main.outcomes[stats::Outcome::error] > 0);
+  CHECK(main.latency.count() == main.outcomes[stats::Outcome::ok]);
+  CHECK(main.outcomes[stats::Outcome::ok] > main.requests / 2);
+  for (const auto& part : main.attribution.mean.parts) {
+    CHECK(part.what != "unaccounted");
+  }
+}
