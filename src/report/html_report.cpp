@@ -715,6 +715,9 @@ class ReportWriter {
     out += figure(per_entity_chart(r_.services, "service", "gc_pause_s", "GC pauses per service",
                                    "paused pod-seconds per second", 1.0,
                                    /*keep_zero=*/false, /*per_second=*/true));
+    out += figure(per_entity_chart(r_.services, "service", "gpu_busy_s", "Busy GPUs per service",
+                                   "GPU-seconds serving batches per second", 1.0,
+                                   /*keep_zero=*/false, /*per_second=*/true));
 
     Chart hits = per_entity_chart(r_.caches, "cache", "hit_ratio", "Cache hit ratio", "hit ratio",
                                   1, /*keep_zero=*/true);

@@ -347,7 +347,7 @@ constexpr std::string_view failures_help =
 
 /// Every series a run keeps (stats::Series), family by family, in the order
 /// metrics.om writes them.
-constexpr std::array<SeriesFamily, 25> series_families{{
+constexpr std::array<SeriesFamily, 26> series_families{{
     {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
      "Requests of a path that arrived, over all simulated time.", "", "", false},
     {"path", "completions", "tailsim_path_completions", "counter", "",
@@ -385,6 +385,8 @@ constexpr std::array<SeriesFamily, 25> series_families{{
     {"service", "gc_pause_s", "tailsim_service_gc_pause_seconds", "counter", "seconds",
      "Pod-seconds a service's pods were paused by their garbage collector (pod.gc only).", "", "",
      false},
+    {"service", "gpu_busy_s", "tailsim_service_gpu_busy_seconds", "counter", "seconds",
+     "GPU-seconds a service's pods spent serving batches (pod.gpus only).", "", "", false},
     {"service", "retries", "tailsim_service_retries", "counter", "",
      "Retries a service sent as a caller.", "", "", false},
     {"service", "wasted_cpu_s", "tailsim_service_wasted_cpu_seconds", "counter", "seconds",

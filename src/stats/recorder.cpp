@@ -34,7 +34,8 @@ Recorder::Recorder(Time window_start, Time window_end, std::size_t paths, std::s
       path_series_(paths, std::vector<std::vector<double>>(path_metrics.size())),
       service_series_(services, std::vector<std::vector<double>>(service_metrics.size())),
       cache_series_(caches),
-      gc_series_(services) {}
+      gc_series_(services),
+      gpu_series_(services) {}
 
 void Recorder::path_arrival(std::uint32_t path, Time at) {
   ++interval_paths_[path].arrivals;
@@ -284,6 +285,9 @@ void Recorder::close_interval(Duration interval) {
     if (gc_series_[s]) {
       gc_series_[s]->push_back(i.gc_pause_ns * 1e-9);
     }
+    if (gpu_series_[s]) {
+      gpu_series_[s]->push_back(i.gpu_busy_ns * 1e-9);
+    }
     i = IntervalService{};
   }
   for (std::size_t c = 0; c < interval_caches_.size(); ++c) {
@@ -361,6 +365,10 @@ void Recorder::finish(Results& results) {
     if (gc_series_[s]) {
       ts.series.push_back(
           Series{"service/" + results.services[s].name, "gc_pause_s", std::move(*gc_series_[s])});
+    }
+    if (gpu_series_[s]) {
+      ts.series.push_back(
+          Series{"service/" + results.services[s].name, "gpu_busy_s", std::move(*gpu_series_[s])});
     }
   }
   for (std::size_t c = 0; c < cache_series_.size() && c < results.caches.size(); ++c) {

@@ -69,7 +69,11 @@ class Recorder {
   /// A GPU of a pod of `service` served a batch from `from` to `to`.
   void gpu_busy(std::uint32_t service, Time from, Time to) {
     add_clipped(services_[service].gpu_busy_ns, from, to, 1.0);
+    interval_services_[service].gpu_busy_ns += static_cast<double>((to - from).count());
   }
+  /// `service` has GPUs: its time series gains `gpu_busy_s` (only then, as
+  /// track_gc).
+  void track_gpus(std::uint32_t service) { gpu_series_[service].emplace(); }
   /// `service` has GC pauses: its time series gains `gc_pause_s` (only
   /// then, so that the series of a model without pauses stay as they were).
   void track_gc(std::uint32_t service) { gc_series_[service].emplace(); }
@@ -169,6 +173,9 @@ class Recorder {
     for (const auto& gc : gc_series_) {
       series += gc ? 1 : 0;
     }
+    for (const auto& gpu : gpu_series_) {
+      series += gpu ? 1 : 0;
+    }
     return series * sizeof(double);
   }
 
@@ -252,6 +259,7 @@ class Recorder {
     double queue_ns = 0;
     double throttled_ns = 0;
     double gc_pause_ns = 0;
+    double gpu_busy_ns = 0;
     double wasted_ns = 0;
     std::uint64_t rejected = 0;
     std::uint64_t retries = 0;
@@ -270,6 +278,8 @@ class Recorder {
   std::vector<std::vector<double>> cache_series_;
   /// Per service with GC pauses, their pod-seconds per interval.
   std::vector<std::optional<std::vector<double>>> gc_series_;
+  /// Per service with GPUs, their GPU-seconds serving batches per interval.
+  std::vector<std::optional<std::vector<double>>> gpu_series_;
   std::size_t intervals_ = 0;
 };
 

@@ -192,9 +192,9 @@ struct Series {
   /// completions, errors_timeout, errors_rejected, errors_error,
   /// errors_unavailable, p50_ms, p99_ms, in_flight; service: utilization,
   /// queue_length, replicas_ready, replicas_starting, rejected, throttled_s,
-  /// retries, wasted_cpu_s, and gc_pause_s with GC pauses; cache: hit_ratio; queue: depth, lag_s;
-  /// autoscaler: metric, desired, ready; breaker: state (0 closed, 1 open,
-  /// 2 half-open).
+  /// retries, wasted_cpu_s, gc_pause_s with GC pauses and gpu_busy_s with GPUs; cache: hit_ratio;
+  /// queue: depth, lag_s; autoscaler: metric, desired, ready; breaker: state (0 closed, 1 open, 2
+  /// half-open).
   std::string metric;
   /// values[i] covers [i x interval, (i + 1) x interval) of simulated time,
   /// from 0 (warm-up included). NaN where the value is undefined (a p99

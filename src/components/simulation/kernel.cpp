@@ -46,6 +46,9 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
     if (svc.gc_every != no_id) {
       recorder_.track_gc(s);  // gc.cpp's pauses get a time series
     }
+    if (svc.gpus > 0) {
+      recorder_.track_gpus(s);  // batching.cpp's GPU time gets one
+    }
     fleet_.services[s].cores = svc.cfs ? svc.limit : svc.cores;
     if (!svc.async && svc.workers > 0) {
       fleet_.services[s].start_below = svc.workers;

@@ -184,3 +184,33 @@ faults:
     CHECK(part.what != "unaccounted");
   }
 }
+
+TEST_CASE("the time series carries a service's busy GPU time per interval", "[batching]") {
+  // Arrivals every 0.5 ms in batches of 8 that take 3 ms on the GPU, one
+  // every 4 ms: 0.75 GPU-seconds in each 1 s interval once the first batch
+  // is done, summing to gpu_busy_s over the window.
+  const stats::Results r =
+      simulate_text(batching_model("gpus: 1", R"({max: 8, wait: 5ms, gpu: "1ms + 0.25ms*n"})",
+                                   "rate: 2000/s, arrivals: uniform", "10s"));
+  const stats::Series* busy = nullptr;
+  for (const stats::Series& series : r.timeseries.series) {
+    if (series.entity == "service/model" && series.metric == "gpu_busy_s") {
+      busy = &series;
+    }
+  }
+  REQUIRE(busy != nullptr);
+  REQUIRE(busy->values.size() >= 10);
+  double sum = 0;
+  for (std::size_t i = 0; i < 10; ++i) {
+    CHECK(busy->values[i] == Approx(0.75).margin(0.004));
+    sum += busy->values[i];
+  }
+  CHECK(sum == Approx(named(r.services, "model").gpu_busy_s).margin(0.004));
+  // A pod without GPUs has no such series.
+  for (const stats::Series& series :
+       simulate_text(batching_model("cpu: 4", R"({max: 8, wait: 5ms, cpu: "1ms + 0ms*n"})",
+                                    "rate: 100/s", "3s"))
+           .timeseries.series) {
+    CHECK(series.metric != "gpu_busy_s");
+  }
+}
