@@ -72,6 +72,19 @@ bool holds_worker_only_for_cpu(const model::Service& s) {
                      [&](const model::Endpoint& e) { return cpu_only(cpu_only, e.steps); });
 }
 
+/// Whether any endpoint of `s` has a batch step, at any depth.
+bool has_batch_step(const model::Service& s) {
+  auto any = [](auto&& self, const std::vector<Step>& steps) -> bool {
+    return std::any_of(steps.begin(), steps.end(), [&](const Step& step) {
+      return step.kind == StepKind::batch || self(self, step.children) ||
+             std::any_of(step.arms.begin(), step.arms.end(),
+                         [&](const model::BranchArm& arm) { return self(self, arm.steps); });
+    });
+  };
+  return std::any_of(s.endpoints.begin(), s.endpoints.end(),
+                     [&](const model::Endpoint& e) { return any(any, e.steps); });
+}
+
 /// A cache whose hit ratio the key model gives in closed form: uniform keys
 /// and no ttl, where an LRU of C entries over N keys hits with C / N.
 bool has_uniform_key_model(const model::Cache& c) {
@@ -288,6 +301,13 @@ double Analyzer::route_step(const Step& step, double weight, std::size_t from) {
   switch (step.kind) {
     case StepKind::cpu:
       demand_[from].cpu_s += w * mean_s(step.dist);
+      break;
+    case StepKind::batch:  // at its best: full batches share A
+      if (!step.batch.on_gpu) {
+        demand_[from].cpu_s +=
+            w * (mean_s(step.batch.fixed) / static_cast<double>(step.batch.max.value) +
+                 mean_s(step.batch.per_item));
+      }
       break;
     case StepKind::delay:
       break;
@@ -636,6 +656,8 @@ double Analyzer::Evaluation::step_s(const Step& step, std::size_t service) {
     }
     case StepKind::delay:
       return mean_s(step.dist);
+    case StepKind::batch:  // at its best: a batch of one, served at once
+      return mean_s(step.batch.fixed) + mean_s(step.batch.per_item);
     case StepKind::call:
       return a_.round_trip_s(service, step.call.service_id) + response_s(a_.endpoint_id(step.call));
     case StepKind::parallel: {
@@ -973,6 +995,13 @@ void Analyzer::note_services() {
       note(
           fmt::format("service '{}': its memory is not modelled: OOM kills and evictions, which "
                       "fail requests and take pods away, are left out of the estimates",
+                      name));
+    }
+    if (has_batch_step(s)) {
+      note(
+          fmt::format("service '{}': its batching is not modelled: the estimates take each batch "
+                      "step at its best (no wait for a batch to fill, a batch of one's time, "
+                      "CPU shared by full batches)",
                       name));
     }
     if (s.pod.gc) {

@@ -29,14 +29,18 @@ enum class Where : std::uint8_t {
   broker,           ///< a message waiting in its queue for a consumer
   gc_pause,         ///< stopped by the pod's garbage collector (pod.gc)
   node_cores,       ///< running slower: its node's cores are contended (cluster)
+  batch_wait,       ///< a batch step: waiting for its batch to fill (max or wait)
+  gpu_wait,         ///< a batch step: its batch due, waiting for a free GPU
+  gpu,              ///< a batch step: its batch served on a GPU
   unaccounted,      ///< what no rule above covers (tests expect none)
 };
-inline constexpr std::size_t where_count = 15;
+inline constexpr std::size_t where_count = 18;
 
 inline constexpr std::array<std::string_view, where_count> where_names = {
     "network",         "queue",  "cpu",          "warmup",     "cpu_contention",
     "throttled",       "delay",  "cache_lookup", "cache_wait", "backoff",
-    "failed_attempts", "broker", "gc_pause",     "node_cores", "unaccounted"};
+    "failed_attempts", "broker", "gc_pause",     "node_cores", "batch_wait",
+    "gpu_wait",        "gpu",    "unaccounted"};
 
 /// The time of one piece of work, by (entity, where); entities are services,
 /// then queues. Small: a handful of parts, merged when they grow.

@@ -284,6 +284,7 @@ struct DependencyGraph::Impl {
         case model::StepKind::cpu:
         case model::StepKind::delay:
         case model::StepKind::fail:
+        case model::StepKind::batch:
           break;
       }
     }

@@ -50,8 +50,8 @@ const auto schema_key_list = std::to_array<std::string>(
      "max_nodes", "node_memory", "utilization", "unneeded", "placement", "neighbours",
      // workloads and faults
      "entry", "rate", "schedule", "at", "ramp", "arrivals", "bursts", "every", "factor", "users",
-     "think", "trace", "kill", "gc", "pause", "slow", "down", "flush", "partition", "add", "mode",
-     "set"});
+     "think", "trace", "kill", "gc", "pause", "gpus", "batch", "wait", "gpu", "slow", "down",
+     "flush", "partition", "add", "mode", "set"});
 
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> parts;

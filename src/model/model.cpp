@@ -48,6 +48,8 @@ std::string_view to_string(StepKind kind) {
       return "publish";
     case StepKind::fail:
       return "fail";
+    case StepKind::batch:
+      return "batch";
   }
   return "?";
 }

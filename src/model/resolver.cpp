@@ -147,6 +147,18 @@ void Resolver::resolve_steps(std::vector<Step>& steps, const Service& owner) {
         }
         break;
       }
+      case StepKind::batch:
+        if (owner.external.value) {
+          diags_.error(step.loc, fmt::format("external service '{}' has no pods to batch on: "
+                                             "write its latency as a delay step",
+                                             owner.name.value));
+        } else if (step.batch.on_gpu && !owner.pod.gpus) {
+          diags_.error(step.batch.cost_loc.is_known() ? step.batch.cost_loc : step.loc,
+                       fmt::format("a gpu batch step needs GPUs: give the pod of '{}' gpus: N "
+                                   "(N batches served at once), or serve the batch with cpu:",
+                                   owner.name.value));
+        }
+        break;
       case StepKind::delay:
       case StepKind::parallel:
       case StepKind::branch:

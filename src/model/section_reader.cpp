@@ -13,6 +13,9 @@ namespace {
 constexpr int max_step_depth = 64;
 constexpr std::int64_t max_replicas = 100'000;
 constexpr std::int64_t max_count = 1'000'000'000;
+/// A pod's GPUs and a batch's size: far beyond any real server's.
+constexpr std::int64_t max_gpus = 1'024;
+constexpr std::int64_t max_batch = 1'000'000;
 
 template <class Enum>
 Located<Enum> as_enum(const Located<std::size_t>& choice) {
@@ -32,6 +35,9 @@ class SectionReader {
   void read_pod(const Cursor& c, PodSpec& pod, const std::string& service);
   void read_gc(const Cursor& c, PodSpec& pod);
   void read_memory(const Cursor& c, PodSpec& pod);
+  void read_batch(const Cursor& c, Step& step);
+  /// `"A + B*n"`: a batch's cost, A and B durations or distributions.
+  bool read_batch_cost(const Cursor& c, std::string_view what, BatchSpec& batch);
   void read_cpu(const Cursor& c, CpuSpec& cpu);
   std::vector<Step> read_steps(const Cursor& c, int depth);
   std::optional<Step> read_step(const Cursor& c, int depth);
@@ -267,7 +273,7 @@ void SectionReader::read_pod(const Cursor& c, PodSpec& pod, const std::string& s
   const std::string what = fmt::format("the pod of service '{}'", service);
   Fields f(r_, c,
            {"cpu", "workers", "queue", "queue_timeout", "discipline", "startup", "warmup", "async",
-            "gc", "memory"},
+            "gc", "memory", "gpus"},
            what);
   pod.loc = f.loc();
   if (auto v = f.get("cpu")) {
@@ -313,6 +319,8 @@ void SectionReader::read_pod(const Cursor& c, PodSpec& pod, const std::string& s
   if (auto v = f.get("memory")) {
     read_memory(*v, pod);
   }
+  r_.optional_field(f, "gpus", pod.gpus,
+                    [&](const Cursor& v) { return r_.integer(v, "gpus", 1, max_gpus); });
 }
 
 void SectionReader::read_memory(const Cursor& c, PodSpec& pod) {
@@ -364,6 +372,109 @@ void SectionReader::read_memory(const Cursor& c, PodSpec& pod) {
     return;
   }
   pod.memory = m;
+}
+
+void SectionReader::read_batch(const Cursor& c, Step& step) {
+  Fields f(r_, c, {"max", "wait", "cpu", "gpu"}, "batch");
+  if (!f.is_map()) {
+    return;
+  }
+  BatchSpec& batch = step.batch;
+  if (auto v = f.require("max")) {
+    if (auto max = r_.integer(*v, "batch max", 1, max_batch)) {
+      batch.max = *max;
+    }
+  }
+  if (auto v = f.require("wait")) {
+    if (auto wait = r_.duration(*v, "batch wait")) {
+      batch.wait = *wait;
+    }
+  }
+  if (f.has("cpu") && f.has("gpu")) {
+    r_.error(f.key_loc("gpu"),
+             "a batch is served on the CPU or on a GPU: give 'cpu' or 'gpu', "
+             "not both");
+    return;
+  }
+  batch.on_gpu = f.has("gpu");
+  if (!f.has("cpu") && !f.has("gpu")) {
+    if (!f.has_unknown_keys()) {
+      r_.error(f.loc(),
+               "a batch step needs its cost: cpu: \"A + B*n\" (or gpu: ...), as in "
+               "cpu: \"2ms + 0.25ms*n\"");
+    }
+    return;
+  }
+  const std::string_view key = batch.on_gpu ? "gpu" : "cpu";
+  read_batch_cost(*f.get(key), batch.on_gpu ? "batch gpu" : "batch cpu", batch);
+}
+
+bool SectionReader::read_batch_cost(const Cursor& c, std::string_view what, BatchSpec& batch) {
+  const std::string form_hint =
+      "write \"A + B*n\", the time of a batch of n, as in "
+      "\"2ms + 0.25ms*n\"";
+  if (!c.yaml.is_scalar()) {
+    r_.error(r_.loc(c), fmt::format("{}: {}", what, form_hint));
+    return false;
+  }
+  const std::string text(c.yaml.scalar());
+  batch.cost_loc = r_.loc(c);
+  // The last '+' outside parentheses splits A from B*n.
+  std::size_t plus = std::string::npos;
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+    if (text[i] == '+' && depth == 0) {
+      plus = i;
+    }
+  }
+  if (plus == std::string::npos) {
+    r_.error(r_.loc(c), fmt::format("{}: '{}' has no '+'; {}", what, text, form_hint));
+    return false;
+  }
+  // A part of the text without the blanks around it: its text and offset.
+  auto trimmed = [&](std::size_t begin, std::size_t end) {
+    while (begin < end && text[begin] == ' ') {
+      ++begin;
+    }
+    while (end > begin && text[end - 1] == ' ') {
+      --end;
+    }
+    return std::pair{text.substr(begin, end - begin), begin};
+  };
+  auto [fixed_text, fixed_at] = trimmed(0, plus);
+  auto [per_text, per_at] = trimmed(plus + 1, text.size());
+  const std::size_t star = per_text.rfind('*');
+  const bool ends_in_n =
+      star != std::string::npos && trimmed(per_at + star + 1, text.size()).first == "n";
+  if (!ends_in_n) {
+    r_.error(r_.loc_at(c, per_at),
+             fmt::format("{}: the part after '+' must be B*n (B a duration or distribution, n "
+                         "the batch's size), got '{}'; {}",
+                         what, per_text, form_hint));
+    return false;
+  }
+  auto [item_text, item_at] = trimmed(per_at, per_at + star);
+  bool ok = true;
+  auto parse = [&](const std::string& part, std::size_t at, DistSpec& out, std::string_view name) {
+    if (part.empty()) {
+      r_.error(r_.loc_at(c, at), fmt::format("{}: {} is missing; {}", what, name, form_hint));
+      ok = false;
+      return;
+    }
+    auto parsed = parse_distribution(part, r_.dist_context());
+    if (!parsed) {
+      r_.error(r_.loc_at(c, at + parsed.error().offset),
+               fmt::format("{}: {}: {}", what, name, parsed.error().message));
+      ok = false;
+      return;
+    }
+    out = std::move(parsed).value();
+    out.loc = r_.loc_at(c, at);
+  };
+  parse(fixed_text, fixed_at, batch.fixed, "A (the time of a batch whatever its size)");
+  parse(item_text, item_at, batch.per_item, "B (the time each request adds)");
+  return ok;
 }
 
 void SectionReader::read_gc(const Cursor& c, PodSpec& pod) {
@@ -448,15 +559,15 @@ std::vector<Step> SectionReader::read_steps(const Cursor& c, int depth) {
 }
 
 std::optional<Step> SectionReader::read_step(const Cursor& c, int depth) {
-  static constexpr std::string_view kinds[] = {"cpu",    "delay", "call",    "parallel",
-                                               "branch", "cache", "publish", "fail"};
+  static constexpr std::string_view kinds[] = {"cpu",   "delay",   "call", "parallel", "branch",
+                                               "cache", "publish", "fail", "batch"};
   static constexpr std::string_view call_options[] = {"timeout",  "retry",    "circuit_breaker",
                                                       "optional", "deadline", "throttle",
                                                       "bulkhead", "hedge"};
-  Fields f(r_, c,
-           {"cpu", "delay", "call", "parallel", "branch", "cache", "publish", "fail", "p", "times",
-            "miss", "timeout", "retry", "circuit_breaker", "optional", "deadline", "throttle",
-            "bulkhead", "hedge"},
+  Fields f(r_, c, {"cpu",      "delay",    "call",     "parallel", "branch",
+                   "cache",    "publish",  "fail",     "batch",    "p",
+                   "times",    "miss",     "timeout",  "retry",    "circuit_breaker",
+                   "optional", "deadline", "throttle", "bulkhead", "hedge"},
            "a step");
   if (!f.is_map() || c.yaml.is_null()) {
     if (c.yaml.is_null()) {
@@ -483,7 +594,7 @@ std::optional<Step> SectionReader::read_step(const Cursor& c, int depth) {
     if (!f.has_unknown_keys()) {
       r_.error(f.loc(),
                "a step needs one of cpu, delay, call, parallel, branch, cache, "
-               "publish, fail");
+               "publish, fail, batch");
     }
     return std::nullopt;
   }
@@ -578,6 +689,9 @@ std::optional<Step> SectionReader::read_step(const Cursor& c, int depth) {
       if (auto rate = r_.fraction(value, "fail")) {
         step.fail_rate = *rate;
       }
+      break;
+    case StepKind::batch:
+      read_batch(value, step);
       break;
   }
   return step;

@@ -55,17 +55,6 @@ bool looks_like_split_distribution(std::string_view key) {
   return key.find('=') != std::string_view::npos || key.find(')') != std::string_view::npos;
 }
 
-/// Keys of the model format that this version does not simulate yet, and
-/// what they are: refused by name, not as unknown keys nor in silence.
-/// `what` is the section as Fields names it.
-std::string_view not_simulated_yet(std::string_view what, std::string_view key) {
-  const bool in_pod = what.starts_with("the pod of service");
-  if ((in_pod && key == "gpus") || (what == "a step" && key == "batch")) {
-    return "batching inference servers";
-  }
-  return {};
-}
-
 }  // namespace
 
 bool is_valid_name(std::string_view name) {
@@ -121,11 +110,7 @@ Fields::Fields(YamlReader& reader, const Cursor& map,
       if (!close.empty()) {
         suggested_.push_back(close);
       }
-      if (const std::string_view feature = not_simulated_yet(what_, name); !feature.empty()) {
-        reader_.error(key_loc, fmt::format("'{}' in {} ({}) is part of the model format but this "
-                                           "version of tailsim does not simulate it yet",
-                                           name, what_, feature));
-      } else if (looks_like_split_distribution(name)) {
+      if (looks_like_split_distribution(name)) {
         reader_.error(key_loc,
                       fmt::format("unexpected key '{}': YAML split a distribution at a comma "
                                   "inside {{ }} or [ ]; quote the whole distribution, e.g. "

@@ -357,6 +357,15 @@ Op Compiler::compile_step(const model::Step& step, const model::Service& svc,
       op.kind = OpKind::publish;
       op.queue = step.target_id;
       break;
+    case model::StepKind::batch:
+      op.kind = OpKind::batch;
+      op.batch = static_cast<Id>(plan_.batches.size());
+      plan_.batches.push_back(BatchStep{static_cast<std::uint32_t>(step.batch.max.value),
+                                        step.batch.wait.value, add_distribution(step.batch.fixed),
+                                        add_distribution(step.batch.per_item), op.stream,
+                                        step.batch.on_gpu});
+      plan_.services[static_cast<Id>(&svc - model_.services.data())].has_batch = true;
+      break;
   }
   return op;
 }
@@ -489,6 +498,12 @@ std::optional<Plan> Compiler::compile() {
   compile_queues();
   for (const auto& svc : model_.services) {
     plan_.startup.push_back(svc.pod.startup ? add_distribution(*svc.pod.startup) : no_id);
+  }
+  for (const auto& svc : model_.services) {
+    if (svc.pod.gpus) {
+      plan_.services[static_cast<Id>(&svc - model_.services.data())].gpus =
+          static_cast<std::uint32_t>(svc.pod.gpus->value);
+    }
   }
   for (const auto& svc : model_.services) {
     if (svc.pod.gc) {

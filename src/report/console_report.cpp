@@ -226,6 +226,14 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
                                   fmt::format("restarts={}", s.restarts),
                                   fmt::format("evictions={}", s.evictions)});
     }
+    if (s.has_batch) {
+      std::vector<std::string> fields = {"batching:", fmt::format("batches={}", s.batches),
+                                         fmt::format("size mean={:.2f}", s.batch_size_mean)};
+      if (s.gpus > 0) {
+        fields.push_back(fmt::format("gpus={} busy={:.1f}s", s.gpus, s.gpu_busy_s));
+      }
+      out += wrap_fields(indent, fields);
+    }
     if (s.hedges > 0) {
       out += wrap_fields(
           indent, {fmt::format("hedges sent={}", s.hedges), fmt::format("won={}", s.hedges_won)});

@@ -728,6 +728,9 @@ class ReportWriter {
     out += figure(per_entity_chart(r_.services, "service", "memory_bytes",
                                    "Memory in use per service (pod.memory)", "MiB", 1.0 / 1048576,
                                    /*keep_zero=*/true));
+    out += figure(per_entity_chart(r_.services, "service", "gpu_busy_s", "Busy GPUs per service",
+                                   "GPU-seconds serving batches per second", 1.0,
+                                   /*keep_zero=*/false, /*per_second=*/true));
 
     Chart hits = per_entity_chart(r_.caches, "cache", "hit_ratio", "Cache hit ratio", "hit ratio",
                                   1, /*keep_zero=*/true);

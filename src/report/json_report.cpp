@@ -122,6 +122,14 @@ std::string to_json(const stats::Results& r) {
       out["restarts"] = s.restarts;
       out["evictions"] = s.evictions;
     }
+    if (s.has_batch) {
+      out["batch_size_mean"] = s.batch_size_mean;
+      out["batches"] = s.batches;
+    }
+    if (s.gpus > 0) {
+      out["gpus"] = s.gpus;
+      out["gpu_busy_s"] = s.gpu_busy_s;
+    }
     out["retries"] = s.retries;
     out["retries_refused"] = s.retries_refused;
     out["hedges"] = s.hedges;

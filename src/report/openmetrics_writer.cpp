@@ -347,7 +347,7 @@ constexpr std::string_view failures_help =
 
 /// Every series a run keeps (stats::Series), family by family, in the order
 /// metrics.om writes them.
-constexpr std::array<SeriesFamily, 31> series_families{{
+constexpr std::array<SeriesFamily, 32> series_families{{
     {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
      "Requests of a path that arrived, over all simulated time.", "", "", false},
     {"path", "completions", "tailsim_path_completions", "counter", "",
@@ -398,6 +398,8 @@ constexpr std::array<SeriesFamily, 31> series_families{{
     {"service", "evictions", "tailsim_service_evictions", "gauge", "",
      "A service's pods the kubelet evicted since the run started (pod.memory only).", "", "",
      false},
+    {"service", "gpu_busy_s", "tailsim_service_gpu_busy_seconds", "counter", "seconds",
+     "GPU-seconds a service's pods spent serving batches (pod.gpus only).", "", "", false},
     {"service", "retries", "tailsim_service_retries", "counter", "",
      "Retries a service sent as a caller.", "", "", false},
     {"service", "wasted_cpu_s", "tailsim_service_wasted_cpu_seconds", "counter", "seconds",

@@ -58,6 +58,9 @@ std::string_view attribution_label(std::string_view what) {
       {"broker", "waiting in the queue"},
       {"gc_pause", "GC pause"},
       {"node_cores", "waiting for node cores"},
+      {"batch_wait", "waiting for a batch"},
+      {"gpu_wait", "waiting for a GPU"},
+      {"gpu", "GPU"},
       {"unaccounted", "unaccounted"}};
   for (const auto& [key, label] : labels) {
     if (key == what) {

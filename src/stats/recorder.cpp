@@ -35,7 +35,9 @@ Recorder::Recorder(Time window_start, Time window_end, std::size_t paths, std::s
       service_series_(services, std::vector<std::vector<double>>(service_metrics.size())),
       cache_series_(caches),
       gc_series_(services),
-      contention_series_(services) {}
+      contention_series_(services),
+
+      gpu_series_(services) {}
 
 void Recorder::path_arrival(std::uint32_t path, Time at) {
   ++interval_paths_[path].arrivals;
@@ -294,6 +296,9 @@ void Recorder::close_interval(Duration interval) {
     if (contention_series_[s]) {
       contention_series_[s]->push_back(i.contention_ns * 1e-9);
     }
+    if (gpu_series_[s]) {
+      gpu_series_[s]->push_back(i.gpu_busy_ns * 1e-9);
+    }
     i = IntervalService{};
   }
   for (std::size_t c = 0; c < interval_caches_.size(); ++c) {
@@ -343,6 +348,10 @@ void Recorder::finish(Results& results) {
     out.oom_kills = s.oom_kills;
     out.restarts = s.restarts;
     out.evictions = s.evictions;
+    out.batches = s.batches;
+    out.batch_size_mean =
+        s.batches > 0 ? static_cast<double>(s.batched) / static_cast<double>(s.batches) : 0;
+    out.gpu_busy_s = s.gpu_busy_ns * 1e-9;
     if (s.replicas_max > 0 || s.replica_ns > 0) {
       out.replicas = ReplicaSummary{s.replicas_min, s.replicas_max,
                                     window_ns > 0 ? s.replica_ns / window_ns : 0};
@@ -376,6 +385,10 @@ void Recorder::finish(Results& results) {
     if (contention_series_[s]) {
       ts.series.push_back(Series{"service/" + results.services[s].name, "contention_s",
                                  std::move(*contention_series_[s])});
+    }
+    if (gpu_series_[s]) {
+      ts.series.push_back(
+          Series{"service/" + results.services[s].name, "gpu_busy_s", std::move(*gpu_series_[s])});
     }
   }
   for (std::size_t c = 0; c < cache_series_.size() && c < results.caches.size(); ++c) {

@@ -18,7 +18,7 @@ constexpr double not_reported = std::numeric_limits<double>::quiet_NaN();
 using enum ComponentUnit;
 
 /// results.json's keys per service, queue and cache (report/json_report.cpp).
-constexpr std::array<ComponentMetricSpec, 25> service_metrics = {{
+constexpr std::array<ComponentMetricSpec, 28> service_metrics = {{
     {"requests", count},
     {"utilization", share},
     {"queue_mean", number},
@@ -40,6 +40,9 @@ constexpr std::array<ComponentMetricSpec, 25> service_metrics = {{
     {"oom_kills", count},
     {"restarts", count},
     {"evictions", count},
+    {"batch_size_mean", number},
+    {"batches", count},
+    {"gpu_busy_s", seconds},
     {"retries", count},
     {"retries_refused", count},
     {"hedges", count},
@@ -87,6 +90,9 @@ std::vector<double> service_values(const stats::ServiceResult& s) {
           s.has_memory ? n(s.oom_kills) : not_reported,
           s.has_memory ? n(s.restarts) : not_reported,
           s.has_memory ? n(s.evictions) : not_reported,
+          s.has_batch ? s.batch_size_mean : not_reported,
+          s.has_batch ? n(s.batches) : not_reported,
+          s.gpus > 0 ? s.gpu_busy_s : not_reported,
           n(s.retries),
           n(s.retries_refused),
           n(s.hedges),

@@ -72,11 +72,11 @@ ComponentTables component_tables(std::span<const ComponentEstimates> components)
     }
     // What a plain run writes under a service when it happened, by
     // results.json's names: retries and the work they wasted, hedges, quota,
-    // GC pauses, node contention, OOM kills and evictions.
-    constexpr std::array<std::string_view, 11> triggers = {
+    // GC pauses, node contention, OOM kills and evictions, batches.
+    constexpr std::array<std::string_view, 12> triggers = {
         "retries",      "orphaned",     "deadline_drops",  "hedges",
         "throttled_s",  "wasted_cpu_s", "retries_refused", "gc_pause_s",
-        "contention_s", "oom_kills",    "evictions"};
+        "contention_s", "oom_kills",    "evictions",       "batch_size_mean"};
     if (std::any_of(triggers.begin(), triggers.end(),
                     [&](std::string_view m) { return c[m].mean > 0; })) {
       std::string fields = "goodput_rps=" + cell(c, "goodput_rps");

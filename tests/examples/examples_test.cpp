@@ -375,3 +375,26 @@ TEST_CASE("cluster-scale-down: nodes removed in the quiet hours are missed at th
   CHECK(kept.cluster.pending_pod_s == 0.0);
   CHECK(p_ms(path(r, "api"), 99) > 3 * p_ms(path(kept, "api"), 99));
 }
+
+TEST_CASE("batching: batches let the GPUs keep up; the wait trades GPU time", "[examples]") {
+  const auto waiting = run_example("batching.yaml");
+  const auto single =
+      run_example("batching.yaml", {"services.model.endpoints.infer.1.batch.max=1"});
+  const auto eager =
+      run_example("batching.yaml", {"services.model.endpoints.infer.1.batch.wait=0s"});
+  const auto& model = tailsim::testing::named(waiting.services, "model");
+  // About 1 + 300/s x 10 ms = 4 a batch (less: some leave full, or early).
+  CHECK(model.batch_size_mean == Approx(3.75).margin(0.25));
+  CHECK(model.gpus == 1);
+  // 190 of the 240 GPU-seconds of the two pods' 2 minutes.
+  CHECK(model.gpu_busy_s == Approx(190).epsilon(0.05));
+  CHECK(p_ms(path(waiting, "requests"), 99) < 25.0);
+  CHECK(waiting.all_slos_ok());
+  // One at a time the GPU serves 118/s of the 300/s each pod gets.
+  CHECK(path(single, "requests").unstable);
+  CHECK_FALSE(single.all_slos_ok());
+  // No wait: smaller batches, the GPUs never idle.
+  const auto& eager_model = tailsim::testing::named(eager.services, "model");
+  CHECK(eager_model.batch_size_mean < model.batch_size_mean - 0.5);
+  CHECK(eager_model.gpu_busy_s > 0.98 * 240);
+}

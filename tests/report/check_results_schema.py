@@ -54,6 +54,10 @@ runs = {
                           "--no-attribution"],
     # A cluster that removes nodes (nodes_min, nodes_removed).
     "cluster-scale-down": [os.path.join(ex, "cluster-scale-down.yaml"), "--no-attribution"],
+    # Batch steps on GPUs (batch_size_mean, batches, gpus, gpu_busy_s), alone and replicated.
+    "batching": [os.path.join(ex, "batching.yaml"), "--duration", "10s"],
+    "replicated-batching": [os.path.join(ex, "batching.yaml"), "--duration", "5s", "-r", "2",
+                            "--no-attribution"],
     "stopped": [os.path.join(ex, "mm1.yaml"), "--set", "workloads.requests.rate=200/s",
                 "--set", "simulation.duration=100h", "--max-memory", "2MiB"],
 }
@@ -89,7 +93,7 @@ for document in documents.values():
 for key in ["caches", "queues", "autoscalers", "cluster", "breaker", "cpu_stat",
             "analytic_mean_ms", "replications", "precision", "stop_reason", "unstable",
             "attribution", "external", "metric", "gc_pause_s", "gc_pauses", "oom_kills",
-            "restarts", "evictions"]:
+            "restarts", "evictions", "batch_size_mean", "batches", "gpus", "gpu_busy_s"]:
     if key not in seen:
         print(f"no run wrote '{key}': the schema's description of it went untested")
         failures += 1

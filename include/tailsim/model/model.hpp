@@ -120,9 +120,21 @@ struct EndpointRef {
 
 // --------------------------------------------------------------------- steps
 
-enum class StepKind { cpu, delay, call, parallel, branch, cache, publish, fail };
+enum class StepKind { cpu, delay, call, parallel, branch, cache, publish, fail, batch };
 
 struct Step;
+
+/// `batch: {max, wait, cpu: "A + B*n"}` (or `gpu:`): requests held until
+/// `max` wait or the oldest has waited `wait`, then served together in
+/// `fixed + per_item * n` of CPU work (or GPU time) for a batch of n.
+struct BatchSpec {
+  Located<std::int64_t> max{1};
+  Located<Duration> wait{};
+  DistSpec fixed;     ///< A
+  DistSpec per_item;  ///< B
+  bool on_gpu = false;
+  SourceLoc cost_loc;  ///< the `cpu:` or `gpu:` value
+};
 
 struct BranchArm {
   Located<double> p{0.0};
@@ -147,6 +159,7 @@ struct Step {
   Located<std::string> target;  ///< cache: the cache name; publish: the queue name
   Index target_id = no_index;
   Located<double> fail_rate{0};  ///< fail
+  BatchSpec batch;               ///< batch
 };
 
 // ------------------------------------------------------------------ services
@@ -207,6 +220,8 @@ struct PodSpec {
   std::optional<WarmupSpec> warmup;
   std::optional<GcSpec> gc;
   std::optional<MemorySpec> memory;
+  /// `gpus: N`: at most N batches of its `gpu` batch steps in service at once.
+  std::optional<Located<std::int64_t>> gpus;
   Located<bool> async{false};
   SourceLoc loc;
 };

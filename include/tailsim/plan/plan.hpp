@@ -19,7 +19,17 @@ using Id = std::uint32_t;
 inline constexpr Id no_id = ~Id{0};
 
 /// What one instruction of a step program does.
-enum class OpKind : std::uint8_t { cpu, delay, call, parallel, branch, fail, cache, publish };
+enum class OpKind : std::uint8_t {
+  cpu,
+  delay,
+  call,
+  parallel,
+  branch,
+  fail,
+  cache,
+  publish,
+  batch
+};
 
 /// One step, flattened. `p` and `times` apply to every kind.
 struct Op {
@@ -34,7 +44,20 @@ struct Op {
   Id count = 0;          ///< parallel: child count; branch: arm count
   Id cache = no_id;      ///< cache: the cache; `first` is then its miss block
   Id queue = no_id;      ///< publish: the queue
+  Id batch = no_id;      ///< batch: Plan::batches
   double fail_rate = 0;  ///< fail
+};
+
+/// A `batch` step: requests wait until `max` do or the oldest has waited
+/// `wait`, then are served together in `fixed + per_item * n` (CPU work, or
+/// GPU time on one of the pod's `gpus`).
+struct BatchStep {
+  std::uint32_t max = 1;
+  Duration wait{0};
+  Id fixed = no_id;     ///< Plan::distributions: A
+  Id per_item = no_id;  ///< Plan::distributions: B
+  Id stream = no_id;    ///< the step's own stream (Op::stream): its costs' draws
+  bool on_gpu = false;
 };
 
 /// A sequence of ops `[begin, end)` in `Plan::ops`.
@@ -140,6 +163,9 @@ struct Service {
   std::int64_t memory_limit = 0;
   std::int64_t memory_base = 0;
   std::int64_t memory_per_request = 0;
+  /// `gpus`: batches of its gpu batch steps served at once per pod; 0: none.
+  std::uint32_t gpus = 0;
+  bool has_batch = false;  ///< an endpoint has a batch step: results report batch sizes
 };
 
 struct Endpoint {
@@ -321,6 +347,7 @@ struct Plan {
   /// task for the child; no_id for any other child.
   std::vector<Id> child_call_sites;
   std::vector<BranchArm> arms;
+  std::vector<BatchStep> batches;  ///< by Op::batch
   std::vector<CallSite> call_sites;
   std::vector<Link> links;
   std::vector<Edge> edges;

@@ -77,6 +77,21 @@ class Recorder {
   /// The model has a cluster: every service's time series gains
   /// `contention_s` (only then, so that other models' series stay as they were).
   void track_contention(std::uint32_t service) { contention_series_[service].emplace(); }
+  /// A batch step of `service` started serving a batch of `size` at `at`.
+  void batch_served(std::uint32_t service, Time at, std::uint32_t size) {
+    if (is_measured(at)) {
+      services_[service].batches += 1;
+      services_[service].batched += size;
+    }
+  }
+  /// A GPU of a pod of `service` served a batch from `from` to `to`.
+  void gpu_busy(std::uint32_t service, Time from, Time to) {
+    add_clipped(services_[service].gpu_busy_ns, from, to, 1.0);
+    interval_services_[service].gpu_busy_ns += static_cast<double>((to - from).count());
+  }
+  /// `service` has GPUs: its time series gains `gpu_busy_s` (only then, as
+  /// track_gc).
+  void track_gpus(std::uint32_t service) { gpu_series_[service].emplace(); }
   /// `service` has GC pauses: its time series gains `gc_pause_s` (only
   /// then, so that the series of a model without pauses stay as they were).
   void track_gc(std::uint32_t service) { gc_series_[service].emplace(); }
@@ -193,6 +208,9 @@ class Recorder {
     for (const auto& contention : contention_series_) {
       series += contention ? 1 : 0;
     }
+    for (const auto& gpu : gpu_series_) {
+      series += gpu ? 1 : 0;
+    }
     return series * sizeof(double);
   }
 
@@ -218,6 +236,9 @@ class Recorder {
     std::uint64_t oom_kills = 0;
     std::uint64_t restarts = 0;
     std::uint64_t evictions = 0;
+    std::uint64_t batches = 0;  ///< batches that started in the window
+    std::uint64_t batched = 0;  ///< the requests in them
+    double gpu_busy_ns = 0;
     double replica_ns = 0;
     double replicas_min = 1e300;
     double replicas_max = 0;
@@ -278,6 +299,7 @@ class Recorder {
     double throttled_ns = 0;
     double gc_pause_ns = 0;
     double contention_ns = 0;
+    double gpu_busy_ns = 0;
     double wasted_ns = 0;
     std::uint64_t rejected = 0;
     std::uint64_t retries = 0;
@@ -301,6 +323,8 @@ class Recorder {
   std::vector<std::optional<std::vector<double>>> contention_series_;
   double neighbour_core_ns_ = 0;      ///< the nodes' neighbours' CPU in the window
   double node_capacity_core_ns_ = 0;  ///< the nodes' cores in the window
+  /// Per service with GPUs, their GPU-seconds serving batches per interval.
+  std::vector<std::optional<std::vector<double>>> gpu_series_;
   std::size_t intervals_ = 0;
 };
 

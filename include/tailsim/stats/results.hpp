@@ -116,6 +116,15 @@ struct ServiceResult {
   std::uint64_t restarts = 0;
   std::uint64_t evictions = 0;
   bool has_memory = false;
+  /// A batch step: the batches that started in the window and their mean
+  /// size (0 when none started).
+  std::uint64_t batches = 0;
+  double batch_size_mean = 0;
+  bool has_batch = false;
+  /// `gpus`: GPU-seconds its pods' GPUs spent serving batches in the window,
+  /// and the GPUs each pod has.
+  double gpu_busy_s = 0;
+  std::uint32_t gpus = 0;
   ReplicaSummary replicas;
   bool is_external = false;
 };
@@ -200,9 +209,9 @@ struct Series {
   /// completions, errors_timeout, errors_rejected, errors_error,
   /// errors_unavailable, p50_ms, p99_ms, in_flight; service: utilization,
   /// queue_length, replicas_ready, replicas_starting, rejected, throttled_s,
-  /// retries, wasted_cpu_s, and gc_pause_s with GC pauses; cache: hit_ratio; queue: depth, lag_s;
-  /// autoscaler: metric, desired, ready; breaker: state (0 closed, 1 open,
-  /// 2 half-open); cluster (with `scale_down`): nodes.
+  /// retries, wasted_cpu_s, gc_pause_s with GC pauses and gpu_busy_s with GPUs; cache: hit_ratio;
+  /// queue: depth, lag_s; autoscaler: metric, desired, ready; breaker: state (0 closed, 1 open, 2
+  /// half-open); cluster (with `scale_down`): nodes.
   std::string metric;
   /// values[i] covers [i x interval, (i + 1) x interval) of simulated time,
   /// from 0 (warm-up included). NaN where the value is undefined (a p99

@@ -77,7 +77,8 @@ struct ComponentMetricSpec {
 /// utilization, queue_mean, rejected, replicas.{min,max,mean}, busy_cpu_s,
 /// goodput_rps, wasted_cpu_s, orphaned, deadline_drops, throttled_s,
 /// cpu_stat.{nr_periods,nr_throttled}, gc_pause_s, gc_pauses, contention_s, oom_kills, restarts,
-/// evictions, retries, retries_refused, hedges, hedges_won`; a queue's `published, consumed,
+/// evictions, batch_size_mean, batches, gpu_busy_s, retries, retries_refused, hedges,
+/// hedges_won`; a queue's `published, consumed,
 /// dead_letters, depth_max, lag_max_s`; a cache's `lookups, hit_ratio`.
 std::span<const ComponentMetricSpec> component_metrics(ComponentKind kind);
 

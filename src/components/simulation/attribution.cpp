@@ -41,6 +41,9 @@ void Simulation<Observe>::observe_suspend(Id t) {
     case plan::OpKind::delay:
       mark.what = Where::delay;
       break;
+    case plan::OpKind::batch:
+      mark.what = Where::batch_wait;  // until its batch is served (observe_batch)
+      break;
     case plan::OpKind::cache:
       mark.what = task.cache_phase == 1   ? Where::cache_lookup
                   : task.cache_phase == 3 ? Where::cache_wait
@@ -73,6 +76,24 @@ void Simulation<Observe>::observe_resume(Id t) {
   // The stretch since it suspended, less what merged ledgers already cover.
   const Time since = std::exchange(mark.since, Time::min());
   const std::int64_t own = (now_ - since).count() - (ledger.total() - mark.merged_at);
+  // A batch step: waiting for the batch to fill, then for a GPU, then served.
+  std::int64_t waited_for_batch = 0;
+  const bool in_batch = std::exchange(mark.in_batch, false);
+  if (in_batch) {
+    const std::int64_t before =
+        std::clamp<std::int64_t>((mark.cpu_started - since).count(), 0, own);
+    waited_for_batch = std::clamp<std::int64_t>((mark.batch_due - since).count(), 0, before);
+    if (mark.is_gpu) {
+      ledger.add(service, Where::batch_wait, waited_for_batch);
+      ledger.add(service, Where::gpu_wait, before - waited_for_batch);
+      ledger.add(service, Where::gpu, own - before);
+      if (obs_->tracing) {
+        trace_phase(work_.tasks[t].request, "batch_wait", since, mark.cpu_started);
+        trace_phase(work_.tasks[t].request, "gpu", mark.cpu_started, now_);
+      }
+      return;
+    }
+  }
   if (!mark.is_cpu) {
     ledger.add(service, mark.what, own);
     if (obs_->tracing && own > 0 && mark.what != Where::unaccounted) {
@@ -95,7 +116,8 @@ void Simulation<Observe>::observe_resume(Id t) {
   const std::int64_t stopped = paused + throttled;
   const std::int64_t demand =
       std::min(ran - stopped, static_cast<std::int64_t>(std::llround(work_.tasks[t].work_ns)));
-  ledger.add(service, Where::queue, waited);
+  ledger.add(service, Where::batch_wait, waited_for_batch);
+  ledger.add(service, Where::queue, waited - waited_for_batch);
   ledger.add(service, Where::gc_pause, paused);
   ledger.add(service, Where::throttled, throttled);
   const auto warmup =
@@ -108,7 +130,8 @@ void Simulation<Observe>::observe_resume(Id t) {
   ledger.add(service, Where::cpu_contention, ran - stopped - demand - slowed);
   if (obs_->tracing) {
     if (waited > 0) {
-      trace_phase(work_.tasks[t].request, "queue", since, mark.cpu_started);
+      trace_phase(work_.tasks[t].request, in_batch ? "batch_wait" : "queue", since,
+                  mark.cpu_started);
     }
     trace_phase(work_.tasks[t].request, "cpu", mark.cpu_started, now_);
   }

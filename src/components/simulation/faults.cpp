@@ -107,7 +107,12 @@ void Simulation<Observe>::fail_pod_work(Id pod_id) {
   // The tasks on its CPU, or (async) waiting for one of its workers, would
   // never resume: they resume now, find their request killed and finish, so
   // the request is released once its last task is (continue_task).
-  pod.cpu.for_each_job([&](Id t) { ready(t); });
+  fail_batches(pod_id);
+  pod.cpu.for_each_job([&](Id t) {
+    if (t < BatchState::job_bit) {  // a batch's job: fail_batches resumed its tasks
+      ready(t);
+    }
+  });
   pod.cpu.clear();
   event_queue_.cancel_timer(pod_id);  // its completion event, if any, is gone
   pod.scheduled = Time::max();

@@ -55,6 +55,9 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
     if (svc.gc_every != no_id) {
       recorder_.track_gc(s);  // gc.cpp's pauses get a time series
     }
+    if (svc.gpus > 0) {
+      recorder_.track_gpus(s);  // batching.cpp's GPU time gets one
+    }
     fleet_.services[s].cores = svc.cfs ? svc.limit : svc.cores;
     if (!svc.async && svc.workers > 0) {
       fleet_.services[s].start_below = svc.workers;
@@ -1063,6 +1066,8 @@ bool Simulation<Observe>::execute(Id t) {
       return start_cache(t, op, rng);
     case plan::OpKind::publish:
       return publish(t, op.queue);
+    case plan::OpKind::batch:
+      return join_batch(t, op.batch);
   }
   return false;
 }
@@ -1123,6 +1128,10 @@ void Simulation<Observe>::on_cpu_done(Id pod_id) {
   pod.scheduled = Time::max();
   touch_cpu(pod_id);
   while (auto t = pod.cpu.pop_done()) {
+    if (*t >= BatchState::job_bit) [[unlikely]] {
+      finish_batch(*t & ~BatchState::job_bit);
+      continue;
+    }
     Task& task = work_.tasks[*t];
     if (calls_.can_abandon && is_orphaned(task.request)) {
       recorder_.wasted_cpu(pod.service, now_, task.work_ns);
@@ -1267,6 +1276,12 @@ stats::Results Simulation<Observe>::run() {
         break;
       case EventKind::cluster_scan:
         on_cluster_scan();
+        break;
+      case EventKind::batch_due:
+        on_batch_due(event.target);
+        break;
+      case EventKind::batch_done:
+        finish_batch(event.target);
         break;
     }
     drain_ready();

@@ -76,6 +76,8 @@ enum class EventKind : std::uint32_t {
   pod_restart,        ///< memory.cpp; target: pod; its OOMKilled container's back-off is over
   eviction_check,     ///< memory.cpp; target: none; the kubelets look at their nodes' memory
   cluster_scan,       ///< cluster_autoscaler.cpp; target: none; the scale-down loop comes round
+  batch_due,          ///< batching.cpp; target: batcher; its oldest request has waited `wait`
+  batch_done,         ///< batching.cpp; target: batch; a GPU has served it
 };
 
 /// One thread of a step program: the endpoint's main sequence, a branch arm
@@ -378,7 +380,13 @@ struct TaskMark {
   double throttled_at = 0;     ///< a cpu op: its pod's throttled_ns then
   double paused_at = 0;        ///< a cpu op: its pod's paused_ns then
   double contended_at = 0;     ///< a cpu op: its pod's contended_ns then
-  double warmup_share = 0;     ///< a cpu op: the part of its demand a cold pod's warm-up added
+  /// A batch step: when its batch could have left had a GPU been free (its
+  /// time before is waiting for the batch, after it waiting for a GPU);
+  /// `cpu_started` is when the batch's service began.
+  Time batch_due{};
+  bool in_batch = false;    ///< a batch step served: the fields above are set
+  bool is_gpu = false;      ///< ...on a GPU
+  double warmup_share = 0;  ///< a cpu op: the part of its demand a cold pod's warm-up added
   Where what = Where::unaccounted;
   bool is_cpu = false;
 };
@@ -519,6 +527,37 @@ struct MemoryState {
     std::uint64_t evictions = 0;
   };
   std::vector<Counts> services;
+};
+
+/// One batch step's requests waiting on one pod, in order of arrival
+/// (batching.cpp). `Waiter::id` is the task.
+struct Batcher {
+  std::deque<Waiter> waiting;
+  Time timer = Time::max();  ///< its batch_due event in the queue; max: none
+};
+
+/// A batch in service (batching.cpp).
+struct Batch {
+  std::vector<Id> tasks;  ///< empty once its pod was killed
+  Id batcher = 0;
+  Time started{};
+  Time due{};               ///< when it could have left, had a GPU been free
+  double work_ns = 0;       ///< its demand: CPU work, or GPU time
+  double throttled_at = 0;  ///< a CPU batch: its pod's throttled_ns when it started
+  double paused_at = 0;     ///< ... and paused_ns
+  double warmup_share = 0;  ///< a CPU batch: the part of its demand warm-up added
+  bool on_gpu = false;
+};
+
+/// Batch steps (batching.cpp): a batcher per (pod, batch step), grown as
+/// pods are made, and the batches in service.
+struct BatchState {
+  /// A CPU batch's job on its pod's processor sharing is its id with this
+  /// bit set; tasks' ids never reach it.
+  static constexpr Id job_bit = Id{1} << 31;
+  std::vector<Batcher> batchers;         ///< pod * steps + step
+  std::vector<std::uint32_t> busy_gpus;  ///< by pod
+  engine::Pool<Batch> batches;
 };
 
 /// The cluster's nodes and the pods waiting for room (cluster.cpp).
@@ -837,6 +876,21 @@ class Simulation {
   void on_eviction_check();
   /// Schedules the first eviction check when the cluster has node_memory.
   void start_memory();
+  // -------- batching.cpp: batch steps (inference servers)
+  /// Task `task` reaches batch step `step`: it waits for its batch.
+  bool join_batch(Id task, Id step);
+  /// Starts the batches of batcher `b` that are due and have a server.
+  void release_batches(Id batcher);
+  void start_batch(Id batcher, std::uint32_t n);
+  void on_batch_due(Id batcher);
+  /// A batch is served: its tasks go on; a GPU batch frees its GPU.
+  void finish_batch(Id batch);
+  /// A GPU of `pod` is free: the due batch whose oldest request waited
+  /// longest takes it.
+  void start_gpu_batches(Id pod);
+  /// Pod `pod` was killed: its waiting and running batches' tasks resume
+  /// (and find their request killed).
+  void fail_batches(Id pod);
 
   // -------- cluster.cpp: nodes, placement and the cluster autoscaler
   bool place_pod(Id pod);
@@ -988,6 +1042,7 @@ class Simulation {
   ClusterState cluster_;              ///< cluster.cpp
   GcState gc_;                        ///< gc.cpp
   MemoryState memory_;                ///< memory.cpp
+  BatchState batching_;               ///< batching.cpp
   AutoscalingState autoscaling_;      ///< autoscaling.cpp
   BrokerState brokers_;               ///< queues.cpp
   CacheState caches_;                 ///< caches.cpp

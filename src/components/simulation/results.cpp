@@ -73,6 +73,8 @@ stats::Results Simulation<Observe>::results(Time finished, bool stopped_early) {
     results.services[s].has_cfs = plan_.services[s].cfs;
     results.services[s].has_gc = plan_.services[s].gc_every != no_id;
     results.services[s].has_memory = plan_.services[s].has_memory;
+    results.services[s].has_batch = plan_.services[s].has_batch;
+    results.services[s].gpus = plan_.services[s].gpus;
   }
   for (const Pod& pod : fleet_.pods) {
     results.services[pod.service].cfs_periods += pod.cpu.periods() + pod.memory.cfs_periods;
