@@ -30,8 +30,8 @@ void Simulation<Observe>::on_gc_toggle(Id pod_id) {
   const plan::Service& spec = plan_.services[pod.service];
   engine::RandomStream& rng = streams_[spec.gc_stream];
   Time& started = gc_.pause_started[pod_id];
-  touch_cpu(pod_id);  // the CPU's accounting up to now; reschedules its completion
-  if (!pod.cpu.is_paused()) {
+  touch_cpu(pod_id);             // the CPU's accounting up to now; reschedules its completion
+  if (started == Time::max()) {  // no pause going on (a restarted container's CPU is new)
     pod.cpu.pause(now_);
     started = now_;
     schedule(now_ + plan_.distributions[spec.gc_pause].sample(rng), EventKind::gc_toggle, pod_id);

@@ -93,6 +93,9 @@ void Simulation<Observe>::make_ready(Id pod_id) {
     pod.cpu.set_quota(svc.period, state.cores);  // state.cores: the limit, or a CPU fault's
   }
   pod.cpu.advance(now_);
+  if (pod_id < gc_.pause_started.size() && gc_.pause_started[pod_id] != Time::max()) {
+    pod.cpu.pause(now_);  // a container restarted inside a pause of its runtime's
+  }
   pod.life.ready_at = now_;
   pod.metrics.held_since = now_;
   state.pods.push_back(pod_id);

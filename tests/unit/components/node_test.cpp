@@ -100,6 +100,25 @@ TEST_CASE("a limit caps a pod's share of an idle node", "[node]") {
   CHECK(named(r.services, "api").contention_s == 0.0);
 }
 
+TEST_CASE("pods slowed by their node are not throttled", "[node]") {
+  // Two pods requesting 1 with limits of 2 on a 2-core node, both busy: the
+  // node gives each 1 core, so neither spends its quota of 2 cores a period;
+  // cpu.stat counts no throttled period and no throttled time.
+  const stats::Results r = simulate_text(
+      node_model("{nodes: 1, node_cores: 2}",
+                 saturated_service("a", "cpu: {request: 1, limit: 2, period: 100ms}") +
+                     saturated_service("b", "cpu: {request: 1, limit: 2, period: 100ms}"),
+                 "  wa: {entry: a.work, rate: 1000/s}\n"
+                 "  wb: {entry: b.work, rate: 1000/s}\n"));
+  for (const char* name : {"a", "b"}) {
+    const stats::ServiceResult& s = named(r.services, name);
+    CHECK(s.cfs_periods > 1000);
+    CHECK(s.cfs_throttled_periods == 0);
+    CHECK(s.throttled_s == 0.0);
+    CHECK(cores_used(r, name) == Approx(1.0).epsilon(0.01));
+  }
+}
+
 TEST_CASE("neighbours of 2 cores halve a 4-core node for a pod requesting 2", "[node]") {
   const std::string pod = saturated_service("api", "cpu: {request: 2, limit: 4}");
   const std::string load = "  a: {entry: api.work, rate: 1000/s}\n";
