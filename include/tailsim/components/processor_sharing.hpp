@@ -107,7 +107,9 @@ class ProcessorSharing {
   [[nodiscard]] double speed() const { return speed_; }
   /// The cores the busy requests would use if the node had them: min(busy,
   /// cores), 0 while throttled or paused (they ask the node for nothing).
-  [[nodiscard]] double wanted_cores() const { return is_stopped() ? 0.0 : wanted_cores_; }
+  [[nodiscard]] double wanted_cores() const {
+    return is_stopped() ? 0.0 : shares_[heap_.size()].busy_cores;
+  }
 
   /// A request `job` starts needing `work_ns` core-nanoseconds.
   void add(Time now, double work_ns, std::uint32_t job) {
@@ -237,13 +239,17 @@ class ProcessorSharing {
       add_shares(n);
     }
     const Share& share = shares_[n];
-    // The node's grant scales them; at speed 1 (always, without contention)
-    // the products are exact and the values the table's.
-    rate_ = share.rate * speed_;
-    wait_per_work_ = share.wait_per_work * inverse_speed_;
-    busy_cores_ = share.busy_cores * speed_;
-    wanted_cores_ = share.busy_cores;
-    progress_ = share.progress * speed_;
+    rate_ = share.rate;
+    wait_per_work_ = share.wait_per_work;
+    busy_cores_ = share.busy_cores;
+    progress_ = share.progress;
+    if ((stops_ & slowed_bit) != 0) [[unlikely]] {
+      // The node's grant scales them (never without a contended node).
+      rate_ *= speed_;
+      wait_per_work_ *= inverse_speed_;
+      busy_cores_ *= speed_;
+      progress_ *= speed_;
+    }
   }
   [[nodiscard]] double rate() const { return rate_; }
   [[nodiscard]] double busy_cores_unthrottled() const { return busy_cores_; }
@@ -317,7 +323,6 @@ class ProcessorSharing {
   double rate_ = 1;            ///< min(1, cores / busy) x speed_
   double wait_per_work_ = 1;   ///< 1 / rate_
   double busy_cores_ = 0;      ///< min(busy, cores) x speed_
-  double wanted_cores_ = 0;    ///< min(busy, cores)
   double speed_ = 1;           ///< the node's grant: the share of wanted_cores_ given
   double inverse_speed_ = 1;
   double progress_ = 0;  ///< virtual time per nanosecond: rate_, or 0 when idle
