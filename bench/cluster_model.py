@@ -5,9 +5,9 @@ cluster_model.py [--no-cluster] [--nodes N] [--services S] [--replicas R]
 
 S services of R replicas each (default 20 x 50 = 1,000 pods), each pod
 requesting 0.5 cores with a limit of 2 under CFS on 8-core nodes; each
-service has its own open workload that keeps a pod about 1.2 cores busy, so a
-node of about 10 pods wants some 12 cores of its 8, and neighbours want 1 to
-3 more. With --no-cluster the same pods own their cores (no cluster
+service has its own open workload that keeps a pod about 0.45 cores busy: a
+node of 10 pods and neighbours wanting 1 to 3 cores often wants more than
+its 8 cores, and its pods contend for them. With --no-cluster the same pods own their cores (no cluster
 section): the speed of node contention is the ratio of the two runs'
 events per second.
 """
