@@ -7,9 +7,9 @@ S services of R replicas each (default 20 x 50 = 1,000 pods), each pod
 requesting 0.5 cores with a limit of 2 under CFS on 8-core nodes; each
 service has its own open workload that keeps a pod about 0.45 cores busy: a
 node of 10 pods and neighbours wanting 1 to 3 cores often wants more than
-its 8 cores, and its pods contend for them. With --no-cluster the same pods own their cores (no cluster
-section): the speed of node contention is the ratio of the two runs'
-events per second.
+its 8 cores, and its pods contend for them. With --no-cluster the same pods
+own their cores (no cluster section): the speed of node contention is the
+ratio of the two runs' events per second.
 """
 import argparse
 
