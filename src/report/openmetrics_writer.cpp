@@ -347,7 +347,7 @@ constexpr std::string_view failures_help =
 
 /// Every series a run keeps (stats::Series), family by family, in the order
 /// metrics.om writes them.
-constexpr std::array<SeriesFamily, 32> series_families{{
+constexpr std::array<SeriesFamily, 34> series_families{{
     {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
      "Requests of a path that arrived, over all simulated time.", "", "", false},
     {"path", "completions", "tailsim_path_completions", "counter", "",
@@ -422,6 +422,11 @@ constexpr std::array<SeriesFamily, 32> series_families{{
     {"cluster", "nodes", "tailsim_cluster_nodes", "gauge", "",
      "Nodes of the cluster (up or draining) at the interval's end (cluster.scale_down only).", "",
      "", false},
+    {"node", "pods_cores", "tailsim_node_pods_cores", "gauge", "",
+     "Mean cores a node's pods used over the interval (cluster only).", "", "", false},
+    {"node", "neighbour_cores", "tailsim_node_neighbour_cores", "gauge", "",
+     "Mean cores a node's neighbours (other tenants) got over the interval (cluster only).", "", "",
+     false},
 }};
 
 /// A value of a series in the family's unit: milliseconds become seconds

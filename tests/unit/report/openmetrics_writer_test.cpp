@@ -477,12 +477,14 @@ TEST_CASE("openmetrics has a family for every series a run keeps", "[openmetrics
         "errors_unavailable", "p50_ms", "p99_ms", "in_flight"}},
       {"service",
        {"utilization", "queue_length", "replicas_ready", "replicas_starting", "rejected",
-        "throttled_s", "retries", "wasted_cpu_s"}},
+        "throttled_s", "retries", "wasted_cpu_s", "gc_pause_s", "contention_s", "memory_bytes",
+        "oom_kills", "restarts", "evictions", "gpu_busy_s"}},
       {"cache", {"hit_ratio"}},
       {"queue", {"depth", "lag_s"}},
       {"autoscaler", {"metric", "desired", "ready"}},
       {"breaker", {"state"}},
-      {"cluster", {"nodes"}}};
+      {"cluster", {"nodes"}},
+      {"node", {"pods_cores", "neighbour_cores"}}};
   Results r;
   r.simulated_s = 2;
   r.timeseries.interval_s = 1;
