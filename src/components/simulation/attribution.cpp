@@ -134,6 +134,9 @@ void Simulation<Observe>::observe_resume(Id t) {
                   mark.cpu_started);
     }
     trace_phase(work_.tasks[t].request, "cpu", mark.cpu_started, now_);
+    if (slowed > 0) {
+      trace_slowed_op(t, request.pod);  // the stretch the node slowed it, still going on
+    }
   }
 }
 

@@ -430,6 +430,9 @@ struct Observation {
     TraceRef ref;  ///< its server span: a request id reused since no longer matches
   };
   std::vector<TracedAtPod> at_pods;  ///< traced requests not answered yet, at pods with `gc`
+  /// By pod: since when its node has slowed it (node.cpp), Time::max() while
+  /// it runs at full speed; for the traces' "waiting for node cores" spans.
+  std::vector<Time> slowed_since;
   /// Is `entry`'s request still the one it was traced as (its id not reused)?
   bool is_current(const TracedAtPod& entry) {
     const TraceRef& ref = at(request_refs, entry.request);
@@ -994,6 +997,12 @@ class Simulation {
   /// A GC pause of `pod` that started at `started` ends now (or the run
   /// ends): a `gc pause` span for each traced request still at the pod.
   void trace_gc_pause(Id pod, Time started);
+  /// The node slows `pod` from now, or lets it run at full speed again:
+  /// the traced cpu ops running on it get a "waiting for node cores" span
+  /// for each stretch of their run the node slowed (node.cpp).
+  void trace_slowed(Id pod, bool slowed);
+  /// A traced cpu op of task `t` ends now on `pod`, which its node slows.
+  void trace_slowed_op(Id t, Id pod);
   /// The part of `pod`'s current pause that traced request `at` met before
   /// `end`, as its `gc pause` span.
   void trace_gc_pause_of(const Observation::TracedAtPod& at, Time started, Time end);

@@ -89,6 +89,11 @@ void Simulation<Observe>::set_node_speed(Id pod_id, NodeClaim& claim, bool conte
   const double speed =
       contended && claim.base > 0 ? std::clamp(claim.granted / claim.base, 1e-9, 1.0) : 1.0;
   if (speed != claim.speed) {
+    if constexpr (Observe) {
+      if (obs_->tracing && (speed < 1) != (claim.speed < 1)) {
+        trace_slowed(pod_id, speed < 1);
+      }
+    }
     claim.speed = speed;
     touch_cpu(pod_id);  // its use up to now at the old speed
     fleet_.pods[pod_id].cpu.set_speed(now_, speed);
@@ -263,6 +268,40 @@ TAILSIM_SIMULATION_MEMBER(void, note_node_capacity());
 TAILSIM_SIMULATION_MEMBER(void, close_node_interval(Duration));
 TAILSIM_SIMULATION_MEMBER(void, node_results(Time));
 TAILSIM_SIMULATION_MEMBER(void, note_held_back_cpu(Pod&));
+
+template <bool Observe>
+void Simulation<Observe>::trace_slowed(Id pod_id, bool slowed) {
+  std::vector<Time>& since = obs_->slowed_since;
+  if (since.size() <= pod_id) {
+    since.resize(fleet_.pods.size(), Time::max());
+  }
+  if (slowed) {
+    since[pod_id] = now_;
+    return;
+  }
+  // The stretch ends: each traced cpu op running through it gets its part.
+  fleet_.pods[pod_id].cpu.for_each_job([&](std::uint32_t job) {
+    if (job < obs_->marks.size() && (job & BatchState::job_bit) == 0) {
+      trace_slowed_op(job, pod_id);
+    }
+  });
+  since[pod_id] = Time::max();
+}
+
+template <bool Observe>
+void Simulation<Observe>::trace_slowed_op(Id t, Id pod_id) {
+  if (pod_id >= obs_->slowed_since.size() || obs_->slowed_since[pod_id] == Time::max()) {
+    return;
+  }
+  const TaskMark& mark = obs_->marks[t];
+  const Time start = std::max(obs_->slowed_since[pod_id], mark.cpu_started);
+  if (mark.is_cpu && start < now_) {
+    trace_phase(work_.tasks[t].request, "waiting for node cores", start, now_);
+  }
+}
+
+TAILSIM_SIMULATION_MEMBER(void, trace_slowed(Id, bool));
+TAILSIM_SIMULATION_MEMBER(void, trace_slowed_op(Id, Id));
 TAILSIM_SIMULATION_MEMBER(void, note_slowed_cpu(Pod&));
 
 }  // namespace tailsim::components::sim

@@ -201,3 +201,46 @@ workloads:
   CHECK_FALSE(named(r.services, "api").has_contention);
   CHECK_FALSE(r.cluster.is_modelled);
 }
+
+TEST_CASE("traces show the stretches a node slowed a request as spans", "[node]") {
+  // A 1-core node, two pods requesting half of it; a's requests need 400 ms
+  // of CPU, b's 100 ms. Both first arrive at 0 and share the core: b's ends
+  // at 0.2 s, a's runs alone after and ends at 0.5 s. a's second arrives at
+  // 0.8 s and runs alone until b's arrives at 1 s; then each gets half the
+  // core: b's ends at 1.2 s, a's has 100 ms left and ends at 1.3 s. Each
+  // request's slowed stretch is a span: a's ends when the node lets it run
+  // at full speed again, b's when its CPU is done.
+  tailsim::components::RunLimits limits;
+  limits.traces = 10;
+  const stats::Results r = simulate_text(R"y(version: 1
+simulation: {duration: 1.5s, warmup: 0s, seed: 1}
+cluster: {nodes: 1, node_cores: 1}
+services:
+  a: {pod: {cpu: {request: 0.5, limit: 1}}, endpoints: {get: [{cpu: 400ms}]}}
+  b: {pod: {cpu: {request: 0.5, limit: 1}}, endpoints: {get: [{cpu: 100ms}]}}
+workloads:
+  wa: {entry: a.get, rate: 1.25/s, arrivals: uniform}
+  wb: {entry: b.get, rate: 1/s, arrivals: uniform}
+)y",
+                                         {}, limits);
+  REQUIRE(r.traces.size() == 4);  // every request
+  for (const stats::Trace& trace : r.traces) {
+    REQUIRE(trace.spans.size() >= 2);
+    const stats::Span& server = trace.spans[1];
+    const bool is_a = trace.path == "wa";
+    const std::int64_t from = trace.request == 0 ? 0 : 1'000'000'000;
+    CHECK(server.end_ns == from + (is_a ? 300'000'000 : 200'000'000) +
+                               (trace.request == 0 && is_a ? 200'000'000 : 0));
+    int slowed = 0;
+    for (const stats::Span& span : trace.spans) {
+      if (span.name == "waiting for node cores") {
+        ++slowed;
+        CHECK(span.kind == stats::SpanKind::internal);
+        CHECK(span.parent_span_id == server.span_id);
+        CHECK(span.start_ns == from);
+        CHECK(span.end_ns == from + 200'000'000);
+      }
+    }
+    CHECK(slowed == 1);
+  }
+}
