@@ -96,6 +96,7 @@ void Simulation<Observe>::start_batch(Id b, std::uint32_t n) {
   touch_cpu(pod_id);
   batch.throttled_at = pod.metrics.throttled_ns;
   batch.paused_at = pod.metrics.paused_ns;
+  batch.contended_at = pod.metrics.contended_ns;
   pod.cpu.add(now_, batch.work_ns, BatchState::job_bit | id);
 }
 
@@ -114,6 +115,7 @@ void Simulation<Observe>::finish_batch(Id id) {
       mark.cpu_started = batch.started;
       mark.throttled_at = batch.throttled_at;
       mark.paused_at = batch.paused_at;
+      mark.contended_at = batch.contended_at;
       mark.warmup_share = batch.warmup_share;
     }
     ready(t);

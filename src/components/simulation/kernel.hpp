@@ -548,6 +548,7 @@ struct Batch {
   double work_ns = 0;       ///< its demand: CPU work, or GPU time
   double throttled_at = 0;  ///< a CPU batch: its pod's throttled_ns when it started
   double paused_at = 0;     ///< ... and paused_ns
+  double contended_at = 0;  ///< ... and contended_ns
   double warmup_share = 0;  ///< a CPU batch: the part of its demand warm-up added
   bool on_gpu = false;
 };

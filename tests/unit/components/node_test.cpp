@@ -244,3 +244,32 @@ workloads:
     CHECK(slowed == 1);
   }
 }
+
+TEST_CASE("attribution: a CPU batch slowed by its node waits for node cores", "[node]") {
+  // Batches of one needing 10 ms of CPU on a 1-core node whose neighbours
+  // want 1 core with the pod's weight: the pod gets half the core, and a
+  // batch takes 20 ms, 10 of them waiting for node cores.
+  tailsim::components::RunLimits limits;
+  limits.attribution = true;
+  const stats::Results r = simulate_text(
+      R"y(version: 1
+simulation: {duration: 100s, warmup: 0s, seed: 5}
+cluster: {nodes: 1, node_cores: 1, neighbours: {cores: 1, every: 10s}}
+services:
+  model:
+    pod: {cpu: 1}
+    endpoints:
+      infer: [{batch: {max: 1, wait: 0s, cpu: "10ms + 0ms*n"}}]
+workloads:
+  main: {entry: model.infer, rate: 2/s, arrivals: uniform}
+)y",
+      {}, limits);
+  const stats::PathResult& main = named(r.paths, "main");
+  CHECK(main.latency.mean() * 1e-6 == Approx(20.0).epsilon(1e-6));
+  double node_ms = 0;
+  for (const auto& part : main.attribution.mean.parts) {
+    node_ms += part.what == "node_cores" ? part.ms : 0.0;
+    CHECK(part.what != "unaccounted");
+  }
+  CHECK(node_ms == Approx(10.0).epsilon(1e-3));
+}
