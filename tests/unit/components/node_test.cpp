@@ -34,6 +34,24 @@ double cores_used(const stats::Results& r, const std::string& service) {
   return named(r.services, service).busy_cpu_s / 100.0;
 }
 
+/// A run of `text` with tail attribution.
+stats::Results attributed_run(const std::string& text) {
+  tailsim::components::RunLimits limits;
+  limits.attribution = true;
+  return simulate_text(text, {}, limits);
+}
+
+/// The mean milliseconds tail attribution gives `what` in `path`'s
+/// requests; no time may be unaccounted.
+double mean_part_ms(const stats::PathResult& path, const std::string& what) {
+  double ms = 0;
+  for (const auto& part : path.attribution.mean.parts) {
+    ms += part.what == what ? part.ms : 0.0;
+    CHECK(part.what != "unaccounted");
+  }
+  return ms;
+}
+
 }  // namespace
 
 TEST_CASE("a node's grant scales a CPU's progress", "[node]") {
@@ -154,9 +172,7 @@ TEST_CASE("attribution: a request slowed to half waits for node cores as long as
   // A 2-core node; the pod (1 core, request 1) and neighbours wanting 3
   // cores with weight 3 contend for it: the pod gets half a core. A request
   // alone needs 10 ms of CPU and takes 20 ms: 10 ms waiting for node cores.
-  tailsim::components::RunLimits limits;
-  limits.attribution = true;
-  const stats::Results r = simulate_text(
+  const stats::Results r = attributed_run(
       R"y(version: 1
 simulation: {duration: 100s, warmup: 0s, seed: 5}
 cluster: {nodes: 1, node_cores: 2, neighbours: {cores: 3, every: 10s}}
@@ -167,19 +183,11 @@ services:
       get: [{cpu: 10ms}]
 workloads:
   main: {entry: api.get, rate: 2/s, arrivals: uniform}
-)y",
-      {}, limits);
+)y");
   const stats::PathResult& main = named(r.paths, "main");
   CHECK(main.latency.mean() * 1e-6 == Approx(20.0).epsilon(1e-6));
-  double node_ms = 0;
-  double cpu_ms = 0;
-  for (const auto& part : main.attribution.mean.parts) {
-    node_ms += part.what == "node_cores" ? part.ms : 0.0;
-    cpu_ms += part.what == "cpu" ? part.ms : 0.0;
-    CHECK(part.what != "unaccounted");
-  }
-  CHECK(node_ms == Approx(10.0).epsilon(1e-3));
-  CHECK(cpu_ms == Approx(10.0).epsilon(1e-3));
+  CHECK(mean_part_ms(main, "node_cores") == Approx(10.0).epsilon(1e-3));
+  CHECK(mean_part_ms(main, "cpu") == Approx(10.0).epsilon(1e-3));
   CHECK(named(r.services, "api").contention_s ==
         Approx(0.010 * static_cast<double>(main.requests)).epsilon(1e-3));
   // The node is always full: the neighbours take both cores while the pod
@@ -249,9 +257,7 @@ TEST_CASE("attribution: a CPU batch slowed by its node waits for node cores", "[
   // Batches of one needing 10 ms of CPU on a 1-core node whose neighbours
   // want 1 core with the pod's weight: the pod gets half the core, and a
   // batch takes 20 ms, 10 of them waiting for node cores.
-  tailsim::components::RunLimits limits;
-  limits.attribution = true;
-  const stats::Results r = simulate_text(
+  const stats::Results r = attributed_run(
       R"y(version: 1
 simulation: {duration: 100s, warmup: 0s, seed: 5}
 cluster: {nodes: 1, node_cores: 1, neighbours: {cores: 1, every: 10s}}
@@ -262,14 +268,8 @@ services:
       infer: [{batch: {max: 1, wait: 0s, cpu: "10ms + 0ms*n"}}]
 workloads:
   main: {entry: model.infer, rate: 2/s, arrivals: uniform}
-)y",
-      {}, limits);
+)y");
   const stats::PathResult& main = named(r.paths, "main");
   CHECK(main.latency.mean() * 1e-6 == Approx(20.0).epsilon(1e-6));
-  double node_ms = 0;
-  for (const auto& part : main.attribution.mean.parts) {
-    node_ms += part.what == "node_cores" ? part.ms : 0.0;
-    CHECK(part.what != "unaccounted");
-  }
-  CHECK(node_ms == Approx(10.0).epsilon(1e-3));
+  CHECK(mean_part_ms(main, "node_cores") == Approx(10.0).epsilon(1e-3));
 }
