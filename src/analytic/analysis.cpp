@@ -1046,8 +1046,9 @@ void Analyzer::note_services() {
                     a.name.value, s.name.value, s.replicas.value));
   }
   if (m_.cluster) {
-    note("the cluster's nodes are not modelled: every pod is taken as placed, with its cores "
-         "to itself (no contention for the node's cores, no neighbours)");
+    note(
+        "the cluster's nodes are not modelled: every pod is taken as placed, with its cores "
+        "to itself (no contention for the node's cores, no neighbours)");
   }
   if (!m_.faults.empty()) {
     note(fmt::format("faults are not modelled ({} in the model)", m_.faults.size()));
