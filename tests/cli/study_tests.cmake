@@ -100,7 +100,8 @@ foreach(case IN ITEMS replications_stopped sweep_stopped compare_b_stopped_alone
   add_test(NAME cli.study.${case}
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/study_stops.sh ${case} $<TARGET_FILE:tailsim> ${mm1}
             ${study_out}/stops/${case})
-  set_tests_properties(cli.study.${case} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # COST: these take seconds each (more under the sanitizers): start them early.
+  set_tests_properties(cli.study.${case} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 COST 1000)
 endforeach()
 
 # --seed 1..3, --seed 3,7,11: replications on exactly those seeds, each the
