@@ -333,9 +333,10 @@ std::string ManifestWriter::memory_line(const Container& main) const {
   if (memory.request && memory.limit && memory.request->loc.line != memory.limit->loc.line) {
     places += ", " + where(memory.limit->loc);
   }
-  return fmt::format("# memory: {} from manifest {} (the manifest has no use: for OOM kills and "
-                     "evictions, write pod.memory with base and per_request)\n",
-                     joined(parts, ", "), places);
+  return fmt::format(
+      "# memory: {} from manifest {} (the manifest has no use: for OOM kills and "
+      "evictions, write pod.memory with base and per_request)\n",
+      joined(parts, ", "), places);
 }
 
 std::string ManifestWriter::untraced_services(std::set<std::string>& used) {

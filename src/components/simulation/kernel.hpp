@@ -342,7 +342,6 @@ struct Node {
   /// they contend, and each gets a share by its weight.
   double wanted = 0;
   bool contended = false;        ///< the last sharing found too few cores
-  double neighbour_wants = 0;    ///< `neighbours`: the cores other tenants want
   double neighbour_granted = 0;  ///< and get
   Time neighbour_since{};        ///< neighbour_granted holds since
   /// The time series: core-nanoseconds its pods and its neighbours used in

@@ -181,8 +181,7 @@ void Simulation<Observe>::on_neighbours_change(Id node_id) {
   // Their demand, in cores: a value of one second is one core.
   const double wants = to_seconds(
       plan_.distributions[cluster.neighbour_cores].sample(streams_[cluster.neighbour_stream]));
-  node.wanted += wants - node.neighbour_wants;
-  node.neighbour_wants = wants;
+  node.wanted += wants - node.claims.back().wants;
   node.claims.back() = NodeClaim{.wants = wants, .weight = std::max(min_weight, wants)};
   share_node(node_id);
   schedule(now_ + cluster.neighbour_every, EventKind::neighbours_change, node_id);
