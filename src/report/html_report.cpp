@@ -619,15 +619,16 @@ class ReportWriter {
     const double dt = interval();
     points.reserve(s.values.size() + 1);
     for (std::size_t i = 0; i < s.values.size(); ++i) {
-      const double t = static_cast<double>(i) * dt;
+      const double t = static_cast<double>(s.first + i) * dt;
       const double end =
-          r_.simulated_s > 0 ? r_.simulated_s : static_cast<double>(s.values.size()) * dt;
+          r_.simulated_s > 0 ? r_.simulated_s : static_cast<double>(s.first + s.values.size()) * dt;
       const double length = std::clamp(end - t, dt * 1e-6, dt);
       const double value = s.values[i] * scale / (per_second ? length : 1.0);
       points.push_back({step ? t : t + length / 2, value});
     }
     if (step && !s.values.empty()) {
-      points.push_back({static_cast<double>(s.values.size()) * dt, s.values.back() * scale});
+      points.push_back(
+          {static_cast<double>(s.first + s.values.size()) * dt, s.values.back() * scale});
     }
     return points;
   }
@@ -647,6 +648,39 @@ class ReportWriter {
       }
       c.series.push_back(make_series(name, points_of(*s, scale, /*step=*/false, per_second),
                                      colour_of(items, name, names)));
+    }
+    return c;
+  }
+
+  /// One chart with a line per pod for `metric` (TimeSeries::pods), each
+  /// from the interval the pod was made in: the `most` pods with the highest
+  /// peak, so that a fleet of hundreds stays readable.
+  Chart pods_chart(const std::string& metric, std::string title, std::string y_label,
+                   double scale) const {
+    constexpr std::size_t most = 10;
+    std::vector<const stats::Series*> pods;
+    for (const stats::Series& s : r_.timeseries.pods) {
+      if (s.metric == metric && has_nonzero(&s)) {
+        pods.push_back(&s);
+      }
+    }
+    auto peak = [](const stats::Series* s) {
+      double high = 0;
+      for (double v : s->values) {
+        high = std::isnan(v) ? high : std::max(high, v);
+      }
+      return high;
+    };
+    std::stable_sort(pods.begin(), pods.end(),
+                     [&](const auto* a, const auto* b) { return peak(a) > peak(b); });
+    if (pods.size() > most) {
+      title += fmt::format(" (the {} of {} pods with the highest peak)", most, pods.size());
+      pods.resize(most);
+    }
+    Chart c = time_chart(std::move(title), std::move(y_label), series_end());
+    for (const stats::Series* s : pods) {
+      c.series.push_back(make_series(s->entity.substr(s->entity.find('/') + 1),
+                                     points_of(*s, scale, /*step=*/false), c.series.size()));
     }
     return c;
   }
@@ -728,6 +762,9 @@ class ReportWriter {
     out += figure(per_entity_chart(r_.services, "service", "memory_bytes",
                                    "Memory in use per service (pod.memory)", "MiB", 1.0 / 1048576,
                                    /*keep_zero=*/true));
+    out += figure(
+        pods_chart("memory_bytes", "Memory in use per pod (pod.memory)", "MiB", 1.0 / 1048576));
+    out += figure(pods_chart("cores", "Cores used per pod", "cores", 1.0));
     out += figure(per_entity_chart(r_.services, "service", "gpu_busy_s", "Busy GPUs per service",
                                    "GPU-seconds serving batches per second", 1.0,
                                    /*keep_zero=*/false, /*per_second=*/true));

@@ -347,7 +347,7 @@ constexpr std::string_view failures_help =
 
 /// Every series a run keeps (stats::Series), family by family, in the order
 /// metrics.om writes them.
-constexpr std::array<SeriesFamily, 34> series_families{{
+constexpr std::array<SeriesFamily, 38> series_families{{
     {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
      "Requests of a path that arrived, over all simulated time.", "", "", false},
     {"path", "completions", "tailsim_path_completions", "counter", "",
@@ -427,6 +427,15 @@ constexpr std::array<SeriesFamily, 34> series_families{{
     {"node", "neighbour_cores", "tailsim_node_neighbour_cores", "gauge", "",
      "Mean cores a node's neighbours (other tenants) got over the interval (cluster only).", "", "",
      false},
+    {"pod", "cores", "tailsim_pod_cpu_cores", "gauge", "",
+     "Mean cores a pod used over the interval (with a cluster, pod.memory or pod.gc).", "", "",
+     false},
+    {"pod", "memory_bytes", "tailsim_pod_memory_bytes", "gauge", "bytes",
+     "Memory a pod uses at the interval's end (pod.memory only).", "", "", false},
+    {"pod", "restarts", "tailsim_pod_restarts", "gauge", "",
+     "Container restarts of a pod since it was made (pod.memory only).", "", "", false},
+    {"pod", "gc_pause_s", "tailsim_pod_gc_pause_seconds", "counter", "seconds",
+     "Seconds a pod was paused by its garbage collector (pod.gc only).", "", "", false},
 }};
 
 /// A value of a series in the family's unit: milliseconds become seconds
@@ -469,7 +478,9 @@ void add_time_series(Exposition& out, const stats::TimeSeries& ts,
                      const std::vector<std::string>& ends) {
   std::string_view open_family;
   for (const SeriesFamily& family : series_families) {
-    for (const stats::Series& series : ts.series) {
+    // A pod's node is a label of its series, not one of its own.
+    const std::vector<stats::Series>& all = family.kind == "pod" ? ts.pods : ts.series;
+    for (const stats::Series& series : all) {
       const auto [kind, name] = kind_and_name(series.entity);
       if (kind != family.kind || series.metric != family.metric) {
         continue;
@@ -480,6 +491,9 @@ void add_time_series(Exposition& out, const stats::TimeSeries& ts,
       }
       // The cluster is one entity, named by its kind alone: no label.
       std::string labels = series.entity == family.kind ? std::string() : label(family.kind, name);
+      for (const auto& [key, value] : series.labels) {
+        labels += "," + label(key, value);
+      }
       if (!family.extra_label.empty()) {
         labels += "," + label(family.extra_label, family.extra_value);
       }
@@ -487,7 +501,7 @@ void add_time_series(Exposition& out, const stats::TimeSeries& ts,
       const std::string sample =
           is_counter ? fmt::format("{}_total", family.family) : std::string(family.family);
       double total = 0;
-      for (std::size_t i = 0; i < series.values.size() && i < ends.size(); ++i) {
+      for (std::size_t i = 0; i < series.values.size() && series.first + i < ends.size(); ++i) {
         const double value = family_value(family, series.values[i]);
         std::string text;
         if (is_counter) {
@@ -496,7 +510,7 @@ void add_time_series(Exposition& out, const stats::TimeSeries& ts,
         } else {
           text = float_text(value);
         }
-        out.add_sample_at(sample, labels, text, ends[i]);
+        out.add_sample_at(sample, labels, text, ends[series.first + i]);
       }
     }
   }

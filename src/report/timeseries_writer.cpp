@@ -27,15 +27,21 @@ std::string format_timeseries_csv(const stats::Results& results) {
   // The interval in whole ns, as the model gave it: i x interval is then exact.
   const auto interval_ns = static_cast<std::int64_t>(std::llround(ts.interval_s * 1e9));
   std::string out = "time_s,entity,metric,value\n";
-  for (const stats::Series& series : ts.series) {
+  auto add = [&](const stats::Series& series) {
     const std::string prefix =
         fmt::format(",{},{},", csv_field(series.entity), csv_field(series.metric));
     for (std::size_t i = 0; i < series.values.size(); ++i) {
-      out += exact_seconds_text(static_cast<std::int64_t>(i) * interval_ns);
+      out += exact_seconds_text(static_cast<std::int64_t>(series.first + i) * interval_ns);
       out += prefix;
       out += value_text(series.values[i]);
       out += '\n';
     }
+  };
+  for (const stats::Series& series : ts.series) {
+    add(series);
+  }
+  for (const stats::Series& series : ts.pods) {  // each from the interval its pod was made in
+    add(series);
   }
   return out;
 }

@@ -12,7 +12,8 @@
    interval's end (Prometheus keeps milliseconds): the running total of
    `arrivals` as tailsim_path_arrivals_total and each `utilization` as
    tailsim_service_cpu_utilization_ratio; and the end-of-run
-   tailsim_path_requests_total at the run's end.
+   tailsim_path_requests_total at the run's end; and with pods' series,
+   each pod's tailsim_pod_cpu_cores from the interval its pod was made in.
 
 Usage: check_backfill.py TAILSIM PROMTOOL MODEL. Exit 77 (skipped) when
 promtool is not installed.
@@ -123,6 +124,30 @@ def main():
             if not (same(value, want) or (math.isnan(value) and math.isnan(want))):
                 fail(f"utilization of {service} at {at}: {value}, timeseries.csv {want}")
         print(f"{service}: {len(got)} utilization values match timeseries.csv")
+
+        # Each pod's series from the interval its pod was made in: a pod
+        # made mid-run has its first sample at that interval's end.
+        pods = sorted({r["entity"] for r in rows if r["entity"].startswith("pod/")})
+        if pods:
+            samples = dump(promtool, tsdb, "tailsim_pod_cpu_cores")
+            late = 0
+            for entity in pods:
+                want = [(EPOCH_MS + round(float(r["time_s"]) * 1000) + interval_ms,
+                         float(r["value"]))
+                        for r in rows if r["entity"] == entity and r["metric"] == "cores"]
+                got = labelled(samples, "pod", entity.split("/", 1)[1])
+                late += want[0][0] > ends[0]
+                if want[-1][0] > ends[-1]:  # the run's last interval ends with the run
+                    want[-1] = (run_end, want[-1][1])
+                if [at for at, _ in got] != [at for at, _ in want]:
+                    fail(f"cores of {entity} at {[at for at, _ in got]}, expected "
+                         f"{[at for at, _ in want]}")
+                for (at, value), (_, expected) in zip(got, want):
+                    if not same(value, expected):
+                        fail(f"cores of {entity} at {at}: {value}, timeseries.csv {expected}")
+            if not late:
+                fail("no pod made after the first interval: the model does not test it")
+            print(f"{len(pods)} pods' cores match timeseries.csv, {late} made mid-run")
 
         got = labelled(dump(promtool, tsdb, "tailsim_path_requests_total"), "path", path)
         if len(got) != 1 or got[0][0] != run_end:

@@ -202,8 +202,19 @@ struct ClusterResult {
 /// One metric of one entity over the run, a value per interval
 /// (`simulation.interval`): the tidy rows of timeseries.csv.
 struct Series {
+  Series() = default;
+  Series(std::string named, std::string measured, std::vector<double> per_interval,
+         std::size_t first_interval = 0,
+         std::vector<std::pair<std::string, std::string>> more_labels = {})
+      : entity(std::move(named)),
+        metric(std::move(measured)),
+        values(std::move(per_interval)),
+        first(first_interval),
+        labels(std::move(more_labels)) {}
+
   /// What it describes: "path/<p>", "service/<s>", "cache/<c>", "queue/<q>",
-  /// "autoscaler/<a>", "breaker/<caller>-><service.endpoint>", or "cluster".
+  /// "autoscaler/<a>", "breaker/<caller>-><service.endpoint>", "node/node-<i>",
+  /// "pod/<service>-<ordinal>" or "cluster".
   std::string entity;
   /// Per kind of entity (docs/semantics.md, "Time series"): path: arrivals,
   /// completions, errors_timeout, errors_rejected, errors_error,
@@ -211,12 +222,18 @@ struct Series {
   /// queue_length, replicas_ready, replicas_starting, rejected, throttled_s,
   /// retries, wasted_cpu_s, gc_pause_s with GC pauses and gpu_busy_s with GPUs; cache: hit_ratio;
   /// queue: depth, lag_s; autoscaler: metric, desired, ready; breaker: state (0 closed, 1 open, 2
-  /// half-open); cluster (with `scale_down`): nodes.
+  /// half-open); cluster (with `scale_down`): nodes; node: pods_cores, neighbour_cores; pod: node,
+  /// cores, memory_bytes, restarts, gc_pause_s.
   std::string metric;
-  /// values[i] covers [i x interval, (i + 1) x interval) of simulated time,
-  /// from 0 (warm-up included). NaN where the value is undefined (a p99
-  /// with no completions, a hit ratio with no lookups).
+  /// values[i] covers [(first + i) x interval, (first + i + 1) x interval)
+  /// of simulated time (warm-up included). NaN where the value is undefined
+  /// (a p99 with no completions, a hit ratio with no lookups).
   std::vector<double> values;
+  /// The interval of values[0]: 0, but for a pod's series (TimeSeries::pods)
+  /// the interval the pod was made in.
+  std::size_t first = 0;
+  /// Labels beside the entity's name in metrics.om: a pod's service and node.
+  std::vector<std::pair<std::string, std::string>> labels;
 };
 
 /// Something that happened at a moment: a fault starting or ending, a
@@ -230,6 +247,10 @@ struct TimeSeries {
   double interval_s = 0;
   std::size_t intervals = 0;  ///< every Series has this many values
   std::vector<Series> series;
+  /// Each pod's own series ("pod/<service>-<ordinal>"; docs/semantics.md,
+  /// "Time series"), kept with a cluster, `memory` or `gc`: from the
+  /// interval the pod was made in to the one it went in.
+  std::vector<Series> pods;
   std::vector<TimeMarker> markers;  ///< in time order
 };
 

@@ -67,7 +67,8 @@ LiveWork Simulation<Observe>::live_work() const {
     work.queued += (queue.waiting.size() + queue.delayed.size()) * sizeof(Message);
   }
   work.series = (series_.gauges.size() * sizeof(double) + recorder_.series_bytes_per_interval()) *
-                recorder_.intervals();
+                    recorder_.intervals() +
+                series_.pods.values * sizeof(double);
   work.traces = clients_.arrival_index.size() * sizeof(std::uint64_t);
   if constexpr (Observe) {
     work.replay = obs_->bytes();

@@ -39,6 +39,7 @@ void Simulation<Observe>::on_gc_toggle(Id pod_id) {
   }
   pod.cpu.resume(now_);
   recorder_.gc_paused(pod.service, started, now_);
+  note_pod_gc_pause(pod_id, now_ - started);
   if constexpr (Observe) {
     if (obs_->tracing) {
       trace_gc_pause(pod_id, started);

@@ -202,6 +202,7 @@ struct PodLife {
   Time started{};               ///< placed on a node: its startup began
   Time ready_at{};              ///< when it started taking requests
   Id node = no_id;              ///< with a cluster
+  Id ran_on = no_id;            ///< `node` once placed, kept after it leaves (pod_series.cpp)
   std::uint32_t node_slot = 0;  ///< its place in its node's pods and claims (node.cpp)
   bool is_cold = false;         ///< started during the run: warms up (pod.warmup)
   std::uint32_t ordinal = 0;    ///< its service's pods made before it: "<service>-<ordinal>"
@@ -604,11 +605,35 @@ struct CacheState {
 };
 
 /// The time series and the backlog samples (time_series.cpp).
+/// One pod's own series (pod_series.cpp), from the interval it was made in
+/// to the one it went in.
+struct PodTrack {
+  std::size_t first = 0;     ///< the interval it was made in
+  double core_mark_ns = 0;   ///< its used_core_ns when the last interval closed
+  double gc_pause_ns = 0;    ///< its pauses that ended in the interval open now
+  bool ended = false;        ///< gone, its last interval closed
+  std::vector<double> node;  ///< with a cluster: the index of its node; NaN while pending
+  std::vector<double> cores;
+  std::vector<double> memory_bytes;  ///< with `memory`
+  std::vector<double> restarts;      ///< with `memory`
+  std::vector<double> gc_pause_s;    ///< with `gc`
+};
+
+/// The pods' own series (pod_series.cpp): kept with a cluster, `memory` or
+/// `gc`, where what happens to one pod is not what happens to its service.
+struct PodSeriesState {
+  bool on = false;
+  std::vector<PodTrack> pods;  ///< by pod id
+  std::size_t closed = 0;      ///< intervals closed so far
+  std::uint64_t values = 0;    ///< numbers kept, for the memory budget
+};
+
 struct SeriesState {
   SeriesState(std::size_t workloads, Time window_start, Time window_end)
       : backlog(workloads, window_start, window_end) {}
   Time next_interval = Time::max();         ///< the end of the time series' current interval
   std::vector<std::vector<double>> gauges;  ///< per gauge, a value per interval
+  PodSeriesState pods;                      ///< pod_series.cpp
   BacklogWatch backlog;                     ///< each workload's backlog, for `unstable`
   Time next_due = Time::max();              ///< catch_up's next: an interval's end or a sample
 };
@@ -957,6 +982,18 @@ class Simulation {
   void close_interval(Time start, Time end);
   template <class Visit>
   void for_each_gauge(Visit visit);
+
+  // -------- pod_series.cpp: each pod's own series
+  /// Whether the model keeps pods' series: with a cluster, memory or GC.
+  void start_pod_series();
+  /// Each pod made by now gets the interval's values; a pod gone since the
+  /// last one gets its last.
+  void close_pod_interval(Duration interval);
+  /// A GC pause of `pod` ended now, `paused` long.
+  void note_pod_gc_pause(Id pod, Duration paused);
+  /// Pods made since the last call get their (empty) series.
+  void track_new_pods();
+  void pod_series_results(stats::TimeSeries& series);
   std::vector<stats::TimeMarker> markers() const;
 
   // -------- results.cpp: what the run measured

@@ -134,6 +134,7 @@ void Simulation<Observe>::join_node(Id pod_id, Id node_id) {
   Node& node = cluster_.nodes[node_id];
   PodLife& life = fleet_.pods[pod_id].life;
   life.node = node_id;
+  life.ran_on = node_id;
   life.node_slot = static_cast<std::uint32_t>(node.pods.size());
   node.pods.push_back(pod_id);
   const double weight =

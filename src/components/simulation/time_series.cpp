@@ -108,6 +108,9 @@ void Simulation<Observe>::close_interval(Time start, Time end) {
     close_node_interval(end - start);
   }
   recorder_.close_interval(end - start);
+  if (series_.pods.on) {
+    close_pod_interval(end - start);
+  }
   std::size_t g = 0;
   for_each_gauge(
       [&](const auto&, const char*, double value) { series_.gauges[g++].push_back(value); });
@@ -194,6 +197,7 @@ void Simulation<Observe>::start_series() {
   if (plan_.interval > Duration::zero()) {
     series_.next_interval = Time{} + plan_.interval;
     for_each_gauge([&](const auto&, const char*, double) { series_.gauges.emplace_back(); });
+    start_pod_series();
   }
   series_.next_due = std::min(series_.next_interval, series_.backlog.next_due());
 }
@@ -222,6 +226,7 @@ void Simulation<Observe>::series_results(stats::Results& results) {
     results.timeseries.series.push_back(
         stats::Series{entity(), metric, std::move(series_.gauges[g++])});
   });
+  pod_series_results(results.timeseries);
   results.timeseries.markers = markers();
 }
 

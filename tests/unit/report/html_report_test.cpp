@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "report_html/sample_results.hpp"
 #include "support/simulate.hpp"
@@ -326,4 +327,31 @@ TEST_CASE("rates over time use each interval's real length, the last one's too",
   for (const auto& y : ys) {
     CHECK(y == ys.front());
   }
+}
+
+TEST_CASE("pods' charts: a line per pod from when it was made, the highest peaks first",
+          "[html_report]") {
+  // 12 pods, pod i using i cores from interval i on: the chart keeps the 10
+  // with the highest peaks (2 to 11) and says so.
+  tailsim::stats::Results results;
+  results.simulated_s = 12;
+  results.paths.resize(1);
+  results.paths[0].name.assign(1, 'p');
+  results.timeseries.interval_s = 1;
+  results.timeseries.intervals = 12;
+  results.timeseries.series.push_back({"path/p", "completions", std::vector<double>(12, 1.0)});
+  for (std::size_t i = 0; i < 12; ++i) {
+    results.timeseries.pods.push_back({fmt::format("pod/api-{}", i), "cores",
+                                       std::vector<double>(12 - i, static_cast<double>(i)), i});
+  }
+  const std::string html = format_html_report(results, sample_inputs());
+  CHECK(contains(html,
+                 "<figcaption>Cores used per pod (the 10 of 11 pods with the highest "
+                 "peak)</figcaption>"));  // api-0 used nothing: no line
+  const auto start = html.find("<figcaption>Cores used per pod");
+  const std::string chart = html.substr(start, html.find("</figure>", start) - start);
+  CHECK(contains(chart, "api-11"));
+  CHECK(contains(chart, "api-2"));
+  CHECK_FALSE(contains(chart, "api-1<"));
+  CHECK_FALSE(contains(html, "Memory in use per pod"));  // no pod has memory series
 }

@@ -484,7 +484,8 @@ TEST_CASE("openmetrics has a family for every series a run keeps", "[openmetrics
       {"autoscaler", {"metric", "desired", "ready"}},
       {"breaker", {"state"}},
       {"cluster", {"nodes"}},
-      {"node", {"pods_cores", "neighbour_cores"}}};
+      {"node", {"pods_cores", "neighbour_cores"}},
+      {"pod", {"cores", "memory_bytes", "restarts", "gc_pause_s"}}};
   Results r;
   r.simulated_s = 2;
   r.timeseries.interval_s = 1;
@@ -492,18 +493,40 @@ TEST_CASE("openmetrics has a family for every series a run keeps", "[openmetrics
   for (const auto& [kind, names] : metrics) {
     for (const auto& metric : names) {
       // The cluster is one entity, named by its kind alone.
-      r.timeseries.series.push_back({kind == "cluster" ? kind : kind + "/x", metric, {1, 2}});
+      (kind == "pod" ? r.timeseries.pods : r.timeseries.series)
+          .push_back({kind == "cluster" ? kind : kind + "/x", metric, {1, 2}});
     }
   }
   const Exposition e = parse(format_openmetrics(r));
   check_structure(e);
-  CHECK(e.samples.size() == 2 * r.timeseries.series.size());
+  const std::size_t series = r.timeseries.series.size() + r.timeseries.pods.size();
+  CHECK(e.samples.size() == 2 * series);
   std::set<std::string> names;
   for (const Sample& s : e.samples) {
     names.insert(s.name);
     CHECK((s.timestamp == "946684801" || s.timestamp == "946684802"));
   }
-  CHECK(names.size() == r.timeseries.series.size() - 3);  // errors_* share a family
+  CHECK(names.size() == series - 3);  // errors_* share a family
+}
+
+TEST_CASE("openmetrics: a pod's series from the interval it was made in, with its labels",
+          "[openmetrics]") {
+  Results r = series_sample();
+  r.timeseries.pods = {
+      {"pod/api-2", "node", {0, 0}, 1, {{"service", "api"}, {"node", "node-0"}}},
+      {"pod/api-2", "cores", {0.5, 0.25}, 1, {{"service", "api"}, {"node", "node-0"}}},
+      {"pod/api-2", "gc_pause_s", {0.125, 0.25}, 1, {{"service", "api"}, {"node", "node-0"}}},
+  };
+  const std::string text = format_openmetrics(r, 1'767'225'600'000'000'000);
+  check_structure(parse(text));
+  CHECK(text.find(
+            "tailsim_pod_cpu_cores{pod=\"api-2\",service=\"api\",node=\"node-0\"} 0.5 1767225601\n"
+            "tailsim_pod_cpu_cores{pod=\"api-2\",service=\"api\",node=\"node-0\"} 0.25 "
+            "1767225601.25\n") != std::string::npos);
+  CHECK(text.find("tailsim_pod_gc_pause_seconds_total{pod=\"api-2\",service=\"api\",node="
+                  "\"node-0\"} 0.375 1767225601.25\n") != std::string::npos);
+  // The node is a label, not a family of its own.
+  CHECK(text.find("tailsim_pod_node") == std::string::npos);
 }
 
 TEST_CASE("openmetrics: same results and epoch, same bytes", "[openmetrics]") {

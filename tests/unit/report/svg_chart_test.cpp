@@ -14,7 +14,7 @@ using namespace tailsim::report;
 
 constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
 
-std::size_t count_of(const std::string& text, const std::string& what) {
+std::size_t occurrences_of(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
     ++n;
@@ -130,12 +130,12 @@ TEST_CASE("a log axis has ticks at powers of ten and drops values <= 0", "[svg_c
 TEST_CASE("NaN breaks a line, a step series holds its value", "[svg_chart]") {
   Chart c;
   c.series.push_back(series("gap", {{0, 1}, {1, 2}, {2, not_a_number}, {3, 2}, {4, 1}}));
-  CHECK(count_of(render_svg(c), "M") >= 2);
+  CHECK(occurrences_of(render_svg(c), "M") >= 2);
   const auto d_of = [](const std::string& svg) {
     const auto at = svg.find("class=\"series\" d=\"");
     return svg.substr(at, svg.find('"', at + 18) - at);
   };
-  CHECK(count_of(d_of(render_svg(c)), "M") == 2);
+  CHECK(occurrences_of(d_of(render_svg(c)), "M") == 2);
 
   Chart step;
   step.series.push_back(series("replicas", {{0, 3}, {10, 6}, {20, 6}}, SeriesKind::step));
@@ -157,7 +157,7 @@ TEST_CASE("bars, bands, markers and the legend are drawn", "[svg_chart]") {
   c.bands.push_back({0, 20, "warm-up"});
   c.markers.push_back({60, "kill db"});
   const std::string svg = render_svg(c);
-  CHECK(count_of(svg, "<rect x=") == 3 + 1 + 1);  // bars, legend swatch, clip
+  CHECK(occurrences_of(svg, "<rect x=") == 3 + 1 + 1);  // bars, legend swatch, clip
   CHECK(svg.find("class=\"band\"") != std::string::npos);
   CHECK(svg.find(">warm-up<") != std::string::npos);
   CHECK(svg.find(">kill db<") != std::string::npos);
@@ -179,7 +179,7 @@ TEST_CASE("a confidence band is one closed, shaded polygon with a swatch", "[svg
   REQUIRE(at != std::string::npos);
   const auto end = svg.find('"', at + 30);
   const std::string d = svg.substr(at + 29, end - at - 29);
-  CHECK(count_of(d, "L") == 3);
+  CHECK(occurrences_of(d, "L") == 3);
   CHECK(d.back() == 'Z');
   CHECK(svg.find("fill-opacity=\"0.18\" stroke=\"none\"><title>p99 95% CI</title>") !=
         std::string::npos);
@@ -234,7 +234,7 @@ TEST_CASE("downsampling keeps the extremes, the ends and the gaps", "[svg_chart]
   Chart c;
   c.series.push_back(series("long", points));
   const std::string svg = render_svg(c);
-  CHECK(count_of(svg, "L") <= 2000);
+  CHECK(occurrences_of(svg, "L") <= 2000);
 }
 
 TEST_CASE("a chart renders the same bytes every time; all NaN is no data", "[svg_chart]") {

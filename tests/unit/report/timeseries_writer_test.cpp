@@ -68,3 +68,15 @@ TEST_CASE("timeseries csv times are exact multiples of the interval", "[timeseri
 TEST_CASE("timeseries csv without series is the header alone", "[timeseries_csv]") {
   CHECK(format_timeseries_csv(Results{}) == "time_s,entity,metric,value\n");
 }
+
+TEST_CASE("timeseries csv: a pod's rows start at the interval it was made in", "[timeseries_csv]") {
+  Results r = results_with(0.5, {Series{"service/api", "utilization", {0.5, 0.5, 0.5}}});
+  r.timeseries.pods = {Series{"pod/api-3", "cores", {0.25, 0.75}, 1, {{"service", "api"}}}};
+  CHECK(format_timeseries_csv(r) ==
+        "time_s,entity,metric,value\n"
+        "0,service/api,utilization,0.5\n"
+        "0.5,service/api,utilization,0.5\n"
+        "1,service/api,utilization,0.5\n"
+        "0.5,pod/api-3,cores,0.25\n"
+        "1,pod/api-3,cores,0.75\n");
+}
