@@ -755,6 +755,10 @@ class ReportWriter {
                                    /*keep_zero=*/false, /*per_second=*/true));
     // Nodes have no results of their own: their lines take colours in order.
     const std::vector<stats::ServiceResult> no_items;
+    Chart nodes = per_entity_chart(no_items, "node", "utilization", "CPU utilization per node",
+                                   "utilization", 1);
+    nodes.y.as_percent = true;
+    out += figure(std::move(nodes));
     out += figure(per_entity_chart(no_items, "node", "pods_cores", "Cores used by pods, per node",
                                    "cores", 1.0));
     out += figure(per_entity_chart(no_items, "node", "neighbour_cores",

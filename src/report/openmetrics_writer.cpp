@@ -347,7 +347,7 @@ constexpr std::string_view failures_help =
 
 /// Every series a run keeps (stats::Series), family by family, in the order
 /// metrics.om writes them.
-constexpr std::array<SeriesFamily, 38> series_families{{
+constexpr std::array<SeriesFamily, 39> series_families{{
     {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
      "Requests of a path that arrived, over all simulated time.", "", "", false},
     {"path", "completions", "tailsim_path_completions", "counter", "",
@@ -427,6 +427,9 @@ constexpr std::array<SeriesFamily, 38> series_families{{
     {"node", "neighbour_cores", "tailsim_node_neighbour_cores", "gauge", "",
      "Mean cores a node's neighbours (other tenants) got over the interval (cluster only).", "", "",
      false},
+    {"node", "utilization", "tailsim_node_cpu_utilization_ratio", "gauge", "ratio",
+     "Cores a node's pods and neighbours used over its cores in the interval (cluster only).", "",
+     "", false},
     {"pod", "cores", "tailsim_pod_cpu_cores", "gauge", "",
      "Mean cores a pod used over the interval (with a cluster, pod.memory or pod.gc).", "", "",
      false},

@@ -222,8 +222,8 @@ struct Series {
   /// queue_length, replicas_ready, replicas_starting, rejected, throttled_s,
   /// retries, wasted_cpu_s, gc_pause_s with GC pauses and gpu_busy_s with GPUs; cache: hit_ratio;
   /// queue: depth, lag_s; autoscaler: metric, desired, ready; breaker: state (0 closed, 1 open, 2
-  /// half-open); cluster (with `scale_down`): nodes; node: pods_cores, neighbour_cores; pod: node,
-  /// cores, memory_bytes, restarts, gc_pause_s.
+  /// half-open); cluster (with `scale_down`): nodes; node: pods_cores, neighbour_cores,
+  /// utilization; pod: node, cores, memory_bytes, restarts, gc_pause_s.
   std::string metric;
   /// values[i] covers [(first + i) x interval, (first + i + 1) x interval)
   /// of simulated time (warm-up included). NaN where the value is undefined

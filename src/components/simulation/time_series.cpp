@@ -56,6 +56,10 @@ void Simulation<Observe>::for_each_gauge(Visit visit) {
       auto entity = [&] { return fmt::format("node/node-{}", n); };
       visit(entity, "pods_cores", joined ? cluster_.nodes[n].pods_cores : undefined);
       visit(entity, "neighbour_cores", joined ? cluster_.nodes[n].neighbour_cores : undefined);
+      visit(entity, "utilization",
+            joined ? (cluster_.nodes[n].pods_cores + cluster_.nodes[n].neighbour_cores) /
+                         plan_.cluster->node_cores
+                   : undefined);
     }
   }
   for (Id a = 0; a < autoscaling_.autoscalers.size(); ++a) {

@@ -66,9 +66,12 @@ workloads:
     CHECK(small.values[i] == Approx(1.0).epsilon(0.02));
     CHECK(large.values[i] == Approx(3.0).epsilon(0.02));
   }
+  const stats::Series& busy = find(r.timeseries.series, "node/node-0", "utilization");
   for (std::size_t i = 0; i < node.values.size(); ++i) {
     CHECK(small.values[i] + large.values[i] == Approx(node.values[i]).epsilon(1e-12));
+    CHECK(busy.values[i] == Approx(node.values[i] / 4).epsilon(1e-12));  // no neighbours
   }
+  CHECK(busy.values[10] == Approx(1.0).epsilon(1e-9));  // both pods saturated: the node full
   // Both on node 0, from the start: the node as a series and as a label.
   for (double at : find(pods, "pod/small-0", "node").values) {
     CHECK(at == 0.0);

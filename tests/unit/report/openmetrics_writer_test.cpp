@@ -484,7 +484,7 @@ TEST_CASE("openmetrics has a family for every series a run keeps", "[openmetrics
       {"autoscaler", {"metric", "desired", "ready"}},
       {"breaker", {"state"}},
       {"cluster", {"nodes"}},
-      {"node", {"pods_cores", "neighbour_cores"}},
+      {"node", {"pods_cores", "neighbour_cores", "utilization"}},
       {"pod", {"cores", "memory_bytes", "restarts", "gc_pause_s"}}};
   Results r;
   r.simulated_s = 2;
