@@ -327,3 +327,14 @@ TEST_CASE("rates over time use each interval's real length, the last one's too",
     CHECK(y == ys.front());
   }
 }
+
+TEST_CASE("the services table shows goodput wherever work was wasted", "[html_report]") {
+  tailsim::stats::Results r;
+  r.services.resize(1);
+  r.services[0].name = "back";
+  r.services[0].goodput_rps = 2.5;
+  r.services[0].wasted_cpu_s = 3.75;  // no orphan, retry or drop: wasted CPU alone shows it
+  CHECK(contains(format_html_report(r, HtmlReportInputs{}), ">2.5/s</td>"));
+  r.services[0].wasted_cpu_s = 0;
+  CHECK_FALSE(contains(format_html_report(r, HtmlReportInputs{}), "2.5/s"));
+}
