@@ -751,6 +751,9 @@ bool Simulation<Observe>::is_orphaned(const Request& request) const {
       return false;  // the client, or a queue's consumer: the chain ends here
     }
     req = &work_.requests[work_.tasks[ex.caller_task].request];
+    if (req->killed) {
+      return true;  // it answered `error` already, its caller may not know yet
+    }
   }
 }
 

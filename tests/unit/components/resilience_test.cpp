@@ -349,22 +349,35 @@ TEST_CASE("a killed caller's calls still out are orphaned, with no timeout anywh
   // mid's only pod is killed at 5.05 s with five requests (arrived at 4.6,
   // 4.7, ..., 5.0 s) waiting for back's 500 ms of CPU: they fail at once;
   // back finishes them for nobody.
-  const auto r = simulate_text(R"y(version: 1
+  const std::string model = R"y(version: 1
 simulation: {duration: 10s, seed: 1}
 services:
+  front:
+    endpoints: {get: [{call: mid.work}]}
   mid:
     endpoints: {work: [{call: back.work}]}
   back:
     pod: {cpu: 32}
     endpoints: {work: [{cpu: 500ms}]}
 workloads:
-  w: {entry: mid.work, rate: 10/s, arrivals: uniform}
+  w: {entry: front.get, rate: 10/s, arrivals: uniform}
 faults:
   - {at: 5.05s, kill: mid, pods: 1}
-)y");
+)y";
+  const auto r = simulate_text(model);
   const auto& back = named(r.services, "back");
   CHECK(back.orphaned == 5);
   CHECK(back.wasted_cpu_s == Approx(5 * 0.5));
   CHECK(back.goodput_rps * 10 == Approx(static_cast<double>(back.requests - 5)));
   CHECK(named(r.paths, "w").outcomes[Outcome::error] == 5);
+
+  // With 100 ms per network hop, the request front sent at 4.4 s reaches
+  // back at 4.6 s, which answers at 5.1 s: after the kill, but while mid's
+  // `error` is still on its way to front. Orphaned too: mid had answered.
+  // (Front's requests from 4.3 to 4.9 s fail; 4.3's back answered at 5.0 s.)
+  const auto slow = simulate_text(model + "network: {default: {latency: 100ms}}\n");
+  const auto& slow_back = named(slow.services, "back");
+  CHECK(named(slow.paths, "w").outcomes[Outcome::error] == 7);
+  CHECK(slow_back.orphaned == 6);
+  CHECK(slow_back.wasted_cpu_s == Approx(6 * 0.5));
 }
