@@ -238,7 +238,7 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
       out += wrap_fields(
           indent, {fmt::format("hedges sent={}", s.hedges), fmt::format("won={}", s.hedges_won)});
     }
-    if (s.retries > 0 || s.orphaned > 0 || s.deadline_drops > 0) {
+    if (s.has_wasted_work()) {
       out +=
           wrap_fields(indent, {fmt::format("goodput={:.1f}/s", s.goodput_rps),
                                fmt::format("wasted cpu={:.1f}s", s.wasted_cpu_s),

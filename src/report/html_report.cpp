@@ -938,8 +938,7 @@ class ReportWriter {
               : fmt::format("{:.1f} ({:g}–{:g})", s.replicas.mean, s.replicas.min, s.replicas.max);
       table.add_row({s.name, fmt::format("{}", s.requests), fmt::format("{}", s.rejected),
                      percent(s.utilization), fixed(s.queue_mean, 2), fixed(s.busy_cpu_s, 1),
-                     replicas,
-                     s.retries > 0 || s.orphaned > 0 ? fmt::format("{:.1f}/s", s.goodput_rps) : "-",
+                     replicas, s.has_wasted_work() ? fmt::format("{:.1f}/s", s.goodput_rps) : "-",
                      fmt::format("{}", s.retries), fmt::format("{}", s.retries_refused),
                      s.hedges > 0 ? fmt::format("{} ({})", s.hedges, s.hedges_won) : "-",
                      fmt::format("{}", s.orphaned), fmt::format("{}", s.deadline_drops),

@@ -213,12 +213,12 @@ void Recorder::service_hedge_won(std::uint32_t service, Time at) {
   }
 }
 
-void Recorder::service_answered(std::uint32_t service, Time arrived, bool caller_waiting,
+void Recorder::service_answered(std::uint32_t service, Time arrived, bool client_waiting,
                                 Outcome outcome) {
   if (!is_measured(arrived)) {
     return;
   }
-  if (!caller_waiting) {
+  if (!client_waiting) {
     ++services_[service].orphaned;
   } else if (outcome == Outcome::ok) {
     ++services_[service].goodput;

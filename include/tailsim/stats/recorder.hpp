@@ -134,10 +134,13 @@ class Recorder {
   /// `service` sent a hedged copy of a call; or a hedged copy's answer won.
   void service_hedge(std::uint32_t service, Time at);
   void service_hedge_won(std::uint32_t service, Time at);
-  /// `service` answered a request that arrived at `arrived`; the caller was
-  /// still waiting, or had given up (the work was wasted).
-  void service_answered(std::uint32_t service, Time arrived, bool caller_waiting, Outcome outcome);
-  /// `work_ns` of CPU was spent at `service` for a caller that had given up.
+  /// `service` answered a request that arrived at `arrived`. `client_waiting`:
+  /// every caller up its chain to the client was still waiting for it (a
+  /// success then counts as goodput); when not, the request was orphaned and
+  /// its work wasted, wherever up the chain the give-up happened.
+  void service_answered(std::uint32_t service, Time arrived, bool client_waiting, Outcome outcome);
+  /// `work_ns` of CPU was spent at `service` for a request orphaned when the
+  /// work ended (as `service_answered` judges it).
   void wasted_cpu(std::uint32_t service, Time at, double work_ns);
   /// `service` dropped a request whose deadline had passed.
   void deadline_dropped(std::uint32_t service, Time at);

@@ -93,11 +93,19 @@ struct ServiceResult {
   std::uint64_t retries_refused = 0;  ///< retries its budget or throttle refused
   std::uint64_t hedges = 0;           ///< hedged copies this service sent as a caller
   std::uint64_t hedges_won = 0;       ///< of which answered first
-  double goodput_rps = 0;      ///< successful answers someone was still waiting for, per second
-  std::uint64_t orphaned = 0;  ///< requests answered after their caller had given up
+  /// Successful answers every caller up to the client was still waiting
+  /// for, per second (docs/semantics.md, "Wasted work and orphans").
+  double goodput_rps = 0;
+  /// Requests answered after a caller anywhere up their chain had given up.
+  std::uint64_t orphaned = 0;
   std::uint64_t deadline_drops = 0;
-  double wasted_cpu_s = 0;  ///< CPU spent on requests whose caller had given up
-  double throttled_s = 0;   ///< pod-seconds with work stopped by the CFS quota (summed over pods)
+  double wasted_cpu_s = 0;  ///< CPU spent on orphaned requests
+  /// Was any of its work wasted or repeated (orphans, wasted CPU, retries,
+  /// deadline drops)? Reports then show its goodput beside its requests.
+  [[nodiscard]] bool has_wasted_work() const {
+    return retries > 0 || orphaned > 0 || deadline_drops > 0 || wasted_cpu_s > 0;
+  }
+  double throttled_s = 0;  ///< pod-seconds with work stopped by the CFS quota (summed over pods)
   std::uint64_t cfs_periods = 0;            ///< cgroup cpu.stat nr_periods, over all pods
   std::uint64_t cfs_throttled_periods = 0;  ///< cgroup cpu.stat nr_throttled
   bool has_cfs = false;

@@ -104,6 +104,14 @@ template <bool Observe>
 void Simulation<Observe>::finish_batch(Id id) {
   Batch& batch = batching_.batches[id];
   const Id pod_id = batch.batcher / static_cast<Id>(plan_.batches.size());
+  if (!batch.on_gpu && calls_.can_abandon) {  // each orphaned member wasted its share
+    const double share = batch.work_ns / static_cast<double>(batch.tasks.size());
+    for (const Id t : batch.tasks) {
+      if (is_orphaned(work_.requests[work_.tasks[t].request])) {
+        recorder_.wasted_cpu(fleet_.pods[pod_id].service, now_, share);
+      }
+    }
+  }
   for (const Id t : batch.tasks) {
     work_.tasks[t].work_ns = batch.work_ns;
     if constexpr (Observe) {

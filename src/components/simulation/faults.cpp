@@ -102,6 +102,7 @@ void Simulation<Observe>::fail_pod_work(Id pod_id) {
   // Every request on the pod fails with `error`: those waiting for a worker
   // are gone, those running stop where they are.
   faults_.has_killed_pods = true;  // from now on, tasks check whether their pod is gone
+  calls_.can_abandon = true;       // the killed requests' calls still out now work for nobody
   Pod& pod = fleet_.pods[pod_id];
   touch_cpu(pod_id);
   // The tasks on its CPU, or (async) waiting for one of its workers, would

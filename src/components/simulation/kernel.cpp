@@ -668,7 +668,7 @@ void Simulation<Observe>::respond(const Request& request, Outcome outcome) {
   }
   const Id service = plan_.endpoints[request.endpoint].service;
   if (!calls_.attempts.is_current(request.sender, request.sender_generation)) {
-    recorder_.service_answered(service, request.arrived, /*caller_waiting=*/false, outcome);
+    recorder_.service_answered(service, request.arrived, /*client_waiting=*/false, outcome);
     if constexpr (Observe) {
       obs_->answer.clear();
     }
@@ -678,7 +678,10 @@ void Simulation<Observe>::respond(const Request& request, Outcome outcome) {
     std::swap(Observation::at(obs_->attempts, request.sender), obs_->answer);
     obs_->answer.clear();
   }
-  recorder_.service_answered(service, request.arrived, /*caller_waiting=*/true, outcome);
+  // The caller waits; does its client still? (Only asked when someone can give up.)
+  recorder_.service_answered(service, request.arrived,
+                             /*client_waiting=*/!calls_.can_abandon || !is_orphaned(request),
+                             outcome);
   Attempt& a = calls_.attempts[request.sender];
   const Exchange& ex = calls_.exchanges[a.exchange];
   if (ex.kind != ExchangeKind::call) {
@@ -701,7 +704,9 @@ void Simulation<Observe>::respond_plain(const Request& request, Outcome outcome)
   const Id service = plan_.endpoints[request.endpoint].service;
   const Id x = request.sender;
   const bool caller_waiting = calls_.exchanges.is_current(x, request.sender_generation);
-  recorder_.service_answered(service, request.arrived, caller_waiting, outcome);
+  recorder_.service_answered(
+      service, request.arrived,
+      /*client_waiting=*/caller_waiting && (!calls_.can_abandon || !is_orphaned(request)), outcome);
   if constexpr (Observe) {
     if (caller_waiting) {
       Observation::at(obs_->exchanges, x).merge(obs_->answer);
@@ -732,21 +737,23 @@ void Simulation<Observe>::on_response_delivered(Id attempt) {
 }
 
 template <bool Observe>
-bool Simulation<Observe>::is_orphaned(Id request) const {
+bool Simulation<Observe>::is_orphaned(const Request& request) const {
   // Nobody waits for this work when its attempt was given up on, or when the
-  // request that made the call is itself orphaned.
-  for (Id r = request;;) {
-    const Request& req = work_.requests[r];
-    if (req.is_plain ? !calls_.exchanges.is_current(req.sender, req.sender_generation)
-                     : !calls_.attempts.is_current(req.sender, req.sender_generation)) {
+  // request that made the call is itself orphaned, however many hops up.
+  for (const Request* req = &request;;) {
+    if (req->is_plain ? !calls_.exchanges.is_current(req->sender, req->sender_generation)
+                      : !calls_.attempts.is_current(req->sender, req->sender_generation)) {
       return true;
     }
     const Exchange& ex =
-        calls_.exchanges[req.is_plain ? req.sender : calls_.attempts[req.sender].exchange];
+        calls_.exchanges[req->is_plain ? req->sender : calls_.attempts[req->sender].exchange];
     if (ex.kind != ExchangeKind::call) {
-      return false;
+      return false;  // the client, or a queue's consumer: the chain ends here
     }
-    r = work_.tasks[ex.caller_task].request;
+    req = &work_.requests[work_.tasks[ex.caller_task].request];
+    if (req->killed) {
+      return true;  // it answered `error` already, its caller may not know yet
+    }
   }
 }
 
@@ -1133,7 +1140,7 @@ void Simulation<Observe>::on_cpu_done(Id pod_id) {
       continue;
     }
     Task& task = work_.tasks[*t];
-    if (calls_.can_abandon && is_orphaned(task.request)) {
+    if (calls_.can_abandon && is_orphaned(work_.requests[task.request])) {
       recorder_.wasted_cpu(pod.service, now_, task.work_ns);
     }
     if (task.holds_worker) {  // async pods hold a worker for the cpu op only

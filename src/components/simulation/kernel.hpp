@@ -481,8 +481,9 @@ struct CallState {
   engine::Pool<Attempt> attempts;
   std::vector<EdgeState> edges;
   std::unordered_map<std::uint64_t, std::uint32_t> bulkheads;  ///< (pod, policy) -> in flight
-  /// Can a caller ever give up on an attempt (a timeout or a hedge anywhere)?
-  /// When not, no work can be wasted and the check per cpu step is skipped.
+  /// Can a caller ever give up on an attempt (a timeout, a hedge or a
+  /// deadline anywhere), or has a pod's work been killed? When not, no work
+  /// can be wasted and the walk up the call chain (is_orphaned) is skipped.
   bool can_abandon = false;
 };
 
@@ -754,7 +755,10 @@ class Simulation {
   }
   Duration sample_network(const plan::Link& link, Id from, Id to);
   Id caller_service(const Exchange& exchange) const;
-  bool is_orphaned(Id request) const;
+  /// Can `request`'s answer no longer reach its client? True when a caller
+  /// anywhere up its chain of calls (its own, its caller's, ...) gave up on
+  /// the attempt that led to it, or the request that made it is gone.
+  bool is_orphaned(const Request& request) const;
 
   // Pods, workers and requests
   [[gnu::always_inline]] Id choose_pod(Id service);

@@ -75,6 +75,20 @@ TEST_CASE("arrivals every 1 ms fill batches of 8 every 8 ms: mean latency 9.5 ms
   CHECK(batch_attributed_ms(r, "unaccounted") == Approx(0).margin(1e-6));
 }
 
+TEST_CASE("a batch's orphaned members waste their share of its CPU", "[batching][wasted]") {
+  // As above, requests 1 to 8 of each batch answer after 13, 12, ..., 6 ms;
+  // the client gives up after 10.5 ms, on the first three of each batch:
+  // 3/8 of every batch's 6 ms of CPU is spent for nobody.
+  const stats::Results r =
+      simulate_text(batching_model("cpu: 4", R"({max: 8, wait: 100ms, cpu: "2ms + 0.5ms*n"})",
+                                   "rate: 1000/s, arrivals: uniform, timeout: 10.5ms", "10s"));
+  const stats::ServiceResult& model = named(r.services, "model");
+  CHECK(model.orphaned == 3 * 1'250);
+  CHECK(model.goodput_rps * 10 == Approx(5 * 1'250));
+  // The last batch ends after the window: 1,249 batches' CPU in it.
+  CHECK(model.wasted_cpu_s == Approx(1'249 * 0.006 * 3 / 8));
+}
+
 TEST_CASE("Poisson arrivals at a low rate: batches leave by wait", "[batching]") {
   // At 10/s with wait 100 ms a batch is its first request and the arrivals
   // of the next 100 ms: n = 1 + K, K Poisson with mean 1 (max 8 cuts off

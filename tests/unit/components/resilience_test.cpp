@@ -1,5 +1,6 @@
 // Client policies in whole simulations: exact outcomes with constant delays.
 
+#include <cmath>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -17,6 +18,34 @@ namespace {
 
 using tailsim::testing::edge;
 using tailsim::testing::named;
+
+/// front gives up on mid after 200 ms; mid waits `wait`, then calls back,
+/// which needs 50 ms of CPU on cores enough never to queue. Nobody between
+/// mid and back has a timeout or a deadline. Arrivals, 20/s evenly spaced,
+/// stop 1 s before the window ends, so that every request ends inside it.
+std::string give_up_chain_model(const std::string& wait, int duration_s) {
+  return R"y(version: 1
+simulation: {duration: )y" +
+         std::to_string(duration_s) + R"y(s, seed: 7}
+services:
+  front:
+    endpoints:
+      get: [{call: mid.work, timeout: 200ms}]
+  mid:
+    endpoints:
+      work: [{delay: )y" +
+         wait + R"y(}, {call: back.work}]
+  back:
+    pod: {cpu: 32}
+    endpoints: {work: [{cpu: 50ms}]}
+workloads:
+  w:
+    entry: front.get
+    arrivals: uniform
+    schedule: [{at: 0s, rate: 20/s}, {at: )y" +
+         std::to_string(duration_s - 1) + R"y(s, rate: 0/s}]
+)y";
+}
 
 }  // namespace
 
@@ -245,4 +274,110 @@ workloads:
   CHECK(static_cast<double>(w.outcomes[Outcome::rejected]) ==
         Approx(0.6 * static_cast<double>(w.requests)).margin(3));
   CHECK(named(r.services, "slow").requests == w.requests - w.outcomes[Outcome::rejected]);
+}
+
+// Wasted work counted wherever it happens: a request is orphaned when any
+// caller up its chain gave up, however many hops up (docs/semantics.md).
+
+TEST_CASE("a constant wait orphans every request two hops down beyond the root's timeout",
+          "[wasted]") {
+  // mid calls back `wait` after front's call began. 250 ms: front gave up
+  // 50 ms before, every one of back's answers is for nobody. 100 ms: the
+  // answers come after 150 ms, before front gives up at 200 ms: none is.
+  for (const bool beyond : {true, false}) {
+    INFO((beyond ? "250 ms" : "100 ms"));
+    const auto r = simulate_text(give_up_chain_model(beyond ? "250ms" : "100ms", 10));
+    const auto& back = named(r.services, "back");
+    const auto n = named(r.paths, "w").requests;
+    REQUIRE(n >= 180);
+    REQUIRE(back.requests == n);
+    const std::uint64_t orphans = beyond ? n : 0;
+    CHECK(back.orphaned == orphans);
+    CHECK(named(r.services, "mid").orphaned == orphans);
+    CHECK(named(r.services, "front").orphaned == 0);  // the client never gives up
+    CHECK(back.goodput_rps * 10 == Approx(static_cast<double>(n - orphans)));
+    CHECK(back.wasted_cpu_s == Approx(static_cast<double>(orphans) * 0.050));
+    CHECK(back.busy_cpu_s == Approx(static_cast<double>(n) * 0.050));
+    CHECK(named(r.paths, "w").outcomes[beyond ? Outcome::timeout : Outcome::ok] == n);
+  }
+}
+
+TEST_CASE("back's orphans and goodput match the share of roots given up on", "[wasted]") {
+  // back answers at W + 50 ms after front's call began, W ~ U(100, 300) ms;
+  // front has given up by then when W + 50 > 200, with probability
+  // (300 - 150) / (300 - 100) = 0.75, whether mid had already called back
+  // (W < 200) or not.
+  const double window_s = 300;
+  const auto r = simulate_text(give_up_chain_model("\"uniform(100ms, 300ms)\"", 300));
+  const auto& back = named(r.services, "back");
+  const auto n = static_cast<double>(back.requests);
+  REQUIRE(back.requests >= 5900);
+  REQUIRE(back.requests == named(r.paths, "w").requests);
+  constexpr double p = 0.75;
+  // A 99.99% binomial interval (z = 3.9): a fixed seed, so either always in or always out.
+  const double margin = 3.9 * std::sqrt(n * p * (1 - p));
+  const auto orphaned = static_cast<double>(back.orphaned);
+  CHECK(orphaned == Approx(n * p).margin(margin));
+  // Every answer is either goodput (all of back's answers are successes) or orphaned.
+  CHECK(back.goodput_rps * window_s + orphaned == Approx(n));
+  CHECK(back.goodput_rps == Approx(n * (1 - p) / window_s).margin(margin / window_s));
+  // The wasted CPU is the orphans' 50 ms each.
+  CHECK(back.wasted_cpu_s == Approx(orphaned * 0.050));
+  // mid's answers come at the same moment as back's: the same requests.
+  CHECK(named(r.services, "mid").orphaned == back.orphaned);
+  // The path's successes are the roots that were still waiting.
+  CHECK(static_cast<double>(named(r.paths, "w").outcomes[Outcome::ok]) == n - orphaned);
+
+  // The time series counts wasted CPU the same way: its intervals inside the
+  // window (1 s each, warm-up 0) add up to the run's total.
+  double in_window = 0;
+  bool found = false;
+  for (const auto& s : r.timeseries.series) {
+    if (s.entity == "service/back" && s.metric == "wasted_cpu_s") {
+      found = true;
+      REQUIRE(s.values.size() >= 300);
+      for (std::size_t i = 0; i < 300; ++i) {
+        in_window += s.values[i];
+      }
+    }
+  }
+  REQUIRE(found);
+  CHECK(in_window == Approx(back.wasted_cpu_s));
+}
+
+TEST_CASE("a killed caller's calls still out are orphaned, with no timeout anywhere", "[wasted]") {
+  // mid's only pod is killed at 5.05 s with five requests (arrived at 4.6,
+  // 4.7, ..., 5.0 s) waiting for back's 500 ms of CPU: they fail at once;
+  // back finishes them for nobody.
+  const std::string model = R"y(version: 1
+simulation: {duration: 10s, seed: 1}
+services:
+  front:
+    endpoints: {get: [{call: mid.work}]}
+  mid:
+    endpoints: {work: [{call: back.work}]}
+  back:
+    pod: {cpu: 32}
+    endpoints: {work: [{cpu: 500ms}]}
+workloads:
+  w: {entry: front.get, rate: 10/s, arrivals: uniform}
+faults:
+  - {at: 5.05s, kill: mid, pods: 1}
+)y";
+  const auto r = simulate_text(model);
+  const auto& back = named(r.services, "back");
+  CHECK(back.orphaned == 5);
+  CHECK(back.wasted_cpu_s == Approx(5 * 0.5));
+  CHECK(back.goodput_rps * 10 == Approx(static_cast<double>(back.requests - 5)));
+  CHECK(named(r.paths, "w").outcomes[Outcome::error] == 5);
+
+  // With 100 ms per network hop, the request front sent at 4.4 s reaches
+  // back at 4.6 s, which answers at 5.1 s: after the kill, but while mid's
+  // `error` is still on its way to front. Orphaned too: mid had answered.
+  // (Front's requests from 4.3 to 4.9 s fail; 4.3's back answered at 5.0 s.)
+  const auto slow = simulate_text(model + "network: {default: {latency: 100ms}}\n");
+  const auto& slow_back = named(slow.services, "back");
+  CHECK(named(slow.paths, "w").outcomes[Outcome::error] == 7);
+  CHECK(slow_back.orphaned == 6);
+  CHECK(slow_back.wasted_cpu_s == Approx(6 * 0.5));
 }

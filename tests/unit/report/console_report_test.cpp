@@ -133,3 +133,25 @@ TEST_CASE("console: a run stopped early and an unstable path say so", "[console]
                    0) == 0);
   CHECK_THAT(text, Catch::Contains("UNSTABLE (its backlog grew without bound):"));
 }
+
+TEST_CASE("console: every service with wasted work gets its goodput line", "[console]") {
+  // back wasted CPU on requests whose root gave up (arrived in the warm-up,
+  // so none counted as orphaned) and retried nothing: the line still shows.
+  tailsim::stats::Results r;
+  r.paths.resize(1);
+  r.paths[0].name = "main";
+  auto served = [](const char* name, double goodput_rps, double wasted_cpu_s) {
+    tailsim::stats::ServiceResult s;
+    s.name = name;
+    s.goodput_rps = goodput_rps;
+    s.wasted_cpu_s = wasted_cpu_s;
+    return s;
+  };
+  const auto clean = served("front", 10, 0);
+  const auto back = served("back", 2.5, 3.75);
+  r.services = {clean, back};
+  const std::string text = to_console(r, ConsoleStyle{false});
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("goodput=2.5/s wasted cpu=3.8s orphaned=0"));
+  CHECK(text.find("goodput=10.0/s") == std::string::npos);  // nothing wasted at front
+}

@@ -355,3 +355,14 @@ TEST_CASE("pods' charts: a line per pod from when it was made, the highest peaks
   CHECK_FALSE(contains(chart, "api-1<"));
   CHECK_FALSE(contains(html, "Memory in use per pod"));  // no pod has memory series
 }
+
+TEST_CASE("the services table shows goodput wherever work was wasted", "[html_report]") {
+  tailsim::stats::Results r;
+  r.services.resize(1);
+  r.services[0].name = "back";
+  r.services[0].goodput_rps = 2.5;
+  r.services[0].wasted_cpu_s = 3.75;  // no orphan, retry or drop: wasted CPU alone shows it
+  CHECK(contains(format_html_report(r, HtmlReportInputs{}), ">2.5/s</td>"));
+  r.services[0].wasted_cpu_s = 0;
+  CHECK_FALSE(contains(format_html_report(r, HtmlReportInputs{}), "2.5/s"));
+}
