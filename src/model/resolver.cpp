@@ -1,6 +1,7 @@
 // Resolves the names one section uses for another and checks what spans sections.
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -283,7 +284,15 @@ void Resolver::run() {
     resolve(w.entry);
     check_policy(w.policy);
   }
+  std::map<std::string, SourceLoc, std::less<>> fault_names;
   for (auto& fault : model_.faults) {
+    if (fault.name) {
+      const auto [first, is_new] = fault_names.emplace(fault.name->value, fault.name->loc);
+      if (!is_new) {
+        diags_.error(fault.name->loc, fmt::format("two faults are named '{}' (first at line {})",
+                                                  fault.name->value, first->second.line));
+      }
+    }
     if (fault.target.value.empty()) {
       continue;
     }

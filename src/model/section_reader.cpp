@@ -1329,7 +1329,7 @@ void SectionReader::read_fault(const Cursor& c) {
                                                "flush", "partition", "cpu"};
   Fields f(r_, c,
            {"at", "for", "kill", "slow", "fail", "down", "flush", "partition", "cpu", "pods", "add",
-            "factor", "rate", "mode", "set"},
+            "factor", "rate", "mode", "set", "name"},
            "a fault");
   if (!f.is_map()) {
     return;
@@ -1366,6 +1366,17 @@ void SectionReader::read_fault(const Cursor& c) {
   }
   if (auto v = f.get("for")) {
     fault.length = r_.duration(*v, "for", Duration{1});
+  }
+  if (auto v = f.get("name")) {
+    if (auto name = r_.string(*v, "name")) {
+      if (is_valid_name(name->value)) {
+        fault.name = *name;
+      } else {
+        r_.error(name->loc, fmt::format("'{}' is not a valid fault name: use letters, digits, '-' "
+                                        "and '_'",
+                                        name->value));
+      }
+    }
   }
   // Which of the option keys each kind takes.
   auto takes = [&](std::string_view key) {

@@ -228,7 +228,12 @@ void Compiler::compile_faults() {
         break;
     }
     out.stream = add_stream(fmt::format("fault/{}", i), "fault");
-    plan_.faults.push_back(out);
+    out.is_named = f.name.has_value();
+    out.name = f.name ? f.name->value
+               : f.kind == model::FaultKind::partition
+                   ? fmt::format("partition {} | {}", f.target.value, f.other.value)
+                   : fmt::format("{} {}", model::to_string(f.kind), f.target.value);
+    plan_.faults.push_back(std::move(out));
   }
 }
 

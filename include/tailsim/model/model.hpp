@@ -421,6 +421,8 @@ struct Fault {
   Located<double> rate{0};                   ///< fail
   Located<DownMode> mode{DownMode::refuse};  ///< down
   Located<double> set{0};                    ///< cpu
+  /// What results call it (`name:`); unnamed, its kind and target.
+  std::optional<Located<std::string>> name;
   SourceLoc loc;
 };
 

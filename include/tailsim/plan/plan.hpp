@@ -264,6 +264,9 @@ struct Fault {
   bool blackhole = false;  ///< down: no answer at all (else refused at once)
   double cores = 0;        ///< cpu: the pods' cores while it lasts
   Id stream = no_id;
+  /// What results call it: its `name:`, or its kind and target ("slow db").
+  std::string name;
+  bool is_named = false;  ///< by `name:`
 };
 
 /// What an autoscaler measures (SPEC.md "autoscalers").

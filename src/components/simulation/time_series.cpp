@@ -150,6 +150,9 @@ std::vector<stats::TimeMarker> Simulation<Observe>::markers() const {
         what = fmt::format("flush {}", target);
         break;
     }
+    if (f.is_named) {
+      what = fmt::format("{}: {}", f.name, what);
+    }
     out.push_back(stats::TimeMarker{to_seconds(f.at - Time{}), what});
     if (f.until != Time::max() && f.kind != plan::FaultKind::kill &&
         f.kind != plan::FaultKind::flush) {

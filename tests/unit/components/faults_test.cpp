@@ -196,3 +196,32 @@ workloads:
         1.25 * static_cast<double>(calm.peak_requests));
   CHECK(static_cast<double>(killed.peak_tasks) <= 1.25 * static_cast<double>(calm.peak_tasks));
 }
+
+TEST_CASE("a named fault is called by its name, an unnamed one by its kind and target",
+          "[faults]") {
+  const auto r = simulate_text(base +
+                               "faults:\n"
+                               "  - {at: 5s, for: 2s, slow: db, add: 10ms, name: db-slow}\n"
+                               "  - {at: 12s, for: 1s, partition: [api, db]}\n");
+  const auto& markers = r.timeseries.markers;
+  REQUIRE(markers.size() == 4);
+  CHECK(markers[0].label == "db-slow: slow db");
+  CHECK(markers[1].label == "db-slow: slow db ends");
+  CHECK(markers[2].label == "partition api | db");
+  CHECK(markers[3].label == "partition api | db ends");
+}
+
+TEST_CASE("the plan names each fault", "[faults]") {
+  const auto plan = tailsim::testing::compile_text(base +
+                                                   "caches:\n  c: {hit_ratio: 0.5}\n"
+                                                   "faults:\n"
+                                                   "  - {at: 5s, kill: db, name: first-kill}\n"
+                                                   "  - {at: 6s, kill: db}\n"
+                                                   "  - {at: 7s, flush: c}\n");
+  REQUIRE(plan.faults.size() == 3);
+  CHECK(plan.faults[0].name == "first-kill");
+  CHECK(plan.faults[0].is_named);
+  CHECK(plan.faults[1].name == "kill db");
+  CHECK_FALSE(plan.faults[1].is_named);
+  CHECK(plan.faults[2].name == "flush c");
+}
