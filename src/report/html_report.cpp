@@ -652,6 +652,84 @@ class ReportWriter {
     return c;
   }
 
+  /// Each path's offered load (arrivals, dashed) and what it completed
+  /// (successes, solid) per second, in one colour: a storm is the gap.
+  Chart offered_chart() const {
+    Chart c = time_chart("Offered (dashed) and completed (solid) requests per second, per path",
+                         "requests/s", series_end());
+    const auto& names = index_.names("path");
+    for (const auto& name : names) {
+      const std::size_t colour = colour_of(r_.paths, name, names);
+      const auto* done = index_.find("path", name, "completions");
+      const auto* offered = index_.find("path", name, "arrivals");
+      if (has_finite(done)) {
+        c.series.push_back(make_series(name + " completed",
+                                       points_of(*done, 1.0, /*step=*/false, /*per_second=*/true),
+                                       colour));
+      }
+      if (has_nonzero(offered)) {
+        c.series.push_back(make_series(
+            name + " offered", points_of(*offered, 1.0, /*step=*/false, /*per_second=*/true),
+            colour, SeriesKind::line, /*dashed=*/true));
+      }
+    }
+    return c;
+  }
+
+  /// Each path's latency SLOs on the percentile it promises (or the mean),
+  /// as a dotted level in the path's colour.
+  void add_slo_lines(Chart& latency) const {
+    const auto& names = index_.names("path");
+    const double end = series_end();
+    for (const stats::SloResult& slo : r_.slos) {
+      const bool is_latency = slo.check.metric == stats::SloMetric::percentile ||
+                              slo.check.metric == stats::SloMetric::mean ||
+                              slo.check.metric == stats::SloMetric::max;
+      if (!is_latency || !(end > 0)) {
+        continue;
+      }
+      const double ms = slo.check.threshold;
+      latency.series.push_back(
+          make_series(fmt::format("{} SLO {}", slo.path, slo.check.text), {{0, ms}, {end, ms}},
+                      colour_of(r_.paths, slo.path, names), SeriesKind::line, /*dashed=*/true));
+    }
+  }
+
+  /// A band over each stretch of intervals in which a path had requests
+  /// out or arriving but none succeeded: its latency line breaks there for
+  /// want of a success, not of data.
+  void add_no_success_bands(Chart& latency) const {
+    const double dt = interval();
+    for (const auto& name : index_.names("path")) {
+      const auto* p99 = index_.find("path", name, "p99_ms");
+      const auto* arrivals = index_.find("path", name, "arrivals");
+      const auto* in_flight = index_.find("path", name, "in_flight");
+      if (p99 == nullptr || arrivals == nullptr) {
+        continue;
+      }
+      auto busy = [&](std::size_t i) {
+        const bool arriving = i < arrivals->values.size() && arrivals->values[i] > 0;
+        const bool waiting =
+            in_flight != nullptr && i < in_flight->values.size() && in_flight->values[i] > 0;
+        return arriving || waiting;
+      };
+      std::size_t i = 0;
+      while (i < p99->values.size()) {
+        if (!std::isnan(p99->values[i]) || !busy(i)) {
+          ++i;
+          continue;
+        }
+        const std::size_t from = i;
+        while (i < p99->values.size() && std::isnan(p99->values[i]) && busy(i)) {
+          ++i;
+        }
+        latency.bands.push_back({static_cast<double>(from) * dt,
+                                 std::min(static_cast<double>(i) * dt, series_end()),
+                                 name + ": no success"});
+      }
+    }
+  }
+
   /// One chart with a line per pod for `metric` (TimeSeries::pods), each
   /// from the interval the pod was made in: the `most` pods with the highest
   /// peak, so that a fleet of hundreds stays readable.
@@ -693,9 +771,7 @@ class ReportWriter {
     std::string out;
     const auto& paths = index_.names("path");
 
-    out += figure(per_entity_chart(r_.paths, "path", "completions",
-                                   "Throughput: requests completed per second", "requests/s", 1.0,
-                                   /*keep_zero=*/true, /*per_second=*/true));
+    out += figure(offered_chart());
 
     // Errors by path and kind: a line for each pair that ever happened.
     Chart errors = time_chart("Errors per second, by path and kind", "errors/s", series_end());
@@ -732,6 +808,10 @@ class ReportWriter {
                                              SeriesKind::line, dashed));
       }
     }
+    if (has_data(latency)) {  // a promise alone is no chart
+      add_slo_lines(latency);
+      add_no_success_bands(latency);
+    }
     out += figure(std::move(latency));
 
     out += replicas_charts();
@@ -742,6 +822,12 @@ class ReportWriter {
     out += figure(std::move(utilization));
     out += figure(per_entity_chart(r_.services, "service", "queue_length",
                                    "Requests waiting for a worker, per service", "requests", 1));
+    out += figure(per_entity_chart(r_.services, "service", "retries",
+                                   "Retries sent per second, per calling service", "retries/s", 1.0,
+                                   /*keep_zero=*/false, /*per_second=*/true));
+    out += figure(per_entity_chart(r_.services, "service", "wasted_cpu_s",
+                                   "Wasted CPU per service: work for requests no one waits for",
+                                   "cores", 1.0, /*keep_zero=*/false, /*per_second=*/true));
     out += figure(per_entity_chart(r_.services, "service", "throttled_s",
                                    "CPU throttling (CFS quota) per service",
                                    "throttled pod-seconds per second", 1.0, /*keep_zero=*/false,

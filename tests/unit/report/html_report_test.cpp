@@ -125,11 +125,12 @@ TEST_CASE("the report has every section when the results have data", "[html_repo
 
   // Time series: each chart, the markers and the warm-up.
   for (const char* caption :
-       {"Throughput: requests completed per second", "Errors per second, by path and kind",
-        "Latency per interval: p99 (solid) and p50 (dashed)", "Replicas of frontend",
-        "CPU utilization per service", "Requests waiting for a worker, per service",
-        "CPU throttling (CFS quota) per service", "Cache hit ratio", "Queue depth",
-        "Queue lag: age of the oldest waiting message", "Circuit breakers (only those that opened)",
+       {"Offered (dashed) and completed (solid) requests per second, per path",
+        "Errors per second, by path and kind", "Latency per interval: p99 (solid) and p50 (dashed)",
+        "Replicas of frontend", "CPU utilization per service",
+        "Requests waiting for a worker, per service", "CPU throttling (CFS quota) per service",
+        "Cache hit ratio", "Queue depth", "Queue lag: age of the oldest waiting message",
+        "Circuit breakers (only those that opened)",
         "Autoscaler frontend: desired and ready pods at each sync"}) {
     INFO(caption);
     CHECK(contains(html, std::string("<figcaption>") + caption + "</figcaption>"));
@@ -247,7 +248,7 @@ TEST_CASE("long series are thinned to a couple of thousand points a line", "[htm
   const auto results = sample_results(100);
   const std::string html = format_html_report(results, sample_inputs());
   CHECK(html.size() < 1'500'000);
-  const auto start = html.find("<figcaption>Throughput");
+  const auto start = html.find("<figcaption>Offered");
   REQUIRE(start != std::string::npos);
   const auto d = html.find(" d=\"M", html.find("class=\"series\"", start));
   const auto d_end = html.find('"', d + 4);
@@ -309,7 +310,7 @@ TEST_CASE("rates over time use each interval's real length, the last one's too",
   completions.back() = 5.0;
   results.timeseries.series.push_back({"path/p", "completions", completions});
   const std::string html = format_html_report(results, sample_inputs());
-  const auto start = html.find("<figcaption>Throughput");
+  const auto start = html.find("<figcaption>Offered");
   REQUIRE(start != std::string::npos);
   const auto d = html.find(" d=\"M", html.find("class=\"series\"", start));
   REQUIRE(d != std::string::npos);
