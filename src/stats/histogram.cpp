@@ -183,6 +183,23 @@ std::int64_t Histogram::value_at_percentile(double p) const {
   return reported_value(i, rank);
 }
 
+Histogram::RankBucket Histogram::bucket_of_rank(std::uint64_t rank) const {
+  assert(rank >= 1 && rank <= count_ && "a rank among the values recorded");
+  if (count_ == 0) {
+    return {};
+  }
+  rank = std::clamp<std::uint64_t>(rank, 1, count_);
+  std::uint64_t seen = 0;
+  std::size_t i = index_of(min_);
+  for (;; ++i) {
+    seen += counts_[i - base_];
+    if (seen >= rank) {
+      break;
+    }
+  }
+  return {lowest_of_bucket(i), highest_of_bucket(i), count_ - seen};
+}
+
 std::vector<PercentileRow> Histogram::percentile_distribution(int ticks_per_half_distance) const {
   assert(ticks_per_half_distance >= 1 && "at least one row per half distance");
   ticks_per_half_distance = std::max(ticks_per_half_distance, 1);

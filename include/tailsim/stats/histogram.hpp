@@ -145,6 +145,24 @@ class Histogram {
   /// double is slightly more than 99.9) counts as on it. 0 when empty.
   [[nodiscard]] std::int64_t value_at_percentile(double p) const;
 
+  /// The rank (1 to count()) of the value at percentile `p`: max(1, ceil(p%
+  /// of count)), with value_at_percentile's forgiveness of a p a few units in
+  /// the last place above a rank boundary. 0 when empty.
+  [[nodiscard]] std::uint64_t rank_at_percentile(double p) const {
+    return count_ == 0 ? 0 : rank_at(p);
+  }
+
+  /// Where the value of `rank` (1 to count()) lies: its bucket's lowest and
+  /// highest value, and how many values lie in buckets above it. A caller
+  /// that sees the values again (the attribution replay) finds the exact
+  /// value of that rank among the few in that one bucket.
+  struct RankBucket {
+    std::int64_t lowest = 0;
+    std::int64_t highest = 0;
+    std::uint64_t above = 0;
+  };
+  [[nodiscard]] RankBucket bucket_of_rank(std::uint64_t rank) const;
+
   /// The percentile spectrum of HdrHistogram's `outputPercentileDistribution`:
   /// rows at 0%, then in steps that halve every `ticks_per_half_distance`
   /// rows (0, 10, ... 50, 55, ... 75, 77.5, ... with 5), each row at the first
