@@ -52,12 +52,12 @@ long double Histogram::Uint192::to_long_double() const {
 
 void Histogram::cover(std::size_t low, std::size_t high) {
   assert(low <= high && high < counts_length && "indexes of buckets");
-  const std::size_t end = base_ + size_;
+  const std::size_t end = std::size_t{base_} + size_;
   if (size_ != 0 && low >= base_ && high < end) {
     return;
   }
-  const std::size_t room = std::max(least_room, size_ / 2);
-  std::size_t new_base = size_ == 0 ? low : std::min(base_, low);
+  const std::size_t room = std::max<std::size_t>(least_room, size_ / 2);
+  std::size_t new_base = size_ == 0 ? low : std::min<std::size_t>(base_, low);
   std::size_t new_end = size_ == 0 ? high + 1 : std::max(end, high + 1);
   if (size_ == 0 || new_base < base_) {
     new_base -= std::min(new_base, room);
@@ -67,8 +67,8 @@ void Histogram::cover(std::size_t low, std::size_t high) {
   }
   Histogram grown;
   grown.width_log2_ = width_log2_;
-  grown.base_ = new_base;
-  grown.size_ = new_end - new_base;
+  grown.base_ = static_cast<std::uint32_t>(new_base);
+  grown.size_ = static_cast<std::uint32_t>(new_end - new_base);
   grown.words_.assign(words_for(grown.size_, width_log2_), 0);
   for (std::size_t j = 0; j < size_; ++j) {
     if (const std::uint64_t c = stored(j); c != 0) {
@@ -76,7 +76,7 @@ void Histogram::cover(std::size_t low, std::size_t high) {
     }
   }
   words_ = std::move(grown.words_);
-  base_ = new_base;
+  base_ = grown.base_;
   size_ = grown.size_;
 }
 

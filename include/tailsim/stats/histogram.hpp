@@ -31,7 +31,7 @@
 /// 2 or 4 KiB per range; the whole range in 8-byte counts, 264 KiB, only
 /// when values span 0 to an hour and a bucket holds more than 4 billion. The
 /// window grows by at least half its width, never shrinks; the object
-/// itself is 112 bytes.
+/// itself is 112 bytes, as before.
 ///
 /// | operation | cost |
 /// | --- | --- |
@@ -288,8 +288,8 @@ class Histogram {
   /// to a word (the lowest bits first); every index from min()'s to max()'s
   /// is among them once a value is recorded.
   std::vector<std::uint64_t> words_;
-  std::size_t base_ = 0;
-  std::size_t size_ = 0;
+  std::uint32_t base_ = 0;  ///< 32 bits hold every index (counts_length): a smaller object
+  std::uint32_t size_ = 0;
   unsigned width_log2_ = 0;  ///< counts of 1 << width_log2_ bytes
   std::uint64_t count_ = 0;
   std::int64_t min_ = std::numeric_limits<std::int64_t>::max();

@@ -622,6 +622,9 @@ TEST_CASE("counts take 1 byte until they need more, and widen exactly", "[histog
   wide.merge(small);  // a wide histogram merging a narrow one
   CHECK(wide == h);
 
+  // The object itself is no larger than with 2 significant digits (x86-64).
+  CHECK(sizeof(Histogram) <= 112);
+
   // A light histogram takes no more than 128 eight-byte counts (1 KiB) per
   // power-of-two range it spans, what 2 significant digits took.
   const Histogram light = histogram_of(log_uniform_values(3, 2'000));
