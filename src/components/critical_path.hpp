@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -141,6 +142,104 @@ struct LedgerSum {
       at->ns += static_cast<double>(part.ns);
     }
   }
+};
+
+/// The slowest 1% of a path's successful requests, chosen by rank: the
+/// `size` slowest of them (the values from the p99's rank up), ties at the
+/// boundary taken in the order they finished, the earlier first. So equal
+/// latencies can neither shrink nor swell the group: it has `size` requests
+/// whatever the ties.
+///
+/// The first pass's histogram tells in which bucket, [low, high], the value
+/// of the p99's rank lies and how many values lie above that bucket; the
+/// replay then adds every request above `high` to the sum at once and keeps
+/// only the bucket's requests as candidates (a min-heap of at most `size -
+/// above` ledgers), the slowest of which complete the group. A bucket is a
+/// thousandth of its values wide, so the candidates are few, unless many
+/// requests took exactly the same time.
+class SlowestGroup {
+ public:
+  /// The group is the `size` slowest requests; the smallest of them lies in
+  /// [low, high], with `above` requests above `high`.
+  void set_cut(std::int64_t low, std::int64_t high, std::uint64_t above, std::uint64_t size) {
+    low_ = low;
+    high_ = high;
+    take_ = size > above ? size - above : 0;
+  }
+
+  /// A successful measured request finished (in the order they finish).
+  void add(const Ledger& ledger, std::int64_t latency) {
+    const std::uint64_t order = seen_++;
+    if (latency > high_) {
+      above_.add(ledger, latency);
+      return;
+    }
+    if (latency < low_ || take_ == 0) {
+      return;
+    }
+    Candidate candidate{latency, order, ledger};
+    if (candidates_.size() == take_) {
+      if (!is_slower(candidate, candidates_.front())) {
+        return;  // as slow as the quickest kept, but later: it ranks below
+      }
+      std::pop_heap(candidates_.begin(), candidates_.end(), is_slower);
+      parts_bytes_ -= candidates_.back().ledger.parts().capacity() * sizeof(Ledger::Part);
+      candidates_.pop_back();
+    }
+    parts_bytes_ += candidate.ledger.parts().capacity() * sizeof(Ledger::Part);
+    candidates_.push_back(std::move(candidate));
+    std::push_heap(candidates_.begin(), candidates_.end(), is_slower);
+  }
+
+  /// The sum over the group: those above the bucket, then the kept
+  /// candidates slowest first.
+  [[nodiscard]] LedgerSum sum() const {
+    LedgerSum out = above_;
+    std::vector<const Candidate*> kept;
+    kept.reserve(candidates_.size());
+    for (const Candidate& c : candidates_) {
+      kept.push_back(&c);
+    }
+    std::sort(kept.begin(), kept.end(),
+              [](const Candidate* a, const Candidate* b) { return is_slower(*a, *b); });
+    for (const Candidate* c : kept) {
+      out.add(c->ledger, c->latency);
+    }
+    return out;
+  }
+
+  /// The latency of the group's quickest request: the value of the p99's
+  /// rank, exactly. The largest int64 when the group is empty.
+  [[nodiscard]] std::int64_t from_ns() const {
+    return candidates_.empty() ? std::numeric_limits<std::int64_t>::max()
+                               : candidates_.front().latency;
+  }
+
+  /// The memory the candidates hold, for the replay's budget.
+  [[nodiscard]] std::uint64_t bytes() const {
+    return candidates_.capacity() * sizeof(Candidate) + parts_bytes_ +
+           above_.totals.capacity() * sizeof(LedgerSum::Total);
+  }
+
+ private:
+  struct Candidate {
+    std::int64_t latency = 0;
+    std::uint64_t order = 0;  ///< among the path's successes, in the order they finished
+    Ledger ledger;
+  };
+  /// Slower: a longer latency, or the same one finished earlier. As a heap's
+  /// order, it keeps the quickest candidate (the first to go) at the front.
+  static bool is_slower(const Candidate& a, const Candidate& b) {
+    return a.latency != b.latency ? a.latency > b.latency : a.order < b.order;
+  }
+
+  std::int64_t low_ = std::numeric_limits<std::int64_t>::max();
+  std::int64_t high_ = std::numeric_limits<std::int64_t>::max();
+  std::uint64_t take_ = 0;
+  std::uint64_t seen_ = 0;
+  LedgerSum above_;
+  std::vector<Candidate> candidates_;
+  std::uint64_t parts_bytes_ = 0;
 };
 
 }  // namespace tailsim::components

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -13,6 +14,12 @@ namespace tailsim::report {
 namespace {
 
 using stats::Outcome;
+
+/// A path whose requests failed this often (in percent: failed, timed out,
+/// rejected, unavailable or unfinished) gets a warning under its row: its
+/// latency, over the successes only, hides what most clients waited for
+/// (docs/semantics.md, "Latency over all requests").
+constexpr double misleading_error_pct = 10.0;
 
 std::string paint(const ConsoleStyle& style, std::string_view code, std::string_view text) {
   return style.color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : std::string(text);
@@ -139,21 +146,35 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
     out += "\n";
   }
 
+  // A path some of whose requests failed gets a second row: the latency of
+  // all its finished requests, failures at the time they failed.
+  constexpr std::string_view all_requests = "  all requests";
+  auto has_failures = [](const stats::PathResult& p) {
+    return p.latency_all.count() > p.latency.count();
+  };
   std::size_t width = 12;
   for (const auto& p : r.paths) {
     width = std::max(width, std::min<std::size_t>(p.name.size() + 2, 24));
+    if (has_failures(p)) {
+      width = std::max(width, all_requests.size());
+    }
   }
   out += fmt::format("  {:<{}} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "PATHS", width + 2, "mean",
                      "p50", "p90", "p99", "p99.9", "max");
-  for (const auto& p : r.paths) {
-    const auto& h = p.latency;
+  auto latency_row = [&](std::string_view name, const stats::Histogram& h) {
     auto at = [&](double q) {
       return h.count() ? format_ms(static_cast<double>(h.value_at_percentile(q)) * 1e-6)
                        : std::string("-");
     };
-    out += fmt::format("    {:<{}} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", p.name, width,
+    return fmt::format("    {:<{}} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", name, width,
                        h.count() ? format_ms(h.mean() * 1e-6) : "-", at(50), at(90), at(99),
                        at(99.9), h.count() ? format_ms(static_cast<double>(h.max()) * 1e-6) : "-");
+  };
+  for (const auto& p : r.paths) {
+    out += latency_row(p.name, p.latency);
+    if (has_failures(p)) {
+      out += latency_row(all_requests, p.latency_all);
+    }
     const std::uint64_t failed =
         p.requests >= p.outcomes[Outcome::ok] ? p.requests - p.outcomes[Outcome::ok] : 0;
     const double error_pct =
@@ -182,6 +203,10 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
                                                           static_cast<double>(p.requests)));
     }
     out += wrap_fields("      ", fields);
+    if (error_pct >= misleading_error_pct) {
+      out += fmt::format("      {} {:.1f}% failed; the latency above counts the successes only\n",
+                         paint(style, "33", "warning:"), error_pct);
+    }
   }
 
   out += attribution_section(r);

@@ -71,6 +71,7 @@ std::string to_json(const stats::Results& r) {
     out["errors"] = errors(p.outcomes);
     out["throughput_rps"] = p.throughput_rps;
     out["latency_ms"] = latency_ms(p.latency);
+    out["latency_all_ms"] = latency_ms(p.latency_all);
     if (p.analytic_mean_ms) {
       out["analytic_mean_ms"] = *p.analytic_mean_ms;
     }

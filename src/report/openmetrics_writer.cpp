@@ -99,9 +99,9 @@ std::int64_t value_of_rank(const stats::Histogram& h, std::uint64_t rank) {
 }
 
 /// How many values read as at most `bound_ns`: the largest rank whose
-/// reported value is <= bound_ns. A value counts when the highest value of
-/// its histogram bucket does (the smallest and largest values count at
-/// their exact value), so `le` counts agree with the percentiles of
+/// reported value is <= bound_ns. A value counts when the middle of its
+/// histogram bucket does (the smallest and largest values count at their
+/// exact value), so `le` counts agree with the percentiles of
 /// results.json: p(rank) <= bound exactly when the bucket counts rank.
 std::uint64_t count_at_or_below(const stats::Histogram& h, std::int64_t bound_ns) {
   if (h.count() == 0 || h.min() > bound_ns) {

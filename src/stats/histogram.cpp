@@ -9,11 +9,17 @@ constexpr std::size_t overflow_index = Histogram::counts_length - 1;
 constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
 /// The least room a window of counts gets beyond the buckets it must cover on
 /// a side it grows: a quarter of a power-of-two range.
-constexpr std::size_t least_room = 32;
+constexpr std::size_t least_room = std::size_t{1} << (Histogram::sub_bucket_bits - 2);
 
 static_assert(overflow_index == static_cast<std::size_t>(Histogram::hdr_bucket_count + 1)
                                     << Histogram::sub_bucket_bits,
               "HdrHistogram's counts, then one for overflow");
+
+/// The 64-bit words that hold `size` counts of 1 << width_log2 bytes.
+std::size_t words_for(std::size_t size, unsigned width_log2) {
+  const unsigned per_word_log2 = 3U - width_log2;
+  return (size + (std::size_t{1} << per_word_log2) - 1) >> per_word_log2;
+}
 
 /// Where the bucket at `index` (< overflow_index) lies: it holds the values
 /// whose top bits, after a right shift by `shift`, read `top`.
@@ -46,24 +52,51 @@ long double Histogram::Uint192::to_long_double() const {
 
 void Histogram::cover(std::size_t low, std::size_t high) {
   assert(low <= high && high < counts_length && "indexes of buckets");
-  const std::size_t end = base_ + counts_.size();
-  if (!counts_.empty() && low >= base_ && high < end) {
+  const std::size_t end = std::size_t{base_} + size_;
+  if (size_ != 0 && low >= base_ && high < end) {
     return;
   }
-  const std::size_t room = std::max(least_room, counts_.size() / 2);
-  std::size_t new_base = counts_.empty() ? low : std::min(base_, low);
-  std::size_t new_end = counts_.empty() ? high + 1 : std::max(end, high + 1);
-  if (counts_.empty() || new_base < base_) {
+  const std::size_t room = std::max<std::size_t>(least_room, size_ / 2);
+  std::size_t new_base = size_ == 0 ? low : std::min<std::size_t>(base_, low);
+  std::size_t new_end = size_ == 0 ? high + 1 : std::max(end, high + 1);
+  if (size_ == 0 || new_base < base_) {
     new_base -= std::min(new_base, room);
   }
-  if (counts_.empty() || new_end > end) {
+  if (size_ == 0 || new_end > end) {
     new_end = std::min(new_end + room, counts_length);
   }
-  std::vector<std::uint64_t> grown(new_end - new_base, 0);
-  std::copy(counts_.begin(), counts_.end(),
-            grown.begin() + static_cast<std::ptrdiff_t>(base_ - std::min(base_, new_base)));
-  counts_ = std::move(grown);
-  base_ = new_base;
+  Histogram grown;
+  grown.width_log2_ = width_log2_;
+  grown.base_ = static_cast<std::uint32_t>(new_base);
+  grown.size_ = static_cast<std::uint32_t>(new_end - new_base);
+  grown.words_.assign(words_for(grown.size_, width_log2_), 0);
+  for (std::size_t j = 0; j < size_; ++j) {
+    if (const std::uint64_t c = stored(j); c != 0) {
+      grown.add_at(base_ + j - new_base, c);
+    }
+  }
+  words_ = std::move(grown.words_);
+  base_ = grown.base_;
+  size_ = grown.size_;
+}
+
+void Histogram::widen_and_add(std::size_t j, std::uint64_t count) {
+  const std::uint64_t needed = stored(j) + count;
+  unsigned width = width_log2_;
+  while (width < 3 && needed > (std::uint64_t{1} << (8U << width)) - 1) {
+    ++width;
+  }
+  Histogram wider;
+  wider.width_log2_ = width;
+  wider.words_.assign(words_for(size_, width), 0);
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (const std::uint64_t c = stored(i); c != 0) {
+      wider.add_at(i, c);
+    }
+  }
+  words_ = std::move(wider.words_);
+  width_log2_ = width;
+  add_at(j, count);
 }
 
 void Histogram::merge(const Histogram& other) {
@@ -74,7 +107,9 @@ void Histogram::merge(const Histogram& other) {
   const std::size_t high = index_of(other.max_);
   cover(low, high);
   for (std::size_t i = low; i <= high; ++i) {
-    counts_[i - base_] += other.counts_[i - other.base_];
+    if (const std::uint64_t c = other.stored(i - other.base_); c != 0) {
+      add_at(i - base_, c);
+    }
   }
   count_ += other.count_;
   min_ = std::min(min_, other.min_);
@@ -84,10 +119,7 @@ void Histogram::merge(const Histogram& other) {
 }
 
 void Histogram::clear() {
-  if (count_ > 0) {  // only the buckets from the smallest value to the largest hold counts
-    std::fill(counts_.begin() + static_cast<std::ptrdiff_t>(index_of(min_) - base_),
-              counts_.begin() + static_cast<std::ptrdiff_t>(index_of(max_) - base_) + 1, 0);
-  }
+  std::fill(words_.begin(), words_.end(), 0);
   count_ = 0;
   min_ = int64_max;
   max_ = 0;
@@ -106,7 +138,7 @@ bool Histogram::operator==(const Histogram& other) const {
   // Equal min() and max(): both windows cover the same buckets in use.
   const std::size_t high = index_of(max_);
   for (std::size_t i = index_of(min_); i <= high; ++i) {
-    if (counts_[i - base_] != other.counts_[i - other.base_]) {
+    if (stored(i - base_) != other.stored(i - other.base_)) {
       return false;
     }
   }
@@ -164,7 +196,12 @@ std::int64_t Histogram::reported_value(std::size_t index, std::uint64_t rank) co
   if (rank == 1) {
     return min_;
   }
-  return std::min(highest_of_bucket(index), max_);
+  if (rank == count_ || index == overflow_index) {
+    return max_;
+  }
+  const std::int64_t low = lowest_of_bucket(index);
+  const std::int64_t middle = low + (highest_of_bucket(index) - low + 1) / 2;
+  return std::clamp(middle, min_, max_);
 }
 
 std::int64_t Histogram::value_at_percentile(double p) const {
@@ -175,12 +212,29 @@ std::int64_t Histogram::value_at_percentile(double p) const {
   std::uint64_t seen = 0;
   std::size_t i = index_of(min_);  // nothing is counted below the smallest value
   for (;; ++i) {
-    seen += counts_[i - base_];
+    seen += stored(i - base_);
     if (seen >= rank) {
       break;
     }
   }
   return reported_value(i, rank);
+}
+
+Histogram::RankBucket Histogram::bucket_of_rank(std::uint64_t rank) const {
+  assert(rank >= 1 && rank <= count_ && "a rank among the values recorded");
+  if (count_ == 0) {
+    return {};
+  }
+  rank = std::clamp<std::uint64_t>(rank, 1, count_);
+  std::uint64_t seen = 0;
+  std::size_t i = index_of(min_);
+  for (;; ++i) {
+    seen += stored(i - base_);
+    if (seen >= rank) {
+      break;
+    }
+  }
+  return {lowest_of_bucket(i), highest_of_bucket(i), count_ - seen};
 }
 
 std::vector<PercentileRow> Histogram::percentile_distribution(int ticks_per_half_distance) const {
@@ -193,12 +247,13 @@ std::vector<PercentileRow> Histogram::percentile_distribution(int ticks_per_half
   double level = 0.0;
   std::uint64_t rank = rank_at(level);
   std::uint64_t seen = 0;
-  for (std::size_t j = 0; j < counts_.size(); ++j) {
-    if (counts_[j] == 0) {
+  for (std::size_t j = 0; j < size_; ++j) {
+    const std::uint64_t c = stored(j);
+    if (c == 0) {
       continue;
     }
     const std::size_t i = base_ + j;
-    seen += counts_[j];
+    seen += c;
     while (seen >= rank) {
       rows.push_back(PercentileRow{reported_value(i, rank), level, seen});
       if (seen == count_) {
@@ -215,6 +270,12 @@ std::vector<PercentileRow> Histogram::percentile_distribution(int ticks_per_half
   }
   assert(false && "the counts add up to count()");
   return rows;
+}
+
+std::int64_t Histogram::median_equivalent_value(std::int64_t value) {
+  const std::size_t index = index_of(std::max<std::int64_t>(value, 0));
+  const std::int64_t low = lowest_of_bucket(index);
+  return index == overflow_index ? low : low + (highest_of_bucket(index) - low + 1) / 2;
 }
 
 std::int64_t Histogram::lowest_equivalent_value(std::int64_t value) {

@@ -72,6 +72,7 @@ void Recorder::path_finished(std::uint32_t path, Time arrived, Time now, Outcome
   ++p.outcomes[outcome];
   p.attempts += attempts;
   p.retried += attempts > 1 ? 1 : 0;
+  p.latency_all.record((now - arrived).count());
   if (outcome == Outcome::ok) {
     p.latency.record((now - arrived).count());
   }
@@ -319,6 +320,7 @@ void Recorder::finish(Results& results) {
     out.outcomes = paths_[i].outcomes;
     out.outcomes[Outcome::unfinished] += out.requests - out.outcomes.total();
     out.latency = std::move(paths_[i].latency);
+    out.latency_all = std::move(paths_[i].latency_all);
     out.attempts = paths_[i].attempts;
     out.retried = paths_[i].retried;
     out.throughput_rps =

@@ -2,6 +2,7 @@
 // effect its opening comment promises is really there.
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -128,6 +129,13 @@ TEST_CASE("retry-storm: a short trigger leaves the system down; defences recover
   // out: mid's answers to it are orphaned though front, its caller, waits.
   const auto& mid = tailsim::testing::named(storm.services, "mid");
   CHECK(mid.orphaned > mid.requests / 10);
+  // Its success latency describes the few that got through; over all
+  // requests the typical checkout waits out the client's 2 s timeout
+  // (examples/README.md).
+  CHECK(collapsed.latency.value_at_percentile(50) < 500'000'000);
+  CHECK(collapsed.latency_all.count() >= collapsed.outcomes[stats::Outcome::timeout]);
+  CHECK(std::abs(collapsed.latency_all.value_at_percentile(50) - 2'000'000'000) <=
+        2'000'000'000 / 2048);
   // Deadline propagation: abandoned work is dropped, the backlog drains.
   const auto deadlines = with({"simulation.deadlines=propagate"});
   CHECK(deadlines.throughput_rps > 0.9 * 70);

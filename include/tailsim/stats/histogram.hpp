@@ -2,16 +2,16 @@
 /// A log-linear (HDR-style) histogram of non-negative nanosecond values:
 /// bounded memory, O(1) record, exact merge.
 ///
-/// Layout. Values below 256 ns have a count each, so they are exact. Above,
-/// each power-of-two range [2^k, 2^(k+1)) for k = 8 .. 41 is cut into 128
-/// sub-buckets of width 2^(k-7), so a value is known to within 1/128 (0.78%)
-/// of itself. That covers 0 to 2^42 - 1 ns (73.3 minutes), so every value
-/// from 1 us to 1 h meets the 1% bound. These 4,608 counts are HdrHistogram's
-/// own layout for lowest 1, highest 1 h and 2 significant digits (35 buckets
-/// of 256 sub-buckets, the first bucket whole, the others by their upper
-/// half), so a `.hgrm` file written from it means what the real thing means.
-/// One more count, the last, holds every value of 2^42 ns or more; `overflow()`
-/// reads it.
+/// Layout. Values below 2,048 ns have a count each, so they are exact. Above,
+/// each power-of-two range [2^k, 2^(k+1)) for k = 11 .. 41 is cut into 1,024
+/// sub-buckets of width 2^(k-10), so a bucket is at most 1/1,024 of its
+/// values wide: 3 significant digits. That covers 0 to 2^42 - 1 ns (73.3
+/// minutes). These 33,792 counts are HdrHistogram's own layout for lowest 1,
+/// highest 2^42 - 1 and 3 significant digits (32 buckets of 2,048
+/// sub-buckets, the first bucket whole, the others by their upper half), so a
+/// `.hgrm` file written from it means what the real thing means. One more
+/// count, the last, holds every value of 2^42 ns or more; `overflow()` reads
+/// it.
 ///
 /// Exact figures. min, max, count and the sums behind mean and stddev are
 /// kept apart from the buckets, in integers wide enough never to overflow
@@ -20,28 +20,36 @@
 /// bit for bit, the histogram of all their values.
 ///
 /// Memory: the counts are stored only for a window of buckets that covers
-/// every bucket in use (from min()'s to max()'s), with some room either side:
-/// nothing until the first record, then at most 4,609 64-bit counts (36 KiB)
-/// when values span the whole range. A model of 10,000 services has a
-/// histogram per endpoint and per call edge, most never or narrowly used, so
-/// a full 36 KiB each would be hundreds of megabytes. The window grows by at
-/// least half its width (amortised O(1)), never shrinks; the object itself is
-/// 104 bytes.
+/// every bucket in use (from min()'s to max()'s), with some room either side,
+/// and each count in as few bytes as the largest needs: 1 byte while no
+/// bucket holds more than 255 values, then 2, 4 and 8 (the window is widened
+/// in place, rarely: amortised O(1)). Nothing is stored until the first
+/// record. A histogram that is lightly used, as most of the thousands in a
+/// large model are (one per endpoint and per call edge), takes 1 KiB per
+/// power-of-two range it spans: what the 128 eight-byte counts per range of
+/// 2 significant digits took, for 8 times the resolution. A busy one takes
+/// 2 or 4 KiB per range; the whole range in 8-byte counts, 264 KiB, only
+/// when values span 0 to an hour and a bucket holds more than 4 billion. The
+/// window grows by at least half its width, never shrinks; the object
+/// itself is 112 bytes, as before.
 ///
 /// | operation | cost |
 /// | --- | --- |
-/// | record | O(1): bit_width, shift, one range check, add; grows the window (rarely) |
+/// | record | O(1): bit_width, shift, one range check, add; grows or widens the window (rarely) |
 /// | count, min, max, overflow, mean, stddev | O(1) |
 /// | merge, clear, == | O(buckets from min() to max()), a straight loop |
 /// | value_at_percentile | O(buckets from min() to max()) at worst, a walk of the counts |
 /// | percentile_distribution | O(stored counts + rows); about 10 rows per factor 2 of count |
 ///
-/// Percentiles follow HdrHistogram's `getValueAtPercentile`: the answer for
-/// p is the bucket holding the value of rank ceil(p% of count) (at least 1),
-/// reported as the highest value that bucket holds, so it never understates a
-/// latency. Two exact figures sharpen it: it is clamped to max(), and the
-/// value of rank 1 is min() (HdrHistogram reports the bucket's lowest value
-/// for p = 0).
+/// Percentiles: the answer for p is the bucket holding the value of rank
+/// ceil(p% of count) (at least 1), as HdrHistogram's `getValueAtPercentile`
+/// finds it, reported as the bucket's midpoint (HdrHistogram's
+/// `medianEquivalentValue`), so it is within half a bucket of the exact value
+/// of that rank: exact below 2,048 ns, within 1/2,048 (0.05%) of it above.
+/// (The bucket's highest value, as HdrHistogram reports it, read every
+/// percentile up to a whole bucket high.) Exact figures sharpen it: it is
+/// clamped to min() and max(), the value of rank 1 is min() and that of the
+/// last rank max().
 ///
 /// A histogram is a value: copy it, compare it, merge it. It is not safe to
 /// record into one histogram from two threads; give each thread its own and
@@ -69,18 +77,18 @@ struct PercentileRow {
 
 class Histogram {
  public:
-  /// log2 of the sub-buckets in each power-of-two range: 128, for a
-  /// resolution of 1/128 of the value.
-  static constexpr int sub_bucket_bits = 7;
+  /// log2 of the sub-buckets in each power-of-two range: 1,024, for a
+  /// resolution of 1/1,024 of the value (3 significant digits).
+  static constexpr int sub_bucket_bits = 10;
   /// The largest value the buckets resolve (2^42 - 1 ns, 73.3 minutes); a
   /// larger one is counted in `overflow()`.
   static constexpr std::int64_t highest_trackable_value = (std::int64_t{1} << 42) - 1;
-  /// The number of counts: HdrHistogram's 4,608 plus one for overflow.
-  static constexpr std::size_t counts_length = 4609;
+  /// The number of counts: HdrHistogram's 33,792 plus one for overflow.
+  static constexpr std::size_t counts_length = 33793;
   /// HdrHistogram's "Buckets" and "SubBuckets" for this layout, as a `.hgrm`
   /// footer prints them.
-  static constexpr int hdr_bucket_count = 35;
-  static constexpr int hdr_sub_bucket_count = 256;
+  static constexpr int hdr_bucket_count = 32;
+  static constexpr int hdr_sub_bucket_count = 2048;
 
   /// An empty histogram; allocates nothing until the first record.
   Histogram() = default;
@@ -104,10 +112,10 @@ class Histogram {
     sum_ += static_cast<Uint128>(u) * count;
     sum_squares_.add(Uint192::product(static_cast<Uint128>(u) * u, count));
     const std::size_t index = index_of(v);
-    if (index - base_ >= counts_.size()) [[unlikely]] {  // below base_ wraps around
+    if (index - base_ >= size_) [[unlikely]] {  // below base_ wraps around
       cover(index, index);
     }
-    counts_[index - base_] += count;
+    add_at(index - base_, count);
   }
 
   /// Adds every value recorded in `other` to this histogram: the result
@@ -122,9 +130,11 @@ class Histogram {
   /// The number of values beyond highest_trackable_value. Their
   /// percentiles read as max(); min, max, mean and stddev count them exactly.
   [[nodiscard]] std::uint64_t overflow() const { return count_at(counts_length - 1); }
-  /// The counts stored (8 bytes each): 0 until the first record, at most
-  /// counts_length. For memory accounting and tests.
-  [[nodiscard]] std::size_t stored_counts() const { return counts_.size(); }
+  /// The counts stored: 0 until the first record, at most counts_length.
+  /// For memory accounting and tests.
+  [[nodiscard]] std::size_t stored_counts() const { return size_; }
+  /// The bytes the stored counts take: 1, 2, 4 or 8 per count.
+  [[nodiscard]] std::size_t stored_bytes() const { return words_.size() * sizeof(std::uint64_t); }
   /// The smallest value recorded, exactly; 0 when empty.
   [[nodiscard]] std::int64_t min() const { return count_ ? min_ : 0; }
   /// The largest value recorded, exactly; 0 when empty.
@@ -137,13 +147,31 @@ class Histogram {
   [[nodiscard]] double stddev() const;
 
   /// The value at percentile `p` (0 to 100; outside it clamps, NaN reads as
-  /// 0): the highest value of the bucket holding the value of rank
-  /// max(1, ceil(p% of count)), clamped to max(); min() when that rank is 1.
-  /// Never below the exact percentile; up to highest_trackable_value, less
-  /// than 1/128 above it (in the overflow bucket, max()). A p
-  /// that is a few units in the last place above a rank boundary (99.9 as a
-  /// double is slightly more than 99.9) counts as on it. 0 when empty.
+  /// 0): the midpoint of the bucket holding the value of rank
+  /// max(1, ceil(p% of count)), clamped to min() and max(); min() when that
+  /// rank is 1, max() when it is count(). Within half a bucket of the exact value of that rank: up
+  /// to highest_trackable_value, within 1/2,048 of it (in the overflow bucket, max()). A p that is
+  /// a few units in the last place above a rank boundary (99.9 as a double is slightly more
+  /// than 99.9) counts as on it. 0 when empty.
   [[nodiscard]] std::int64_t value_at_percentile(double p) const;
+
+  /// The rank (1 to count()) of the value at percentile `p`: max(1, ceil(p%
+  /// of count)), with value_at_percentile's forgiveness of a p a few units in
+  /// the last place above a rank boundary. 0 when empty.
+  [[nodiscard]] std::uint64_t rank_at_percentile(double p) const {
+    return count_ == 0 ? 0 : rank_at(p);
+  }
+
+  /// Where the value of `rank` (1 to count()) lies: its bucket's lowest and
+  /// highest value, and how many values lie in buckets above it. A caller
+  /// that sees the values again (the attribution replay) finds the exact
+  /// value of that rank among the few in that one bucket.
+  struct RankBucket {
+    std::int64_t lowest = 0;
+    std::int64_t highest = 0;
+    std::uint64_t above = 0;
+  };
+  [[nodiscard]] RankBucket bucket_of_rank(std::uint64_t rank) const;
 
   /// The percentile spectrum of HdrHistogram's `outputPercentileDistribution`:
   /// rows at 0%, then in steps that halve every `ticks_per_half_distance`
@@ -154,6 +182,10 @@ class Histogram {
   [[nodiscard]] std::vector<PercentileRow> percentile_distribution(
       int ticks_per_half_distance = 5) const;
 
+  /// The value a percentile reports for the bucket of `value` (>= 0): its
+  /// midpoint, HdrHistogram's `medianEquivalentValue`; the bucket's lowest
+  /// value beyond highest_trackable_value, where the bucket is open.
+  [[nodiscard]] static std::int64_t median_equivalent_value(std::int64_t value);
   /// The smallest value counted in the same bucket as `value` (>= 0).
   [[nodiscard]] static std::int64_t lowest_equivalent_value(std::int64_t value);
   /// The largest value counted in the same bucket as `value` (>= 0); the
@@ -201,14 +233,44 @@ class Histogram {
   static std::size_t index_of(std::int64_t value) {
     const auto v = std::min(static_cast<std::uint64_t>(value),
                             static_cast<std::uint64_t>(highest_trackable_value) + 1);
-    // b = 0 below 256 (one count per value); else values of bit width b + 8
-    // keep their top 8 bits, shifted by b.
-    const int b = static_cast<int>(std::bit_width(v | 0xFFU)) - (sub_bucket_bits + 1);
+    // b = 0 below 2,048 (one count per value); else values of bit width
+    // b + 11 keep their top 11 bits, shifted by b.
+    constexpr std::uint64_t exact_below = std::uint64_t{1} << (sub_bucket_bits + 1);
+    const int b = static_cast<int>(std::bit_width(v | (exact_below - 1))) - (sub_bucket_bits + 1);
     return (static_cast<std::size_t>(b) << sub_bucket_bits) + static_cast<std::size_t>(v >> b);
   }
+  /// log2 of the counts packed in a 64-bit word: 3, 2, 1 or 0 for counts of
+  /// 1, 2, 4 or 8 bytes.
+  [[nodiscard]] unsigned per_word_log2() const { return 3U - width_log2_; }
+  /// The largest count a stored count holds at the present width.
+  [[nodiscard]] std::uint64_t count_limit() const {
+    return width_log2_ == 3 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8U << width_log2_)) - 1;
+  }
+  /// The stored count `j` (0 to size_ - 1) of the window.
+  [[nodiscard]] std::uint64_t stored(std::size_t j) const {
+    const unsigned shift = static_cast<unsigned>(j & ((std::size_t{1} << per_word_log2()) - 1))
+                           << (3 + width_log2_);
+    return (words_[j >> per_word_log2()] >> shift) & count_limit();
+  }
+  /// Adds `count` to stored count `j`, widening every count first when it
+  /// would not fit.
+  void add_at(std::size_t j, std::uint64_t count) {
+    const unsigned shift = static_cast<unsigned>(j & ((std::size_t{1} << per_word_log2()) - 1))
+                           << (3 + width_log2_);
+    const std::uint64_t limit = count_limit();
+    if (count > limit - ((words_[j >> per_word_log2()] >> shift) & limit) && width_log2_ < 3)
+        [[unlikely]] {
+      widen_and_add(j, count);
+      return;
+    }
+    words_[j >> per_word_log2()] += count << shift;
+  }
+  /// Widens every stored count to the fewest bytes that hold count `j` plus
+  /// `count`, then adds it. Out of line: add_at() reaches it rarely.
+  [[gnu::noinline]] void widen_and_add(std::size_t j, std::uint64_t count);
   /// The count at `index`: 0 outside the stored window.
   [[nodiscard]] std::uint64_t count_at(std::size_t index) const {
-    return index - base_ < counts_.size() ? counts_[index - base_] : 0;
+    return index - base_ < size_ ? stored(index - base_) : 0;
   }
   /// Widens the stored window to cover indexes `low` to `high` (inclusive),
   /// with room to grow by half its width on the side it grew; the new
@@ -222,10 +284,13 @@ class Histogram {
   static std::int64_t lowest_of_bucket(std::size_t index);
   static std::int64_t highest_of_bucket(std::size_t index);
 
-  /// The counts of indexes base_ to base_ + counts_.size() - 1; every index
-  /// from min()'s to max()'s is among them once a value is recorded.
-  std::vector<std::uint64_t> counts_;
-  std::size_t base_ = 0;
+  /// The counts of indexes base_ to base_ + size_ - 1, packed 8 >> width_log2_
+  /// to a word (the lowest bits first); every index from min()'s to max()'s
+  /// is among them once a value is recorded.
+  std::vector<std::uint64_t> words_;
+  std::uint32_t base_ = 0;  ///< 32 bits hold every index (counts_length): a smaller object
+  std::uint32_t size_ = 0;
+  unsigned width_log2_ = 0;  ///< counts of 1 << width_log2_ bytes
   std::uint64_t count_ = 0;
   std::int64_t min_ = std::numeric_limits<std::int64_t>::max();
   std::int64_t max_ = 0;

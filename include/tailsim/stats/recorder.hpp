@@ -252,6 +252,7 @@ class Recorder {
     std::uint64_t retried = 0;
     OutcomeCounts outcomes;
     Histogram latency;
+    Histogram latency_all;  ///< every finished request, failures included
   };
   struct EdgeTotals {
     std::uint64_t calls = 0;
@@ -289,7 +290,7 @@ class Recorder {
     std::uint64_t arrivals = 0;
     OutcomeCounts finished;
     /// The interval's successful latencies, for its exact p50 and p99, up to
-    /// `exact_latencies` of them; beyond, they go to `spilled` (1% relative
+    /// `exact_latencies` of them; beyond, they go to `spilled` (0.05% relative
     /// error), so memory stays bounded however long an interval is.
     std::vector<std::int64_t> latencies;
     Histogram spilled;

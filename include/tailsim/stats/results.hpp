@@ -46,7 +46,7 @@ struct AttributionPart {
 struct AttributionGroup {
   std::uint64_t requests = 0;
   double latency_ms = 0;               ///< the group's mean latency: the parts sum to it
-  double from_ms = 0;                  ///< the slowest group: latencies at or above this (the p99)
+  double from_ms = 0;                  ///< the slowest group: the latency at the p99's rank
   std::vector<AttributionPart> parts;  ///< largest first
 };
 
@@ -66,6 +66,11 @@ struct PathResult {
   std::uint64_t retried = 0;   ///< requests that needed more than one attempt
   double throughput_rps = 0;   ///< successful requests per measured second
   Histogram latency;           ///< successful requests, arrival to response, in ns
+  /// Every finished request, arrival to its outcome, in ns: a failure counts
+  /// at the time it failed (a timeout at the client's give-up, a rejection
+  /// at once). Beside `latency`, it shows what a path's clients waited when
+  /// many requests fail. Requests still open at the end are not in it.
+  Histogram latency_all;
   Attribution attribution;
   /// The analytic estimate of the mean latency (`tailsim analyze`), set only
   /// when the model is in the analytic regime (docs/semantics.md).

@@ -190,9 +190,7 @@ void Simulation<Observe>::observe_path(Id path, Time started, Outcome outcome) {
     assert(ledger.total() <= latency && "a request's parts cannot exceed its latency");
     ledger.add(0, Where::unaccounted, latency - ledger.total());
     obs_->all[path].add(ledger, latency);
-    if (latency >= obs_->slow_from_ns[path]) {
-      obs_->slowest[path].add(ledger, latency);
-    }
+    obs_->slowest[path].add(ledger, latency);
   }
   ledger.clear();
 }
@@ -231,8 +229,10 @@ void Simulation<Observe>::attribution_results(stats::Results& results) const {
     stats::Attribution& attribution = results.paths[p].attribution;
     attribution.is_computed = true;
     attribution.mean = group(obs_->all[p]);
-    attribution.slowest = group(obs_->slowest[p]);
-    attribution.slowest.from_ms = static_cast<double>(obs_->slow_from_ns[p]) * 1e-6;
+    attribution.slowest = group(obs_->slowest[p].sum());
+    if (attribution.slowest.requests > 0) {
+      attribution.slowest.from_ms = static_cast<double>(obs_->slowest[p].from_ns()) * 1e-6;
+    }
   }
 }
 

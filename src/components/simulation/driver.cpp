@@ -128,11 +128,16 @@ stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
     results = first_pass.run();
   }
   auto observe = std::make_unique<Observation>();
+  // Each path's slowest 1%: its successes from the p99's rank up. The
+  // replay sees the same requests and finds that rank's exact value in the
+  // bucket the first pass narrowed it to.
   for (const stats::PathResult& path : results.paths) {
-    observe->slow_from_ns.push_back(
-        path.latency.count() == 0
-            ? std::numeric_limits<std::int64_t>::max()
-            : static_cast<std::int64_t>(std::llround(stats::latency_ms_at(path, 99) * 1e6)));
+    SlowestGroup& group = observe->slowest.emplace_back();
+    if (const std::uint64_t n = path.latency.count(); n > 0) {
+      const std::uint64_t rank = path.latency.rank_at_percentile(99);
+      const stats::Histogram::RankBucket at = path.latency.bucket_of_rank(rank);
+      group.set_cut(at.lowest, at.highest, at.above, n - rank + 1);
+    }
   }
   if (choice) {
     observe->tracing = true;

@@ -397,16 +397,15 @@ struct TaskMark {
 /// into its caller's, so finished work keeps no ledger (in a deep chain each
 /// holds a part per service below it: kept, they grew quadratically).
 struct Observation {
-  std::vector<std::int64_t> slow_from_ns;  ///< per path: the first pass's p99
   std::vector<Ledger> tasks;
   std::vector<TaskMark> marks;
   std::vector<Ledger> attempts;
   std::vector<Ledger> exchanges;
   std::vector<std::int64_t> backoff_ns;  ///< per exchange: its retries' backoffs so far
   Ledger answer;                         ///< a finished request's ledger, on its way to its caller
-  Ledger done;                     ///< a finished call's ledger, on its way to the caller task
-  std::vector<LedgerSum> all;      ///< per path: its successful measured requests
-  std::vector<LedgerSum> slowest;  ///< per path: those at or above slow_from_ns
+  Ledger done;                        ///< a finished call's ledger, on its way to the caller task
+  std::vector<LedgerSum> all;         ///< per path: its successful measured requests
+  std::vector<SlowestGroup> slowest;  ///< per path: those from its p99's rank up
 
   // Traces (RunLimits::traces) of the requests the first pass chose.
   /// Where a call, attempt or request is in its trace: span indexes.
@@ -448,6 +447,9 @@ struct Observation {
         (exchange_refs.capacity() + attempt_refs.capacity() + request_refs.capacity()) *
             sizeof(TraceRef) +
         at_pods.capacity() * sizeof(TracedAtPod);
+    for (const SlowestGroup& group : slowest) {
+      total += group.bytes();
+    }
     for (const auto* ledgers : {&tasks, &attempts, &exchanges}) {
       total += ledgers->capacity() * sizeof(Ledger);
       for (const Ledger& ledger : *ledgers) {

@@ -2,6 +2,7 @@
 // times, so every request's critical path can be worked out by hand.
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -36,6 +37,11 @@ stats::Attribution attribution(const std::string& yaml, const std::string& path 
   }
   CHECK(a.mean.latency_ms == Approx(named(r.paths, path).latency.mean() * 1e-6).epsilon(1e-9));
   return a;
+}
+
+/// The p99's rank among `n` values: ceil(0.99 n), in integers.
+std::uint64_t slowest_rank(std::uint64_t n) {
+  return (99 * n + 99) / 100;
 }
 
 double ms(const stats::AttributionGroup& group, const std::string& entity,
@@ -184,7 +190,59 @@ workloads:
   // The slowest 1% waited far longer than the mean request: the queue is why.
   CHECK(ms(a.slowest, "api", "queue") / a.slowest.latency_ms >
         ms(a.mean, "api", "queue") / a.mean.latency_ms);
-  CHECK(a.slowest.requests == Approx(0.01 * n).epsilon(0.1));
+  // The slowest 1% is exactly the requests from the p99's rank up.
+  CHECK(a.slowest.requests == a.mean.requests - slowest_rank(a.mean.requests) + 1);
+}
+
+TEST_CASE("equal latencies: the slowest 1% is the p99's rank count, not every tie",
+          "[attribution]") {
+  // Deterministic 2 ms of CPU, requests 50 ms apart: every latency is exactly
+  // 2 ms. The group is the top n - ceil(0.99 n) + 1 of them (ties in the order
+  // they finished), not all n that are >= the p99.
+  const auto a = attribution(R"y(version: 1
+simulation: {duration: 100s, warmup: 0s, seed: 1}
+services:
+  api:
+    endpoints: {get: [{cpu: 2ms}]}
+workloads:
+  w: {entry: api.get, rate: 20/s, arrivals: uniform}
+)y");
+  const std::uint64_t n = a.mean.requests;
+  REQUIRE(n > 1000);
+  CHECK(a.slowest.requests == n - slowest_rank(n) + 1);
+  CHECK(a.slowest.requests < n / 50);
+  CHECK(a.slowest.from_ms == Approx(2.0).epsilon(1e-12));
+  CHECK(a.slowest.latency_ms == Approx(2.0).epsilon(1e-12));
+  CHECK(ms(a.slowest, "api", "cpu") == Approx(2.0).epsilon(1e-12));
+}
+
+TEST_CASE("ties at the p99's value complete the slowest 1%; they do not shrink it",
+          "[attribution]") {
+  // 99.5% of requests take exactly 10 ms, 0.5% exactly 30 ms: the p99's rank
+  // falls among the 10 ms ties. The group is every 30 ms request and as many
+  // 10 ms ones as complete the rank count; the value at the rank is 10 ms.
+  const auto a = attribution(R"y(version: 1
+simulation: {duration: 200s, warmup: 0s, seed: 4}
+services:
+  api:
+    endpoints:
+      get:
+        - branch:
+            - {p: 0.005, steps: [{delay: 30ms}]}
+            - {p: 0.995, steps: [{delay: 10ms}]}
+workloads:
+  w: {entry: api.get, rate: 50/s, arrivals: uniform}
+)y");
+  const std::uint64_t n = a.mean.requests;
+  const std::uint64_t group = n - slowest_rank(n) + 1;
+  CHECK(a.slowest.requests == group);
+  CHECK(a.slowest.from_ms == Approx(10.0).epsilon(1e-12));
+  // The slow ones: from the mean, (mean - 10) / 20 of all requests.
+  const double slow = (a.mean.latency_ms - 10.0) / 20.0 * static_cast<double>(n);
+  REQUIRE(slow > 10);
+  REQUIRE(slow < static_cast<double>(group));
+  CHECK(a.slowest.latency_ms == Approx((30.0 * slow + 10.0 * (static_cast<double>(group) - slow)) /
+                                       static_cast<double>(group)));
 }
 
 TEST_CASE("a queue's message waits in the broker, then the consumer works", "[attribution]") {

@@ -1,6 +1,7 @@
 #include "tailsim/components/simulation.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -406,4 +407,75 @@ workloads:
   // The series end where the run stopped: no intervals of time never simulated.
   CHECK(static_cast<double>(r.timeseries.intervals) * r.timeseries.interval_s <=
         r.simulated_s + r.timeseries.interval_s);
+}
+
+TEST_CASE("latency over all requests: failures count at the time they failed", "[simulation]") {
+  // Half the requests fail at once (a `fail` step before any work), the rest
+  // take exactly 10 ms: latency_all holds n values, the failures at 0.
+  const auto r = run(R"y(version: 1
+simulation: {duration: 100s, warmup: 0s, seed: 2}
+services:
+  api:
+    endpoints: {get: [{fail: 50%}, {delay: 10ms}]}
+workloads:
+  w: {entry: api.get, rate: 20/s, arrivals: uniform}
+)y");
+  const auto& p = path(r, "w");
+  const std::uint64_t ok = p.outcomes[Outcome::ok];
+  const std::uint64_t failed = p.outcomes[Outcome::error];
+  REQUIRE(ok + failed == p.requests);
+  REQUIRE(failed > p.requests / 3);
+  REQUIRE(ok > p.requests / 3);
+  CHECK(p.latency.count() == ok);
+  CHECK(p.latency.min() == 10'000'000);
+  CHECK(p.latency_all.count() == p.requests);
+  CHECK(p.latency_all.min() == 0);
+  CHECK(p.latency_all.max() == 10'000'000);
+  CHECK(p.latency_all.mean() ==
+        Approx(10e6 * static_cast<double>(ok) / static_cast<double>(p.requests)).epsilon(1e-12));
+  // Each percentile is 0 where its rank falls among the failures, 10 ms
+  // above (as the histogram reads it: its bucket's middle, within 1/2048).
+  const std::int64_t ten_ms = stats::Histogram::median_equivalent_value(10'000'000);
+  for (const double q : {10.0, 25.0, 50.0, 75.0, 90.0, 99.0}) {
+    const std::uint64_t rank = p.latency_all.rank_at_percentile(q);
+    INFO("p" << q << " rank " << rank << " of " << p.requests << ", " << failed << " failed");
+    CHECK(p.latency_all.value_at_percentile(q) == (rank <= failed ? 0 : ten_ms));
+  }
+  CHECK(p.latency_all.value_at_percentile(100) == 10'000'000);
+}
+
+TEST_CASE("latency over all requests: a timeout counts at the client's give-up", "[simulation]") {
+  // A branch sends half the requests to 10 ms of I/O, half to 100 ms behind
+  // a 50 ms client timeout. A timed-out request counts 50 ms, never 100.
+  const auto r = run(R"y(version: 1
+simulation: {duration: 100s, warmup: 0s, seed: 5}
+services:
+  api:
+    endpoints:
+      get:
+        - branch:
+            - {p: 0.5, steps: [{delay: 100ms}]}
+            - {p: 0.5, steps: [{delay: 10ms}]}
+workloads:
+  w: {entry: api.get, rate: 20/s, arrivals: uniform, timeout: 50ms}
+)y");
+  const auto& p = path(r, "w");
+  const std::uint64_t timeouts = p.outcomes[Outcome::timeout];
+  REQUIRE(timeouts > p.requests / 3);
+  REQUIRE(p.outcomes[Outcome::ok] + timeouts == p.requests);
+  CHECK(p.latency.max() == 10'000'000);
+  CHECK(p.latency_all.count() == p.requests);
+  CHECK(p.latency_all.max() == 50'000'000);
+  CHECK(p.latency_all.value_at_percentile(100) == 50'000'000);
+  const std::uint64_t below = p.requests - timeouts;
+  for (const double q : {25.0, 50.0, 75.0, 99.0}) {
+    const std::uint64_t rank = p.latency_all.rank_at_percentile(q);
+    INFO("p" << q << " rank " << rank);
+    CHECK(p.latency_all.value_at_percentile(q) ==
+          (rank <= below ? 10'000'000 : stats::Histogram::median_equivalent_value(50'000'000)));
+  }
+  CHECK(std::abs(p.latency_all.value_at_percentile(99) - 50'000'000) <= 50'000'000 / 2048);
+  // results.json writes it beside the success latency.
+  const std::string json = tailsim::report::to_json(r);
+  CHECK(json.find("\"latency_all_ms\"") != std::string::npos);
 }

@@ -155,3 +155,46 @@ TEST_CASE("console: every service with wasted work gets its goodput line", "[con
   CHECK_THAT(text, Catch::Contains("goodput=2.5/s wasted cpu=3.8s orphaned=0"));
   CHECK(text.find("goodput=10.0/s") == std::string::npos);  // nothing wasted at front
 }
+
+TEST_CASE("console: a path with failures shows all requests' latency, and warns when they are many",
+          "[console]") {
+  using tailsim::stats::Outcome;
+  tailsim::stats::Results r;
+  r.paths.resize(2);
+  auto& checkout = r.paths[0];
+  checkout.name = "checkout";
+  checkout.requests = 1000;
+  checkout.outcomes[Outcome::ok] = 134;
+  checkout.outcomes[Outcome::timeout] = 866;
+  checkout.latency.record(248'500'000, 134);
+  checkout.latency_all.record(248'500'000, 134);
+  checkout.latency_all.record(2'000'000'000, 866);
+  auto& browse = r.paths[1];
+  browse.name = "browse";
+  browse.requests = 100;
+  browse.outcomes[Outcome::ok] = 100;
+  browse.latency.record(5'000'000, 100);
+  browse.latency_all.record(5'000'000, 100);
+  const std::string text = to_console(r, ConsoleStyle{false});
+  INFO(text);
+  CHECK_THAT(text,
+             Catch::Contains("    checkout        248.5ms  248.5ms  248.5ms  248.5ms  248.5ms  "
+                             "248.5ms\n"
+                             "      all requests    1.77s    2.00s    2.00s    2.00s    2.00s  "
+                             "  2.00s\n"
+                             "      requests=1000 ok=134 errors=866 (86.60%) timeout=866 0.0/s\n"
+                             "      warning: 86.6% failed; the latency above counts the "
+                             "successes only\n"
+                             "    browse"));
+  // A path without failures keeps its one row and no warning.
+  CHECK_THAT(text,
+             Catch::Contains("    browse           5.00ms   5.00ms   5.00ms   5.00ms   5.00ms  "
+                             " 5.00ms\n      requests=100 ok=100 errors=0 (0.00%) 0.0/s\n\n"));
+  CHECK(text.find("warning:") == text.rfind("warning:"));
+
+  // Under 10% failed: the second row, but no warning.
+  checkout.outcomes[Outcome::ok] = 950;
+  checkout.outcomes[Outcome::timeout] = 50;
+  CHECK(to_console(r, ConsoleStyle{false}).find("warning:") == std::string::npos);
+  CHECK(to_console(r, ConsoleStyle{false}).find("all requests") != std::string::npos);
+}

@@ -17,7 +17,7 @@ using tailsim::stats::Histogram;
 constexpr std::int64_t hgrm_ms = 1'000'000;
 
 const std::string header = "       Value     Percentile TotalCount 1/(1-Percentile)\n\n";
-const std::string buckets_line = "#[Buckets =           35, SubBuckets     =          256]\n";
+const std::string buckets_line = "#[Buckets =           32, SubBuckets     =         2048]\n";
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -47,27 +47,28 @@ TEST_CASE("hgrm of 1..10 ms is HdrHistogram's spectrum, checked by hand", "[hgrm
   }
   // Levels 0, 10, ... 50, then steps of 5, 2.5 and 1.25 (five per halving of
   // the distance to 100%), a row each while its rank is within the counts.
-  // Values are the top of each value's bucket (e.g. 5 ms lies in
-  // [4.980736, 5.013503] ms), the first the exact min, the last the exact max.
+  // Values are the middle of each value's bucket (e.g. 5 ms lies in
+  // [4.997120, 5.001215] ms: 4.999168), the first the exact min, the last
+  // the exact max.
   const std::string expected = header +
                                "       1.000 0.000000000000          1           1.00\n"
                                "       1.000 0.100000000000          1           1.11\n"
-                               "       2.007 0.200000000000          2           1.25\n"
-                               "       3.015 0.300000000000          3           1.43\n"
-                               "       4.014 0.400000000000          4           1.67\n"
-                               "       5.014 0.500000000000          5           2.00\n"
-                               "       6.029 0.550000000000          6           2.22\n"
-                               "       6.029 0.600000000000          6           2.50\n"
-                               "       7.012 0.650000000000          7           2.86\n"
-                               "       7.012 0.700000000000          7           3.33\n"
-                               "       8.028 0.750000000000          8           4.00\n"
-                               "       8.028 0.775000000000          8           4.44\n"
-                               "       8.028 0.800000000000          8           5.00\n"
-                               "       9.044 0.825000000000          9           5.71\n"
-                               "       9.044 0.850000000000          9           6.67\n"
-                               "       9.044 0.875000000000          9           8.00\n"
-                               "       9.044 0.887500000000          9           8.89\n"
-                               "       9.044 0.900000000000          9          10.00\n"
+                               "       2.000 0.200000000000          2           1.25\n"
+                               "       2.999 0.300000000000          3           1.43\n"
+                               "       4.001 0.400000000000          4           1.67\n"
+                               "       4.999 0.500000000000          5           2.00\n"
+                               "       5.999 0.550000000000          6           2.22\n"
+                               "       5.999 0.600000000000          6           2.50\n"
+                               "       6.998 0.650000000000          7           2.86\n"
+                               "       6.998 0.700000000000          7           3.33\n"
+                               "       8.002 0.750000000000          8           4.00\n"
+                               "       8.002 0.775000000000          8           4.44\n"
+                               "       8.002 0.800000000000          8           5.00\n"
+                               "       8.999 0.825000000000          9           5.71\n"
+                               "       8.999 0.850000000000          9           6.67\n"
+                               "       8.999 0.875000000000          9           8.00\n"
+                               "       8.999 0.887500000000          9           8.89\n"
+                               "       8.999 0.900000000000          9          10.00\n"
                                "      10.000 0.912500000000         10          11.43\n"
                                "      10.000 1.000000000000         10\n"
                                "#[Mean    =        5.500, StdDeviation   =        2.872]\n"
