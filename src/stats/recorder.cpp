@@ -72,10 +72,9 @@ void Recorder::path_finished(std::uint32_t path, Time arrived, Time now, Outcome
   ++p.outcomes[outcome];
   p.attempts += attempts;
   p.retried += attempts > 1 ? 1 : 0;
-  p.latency_all.record((now - arrived).count());
-  if (outcome == Outcome::ok) {
-    p.latency.record((now - arrived).count());
-  }
+  // Each value once: latency_all is the successes and the failures merged
+  // at the end (merging is exact).
+  (outcome == Outcome::ok ? p.latency : p.latency_failed).record((now - arrived).count());
 }
 
 void Recorder::add_queue(std::string name) {
@@ -320,7 +319,8 @@ void Recorder::finish(Results& results) {
     out.outcomes = paths_[i].outcomes;
     out.outcomes[Outcome::unfinished] += out.requests - out.outcomes.total();
     out.latency = std::move(paths_[i].latency);
-    out.latency_all = std::move(paths_[i].latency_all);
+    out.latency_all = out.latency;
+    out.latency_all.merge(paths_[i].latency_failed);
     out.attempts = paths_[i].attempts;
     out.retried = paths_[i].retried;
     out.throughput_rps =

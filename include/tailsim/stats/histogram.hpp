@@ -254,7 +254,7 @@ class Histogram {
   }
   /// Adds `count` to stored count `j`, widening every count first when it
   /// would not fit.
-  void add_at(std::size_t j, std::uint64_t count) {
+  [[gnu::always_inline]] void add_at(std::size_t j, std::uint64_t count) {
     const unsigned shift = static_cast<unsigned>(j & ((std::size_t{1} << per_word_log2()) - 1))
                            << (3 + width_log2_);
     const std::uint64_t limit = count_limit();

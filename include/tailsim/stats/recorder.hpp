@@ -252,7 +252,7 @@ class Recorder {
     std::uint64_t retried = 0;
     OutcomeCounts outcomes;
     Histogram latency;
-    Histogram latency_all;  ///< every finished request, failures included
+    Histogram latency_failed;  ///< the failures, at the time they failed: with latency, latency_all
   };
   struct EdgeTotals {
     std::uint64_t calls = 0;
