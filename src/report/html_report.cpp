@@ -676,6 +676,31 @@ class ReportWriter {
     return c;
   }
 
+  /// Attempts per call on each edge that may retry or hedge, per interval:
+  /// 1 while calls succeed at once, 1 + p + p² for three attempts at a
+  /// failure share p; undefined in an interval without calls.
+  Chart amplification_chart() const {
+    Chart c = time_chart("Amplification: attempts per call, per edge that retries or hedges",
+                         "attempts per call", series_end());
+    const auto& edges = index_.names("edge");
+    for (const auto& name : edges) {
+      const auto* calls = index_.find("edge", name, "calls");
+      const auto* attempts = index_.find("edge", name, "attempts");
+      if (calls == nullptr || attempts == nullptr || !has_nonzero(calls)) {
+        continue;
+      }
+      std::vector<double> ratio(calls->values.size());
+      for (std::size_t i = 0; i < ratio.size(); ++i) {
+        ratio[i] = calls->values[i] > 0 ? attempts->values[i] / calls->values[i]
+                                        : std::numeric_limits<double>::quiet_NaN();
+      }
+      const stats::Series per_call(name, "amplification", std::move(ratio));
+      c.series.push_back(
+          make_series(name, points_of(per_call, 1.0, /*step=*/false), c.series.size()));
+    }
+    return c;
+  }
+
   /// Each path's latency SLOs on the percentile it promises (or the mean),
   /// as a dotted level in the path's colour.
   void add_slo_lines(Chart& latency) const {
@@ -822,6 +847,7 @@ class ReportWriter {
     out += figure(std::move(utilization));
     out += figure(per_entity_chart(r_.services, "service", "queue_length",
                                    "Requests waiting for a worker, per service", "requests", 1));
+    out += figure(amplification_chart());
     out += figure(per_entity_chart(r_.services, "service", "retries",
                                    "Retries sent per second, per calling service", "retries/s", 1.0,
                                    /*keep_zero=*/false, /*per_second=*/true));

@@ -347,7 +347,7 @@ constexpr std::string_view failures_help =
 
 /// Every series a run keeps (stats::Series), family by family, in the order
 /// metrics.om writes them.
-constexpr std::array<SeriesFamily, 39> series_families{{
+constexpr std::array<SeriesFamily, 41> series_families{{
     {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
      "Requests of a path that arrived, over all simulated time.", "", "", false},
     {"path", "completions", "tailsim_path_completions", "counter", "",
@@ -404,6 +404,13 @@ constexpr std::array<SeriesFamily, 39> series_families{{
      "Retries a service sent as a caller.", "", "", false},
     {"service", "wasted_cpu_s", "tailsim_service_wasted_cpu_seconds", "counter", "seconds",
      "CPU time a service spent on requests nobody waited for any more.", "", "", false},
+    {"edge", "calls", "tailsim_edge_calls", "counter", "",
+     "Calls a caller made over an edge whose calls may retry or hedge, by their first attempt.", "",
+     "", false},
+    {"edge", "attempts", "tailsim_edge_attempts", "counter", "",
+     "Attempts (retries and hedged copies included) sent over an edge whose calls may retry or "
+     "hedge.",
+     "", "", false},
     {"cache", "hit_ratio", "tailsim_cache_hit_ratio", "gauge", "ratio",
      "Share of a cache's lookups in the interval that found the key.", "", "", false},
     {"queue", "depth", "tailsim_queue_depth", "gauge", "",

@@ -30,6 +30,8 @@ Recorder::Recorder(Time window_start, Time window_end, std::size_t paths, std::s
       caches_(caches),
       interval_paths_(paths),
       interval_services_(services),
+      interval_edges_(edges),
+      edge_series_(edges),
       interval_caches_(caches),
       path_series_(paths, std::vector<std::vector<double>>(path_metrics.size())),
       service_series_(services, std::vector<std::vector<double>>(service_metrics.size())),
@@ -281,6 +283,13 @@ void Recorder::close_interval(Duration interval) {
       i.has_spilled = false;
     }
   }
+  for (std::size_t e = 0; e < edge_series_.size(); ++e) {
+    if (edge_series_[e]) {
+      (*edge_series_[e])[0].push_back(static_cast<double>(interval_edges_[e].calls));
+      (*edge_series_[e])[1].push_back(static_cast<double>(interval_edges_[e].attempts));
+    }
+    interval_edges_[e] = {};
+  }
   for (std::size_t s = 0; s < interval_services_.size(); ++s) {
     IntervalService& i = interval_services_[s];
     auto& out = service_series_[s];
@@ -396,6 +405,13 @@ void Recorder::finish(Results& results) {
   for (std::size_t c = 0; c < cache_series_.size() && c < results.caches.size(); ++c) {
     ts.series.push_back(
         Series{"cache/" + results.caches[c].name, "hit_ratio", std::move(cache_series_[c])});
+  }
+  for (std::size_t e = 0; e < edge_series_.size(); ++e) {
+    if (edge_series_[e]) {
+      const std::string entity = "edge/" + results.edges[e].caller + "->" + results.edges[e].target;
+      ts.series.push_back(Series{entity, "calls", std::move((*edge_series_[e])[0])});
+      ts.series.push_back(Series{entity, "attempts", std::move((*edge_series_[e])[1])});
+    }
   }
   for (std::size_t i = 0; i < edges_.size(); ++i) {
     EdgeResult& out = results.edges[i];

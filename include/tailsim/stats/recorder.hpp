@@ -4,6 +4,7 @@
 /// decides what the measured window keeps. Memory is fixed per path, service
 /// and edge: it never grows with simulated time.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -95,6 +96,16 @@ class Recorder {
   /// `service` has GC pauses: its time series gains `gc_pause_s` (only
   /// then, so that the series of a model without pauses stay as they were).
   void track_gc(std::uint32_t service) { gc_series_[service].emplace(); }
+  /// Calls over `edge` may send more than one attempt (retries, hedges):
+  /// its time series gains `calls` and `attempts` per interval, whose ratio
+  /// is the edge's amplification (only then, as track_gc).
+  void track_edge(std::uint32_t edge) { edge_series_[edge].emplace(); }
+  /// A tracked edge sent an attempt now, the first of its call or not.
+  void edge_attempt(std::uint32_t edge, bool is_first) {
+    IntervalEdge& i = interval_edges_[edge];
+    ++i.attempts;
+    i.calls += is_first ? 1 : 0;
+  }
   /// A pod of `service` was OOMKilled, its container restarted, or the
   /// kubelet evicted it, at `at` (counted in the window).
   void oom_killed(std::uint32_t service, Time at) {
@@ -208,6 +219,9 @@ class Recorder {
     for (const auto& gc : gc_series_) {
       series += gc ? 1 : 0;
     }
+    for (const auto& edge : edge_series_) {
+      series += edge ? 2 : 0;
+    }
     for (const auto& contention : contention_series_) {
       series += contention ? 1 : 0;
     }
@@ -315,6 +329,14 @@ class Recorder {
   static constexpr std::size_t exact_latencies = 4096;
   std::vector<IntervalPath> interval_paths_;
   std::vector<IntervalService> interval_services_;
+  /// A tracked edge's calls and attempts sent in the interval (track_edge).
+  struct IntervalEdge {
+    std::uint64_t calls = 0;
+    std::uint64_t attempts = 0;
+  };
+  std::vector<IntervalEdge> interval_edges_;
+  /// Per tracked edge: calls and attempts per interval.
+  std::vector<std::optional<std::array<std::vector<double>, 2>>> edge_series_;
   std::vector<IntervalCache> interval_caches_;
   /// Closed intervals' values: [entity][metric][interval].
   std::vector<std::vector<std::vector<double>>> path_series_;

@@ -87,6 +87,20 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
                          policy.hedge_max > 0 || policy.propagate_deadline;
   }
   calls_.edges.resize(plan.edges.size());
+  auto may_amplify = [&](Id edge, Id policy) {
+    if (edge != no_id && policy != no_id &&
+        (plan.policies[policy].attempts > 1 || plan.policies[policy].hedge_max > 0) &&
+        !calls_.edges[edge].counts_attempts) {
+      calls_.edges[edge].counts_attempts = true;
+      recorder_.track_edge(edge);
+    }
+  };
+  for (const plan::CallSite& site : plan.call_sites) {
+    may_amplify(site.edge, site.policy);
+  }
+  for (const plan::Workload& w : plan.workloads) {
+    may_amplify(w.edge, w.policy);
+  }
   for (Id e = 0; e < plan.edges.size(); ++e) {
     if (plan.edges[e].breaker != no_id) {
       calls_.edges[e].breaker.emplace(plan.breakers[plan.edges[e].breaker]);
@@ -282,6 +296,9 @@ void Simulation<Observe>::start_attempt(Id x, bool is_hedge) {
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
   EdgeState& edge = calls_.edges[ex.edge];
   ++ex.attempts;
+  if (edge.counts_attempts) {
+    recorder_.edge_attempt(ex.edge, ex.attempts == 1);
+  }
   const bool is_retry = ex.attempts > 1 && !is_hedge;
   if (is_retry && ex.kind == ExchangeKind::call) {
     recorder_.service_retry(caller_service(ex), ex.started);

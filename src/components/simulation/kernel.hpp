@@ -176,6 +176,9 @@ struct Attempt {
 struct EdgeState {
   RetryLimits limits;
   std::optional<CircuitBreaker> breaker;
+  /// A call over it may send more than one attempt (retries, hedges): the
+  /// time series counts its calls and attempts (Recorder::track_edge).
+  bool counts_attempts = false;
 };
 
 /// Something waiting for a worker: a request not started yet, or (async

@@ -1,5 +1,6 @@
 // Client policies in whole simulations: exact outcomes with constant delays.
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -380,4 +381,51 @@ faults:
   CHECK(named(slow.paths, "w").outcomes[Outcome::error] == 7);
   CHECK(slow_back.orphaned == 6);
   CHECK(slow_back.wasted_cpu_s == Approx(6 * 0.5));
+}
+
+TEST_CASE("an edge that retries counts its calls and attempts per interval: 1 + p + p^2",
+          "[resilience][amplification]") {
+  // Three attempts on errors, each failing with p = 1/2 independently:
+  // attempts per call are 1, 2 or 3 with chances 1/2, 1/4, 1/4, a mean of
+  // 1 + p + p^2 = 1.75 and a variance of 0.6875.
+  const auto r = simulate_text(R"y(version: 1
+simulation: {duration: 200s, warmup: 0s, seed: 4, interval: 10s}
+services:
+  api:
+    endpoints:
+      get:
+        - call: flaky.work
+          retry: {attempts: 3, backoff: 1ms, multiplier: 1, jitter: none, on: [error]}
+  flaky:
+    endpoints: {work: [{delay: 2ms}, {fail: 50%}]}
+workloads:
+  w: {entry: api.get, rate: 200/s}
+)y");
+  const stats::Series* calls = nullptr;
+  const stats::Series* attempts = nullptr;
+  for (const stats::Series& s : r.timeseries.series) {
+    if (s.entity == "edge/api->flaky.work") {
+      (s.metric == "calls" ? calls : attempts) = &s;
+    }
+  }
+  REQUIRE(calls != nullptr);
+  REQUIRE(attempts != nullptr);
+  double n = 0;
+  double sent = 0;
+  for (std::size_t i = 0; i < calls->values.size(); ++i) {
+    n += calls->values[i];
+    sent += attempts->values[i];
+  }
+  const auto edge_it = std::find_if(r.edges.begin(), r.edges.end(), [](const auto& e) {
+    return e.caller == "api" && e.target == "flaky.work";
+  });
+  REQUIRE(edge_it != r.edges.end());
+  const auto& edge = *edge_it;
+  CHECK(n == static_cast<double>(edge.calls));  // every call of the run was in the window
+  CHECK(sent == static_cast<double>(edge.attempts));
+  CHECK(sent / n == Approx(1.75).margin(4.5 * std::sqrt(0.6875 / n)));
+  // No retry policy, no such series: the client's edge has none.
+  for (const stats::Series& s : r.timeseries.series) {
+    CHECK(s.entity.rfind("edge/client/", 0) == std::string::npos);
+  }
 }

@@ -480,6 +480,7 @@ TEST_CASE("openmetrics has a family for every series a run keeps", "[openmetrics
         "throttled_s", "retries", "wasted_cpu_s", "gc_pause_s", "contention_s", "memory_bytes",
         "oom_kills", "restarts", "evictions", "gpu_busy_s"}},
       {"cache", {"hit_ratio"}},
+      {"edge", {"calls", "attempts"}},
       {"queue", {"depth", "lag_s"}},
       {"autoscaler", {"metric", "desired", "ready"}},
       {"breaker", {"state"}},
