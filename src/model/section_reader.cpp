@@ -11,16 +11,10 @@ namespace {
 
 /// Steps nested deeper than this (parallel in branch in parallel ...) are refused.
 constexpr int max_step_depth = 64;
-constexpr std::int64_t max_replicas = 100'000;
 constexpr std::int64_t max_count = 1'000'000'000;
 /// A pod's GPUs and a batch's size: far beyond any real server's.
 constexpr std::int64_t max_gpus = 1'024;
 constexpr std::int64_t max_batch = 1'000'000;
-
-template <class Enum>
-Located<Enum> as_enum(const Located<std::size_t>& choice) {
-  return Located<Enum>{static_cast<Enum>(choice.value), choice.loc};
-}
 
 class SectionReader {
  public:
@@ -54,7 +48,6 @@ class SectionReader {
   void read_cluster(const Cursor& c);
   std::optional<NeighboursSpec> read_neighbours(const Cursor& c);
   void read_workload(const Located<std::string>& name, const Cursor& c);
-  void read_fault(const Cursor& c);
   void read_slos(const Cursor& c);
 
   YamlReader& r_;
@@ -127,7 +120,7 @@ void SectionReader::read(const Cursor& root) {
   }
   if (auto c = f.get("faults")) {
     for (const Cursor& item : r_.sequence(*c, "faults")) {
-      read_fault(item);
+      read_fault(r_, item, model_);
     }
   }
   if (auto c = f.get("slos")) {
@@ -1320,147 +1313,6 @@ void SectionReader::read_workload(const Located<std::string>& name, const Cursor
   }
   read_call_policy(f, w.policy);
   model_.workloads.push_back(std::move(w));
-}
-
-// -------------------------------------------------------------------- faults
-
-void SectionReader::read_fault(const Cursor& c) {
-  static constexpr std::string_view kinds[] = {"kill",  "slow",      "fail", "down",
-                                               "flush", "partition", "cpu"};
-  Fields f(r_, c,
-           {"at", "for", "kill", "slow", "fail", "down", "flush", "partition", "cpu", "pods", "add",
-            "factor", "rate", "mode", "set", "name"},
-           "a fault");
-  if (!f.is_map()) {
-    return;
-  }
-  Fault fault;
-  fault.loc = f.loc();
-  std::optional<std::size_t> kind;
-  for (std::size_t i = 0; i < std::size(kinds); ++i) {
-    if (!f.has(kinds[i])) {
-      continue;
-    }
-    if (kind) {
-      r_.error(f.key_loc(kinds[i]), fmt::format("a fault does one thing: it has both '{}' and "
-                                                "'{}'",
-                                                kinds[*kind], kinds[i]));
-      continue;
-    }
-    kind = i;
-  }
-  if (!kind) {
-    if (!f.has_unknown_keys()) {
-      r_.error(f.loc(), "a fault needs one of kill, slow, fail, down, flush, partition, cpu");
-    }
-    return;
-  }
-  fault.kind = static_cast<FaultKind>(*kind);
-  const bool has_several_kinds =
-      std::count_if(std::begin(kinds), std::end(kinds), [&](auto k) { return f.has(k); }) > 1;
-  const std::string_view kind_name = kinds[*kind];
-  if (auto v = f.require("at")) {
-    if (auto at = r_.duration(*v, "at")) {
-      fault.at = *at;
-    }
-  }
-  if (auto v = f.get("for")) {
-    fault.length = r_.duration(*v, "for", Duration{1});
-  }
-  if (auto v = f.get("name")) {
-    if (auto name = r_.string(*v, "name")) {
-      if (is_valid_name(name->value)) {
-        fault.name = *name;
-      } else {
-        r_.error(name->loc, fmt::format("'{}' is not a valid fault name: use letters, digits, '-' "
-                                        "and '_'",
-                                        name->value));
-      }
-    }
-  }
-  // Which of the option keys each kind takes.
-  auto takes = [&](std::string_view key) {
-    switch (fault.kind) {
-      case FaultKind::kill:
-        return key == "pods";
-      case FaultKind::slow:
-        return key == "add" || key == "factor" || key == "for";
-      case FaultKind::fail:
-        return key == "rate" || key == "for";
-      case FaultKind::down:
-        return key == "mode" || key == "for";
-      case FaultKind::flush:
-        return false;
-      case FaultKind::partition:
-        return key == "for";
-      case FaultKind::cpu:
-        return key == "set" || key == "for";
-    }
-    return false;
-  };
-  for (std::string_view key : {"for", "pods", "add", "factor", "rate", "mode", "set"}) {
-    if (f.has(key) && !takes(key) && !has_several_kinds) {
-      r_.error(f.key_loc(key), fmt::format("'{}' does not apply to a {} fault", key, kind_name));
-    }
-  }
-  const Cursor target = *f.get(kind_name);
-  if (fault.kind == FaultKind::partition) {
-    auto ends = r_.sequence(target, "partition");
-    if (ends.size() != 2) {
-      r_.error(r_.loc(target), "partition names exactly two services: [a, b]");
-    } else {
-      auto a = r_.string(ends[0], "a service name");
-      auto b = r_.string(ends[1], "a service name");
-      if (a && b) {
-        fault.target = *a;
-        fault.other = *b;
-      }
-    }
-  } else if (auto name = r_.string(target, kind_name)) {
-    fault.target = *name;
-  }
-  switch (fault.kind) {
-    case FaultKind::kill:
-      r_.optional_field(f, "pods", fault.pods,
-                        [&](const Cursor& v) { return r_.integer(v, "pods", 1, max_replicas); });
-      break;
-    case FaultKind::slow:
-      if (f.has("add") == f.has("factor")) {
-        r_.error(f.loc(), "a slow fault gives either add (extra latency) or factor (CPU demand)");
-      }
-      if (auto v = f.get("add")) {
-        fault.add = r_.duration(*v, "add", Duration{1});
-      }
-      if (auto v = f.get("factor")) {
-        fault.factor = r_.number(*v, "factor", 0.001, 1000);
-      }
-      break;
-    case FaultKind::fail:
-      if (auto v = f.require("rate")) {
-        if (auto rate = r_.fraction(*v, "rate")) {
-          fault.rate = *rate;
-        }
-      }
-      break;
-    case FaultKind::down:
-      if (auto v = f.get("mode")) {
-        if (auto m = r_.choice(*v, "mode", {"refuse", "blackhole"})) {
-          fault.mode = as_enum<DownMode>(*m);
-        }
-      }
-      break;
-    case FaultKind::cpu:
-      if (auto v = f.require("set")) {
-        if (auto n = r_.number(*v, "set", 0.001, 100000)) {
-          fault.set = *n;
-        }
-      }
-      break;
-    case FaultKind::flush:
-    case FaultKind::partition:
-      break;
-  }
-  model_.faults.push_back(std::move(fault));
 }
 
 // ---------------------------------------------------------------------- slos
