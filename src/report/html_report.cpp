@@ -847,6 +847,9 @@ class ReportWriter {
     out += figure(std::move(utilization));
     out += figure(per_entity_chart(r_.services, "service", "queue_length",
                                    "Requests waiting for a worker, per service", "requests", 1));
+    out += figure(per_entity_chart(r_.services, "service", "arrivals",
+                                   "Requests arriving per second, per service", "requests/s", 1.0,
+                                   /*keep_zero=*/false, /*per_second=*/true));
     out += figure(amplification_chart());
     out += figure(per_entity_chart(r_.services, "service", "retries",
                                    "Retries sent per second, per calling service", "retries/s", 1.0,

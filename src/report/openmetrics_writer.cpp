@@ -347,7 +347,7 @@ constexpr std::string_view failures_help =
 
 /// Every series a run keeps (stats::Series), family by family, in the order
 /// metrics.om writes them.
-constexpr std::array<SeriesFamily, 41> series_families{{
+constexpr std::array<SeriesFamily, 42> series_families{{
     {"path", "arrivals", "tailsim_path_arrivals", "counter", "",
      "Requests of a path that arrived, over all simulated time.", "", "", false},
     {"path", "completions", "tailsim_path_completions", "counter", "",
@@ -378,6 +378,9 @@ constexpr std::array<SeriesFamily, 41> series_families{{
      "Ready pods of a service at the interval's end.", "", "", false},
     {"service", "replicas_starting", "tailsim_service_replicas_starting", "gauge", "",
      "Pods of a service pending or starting at the interval's end.", "", "", false},
+    {"service", "arrivals", "tailsim_service_arrivals", "counter", "",
+     "Requests that reached a service (each attempt a caller sent), over all simulated time.", "",
+     "", false},
     {"service", "rejected", "tailsim_service_rejected_requests", "counter", "",
      "Requests a service rejected, over all simulated time.", "", "", false},
     {"service", "throttled_s", "tailsim_service_throttled_seconds", "counter", "seconds",

@@ -15,8 +15,9 @@ namespace {
 constexpr std::array<const char*, 8> path_metrics = {
     "arrivals",     "completions",        "errors_timeout", "errors_rejected",
     "errors_error", "errors_unavailable", "p50_ms",         "p99_ms"};
-constexpr std::array<const char*, 6> service_metrics = {
-    "utilization", "queue_length", "rejected", "throttled_s", "retries", "wasted_cpu_s"};
+constexpr std::array<const char*, 7> service_metrics = {
+    "utilization", "queue_length", "rejected", "throttled_s",
+    "retries",     "wasted_cpu_s", "arrivals"};
 
 }  // namespace
 
@@ -146,6 +147,7 @@ void Recorder::cluster_pending(Time from, Time to, std::uint32_t pods) {
 }
 
 void Recorder::service_arrival(std::uint32_t service, Time at) {
+  ++interval_services_[service].arrivals;
   if (is_measured(at)) {
     ++services_[service].requests;
   }
@@ -299,6 +301,7 @@ void Recorder::close_interval(Duration interval) {
     out[3].push_back(i.throttled_ns * 1e-9);
     out[4].push_back(static_cast<double>(i.retries));
     out[5].push_back(i.wasted_ns * 1e-9);
+    out[6].push_back(static_cast<double>(i.arrivals));
     if (gc_series_[s]) {
       gc_series_[s]->push_back(i.gc_pause_ns * 1e-9);
     }

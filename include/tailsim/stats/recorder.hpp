@@ -321,6 +321,7 @@ class Recorder {
     double wasted_ns = 0;
     std::uint64_t rejected = 0;
     std::uint64_t retries = 0;
+    std::uint64_t arrivals = 0;  ///< requests (attempts) that reached the service
   };
   struct IntervalCache {
     std::uint64_t lookups = 0;

@@ -233,9 +233,9 @@ struct Series {
   /// completions, errors_timeout, errors_rejected, errors_error,
   /// errors_unavailable, p50_ms, p99_ms, in_flight; service: utilization,
   /// queue_length, replicas_ready, replicas_starting, rejected, throttled_s,
-  /// retries, wasted_cpu_s, gc_pause_s with GC pauses and gpu_busy_s with GPUs; cache: hit_ratio;
-  /// queue: depth, lag_s; autoscaler: metric, desired, ready; breaker: state (0 closed, 1 open, 2
-  /// half-open); cluster (with `scale_down`): nodes; node: pods_cores, neighbour_cores,
+  /// retries, wasted_cpu_s, arrivals, gc_pause_s with GC pauses and gpu_busy_s with GPUs; cache:
+  /// hit_ratio; queue: depth, lag_s; autoscaler: metric, desired, ready; breaker: state (0 closed,
+  /// 1 open, 2 half-open); cluster (with `scale_down`): nodes; node: pods_cores, neighbour_cores,
   /// utilization; pod: node, cores, memory_bytes, restarts, gc_pause_s.
   std::string metric;
   /// values[i] covers [(first + i) x interval, (first + i + 1) x interval)

@@ -58,6 +58,14 @@ TEST_CASE("time series: one value per interval, adding up to the run's totals", 
     measured += arrivals[i];
   }
   CHECK(measured == static_cast<double>(named(r.paths, "w").requests));
+  // So are the service's arrivals in the window its requests.
+  const auto& reached = series(r, "service/api", "arrivals");
+  double at_api = 0;
+  for (std::size_t i = 5; i < 35; ++i) {
+    at_api += reached[i];
+  }
+  CHECK(at_api == static_cast<double>(named(r.services, "api").requests));
+  CHECK(at_api > 0);
   // The per-interval utilization averages to the run's (equal intervals,
   // equal capacity except around the kill: weight by nothing and allow 2%).
   const auto& utilization = series(r, "service/api", "utilization");
