@@ -211,6 +211,32 @@ std::string series_path(const ChartSeries& series, const std::vector<ChartPoint>
   return d;
 }
 
+/// A points series as dots, a whiskers series as a vertical bar per pair of
+/// points, each with the series' name as its hover title.
+std::string render_marks(const ChartSeries& series, const Scale& xs, const Scale& ys) {
+  const std::string colour(palette_colour(series.colour));
+  std::string d;
+  const bool whiskers = series.kind == SeriesKind::whiskers;
+  const std::size_t step = whiskers ? 2 : 1;
+  for (std::size_t i = 0; i + step <= series.points.size(); i += step) {
+    const double x = xs.to_px(series.points[i].x);
+    const double y = ys.to_px(series.points[i].y);
+    const double to = whiskers ? ys.to_px(series.points[i + 1].y) : y;
+    if (std::isfinite(x) && std::isfinite(y) && std::isfinite(to)) {
+      d += whiskers ? fmt::format("M{} {}V{}", px(x), px(y), px(to))
+                    : fmt::format("M{} {}h0", px(x), px(y));
+    }
+  }
+  if (d.empty()) {
+    return {};
+  }
+  return fmt::format(
+      "<path class=\"series\" d=\"{}\" stroke=\"{}\" "
+      "stroke-width=\"{}\"{}><title>{}</title></path>",
+      d, colour, whiskers ? 2 : 7, whiskers ? " stroke-opacity=\"0.5\"" : "",
+      escape_html(series.name));
+}
+
 std::string render_bars(const ChartSeries& series, const std::vector<ChartPoint>& points,
                         const Scale& xs, const Scale& ys) {
   std::vector<double> xs_px;
@@ -554,6 +580,10 @@ std::string render_svg(const Chart& chart) {
       out += render_band(s, xs, ys);
       continue;
     }
+    if (s.kind == SeriesKind::points || s.kind == SeriesKind::whiskers) {
+      out += render_marks(s, xs, ys);
+      continue;
+    }
     const std::string d = series_path(s, thinned[i], xs, ys);
     if (d.empty()) {
       continue;
@@ -588,7 +618,11 @@ std::string render_svg(const Chart& chart) {
     const double x = legend[i].x;
     const std::string colour(palette_colour(s.colour));
     out += "<g class=\"legend\">";
-    if (s.kind == SeriesKind::bars || s.kind == SeriesKind::band) {
+    if (s.kind == SeriesKind::points) {
+      out += fmt::format(
+          "<path d=\"M{} {}h0\" stroke=\"{}\" stroke-width=\"7\" stroke-linecap=\"round\"/>",
+          px(x + 11), px(y), colour);
+    } else if (s.kind == SeriesKind::bars || s.kind == SeriesKind::band) {
       out +=
           fmt::format("<rect x=\"{}\" y=\"{}\" width=\"22\" height=\"10\" fill=\"{}\"{}/>", px(x),
                       px(y - 5), colour, s.kind == SeriesKind::band ? " fill-opacity=\"0.3\"" : "");

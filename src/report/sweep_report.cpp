@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -22,20 +23,39 @@ std::vector<ChartPoint> means(const std::vector<double>& x, const std::vector<Me
   return points;
 }
 
-/// The intervals as a band: along the upper ends, back along the lower.
-/// Latencies and error shares are never negative, so the band stops at zero.
-std::vector<ChartPoint> band(const std::vector<double>& x, const std::vector<MeanInterval>& ys) {
+/// The intervals as a band: along the upper ends, back along the lower;
+/// over categories, a whisker per category (ChartSeries::whiskers: its
+/// lower and upper end). Latencies and shares are never negative and a
+/// share never passes 100% (`is_share`), so the intervals stop there.
+std::vector<ChartPoint> band(const std::vector<double>& x, const std::vector<MeanInterval>& ys,
+                             bool is_share = false, bool as_whiskers = false) {
   std::vector<ChartPoint> upper;
   std::vector<ChartPoint> lower;
+  std::vector<ChartPoint> whiskers;
+  const double top = is_share ? 1.0 : std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (!std::isfinite(ys[i].half_width)) {
       continue;
     }
-    upper.push_back({x[i], ys[i].mean + ys[i].half_width});
-    lower.push_back({x[i], std::max(0.0, ys[i].mean - ys[i].half_width)});
+    const ChartPoint high{x[i], std::min(top, ys[i].mean + ys[i].half_width)};
+    const ChartPoint low{x[i], std::max(0.0, ys[i].mean - ys[i].half_width)};
+    upper.push_back(high);
+    lower.push_back(low);
+    whiskers.insert(whiskers.end(), {low, high});
+  }
+  if (as_whiskers) {
+    return whiskers;
   }
   upper.insert(upper.end(), lower.rbegin(), lower.rend());
   return upper;
+}
+
+/// A mean's kind and its interval's: over categories (`spread`, `pack`)
+/// there is nothing between two values, so points and whiskers, not a line
+/// and a band.
+std::pair<SeriesKind, SeriesKind> kinds_of(const SweepReportInputs& inputs) {
+  return inputs.x_categories.empty() ? std::pair{SeriesKind::line, SeriesKind::band}
+                                     : std::pair{SeriesKind::points, SeriesKind::whiskers};
 }
 
 ChartAxis x_axis(const SweepReportInputs& inputs) {
@@ -58,13 +78,16 @@ std::string latency_chart(const SweepReportInputs& inputs, const SweepPathCharts
   chart.x = x_axis(inputs);
   chart.y.label = "latency (ms)";
   std::size_t colour = 0;
+  const auto [mean_kind, interval_kind] = kinds_of(inputs);
+  const bool categorical = mean_kind == SeriesKind::points;
   for (const auto& line : path.lines) {
     for (const auto& [name, values, dashed] :
          {std::tuple{"p99", &line.p99_ms, false}, std::tuple{"p50", &line.p50_ms, true}}) {
       chart.series.push_back(
-          {with_label(name, line), means(line.x, *values), colour, SeriesKind::line, dashed});
+          {with_label(name, line), means(line.x, *values), colour, mean_kind, dashed});
       chart.series.push_back({with_label(std::string(name) + " 95% CI", line),
-                              band(line.x, *values), colour, SeriesKind::band, false});
+                              band(line.x, *values, false, categorical), colour, interval_kind,
+                              false});
     }
     if (line.p99_knee_x) {
       chart.markers.push_back({*line.p99_knee_x, with_label("p99 knee", line)});
@@ -84,11 +107,14 @@ std::string errors_chart(const SweepReportInputs& inputs, const SweepPathCharts&
   chart.y.label = "errors";
   chart.y.as_percent = true;
   std::size_t colour = 0;
+  const auto [mean_kind, interval_kind] = kinds_of(inputs);
+  const bool categorical = mean_kind == SeriesKind::points;
   for (const auto& line : path.lines) {
-    chart.series.push_back({with_label("errors", line), means(line.x, line.errors_share), colour,
-                            SeriesKind::line, false});
-    chart.series.push_back({with_label("errors 95% CI", line), band(line.x, line.errors_share),
-                            colour, SeriesKind::band, false});
+    chart.series.push_back(
+        {with_label("errors", line), means(line.x, line.errors_share), colour, mean_kind, false});
+    chart.series.push_back({with_label("errors 95% CI", line),
+                            band(line.x, line.errors_share, /*is_share=*/true, categorical), colour,
+                            interval_kind, false});
     if (line.errors_knee_x) {
       chart.markers.push_back({*line.errors_knee_x, with_label("errors knee", line)});
     }
@@ -106,11 +132,13 @@ std::string component_chart(const SweepReportInputs& inputs, const SweepComponen
   chart.y.label = spec.y_label;
   chart.y.as_percent = spec.as_percent;
   std::size_t colour = 0;
+  const auto [mean_kind, interval_kind] = kinds_of(inputs);
+  const bool categorical = mean_kind == SeriesKind::points;
   for (const auto& line : spec.lines) {
-    chart.series.push_back(
-        {line.name, means(line.x, line.values), colour, SeriesKind::line, false});
-    chart.series.push_back(
-        {line.name + " 95% CI", band(line.x, line.values), colour, SeriesKind::band, false});
+    chart.series.push_back({line.name, means(line.x, line.values), colour, mean_kind, false});
+    chart.series.push_back({line.name + " 95% CI",
+                            band(line.x, line.values, spec.as_percent, categorical), colour,
+                            interval_kind, false});
     ++colour;
   }
   return render_svg(chart);

@@ -93,6 +93,11 @@ enum class SeriesKind : std::uint8_t {
   /// A shaded area (a confidence band): the points run along its upper edge
   /// and back along its lower edge.
   band,
+  /// A dot at each point, nothing between them (values of categories).
+  points,
+  /// A vertical bar per pair of points of one x, from the first's y to the
+  /// second's (an interval around a point).
+  whiskers,
 };
 
 /// One line (or set of bars) of a chart.

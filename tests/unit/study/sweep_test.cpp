@@ -436,3 +436,42 @@ TEST_CASE("the sweep page charts each queue's depth beside the services' utiliza
   CHECK(lines_starting(csv, "100/s,requests,,").size() == 8);
   CHECK(lines_starting(csv, "fast,requests,,").size() == 8);
 }
+
+TEST_CASE("categories are drawn as points with whiskers; a share's interval stops at 100%",
+          "[study][sweep]") {
+  using tailsim::report::MeanInterval;
+  tailsim::report::SweepReportInputs inputs;
+  inputs.model_name = "m";
+  inputs.points = 2;
+  inputs.replications = 3;
+  inputs.x_label = "placement";
+  tailsim::report::SweepLine line;
+  line.x = {0, 1};
+  line.p50_ms = {MeanInterval{10, 1}, MeanInterval{12, 1}};
+  line.p99_ms = {MeanInterval{40, 4}, MeanInterval{48, 4}};
+  // 95% errors +- 50%: the interval's top is 100%, not 145%.
+  line.errors_share = {MeanInterval{0.95, 0.50}, MeanInterval{0.5, 0.1}};
+  inputs.paths = {tailsim::report::SweepPathCharts{"requests", {line}}};
+  const std::string numeric = tailsim::report::format_sweep_report(inputs);
+  inputs.x_categories = {{0, "spread"}, {1, "pack"}};
+  const std::string categorical = tailsim::report::format_sweep_report(inputs);
+  // Over numbers, the means are lines ("L" between points); over categories,
+  // dots ("h0" at each) and whiskers ("V" from each lower end to its upper).
+  const auto p99_path = [](const std::string& page) {
+    const auto title = page.find("<title>p99</title>");
+    REQUIRE(title != std::string::npos);
+    const auto d = page.rfind(" d=\"", title);
+    return page.substr(d + 4, page.find('"', d + 4) - d - 4);
+  };
+  CHECK_THAT(p99_path(numeric), Catch::Contains("L"));
+  CHECK_THAT(p99_path(categorical), !Catch::Contains("L") && Catch::Contains("h0"));
+  CHECK_THAT(categorical, Catch::Contains("<title>p99 95% CI</title>"));
+  const auto whiskers = categorical.find("<title>p99 95% CI</title>");
+  const auto d = categorical.rfind(" d=\"", whiskers);
+  CHECK(categorical.substr(d, whiskers - d).find('V') != std::string::npos);
+  // The errors' interval stops at 100%: the axis, made to hold the data,
+  // stays near it (95% + 50% would take it to 140% or more).
+  const auto errors = numeric.substr(numeric.find("error share against"));
+  CHECK_THAT(errors,
+             Catch::Contains(">100%<") && !Catch::Contains(">140%<") && !Catch::Contains(">160%<"));
+}
