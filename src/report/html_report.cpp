@@ -634,20 +634,75 @@ class ReportWriter {
   }
 
   /// One chart with a line per entity of `kind` for `metric`, skipping
-  /// entities whose series is all zero (or all undefined).
+  /// entities whose series is all zero (or all undefined). Past
+  /// `most_lines` entities, the ones with the largest totals keep their
+  /// lines and the rest become one "others" line: their sum for a count
+  /// (`per_second`), their mean for a level. Each line its own colour.
   template <class T>
   Chart per_entity_chart(const std::vector<T>& items, const std::string& kind,
                          const std::string& metric, std::string title, std::string y_label,
                          double scale, bool keep_zero = false, bool per_second = false) const {
-    Chart c = time_chart(std::move(title), std::move(y_label), series_end());
+    constexpr std::size_t most_lines = 8;
     const auto& names = index_.names(kind);
+    std::vector<std::pair<const std::string*, const stats::Series*>> shown;
     for (const auto& name : names) {
       const auto* s = index_.find(kind, name, metric);
-      if (keep_zero ? !has_finite(s) : !has_nonzero(s)) {
-        continue;
+      if (keep_zero ? has_finite(s) : has_nonzero(s)) {
+        shown.emplace_back(&name, s);
       }
-      c.series.push_back(make_series(name, points_of(*s, scale, /*step=*/false, per_second),
-                                     colour_of(items, name, names)));
+    }
+    std::vector<const stats::Series*> others;
+    if (shown.size() > most_lines) {
+      auto total = [](const stats::Series* s) {
+        double sum = 0;
+        for (double v : s->values) {
+          sum += std::isfinite(v) ? v : 0;
+        }
+        return sum;
+      };
+      std::stable_sort(shown.begin(), shown.end(), [&](const auto& a, const auto& b) {
+        return total(a.second) > total(b.second);
+      });
+      for (std::size_t i = most_lines - 1; i < shown.size(); ++i) {
+        others.push_back(shown[i].second);
+      }
+      shown.resize(most_lines - 1);
+      title += fmt::format(" (the {} largest of {}, the rest as others)", shown.size(),
+                           shown.size() + others.size());
+    }
+    Chart c = time_chart(std::move(title), std::move(y_label), series_end());
+    std::vector<bool> taken(palette_size, false);
+    taken[palette_size - 1] = !others.empty();  // the grey of "others"
+    for (const auto& [name, s] : shown) {
+      // The entity's own colour (the same in every chart) unless a line
+      // here already has it.
+      std::size_t colour = colour_of(items, *name, names) % palette_size;
+      while (taken[colour] && std::find(taken.begin(), taken.end(), false) != taken.end()) {
+        colour = (colour + 1) % palette_size;
+      }
+      taken[colour] = true;
+      c.series.push_back(
+          make_series(*name, points_of(*s, scale, /*step=*/false, per_second), colour));
+    }
+    if (!others.empty()) {
+      stats::Series grouped("others", metric, std::vector<double>(others.front()->values.size()));
+      for (std::size_t i = 0; i < grouped.values.size(); ++i) {
+        double sum = 0;
+        std::size_t defined = 0;
+        for (const stats::Series* s : others) {
+          if (i < s->values.size() && std::isfinite(s->values[i])) {
+            sum += s->values[i];
+            ++defined;
+          }
+        }
+        grouped.values[i] = defined == 0 ? std::numeric_limits<double>::quiet_NaN()
+                            : per_second ? sum
+                                         : sum / static_cast<double>(defined);
+      }
+      c.series.push_back(
+          make_series(fmt::format("others ({}{})", per_second ? "" : "mean of ", others.size()),
+                      points_of(grouped, scale, /*step=*/false, per_second), palette_size - 1,
+                      SeriesKind::line, /*dashed=*/true));
     }
     return c;
   }

@@ -315,7 +315,7 @@ std::string escape_html(std::string_view text) {
 }
 
 std::string_view palette_colour(std::size_t index) {
-  static constexpr std::array<std::string_view, 10> tableau10 = {
+  static constexpr std::array<std::string_view, palette_size> tableau10 = {
       "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
       "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
   return tableau10[index % tableau10.size()];

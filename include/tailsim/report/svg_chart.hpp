@@ -22,6 +22,9 @@ namespace tailsim::report {
 /// and in quoted attribute values.
 std::string escape_html(std::string_view text);
 
+/// The palette's colours: index palette_size - 1 is its grey.
+inline constexpr std::size_t palette_size = 10;
+
 /// The report's colours, Tableau 10: legible on white and told apart by most
 /// colour-blind readers. Index `i` wraps around.
 std::string_view palette_colour(std::size_t index);

@@ -367,3 +367,37 @@ TEST_CASE("the services table shows goodput wherever work was wasted", "[html_re
   r.services[0].wasted_cpu_s = 0;
   CHECK_FALSE(contains(format_html_report(r, HtmlReportInputs{}), "2.5/s"));
 }
+
+TEST_CASE("a chart of many services: the largest seven, the rest as others, each its own colour",
+          "[html_report]") {
+  // 12 services retrying 1, 2, ..., 12 times an interval: the seven largest
+  // (6 to 12) keep their lines, the other five sum to 1 + ... + 5 = 15.
+  tailsim::stats::Results results;
+  results.simulated_s = 4;
+  results.timeseries.interval_s = 1;
+  results.timeseries.intervals = 4;
+  for (int i = 1; i <= 12; ++i) {
+    results.services.emplace_back();
+    results.services.back().name = fmt::format("s{}", i);
+    results.timeseries.series.push_back(
+        {fmt::format("service/s{}", i), "retries", std::vector<double>(4, i)});
+  }
+  const std::string html = format_html_report(results, sample_inputs());
+  const auto start = html.find("<figcaption>Retries sent per second");
+  REQUIRE(start != std::string::npos);
+  const std::string chart = html.substr(start, html.find("</figure>", start) - start);
+  CHECK_THAT(chart, Catch::Contains("(the 7 largest of 12, the rest as others)"));
+  CHECK_THAT(chart, Catch::Contains("<title>s12</title>") && Catch::Contains("<title>s6</title>") &&
+                        !Catch::Contains("<title>s5</title>") &&
+                        Catch::Contains("<title>others (5)</title>"));
+  // Each line's stroke differs from every other's.
+  std::vector<std::string> strokes;
+  for (std::size_t at = chart.find("class=\"series\""); at != std::string::npos;
+       at = chart.find("class=\"series\"", at + 1)) {
+    const auto stroke = chart.find("stroke=\"", at);
+    strokes.push_back(chart.substr(stroke + 8, 7));
+  }
+  REQUIRE(strokes.size() == 8);
+  std::sort(strokes.begin(), strokes.end());
+  CHECK(std::unique(strokes.begin(), strokes.end()) == strokes.end());
+}
