@@ -402,23 +402,40 @@ class ReportWriter {
                         ? percent(static_cast<double>(p.retried) / static_cast<double>(p.requests))
                         : "-");
       row.push_back(fmt::format("{:.1f}/s", p.throughput_rps));
-      const auto at = [&](double q) {
-        return h.count() ? ms_of_ns(h.value_at_percentile(q)) : std::string("-");
-      };
-      row.push_back(h.count() ? format_ms(h.mean() * 1e-6) : "-");
-      for (double q : {50.0, 90.0, 99.0, 99.9}) {
-        row.push_back(at(q));
-      }
-      row.push_back(h.count() ? ms_of_ns(h.max()) : "-");
+      const std::size_t counts = row.size();
+      add_latency_cells(row, h);
       table.add_row(std::move(row));
+      if (failed > 0 && p.latency_all.count() > 0) {
+        // Beside the successes' latency, every finished request's, each
+        // failure at the time it failed (the console's "all requests" row).
+        std::vector<std::string> all = {p.name + ": all requests"};
+        all.resize(counts, "-");
+        add_latency_cells(all, p.latency_all);
+        table.add_row(std::move(all));
+      }
     }
     std::string out = table.render();
     out +=
         "<p class=\"note\">Latency of successful requests, arrival to response, in the "
-        "measured window. Errors count every request that did not end ok.</p>\n";
+        "measured window; a path with failures has a second row, \"all requests\", with every "
+        "finished request, each failure at the time it failed. Errors count every request "
+        "that did not end ok.</p>\n";
     out += figure(percentile_chart());
     out += figure(cdf_chart());
     return out;
+  }
+
+  /// The mean, p50, p90, p99, p99.9 and max of `h`, "-" when empty.
+  static void add_latency_cells(std::vector<std::string>& row, const stats::Histogram& h) {
+    if (h.count() == 0) {
+      row.insert(row.end(), 6, "-");
+      return;
+    }
+    row.push_back(format_ms(h.mean() * 1e-6));
+    for (double q : {50.0, 90.0, 99.0, 99.9}) {
+      row.push_back(ms_of_ns(h.value_at_percentile(q)));
+    }
+    row.push_back(ms_of_ns(h.max()));
   }
 
   Chart percentile_chart() const {

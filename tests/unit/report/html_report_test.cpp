@@ -401,3 +401,29 @@ TEST_CASE("a chart of many services: the largest seven, the rest as others, each
   std::sort(strokes.begin(), strokes.end());
   CHECK(std::unique(strokes.begin(), strokes.end()) == strokes.end());
 }
+
+TEST_CASE("a path with failures has an 'all requests' row beside its successes", "[html_report]") {
+  tailsim::stats::Results r;
+  r.paths.resize(2);
+  auto& checkout = r.paths[0];
+  checkout.name = "checkout";
+  checkout.requests = 10;
+  checkout.outcomes[tailsim::Outcome::ok] = 2;
+  checkout.outcomes[tailsim::Outcome::timeout] = 8;
+  checkout.latency.record(250'000'000, 2);
+  checkout.latency_all.record(250'000'000, 2);
+  checkout.latency_all.record(2'000'000'000, 8);
+  auto& browse = r.paths[1];
+  browse.name = "browse";
+  browse.requests = 5;
+  browse.outcomes[tailsim::Outcome::ok] = 5;
+  browse.latency.record(5'000'000, 5);
+  browse.latency_all.record(5'000'000, 5);
+  const std::string html = format_html_report(r, HtmlReportInputs{});
+  const auto row = html.find("checkout: all requests");
+  REQUIRE(row != std::string::npos);
+  const std::string cells = html.substr(row, html.find("</tr>", row) - row);
+  CHECK_THAT(cells,
+             Catch::Contains("<td class=\"n\">1.65s</td><td class=\"n\">2.00s</td>"));  // mean, p50
+  CHECK_FALSE(contains(html, "browse: all requests"));  // no failure, one row
+}
