@@ -60,6 +60,19 @@ const T& named(const std::vector<T>& items, const std::string& name) {
   return items.front();
 }
 
+/// The series of `entity`'s `metric` among `all` (TimeSeries::series or
+/// ::pods); fails the test if there is none.
+inline const stats::Series& series_named(const std::vector<stats::Series>& all,
+                                         const std::string& entity, const std::string& metric) {
+  for (const stats::Series& series : all) {
+    if (series.entity == entity && series.metric == metric) {
+      return series;
+    }
+  }
+  FAIL("no series " << entity << " " << metric);
+  return all.front();
+}
+
 /// The calls from `caller` to `target` (service.endpoint).
 inline const stats::EdgeResult& edge(const stats::Results& r, const std::string& caller,
                                      const std::string& target) {

@@ -12,6 +12,7 @@
 namespace stats = tailsim::stats;
 using tailsim::Outcome;
 using tailsim::testing::named;
+using tailsim::testing::series_named;
 using tailsim::testing::simulate_text;
 
 namespace {
@@ -33,17 +34,6 @@ services:
 workloads:
   main: {entry: api.get, rate: )y" +
          rate + ", arrivals: uniform}\n";
-}
-
-const stats::Series& memory_series(const stats::Results& r, const std::string& entity,
-                                   const std::string& metric) {
-  for (const stats::Series& series : r.timeseries.series) {
-    if (series.entity == entity && series.metric == metric) {
-      return series;
-    }
-  }
-  FAIL("no series " << entity << " " << metric);
-  return r.timeseries.series.front();
 }
 
 }  // namespace
@@ -68,7 +58,7 @@ TEST_CASE("the request that takes a pod over its limit has it OOMKilled, then Cr
   CHECK(main.outcomes[Outcome::unavailable] == 9 + 19 + 39 + 13);
   CHECK(main.outcomes[Outcome::ok] == 0);
   // The restarts so far at each interval's end: at 3, 17, 40 and 83 s.
-  const stats::Series& restarts = memory_series(r, "service/api", "restarts");
+  const stats::Series& restarts = series_named(r.timeseries.series, "service/api", "restarts");
   REQUIRE(restarts.values.size() == 100);
   for (std::size_t i = 0; i < 100; ++i) {
     const double expected =
@@ -76,7 +66,7 @@ TEST_CASE("the request that takes a pod over its limit has it OOMKilled, then Cr
     CHECK(restarts.values[i] == expected);
   }
   // Memory in use at the interval's end: 100Mi + 10Mi x held, 0 while down.
-  const stats::Series& in_use = memory_series(r, "service/api", "memory_bytes");
+  const stats::Series& in_use = series_named(r.timeseries.series, "service/api", "memory_bytes");
   constexpr double mi = 1 << 20;
   CHECK(in_use.values[0] == 110 * mi);  // the request of 0 s, held at 1 s
   CHECK(in_use.values[5] == 120 * mi);  // those of 4 and 5 s
@@ -96,7 +86,7 @@ TEST_CASE("a container that dies at each start restarts at 0, 10, 30, 70, 150, 3
   CHECK(api.restarts == 8);
   CHECK(named(r.paths, "main").outcomes[Outcome::error] == 9);
   const std::vector<std::size_t> at = {0, 10, 30, 70, 150, 310, 610, 910};
-  const stats::Series& restarts = memory_series(r, "service/api", "restarts");
+  const stats::Series& restarts = series_named(r.timeseries.series, "service/api", "restarts");
   REQUIRE(restarts.values.size() == 1000);
   for (std::size_t i = 0; i < 1000; ++i) {
     double expected = 0;
@@ -133,7 +123,7 @@ workloads:
   // 10.001, 30.001, 700 and 710.001 s (the next one, at 730.001, is after the end).
   CHECK(api.oom_kills == 6);
   CHECK(api.restarts == 5);
-  const stats::Series& restarts = memory_series(r, "service/api", "restarts");
+  const stats::Series& restarts = series_named(r.timeseries.series, "service/api", "restarts");
   CHECK(restarts.values[699] == 3);
   CHECK(restarts.values[700] == 4);
   CHECK(restarts.values[709] == 4);
@@ -171,7 +161,8 @@ workloads:
   // The replacement is ready at once (no startup), before the arrival of the
   // same instant: every request succeeds.
   CHECK(named(r.paths, "a").outcomes[Outcome::ok] == 1000);
-  const stats::Series& evictions = memory_series(r, "service/burstable", "evictions");
+  const stats::Series& evictions =
+      series_named(r.timeseries.series, "service/burstable", "evictions");
   CHECK(evictions.values[9] == 0);
   CHECK(evictions.values[10] == 1);
   CHECK(evictions.values[95] == 9);

@@ -10,21 +10,10 @@
 #include "support/simulate.hpp"
 
 namespace stats = tailsim::stats;
+using tailsim::testing::series_named;
 using tailsim::testing::simulate_text;
 
 namespace {
-
-/// The series of `entity`'s `metric` among `all`; fails the test if none.
-const stats::Series& find(const std::vector<stats::Series>& all, const std::string& entity,
-                          const std::string& metric) {
-  for (const stats::Series& series : all) {
-    if (series.entity == entity && series.metric == metric) {
-      return series;
-    }
-  }
-  FAIL("no series " << entity << " " << metric);
-  return all.front();
-}
 
 std::string label(const stats::Series& series, const std::string& key) {
   for (const auto& [k, v] : series.labels) {
@@ -56,9 +45,9 @@ workloads:
   b: {entry: large.work, rate: 1000/s}
 )y");
   const auto& pods = r.timeseries.pods;
-  const stats::Series& small = find(pods, "pod/small-0", "cores");
-  const stats::Series& large = find(pods, "pod/large-0", "cores");
-  const stats::Series& node = find(r.timeseries.series, "node/node-0", "pods_cores");
+  const stats::Series& small = series_named(pods, "pod/small-0", "cores");
+  const stats::Series& large = series_named(pods, "pod/large-0", "cores");
+  const stats::Series& node = series_named(r.timeseries.series, "node/node-0", "pods_cores");
   REQUIRE(small.first == 0);
   REQUIRE(small.values.size() == node.values.size());
   REQUIRE(large.values.size() == node.values.size());
@@ -66,14 +55,14 @@ workloads:
     CHECK(small.values[i] == Approx(1.0).epsilon(0.02));
     CHECK(large.values[i] == Approx(3.0).epsilon(0.02));
   }
-  const stats::Series& busy = find(r.timeseries.series, "node/node-0", "utilization");
+  const stats::Series& busy = series_named(r.timeseries.series, "node/node-0", "utilization");
   for (std::size_t i = 0; i < node.values.size(); ++i) {
     CHECK(small.values[i] + large.values[i] == Approx(node.values[i]).epsilon(1e-12));
     CHECK(busy.values[i] == Approx(node.values[i] / 4).epsilon(1e-12));  // no neighbours
   }
   CHECK(busy.values[10] == Approx(1.0).epsilon(1e-9));  // both pods saturated: the node full
   // Both on node 0, from the start: the node as a series and as a label.
-  for (double at : find(pods, "pod/small-0", "node").values) {
+  for (double at : series_named(pods, "pod/small-0", "node").values) {
     CHECK(at == 0.0);
   }
   CHECK(label(small, "node") == "node-0");
@@ -99,15 +88,15 @@ workloads:
   main: {entry: api.get, rate: 1/s, arrivals: uniform}
 )y");
   const auto& pods = r.timeseries.pods;
-  const stats::Series& restarts = find(pods, "pod/api-0", "restarts");
+  const stats::Series& restarts = series_named(pods, "pod/api-0", "restarts");
   REQUIRE(restarts.values.size() == 100);
   for (std::size_t i = 0; i < 100; ++i) {
     const double expected =
         (i >= 3 ? 1 : 0) + (i >= 17 ? 1 : 0) + (i >= 40 ? 1 : 0) + (i >= 83 ? 1 : 0);
     CHECK(restarts.values[i] == expected);
   }
-  CHECK(find(pods, "pod/api-0", "memory_bytes").values ==
-        find(r.timeseries.series, "service/api", "memory_bytes").values);
+  CHECK(series_named(pods, "pod/api-0", "memory_bytes").values ==
+        series_named(r.timeseries.series, "service/api", "memory_bytes").values);
   CHECK(label(restarts, "node").empty());  // no cluster: no node
   for (const stats::Series& series : pods) {
     CHECK(series.metric != "node");
@@ -155,7 +144,7 @@ faults:
     CHECK(survivor.values[i] == Approx(0.1).epsilon(1e-9));
   }
   // Each interval's pauses of the pods are the service's.
-  const stats::Series& service = find(r.timeseries.series, "service/api", "gc_pause_s");
+  const stats::Series& service = series_named(r.timeseries.series, "service/api", "gc_pause_s");
   for (std::size_t i = 0; i < service.values.size(); ++i) {
     double sum = 0;
     for (const auto& [entity, series] : paused) {

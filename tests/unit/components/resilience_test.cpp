@@ -1,6 +1,5 @@
 // Client policies in whole simulations: exact outcomes with constant delays.
 
-#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -416,11 +415,7 @@ workloads:
     n += calls->values[i];
     sent += attempts->values[i];
   }
-  const auto edge_it = std::find_if(r.edges.begin(), r.edges.end(), [](const auto& e) {
-    return e.caller == "api" && e.target == "flaky.work";
-  });
-  REQUIRE(edge_it != r.edges.end());
-  const auto& edge = *edge_it;
+  const auto& edge = tailsim::testing::edge(r, "api", "flaky.work");
   CHECK(n == static_cast<double>(edge.calls));  // every call of the run was in the window
   CHECK(sent == static_cast<double>(edge.attempts));
   CHECK(sent / n == Approx(1.75).margin(4.5 * std::sqrt(0.6875 / n)));
