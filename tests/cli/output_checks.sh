@@ -26,7 +26,8 @@ long_name_model() {
        { print }' "$model" >long-name.yaml
 }
 
-# A fake Graphviz `dot` on the PATH, from the script given on stdin.
+# A fake Graphviz `dot` on the PATH, from the script given on stdin (a here-document:
+# in a pipeline the function would run in a subshell and its PATH be lost).
 fake_dot() {
   mkdir -p fake-bin
   {
@@ -82,7 +83,9 @@ case $case_name in
   # A `dot` that fails without reading its input: a warning, not death by SIGPIPE.
   dot_fails_early)
     long_name_model
-    echo 'exit 1' | fake_dot
+    fake_dot <<'EOF2'
+exit 1
+EOF2
     run run long-name.yaml --duration 10s --quiet --out out
     [ $code -eq 0 ] || fail "exit $code"
     grep -q 'warning: topology.svg skipped' err.txt || fail "no warning: $(cat err.txt)"
