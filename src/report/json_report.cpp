@@ -1,6 +1,7 @@
 #include "tailsim/report/json_report.hpp"
 
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,39 @@ ordered_json attribution_group(const stats::AttributionGroup& group, bool slowes
   for (const auto& part : group.parts) {
     parts.push_back(
         {{"entity", part.entity}, {"what", part.what}, {"ms", part.ms}, {"share", part.share}});
+  }
+  return out;
+}
+
+/// The most parts an interval of the attribution timeline writes; the rest
+/// are summed into one part, what "other" (a run of 10 minutes at 1 s
+/// intervals writes 600 of them per path).
+constexpr std::size_t timeline_parts = 8;
+
+/// A path's attribution per time-series interval: one object per interval
+/// with requests, its start and the mean request's largest parts.
+ordered_json attribution_timeline(const std::vector<stats::AttributionInterval>& timeline,
+                                  double interval_s) {
+  ordered_json out = ordered_json::array();
+  for (const stats::AttributionInterval& at : timeline) {
+    stats::AttributionGroup group = at.group;
+    if (group.parts.size() > timeline_parts) {
+      stats::AttributionPart other{.entity = "", .what = "other"};
+      for (std::size_t k = timeline_parts; k < group.parts.size(); ++k) {
+        other.ms += group.parts[k].ms;
+        other.share += group.parts[k].share;
+      }
+      group.parts.resize(timeline_parts);
+      group.parts.push_back(std::move(other));
+    }
+    ordered_json written = attribution_group(group, false);
+    ordered_json entry;
+    entry["interval"] = at.interval;
+    entry["start_s"] = static_cast<double>(at.interval) * interval_s;
+    entry["requests"] = std::move(written["requests"]);
+    entry["latency_ms"] = std::move(written["latency_ms"]);
+    entry["parts"] = std::move(written["parts"]);
+    out.push_back(std::move(entry));
   }
   return out;
 }
@@ -83,8 +117,10 @@ std::string to_json(const stats::Results& r) {
     out["retried_share"] =
         p.requests ? static_cast<double>(p.retried) / static_cast<double>(p.requests) : 0.0;
     if (p.attribution.is_computed) {
-      out["attribution"] = {{"mean", attribution_group(p.attribution.mean, false)},
-                            {"slowest_1pct", attribution_group(p.attribution.slowest, true)}};
+      out["attribution"] = {
+          {"mean", attribution_group(p.attribution.mean, false)},
+          {"slowest_1pct", attribution_group(p.attribution.slowest, true)},
+          {"timeline", attribution_timeline(p.attribution.timeline, r.timeseries.interval_s)}};
     }
   }
   ordered_json& services = j["services"] = ordered_json::object();

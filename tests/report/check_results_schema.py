@@ -92,7 +92,7 @@ for document in documents.values():
     walk(document, [])
 for key in ["caches", "queues", "autoscalers", "cluster", "breaker", "cpu_stat",
             "analytic_mean_ms", "replications", "precision", "stop_reason", "unstable",
-            "attribution", "external", "metric", "gc_pause_s", "gc_pauses", "oom_kills",
+            "attribution", "timeline", "external", "metric", "gc_pause_s", "gc_pauses", "oom_kills",
             "restarts", "evictions", "batch_size_mean", "batches", "gpus", "gpu_busy_s"]:
     if key not in seen:
         print(f"no run wrote '{key}': the schema's description of it went untested")

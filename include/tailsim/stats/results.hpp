@@ -50,12 +50,34 @@ struct AttributionGroup {
   std::vector<AttributionPart> parts;  ///< largest first
 };
 
-/// Tail attribution of a path: the mean request and the slowest 1%.
+/// The attribution of the successful measured requests of a path that
+/// finished in one time-series interval.
+struct AttributionInterval {
+  /// As in Series::values: it covers [interval x interval_s, (interval + 1)
+  /// x interval_s) of simulated time, warm-up included.
+  std::size_t interval = 0;
+  AttributionGroup group;
+};
+
+/// Tail attribution of a path: the mean request and the slowest 1%, and the
+/// mean request over time.
 struct Attribution {
   bool is_computed = false;  ///< a run without attribution (sweeps, --no-attribution) has none
   AttributionGroup mean;
   AttributionGroup slowest;
+  /// The mean request of each interval, by the interval it finished in: only
+  /// intervals with such requests, in interval order. Their requests add up
+  /// to `mean`'s.
+  std::vector<AttributionInterval> timeline;
 };
+
+/// The timeline's intervals `first` to `last` (interval indexes, both
+/// included) as one group: their requests, their mean latency, and each
+/// (entity, what) part's mean over all of them with its share of that
+/// latency, largest first (ties in the order they first appear). Over every
+/// interval it is `a.mean`, up to rounding. Empty (no requests) when no
+/// interval of the timeline lies in the range.
+AttributionGroup attribution_between(const Attribution& a, std::size_t first, std::size_t last);
 
 /// A request path: the requests of one workload.
 struct PathResult {

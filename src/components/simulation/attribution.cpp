@@ -191,6 +191,20 @@ void Simulation<Observe>::observe_path(Id path, Time started, Outcome outcome) {
     ledger.add(0, Where::unaccounted, latency - ledger.total());
     obs_->all[path].add(ledger, latency);
     obs_->slowest[path].add(ledger, latency);
+    // The timeline: by the interval it finished in, as the time series
+    // counts its completion (intervals close before the event at their end).
+    const std::size_t interval = recorder_.intervals();
+    std::vector<Observation::IntervalSum>& timeline = Observation::at(obs_->timeline, path);
+    const std::size_t intervals_before = timeline.capacity();
+    if (timeline.empty() || timeline.back().interval != interval) {
+      timeline.push_back(Observation::IntervalSum{.interval = interval, .sum = {}});
+    }
+    LedgerSum& sum = timeline.back().sum;
+    const std::size_t totals_before = sum.totals.capacity();
+    sum.add(ledger, latency);
+    obs_->timeline_bytes +=
+        (timeline.capacity() - intervals_before) * sizeof(Observation::IntervalSum) +
+        (sum.totals.capacity() - totals_before) * sizeof(LedgerSum::Total);
   }
   ledger.clear();
 }
@@ -232,6 +246,13 @@ void Simulation<Observe>::attribution_results(stats::Results& results) const {
     attribution.slowest = group(obs_->slowest[p].sum());
     if (attribution.slowest.requests > 0) {
       attribution.slowest.from_ms = static_cast<double>(obs_->slowest[p].from_ns()) * 1e-6;
+    }
+    if (p < obs_->timeline.size()) {
+      attribution.timeline.reserve(obs_->timeline[p].size());
+      for (const Observation::IntervalSum& at : obs_->timeline[p]) {
+        attribution.timeline.push_back(
+            stats::AttributionInterval{.interval = at.interval, .group = group(at.sum)});
+      }
     }
   }
 }

@@ -409,6 +409,15 @@ struct Observation {
   Ledger done;                        ///< a finished call's ledger, on its way to the caller task
   std::vector<LedgerSum> all;         ///< per path: its successful measured requests
   std::vector<SlowestGroup> slowest;  ///< per path: those from its p99's rank up
+  /// The successful measured requests of a path that finished in one
+  /// time-series interval (attribution.timeline).
+  struct IntervalSum {
+    std::size_t interval = 0;
+    LedgerSum sum;
+  };
+  /// Per path (sized as paths finish): its intervals with such requests, in order.
+  std::vector<std::vector<IntervalSum>> timeline;
+  std::uint64_t timeline_bytes = 0;  ///< what `timeline` holds, for the memory budget
 
   // Traces (RunLimits::traces) of the requests the first pass chose.
   /// Where a call, attempt or request is in its trace: span indexes.
@@ -449,7 +458,7 @@ struct Observation {
         marks.capacity() * sizeof(TaskMark) + backoff_ns.capacity() * sizeof(std::int64_t) +
         (exchange_refs.capacity() + attempt_refs.capacity() + request_refs.capacity()) *
             sizeof(TraceRef) +
-        at_pods.capacity() * sizeof(TracedAtPod);
+        at_pods.capacity() * sizeof(TracedAtPod) + timeline_bytes;
     for (const SlowestGroup& group : slowest) {
       total += group.bytes();
     }
