@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/report/episode_text.hpp"
 #include "tailsim/report/result_text.hpp"
 #include "tailsim/report/slo_text.hpp"
 
@@ -210,6 +211,7 @@ std::string to_console(const stats::Results& r, const ConsoleStyle& style) {
   }
 
   out += attribution_section(r);
+  out += episodes_section(r);
 
   width = 12;
   for (const auto& s : r.services) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tailsim/report/json_numbers.hpp"
+#include "tailsim/report/result_text.hpp"
 
 namespace tailsim::report {
 namespace {
@@ -61,6 +62,84 @@ ordered_json attribution_timeline(const std::vector<stats::AttributionInterval>&
     out.push_back(std::move(entry));
   }
   return out;
+}
+
+/// A condition of an episode, with the keys its kind has.
+ordered_json episode_condition(const stats::EpisodeCondition& c) {
+  ordered_json out;
+  out["kind"] = c.kind;
+  if (c.kind == "fault") {
+    out["name"] = c.name;
+    out["what"] = c.entity;
+  } else if (c.kind == "retry_amplification" || c.kind == "breaker_open") {
+    out["edge"] = c.entity;
+  } else {
+    out["entity"] = c.entity;
+  }
+  if (c.kind == "scale_up" || c.kind == "scale_down") {
+    out["autoscaler"] = c.name;
+  }
+  out["start_s"] = c.start_s;
+  out["end_s"] = c.end_s;
+  if (c.kind == "retry_amplification") {
+    out["factor"] = c.value;
+  }
+  if (c.kind != "fault") {
+    out["value"] = c.value;
+    out["baseline"] = c.baseline;
+  }
+  return out;
+}
+
+/// results.json's `episodes` and `feedback` (docs/results.md).
+void write_episodes(ordered_json& j, const stats::Results& r) {
+  ordered_json& episodes = j["episodes"] = ordered_json::array();
+  for (const stats::Episode& e : r.episodes) {
+    ordered_json out;
+    out["path"] = e.path;
+    out["start_s"] = e.start_s;
+    out["end_s"] = e.end_s;
+    out["p99_ms"] = e.p99_ms;
+    out["baseline_p99_ms"] = e.baseline_p99_ms;
+    out["error_share"] = e.error_share;
+    out["baseline_error_share"] = e.baseline_error_share;
+    out["no_success_intervals"] = e.no_success_intervals;
+    ordered_json& conditions = out["conditions"] = ordered_json::array();
+    for (const stats::EpisodeCondition& c : e.conditions) {
+      conditions.push_back(episode_condition(c));
+    }
+    ordered_json& causes = out["causes"] = ordered_json::array();
+    for (const stats::AttributionPart& part : e.causes) {
+      causes.push_back({{"where", part.entity},
+                        {"cause", std::string(attribution_label(part.what))},
+                        {"what", part.what},
+                        {"ms", part.ms},
+                        {"share", part.share}});
+    }
+    episodes.push_back(std::move(out));
+  }
+  ordered_json& feedback = j["feedback"] = ordered_json::object();
+  ordered_json& amplification = feedback["amplification"] = ordered_json::array();
+  for (const stats::EdgeAmplification& a : r.feedback.amplification) {
+    amplification.push_back({{"edge", a.edge},
+                             {"baseline", a.baseline},
+                             {"max", a.max},
+                             {"at_s", a.at_s},
+                             {"mean", a.mean}});
+  }
+  ordered_json& metastable = feedback["metastable"] = ordered_json::array();
+  for (const stats::MetastableVerdict& v : r.feedback.metastable) {
+    ordered_json out = {{"path", v.path},
+                        {"trigger", v.trigger},
+                        {"trigger_end_s", v.trigger_end_s},
+                        {"recovered", v.recovered}};
+    if (v.recovered) {
+      out["recovered_s"] = v.recovered_s;
+    } else {
+      out["sustained_by"] = v.sustained_by.empty() ? ordered_json() : ordered_json(v.sustained_by);
+    }
+    metastable.push_back(std::move(out));
+  }
 }
 
 ordered_json latency_ms(const stats::Histogram& h) {
@@ -244,6 +323,7 @@ std::string to_json(const stats::Results& r) {
   for (const auto& s : r.slos) {
     slos.push_back({{"path", s.path}, {"check", s.check.text}, {"value", s.value}, {"ok", s.ok}});
   }
+  write_episodes(j, r);
   j["engine"] = {{"events", r.events},
                  {"simulated_s", r.simulated_s},
                  {"stopped_early", r.stopped_early},

@@ -278,6 +278,26 @@ struct TimeMarker {
   std::string label;  ///< "kill db (2 pods)", "checkout: 300/s", ...
 };
 
+/// A fault as the run applied it: its window on the time axis.
+struct FaultWindow {
+  std::string name;  ///< its `name:`, else what it does ("slow db")
+  std::string what;  ///< what it does: "slow db", "kill db (2 pods)"
+  double start_s = 0;
+  /// When it ended: start_s for a fault of a moment (kill, flush), the
+  /// run's end for one that lasts to the end.
+  double end_s = 0;
+  bool is_named = false;
+};
+
+/// An edge whose calls and attempts the time series counts
+/// ("edge/<caller>-><service.endpoint>"), and the paths whose requests can
+/// reach it: their arrivals are what its retry amplification is counted
+/// against (docs/semantics.md, "Episodes").
+struct EdgeReach {
+  std::string entity;
+  std::vector<std::size_t> paths;  ///< into Results::paths
+};
+
 struct TimeSeries {
   double interval_s = 0;
   std::size_t intervals = 0;  ///< every Series has this many values
@@ -287,6 +307,76 @@ struct TimeSeries {
   /// interval the pod was made in to the one it went in.
   std::vector<Series> pods;
   std::vector<TimeMarker> markers;  ///< in time order
+  std::vector<FaultWindow> faults;  ///< in the model's order
+  std::vector<EdgeReach> reach;     ///< every edge with `calls` and `attempts` series
+};
+
+/// Something that was happening during an episode (docs/semantics.md,
+/// "Episodes"): a fault, a load spike, a scale event, pods starting,
+/// throttling, contention, GC, OOM kills, a cache's hit ratio falling, a
+/// queue's lag, a breaker open, or retries amplifying an edge's load.
+struct EpisodeCondition {
+  /// fault, load_spike, scale_up, scale_down, pods_starting, throttling,
+  /// node_contention, gc_pauses, oom_kills, hit_ratio_drop, queue_lag,
+  /// breaker_open, retry_amplification
+  std::string kind;
+  std::string name;    ///< a fault's name; empty for the other kinds
+  std::string entity;  ///< its service, path, cache, queue, autoscaler or edge ("mid -> db.query")
+  double start_s = 0;  ///< when it held: a fault's own window; else the
+  double end_s = 0;    ///< intervals of the episode where it did
+  /// Its measure at its worst in the episode, and the same measure's
+  /// baseline (the median interval of the measured window): arrivals per
+  /// second, replicas, seconds per second, a hit ratio, a lag in seconds,
+  /// attempts per request. A fault has none (0).
+  double value = 0;
+  double baseline = 0;
+};
+
+/// A stretch of intervals in which a path's p99 or error share departed
+/// from its own baseline beyond noise (docs/semantics.md, "Episodes").
+struct Episode {
+  std::string path;
+  std::size_t first_interval = 0;  ///< of TimeSeries, inclusive
+  std::size_t last_interval = 0;
+  double start_s = 0;  ///< first_interval's start
+  double end_s = 0;    ///< last_interval's end
+  double p99_ms = 0;   ///< its worst interval's p99 (0 when no request succeeded in it)
+  double baseline_p99_ms = 0;
+  double error_share = 0;  ///< of the requests that finished in it
+  double baseline_error_share = 0;
+  std::size_t no_success_intervals =
+      0;  ///< intervals with requests finished, none of them a success
+  std::vector<EpisodeCondition> conditions;
+  /// The attribution of its successful requests (AttributionPart, largest
+  /// first); empty without attribution or without a success in it.
+  std::vector<AttributionPart> causes;
+};
+
+/// Retry amplification at an edge over the run: attempts sent over it per
+/// request that entered the paths that reach it, per interval.
+struct EdgeAmplification {
+  std::string edge;     ///< "mid -> db.query"; a workload's own: "client/checkout -> front.handle"
+  double baseline = 0;  ///< the measured window's median interval
+  double max = 0;       ///< the highest interval
+  double at_s = 0;      ///< that interval's start
+  double mean = 0;      ///< attempts over requests, the whole measured window
+};
+
+/// Did a path come back after the condition that started its episode ended?
+struct MetastableVerdict {
+  std::string path;
+  std::string trigger;  ///< the fault's name, or "load spike"
+  double trigger_end_s = 0;
+  bool recovered = false;
+  double recovered_s = 0;  ///< the start of the first of 3 intervals back at baseline
+  std::string
+      sustained_by;  ///< not recovered: the loop that kept it down ("mid -> db.query retries")
+};
+
+/// The loops that can keep a path down after its trigger has gone.
+struct Feedback {
+  std::vector<EdgeAmplification> amplification;
+  std::vector<MetastableVerdict> metastable;
 };
 
 /// The kind of a span, as OpenTelemetry names them.
@@ -362,6 +452,11 @@ struct Results {
   std::vector<AutoscalerResult> autoscalers;
   ClusterResult cluster;
   TimeSeries timeseries;
+  /// Episodes over time, in order of path then start, and the feedback
+  /// loops behind them (stats/episodes.hpp); empty for a run without a time
+  /// series in its measured window.
+  std::vector<Episode> episodes;
+  Feedback feedback;
   std::vector<Trace> traces;  ///< sampled requests (`--traces N`), in order of path, then start
   std::uint64_t events = 0;   ///< events the engine dispatched
   /// The most server-side requests, and tasks (threads of their step

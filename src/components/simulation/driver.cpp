@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "kernel.hpp"
+#include "tailsim/stats/episodes.hpp"
 
 namespace tailsim::components::sim {
 
@@ -104,7 +105,9 @@ namespace tailsim::components {
 using sim::Observation;
 using sim::Simulation;
 
-stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
+namespace {
+
+stats::Results simulate_passes(const plan::Plan& plan, const RunLimits& limits) {
   if (!limits.attribution && limits.traces == 0) {
     return Simulation<false>(plan, limits).run();
   }
@@ -172,6 +175,14 @@ stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
     }
   }
   results.traces = std::move(observed.traces);
+  return results;
+}
+
+}  // namespace
+
+stats::Results simulate(const plan::Plan& plan, const RunLimits& limits) {
+  stats::Results results = simulate_passes(plan, limits);
+  stats::find_episodes(results);
   return results;
 }
 

@@ -40,6 +40,7 @@
 #include "tailsim/engine/pool.hpp"
 #include "tailsim/engine/random_stream.hpp"
 #include "tailsim/engine/zipf.hpp"
+#include "tailsim/plan/reach.hpp"
 #include "tailsim/stats/recorder.hpp"
 
 namespace tailsim::components::sim {
@@ -1013,6 +1014,8 @@ class Simulation {
   void track_new_pods();
   void pod_series_results(stats::TimeSeries& series);
   std::vector<stats::TimeMarker> markers() const;
+  /// What a fault does, in words: "slow db", "kill db (2 pods)".
+  std::string fault_what(const plan::Fault& f) const;
 
   // -------- results.cpp: what the run measured
   /// What was measured, once the run has stopped at `finished`. Kept out of

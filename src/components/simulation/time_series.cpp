@@ -121,35 +121,33 @@ void Simulation<Observe>::close_interval(Time start, Time end) {
 }
 
 template <bool Observe>
+std::string Simulation<Observe>::fault_what(const plan::Fault& f) const {
+  const std::string target = f.kind == plan::FaultKind::flush ? plan_.caches[f.cache].name
+                                                              : plan_.services[f.service].name;
+  switch (f.kind) {
+    case plan::FaultKind::kill:
+      return fmt::format("kill {} ({} pod{})", target, f.pods, f.pods == 1 ? "" : "s");
+    case plan::FaultKind::slow:
+      return fmt::format("slow {}", target);
+    case plan::FaultKind::fail:
+      return fmt::format("fail {} ({:g}%)", target, f.rate * 100);
+    case plan::FaultKind::down:
+      return fmt::format("down {}", target);
+    case plan::FaultKind::partition:
+      return fmt::format("partition {} | {}", target, plan_.services[f.other].name);
+    case plan::FaultKind::cpu:
+      return fmt::format("cpu {} at {:g} cores", target, f.cores);
+    case plan::FaultKind::flush:
+      return fmt::format("flush {}", target);
+  }
+  return target;
+}
+
+template <bool Observe>
 std::vector<stats::TimeMarker> Simulation<Observe>::markers() const {
   std::vector<stats::TimeMarker> out;
   for (const plan::Fault& f : plan_.faults) {
-    const std::string target = f.kind == plan::FaultKind::flush ? plan_.caches[f.cache].name
-                                                                : plan_.services[f.service].name;
-    std::string what;
-    switch (f.kind) {
-      case plan::FaultKind::kill:
-        what = fmt::format("kill {} ({} pod{})", target, f.pods, f.pods == 1 ? "" : "s");
-        break;
-      case plan::FaultKind::slow:
-        what = fmt::format("slow {}", target);
-        break;
-      case plan::FaultKind::fail:
-        what = fmt::format("fail {} ({:g}%)", target, f.rate * 100);
-        break;
-      case plan::FaultKind::down:
-        what = fmt::format("down {}", target);
-        break;
-      case plan::FaultKind::partition:
-        what = fmt::format("partition {} | {}", target, plan_.services[f.other].name);
-        break;
-      case plan::FaultKind::cpu:
-        what = fmt::format("cpu {} at {:g} cores", target, f.cores);
-        break;
-      case plan::FaultKind::flush:
-        what = fmt::format("flush {}", target);
-        break;
-    }
+    std::string what = fault_what(f);
     if (f.is_named) {
       what = fmt::format("{}: {}", f.name, what);
     }
@@ -235,6 +233,29 @@ void Simulation<Observe>::series_results(stats::Results& results) {
   });
   pod_series_results(results.timeseries);
   results.timeseries.markers = markers();
+  const double end_s = to_seconds(now_ - Time{});
+  for (const plan::Fault& f : plan_.faults) {
+    const bool is_moment = f.kind == plan::FaultKind::kill || f.kind == plan::FaultKind::flush;
+    const double start_s = to_seconds(f.at - Time{});
+    results.timeseries.faults.push_back(
+        stats::FaultWindow{.name = f.name,
+                           .what = fault_what(f),
+                           .start_s = start_s,
+                           .end_s = is_moment                ? start_s
+                                    : f.until == Time::max() ? end_s
+                                                             : to_seconds(f.until - Time{}),
+                           .is_named = f.is_named});
+  }
+  // Each edge the series count attempts at, and the paths that reach it:
+  // retry amplification is its attempts per request of those paths.
+  const std::vector<std::vector<Id>> reach = plan::paths_reaching_edges(plan_);
+  for (Id e = 0; e < calls_.edges.size(); ++e) {
+    if (calls_.edges[e].counts_attempts) {
+      const stats::EdgeResult& edge = results.edges[e];
+      results.timeseries.reach.push_back(stats::EdgeReach{
+          "edge/" + edge.caller + "->" + edge.target, {reach[e].begin(), reach[e].end()}});
+    }
+  }
 }
 
 TAILSIM_SIMULATION_MEMBER(void, close_interval(Time, Time));
