@@ -59,6 +59,18 @@ Level level_of(const std::vector<double>* values, Window w) {
   return out;
 }
 
+/// KL(s || b) of two Bernoulli distributions: P(X >= s n) <= exp(-n KL)
+/// for X binomial (n, b) and s > b (Chernoff).
+double bernoulli_divergence(double s, double b) {
+  auto term = [](double x, double y) { return x > 0 ? x * std::log(x / y) : 0.0; };
+  return term(s, b) + term(1 - s, 1 - b);
+}
+
+/// A normal tail of `sigmas` as a Chernoff exponent: P(Z > z) ~ exp(-z^2 / 2).
+double chernoff_exponent(double sigmas) {
+  return sigmas * sigmas / 2;
+}
+
 /// Finds a run's series by entity and metric.
 class SeriesIndex {
  public:
@@ -243,8 +255,21 @@ class EpisodeFinder {
     }
     const Level errors = level_of(&shares, base_);
     const double error_baseline = errors.known() ? errors.median : 0.0;
+    // The rate the baseline's errors came at, pooled over its intervals (a
+    // path that fails one request in a thousand has a median share of 0).
+    double base_errors = 0;
+    double base_finished = 0;
+    for (std::size_t i = base_.first; i <= base_.last; ++i) {
+      base_errors += i < path.errors.size() ? path.errors[i] : 0.0;
+      base_finished += path.finished(i);
+    }
+    const double error_rate =
+        base_finished > 0
+            ? std::max({error_baseline, base_errors / base_finished, 1.0 / base_finished})
+            : std::max(error_baseline, 1e-6);
     // An interval departs at strength k = 1 (to start an episode) or
     // k = 1/2 (to keep one going): every margin over the baseline times k.
+    const double chance_bound = chernoff_exponent(rules_.tail_sigmas);
     auto departs = [&](std::size_t i, double k) {
       const double n = path.finished(i);
       const double good = at(path.ok, i);
@@ -263,11 +288,12 @@ class EpisodeFinder {
       if (n <= 0) {
         return false;
       }
-      const double b = std::clamp(error_baseline, 1.0 / n, 1.0 - 1.0 / n);
-      const double binomial = std::sqrt(b * (1 - b) / n);
-      const double margin =
-          std::max({rules_.sigmas * binomial, rules_.sigmas * errors.sigma, rules_.error_floor});
-      return path.errors[i] / n > error_baseline + k * margin;
+      // Beyond chance: the Chernoff bound on a binomial count that high at
+      // the baseline's rate, below the tail of `tail_sigmas` normal sigmas.
+      const double share = path.errors[i] / n;
+      const double margin = std::max(rules_.sigmas * errors.sigma, rules_.error_floor);
+      return share > error_baseline + k * margin && share > error_rate &&
+             n * bernoulli_divergence(share, error_rate) > k * k * chance_bound;
     };
     std::optional<std::size_t> open;
     std::size_t last = 0;

@@ -58,6 +58,14 @@ runs = {
     "batching": [os.path.join(ex, "batching.yaml"), "--duration", "10s"],
     "replicated-batching": [os.path.join(ex, "batching.yaml"), "--duration", "5s", "-r", "2",
                             "--no-attribution"],
+    # Episodes of every kind of verdict: the storm (metastable, sustained by
+    # retries), defended (recovered); an autoscaler's late scale-up; a fault
+    # with OOM kills, attributed (causes).
+    "storm": [os.path.join(ex, "retry-storm.yaml")],
+    "storm-deadlines": [os.path.join(ex, "retry-storm.yaml"), "--no-attribution",
+                        "--set", "simulation.deadlines=propagate"],
+    "hpa-lag": [os.path.join(ex, "hpa-lag.yaml"), "--no-attribution"],
+    "memory-attributed": [os.path.join(ex, "memory-oom.yaml")],
     "stopped": [os.path.join(ex, "mm1.yaml"), "--set", "workloads.requests.rate=200/s",
                 "--set", "simulation.duration=100h", "--max-memory", "2MiB"],
 }
@@ -93,7 +101,9 @@ for document in documents.values():
 for key in ["caches", "queues", "autoscalers", "cluster", "breaker", "cpu_stat",
             "analytic_mean_ms", "replications", "precision", "stop_reason", "unstable",
             "attribution", "timeline", "external", "metric", "gc_pause_s", "gc_pauses", "oom_kills",
-            "restarts", "evictions", "batch_size_mean", "batches", "gpus", "gpu_busy_s"]:
+            "restarts", "evictions", "batch_size_mean", "batches", "gpus", "gpu_busy_s",
+            "episodes", "conditions", "causes", "factor", "autoscaler", "what", "edge",
+            "amplification", "metastable", "sustained_by", "recovered_s"]:
     if key not in seen:
         print(f"no run wrote '{key}': the schema's description of it went untested")
         failures += 1
