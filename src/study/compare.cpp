@@ -173,7 +173,8 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
       out.only_in_b.push_back(name);
       continue;
     }
-    PathComparison path{name, {}};
+    PathComparison path;
+    path.name = name;
     for (std::size_t i = 0; i < a.size(); ++i) {
       path.a_unstable += a[i].paths[pa].unstable ? 1 : 0;
       path.b_unstable += b[i].paths[pb].unstable ? 1 : 0;
@@ -185,6 +186,13 @@ Comparison compare_runs(std::span<const RunMetrics> a, std::span<const RunMetric
       }
       path.metrics[static_cast<std::size_t>(m)] =
           compare_measured_pairs(xs, ys, is_lower_better(m));
+    }
+    for (std::size_t k = 0; k < latency_metric_count; ++k) {
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        xs[i] = a[i].paths[pa].all[k];
+        ys[i] = b[i].paths[pb].all[k];
+      }
+      path.all[k] = compare_measured_pairs(xs, ys, /*lower_is_better=*/true);
     }
     out.paths.push_back(std::move(path));
   }

@@ -139,11 +139,21 @@ std::string comparison_to_console(const Comparison& c, bool color) {
   }
   for (const auto& path : c.paths) {
     std::vector<std::vector<std::string>> rows = {{"metric", "A", "B", "B - A", "verdict"}};
-    for (const Metric m : all_metrics) {
-      const Difference& d = path[m];
-      rows.push_back({std::string(metric_name(m)), format_estimate(m, d.a, c.seeds.size()),
+    std::vector<Verdict> verdicts = {Verdict::no_significant_change};
+    auto add_row = [&](const std::string& name, Metric m, const Difference& d) {
+      rows.push_back({name, format_estimate(m, d.a, c.seeds.size()),
                       format_estimate(m, d.b, c.seeds.size()), format_difference(m, d),
                       std::string(verdict_name(d.verdict))});
+      verdicts.push_back(d.verdict);
+    };
+    for (const Metric m : all_metrics) {
+      add_row(std::string(metric_name(m)), m, path[m]);
+    }
+    // Where requests failed, the latency over all of them too.
+    if (path[Metric::errors].a.mean > 0 || path[Metric::errors].b.mean > 0) {
+      for (std::size_t k = 0; k < latency_metric_count; ++k) {
+        add_row(fmt::format("all {}", metric_name(all_metrics[k])), all_metrics[k], path.all[k]);
+      }
     }
     std::vector<std::size_t> widths(rows.front().size(), 0);
     for (const auto& row : rows) {
@@ -165,8 +175,7 @@ std::string comparison_to_console(const Comparison& c, bool color) {
       for (std::size_t i = 0; i + 1 < rows[r].size(); ++i) {
         line += " " + pad(rows[r][i], widths[i]);
       }
-      const Verdict v = r == 0 ? Verdict::no_significant_change : path.metrics[r - 1].verdict;
-      out += line + " " + paint(color, v, rows[r].back()) + "\n";
+      out += line + " " + paint(color, verdicts[r], rows[r].back()) + "\n";
     }
   }
   for (const auto& name : c.only_in_a) {
@@ -241,6 +250,17 @@ std::string comparison_to_json(const Comparison& c) {
     ordered_json& out = paths[path.name];
     for (const Metric m : all_metrics) {
       out[std::string(metric_name(m))] = difference_json(path[m]);
+    }
+  }
+  // The latency over all requests, failures included, of the paths where
+  // some failed (apart from `paths`, whose keys under a path are all metrics).
+  ordered_json& all = j["latency_all_ms"] = ordered_json::object();
+  for (const auto& path : c.paths) {
+    if (path[Metric::errors].a.mean > 0 || path[Metric::errors].b.mean > 0) {
+      ordered_json& out = all[path.name];
+      for (std::size_t k = 0; k < latency_metric_count; ++k) {
+        out[std::string(metric_name(all_metrics[k]))] = difference_json(path.all[k]);
+      }
     }
   }
   // Apart from `paths`, whose keys under a path are all metrics.

@@ -195,6 +195,21 @@ RunMetrics measure_run(const stats::Results& results, std::span<const stats::Slo
         }
       }
     }
+    // The same figures over all finished requests, failures included.
+    const stats::Histogram& all = p.latency_all;
+    if (all.count() > 0) {
+      const auto ms = [&](double percentile) {
+        return static_cast<double>(all.value_at_percentile(percentile)) * 1e-6;
+      };
+      m.all = {all.mean() * 1e-6,
+               ms(50),
+               ms(90),
+               ms(99),
+               ms(99.9),
+               static_cast<double>(all.max()) * 1e-6};
+    } else {
+      m.all.fill(std::numeric_limits<double>::quiet_NaN());
+    }
     const std::uint64_t ok = p.outcomes[stats::Outcome::ok];
     m[Metric::errors] = p.requests > ok
                             ? static_cast<double>(p.requests - ok) / static_cast<double>(p.requests)
@@ -243,6 +258,12 @@ std::vector<PathEstimates> estimate_paths(std::span<const RunMetrics> runs) {
         samples[r] = runs[r].paths[p][m];
       }
       e.metrics[static_cast<std::size_t>(m)] = estimate_measured(samples);
+    }
+    for (std::size_t k = 0; k < latency_metric_count; ++k) {
+      for (std::size_t r = 0; r < runs.size(); ++r) {
+        samples[r] = runs[r].paths[p].all[k];
+      }
+      e.all[k] = estimate_measured(samples);
     }
     for (const auto& run : runs) {
       e.unstable += run.paths[p].unstable ? 1 : 0;

@@ -20,6 +20,9 @@
 namespace tailsim::study {
 namespace {
 
+/// The label of a path's row of latencies over all requests.
+constexpr std::string_view all_requests = "    all requests";
+
 using ordered_json = nlohmann::ordered_json;
 
 /// The estimate of `metric` of a component, as the console writes it.
@@ -167,6 +170,9 @@ std::string replications_to_console(const ReplicatedRun& run, const ReplicationO
   std::size_t width = 12;
   for (const auto& p : run.paths) {
     width = std::max(width, std::min<std::size_t>(p.name.size() + 2, 24));
+    if (p[Metric::errors].mean > 0) {
+      width = std::max(width, all_requests.size() - 2);  // its row's label fits the column
+    }
   }
   // A table that fits 80 columns: the estimates, and under each its half-width.
   out += fmt::format("  PATHS  mean ± 95% confidence half-width over {} replications\n", n);
@@ -191,6 +197,15 @@ std::string replications_to_console(const ReplicatedRun& run, const ReplicationO
     out += means + "\n";
     if (widths.find_first_not_of(' ') != std::string::npos) {  // no half-width: no line
       out += widths + "\n";
+    }
+    // Some requests failed: the latency over all of them, failures at the
+    // time they failed, under the successes'.
+    if (p[Metric::errors].mean > 0) {
+      std::string all = fmt::format("  {:<{}}", all_requests, width + 2);
+      for (std::size_t k = 0; k < latency_metric_count; ++k) {
+        all += fmt::format("{:>10}", format_metric(all_metrics[k], p.all[k].mean));
+      }
+      out += all + "\n";
     }
     if (const std::size_t measured = p[Metric::p50].n; measured < n) {
       out += measured == 0 ? "      no replication had a successful request: no latency\n"
@@ -252,6 +267,10 @@ std::string replications_to_json(const ReplicatedRun& run, const ReplicationOpti
         latency[std::string(metric_name(m))] = estimate_json(p[m]);
       }
     }
+    ordered_json& all = out["latency_all_ms"];
+    for (std::size_t k = 0; k < latency_metric_count; ++k) {
+      all[std::string(metric_name(all_metrics[k]))] = estimate_json(p.all[k]);
+    }
     out["errors_share"] = estimate_json(p[Metric::errors]);
     out["throughput_rps"] = estimate_json(p[Metric::throughput]);
     add_unstable_json(out, p.unstable);
@@ -293,6 +312,13 @@ std::string replications_to_html(const ReplicatedRun& run) {
     paths.push_back({p.name});
     for (const Metric m : all_metrics) {
       paths.back().push_back(format_estimate(m, p[m]));
+    }
+    if (p[Metric::errors].mean > 0) {  // the latency over all requests, failures included
+      paths.push_back({p.name + ", all requests"});
+      for (const Metric m : all_metrics) {
+        const auto k = static_cast<std::size_t>(m);
+        paths.back().push_back(k < latency_metric_count ? format_estimate(m, p.all[k]) : "");
+      }
     }
   }
   out += html_table(paths);

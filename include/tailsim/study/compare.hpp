@@ -56,6 +56,8 @@ Difference compare_measured_pairs(std::span<const double> a, std::span<const dou
 struct PathComparison {
   std::string name;
   std::array<Difference, metric_count> metrics;
+  /// The latency over all requests, failures included (PathMetrics::all).
+  std::array<Difference, latency_metric_count> all{};
   /// The replications of each model that judged the path unstable.
   std::size_t a_unstable = 0;
   std::size_t b_unstable = 0;

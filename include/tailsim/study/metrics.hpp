@@ -25,6 +25,11 @@ inline constexpr std::array<Metric, metric_count> all_metrics = {
     Metric::mean,  Metric::p50, Metric::p90,    Metric::p99,
     Metric::p99_9, Metric::max, Metric::errors, Metric::throughput};
 
+/// The latency metrics (the first six of all_metrics), for the latency over
+/// all requests, failures included at their failure time
+/// (stats::PathResult::latency_all).
+inline constexpr std::size_t latency_metric_count = 6;
+
 /// "mean", "p50", "p90", "p99", "p99.9", "max", "errors", "throughput".
 std::string_view metric_name(Metric metric);
 /// Whether a metric is a latency in milliseconds (the first six).
@@ -38,6 +43,9 @@ bool is_lower_better(Metric metric);
 struct PathMetrics {
   std::string name;
   std::array<double, metric_count> values{};
+  /// The latency over all finished requests, failures included at their
+  /// failure time, per latency metric (mean to max); NaN when none finished.
+  std::array<double, latency_metric_count> all{};
   /// The run judged the path unstable (stats::PathResult::unstable).
   bool unstable = false;
 
@@ -130,6 +138,8 @@ Metric slo_value_unit(SloMetric metric);
 struct PathEstimates {
   std::string name;
   std::array<Estimate, metric_count> metrics;
+  /// The latency over all requests, failures included (PathMetrics::all).
+  std::array<Estimate, latency_metric_count> all{};
   /// The replications that judged the path unstable; any makes it unstable
   /// for the study, and its SLO checks fail.
   std::size_t unstable = 0;

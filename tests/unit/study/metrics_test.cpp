@@ -130,3 +130,43 @@ TEST_CASE("component estimates: each metric over the replications that measured 
   CHECK(study::busiest_service(estimates) == &estimates[0]);
   CHECK(study::find_component(estimates, study::ComponentKind::queue, "api") == nullptr);
 }
+
+TEST_CASE("a path's latency over all requests is reduced and estimated beside its successes'",
+          "[metrics]") {
+  auto run_with = [](std::vector<std::int64_t> successes, std::vector<std::int64_t> failures) {
+    tailsim::stats::Results r;
+    tailsim::stats::PathResult& p = r.paths.emplace_back();
+    p.name = "checkout";
+    p.requests = successes.size() + failures.size();
+    p.outcomes[tailsim::stats::Outcome::ok] = successes.size();
+    p.outcomes[tailsim::stats::Outcome::timeout] = failures.size();
+    for (const std::int64_t ns : successes) {
+      p.latency.record(ns);
+      p.latency_all.record(ns);
+    }
+    for (const std::int64_t ns : failures) {
+      p.latency_all.record(ns);
+    }
+    return study::measure_run(r, {});
+  };
+  // Two successes of 1 and 2 ms, one timeout at 2 s.
+  const study::RunMetrics a = run_with({1'000'000, 2'000'000}, {2'000'000'000});
+  const study::PathMetrics& p = a.paths.front();
+  CHECK(p[Metric::mean] == Approx(1.5));
+  CHECK(p[Metric::max] == Approx(2.0));
+  CHECK(p.all[0] == Approx((1.0 + 2.0 + 2000.0) / 3));  // mean
+  CHECK(p.all[1] == Approx(2.0).epsilon(1e-3));         // p50: the second of three
+  CHECK(p.all[5] == Approx(2000.0));                    // max
+  // Nothing finished: no latency over all requests either.
+  const study::RunMetrics none = run_with({}, {});
+  for (const double v : none.paths.front().all) {
+    CHECK(std::isnan(v));
+  }
+  // Estimated over the runs that have one, as the successes' latency is.
+  const study::RunMetrics b = run_with({1'000'000}, {4'000'000'000});
+  const std::vector<study::RunMetrics> runs = {a, b, none};
+  const auto estimates = study::estimate_paths(runs);
+  REQUIRE(estimates.size() == 1);
+  CHECK(estimates.front().all[5].n == 2);
+  CHECK(estimates.front().all[5].mean == Approx(3000.0));
+}
