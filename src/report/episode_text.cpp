@@ -45,7 +45,7 @@ std::string wrapped(const std::string& line) {
   std::size_t width = out.size();
   std::size_t from = 0;
   while (from < line.size()) {
-    std::size_t cut = line.find_first_of(",;", from);
+    std::size_t cut = line.find_first_of(",;:", from);
     cut = cut == std::string::npos ? line.size() : cut + 1;
     const std::string piece = line.substr(from, cut - from);
     if (width > 6 && width + piece.size() > columns && from > 0) {
