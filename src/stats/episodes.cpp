@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace tailsim::stats {
@@ -404,7 +405,7 @@ class EpisodeFinder {
   /// A path's arrivals above its baseline: the whole stretch of them that
   /// meets the episode's intervals.
   void load_spike(Episode& e, const PathSeries& path, std::size_t from, std::size_t to) const {
-    const Level level = level_of(path.arrivals, base_);
+    const Level level = series_level(path.arrivals);
     if (!level.known() || level.median <= 0) {
       return;
     }
@@ -479,7 +480,7 @@ class EpisodeFinder {
     if (values == nullptr) {
       return;
     }
-    const Level level = level_of(values, base_);
+    const Level level = series_level(values);
     if (!level.known()) {
       return;
     }
@@ -492,7 +493,7 @@ class EpisodeFinder {
 
   void hit_ratio_drop(Episode& e, const std::string& cache, const std::vector<double>* values,
                       std::size_t from, std::size_t to) const {
-    const Level level = level_of(values, base_);
+    const Level level = series_level(values);
     if (!level.known()) {
       return;
     }
@@ -613,7 +614,7 @@ class EpisodeFinder {
       }
     }
     const Level level = level_of(&goodput, base_);
-    const Level arrivals = level_of(path.arrivals, base_);
+    const Level arrivals = series_level(path.arrivals);
     if (!level.known() || !arrivals.known() || arrivals.median <= 0) {
       return;
     }
@@ -671,7 +672,7 @@ class EpisodeFinder {
     }
     for (const QueueResult& q : r_.queues) {
       const auto* lag = index_.find("queue/" + q.name, "lag_s");
-      const Level level = level_of(lag, base_);
+      const Level level = series_level(lag);
       std::vector<double> tail;
       for (std::size_t i = after; i <= window_.last; ++i) {
         tail.push_back(at(lag, i));
@@ -685,6 +686,16 @@ class EpisodeFinder {
     return {};
   }
 
+  /// The baseline level of one of the run's series, computed once: an
+  /// episode's conditions read every service's series.
+  const Level& series_level(const std::vector<double>* values) const {
+    const auto [it, added] = levels_.try_emplace(values);
+    if (added) {
+      it->second = level_of(values, base_);
+    }
+    return it->second;
+  }
+
   Results& r_;
   const TimeSeries& ts_;
   EpisodeRules rules_;
@@ -694,6 +705,7 @@ class EpisodeFinder {
   Window base_;  ///< the intervals the baselines are read from
   std::vector<PathSeries> paths_;
   std::vector<Amplified> amplified_;
+  mutable std::unordered_map<const std::vector<double>*, Level> levels_;
 };
 
 }  // namespace
