@@ -143,76 +143,6 @@ ordered_json attribution_timeline(const std::vector<stats::AttributionInterval>&
   return out;
 }
 
-/// `text`, JSON as nlohmann's dump writes it with an indent, with each array
-/// of plain numbers on one line (`[1, 2.5, 0]`): the attribution timeline's
-/// columns hold an element per interval, and a line each would make them
-/// several times longer.
-std::string number_arrays_on_one_line(const std::string& text) {
-  const auto is_number_char = [](char c) {
-    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
-  };
-  const auto skip_space = [&](std::size_t k) {
-    while (k < text.size() && (text[k] == ' ' || text[k] == '\n')) {
-      ++k;
-    }
-    return k;
-  };
-  std::string out;
-  out.reserve(text.size());
-  bool in_string = false;
-  std::string joined;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    out += c;
-    if (in_string) {
-      if (c == '\\' && i + 1 < text.size()) {
-        out += text[++i];
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      continue;
-    }
-    if (c != '[') {
-      continue;
-    }
-    // Numbers separated by commas up to the closing bracket, or leave it be.
-    joined.clear();
-    std::size_t k = i + 1;
-    bool is_numbers = false;
-    while (true) {
-      k = skip_space(k);
-      const std::size_t start = k;
-      while (k < text.size() && is_number_char(text[k])) {
-        ++k;
-      }
-      if (k == start) {
-        break;
-      }
-      if (!joined.empty()) {
-        joined += ", ";
-      }
-      joined.append(text, start, k - start);
-      k = skip_space(k);
-      if (k < text.size() && text[k] == ',') {
-        ++k;
-        continue;
-      }
-      is_numbers = k < text.size() && text[k] == ']';
-      break;
-    }
-    if (is_numbers) {
-      out += joined;
-      out += ']';
-      i = k;
-    }
-  }
-  return out;
-}
-
 /// A condition of an episode, with the keys its kind has.
 ordered_json episode_condition(const stats::EpisodeCondition& c) {
   ordered_json out;
@@ -316,6 +246,72 @@ ordered_json errors(const stats::OutcomeCounts& c) {
 }
 
 }  // namespace
+
+std::string number_arrays_on_one_line(const std::string& text) {
+  const auto is_number_char = [](char c) {
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+  };
+  const auto skip_space = [&](std::size_t k) {
+    while (k < text.size() && (text[k] == ' ' || text[k] == '\n')) {
+      ++k;
+    }
+    return k;
+  };
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  std::string joined;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    out += c;
+    if (in_string) {
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '[') {
+      continue;
+    }
+    // Numbers separated by commas up to the closing bracket, or leave it be.
+    joined.clear();
+    std::size_t k = i + 1;
+    bool is_numbers = false;
+    while (true) {
+      k = skip_space(k);
+      const std::size_t start = k;
+      while (k < text.size() && is_number_char(text[k])) {
+        ++k;
+      }
+      if (k == start) {
+        break;
+      }
+      if (!joined.empty()) {
+        joined += ", ";
+      }
+      joined.append(text, start, k - start);
+      k = skip_space(k);
+      if (k < text.size() && text[k] == ',') {
+        ++k;
+        continue;
+      }
+      is_numbers = k < text.size() && text[k] == ']';
+      break;
+    }
+    if (is_numbers) {
+      out += joined;
+      out += ']';
+      i = k;
+    }
+  }
+  return out;
+}
 
 std::string to_json(const stats::Results& r) {
   ordered_json j;

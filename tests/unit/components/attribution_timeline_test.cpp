@@ -504,3 +504,24 @@ TEST_CASE("results.json: timeline columns ordered by their time over the run",
   CHECK(parts[3]["ms"][1].get<double>() == 0.5);  // 0.5 + 0.0004
   CHECK(text.find("\"intervals\": [3, 5],\n") != std::string::npos);
 }
+
+TEST_CASE("results.json: arrays of numbers on one line, nothing else changed",
+          "[attribution][timeline]") {
+  const nlohmann::ordered_json j = nlohmann::ordered_json::parse(R"j({
+    "a": [1, -2.5, 3e-07, 0],
+    "b": [],
+    "c": [[1, 2], [3]],
+    "d": [{"x": [4]}, "[5, 6]", true, null],
+    "e": "a \"[7,\" 8]",
+    "f": [1, "g"]
+  })j");
+  const std::string text = tailsim::report::number_arrays_on_one_line(j.dump(2));
+  CHECK(nlohmann::ordered_json::parse(text) == j);
+  CHECK(text.find("\"a\": [1, -2.5, 3e-07, 0],\n") != std::string::npos);
+  CHECK(text.find("\"b\": [],\n") != std::string::npos);
+  CHECK(text.find("[1, 2],\n") != std::string::npos);
+  CHECK(text.find("\"x\": [4]\n") != std::string::npos);
+  // An array with anything but numbers keeps a line per element.
+  CHECK(text.find("\"f\": [\n") != std::string::npos);
+  CHECK(text.find("\"d\": [\n") != std::string::npos);
+}
