@@ -184,11 +184,19 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  const std::string json = replicated
-                               ? tailsim::study::replications_to_json(*replicated, *replication)
-                               : tailsim::report::to_json(results);
+  // results.json's text, built when first written: a run that writes none
+  // (no --json, or --out of a plain run, which writes its own) spends
+  // neither the time nor the memory.
+  std::optional<std::string> json;
+  const auto results_json = [&]() -> const std::string& {
+    if (!json) {
+      json = replicated ? tailsim::study::replications_to_json(*replicated, *replication)
+                        : tailsim::report::to_json(results);
+    }
+    return *json;
+  };
   if (!options.json_path.empty()) {
-    write_output(options.json_path, json);
+    write_output(options.json_path, results_json());
   }
   // A replicated run states each check as mean ± half-width over N.
   const tailsim::report::SloStudy study =
@@ -216,7 +224,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
         replicated ? tailsim::study::replications_to_html(*replicated) : std::string()});
     if (replicated) {
       const std::filesystem::path dir(options.out_dir);
-      tailsim::report::write_file_atomically(dir / "results.json", json);
+      tailsim::report::write_file_atomically(dir / "results.json", results_json());
       tailsim::report::write_file_atomically(dir / "junit.xml", junit());
       tailsim::report::write_file_atomically(
           dir / "summary.md", tailsim::report::format_markdown_summary(results, study));

@@ -1,5 +1,10 @@
 #include "tailsim/report/json_report.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -31,36 +36,110 @@ ordered_json attribution_group(const stats::AttributionGroup& group, bool slowes
   return out;
 }
 
-/// The most parts an interval of the attribution timeline writes; the rest
-/// are summed into one part, what "other" (a run of 10 minutes at 1 s
-/// intervals writes 600 of them per path).
-constexpr std::size_t timeline_parts = 8;
+/// The smallest share of an interval's latency that gives a part a column of
+/// its own in the attribution timeline: the parts that reach it in no
+/// interval are summed into one column, what "other".
+constexpr double timeline_column_share = 0.01;
 
-/// A path's attribution per time-series interval: one object per interval
-/// with requests, its start and the mean request's largest parts.
+/// Milliseconds as the attribution timeline writes them: rounded to the
+/// microsecond, 0 as the integer 0.
+ordered_json timeline_ms(double ms) {
+  const double rounded = std::round(ms * 1000.0) / 1000.0;
+  if (rounded == 0) {
+    return 0;
+  }
+  return rounded;
+}
+
+/// A path's attribution per time-series interval, in columns: the intervals
+/// with requests, their requests and mean latency, and one column of mean
+/// milliseconds per (entity, what) part, aligned with the intervals (0 where
+/// an interval has none of it), largest over the run first; the parts that
+/// never reach `timeline_column_share` of an interval's latency are summed
+/// into a last column, what "other".
 ordered_json attribution_timeline(const std::vector<stats::AttributionInterval>& timeline,
                                   double interval_s) {
-  ordered_json out = ordered_json::array();
+  struct Column {
+    std::string entity;
+    std::string what;
+    double total_ms = 0;  ///< over the run: ms x requests, summed over intervals
+    bool is_own = false;  ///< reaches timeline_column_share of some interval
+    std::vector<double> ms{};
+  };
+  // Every part in the order it first appears, then the own ones by their
+  // time over the run (ties in that order).
+  std::vector<Column> columns;
+  std::map<std::pair<std::string, std::string>, std::size_t> index;
   for (const stats::AttributionInterval& at : timeline) {
-    stats::AttributionGroup group = at.group;
-    if (group.parts.size() > timeline_parts) {
-      stats::AttributionPart other{.entity = "", .what = "other"};
-      for (std::size_t k = timeline_parts; k < group.parts.size(); ++k) {
-        other.ms += group.parts[k].ms;
-        other.share += group.parts[k].share;
+    for (const stats::AttributionPart& part : at.group.parts) {
+      const auto [it, is_new] = index.try_emplace({part.entity, part.what}, columns.size());
+      if (is_new) {
+        columns.push_back(Column{.entity = part.entity, .what = part.what});
       }
-      group.parts.resize(timeline_parts);
-      group.parts.push_back(std::move(other));
+      Column& column = columns[it->second];
+      column.total_ms += part.ms * static_cast<double>(at.group.requests);
+      column.is_own = column.is_own || part.share >= timeline_column_share;
     }
-    ordered_json written = attribution_group(group, false);
-    ordered_json entry;
-    entry["interval"] = at.interval;
-    entry["start_s"] = static_cast<double>(at.interval) * interval_s;
-    entry["requests"] = std::move(written["requests"]);
-    entry["latency_ms"] = std::move(written["latency_ms"]);
-    entry["parts"] = std::move(written["parts"]);
-    out.push_back(std::move(entry));
   }
+  std::vector<std::size_t> order;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c].is_own) {
+      order.push_back(c);
+    }
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return columns[a].total_ms > columns[b].total_ms;
+  });
+  for (Column& column : columns) {
+    if (column.is_own) {
+      column.ms.assign(timeline.size(), 0.0);
+    }
+  }
+  std::vector<double> other(timeline.size(), 0.0);
+  bool has_other = false;
+  for (std::size_t i = 0; i < timeline.size(); ++i) {
+    for (const stats::AttributionPart& part : timeline[i].group.parts) {
+      Column& column = columns[index.at({part.entity, part.what})];
+      if (column.is_own) {
+        column.ms[i] += part.ms;
+      } else {
+        other[i] += part.ms;
+        has_other = has_other || part.ms != 0;
+      }
+    }
+  }
+
+  // Each column built apart: a reference into `out` would not survive the
+  // next key (ordered_json keeps its keys in a vector).
+  ordered_json intervals = ordered_json::array();
+  ordered_json requests = ordered_json::array();
+  ordered_json latency = ordered_json::array();
+  for (const stats::AttributionInterval& at : timeline) {
+    intervals.push_back(at.interval);
+    requests.push_back(at.group.requests);
+    latency.push_back(timeline_ms(at.group.latency_ms));
+  }
+  ordered_json parts = ordered_json::array();
+  const auto write_column = [&](const std::string& entity, const std::string& what,
+                                const std::vector<double>& ms) {
+    ordered_json values = ordered_json::array();
+    for (const double v : ms) {
+      values.push_back(timeline_ms(v));
+    }
+    parts.push_back({{"entity", entity}, {"what", what}, {"ms", std::move(values)}});
+  };
+  for (const std::size_t c : order) {
+    write_column(columns[c].entity, columns[c].what, columns[c].ms);
+  }
+  if (has_other) {
+    write_column("", "other", other);
+  }
+  ordered_json out;
+  out["interval_s"] = interval_s;
+  out["intervals"] = std::move(intervals);
+  out["requests"] = std::move(requests);
+  out["latency_ms"] = std::move(latency);
+  out["parts"] = std::move(parts);
   return out;
 }
 
@@ -167,6 +246,72 @@ ordered_json errors(const stats::OutcomeCounts& c) {
 }
 
 }  // namespace
+
+std::string number_arrays_on_one_line(const std::string& text) {
+  const auto is_number_char = [](char c) {
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+  };
+  const auto skip_space = [&](std::size_t k) {
+    while (k < text.size() && (text[k] == ' ' || text[k] == '\n')) {
+      ++k;
+    }
+    return k;
+  };
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  std::string joined;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    out += c;
+    if (in_string) {
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '[') {
+      continue;
+    }
+    // Numbers separated by commas up to the closing bracket, or leave it be.
+    joined.clear();
+    std::size_t k = i + 1;
+    bool is_numbers = false;
+    while (true) {
+      k = skip_space(k);
+      const std::size_t start = k;
+      while (k < text.size() && is_number_char(text[k])) {
+        ++k;
+      }
+      if (k == start) {
+        break;
+      }
+      if (!joined.empty()) {
+        joined += ", ";
+      }
+      joined.append(text, start, k - start);
+      k = skip_space(k);
+      if (k < text.size() && text[k] == ',') {
+        ++k;
+        continue;
+      }
+      is_numbers = k < text.size() && text[k] == ']';
+      break;
+    }
+    if (is_numbers) {
+      out += joined;
+      out += ']';
+      i = k;
+    }
+  }
+  return out;
+}
 
 std::string to_json(const stats::Results& r) {
   ordered_json j;
@@ -343,7 +488,7 @@ std::string to_json(const stats::Results& r) {
     j["engine"]["traces_dropped"] = r.traces_dropped;
     j["engine"]["trace_spans_dropped"] = dropped_spans;
   }
-  return json_document(std::move(j));
+  return number_arrays_on_one_line(json_document(std::move(j)));
 }
 
 }  // namespace tailsim::report

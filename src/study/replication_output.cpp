@@ -284,7 +284,7 @@ std::string replications_to_json(const ReplicatedRun& run, const ReplicationOpti
                     {"half_width", s.value.half_width},
                     {"ok", s.ok}});
   }
-  return report::json_document(std::move(j));
+  return report::number_arrays_on_one_line(report::json_document(std::move(j)));
 }
 
 std::string replications_to_html(const ReplicatedRun& run) {

@@ -15,4 +15,11 @@ inline constexpr int results_schema_version = 1;
 /// headed by `schema_version` and `tailsim_version`. Same results, same bytes.
 std::string to_json(const stats::Results& results);
 
+/// `text`, JSON as nlohmann's dump writes it with an indent, with each array
+/// of plain numbers on one line (`[1, 2.5, 0]`): attribution.timeline's
+/// columns hold an element per interval, and a line each would make them
+/// several times longer. to_json does it; a document built on results.json
+/// (a replicated run's) does it again after its own dump.
+std::string number_arrays_on_one_line(const std::string& text);
+
 }  // namespace tailsim::report
