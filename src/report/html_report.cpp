@@ -1055,8 +1055,11 @@ class ReportWriter {
     std::string intro = fmt::format(
         "<p class=\"note\">One value per {} of simulated time. The shaded spans are the "
         "warm-up and the drain, outside the measured window; dashed purple lines mark faults "
-        "and schedule changes.</p>\n",
-        seconds(interval()));
+        "and schedule changes.{}</p>\n",
+        seconds(interval()),
+        episodes_.empty() ? ""
+                          : " The spans in a path's colour are its episodes, numbered as in "
+                            "\"What happened\".");
     return intro + out;
   }
 
