@@ -160,8 +160,9 @@ TEST_CASE("every chart over time shades each episode over its time span", "[html
   // Offered, errors, latency, replicas, utilization, ...: all of them.
   CHECK(time_charts >= 8);
   CHECK(count_episode_text(html, "<rect class=\"episode-band\"") == 2 * time_charts);
-  CHECK(contains(html, "The spans in a path's colour are its episodes, numbered as in "
-                       "\"What happened\"."));
+  CHECK(contains(html,
+                 "The spans in a path's colour are its episodes, numbered as in "
+                 "\"What happened\"."));
 }
 
 TEST_CASE("'What happened' lists the episodes, the verdicts and the amplification",
