@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/report/episode_text.hpp"
 #include "tailsim/report/html_report.hpp"
 #include "tailsim/report/svg_chart.hpp"
 
@@ -53,6 +54,34 @@ ChartSeries p99_series(const stats::Results& r, const std::string& path, std::st
     }
   }
   return s;
+}
+
+/// The episodes of a run that the compare page shades on a path's chart:
+/// at most this many, the largest.
+constexpr std::size_t compare_episodes = 20;
+
+/// Shades `run`'s episodes of `path` on `chart`, lighter, in the run's
+/// colour, its name in each band's hover title.
+void add_run_episodes(Chart& chart, const stats::Results& run, const std::string& path,
+                      const std::string& run_label, std::string_view letter, std::size_t colour) {
+  std::vector<stats::Episode> of_path;
+  for (const stats::Episode& e : run.episodes) {
+    if (e.path == path) {
+      of_path.push_back(e);
+    }
+  }
+  for (const stats::Episode* e : episodes_to_show(of_path, compare_episodes)) {
+    ChartEpisode band;
+    band.from = e->start_s;
+    band.to = e->end_s;
+    band.label = fmt::format("{}: {}", letter, episode_title(*e));
+    band.short_label = std::string(letter);
+    band.title = fmt::format("{}: {}", run_label, episode_line(*e));
+    band.path = e->path;
+    band.colour = colour;
+    band.opacity = 0.1;
+    chart.episodes.push_back(std::move(band));
+  }
 }
 
 std::string figure(Chart chart, std::size_t& charts) {
@@ -116,8 +145,12 @@ std::string format_compare_report(const stats::Results& a, const stats::Results&
       "<h2>Request paths</h2>\n<p class=\"note\">Each chart overlays replication 0 of A and of "
       "B, both run with seed {} (not pooled over the replications): the same random traffic, so "
       "the curves differ by the change. Latency of successful requests in the measured window; "
-      "the p99 per interval of {} s covers the warm-up too.</p>\n",
-      b.seed, a.timeseries.interval_s);
+      "the p99 per interval of {} s covers the warm-up too.{}</p>\n",
+      b.seed, a.timeseries.interval_s,
+      a.episodes.empty() && b.episodes.empty()
+          ? ""
+          : " The shaded spans are each run's episodes (in its colour): stretches in which the "
+            "path's p99 or error share departed from its own baseline.");
   std::size_t charts = 0;
   for (const auto& pb : b.paths) {
     const auto pa = std::find_if(a.paths.begin(), a.paths.end(),
@@ -148,6 +181,8 @@ std::string format_compare_report(const stats::Results& a, const stats::Results&
     p99.y.label = "p99 (ms)";
     p99.series.push_back(p99_series(a, pb.name, a_label, a_colour));
     p99.series.push_back(p99_series(b, pb.name, b_label, b_colour));
+    add_run_episodes(p99, a, pb.name, a_label, "A", a_colour);
+    add_run_episodes(p99, b, pb.name, b_label, "B", b_colour);
     out += figure(std::move(p99), charts);
   }
   out += html_page_end();

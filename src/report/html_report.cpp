@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "tailsim/report/console_report.hpp"
+#include "tailsim/report/episode_text.hpp"
 #include "tailsim/report/result_text.hpp"
 #include "tailsim/report/svg_chart.hpp"
 
@@ -27,6 +28,9 @@ constexpr int nines = 5;
 constexpr int samples_per_nine = 100;
 // The autoscaler tables list this many changes, then say how many more.
 constexpr std::size_t autoscaler_rows_shown = 40;
+// "What happened" lists this many episodes, the largest, and the charts
+// over time shade the same ones; results.json has them all.
+constexpr std::size_t episodes_shown = 20;
 
 constexpr std::string_view style_sheet = R"(:root{color-scheme:light}
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",sans-serif;margin:0 auto;max-width:1180px;padding:12px 24px 48px;color:#1f2328;background:#fff;line-height:1.45}
@@ -262,12 +266,16 @@ std::size_t colour_of(const std::vector<T>& items, const std::string& name,
 class ReportWriter {
  public:
   ReportWriter(const stats::Results& results, const HtmlReportInputs& inputs)
-      : r_(results), in_(inputs), index_(results.timeseries) {}
+      : r_(results),
+        in_(inputs),
+        index_(results.timeseries),
+        episodes_(episodes_to_show(results.episodes, episodes_shown)) {}
 
   std::string write() {
     add_section("replications", "Replications", in_.replications_html);
     add_section("paths", "Request paths", paths_section());
     add_section("attribution", "Where the time went", attribution_section());
+    add_section("episodes", "What happened", episodes_section());
     add_section("timeseries", "Over time", timeseries_section());
     add_section("autoscalers", "Autoscalers", autoscalers_section());
     add_section("services", "Services", services_section());
@@ -597,6 +605,56 @@ class ReportWriter {
            "</svg></figure>\n";
   }
 
+  // ---- What happened ----
+
+  /// The episodes (numbered as on the charts), whether their paths
+  /// recovered, and each retrying edge's amplification; empty when the run
+  /// had no episode, so that a quiet run's report stays as it was.
+  std::string episodes_section() const {
+    const stats::Feedback& f = r_.feedback;
+    if (episodes_.empty()) {
+      return {};
+    }
+    std::string out =
+        "<p class=\"note\">Episodes: stretches of time in which a path's p99 or error share "
+        "departed from its own baseline beyond noise, with what was happening then and where "
+        "their requests' time went. The charts over time shade them, numbered as here.</p>\n"
+        "<ol class=\"episodes\">\n";
+    for (const stats::Episode* e : episodes_) {
+      out += fmt::format("<li>{}</li>\n", escape_html(episode_line(*e)));
+    }
+    out += "</ol>\n";
+    if (r_.episodes.size() > episodes_.size()) {
+      out += fmt::format(
+          "<p class=\"note\">… and {} shorter or milder episodes (all of them are in "
+          "results.json).</p>\n",
+          r_.episodes.size() - episodes_.size());
+    }
+    if (!f.metastable.empty()) {
+      out += "<h3>After the trigger</h3>\n<ul class=\"slos\">\n";
+      for (const stats::MetastableVerdict& v : f.metastable) {
+        out += fmt::format("<li class=\"{}\"><span class=\"mark\">{}</span>{}</li>\n",
+                           v.recovered ? "ok" : "fail", v.recovered ? "✓" : "✗",
+                           escape_html(verdict_line(v)));
+      }
+      out += "</ul>\n";
+    }
+    if (!f.amplification.empty()) {
+      out += "<h3>Retry amplification</h3>\n";
+      Table table({{"edge", false}, {"baseline"}, {"max"}, {"at"}, {"mean"}});
+      for (const stats::EdgeAmplification& a : f.amplification) {
+        table.add_row(
+            {a.edge, fixed(a.baseline, 2), fixed(a.max, 2), seconds(a.at_s), fixed(a.mean, 2)});
+      }
+      out += table.render();
+      out +=
+          "\n<p class=\"note\">Attempts sent over each edge that may retry or hedge, per request "
+          "entering the paths that reach it: the baseline and highest of its intervals in the "
+          "measured window (the highest starting at \"at\"), and the mean over the window.</p>\n";
+    }
+    return out;
+  }
+
   // ---- 3. Time series ----
 
   [[nodiscard]] double interval() const { return r_.timeseries.interval_s; }
@@ -622,7 +680,26 @@ class ReportWriter {
     for (const auto& m : r_.timeseries.markers) {
       c.markers.push_back({m.t_s, m.label});
     }
+    add_episodes(c);
     return c;
+  }
+
+  /// Shades the episodes listed in "What happened", each in its path's
+  /// colour, labelled with its title or its number in the list.
+  void add_episodes(Chart& c) const {
+    const auto& paths = index_.names("path");
+    for (std::size_t i = 0; i < episodes_.size(); ++i) {
+      const stats::Episode& e = *episodes_[i];
+      ChartEpisode band;
+      band.from = e.start_s;
+      band.to = e.end_s;
+      band.label = episode_title(e);
+      band.short_label = fmt::format("{}", i + 1);
+      band.title = fmt::format("{}. {}", i + 1, episode_line(e));
+      band.path = e.path;
+      band.colour = colour_of(r_.paths, e.path, paths) % palette_size;
+      c.episodes.push_back(std::move(band));
+    }
   }
 
   /// A series's values as points: at the middle of each interval for a
@@ -978,8 +1055,11 @@ class ReportWriter {
     std::string intro = fmt::format(
         "<p class=\"note\">One value per {} of simulated time. The shaded spans are the "
         "warm-up and the drain, outside the measured window; dashed purple lines mark faults "
-        "and schedule changes.</p>\n",
-        seconds(interval()));
+        "and schedule changes.{}</p>\n",
+        seconds(interval()),
+        episodes_.empty() ? ""
+                          : " The spans in a path's colour are its episodes, numbered as in "
+                            "\"What happened\".");
     return intro + out;
   }
 
@@ -1264,6 +1344,8 @@ class ReportWriter {
   const stats::Results& r_;
   const HtmlReportInputs& in_;
   SeriesIndex index_;
+  /// The episodes listed and shaded, in time order: the n-th is "n".
+  std::vector<const stats::Episode*> episodes_;
   std::vector<Section> sections_;
   int charts_ = 0;
 };

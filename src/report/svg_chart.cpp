@@ -522,6 +522,35 @@ std::string render_svg(const Chart& chart) {
     }
   }
 
+  // Episodes over the bands, under the grid and the series.
+  for (const auto& e : chart.episodes) {
+    const double x0 = std::clamp(xs.to_px(e.from), left, right);
+    const double x1 = std::clamp(xs.to_px(e.to), left, right);
+    if (!(x1 > x0)) {
+      continue;
+    }
+    const std::string path = escape_html(e.path);
+    out += fmt::format(
+        "<g class=\"episode\" data-path=\"{}\"><title>{}</title><rect class=\"episode-band\" "
+        "data-path=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" "
+        "fill-opacity=\"{}\"/>",
+        path, escape_html(e.title), path, px(x0), px(top), px(x1 - x0), px(bottom - top),
+        palette_colour(e.colour), fmt::format("{:g}", e.opacity));
+    std::string_view label;
+    if (x1 - x0 > text_width(e.label) + 6) {
+      label = e.label;
+    } else if (x1 - x0 > text_width(e.short_label) + 6) {
+      label = e.short_label;
+    }
+    if (!label.empty()) {
+      out += fmt::format(
+          "<text class=\"episode-label\" x=\"{}\" y=\"{}\" fill=\"{}\" paint-order=\"stroke\" "
+          "stroke=\"#fff\" stroke-width=\"3\" stroke-linejoin=\"round\">{}</text>",
+          px(x0 + 4), px(bottom - 18), palette_colour(e.colour), escape_html(label));
+    }
+    out += "</g>";
+  }
+
   // Grid and tick labels.
   out += "<g class=\"grid\">";
   for (const auto& t : y_ticks) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Opens the generated HTML reports (report.html of two runs, compare --out's
-# compare.html) in headless Chromium with the network cut
+# compare.html, and `tailsim run --out`'s report.html of the retry storm) in
+# headless Chromium with the network cut
 # off (every host name resolves to nothing, and a proxy to a closed port),
 # then fails on:
 #   - any console message of the page (Chromium's --enable-logging=stderr
@@ -11,16 +12,23 @@
 #     network isolation key; the browser's own background requests do not;
 #   - a page that did not render: no screenshot, or a DOM whose <svg> count
 #     differs from the file's.
+# On the retry storm's report, check_episodes.py then checks that its episode
+# shows (bands in the plot areas, their colour on the screenshot, and not on a
+# report without episodes) and that its retries chart has lines.
 # First it opens a page that breaks each rule on purpose and checks that the
-# checks see it: a check that cannot fail proves nothing.
+# checks see it: a check that cannot fail proves nothing. Each page takes one
+# browser start: its screenshot and its DOM together.
 #
-# Usage: check_in_browser.sh GENERATOR OUT_DIR MODEL_FILE
+# Usage: check_in_browser.sh GENERATOR OUT_DIR MODEL_FILE TAILSIM STORM_MODEL
 # Needs the Debian package `chromium`; $CHROMIUM names another browser binary.
 set -euo pipefail
 
 generator=$1
 out=$2
 model=$3
+tailsim=$4
+storm_model=$5
+here=$(cd "$(dirname "$0")" && pwd)
 
 browser=${CHROMIUM:-}
 if [[ -z $browser ]]; then
@@ -39,6 +47,12 @@ fi
 
 mkdir -p "$out"
 "$generator" "$out" "$model"
+rm -rf "$out/storm"
+"$tailsim" run "$storm_model" --out "$out/storm" >"$out/storm.console.txt" || {
+  echo "FAIL: tailsim run $storm_model --out failed; its output is $out/storm.console.txt" >&2
+  exit 1
+}
+cp "$out/storm/report.html" "$out/storm.html"
 
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
@@ -49,18 +63,17 @@ flags=(--headless --disable-gpu --no-sandbox --user-data-dir="$profile" --no-fir
        "--host-resolver-rules=MAP * ~NOTFOUND" --proxy-server=127.0.0.1:9
        --enable-logging=stderr --v=0)
 
-# open NAME HEIGHT: screenshot, console and net log of OUT/NAME.html, then its DOM.
+# open NAME HEIGHT: screenshot, console and net log of OUT/NAME.html, and its
+# DOM, from one start of the browser.
 open_page() {
   local name=$1 height=$2
   rm -f "$out/$name.png" "$out/$name.netlog.json"
   timeout 120 "$browser" "${flags[@]}" --log-net-log="$out/$name.netlog.json" \
-    --window-size=1280,"$height" --screenshot="$out/$name.png" \
-    "file://$out/$name.html" 2>"$out/$name.stderr.txt" >/dev/null || {
+    --window-size=1280,"$height" --screenshot="$out/$name.png" --dump-dom \
+    "file://$out/$name.html" 2>"$out/$name.stderr.txt" >"$out/$name.dom.html" || {
     echo "FAIL: $browser did not finish on $name.html; its log is $out/$name.stderr.txt" >&2
     exit 1
   }
-  timeout 120 "$browser" "${flags[@]}" --dump-dom "file://$out/$name.html" \
-    >"$out/$name.dom.html" 2>/dev/null
 }
 
 console_messages() { grep -F ':CONSOLE' "$out/$1.stderr.txt" || true; }
@@ -88,7 +101,7 @@ grep -q 'example.invalid' <<<"$bad_requests" ||
   fail "the net log check missed the image request of bad.html (see $out/bad.netlog.json)"
 ((failed == 0)) || exit 1
 
-for page in sample:9000 model:5000 compare:3000; do
+for page in sample:9000 model:5000 compare:3000 storm:4500; do
   name=${page%%:*}
   open_page "$name" "${page##*:}"
   messages=$(console_messages "$name")
@@ -111,4 +124,8 @@ for page in sample:9000 model:5000 compare:3000; do
   echo "$name.html: no console message, no network request, $in_dom charts and pictures;" \
        "screenshot $out/$name.png"
 done
+# The retry storm's episode and retries; the sample, which has no episode,
+# must not show the band's colour.
+python3 "$here/check_episodes.py" "$out/storm.dom.html" "$out/storm.png" "$out/sample.png" ||
+  fail "storm.html: its episodes or its retries chart do not show (see above)"
 exit "$failed"

@@ -119,6 +119,22 @@ struct ChartBand {
   std::string label;
 };
 
+/// An episode (docs/semantics.md, "Episodes"): a span of the x axis shaded
+/// in a light palette colour behind the series, as a `<g class="episode">`
+/// holding its hover title, a `<rect class="episode-band">` and its label.
+struct ChartEpisode {
+  double from = 0;
+  double to = 0;
+  /// Drawn at the band's bottom left when it fits ("checkout 62 s-140 s"),
+  /// else `short_label` when that fits ("1"), else nothing.
+  std::string label;
+  std::string short_label;
+  std::string title;       ///< the hover text
+  std::string path;        ///< the episode's path, as the band's data-path
+  std::size_t colour = 0;  ///< index into the palette
+  double opacity = 0.12;   ///< of the fill
+};
+
 /// A labelled vertical line (a fault starting, a rate changing).
 struct ChartMarker {
   double x = 0;
@@ -136,6 +152,7 @@ struct Chart {
   ChartAxis y;
   std::vector<ChartSeries> series;
   std::vector<ChartBand> bands;
+  std::vector<ChartEpisode> episodes;
   std::vector<ChartMarker> markers;
   std::size_t max_points_per_line = 2000;
 };
