@@ -220,13 +220,8 @@ workloads:
   }
 }
 
-TEST_CASE("timeline: a slow fault's added latency shows in the intervals it lasted",
-          "[attribution][timeline]") {
-  // Requests arriving from 5 s to 8 s wait 50 ms more before their 10 ms of
-  // CPU. Those finishing in intervals 5 to 7 all arrived in the fault's
-  // window; those in 0 to 3 and 9 and up all outside it. 4 and 8 may hold
-  // both.
-  const auto r = simulate_attributed(R"y(version: 1
+/// Requests arriving from 5 s to 8 s wait 50 ms more before their 10 ms of CPU.
+const char* const slow_fault_model = R"y(version: 1
 simulation: {duration: 12s, seed: 1, interval: 1s}
 services:
   api:
@@ -235,7 +230,15 @@ workloads:
   w: {entry: api.get, rate: 10/s, arrivals: uniform}
 faults:
   - {at: 5s, for: 3s, slow: api, add: 50ms}
-)y");
+)y";
+
+TEST_CASE("timeline: a slow fault's added latency shows in the intervals it lasted",
+          "[attribution][timeline]") {
+  // Requests arriving from 5 s to 8 s wait 50 ms more before their 10 ms of
+  // CPU. Those finishing in intervals 5 to 7 all arrived in the fault's
+  // window; those in 0 to 3 and 9 and up all outside it. 4 and 8 may hold
+  // both.
+  const auto r = simulate_attributed(slow_fault_model);
   const stats::Attribution& a = named(r.paths, "w").attribution;
   check_timeline_sums(a);
   REQUIRE(a.timeline.size() >= 12);
@@ -375,16 +378,7 @@ workloads:
 
 TEST_CASE("results.json: a slow fault's delay is a column, 50 ms while it lasted",
           "[attribution][timeline]") {
-  const auto r = simulate_attributed(R"y(version: 1
-simulation: {duration: 12s, seed: 1, interval: 1s}
-services:
-  api:
-    endpoints: {get: [{cpu: 10ms}]}
-workloads:
-  w: {entry: api.get, rate: 10/s, arrivals: uniform}
-faults:
-  - {at: 5s, for: 3s, slow: api, add: 50ms}
-)y");
+  const auto r = simulate_attributed(slow_fault_model);
   const stats::Attribution& a = named(r.paths, "w").attribution;
   const nlohmann::json tl = timeline_json(r, "w");
   check_timeline_json(tl, a, 1.0);
