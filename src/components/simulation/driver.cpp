@@ -171,7 +171,7 @@ stats::Results simulate_passes(const plan::Plan& plan, const RunLimits& limits) 
   }
   if (limits.attribution) {
     for (std::size_t p = 0; p < results.paths.size(); ++p) {
-      results.paths[p].attribution = observed.paths[p].attribution;
+      results.paths[p].attribution = std::move(observed.paths[p].attribution);
     }
   }
   results.traces = std::move(observed.traces);
