@@ -409,26 +409,31 @@ class EpisodeFinder {
     if (!level.known() || level.median <= 0) {
       return;
     }
-    const double poisson = std::sqrt(level.median);
-    auto high = [&](std::size_t i) {
+    // Beyond the arrivals' own spread and 20%, and beyond chance for a
+    // Poisson count of the baseline's mean (its Chernoff bound, as the
+    // error share's): 10 arrivals where 3 are usual is no spike.
+    const double chance = chernoff_exponent(rules_.tail_sigmas);
+    // The stretch around a spike goes on at half of every margin, as an
+    // episode does: a load that rises for an evening is one spike.
+    auto high = [&](std::size_t i, double k) {
       const double v = at(path.arrivals, i);
-      return std::isfinite(v) &&
-             v > level.median + rules_.sigmas * std::max(level.sigma, poisson) &&
-             v > 1.2 * level.median;
+      return std::isfinite(v) && v > level.median + k * rules_.sigmas * level.sigma &&
+             v > (1 + 0.2 * k) * level.median &&
+             v * std::log(v / level.median) - v + level.median > k * k * chance;
     };
     std::size_t i = from;
-    while (i <= to && !high(i)) {
+    while (i <= to && !high(i, 1.0)) {
       ++i;
     }
     if (i > to) {
       return;
     }
     std::size_t first = i;
-    while (first > 0 && high(first - 1)) {
+    while (first > 0 && high(first - 1, 0.5)) {
       --first;
     }
     std::size_t last = i;
-    while (last + 1 < ts_.intervals && high(last + 1)) {
+    while (last + 1 < ts_.intervals && high(last + 1, 0.5)) {
       ++last;
     }
     EpisodeCondition c;
