@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "tailsim/report/console_report.hpp"
+#include "tailsim/report/episode_text.hpp"
 #include "tailsim/report/slo_text.hpp"
 
 namespace tailsim::report {
@@ -110,6 +111,27 @@ std::string service_section(const stats::Results& r) {
   return out + "\n";
 }
 
+/// The run's episodes and verdicts, a bullet each (the console's WHAT
+/// HAPPENED): what a CI reviewer reads first when a check fails.
+std::string episode_section(const stats::Results& r) {
+  if (r.episodes.empty()) {
+    return {};
+  }
+  constexpr std::size_t shown = 5;
+  std::string out = "### What happened\n\n";
+  for (const stats::Episode* e : episodes_to_show(r.episodes, shown)) {
+    out += "- " + cell(episode_line(*e)) + "\n";
+  }
+  for (const stats::MetastableVerdict& v : r.feedback.metastable) {
+    out += fmt::format("- {} {}\n", v.recovered ? "✅" : "❌", cell(verdict_line(v)));
+  }
+  if (r.episodes.size() > shown) {
+    out += fmt::format("\n{} more episodes are in results.json and report.html.\n",
+                       r.episodes.size() - shown);
+  }
+  return out + "\n";
+}
+
 }  // namespace
 
 std::string format_markdown_summary(const stats::Results& r, const SloStudy& study) {
@@ -138,6 +160,7 @@ std::string format_markdown_summary(const stats::Results& r, const SloStudy& stu
   }
   out += slo_section(r, study);
   out += path_section(r, !study.checks.empty());
+  out += episode_section(r);
   out += service_section(r);
   return out;
 }

@@ -76,3 +76,38 @@ TEST_CASE("Markdown summary: a comparison states B ± half-width over N, A and B
                                  "(better) |"));
   CHECK_THAT(md, Catch::Contains("### Request paths (replication 0, the plain run)"));
 }
+
+TEST_CASE("Markdown summary: episodes and verdicts, escaped, only when there are episodes",
+          "[markdown]") {
+  auto r = tailsim::testing::slo_results();
+  CHECK(format_markdown_summary(r).find("### What happened") == std::string::npos);
+  tailsim::stats::Episode e;
+  e.path = "checkout";
+  e.start_s = 62;
+  e.end_s = 140;
+  e.p99_ms = 2400;
+  e.baseline_p99_ms = 180;
+  e.error_share = 0.71;
+  tailsim::stats::EpisodeCondition& retries = e.conditions.emplace_back();
+  retries.kind = "retry_amplification";
+  retries.entity = "mid -> db.query";
+  retries.start_s = 63;
+  retries.end_s = 140;
+  retries.value = 3.1;
+  retries.baseline = 1.0;
+  r.episodes.push_back(e);
+  tailsim::stats::MetastableVerdict& v = r.feedback.metastable.emplace_back();
+  v.path = "checkout";
+  v.trigger = "db-slow";
+  v.trigger_end_s = 70;
+  v.sustained_by = "mid -> db.query retries";
+  const std::string md = format_markdown_summary(r);
+  INFO(md);
+  CHECK_THAT(md, Catch::Contains("### What happened\n\n- checkout 62 s-140 s: p99 2.40s (baseline "
+                                 "180.0ms), 71% errors, during retries to db.query x3.1\n"
+                                 "- ❌ checkout did not recover after db-slow ended at 70 s: "
+                                 "metastable, sustained by mid -\\> db.query retries\n"));
+  // Between the paths and the services.
+  CHECK(md.find("### Request paths") < md.find("### What happened"));
+  CHECK(md.find("### What happened") < md.find("### Busiest services"));
+}
