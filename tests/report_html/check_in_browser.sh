@@ -49,18 +49,18 @@ flags=(--headless --disable-gpu --no-sandbox --user-data-dir="$profile" --no-fir
        "--host-resolver-rules=MAP * ~NOTFOUND" --proxy-server=127.0.0.1:9
        --enable-logging=stderr --v=0)
 
-# open NAME HEIGHT: screenshot, console and net log of OUT/NAME.html, then its DOM.
+# open NAME HEIGHT: screenshot, DOM, console and net log of OUT/NAME.html, from
+# one start of the browser (a start costs more than the page: headless
+# Chromium takes both --screenshot and --dump-dom at once).
 open_page() {
   local name=$1 height=$2
-  rm -f "$out/$name.png" "$out/$name.netlog.json"
+  rm -f "$out/$name.png" "$out/$name.netlog.json" "$out/$name.dom.html"
   timeout 120 "$browser" "${flags[@]}" --log-net-log="$out/$name.netlog.json" \
-    --window-size=1280,"$height" --screenshot="$out/$name.png" \
-    "file://$out/$name.html" 2>"$out/$name.stderr.txt" >/dev/null || {
+    --window-size=1280,"$height" --screenshot="$out/$name.png" --dump-dom \
+    "file://$out/$name.html" 2>"$out/$name.stderr.txt" >"$out/$name.dom.html" || {
     echo "FAIL: $browser did not finish on $name.html; its log is $out/$name.stderr.txt" >&2
     exit 1
   }
-  timeout 120 "$browser" "${flags[@]}" --dump-dom "file://$out/$name.html" \
-    >"$out/$name.dom.html" 2>/dev/null
 }
 
 console_messages() { grep -F ':CONSOLE' "$out/$1.stderr.txt" || true; }
