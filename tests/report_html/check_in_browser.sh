@@ -63,11 +63,12 @@ flags=(--headless --disable-gpu --no-sandbox --user-data-dir="$profile" --no-fir
        "--host-resolver-rules=MAP * ~NOTFOUND" --proxy-server=127.0.0.1:9
        --enable-logging=stderr --v=0)
 
-# open NAME HEIGHT: screenshot, console and net log of OUT/NAME.html, and its
-# DOM, from one start of the browser.
+# open NAME HEIGHT: screenshot, DOM, console and net log of OUT/NAME.html, from
+# one start of the browser (a start costs more than the page: headless
+# Chromium takes both --screenshot and --dump-dom at once).
 open_page() {
   local name=$1 height=$2
-  rm -f "$out/$name.png" "$out/$name.netlog.json"
+  rm -f "$out/$name.png" "$out/$name.netlog.json" "$out/$name.dom.html"
   timeout 120 "$browser" "${flags[@]}" --log-net-log="$out/$name.netlog.json" \
     --window-size=1280,"$height" --screenshot="$out/$name.png" --dump-dom \
     "file://$out/$name.html" 2>"$out/$name.stderr.txt" >"$out/$name.dom.html" || {
