@@ -18,6 +18,7 @@ class ReachWalk {
   }
 
   [[nodiscard]] bool reaches(Id e) const { return edges_[e]; }
+  [[nodiscard]] bool reaches_endpoint(Id ep) const { return endpoints_[ep]; }
 
   void endpoint(Id ep) {
     if (endpoints_[ep]) {
@@ -59,17 +60,9 @@ class ReachWalk {
   std::vector<bool> endpoints_;
 };
 
-}  // namespace
-
-std::vector<std::vector<Id>> paths_reaching_edges(const Plan& plan) {
-  std::vector<std::vector<Id>> out(plan.edges.size());
-  auto collect = [&](const ReachWalk& walk, Id path) {
-    for (Id e = 0; e < plan.edges.size(); ++e) {
-      if (walk.reaches(e)) {
-        out[e].push_back(path);
-      }
-    }
-  };
+/// Walks every path's reach and hands each walk to `collect(walk, path)`.
+template <class Collect>
+void walk_paths(const Plan& plan, Collect collect) {
   for (Id w = 0; w < plan.workloads.size(); ++w) {
     ReachWalk walk(plan);
     const Workload& workload = plan.workloads[w];
@@ -89,6 +82,32 @@ std::vector<std::vector<Id>> paths_reaching_edges(const Plan& plan) {
     }
     collect(walk, static_cast<Id>(plan.workloads.size() + q));
   }
+}
+
+}  // namespace
+
+std::vector<std::vector<Id>> paths_reaching_edges(const Plan& plan) {
+  std::vector<std::vector<Id>> out(plan.edges.size());
+  walk_paths(plan, [&](const ReachWalk& walk, Id path) {
+    for (Id e = 0; e < plan.edges.size(); ++e) {
+      if (walk.reaches(e)) {
+        out[e].push_back(path);
+      }
+    }
+  });
+  return out;
+}
+
+std::vector<std::vector<Id>> paths_reaching_services(const Plan& plan) {
+  std::vector<std::vector<Id>> out(plan.services.size());
+  walk_paths(plan, [&](const ReachWalk& walk, Id path) {
+    for (Id ep = 0; ep < plan.endpoints.size(); ++ep) {
+      const Id s = plan.endpoints[ep].service;
+      if (walk.reaches_endpoint(ep) && (out[s].empty() || out[s].back() != path)) {
+        out[s].push_back(path);
+      }
+    }
+  });
   return out;
 }
 

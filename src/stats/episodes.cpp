@@ -117,6 +117,7 @@ struct PathSeries {
 /// arrivals of the paths that reach it.
 struct Amplified {
   std::string edge;
+  std::vector<std::size_t> paths;  ///< that reach it
   std::vector<double> attempts;
   std::vector<double> arrivals;
   std::vector<double> ratio;  ///< NaN where no request arrived
@@ -201,6 +202,7 @@ class EpisodeFinder {
       }
       Amplified a;
       a.edge = edge_name(reach.entity);
+      a.paths = reach.paths;
       a.attempts = *attempts;
       a.arrivals.assign(a.attempts.size(), 0.0);
       for (const std::size_t p : reach.paths) {
@@ -337,7 +339,7 @@ class EpisodeFinder {
       }
     }
     e.error_share = finished > 0 ? errors / finished : 0.0;
-    conditions(e);
+    conditions(e, path.index);
     const Attribution& attribution = r_.paths[path.index].attribution;
     if (attribution.is_computed) {
       e.causes = attribution_between(attribution, first, last).parts;
@@ -348,7 +350,7 @@ class EpisodeFinder {
 
   /// What was happening during the episode, or in the interval before it
   /// (a cause comes first).
-  void conditions(Episode& e) const {
+  void conditions(Episode& e, std::size_t path) const {
     const std::size_t from =
         e.first_interval > window_.first ? e.first_interval - 1 : e.first_interval;
     const std::size_t to = e.last_interval;
@@ -366,12 +368,17 @@ class EpisodeFinder {
       }
     }
     for (const PathSeries& other : paths_) {
-      load_spike(e, other, from, to);
+      if (shares_a_service(path, other.index)) {
+        load_spike(e, other, from, to);
+      }
     }
     for (const AutoscalerResult& a : r_.autoscalers) {
       scale_events(e, a, since, until);
     }
     for (const ServiceResult& s : r_.services) {
+      if (!reaches(s, path)) {
+        continue;  // what happens at a service the path never calls is not its condition
+      }
       const std::string entity = "service/" + s.name;
       rise(e, "pods_starting", s.name, index_.find(entity, "replicas_starting"), from, to, 1.0,
            1.0);
@@ -393,13 +400,36 @@ class EpisodeFinder {
       }
     }
     for (const Amplified& a : amplified_) {
-      retry_amplification(e, a, from, to);
+      if (std::find(a.paths.begin(), a.paths.end(), path) != a.paths.end()) {
+        retry_amplification(e, a, from, to);
+      }
     }
     std::stable_sort(e.conditions.begin(), e.conditions.end(),
                      [](const EpisodeCondition& a, const EpisodeCondition& b) {
                        return (a.kind == "fault") > (b.kind == "fault") ||
                               ((a.kind == "fault") == (b.kind == "fault") && a.start_s < b.start_s);
                      });
+  }
+
+  /// Whether `path`'s requests can reach service `s` (when the results say
+  /// nothing of reach, every service counts).
+  static bool reaches(const ServiceResult& s, std::size_t path) {
+    return s.reached_by.empty() ||
+           std::find(s.reached_by.begin(), s.reached_by.end(), path) != s.reached_by.end();
+  }
+
+  /// Whether two paths' requests can meet at a service: a load spike on one
+  /// is a condition of the other's episodes.
+  [[nodiscard]] bool shares_a_service(std::size_t a, std::size_t b) const {
+    const bool has_reach =
+        std::any_of(r_.services.begin(), r_.services.end(),
+                    [](const ServiceResult& s) { return !s.reached_by.empty(); });
+    if (a == b || !has_reach) {
+      return true;
+    }
+    return std::any_of(r_.services.begin(), r_.services.end(), [&](const ServiceResult& s) {
+      return !s.reached_by.empty() && reaches(s, a) && reaches(s, b);
+    });
   }
 
   /// A path's arrivals above its baseline: the whole stretch of them that

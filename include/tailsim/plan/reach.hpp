@@ -15,4 +15,8 @@ namespace tailsim::plan {
 /// misses, and stops at a `publish` (the message's own path goes on).
 std::vector<std::vector<Id>> paths_reaching_edges(const Plan& plan);
 
+/// For each service of the plan, the paths whose requests can reach it (its
+/// endpoints called along a path's reach, or a path's entry), in order.
+std::vector<std::vector<Id>> paths_reaching_services(const Plan& plan);
+
 }  // namespace tailsim::plan

@@ -162,6 +162,9 @@ struct ServiceResult {
   std::uint32_t gpus = 0;
   ReplicaSummary replicas;
   bool is_external = false;
+  /// The paths (into Results::paths) whose requests can reach it: an
+  /// episode's conditions come from the services its path reaches.
+  std::vector<std::size_t> reached_by;
 };
 
 /// Calls from one service to one endpoint, as the caller saw them.

@@ -107,6 +107,48 @@ TEST_CASE("episodes: without attribution an episode has conditions but no causes
   CHECK(condition_of(r.episodes.front(), "fault") != nullptr);
 }
 
+TEST_CASE("episodes: what happens where a path never goes is not among its conditions",
+          "[episodes]") {
+  // Beside the fault window's path, an unrelated one on its own service
+  // triples its load while the fault lasts and throttles under a quota.
+  std::string model = fault_window;
+  model.insert(model.find("workloads:"), R"(  solo:
+    replicas: 1
+    pod: {cpu: {request: 0.2, limit: 0.2, period: 100ms, node_cores: 8}, async: true}
+    endpoints:
+      get:
+        - cpu: 1ms
+)");
+  model.insert(model.find("faults:"), R"(  other:
+    entry: solo.get
+    schedule: [{at: 0s, rate: 50/s}, {at: 30s, rate: 150/s}, {at: 40s, rate: 50/s}]
+)");
+  const stats::Results r = simulate_text(model);
+  REQUIRE_FALSE(r.episodes.empty());
+  for (const stats::Episode& e : r.episodes) {
+    INFO(e.path << " " << e.start_s);
+    for (const stats::EpisodeCondition& c : e.conditions) {
+      INFO(c.kind << " " << c.entity);
+      if (e.path == "main") {
+        CHECK(c.entity != "other");
+        CHECK(c.entity != "solo");
+      } else {
+        CHECK(c.entity != "main");
+        CHECK(c.entity != "api");
+      }
+    }
+  }
+  // The spike is a condition of the path it hit.
+  bool other_spiked = false;
+  for (const stats::Episode& e : r.episodes) {
+    const stats::EpisodeCondition* spike = condition_of(e, "load_spike");
+    other_spiked = other_spiked || (e.path == "other" && spike && spike->entity == "other");
+  }
+  CHECK(other_spiked);
+  CHECK(testing::named(r.services, "api").reached_by == std::vector<std::size_t>{0});
+  CHECK(testing::named(r.services, "solo").reached_by == std::vector<std::size_t>{1});
+}
+
 TEST_CASE("episodes: a stationary run has none", "[episodes]") {
   for (const char* name : {"mm1.yaml", "quickstart.yaml", "fanout-tail.yaml"}) {
     INFO(name);
