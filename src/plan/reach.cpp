@@ -86,25 +86,20 @@ void walk_paths(const Plan& plan, Collect collect) {
 
 }  // namespace
 
-std::vector<std::vector<Id>> paths_reaching_edges(const Plan& plan) {
-  std::vector<std::vector<Id>> out(plan.edges.size());
+PathReach paths_reach(const Plan& plan) {
+  PathReach out;
+  out.edges.resize(plan.edges.size());
+  out.services.resize(plan.services.size());
   walk_paths(plan, [&](const ReachWalk& walk, Id path) {
     for (Id e = 0; e < plan.edges.size(); ++e) {
       if (walk.reaches(e)) {
-        out[e].push_back(path);
+        out.edges[e].push_back(path);
       }
     }
-  });
-  return out;
-}
-
-std::vector<std::vector<Id>> paths_reaching_services(const Plan& plan) {
-  std::vector<std::vector<Id>> out(plan.services.size());
-  walk_paths(plan, [&](const ReachWalk& walk, Id path) {
     for (Id ep = 0; ep < plan.endpoints.size(); ++ep) {
-      const Id s = plan.endpoints[ep].service;
-      if (walk.reaches_endpoint(ep) && (out[s].empty() || out[s].back() != path)) {
-        out[s].push_back(path);
+      std::vector<Id>& paths = out.services[plan.endpoints[ep].service];
+      if (walk.reaches_endpoint(ep) && (paths.empty() || paths.back() != path)) {
+        paths.push_back(path);
       }
     }
   });

@@ -141,10 +141,9 @@ std::string episode_line(const stats::Episode& e) {
     if (part.share < 0.1 || part.what == "unaccounted") {
       continue;
     }
-    causes += fmt::format("{}{}{} {:.0f}%", causes.empty() ? "; " : ", ", part.entity,
-                          part.entity.empty() ? "" : " ", 100 * part.share);
-    causes.insert(causes.size() - fmt::format(" {:.0f}%", 100 * part.share).size(),
-                  std::string(attribution_label(part.what)));
+    causes +=
+        fmt::format("{}{}{}{} {:.0f}%", causes.empty() ? "; " : ", ", part.entity,
+                    part.entity.empty() ? "" : " ", attribution_label(part.what), 100 * part.share);
   }
   return out + causes;
 }

@@ -8,15 +8,16 @@
 
 namespace tailsim::plan {
 
-/// For each edge of the plan, the paths whose requests can send calls over
-/// it, in order: a workload w is path w, a queue q path
+/// Which paths can reach what: a workload w is path w, a queue q path
 /// `workloads.size() + q` (its messages, from its consumer's calls down). A
 /// path's reach follows its calls, parallel children, branch arms and cache
 /// misses, and stops at a `publish` (the message's own path goes on).
-std::vector<std::vector<Id>> paths_reaching_edges(const Plan& plan);
+struct PathReach {
+  std::vector<std::vector<Id>> edges;     ///< per edge, the paths that can call over it, in order
+  std::vector<std::vector<Id>> services;  ///< per service, the paths that can reach it, in order
+};
 
-/// For each service of the plan, the paths whose requests can reach it (its
-/// endpoints called along a path's reach, or a path's entry), in order.
-std::vector<std::vector<Id>> paths_reaching_services(const Plan& plan);
+/// Walks each path's step programs once.
+PathReach paths_reach(const Plan& plan);
 
 }  // namespace tailsim::plan

@@ -248,16 +248,16 @@ void Simulation<Observe>::series_results(stats::Results& results) {
   }
   // Each edge the series count attempts at, and the paths that reach it:
   // retry amplification is its attempts per request of those paths.
-  const std::vector<std::vector<Id>> reach = plan::paths_reaching_edges(plan_);
-  const std::vector<std::vector<Id>> services = plan::paths_reaching_services(plan_);
-  for (Id s = 0; s < services.size() && s < results.services.size(); ++s) {
-    results.services[s].reached_by.assign(services[s].begin(), services[s].end());
+  const plan::PathReach reach = plan::paths_reach(plan_);
+  for (Id s = 0; s < reach.services.size() && s < results.services.size(); ++s) {
+    results.services[s].reached_by.assign(reach.services[s].begin(), reach.services[s].end());
   }
   for (Id e = 0; e < calls_.edges.size(); ++e) {
     if (calls_.edges[e].counts_attempts) {
       const stats::EdgeResult& edge = results.edges[e];
-      results.timeseries.reach.push_back(stats::EdgeReach{
-          "edge/" + edge.caller + "->" + edge.target, {reach[e].begin(), reach[e].end()}});
+      results.timeseries.reach.push_back(
+          stats::EdgeReach{"edge/" + edge.caller + "->" + edge.target,
+                           {reach.edges[e].begin(), reach.edges[e].end()}});
     }
   }
 }
