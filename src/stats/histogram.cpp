@@ -1,24 +1,39 @@
 #include "tailsim/stats/histogram.hpp"
 
 #include <cmath>
+#include <utility>
 
 namespace tailsim::stats {
 namespace {
 
 constexpr std::size_t overflow_index = Histogram::counts_length - 1;
 constexpr std::int64_t int64_max = std::numeric_limits<std::int64_t>::max();
-/// The least room a window of counts gets beyond the buckets it must cover on
-/// a side it grows: a quarter of a power-of-two range.
-constexpr std::size_t least_room = std::size_t{1} << (Histogram::sub_bucket_bits - 2);
+/// The least room the directory of pages gets beyond the page it must reach,
+/// on the side it grows: a power-of-two range.
+constexpr std::size_t least_room = 4;
 
 static_assert(overflow_index == static_cast<std::size_t>(Histogram::hdr_bucket_count + 1)
                                     << Histogram::sub_bucket_bits,
               "HdrHistogram's counts, then one for overflow");
 
-/// The 64-bit words that hold `size` counts of 1 << width_log2 bytes.
-std::size_t words_for(std::size_t size, unsigned width_log2) {
-  const unsigned per_word_log2 = 3U - width_log2;
-  return (size + (std::size_t{1} << per_word_log2) - 1) >> per_word_log2;
+/// The sum of the counts of 1 << width_log2 bytes packed in `word`, added
+/// in parallel lanes: a whole word of a walk at once.
+std::uint64_t sum_of_word(std::uint64_t word, unsigned width_log2) {
+  constexpr std::uint64_t bytes = 0x00FF00FF00FF00FFULL;
+  constexpr std::uint64_t halves = 0x0000FFFF0000FFFFULL;
+  constexpr std::uint64_t low32 = 0x00000000FFFFFFFFULL;
+  switch (width_log2) {
+    case 0:
+      word = (word & bytes) + ((word >> 8) & bytes);
+      [[fallthrough]];
+    case 1:
+      word = (word & halves) + ((word >> 16) & halves);
+      [[fallthrough]];
+    case 2:
+      return (word & low32) + (word >> 32);
+    default:
+      return word;
+  }
 }
 
 /// Where the bucket at `index` (< overflow_index) lies: it holds the values
@@ -50,65 +65,161 @@ long double Histogram::Uint192::to_long_double() const {
          static_cast<long double>(static_cast<std::uint64_t>(low));
 }
 
-void Histogram::cover(std::size_t low, std::size_t high) {
-  assert(low <= high && high < counts_length && "indexes of buckets");
-  const std::size_t end = std::size_t{base_} + size_;
-  if (size_ != 0 && low >= base_ && high < end) {
+Histogram::Histogram(const Histogram& other)
+    : first_page_(other.first_page_),
+      page_count_(other.page_count_),
+      count_(other.count_),
+      min_(other.min_),
+      max_(other.max_),
+      sum_(other.sum_),
+      sum_squares_(other.sum_squares_) {
+  if (page_count_ == 0) {
     return;
   }
-  const std::size_t room = std::max<std::size_t>(least_room, size_ / 2);
-  std::size_t new_base = size_ == 0 ? low : std::min<std::size_t>(base_, low);
-  std::size_t new_end = size_ == 0 ? high + 1 : std::max(end, high + 1);
-  if (size_ == 0 || new_base < base_) {
-    new_base -= std::min(new_base, room);
-  }
-  if (size_ == 0 || new_end > end) {
-    new_end = std::min(new_end + room, counts_length);
-  }
-  Histogram grown;
-  grown.width_log2_ = width_log2_;
-  grown.base_ = static_cast<std::uint32_t>(new_base);
-  grown.size_ = static_cast<std::uint32_t>(new_end - new_base);
-  grown.words_.assign(words_for(grown.size_, width_log2_), 0);
-  for (std::size_t j = 0; j < size_; ++j) {
-    if (const std::uint64_t c = stored(j); c != 0) {
-      grown.add_at(base_ + j - new_base, c);
+  pages_ = std::make_unique<PageEntry[]>(page_count_);  // all 0 until copied
+  for (std::size_t p = 0; p < page_count_; ++p) {
+    if (const PageEntry entry = other.pages_[p]; entry != 0) {
+      const std::size_t n = words_per_page(width_of(entry));
+      auto* words = new std::uint64_t[n];
+      std::copy_n(words_of(entry), n, words);
+      pages_[p] = reinterpret_cast<PageEntry>(words) | width_of(entry);  // NOLINT: tagged
     }
   }
-  words_ = std::move(grown.words_);
-  base_ = grown.base_;
-  size_ = grown.size_;
 }
 
-void Histogram::widen_and_add(std::size_t j, std::uint64_t count) {
-  const std::uint64_t needed = stored(j) + count;
-  unsigned width = width_log2_;
-  while (width < 3 && needed > (std::uint64_t{1} << (8U << width)) - 1) {
-    ++width;
+Histogram::Histogram(Histogram&& other) noexcept
+    : pages_(std::move(other.pages_)),
+      first_page_(std::exchange(other.first_page_, 0)),
+      page_count_(std::exchange(other.page_count_, 0)),
+      count_(std::exchange(other.count_, 0)),
+      min_(std::exchange(other.min_, int64_max)),
+      max_(std::exchange(other.max_, 0)),
+      sum_(std::exchange(other.sum_, 0)),
+      sum_squares_(std::exchange(other.sum_squares_, Uint192{})) {}
+
+Histogram& Histogram::operator=(const Histogram& other) {
+  if (this != &other) {
+    *this = Histogram(other);
   }
-  Histogram wider;
-  wider.width_log2_ = width;
-  wider.words_.assign(words_for(size_, width), 0);
-  for (std::size_t i = 0; i < size_; ++i) {
-    if (const std::uint64_t c = stored(i); c != 0) {
-      wider.add_at(i, c);
+  return *this;
+}
+
+Histogram& Histogram::operator=(Histogram&& other) noexcept {
+  if (this != &other) {
+    release();
+    pages_ = std::move(other.pages_);
+    first_page_ = std::exchange(other.first_page_, 0);
+    page_count_ = std::exchange(other.page_count_, 0);
+    count_ = std::exchange(other.count_, 0);
+    min_ = std::exchange(other.min_, int64_max);
+    max_ = std::exchange(other.max_, 0);
+    sum_ = std::exchange(other.sum_, 0);
+    sum_squares_ = std::exchange(other.sum_squares_, Uint192{});
+  }
+  return *this;
+}
+
+Histogram::~Histogram() {
+  release();
+}
+
+void Histogram::release() {
+  for (std::size_t p = 0; p < page_count_; ++p) {
+    delete[] words_of(pages_[p]);  // NOLINT: the page's own words (nullptr when none)
+  }
+  pages_.reset();
+  first_page_ = 0;
+  page_count_ = 0;
+}
+
+std::size_t Histogram::stored_counts() const {
+  std::size_t pages = 0;
+  for (std::size_t p = 0; p < page_count_; ++p) {
+    pages += pages_[p] != 0 ? 1 : 0;
+  }
+  return pages * page_size;
+}
+
+std::size_t Histogram::stored_bytes() const {
+  std::size_t bytes = std::size_t{page_count_} * sizeof(PageEntry);
+  for (std::size_t p = 0; p < page_count_; ++p) {
+    if (pages_[p] != 0) {
+      bytes += words_per_page(width_of(pages_[p])) * sizeof(std::uint64_t);
     }
   }
-  words_ = std::move(wider.words_);
-  width_log2_ = width;
-  add_at(j, count);
+  return bytes;
+}
+
+std::size_t Histogram::make_page(std::size_t index) {
+  assert(index < counts_length && "an index of a bucket");
+  const std::size_t page = index >> page_bits;
+  const std::size_t end = std::size_t{first_page_} + page_count_;
+  if (page_count_ == 0 || page < first_page_ || page >= end) {
+    // Grow the directory with room on the side it grows: a histogram's
+    // range widens a few times, then settles.
+    const std::size_t room = std::max<std::size_t>(least_room, page_count_ / 2);
+    std::size_t new_first = page_count_ == 0 ? page : std::min<std::size_t>(first_page_, page);
+    std::size_t new_end = page_count_ == 0 ? page + 1 : std::max(end, page + 1);
+    if (page_count_ == 0 || new_first < first_page_) {
+      new_first -= std::min(new_first, room);
+    }
+    if (page_count_ == 0 || new_end > end) {
+      new_end = std::min(new_end + room, page_total);
+    }
+    auto grown = std::make_unique<PageEntry[]>(new_end - new_first);  // all 0
+    std::copy_n(pages_.get(), page_count_, grown.get() + (first_page_ - new_first));
+    pages_ = std::move(grown);
+    first_page_ = static_cast<std::uint32_t>(new_first);
+    page_count_ = static_cast<std::uint32_t>(new_end - new_first);
+  }
+  const std::size_t p = page - first_page_;
+  if (pages_[p] == 0) {
+    pages_[p] = reinterpret_cast<PageEntry>(new std::uint64_t[words_per_page(0)]());  // NOLINT
+  }
+  return p;
+}
+
+void Histogram::widen_and_add(std::size_t p, std::size_t j, std::uint64_t count) {
+  const PageEntry entry = pages_[p];
+  const std::uint64_t needed = count_in(entry, j) + count;
+  unsigned width = width_of(entry);
+  while (width < 3 && needed > limit_of(width)) {
+    ++width;
+  }
+  const unsigned per_word_log2 = 3U - width;
+  auto* words = new std::uint64_t[words_per_page(width)]();
+  for (std::size_t i = 0; i < page_size; ++i) {
+    const std::uint64_t c = i == j ? needed : count_in(entry, i);
+    words[i >> per_word_log2] |=
+        c << (static_cast<unsigned>(i & ((std::size_t{1} << per_word_log2) - 1)) << (3 + width));
+  }
+  delete[] words_of(entry);                                // NOLINT: the page's own words
+  pages_[p] = reinterpret_cast<PageEntry>(words) | width;  // NOLINT: tagged
 }
 
 void Histogram::merge(const Histogram& other) {
   if (other.count_ == 0) {  // its exact figures are those of no value: nothing to add
     return;
   }
-  const std::size_t low = index_of(other.min_);
-  const std::size_t high = index_of(other.max_);
-  cover(low, high);
-  for (std::size_t i = low; i <= high; ++i) {
-    if (const std::uint64_t c = other.stored(i - other.base_); c != 0) {
-      add_at(i - base_, c);
+  for (std::size_t p = 0; p < other.page_count_; ++p) {
+    const PageEntry entry = other.pages_[p];
+    if (entry == 0) {
+      continue;
+    }
+    const std::size_t first = (other.first_page_ + p) << page_bits;
+    const unsigned width = width_of(entry);
+    const unsigned per_word_log2 = 3U - width;
+    const std::uint64_t* words = words_of(entry);
+    for (std::size_t w = 0; w < words_per_page(width); ++w) {
+      if (words[w] == 0) {
+        continue;
+      }
+      for (std::size_t k = 0; k < (std::size_t{1} << per_word_log2); ++k) {
+        const std::size_t j = (w << per_word_log2) + k;
+        if (const std::uint64_t c = count_in(entry, j); c != 0) {
+          add_at(first + j, c);
+        }
+      }
     }
   }
   count_ += other.count_;
@@ -119,7 +230,11 @@ void Histogram::merge(const Histogram& other) {
 }
 
 void Histogram::clear() {
-  std::fill(words_.begin(), words_.end(), 0);
+  for (std::size_t p = 0; p < page_count_; ++p) {
+    if (const PageEntry entry = pages_[p]; entry != 0) {
+      std::fill_n(words_of(entry), words_per_page(width_of(entry)), 0);
+    }
+  }
   count_ = 0;
   min_ = int64_max;
   max_ = 0;
@@ -135,10 +250,16 @@ bool Histogram::operator==(const Histogram& other) const {
   if (count_ == 0) {
     return true;
   }
-  // Equal min() and max(): both windows cover the same buckets in use.
+  // Equal min() and max(): nothing is counted outside their buckets.
   const std::size_t high = index_of(max_);
   for (std::size_t i = index_of(min_); i <= high; ++i) {
-    if (stored(i - base_) != other.stored(i - other.base_)) {
+    const PageEntry mine = page_at(i);
+    const PageEntry theirs = other.page_at(i);
+    if (mine == 0 && theirs == 0) {  // nothing on either side: the next page
+      i |= page_size - 1;
+      continue;
+    }
+    if (count_at(i) != other.count_at(i)) {
       return false;
     }
   }
@@ -204,20 +325,42 @@ std::int64_t Histogram::reported_value(std::size_t index, std::uint64_t rank) co
   return std::clamp(middle, min_, max_);
 }
 
+Histogram::Found Histogram::find_rank(std::uint64_t rank) const {
+  std::uint64_t seen = 0;
+  // Nothing is counted below the smallest value: start at its page.
+  const std::size_t first = (index_of(min_) >> page_bits) - first_page_;
+  for (std::size_t p = first; p < page_count_; ++p) {
+    const PageEntry entry = pages_[p];
+    if (entry == 0) {
+      continue;
+    }
+    const unsigned width = width_of(entry);
+    const unsigned per_word_log2 = 3U - width;
+    const std::uint64_t* words = words_of(entry);
+    for (std::size_t w = 0; w < words_per_page(width); ++w) {
+      const std::uint64_t in_word = sum_of_word(words[w], width);
+      if (seen + in_word < rank) {  // the rank lies further on: the next word
+        seen += in_word;
+        continue;
+      }
+      for (std::size_t j = w << per_word_log2;; ++j) {
+        seen += count_in(entry, j);
+        if (seen >= rank) {
+          return {((first_page_ + p) << page_bits) + j, seen};
+        }
+      }
+    }
+  }
+  assert(false && "the counts add up to count()");
+  return {overflow_index, seen};
+}
+
 std::int64_t Histogram::value_at_percentile(double p) const {
   if (count_ == 0) {
     return 0;
   }
   const std::uint64_t rank = rank_at(p);
-  std::uint64_t seen = 0;
-  std::size_t i = index_of(min_);  // nothing is counted below the smallest value
-  for (;; ++i) {
-    seen += stored(i - base_);
-    if (seen >= rank) {
-      break;
-    }
-  }
-  return reported_value(i, rank);
+  return reported_value(find_rank(rank).index, rank);
 }
 
 Histogram::RankBucket Histogram::bucket_of_rank(std::uint64_t rank) const {
@@ -225,16 +368,8 @@ Histogram::RankBucket Histogram::bucket_of_rank(std::uint64_t rank) const {
   if (count_ == 0) {
     return {};
   }
-  rank = std::clamp<std::uint64_t>(rank, 1, count_);
-  std::uint64_t seen = 0;
-  std::size_t i = index_of(min_);
-  for (;; ++i) {
-    seen += stored(i - base_);
-    if (seen >= rank) {
-      break;
-    }
-  }
-  return {lowest_of_bucket(i), highest_of_bucket(i), count_ - seen};
+  const Found found = find_rank(std::clamp<std::uint64_t>(rank, 1, count_));
+  return {lowest_of_bucket(found.index), highest_of_bucket(found.index), count_ - found.seen};
 }
 
 std::vector<PercentileRow> Histogram::percentile_distribution(int ticks_per_half_distance) const {
@@ -247,12 +382,17 @@ std::vector<PercentileRow> Histogram::percentile_distribution(int ticks_per_half
   double level = 0.0;
   std::uint64_t rank = rank_at(level);
   std::uint64_t seen = 0;
-  for (std::size_t j = 0; j < size_; ++j) {
-    const std::uint64_t c = stored(j);
+  for (std::size_t i = std::size_t{first_page_} << page_bits;
+       i < (std::size_t{first_page_} + page_count_) << page_bits; ++i) {
+    const PageEntry entry = page_at(i);
+    if (entry == 0) {  // nothing counted in this page: the next
+      i |= page_size - 1;
+      continue;
+    }
+    const std::uint64_t c = count_in(entry, i & (page_size - 1));
     if (c == 0) {
       continue;
     }
-    const std::size_t i = base_ + j;
     seen += c;
     while (seen >= rank) {
       rows.push_back(PercentileRow{reported_value(i, rank), level, seen});

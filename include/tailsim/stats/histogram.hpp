@@ -19,27 +19,32 @@
 /// are, overflow included, and `merge` is exact: merging histograms gives,
 /// bit for bit, the histogram of all their values.
 ///
-/// Memory: the counts are stored only for a window of buckets that covers
-/// every bucket in use (from min()'s to max()'s), with some room either side,
-/// and each count in as few bytes as the largest needs: 1 byte while no
-/// bucket holds more than 255 values, then 2, 4 and 8 (the window is widened
-/// in place, rarely: amortised O(1)). Nothing is stored until the first
-/// record. A histogram that is lightly used, as most of the thousands in a
-/// large model are (one per endpoint and per call edge), takes 1 KiB per
-/// power-of-two range it spans: what the 128 eight-byte counts per range of
-/// 2 significant digits took, for 8 times the resolution. A busy one takes
-/// 2 or 4 KiB per range; the whole range in 8-byte counts, 264 KiB, only
-/// when values span 0 to an hour and a bucket holds more than 4 billion. The
-/// window grows by at least half its width, never shrinks; the object
-/// itself is 112 bytes, as before.
+/// Memory: the counts are kept in pages of 256 (a quarter of a
+/// power-of-two range), allocated at a page's first record, each in as few
+/// bytes as its largest count needs: 1 byte while no count of the page is
+/// above 255, then 2, 4 and 8 (the page is widened in place, at most three
+/// times). A small directory (8 bytes a page) covers the pages from the
+/// lowest in use to the highest, with some room. Nothing is stored until the
+/// first record. A page that no value reaches costs nothing, and a busy range
+/// pays 2 or 4 bytes a count only in the pages whose counts need them: the
+/// peak of the distribution. Against the 2-significant-digit layout before it
+/// (128 eight-byte counts per range, in a window with room), measured in
+/// bench/README.md ("Histogram memory") on six latency shapes: 25 to 78% of
+/// its memory with a thousand values, 37 to 82% with a hundred thousand, 47
+/// /// to 108% with a million, 63 to 117% with ten million, 83 to 179% with a
+/// hundred million. No exact layout of 1,024 buckets a range can keep every
+/// busy range to the 1 KiB the old one took: 1,024 buckets holding n values
+/// have C(n + 1023, 1023) possible contents, more than 2^8192 once n passes
+/// 96,772. The object itself is 96 bytes.
 ///
 /// | operation | cost |
 /// | --- | --- |
-/// | record | O(1): bit_width, shift, one range check, add; grows or widens the window (rarely) |
+/// | record | O(1): bit_width, shift, a page look-up, add; adds or widens a page (rarely) |
 /// | count, min, max, overflow, mean, stddev | O(1) |
-/// | merge, clear, == | O(buckets from min() to max()), a straight loop |
-/// | value_at_percentile | O(buckets from min() to max()) at worst, a walk of the counts |
-/// | percentile_distribution | O(stored counts + rows); about 10 rows per factor 2 of count |
+/// | merge, clear, == | O(counts in the pages from min()'s to max()'s), word by word |
+/// | value_at_percentile | O(counts in the pages from min()'s to the rank's) at worst; 8 counts a
+/// word summed at once | | percentile_distribution | O(stored counts + rows); about 10 rows per
+/// factor 2 of count |
 ///
 /// Percentiles: the answer for p is the bucket holding the value of rank
 /// ceil(p% of count) (at least 1), as HdrHistogram's `getValueAtPercentile`
@@ -61,6 +66,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 namespace tailsim::stats {
@@ -92,6 +98,11 @@ class Histogram {
 
   /// An empty histogram; allocates nothing until the first record.
   Histogram() = default;
+  Histogram(const Histogram& other);
+  Histogram(Histogram&& other) noexcept;
+  Histogram& operator=(const Histogram& other);
+  Histogram& operator=(Histogram&& other) noexcept;
+  ~Histogram();
 
   /// Records one value in ns. Values must not be negative (a negative one is
   /// recorded as 0 when asserts are off).
@@ -111,18 +122,14 @@ class Histogram {
     const auto u = static_cast<std::uint64_t>(v);
     sum_ += static_cast<Uint128>(u) * count;
     sum_squares_.add(Uint192::product(static_cast<Uint128>(u) * u, count));
-    const std::size_t index = index_of(v);
-    if (index - base_ >= size_) [[unlikely]] {  // below base_ wraps around
-      cover(index, index);
-    }
-    add_at(index - base_, count);
+    add_at(index_of(v), count);
   }
 
   /// Adds every value recorded in `other` to this histogram: the result
   /// equals, bit for bit, one histogram that recorded both sets of values.
   void merge(const Histogram& other);
 
-  /// Forgets every value; keeps the memory (the window of counts).
+  /// Forgets every value; keeps the memory (the pages of counts).
   void clear();
 
   /// The number of values recorded.
@@ -130,11 +137,12 @@ class Histogram {
   /// The number of values beyond highest_trackable_value. Their
   /// percentiles read as max(); min, max, mean and stddev count them exactly.
   [[nodiscard]] std::uint64_t overflow() const { return count_at(counts_length - 1); }
-  /// The counts stored: 0 until the first record, at most counts_length.
+  /// The counts stored: 256 per page in use; 0 until the first record.
   /// For memory accounting and tests.
-  [[nodiscard]] std::size_t stored_counts() const { return size_; }
-  /// The bytes the stored counts take: 1, 2, 4 or 8 per count.
-  [[nodiscard]] std::size_t stored_bytes() const { return words_.size() * sizeof(std::uint64_t); }
+  [[nodiscard]] std::size_t stored_counts() const;
+  /// The bytes the counts take: 1, 2, 4 or 8 per count of each page, and 8
+  /// per entry of the directory of pages.
+  [[nodiscard]] std::size_t stored_bytes() const;
   /// The smallest value recorded, exactly; 0 when empty.
   [[nodiscard]] std::int64_t min() const { return count_ ? min_ : 0; }
   /// The largest value recorded, exactly; 0 when empty.
@@ -193,7 +201,7 @@ class Histogram {
   [[nodiscard]] static std::int64_t highest_equivalent_value(std::int64_t value);
 
   /// Equal when they recorded the same values (up to bucket resolution) in
-  /// any order and with the same exact totals, whatever windows of counts
+  /// any order and with the same exact totals, whatever pages of counts
   /// they store.
   bool operator==(const Histogram& other) const;
 
@@ -239,43 +247,84 @@ class Histogram {
     const int b = static_cast<int>(std::bit_width(v | (exact_below - 1))) - (sub_bucket_bits + 1);
     return (static_cast<std::size_t>(b) << sub_bucket_bits) + static_cast<std::size_t>(v >> b);
   }
-  /// log2 of the counts packed in a 64-bit word: 3, 2, 1 or 0 for counts of
-  /// 1, 2, 4 or 8 bytes.
-  [[nodiscard]] unsigned per_word_log2() const { return 3U - width_log2_; }
-  /// The largest count a stored count holds at the present width.
-  [[nodiscard]] std::uint64_t count_limit() const {
-    return width_log2_ == 3 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8U << width_log2_)) - 1;
+  /// log2 of the counts in a page: 256, a quarter of a power-of-two range.
+  static constexpr unsigned page_bits = 8;
+  static constexpr std::size_t page_size = std::size_t{1} << page_bits;
+  /// The pages that hold every count: 133, the last for overflow alone.
+  static constexpr std::size_t page_total = (counts_length + page_size - 1) >> page_bits;
+  /// A directory entry: the address of a page's words, whose low 2 bits (0
+  /// in an address of 8-byte words) hold the page's width_log2: counts of 1
+  /// << width_log2 bytes. 0 for a page not allocated.
+  using PageEntry = std::uintptr_t;
+  static constexpr PageEntry width_bits = 3;
+
+  static unsigned width_of(PageEntry entry) { return static_cast<unsigned>(entry & width_bits); }
+  static std::uint64_t* words_of(PageEntry entry) {
+    return reinterpret_cast<std::uint64_t*>(entry & ~width_bits);  // NOLINT: a tagged address
   }
-  /// The stored count `j` (0 to size_ - 1) of the window.
-  [[nodiscard]] std::uint64_t stored(std::size_t j) const {
-    const unsigned shift = static_cast<unsigned>(j & ((std::size_t{1} << per_word_log2()) - 1))
-                           << (3 + width_log2_);
-    return (words_[j >> per_word_log2()] >> shift) & count_limit();
+  /// The largest count of 1 << width_log2 bytes.
+  static std::uint64_t limit_of(unsigned width_log2) {
+    return ~std::uint64_t{0} >> (64U - (8U << width_log2));
   }
-  /// Adds `count` to stored count `j`, widening every count first when it
-  /// would not fit.
-  [[gnu::always_inline]] void add_at(std::size_t j, std::uint64_t count) {
-    const unsigned shift = static_cast<unsigned>(j & ((std::size_t{1} << per_word_log2()) - 1))
-                           << (3 + width_log2_);
-    const std::uint64_t limit = count_limit();
-    if (count > limit - ((words_[j >> per_word_log2()] >> shift) & limit) && width_log2_ < 3)
-        [[unlikely]] {
-      widen_and_add(j, count);
+  /// The 64-bit words of a page of counts of 1 << width_log2 bytes.
+  static constexpr std::size_t words_per_page(unsigned width_log2) {
+    return page_size >> (3U - width_log2);
+  }
+  /// Count `j` (0 to 255) of a page.
+  static std::uint64_t count_in(PageEntry entry, std::size_t j) {
+    const unsigned width = width_of(entry);
+    const unsigned per_word_log2 = 3U - width;
+    const unsigned shift = static_cast<unsigned>(j & ((std::size_t{1} << per_word_log2) - 1))
+                           << (3 + width);
+    return (words_of(entry)[j >> per_word_log2] >> shift) & limit_of(width);
+  }
+  /// The directory entry of the page holding `index`; 0 when not allocated.
+  [[nodiscard]] PageEntry page_at(std::size_t index) const {
+    const std::size_t p = (index >> page_bits) - first_page_;
+    return p < page_count_ ? pages_[p] : 0;
+  }
+  /// Adds `count` to the count at `index`, allocating its page or widening
+  /// its counts first when needed.
+  [[gnu::always_inline]] void add_at(std::size_t index, std::uint64_t count) {
+    std::size_t p = (index >> page_bits) - first_page_;  // below first_page_ wraps around
+    if (p >= page_count_ || pages_[p] == 0) [[unlikely]] {
+      p = make_page(index);
+    }
+    const PageEntry entry = pages_[p];
+    const unsigned width = width_of(entry);
+    const unsigned per_word_log2 = 3U - width;
+    const std::size_t j = index & (page_size - 1);
+    const unsigned shift = static_cast<unsigned>(j & ((std::size_t{1} << per_word_log2) - 1))
+                           << (3 + width);
+    const std::uint64_t limit = limit_of(width);
+    std::uint64_t& word = words_of(entry)[j >> per_word_log2];
+    if (count > limit - ((word >> shift) & limit) && width < 3) [[unlikely]] {
+      widen_and_add(p, j, count);
       return;
     }
-    words_[j >> per_word_log2()] += count << shift;
+    word += count << shift;
   }
-  /// Widens every stored count to the fewest bytes that hold count `j` plus
-  /// `count`, then adds it. Out of line: add_at() reaches it rarely.
-  [[gnu::noinline]] void widen_and_add(std::size_t j, std::uint64_t count);
-  /// The count at `index`: 0 outside the stored window.
+  /// Allocates the page of `index` (with 1-byte counts, all 0), growing the
+  /// directory to reach it; returns its place in the directory. Out of line:
+  /// add_at() reaches it rarely.
+  [[gnu::noinline]] std::size_t make_page(std::size_t index);
+  /// Widens the counts of page `p` to the fewest bytes that hold its count
+  /// `j` plus `count`, then adds it. Out of line: add_at() reaches it rarely.
+  [[gnu::noinline]] void widen_and_add(std::size_t p, std::size_t j, std::uint64_t count);
+  /// The count at `index`: 0 in a page not allocated.
   [[nodiscard]] std::uint64_t count_at(std::size_t index) const {
-    return index - base_ < size_ ? stored(index - base_) : 0;
+    const PageEntry entry = page_at(index);
+    return entry == 0 ? 0 : count_in(entry, index & (page_size - 1));
   }
-  /// Widens the stored window to cover indexes `low` to `high` (inclusive),
-  /// with room to grow by half its width on the side it grew; the new
-  /// counts are 0. Out of line: record() reaches it rarely.
-  [[gnu::noinline]] void cover(std::size_t low, std::size_t high);
+  /// The bucket holding the value of `rank` (1 to count_) and the values
+  /// counted up to it and in it.
+  struct Found {
+    std::size_t index;
+    std::uint64_t seen;
+  };
+  [[nodiscard]] Found find_rank(std::uint64_t rank) const;
+  /// Frees every page and the directory.
+  void release();
   /// The rank of the value at percentile p, 1 to count_; count_ must be > 0.
   [[nodiscard]] std::uint64_t rank_at(double p) const;
   /// The value reported for the value of `rank`, which lies in bucket `index`.
@@ -284,13 +333,11 @@ class Histogram {
   static std::int64_t lowest_of_bucket(std::size_t index);
   static std::int64_t highest_of_bucket(std::size_t index);
 
-  /// The counts of indexes base_ to base_ + size_ - 1, packed 8 >> width_log2_
-  /// to a word (the lowest bits first); every index from min()'s to max()'s
-  /// is among them once a value is recorded.
-  std::vector<std::uint64_t> words_;
-  std::uint32_t base_ = 0;  ///< 32 bits hold every index (counts_length): a smaller object
-  std::uint32_t size_ = 0;
-  unsigned width_log2_ = 0;  ///< counts of 1 << width_log2_ bytes
+  /// The pages first_page_ to first_page_ + page_count_ - 1; every page
+  /// holding a count is among them.
+  std::unique_ptr<PageEntry[]> pages_;
+  std::uint32_t first_page_ = 0;  ///< 32 bits: a smaller object
+  std::uint32_t page_count_ = 0;
   std::uint64_t count_ = 0;
   std::int64_t min_ = std::numeric_limits<std::int64_t>::max();
   std::int64_t max_ = 0;

@@ -1,8 +1,10 @@
 #include "tailsim/stats/histogram.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <random>
 #include <vector>
@@ -35,6 +37,41 @@ std::vector<std::int64_t> log_uniform_values(std::uint64_t seed, int n) {
   }
   return values;
 }
+
+/// The counts the 2-significant-digit layout before kept: a window of
+/// eight-byte counts (128 per power-of-two range, one per value below 256
+/// ns) over the buckets in use, grown with room of half its width (at least
+/// 32) on the side it grew. Its rule, to measure the present one against.
+class OldWindow {
+ public:
+  void record(std::int64_t value) {
+    const std::size_t i = index(value);
+    if (size_ != 0 && i >= base_ && i < base_ + size_) {
+      return;
+    }
+    const std::size_t room = std::max<std::size_t>(32, size_ / 2);
+    std::size_t new_base = size_ == 0 ? i : std::min(base_, i);
+    std::size_t new_end = size_ == 0 ? i + 1 : std::max(base_ + size_, i + 1);
+    if (size_ == 0 || new_base < base_) {
+      new_base -= std::min(new_base, room);
+    }
+    if (size_ == 0 || new_end > base_ + size_) {
+      new_end = std::min<std::size_t>(new_end + room, 4609);
+    }
+    base_ = new_base;
+    size_ = new_end - new_base;
+  }
+  [[nodiscard]] std::size_t bytes() const { return 8 * size_; }
+
+ private:
+  static std::size_t index(std::int64_t value) {
+    const auto v = std::min(static_cast<std::uint64_t>(value), std::uint64_t{1} << 42);
+    const int b = static_cast<int>(std::bit_width(v | 255U)) - 8;
+    return (static_cast<std::size_t>(b) << 7) + static_cast<std::size_t>(v >> b);
+  }
+  std::size_t base_ = 0;
+  std::size_t size_ = 0;
+};
 
 Histogram histogram_of(const std::vector<std::int64_t>& values) {
   Histogram h;
@@ -401,24 +438,59 @@ TEST_CASE("the percentile distribution follows HdrHistogram's iteration", "[hist
   }
 }
 
-TEST_CASE("counts are stored only around the buckets in use", "[histogram]") {
+TEST_CASE("counts are stored only in the pages in use", "[histogram]") {
   Histogram h;
   CHECK(h.stored_counts() == 0);
+  CHECK(h.stored_bytes() == 0);
   h.record(5 * one_ms);
-  CHECK(h.stored_counts() > 0);
-  CHECK(h.stored_counts() <= 513);  // the bucket and a quarter range either side
-  CHECK(h.stored_bytes() <= 520);   // a byte each
+  CHECK(h.stored_counts() == 256);         // one page
+  CHECK(h.stored_bytes() >= 256);          // a byte each
+  CHECK(h.stored_bytes() <= 256 + 9 * 8);  // and a directory of the page and room either side
+  // 5 to 6 ms lies in [2^22, 2^23) ns, buckets of 4,096 ns: buckets 197 to 441
+  // of that range, two pages of 256.
   for (int i = 0; i < 1000; ++i) {
-    h.record(5 * one_ms + i * one_us);  // 5 to 6 ms: within one power-of-two range
+    h.record(5 * one_ms + i * one_us);
   }
-  CHECK(h.stored_counts() <= 1600);
+  CHECK(h.stored_counts() == 2 * 256);
   h.record(0);
-  h.record(10 * one_hour);
-  CHECK(h.stored_counts() == Histogram::counts_length);
-  // clear keeps the window; a histogram that grew and was cleared equals a new one
+  h.record(10 * one_hour);  // overflow: the last page
+  CHECK(h.stored_counts() == 4 * 256);
+  CHECK(h.stored_bytes() <= 4 * 256 + Histogram::counts_length / 256 * 8 + 8);
+  // clear keeps the pages; a histogram that grew and was cleared equals a new one
   h.clear();
-  CHECK(h.stored_counts() == Histogram::counts_length);
+  CHECK(h.stored_counts() == 4 * 256);
   CHECK(h == Histogram{});
+  CHECK(Histogram{} == h);
+}
+
+TEST_CASE("a busy page takes wide counts, the pages around it stay narrow", "[histogram]") {
+  // One bucket holds a million values (4-byte counts); 30 other ranges hold
+  // one value each (a byte each). Counts all 4 bytes wide would take 31 KiB.
+  Histogram h;
+  h.record(3 * one_ms, 1'000'000);
+  for (int k = 12; k < 42; ++k) {
+    h.record((std::int64_t{1} << k) + 1);
+  }
+  CHECK(h.stored_counts() == 31 * 256);
+  const std::size_t directory = (Histogram::counts_length / 256 + 1) * 8;
+  CHECK(h.stored_bytes() >= 30 * 256 + 1024);
+  CHECK(h.stored_bytes() <= 30 * 256 + 1024 + directory);
+  CHECK(h.value_at_percentile(50) == Histogram::median_equivalent_value(3 * one_ms));
+  CHECK(h.count() == 1'000'030);
+
+  // Copies and moves keep every count, and the source of a move is empty.
+  Histogram copy = h;
+  CHECK(copy == h);
+  CHECK(copy.stored_bytes() == h.stored_bytes());
+  Histogram moved = std::move(copy);
+  CHECK(moved == h);
+  CHECK(copy.count() == 0);  // NOLINT: a moved-from histogram is empty and usable
+  copy.record(one_ms);
+  CHECK(copy.count() == 1);
+  copy = moved;
+  CHECK(copy == h);
+  copy = Histogram{};
+  CHECK(copy == Histogram{});
 }
 
 TEST_CASE("a histogram grown at both ends equals one recorded in any order", "[histogram]") {
@@ -531,7 +603,7 @@ TEST_CASE("overflow recorded first, then values far below it", "[histogram]") {
   Histogram h;
   h.record(int64_max, 2);
   CHECK(h.overflow() == 2);
-  CHECK(h.stored_counts() <= 257);  // the last count and room below it only
+  CHECK(h.stored_counts() == 256);  // the last page only
   h.record(3);
   h.record(700 * one_ms);
   CHECK(h.overflow() == 2);
@@ -597,10 +669,9 @@ TEST_CASE("counts take 1 byte until they need more, and widen exactly", "[histog
   Histogram h;
   h.record(3 * one_ms, 255);
   const std::size_t one_byte = h.stored_bytes();
-  CHECK(one_byte <= h.stored_counts() + 8);  // a byte per count, words rounded up
-  h.record(3 * one_ms);                      // 256: two bytes
-  CHECK(h.stored_bytes() > one_byte);
-  CHECK(h.stored_bytes() <= 2 * one_byte + 8);
+  CHECK(h.stored_counts() == 256);
+  h.record(3 * one_ms);  // 256: two bytes for each count of the page
+  CHECK(h.stored_bytes() == one_byte + 256);
   h.record(7 * one_ms, std::uint64_t{1} << 40);  // eight bytes
   h.record(7 * one_ms);
   CHECK(h.count() == 256 + (std::uint64_t{1} << 40) + 1);
@@ -622,13 +693,46 @@ TEST_CASE("counts take 1 byte until they need more, and widen exactly", "[histog
   wide.merge(small);  // a wide histogram merging a narrow one
   CHECK(wide == h);
 
-  // The object itself is no larger than with 2 significant digits (x86-64).
-  CHECK(sizeof(Histogram) <= 112);
+  // The object itself is smaller than with 2 significant digits (x86-64).
+  CHECK(sizeof(Histogram) <= 96);
 
-  // A light histogram takes no more than 128 eight-byte counts (1 KiB) per
-  // power-of-two range it spans, what 2 significant digits took.
-  const Histogram light = histogram_of(log_uniform_values(3, 2'000));
-  const double ranges = std::log2(static_cast<double>(light.max()) /
-                                  static_cast<double>(light.lowest_equivalent_value(light.min())));
-  CHECK(static_cast<double>(light.stored_bytes()) <= (std::ceil(ranges) + 1) * 1024 + 8);
+  // A light histogram takes no more than the 2-significant-digit layout
+  // did: its window of eight-byte counts, grown as it grew (OldWindow), over
+  // the same values in the same order.
+  for (const std::uint64_t seed : {3, 4, 5}) {
+    for (const int n : {10, 200, 2'000}) {
+      const std::vector<std::int64_t> values = log_uniform_values(seed, n);
+      OldWindow old;
+      for (const std::int64_t v : values) {
+        old.record(v);
+      }
+      CAPTURE(seed, n);
+      CHECK(histogram_of(values).stored_bytes() <= old.bytes());
+    }
+  }
+}
+
+TEST_CASE("a busy histogram takes no more memory than the 2-digit layout did", "[histogram]") {
+  // Latency shapes of 100,000 values each (bench/histogram_bench.cpp measures
+  // them up to 10^8: beyond about 10^6 values, the busiest ranges need more).
+  std::mt19937_64 rng(20261206);
+  std::normal_distribution<double> normal;
+  std::exponential_distribution<double> exponential(1.0 / 5e6);
+  const std::vector<std::function<double()>> shapes = {
+      [&] { return 10e6 * std::exp(0.5 * normal(rng)); },
+      [&] { return 10e6 * std::exp(1.0 * normal(rng)); },
+      [&] { return 50e6 * std::exp(0.25 * normal(rng)); },
+      [&] { return exponential(rng); },
+  };
+  for (std::size_t k = 0; k < shapes.size(); ++k) {
+    Histogram h;
+    OldWindow old;
+    for (int i = 0; i < 100'000; ++i) {
+      const auto v = static_cast<std::int64_t>(shapes[k]());
+      h.record(v);
+      old.record(v);
+    }
+    CAPTURE(k);
+    CHECK(h.stored_bytes() <= old.bytes());
+  }
 }
