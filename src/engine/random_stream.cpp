@@ -42,19 +42,38 @@ RandomStream::ExponentialLayers RandomStream::make_exponential_layers() {
 const RandomStream::ExponentialLayers RandomStream::exponential_layers =
     RandomStream::make_exponential_layers();
 
-RandomStream RandomStream::derive(std::uint64_t seed, std::string_view component,
-                                  std::string_view purpose) {
-  std::uint64_t hash = fnv1a(0xcbf29ce484222325ULL, component);
-  hash = fnv1a(hash ^ 0xff, purpose);  // a separator: ("ab","c") differs from ("a","bc")
-  std::uint64_t state = seed;
-  return RandomStream(splitmix64(state) ^ hash);
+RandomStream::ExponentialLayers RandomStream::make_normal_layers() {
+  // Marsaglia and Tsang (2000), 256 layers of equal area v under the
+  // half-normal exp(-x^2 / 2) (unnormalised); the tail starts at r.
+  constexpr double r = 3.6541528853610088;
+  constexpr double v = 0.00492867323399;
+  const auto f = [](double x) { return std::exp(-0.5 * x * x); };
+  ExponentialLayers layers{};
+  layers.x[0] = v / f(r);
+  layers.x[1] = r;
+  for (std::size_t i = 1; i < 256; ++i) {
+    const double height = f(layers.x[i]) + v / layers.x[i];
+    layers.x[i + 1] = height < 1.0 ? std::sqrt(-2.0 * std::log(height)) : 0.0;
+  }
+  layers.x[256] = 0.0;
+  for (std::size_t i = 0; i <= 256; ++i) {
+    layers.f[i] = f(layers.x[i]);
+  }
+  return layers;
 }
 
-RandomStream::RandomStream(std::uint64_t key) {
-  std::uint64_t state = key;
-  for (auto& word : s_) {
-    word = splitmix64(state);
-  }
+const RandomStream::ExponentialLayers RandomStream::normal_layers =
+    RandomStream::make_normal_layers();
+
+std::uint64_t RandomStream::name_key(std::string_view component, std::string_view purpose) {
+  const std::uint64_t hash = fnv1a(0xcbf29ce484222325ULL, component);
+  return fnv1a(hash ^ 0xff, purpose);  // a separator: ("ab","c") differs from ("a","bc")
+}
+
+RandomStream RandomStream::derive(std::uint64_t seed, std::string_view component,
+                                  std::string_view purpose) {
+  std::uint64_t state = seed;
+  return RandomStream(splitmix64(state) ^ name_key(component, purpose));
 }
 
 std::uint64_t RandomStream::uniform_int(std::uint64_t n) {
@@ -72,23 +91,17 @@ std::uint64_t RandomStream::uniform_int(std::uint64_t n) {
   return static_cast<std::uint64_t>(m >> 64);
 }
 
-double RandomStream::normal() {
-  if (has_spare_) {
-    has_spare_ = false;
-    return spare_normal_;
+double RandomStream::normal_tail() {
+  // Marsaglia's tail method: x = -ln(u1) / r, y = -ln(u2), accept r + x when
+  // 2y > x^2.
+  const double r = normal_layers.x[1];
+  for (;;) {
+    const double x = -std::log(uniform_open()) / r;
+    const double y = -std::log(uniform_open());
+    if (2.0 * y > x * x) {
+      return r + x;
+    }
   }
-  double u;
-  double v;
-  double s;
-  do {
-    u = 2.0 * uniform() - 1.0;
-    v = 2.0 * uniform() - 1.0;
-    s = u * u + v * v;
-  } while (s >= 1.0 || s == 0.0);
-  const double factor = std::sqrt(-2.0 * std::log(s) / s);
-  spare_normal_ = v * factor;
-  has_spare_ = true;
-  return u * factor;
 }
 
 double RandomStream::gamma(double shape) {

@@ -69,7 +69,8 @@ bool Simulation<Observe>::continue_cache(Id t) {
       }
       work_.tasks[t].cache_phase = 2;
       work_.tasks[t].pending = 1;
-      spawn(t, work_.tasks[t].request, op.first);  // the miss steps
+      spawn(t, work_.tasks[t].request, op.first,  // the miss steps
+            engine::RandomStream::mix_key(step_key(t, op, work_.tasks[t].remaining), 1));
       return true;
     }
     case 2: {  // the miss steps are done: fill, and wake whoever waited

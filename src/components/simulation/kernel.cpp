@@ -27,9 +27,12 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
     obs_->slowest.resize(plan.workloads.size() + plan.queues.size());
   }
   streams_.reserve(plan.streams.size());
+  stream_names_.reserve(plan.streams.size());
   for (const auto& [component, purpose] : plan.streams) {
     streams_.push_back(engine::RandomStream::derive(plan.seed, component, purpose));
+    stream_names_.push_back(engine::RandomStream::name_key(component, purpose));
   }
+  request_root_ = engine::RandomStream::mix_key(plan.seed, 0x7265717565737473ULL);  // "requests"
   if (plan.cluster) {
     cluster_.nodes.assign(plan.cluster->nodes, new_node(*plan.cluster));
     recorder_.cluster_start(plan.cluster->nodes, plan.cluster->scale_down.has_value());
@@ -199,10 +202,13 @@ void Simulation<Observe>::on_burst_toggle(Id w) {
 template <bool Observe>
 void Simulation<Observe>::start_client_request(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
+  const std::uint64_t index = clients_.workloads[w].arrivals++;
+  // The request's random numbers: from its workload and arrival number alone.
+  const std::uint64_t key = engine::RandomStream::mix_key(
+      engine::RandomStream::mix_key(request_root_, stream_names_[wl.stream]), index);
   const Id x = make_exchange(ExchangeKind::client_request, /*caller_task=*/no_id, w, /*site=*/no_id,
                              wl.policy, wl.edge, wl.entry,
-                             /*joins_parent=*/false);
-  const std::uint64_t index = clients_.workloads[w].arrivals++;
+                             /*joins_parent=*/false, key);
   if (Observe || choose_ != nullptr) [[unlikely]] {
     Observation::at(clients_.arrival_index, x) = index;
     if constexpr (Observe) {
@@ -252,8 +258,9 @@ void Simulation<Observe>::finish_client_request(Id x, const Exchange& ex, Outcom
 // ---------------------------------------- calls, their attempts, the network
 
 template <bool Observe>
-Duration Simulation<Observe>::sample_network(const plan::Link& link, Id from, Id to) {
-  engine::RandomStream& rng = streams_[link.stream];
+Duration Simulation<Observe>::sample_network(const plan::Link& link, Id from, Id to,
+                                             std::uint64_t key) {
+  engine::RandomStream rng = keyed_stream(key, link.stream);
   if (link.loss > 0 && rng.uniform() < link.loss) {
     return lost_message;  // never delivered, never answered
   }
@@ -269,10 +276,10 @@ Id Simulation<Observe>::caller_service(const Exchange& ex) const {
 }
 
 template <bool Observe>
-void Simulation<Observe>::start_call(Id task, Id site_id, bool joins_parent) {
+void Simulation<Observe>::start_call(Id task, Id site_id, bool joins_parent, std::uint64_t key) {
   const plan::CallSite& site = plan_.call_sites[site_id];
   const Id x = make_exchange(ExchangeKind::call, task, /*workload=*/no_id, site_id, site.policy,
-                             site.edge, site.target_endpoint, joins_parent);
+                             site.edge, site.target_endpoint, joins_parent, key);
   if constexpr (Observe) {
     observe_exchange_start(x);
     if (obs_->tracing) {
@@ -348,6 +355,7 @@ void Simulation<Observe>::start_attempt(Id x, bool is_hedge) {
   a.deadline = policy.propagate_deadline ? deadline : Time::max();
   a.is_retry = is_retry;
   a.is_hedge = is_hedge;
+  a.key = engine::RandomStream::mix_key(ex.key, ex.attempts);
   ex.holds_retry_slot = false;  // the slot passes to the attempt (a.is_retry)
   a.next_copy = ex.first_attempt;
   ex.first_attempt = attempt;
@@ -387,7 +395,8 @@ void Simulation<Observe>::start_plain_attempt(Id x) {
     return;
   }
   const plan::CallSite& site = plan_.call_sites[ex.site];
-  const Duration delay = network_delay(site, site.caller_service, site.target_service);
+  const Duration delay = network_delay(site, site.caller_service, site.target_service,
+                                       engine::RandomStream::mix_key(ex.key, 1));
   if (delay == Duration::zero()) {
     on_plain_request_delivered(x);  // no latency: no event needed
   } else if (delay != lost_message) {
@@ -494,8 +503,9 @@ void Simulation<Observe>::attempt_failed(Id x, Outcome outcome) {
   }
   ex.holds_retry_slot = true;
   ++edge.limits.retries_in_flight;
-  const Duration wait =
-      backoff_delay(policy, ex.attempts, ex.previous_backoff_ns, streams_[policy.stream]);
+  engine::RandomStream backoff_rng =
+      keyed_stream(engine::RandomStream::mix_key(ex.key, ex.attempts), policy.stream);
+  const Duration wait = backoff_delay(policy, ex.attempts, ex.previous_backoff_ns, backoff_rng);
   if constexpr (Observe) {
     Observation::at(obs_->backoff_ns, x) += wait.count();
     if (obs_->tracing && obs_->exchange_refs[x].trace >= 0) {
@@ -579,9 +589,9 @@ void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
 
 template <bool Observe>
 void Simulation<Observe>::send_request(Id attempt) {
-  const plan::CallSite& site =
-      plan_.call_sites[calls_.exchanges[calls_.attempts[attempt].exchange].site];
-  const Duration delay = network_delay(site, site.caller_service, site.target_service);
+  const Attempt& a = calls_.attempts[attempt];
+  const plan::CallSite& site = plan_.call_sites[calls_.exchanges[a.exchange].site];
+  const Duration delay = network_delay(site, site.caller_service, site.target_service, a.key);
   if (delay == Duration::zero()) {
     on_request_delivered(attempt);  // no latency: no event needed
   } else if (delay != lost_message) {
@@ -594,14 +604,16 @@ template <bool Observe>
 void Simulation<Observe>::on_request_delivered(Id attempt) {
   const Attempt& a = calls_.attempts[attempt];
   receive(make_request(attempt, calls_.attempts.generation(attempt), a.target_endpoint, a.deadline,
-                       /*is_plain=*/false));
+                       /*is_plain=*/false, a.key));
 }
 
 template <bool Observe>
 inline void Simulation<Observe>::on_plain_request_delivered(Id x) {
-  receive(make_request(x, calls_.exchanges.generation(x), calls_.exchanges[x].target_endpoint,
-                       Time::max(),
-                       /*is_plain=*/true));
+  // The one attempt's key, as the first of a call with a policy: adding a
+  // policy to an edge keeps its first attempts' draws.
+  receive(make_request(
+      x, calls_.exchanges.generation(x), calls_.exchanges[x].target_endpoint, Time::max(),
+      /*is_plain=*/true, engine::RandomStream::mix_key(calls_.exchanges[x].key, 1)));
 }
 
 template <bool Observe>
@@ -635,7 +647,7 @@ void Simulation<Observe>::receive(Id r) {
     start_request(r);
     return;
   }
-  const Id pod_id = choose_pod(service);
+  const Id pod_id = choose_pod(service, work_.requests[r].key);
   if (pod_id == no_id) {
     turn_away(r, Outcome::unavailable);  // no pod to take it
     return;
@@ -707,7 +719,8 @@ void Simulation<Observe>::respond(const Request& request, Outcome outcome) {
   }
   a.outcome = outcome;
   const plan::CallSite& site = plan_.call_sites[ex.site];
-  const Duration delay = network_delay(site, site.target_service, site.caller_service);
+  const Duration delay = network_delay(site, site.target_service, site.caller_service,
+                                       engine::RandomStream::mix_key(request.key, 1));
   if (delay == Duration::zero()) {
     attempt_done(request.sender, outcome);
   } else if (delay != lost_message) {
@@ -739,7 +752,8 @@ void Simulation<Observe>::respond_plain(const Request& request, Outcome outcome)
     return;
   }
   const plan::CallSite& site = plan_.call_sites[ex.site];
-  const Duration delay = network_delay(site, site.target_service, site.caller_service);
+  const Duration delay = network_delay(site, site.target_service, site.caller_service,
+                                       engine::RandomStream::mix_key(request.key, 1));
   if (delay == Duration::zero()) {
     exchange_done(x, outcome);
   } else if (delay != lost_message) {
@@ -777,7 +791,7 @@ bool Simulation<Observe>::is_orphaned(const Request& request) const {
 // --------------------------------------------------- pods, workers, requests
 
 template <bool Observe>
-inline Id Simulation<Observe>::choose_pod(Id service) {
+inline Id Simulation<Observe>::choose_pod(Id service, std::uint64_t key) {
   ServiceState& state = fleet_.services[service];
   const auto n = static_cast<std::uint32_t>(state.pods.size());
   if (n == 0) {
@@ -787,7 +801,10 @@ inline Id Simulation<Observe>::choose_pod(Id service) {
     return state.pods[0];
   }
   const plan::Service& svc = plan_.services[service];
-  engine::RandomStream& rng = streams_[svc.balancer_stream];
+  if (svc.balancer == plan::Balancer::round_robin) {
+    return state.pods[state.round_robin++ % n];
+  }
+  engine::RandomStream rng = keyed_stream(key, svc.balancer_stream);
   switch (svc.balancer) {
     case plan::Balancer::round_robin:
       return state.pods[state.round_robin++ % n];
@@ -830,8 +847,10 @@ inline void Simulation<Observe>::start_request(Id request) {
   }
   const Id service = plan_.endpoints[req.endpoint].service;
   ServiceState& state = fleet_.services[service];
-  const bool fails = state.fail_rate > 0 && streams_[state.fail_stream].uniform() < state.fail_rate;
-  const Id t = spawn(no_id, request, plan_.endpoints[req.endpoint].block, now_ - req.arrived);
+  const bool fails =
+      state.fail_rate > 0 && keyed_stream(req.key, state.fail_stream).uniform() < state.fail_rate;
+  const Id t =
+      spawn(no_id, request, plan_.endpoints[req.endpoint].block, req.key, now_ - req.arrived);
   if (fails) {
     work_.tasks[t].failure = Outcome::error;  // an injected failure: it answers error at once...
   }
@@ -951,9 +970,9 @@ void Simulation<Observe>::drain_ready() {
 }
 
 template <bool Observe>
-inline std::uint32_t Simulation<Observe>::draw_count(const plan::Op& op) {
+inline std::uint32_t Simulation<Observe>::draw_count(Id t, const plan::Op& op) {
   if (op.probability < 1.0 || op.times_low != op.times_high) {
-    engine::RandomStream& rng = streams_[op.stream];
+    engine::RandomStream rng = keyed_stream(work_.tasks[t].key, op.stream);
     if (op.probability < 1.0 && rng.uniform() >= op.probability) {
       return 0;
     }
@@ -997,7 +1016,7 @@ void Simulation<Observe>::continue_task(Id t) {
         return;
       }
       const Id op = task.next++;
-      const std::uint32_t count = draw_count(plan_.ops[op]);
+      const std::uint32_t count = draw_count(t, plan_.ops[op]);
       if (count == 0) {
         continue;
       }
@@ -1016,9 +1035,12 @@ void Simulation<Observe>::continue_task(Id t) {
 template <bool Observe>
 bool Simulation<Observe>::execute(Id t) {
   const plan::Op& op = plan_.ops[work_.tasks[t].current];
-  engine::RandomStream& rng = streams_[op.stream];
+  // This repetition's own draws, and the key of what it makes (a call, a
+  // child): the same for this request whichever order requests come in.
+  const std::uint64_t key = step_key(t, op, work_.tasks[t].remaining);
   switch (op.kind) {
     case plan::OpKind::cpu: {
+      engine::RandomStream rng(key);
       const double work = static_cast<double>(plan_.distributions[op.dist].sample(rng).count());
       const Id pod_id = work_.requests[work_.tasks[t].request].pod;
       Pod& pod = fleet_.pods[pod_id];
@@ -1044,12 +1066,14 @@ bool Simulation<Observe>::execute(Id t) {
       enqueue(pod_id, Waiter{t, now_, true});
       return true;
     }
-    case plan::OpKind::delay:
+    case plan::OpKind::delay: {
+      engine::RandomStream rng(key);
       schedule(now_ + plan_.distributions[op.dist].sample(rng), EventKind::delay_done, t,
                work_.tasks.generation(t));
       return true;
+    }
     case plan::OpKind::call:
-      start_call(t, op.call, /*joins_parent=*/false);
+      start_call(t, op.call, /*joins_parent=*/false, key);
       return true;
     case plan::OpKind::parallel: {
       if (op.count == 0) {
@@ -1062,32 +1086,35 @@ bool Simulation<Observe>::execute(Id t) {
         if (site != no_id) {
           // The common fan-out: the parent makes the call itself and counts
           // the answer as a finished child, without a task of its own.
-          start_call(t, site, /*joins_parent=*/true);
+          start_call(t, site, /*joins_parent=*/true, engine::RandomStream::mix_key(key, i));
         } else {
-          spawn(t, request, plan_.child_blocks[op.first + i]);
+          spawn(t, request, plan_.child_blocks[op.first + i],
+                engine::RandomStream::mix_key(key, i));
         }
       }
       return true;
     }
     case plan::OpKind::branch: {
-      const double u = rng.uniform();
+      const double u = engine::RandomStream(key).uniform();
       for (Id i = 0; i < op.count; ++i) {
         const plan::BranchArm& arm = plan_.arms[op.first + i];
         if (u < arm.cumulative) {
           work_.tasks[t].pending = 1;
-          spawn(t, work_.tasks[t].request, arm.block);
+          spawn(t, work_.tasks[t].request, arm.block, engine::RandomStream::mix_key(key, i));
           return true;
         }
       }
       return false;  // the remainder: no alternative runs
     }
     case plan::OpKind::fail:
-      if (rng.uniform() < op.fail_rate) {
+      if (engine::RandomStream(key).uniform() < op.fail_rate) {
         work_.tasks[t].failure = Outcome::error;
       }
       return false;
-    case plan::OpKind::cache:
+    case plan::OpKind::cache: {
+      engine::RandomStream rng(key);
       return start_cache(t, op, rng);
+    }
     case plan::OpKind::publish:
       return publish(t, op.queue);
     case plan::OpKind::batch:

@@ -99,8 +99,10 @@ struct Task {
   bool cache_hit = false;
   double work_ns = 0;  ///< the running (or, async, waiting) cpu op's demand
   std::uint64_t cache_key = 0;
+  /// Where its steps draw their random numbers (Simulation::step_stream).
+  std::uint64_t key = 0;
 };
-static_assert(sizeof(Task) == 48, "a task stays small: the hot loop copies and zeroes it");
+static_assert(sizeof(Task) == 56, "a task stays small: the hot loop copies and zeroes it");
 
 /// One instance of a cache: shared by a service's fleet, or one pod's own.
 struct CacheInstance {
@@ -123,6 +125,8 @@ struct Request {
   bool holds_worker = false;
   bool killed = false;    ///< its pod was killed: it already answered `error`
   bool is_plain = false;  ///< `call` names an Exchange (a call without a policy)
+  /// Its attempt's key: the random numbers drawn for it and its steps.
+  std::uint64_t key = 0;
 };
 
 /// What an exchange is, which says which of its ids are set.
@@ -158,6 +162,9 @@ struct Exchange {
   std::uint32_t hedges = 0;       ///< hedged copies sent
   std::uint32_t in_flight = 0;    ///< attempts (copies) outstanding
   Id first_attempt = no_id;       ///< the outstanding attempts, linked by Attempt::next_copy
+  /// Its random numbers' key: from the workload and arrival number, or the
+  /// caller's step (docs/semantics.md, "Random numbers per request").
+  std::uint64_t key = 0;
 };
 
 /// One attempt in flight, as its caller sees it.
@@ -171,6 +178,7 @@ struct Attempt {
   Id next_copy = no_id;  ///< the exchange's next outstanding attempt (hedging)
   bool is_retry = false;
   bool is_hedge = false;
+  std::uint64_t key = 0;  ///< the exchange's key and this attempt's number
 };
 
 /// What the calls of one caller to one endpoint share.
@@ -261,6 +269,7 @@ struct Message {
   Time published{};
   Time due{};                    ///< redeliveries: not before
   std::uint32_t deliveries = 0;  ///< made so far
+  std::uint64_t key = 0;         ///< the publishing step's: its deliveries' random numbers
 };
 
 struct QueueState {
@@ -683,7 +692,8 @@ class Simulation {
   void finish_client_request(Id x, const Exchange& exchange, Outcome outcome);
 
   // Calls, their attempts and the network
-  void start_call(Id task, Id site, bool joins_parent);
+  /// `key`: the new exchange's (Exchange::key).
+  void start_call(Id task, Id site, bool joins_parent, std::uint64_t key);
   void start_attempt(Id exchange, bool is_hedge = false);
   void start_plain_attempt(Id exchange);
   void on_hedge_due(Id exchange);
@@ -701,8 +711,8 @@ class Simulation {
   /// across the narrower stores that have just written it, and the processor
   /// waits for them (perf put most of the callers' time on that copy).
   [[gnu::always_inline]] Id make_request(Id sender, std::uint32_t generation, Id endpoint,
-                                         Time deadline, bool is_plain) {
-    static_assert(sizeof(Request) == 40, "make_request sets every field of a Request");
+                                         Time deadline, bool is_plain, std::uint64_t key) {
+    static_assert(sizeof(Request) == 48, "make_request sets every field of a Request");
     const Id r = work_.requests.allocate_slot();
     Request& req = work_.requests[r];
     req.sender = sender;
@@ -714,14 +724,15 @@ class Simulation {
     req.holds_worker = false;
     req.killed = false;
     req.is_plain = is_plain;
+    req.key = key;
     return r;
   }
   /// A new exchange of `kind` starting now (a client request has no caller
   /// task and no site), every field stored in its slot (make_request says why).
   [[gnu::always_inline]] Id make_exchange(ExchangeKind kind, Id caller_task, Id workload, Id site,
-                                          Id policy, Id edge, Id target_endpoint,
-                                          bool joins_parent) {
-    static_assert(sizeof(Exchange) == 96, "make_exchange sets every field of an Exchange");
+                                          Id policy, Id edge, Id target_endpoint, bool joins_parent,
+                                          std::uint64_t key) {
+    static_assert(sizeof(Exchange) == 104, "make_exchange sets every field of an Exchange");
     const Id x = calls_.exchanges.allocate_slot();
     Exchange& ex = calls_.exchanges[x];
     ex.caller_task = caller_task;
@@ -745,6 +756,7 @@ class Simulation {
     ex.hedges = 0;
     ex.in_flight = 0;
     ex.first_attempt = no_id;
+    ex.key = key;
     return x;
   }
   /// Answers request `r` without serving it (refused, no pod, rejected).
@@ -762,13 +774,15 @@ class Simulation {
   /// `to`, or `lost_message`. Inline for the common instant link. (Not an optional:
   /// returned through memory, its flag byte is stored and its 8 bytes are
   /// loaded back at once, a load the processor cannot forward and waits for.)
-  [[gnu::always_inline]] Duration network_delay(const plan::CallSite& site, Id from, Id to) {
+  /// `key`: the message's, for its draws (loss, latency).
+  [[gnu::always_inline]] Duration network_delay(const plan::CallSite& site, Id from, Id to,
+                                                std::uint64_t key) {
     if (site.is_instant && faults_.partitions.empty()) [[likely]] {
       return Duration{0};
     }
-    return sample_network(plan_.links[site.link], from, to);
+    return sample_network(plan_.links[site.link], from, to, key);
   }
-  Duration sample_network(const plan::Link& link, Id from, Id to);
+  Duration sample_network(const plan::Link& link, Id from, Id to, std::uint64_t key);
   Id caller_service(const Exchange& exchange) const;
   /// Can `request`'s answer no longer reach its client? True when a caller
   /// anywhere up its chain of calls (its own, its caller's, ...) gave up on
@@ -776,7 +790,8 @@ class Simulation {
   bool is_orphaned(const Request& request) const;
 
   // Pods, workers and requests
-  [[gnu::always_inline]] Id choose_pod(Id service);
+  /// `key`: the request's, for a random balancer's draws.
+  [[gnu::always_inline]] Id choose_pod(Id service, std::uint64_t key);
   [[gnu::always_inline]] void start_request(Id request);
   [[gnu::always_inline]] void finish_request(Id request, Outcome outcome);
   /// A request or an async cpu op gives its worker back; the next waiter, if
@@ -813,8 +828,10 @@ class Simulation {
   [[gnu::cold, gnu::noinline]] void finish_killed_task(Id task);
   /// A new task of `request` running `block`; `waited`: the request's time
   /// waiting for a worker (its root task), for attribution.
-  [[gnu::always_inline]] Id spawn(Id parent, Id request, Id block, Duration waited = Duration{0});
-  [[gnu::always_inline]] std::uint32_t draw_count(const plan::Op& op);
+  /// `key`: the new task's (Task::key).
+  [[gnu::always_inline]] Id spawn(Id parent, Id request, Id block, std::uint64_t key,
+                                  Duration waited = Duration{0});
+  [[gnu::always_inline]] std::uint32_t draw_count(Id task, const plan::Op& op);
 
   // CPU
   /// A new pod's CPU demand multiplier (pod.warmup): the slowdown when it
@@ -1088,6 +1105,24 @@ class Simulation {
   Time end_;         ///< the drain ends here
   stats::Recorder recorder_;
   std::vector<engine::RandomStream> streams_;
+  /// Random numbers per request (docs/semantics.md, "Random numbers per
+  /// request"): each stream's names as a key (RandomStream::name_key), the
+  /// same in any model that names the same step, and the run's root key.
+  std::vector<std::uint64_t> stream_names_;
+  std::uint64_t request_root_ = 0;
+
+  /// The key of the `part`-th thing step `op` of task `t` makes (a call, a
+  /// child, a message; the repetition or the child's number), from the task's
+  /// key and the step's names.
+  [[nodiscard]] std::uint64_t step_key(Id t, const plan::Op& op, std::uint64_t part) const {
+    return engine::RandomStream::mix_key(
+        engine::RandomStream::mix_key(work_.tasks[t].key, stream_names_[op.stream]), part);
+  }
+  /// The stream of `key`'s draws at stream `stream`: a request's, a task's
+  /// or a message's own, whoever else is drawing.
+  [[nodiscard]] engine::RandomStream keyed_stream(std::uint64_t key, Id stream) const {
+    return engine::RandomStream(engine::RandomStream::mix_key(key, stream_names_[stream]));
+  }
   std::uint64_t event_count_ = 0;
   /// The run stops after this event: RunLimits::max_events, or the event
   /// at which a check found a reason to stop.
@@ -1125,8 +1160,9 @@ class Simulation {
 // can inline them.
 
 template <bool Observe>
-inline Id Simulation<Observe>::spawn(Id parent, Id request, Id block, Duration waited) {
-  static_assert(sizeof(Task) == 48, "spawn sets every field of a Task");
+inline Id Simulation<Observe>::spawn(Id parent, Id request, Id block, std::uint64_t key,
+                                     Duration waited) {
+  static_assert(sizeof(Task) == 56, "spawn sets every field of a Task");
   const Id t = work_.tasks.allocate_slot();  // every field stored in place (make_request says why)
   Task& task = work_.tasks[t];
   task.request = request;
@@ -1142,6 +1178,7 @@ inline Id Simulation<Observe>::spawn(Id parent, Id request, Id block, Duration w
   task.cache_hit = false;
   task.work_ns = 0;
   task.cache_key = 0;
+  task.key = key;
   if constexpr (Observe) {
     observe_spawn(t, waited);
   }

@@ -26,7 +26,9 @@ bool Simulation<Observe>::publish(Id t, Id q) {
     return false;
   }
   // The broker acknowledges at once; the message waits for a consumer.
-  state.waiting.push_back(Message{now_, now_, 0});
+  // Its deliveries draw from the publishing step's key.
+  state.waiting.push_back(Message{
+      now_, now_, 0, step_key(t, plan_.ops[work_.tasks[t].current], work_.tasks[t].remaining)});
   ++brokers_.open_messages;
   recorder_.queue_published(q, now_);
   note_queue(q);
@@ -53,6 +55,7 @@ void Simulation<Observe>::dispatch(Id q) {
     ex.started = now_;
     ex.published = message.published;
     ex.deliveries = message.deliveries + 1;
+    ex.key = message.key + ex.deliveries;  // each delivery its own; the message's key recoverable
     if constexpr (Observe) {
       observe_exchange_start(x);
       if (obs_->tracing) {
@@ -72,7 +75,8 @@ void Simulation<Observe>::finish_message(const Exchange& ex, Outcome outcome) {
   --state.in_flight;
   recorder_.call_finished(ex.edge, ex.started, now_, outcome, /*attempts=*/0);
   if (outcome != Outcome::ok && ex.deliveries < spec.deliveries) {
-    state.delayed.push_back(Message{ex.published, now_ + spec.redelivery_delay, ex.deliveries});
+    state.delayed.push_back(
+        Message{ex.published, now_ + spec.redelivery_delay, ex.deliveries, ex.key - ex.deliveries});
     schedule(now_ + spec.redelivery_delay, EventKind::redeliver, ex.queue);
   } else {
     --brokers_.open_messages;
