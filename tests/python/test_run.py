@@ -4,6 +4,8 @@ as a DataFrame, the GIL released while simulating."""
 
 import json
 import math
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -124,6 +126,35 @@ class RunTest(unittest.TestCase):
         self.assertGreater(outcome["results"]["paths"]["requests"]["requests"], 900_000)
         self.assertGreater(elapsed, 0.05)
         self.assertGreater(counted, 10_000, f"{counted} loops in {elapsed:.2f}s")
+
+    def test_ctrl_c_stops_a_run_and_raises_keyboard_interrupt(self):
+        # A run of 500 simulated hours (minutes of wall time), interrupted
+        # after a second as a notebook's interrupt button does: SIGINT.
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD_RUN, support.MM1], stdout=subprocess.PIPE, text=True)
+        try:
+            self.assertEqual(child.stdout.readline(), "ready\n")
+            time.sleep(1.0)
+            child.send_signal(signal.SIGINT)
+            out, _ = child.communicate(timeout=60)
+        finally:
+            child.kill()
+        self.assertRegex(out, r"^KeyboardInterrupt after [0-9.]+ s\n$")
+        self.assertLess(float(out.split()[2]), 30)
+
+
+CHILD_RUN = """
+import sys, time, tailsim
+model = tailsim.load(sys.argv[1], set={"workloads.requests.rate": "90/s"})
+print("ready", flush=True)
+started = time.monotonic()
+try:
+    model.run(seed=1, duration="500h", attribution=False)
+except KeyboardInterrupt:
+    print(f"KeyboardInterrupt after {time.monotonic() - started:.2f} s", flush=True)
+else:
+    print("ran to its end", flush=True)
+"""
 
 
 if __name__ == "__main__":

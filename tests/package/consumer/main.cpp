@@ -52,10 +52,10 @@ int main(int argc, char** argv) {
   analysis.fill(results);
   std::ofstream(argv[4], std::ios::binary) << tailsim::report::to_json(results);
   for (const auto& path : results.paths) {
-    std::printf("consumer: tailsim %s, model '%s', path '%s': %llu requests, analytic mean %.3f ms\n",
-                TAILSIM_VERSION, results.model.c_str(), path.name.c_str(),
-                static_cast<unsigned long long>(path.requests),
-                path.analytic_mean_ms.value_or(-1.0));
+    std::printf(
+        "consumer: tailsim %s, model '%s', path '%s': %llu requests, analytic mean %.3f ms\n",
+        TAILSIM_VERSION, results.model.c_str(), path.name.c_str(),
+        static_cast<unsigned long long>(path.requests), path.analytic_mean_ms.value_or(-1.0));
   }
   return 0;
 }
