@@ -1,9 +1,11 @@
 # The library as a CMake package, end to end: installs the build into a
 # fresh prefix, builds tests/package/consumer against it with
 # find_package(tailsim), runs it on a model and checks that its results.json
-# is byte for byte the one `tailsim run` writes for the same seed.
+# is byte for byte the one `tailsim run` writes for the same seed; with
+# -DPYTHON, imports the installed Python package from the prefix and checks
+# its run too.
 #   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DTAILSIM=... -DMODEL=...
-#         -DGENERATOR=... -DCXX=... -P check_package.cmake
+#         -DGENERATOR=... -DCXX=... [-DPYTHON=... -DPYTHON_DIR=...] -P check_package.cmake
 cmake_minimum_required(VERSION 3.25)
 
 function(run_step what)
@@ -53,4 +55,19 @@ if(NOT consumer_json STREQUAL cli_json)
                       "(${WORK_DIR}/consumer.json, ${WORK_DIR}/cli.json)")
 endif()
 message(STATUS "the installed library's results.json is tailsim run's (${length} bytes)")
+
+# The Python package installed beside it (when built): imported from the
+# prefix, its run is the same results.json.
+if(PYTHON)
+  set(check_import "import json, sys, tailsim
+assert tailsim.__file__.startswith(sys.argv[1]), tailsim.__file__
+results = tailsim.load(sys.argv[2]).run(seed=5, duration='1m')
+with open(sys.argv[3]) as f:
+    assert results == json.load(f), 'the installed module differs from tailsim run'
+print('python: tailsim', tailsim.__version__, 'from', tailsim.__file__)")
+  run_step("the installed Python package" ${CMAKE_COMMAND} -E env PYTHONPATH=${prefix}/${PYTHON_DIR}
+           PYTHONDONTWRITEBYTECODE=1 ${PYTHON} -c "${check_import}" ${prefix}/ ${MODEL}
+           ${WORK_DIR}/cli.json)
+  message(STATUS "${step_output}")
+endif()
 file(REMOVE_RECURSE ${WORK_DIR})

@@ -146,9 +146,9 @@ class RunTest(unittest.TestCase):
 CHILD_RUN = """
 import sys, time, tailsim
 model = tailsim.load(sys.argv[1], set={"workloads.requests.rate": "90/s"})
-print("ready", flush=True)
 started = time.monotonic()
 try:
+    print("ready", flush=True)
     model.run(seed=1, duration="500h", attribution=False)
 except KeyboardInterrupt:
     print(f"KeyboardInterrupt after {time.monotonic() - started:.2f} s", flush=True)
