@@ -103,6 +103,8 @@ class RunTest(unittest.TestCase):
             self.mm1.run(duration=0)
         with self.assertRaisesRegex(ValueError, "replications"):
             self.mm1.run(replications=0)
+        with self.assertRaisesRegex(ValueError, "jobs"):
+            self.mm1.run(replications=2, jobs=5000)
 
     def test_the_gil_is_released_while_simulating(self):
         # A long run in a thread: with the GIL released, this thread keeps

@@ -128,11 +128,16 @@ def _flags(seed=None, duration=None, load=None):
     return _tailsim.RunFlags(_seed_text(seed), _duration_text(duration), _load_text(load))
 
 
+# The command line's bounds: --replications 1 to 100000, --jobs 1 to 1024.
+_COUNT_LIMITS = {"replications": 100_000, "jobs": 1024}
+
+
 def _count(value, what):
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{what}: a whole number from 1, got {value!r}")
+    limit = _COUNT_LIMITS[what]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise ValueError(f"{what}: a whole number from 1 to {limit}, got {value!r}")
     return value
 
 
