@@ -16,6 +16,7 @@ set(allowed_report "core;model;plan;stats")
 set(allowed_import "core;model;report")
 set(allowed_study "core;model;graph;analytic;plan;engine;components;stats;report;import")
 set(allowed_cli "core;model;graph;analytic;plan;engine;components;stats;report;study;import")
+set(allowed_python "core;model;graph;analytic;plan;engine;components;stats;report;study;import")
 
 # Third-party headers and the only modules allowed to use them (import/ reads
 # Kubernetes manifests, which are YAML, through model/'s safe parsing).
