@@ -167,7 +167,9 @@ std::size_t Histogram::make_page(std::size_t index) {
       new_end = std::min(new_end + room, page_total);
     }
     auto grown = std::make_unique<PageEntry[]>(new_end - new_first);  // all 0
-    std::copy_n(pages_.get(), page_count_, grown.get() + (first_page_ - new_first));
+    if (page_count_ != 0) {  // new_first <= first_page_ then
+      std::copy_n(pages_.get(), page_count_, grown.get() + (first_page_ - new_first));
+    }
     pages_ = std::move(grown);
     first_page_ = static_cast<std::uint32_t>(new_first);
     page_count_ = static_cast<std::uint32_t>(new_end - new_first);
