@@ -207,6 +207,13 @@ class MergeRunner final : public study::JobRunner {
   bool used_ = false;
 };
 
+/// The hash of the study's model files (begin_study), which the MPI ranks
+/// check they share.
+std::string& models_key() {
+  static std::string key;
+  return key;
+}
+
 std::unique_ptr<ShardRunner>& shard_runner() {
   static std::unique_ptr<ShardRunner> runner;
   return runner;
@@ -248,8 +255,9 @@ void add_distribution_flags(CLI::App& cmd, DistributionFlags& flags) {
 
 bool begin_study(std::string_view command, const std::vector<std::string>& models,
                  const std::vector<std::string>& args, const DistributionFlags& flags) {
+  models_key() = models_hash(models);
   if (const auto& merge = merge_runner()) {
-    if (models_hash(models) != merge->study().models) {
+    if (models_key() != merge->study().models) {
       fmt::print(stderr,
                  "error: merge: the model files differ from those the shards read; merge where "
                  "the shards' model files are, unchanged\n");
@@ -300,9 +308,13 @@ bool begin_study(std::string_view command, const std::vector<std::string>& model
     return false;
   }
   shard_runner() = std::make_unique<ShardRunner>(
-      study::StudyFingerprint{TAILSIM_VERSION, study_args(args), models_hash(models)}, shard->first,
+      study::StudyFingerprint{TAILSIM_VERSION, study_args(args), models_key()}, shard->first,
       shard->second, flags.partial);
   return true;
+}
+
+std::string study_models_hash() {
+  return models_key();
 }
 
 bool is_sharded() {

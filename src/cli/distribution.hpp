@@ -43,6 +43,10 @@ bool begin_study(std::string_view command, const std::vector<std::string>& model
 /// null to run them on this process's threads.
 study::JobRunner* study_runner();
 
+/// The hash of the study's model files' texts, once begin_study() read
+/// them: the MPI ranks check they all read the same.
+std::string study_models_hash();
+
 /// Whether this process runs one shard of a study (--shard).
 bool is_sharded();
 

@@ -133,7 +133,8 @@ class MpiRunner final : public study::JobRunner {
  public:
   std::vector<study::RunMetrics> run(const study::JobBatch& batch) override {
     ++session_;
-    const std::string header = fmt::format("{} {} {}", session_, batch.count, batch.first_here);
+    const std::string header =
+        fmt::format("{} {} {} {}", session_, batch.count, batch.first_here, study_models_hash());
     return state().rank == 0 ? lead(batch, header) : follow(batch, header);
   }
 
@@ -212,8 +213,9 @@ class MpiRunner final : public study::JobRunner {
         case tag_request:
           if (text != header) {
             fmt::print(stderr,
-                       "error: MPI rank {} runs another study than rank 0 (its simulations "
-                       "differ): every rank needs the same command line and the same files\n",
+                       "error: MPI rank {} runs another study than rank 0 (its simulations or "
+                       "model files differ): every rank needs the same command line and the same "
+                       "files\n",
                        worker);
             MPI_Abort(MPI_COMM_WORLD, 2);
           }

@@ -18,3 +18,7 @@ if(TAILSIM_MPI)
   # Three ranks on the machine's cores.
   set_tests_properties(cli.cluster_mpi PROPERTIES PROCESSORS 2)
 endif()
+add_test(NAME cli.merge_help COMMAND $<TARGET_FILE:tailsim> merge --help)
+set_tests_properties(cli.merge_help PROPERTIES PASS_REGULAR_EXPRESSION "Usage: tailsim merge PART")
+tailsim_cli_test(merge_no_parts 2 merge)
+tailsim_cli_test(merge_missing_file 2 merge ${CMAKE_CURRENT_BINARY_DIR}/no-such-part)
