@@ -91,8 +91,8 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
   if (options.precision) {
     // The stopping rule is checked replication by replication, in order, so
     // the count it stops at does not depend on how many ran at once: each
-    // batch runs one replication per thread, and any beyond the stop are
-    // dropped.
+    // batch runs one replication per thread of each process (MPI rank), and
+    // any beyond the stop are dropped.
     std::size_t stop = 0;
     for (std::size_t n = first_batch; !is_stop_requested(options.limits);) {
       for (; n <= out.runs.size() && stop == 0; ++n) {

@@ -30,6 +30,9 @@ compare_outputs="--json c.json --junit c.xml --summary-md c.md --out out --color
 compare_files="c.json c.xml c.md out/comparison.json out/junit.xml out/summary.md out/compare.html stdout.txt"
 run_study="run $mm1 --duration 10m -r 5"
 run_outputs="--json r.json --summary-md r.md --junit r.xml --out out --traces 5"
+precision_study="run $mm1 --duration 2m --precision 10% --max-replications 12"
+precision_outputs="--json p.json -q"
+precision_files="p.json"
 run_files="r.json r.md r.xml out/results.json out/report.html out/summary.md out/junit.xml out/metrics.om out/timeseries.csv out/topology.dot out/traces.otlp.json out/traces.jaeger.json out/traces.chrome.json stdout.txt"
 
 # Wall-clock times differ between any two runs, one process or not: JUnit's
@@ -65,7 +68,9 @@ check_mpi() {  # NAME
   same_outputs "one-$1" "mpi-$1" $files
   # Rank 0 gathered every simulation; the other ranks ran some of them.
   grep -q "note: 3 MPI ranks ran the study's" "mpi-$1/stderr.txt" || fail "no note of the ranks' shares"
-  grep -Eq "rank [12] ran [1-9]" "mpi-$1/stderr.txt" || fail "ranks 1 and 2 ran nothing: $(cat "mpi-$1/stderr.txt")"
+  # (--precision's small batches may all end on rank 0: not checked there.)
+  [ "$1" = precision ] || grep -Eq "rank [12] ran [1-9]" "mpi-$1/stderr.txt" ||
+    fail "ranks 1 and 2 ran nothing: $(cat "mpi-$1/stderr.txt")"
   # Only rank 0 wrote: no file beyond the single-process run's.
   (cd "one-$1" && find . -type f ! -name stderr.txt | sort) >"one-$1.files"
   (cd "mpi-$1" && find . -type f ! -name stderr.txt | sort) >"mpi-$1.files"
@@ -99,6 +104,13 @@ case $mode in
     check_mpi sweep
     check_mpi compare
     check_mpi run
+    # --precision: every rank gets each batch's measures and stops with rank 0.
+    check_mpi precision
+    # Every rank exits with rank 0's code: 1 when an SLO check fails.
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "$mpiexec" --oversubscribe -np 3 \
+      $tailsim run "$mm1" --duration 1m -r 3 --set 'slos.requests=["p99 < 1ms"]' -q >/dev/null 2>&1
+    code=$?
+    [ "$code" -eq 1 ] || fail "mpirun of a failing SLO check exits $code, not 1"
     ;;
   shards)
     check_shards sweep
