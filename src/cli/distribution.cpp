@@ -52,7 +52,7 @@ std::string_view option_name(std::string_view arg) {
   return arg.substr(0, arg.find('='));
 }
 
-bool contains(const std::vector<std::string_view>& list, std::string_view name) {
+bool lists_option(const std::vector<std::string_view>& list, std::string_view name) {
   return std::find(list.begin(), list.end(), name) != list.end();
 }
 
@@ -295,7 +295,7 @@ bool begin_study(std::string_view command, const std::vector<std::string>& model
   const OutputOptions outputs = output_options(command);
   for (const auto& arg : args) {
     const auto name = option_name(arg);
-    if (contains(outputs.with_value, name) || contains(outputs.flags, name)) {
+    if (lists_option(outputs.with_value, name) || lists_option(outputs.flags, name)) {
       fmt::print(stderr,
                  "error: --shard writes the partial results file alone: give {} to `tailsim "
                  "merge` instead\n",
@@ -434,10 +434,10 @@ int run_merge(const std::vector<std::string>& args,
   for (std::size_t o = 0; o < options.size(); ++o) {
     const std::string& arg = options[o];
     const auto name = option_name(arg);
-    if (arg == "--quiet" || arg == "-q" || contains(outputs.flags, arg)) {
+    if (arg == "--quiet" || arg == "-q" || lists_option(outputs.flags, arg)) {
       continue;
     }
-    if (contains(outputs.with_value, name)) {
+    if (lists_option(outputs.with_value, name)) {
       if (arg == name && ++o == options.size()) {
         fmt::print(stderr, "error: merge: {} needs a value\n", name);
         return bad_input;

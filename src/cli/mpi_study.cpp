@@ -60,7 +60,7 @@ void back_off(int& round) {
   ++round;
 }
 
-std::optional<MPI_Status> probe(int source, int tag) {
+std::optional<MPI_Status> mpi_probe(int source, int tag) {
   int flag = 0;
   MPI_Status status;
   MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, &status);
@@ -69,13 +69,13 @@ std::optional<MPI_Status> probe(int source, int tag) {
 
 MPI_Status wait_message(int source, int tag) {
   for (int round = 0;; back_off(round)) {
-    if (auto status = probe(source, tag)) {
+    if (auto status = mpi_probe(source, tag)) {
       return *status;
     }
   }
 }
 
-std::string receive(const MPI_Status& status) {
+std::string mpi_receive(const MPI_Status& status) {
   int n = 0;
   MPI_Get_count(&status, MPI_CHAR, &n);
   std::string text(static_cast<std::size_t>(n), '\0');
@@ -84,7 +84,7 @@ std::string receive(const MPI_Status& status) {
   return text;
 }
 
-void send(int destination, int tag, std::string_view text) {
+void mpi_send(int destination, int tag, std::string_view text) {
   MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, destination, tag, MPI_COMM_WORLD);
 }
 
@@ -124,7 +124,7 @@ struct MpiState {
   std::unique_ptr<study::JobRunner> runner;
 };
 
-MpiState& state() {
+MpiState& mpi_state() {
   static MpiState s;
   return s;
 }
@@ -135,17 +135,17 @@ class MpiRunner final : public study::JobRunner {
     ++session_;
     const std::string header =
         fmt::format("{} {} {} {}", session_, batch.count, batch.first_here, study_models_hash());
-    return state().rank == 0 ? lead(batch, header) : follow(batch, header);
+    return mpi_state().rank == 0 ? lead(batch, header) : follow(batch, header);
   }
 
   [[nodiscard]] std::size_t processes() const override {
-    return static_cast<std::size_t>(state().size);
+    return static_cast<std::size_t>(mpi_state().size);
   }
 
  private:
   /// Rank 0: hands out jobs, runs some, gathers all.
   std::vector<study::RunMetrics> lead(const study::JobBatch& batch, const std::string& header) {
-    MpiState& s = state();
+    MpiState& s = mpi_state();
     std::vector<study::RunMetrics> out(batch.count);
     std::vector<std::exception_ptr> failures(batch.count);
     std::mutex mutex;  // guards next, finished, out, failures and on_done
@@ -201,14 +201,14 @@ class MpiRunner final : public study::JobRunner {
       MPI_Send(&i, 1, MPI_UINT64_T, worker, tag_job, MPI_COMM_WORLD);
     };
     for (int round = 0; !all_done();) {
-      const auto status = probe(MPI_ANY_SOURCE, MPI_ANY_TAG);
+      const auto status = mpi_probe(MPI_ANY_SOURCE, MPI_ANY_TAG);
       if (!status) {
         back_off(round);
         continue;
       }
       round = 0;
       const int worker = status->MPI_SOURCE;
-      const std::string text = receive(*status);
+      const std::string text = mpi_receive(*status);
       switch (status->MPI_TAG) {
         case tag_request:
           if (text != header) {
@@ -261,7 +261,7 @@ class MpiRunner final : public study::JobRunner {
     const std::string outcome = format_outcome(out, errors);
     for (int w = 1; w < s.size; ++w) {
       if (!s.gone[w]) {
-        send(w, tag_results, outcome);
+        mpi_send(w, tag_results, outcome);
       }
     }
     for (auto& failure : failures) {
@@ -274,10 +274,10 @@ class MpiRunner final : public study::JobRunner {
 
   /// A worker: asks for jobs, one per thread, until rank 0 has none left.
   std::vector<study::RunMetrics> follow(const study::JobBatch& batch, const std::string& header) {
-    MpiState& s = state();
+    MpiState& s = mpi_state();
     const unsigned slots = std::max(batch.jobs, 1U);
     for (unsigned t = 0; t < slots; ++t) {
-      send(0, tag_request, header);
+      mpi_send(0, tag_request, header);
     }
     std::mutex mutex;
     std::vector<std::string> finished;  // results to send, guarded by mutex
@@ -290,7 +290,7 @@ class MpiRunner final : public study::JobRunner {
     };
     for (int round = 0; ended < slots;) {
       bool busy = false;
-      if (const auto status = probe(0, tag_job)) {
+      if (const auto status = mpi_probe(0, tag_job)) {
         std::uint64_t i = 0;
         MPI_Recv(&i, 1, MPI_UINT64_T, 0, tag_job, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         busy = true;
@@ -310,8 +310,8 @@ class MpiRunner final : public study::JobRunner {
           });
         }
       }
-      if (const auto status = probe(0, tag_end)) {
-        s.end_code = std::stoi(receive(*status));
+      if (const auto status = mpi_probe(0, tag_end)) {
+        s.end_code = std::stoi(mpi_receive(*status));
         left();
       }
       std::vector<std::string> ready;
@@ -320,7 +320,7 @@ class MpiRunner final : public study::JobRunner {
         ready.swap(finished);
       }
       for (const auto& result : ready) {
-        send(0, tag_result, result);
+        mpi_send(0, tag_result, result);
         busy = true;
       }
       if (busy) {
@@ -330,15 +330,15 @@ class MpiRunner final : public study::JobRunner {
       }
     }
     threads.clear();
-    send(0, tag_session_done, header);
+    mpi_send(0, tag_session_done, header);
     std::string outcome;
     for (int round = 0;; back_off(round)) {
-      if (const auto status = probe(0, tag_results)) {
-        outcome = receive(*status);
+      if (const auto status = mpi_probe(0, tag_results)) {
+        outcome = mpi_receive(*status);
         break;
       }
-      if (const auto status = probe(0, tag_end)) {
-        s.end_code = std::stoi(receive(*status));
+      if (const auto status = mpi_probe(0, tag_end)) {
+        s.end_code = std::stoi(mpi_receive(*status));
         left();
       }
     }
@@ -360,7 +360,7 @@ MpiSession::MpiSession(int& argc, char**& argv) {
   if (!launched_by_mpi()) {
     return;
   }
-  MpiState& s = state();
+  MpiState& s = mpi_state();
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   s.active = true;
@@ -382,14 +382,14 @@ MpiSession::MpiSession(int& argc, char**& argv) {
 }
 
 MpiSession::~MpiSession() {
-  MpiState& s = state();
+  MpiState& s = mpi_state();
   if (s.active && !s.finished) {
     MPI_Finalize();
   }
 }
 
 int MpiSession::finish(int code) {
-  MpiState& s = state();
+  MpiState& s = mpi_state();
   if (!s.active || s.finished) {
     return code;
   }
@@ -407,17 +407,17 @@ int MpiSession::finish(int code) {
     }
     const std::string text = std::to_string(code);
     for (int w = 1; w < s.size; ++w) {
-      send(w, tag_end, text);
+      mpi_send(w, tag_end, text);
     }
     for (int w = 1; w < s.size; ++w) {
       while (!s.gone[w]) {
         const MPI_Status status = wait_message(w, MPI_ANY_TAG);
-        receive(status);
+        mpi_receive(status);
         s.gone[w] = status.MPI_TAG == tag_gone;
       }
     }
   } else {
-    send(0, tag_gone, std::to_string(code));
+    mpi_send(0, tag_gone, std::to_string(code));
     while (!s.end_received) {
       const MPI_Status status = wait_message(0, MPI_ANY_TAG);
       if (status.MPI_TAG == tag_job) {
@@ -425,7 +425,7 @@ int MpiSession::finish(int code) {
         MPI_Recv(&discarded, 1, MPI_UINT64_T, 0, tag_job, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         continue;
       }
-      const std::string text = receive(status);
+      const std::string text = mpi_receive(status);
       if (status.MPI_TAG == tag_end) {
         s.end_code = std::stoi(text);
         s.end_received = true;
@@ -438,15 +438,15 @@ int MpiSession::finish(int code) {
 }
 
 std::size_t mpi_ranks() {
-  return static_cast<std::size_t>(state().size);
+  return static_cast<std::size_t>(mpi_state().size);
 }
 
 int mpi_rank() {
-  return state().rank;
+  return mpi_state().rank;
 }
 
 study::JobRunner* mpi_runner() {
-  return state().runner.get();
+  return mpi_state().runner.get();
 }
 
 }  // namespace tailsim::cli
