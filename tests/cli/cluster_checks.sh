@@ -111,6 +111,27 @@ case $mode in
       $tailsim run "$mm1" --duration 1m -r 3 --set 'slos.requests=["p99 < 1ms"]' -q >/dev/null 2>&1
     code=$?
     [ "$code" -eq 1 ] || fail "mpirun of a failing SLO check exits $code, not 1"
+    # One rank cannot read its model (a node without the file): rank 0
+    # stops every rank with exit 2; another rank leaves its share to the
+    # others, and the outputs are whole.
+    cat >split.sh <<END
+#!/bin/sh
+if [ "\$OMPI_COMM_WORLD_RANK" = "\$1" ]; then model=$work/no-such-model.yaml; else model=$mm1; fi
+shift
+exec $tailsim sweep "\$model" --vary workloads.requests.rate=60/s,80/s --duration 5m -r 2 -q "\$@"
+END
+    chmod +x split.sh
+    for rank in 0 2; do
+      OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "$mpiexec" --oversubscribe -np 3 \
+        ./split.sh $rank --csv split$rank.csv >/dev/null 2>split$rank.txt
+      code=$?
+      [ "$code" -eq $((rank == 0 ? 2 : 0)) ] || fail "rank $rank without its model: exit $code"
+    done
+    [ ! -e split0.csv ] || fail "rank 0 without its model wrote outputs"
+    grep -q "warning: MPI rank 2 ended (exit code 2) before it took part" split2.txt ||
+      fail "no warning of rank 2's end: $(cat split2.txt)"
+    $tailsim sweep "$mm1" --vary workloads.requests.rate=60/s,80/s --duration 5m -r 2 -q --csv split.csv
+    cmp split.csv split2.csv || fail "the study without rank 2 differs"
     ;;
   shards)
     check_shards sweep
@@ -148,6 +169,15 @@ case $mode in
     expect_refusal "error: --shard shares a study's replications: --precision" \
       $tailsim run $mm1 --duration 10s --precision 5% --shard 1/2 --partial p9
     [ ! -e p9 ] || fail "a refused shard wrote its partial results"
+    # The model changed between the shards and the merge.
+    cp "$mm1" model.yaml
+    for k in 1 2; do
+      $tailsim sweep model.yaml --vary workloads.requests.rate=60/s,70/s --duration 10s -r 2 \
+        --shard $k/2 --partial m$k -q 2>/dev/null || fail "shard $k/2 of model.yaml"
+    done
+    echo "# changed" >>model.yaml
+    expect_refusal "error: merge: the model files differ from those the shards read" \
+      $tailsim merge m1 m2
     # The parts that make one study merge, in any order.
     $tailsim merge p2 p3 p1 --csv merged.csv -q || fail "merge of the good parts"
     $tailsim $study --csv one.csv -q && cmp one.csv merged.csv || fail "merged CSV differs"
