@@ -229,7 +229,7 @@ constexpr std::string_view merge_help =
     "Usage: tailsim merge PART... [OPTIONS]\n"
     "\n"
     "PART: the partial results files `--shard K/N --partial FILE` wrote, one per shard, in "
-    "any order.\n"
+    "any order (before, after or among the options).\n"
     "OPTIONS: the study's output options, as its command takes them:\n"
     "  sweep:   --csv FILE, --json FILE, --report FILE, --quiet\n"
     "  compare: --json FILE, --junit FILE, --summary-md FILE, --out DIR, --color WHEN, --quiet\n"
@@ -342,12 +342,22 @@ int run_merge(const std::vector<std::string>& args,
     fmt::print("{}", merge_help);
     return ok;
   }
+  // The parts, and the options with their values, in any order.
   std::vector<std::string> paths;
-  std::size_t i = 1;
-  for (; i < args.size() && !args[i].starts_with('-'); ++i) {
-    paths.push_back(args[i]);
+  std::vector<std::string> options;
+  const OutputOptions any_output = output_options("run");
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (!args[i].starts_with('-') || args[i] == "-") {
+      paths.push_back(args[i]);
+      continue;
+    }
+    options.push_back(args[i]);
+    const bool takes_value = lists_option(any_output.with_value, args[i]) ||
+                             lists_option(output_options("sweep").with_value, args[i]);
+    if (takes_value && i + 1 < args.size()) {
+      options.push_back(args[++i]);
+    }
   }
-  const std::vector<std::string> options(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   if (paths.empty()) {
     fmt::print(stderr,
                "error: merge needs the partial results files of a study's shards: tailsim merge "
