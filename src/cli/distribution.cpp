@@ -352,9 +352,18 @@ int run_merge(const std::vector<std::string>& args,
       continue;
     }
     options.push_back(args[i]);
-    const bool takes_value = lists_option(any_output.with_value, args[i]) ||
-                             lists_option(output_options("sweep").with_value, args[i]);
-    if (takes_value && i + 1 < args.size()) {
+    const auto name = option_name(args[i]);
+    const bool takes_value = lists_option(any_output.with_value, name) ||
+                             lists_option(output_options("sweep").with_value, name);
+    if (!takes_value && !lists_option(any_output.flags, name) && name != "--quiet" &&
+        name != "-q") {
+      fmt::print(stderr,
+                 "error: merge takes the study's output options only (tailsim merge --help), "
+                 "got '{}': the shards fixed the rest\n",
+                 model::escape_control(args[i]));
+      return bad_input;
+    }
+    if (takes_value && args[i] == name && i + 1 < args.size()) {
       options.push_back(args[++i]);
     }
   }
