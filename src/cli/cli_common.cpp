@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "distribution.hpp"
 #include "tailsim/model/load_scaling.hpp"
 #include "tailsim/model/text_encoding.hpp"
 #include "tailsim/model/units.hpp"
@@ -103,6 +104,11 @@ bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m) {
 bool stdout_wants_color(const std::string& color) {
   if (color == "always" || color == "never") {
     return color == "always";
+  }
+  // Under mpirun with several ranks, rank 0's stdout is mpirun's
+  // pseudo-terminal whatever the user's is: no colour unless asked.
+  if (mpi_ranks() > 1) {
+    return false;
   }
   const char* no_color = std::getenv("NO_COLOR");
   const char* term = std::getenv("TERM");

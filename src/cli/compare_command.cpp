@@ -86,6 +86,7 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
                   "Measured duration of each run, e.g. 2m (default: each model's)")
       ->type_name("DURATION");
   add_replication_flags(*cmd, args.replication, /*with_precision=*/false);
+  add_distribution_flags(*cmd, args.distribution);
   cmd->add_option("--json", args.json_path, "Write the comparison as JSON here (- for stdout)")
       ->type_name("FILE");
   cmd->add_option("--junit", args.junit_path,
@@ -136,6 +137,9 @@ int run_compare(const CompareArgs& args) {
     comparison = study::compare_plans(
         *a, *b, replication->replications, replication->jobs,
         [&](double done) { progress.update(done); }, replication->limits, replication->seeds);
+  }
+  if (!writes_outputs()) {
+    return ok;  // rank 0 writes the outputs
   }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

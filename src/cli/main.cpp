@@ -22,6 +22,7 @@
 #include "analyze_command.hpp"
 #include "calibrate_command.hpp"
 #include "cli_common.hpp"
+#include "distribution.hpp"
 #include "import_command.hpp"
 #include "interrupt.hpp"
 #include "output_folder.hpp"
@@ -100,6 +101,7 @@ struct RunOptions {
   bool quiet = false;
   bool no_attribution = false;
   ReplicationFlags replication;
+  DistributionFlags distribution;
 };
 
 int run(const std::string& path, const std::vector<std::string>& overrides,
@@ -158,14 +160,28 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   if (!replication) {
     return bad_input;
   }
+  const bool replicates = is_replicated(options.replication) || !replication->seeds.empty();
+  if (is_sharded() && (!replicates || replication->precision)) {
+    fmt::print(stderr, "error: --shard shares a study's replications: {}\n",
+               replicates ? "--precision decides how many as they finish, which shards cannot; "
+                            "give --replications N"
+                          : "give --replications N or a --seed range");
+    return bad_input;
+  }
+  if (!replicates && !writes_outputs()) {
+    return ok;  // one simulation: rank 0 runs it
+  }
   // Replication 0 is the plain run, with what a plain run records.
   replication->attribution = !options.no_attribution;
   replication->traces = traces;
   const auto started = std::chrono::steady_clock::now();
   std::optional<tailsim::study::ReplicatedRun> replicated;
   tailsim::stats::Results results;
-  if (is_replicated(options.replication) || !replication->seeds.empty()) {
+  if (replicates) {
     replicated = run_replications(*plan, *replication, options.quiet);
+    if (!writes_outputs()) {
+      return ok;  // rank 0 writes the outputs
+    }
     results = replicated->first_with_mean_slos();
   } else {
     ProgressBar progress(!options.quiet);
@@ -258,9 +274,10 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                tailsim::format_duration(m.simulation.duration.value),
                tailsim::format_duration(m.simulation.warmup.value));
     if (replicated) {
-      fmt::print("{} replications of {:.1f}s simulated in {:.2f}s wall on {} thread{}\n\n",
-                 replicated->runs.size(), results.simulated_s, wall_s, replication->jobs,
-                 replication->jobs == 1 ? "" : "s");
+      fmt::print("{} replications of {:.1f}s simulated in {:.2f}s wall on {}{} thread{}\n\n",
+                 replicated->runs.size(), results.simulated_s, wall_s,
+                 mpi_ranks() > 1 ? fmt::format("{} MPI ranks x ", mpi_ranks()) : "",
+                 replication->jobs, replication->jobs == 1 ? "" : "s");
     } else {
       fmt::print("simulated {:.1f}s in {:.2f}s wall · {} events ({:.1f} M/s)\n\n",
                  results.simulated_s, wall_s, results.events,
@@ -290,9 +307,7 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
   return results.all_slos_ok() ? ok : slo_failed;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_tailsim(int argc, char** argv) {
   CLI::App app{
       "tailsim: a discrete-event simulator of microservice architectures.\n"
       "It shows the tail latency a topology will have before production does."};
@@ -375,6 +390,7 @@ int main(int argc, char** argv) {
                     "the time");
 
   add_replication_flags(*run_cmd, run_options.replication, /*with_precision=*/true);
+  add_distribution_flags(*run_cmd, run_options.distribution);
   run_cmd->footer("Example: tailsim run examples/quickstart.yaml --duration 5m --out results\n");
 
   SweepArgs sweep_args;
@@ -398,6 +414,12 @@ int main(int argc, char** argv) {
   CalibrateArgs calibrate_args;
   auto* calibrate_cmd = add_calibrate_command(app, calibrate_args);
 
+  // Listed for --help; `tailsim merge` is read before the others
+  // (run_merge), as its options are those of the study it merges.
+  app.add_subcommand("merge",
+                     "Combine the partial results of a study's shards (--shard K/N) into its "
+                     "outputs (tailsim merge --help)");
+
   install_interrupt_handlers();
   try {
     app.parse(argc, argv);
@@ -407,6 +429,21 @@ int main(int argc, char** argv) {
   }
 
   try {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (!writes_outputs() && !*run_cmd && !*sweep_cmd && !*compare_cmd) {
+      return ok;  // another MPI rank: nothing to share, rank 0 does it
+    }
+    if (*run_cmd && !begin_study("run", {model_path}, args, run_options.distribution)) {
+      return bad_input;
+    }
+    if (*sweep_cmd &&
+        !begin_study("sweep", {sweep_args.model_path}, args, sweep_args.distribution)) {
+      return bad_input;
+    }
+    if (*compare_cmd && !begin_study("compare", {compare_args.model_a, compare_args.model_b}, args,
+                                     compare_args.distribution)) {
+      return bad_input;
+    }
     if (*validate_cmd) {
       return validate(model_path, overrides, allowed_paths, quiet);
     }
@@ -436,9 +473,42 @@ int main(int argc, char** argv) {
     if (*calibrate_cmd) {
       return run_calibrate(calibrate_args, command);
     }
+  } catch (const StudyHandedOff& handed_off) {
+    return handed_off.code;
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return simulation_failed;
   }
   return bad_input;
+}
+
+/// run_tailsim() on a command line built here (`tailsim merge`'s).
+int run_tailsim_args(const std::vector<std::string>& args) {
+  std::vector<std::string> copies = args;
+  std::vector<char*> argv;
+  for (auto& arg : copies) {
+    argv.push_back(arg.data());
+  }
+  argv.push_back(nullptr);
+  return run_tailsim(static_cast<int>(args.size()), argv.data());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  MpiSession mpi(argc, argv);
+  int code = ok;
+  try {
+    if (argc >= 2 && std::string_view(argv[1]) == "merge") {
+      install_interrupt_handlers();
+      code = writes_outputs()
+                 ? run_merge(std::vector<std::string>(argv + 1, argv + argc), run_tailsim_args)
+                 : ok;
+    } else {
+      code = run_tailsim(argc, argv);
+    }
+  } catch (const MpiRankZeroLeft&) {
+    code = ok;  // rank 0 ended the program: finish() gives its exit code
+  }
+  return mpi.finish(code);
 }

@@ -30,8 +30,8 @@ void add_replication_flags(CLI::App& cmd, ReplicationFlags& flags, bool with_pre
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}).description(""))
       ->each([&flags](const std::string&) { flags.replications_given = true; });
   cmd.add_option("--jobs,-j", flags.jobs,
-                 "Simulations run at once, on threads (default: one per hardware thread); the "
-                 "output is the same whatever the number; 1 to 1024")
+                 "Simulations run at once, on threads (default: one per hardware thread; under "
+                 "mpirun, 1 per rank); the output is the same whatever the number; 1 to 1024")
       ->type_name("N")
       ->check(CLI::Range(1U, 1024U).description(""));
   cmd.add_option("--max-memory", flags.max_memory,
@@ -97,8 +97,11 @@ std::optional<study::ReplicationOptions> replication_options(
   study::ReplicationOptions options;
   options.replications = flags.replications;
   options.max_replications = flags.max_replications;
-  options.jobs = flags.jobs > 0 ? flags.jobs : study::default_jobs();
+  // Under MPI each rank runs one simulation at a time unless told more: the
+  // ranks are the parallelism (mpirun places them on the cores).
+  options.jobs = flags.jobs > 0 ? flags.jobs : mpi_ranks() > 1 ? 1U : study::default_jobs();
   options.limits.stop_requested = &stop_flag();
+  options.limits.runner = study_runner();
   if (flags.max_memory) {
     const auto bytes = model::parse_size(*flags.max_memory);
     if (!bytes || *bytes <= 0) {
@@ -110,7 +113,9 @@ std::optional<study::ReplicationOptions> replication_options(
     }
     options.limits.max_memory_bytes = static_cast<std::uint64_t>(*bytes);
   } else {
-    options.limits.max_memory_bytes = components::default_memory_budget(options.jobs);
+    // The ranks may share a machine: the budget is shared among all of them.
+    options.limits.max_memory_bytes = components::default_memory_budget(
+        options.jobs * static_cast<unsigned>(std::min<std::size_t>(mpi_ranks(), 1024)));
   }
   if (flags.precision) {
     const auto precision = model::parse_fraction(*flags.precision);

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_common.hpp"
+#include "distribution.hpp"
 #include "tailsim/plan/plan.hpp"
 #include "tailsim/study/replications.hpp"
 
@@ -21,7 +22,7 @@ struct ReplicationFlags {
   std::size_t replications = 1;
   std::optional<std::string> precision;
   std::size_t max_replications = 50;
-  unsigned jobs = 0;  ///< 0: one per hardware thread
+  unsigned jobs = 0;  ///< 0: one per hardware thread; 1 on each of several MPI ranks
   /// --max-memory: each simulation's memory budget (model::parse_size);
   /// none: half of the physical memory, shared among the jobs.
   std::optional<std::string> max_memory;
@@ -35,9 +36,9 @@ void add_replication_flags(CLI::App& cmd, ReplicationFlags& flags, bool with_pre
 /// Whether `run` was asked for more than the plain run.
 bool is_replicated(const ReplicationFlags& flags);
 
-/// The flags checked, with the stop flag of SIGINT and SIGTERM and each
-/// simulation's memory budget, and the seeds of the replications when
-/// `seed` (--seed) is a range or list (study/seed_list.hpp); nothing (after a
+/// The flags checked, with the stop flag of SIGINT and SIGTERM, each
+/// simulation's memory budget and where the simulations run (study_runner()), and the seeds of the
+/// replications when `seed` (--seed) is a range or list (study/seed_list.hpp); nothing (after a
 /// message on stderr) when one is invalid.
 std::optional<study::ReplicationOptions> replication_options(
     const ReplicationFlags& flags, const std::optional<std::string>& seed = std::nullopt);
@@ -73,6 +74,7 @@ struct SweepArgs {
   std::string json_path;
   std::string report_path;
   bool quiet = false;
+  DistributionFlags distribution;
 };
 
 /// Registers `sweep` on `app`.
@@ -93,6 +95,7 @@ struct CompareArgs {
   std::string out_dir;          ///< comparison.json, junit.xml and summary.md
   std::string color = "auto";
   bool quiet = false;
+  DistributionFlags distribution;
 };
 
 /// Registers `compare` on `app`.

@@ -98,6 +98,7 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args) {
                   "Measured duration of each run, e.g. 2m (default: the model's)")
       ->type_name("DURATION");
   add_replication_flags(*cmd, args.replication, /*with_precision=*/false);
+  add_distribution_flags(*cmd, args.distribution);
   cmd->add_option("--csv", args.csv_path,
                   "Write every point's metrics here (tidy CSV; - for stdout)")
       ->type_name("FILE");
@@ -138,6 +139,9 @@ int run_sweep(const SweepArgs& args, const std::string& command_line) {
     sweep = study::run_sweep(
         *plans, *varies, replication->replications, replication->jobs,
         [&](double done) { progress.update(done); }, replication->limits, replication->seeds);
+  }
+  if (!writes_outputs()) {
+    return ok;  // rank 0 writes the outputs
   }
   if (!args.csv_path.empty()) {
     write_output(args.csv_path, study::sweep_to_csv(sweep));

@@ -47,47 +47,52 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
       options.seeds.empty() ? replication_seeds(plan.seed, cap) : options.seeds;
   const unsigned jobs = std::max(options.jobs, 1U);
 
-  // Runs replications [from, to); replication 0 keeps its full results.
-  auto run_batch = [&](std::size_t from, std::size_t to) {
+  // Runs replications [from, to); replication 0 keeps its full results (in
+  // the process that writes the outputs: JobBatch::first_here).
+  auto run_replication_batch = [&](std::size_t from, std::size_t to) {
+    JobBatch batch;
+    batch.count = to - from;
+    batch.jobs = jobs;
+    batch.first_here = from == 0;
+    batch.run = [&](std::size_t k) {
+      const std::size_t i = from + k;
+      if (i != 0 && is_stop_requested(options.limits)) {  // start no new replication
+        RunMetrics skipped;
+        skipped.seed = seeds[i];
+        skipped.ran = false;
+        return skipped;
+      }
+      if (i != 0) {
+        return measure_run(simulate_with_seed(plan, seeds[i], options.limits), plan.slos);
+      }
+      // The plain run: its seed is the plan's.
+      components::RunLimits limits;
+      limits.attribution = options.attribution;
+      limits.traces = options.traces;
+      limits.max_memory_bytes = options.limits.max_memory_bytes;
+      limits.stop_requested = options.limits.stop_requested;
+      stats::Results results = components::simulate(plan, limits);
+      RunMetrics measured = measure_run(results, plan.slos);
+      out.first = std::move(results);
+      return measured;
+    };
+    batch.on_done = [&](std::size_t finished) {
+      if (on_progress) {
+        on_progress(static_cast<double>(from + finished) / static_cast<double>(cap));
+      }
+    };
+    auto measured = run_batch(batch, options.limits);
     out.runs.resize(to);
-    run_in_parallel(
-        to - from, jobs,
-        [&](std::size_t k) {
-          const std::size_t i = from + k;
-          if (i != 0 && is_stop_requested(options.limits)) {  // start no new replication
-            out.runs[i].seed = seeds[i];
-            out.runs[i].ran = false;
-            return;
-          }
-          stats::Results results;
-          if (i == 0) {  // the plain run: its seed is the plan's
-            components::RunLimits limits;
-            limits.attribution = options.attribution;
-            limits.traces = options.traces;
-            limits.max_memory_bytes = options.limits.max_memory_bytes;
-            limits.stop_requested = options.limits.stop_requested;
-            results = components::simulate(plan, limits);
-          } else {
-            results = simulate_with_seed(plan, seeds[i], options.limits);
-          }
-          out.runs[i] = measure_run(results, plan.slos);
-          if (i == 0) {
-            out.first = std::move(results);
-          }
-        },
-        [&](std::size_t finished) {
-          if (on_progress) {
-            on_progress(static_cast<double>(from + finished) / static_cast<double>(cap));
-          }
-        });
+    std::move(measured.begin(), measured.end(),
+              out.runs.begin() + static_cast<std::ptrdiff_t>(from));
   };
 
-  run_batch(0, first_batch);
+  run_replication_batch(0, first_batch);
   if (options.precision) {
     // The stopping rule is checked replication by replication, in order, so
     // the count it stops at does not depend on how many ran at once: each
-    // batch runs one replication per thread, and any beyond the stop are
-    // dropped.
+    // batch runs one replication per thread of each process (MPI rank), and
+    // any beyond the stop are dropped.
     std::size_t stop = 0;
     for (std::size_t n = first_batch; !is_stop_requested(options.limits);) {
       for (; n <= out.runs.size() && stop == 0; ++n) {
@@ -98,7 +103,9 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
       if (stop != 0 || out.runs.size() == cap) {
         break;
       }
-      run_batch(out.runs.size(), std::min(cap, out.runs.size() + jobs));
+      const std::size_t width =
+          jobs * (options.limits.runner != nullptr ? options.limits.runner->processes() : 1);
+      run_replication_batch(out.runs.size(), std::min(cap, out.runs.size() + width));
     }
     out.precision_met = stop != 0;
     if (stop != 0) {
@@ -111,11 +118,16 @@ ReplicatedRun replicate(const plan::Plan& plan, const ReplicationOptions& option
 
   out.paths = estimate_paths(out.runs);
   out.components = estimate_components(out.runs);
-  std::vector<std::string> path_names;
+  // A process that did not run replication 0 (another MPI rank) has no
+  // `first`: the plan names the same paths in the same order.
+  std::vector<std::string> names;
   for (const auto& p : out.first.paths) {
-    path_names.push_back(p.name);
+    names.push_back(p.name);
   }
-  out.slos = estimate_slos(plan.slos, path_names, out.runs, out.paths, out.coverage);
+  if (names.empty()) {
+    names = path_names(plan);
+  }
+  out.slos = estimate_slos(plan.slos, names, out.runs, out.paths, out.coverage);
   return out;
 }
 

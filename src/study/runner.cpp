@@ -98,27 +98,39 @@ stats::Results simulate_with_seed(const plan::Plan& plan, std::uint64_t seed,
   return components::simulate(seeded, run_limits);
 }
 
+std::vector<RunMetrics> run_batch_here(const JobBatch& batch) {
+  std::vector<RunMetrics> out(batch.count);
+  run_in_parallel(
+      batch.count, batch.jobs, [&](std::size_t i) { out[i] = batch.run(i); }, batch.on_done);
+  return out;
+}
+
+std::vector<RunMetrics> run_batch(const JobBatch& batch, const StudyLimits& limits) {
+  return limits.runner != nullptr ? limits.runner->run(batch) : run_batch_here(batch);
+}
+
 std::vector<RunMetrics> run_jobs(std::span<const SimulationJob> simulations, unsigned jobs,
                                  const std::function<void(double)>& on_progress,
                                  const StudyLimits& limits) {
-  std::vector<RunMetrics> out(simulations.size());
-  run_in_parallel(
-      simulations.size(), jobs,
-      [&](std::size_t i) {
-        const SimulationJob& job = simulations[i];
-        if (is_stop_requested(limits)) {  // asked to stop: start no new simulation
-          out[i].seed = job.seed;
-          out[i].ran = false;
-          return;
-        }
-        out[i] = measure_run(simulate_with_seed(*job.plan, job.seed, limits), job.slos);
-      },
-      [&](std::size_t finished) {
-        if (on_progress) {
-          on_progress(static_cast<double>(finished) / static_cast<double>(simulations.size()));
-        }
-      });
-  return out;
+  JobBatch batch;
+  batch.count = simulations.size();
+  batch.jobs = jobs;
+  batch.run = [&](std::size_t i) {
+    const SimulationJob& job = simulations[i];
+    if (is_stop_requested(limits)) {  // asked to stop: start no new simulation
+      RunMetrics skipped;
+      skipped.seed = job.seed;
+      skipped.ran = false;
+      return skipped;
+    }
+    return measure_run(simulate_with_seed(*job.plan, job.seed, limits), job.slos);
+  };
+  batch.on_done = [&](std::size_t finished) {
+    if (on_progress) {
+      on_progress(static_cast<double>(finished) / static_cast<double>(simulations.size()));
+    }
+  };
+  return run_batch(batch, limits);
 }
 
 }  // namespace tailsim::study

@@ -42,12 +42,55 @@ unsigned default_jobs();
 void run_in_parallel(std::size_t count, unsigned jobs, const std::function<void(std::size_t)>& task,
                      const std::function<void(std::size_t)>& on_done = {});
 
+/// One batch of a study's simulations, as a JobRunner receives it: jobs 0
+/// to `count` - 1, each run by `run(i)`, which returns its measures.
+struct JobBatch {
+  std::size_t count = 0;
+  /// Threads to run them on, in each process that runs some.
+  unsigned jobs = 1;
+  /// Runs job i in this process. It may throw; a job the study was asked
+  /// to stop before has `ran` false.
+  std::function<RunMetrics(std::size_t)> run;
+  /// Job 0 must run in the process that writes the outputs: it keeps more
+  /// than its measures (replication 0 of `run --replications`, in full).
+  bool first_here = false;
+  /// Called, one call at a time, with the number of jobs finished so far.
+  std::function<void(std::size_t)> on_done;
+};
+
+/// Where a study's simulations run. Without one, they run on this
+/// process's threads (run_batch_here); a runner may share them among
+/// processes (MPI ranks), run one share (a shard) or read them back from
+/// shards' partial results. Every runner returns the measures of every job,
+/// in job order, so the outputs do not depend on where the jobs ran.
+class JobRunner {
+ public:
+  JobRunner() = default;
+  JobRunner(const JobRunner&) = delete;
+  JobRunner& operator=(const JobRunner&) = delete;
+  virtual ~JobRunner() = default;
+  /// The measures of jobs 0 to `batch.count` - 1. If jobs throw, the
+  /// exception of the lowest index is rethrown.
+  virtual std::vector<RunMetrics> run(const JobBatch& batch) = 0;
+  /// The processes that run jobs at once (MPI ranks); a study that runs in
+  /// batches (`--precision`) makes its batches this many times wider.
+  [[nodiscard]] virtual std::size_t processes() const { return 1; }
+};
+
+/// `batch` run on this process's `batch.jobs` threads.
+std::vector<RunMetrics> run_batch_here(const JobBatch& batch);
+
 /// What bounds every simulation of a study (components::RunLimits): the
-/// memory budget of each, and the flag that asks them all to stop.
+/// memory budget of each, and the flag that asks them all to stop; and
+/// where the simulations run.
 struct StudyLimits {
   std::uint64_t max_memory_bytes = 0;                 ///< per simulation; 0: none
   const std::atomic<bool>* stop_requested = nullptr;  ///< may be null
+  JobRunner* runner = nullptr;                        ///< null: on this process's threads
 };
+
+/// `batch` run by `limits.runner`, or on this process's threads without one.
+std::vector<RunMetrics> run_batch(const JobBatch& batch, const StudyLimits& limits);
 
 /// Whether the study was asked to stop (StudyLimits::stop_requested set).
 bool is_stop_requested(const StudyLimits& limits);
