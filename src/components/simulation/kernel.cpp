@@ -6,6 +6,8 @@
 
 #include "kernel.hpp"
 
+#include <map>
+
 namespace tailsim::components::sim {
 
 template <bool Observe>
@@ -33,6 +35,21 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
     stream_names_.push_back(engine::RandomStream::name_key(component, purpose));
   }
   request_root_ = engine::RandomStream::mix_key(plan.seed, 0x7265717565737473ULL);  // "requests"
+  // An attempt's timeout comes a fixed delay after it starts: the timeouts of
+  // one duration are in order already and wait in a lane of the event queue.
+  std::map<Duration, std::uint32_t> lanes;
+  timeout_lane_.reserve(plan.policies.size());
+  for (const plan::CallPolicy& policy : plan.policies) {
+    if (policy.timeout <= Duration::zero()) {
+      timeout_lane_.push_back(no_lane);
+      continue;
+    }
+    const auto [it, added] = lanes.try_emplace(policy.timeout, 0);
+    if (added) {
+      it->second = event_queue_.add_lane();
+    }
+    timeout_lane_.push_back(it->second);
+  }
   if (plan.cluster) {
     cluster_.nodes.assign(plan.cluster->nodes, new_node(*plan.cluster));
     recorder_.cluster_start(plan.cluster->nodes, plan.cluster->scale_down.has_value());
@@ -370,7 +387,13 @@ void Simulation<Observe>::start_attempt(Id x, bool is_hedge) {
     }
   }
   if (deadline != Time::max()) {
-    schedule(deadline, EventKind::attempt_timeout, attempt, calls_.attempts.generation(attempt));
+    const std::uint32_t lane = timeout_lane_[ex.policy];
+    if (lane != no_lane && deadline == now_ + policy.timeout) {  // not cut short by a deadline
+      event_queue_.push_lane(lane, deadline, static_cast<std::uint32_t>(EventKind::attempt_timeout),
+                             attempt, calls_.attempts.generation(attempt));
+    } else {
+      schedule(deadline, EventKind::attempt_timeout, attempt, calls_.attempts.generation(attempt));
+    }
   }
   if (ex.kind != ExchangeKind::call) {
     on_request_delivered(attempt);  // the client reaches the entry service directly

@@ -1110,6 +1110,10 @@ class Simulation {
   /// same in any model that names the same step, and the run's root key.
   std::vector<std::uint64_t> stream_names_;
   std::uint64_t request_root_ = 0;
+  /// Per call policy with a timeout: the event queue's lane for the
+  /// timeouts of its attempts (one lane per timeout duration), or no_lane.
+  std::vector<std::uint32_t> timeout_lane_;
+  static constexpr std::uint32_t no_lane = ~std::uint32_t{0};
 
   /// The key of the `part`-th thing step `op` of task `t` makes (a call, a
   /// child, a message; the repetition or the child's number), from the task's

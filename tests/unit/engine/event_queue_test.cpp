@@ -105,6 +105,11 @@ struct CheckedQueue {
     reference.erase(expected);
     return event;
   }
+  /// An event a fixed delay from now in `lane` (plain: kind 0, target below 1000).
+  void push_lane(std::uint32_t lane, std::int64_t delay, std::uint32_t target) {
+    queue.push_lane(lane, Time{} + Duration{now + delay}, /*kind=*/0, target);
+    reference.emplace(Key{now + delay, scheduled++}, target);
+  }
   void check_size() {
     REQUIRE(queue.size() == reference.size());
     REQUIRE(queue.empty() == reference.empty());
@@ -176,4 +181,50 @@ TEST_CASE("a timer set again as soon as it fires keeps the order, size and top e
     }
   }
   CHECK(rearmed > 10000);
+}
+
+TEST_CASE("lanes of fixed delays keep the order (time, scheduling order) with everything else",
+          "[event_queue]") {
+  // Timeouts of three durations, as calls schedule them, among plain events
+  // (some at the same instants: ties go by scheduling order across lanes and
+  // heap) and timers. Each lane's earliest event sits in the heap; popping it
+  // brings the next.
+  CheckedQueue checked;
+  RandomStream rng(777);
+  const std::uint32_t lanes[] = {checked.queue.add_lane(), checked.queue.add_lane(),
+                                 checked.queue.add_lane()};
+  const std::int64_t delays[] = {5, 17, 40};
+  auto later = [&] { return checked.now + static_cast<std::int64_t>(rng.uniform_int(30)); };
+  for (std::uint32_t timer = 0; timer < 4; ++timer) {
+    checked.set_timer(timer, later());
+  }
+  std::size_t most_waiting = 0;
+  for (int step = 0; step < 60000; ++step) {
+    const double u = rng.uniform();
+    if (u < 0.5) {
+      const auto k = static_cast<std::size_t>(rng.uniform_int(3));
+      checked.push_lane(lanes[k], delays[k], static_cast<std::uint32_t>(k));
+      if (rng.uniform() < 0.5) {  // a burst: several at one instant
+        checked.push_lane(lanes[k], delays[k], static_cast<std::uint32_t>(k));
+      }
+    } else if (u < 0.7) {
+      checked.push(later(), 7);
+    }
+    if (checked.reference.empty()) {
+      CHECK(checked.queue.empty());
+      checked.push(later(), 8);
+    }
+    most_waiting = std::max(most_waiting, checked.reference.size());
+    const auto event = checked.pop();
+    if (event.kind == 1 && rng.uniform() < 0.7) {
+      checked.set_timer(event.target - 1000, later());
+    }
+    checked.check_size();
+  }
+  CHECK(most_waiting > 20);  // lanes held many events behind their earliest
+  while (!checked.reference.empty()) {
+    checked.pop();
+    checked.check_size();
+  }
+  CHECK(checked.queue.empty());
 }
