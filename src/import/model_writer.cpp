@@ -820,8 +820,8 @@ class Writer {
         share = std::max(0.0001, std::min(share, 1.0 - given));
       }
       given += share;
-      out_ += fmt::format("{}- p: {}  # {} invocations\n", option, decimal_text(share, 4),
-                          invocations);
+      out_ +=
+          fmt::format("{}- p: {}  # {} invocations\n", option, decimal_text(share, 4), invocations);
       out_ += fmt::format("{}  steps:\n", option);
       out_ +=
           fmt::format("{}    - call: {}  # from {} spans\n", option, ref(call.callee), call.spans);

@@ -623,8 +623,7 @@ TEST_CASE("A hedged call is learnt as a hedge, its cancelled loser no failure", 
   CHECK_FALSE(call->times.value.high > 1);
 }
 
-TEST_CASE("The shares of a branch of counts add up to 1 at most, however they round",
-          "[import]") {
+TEST_CASE("The shares of a branch of counts add up to 1 at most, however they round", "[import]") {
   // store.get 1 to 5 times in 8, 8, 10, 3 and 3 of 32 invocations: 0.25,
   // 0.25, 0.3125, 0.09375 and 0.09375, which to four decimals are 0.0938
   // each, 1.0001 in all (a model refused: the probabilities of a branch add
@@ -642,8 +641,8 @@ TEST_CASE("The shares of a branch of counts add up to 1 at most, however they ro
   }
   ti::AnalysisOptions options;
   options.edge_cut = Duration::zero();
-  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr,
-                                     {"seen", ti::OwnTimeAs::delay});
+  const auto draft =
+      ti::write_model(ti::analyze_traces(store, options), nullptr, {"seen", ti::OwnTimeAs::delay});
   const auto model = writer_load(draft);
   INFO(draft.yaml);
   const auto& page = writer_steps(model, "front", "page");
