@@ -14,11 +14,15 @@ work=$4
 
 . "$(dirname "$0")/check_common.sh"
 
-# Runs `tailsim run MM1 --duration 10s --quiet --json FILE ARGS...`.
+# Runs `tailsim run MM1 --duration 10s --quiet --json FILE ARGS...`. The
+# SLO check is `p99 < 1000s`, which every run passes: the model's own
+# `p99 < 300ms` is M/M/1's 230 ms at 80% give or take a lot in 10 s (415 ms
+# for seed 2), and the exit code here is to say only that the run worked.
 run_json() {
   json=$1
   shift
-  "$tailsim" run "$mm1" --duration 10s --quiet --json "$json" "$@" || fail "run $* exits $?"
+  "$tailsim" run "$mm1" --duration 10s --quiet --json "$json" \
+    --set 'slos.requests=["p99 < 1000s"]' "$@" || fail "run $* exits $?"
 }
 
 # Checks that STUDY's replications are the runs alone of the seeds SEEDS...

@@ -46,15 +46,28 @@ double slowest_share(const std::string& file, const std::string& path_name,
 
 TEST_CASE("mm1: latency explodes as utilization nears 1", "[examples]") {
   // M/M/1: E[T] = S / (1 - rho). At rho 0.8 that is 50 ms for 10 ms of work.
-  const auto at80 = path(run_example("mm1.yaml"), "requests");
+  //
+  // Thirty minutes, not the example's five: near saturation one run's figures
+  // vary a lot between seeds. The variance of the mean of n sojourn times is
+  // about rho (2 + 5 rho - 4 rho^2 + rho^3) / (1 - rho)^4 S^2 / n (Whitt's
+  // asymptotic variance): at 80% over 5 minutes a standard deviation of 5.7%
+  // of the mean (15% is 2.6 of them), at 95% 23%. Over 30 minutes 2.3% at
+  // 80% and 9.4% at 95%. Measured over seeds 1..50: the mean at 80% 5.8%
+  // (5 min) and 2.2% (30 min); p99 at 95% 24% and 16%. The p99 ratio check
+  // below failed for 7 of 50 seeds over 5 minutes, none over 30 (smallest
+  // ratio 2.73, median 3.63, theory 4).
+  const std::string half_hour = "simulation.duration=30m";
+  const auto at80 = path(run_example("mm1.yaml", {half_hour}), "requests");
   CHECK(at80.latency.mean() * 1e-6 == Approx(50).epsilon(0.15));
-  const auto at50 = path(run_example("mm1.yaml", {"workloads.requests.rate=50/s"}), "requests");
-  const auto at95 = path(run_example("mm1.yaml", {"workloads.requests.rate=95/s"}), "requests");
+  const auto at50 =
+      path(run_example("mm1.yaml", {half_hour, "workloads.requests.rate=50/s"}), "requests");
+  const auto at95 =
+      path(run_example("mm1.yaml", {half_hour, "workloads.requests.rate=95/s"}), "requests");
   CHECK(at50.latency.mean() * 1e-6 == Approx(20).epsilon(0.15));
   // The sojourn time is exponential with rate mu - lambda, so p99 = ln(100) /
   // (mu - lambda): 92 ms at 50%, 230 ms at 80%, 921 ms at 95%. Each step up
   // multiplies the tail (2.5x, then 4x); the checks leave room for the
-  // sampling error of a 5-minute run (tests/scenarios check the values).
+  // sampling error above (tests/scenarios check the values).
   CHECK(p_ms(at95, 99) > 2.5 * p_ms(at80, 99));
   CHECK(p_ms(at80, 99) > 1.8 * p_ms(at50, 99));
 }
@@ -289,13 +302,25 @@ TEST_CASE("cold-cache: per interval, the median jumps at the flush and the p99 d
   const auto p99 = series("path/browse", "p99_ms");
   const auto hits = series("cache/products", "hit_ratio");
   REQUIRE(p50.size() > 64);
+  double p99_before = 0;
   for (std::size_t i = 50; i < 60; ++i) {  // the ten seconds before the flush at 60 s
     INFO("interval " << i);
     CHECK(p50[60] > 10 * p50[i]);
     CHECK(hits[i] > 0.6);
-    CHECK(p99[60] < 1.5 * p99[i]);
+    p99_before += p99[i] / 10;
   }
   CHECK(hits[60] < 0.5);
+  // The p99 moves by about a fifth: before the flush it is the miss
+  // latency's p96 or so (1% of requests over a 27% miss share), after it
+  // the miss latency's p98.5 (a 65% share): 93 against 111 ms for the
+  // lognormal(median=40ms, p99=120ms) query. One second's p99, of 500
+  // requests, varies by about 10% (5 requests above it: sqrt(p (1 - p) / n)
+  // over the density there; 8.7% measured), so p99[60] is compared with the
+  // mean of the ten seconds before, not with each: against each, the
+  // smallest of ten noisy figures, the check failed for 4 of seeds 1..40;
+  // against their mean, for none (the ratio 1.20 on average, standard
+  // deviation 0.10, at most 1.47: 1.5 is three deviations above).
+  CHECK(p99[60] < 1.5 * p99_before);
 }
 
 TEST_CASE("async-backlog: a burst builds a backlog; scaling on lag drains it sooner",
