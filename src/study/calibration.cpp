@@ -20,9 +20,6 @@ constexpr double ms_per_ns = 1e-6;
 /// Trace timestamps have microseconds (Jaeger, Zipkin): a latency is known
 /// to within one, whatever the tolerance says.
 constexpr double trace_resolution_ms = 1e-3;
-/// The chance that a right model fails some figure by the traces' sampling
-/// noise alone.
-constexpr double family_error = 0.05;
 
 /// The standard normal distribution's quantile: Acklam's rational
 /// approximation (relative error 1.15e-9), refined by one step of Halley's
@@ -442,7 +439,7 @@ Calibration calibrate(const import::TraceEvidence& evidence, const model::Model&
     }
   }
   out.interval_z = normal_quantile(
-      1 - family_error / (2.0 * static_cast<double>(std::max<std::size_t>(compared, 1))));
+      1 - tolerance.family_error / (2.0 * static_cast<double>(std::max<std::size_t>(compared, 1))));
   const double z = out.interval_z;
   for (auto& [entry, sides] : paths) {
     CalibrationItem item = make_item(entry, sides, "the model has no workload entering here",

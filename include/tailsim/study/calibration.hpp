@@ -33,6 +33,11 @@ struct CalibrationTolerance {
   double latency = 0.10;  ///< mean, p50, p90: relative to the observed value
   double p99 = 0.15;      ///< relative to the observed p99
   double errors = 0.01;   ///< error share: absolute, 0.01 = 1 point
+  /// The chance that a right model fails some figure by the traces' sampling
+  /// noise alone: the observed intervals hold together at 1 - family_error.
+  /// A caller that calibrates several models as one family (a test suite's
+  /// round trips) divides it among them.
+  double family_error = 0.05;
 };
 
 /// One compared figure of a path or an edge.

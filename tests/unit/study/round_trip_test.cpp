@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -64,7 +65,12 @@ study::Calibration round_trip(const std::string& model, int seconds) {
     std::ofstream out(traces);
     out << report::to_otlp_json(results);
   }
-  return testing::calibrate_draft(traces, dir.path(), {"simulation.duration=40s"});
+  // The 15 round trips below are one family: each calibrates at 95% / 15,
+  // so that all of them pass together 95 times in 100 when the drafts are
+  // right (Bonferroni, as calibrate does across one model's figures).
+  study::CalibrationTolerance tolerance;
+  tolerance.family_error = 0.05 / 15;
+  return testing::calibrate_draft(traces, dir.path(), {"simulation.duration=40s"}, tolerance);
 }
 
 void check_round_trip(const std::string& model, int seconds) {
@@ -96,4 +102,35 @@ TAILSIM_ROUND_TRIP("examples/cpu-throttling.yaml", 10)
 TAILSIM_ROUND_TRIP("examples/hpa-lag.yaml", 10)
 TAILSIM_ROUND_TRIP("models/ml-inference.yaml", 8)
 TAILSIM_ROUND_TRIP("models/online-boutique.yaml", 8)
-TAILSIM_ROUND_TRIP("models/payments-platform.yaml", 10)
+
+// payments-platform's bank link loses 0.5% of messages, and a lost request
+// or answer costs the call its 1.2 s timeout and a retry. The traces show
+// the retries' spans, not the loss, and the draft has no `loss:` (docs/
+// import.md, "What traces cannot tell"): the p99 of the chain through the
+// bank reads low, by 18-23% on 8 seeds of 30 s of traces. Every other
+// figure must pass; those three p99s must be low by no more than 35%.
+TEST_CASE("round trip: models/payments-platform.yaml", "[study][calibrate][round-trip]") {
+  const auto c = round_trip("models/payments-platform.yaml", 10);
+  INFO(study::calibration_to_console(c, false));
+  const std::set<std::string> lossy = {"payments-api.create-payment",
+                                       "payments-api -> bank-gateway.authorize",
+                                       "bank-gateway -> bank-api.authorize"};
+  std::size_t lossy_p99 = 0;
+  for (const auto* items : {&c.paths, &c.edges}) {
+    for (const study::CalibrationItem& item : *items) {
+      CAPTURE(item.name);
+      CHECK(item.problem.empty());
+      for (const study::FigureCheck& check : item.figures) {
+        CAPTURE(study::figure_name(check.figure));
+        if (check.figure == study::Figure::p99 && lossy.contains(item.name)) {
+          ++lossy_p99;
+          CHECK(check.difference > -0.35);
+          CHECK(check.difference < 0.05);
+        } else {
+          CHECK(check.verdict != study::FigureVerdict::off);
+        }
+      }
+    }
+  }
+  CHECK(lossy_p99 == lossy.size());
+}
