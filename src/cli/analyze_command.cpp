@@ -6,63 +6,19 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
 #include "output_paths.hpp"
 #include "study_commands.hpp"
 #include "tailsim/analytic/analysis.hpp"
 #include "tailsim/report/console_report.hpp"
-#include "tailsim/report/json_numbers.hpp"
+#include "tailsim/study/up_front_analysis.hpp"
 
 namespace tailsim::cli {
 
 namespace {
 
 using analytic::Analysis;
-using nlohmann::ordered_json;
-
-/// A number for JSON: null where it is infinite (a saturated station, a rate
-/// nothing limits).
-ordered_json number(double x) {
-  return std::isfinite(x) ? ordered_json(x) : ordered_json();
-}
-
-std::string to_json(const Analysis& a, const std::string& model_name) {
-  ordered_json j;
-  j["model"] = model_name;
-  ordered_json& services = j["services"] = ordered_json::object();
-  for (const auto& s : a.services) {
-    ordered_json& out = services[s.name];
-    out["arrival_rps"] = number(s.arrival_rps);
-    out["utilization"] = number(s.utilization);
-    out["load"] = number(s.load);
-    out["saturated"] = s.is_saturated();
-    if (!s.is_external) {
-      out["cpu_servers"] = number(s.cpu_servers);
-      out["cpu_stretch"] = number(s.cpu_stretch);
-    }
-    if (s.worker_wait_s) {
-      out["worker_wait_ms"] = number(*s.worker_wait_s * 1e3);
-      out["worker_load"] = number(*s.worker_load);
-    }
-  }
-  ordered_json& paths = j["paths"] = ordered_json::object();
-  for (const auto& p : a.paths) {
-    ordered_json& out = paths[p.name];
-    out["mean_ms"] = number(p.mean_s * 1e3);
-    out["max_rps"] = p.max_rps ? number(*p.max_rps) : ordered_json();
-    out["rate_rps"] = number(p.rate_rps);
-    out["kind"] = p.is_queue ? "queue" : "workload";
-  }
-  j["bottleneck"] = a.bottleneck ? ordered_json(a.services[*a.bottleneck].name) : ordered_json();
-  j["analytic_regime"] = a.is_analytic_regime();
-  ordered_json& notes = j["notes"] = ordered_json::array();
-  for (const auto& n : a.notes) {
-    notes.push_back(n);
-  }
-  return report::json_document(std::move(j));
-}
 
 /// `text` broken into lines of at most `width` columns, the first starting
 /// with `first`, the others with `indent`.
@@ -146,21 +102,6 @@ std::string to_table(const Analysis& a, const std::string& model_name) {
   return out;
 }
 
-/// Why a saturated service saturates, for the warning.
-std::string saturation(const analytic::ServiceEstimate& s) {
-  if (s.worker_load && !std::isfinite(*s.worker_load)) {
-    return "every worker would be held for ever: its requests wait on CPU or a call that "
-           "saturates";
-  }
-  if (s.worker_load && !(*s.worker_load < 1)) {
-    return fmt::format("its workers would be busy {} of the time", percent(*s.worker_load));
-  }
-  if (s.is_external) {
-    return fmt::format("{} of its concurrency would be in use", percent(s.load));
-  }
-  return fmt::format("utilization {} at the model's rates", percent(s.utilization));
-}
-
 }  // namespace
 
 int analyze(const std::string& path, const std::vector<std::string>& overrides,
@@ -184,7 +125,7 @@ int analyze(const std::string& path, const std::vector<std::string>& overrides,
     return bad_input;
   }
   if (!json_path.empty()) {
-    write_output(json_path, to_json(analysis, m.name.value));
+    write_output(json_path, study::analysis_to_json(analysis, m.name.value));
   }
   if (json_path == "-") {
     return ok;
@@ -193,33 +134,17 @@ int analyze(const std::string& path, const std::vector<std::string>& overrides,
   return ok;
 }
 
-RunEstimates::RunEstimates(const model::Model& m) {
-  Analysis analysis;
-  try {
-    analysis = analytic::analyze(m, {.max_rates = false});
-  } catch (const std::runtime_error& e) {
-    fmt::print(stderr, "note: no analytic estimates: {}\n", e.what());
-    return;
+RunEstimates::RunEstimates(const model::Model& m) : analysis_(study::analyze_for_run(m)) {
+  if (!analysis_.note.empty()) {
+    fmt::print(stderr, "note: no analytic estimates: {}\n", analysis_.note);
   }
-  for (const auto& s : analysis.services) {
-    if (s.is_saturated()) {
-      fmt::print(stderr, "warning: service '{}' is predicted to saturate: {}\n", s.name,
-                 saturation(s));
-    }
-  }
-  if (analysis.is_analytic_regime()) {
-    for (const auto& p : analysis.paths) {
-      means_ms_.emplace(p.name, p.mean_s * 1e3);
-    }
+  for (const auto& warning : analysis_.warnings) {
+    fmt::print(stderr, "warning: {}\n", warning);
   }
 }
 
 void RunEstimates::fill(stats::Results& results) const {
-  for (auto& path : results.paths) {
-    if (const auto it = means_ms_.find(path.name); it != means_ms_.end()) {
-      path.analytic_mean_ms = it->second;
-    }
-  }
+  analysis_.fill(results);
 }
 
 }  // namespace tailsim::cli

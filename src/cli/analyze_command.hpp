@@ -4,11 +4,11 @@
 
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "tailsim/model/model.hpp"
 #include "tailsim/stats/results.hpp"
+#include "tailsim/study/up_front_analysis.hpp"
 
 namespace tailsim::cli {
 
@@ -30,7 +30,7 @@ class RunEstimates {
   void fill(stats::Results& results) const;
 
  private:
-  std::unordered_map<std::string, double> means_ms_;  ///< by path, when in the regime
+  study::RunAnalysis analysis_;
 };
 
 }  // namespace tailsim::cli
