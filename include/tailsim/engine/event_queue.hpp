@@ -26,7 +26,9 @@
 /// only its earliest event is in the heap. Popping that event puts the
 /// lane's next one in its place, one pass down the heap. A model's thousands
 /// of pending timeouts, most never to fire, then cost the heap a handful of
-/// entries instead of thousands.
+/// entries instead of thousands. An event waiting behind its lane's earliest
+/// can be cancelled (a call that finished no longer times out): it is
+/// skipped where it waits and never reaches the heap or the caller.
 ///
 /// | operation | cost |
 /// | --- | --- |
@@ -34,6 +36,7 @@
 /// | push, later event | O(log4 n) |
 /// | set_timer, cancel_timer | O(log4 t), t = timers pending |
 /// | push_lane | O(1) behind the lane's earliest event; O(log4 n) as its earliest |
+/// | cancel_lane | O(1) |
 /// | pop | O(log4 n) or O(log4 t) (O(1) from the ring) |
 /// | top, empty, size | O(1) |
 ///
@@ -84,20 +87,41 @@ class EventQueue {
 
   /// Schedules an event in lane `lane`; `at` must be after `now()` and no
   /// earlier than the lane's last event (a fixed delay after now does).
-  void push_lane(std::uint32_t lane, Time at, std::uint32_t kind, std::uint32_t target,
-                 std::uint32_t generation = 0) {
+  /// Returns its number in the lane, for cancel_lane.
+  std::uint64_t push_lane(std::uint32_t lane, Time at, std::uint32_t kind, std::uint32_t target,
+                          std::uint32_t generation = 0) {
     assert(at > now_);
+    assert(kind != cancelled_kind);
     const std::uint64_t seq = next_seq_++;
     Lane& l = lanes_[lane];
     if (!l.pending) {  // the lane's only event: into the heap
       l.pending = true;
       heap_push(at, seq, kind, target, generation, lane + 1);
-      return;
+      return l.pushed++;
     }
     assert((l.waiting.empty() || !(at < l.waiting.back().at)) && "a lane's events come in order");
+    if (l.waiting.empty()) {
+      l.first = l.pushed;
+    }
     l.waiting.emplace_back();
     store(l.waiting.back(), at, seq, kind, target, generation, lane + 1);
     ++lane_backlog_;
+    return l.pushed++;
+  }
+
+  /// Cancels event `number` of lane `lane` if it still waits behind the
+  /// lane's earliest: it will not be popped. An event already in the heap
+  /// (the lane's earliest) or popped is left as it is.
+  void cancel_lane(std::uint32_t lane, std::uint64_t number) {
+    Lane& l = lanes_[lane];
+    if (number < l.first + l.head || number >= l.first + l.waiting.size()) {
+      return;
+    }
+    Event& e = l.waiting[number - l.first];
+    if (e.kind != cancelled_kind) {
+      e.kind = cancelled_kind;
+      --lane_backlog_;
+    }
   }
 
   /// Removes and returns the earliest event; the queue must not be empty.
@@ -266,18 +290,26 @@ class EventQueue {
   Event lane_pop() {
     const Event top = heap_[0];
     Lane& l = lanes_[top.timer - 1];
+    while (l.head < l.waiting.size() && l.waiting[l.head].kind == cancelled_kind) {
+      ++l.head;  // cancelled where it waited: never to be popped
+    }
     if (l.head == l.waiting.size()) {
+      l.first += l.waiting.size();
+      l.waiting.clear();
+      l.head = 0;
       l.pending = false;
       return heap_pop();
     }
     const Event next = l.waiting[l.head++];
     --lane_backlog_;
     if (l.head == l.waiting.size()) {
+      l.first += l.waiting.size();
       l.waiting.clear();
       l.head = 0;
     } else if (l.head >= 4096 && 2 * l.head >= l.waiting.size()) {
       // Drop what has gone: the FIFO stays within twice its backlog.
       l.waiting.erase(l.waiting.begin(), l.waiting.begin() + static_cast<std::ptrdiff_t>(l.head));
+      l.first += l.head;
       l.head = 0;
     }
     sift_down(next);
@@ -393,8 +425,12 @@ class EventQueue {
   struct Lane {
     std::vector<Event> waiting;
     std::size_t head = 0;
+    std::uint64_t first = 0;   ///< waiting[i] is the lane's event number first + i
+    std::uint64_t pushed = 0;  ///< events the lane has had
     bool pending = false;
   };
+  /// The kind of a lane's cancelled event (no caller's kind is this).
+  static constexpr std::uint32_t cancelled_kind = ~std::uint32_t{0};
 
   std::vector<Event> heap_;
   std::vector<Lane> lanes_;

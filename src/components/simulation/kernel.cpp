@@ -373,6 +373,7 @@ void Simulation<Observe>::start_attempt(Id x, bool is_hedge) {
   a.is_retry = is_retry;
   a.is_hedge = is_hedge;
   a.key = engine::RandomStream::mix_key(ex.key, ex.attempts);
+  a.timeout_event = no_lane_event;
   ex.holds_retry_slot = false;  // the slot passes to the attempt (a.is_retry)
   a.next_copy = ex.first_attempt;
   ex.first_attempt = attempt;
@@ -389,8 +390,9 @@ void Simulation<Observe>::start_attempt(Id x, bool is_hedge) {
   if (deadline != Time::max()) {
     const std::uint32_t lane = timeout_lane_[ex.policy];
     if (lane != no_lane && deadline == now_ + policy.timeout) {  // not cut short by a deadline
-      event_queue_.push_lane(lane, deadline, static_cast<std::uint32_t>(EventKind::attempt_timeout),
-                             attempt, calls_.attempts.generation(attempt));
+      a.timeout_event = event_queue_.push_lane(
+          lane, deadline, static_cast<std::uint32_t>(EventKind::attempt_timeout), attempt,
+          calls_.attempts.generation(attempt));
     } else {
       schedule(deadline, EventKind::attempt_timeout, attempt, calls_.attempts.generation(attempt));
     }
@@ -477,6 +479,7 @@ void Simulation<Observe>::attempt_done(Id attempt, Outcome outcome) {
   Exchange& ex = calls_.exchanges[x];
   assert(!ex.is_plain && "a plain call has no Attempt object");
   forget_attempt(ex, attempt);
+  cancel_timeout(a, ex.policy);
   calls_.attempts.release(attempt);
   const plan::CallPolicy& policy = plan_.policies[ex.policy];
   EdgeState& edge = calls_.edges[ex.edge];
@@ -582,6 +585,7 @@ void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
         close_span(obs_->attempt_refs[lost_id], Outcome::unfinished);  // a copy that lost
       }
     }
+    cancel_timeout(lost, ex.policy);
     calls_.attempts.release(lost_id);
     lost_id = lost.next_copy;
   }

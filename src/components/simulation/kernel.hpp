@@ -179,7 +179,11 @@ struct Attempt {
   bool is_retry = false;
   bool is_hedge = false;
   std::uint64_t key = 0;  ///< the exchange's key and this attempt's number
+  /// Its timeout's number in its policy's lane (Simulation::timeout_lane_),
+  /// to cancel it when the attempt ends first; no_lane_event when none.
+  std::uint64_t timeout_event = ~std::uint64_t{0};
 };
+inline constexpr std::uint64_t no_lane_event = ~std::uint64_t{0};
 
 /// What the calls of one caller to one endpoint share.
 struct EdgeState {
@@ -1114,6 +1118,13 @@ class Simulation {
   /// timeouts of its attempts (one lane per timeout duration), or no_lane.
   std::vector<std::uint32_t> timeout_lane_;
   static constexpr std::uint32_t no_lane = ~std::uint32_t{0};
+  /// An attempt ends before its timeout: the timeout, if it waits in a lane,
+  /// is cancelled there and never popped.
+  void cancel_timeout(const Attempt& a, Id policy) {
+    if (a.timeout_event != no_lane_event) {
+      event_queue_.cancel_lane(timeout_lane_[policy], a.timeout_event);
+    }
+  }
 
   /// The key of the `part`-th thing step `op` of task `t` makes (a call, a
   /// child, a message; the repetition or the child's number), from the task's

@@ -105,10 +105,15 @@ struct CheckedQueue {
     reference.erase(expected);
     return event;
   }
-  /// An event a fixed delay from now in `lane` (plain: kind 0, target below 1000).
-  void push_lane(std::uint32_t lane, std::int64_t delay, std::uint32_t target) {
-    queue.push_lane(lane, Time{} + Duration{now + delay}, /*kind=*/0, target);
-    reference.emplace(Key{now + delay, scheduled++}, target);
+  /// An event a fixed delay from now in `lane` (plain: kind 0, target below
+  /// 1000); returns its number in the lane and its key.
+  std::pair<std::uint64_t, Key> push_lane(std::uint32_t lane, std::int64_t delay,
+                                          std::uint32_t target) {
+    const std::uint64_t number =
+        queue.push_lane(lane, Time{} + Duration{now + delay}, /*kind=*/0, target);
+    const Key key{now + delay, scheduled++};
+    reference.emplace(key, target);
+    return {number, key};
   }
   void check_size() {
     REQUIRE(queue.size() == reference.size());
@@ -199,6 +204,7 @@ TEST_CASE("lanes of fixed delays keep the order (time, scheduling order) with ev
     checked.set_timer(timer, later());
   }
   std::size_t most_waiting = 0;
+  int cancelled = 0;
   for (int step = 0; step < 60000; ++step) {
     const double u = rng.uniform();
     if (u < 0.5) {
@@ -206,6 +212,16 @@ TEST_CASE("lanes of fixed delays keep the order (time, scheduling order) with ev
       checked.push_lane(lanes[k], delays[k], static_cast<std::uint32_t>(k));
       if (rng.uniform() < 0.5) {  // a burst: several at one instant
         checked.push_lane(lanes[k], delays[k], static_cast<std::uint32_t>(k));
+      }
+      // Another, cancelled at once: it waits behind the lane's earliest (the
+      // one just pushed), so it is never popped.
+      if (rng.uniform() < 0.3) {
+        const auto [number, key] =
+            checked.push_lane(lanes[k], delays[k], static_cast<std::uint32_t>(k));
+        checked.queue.cancel_lane(lanes[k], number);
+        checked.queue.cancel_lane(lanes[k], number);  // twice: no different
+        checked.reference.erase(checked.reference.find(key));
+        ++cancelled;
       }
     } else if (u < 0.7) {
       checked.push(later(), 7);
@@ -222,6 +238,7 @@ TEST_CASE("lanes of fixed delays keep the order (time, scheduling order) with ev
     checked.check_size();
   }
   CHECK(most_waiting > 20);  // lanes held many events behind their earliest
+  CHECK(cancelled > 5000);
   while (!checked.reference.empty()) {
     checked.pop();
     checked.check_size();
