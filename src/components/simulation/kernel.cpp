@@ -828,17 +828,14 @@ inline Id Simulation<Observe>::choose_pod(Id service, std::uint64_t key) {
     return state.pods[0];
   }
   const plan::Service& svc = plan_.services[service];
-  if (svc.balancer == plan::Balancer::round_robin) {
-    return state.pods[state.round_robin++ % n];
-  }
-  engine::RandomStream rng = keyed_stream(key, svc.balancer_stream);
   switch (svc.balancer) {
     case plan::Balancer::round_robin:
       return state.pods[state.round_robin++ % n];
     case plan::Balancer::random:
-      return state.pods[rng.uniform_int(n)];
+      return state.pods[keyed_stream(key, svc.balancer_stream).uniform_int(n)];
     case plan::Balancer::least_request: {
       // Power of two choices: two distinct pods at random, the less busy wins.
+      engine::RandomStream rng = keyed_stream(key, svc.balancer_stream);
       const auto a = static_cast<std::uint32_t>(rng.uniform_int(n));
       auto b = static_cast<std::uint32_t>(rng.uniform_int(n - 1));
       if (b >= a) {
