@@ -142,6 +142,28 @@ struct LedgerSum {
       at->ns += static_cast<double>(part.ns);
     }
   }
+
+  /// Adds every request of `other`, as if each of its ledgers were added.
+  void merge(const LedgerSum& other) {
+    requests += other.requests;
+    latency_ns += other.latency_ns;
+    std::vector<Total> both;
+    both.reserve(totals.size() + other.totals.size());
+    auto a = totals.begin();
+    auto b = other.totals.begin();
+    while (a != totals.end() || b != other.totals.end()) {
+      if (b == other.totals.end() || (a != totals.end() && a->key < b->key)) {
+        both.push_back(*a++);
+      } else if (a == totals.end() || b->key < a->key) {
+        both.push_back(*b++);
+      } else {
+        both.push_back(Total{a->key, a->ns + b->ns});
+        ++a;
+        ++b;
+      }
+    }
+    totals = std::move(both);
+  }
 };
 
 /// The slowest 1% of a path's successful requests, chosen by rank: the
@@ -190,6 +212,9 @@ class SlowestGroup {
     candidates_.push_back(std::move(candidate));
     std::push_heap(candidates_.begin(), candidates_.end(), is_slower);
   }
+
+  /// Adds a sum of requests all slower than the bucket's highest value.
+  void add_above(const LedgerSum& sum) { above_.merge(sum); }
 
   /// The sum over the group: those above the bucket, then the kept
   /// candidates slowest first.

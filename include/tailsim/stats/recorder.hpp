@@ -23,6 +23,11 @@ class Recorder {
 
   [[nodiscard]] bool is_measured(Time t) const { return t >= window_start_ && t < window_end_; }
 
+  /// The successful latencies of `path` measured so far.
+  [[nodiscard]] const Histogram& path_latency(std::uint32_t path) const {
+    return paths_[path].latency;
+  }
+
   void path_arrival(std::uint32_t path, Time at);
   /// A request of `path` that arrived at `arrived` ended now with `outcome`
   /// after `attempts` attempts by the client.

@@ -190,7 +190,11 @@ void Simulation<Observe>::observe_path(Id path, Time started, Outcome outcome) {
     assert(ledger.total() <= latency && "a request's parts cannot exceed its latency");
     ledger.add(0, Where::unaccounted, latency - ledger.total());
     obs_->all[path].add(ledger, latency);
-    obs_->slowest[path].add(ledger, latency);
+    if (obs_->one_pass) {
+      Observation::at(obs_->running, path).add(ledger, latency, recorder_.path_latency(path));
+    } else {
+      obs_->slowest[path].add(ledger, latency);
+    }
     // The timeline: by the interval it finished in, as the time series
     // counts its completion (intervals close before the event at their end).
     const std::size_t interval = recorder_.intervals();
@@ -248,9 +252,20 @@ void Simulation<Observe>::attribution_results(stats::Results& results) const {
     stats::Attribution& attribution = results.paths[p].attribution;
     attribution.is_computed = true;
     attribution.mean = group(obs_->all[p]);
-    attribution.slowest = group(obs_->slowest[p].sum());
-    if (attribution.slowest.requests > 0) {
-      attribution.slowest.from_ms = static_cast<double>(obs_->slowest[p].from_ns()) * 1e-6;
+    std::optional<SlowestGroup> finished;
+    if (obs_->one_pass) {
+      finished = p < obs_->running.size() ? obs_->running[p].finish(results.paths[p].latency)
+                                          : SlowestGroup();  // no success measured
+    }
+    const SlowestGroup* slowest =
+        obs_->one_pass ? (finished ? &*finished : nullptr) : &obs_->slowest[p];
+    if (slowest == nullptr) {
+      obs_->slowest_uncovered = true;  // left empty for a replay to find
+    } else {
+      attribution.slowest = group(slowest->sum());
+      if (attribution.slowest.requests > 0) {
+        attribution.slowest.from_ms = static_cast<double>(slowest->from_ns()) * 1e-6;
+      }
     }
     if (p < obs_->timeline.size()) {
       attribution.timeline.reserve(obs_->timeline[p].size());

@@ -107,13 +107,60 @@ using sim::Simulation;
 
 namespace {
 
-stats::Results simulate_passes(const plan::Plan& plan, const RunLimits& limits) {
-  if (!limits.attribution && limits.traces == 0) {
-    return Simulation<false>(plan, limits).run();
+/// Each path's slowest 1% as the first pass's histograms cut it: its
+/// successes from the p99's rank up. A replay sees the same requests and
+/// finds that rank's exact value in the bucket the cut narrowed it to.
+std::unique_ptr<Observation> observe_cut(const stats::Results& results) {
+  auto observe = std::make_unique<Observation>();
+  for (const stats::PathResult& path : results.paths) {
+    SlowestGroup& group = observe->slowest.emplace_back();
+    if (const std::uint64_t n = path.latency.count(); n > 0) {
+      const std::uint64_t rank = path.latency.rank_at_percentile(99);
+      const stats::Histogram::RankBucket at = path.latency.bucket_of_rank(rank);
+      group.set_cut(at.lowest, at.highest, at.above, n - rank + 1);
+    }
   }
-  // Two passes over the same random draws: the first measures each path's
-  // p99 and chooses the requests to trace; the replay attributes the time of
-  // every request and records the spans of the chosen ones.
+  return observe;
+}
+
+/// Replays the run of `results` (a pass that ran to `results.events`) with
+/// `observe`; empty when the replay could not finish (interrupted, or its
+/// ledgers outgrew the memory budget: `results.attribution_skipped` says so).
+std::optional<stats::Results> replay(const plan::Plan& plan, const RunLimits& limits,
+                                     stats::Results& results, std::unique_ptr<Observation> observe,
+                                     double progress_from) {
+  RunLimits again = limits;
+  if (limits.on_progress) {
+    again.on_progress = [&](double done) {
+      limits.on_progress(progress_from + done * (1 - progress_from));
+    };
+  }
+  // The replay stops where the first pass stopped, whatever stopped it; a
+  // first pass that ran to its end, the replay's same draws end alike.
+  if (results.stopped_early) {
+    again.max_events = results.events;
+  }
+  Simulation<true> simulation(plan, again, std::move(observe));
+  stats::Results observed = simulation.run();
+  if (observed.stop_reason == "interrupted") {
+    return std::nullopt;  // interrupted while replaying: the first pass's results, unattributed
+  }
+  if (observed.stopped_early && observed.events < results.events) {
+    // The ledgers outgrew the budget the first pass estimated them within:
+    // the first pass's results stand, without what only the replay records.
+    results.attribution_skipped = observed.stop_reason;
+    return std::nullopt;
+  }
+  if (observed.events != results.events) {
+    throw std::logic_error("the attribution replay diverged from the first pass");
+  }
+  return observed;
+}
+
+/// Two passes over the same random draws: the first measures each path's
+/// p99 and chooses the requests to trace; the replay attributes the time of
+/// every request and records the spans of the chosen ones.
+stats::Results simulate_twice(const plan::Plan& plan, const RunLimits& limits) {
   RunLimits first = limits;
   if (limits.on_progress) {
     first.on_progress = [&](double done) { limits.on_progress(done / 2); };
@@ -130,52 +177,66 @@ stats::Results simulate_passes(const plan::Plan& plan, const RunLimits& limits) 
     }
     results = first_pass.run();
   }
-  auto observe = std::make_unique<Observation>();
-  // Each path's slowest 1%: its successes from the p99's rank up. The
-  // replay sees the same requests and finds that rank's exact value in the
-  // bucket the first pass narrowed it to.
-  for (const stats::PathResult& path : results.paths) {
-    SlowestGroup& group = observe->slowest.emplace_back();
-    if (const std::uint64_t n = path.latency.count(); n > 0) {
-      const std::uint64_t rank = path.latency.rank_at_percentile(99);
-      const stats::Histogram::RankBucket at = path.latency.bucket_of_rank(rank);
-      group.set_cut(at.lowest, at.highest, at.above, n - rank + 1);
-    }
-  }
+  auto observe = observe_cut(results);
   if (choice) {
     observe->tracing = true;
     observe->chosen = choice->chosen();
   }
-  RunLimits replay = limits;
-  if (limits.on_progress) {
-    replay.on_progress = [&](double done) { limits.on_progress(0.5 + done / 2); };
-  }
-  // The replay stops where the first pass stopped, whatever stopped it; a
-  // first pass that ran to its end, the replay's same draws end alike.
-  if (results.stopped_early) {
-    replay.max_events = results.events;
-  }
-  Simulation<true> again(plan, replay, std::move(observe));
-  stats::Results observed = again.run();
-  if (observed.stop_reason == "interrupted") {
-    return results;  // interrupted while replaying: the first pass's results, unattributed
-  }
-  if (observed.stopped_early && observed.events < results.events) {
-    // The ledgers outgrew the budget the first pass estimated them within:
-    // the first pass's results stand, without what only the replay records.
-    results.attribution_skipped = observed.stop_reason;
+  std::optional<stats::Results> observed = replay(plan, limits, results, std::move(observe), 0.5);
+  if (!observed) {
     return results;
-  }
-  if (observed.events != results.events) {
-    throw std::logic_error("the attribution replay diverged from the first pass");
   }
   if (limits.attribution) {
     for (std::size_t p = 0; p < results.paths.size(); ++p) {
-      results.paths[p].attribution = std::move(observed.paths[p].attribution);
+      results.paths[p].attribution = std::move(observed->paths[p].attribution);
     }
   }
-  results.traces = std::move(observed.traces);
+  results.traces = std::move(observed->traces);
   return results;
+}
+
+/// Attribution without traces: one observing pass, which keeps what each
+/// path's slowest 1% can need as it goes (RunningSlowest). Where a path's
+/// tail moved too far for what it kept, a replay with the cut known finds
+/// that path's group; a run that stopped early (the ledgers count in its
+/// memory budget) is simulated again in two passes, so that it stops where
+/// a run without attribution would.
+stats::Results simulate_once(const plan::Plan& plan, const RunLimits& limits) {
+  auto observe = std::make_unique<Observation>();
+  observe->one_pass = true;
+  Simulation<true> simulation(plan, limits, std::move(observe));
+  stats::Results results = simulation.run();
+  if (results.stop_reason == "interrupted") {
+    if (simulation.slowest_uncovered()) {
+      for (stats::PathResult& path : results.paths) {
+        path.attribution = stats::Attribution();
+      }
+    }
+    return results;
+  }
+  if (results.stopped_early) {
+    return simulate_twice(plan, limits);
+  }
+  if (!simulation.slowest_uncovered()) {
+    return results;
+  }
+  std::optional<stats::Results> observed = replay(plan, limits, results, observe_cut(results), 1.0);
+  for (std::size_t p = 0; p < results.paths.size(); ++p) {
+    stats::Attribution& attribution = results.paths[p].attribution;
+    if (!observed) {
+      attribution = stats::Attribution();
+    } else if (attribution.slowest.requests == 0) {
+      attribution.slowest = std::move(observed->paths[p].attribution.slowest);
+    }
+  }
+  return results;
+}
+
+stats::Results simulate_passes(const plan::Plan& plan, const RunLimits& limits) {
+  if (!limits.attribution && limits.traces == 0) {
+    return Simulation<false>(plan, limits).run();
+  }
+  return limits.traces == 0 ? simulate_once(plan, limits) : simulate_twice(plan, limits);
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "components/critical_path.hpp"
+#include "components/running_slowest.hpp"
 #include "components/trace_choice.hpp"
 #include "tailsim/components/backlog_watch.hpp"
 #include "tailsim/components/circuit_breaker.hpp"
@@ -422,7 +423,14 @@ struct Observation {
   Ledger answer;                         ///< a finished request's ledger, on its way to its caller
   Ledger done;                        ///< a finished call's ledger, on its way to the caller task
   std::vector<LedgerSum> all;         ///< per path: its successful measured requests
-  std::vector<SlowestGroup> slowest;  ///< per path: those from its p99's rank up
+  std::vector<SlowestGroup> slowest;  ///< per path: those from its p99's rank up (a replay)
+  /// One pass (no first pass told the p99): per path, what its slowest 1%
+  /// can need (sized as paths finish).
+  bool one_pass = false;
+  std::vector<RunningSlowest> running;
+  /// One pass: some path's kept ledgers did not cover its slowest 1%, whose
+  /// group is left empty for a replay to find (attribution_results).
+  mutable bool slowest_uncovered = false;
   /// The successful measured requests of a path that finished in one
   /// time-series interval (attribution.timeline).
   struct IntervalSum {
@@ -474,6 +482,9 @@ struct Observation {
             sizeof(TraceRef) +
         at_pods.capacity() * sizeof(TracedAtPod) + timeline_bytes;
     for (const SlowestGroup& group : slowest) {
+      total += group.bytes();
+    }
+    for (const RunningSlowest& group : running) {
       total += group.bytes();
     }
     for (const auto* ledgers : {&tasks, &attempts, &exchanges}) {
@@ -1168,6 +1179,9 @@ class Simulation {
   TraceChoice* choose_ = nullptr;     ///< the first pass of a run with traces: it offers requests
  public:
   void choose_traces(TraceChoice* choice) { choose_ = choice; }
+  /// After run() of a one-pass observation: some path's slowest 1% was not
+  /// covered by what the pass kept, and its group is empty.
+  [[nodiscard]] bool slowest_uncovered() const { return obs_ && obs_->slowest_uncovered; }
 };
 
 // The short steps the cold units take too (a killed pod's work, a cache's

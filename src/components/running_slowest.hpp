@@ -1,0 +1,249 @@
+#pragma once
+// The slowest 1% of a path's requests found in the one pass that simulates
+// them (docs/semantics.md, "Tail attribution: one pass"). The group is the
+// `size` slowest successes, the values from the p99's rank up (SlowestGroup),
+// but the p99 is known only when the run ends. So the pass keeps what the
+// group can need, by latency band (1/32 of a power of two wide):
+//
+// - below a running bound (the p95 so far) nothing: the request is dropped,
+//   and the largest latency dropped is remembered;
+// - in the bands around the running p99 each request's ledger, for the
+//   final cut may fall inside them and split one;
+// - in every other band above the bound one sum of its ledgers (folded): a
+//   band wholly above the final cut belongs to the group whole.
+//
+// At the end the cut is known (Histogram::bucket_of_rank). What was kept
+// covers the group if nothing at or above the cut's bucket was dropped and
+// no folded band reaches into that bucket; then the group is exactly the
+// replay's (SlowestGroup fed the same ledgers in the same order). A tail that
+// moved too far (a load that fell or rose sharply late in the run) is not
+// covered, and the caller replays the run with the cut known.
+//
+// Memory does not grow with the run's length beyond the requests inside the
+// window's bands (a fraction of a percent of them); past `kept_limit` ledgers
+// the group gives up and asks for the replay.
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "components/critical_path.hpp"
+#include "tailsim/stats/histogram.hpp"
+
+namespace tailsim::components {
+
+class RunningSlowest {
+ public:
+  /// A band's index: 32 bands per power of two, increasing with the value;
+  /// values below 32 ns each have their own.
+  static std::uint32_t band_of(std::int64_t ns) {
+    if (ns < 32) {
+      return static_cast<std::uint32_t>(std::max<std::int64_t>(ns, 0));
+    }
+    const auto v = static_cast<std::uint64_t>(ns);
+    const auto e = static_cast<std::uint32_t>(std::bit_width(v)) - 1;  // 5 and up
+    return 32 * (e - 4) + static_cast<std::uint32_t>((v >> (e - 5)) & 31U);
+  }
+
+  /// A successful measured request finished, in the order they finish.
+  /// `so_far`: the path's latencies before it (they tune the bounds).
+  void add(const Ledger& ledger, std::int64_t latency, const stats::Histogram& so_far) {
+    const std::uint64_t order = seen_++;
+    if (seen_ >= next_tune_) {
+      tune(so_far);
+    }
+    if (gave_up_) {
+      return;
+    }
+    if (latency < drop_below_) {
+      dropped_max_ = std::max(dropped_max_, latency);
+      return;
+    }
+    const std::uint32_t index = band_of(latency);
+    auto at = std::lower_bound(bands_.begin(), bands_.end(), index,
+                               [](const Band& b, std::uint32_t i) { return b.index < i; });
+    if (at == bands_.end() || at->index != index) {
+      Band band;
+      band.index = index;
+      at = bands_.insert(at, std::move(band));
+    }
+    at->highest = std::max(at->highest, latency);
+    if (at->folded) {
+      at->sum.add(ledger, latency);
+      return;
+    }
+    at->kept.push_back(Kept{.latency = latency, .order = order, .ledger = ledger});
+    kept_bytes_ += sizeof(Kept) + ledger.parts().size() * sizeof(Ledger::Part);
+    if (++kept_ > soft_limit(seen_)) {
+      shrink();
+    }
+  }
+
+  /// The group of the run's successes `all` (the path's final histogram),
+  /// exactly as the replay would find it; nothing when what was kept does
+  /// not cover it.
+  [[nodiscard]] std::optional<SlowestGroup> finish(const stats::Histogram& all) const {
+    SlowestGroup group;
+    const std::uint64_t n = all.count();
+    if (n == 0) {
+      return group;
+    }
+    const std::uint64_t rank = all.rank_at_percentile(99);
+    const stats::Histogram::RankBucket cut = all.bucket_of_rank(rank);
+    group.set_cut(cut.lowest, cut.highest, cut.above, n - rank + 1);
+    if (gave_up_ || dropped_max_ >= cut.lowest) {
+      return std::nullopt;
+    }
+    const std::uint32_t lo = band_of(cut.lowest);
+    const std::uint32_t hi = band_of(cut.highest);
+    std::vector<const Kept*> kept;
+    kept.reserve(kept_);
+    for (const Band& band : bands_) {
+      if (!band.folded) {
+        for (const Kept& k : band.kept) {
+          kept.push_back(&k);
+        }
+      } else if (band.index > hi) {
+        group.add_above(band.sum);  // every latency in it above the cut's bucket
+      } else if (band.index >= lo) {
+        return std::nullopt;  // folded, yet the cut may split it
+      }
+    }
+    std::sort(kept.begin(), kept.end(),
+              [](const Kept* a, const Kept* b) { return a->order < b->order; });
+    for (const Kept* k : kept) {
+      group.add(k->ledger, k->latency);
+    }
+    return group;
+  }
+
+  /// The memory the kept ledgers and sums hold, for the run's budget.
+  [[nodiscard]] std::uint64_t bytes() const {
+    std::uint64_t total = bands_.capacity() * sizeof(Band) + kept_bytes_;
+    for (const Band& band : bands_) {
+      total += band.sum.totals.capacity() * sizeof(LedgerSum::Total);
+    }
+    return total;
+  }
+
+  /// Whether the group gave up (too many ledgers inside the window).
+  [[nodiscard]] bool gave_up() const { return gave_up_; }
+
+ private:
+  struct Kept {
+    std::int64_t latency = 0;
+    std::uint64_t order = 0;  ///< among the path's successes, in the order they finished
+    Ledger ledger;
+  };
+  struct Band {
+    std::uint32_t index = 0;
+    bool folded = false;
+    std::int64_t highest = 0;  ///< the largest latency it saw
+    LedgerSum sum;             ///< folded: all its requests
+    std::vector<Kept> kept;    ///< not folded: each of its requests
+  };
+
+  /// The ledgers kept before the bands farthest from the window are folded,
+  /// after `n` requests: a small share of them.
+  static std::uint64_t soft_limit(std::uint64_t n) {
+    return std::max<std::uint64_t>(8192, n / 100);
+  }
+  /// The most ledgers the window's own bands may hold: so many more than a
+  /// group of 1% needs means latencies piled up at one value (ties), where
+  /// the replay is the cheaper way.
+  static std::uint64_t hard_limit(std::uint64_t n) {
+    return std::max<std::uint64_t>(16384, n / 25);
+  }
+
+  /// Folds the bands outside the window, the farthest below it first, until
+  /// half the soft limit is kept; gives up when the window alone holds more
+  /// than the hard limit.
+  void shrink() {
+    std::vector<Band*> outside;
+    for (Band& band : bands_) {
+      if (!band.folded && (band.index < window_lo_ || band.index > window_hi_)) {
+        outside.push_back(&band);
+      }
+    }
+    // Those below the window first: a tail that moves up (a load that
+    // grows, a queue that fills) leaves them behind.
+    const auto distance = [&](const Band* band) {
+      return band->index < window_lo_ ? (std::uint64_t{1} << 32) + window_lo_ - band->index
+                                      : std::uint64_t{band->index - window_hi_};
+    };
+    std::sort(outside.begin(), outside.end(),
+              [&](const Band* a, const Band* b) { return distance(a) > distance(b); });
+    for (Band* band : outside) {
+      if (kept_ <= soft_limit(seen_) / 2) {
+        break;
+      }
+      fold(*band);
+    }
+    if (kept_ > hard_limit(seen_)) {
+      give_up();
+    }
+  }
+
+  /// Moves the bounds to the latencies so far: drop below their p95; the
+  /// window, the bands that keep their ledgers whatever the soft limit, is
+  /// around their p99 (within a share of requests that narrows as their
+  /// number grows).
+  void tune(const stats::Histogram& so_far) {
+    next_tune_ = seen_ + std::max<std::uint64_t>(64, seen_ / 8);
+    const std::uint64_t n = so_far.count();
+    if (gave_up_ || n < 64) {
+      return;
+    }
+    const double w = std::clamp(20.0 / std::sqrt(static_cast<double>(n)), 0.2, 1.0);
+    drop_below_ = so_far.bucket_of_rank(so_far.rank_at_percentile(95)).lowest;
+    window_lo_ = band_of(so_far.bucket_of_rank(so_far.rank_at_percentile(99 - w)).lowest);
+    window_hi_ = band_of(so_far.bucket_of_rank(so_far.rank_at_percentile(99 + w)).highest);
+    std::erase_if(bands_, [&](const Band& band) {
+      if (band.highest >= drop_below_) {
+        return false;
+      }
+      dropped_max_ = std::max(dropped_max_, band.highest);
+      if (!band.folded) {
+        kept_ -= band.kept.size();
+        for (const Kept& k : band.kept) {
+          kept_bytes_ -= sizeof(Kept) + k.ledger.parts().size() * sizeof(Ledger::Part);
+        }
+      }
+      return true;
+    });
+  }
+
+  void fold(Band& band) {
+    band.folded = true;
+    for (const Kept& k : band.kept) {
+      band.sum.add(k.ledger, k.latency);
+      kept_bytes_ -= sizeof(Kept) + k.ledger.parts().size() * sizeof(Ledger::Part);
+    }
+    kept_ -= band.kept.size();
+    std::vector<Kept>().swap(band.kept);
+  }
+
+  void give_up() {
+    gave_up_ = true;
+    std::vector<Band>().swap(bands_);
+    kept_ = 0;
+    kept_bytes_ = 0;
+  }
+
+  std::uint64_t seen_ = 0;
+  std::uint64_t next_tune_ = 64;
+  std::int64_t drop_below_ = 0;
+  std::int64_t dropped_max_ = std::numeric_limits<std::int64_t>::min();
+  std::uint32_t window_lo_ = 0;
+  std::uint32_t window_hi_ = std::numeric_limits<std::uint32_t>::max();
+  std::vector<Band> bands_;  ///< by index, those with requests above drop_below_
+  std::uint64_t kept_ = 0;
+  std::uint64_t kept_bytes_ = 0;
+  bool gave_up_ = false;
+};
+
+}  // namespace tailsim::components

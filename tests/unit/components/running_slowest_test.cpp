@@ -1,0 +1,166 @@
+// The slowest 1% in one pass (RunningSlowest) against the replay's answer:
+// a SlowestGroup told the final cut and fed the same ledgers. Whenever the
+// one pass says it covered the group, the two must agree exactly; where the
+// tail moved too far, it must say so rather than answer.
+
+#include "components/running_slowest.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "tailsim/stats/histogram.hpp"
+
+namespace {
+
+using tailsim::components::Ledger;
+using tailsim::components::LedgerSum;
+using tailsim::components::RunningSlowest;
+using tailsim::components::SlowestGroup;
+using tailsim::components::Where;
+using tailsim::stats::Histogram;
+
+/// A request's ledger: a queue wait and the rest CPU, at one of five services.
+Ledger ledger_of(std::uint64_t i, std::int64_t latency) {
+  Ledger ledger;
+  const auto service = static_cast<std::uint32_t>(i % 5);
+  ledger.add(service, Where::queue, latency / 3);
+  ledger.add(service, Where::cpu, latency - latency / 3);
+  return ledger;
+}
+
+struct Passes {
+  std::optional<SlowestGroup> one_pass;
+  SlowestGroup replay;
+  RunningSlowest running;
+};
+
+/// Feeds the latencies `latency(i)` for i < n to the one pass (with the
+/// histogram so far, as the engine does) and to the replay told the cut.
+Passes feed(std::uint64_t n, const std::function<std::int64_t(std::uint64_t)>& latency) {
+  Passes out;
+  Histogram so_far;
+  std::vector<std::int64_t> values(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    values[i] = latency(i);
+    out.running.add(ledger_of(i, values[i]), values[i], so_far);
+    so_far.record(values[i]);
+  }
+  out.one_pass = out.running.finish(so_far);
+  const std::uint64_t rank = so_far.rank_at_percentile(99);
+  const Histogram::RankBucket cut = so_far.bucket_of_rank(rank);
+  out.replay.set_cut(cut.lowest, cut.highest, cut.above, n - rank + 1);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    out.replay.add(ledger_of(i, values[i]), values[i]);
+  }
+  return out;
+}
+
+void check_same(const SlowestGroup& got, const SlowestGroup& want) {
+  const LedgerSum a = got.sum();
+  const LedgerSum b = want.sum();
+  CHECK(a.requests == b.requests);
+  CHECK(a.latency_ns == b.latency_ns);
+  REQUIRE(a.totals.size() == b.totals.size());
+  for (std::size_t k = 0; k < a.totals.size(); ++k) {
+    CHECK(a.totals[k].key == b.totals[k].key);
+    CHECK(a.totals[k].ns == b.totals[k].ns);
+  }
+  CHECK(got.from_ns() == want.from_ns());
+}
+
+}  // namespace
+
+TEST_CASE("one pass: bands are monotone in the value, 32 to a factor of 2", "[attribution]") {
+  std::uint32_t last = 0;
+  for (std::int64_t v = 1; v < (std::int64_t{1} << 40); v += 1 + v / 97) {
+    const std::uint32_t band = RunningSlowest::band_of(v);
+    CHECK(band >= last);
+    last = band;
+  }
+  CHECK(RunningSlowest::band_of(1 << 20) - RunningSlowest::band_of(1 << 19) == 32);
+  CHECK(RunningSlowest::band_of(-5) == 0);
+}
+
+TEST_CASE("one pass: a steady tail is covered, and the group is the replay's exactly",
+          "[attribution]") {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> lognormal(std::log(20e6), 0.6);  // 20 ms median
+  Passes out = feed(300'000, [&](std::uint64_t) { return std::llround(lognormal(rng)); });
+  REQUIRE(out.one_pass.has_value());
+  CHECK(out.one_pass->sum().requests == 300'000 - (99 * 300'000 + 99) / 100 + 1);
+  check_same(*out.one_pass, out.replay);
+  // Memory: the kept ledgers stay within the soft limit's share (1% of the
+  // requests, here 3,000 ledgers of two parts), not the 5% above the p95.
+  CHECK(out.running.bytes() < 3'000 * (sizeof(Ledger) + 2 * sizeof(Ledger::Part) + 16) + 600'000);
+}
+
+TEST_CASE("one pass: every latency equal, the group is the rank count in finishing order",
+          "[attribution]") {
+  Passes out = feed(12'000, [](std::uint64_t) { return std::int64_t{2'000'000}; });
+  REQUIRE(out.one_pass.has_value());
+  CHECK(out.one_pass->sum().requests == 12'000 - 11'880 + 1);
+  check_same(*out.one_pass, out.replay);
+  // Past 16,384 ties in one band (and 4% of the requests) the one pass
+  // gives up: the replay keeps only the rank count's candidates.
+  Passes many = feed(40'000, [](std::uint64_t) { return std::int64_t{2'000'000}; });
+  CHECK(many.running.gave_up());
+  CHECK_FALSE(many.one_pass.has_value());
+  CHECK(many.running.bytes() == 0);
+}
+
+TEST_CASE("one pass: a tail that grows all run long is covered or refused, never wrong",
+          "[attribution]") {
+  // A queue that fills: latency grows with the request's index, with noise.
+  std::mt19937_64 rng(3);
+  std::exponential_distribution<double> noise(1.0 / 5e6);
+  Passes out = feed(200'000, [&](std::uint64_t i) {
+    return static_cast<std::int64_t>(1e6 + 500.0 * static_cast<double>(i) + noise(rng));
+  });
+  if (out.one_pass) {
+    check_same(*out.one_pass, out.replay);
+  }
+}
+
+TEST_CASE("one pass: a tail that falls late is refused, for the replay to find", "[attribution]") {
+  // 5,000 slow requests (100-200 ms), then 500,000 of 1 ms: the slowest 1%
+  // (5,051) is every slow one and 51 of the fast, but while the slow ones
+  // were the p95 the fast ones were dropped.
+  Passes out = feed(505'000, [](std::uint64_t i) {
+    return i < 5'000 ? static_cast<std::int64_t>(100'000'000 + 20'000 * i)
+                     : std::int64_t{1'000'000};
+  });
+  CHECK_FALSE(out.one_pass.has_value());
+  CHECK(out.replay.sum().requests == 505'000 - 499'950 + 1);
+}
+
+TEST_CASE("one pass: no requests, an empty group", "[attribution]") {
+  RunningSlowest running;
+  const std::optional<SlowestGroup> group = running.finish(Histogram());
+  REQUIRE(group.has_value());
+  CHECK(group->sum().requests == 0);
+}
+
+TEST_CASE("ledger sums merge as if each ledger were added", "[attribution]") {
+  LedgerSum a;
+  LedgerSum b;
+  LedgerSum both;
+  for (std::uint64_t i = 0; i < 40; ++i) {
+    const Ledger ledger = ledger_of(i * 7, static_cast<std::int64_t>(1000 + i * 13));
+    (i % 3 == 0 ? a : b).add(ledger, static_cast<std::int64_t>(1000 + i * 13));
+    both.add(ledger, static_cast<std::int64_t>(1000 + i * 13));
+  }
+  a.merge(b);
+  CHECK(a.requests == both.requests);
+  CHECK(a.latency_ns == both.latency_ns);
+  REQUIRE(a.totals.size() == both.totals.size());
+  for (std::size_t k = 0; k < a.totals.size(); ++k) {
+    CHECK(a.totals[k].key == both.totals[k].key);
+    CHECK(a.totals[k].ns == both.totals[k].ns);
+  }
+}
