@@ -52,7 +52,9 @@ class Ledger {
     std::int64_t ns = 0;
   };
 
-  void add(std::uint32_t entity, Where where, std::int64_t ns) {
+  /// Inlined: an observing pass adds a dozen parts per CPU step, and the
+  /// call cost more than the add (2% of an attributed run).
+  [[gnu::always_inline]] void add(std::uint32_t entity, Where where, std::int64_t ns) {
     if (ns <= 0) {
       return;
     }
@@ -97,9 +99,12 @@ class Ledger {
 
  private:
   void compact_if_long() {
-    if (parts_.size() <= 32) {
-      return;
+    if (parts_.size() > 32) [[unlikely]] {
+      compact();
     }
+  }
+
+  [[gnu::noinline]] void compact() {
     std::sort(parts_.begin(), parts_.end(),
               [](const Part& a, const Part& b) { return a.key < b.key; });
     std::size_t out = 0;

@@ -8,6 +8,22 @@
 
 namespace tailsim::components::sim {
 
+namespace {
+
+/// std::llround (halves away from zero) without a call into libm, which
+/// was 1.6% of an attributed run: x - trunc(x) is exact in doubles, and
+/// from 2^53 up every double is whole.
+std::int64_t round_ledger_ns(double x) {
+  if (!(std::fabs(x) < 0x1p62)) [[unlikely]] {
+    return std::llround(x);
+  }
+  const auto whole = static_cast<std::int64_t>(x);  // toward zero
+  const double rest = x - static_cast<double>(whole);
+  return whole + static_cast<std::int64_t>(rest >= 0.5) - static_cast<std::int64_t>(rest <= -0.5);
+}
+
+}  // namespace
+
 template <bool Observe>
 void Simulation<Observe>::observe_spawn(Id t, Duration waited) {
   Ledger& ledger = Observation::at(obs_->tasks, t);
@@ -110,22 +126,22 @@ void Simulation<Observe>::observe_resume(Id t) {
   const std::int64_t ran = own - waited;
   const PodMetrics& pod = fleet_.pods[request.pod].metrics;
   const auto paused =
-      std::clamp<std::int64_t>(std::llround(pod.paused_ns - mark.paused_at), 0, ran);
-  const auto throttled =
-      std::clamp<std::int64_t>(std::llround(pod.throttled_ns - mark.throttled_at), 0, ran - paused);
+      std::clamp<std::int64_t>(round_ledger_ns(pod.paused_ns - mark.paused_at), 0, ran);
+  const auto throttled = std::clamp<std::int64_t>(
+      round_ledger_ns(pod.throttled_ns - mark.throttled_at), 0, ran - paused);
   const std::int64_t stopped = paused + throttled;
   const std::int64_t demand =
-      std::min(ran - stopped, static_cast<std::int64_t>(std::llround(work_.tasks[t].work_ns)));
+      std::min(ran - stopped, static_cast<std::int64_t>(round_ledger_ns(work_.tasks[t].work_ns)));
   ledger.add(service, Where::batch_wait, waited_for_batch);
   ledger.add(service, Where::queue, waited - waited_for_batch);
   ledger.add(service, Where::gc_pause, paused);
   ledger.add(service, Where::throttled, throttled);
   const auto warmup =
-      static_cast<std::int64_t>(std::llround(static_cast<double>(demand) * mark.warmup_share));
+      static_cast<std::int64_t>(round_ledger_ns(static_cast<double>(demand) * mark.warmup_share));
   ledger.add(service, Where::warmup, warmup);
   ledger.add(service, Where::cpu, demand - warmup);
-  const auto slowed = std::clamp<std::int64_t>(std::llround(pod.contended_ns - mark.contended_at),
-                                               0, ran - stopped - demand);
+  const auto slowed = std::clamp<std::int64_t>(
+      round_ledger_ns(pod.contended_ns - mark.contended_at), 0, ran - stopped - demand);
   ledger.add(service, Where::node_cores, slowed);
   ledger.add(service, Where::cpu_contention, ran - stopped - demand - slowed);
   if (obs_->tracing) {
