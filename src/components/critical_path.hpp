@@ -148,6 +148,26 @@ struct LedgerSum {
     }
   }
 
+  /// The requests added since `earlier`, a copy of this sum taken then:
+  /// each key's time since, the keys with none left out.
+  [[nodiscard]] LedgerSum minus(const LedgerSum& earlier) const {
+    LedgerSum out;
+    out.requests = requests - earlier.requests;
+    out.latency_ns = latency_ns - earlier.latency_ns;
+    auto before = earlier.totals.begin();
+    for (const Total& total : totals) {
+      while (before != earlier.totals.end() && before->key < total.key) {
+        ++before;
+      }
+      const double was =
+          before != earlier.totals.end() && before->key == total.key ? before->ns : 0;
+      if (total.ns > was) {
+        out.totals.push_back(Total{total.key, total.ns - was});
+      }
+    }
+    return out;
+  }
+
   /// Adds every request of `other`, as if each of its ledgers were added.
   void merge(const LedgerSum& other) {
     requests += other.requests;

@@ -205,26 +205,33 @@ void Simulation<Observe>::observe_path(Id path, Time started, Outcome outcome) {
     const std::int64_t latency = (now_ - started).count();
     assert(ledger.total() <= latency && "a request's parts cannot exceed its latency");
     ledger.add(0, Where::unaccounted, latency - ledger.total());
-    obs_->all[path].add(ledger, latency);
+    // The timeline: by the interval it finished in, as the time series
+    // counts its completion (intervals close before the event at their end).
+    // An interval's sum is the difference of the path's sum at its ends:
+    // each request is added once (the sums are of whole nanoseconds, exact).
+    const std::size_t interval = recorder_.intervals();
+    std::vector<Observation::IntervalSum>& timeline = Observation::at(obs_->timeline, path);
+    LedgerSum& all = obs_->all[path];
+    if (timeline.empty() || timeline.back().interval != interval) {
+      LedgerSum& start = Observation::at(obs_->interval_start, path);
+      const std::size_t intervals_before = timeline.capacity();
+      if (!timeline.empty()) {
+        timeline.back().sum = all.minus(start);
+        obs_->timeline_bytes += timeline.back().sum.totals.capacity() * sizeof(LedgerSum::Total);
+      }
+      timeline.push_back(Observation::IntervalSum{.interval = interval, .sum = {}});
+      obs_->timeline_bytes +=
+          (timeline.capacity() - intervals_before) * sizeof(Observation::IntervalSum);
+      start.requests = all.requests;
+      start.latency_ns = all.latency_ns;
+      start.totals.assign(all.totals.begin(), all.totals.end());
+    }
+    all.add(ledger, latency);
     if (obs_->one_pass) {
       Observation::at(obs_->running, path).add(ledger, latency, recorder_.path_latency(path));
     } else {
       obs_->slowest[path].add(ledger, latency);
     }
-    // The timeline: by the interval it finished in, as the time series
-    // counts its completion (intervals close before the event at their end).
-    const std::size_t interval = recorder_.intervals();
-    std::vector<Observation::IntervalSum>& timeline = Observation::at(obs_->timeline, path);
-    const std::size_t intervals_before = timeline.capacity();
-    if (timeline.empty() || timeline.back().interval != interval) {
-      timeline.push_back(Observation::IntervalSum{.interval = interval, .sum = {}});
-    }
-    LedgerSum& sum = timeline.back().sum;
-    const std::size_t totals_before = sum.totals.capacity();
-    sum.add(ledger, latency);
-    obs_->timeline_bytes +=
-        (timeline.capacity() - intervals_before) * sizeof(Observation::IntervalSum) +
-        (sum.totals.capacity() - totals_before) * sizeof(LedgerSum::Total);
   }
   ledger.clear();
 }
@@ -284,10 +291,14 @@ void Simulation<Observe>::attribution_results(stats::Results& results) const {
       }
     }
     if (p < obs_->timeline.size()) {
-      attribution.timeline.reserve(obs_->timeline[p].size());
-      for (const Observation::IntervalSum& at : obs_->timeline[p]) {
-        attribution.timeline.push_back(
-            stats::AttributionInterval{.interval = at.interval, .group = group(at.sum)});
+      const std::vector<Observation::IntervalSum>& timeline = obs_->timeline[p];
+      attribution.timeline.reserve(timeline.size());
+      for (const Observation::IntervalSum& at : timeline) {
+        // The last interval is still open: its sum is what came since it began.
+        const bool open = &at == &timeline.back();
+        attribution.timeline.push_back(stats::AttributionInterval{
+            .interval = at.interval,
+            .group = group(open ? obs_->all[p].minus(obs_->interval_start[p]) : at.sum)});
       }
     }
   }

@@ -437,9 +437,12 @@ struct Observation {
     std::size_t interval = 0;
     LedgerSum sum;
   };
-  /// Per path (sized as paths finish): its intervals with such requests, in order.
+  /// Per path (sized as paths finish): its intervals with such requests, in
+  /// order. The last one's sum is left empty while it is open: it is `all`
+  /// less `interval_start`.
   std::vector<std::vector<IntervalSum>> timeline;
-  std::uint64_t timeline_bytes = 0;  ///< what `timeline` holds, for the memory budget
+  std::vector<LedgerSum> interval_start;  ///< per path: `all` when its last interval began
+  std::uint64_t timeline_bytes = 0;       ///< what `timeline` holds, for the memory budget
 
   // Traces (RunLimits::traces) of the requests the first pass chose.
   /// Where a call, attempt or request is in its trace: span indexes.
@@ -486,6 +489,9 @@ struct Observation {
     }
     for (const RunningSlowest& group : running) {
       total += group.bytes();
+    }
+    for (const LedgerSum& start : interval_start) {
+      total += start.totals.capacity() * sizeof(LedgerSum::Total);
     }
     for (const auto* ledgers : {&tasks, &attempts, &exchanges}) {
       total += ledgers->capacity() * sizeof(Ledger);

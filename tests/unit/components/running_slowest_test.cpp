@@ -164,3 +164,28 @@ TEST_CASE("ledger sums merge as if each ledger were added", "[attribution]") {
     CHECK(a.totals[k].ns == both.totals[k].ns);
   }
 }
+
+TEST_CASE("a ledger sum less its earlier copy is the sum of the ledgers added since",
+          "[attribution]") {
+  LedgerSum all;
+  LedgerSum since;
+  for (std::uint64_t i = 0; i < 60; ++i) {
+    const auto latency = static_cast<std::int64_t>(2000 + i * 31);
+    all.add(ledger_of(i % 3, latency), latency);  // services 0 to 2 only, at first
+  }
+  const LedgerSum earlier = all;
+  for (std::uint64_t i = 0; i < 25; ++i) {
+    const auto latency = static_cast<std::int64_t>(5000 + i * 17);
+    all.add(ledger_of(2 + i, latency), latency);  // all five services: two of them new
+    since.add(ledger_of(2 + i, latency), latency);
+  }
+  const LedgerSum diff = all.minus(earlier);
+  CHECK(diff.requests == since.requests);
+  CHECK(diff.latency_ns == since.latency_ns);
+  REQUIRE(diff.totals.size() == since.totals.size());
+  for (std::size_t k = 0; k < diff.totals.size(); ++k) {
+    CHECK(diff.totals[k].key == since.totals[k].key);
+    CHECK(diff.totals[k].ns == since.totals[k].ns);
+  }
+  CHECK(all.minus(all).totals.empty());
+}
