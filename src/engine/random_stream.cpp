@@ -73,7 +73,9 @@ std::uint64_t RandomStream::name_key(std::string_view component, std::string_vie
 RandomStream RandomStream::derive(std::uint64_t seed, std::string_view component,
                                   std::string_view purpose) {
   std::uint64_t state = seed;
-  return RandomStream(splitmix64(state) ^ name_key(component, purpose));
+  RandomStream stream(splitmix64(state) ^ name_key(component, purpose));
+  stream.seed();  // a component's stream draws many numbers: its state at once
+  return stream;
 }
 
 std::uint64_t RandomStream::uniform_int(std::uint64_t n) {

@@ -36,29 +36,24 @@ class RandomStream {
     return z ^ (z >> 31);
   }
 
-  /// The stream of `key`: xoshiro256**'s state from SplitMix64 of the key.
-  /// Inline and cheap (four independent finalisers): a request's step makes
-  /// one for its draws.
-  explicit RandomStream(std::uint64_t key = 0) {
-    for (std::uint64_t& word : s_) {
-      key += 0x9e3779b97f4a7c15ULL;
-      std::uint64_t z = key;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      word = z ^ (z >> 31);
-    }
-  }
+  /// The stream of `key`: xoshiro256**'s state from SplitMix64 of the key
+  /// (word i is mix_key(key, i)). Made lazily: the first number needs only
+  /// word 1, and most of the streams a request's steps make are asked for
+  /// one number (an exponential, a uniform), so the other three words are
+  /// worked out only when a second number is drawn. The numbers are those of
+  /// the whole state made at once.
+  explicit RandomStream(std::uint64_t key = 0) : key_(key) {}
 
   std::uint64_t next_u64() {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
+    if (seeding_ != Seeding::done) [[unlikely]] {
+      if (seeding_ == Seeding::none) {  // the first number: word 1 alone
+        seeding_ = Seeding::first_drawn;
+        return scramble(mix_key(key_, 1));
+      }
+      seed();  // the second: the whole state, then past the first number
+      step();
+    }
+    return step();
   }
 
   /// Uniform in [0, 1), 53 random bits.
@@ -143,8 +138,34 @@ class RandomStream {
   }
 
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  /// xoshiro256**'s output for a state whose word 1 is `s1`.
+  static std::uint64_t scramble(std::uint64_t s1) { return rotl(s1 * 5, 7) * 9; }
+  /// The state of key_: word i is SplitMix64's (i + 1)th number from the
+  /// key, which is mix_key(key_, i).
+  void seed() {
+    for (std::uint64_t i = 0; i < 4; ++i) {
+      s_[i] = mix_key(key_, i);
+    }
+    seeding_ = Seeding::done;
+  }
+  /// One step of xoshiro256**: its output, and the state moved on.
+  std::uint64_t step() {
+    const std::uint64_t result = scramble(s_[1]);
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
 
-  std::uint64_t s_[4];
+  std::uint64_t s_[4] = {};
+  std::uint64_t key_;
+  /// How much of the state is made: none (nothing drawn), none but the first
+  /// number drawn, or all of it.
+  enum class Seeding : std::uint8_t { none, first_drawn, done } seeding_ = Seeding::none;
 };
 
 }  // namespace tailsim::engine

@@ -35,6 +35,11 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
     stream_names_.push_back(engine::RandomStream::name_key(component, purpose));
   }
   request_root_ = engine::RandomStream::mix_key(plan.seed, 0x7265717565737473ULL);  // "requests"
+  workload_roots_.reserve(plan.workloads.size());
+  for (const plan::Workload& w : plan.workloads) {
+    workload_roots_.push_back(
+        engine::RandomStream::mix_key(request_root_, stream_names_[w.stream]));
+  }
   // An attempt's timeout comes a fixed delay after it starts: the timeouts of
   // one duration are in order already and wait in a lane of the event queue.
   std::map<Duration, std::uint32_t> lanes;
@@ -221,8 +226,7 @@ void Simulation<Observe>::start_client_request(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
   const std::uint64_t index = clients_.workloads[w].arrivals++;
   // The request's random numbers: from its workload and arrival number alone.
-  const std::uint64_t key = engine::RandomStream::mix_key(
-      engine::RandomStream::mix_key(request_root_, stream_names_[wl.stream]), index);
+  const std::uint64_t key = engine::RandomStream::mix_key(workload_roots_[w], index);
   const Id x = make_exchange(ExchangeKind::client_request, /*caller_task=*/no_id, w, /*site=*/no_id,
                              wl.policy, wl.edge, wl.entry,
                              /*joins_parent=*/false, key);
