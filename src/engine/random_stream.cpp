@@ -78,6 +78,12 @@ RandomStream RandomStream::derive(std::uint64_t seed, std::string_view component
   return stream;
 }
 
+std::uint64_t RandomStream::second_u64() {
+  seed();
+  step();  // the first number, drawn from word 1 alone
+  return step();
+}
+
 std::uint64_t RandomStream::uniform_int(std::uint64_t n) {
   // Lemire, "Fast random integer generation in an interval" (2019).
   __extension__ using u128 = unsigned __int128;  // GCC and clang on 64-bit targets

@@ -44,14 +44,13 @@ class RandomStream {
   /// the whole state made at once.
   explicit RandomStream(std::uint64_t key = 0) : key_(key) {}
 
-  std::uint64_t next_u64() {
+  [[gnu::always_inline]] std::uint64_t next_u64() {
     if (seeding_ != Seeding::done) [[unlikely]] {
       if (seeding_ == Seeding::none) {  // the first number: word 1 alone
         seeding_ = Seeding::first_drawn;
         return scramble(mix_key(key_, 1));
       }
-      seed();  // the second: the whole state, then past the first number
-      step();
+      return second_u64();
     }
     return step();
   }
@@ -148,6 +147,10 @@ class RandomStream {
     }
     seeding_ = Seeding::done;
   }
+  /// The second number: the whole state, stepped past the first number,
+  /// then one step more. Out of line: next_u64() stays small enough to
+  /// inline, and few streams made from a key draw twice.
+  [[gnu::noinline]] std::uint64_t second_u64();
   /// One step of xoshiro256**: its output, and the state moved on.
   std::uint64_t step() {
     const std::uint64_t result = scramble(s_[1]);
