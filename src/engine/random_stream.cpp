@@ -84,6 +84,24 @@ std::uint64_t RandomStream::second_u64() {
   return step();
 }
 
+double RandomStream::exponential_beyond(std::size_t layer, double x) {
+  for (;;) {
+    if (layer == 0) {
+      return exponential_layers.x[1] - std::log(uniform_open());  // the tail, memoryless
+    }
+    if (is_under_wedge(layer, x)) {
+      return x;
+    }
+    // Rejected: draw again, as standard_exponential() does.
+    const std::uint64_t bits = next_u64();
+    layer = bits & 0xff;
+    x = static_cast<double>(bits >> 11) * 0x1.0p-53 * exponential_layers.x[layer];
+    if (x < exponential_layers.x[layer + 1]) {
+      return x;
+    }
+  }
+}
+
 std::uint64_t RandomStream::uniform_int(std::uint64_t n) {
   // Lemire, "Fast random integer generation in an interval" (2019).
   __extension__ using u128 = unsigned __int128;  // GCC and clang on 64-bit targets

@@ -68,21 +68,14 @@ class RandomStream {
   /// 2000) with 256 layers: exact, and 98.9% of draws take one 64-bit number,
   /// a multiplication and a comparison, with no logarithm.
   double standard_exponential() {
-    for (;;) {
-      const std::uint64_t bits = next_u64();
-      const std::size_t layer = bits & 0xff;  // the low 8 bits pick the layer...
-      const double x =                        // ...the top 53 the point in it
-          static_cast<double>(bits >> 11) * 0x1.0p-53 * exponential_layers.x[layer];
-      if (x < exponential_layers.x[layer + 1]) [[likely]] {
-        return x;  // inside the layer's rectangle, under the density
-      }
-      if (layer == 0) {
-        return exponential_layers.x[1] - std::log(uniform_open());  // the tail, memoryless
-      }
-      if (is_under_wedge(layer, x)) {
-        return x;
-      }
+    const std::uint64_t bits = next_u64();
+    const std::size_t layer = bits & 0xff;  // the low 8 bits pick the layer...
+    const double x =                        // ...the top 53 the point in it
+        static_cast<double>(bits >> 11) * 0x1.0p-53 * exponential_layers.x[layer];
+    if (x < exponential_layers.x[layer + 1]) [[likely]] {
+      return x;  // inside the layer's rectangle, under the density
     }
+    return exponential_beyond(layer, x);
   }
   /// Standard normal, by the ziggurat of the half-normal density with 256
   /// layers (Marsaglia and Tsang 2000, as standard_exponential) and a random
@@ -129,6 +122,11 @@ class RandomStream {
   static ExponentialLayers make_normal_layers();
   /// A half-normal draw beyond r (Marsaglia 1964): out of line, 0.03% of draws.
   double normal_tail();
+  /// The rest of standard_exponential() for a point x of `layer` outside its
+  /// rectangle (1.1% of draws): the tail, or the wedge's test, and if that
+  /// rejects the point, the draws that follow. Out of line, so that the
+  /// ziggurat's common case inlines where a step draws.
+  [[gnu::noinline]] double exponential_beyond(std::size_t layer, double x);
   /// For a point x of layer i outside the rectangle: does a uniform height in
   /// the wedge between f[i] and f[i + 1] fall under exp(-x)?
   bool is_under_wedge(std::size_t layer, double x) {
