@@ -783,7 +783,15 @@ void Simulation<Observe>::respond_plain(const Request& request, Outcome outcome)
   }
   Exchange& ex = calls_.exchanges[x];
   if (ex.kind != ExchangeKind::call) {
-    exchange_done(x, outcome);  // the client gets its answer directly
+    if (!Observe && ex.kind == ExchangeKind::client_request) {
+      // The client gets its answer directly: exchange_done's path for it
+      // without its call (a plain exchange has no attempts to end, and
+      // this pass observes nothing).
+      finish_client_request(x, ex, outcome);
+      calls_.exchanges.release(x);
+      return;
+    }
+    exchange_done(x, outcome);  // the client (or a queue's consumer) gets its answer directly
     return;
   }
   const plan::CallSite& site = plan_.call_sites[ex.site];
