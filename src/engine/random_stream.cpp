@@ -73,7 +73,33 @@ std::uint64_t RandomStream::name_key(std::string_view component, std::string_vie
 RandomStream RandomStream::derive(std::uint64_t seed, std::string_view component,
                                   std::string_view purpose) {
   std::uint64_t state = seed;
-  return RandomStream(splitmix64(state) ^ name_key(component, purpose));
+  RandomStream stream(splitmix64(state) ^ name_key(component, purpose));
+  stream.seed();  // a component's stream draws many numbers: its state at once
+  return stream;
+}
+
+std::uint64_t RandomStream::second_u64() {
+  seed();
+  step();  // the first number, drawn from word 1 alone
+  return step();
+}
+
+double RandomStream::exponential_beyond(std::size_t layer, double x) {
+  for (;;) {
+    if (layer == 0) {
+      return exponential_layers.x[1] - std::log(uniform_open());  // the tail, memoryless
+    }
+    if (is_under_wedge(layer, x)) {
+      return x;
+    }
+    // Rejected: draw again, as standard_exponential() does.
+    const std::uint64_t bits = next_u64();
+    layer = bits & 0xff;
+    x = static_cast<double>(bits >> 11) * 0x1.0p-53 * exponential_layers.x[layer];
+    if (x < exponential_layers.x[layer + 1]) {
+      return x;
+    }
+  }
 }
 
 std::uint64_t RandomStream::uniform_int(std::uint64_t n) {

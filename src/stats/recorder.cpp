@@ -42,13 +42,6 @@ Recorder::Recorder(Time window_start, Time window_end, std::size_t paths, std::s
 
       gpu_series_(services) {}
 
-void Recorder::path_arrival(std::uint32_t path, Time at) {
-  ++interval_paths_[path].arrivals;
-  if (is_measured(at)) {
-    ++paths_[path].requests;
-  }
-}
-
 void Recorder::path_finished(std::uint32_t path, Time arrived, Time now, Outcome outcome,
                              std::uint32_t attempts) {
   IntervalPath& i = interval_paths_[path];
@@ -146,13 +139,6 @@ void Recorder::cluster_pending(Time from, Time to, std::uint32_t pods) {
   }
 }
 
-void Recorder::service_arrival(std::uint32_t service, Time at) {
-  ++interval_services_[service].arrivals;
-  if (is_measured(at)) {
-    ++services_[service].requests;
-  }
-}
-
 void Recorder::service_rejected(std::uint32_t service, Time at) {
   ++interval_services_[service].rejected;
   if (is_measured(at)) {
@@ -214,18 +200,6 @@ void Recorder::service_hedge(std::uint32_t service, Time at) {
 void Recorder::service_hedge_won(std::uint32_t service, Time at) {
   if (is_measured(at)) {
     ++services_[service].hedges_won;
-  }
-}
-
-void Recorder::service_answered(std::uint32_t service, Time arrived, bool client_waiting,
-                                Outcome outcome) {
-  if (!is_measured(arrived)) {
-    return;
-  }
-  if (!client_waiting) {
-    ++services_[service].orphaned;
-  } else if (outcome == Outcome::ok) {
-    ++services_[service].goodput;
   }
 }
 

@@ -36,29 +36,23 @@ class RandomStream {
     return z ^ (z >> 31);
   }
 
-  /// The stream of `key`: xoshiro256**'s state from SplitMix64 of the key.
-  /// Inline and cheap (four independent finalisers): a request's step makes
-  /// one for its draws.
-  explicit RandomStream(std::uint64_t key = 0) {
-    for (std::uint64_t& word : s_) {
-      key += 0x9e3779b97f4a7c15ULL;
-      std::uint64_t z = key;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      word = z ^ (z >> 31);
-    }
-  }
+  /// The stream of `key`: xoshiro256**'s state from SplitMix64 of the key
+  /// (word i is mix_key(key, i)). Made lazily: the first number needs only
+  /// word 1, and most of the streams a request's steps make are asked for
+  /// one number (an exponential, a uniform), so the other three words are
+  /// worked out only when a second number is drawn. The numbers are those of
+  /// the whole state made at once.
+  explicit RandomStream(std::uint64_t key = 0) : key_(key) {}
 
-  std::uint64_t next_u64() {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
+  [[gnu::always_inline]] std::uint64_t next_u64() {
+    if (seeding_ != Seeding::done) [[unlikely]] {
+      if (seeding_ == Seeding::none) {  // the first number: word 1 alone
+        seeding_ = Seeding::first_drawn;
+        return scramble(mix_key(key_, 1));
+      }
+      return second_u64();
+    }
+    return step();
   }
 
   /// Uniform in [0, 1), 53 random bits.
@@ -74,21 +68,14 @@ class RandomStream {
   /// 2000) with 256 layers: exact, and 98.9% of draws take one 64-bit number,
   /// a multiplication and a comparison, with no logarithm.
   double standard_exponential() {
-    for (;;) {
-      const std::uint64_t bits = next_u64();
-      const std::size_t layer = bits & 0xff;  // the low 8 bits pick the layer...
-      const double x =                        // ...the top 53 the point in it
-          static_cast<double>(bits >> 11) * 0x1.0p-53 * exponential_layers.x[layer];
-      if (x < exponential_layers.x[layer + 1]) [[likely]] {
-        return x;  // inside the layer's rectangle, under the density
-      }
-      if (layer == 0) {
-        return exponential_layers.x[1] - std::log(uniform_open());  // the tail, memoryless
-      }
-      if (is_under_wedge(layer, x)) {
-        return x;
-      }
+    const std::uint64_t bits = next_u64();
+    const std::size_t layer = bits & 0xff;  // the low 8 bits pick the layer...
+    const double x =                        // ...the top 53 the point in it
+        static_cast<double>(bits >> 11) * 0x1.0p-53 * exponential_layers.x[layer];
+    if (x < exponential_layers.x[layer + 1]) [[likely]] {
+      return x;  // inside the layer's rectangle, under the density
     }
+    return exponential_beyond(layer, x);
   }
   /// Standard normal, by the ziggurat of the half-normal density with 256
   /// layers (Marsaglia and Tsang 2000, as standard_exponential) and a random
@@ -135,6 +122,11 @@ class RandomStream {
   static ExponentialLayers make_normal_layers();
   /// A half-normal draw beyond r (Marsaglia 1964): out of line, 0.03% of draws.
   double normal_tail();
+  /// The rest of standard_exponential() for a point x of `layer` outside its
+  /// rectangle (1.1% of draws): the tail, or the wedge's test, and if that
+  /// rejects the point, the draws that follow. Out of line, so that the
+  /// ziggurat's common case inlines where a step draws.
+  [[gnu::noinline]] double exponential_beyond(std::size_t layer, double x);
   /// For a point x of layer i outside the rectangle: does a uniform height in
   /// the wedge between f[i] and f[i + 1] fall under exp(-x)?
   bool is_under_wedge(std::size_t layer, double x) {
@@ -143,8 +135,38 @@ class RandomStream {
   }
 
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  /// xoshiro256**'s output for a state whose word 1 is `s1`.
+  static std::uint64_t scramble(std::uint64_t s1) { return rotl(s1 * 5, 7) * 9; }
+  /// The state of key_: word i is SplitMix64's (i + 1)th number from the
+  /// key, which is mix_key(key_, i).
+  void seed() {
+    for (std::uint64_t i = 0; i < 4; ++i) {
+      s_[i] = mix_key(key_, i);
+    }
+    seeding_ = Seeding::done;
+  }
+  /// The second number: the whole state, stepped past the first number,
+  /// then one step more. Out of line: next_u64() stays small enough to
+  /// inline, and few streams made from a key draw twice.
+  [[gnu::noinline]] std::uint64_t second_u64();
+  /// One step of xoshiro256**: its output, and the state moved on.
+  std::uint64_t step() {
+    const std::uint64_t result = scramble(s_[1]);
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
 
-  std::uint64_t s_[4];
+  std::uint64_t s_[4] = {};
+  std::uint64_t key_;
+  /// How much of the state is made: none (nothing drawn), none but the first
+  /// number drawn, or all of it.
+  enum class Seeding : std::uint8_t { none, first_drawn, done } seeding_ = Seeding::none;
 };
 
 }  // namespace tailsim::engine

@@ -105,8 +105,19 @@ class Histogram {
   ~Histogram();
 
   /// Records one value in ns. Values must not be negative (a negative one is
-  /// recorded as 0 when asserts are off).
-  void record(std::int64_t value) { record(value, 1); }
+  /// recorded as 0 when asserts are off). The same as record(value, 1), in
+  /// fewer instructions: a simulation records one value per request.
+  [[gnu::always_inline]] void record(std::int64_t value) {
+    assert(value >= 0 && "a latency is never negative");
+    const std::int64_t v = std::max<std::int64_t>(value, 0);
+    min_ = std::min(min_, v);
+    max_ = std::max(max_, v);
+    ++count_;
+    const auto u = static_cast<std::uint64_t>(v);
+    sum_ += u;
+    sum_squares_.add_low(static_cast<Uint128>(u) * u);
+    add_one_at(index_of(v));
+  }
 
   /// Records `count` occurrences of `value`, as `count` calls of record(value)
   /// would, in O(1). A count of 0 changes nothing.
@@ -227,6 +238,11 @@ class Histogram {
       low += o.low;
       high += o.high + (low < o.low ? 1U : 0U);
     }
+    /// Adds a number below 2^128.
+    void add_low(Uint128 o) {
+      low += o;
+      high += low < o ? 1U : 0U;
+    }
     void subtract(const Uint192& o) {
       const bool borrow = low < o.low;
       low -= o.low;
@@ -303,6 +319,29 @@ class Histogram {
       return;
     }
     word += count << shift;
+  }
+  /// Adds 1 to the count at `index`: add_at(index, 1) with the count found by
+  /// its byte offset in the page, (j << width_log2) bytes, in one shift where
+  /// add_at takes three. The counts of a word lie in it from its low bits
+  /// up, so the offset's word is its eighth and its bit is 8 x its rest.
+  [[gnu::always_inline]] void add_one_at(std::size_t index) {
+    std::size_t p = (index >> page_bits) - first_page_;  // below first_page_ wraps around
+    if (p >= page_count_ || pages_[p] == 0) [[unlikely]] {
+      p = make_page(index);
+    }
+    const PageEntry entry = pages_[p];
+    const unsigned width = width_of(entry);
+    const std::size_t j = index & (page_size - 1);
+    const std::size_t offset = j << width;  // in bytes
+    const unsigned shift = static_cast<unsigned>(offset & 7) << 3;
+    std::uint64_t& word = words_of(entry)[offset >> 3];
+    // Full (all ones) and not yet 8 bytes wide: widen first. (An 8-byte
+    // count cannot reach 2^64.)
+    if ((((word >> shift) + 1) & limit_of(width)) == 0 && width < 3) [[unlikely]] {
+      widen_and_add(p, j, 1);
+      return;
+    }
+    word += std::uint64_t{1} << shift;
   }
   /// Allocates the page of `index` (with 1-byte counts, all 0), growing the
   /// directory to reach it; returns its place in the directory. Out of line:

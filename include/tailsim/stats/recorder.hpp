@@ -28,7 +28,12 @@ class Recorder {
     return paths_[path].latency;
   }
 
-  void path_arrival(std::uint32_t path, Time at);
+  void path_arrival(std::uint32_t path, Time at) {
+    ++interval_paths_[path].arrivals;
+    if (is_measured(at)) {
+      ++paths_[path].requests;
+    }
+  }
   /// A request of `path` that arrived at `arrived` ended now with `outcome`
   /// after `attempts` attempts by the client.
   void path_finished(std::uint32_t path, Time arrived, Time now, Outcome outcome,
@@ -36,7 +41,12 @@ class Recorder {
   // A path's measured requests that never finished are counted `unfinished`
   // by finish(): those path_arrival counted and path_finished did not.
 
-  void service_arrival(std::uint32_t service, Time at);
+  void service_arrival(std::uint32_t service, Time at) {
+    ++interval_services_[service].arrivals;
+    if (is_measured(at)) {
+      ++services_[service].requests;
+    }
+  }
   void service_rejected(std::uint32_t service, Time at);
   /// `cores` cores of `service` were busy from `from` to `to`.
   [[gnu::always_inline]] void cpu_busy(std::uint32_t service, Time from, Time to, double cores) {
@@ -44,7 +54,8 @@ class Recorder {
     interval_services_[service].busy_ns += cores * static_cast<double>((to - from).count());
   }
   /// `length` requests waited for a worker at `service` from `from` to `to`.
-  void queue_length(std::uint32_t service, Time from, Time to, double length) {
+  [[gnu::always_inline]] void queue_length(std::uint32_t service, Time from, Time to,
+                                           double length) {
     add_clipped(services_[service].queue_ns, from, to, length);
     interval_services_[service].queue_ns += length * static_cast<double>((to - from).count());
   }
@@ -154,7 +165,16 @@ class Recorder {
   /// every caller up its chain to the client was still waiting for it (a
   /// success then counts as goodput); when not, the request was orphaned and
   /// its work wasted, wherever up the chain the give-up happened.
-  void service_answered(std::uint32_t service, Time arrived, bool client_waiting, Outcome outcome);
+  void service_answered(std::uint32_t service, Time arrived, bool client_waiting, Outcome outcome) {
+    if (!is_measured(arrived)) {
+      return;
+    }
+    if (!client_waiting) {
+      ++services_[service].orphaned;
+    } else if (outcome == Outcome::ok) {
+      ++services_[service].goodput;
+    }
+  }
   /// `work_ns` of CPU was spent at `service` for a request orphaned when the
   /// work ended (as `service_answered` judges it).
   void wasted_cpu(std::uint32_t service, Time at, double work_ns);

@@ -35,6 +35,11 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
     stream_names_.push_back(engine::RandomStream::name_key(component, purpose));
   }
   request_root_ = engine::RandomStream::mix_key(plan.seed, 0x7265717565737473ULL);  // "requests"
+  workload_roots_.reserve(plan.workloads.size());
+  for (const plan::Workload& w : plan.workloads) {
+    workload_roots_.push_back(
+        engine::RandomStream::mix_key(request_root_, stream_names_[w.stream]));
+  }
   // An attempt's timeout comes a fixed delay after it starts: the timeouts of
   // one duration are in order already and wait in a lane of the event queue.
   std::map<Duration, std::uint32_t> lanes;
@@ -221,8 +226,7 @@ void Simulation<Observe>::start_client_request(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
   const std::uint64_t index = clients_.workloads[w].arrivals++;
   // The request's random numbers: from its workload and arrival number alone.
-  const std::uint64_t key = engine::RandomStream::mix_key(
-      engine::RandomStream::mix_key(request_root_, stream_names_[wl.stream]), index);
+  const std::uint64_t key = engine::RandomStream::mix_key(workload_roots_[w], index);
   const Id x = make_exchange(ExchangeKind::client_request, /*caller_task=*/no_id, w, /*site=*/no_id,
                              wl.policy, wl.edge, wl.entry,
                              /*joins_parent=*/false, key);
@@ -238,7 +242,11 @@ void Simulation<Observe>::start_client_request(Id w) {
   recorder_.path_arrival(w, now_);
   ++clients_.open_requests;
   ++clients_.workloads[w].open;
-  start_attempt(x);
+  if (calls_.exchanges[x].is_plain) {
+    start_plain_attempt(x);  // what start_attempt would do first, without its call
+  } else {
+    start_attempt(x);
+  }
 }
 
 template <bool Observe>
@@ -775,7 +783,15 @@ void Simulation<Observe>::respond_plain(const Request& request, Outcome outcome)
   }
   Exchange& ex = calls_.exchanges[x];
   if (ex.kind != ExchangeKind::call) {
-    exchange_done(x, outcome);  // the client gets its answer directly
+    if (!Observe && ex.kind == ExchangeKind::client_request) {
+      // The client gets its answer directly: exchange_done's path for it
+      // without its call (a plain exchange has no attempts to end, and
+      // this pass observes nothing).
+      finish_client_request(x, ex, outcome);
+      calls_.exchanges.release(x);
+      return;
+    }
+    exchange_done(x, outcome);  // the client (or a queue's consumer) gets its answer directly
     return;
   }
   const plan::CallSite& site = plan_.call_sites[ex.site];
@@ -1364,17 +1380,22 @@ stats::Results Simulation<Observe>::run() {
     if (now_ >= window_end_ && clients_.open_requests == 0 && brokers_.open_messages == 0) {
       break;  // arrivals have stopped and every request is answered
     }
-    if ((event_count_ & 0xFFFFF) == 0 && limits_.on_progress) {
-      limits_.on_progress(to_seconds(now_ - Time{}) / to_seconds(end_ - Time{}));
-    }
-    if (event_count_ >= event_limit_) [[unlikely]] {
-      if (stop_reason_.empty()) {
-        stop_reason_ = "event limit";
+    // Every 2^16 events (progress every 2^20, should_stop), or at the event
+    // limit (which ready_full() may lower to end the run): two tests per
+    // event where there were three.
+    if ((event_count_ & 0xFFFF) == 0 || event_count_ >= event_limit_) [[unlikely]] {
+      if ((event_count_ & 0xFFFFF) == 0 && limits_.on_progress) {
+        limits_.on_progress(to_seconds(now_ - Time{}) / to_seconds(end_ - Time{}));
       }
-      break;
-    }
-    if ((event_count_ & 0xFFFF) == 0 && should_stop()) [[unlikely]] {
-      break;
+      if (event_count_ >= event_limit_) {
+        if (stop_reason_.empty()) {
+          stop_reason_ = "event limit";
+        }
+        break;
+      }
+      if ((event_count_ & 0xFFFF) == 0 && should_stop()) {
+        break;
+      }
     }
   }
   const Time finished =

@@ -1138,6 +1138,9 @@ class Simulation {
   /// same in any model that names the same step, and the run's root key.
   std::vector<std::uint64_t> stream_names_;
   std::uint64_t request_root_ = 0;
+  /// Per workload: the key its requests' keys are mixed from with their
+  /// arrival numbers, mix_key(request_root_, its stream's names).
+  std::vector<std::uint64_t> workload_roots_;
   /// Per call policy with a timeout: the event queue's lane for the
   /// timeouts of its attempts (one lane per timeout duration), or no_lane.
   std::vector<std::uint32_t> timeout_lane_;

@@ -180,3 +180,50 @@ TEST_CASE("keys mixed from distinct parts give distinct streams", "[random]") {
   CHECK(RandomStream::name_key("db", "cpu") == RandomStream::name_key("db", "cpu"));
   CHECK(RandomStream::name_key("db", "cpu") != RandomStream::name_key("d", "bcpu"));
 }
+
+TEST_CASE("a stream made from a key draws what its whole state would", "[random]") {
+  // RandomStream(key) works out its state lazily (word 1 for the first
+  // number, the rest at the second): its numbers must be those of
+  // xoshiro256** seeded at once with SplitMix64 from the key, written out
+  // here from the published algorithms.
+  const auto reference_state = [](std::uint64_t key) {
+    std::array<std::uint64_t, 4> s{};
+    for (std::uint64_t& word : s) {
+      key += 0x9e3779b97f4a7c15ULL;
+      std::uint64_t z = key;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      word = z ^ (z >> 31);
+    }
+    return s;
+  };
+  const auto rotl = [](std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
+  const auto reference_next = [&](std::array<std::uint64_t, 4>& s) {
+    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const std::uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+  };
+  for (const std::uint64_t key : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{42},
+                                  RandomStream::mix_key(7, 3), ~std::uint64_t{0}}) {
+    CAPTURE(key);
+    std::array<std::uint64_t, 4> s = reference_state(key);
+    RandomStream stream(key);
+    for (int n = 0; n < 12; ++n) {
+      CAPTURE(n);
+      CHECK(stream.next_u64() == reference_next(s));
+    }
+    // A copy taken between the first and the second number goes on alike.
+    RandomStream a(key);
+    const std::uint64_t first = a.next_u64();
+    RandomStream b = a;
+    CHECK(RandomStream(key).next_u64() == first);
+    CHECK(a.next_u64() == b.next_u64());
+    CHECK(a.next_u64() == b.next_u64());
+  }
+}

@@ -736,3 +736,46 @@ TEST_CASE("a busy histogram takes no more memory than the 2-digit layout did", "
     CHECK(h.stored_bytes() <= old.bytes());
   }
 }
+
+TEST_CASE("one value at a time counts as record(value, count) does, through the widenings",
+          "[histogram]") {
+  // The 256 buckets of one page (2^20 ns up, 1,024 ns each), recorded one
+  // value at a time in turns, so that counts pass 255 and 65,535 (the page
+  // widens to 2 and then 4 bytes) while the others keep counting: every
+  // count lands where record(value, count) puts it, at every width.
+  const std::int64_t base = std::int64_t{1} << 20;
+  const auto count_of = [](int k) {
+    return static_cast<std::uint64_t>((k * 37) % 300) + (k == 5 ? 70'000 : 0) +
+           (k == 200 ? 256 : 0);
+  };
+  Histogram single;
+  std::vector<std::uint64_t> left(256);
+  for (int k = 0; k < 256; ++k) {
+    left[static_cast<std::size_t>(k)] = count_of(k);
+  }
+  for (bool any = true; any;) {
+    any = false;
+    for (int k = 0; k < 256; ++k) {
+      if (left[static_cast<std::size_t>(k)] > 0) {
+        --left[static_cast<std::size_t>(k)];
+        single.record(base + k * 1'024 + (k % 7));
+        any = true;
+      }
+    }
+  }
+  Histogram counted;
+  for (int k = 0; k < 256; ++k) {
+    counted.record(base + k * 1'024 + (k % 7), count_of(k));
+  }
+  CHECK(single == counted);
+  CHECK(single.stored_counts() == 256);
+  CHECK(single.stored_bytes() == counted.stored_bytes());
+  CHECK(single.percentile_distribution() == counted.percentile_distribution());
+  CHECK(single.mean() == counted.mean());
+  CHECK(single.stddev() == counted.stddev());
+  for (const std::uint64_t rank :
+       {std::uint64_t{1}, std::uint64_t{300}, std::uint64_t{40'000}, single.count()}) {
+    CHECK(single.bucket_of_rank(rank).lowest == counted.bucket_of_rank(rank).lowest);
+    CHECK(single.bucket_of_rank(rank).above == counted.bucket_of_rank(rank).above);
+  }
+}
