@@ -1,16 +1,18 @@
 #pragma once
 // The slowest 1% of a path's requests found in the one pass that simulates
-// them (docs/semantics.md, "Tail attribution: one pass"). The group is the
-// `size` slowest successes, the values from the p99's rank up (SlowestGroup),
-// but the p99 is known only when the run ends. So the pass keeps what the
-// group can need, by latency band (1/32 of a power of two wide):
+// them (docs/semantics.md, "Tail attribution"). The group is the `size`
+// slowest successes, the values from the p99's rank up (SlowestGroup), but
+// the p99 is known only when the run ends. So the pass keeps what the group
+// can need, by latency band (1/32 of a power of two wide):
 //
 // - below a running bound (the p95 so far) nothing: the request is dropped,
 //   and the largest latency dropped is remembered;
-// - in the bands around the running p99 each request's ledger, for the
-//   final cut may fall inside them and split one;
-// - in every other band above the bound one sum of its ledgers (folded): a
-//   band wholly above the final cut belongs to the group whole.
+// - in the window, the bands around the running p99, each request's ledger:
+//   the final cut may fall inside them and split one;
+// - in the other bands above the bound each ledger too, until the path keeps
+//   more than its soft limit; then the bands farthest below the window, and
+//   after them those farthest above it, are folded into one sum each: a band
+//   wholly above the final cut belongs to the group whole.
 //
 // At the end the cut is known (Histogram::bucket_of_rank). What was kept
 // covers the group if nothing at or above the cut's bucket was dropped and
@@ -19,9 +21,9 @@
 // moved too far (a load that fell or rose sharply late in the run) is not
 // covered, and the caller replays the run with the cut known.
 //
-// Memory does not grow with the run's length beyond the requests inside the
-// window's bands (a fraction of a percent of them); past `kept_limit` ledgers
-// the group gives up and asks for the replay.
+// Memory: the soft limit is max(8,192, 1% of the path's requests) ledgers,
+// and the bands' sums are a few hundred; past the hard limit (ties piled up
+// inside the window) the group gives up and asks for the replay.
 
 #include <algorithm>
 #include <bit>
