@@ -215,8 +215,11 @@ class SlowestGroup {
   }
 
   /// A successful measured request finished (in the order they finish).
-  void add(const Ledger& ledger, std::int64_t latency) {
-    const std::uint64_t order = seen_++;
+  void add(const Ledger& ledger, std::int64_t latency) { add(ledger, latency, seen_++); }
+
+  /// The same, for a request that was the `order`-th to finish (orders
+  /// increasing from call to call).
+  void add(const Ledger& ledger, std::int64_t latency, std::uint64_t order) {
     if (latency > high_) {
       above_.add(ledger, latency);
       return;
@@ -256,6 +259,19 @@ class SlowestGroup {
       out.add(c->ledger, c->latency);
     }
     return out;
+  }
+
+  /// Whether no request ranked below every kept one can belong to the
+  /// group: one of `latency`, the `order`-th to finish, that was not added.
+  [[nodiscard]] bool excludes(std::int64_t latency, std::uint64_t order) const {
+    if (latency > high_) {
+      return false;  // above the bucket: in the group whatever its rank
+    }
+    if (latency < low_ || take_ == 0) {
+      return true;
+    }
+    return candidates_.size() == take_ &&
+           is_slower(candidates_.front(), Candidate{latency, order, Ledger()});
   }
 
   /// The latency of the group's quickest request: the value of the p99's

@@ -22,8 +22,10 @@
 // covered, and the caller replays the run with the cut known.
 //
 // Memory: the soft limit is max(8,192, 1% of the path's requests) ledgers,
-// and the bands' sums are a few hundred; past the hard limit (ties piled up
-// inside the window) the group gives up and asks for the replay.
+// and the bands' sums are a few hundred. Past the hard limit (ties piled up
+// inside the window) each band keeps its best-ranked ledgers and sums the
+// rest into a tail; the group is covered if it does not reach into a tail.
+// If that is not enough, the group gives up and asks for the replay.
 
 #include <algorithm>
 #include <bit>
@@ -78,9 +80,13 @@ class RunningSlowest {
       at->sum.add(ledger, latency);
       return;
     }
+    if (at->has_tail && latency <= at->tail_latency) {
+      at->tail.add(ledger, latency);  // ranks below the tail's best: below every kept one
+      return;
+    }
     at->kept.push_back(Kept{.latency = latency, .order = order, .ledger = ledger});
     kept_bytes_ += sizeof(Kept) + ledger.parts().size() * sizeof(Ledger::Part);
-    if (++kept_ > soft_limit(seen_)) {
+    if (++kept_ > soft_limit(seen_) && kept_ >= shrink_at_) {
       shrink();
     }
   }
@@ -104,10 +110,16 @@ class RunningSlowest {
     const std::uint32_t hi = band_of(cut.highest);
     std::vector<const Kept*> kept;
     kept.reserve(kept_);
+    std::vector<const Band*> split;  // tails the cut's bucket may reach into
     for (const Band& band : bands_) {
       if (!band.folded) {
         for (const Kept& k : band.kept) {
           kept.push_back(&k);
+        }
+        if (band.has_tail && band.index > hi) {
+          group.add_above(band.tail);
+        } else if (band.has_tail && band.index >= lo) {
+          split.push_back(&band);
         }
       } else if (band.index > hi) {
         group.add_above(band.sum);  // every latency in it above the cut's bucket
@@ -118,7 +130,12 @@ class RunningSlowest {
     std::sort(kept.begin(), kept.end(),
               [](const Kept* a, const Kept* b) { return a->order < b->order; });
     for (const Kept* k : kept) {
-      group.add(k->ledger, k->latency);
+      group.add(k->ledger, k->latency, k->order);
+    }
+    for (const Band* band : split) {
+      if (!group.excludes(band->tail_latency, band->tail_order)) {
+        return std::nullopt;  // the group reaches past the kept ledgers into the tail
+      }
     }
     return group;
   }
@@ -127,7 +144,8 @@ class RunningSlowest {
   [[nodiscard]] std::uint64_t bytes() const {
     std::uint64_t total = bands_.capacity() * sizeof(Band) + kept_bytes_;
     for (const Band& band : bands_) {
-      total += band.sum.totals.capacity() * sizeof(LedgerSum::Total);
+      total +=
+          (band.sum.totals.capacity() + band.tail.totals.capacity()) * sizeof(LedgerSum::Total);
     }
     return total;
   }
@@ -146,7 +164,13 @@ class RunningSlowest {
     bool folded = false;
     std::int64_t highest = 0;  ///< the largest latency it saw
     LedgerSum sum;             ///< folded: all its requests
-    std::vector<Kept> kept;    ///< not folded: each of its requests
+    std::vector<Kept> kept;    ///< not folded: each of its requests ranked above the tail
+    /// Not folded but trimmed (ties piled up in the window): the sum of the
+    /// requests that rank below every kept one, and the best of them.
+    bool has_tail = false;
+    LedgerSum tail;
+    std::int64_t tail_latency = 0;
+    std::uint64_t tail_order = 0;
   };
 
   /// The ledgers kept before the bands farthest from the window are folded,
@@ -154,12 +178,15 @@ class RunningSlowest {
   static std::uint64_t soft_limit(std::uint64_t n) {
     return std::max<std::uint64_t>(8192, n / 100);
   }
-  /// The most ledgers the window's own bands may hold: so many more than a
-  /// group of 1% needs means latencies piled up at one value (ties), where
-  /// the replay is the cheaper way.
+  /// The most ledgers the window's own bands may hold, trimmed to the
+  /// `band_limit` best-ranked each: past it the replay is the cheaper way.
   static std::uint64_t hard_limit(std::uint64_t n) {
     return std::max<std::uint64_t>(16384, n / 25);
   }
+  /// What a trimmed band of the window keeps: twice the group's size so
+  /// far, so that the group can grow by half again before it could need a
+  /// trimmed request.
+  static std::uint64_t band_limit(std::uint64_t n) { return std::max<std::uint64_t>(1024, n / 50); }
 
   /// Folds the bands outside the window, the farthest below it first, until
   /// half the soft limit is kept; gives up when the window alone holds more
@@ -186,8 +213,16 @@ class RunningSlowest {
       fold(*band);
     }
     if (kept_ > hard_limit(seen_)) {
+      for (Band& band : bands_) {
+        if (!band.folded) {
+          trim(band, band_limit(seen_));
+        }
+      }
+    }
+    if (kept_ > hard_limit(seen_)) {
       give_up();
     }
+    shrink_at_ = kept_ + std::max<std::uint64_t>(256, kept_ / 8);  // not again at every add
   }
 
   /// Moves the bounds to the latencies so far: drop below their p95; the
@@ -219,8 +254,37 @@ class RunningSlowest {
     });
   }
 
+  /// Keeps a band's `limit` best-ranked ledgers (slower, or as slow and
+  /// earlier) and sums the rest into its tail: equal latencies (ties) that
+  /// piled up, of which the group takes the earliest.
+  void trim(Band& band, std::uint64_t limit) {
+    if (band.kept.size() <= limit) {
+      return;
+    }
+    std::sort(band.kept.begin(), band.kept.end(), [](const Kept& a, const Kept& b) {
+      return a.latency != b.latency ? a.latency > b.latency : a.order < b.order;
+    });
+    for (std::size_t i = limit; i < band.kept.size(); ++i) {
+      const Kept& k = band.kept[i];
+      band.tail.add(k.ledger, k.latency);
+      kept_bytes_ -= sizeof(Kept) + k.ledger.parts().size() * sizeof(Ledger::Part);
+    }
+    // Every kept one ranks above every request of the tail, the new best of
+    // which is the first moved.
+    band.has_tail = true;
+    band.tail_latency = band.kept[limit].latency;
+    band.tail_order = band.kept[limit].order;
+    kept_ -= band.kept.size() - limit;
+    band.kept.resize(limit);
+  }
+
   void fold(Band& band) {
     band.folded = true;
+    if (band.has_tail) {
+      band.sum.merge(band.tail);
+      band.tail = LedgerSum();
+      band.has_tail = false;
+    }
     for (const Kept& k : band.kept) {
       band.sum.add(k.ledger, k.latency);
       kept_bytes_ -= sizeof(Kept) + k.ledger.parts().size() * sizeof(Ledger::Part);
@@ -244,6 +308,7 @@ class RunningSlowest {
   std::uint32_t window_hi_ = std::numeric_limits<std::uint32_t>::max();
   std::vector<Band> bands_;  ///< by index, those with requests above drop_below_
   std::uint64_t kept_ = 0;
+  std::uint64_t shrink_at_ = 0;
   std::uint64_t kept_bytes_ = 0;
   bool gave_up_ = false;
 };
