@@ -85,7 +85,7 @@ class RunningSlowest {
       return;
     }
     at->kept.push_back(Kept{.latency = latency, .order = order, .ledger = ledger});
-    kept_bytes_ += sizeof(Kept) + ledger.parts().size() * sizeof(Ledger::Part);
+    kept_bytes_ += bytes_of(at->kept.back());
     if (++kept_ > soft_limit(seen_) && kept_ >= shrink_at_) {
       shrink();
     }
@@ -150,15 +150,16 @@ class RunningSlowest {
     return total;
   }
 
-  /// Whether the group gave up (too many ledgers inside the window).
-  [[nodiscard]] bool gave_up() const { return gave_up_; }
-
  private:
   struct Kept {
     std::int64_t latency = 0;
     std::uint64_t order = 0;  ///< among the path's successes, in the order they finished
     Ledger ledger;
   };
+  /// What the memory budget counts for a kept ledger.
+  static std::uint64_t bytes_of(const Kept& k) {
+    return sizeof(Kept) + k.ledger.parts().size() * sizeof(Ledger::Part);
+  }
   struct Band {
     std::uint32_t index = 0;
     bool folded = false;
@@ -189,8 +190,8 @@ class RunningSlowest {
   static std::uint64_t band_limit(std::uint64_t n) { return std::max<std::uint64_t>(1024, n / 50); }
 
   /// Folds the bands outside the window, the farthest below it first, until
-  /// half the soft limit is kept; gives up when the window alone holds more
-  /// than the hard limit.
+  /// half the soft limit is kept; when the window alone holds more than the
+  /// hard limit, trims its bands, and gives up if that is not enough.
   void shrink() {
     std::vector<Band*> outside;
     for (Band& band : bands_) {
@@ -247,7 +248,7 @@ class RunningSlowest {
       if (!band.folded) {
         kept_ -= band.kept.size();
         for (const Kept& k : band.kept) {
-          kept_bytes_ -= sizeof(Kept) + k.ledger.parts().size() * sizeof(Ledger::Part);
+          kept_bytes_ -= bytes_of(k);
         }
       }
       return true;
@@ -267,7 +268,7 @@ class RunningSlowest {
     for (std::size_t i = limit; i < band.kept.size(); ++i) {
       const Kept& k = band.kept[i];
       band.tail.add(k.ledger, k.latency);
-      kept_bytes_ -= sizeof(Kept) + k.ledger.parts().size() * sizeof(Ledger::Part);
+      kept_bytes_ -= bytes_of(k);
     }
     // Every kept one ranks above every request of the tail, the new best of
     // which is the first moved.
@@ -287,7 +288,7 @@ class RunningSlowest {
     }
     for (const Kept& k : band.kept) {
       band.sum.add(k.ledger, k.latency);
-      kept_bytes_ -= sizeof(Kept) + k.ledger.parts().size() * sizeof(Ledger::Part);
+      kept_bytes_ -= bytes_of(k);
     }
     kept_ -= band.kept.size();
     std::vector<Kept>().swap(band.kept);

@@ -95,7 +95,7 @@ double RandomStream::exponential_beyond(std::size_t layer, double x) {
     // Rejected: draw again, as standard_exponential() does.
     const std::uint64_t bits = next_u64();
     layer = bits & 0xff;
-    x = static_cast<double>(bits >> 11) * 0x1.0p-53 * exponential_layers.x[layer];
+    x = exponential_point(bits, layer);
     if (x < exponential_layers.x[layer + 1]) {
       return x;
     }

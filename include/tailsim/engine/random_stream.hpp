@@ -69,9 +69,8 @@ class RandomStream {
   /// a multiplication and a comparison, with no logarithm.
   double standard_exponential() {
     const std::uint64_t bits = next_u64();
-    const std::size_t layer = bits & 0xff;  // the low 8 bits pick the layer...
-    const double x =                        // ...the top 53 the point in it
-        static_cast<double>(bits >> 11) * 0x1.0p-53 * exponential_layers.x[layer];
+    const std::size_t layer = bits & 0xff;            // the low 8 bits pick the layer...
+    const double x = exponential_point(bits, layer);  // ...the top 53 the point in it
     if (x < exponential_layers.x[layer + 1]) [[likely]] {
       return x;  // inside the layer's rectangle, under the density
     }
@@ -127,6 +126,10 @@ class RandomStream {
   /// rejects the point, the draws that follow. Out of line, so that the
   /// ziggurat's common case inlines where a step draws.
   [[gnu::noinline]] double exponential_beyond(std::size_t layer, double x);
+  /// The exponential ziggurat's point in `layer` from a draw's top 53 bits.
+  static double exponential_point(std::uint64_t bits, std::size_t layer) {
+    return static_cast<double>(bits >> 11) * 0x1.0p-53 * exponential_layers.x[layer];
+  }
   /// For a point x of layer i outside the rectangle: does a uniform height in
   /// the wedge between f[i] and f[i + 1] fall under exp(-x)?
   bool is_under_wedge(std::size_t layer, double x) {

@@ -222,9 +222,7 @@ void Simulation<Observe>::observe_path(Id path, Time started, Outcome outcome) {
       timeline.push_back(Observation::IntervalSum{.interval = interval, .sum = {}});
       obs_->timeline_bytes +=
           (timeline.capacity() - intervals_before) * sizeof(Observation::IntervalSum);
-      start.requests = all.requests;
-      start.latency_ns = all.latency_ns;
-      start.totals.assign(all.totals.begin(), all.totals.end());
+      start = all;  // into the copy's own room: its totals only grow
     }
     all.add(ledger, latency);
     if (obs_->one_pass) {

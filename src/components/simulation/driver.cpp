@@ -202,12 +202,17 @@ stats::Results simulate_twice(const plan::Plan& plan, const RunLimits& limits) {
 /// memory budget) is simulated again in two passes, so that it stops where
 /// a run without attribution would.
 stats::Results simulate_once(const plan::Plan& plan, const RunLimits& limits) {
-  auto observe = std::make_unique<Observation>();
-  observe->one_pass = true;
-  Simulation<true> simulation(plan, limits, std::move(observe));
-  stats::Results results = simulation.run();
+  stats::Results results;
+  bool uncovered = false;
+  {  // its pools and ledgers are freed before another pass makes its own
+    auto observe = std::make_unique<Observation>();
+    observe->one_pass = true;
+    Simulation<true> simulation(plan, limits, std::move(observe));
+    results = simulation.run();
+    uncovered = simulation.slowest_uncovered();
+  }
   if (results.stop_reason == "interrupted") {
-    if (simulation.slowest_uncovered()) {
+    if (uncovered) {
       for (stats::PathResult& path : results.paths) {
         path.attribution = stats::Attribution();
       }
@@ -217,7 +222,7 @@ stats::Results simulate_once(const plan::Plan& plan, const RunLimits& limits) {
   if (results.stopped_early) {
     return simulate_twice(plan, limits);
   }
-  if (!simulation.slowest_uncovered()) {
+  if (!uncovered) {
     return results;
   }
   std::optional<stats::Results> observed = replay(plan, limits, results, observe_cut(results), 1.0);

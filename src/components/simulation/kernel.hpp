@@ -168,6 +168,9 @@ struct Exchange {
   std::uint64_t key = 0;
 };
 
+/// An attempt whose timeout waits in no lane of the event queue.
+inline constexpr std::uint64_t no_lane_event = ~std::uint64_t{0};
+
 /// One attempt in flight, as its caller sees it.
 struct Attempt {
   Id exchange = no_id;
@@ -182,9 +185,8 @@ struct Attempt {
   std::uint64_t key = 0;  ///< the exchange's key and this attempt's number
   /// Its timeout's number in its policy's lane (Simulation::timeout_lane_),
   /// to cancel it when the attempt ends first; no_lane_event when none.
-  std::uint64_t timeout_event = ~std::uint64_t{0};
+  std::uint64_t timeout_event = no_lane_event;
 };
-inline constexpr std::uint64_t no_lane_event = ~std::uint64_t{0};
 
 /// What the calls of one caller to one endpoint share.
 struct EdgeState {
@@ -430,7 +432,7 @@ struct Observation {
   std::vector<RunningSlowest> running;
   /// One pass: some path's kept ledgers did not cover its slowest 1%, whose
   /// group is left empty for a replay to find (attribution_results).
-  mutable bool slowest_uncovered = false;
+  bool slowest_uncovered = false;
   /// The successful measured requests of a path that finished in one
   /// time-series interval (attribution.timeline).
   struct IntervalSum {
