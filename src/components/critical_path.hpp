@@ -76,6 +76,20 @@ class Ledger {
     compact_if_long();
   }
 
+  /// merge(other), then other.clear(): a ledger's time handed on to the one
+  /// that waited for it. An empty ledger (an exchange's, most often) takes
+  /// `other`'s parts whole instead of copying them; its own empty room goes
+  /// to `other`. The parts and their order are the same either way.
+  void absorb(Ledger& other) {
+    if (parts_.empty()) {
+      parts_.swap(other.parts_);
+      total_ = other.total_;  // an empty ledger's total is 0
+    } else {
+      merge(other);
+    }
+    other.clear();
+  }
+
   /// Empties the ledger for its slot's next user. A ledger that grew large
   /// (a deep chain's answer holds a part per service below it) gives its
   /// memory back: slots are reused, and a long chain's slots each keeping
@@ -138,13 +152,19 @@ struct LedgerSum {
   void add(const Ledger& ledger, std::int64_t latency) {
     ++requests;
     latency_ns += static_cast<double>(latency);
-    for (const Ledger::Part& part : ledger.parts()) {
-      auto at = std::lower_bound(totals.begin(), totals.end(), part.key,
-                                 [](const Total& t, std::uint32_t key) { return t.key < key; });
-      if (at == totals.end() || at->key != part.key) {
-        at = totals.insert(at, Total{part.key, 0.0});
+    const std::vector<Ledger::Part>& parts = ledger.parts();
+    if (hints_.size() < parts.size()) {
+      hints_.resize(parts.size(), 0);
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      // A path's requests mostly build their ledgers in the same order: the
+      // i-th part's key is where the last ledger's i-th part was. A hint is
+      // only a guess, checked against the key (keys are unique in totals).
+      std::uint32_t& hint = hints_[i];
+      if (hint >= totals.size() || totals[hint].key != parts[i].key) {
+        hint = find_or_insert(parts[i].key);
       }
-      at->ns += static_cast<double>(part.ns);
+      totals[hint].ns += static_cast<double>(parts[i].ns);
     }
   }
 
@@ -189,6 +209,21 @@ struct LedgerSum {
     }
     totals = std::move(both);
   }
+
+ private:
+  /// Where `key` is in totals, inserted with no time if it was not there.
+  std::uint32_t find_or_insert(std::uint32_t key) {
+    auto at = std::lower_bound(totals.begin(), totals.end(), key,
+                               [](const Total& t, std::uint32_t k) { return t.key < k; });
+    if (at == totals.end() || at->key != key) {
+      at = totals.insert(at, Total{key, 0.0});
+    }
+    return static_cast<std::uint32_t>(at - totals.begin());
+  }
+
+  /// add's guesses, by the position of a part in its ledger: where in
+  /// totals that position's key was last time.
+  std::vector<std::uint32_t> hints_;
 };
 
 /// The slowest 1% of a path's successful requests, chosen by rank: the

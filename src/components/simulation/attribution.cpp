@@ -22,6 +22,14 @@ std::int64_t round_ledger_ns(double x) {
   return whole + static_cast<std::int64_t>(rest >= 0.5) - static_cast<std::int64_t>(rest <= -0.5);
 }
 
+/// round_ledger_ns(later - earlier): the growth of one of a pod's running
+/// totals over a CPU step. Most pods never pause, throttle or contend, so
+/// most of these are exactly zero and skip the rounding.
+std::int64_t round_growth_ns(double later, double earlier) {
+  const double growth = later - earlier;
+  return growth == 0 ? 0 : round_ledger_ns(growth);
+}
+
 }  // namespace
 
 template <bool Observe>
@@ -126,9 +134,9 @@ void Simulation<Observe>::observe_resume(Id t) {
   const std::int64_t ran = own - waited;
   const PodMetrics& pod = fleet_.pods[request.pod].metrics;
   const auto paused =
-      std::clamp<std::int64_t>(round_ledger_ns(pod.paused_ns - mark.paused_at), 0, ran);
+      std::clamp<std::int64_t>(round_growth_ns(pod.paused_ns, mark.paused_at), 0, ran);
   const auto throttled = std::clamp<std::int64_t>(
-      round_ledger_ns(pod.throttled_ns - mark.throttled_at), 0, ran - paused);
+      round_growth_ns(pod.throttled_ns, mark.throttled_at), 0, ran - paused);
   const std::int64_t stopped = paused + throttled;
   const std::int64_t demand =
       std::min(ran - stopped, static_cast<std::int64_t>(round_ledger_ns(work_.tasks[t].work_ns)));
@@ -137,11 +145,13 @@ void Simulation<Observe>::observe_resume(Id t) {
   ledger.add(service, Where::gc_pause, paused);
   ledger.add(service, Where::throttled, throttled);
   const auto warmup =
-      static_cast<std::int64_t>(round_ledger_ns(static_cast<double>(demand) * mark.warmup_share));
+      mark.warmup_share == 0
+          ? std::int64_t{0}
+          : round_ledger_ns(static_cast<double>(demand) * mark.warmup_share);  // a cold pod
   ledger.add(service, Where::warmup, warmup);
   ledger.add(service, Where::cpu, demand - warmup);
-  const auto slowed = std::clamp<std::int64_t>(
-      round_ledger_ns(pod.contended_ns - mark.contended_at), 0, ran - stopped - demand);
+  const auto slowed = std::clamp<std::int64_t>(round_growth_ns(pod.contended_ns, mark.contended_at),
+                                               0, ran - stopped - demand);
   ledger.add(service, Where::node_cores, slowed);
   ledger.add(service, Where::cpu_contention, ran - stopped - demand - slowed);
   if (obs_->tracing) {
@@ -176,9 +186,9 @@ void Simulation<Observe>::observe_attempt_won(Id attempt) {
   ledger.clear();
   ledger.add(callee, Where::backoff, backoff);
   ledger.add(callee, Where::failed_attempts, before - backoff);
-  ledger.merge(answer);
-  ledger.add(callee, Where::network, (now_ - a.sent).count() - answer.total());
-  answer.clear();
+  const std::int64_t answered = answer.total();
+  ledger.absorb(answer);
+  ledger.add(callee, Where::network, (now_ - a.sent).count() - answered);
 }
 
 template <bool Observe>

@@ -616,8 +616,7 @@ void Simulation<Observe>::exchange_done(Id x, Outcome outcome) {
     return;  // a parallel step waits for its last call
   }
   if constexpr (Observe) {  // the last call to answer is the critical path
-    Observation::at(obs_->tasks, caller).merge(obs_->done);
-    obs_->done.clear();
+    Observation::at(obs_->tasks, caller).absorb(obs_->done);
   }
   ready(caller);
 }
@@ -774,9 +773,10 @@ void Simulation<Observe>::respond_plain(const Request& request, Outcome outcome)
       /*client_waiting=*/caller_waiting && (!calls_.can_abandon || !is_orphaned(request)), outcome);
   if constexpr (Observe) {
     if (caller_waiting) {
-      Observation::at(obs_->exchanges, x).merge(obs_->answer);
+      Observation::at(obs_->exchanges, x).absorb(obs_->answer);
+    } else {
+      obs_->answer.clear();
     }
-    obs_->answer.clear();
   }
   if (!caller_waiting) {
     return;  // the caller's own request is gone (its pod was killed)
@@ -1194,9 +1194,7 @@ inline void Simulation<Observe>::finish_task(Id t) {
   }
   if (--parent.pending == 0) {
     if constexpr (Observe) {  // the last child to finish is the critical path
-      Ledger& child = Observation::at(obs_->tasks, t);
-      Observation::at(obs_->tasks, parent_id).merge(child);
-      child.clear();
+      Observation::at(obs_->tasks, parent_id).absorb(Observation::at(obs_->tasks, t));
     }
     ready(parent_id);  // fork-join: the parent goes on once every child is done
   }
