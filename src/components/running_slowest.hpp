@@ -144,8 +144,7 @@ class RunningSlowest {
   [[nodiscard]] std::uint64_t bytes() const {
     std::uint64_t total = bands_.capacity() * sizeof(Band) + kept_bytes_;
     for (const Band& band : bands_) {
-      total +=
-          (band.sum.totals.capacity() + band.tail.totals.capacity()) * sizeof(LedgerSum::Total);
+      total += band.sum.bytes() + band.tail.bytes();
     }
     return total;
   }

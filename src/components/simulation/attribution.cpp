@@ -205,7 +205,7 @@ void Simulation<Observe>::observe_exchange_done(Id x, Outcome outcome) {
   } else if (ex.is_plain) {  // the callee's answer is in; the rest was the network
     ledger.add(callee, Where::network, elapsed - ledger.total());
   }
-  std::swap(obs_->done, ledger);
+  obs_->done.swap(ledger);
 }
 
 template <bool Observe>
@@ -227,7 +227,7 @@ void Simulation<Observe>::observe_path(Id path, Time started, Outcome outcome) {
       const std::size_t intervals_before = timeline.capacity();
       if (!timeline.empty()) {
         timeline.back().sum = all.minus(start);
-        obs_->timeline_bytes += timeline.back().sum.totals.capacity() * sizeof(LedgerSum::Total);
+        obs_->timeline_bytes += timeline.back().sum.bytes();
       }
       timeline.push_back(Observation::IntervalSum{.interval = interval, .sum = {}});
       obs_->timeline_bytes +=

@@ -738,7 +738,7 @@ void Simulation<Observe>::respond(const Request& request, Outcome outcome) {
     return;  // the caller gave up on this attempt: the answer goes nowhere
   }
   if constexpr (Observe) {  // the attempt's ledger: the request's time at the callee
-    std::swap(Observation::at(obs_->attempts, request.sender), obs_->answer);
+    Observation::at(obs_->attempts, request.sender).swap(obs_->answer);
     obs_->answer.clear();
   }
   // The caller waits; does its client still? (Only asked when someone can give up.)
@@ -1183,7 +1183,7 @@ inline void Simulation<Observe>::finish_task(Id t) {
   work_.tasks.release(t);
   if (parent_id == no_id) {
     if constexpr (Observe) {  // the request's time, on its way to the caller
-      std::swap(obs_->answer, Observation::at(obs_->tasks, t));
+      obs_->answer.swap(Observation::at(obs_->tasks, t));
     }
     finish_request(request, failure);
     return;

@@ -493,7 +493,7 @@ struct Observation {
       total += group.bytes();
     }
     for (const LedgerSum& start : interval_start) {
-      total += start.totals.capacity() * sizeof(LedgerSum::Total);
+      total += start.bytes();
     }
     for (const auto* ledgers : {&tasks, &attempts, &exchanges}) {
       total += ledgers->capacity() * sizeof(Ledger);
