@@ -47,38 +47,6 @@ void Simulation<Observe>::observe_spawn(Id t, Duration waited) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::observe_suspend(Id t) {
-  TaskMark& mark = Observation::at(obs_->marks, t);
-  const Task& task = work_.tasks[t];
-  mark.since = now_;
-  mark.merged_at = Observation::at(obs_->tasks, t).total();
-  mark.is_cpu = false;
-  mark.warmup_share = 0;
-  mark.what = Where::unaccounted;  // calls and children: their ledgers cover the wait
-  switch (plan_.ops[task.current].kind) {
-    case plan::OpKind::cpu:
-      mark.is_cpu = true;
-      if (const Id pod = work_.requests[task.request].pod; pod != no_id) {
-        mark.warmup_share = 1.0 - 1.0 / warmup_factor(fleet_.pods[pod]);
-      }
-      break;
-    case plan::OpKind::delay:
-      mark.what = Where::delay;
-      break;
-    case plan::OpKind::batch:
-      mark.what = Where::batch_wait;  // until its batch is served (observe_batch)
-      break;
-    case plan::OpKind::cache:
-      mark.what = task.cache_phase == 1   ? Where::cache_lookup
-                  : task.cache_phase == 3 ? Where::cache_wait
-                                          : Where::unaccounted;
-      break;
-    default:
-      break;
-  }
-}
-
-template <bool Observe>
 void Simulation<Observe>::observe_cpu_start(Id t) {
   TaskMark& mark = Observation::at(obs_->marks, t);
   mark.cpu_started = now_;
@@ -313,7 +281,6 @@ void Simulation<Observe>::attribution_results(stats::Results& results) const {
 }
 
 template void Simulation<true>::observe_spawn(Id, Duration);
-template void Simulation<true>::observe_suspend(Id);
 template void Simulation<true>::observe_cpu_start(Id);
 template void Simulation<true>::observe_resume(Id);
 template void Simulation<true>::observe_exchange_start(Id);

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -10,6 +11,7 @@
 #include "components/critical_path.hpp"
 #include "support/component_models.hpp"
 #include "support/simulate.hpp"
+#include "tailsim/engine/random_stream.hpp"
 
 namespace stats = tailsim::stats;
 
@@ -301,6 +303,96 @@ TEST_CASE("a ledger sum keeps each key once, in key order, only the keys it saw"
   CHECK(sum.totals[1].ns == 1);
   CHECK(sum.totals[2].key == key(7000, Where::cpu));
   CHECK(sum.totals[2].ns == 5);
+}
+
+TEST_CASE("a ledger sum's key index agrees with a map through growth, merges and copies",
+          "[attribution]") {
+  // Ledgers of random keys (many collide in a small index, some are new
+  // late), added to a sum, to a copy taken midway, and merged: each key's
+  // total must be the reference map's, each key once, in key order.
+  using tailsim::components::Ledger;
+  using tailsim::components::LedgerSum;
+  using tailsim::components::Where;
+  tailsim::engine::RandomStream rng(2026);
+  LedgerSum sum;
+  LedgerSum copy;
+  std::map<std::uint32_t, double> expected;
+  std::map<std::uint32_t, double> expected_copy;
+  for (int request = 0; request < 3000; ++request) {
+    Ledger ledger;
+    const auto parts = 1 + rng.uniform_int(12);
+    for (std::uint64_t i = 0; i < parts; ++i) {
+      // Keys spread over 40 entities early, 400 later: the index grows.
+      const auto entity = static_cast<std::uint32_t>(rng.uniform_int(request < 1500 ? 40 : 400));
+      const auto where = static_cast<Where>(rng.uniform_int(3));
+      const auto ns = static_cast<std::int64_t>(1 + rng.uniform_int(1000));
+      ledger.add(entity, where, ns);
+    }
+    sum.add(ledger, ledger.total());
+    for (const Ledger::Part& part : ledger.parts()) {
+      expected[part.key] += static_cast<double>(part.ns);
+    }
+    if (request == 1000) {
+      copy = sum;  // carries its index with it
+      expected_copy = expected;
+    }
+    if (request > 1000 && request % 2 == 0) {
+      copy.add(ledger, ledger.total());
+      for (const Ledger::Part& part : ledger.parts()) {
+        expected_copy[part.key] += static_cast<double>(part.ns);
+      }
+    }
+    if (request == 2000) {
+      LedgerSum other;
+      other.add(ledger, ledger.total());
+      sum.merge(other);  // positions move: the index is rebuilt
+      for (const Ledger::Part& part : ledger.parts()) {
+        expected[part.key] += static_cast<double>(part.ns);
+      }
+    }
+  }
+  const auto check = [](const LedgerSum& got, const std::map<std::uint32_t, double>& want) {
+    REQUIRE(got.totals.size() == want.size());
+    auto it = want.begin();
+    for (const LedgerSum::Total& total : got.totals) {
+      CHECK(total.key == it->first);
+      CHECK(total.ns == it->second);
+      ++it;
+    }
+  };
+  check(sum, expected);
+  check(copy, expected_copy);
+  CHECK(sum.bytes() >= sum.totals.size() * sizeof(LedgerSum::Total));
+}
+
+TEST_CASE("a ledger absorbed is merged and emptied; an empty one takes its parts whole",
+          "[attribution]") {
+  using tailsim::components::Ledger;
+  using tailsim::components::Where;
+  Ledger answer;
+  answer.add(4, Where::cpu, 30);
+  answer.add(5, Where::network, 7);
+  Ledger waiting;
+  waiting.absorb(answer);  // empty: by a swap
+  CHECK(waiting.total() == 37);
+  REQUIRE(waiting.parts().size() == 2);
+  CHECK(waiting.parts()[0].ns == 30);
+  CHECK(waiting.parts()[1].ns == 7);
+  CHECK(answer.total() == 0);
+  CHECK(answer.parts().empty());
+  Ledger more;
+  more.add(6, Where::queue, 3);
+  waiting.absorb(more);  // not empty: appended after its own parts
+  CHECK(waiting.total() == 40);
+  REQUIRE(waiting.parts().size() == 3);
+  CHECK(waiting.parts()[2].ns == 3);
+  CHECK(more.parts().empty());
+  Ledger other;
+  other.add(1, Where::delay, 2);
+  other.swap(waiting);
+  CHECK(other.total() == 40);
+  CHECK(waiting.total() == 2);
+  CHECK(waiting.parts().size() == 1);
 }
 
 namespace {
