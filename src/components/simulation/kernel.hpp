@@ -498,7 +498,7 @@ struct Observation {
     for (const auto* ledgers : {&tasks, &attempts, &exchanges}) {
       total += ledgers->capacity() * sizeof(Ledger);
       for (const Ledger& ledger : *ledgers) {
-        total += ledger.parts().capacity() * sizeof(Ledger::Part);
+        total += ledger.capacity() * sizeof(Ledger::Part);
       }
     }
     return total;

@@ -395,6 +395,51 @@ TEST_CASE("a ledger absorbed is merged and emptied; an empty one takes its parts
   CHECK(waiting.parts().size() == 1);
 }
 
+TEST_CASE("a ledger's room grows as a vector's, and copies and moves keep its parts",
+          "[attribution]") {
+  // The memory budget counts a ledger's room: it must be what std::vector's
+  // growth gave (doubling from one; a range past the room: size + max(size, n)).
+  using tailsim::components::Ledger;
+  using tailsim::components::Where;
+  Ledger ledger;
+  CHECK(ledger.capacity() == 0);
+  const std::size_t expected[] = {1, 2, 4, 4, 8, 8, 8, 8, 16};
+  for (std::uint32_t i = 0; i < 9; ++i) {
+    ledger.add(i, Where::cpu, 1 + i);  // a new key each time: a new part
+    CHECK(ledger.capacity() == expected[i]);
+  }
+  CHECK(ledger.total() == 45);
+  Ledger copy(ledger);  // exactly its size
+  CHECK(copy.capacity() == 9);
+  REQUIRE(copy.parts().size() == 9);
+  CHECK(copy.parts()[8].ns == 9);
+  Ledger small;
+  small.add(100, Where::queue, 5);
+  small.merge(copy);  // 1 + 9 > 1: 1 + max(1, 9)
+  CHECK(small.capacity() == 10);
+  CHECK(small.total() == 50);
+  Ledger assigned;
+  assigned.add(7, Where::delay, 2);
+  assigned = small;  // 10 parts do not fit in 1: exactly 10
+  CHECK(assigned.capacity() == 10);
+  CHECK(assigned.total() == 50);
+  CHECK(assigned.parts()[0].ns == 5);
+  Ledger moved(std::move(assigned));
+  CHECK(moved.total() == 50);
+  CHECK(moved.parts().size() == 10);
+  for (std::uint32_t i = 0; i < 40; ++i) {
+    moved.add(200 + i, Where::network, 1);  // past 32 parts: compacted by key
+  }
+  CHECK(moved.total() == 90);
+  CHECK(moved.parts().size() == 50);
+  for (std::size_t i = 1; i < moved.parts().size(); ++i) {
+    CHECK(moved.parts()[i - 1].key < moved.parts()[i].key);
+  }
+  moved.clear();  // more than 64 parts of room: given back
+  CHECK(moved.capacity() == 0);
+  CHECK(moved.total() == 0);
+}
+
 namespace {
 
 /// The attribution of every path with traces asked for (two passes: a plain
