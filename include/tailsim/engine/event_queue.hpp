@@ -219,7 +219,8 @@ class EventQueue {
     return heap_size_ == 0 && ring_head_ == ring_.size() && timers_pending() == 0;
   }
   [[nodiscard]] std::size_t size() const {
-    return heap_size_ + lane_backlog_ + (ring_.size() - ring_head_) + timers_pending();
+    return heap_size_ + far_.size() + lane_backlog_ + (ring_.size() - ring_head_) +
+           timers_pending();
   }
   /// The time of the event popped last.
   [[nodiscard]] Time now() const { return now_; }
@@ -227,6 +228,9 @@ class EventQueue {
   void clear() {
     heap_.assign(heap_.size(), sentinel);
     heap_size_ = 0;
+    far_.clear();
+    far_min_ = ~std::uint64_t{0};
+    threshold_ = 0;
     ring_.clear();
     ring_head_ = 0;
     timers_.clear();
@@ -246,6 +250,10 @@ class EventQueue {
     return Key{static_cast<std::uint64_t>(at.time_since_epoch().count())} << 64 | seq;
   }
   /// An entry's key, the sentinel's too (no assertion on its time).
+  /// A time as an unsigned count (times are never before zero).
+  static std::uint64_t ticks(Time at) {
+    return static_cast<std::uint64_t>(at.time_since_epoch().count());
+  }
   static Key key(const Event& e) {
     return Key{static_cast<std::uint64_t>(e.at.time_since_epoch().count())} << 64 | e.seq;
   }
@@ -266,6 +274,16 @@ class EventQueue {
 
   void heap_push(Time at, std::uint64_t seq, std::uint32_t kind, std::uint32_t target,
                  std::uint32_t generation, std::uint32_t lane_tag) {
+    const std::uint64_t t = ticks(at);
+    if (t >= threshold_) {
+      if (heap_size_ != 0) {  // later than the whole heap's window: waits unsorted
+        far_.emplace_back();
+        store(far_.back(), at, seq, kind, target, generation, lane_tag);
+        far_min_ = t < far_min_ ? t : far_min_;
+        return;
+      }
+      threshold_ = t + window_;  // the heap and the far events are empty: a new window
+    }
     const Key k = key(at, seq);
     std::size_t i = heap_size_++;
     if (heap_.size() < heap_size_ + heap_padding) {
@@ -284,12 +302,68 @@ class EventQueue {
 
   Event heap_pop() {
     const Event top = heap_[0];
+    remove_top();
+    return top;
+  }
+
+  /// Takes the top out of the heap; an emptied heap takes the earliest far
+  /// events.
+  void remove_top() {
     const Event last = heap_[--heap_size_];
     heap_[heap_size_] = sentinel;
     if (heap_size_ != 0) {
       sift_down(last);
+    } else if (!far_.empty()) {
+      refill();
     }
-    return top;
+  }
+
+  /// Puts an event already built into the heap (from the far events).
+  void heap_insert(const Event& e) {
+    const Key k = key(e);
+    std::size_t i = heap_size_++;
+    if (heap_.size() < heap_size_ + heap_padding) {
+      heap_.push_back(sentinel);
+    }
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 4;
+      if (!(k < key(heap_[parent]))) {
+        break;
+      }
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = e;
+  }
+
+  /// The heap is empty and far events wait: those before the earliest's time
+  /// plus the window go into the heap, the rest stay. The window then adapts
+  /// so that a refill takes about an eighth of the far events: few enough to
+  /// keep the heap shallow, enough that the scan is paid once for many pops.
+  void refill() {
+    assert(heap_size_ == 0 && !far_.empty());
+    const std::size_t m = far_.size();
+    threshold_ = far_min_ + window_;
+    std::uint64_t rest_min = ~std::uint64_t{0};
+    std::size_t kept = 0;
+    for (std::size_t j = 0; j < m; ++j) {
+      const std::uint64_t t = ticks(far_[j].at);
+      if (t < threshold_) {
+        heap_insert(far_[j]);
+      } else {
+        rest_min = t < rest_min ? t : rest_min;
+        far_[kept++] = far_[j];
+      }
+    }
+    far_.resize(kept);
+    far_min_ = rest_min;
+    const std::size_t moved = m - kept;
+    const std::size_t target = m / 8 > 16 ? m / 8 : 16;
+    if (moved < target / 2 && window_ < max_window) {
+      window_ *= 2;
+    } else if (moved > 2 * target && window_ > 1) {
+      window_ /= 2;
+    }
   }
 
   /// Pops the heap's top, a lane's earliest event: the lane's next one, if
@@ -319,7 +393,13 @@ class EventQueue {
       l.first += l.head;
       l.head = 0;
     }
-    sift_down(next);
+    if (ticks(next.at) < threshold_) {
+      sift_down(next);  // in the heap's window: takes the top's place
+    } else {
+      far_.push_back(next);
+      far_min_ = ticks(next.at) < far_min_ ? ticks(next.at) : far_min_;
+      remove_top();
+    }
     return top;
   }
 
@@ -461,6 +541,16 @@ class EventQueue {
   /// The main heap: heap_size_ events, then sentinels.
   std::vector<Event> heap_ = std::vector<Event>(heap_padding, sentinel);
   std::size_t heap_size_ = 0;
+  /// Two levels: the heap holds the events before threshold_ (in ticks), far_
+  /// the later ones, unsorted, the earliest of them at far_min_. When the heap
+  /// empties, the far events before far_min_ + window_ move into it, and
+  /// threshold_ becomes that time. The far events are never empty while the
+  /// heap is.
+  std::vector<Event> far_;
+  std::uint64_t far_min_ = ~std::uint64_t{0};
+  std::uint64_t threshold_ = 0;
+  static constexpr std::uint64_t max_window = std::uint64_t{1} << 62;
+  std::uint64_t window_ = std::uint64_t{1} << 20;
   std::vector<Lane> lanes_;
   std::size_t lane_backlog_ = 0;  ///< events waiting behind their lanes' earliest
   std::vector<Event> ring_;
