@@ -272,8 +272,9 @@ class EventQueue {
     slot.timer = timer;
   }
 
-  void heap_push(Time at, std::uint64_t seq, std::uint32_t kind, std::uint32_t target,
-                 std::uint32_t generation, std::uint32_t lane_tag) {
+  [[gnu::always_inline]] void heap_push(Time at, std::uint64_t seq, std::uint32_t kind,
+                                        std::uint32_t target, std::uint32_t generation,
+                                        std::uint32_t lane_tag) {
     const std::uint64_t t = ticks(at);
     if (t >= threshold_) {
       if (heap_size_ != 0) {  // later than the whole heap's window: waits unsorted
@@ -308,7 +309,7 @@ class EventQueue {
 
   /// Takes the top out of the heap; an emptied heap takes the earliest far
   /// events.
-  void remove_top() {
+  [[gnu::always_inline]] void remove_top() {
     const Event last = heap_[--heap_size_];
     heap_[heap_size_] = sentinel;
     if (heap_size_ != 0) {
@@ -340,7 +341,7 @@ class EventQueue {
   /// plus the window go into the heap, the rest stay. The window then adapts
   /// so that a refill takes about an eighth of the far events: few enough to
   /// keep the heap shallow, enough that the scan is paid once for many pops.
-  void refill() {
+  [[gnu::noinline]] void refill() {
     assert(heap_size_ == 0 && !far_.empty());
     const std::size_t m = far_.size();
     threshold_ = far_min_ + window_;
@@ -403,13 +404,13 @@ class EventQueue {
     return top;
   }
 
-  /// The earliest of the four children from `first`: a sentinel pads every
-  /// node's children to four, so there is no count to check, and the two
-  /// pairs are compared independently before the final one.
-  [[nodiscard]] std::size_t earliest_of_four(std::size_t first) const {
-    const std::size_t a = earlier(heap_[first + 1], heap_[first]) ? first + 1 : first;
-    const std::size_t b = earlier(heap_[first + 3], heap_[first + 2]) ? first + 3 : first + 2;
-    return earlier(heap_[b], heap_[a]) ? b : a;
+  /// The earliest of the four children at `c` (0 to 3): a sentinel pads
+  /// every node's children to four, so there is no count to check, and the
+  /// two pairs are compared independently before the final one.
+  static std::size_t earliest_of_four(const Event* c) {
+    const std::size_t a = earlier(c[1], c[0]) ? 1 : 0;
+    const std::size_t b = earlier(c[3], c[2]) ? 3 : 2;
+    return earlier(c[b], c[a]) ? b : a;
   }
 
   /// Places `last` in the heap whose top has just been taken. Bottom-up: the
@@ -418,27 +419,24 @@ class EventQueue {
   /// usually late (a leaf's, or a lane's next timeout), so it rises little and
   /// a quarter of the comparisons on the way down are saved.
   void sift_down(const Event& last) {
+    Event* const h = heap_.data();
     const std::size_t n = heap_size_;
     std::size_t i = 0;
-    for (;;) {
-      const std::size_t first = 4 * i + 1;
-      if (first >= n) {
-        break;
-      }
-      const std::size_t best = earliest_of_four(first);
-      heap_[i] = heap_[best];
+    for (std::size_t first = 1; first < n; first = 4 * i + 1) {
+      const std::size_t best = first + earliest_of_four(h + first);
+      h[i] = h[best];
       i = best;
     }
     const Key k = key(last);
     while (i > 0) {
       const std::size_t parent = (i - 1) / 4;
-      if (!(k < key(heap_[parent]))) {
+      if (!(k < key(h[parent]))) {
         break;
       }
-      heap_[i] = heap_[parent];
+      h[i] = h[parent];
       i = parent;
     }
-    heap_[i] = last;
+    h[i] = last;
   }
 
   // Timers' pending events are in a 4-ary min-heap of their own (as the
