@@ -6,6 +6,19 @@
 /// numbers are assigned on push, so events at the same time come out in the
 /// order they were scheduled and every run is deterministic.
 ///
+/// The heap holds only a window of the near future: events after its
+/// threshold wait unsorted among the far events, and when the heap empties the
+/// earliest of those move into it (a window that adapts to take about an
+/// eighth of them). A model's think times (500 users, seconds apart) then stay
+/// out of the heap of its milliseconds-apart network hops, which is shallower
+/// for it. The order is exact: every heap event is before the threshold, every
+/// far event at or after it, and the heap orders by (time, sequence).
+///
+/// Popping the heap is bottom-up: the hole at the top goes down along the
+/// earliest children to a leaf, and the heap's last entry (late, as a rule)
+/// rises from there; sentinels later than any event give every node four
+/// children, so there is no count to check on the way down.
+///
 /// Lazy cancellation: an event carries the generation of the object it
 /// concerns; the dispatcher compares it with the object's current generation
 /// and ignores the event when they differ. Nothing is ever removed early.
@@ -24,7 +37,8 @@
 /// scheduled, such as the timeouts of calls with the same timeout: each lane
 /// is already in (time, sequence) order, so it waits in a FIFO of its own and
 /// only its earliest event is in the heap. Popping that event puts the
-/// lane's next one in its place, one pass down the heap. A model's thousands
+/// lane's next one in its place, one pass down the heap (or, beyond the
+/// heap's window, among the far events). A model's thousands
 /// of pending timeouts, most never to fire, then cost the heap a handful of
 /// entries instead of thousands. An event waiting behind its lane's earliest
 /// can be cancelled (a call that finished no longer times out): it is
@@ -33,11 +47,12 @@
 /// | operation | cost |
 /// | --- | --- |
 /// | push, event due now | O(1) |
-/// | push, later event | O(log4 n) |
+/// | push, later event | O(log4 h) in the heap's window, h = events in it; O(1) beyond |
 /// | set_timer, cancel_timer | O(log4 t), t = timers pending |
-/// | push_lane | O(1) behind the lane's earliest event; O(log4 n) as its earliest |
+/// | push_lane | O(1) behind the lane's earliest event; as a push as its earliest |
 /// | cancel_lane | O(1) |
-/// | pop | O(log4 n) or O(log4 t) (O(1) from the ring) |
+/// | pop | O(log4 h) or O(log4 t) (O(1) from the ring) |
+/// | pop that empties the heap | O(f) more, f = far events: moves about f / 8 of them |
 /// | top, empty, size | O(1) |
 ///
 /// No allocation once the vectors have grown to their peak; no virtual call.
