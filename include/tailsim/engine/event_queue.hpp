@@ -9,10 +9,11 @@
 /// The heap holds only a window of the near future: events after its
 /// threshold wait unsorted among the far events, and when the heap empties the
 /// earliest of those move into it (a window that adapts to take about an
-/// eighth of them). A model's think times (500 users, seconds apart) then stay
-/// out of the heap of its milliseconds-apart network hops, which is shallower
-/// for it. The order is exact: every heap event is before the threshold, every
-/// far event at or after it, and the heap orders by (time, sequence).
+/// eighth of them). A model's think times (one per user, seconds away) then
+/// stay out of the heap of its network hops (milliseconds away), which is
+/// shallower for it. The order is exact: every heap event is before the
+/// threshold, every far event at or after it, and the heap orders by (time,
+/// sequence).
 ///
 /// Popping the heap is bottom-up: the hole at the top goes down along the
 /// earliest children to a leaf, and the heap's last entry (late, as a rule)
@@ -264,14 +265,12 @@ class EventQueue {
     assert(at >= Time{} && "an event is never before time zero");
     return Key{static_cast<std::uint64_t>(at.time_since_epoch().count())} << 64 | seq;
   }
-  /// An entry's key, the sentinel's too (no assertion on its time).
   /// A time as an unsigned count (times are never before zero).
   static std::uint64_t ticks(Time at) {
     return static_cast<std::uint64_t>(at.time_since_epoch().count());
   }
-  static Key key(const Event& e) {
-    return Key{static_cast<std::uint64_t>(e.at.time_since_epoch().count())} << 64 | e.seq;
-  }
+  /// An entry's key, the sentinel's too (no assertion on its time).
+  static Key key(const Event& e) { return Key{ticks(e.at)} << 64 | e.seq; }
 
   /// A new event goes into its slot a field at a time. Built on the stack
   /// and copied, it would be read back in 16-byte halves across the narrower
@@ -557,8 +556,9 @@ class EventQueue {
   /// Two levels: the heap holds the events before threshold_ (in ticks), far_
   /// the later ones, unsorted, the earliest of them at far_min_. When the heap
   /// empties, the far events before far_min_ + window_ move into it, and
-  /// threshold_ becomes that time. The far events are never empty while the
-  /// heap is.
+  /// threshold_ becomes that time. The heap is empty only when the far events
+  /// are too. The window starts at about a millisecond and doubles or halves
+  /// at each refill.
   std::vector<Event> far_;
   std::uint64_t far_min_ = ~std::uint64_t{0};
   std::uint64_t threshold_ = 0;
