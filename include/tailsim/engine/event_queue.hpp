@@ -6,6 +6,20 @@
 /// numbers are assigned on push, so events at the same time come out in the
 /// order they were scheduled and every run is deterministic.
 ///
+/// The heap holds only a window of the near future: events after its
+/// threshold wait unsorted among the far events, and when the heap empties the
+/// earliest of those move into it (a window that adapts to take about an
+/// eighth of them). A model's think times (one per user, seconds away) then
+/// stay out of the heap of its network hops (milliseconds away), which is
+/// shallower for it. The order is exact: every heap event is before the
+/// threshold, every far event at or after it, and the heap orders by (time,
+/// sequence).
+///
+/// Popping the heap is bottom-up: the hole at the top goes down along the
+/// earliest children to a leaf, and the heap's last entry (late, as a rule)
+/// rises from there; sentinels later than any event give every node four
+/// children, so there is no count to check on the way down.
+///
 /// Lazy cancellation: an event carries the generation of the object it
 /// concerns; the dispatcher compares it with the object's current generation
 /// and ignores the event when they differ. Nothing is ever removed early.
@@ -24,7 +38,8 @@
 /// scheduled, such as the timeouts of calls with the same timeout: each lane
 /// is already in (time, sequence) order, so it waits in a FIFO of its own and
 /// only its earliest event is in the heap. Popping that event puts the
-/// lane's next one in its place, one pass down the heap. A model's thousands
+/// lane's next one in its place, one pass down the heap (or, beyond the
+/// heap's window, among the far events). A model's thousands
 /// of pending timeouts, most never to fire, then cost the heap a handful of
 /// entries instead of thousands. An event waiting behind its lane's earliest
 /// can be cancelled (a call that finished no longer times out): it is
@@ -33,11 +48,12 @@
 /// | operation | cost |
 /// | --- | --- |
 /// | push, event due now | O(1) |
-/// | push, later event | O(log4 n) |
+/// | push, later event | O(log4 h) in the heap's window, h = events in it; O(1) beyond |
 /// | set_timer, cancel_timer | O(log4 t), t = timers pending |
-/// | push_lane | O(1) behind the lane's earliest event; O(log4 n) as its earliest |
+/// | push_lane | O(1) behind the lane's earliest event; as a push as its earliest |
 /// | cancel_lane | O(1) |
-/// | pop | O(log4 n) or O(log4 t) (O(1) from the ring) |
+/// | pop | O(log4 h) or O(log4 t) (O(1) from the ring) |
+/// | pop that empties the heap | O(f) more, f = far events: moves about f / 8 of them |
 /// | top, empty, size | O(1) |
 ///
 /// No allocation once the vectors have grown to their peak; no virtual call.
@@ -125,23 +141,24 @@ class EventQueue {
   }
 
   /// Removes and returns the earliest event; the queue must not be empty.
-  Event pop() {
+  [[gnu::always_inline]] Event pop() {
     assert(!empty());
     if (fired_ != no_timer) {
       drop_fired();  // not set again since it fired
     }
     Event e;
-    if (!timers_.empty() && (heap_.empty() || earlier(timers_[0], heap_[0])) &&
+    // An empty heap's top is a sentinel later than every event.
+    const Event& next = heap_[0];
+    if (!timers_.empty() && earlier(timers_[0], next) &&
         (ring_head_ == ring_.size() || earlier(timers_[0], ring_[ring_head_]))) {
       e = timer_pop();
-    } else if (ring_head_ < ring_.size() &&
-               (heap_.empty() || earlier(ring_[ring_head_], heap_[0]))) {
+    } else if (ring_head_ < ring_.size() && earlier(ring_[ring_head_], next)) {
       e = ring_[ring_head_++];
       if (ring_head_ == ring_.size()) {
         ring_.clear();
         ring_head_ = 0;
       }
-    } else if (heap_[0].timer != 0) {
+    } else if (next.timer != 0) {
       e = lane_pop();
     } else {
       e = heap_pop();
@@ -157,7 +174,7 @@ class EventQueue {
     if (ring_head_ < ring_.size()) {
       best = &ring_[ring_head_];
     }
-    if (!heap_.empty() && (best == nullptr || earlier(heap_[0], *best))) {
+    if (heap_size_ != 0 && (best == nullptr || earlier(heap_[0], *best))) {
       best = &heap_[0];
     }
     const Event* timer = earliest_timer();
@@ -215,16 +232,21 @@ class EventQueue {
   }
 
   [[nodiscard]] bool empty() const {
-    return heap_.empty() && ring_head_ == ring_.size() && timers_pending() == 0;
+    return heap_size_ == 0 && ring_head_ == ring_.size() && timers_pending() == 0;
   }
   [[nodiscard]] std::size_t size() const {
-    return heap_.size() + lane_backlog_ + (ring_.size() - ring_head_) + timers_pending();
+    return heap_size_ + far_.size() + lane_backlog_ + (ring_.size() - ring_head_) +
+           timers_pending();
   }
   /// The time of the event popped last.
   [[nodiscard]] Time now() const { return now_; }
-  void reserve(std::size_t n) { heap_.reserve(n); }
+  void reserve(std::size_t n) { heap_.reserve(n + heap_padding); }
   void clear() {
-    heap_.clear();
+    heap_.assign(heap_.size(), sentinel);
+    heap_size_ = 0;
+    far_.clear();
+    far_min_ = ~std::uint64_t{0};
+    threshold_ = 0;
     ring_.clear();
     ring_head_ = 0;
     timers_.clear();
@@ -243,7 +265,12 @@ class EventQueue {
     assert(at >= Time{} && "an event is never before time zero");
     return Key{static_cast<std::uint64_t>(at.time_since_epoch().count())} << 64 | seq;
   }
-  static Key key(const Event& e) { return key(e.at, e.seq); }
+  /// A time as an unsigned count (times are never before zero).
+  static std::uint64_t ticks(Time at) {
+    return static_cast<std::uint64_t>(at.time_since_epoch().count());
+  }
+  /// An entry's key, the sentinel's too (no assertion on its time).
+  static Key key(const Event& e) { return Key{ticks(e.at)} << 64 | e.seq; }
 
   /// A new event goes into its slot a field at a time. Built on the stack
   /// and copied, it would be read back in 16-byte halves across the narrower
@@ -259,11 +286,24 @@ class EventQueue {
     slot.timer = timer;
   }
 
-  void heap_push(Time at, std::uint64_t seq, std::uint32_t kind, std::uint32_t target,
-                 std::uint32_t generation, std::uint32_t lane_tag) {
+  [[gnu::always_inline]] void heap_push(Time at, std::uint64_t seq, std::uint32_t kind,
+                                        std::uint32_t target, std::uint32_t generation,
+                                        std::uint32_t lane_tag) {
+    const std::uint64_t t = ticks(at);
+    if (t >= threshold_) {
+      if (heap_size_ != 0) {  // later than the whole heap's window: waits unsorted
+        far_.emplace_back();
+        store(far_.back(), at, seq, kind, target, generation, lane_tag);
+        far_min_ = t < far_min_ ? t : far_min_;
+        return;
+      }
+      threshold_ = t + window_;  // the heap and the far events are empty: a new window
+    }
     const Key k = key(at, seq);
-    std::size_t i = heap_.size();
-    heap_.emplace_back();
+    std::size_t i = heap_size_++;
+    if (heap_.size() < heap_size_ + heap_padding) {
+      heap_.push_back(sentinel);
+    }
     while (i > 0) {
       const std::size_t parent = (i - 1) / 4;
       if (!(k < key(heap_[parent]))) {
@@ -277,12 +317,68 @@ class EventQueue {
 
   Event heap_pop() {
     const Event top = heap_[0];
-    const Event last = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) {
-      sift_down(last);
-    }
+    remove_top();
     return top;
+  }
+
+  /// Takes the top out of the heap; an emptied heap takes the earliest far
+  /// events.
+  [[gnu::always_inline]] void remove_top() {
+    const Event last = heap_[--heap_size_];
+    heap_[heap_size_] = sentinel;
+    if (heap_size_ != 0) {
+      sift_down(last);
+    } else if (!far_.empty()) {
+      refill();
+    }
+  }
+
+  /// Puts an event already built into the heap (from the far events).
+  void heap_insert(const Event& e) {
+    const Key k = key(e);
+    std::size_t i = heap_size_++;
+    if (heap_.size() < heap_size_ + heap_padding) {
+      heap_.push_back(sentinel);
+    }
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 4;
+      if (!(k < key(heap_[parent]))) {
+        break;
+      }
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = e;
+  }
+
+  /// The heap is empty and far events wait: those before the earliest's time
+  /// plus the window go into the heap, the rest stay. The window then adapts
+  /// so that a refill takes about an eighth of the far events: few enough to
+  /// keep the heap shallow, enough that the scan is paid once for many pops.
+  [[gnu::noinline]] void refill() {
+    assert(heap_size_ == 0 && !far_.empty());
+    const std::size_t m = far_.size();
+    threshold_ = far_min_ + window_;
+    std::uint64_t rest_min = ~std::uint64_t{0};
+    std::size_t kept = 0;
+    for (std::size_t j = 0; j < m; ++j) {
+      const std::uint64_t t = ticks(far_[j].at);
+      if (t < threshold_) {
+        heap_insert(far_[j]);
+      } else {
+        rest_min = t < rest_min ? t : rest_min;
+        far_[kept++] = far_[j];
+      }
+    }
+    far_.resize(kept);
+    far_min_ = rest_min;
+    const std::size_t moved = m - kept;
+    const std::size_t target = m / 8 > 16 ? m / 8 : 16;
+    if (moved < target / 2 && window_ < max_window) {
+      window_ *= 2;
+    } else if (moved > 2 * target && window_ > 1) {
+      window_ /= 2;
+    }
   }
 
   /// Pops the heap's top, a lane's earliest event: the lane's next one, if
@@ -312,34 +408,49 @@ class EventQueue {
       l.first += l.head;
       l.head = 0;
     }
-    sift_down(next);
+    if (ticks(next.at) < threshold_) {
+      sift_down(next);  // in the heap's window: takes the top's place
+    } else {
+      far_.push_back(next);
+      far_min_ = ticks(next.at) < far_min_ ? ticks(next.at) : far_min_;
+      remove_top();
+    }
     return top;
   }
 
-  /// Places `last` from the top of the heap down to where it belongs (the
-  /// top's old entry is overwritten).
+  /// The earliest of the four children at `c` (0 to 3): a sentinel pads
+  /// every node's children to four, so there is no count to check, and the
+  /// two pairs are compared independently before the final one.
+  static std::size_t earliest_of_four(const Event* c) {
+    const std::size_t a = earlier(c[1], c[0]) ? 1 : 0;
+    const std::size_t b = earlier(c[3], c[2]) ? 3 : 2;
+    return earlier(c[b], c[a]) ? b : a;
+  }
+
+  /// Places `last` in the heap whose top has just been taken. Bottom-up: the
+  /// hole at the top goes down along the earliest children to a leaf without
+  /// comparing them with `last`, which then rises from there. `last` is
+  /// usually late (a leaf's, or a lane's next timeout), so it rises little and
+  /// a quarter of the comparisons on the way down are saved.
   void sift_down(const Event& last) {
-    const std::size_t n = heap_.size();
+    Event* const h = heap_.data();
+    const std::size_t n = heap_size_;
     std::size_t i = 0;
-    for (;;) {
-      const std::size_t first = 4 * i + 1;
-      if (first >= n) {
-        break;
-      }
-      std::size_t best = first;
-      const std::size_t stop = first + 4 < n ? first + 4 : n;
-      for (std::size_t c = first + 1; c < stop; ++c) {
-        if (earlier(heap_[c], heap_[best])) {
-          best = c;
-        }
-      }
-      if (!earlier(heap_[best], last)) {
-        break;
-      }
-      heap_[i] = heap_[best];
+    for (std::size_t first = 1; first < n; first = 4 * i + 1) {
+      const std::size_t best = first + earliest_of_four(h + first);
+      h[i] = h[best];
       i = best;
     }
-    heap_[i] = last;
+    const Key k = key(last);
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 4;
+      if (!(k < key(h[parent]))) {
+        break;
+      }
+      h[i] = h[parent];
+      i = parent;
+    }
+    h[i] = last;
   }
 
   // Timers' pending events are in a 4-ary min-heap of their own (as the
@@ -432,7 +543,27 @@ class EventQueue {
   /// The kind of a lane's cancelled event (no caller's kind is this).
   static constexpr std::uint32_t cancelled_kind = ~std::uint32_t{0};
 
-  std::vector<Event> heap_;
+  /// An entry later than every event (its time, read as the key's unsigned
+  /// high half, is above any time from zero on): it fills the heap's unused
+  /// slots and is the top of an empty heap.
+  static constexpr Event sentinel{Time{} + Duration{-1}, ~std::uint64_t{0}, 0, 0, 0, 0};
+  /// Sentinels after the heap's last event: the four children of any node
+  /// with one exist.
+  static constexpr std::size_t heap_padding = 4;
+  /// The main heap: heap_size_ events, then sentinels.
+  std::vector<Event> heap_ = std::vector<Event>(heap_padding, sentinel);
+  std::size_t heap_size_ = 0;
+  /// Two levels: the heap holds the events before threshold_ (in ticks), far_
+  /// the later ones, unsorted, the earliest of them at far_min_. When the heap
+  /// empties, the far events before far_min_ + window_ move into it, and
+  /// threshold_ becomes that time. The heap is empty only when the far events
+  /// are too. The window starts at about a millisecond and doubles or halves
+  /// at each refill.
+  std::vector<Event> far_;
+  std::uint64_t far_min_ = ~std::uint64_t{0};
+  std::uint64_t threshold_ = 0;
+  static constexpr std::uint64_t max_window = std::uint64_t{1} << 62;
+  std::uint64_t window_ = std::uint64_t{1} << 20;
   std::vector<Lane> lanes_;
   std::size_t lane_backlog_ = 0;  ///< events waiting behind their lanes' earliest
   std::vector<Event> ring_;

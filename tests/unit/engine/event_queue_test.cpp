@@ -1,5 +1,7 @@
 #include "tailsim/engine/event_queue.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -244,4 +246,116 @@ TEST_CASE("lanes of fixed delays keep the order (time, scheduling order) with ev
     checked.check_size();
   }
   CHECK(checked.queue.empty());
+}
+
+TEST_CASE("events far apart in time keep the order through the heap's window", "[event_queue]") {
+  // Most events near (as network hops), some seconds away (as think times),
+  // a few very far, many at the same far instants (pushed at different times,
+  // so some wait among the far events and some are in the heap's window when
+  // their instant comes), some due now; with timers and lanes of long delays
+  // whose next events land beyond the window. Checked against the reference.
+  CheckedQueue checked;
+  RandomStream rng(2026);
+  const std::uint32_t lanes[] = {checked.queue.add_lane(), checked.queue.add_lane()};
+  const std::int64_t delays[] = {3'000'000, 10'000'000'000};
+  const std::int64_t instants[] = {5'000'000'000, 5'000'000'001, 60'000'000'000};
+  auto spread = [&]() -> std::int64_t {
+    const double u = rng.uniform();
+    if (u < 0.15) {
+      return checked.now;  // due now
+    }
+    if (u < 0.6) {
+      return checked.now + static_cast<std::int64_t>(rng.uniform_int(2'000'000));
+    }
+    if (u < 0.85) {
+      return checked.now + static_cast<std::int64_t>(rng.exponential(4e9));
+    }
+    if (u < 0.95) {  // one of a few fixed instants, while still ahead
+      const std::int64_t at = instants[rng.uniform_int(3)];
+      return at >= checked.now ? at : checked.now;
+    }
+    return checked.now + static_cast<std::int64_t>(rng.exponential(1e15));
+  };
+  for (std::uint32_t timer = 0; timer < 8; ++timer) {
+    checked.set_timer(timer, spread());
+  }
+  std::size_t most_pending = 0;
+  for (int step = 0; step < 200000; ++step) {
+    const double u = rng.uniform();
+    if (u < 0.45) {
+      checked.push(spread(), static_cast<std::uint32_t>(rng.uniform_int(1000)));
+    } else if (u < 0.5) {
+      const auto k = static_cast<std::size_t>(rng.uniform_int(2));
+      checked.push_lane(lanes[k], delays[k], static_cast<std::uint32_t>(k));
+    } else if (u < 0.55) {
+      checked.set_timer(static_cast<std::uint32_t>(rng.uniform_int(8)), spread());
+    } else if (!checked.reference.empty()) {
+      checked.pop();
+    }
+    most_pending = std::max(most_pending, checked.reference.size());
+    checked.check_size();
+  }
+  CHECK(most_pending > 1000);  // the far events piled up
+  while (!checked.reference.empty()) {
+    checked.pop();
+    checked.check_size();
+  }
+  CHECK(checked.queue.empty());
+}
+
+TEST_CASE("events at the top of the time range keep their order", "[event_queue]") {
+  // The heap's window is a time plus a width: near the largest time it must
+  // not wrap round. Events up to the largest time itself, many tied there.
+  constexpr std::int64_t top = std::numeric_limits<std::int64_t>::max();
+  CheckedQueue checked;
+  RandomStream rng(99);
+  checked.push(top - 4'000'000'000'000, 0);
+  checked.pop();  // now is near the top
+  for (int step = 0; step < 50000; ++step) {
+    if (checked.reference.empty() || rng.uniform() < 0.55) {
+      const double u = rng.uniform();
+      const std::int64_t room = top - checked.now;
+      std::int64_t at = top;  // a tie at the largest time
+      if (u < 0.3) {
+        at = checked.now + std::min(room, static_cast<std::int64_t>(rng.uniform_int(1000)));
+      } else if (u < 0.8) {
+        at = checked.now + static_cast<std::int64_t>(rng.uniform() * static_cast<double>(room));
+      }
+      checked.push(at, static_cast<std::uint32_t>(rng.uniform_int(1000)));
+    } else {
+      checked.pop();
+    }
+    checked.check_size();
+  }
+  while (!checked.reference.empty()) {
+    checked.pop();
+  }
+  CHECK(checked.now == top);
+  CHECK(checked.queue.empty());
+}
+
+TEST_CASE("a hold model of many far events comes out in order", "[event_queue]") {
+  // The classic benchmark: each pop pushes one event an exponential time
+  // later, so the heap's window keeps taking from the far events.
+  EventQueue queue;
+  RandomStream rng(5);
+  std::multimap<std::pair<std::int64_t, std::uint64_t>, std::uint32_t> reference;
+  std::uint64_t inserted = 0;
+  auto push = [&](std::int64_t at) {
+    queue.push(Time{} + Duration{at}, 0, static_cast<std::uint32_t>(inserted));
+    reference.emplace(std::pair{at, inserted}, static_cast<std::uint32_t>(inserted));
+    ++inserted;
+  };
+  for (int i = 0; i < 5000; ++i) {
+    push(static_cast<std::int64_t>(rng.exponential(1e7)));
+  }
+  for (int step = 0; step < 100000; ++step) {
+    const auto event = queue.pop();
+    REQUIRE(event.target == reference.begin()->second);
+    const std::int64_t now = reference.begin()->first.first;
+    reference.erase(reference.begin());
+    // Coarse times: ties among the far events too.
+    push(now + 1000 * static_cast<std::int64_t>(rng.exponential(1e4)));
+    REQUIRE(queue.size() == reference.size());
+  }
 }
