@@ -135,12 +135,6 @@ void Simulation<Observe>::observe_resume(Id t) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::observe_exchange_start(Id x) {
-  Observation::at(obs_->exchanges, x).clear();
-  Observation::at(obs_->backoff_ns, x) = 0;
-}
-
-template <bool Observe>
 void Simulation<Observe>::observe_attempt_won(Id attempt) {
   // The call's time: before this attempt was sent (backoffs, earlier
   // attempts, a hedge's wait), the callee's ledger, and the network.
@@ -283,7 +277,6 @@ void Simulation<Observe>::attribution_results(stats::Results& results) const {
 template void Simulation<true>::observe_spawn(Id, Duration);
 template void Simulation<true>::observe_cpu_start(Id);
 template void Simulation<true>::observe_resume(Id);
-template void Simulation<true>::observe_exchange_start(Id);
 template void Simulation<true>::observe_attempt_won(Id);
 template void Simulation<true>::observe_exchange_done(Id, Outcome);
 template void Simulation<true>::observe_path(Id, Time, Outcome);
