@@ -299,20 +299,32 @@ class EventQueue {
       }
       threshold_ = t + window_;  // the heap and the far events are empty: a new window
     }
-    const Key k = key(at, seq);
-    std::size_t i = heap_size_++;
+    store(heap_[heap_add_slot(key(at, seq))], at, seq, kind, target, generation, lane_tag);
+  }
+
+  /// A new slot at the heap's end (its padding kept), moved up to where an
+  /// event with key `k` belongs; returns that place.
+  [[gnu::always_inline]] std::size_t heap_add_slot(Key k) {
+    const std::size_t i = heap_size_++;
     if (heap_.size() < heap_size_ + heap_padding) {
       heap_.push_back(sentinel);
     }
+    return heap_rise(i, k);
+  }
+
+  /// Moves the hole at `i` up past every parent later than key `k` and
+  /// returns where it stops.
+  [[gnu::always_inline]] std::size_t heap_rise(std::size_t i, Key k) {
+    Event* const h = heap_.data();
     while (i > 0) {
       const std::size_t parent = (i - 1) / 4;
-      if (!(k < key(heap_[parent]))) {
+      if (!(k < key(h[parent]))) {
         break;
       }
-      heap_[i] = heap_[parent];
+      h[i] = h[parent];
       i = parent;
     }
-    store(heap_[i], at, seq, kind, target, generation, lane_tag);
+    return i;
   }
 
   Event heap_pop() {
@@ -334,22 +346,7 @@ class EventQueue {
   }
 
   /// Puts an event already built into the heap (from the far events).
-  void heap_insert(const Event& e) {
-    const Key k = key(e);
-    std::size_t i = heap_size_++;
-    if (heap_.size() < heap_size_ + heap_padding) {
-      heap_.push_back(sentinel);
-    }
-    while (i > 0) {
-      const std::size_t parent = (i - 1) / 4;
-      if (!(k < key(heap_[parent]))) {
-        break;
-      }
-      heap_[i] = heap_[parent];
-      i = parent;
-    }
-    heap_[i] = e;
-  }
+  void heap_insert(const Event& e) { heap_[heap_add_slot(key(e))] = e; }
 
   /// The heap is empty and far events wait: those before the earliest's time
   /// plus the window go into the heap, the rest stay. The window then adapts
@@ -441,16 +438,7 @@ class EventQueue {
       h[i] = h[best];
       i = best;
     }
-    const Key k = key(last);
-    while (i > 0) {
-      const std::size_t parent = (i - 1) / 4;
-      if (!(k < key(h[parent]))) {
-        break;
-      }
-      h[i] = h[parent];
-      i = parent;
-    }
-    h[i] = last;
+    h[heap_rise(i, key(last))] = last;
   }
 
   // Timers' pending events are in a 4-ary min-heap of their own (as the
