@@ -3,6 +3,7 @@
 /// its parameters in nanoseconds, dispatched by a `switch`. No virtual call,
 /// no allocation per sample.
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -46,11 +47,14 @@ class Distribution {
   Distribution() = default;
 
   /// One draw, rounded to a whole, non-negative number of nanoseconds. The
-  /// exponential, by far the most common in models, is drawn inline.
+  /// exponential and the lognormal, by far the most common in models (service
+  /// times, network latency), are drawn inline.
   Duration sample(RandomStream& rng) const {
     if (kind_ == DistributionKind::exponential) {
-      const double x = rng.exponential(a_);  // finite and >= 0: u is in (0, 1)
-      return Duration{static_cast<std::int64_t>((x < max_ns ? x : max_ns) + 0.5)};
+      return round_ns(rng.exponential(a_));  // finite and >= 0: u is in (0, 1)
+    }
+    if (kind_ == DistributionKind::lognormal) {
+      return round_ns(std::exp(a_ + b_ * rng.normal()));  // > 0, +inf at worst
     }
     return sample_other(rng);
   }
@@ -62,6 +66,11 @@ class Distribution {
   /// What int64 nanoseconds hold (292 years), with room: a heavy tail must not overflow.
   static constexpr double max_ns = 9.0e18;
 
+  /// A draw that is not NaN and not below zero, in whole nanoseconds (+inf
+  /// and anything past max_ns become max_ns).
+  static Duration round_ns(double x) {
+    return Duration{static_cast<std::int64_t>((x < max_ns ? x : max_ns) + 0.5)};
+  }
   Duration sample_other(RandomStream& rng) const;
   double draw(RandomStream& rng) const;
 
