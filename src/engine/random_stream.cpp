@@ -78,9 +78,15 @@ RandomStream RandomStream::derive(std::uint64_t seed, std::string_view component
   return stream;
 }
 
-std::uint64_t RandomStream::second_u64() {
+std::uint64_t RandomStream::later_u64() {
+  if (seeding_ == Seeding::first_drawn) {
+    // One step moves word 1 to s1 ^ (s2 ^ s0): the second number's word.
+    seeding_ = Seeding::second_drawn;
+    return scramble(mix_key(key_, 1) ^ mix_key(key_, 2) ^ mix_key(key_, 0));
+  }
   seed();
-  step();  // the first number, drawn from word 1 alone
+  step();  // the first two numbers, drawn from three of its words
+  step();
   return step();
 }
 

@@ -38,10 +38,11 @@ class RandomStream {
 
   /// The stream of `key`: xoshiro256**'s state from SplitMix64 of the key
   /// (word i is mix_key(key, i)). Made lazily: the first number needs only
-  /// word 1, and most of the streams a request's steps make are asked for
-  /// one number (an exponential, a uniform), so the other three words are
-  /// worked out only when a second number is drawn. The numbers are those of
-  /// the whole state made at once.
+  /// word 1 and the second only words 0 to 2 (most of the streams a
+  /// request's steps make are asked for one number, an exponential or a
+  /// uniform, and many of the rest for two: a gamma, a balancer's two
+  /// choices), so the whole state is worked out only when a third number is
+  /// drawn. The numbers are those of the whole state made at once.
   explicit RandomStream(std::uint64_t key = 0) : key_(key) {}
 
   [[gnu::always_inline]] std::uint64_t next_u64() {
@@ -50,7 +51,7 @@ class RandomStream {
         seeding_ = Seeding::first_drawn;
         return scramble(mix_key(key_, 1));
       }
-      return second_u64();
+      return later_u64();
     }
     return step();
   }
@@ -148,10 +149,11 @@ class RandomStream {
     }
     seeding_ = Seeding::done;
   }
-  /// The second number: the whole state, stepped past the first number,
-  /// then one step more. Out of line: next_u64() stays small enough to
-  /// inline, and few streams made from a key draw twice.
-  [[gnu::noinline]] std::uint64_t second_u64();
+  /// The second number or the third. The second is word 1 after one step,
+  /// s1 ^ s2 ^ s0, scrambled: three words of the state. The third makes the
+  /// whole state and steps it past the first two. Out of line: next_u64()
+  /// stays small enough to inline, and most streams made from a key draw once.
+  [[gnu::noinline]] std::uint64_t later_u64();
   /// One step of xoshiro256**: its output, and the state moved on.
   std::uint64_t step() {
     const std::uint64_t result = scramble(s_[1]);
@@ -168,8 +170,13 @@ class RandomStream {
   std::uint64_t s_[4] = {};
   std::uint64_t key_;
   /// How much of the state is made: none (nothing drawn), none but the first
-  /// number drawn, or all of it.
-  enum class Seeding : std::uint8_t { none, first_drawn, done } seeding_ = Seeding::none;
+  /// number or the first two drawn, or all of it.
+  enum class Seeding : std::uint8_t {
+    none,
+    first_drawn,
+    second_drawn,
+    done
+  } seeding_ = Seeding::none;
 };
 
 }  // namespace tailsim::engine
