@@ -638,16 +638,16 @@ template <bool Observe>
 void Simulation<Observe>::on_request_delivered(Id attempt) {
   const Attempt& a = calls_.attempts[attempt];
   receive(make_request(attempt, calls_.attempts.generation(attempt), a.target_endpoint, a.deadline,
-                       /*is_plain=*/false, a.key));
+                       /*is_plain=*/false, a.key, calls_.exchanges[a.exchange]));
 }
 
 template <bool Observe>
 inline void Simulation<Observe>::on_plain_request_delivered(Id x) {
   // The one attempt's key, as the first of a call with a policy: adding a
   // policy to an edge keeps its first attempts' draws.
-  receive(make_request(
-      x, calls_.exchanges.generation(x), calls_.exchanges[x].target_endpoint, Time::max(),
-      /*is_plain=*/true, engine::RandomStream::mix_key(calls_.exchanges[x].key, 1)));
+  const Exchange& ex = calls_.exchanges[x];
+  receive(make_request(x, calls_.exchanges.generation(x), ex.target_endpoint, Time::max(),
+                       /*is_plain=*/true, engine::RandomStream::mix_key(ex.key, 1), ex));
 }
 
 template <bool Observe>
@@ -819,12 +819,10 @@ bool Simulation<Observe>::is_orphaned(const Request& request) const {
                       : !calls_.attempts.is_current(req->sender, req->sender_generation)) {
       return true;
     }
-    const Exchange& ex =
-        calls_.exchanges[req->is_plain ? req->sender : calls_.attempts[req->sender].exchange];
-    if (ex.kind != ExchangeKind::call) {
+    if (req->caller_request == no_id) {
       return false;  // the client, or a queue's consumer: the chain ends here
     }
-    req = &work_.requests[work_.tasks[ex.caller_task].request];
+    req = &work_.requests[req->caller_request];
     if (req->killed) {
       return true;  // it answered `error` already, its caller may not know yet
     }

@@ -126,6 +126,11 @@ struct Request {
   bool holds_worker = false;
   bool killed = false;    ///< its pod was killed: it already answered `error`
   bool is_plain = false;  ///< `call` names an Exchange (a call without a policy)
+  /// The request whose task made the call, or no_id (a client's request, a
+  /// queue's delivery): the next link of the chain is_orphaned walks, read
+  /// only while `sender` is current (its caller's task, and so the caller's
+  /// request, then still live).
+  Id caller_request = no_id;
   /// Its attempt's key: the random numbers drawn for it and its steps.
   std::uint64_t key = 0;
 };
@@ -741,7 +746,8 @@ class Simulation {
   /// across the narrower stores that have just written it, and the processor
   /// waits for them (perf put most of the callers' time on that copy).
   [[gnu::always_inline]] Id make_request(Id sender, std::uint32_t generation, Id endpoint,
-                                         Time deadline, bool is_plain, std::uint64_t key) {
+                                         Time deadline, bool is_plain, std::uint64_t key,
+                                         const Exchange& ex) {
     static_assert(sizeof(Request) == 48, "make_request sets every field of a Request");
     const Id r = work_.requests.allocate_slot();
     Request& req = work_.requests[r];
@@ -754,6 +760,8 @@ class Simulation {
     req.holds_worker = false;
     req.killed = false;
     req.is_plain = is_plain;
+    req.caller_request =
+        ex.kind == ExchangeKind::call ? work_.tasks[ex.caller_task].request : no_id;
     req.key = key;
     return r;
   }
