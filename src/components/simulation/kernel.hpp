@@ -416,18 +416,52 @@ struct TaskMark {
   bool is_cpu = false;
 };
 
+/// An observing pass's state per pool id (a task's ledger, an exchange's
+/// trace reference): a buffer of its own that keeps its length beside it.
+/// Asking whether an id has its slot yet, a few times per event, is then one
+/// load and a comparison; a std::vector's length is the difference of two
+/// pointers divided by the slot's size. Grows as std::vector's resize does
+/// (to exactly the length asked for, which at() doubles), so the memory
+/// budget counts the same bytes.
+template <class T>
+class Slots {
+ public:
+  T& operator[](Id id) { return data_[id]; }
+  const T& operator[](Id id) const { return data_[id]; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] std::size_t capacity() const { return size_; }
+  T* begin() { return data_.get(); }
+  T* end() { return data_.get() + size_; }
+  const T* begin() const { return data_.get(); }
+  const T* end() const { return data_.get() + size_; }
+  /// Grows to `n` slots, the new ones value-initialised, the others moved.
+  void resize(std::size_t n) {
+    if (n <= size_) {
+      return;
+    }
+    auto grown = std::make_unique<T[]>(n);
+    std::move(begin(), end(), grown.get());
+    data_ = std::move(grown);
+    size_ = n;
+  }
+
+ private:
+  std::unique_ptr<T[]> data_;
+  std::size_t size_ = 0;
+};
+
 /// What a replay records that the first pass does not: the critical-path
 /// ledgers of everything in flight and their sums per path. Indexed by pool
 /// ids; an entry is reset when its object is made and emptied once merged
 /// into its caller's, so finished work keeps no ledger (in a deep chain each
 /// holds a part per service below it: kept, they grew quadratically).
 struct Observation {
-  std::vector<Ledger> tasks;
-  std::vector<TaskMark> marks;
-  std::vector<Ledger> attempts;
-  std::vector<Ledger> exchanges;
-  std::vector<std::int64_t> backoff_ns;  ///< per exchange: its retries' backoffs so far
-  Ledger answer;                         ///< a finished request's ledger, on its way to its caller
+  Slots<Ledger> tasks;
+  Slots<TaskMark> marks;
+  Slots<Ledger> attempts;
+  Slots<Ledger> exchanges;
+  Slots<std::int64_t> backoff_ns;     ///< per exchange: its retries' backoffs so far
+  Ledger answer;                      ///< a finished request's ledger, on its way to its caller
   Ledger done;                        ///< a finished call's ledger, on its way to the caller task
   std::vector<LedgerSum> all;         ///< per path: its successful measured requests
   std::vector<SlowestGroup> slowest;  ///< per path: those from its p99's rank up (a replay)
@@ -463,9 +497,9 @@ struct Observation {
   std::vector<stats::Trace> traces;
   std::uint64_t spans = 0;           ///< kept in `traces`, at most stats::max_trace_spans
   std::uint64_t traces_dropped = 0;  ///< chosen requests not traced: the spans' cap was reached
-  std::vector<TraceRef> exchange_refs;
-  std::vector<TraceRef> attempt_refs;
-  std::vector<TraceRef> request_refs;
+  Slots<TraceRef> exchange_refs;
+  Slots<TraceRef> attempt_refs;
+  Slots<TraceRef> request_refs;
   /// A traced request at a pod, for the GC pauses it meets there (tracing.cpp).
   struct TracedAtPod {
     Id pod = no_id;
@@ -520,7 +554,14 @@ struct Observation {
     return slots[id];
   }
   template <class T>
-  [[gnu::noinline, gnu::cold]] static void grow(std::vector<T>& slots, Id id) {
+  [[gnu::always_inline]] static T& at(Slots<T>& slots, Id id) {
+    if (id >= slots.size()) [[unlikely]] {
+      grow(slots, id);
+    }
+    return slots[id];
+  }
+  template <class Container>
+  [[gnu::noinline, gnu::cold]] static void grow(Container& slots, Id id) {
     slots.resize(std::max<std::size_t>(id + 1, slots.size() * 2));
   }
 };
