@@ -1,53 +1,117 @@
 #include "tailsim/components/lru_cache.hpp"
 
+#include <bit>
+#include <cassert>
+#include <utility>
+
 namespace tailsim::components {
 
-void LruCache::unlink(std::uint32_t i) {
-  Node& n = nodes_[i];
-  if (n.prev != none) {
-    nodes_[n.prev].next = n.next;
-  } else {
-    head_ = n.next;
-  }
-  if (n.next != none) {
-    nodes_[n.next].prev = n.prev;
-  } else {
-    tail_ = n.prev;
-  }
-  n.prev = n.next = none;
+namespace {
+constexpr std::size_t first_slots = 16;
+constexpr std::size_t spare_uses = 64;  ///< uses beyond two per entry before compacting
+}  // namespace
+
+std::size_t LruCache::home(std::uint64_t key) const {
+  // Fibonacci hashing on a key whose high half is folded in: the top bits of
+  // the product depend on every bit of the key.
+  const std::uint64_t h = (key ^ (key >> 32)) * 0x9E3779B97F4A7C15ULL;
+  return static_cast<std::size_t>(h >> shift_);
 }
 
-void LruCache::push_front(std::uint32_t i) {
-  Node& n = nodes_[i];
-  n.prev = none;
-  n.next = head_;
-  if (head_ != none) {
-    nodes_[head_].prev = i;
+std::size_t LruCache::find_slot(std::uint64_t key) const {
+  std::size_t i = home(key);
+  while (slots_[i].stamp != 0 && slots_[i].key != key) {
+    i = (i + 1) & mask_;
   }
-  head_ = i;
-  if (tail_ == none) {
-    tail_ = i;
+  return i;
+}
+
+bool LruCache::is_current(const Use& use) const {
+  const Entry& entry = slots_[find_slot(use.key)];
+  return entry.stamp == use.stamp;
+}
+
+void LruCache::touch(Entry& entry) {
+  entry.stamp = ++last_stamp_;
+  if (uses_.size() >= 2 * size_ + spare_uses) {  // counts the uses already evicted too
+    compact_uses();
+  }
+  uses_.push_back({entry.stamp, entry.key});
+}
+
+void LruCache::compact_uses() {
+  std::size_t kept = 0;
+  for (std::size_t u = first_use_; u < uses_.size(); ++u) {
+    if (is_current(uses_[u])) {
+      uses_[kept++] = uses_[u];
+    }
+  }
+  uses_.resize(kept);
+  first_use_ = 0;
+}
+
+void LruCache::erase_slot(std::size_t i) {
+  // Backward shift: pull each later entry of the run back into the hole
+  // unless that would put it before its home slot.
+  std::size_t j = i;
+  for (;;) {
+    j = (j + 1) & mask_;
+    if (slots_[j].stamp == 0) {
+      break;
+    }
+    const std::size_t k = home(slots_[j].key);
+    if (((j - k) & mask_) >= ((j - i) & mask_)) {
+      slots_[i] = slots_[j];
+      i = j;
+    }
+  }
+  slots_[i].stamp = 0;
+  --size_;
+}
+
+void LruCache::evict_least_recent() {
+  for (;;) {
+    assert(first_use_ < uses_.size() && "every stored entry has a current use");
+    const Use use = uses_[first_use_++];
+    const std::size_t i = find_slot(use.key);
+    if (slots_[i].stamp == use.stamp) {
+      erase_slot(i);
+      break;
+    }
+  }
+  if (first_use_ == uses_.size()) {
+    uses_.clear();
+    first_use_ = 0;
   }
 }
 
-void LruCache::erase(std::uint32_t i) {
-  unlink(i);
-  index_.erase(nodes_[i].key);
-  free_.push_back(i);
+void LruCache::grow() {
+  std::vector<Entry> old = std::move(slots_);
+  const std::size_t n = old.empty() ? first_slots : 2 * old.size();
+  slots_.assign(n, Entry{});
+  mask_ = n - 1;
+  shift_ = 64 - std::countr_zero(n);
+  for (const Entry& entry : old) {
+    if (entry.stamp != 0) {
+      slots_[find_slot(entry.key)] = entry;
+    }
+  }
 }
 
 bool LruCache::lookup(std::uint64_t key, Time now) {
-  const auto it = index_.find(key);
-  if (it == index_.end()) {
+  if (size_ == 0) {
     return false;
   }
-  const std::uint32_t i = it->second;
-  if (ttl_ > Duration::zero() && now - nodes_[i].stored >= ttl_) {
-    erase(i);  // expired
+  const std::size_t i = find_slot(key);
+  Entry& entry = slots_[i];
+  if (entry.stamp == 0) {
     return false;
   }
-  unlink(i);
-  push_front(i);
+  if (ttl_ > Duration::zero() && now - entry.stored >= ttl_) {
+    erase_slot(i);  // expired; its uses are no longer current
+    return false;
+  }
+  touch(entry);
   return true;
 }
 
@@ -55,34 +119,34 @@ void LruCache::fill(std::uint64_t key, Time now) {
   if (capacity_ == 0) {
     return;
   }
-  if (const auto it = index_.find(key); it != index_.end()) {
-    nodes_[it->second].stored = now;
-    unlink(it->second);
-    push_front(it->second);
-    return;
+  if (!slots_.empty()) {
+    Entry& entry = slots_[find_slot(key)];
+    if (entry.stamp != 0) {
+      entry.stored = now;
+      touch(entry);
+      return;
+    }
   }
-  if (index_.size() >= capacity_) {
-    erase(tail_);  // evict the least recently used
+  if (size_ >= capacity_) {
+    evict_least_recent();
   }
-  std::uint32_t i;
-  if (!free_.empty()) {
-    i = free_.back();
-    free_.pop_back();
-  } else {
-    i = static_cast<std::uint32_t>(nodes_.size());
-    nodes_.emplace_back();
+  if (2 * (size_ + 1) > slots_.size()) {
+    grow();
   }
-  nodes_[i].key = key;
-  nodes_[i].stored = now;
-  index_.emplace(key, i);
-  push_front(i);
+  Entry& entry = slots_[find_slot(key)];
+  entry.key = key;
+  entry.stored = now;
+  ++size_;
+  touch(entry);
 }
 
 void LruCache::clear() {
-  nodes_.clear();
-  free_.clear();
-  index_.clear();
-  head_ = tail_ = none;
+  slots_.clear();
+  mask_ = 0;
+  shift_ = 64;
+  size_ = 0;
+  uses_.clear();
+  first_use_ = 0;
 }
 
 }  // namespace tailsim::components

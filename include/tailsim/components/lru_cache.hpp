@@ -1,14 +1,25 @@
 #pragma once
 /// One cache instance of the key model: least-recently-used eviction at
 /// `capacity` entries and an optional time to live. Memory grows with the
-/// entries stored, never beyond `capacity`.
+/// entries stored, never beyond a constant times `capacity`.
+///
+/// The entries sit in the slots of one open-addressing table (linear probing,
+/// backward-shift deletion), so a lookup usually reads one cache line: a
+/// large cache over many keys misses the processor's caches on most lookups,
+/// and a linked list would add a miss for the entry and two for its
+/// neighbours. Recency is a stamp instead of a position in a list: every use
+/// gives the entry the next stamp and appends (stamp, key) to a queue of
+/// uses. The least recently used entry is the one whose current stamp comes
+/// first in that queue; older uses of an entry no longer match its stamp and
+/// are skipped. The queue is compacted to one use per entry whenever it holds
+/// twice the entries (and a few more).
 ///
 /// | operation | cost |
 /// | --- | --- |
-/// | lookup, fill | O(1) expected |
+/// | lookup, fill | O(1) expected, amortized |
+/// | clear | O(entries stored) |
 
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
 
 #include "tailsim/core/time.hpp"
@@ -26,27 +37,39 @@ class LruCache {
   /// used entry when full.
   void fill(std::uint64_t key, Time now);
   void clear();
-  [[nodiscard]] std::size_t size() const { return index_.size(); }
+  [[nodiscard]] std::size_t size() const { return size_; }
 
  private:
-  static constexpr std::uint32_t none = ~std::uint32_t{0};
-  struct Node {
+  /// A slot of the table; `stamp` 0 marks it empty.
+  struct Entry {
     std::uint64_t key = 0;
     Time stored{};
-    std::uint32_t prev = none;  ///< towards the most recent
-    std::uint32_t next = none;  ///< towards the least recent
+    std::uint64_t stamp = 0;  ///< the entry's last use
   };
-  void unlink(std::uint32_t i);
-  void push_front(std::uint32_t i);
-  void erase(std::uint32_t i);
+  /// One use of `key`, current while the entry's stamp is still `stamp`.
+  struct Use {
+    std::uint64_t stamp;
+    std::uint64_t key;
+  };
+  [[nodiscard]] std::size_t home(std::uint64_t key) const;
+  /// The slot holding `key`, or the empty slot where the probe for it ends.
+  [[nodiscard]] std::size_t find_slot(std::uint64_t key) const;
+  [[nodiscard]] bool is_current(const Use& use) const;
+  void touch(Entry& entry);
+  void erase_slot(std::size_t i);
+  void evict_least_recent();
+  void grow();
+  void compact_uses();
 
   std::uint64_t capacity_;
   Duration ttl_;
-  std::vector<Node> nodes_;
-  std::vector<std::uint32_t> free_;
-  std::unordered_map<std::uint64_t, std::uint32_t> index_;
-  std::uint32_t head_ = none;
-  std::uint32_t tail_ = none;
+  std::vector<Entry> slots_;  ///< a power of two in size, at most half full
+  std::size_t mask_ = 0;
+  int shift_ = 64;  ///< 64 - log2(slots_.size())
+  std::size_t size_ = 0;
+  std::uint64_t last_stamp_ = 0;
+  std::vector<Use> uses_;  ///< oldest first, from `first_use_` on
+  std::size_t first_use_ = 0;
 };
 
 }  // namespace tailsim::components
