@@ -359,3 +359,82 @@ TEST_CASE("a hold model of many far events comes out in order", "[event_queue]")
     REQUIRE(queue.size() == reference.size());
   }
 }
+
+TEST_CASE("the heap's window keeps the order as the load swings between near and far",
+          "[event_queue]") {
+  // The window doubles when a refill's scan is long for the events scheduled
+  // since the last one, and halves when it is short. Phases that swing it
+  // both ways: bursts of near events (many scheduled per refill: it halves),
+  // then quiet spells of sparse far events (few scheduled per refill: it
+  // doubles), with ties, timers and a lane.
+  CheckedQueue checked;
+  RandomStream rng(31337);
+  const std::uint32_t lane = checked.queue.add_lane();
+  std::size_t most_pending = 0;
+  for (int phase = 0; phase < 12; ++phase) {
+    const bool burst = phase % 2 == 0;
+    for (int step = 0; step < 20000; ++step) {
+      const double u = rng.uniform();
+      if (u < 0.45) {
+        const std::int64_t at =
+            burst ? checked.now + static_cast<std::int64_t>(rng.uniform_int(4))
+                  : checked.now + 1000 * static_cast<std::int64_t>(rng.exponential(1e6));
+        checked.push(at, static_cast<std::uint32_t>(rng.uniform_int(1000)));
+      } else if (u < 0.5) {
+        checked.push_lane(lane, 50'000'000, 1);
+      } else if (u < 0.55) {
+        checked.set_timer(static_cast<std::uint32_t>(rng.uniform_int(8)),
+                          checked.now + static_cast<std::int64_t>(rng.uniform_int(100)));
+      } else if (!checked.reference.empty()) {
+        checked.pop();
+      }
+      most_pending = std::max(most_pending, checked.reference.size());
+      checked.check_size();
+    }
+  }
+  CHECK(most_pending > 1000);
+  while (!checked.reference.empty()) {
+    checked.pop();
+    checked.check_size();
+  }
+  CHECK(checked.queue.empty());
+}
+
+TEST_CASE("hundreds of timers set, moved and cancelled in any order keep the order",
+          "[event_queue]") {
+  // A timer heap several levels deep, with coarse times (many ties, which go
+  // by the order of the last set), timers moved earlier and later, cancelled
+  // whether pending or not, and fired timers set again or left.
+  CheckedQueue checked;
+  RandomStream rng(8128);
+  constexpr std::uint32_t timers = 500;
+  auto later = [&] { return checked.now + 10 * static_cast<std::int64_t>(rng.uniform_int(20)); };
+  auto any_timer = [&] { return static_cast<std::uint32_t>(rng.uniform_int(timers)); };
+  for (std::uint32_t timer = 0; timer < timers; timer += 2) {
+    checked.set_timer(timer, later());
+  }
+  std::size_t most_pending = 0;
+  for (int step = 0; step < 100000; ++step) {
+    const double u = rng.uniform();
+    if (u < 0.35) {
+      checked.set_timer(any_timer(), later());
+    } else if (u < 0.45) {
+      checked.cancel_timer(any_timer());
+    } else if (u < 0.5) {
+      checked.push(later(), 3);
+    } else if (!checked.reference.empty()) {
+      const auto event = checked.pop();
+      if (event.kind == 1 && rng.uniform() < 0.5) {
+        checked.set_timer(event.target - 1000, later());
+      }
+    }
+    most_pending = std::max(most_pending, checked.pending_timer.size());
+    checked.check_size();
+  }
+  CHECK(most_pending > 200);
+  while (!checked.reference.empty()) {
+    checked.pop();
+    checked.check_size();
+  }
+  CHECK(checked.queue.empty());
+}
