@@ -121,6 +121,13 @@ struct CheckedQueue {
     REQUIRE(queue.size() == reference.size());
     REQUIRE(queue.empty() == reference.empty());
   }
+  /// Pops everything left, each event and the size checked on the way.
+  void drain() {
+    while (!reference.empty()) {
+      pop();
+      check_size();
+    }
+  }
 };
 
 }  // namespace
@@ -241,10 +248,7 @@ TEST_CASE("lanes of fixed delays keep the order (time, scheduling order) with ev
   }
   CHECK(most_waiting > 20);  // lanes held many events behind their earliest
   CHECK(cancelled > 5000);
-  while (!checked.reference.empty()) {
-    checked.pop();
-    checked.check_size();
-  }
+  checked.drain();
   CHECK(checked.queue.empty());
 }
 
@@ -296,10 +300,7 @@ TEST_CASE("events far apart in time keep the order through the heap's window", "
     checked.check_size();
   }
   CHECK(most_pending > 1000);  // the far events piled up
-  while (!checked.reference.empty()) {
-    checked.pop();
-    checked.check_size();
-  }
+  checked.drain();
   CHECK(checked.queue.empty());
 }
 
@@ -393,10 +394,7 @@ TEST_CASE("the heap's window keeps the order as the load swings between near and
     }
   }
   CHECK(most_pending > 1000);
-  while (!checked.reference.empty()) {
-    checked.pop();
-    checked.check_size();
-  }
+  checked.drain();
   CHECK(checked.queue.empty());
 }
 
@@ -432,9 +430,6 @@ TEST_CASE("hundreds of timers set, moved and cancelled in any order keep the ord
     checked.check_size();
   }
   CHECK(most_pending > 200);
-  while (!checked.reference.empty()) {
-    checked.pop();
-    checked.check_size();
-  }
+  checked.drain();
   CHECK(checked.queue.empty());
 }
