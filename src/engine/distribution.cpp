@@ -153,8 +153,7 @@ double Distribution::draw(RandomStream& rng) const {
 
 Duration Distribution::sample_other(RandomStream& rng) const {
   const double x = draw(rng);
-  const double clamped = std::isfinite(x) ? std::clamp(x, 0.0, max_ns) : (x > 0 ? max_ns : 0.0);
-  return Duration{static_cast<std::int64_t>(clamped + 0.5)};  // rounds: clamped >= 0
+  return round_ns(x > 0 ? x : 0.0);  // NaN, -inf and anything below zero: 0
 }
 
 double Distribution::mean_ns() const {

@@ -427,7 +427,6 @@ template <class T>
 class Slots {
  public:
   T& operator[](Id id) { return data_[id]; }
-  const T& operator[](Id id) const { return data_[id]; }
   [[nodiscard]] std::size_t size() const { return size_; }
   [[nodiscard]] std::size_t capacity() const { return size_; }
   T* begin() { return data_.get(); }
