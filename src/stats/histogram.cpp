@@ -1,5 +1,7 @@
 #include "tailsim/stats/histogram.hpp"
 
+#include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <utility>
 
@@ -300,31 +302,50 @@ double Histogram::stddev() const {
   return static_cast<double>(std::sqrt(std::max(variance, 0.0L)));
 }
 
-std::uint64_t Histogram::rank_at(double p) const {
+std::uint64_t Histogram::rank_at(double p, std::uint64_t count) {
   if (!(p > 0.0)) {
     return 1;
   }
   if (p >= 100.0) {
-    return count_;
+    return count;
   }
   // Forgive two units in the last place of p, as HdrHistogram forgives one:
   // 99.9 of 1,000 values is rank 999, though the double 99.9 is a shade more.
-  const long double exact = static_cast<long double>(p) * static_cast<long double>(count_) / 100;
+  const long double exact = static_cast<long double>(p) * static_cast<long double>(count) / 100;
   const long double forgiven = exact - exact * 0x1p-52L;
   const auto rank = static_cast<std::uint64_t>(std::ceil(forgiven));
-  return std::clamp<std::uint64_t>(rank, 1, count_);
+  return std::clamp<std::uint64_t>(rank, 1, count);
 }
 
-std::int64_t Histogram::reported_value(std::size_t index, std::uint64_t rank) const {
+std::int64_t Histogram::reported_value(std::size_t index, std::uint64_t rank, std::uint64_t count,
+                                       std::int64_t min, std::int64_t max) {
   if (rank == 1) {
-    return min_;
+    return min;
   }
-  if (rank == count_ || index == overflow_index) {
-    return max_;
+  if (rank == count || index == overflow_index) {
+    return max;
   }
   const std::int64_t low = lowest_of_bucket(index);
   const std::int64_t middle = low + (highest_of_bucket(index) - low + 1) / 2;
-  return std::clamp(middle, min_, max_);
+  return std::clamp(middle, min, max);
+}
+
+std::int64_t Histogram::value_at_percentile_of(std::span<std::int64_t> values, double p) {
+  assert(!values.empty() && "a percentile of no values");
+  const std::uint64_t count = values.size();
+  const std::uint64_t rank = rank_at(p, count);
+  const auto nth = values.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+  std::nth_element(values.begin(), nth, values.end());
+  const std::int64_t value = std::max<std::int64_t>(*nth, 0);
+  // The extremes only where they are reported: at rank 1 the value is the
+  // minimum, at the last rank the maximum, and between, the bucket's middle
+  // is clamped to both (the smaller values are before nth, the larger after).
+  if (rank == 1 || rank == count) {
+    return value;
+  }
+  const std::int64_t min = std::max<std::int64_t>(*std::min_element(values.begin(), nth), 0);
+  const std::int64_t max = std::max<std::int64_t>(*std::max_element(nth + 1, values.end()), 0);
+  return reported_value(index_of(value), rank, count, min, max);
 }
 
 Histogram::Found Histogram::find_rank(std::uint64_t rank) const {

@@ -29,6 +29,8 @@ Recorder::Recorder(Time window_start, Time window_end, std::size_t paths, std::s
       services_(services),
       edges_(edges),
       caches_(caches),
+      kept_latencies_(
+          std::max(exact_latencies, kept_latencies_total / std::max<std::size_t>(paths, 1))),
       interval_paths_(paths),
       interval_services_(services),
       interval_edges_(edges),
@@ -48,7 +50,7 @@ void Recorder::path_finished(std::uint32_t path, Time arrived, Time now, Outcome
   ++i.finished[outcome];
   if (outcome == Outcome::ok) {
     const std::int64_t latency = (now - arrived).count();
-    if (!i.has_spilled && i.latencies.size() < exact_latencies) {
+    if (!i.has_spilled && i.latencies.size() < kept_latencies_) {
       i.latencies.push_back(latency);
     } else {
       if (!i.has_spilled) {  // too many to keep: the histogram takes over
@@ -230,6 +232,9 @@ void Recorder::close_interval(Duration interval) {
     auto at = [&](double q) {
       if (i.has_spilled) {
         return static_cast<double>(i.spilled.value_at_percentile(q)) * 1e-6;
+      }
+      if (i.latencies.size() > exact_latencies) {  // as `spilled` would report them
+        return static_cast<double>(Histogram::value_at_percentile_of(i.latencies, q)) * 1e-6;
       }
       const auto n = static_cast<double>(i.latencies.size());
       const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q / 100 * n)));

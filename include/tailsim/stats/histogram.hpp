@@ -67,6 +67,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace tailsim::stats {
@@ -180,6 +181,14 @@ class Histogram {
   [[nodiscard]] std::uint64_t rank_at_percentile(double p) const {
     return count_ == 0 ? 0 : rank_at(p);
   }
+
+  /// value_at_percentile(p) of a histogram that recorded `values` (at least
+  /// one, none negative), worked out from the values themselves: the value of
+  /// its rank found by selection (which reorders `values`), reported as the
+  /// histogram reports its bucket. Equal to recording them and asking, in
+  /// O(n) and without the pages of counts.
+  [[nodiscard]] static std::int64_t value_at_percentile_of(std::span<std::int64_t> values,
+                                                           double p);
 
   /// Where the value of `rank` (1 to count()) lies: its bucket's lowest and
   /// highest value, and how many values lie in buckets above it. A caller
@@ -365,9 +374,17 @@ class Histogram {
   /// Frees every page and the directory.
   void release();
   /// The rank of the value at percentile p, 1 to count_; count_ must be > 0.
-  [[nodiscard]] std::uint64_t rank_at(double p) const;
+  [[nodiscard]] std::uint64_t rank_at(double p) const { return rank_at(p, count_); }
+  /// The rank of the value at percentile p among `count` values (> 0).
+  [[nodiscard]] static std::uint64_t rank_at(double p, std::uint64_t count);
   /// The value reported for the value of `rank`, which lies in bucket `index`.
-  [[nodiscard]] std::int64_t reported_value(std::size_t index, std::uint64_t rank) const;
+  [[nodiscard]] std::int64_t reported_value(std::size_t index, std::uint64_t rank) const {
+    return reported_value(index, rank, count_, min_, max_);
+  }
+  /// The same for `count` values from `min` to `max`.
+  [[nodiscard]] static std::int64_t reported_value(std::size_t index, std::uint64_t rank,
+                                                   std::uint64_t count, std::int64_t min,
+                                                   std::int64_t max);
   /// The smallest and the largest value counted at `index`.
   static std::int64_t lowest_of_bucket(std::size_t index);
   static std::int64_t highest_of_bucket(std::size_t index);

@@ -779,3 +779,35 @@ TEST_CASE("one value at a time counts as record(value, count) does, through the 
     CHECK(single.bucket_of_rank(rank).above == counted.bucket_of_rank(rank).above);
   }
 }
+
+TEST_CASE("a percentile worked out from the values equals the histogram's", "[histogram]") {
+  // value_at_percentile_of reports, from the values themselves, what a
+  // histogram that recorded them reports: the extremes at the first and last
+  // ranks, else the middle of the rank's bucket within them. Samples with
+  // many ties, with values in the exact range below 2,048, and past the top.
+  std::mt19937_64 draw(17);
+  std::lognormal_distribution<double> wide(14.0, 4.0);  // ns: 1 to beyond 2^42
+  const double levels[] = {0, 0.1, 1, 25, 50, 90, 99, 99.9, 99.99, 100};
+  for (const std::size_t n : {1, 2, 3, 10, 1'000, 5'000}) {
+    for (int shape = 0; shape < 3; ++shape) {
+      std::vector<std::int64_t> values;
+      for (std::size_t k = 0; k < n; ++k) {
+        const auto v = shape == 0   ? static_cast<std::int64_t>(draw() % 40)  // ties, exact range
+                       : shape == 1 ? static_cast<std::int64_t>(std::min(wide(draw), 1e17))
+                                    : Histogram::highest_trackable_value - 3 +
+                                          static_cast<std::int64_t>(draw() % 8);  // at the top
+        values.push_back(v);
+      }
+      Histogram h;
+      for (const std::int64_t v : values) {
+        h.record(v);
+      }
+      for (const double p : levels) {
+        std::vector<std::int64_t> shuffled = values;
+        std::shuffle(shuffled.begin(), shuffled.end(), draw);
+        INFO("n = " << n << ", shape " << shape << ", p = " << p);
+        CHECK(Histogram::value_at_percentile_of(shuffled, p) == h.value_at_percentile(p));
+      }
+    }
+  }
+}

@@ -25,19 +25,27 @@ Time at_ms(std::int64_t ms) {
 
 /// One 10 s interval in which requests with these latencies (ms, all
 /// arriving at 0) finished: its p50 and p99 series values.
-std::pair<double, double> interval_percentiles(const std::vector<int>& latencies_ms) {
-  Recorder recorder(at_ms(0), at_ms(10'000), /*paths=*/1, /*services=*/0, /*edges=*/0);
+/// With `paths` paths (the latencies go to the first), which share what the
+/// intervals keep.
+std::pair<double, double> interval_percentiles(const std::vector<int>& latencies_ms,
+                                               std::size_t paths = 1) {
+  Recorder recorder(at_ms(0), at_ms(10'000), paths, /*services=*/0, /*edges=*/0);
   for (int ms : latencies_ms) {
     recorder.path_finished(0, at_ms(0), at_ms(ms), Outcome::ok, /*attempts=*/1);
   }
   recorder.close_interval(std::chrono::seconds(10));
   Results results;
-  results.paths.resize(1);
-  results.paths[0].name.assign(1, 'p');  // (not = "p": a GCC 12 -Wrestrict false alarm)
+  results.paths.resize(paths);
+  for (std::size_t p = 0; p < paths; ++p) {
+    // (not = "p": a GCC 12 -Wrestrict false alarm)
+    results.paths[p].name.assign(1, p == 0 ? 'p' : 'q');
+  }
   recorder.finish(results);
   std::map<std::string, double> by_metric;
   for (const auto& s : results.timeseries.series) {
-    by_metric[s.metric] = s.values.at(0);
+    if (s.entity == "path/p") {
+      by_metric[s.metric] = s.values.at(0);
+    }
   }
   return {by_metric.at("p50_ms"), by_metric.at("p99_ms")};
 }
@@ -100,6 +108,33 @@ TEST_CASE("an interval's p50 and p99 are the values of their ranks, in any arriv
     INFO("n = " << n);
     CHECK(p50 == by_sorting(latencies, 50));
     CHECK(p99 == by_sorting(latencies, 99));
+  }
+}
+
+TEST_CASE("an interval of many requests reports what a histogram of them reports, kept or not",
+          "[timeseries]") {
+  // Beyond 4,096 latencies an interval reports its p50 and p99 as a histogram
+  // of them would. With one path it keeps them all and works that out from
+  // the values; with 100 paths sharing what intervals keep, each keeps 4,096
+  // and records the rest in a histogram. Either way the same numbers.
+  std::mt19937 draw(5);
+  std::lognormal_distribution<double> heavy(2.0, 1.5);  // ms: many ties, a long tail
+  for (const std::size_t n : {4'097, 9'000, 30'000}) {
+    std::vector<int> latencies;
+    tailsim::stats::Histogram histogram;
+    for (std::size_t k = 0; k < n; ++k) {
+      latencies.push_back(1 + static_cast<int>(heavy(draw)));
+      histogram.record(Duration{std::chrono::milliseconds(latencies.back())}.count());
+    }
+    const auto ms_at = [&](double q) {
+      return static_cast<double>(histogram.value_at_percentile(q)) * 1e-6;
+    };
+    INFO("n = " << n);
+    const auto kept = interval_percentiles(latencies, 1);
+    const auto spilled = interval_percentiles(latencies, 100);
+    CHECK(kept.first == ms_at(50));
+    CHECK(kept.second == ms_at(99));
+    CHECK(spilled == kept);
   }
 }
 
