@@ -123,6 +123,27 @@ std::uint64_t RandomStream::uniform_int(std::uint64_t n) {
   return static_cast<std::uint64_t>(m >> 64);
 }
 
+double RandomStream::normal_beyond(std::size_t layer, bool negative, double x) {
+  const double* f = normal_layers.f;
+  for (;;) {
+    if (layer == 0) {
+      const double tail = normal_tail();
+      return negative ? -tail : tail;
+    }
+    if (f[layer + 1] + uniform() * (f[layer] - f[layer + 1]) < std::exp(-0.5 * x * x)) {
+      return negative ? -x : x;  // under the density in the layer's wedge
+    }
+    // Rejected: draw again, as normal() does.
+    const std::uint64_t bits = next_u64();
+    layer = bits & 0xff;
+    negative = ((bits >> 8) & 1U) != 0;
+    x = normal_point(bits, layer);
+    if (x < normal_layers.x[layer + 1]) {
+      return negative ? -x : x;
+    }
+  }
+}
+
 double RandomStream::normal_tail() {
   // Marsaglia's tail method: x = -ln(u1) / r, y = -ln(u2), accept r + x when
   // 2y > x^2.

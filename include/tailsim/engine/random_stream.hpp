@@ -83,24 +83,14 @@ class RandomStream {
   /// multiplication and a comparison. No state beyond the generator's, so a
   /// stream made for one step's draws wastes nothing.
   double normal() {
-    for (;;) {
-      const std::uint64_t bits = next_u64();
-      const std::size_t layer = bits & 0xff;          // the low 8 bits pick the layer,
-      const bool negative = ((bits >> 8) & 1U) != 0;  // the 9th the sign,
-      const double x =                                // the top 53 the point in it
-          static_cast<double>(bits >> 11) * 0x1.0p-53 * normal_layers.x[layer];
-      if (x < normal_layers.x[layer + 1]) [[likely]] {
-        return negative ? -x : x;  // inside the layer's rectangle, under the density
-      }
-      if (layer == 0) {
-        const double tail = normal_tail();
-        return negative ? -tail : tail;
-      }
-      const double* f = normal_layers.f;
-      if (f[layer + 1] + uniform() * (f[layer] - f[layer + 1]) < std::exp(-0.5 * x * x)) {
-        return negative ? -x : x;
-      }
+    const std::uint64_t bits = next_u64();
+    const std::size_t layer = bits & 0xff;          // the low 8 bits pick the layer,
+    const bool negative = ((bits >> 8) & 1U) != 0;  // the 9th the sign,
+    const double x = normal_point(bits, layer);     // the top 53 the point in it
+    if (x < normal_layers.x[layer + 1]) [[likely]] {
+      return negative ? -x : x;  // inside the layer's rectangle, under the density
     }
+    return normal_beyond(layer, negative, x);
   }
   /// Gamma with the given shape and scale 1 (Marsaglia and Tsang).
   double gamma(double shape);
@@ -122,6 +112,14 @@ class RandomStream {
   static ExponentialLayers make_normal_layers();
   /// A half-normal draw beyond r (Marsaglia 1964): out of line, 0.03% of draws.
   double normal_tail();
+  /// The rest of normal() for a point x of `layer` outside its rectangle
+  /// (1.2% of draws), as exponential_beyond is standard_exponential()'s: out
+  /// of line, so that the common case inlines where a lognormal draws.
+  [[gnu::noinline]] double normal_beyond(std::size_t layer, bool negative, double x);
+  /// The half-normal ziggurat's point in `layer` from a draw's top 53 bits.
+  static double normal_point(std::uint64_t bits, std::size_t layer) {
+    return static_cast<double>(bits >> 11) * 0x1.0p-53 * normal_layers.x[layer];
+  }
   /// The rest of standard_exponential() for a point x of `layer` outside its
   /// rectangle (1.1% of draws): the tail, or the wedge's test, and if that
   /// rejects the point, the draws that follow. Out of line, so that the
