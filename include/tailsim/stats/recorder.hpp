@@ -357,7 +357,7 @@ class Recorder {
   static constexpr std::size_t exact_latencies = 4096;
   /// The latencies all paths' intervals may keep together (2 MiB), at least
   /// `exact_latencies` a path. Keeping them costs a store; recording them in
-  /// a histogram as well as the run's, 4% of an M/M/1 run's instructions.
+  /// a histogram as well as the run's, 3.6% of an M/M/1 run's instructions.
   static constexpr std::size_t kept_latencies_total = std::size_t{1} << 18;
   std::size_t kept_latencies_;
   std::vector<IntervalPath> interval_paths_;
