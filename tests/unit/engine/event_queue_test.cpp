@@ -366,32 +366,18 @@ TEST_CASE("a heap larger than the cache keeps the order, and so does one that sh
   // 200,000 events within a millisecond all go into the heap's window: past
   // 131,072 it picks children with branches, below without. Pops and pushes
   // (a hold) with it that large, then a drain through the threshold.
-  EventQueue queue;
+  CheckedQueue checked;
   RandomStream rng(31);
-  std::multimap<std::pair<std::int64_t, std::uint64_t>, std::uint32_t> reference;
-  std::uint64_t inserted = 0;
-  auto push = [&](std::int64_t at) {
-    queue.push(Time{} + Duration{at}, 0, static_cast<std::uint32_t>(inserted));
-    reference.emplace(std::pair{at, inserted}, static_cast<std::uint32_t>(inserted));
-    ++inserted;
-  };
+  const auto target = [&] { return static_cast<std::uint32_t>(rng.uniform_int(1000)); };
   for (int i = 0; i < 200'000; ++i) {
-    push(1 + static_cast<std::int64_t>(rng.uniform_int(500'000)));  // ties among them
+    checked.push(1 + static_cast<std::int64_t>(rng.uniform_int(500'000)), target());  // ties
   }
-  auto pop = [&] {
-    const auto event = queue.pop();
-    REQUIRE(event.target == reference.begin()->second);
-    const std::int64_t now = reference.begin()->first.first;
-    reference.erase(reference.begin());
-    return now;
-  };
+  checked.check_size();
   for (int step = 0; step < 50'000; ++step) {
-    push(pop() + static_cast<std::int64_t>(rng.uniform_int(500'000)));
+    checked.pop();
+    checked.push(checked.now + static_cast<std::int64_t>(rng.uniform_int(500'000)), target());
   }
-  while (!reference.empty()) {
-    pop();
-  }
-  CHECK(queue.empty());
+  checked.drain();
 }
 
 TEST_CASE("the heap's window keeps the order as the load swings between near and far",
