@@ -427,10 +427,10 @@ class EventQueue {
   /// every node's children to four, so there is no count to check, and the
   /// two pairs are compared independently before the final one. With
   /// `Branchless`, picked by arithmetic on the comparisons: which child is
-  /// earliest is as random as the times, and a branch on it is mispredicted
-  /// every other level. Without, GCC branches on two of the three, and the
-  /// processor runs ahead down the predicted path: in a heap too large for
-  /// the cache, that loads the next level early.
+  /// earliest is as random as the times, and the branches on it are
+  /// mispredicted about once a level. Without, GCC branches on two of the
+  /// three, and the processor runs ahead down the predicted path: in a heap
+  /// too large for the cache, that loads the next level early.
   template <bool Branchless>
   static std::size_t earliest_of_four(const Event* c) {
     if constexpr (Branchless) {
@@ -449,9 +449,9 @@ class EventQueue {
   /// hole at the top goes down along the earliest children to a leaf without
   /// comparing them with `last`, which then rises from there. `last` is
   /// usually late (a leaf's, or a lane's next timeout), so it rises little and
-  /// a quarter of the comparisons on the way down are saved. A heap that fits
-  /// in the cache (1 MiB of events) picks children without branches; a larger
-  /// one lets the processor guess and load ahead.
+  /// a quarter of the comparisons on the way down are saved. A heap of at
+  /// most branchless_heap_size events (4 MiB) picks children without
+  /// branches; a larger one lets the processor guess and load ahead.
   void sift_down(const Event& last) {
     if (heap_size_ <= branchless_heap_size) {
       sift_down_with<true>(last);
