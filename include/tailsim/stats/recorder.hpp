@@ -355,10 +355,12 @@ class Recorder {
     std::uint64_t hits = 0;
   };
   static constexpr std::size_t exact_latencies = 4096;
-  /// The latencies all paths' intervals may keep together (2 MiB), at least
-  /// `exact_latencies` a path. Keeping them costs a store; recording them in
-  /// a histogram as well as the run's, 3.6% of an M/M/1 run's instructions.
-  static constexpr std::size_t kept_latencies_total = std::size_t{1} << 18;
+  /// The latencies all paths' intervals may keep together (256 KiB), at
+  /// least `exact_latencies` a path. Keeping them costs a store; recording
+  /// them in a histogram as well as the run's, 3.6% of an M/M/1 run's
+  /// instructions. The bound keeps a run's memory within a tenth of the
+  /// same run at ten times the duration and interval (simulation_bench).
+  static constexpr std::size_t kept_latencies_total = std::size_t{1} << 15;
   std::size_t kept_latencies_;
   std::vector<IntervalPath> interval_paths_;
   std::vector<IntervalService> interval_services_;
