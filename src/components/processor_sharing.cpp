@@ -42,8 +42,11 @@ void ProcessorSharing::advance_slow(Time now) {
       const double busy = busy_cores_unthrottled();
       const double left = quota_ns_ - used_ns_;
       const double span = static_cast<double>((segment_end - last_update_).count());
-      if (busy * span >= left) {
-        // The quota runs out within this span: run until then, then stop.
+      // The quota runs out within this span: run until then, then stop. Also
+      // when the span falls short of what is left by less than rounding:
+      // the quota adds up to spent all the same, and a CPU neither throttled
+      // nor with quota left would have its next event now, again and again.
+      if (busy * span >= left || used_ns_ + busy * span >= quota_ns_) {
         const double run = left / busy;
         virtual_now_ += rate() * run;
         used_ns_ = quota_ns_;

@@ -150,6 +150,9 @@ class ProcessorSharing {
     const double wait = std::max(0.0, front_finish_ - virtual_now_) * wait_per_work_;
     Time next = last_update_ + Duration{ceil_ns(wait)};
     if (has_quota_) {
+      // Not throttled, so some quota is left (advance_slow keeps it so): the
+      // moment it runs out is later than the last update.
+      assert(used_ns_ < quota_ns_);
       const double to_exhaust = std::max(0.0, quota_ns_ - used_ns_) / busy_cores_unthrottled();
       next = std::min(next, last_update_ + Duration{ceil_ns(to_exhaust)});
     }

@@ -149,6 +149,35 @@ TEST_CASE("CFS quota: a limit equal to the cores never throttles", "[processor_s
   CHECK(cpu_1_5.throttled_periods() == 13);
 }
 
+TEST_CASE("CFS quota: a span that spends the quota up to rounding throttles the CPU",
+          "[processor_sharing]") {
+  // A 0.3-core limit with a 10 ms period: 3,000,000 core-ns per period. Two
+  // requests on 2.8 cores spend 2 x 457,007 ns; with a third, 2.8 cores are
+  // busy, and 744,995 ns more spend 2.8 x 744,995 = 2,085,985.9999999998 of
+  // the 2,085,986 left: short of it, yet the quota used adds up to exactly
+  // 3,000,000. The CPU must be throttled until the period ends, not left
+  // with no quota and its next event at the instant it is already at.
+  ProcessorSharing cpu(2.8);
+  cpu.set_quota(10ms, 0.3);
+  cpu.add(at(0ms), 1e12, 1);
+  cpu.add(at(0ms), 1e12, 2);
+  const Time third = at(0ms) + Duration{457'007};
+  cpu.add(third, 1e12, 3);
+  const Time spent = third + Duration{744'995};
+  cpu.advance(spent);
+  CHECK(cpu.is_throttled());
+  const auto next = cpu.next_completion();
+  REQUIRE(next);
+  CHECK(*next == at(10ms));
+  CHECK_FALSE(cpu.pop_done());
+  // The next period runs them again.
+  cpu.advance(*next);
+  CHECK_FALSE(cpu.is_throttled());
+  const auto after = cpu.next_completion();
+  REQUIRE(after);
+  CHECK(*after > at(10ms));
+}
+
 TEST_CASE("requests done at one instant leave in std::push_heap/pop_heap's order",
           "[processor_sharing]") {
   // The job heap is libstdc++'s algorithm written out, so the order of
