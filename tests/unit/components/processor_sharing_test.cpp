@@ -1,6 +1,7 @@
 #include "tailsim/components/processor_sharing.hpp"
 
 #include <algorithm>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -176,6 +177,85 @@ TEST_CASE("CFS quota: a span that spends the quota up to rounding throttles the 
   const auto after = cpu.next_completion();
   REQUIRE(after);
   CHECK(*after > at(10ms));
+}
+
+TEST_CASE(
+    "a CPU's next event is never the instant it is at, whatever the cores, quota, speed "
+    "and pauses",
+    "[processor_sharing]") {
+  // The kernel's loop for one pod, driven at random: at each step either the
+  // CPU's next event comes (advance to it, take the requests done) or
+  // something else happens first (a request arrives, the node's grant or a
+  // pause changes), often a nanosecond or three before it. Fractional cores, limits and speeds make
+  // every sum round. A CPU whose next event is the instant it is already at, with nothing done
+  // there, would run that event for ever (the simulation stops such a run as simulated time
+  // standing still): two in a row never happen here. And once arrivals stop, every request
+  // finishes.
+  for (std::uint64_t seed = 1; seed <= 24; ++seed) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const double cores = 0.3 + 7.7 * unit(rng);
+    ProcessorSharing cpu(cores);
+    if (seed % 2 == 0) {
+      cpu.set_quota(seed % 4 == 0 ? 10ms : 100ms, 0.2 + (cores - 0.2) * unit(rng));
+    }
+    const bool varies_speed = seed % 3 == 0;
+    const bool pauses = seed % 5 == 0;
+    Time now{};
+    std::uint32_t added = 0;
+    std::uint32_t done = 0;
+    int at_same_instant = 0;
+    // Runs the CPU's next event if it comes by `until`; false if none does.
+    auto next_event = [&](Time until) {
+      const auto next = cpu.next_completion();
+      if (!next || *next > until) {
+        return false;
+      }
+      REQUIRE(*next >= now);
+      at_same_instant = *next == now ? at_same_instant + 1 : 0;
+      REQUIRE(at_same_instant < 2);
+      now = *next;
+      cpu.advance(now);
+      while (cpu.pop_done()) {
+        ++done;
+        at_same_instant = 0;
+      }
+      return true;
+    };
+    for (int step = 0; step < 20'000; ++step) {
+      Time other = now + Duration{static_cast<std::int64_t>(3e6 * unit(rng))};
+      // Often just before the CPU's next event, so that the work and quota
+      // counted fall just short of what is due.
+      if (const auto next = cpu.next_completion(); next && unit(rng) < 0.3) {
+        other = std::max(now, *next - Duration{1 + static_cast<std::int64_t>(rng() % 3)});
+      }
+      if (next_event(other)) {
+        continue;
+      }
+      now = other;
+      const double what = unit(rng);
+      if (varies_speed && what < 0.1) {
+        cpu.set_speed(now, 0.2 + 0.8 * unit(rng));
+      } else if (pauses && what < 0.15) {
+        if (cpu.is_paused()) {
+          cpu.resume(now);
+        } else {
+          cpu.pause(now);
+        }
+      } else {
+        cpu.add(now, 1 + 4e6 * unit(rng), added++);
+      }
+      at_same_instant = 0;
+    }
+    if (cpu.is_paused()) {
+      cpu.resume(now);
+    }
+    for (int step = 0; step < 1'000'000 && done < added; ++step) {
+      REQUIRE(next_event(Time::max()));
+    }
+    CHECK(done == added);
+  }
 }
 
 TEST_CASE("requests done at one instant leave in std::push_heap/pop_heap's order",
