@@ -38,6 +38,10 @@ class LruCache {
   void fill(std::uint64_t key, Time now);
   void clear();
   [[nodiscard]] std::size_t size() const { return size_; }
+  /// The bytes its table and its queue of uses take (the memory budget's).
+  [[nodiscard]] std::size_t stored_bytes() const {
+    return slots_.size() * sizeof(Entry) + uses_.capacity() * sizeof(Use);
+  }
 
  private:
   /// A slot of the table; `stamp` 0 marks it empty.

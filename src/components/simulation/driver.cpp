@@ -71,6 +71,19 @@ LiveWork Simulation<Observe>::live_work() const {
                     recorder_.intervals() +
                 series_.pods.values * sizeof(double);
   work.traces = clients_.arrival_index.size() * sizeof(std::uint64_t);
+  auto add_cache = [&work](const std::optional<CacheInstance>& cache) {
+    if (cache) {
+      work.caches += cache->lru.stored_bytes();
+    }
+  };
+  for (const auto& cache : caches_.shared) {
+    add_cache(cache);
+  }
+  for (const Pod& pod : fleet_.pods) {
+    for (const auto& cache : pod.caches) {
+      add_cache(cache);
+    }
+  }
   if constexpr (Observe) {
     work.replay = obs_->bytes();
   } else if (limits_.attribution || limits_.traces > 0) {

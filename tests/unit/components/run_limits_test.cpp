@@ -85,6 +85,41 @@ TEST_CASE("a run over its memory budget stops early with what it has", "[limits]
   CHECK(tailsim::components::simulate(plan, limits).events == replayed.events);
 }
 
+TEST_CASE("a cache's entries count against the memory budget", "[limits]") {
+  // A billion keys drawn uniformly at 20,000/s: nearly every lookup misses
+  // and fills a new entry, so the cache grows by some 20,000 entries a
+  // second (its table and record of uses, 80 bytes or more an entry) while
+  // everything else stays a few requests in flight. A 16 MiB budget is
+  // spent within a minute, by the cache.
+  const std::string model = R"y(version: 1
+simulation: {duration: 1h, warmup: 0s, seed: 1}
+services:
+  api:
+    pod: {cpu: 64}
+    endpoints:
+      get:
+        - cache: big
+          miss: [{cpu: 1us}]
+caches:
+  big: {scope: SCOPE, keys: 1000000000, capacity: 1000000000}
+workloads:
+  main: {entry: api.get, rate: 20000/s}
+)y";
+  for (const std::string scope : {"shared", "pod"}) {
+    CAPTURE(scope);
+    std::string text = model;
+    text.replace(text.find("SCOPE"), 5, scope);
+    const tailsim::plan::Plan plan = tailsim::testing::compile_text(text);
+    tailsim::components::RunLimits limits;
+    limits.max_memory_bytes = 16 << 20;
+    const stats::Results r = tailsim::components::simulate(plan, limits);
+    REQUIRE(r.stopped_early);
+    CHECK_THAT(r.stop_reason, Catch::Contains("most of it cache entries"));
+    CHECK(r.simulated_s < 60);
+    CHECK(r.simulated_s > 1);
+  }
+}
+
 TEST_CASE("a run within its budget is not changed by it", "[limits]") {
   const tailsim::plan::Plan plan = tailsim::testing::compile_text(mm1("50/s", "60s"));
   tailsim::components::RunLimits limits;
