@@ -232,6 +232,15 @@ class Recorder {
   }
   /// The time series' intervals closed so far.
   [[nodiscard]] std::size_t intervals() const { return intervals_; }
+  /// The bytes the interval in progress keeps of its paths' latencies: the
+  /// values (at most `kept_latencies_` a path) and, past them, a histogram.
+  [[nodiscard]] std::size_t interval_bytes() const {
+    std::size_t bytes = 0;
+    for (const IntervalPath& path : interval_paths_) {
+      bytes += path.latencies.capacity() * sizeof(std::int64_t) + path.spilled.stored_bytes();
+    }
+    return bytes;
+  }
   /// The bytes one interval adds to the series the recorder keeps.
   [[nodiscard]] std::size_t series_bytes_per_interval() const {
     std::size_t series = cache_series_.size();

@@ -69,7 +69,7 @@ LiveWork Simulation<Observe>::live_work() const {
   }
   work.series = (series_.gauges.size() * sizeof(double) + recorder_.series_bytes_per_interval()) *
                     recorder_.intervals() +
-                series_.pods.values * sizeof(double);
+                series_.pods.values * sizeof(double) + recorder_.interval_bytes();
   work.traces = clients_.arrival_index.size() * sizeof(std::uint64_t);
   auto add_cache = [&work](const std::optional<CacheInstance>& cache) {
     if (cache) {

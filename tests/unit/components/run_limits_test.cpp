@@ -120,6 +120,33 @@ workloads:
   }
 }
 
+TEST_CASE("the latencies an interval keeps count against the memory budget", "[limits]") {
+  // 300 workloads, each its own path, at 20/s with one-hour intervals: each
+  // path keeps up to 4,096 latencies of the interval in progress (32 KiB),
+  // 9.4 MiB in all, while the rest of the run is a few requests in flight.
+  // A 4 MiB budget is spent in about 90 s, by the time series.
+  std::string model = R"y(version: 1
+simulation: {duration: 1h, warmup: 0s, seed: 1, interval: 1h}
+services:
+  api:
+    pod: {cpu: 64}
+    endpoints:
+      get: [{cpu: 10us}]
+workloads:
+)y";
+  for (int w = 0; w < 300; ++w) {
+    model += "  w" + std::to_string(w) + ": {entry: api.get, rate: 20/s}\n";
+  }
+  const tailsim::plan::Plan plan = tailsim::testing::compile_text(model);
+  tailsim::components::RunLimits limits;
+  limits.max_memory_bytes = 4 << 20;
+  const stats::Results r = tailsim::components::simulate(plan, limits);
+  REQUIRE(r.stopped_early);
+  CHECK_THAT(r.stop_reason, Catch::Contains("most of it the time series"));
+  CHECK(r.simulated_s < 200);
+  CHECK(r.simulated_s > 30);
+}
+
 TEST_CASE("a run within its budget is not changed by it", "[limits]") {
   const tailsim::plan::Plan plan = tailsim::testing::compile_text(mm1("50/s", "60s"));
   tailsim::components::RunLimits limits;
