@@ -211,7 +211,7 @@ HpaController::HpaController(HpaConfig config) : config_(std::move(config)) {
 HpaDecision HpaController::sync(Time now, std::int32_t current, std::span<const HpaPod> pods,
                                 double external) {
   if (!has_recommendations_) {
-    recommendations_.push_back({current, now});  // recordInitialRecommendation
+    record_recommendation(current, now);  // recordInitialRecommendation
     has_recommendations_ = true;
   }
 
@@ -397,21 +397,9 @@ std::optional<HpaController::Proposal> HpaController::propose_from_pods(
 std::int32_t HpaController::normalize_legacy(Time now, std::int32_t current, std::int32_t raw) {
   // stabilizeRecommendation: the highest recommendation not older than the
   // window (a recommendation exactly at its start still counts).
-  std::int32_t stabilized = raw;
-  const Time cutoff = now - config_.downscale_stabilization;
-  std::optional<std::size_t> old_slot;
-  for (std::size_t i = 0; i < recommendations_.size(); ++i) {
-    if (recommendations_[i].at < cutoff) {
-      old_slot = i;
-    } else {
-      stabilized = std::max(stabilized, recommendations_[i].replicas);
-    }
-  }
-  if (old_slot) {
-    recommendations_[*old_slot] = {raw, now};
-  } else {
-    recommendations_.push_back({raw, now});
-  }
+  highest_.forget_before(now - config_.downscale_stabilization, /*inclusive=*/true);
+  const std::int32_t stabilized = std::max(raw, highest_.extreme_or(raw));
+  record_recommendation(raw, now);
 
   // convertDesiredReplicasWithRules: scaleUpLimitFactor 2, scaleUpLimitMinimum 4.
   const auto up_limit = truncate_to_int32(std::max(2.0 * current, 4.0));
@@ -428,23 +416,10 @@ std::int32_t HpaController::normalize_with_behavior(Time now, std::int32_t curre
   // scale-up window and the highest of the scale-down window bound the move
   // away from the current count (a recommendation exactly at a window's start
   // is outside it).
-  const Time up_cutoff = now - *up_.stabilization;
-  const Time down_cutoff = now - *down_.stabilization;
-  std::int32_t up_recommendation = raw;
-  std::int32_t down_recommendation = raw;
-  std::optional<std::size_t> old_slot;
-  for (std::size_t i = 0; i < recommendations_.size(); ++i) {
-    const Recommendation& r = recommendations_[i];
-    if (r.at > up_cutoff) {
-      up_recommendation = std::min(up_recommendation, r.replicas);
-    }
-    if (r.at > down_cutoff) {
-      down_recommendation = std::max(down_recommendation, r.replicas);
-    }
-    if (r.at < up_cutoff && r.at < down_cutoff) {
-      old_slot = i;
-    }
-  }
+  lowest_.forget_before(now - *up_.stabilization, /*inclusive=*/false);
+  highest_.forget_before(now - *down_.stabilization, /*inclusive=*/false);
+  const std::int32_t up_recommendation = std::min(raw, lowest_.extreme_or(raw));
+  const std::int32_t down_recommendation = std::max(raw, highest_.extreme_or(raw));
   std::int32_t stabilized = current;
   if (stabilized < up_recommendation) {
     stabilized = up_recommendation;
@@ -452,11 +427,7 @@ std::int32_t HpaController::normalize_with_behavior(Time now, std::int32_t curre
   if (stabilized > down_recommendation) {
     stabilized = down_recommendation;
   }
-  if (old_slot) {
-    recommendations_[*old_slot] = {raw, now};
-  } else {
-    recommendations_.push_back({raw, now});
-  }
+  record_recommendation(raw, now);
 
   // convertDesiredReplicasWithBehaviorRate.
   if (stabilized > current) {

@@ -28,6 +28,7 @@
 ///  5. A changed count is a scale event, remembered for the rate policies.
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 #include <vector>
@@ -36,6 +37,51 @@
 #include "tailsim/core/time.hpp"
 
 namespace tailsim::components {
+
+/// The highest (or, with `Lowest`, the lowest) of the recommendations a
+/// controller recorded within a window that slides forward: what the HPA's
+/// stabilization reads. Kubernetes keeps every recommendation in a list it
+/// scans at each sync (reusing one slot older than the window per sync), so
+/// a sync costs as many steps as there are syncs in the window: 300,000 for
+/// a 1 ms sync period and a 5-minute window. Only recommendations in the
+/// window count, whichever slots the list reused, so the extreme is that of
+/// every recommendation recorded since the window's start: a monotone queue
+/// (a later recommendation at least as extreme makes the earlier ones
+/// irrelevant) gives it in O(1) amortized per sync, the same number.
+template <bool Lowest>
+class StabilizationWindow {
+ public:
+  /// Records `replicas`, recommended at `at` (never before the last one).
+  void record(std::int32_t replicas, Time at) {
+    while (!kept_.empty() && !beats(kept_.back().replicas, replicas)) {
+      kept_.pop_back();
+    }
+    kept_.push_back({replicas, at});
+  }
+  /// Forgets the recommendations made before `start` (at or before it when
+  /// `inclusive` is false); `start` never goes back between calls.
+  void forget_before(Time start, bool inclusive) {
+    while (!kept_.empty() &&
+           (kept_.front().at < start || (!inclusive && kept_.front().at == start))) {
+      kept_.pop_front();
+    }
+  }
+  /// The extreme of the recommendations kept, or `otherwise` when none is.
+  [[nodiscard]] std::int32_t extreme_or(std::int32_t otherwise) const {
+    return kept_.empty() ? otherwise : kept_.front().replicas;
+  }
+  [[nodiscard]] std::size_t size() const { return kept_.size(); }
+
+ private:
+  struct Recommendation {
+    std::int32_t replicas = 0;
+    Time at{};
+  };
+  /// Does `a`, recorded earlier, stay ahead of `b`: strictly more extreme?
+  static bool beats(std::int32_t a, std::int32_t b) { return Lowest ? a < b : a > b; }
+  /// Recorded in order; strictly less extreme from front to back.
+  std::deque<Recommendation> kept_;
+};
 
 /// The metric an HPA scales on and how its target reads.
 enum class HpaMetricKind : std::uint8_t {
@@ -154,10 +200,6 @@ class HpaController {
   [[nodiscard]] std::uint64_t scale_downs() const { return scale_downs_; }
 
  private:
-  struct Recommendation {
-    std::int32_t replicas = 0;
-    Time at{};
-  };
   /// Replicas added (scale-up list) or removed (scale-down list) at `at`.
   struct ScaleEvent {
     std::int32_t change = 0;
@@ -182,6 +224,13 @@ class HpaController {
   [[nodiscard]] std::int32_t scale_up_limit(Time now, std::int32_t current) const;
   [[nodiscard]] std::int32_t scale_down_limit(Time now, std::int32_t current) const;
   void store_scale_event(Time now, std::int32_t previous, std::int32_t next);
+  /// Adds a recommendation to the windows the normalisation reads.
+  void record_recommendation(std::int32_t replicas, Time now) {
+    highest_.record(replicas, now);
+    if (has_behavior_) {
+      lowest_.record(replicas, now);
+    }
+  }
 
   HpaConfig config_;
   bool has_behavior_ = false;
@@ -193,7 +242,11 @@ class HpaController {
   std::int64_t target_milli_ = 0;    ///< other targets as milli-units
 
   bool has_recommendations_ = false;
-  std::vector<Recommendation> recommendations_;
+  /// The highest recommendation of the legacy window, or of the scale-down
+  /// stabilization window; the lowest of the scale-up window (with
+  /// `behavior` only).
+  StabilizationWindow<false> highest_;
+  StabilizationWindow<true> lowest_;
   std::vector<ScaleEvent> scale_up_events_;
   std::vector<ScaleEvent> scale_down_events_;
   std::uint64_t scale_ups_ = 0;

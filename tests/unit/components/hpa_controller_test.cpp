@@ -1,5 +1,8 @@
 #include "tailsim/components/hpa_controller.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <random>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -612,5 +615,62 @@ TEST_CASE("bounds: counts are kept in [min, max], and a count outside is moved i
     HpaController hpa(c);
     // 8 pods at 10 -> raw 80; limit max(16, 4) = 16; max 10.
     CHECK(hpa.sync(at(0s), 8, reporting(8, 10.0)).desired == 10);
+  }
+}
+
+TEST_CASE("a stabilization window gives the extreme of Kubernetes' list of recommendations",
+          "[hpa]") {
+  // The reference is the controller's list as Kubernetes keeps it: every
+  // recommendation appended, or written over the last slot older than the
+  // window, and all of them scanned. Random recommendations (few values, so
+  // ties are common) at random steps, windows of 0 to 40 steps, inclusive of
+  // the window's start (the legacy path) or not (behavior).
+  struct Recommendation {
+    std::int32_t replicas;
+    Time at;
+  };
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    CAPTURE(seed);
+    std::mt19937_64 rng(seed);
+    const Duration window = std::chrono::seconds(rng() % 41);
+    const bool inclusive = seed % 2 == 1;
+    tailsim::components::StabilizationWindow<false> highest;
+    tailsim::components::StabilizationWindow<true> lowest;
+    std::vector<Recommendation> list;
+    Time now = at(0s);
+    std::size_t longest = 0;
+    for (int sync = 0; sync < 2'000; ++sync) {
+      now += std::chrono::seconds(1 + rng() % 3);
+      const Time start = now - window;
+      const auto in_window = [&](Time t) { return inclusive ? t >= start : t > start; };
+      const auto replicas = static_cast<std::int32_t>(rng() % 6);
+      std::int32_t most = replicas;
+      std::int32_t least = replicas;
+      std::optional<std::size_t> old_slot;
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        if (in_window(list[i].at)) {
+          most = std::max(most, list[i].replicas);
+          least = std::min(least, list[i].replicas);
+        } else {
+          old_slot = i;
+        }
+      }
+      highest.forget_before(start, inclusive);
+      lowest.forget_before(start, inclusive);
+      REQUIRE(std::max(replicas, highest.extreme_or(replicas)) == most);
+      REQUIRE(std::min(replicas, lowest.extreme_or(replicas)) == least);
+      if (old_slot) {
+        list[*old_slot] = {replicas, now};
+      } else {
+        list.push_back({replicas, now});
+      }
+      highest.record(replicas, now);
+      lowest.record(replicas, now);
+      longest = std::max({longest, highest.size(), lowest.size()});
+    }
+    // Strictly monotone, it keeps at most one recommendation per level (six
+    // here), however many syncs the window holds: a sync costs O(1)
+    // amortized, where the list's scan costs one step per sync in the window.
+    CHECK(longest <= 6);
   }
 }
