@@ -24,13 +24,14 @@ std::string format_bytes(std::uint64_t bytes) {
 }
 
 std::string memory_stop_reason(const LiveWork& work, std::uint64_t budget) {
-  const std::array<std::pair<std::uint64_t, const char*>, 7> kinds = {{
+  const std::array<std::pair<std::uint64_t, const char*>, 8> kinds = {{
       {work.pools, "requests, tasks and calls in flight"},
       {work.events, "the event queue"},
       {work.queued, "requests and messages waiting"},
       {work.series, "the time series"},
       {work.traces, "traces"},
       {work.caches, "cache entries"},
+      {work.platform, "pods and autoscalers"},
       {work.replay, "the attribution replay's ledgers"},
   }};
   const auto largest = std::max_element(kinds.begin(), kinds.end(),

@@ -19,13 +19,16 @@ struct LiveWork {
   std::uint64_t series = 0;  ///< the time series' values
   std::uint64_t traces = 0;  ///< requests chosen as traces
   std::uint64_t caches = 0;  ///< the key model's cache entries, shared and per pod
+  /// Every pod made so far, the autoscalers' metric snapshots in their
+  /// windows and their history of syncs.
+  std::uint64_t platform = 0;
   /// What the replay (attribution, traces) will add to the same pools: a
   /// critical-path ledger per slot. Counted in the first pass, which the
   /// budget stops; the replay stops where it did.
   std::uint64_t replay = 0;
 
   [[nodiscard]] std::uint64_t total() const {
-    return pools + events + queued + series + traces + caches + replay;
+    return pools + events + queued + series + traces + caches + platform + replay;
   }
 };
 

@@ -241,6 +241,14 @@ class Recorder {
     }
     return bytes;
   }
+  /// The bytes of the autoscalers' history of syncs.
+  [[nodiscard]] std::size_t autoscaler_bytes() const {
+    std::size_t bytes = 0;
+    for (const AutoscalerResult& a : autoscalers_) {
+      bytes += a.history.capacity() * sizeof(ScaleSample);
+    }
+    return bytes;
+  }
   /// The bytes one interval adds to the series the recorder keeps.
   [[nodiscard]] std::size_t series_bytes_per_interval() const {
     std::size_t series = cache_series_.size();

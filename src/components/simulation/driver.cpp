@@ -84,6 +84,12 @@ LiveWork Simulation<Observe>::live_work() const {
       add_cache(cache);
     }
   }
+  work.platform = fleet_.pods.size() * sizeof(Pod) + recorder_.autoscaler_bytes();
+  for (const AutoscalerState& autoscaler : autoscaling_.autoscalers) {
+    for (const AutoscalerState::Snapshot& snapshot : autoscaler.snapshots) {
+      work.platform += sizeof(snapshot) + snapshot.pods.capacity() * sizeof(snapshot.pods[0]);
+    }
+  }
   if constexpr (Observe) {
     work.replay = obs_->bytes();
   } else if (limits_.attribution || limits_.traces > 0) {

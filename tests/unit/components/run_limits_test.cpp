@@ -147,6 +147,31 @@ workloads:
   CHECK(r.simulated_s > 30);
 }
 
+TEST_CASE("an autoscaler's history and snapshots count against the memory budget", "[limits]") {
+  // A sync every millisecond: 60,000 syncs a minute, each a sample of its
+  // history, and the metric snapshots of a 30 s window, while the service
+  // itself has a request or two in flight. A 4 MiB budget is spent within
+  // two minutes, by the autoscaler.
+  const tailsim::plan::Plan plan = tailsim::testing::compile_text(R"y(version: 1
+simulation: {duration: 1h, warmup: 0s, seed: 1}
+services:
+  api:
+    pod: {cpu: 1}
+    endpoints:
+      get: [{cpu: exp(5ms)}]
+autoscalers:
+  api: {service: api, metric: cpu, target: 50%, min: 1, max: 4, sync_period: 1ms}
+workloads:
+  main: {entry: api.get, rate: 10/s}
+)y");
+  tailsim::components::RunLimits limits;
+  limits.max_memory_bytes = 4 << 20;
+  const stats::Results r = tailsim::components::simulate(plan, limits);
+  REQUIRE(r.stopped_early);
+  CHECK_THAT(r.stop_reason, Catch::Contains("most of it pods and autoscalers"));
+  CHECK(r.simulated_s < 120);
+}
+
 TEST_CASE("a run within its budget is not changed by it", "[limits]") {
   const tailsim::plan::Plan plan = tailsim::testing::compile_text(mm1("50/s", "60s"));
   tailsim::components::RunLimits limits;
