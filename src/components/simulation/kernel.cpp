@@ -72,7 +72,18 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
     recorder_.add_queue(queue.name);
   }
   fleet_.services.resize(plan.services.size());
-  for (Id s = 0; s < plan.services.size(); ++s) {
+  // The pods a model starts with are made here, before any event: a budget
+  // they would outgrow stops the run now, before they take the memory.
+  if (limits_.max_memory_bytes != 0) {
+    LiveWork initial;
+    for (const plan::Service& svc : plan.services) {
+      initial.platform += svc.external ? 0 : std::uint64_t{svc.replicas} * sizeof(Pod);
+    }
+    if (initial.total() > limits_.max_memory_bytes) {
+      stop_reason_ = memory_stop_reason(initial, limits_.max_memory_bytes);
+    }
+  }
+  for (Id s = 0; s < plan.services.size() && stop_reason_.empty(); ++s) {
     const plan::Service& svc = plan.services[s];
     if (svc.external) {
       continue;
@@ -1265,6 +1276,9 @@ stats::Results Simulation<Observe>::run() {
   start_memory();
   start_series();
   series_.next_due = std::min(series_.next_interval, series_.backlog.next_due());
+  if (!stop_reason_.empty()) {
+    event_queue_.clear();  // stopped before its first event (its pods over the memory budget)
+  }
   while (!event_queue_.empty()) {
     const engine::Event event = event_queue_.pop();
     if (event.at > end_) {

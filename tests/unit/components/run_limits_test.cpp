@@ -172,6 +172,42 @@ workloads:
   CHECK(r.simulated_s < 120);
 }
 
+TEST_CASE("a model whose pods alone outgrow the memory budget stops before making them",
+          "[limits]") {
+  // 40 services of 100,000 replicas each: four million pods, gigabytes
+  // before the first event. The run stops at time zero with the budget's
+  // reason, without making them (the test would take seconds and gigabytes
+  // if it did), and its attribution replay stops there too.
+  std::string model = R"y(version: 1
+simulation: {duration: 1m, warmup: 0s, seed: 1}
+services:
+)y";
+  for (int s = 0; s < 40; ++s) {
+    model += "  s" + std::to_string(s) +
+             ": {replicas: 100000, pod: {cpu: 1}, endpoints: {get: [{cpu: exp(5ms)}]}}\n";
+  }
+  model += "workloads:\n  main: {entry: s0.get, rate: 10/s}\n";
+  const tailsim::plan::Plan plan = tailsim::testing::compile_text(model);
+  tailsim::components::RunLimits limits;
+  limits.max_memory_bytes = 64 << 20;
+  limits.attribution = true;
+  const stats::Results r = tailsim::components::simulate(plan, limits);
+  REQUIRE(r.stopped_early);
+  CHECK_THAT(r.stop_reason, Catch::Contains("most of it pods and autoscalers"));
+  CHECK(r.events == 0);
+  CHECK(r.simulated_s == 0);
+  CHECK(r.paths[0].requests == 0);
+  // Within the budget the same services at 10 replicas run as usual.
+  std::string small = model;
+  for (std::size_t at = small.find("100000"); at != std::string::npos; at = small.find("100000")) {
+    small.replace(at, 6, "10");
+  }
+  const stats::Results fits =
+      tailsim::components::simulate(tailsim::testing::compile_text(small), limits);
+  CHECK_FALSE(fits.stopped_early);
+  CHECK(fits.paths[0].requests > 0);
+}
+
 TEST_CASE("a run within its budget is not changed by it", "[limits]") {
   const tailsim::plan::Plan plan = tailsim::testing::compile_text(mm1("50/s", "60s"));
   tailsim::components::RunLimits limits;
