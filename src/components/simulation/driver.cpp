@@ -84,7 +84,7 @@ LiveWork Simulation<Observe>::live_work() const {
       add_cache(cache);
     }
   }
-  work.platform = fleet_.pods.size() * sizeof(Pod) + recorder_.autoscaler_bytes();
+  work.platform = fleet_.pods.capacity() * pod_bytes + recorder_.autoscaler_bytes();
   for (const AutoscalerState& autoscaler : autoscaling_.autoscalers) {
     for (const AutoscalerState::Snapshot& snapshot : autoscaler.snapshots) {
       work.platform += sizeof(snapshot) + snapshot.pods.capacity() * sizeof(snapshot.pods[0]);

@@ -74,14 +74,15 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
   fleet_.services.resize(plan.services.size());
   // The pods a model starts with are made here, before any event: a budget
   // they would outgrow stops the run now, before they take the memory.
-  if (limits_.max_memory_bytes != 0) {
-    LiveWork initial;
-    for (const plan::Service& svc : plan.services) {
-      initial.platform += svc.external ? 0 : std::uint64_t{svc.replicas} * sizeof(Pod);
-    }
-    if (initial.total() > limits_.max_memory_bytes) {
-      stop_reason_ = memory_stop_reason(initial, limits_.max_memory_bytes);
-    }
+  std::uint64_t initial_pods = 0;
+  for (const plan::Service& svc : plan.services) {
+    initial_pods += svc.external ? 0 : svc.replicas;
+  }
+  if (LiveWork initial{.platform = initial_pods * pod_bytes};
+      limits_.max_memory_bytes != 0 && initial.total() > limits_.max_memory_bytes) {
+    stop_reason_ = memory_stop_reason(initial, limits_.max_memory_bytes);
+  } else {
+    fleet_.pods.reserve(initial_pods);
   }
   for (Id s = 0; s < plan.services.size() && stop_reason_.empty(); ++s) {
     const plan::Service& svc = plan.services[s];

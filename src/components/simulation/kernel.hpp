@@ -37,6 +37,7 @@
 #include "tailsim/components/retry_policy.hpp"
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/engine/event_queue.hpp"
+#include "tailsim/engine/fifo.hpp"
 #include "tailsim/engine/id_stack.hpp"
 #include "tailsim/engine/pool.hpp"
 #include "tailsim/engine/random_stream.hpp"
@@ -266,8 +267,8 @@ struct Pod {
   Id service = 0;
   ProcessorSharing cpu;
   std::uint32_t busy_workers = 0;
-  std::uint32_t active = 0;  ///< requests at the pod, for least-request balancing
-  std::deque<Waiter> waiting;
+  std::uint32_t active = 0;      ///< requests at the pod, for least-request balancing
+  engine::Fifo<Waiter> waiting;  ///< FIFO or LIFO by the service's discipline
   Time scheduled = Time::max();  ///< the cpu completion event in the queue; max: none
   bool dirty = false;
   PodLife life;
@@ -718,6 +719,12 @@ struct PodTrack {
   std::vector<double> restarts;      ///< with `memory`
   std::vector<double> gc_pause_s;    ///< with `gc`
 };
+
+/// What one pod takes of the engine's own structures, for the memory budget:
+/// itself, its id among its service's members, and its own series' track
+/// (kept with a cluster, `memory` or `gc`; counted always, as the budget
+/// must be known before the first pod is made).
+inline constexpr std::uint64_t pod_bytes = sizeof(Pod) + sizeof(Id) + sizeof(PodTrack);
 
 /// The pods' own series (pod_series.cpp): kept with a cluster, `memory` or
 /// `gc`, where what happens to one pod is not what happens to its service.
