@@ -31,6 +31,19 @@ slos:
 )y";
 }
 
+/// Runs `model` under a memory budget of `budget` bytes: it must stop early,
+/// with `largest` the largest part of its live work.
+stats::Results stopped_by_budget(const std::string& model, std::uint64_t budget,
+                                 const std::string& largest, bool attribution = false) {
+  tailsim::components::RunLimits limits;
+  limits.max_memory_bytes = budget;
+  limits.attribution = attribution;
+  stats::Results r = tailsim::components::simulate(tailsim::testing::compile_text(model), limits);
+  REQUIRE(r.stopped_early);
+  CHECK_THAT(r.stop_reason, Catch::Contains("most of it " + largest));
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("an M/M/1 at rho = 2 is unstable, at rho = 0.5 it is not", "[limits]") {
@@ -109,12 +122,7 @@ workloads:
     CAPTURE(scope);
     std::string text = model;
     text.replace(text.find("SCOPE"), 5, scope);
-    const tailsim::plan::Plan plan = tailsim::testing::compile_text(text);
-    tailsim::components::RunLimits limits;
-    limits.max_memory_bytes = 16 << 20;
-    const stats::Results r = tailsim::components::simulate(plan, limits);
-    REQUIRE(r.stopped_early);
-    CHECK_THAT(r.stop_reason, Catch::Contains("most of it cache entries"));
+    const stats::Results r = stopped_by_budget(text, 16 << 20, "cache entries");
     CHECK(r.simulated_s < 60);
     CHECK(r.simulated_s > 1);
   }
@@ -137,12 +145,7 @@ workloads:
   for (int w = 0; w < 300; ++w) {
     model += "  w" + std::to_string(w) + ": {entry: api.get, rate: 20/s}\n";
   }
-  const tailsim::plan::Plan plan = tailsim::testing::compile_text(model);
-  tailsim::components::RunLimits limits;
-  limits.max_memory_bytes = 4 << 20;
-  const stats::Results r = tailsim::components::simulate(plan, limits);
-  REQUIRE(r.stopped_early);
-  CHECK_THAT(r.stop_reason, Catch::Contains("most of it the time series"));
+  const stats::Results r = stopped_by_budget(model, 4 << 20, "the time series");
   CHECK(r.simulated_s < 200);
   CHECK(r.simulated_s > 30);
 }
@@ -152,7 +155,7 @@ TEST_CASE("an autoscaler's history and snapshots count against the memory budget
   // history, and the metric snapshots of a 30 s window, while the service
   // itself has a request or two in flight. A 4 MiB budget is spent within
   // two minutes, by the autoscaler.
-  const tailsim::plan::Plan plan = tailsim::testing::compile_text(R"y(version: 1
+  const stats::Results r = stopped_by_budget(R"y(version: 1
 simulation: {duration: 1h, warmup: 0s, seed: 1}
 services:
   api:
@@ -163,12 +166,8 @@ autoscalers:
   api: {service: api, metric: cpu, target: 50%, min: 1, max: 4, sync_period: 1ms}
 workloads:
   main: {entry: api.get, rate: 10/s}
-)y");
-  tailsim::components::RunLimits limits;
-  limits.max_memory_bytes = 4 << 20;
-  const stats::Results r = tailsim::components::simulate(plan, limits);
-  REQUIRE(r.stopped_early);
-  CHECK_THAT(r.stop_reason, Catch::Contains("most of it pods and autoscalers"));
+)y",
+                                             4 << 20, "pods and autoscalers");
   CHECK(r.simulated_s < 120);
 }
 
@@ -187,13 +186,8 @@ services:
              ": {replicas: 100000, pod: {cpu: 1}, endpoints: {get: [{cpu: exp(5ms)}]}}\n";
   }
   model += "workloads:\n  main: {entry: s0.get, rate: 10/s}\n";
-  const tailsim::plan::Plan plan = tailsim::testing::compile_text(model);
-  tailsim::components::RunLimits limits;
-  limits.max_memory_bytes = 64 << 20;
-  limits.attribution = true;
-  const stats::Results r = tailsim::components::simulate(plan, limits);
-  REQUIRE(r.stopped_early);
-  CHECK_THAT(r.stop_reason, Catch::Contains("most of it pods and autoscalers"));
+  const stats::Results r =
+      stopped_by_budget(model, 64 << 20, "pods and autoscalers", /*attribution=*/true);
   CHECK(r.events == 0);
   CHECK(r.simulated_s == 0);
   CHECK(r.paths[0].requests == 0);
@@ -202,6 +196,9 @@ services:
   for (std::size_t at = small.find("100000"); at != std::string::npos; at = small.find("100000")) {
     small.replace(at, 6, "10");
   }
+  tailsim::components::RunLimits limits;
+  limits.max_memory_bytes = 64 << 20;
+  limits.attribution = true;
   const stats::Results fits =
       tailsim::components::simulate(tailsim::testing::compile_text(small), limits);
   CHECK_FALSE(fits.stopped_early);
