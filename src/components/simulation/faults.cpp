@@ -33,38 +33,63 @@ void Simulation<Observe>::on_fault(Id f, bool starts) {
     }
     return;
   }
-  ServiceState& state = fleet_.services[fault.service];
-  switch (fault.kind) {
-    case plan::FaultKind::kill:
-      if (starts) {
-        kill_pods(fault.service, fault.pods, fault.stream);
-      }
+  if (fault.kind == plan::FaultKind::kill) {
+    if (starts) {
+      kill_pods(fault.service, fault.pods, fault.stream);
+    }
+    return;
+  }
+  if (fault.kind == plan::FaultKind::partition) {
+    const std::pair pair{fault.service, fault.other};
+    if (starts) {
+      faults_.partitions.push_back(pair);
+    } else if (auto it = std::find(faults_.partitions.begin(), faults_.partitions.end(), pair);
+               it != faults_.partitions.end()) {
+      faults_.partitions.erase(it);  // this partition's only: another of the pair may last on
+    }
+    return;
+  }
+  // Faults of one kind on one service may overlap: the one that started last
+  // decides while it lasts, then the one before it that still lasts.
+  if (starts) {
+    faults_.lasting.push_back(f);
+  } else if (auto it = std::find(faults_.lasting.begin(), faults_.lasting.end(), f);
+             it != faults_.lasting.end()) {
+    faults_.lasting.erase(it);
+  }
+  const plan::Fault* decides = nullptr;
+  for (auto it = faults_.lasting.rbegin(); it != faults_.lasting.rend(); ++it) {
+    const plan::Fault& other = plan_.faults[*it];
+    if (other.kind == fault.kind && other.service == fault.service) {
+      decides = &other;
       break;
+    }
+  }
+  apply_fault(fault.service, fault.kind, decides);
+}
+
+template <bool Observe>
+void Simulation<Observe>::apply_fault(Id service, plan::FaultKind kind, const plan::Fault* fault) {
+  ServiceState& state = fleet_.services[service];
+  switch (kind) {
     case plan::FaultKind::slow:
-      state.extra_delay = starts ? fault.add : Duration{0};
-      state.cpu_factor = starts ? fault.factor : 1.0;
+      state.extra_delay = fault != nullptr ? fault->add : Duration{0};
+      state.cpu_factor = fault != nullptr ? fault->factor : 1.0;
       break;
     case plan::FaultKind::fail:
-      state.fail_rate = starts ? fault.rate : 0.0;
-      state.fail_stream = fault.stream;
-      break;
-    case plan::FaultKind::down:
-      state.down = !starts           ? ServiceState::Down::no
-                   : fault.blackhole ? ServiceState::Down::blackhole
-                                     : ServiceState::Down::refuse;
-      break;
-    case plan::FaultKind::partition:
-      if (starts) {
-        faults_.partitions.emplace_back(fault.service, fault.other);
-      } else {
-        std::erase(faults_.partitions, std::pair{fault.service, fault.other});
+      state.fail_rate = fault != nullptr ? fault->rate : 0.0;
+      if (fault != nullptr) {
+        state.fail_stream = fault->stream;
       }
       break;
-    case plan::FaultKind::flush:
+    case plan::FaultKind::down:
+      state.down = fault == nullptr   ? ServiceState::Down::no
+                   : fault->blackhole ? ServiceState::Down::blackhole
+                                      : ServiceState::Down::refuse;
       break;
     case plan::FaultKind::cpu:
-      note_capacity(fault.service);
-      state.cores = starts ? fault.cores : plan_.services[fault.service].cores;
+      note_capacity(service);
+      state.cores = fault != nullptr ? fault->cores : plan_.services[service].cores;
       for (Id pod_id : state.members) {
         const PodPhase phase = fleet_.pods[pod_id].life.phase;
         if (phase == PodPhase::ready || phase == PodPhase::terminating) {
@@ -73,6 +98,10 @@ void Simulation<Observe>::on_fault(Id f, bool starts) {
         }
       }
       break;
+    case plan::FaultKind::kill:
+    case plan::FaultKind::partition:
+    case plan::FaultKind::flush:
+      break;  // instants, or pairs: on_fault handles them
   }
 }
 
@@ -152,6 +181,7 @@ void Simulation<Observe>::fail_pod_work(Id pod_id) {
 
 TAILSIM_SIMULATION_MEMBER(bool, is_partitioned(Id, Id) const);
 TAILSIM_SIMULATION_MEMBER(void, on_fault(Id, bool));
+TAILSIM_SIMULATION_MEMBER(void, apply_fault(Id, plan::FaultKind, const plan::Fault*));
 TAILSIM_SIMULATION_MEMBER(void, kill_pods(Id, std::uint32_t, Id));
 TAILSIM_SIMULATION_MEMBER(void, replace_pod(Id, Id));
 TAILSIM_SIMULATION_MEMBER(void, fail_pod_work(Id));

@@ -609,7 +609,12 @@ struct CpuState {
 /// Faults in effect (faults.cpp); a slow, failing or down service's state is
 /// in its ServiceState.
 struct FaultState {
-  std::vector<std::pair<Id, Id>> partitions;  ///< pairs of services cut apart now
+  /// Pairs of services cut apart now, once per partition that lasts: two
+  /// overlapping partitions of one pair keep it cut until both end.
+  std::vector<std::pair<Id, Id>> partitions;
+  /// The slow, fail, down and cpu faults lasting now, in the order they
+  /// started: of those of one kind on one service, the last decides.
+  std::vector<Id> lasting;
   /// Has a fault killed a pod? Until then no request is `killed`, and the
   /// check per step is skipped.
   bool has_killed_pods = false;
@@ -943,6 +948,9 @@ class Simulation {
   // The hooks of a fault that acts on requests (slow, fail, down) are in
   // ServiceState, read by receive() and start_request().
   void on_fault(Id fault, bool starts);
+  /// Sets `service`'s state of `kind` from `fault` (the one of that kind
+  /// lasting there that started last), or back to its own when none does.
+  void apply_fault(Id service, plan::FaultKind kind, const plan::Fault* fault);
   void kill_pods(Id service, std::uint32_t count, Id stream);
   /// Ready pod `pod` dies (a kill fault, an eviction): its work fails, and
   /// its ReplicaSet makes a new pod through the whole startup.

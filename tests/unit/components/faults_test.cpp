@@ -94,6 +94,40 @@ TEST_CASE("partition: messages between two services are lost", "[faults]") {
   CHECK(named(r.paths, "w").outcomes[Outcome::timeout] == 110);
 }
 
+TEST_CASE("overlapping partitions of one pair keep it cut until the last ends", "[faults]") {
+  // 10-11 s and 10.5-11.5 s, the second written either way round: calls sent
+  // from 10 s to 11.5 s are lost (150), with the answers to the 10 sent in
+  // the 100 ms before. When the first ended, the pair was once joined again.
+  for (const char* second : {"[api, db]", "[db, api]"}) {
+    CAPTURE(second);
+    const auto r = simulate_text(base + "faults:\n  - {at: 10s, for: 1s, partition: [api, db]}\n" +
+                                 "  - {at: 10500ms, for: 1s, partition: " + second + "}\n");
+    CHECK(named(r.paths, "w").outcomes[Outcome::timeout] == 160);
+  }
+}
+
+TEST_CASE("overlapping faults of one kind on one service: the one started last decides",
+          "[faults]") {
+  // db answers in 100 ms; `slow` adds 50 ms from 5.005 s to 15.005 s, and
+  // 10 ms from 8.005 s to 10.005 s (between arrivals, which come every 10
+  // ms). The later fault decides while it lasts, then the earlier one again:
+  // 300 + 500 calls take 150 ms, the 200 of [8.005, 10.005) 110 ms, the
+  // rest 100 ms. Had the first fault's end at 10.005 s not left the second
+  // deciding (or the second's end the first), 500 calls would differ.
+  const auto r = simulate_text(base +
+                               "faults:\n"
+                               "  - {at: 5005ms, for: 10s, slow: db, add: 50ms}\n"
+                               "  - {at: 8005ms, for: 2s, slow: db, add: 10ms}\n");
+  const auto& w = named(r.paths, "w");
+  REQUIRE(w.outcomes[Outcome::ok] == w.requests);
+  CHECK(w.latency.min() == 100'000'000);
+  CHECK(w.latency.max() == 150'000'000);
+  // The exact sum of latencies: 100 ms each, plus 800 x 50 ms and 200 x 10 ms.
+  const double extra_ns = 800 * 50e6 + 200 * 10e6;
+  CHECK(w.latency.mean() ==
+        Approx(100e6 + extra_ns / static_cast<double>(w.requests)).epsilon(1e-12));
+}
+
 TEST_CASE("cpu: a pod's cores change while it lasts", "[faults]") {
   const auto r = simulate_text(R"y(version: 1
 simulation: {duration: 20s, seed: 1}
