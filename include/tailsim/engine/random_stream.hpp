@@ -7,6 +7,7 @@
 /// number and step; docs/semantics.md, "Random numbers per request"), so a
 /// change that reorders requests does not hand draws to other requests.
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -84,13 +85,16 @@ class RandomStream {
   /// stream made for one step's draws wastes nothing.
   double normal() {
     const std::uint64_t bits = next_u64();
-    const std::size_t layer = bits & 0xff;          // the low 8 bits pick the layer,
-    const bool negative = ((bits >> 8) & 1U) != 0;  // the 9th the sign,
-    const double x = normal_point(bits, layer);     // the top 53 the point in it
+    const std::size_t layer = bits & 0xff;              // the low 8 bits pick the layer,
+    const std::uint64_t sign = (bits >> 8 & 1U) << 63;  // the 9th the sign bit,
+    const double x = normal_point(bits, layer);         // the top 53 the point in it
     if (x < normal_layers.x[layer + 1]) [[likely]] {
-      return negative ? -x : x;  // inside the layer's rectangle, under the density
+      // Inside the layer's rectangle, under the density. The sign goes in as
+      // a bit, -x exactly when it is set: a branch on it would be
+      // mispredicted half the time (0.4 per event on online-boutique).
+      return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) ^ sign);
     }
-    return normal_beyond(layer, negative, x);
+    return normal_beyond(layer, sign != 0, x);
   }
   /// Gamma with the given shape and scale 1 (Marsaglia and Tsang).
   double gamma(double shape);
