@@ -183,11 +183,11 @@ class Histogram {
   }
 
   /// value_at_percentile(p) of a histogram that recorded `values` (at least
-  /// one, none negative), worked out from the values themselves: the value of
-  /// its rank found by selection (which reorders `values`), reported as the
-  /// histogram reports its bucket. Equal to recording them and asking, in
-  /// O(n) and without the pages of counts.
-  [[nodiscard]] static std::int64_t value_at_percentile_of(std::span<std::int64_t> values,
+  /// one, none negative), worked out from the values themselves: the bucket
+  /// of its rank found by counting (two passes over the values), reported as
+  /// the histogram reports it. Equal to recording them and asking, in O(n)
+  /// and without the pages of counts.
+  [[nodiscard]] static std::int64_t value_at_percentile_of(std::span<const std::int64_t> values,
                                                            double p);
 
   /// Where the value of `rank` (1 to count()) lies: its bucket's lowest and
