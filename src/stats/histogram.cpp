@@ -333,10 +333,15 @@ std::int64_t Histogram::reported_value(std::size_t index, std::uint64_t rank, st
 }
 
 std::int64_t Histogram::value_at_percentile_of(std::span<const std::int64_t> values, double p) {
+  return values_at_percentiles_of(values, std::array{p})[0];
+}
+
+template <std::size_t N>
+std::array<std::int64_t, N> Histogram::values_at_percentiles_of(
+    std::span<const std::int64_t> values, const std::array<double, N>& percentiles) {
   assert(!values.empty() && "a percentile of no values");
   const std::uint64_t count = values.size();
-  const std::uint64_t rank = rank_at(p, count);
-  // The rank's bucket by counting, as the histogram finds it, not by
+  // Each rank's bucket by counting, as the histogram finds it, not by
   // selection: counting has no branch on the values, where a quickselect's
   // comparisons are mispredicted about half the time (a quarter of an M/M/1
   // run's mispredictions with 16,000 latencies an interval). First the
@@ -353,29 +358,40 @@ std::int64_t Histogram::value_at_percentile_of(std::span<const std::int64_t> val
     max = std::max(max, v);
     ++in_run[index_of(v) >> run_bits];
   }
-  if (rank == 1) {
-    return min;
+  std::array<std::uint64_t, N> rank{};
+  std::array<std::size_t, N> run{};
+  std::array<std::uint64_t, N> below{};  // values in the buckets before the one looked at
+  for (std::size_t k = 0; k < N; ++k) {
+    rank[k] = rank_at(percentiles[k], count);
+    while (below[k] + in_run[run[k]] < rank[k]) {
+      below[k] += in_run[run[k]++];
+    }
   }
-  if (rank == count) {
-    return max;
-  }
-  std::size_t run = 0;
-  std::uint64_t below = 0;  // values in the buckets before the one looked at
-  while (below + in_run[run] < rank) {
-    below += in_run[run++];
-  }
-  // Then the values per bucket of that run alone.
-  std::array<std::uint64_t, std::size_t{1} << run_bits> in_bucket{};
+  // Then the values per bucket of the runs that hold the ranks, all in one
+  // pass (a run held by two ranks is counted twice, each in its own place).
+  constexpr std::size_t run_size = std::size_t{1} << run_bits;
+  std::array<std::array<std::uint64_t, run_size>, N> in_bucket{};
   for (const std::int64_t value : values) {
     const std::size_t index = index_of(std::max<std::int64_t>(value, 0));
-    in_bucket[index & (in_bucket.size() - 1)] += (index >> run_bits) == run ? 1 : 0;
+    for (std::size_t k = 0; k < N; ++k) {
+      in_bucket[k][index & (run_size - 1)] += (index >> run_bits) == run[k] ? 1 : 0;
+    }
   }
-  std::size_t bucket = 0;
-  while (below + in_bucket[bucket] < rank) {
-    below += in_bucket[bucket++];
+  std::array<std::int64_t, N> found{};
+  for (std::size_t k = 0; k < N; ++k) {
+    std::size_t bucket = 0;
+    while (below[k] + in_bucket[k][bucket] < rank[k]) {
+      below[k] += in_bucket[k][bucket++];
+    }
+    found[k] = reported_value((run[k] << run_bits) + bucket, rank[k], count, min, max);
   }
-  return reported_value((run << run_bits) + bucket, rank, count, min, max);
+  return found;
 }
+
+template std::array<std::int64_t, 1> Histogram::values_at_percentiles_of<1>(
+    std::span<const std::int64_t>, const std::array<double, 1>&);
+template std::array<std::int64_t, 2> Histogram::values_at_percentiles_of<2>(
+    std::span<const std::int64_t>, const std::array<double, 2>&);
 
 Histogram::Found Histogram::find_rank(std::uint64_t rank) const {
   std::uint64_t seen = 0;

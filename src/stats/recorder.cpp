@@ -225,34 +225,43 @@ void Recorder::close_interval(Duration interval) {
     IntervalPath& i = interval_paths_[p];
     auto& out = path_series_[p];
     const bool any = i.has_spilled || !i.latencies.empty();
-    // The value at percentile q: the one of rank ceil(q x n), as a histogram
-    // reports it. Asked in increasing q: each selection searches only above
-    // the one before, which already has every smaller value below it.
-    auto from = i.latencies.begin();
-    auto at = [&](double q) {
+    // The p50 and p99 in ms. Up to exact_latencies values, the ones of rank
+    // ceil(q x n), found in increasing q: each selection searches only above
+    // the one before, which already has every smaller value below it. Past
+    // it, as `spilled` would report them, both in the same two passes.
+    auto p50_p99 = [&]() -> std::array<double, 2> {
       if (i.has_spilled) {
-        return static_cast<double>(i.spilled.value_at_percentile(q)) * 1e-6;
+        return {static_cast<double>(i.spilled.value_at_percentile(50)) * 1e-6,
+                static_cast<double>(i.spilled.value_at_percentile(99)) * 1e-6};
       }
-      if (i.latencies.size() > exact_latencies) {  // as `spilled` would report them
-        return static_cast<double>(Histogram::value_at_percentile_of(i.latencies, q)) * 1e-6;
+      if (i.latencies.size() > exact_latencies) {
+        const auto v = Histogram::values_at_percentiles_of(i.latencies, std::array{50.0, 99.0});
+        return {static_cast<double>(v[0]) * 1e-6, static_cast<double>(v[1]) * 1e-6};
       }
-      const auto n = static_cast<double>(i.latencies.size());
-      const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q / 100 * n)));
-      const auto nth = i.latencies.begin() + static_cast<std::ptrdiff_t>(rank - 1);
-      if (nth >= from) {
-        std::nth_element(from, nth, i.latencies.end());
-        from = nth + 1;
-      }
-      return static_cast<double>(*nth) * 1e-6;
+      auto from = i.latencies.begin();
+      auto at = [&](double q) {
+        const auto n = static_cast<double>(i.latencies.size());
+        const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q / 100 * n)));
+        const auto nth = i.latencies.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+        if (nth >= from) {
+          std::nth_element(from, nth, i.latencies.end());
+          from = nth + 1;
+        }
+        return static_cast<double>(*nth) * 1e-6;
+      };
+      const double p50 = at(50);
+      return {p50, at(99)};
     };
+    const std::array<double, 2> percentiles =
+        any ? p50_p99() : std::array<double, 2>{undefined, undefined};
     const double values[] = {static_cast<double>(i.arrivals),
                              static_cast<double>(i.finished[Outcome::ok]),
                              static_cast<double>(i.finished[Outcome::timeout]),
                              static_cast<double>(i.finished[Outcome::rejected]),
                              static_cast<double>(i.finished[Outcome::error]),
                              static_cast<double>(i.finished[Outcome::unavailable]),
-                             any ? at(50) : undefined,
-                             any ? at(99) : undefined};
+                             percentiles[0],
+                             percentiles[1]};
     for (std::size_t m = 0; m < std::size(values); ++m) {
       out[m].push_back(values[m]);
     }

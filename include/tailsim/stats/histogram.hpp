@@ -61,6 +61,7 @@
 /// merge them.
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cassert>
 #include <cstddef>
@@ -189,6 +190,11 @@ class Histogram {
   /// and without the pages of counts.
   [[nodiscard]] static std::int64_t value_at_percentile_of(std::span<const std::int64_t> values,
                                                            double p);
+  /// value_at_percentile_of for N percentiles at once (N = 1 or 2), in the
+  /// same two passes over the values.
+  template <std::size_t N>
+  [[nodiscard]] static std::array<std::int64_t, N> values_at_percentiles_of(
+      std::span<const std::int64_t> values, const std::array<double, N>& percentiles);
 
   /// Where the value of `rank` (1 to count()) lies: its bucket's lowest and
   /// highest value, and how many values lie in buckets above it. A caller

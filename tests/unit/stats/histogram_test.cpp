@@ -1,6 +1,7 @@
 #include "tailsim/stats/histogram.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -807,6 +808,12 @@ TEST_CASE("a percentile worked out from the values equals the histogram's", "[hi
         std::shuffle(shuffled.begin(), shuffled.end(), draw);
         INFO("n = " << n << ", shape " << shape << ", p = " << p);
         CHECK(Histogram::value_at_percentile_of(shuffled, p) == h.value_at_percentile(p));
+        // Two at once, in either order, in the same passes: as one at a time.
+        const std::array<std::int64_t, 2> pair = {h.value_at_percentile(p),
+                                                  h.value_at_percentile(99.0)};
+        CHECK(Histogram::values_at_percentiles_of(shuffled, std::array{p, 99.0}) == pair);
+        CHECK(Histogram::values_at_percentiles_of(shuffled, std::array{99.0, p}) ==
+              std::array{pair[1], pair[0]});
       }
     }
   }
