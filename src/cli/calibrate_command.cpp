@@ -97,7 +97,8 @@ int run_calibrate(const CalibrateArgs& args, const std::string& command_line) {
       !parse_tolerance(args.tolerance_errors, "--tolerance-errors", tolerance.errors)) {
     return bad_input;
   }
-  CheckedModel checked = check_model(args.model_path, args.overrides, args.allowed_paths);
+  CheckedModel checked = check_model(args.model_path, args.overrides, args.allowed_paths,
+                                     duration_flag(args.seed_and_duration));
   if (!checked.ok()) {
     fmt::print(stderr, "{}: {} error(s)\n", args.model_path,
                checked.load.diagnostics.error_count());

@@ -19,8 +19,9 @@
 namespace tailsim::cli {
 
 CheckedModel load_checked_model(const std::string& path, const std::vector<std::string>& overrides,
-                                const std::vector<std::string>& allowed_paths) {
-  model::LoadOptions options{overrides, {allowed_paths.begin(), allowed_paths.end()}};
+                                const std::vector<std::string>& allowed_paths,
+                                std::optional<Duration> duration) {
+  model::LoadOptions options{overrides, {allowed_paths.begin(), allowed_paths.end()}, duration};
   CheckedModel checked{model::load_file(path, options), std::nullopt};
   if (checked.load.model) {
     checked.graph = graph::build_graph(*checked.load.model, checked.load.diagnostics);
@@ -30,8 +31,9 @@ CheckedModel load_checked_model(const std::string& path, const std::vector<std::
 }
 
 CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides,
-                         const std::vector<std::string>& allowed_paths) {
-  CheckedModel checked = load_checked_model(path, overrides, allowed_paths);
+                         const std::vector<std::string>& allowed_paths,
+                         std::optional<Duration> duration) {
+  CheckedModel checked = load_checked_model(path, overrides, allowed_paths, duration);
   std::fputs(checked.load.diagnostics.format_all().c_str(), stderr);
   return checked;
 }
@@ -68,6 +70,17 @@ bool apply_load(const std::optional<std::string>& load, model::Model& m, std::st
     return false;
   }
   return true;
+}
+
+std::optional<Duration> duration_flag(const SeedAndDuration& flags) {
+  if (!flags.duration) {
+    return std::nullopt;
+  }
+  const auto duration = model::parse_duration(*flags.duration);
+  if (!duration || *duration <= Duration::zero()) {
+    return std::nullopt;
+  }
+  return *duration;
 }
 
 bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m) {

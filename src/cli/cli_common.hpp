@@ -32,13 +32,17 @@ struct CheckedModel {
 /// Loads `path` with the `--set` overrides and builds its graph, printing
 /// nothing. The model may read data files in `allowed_paths` (`--allow-path`)
 /// besides its own folder.
+/// `duration`: the run's measured duration when --duration replaces the
+/// model's (duration_flag), for the checks that depend on it.
 CheckedModel load_checked_model(const std::string& path, const std::vector<std::string>& overrides,
-                                const std::vector<std::string>& allowed_paths = {});
+                                const std::vector<std::string>& allowed_paths = {},
+                                std::optional<Duration> duration = std::nullopt);
 
 /// Loads `path` with the `--set` overrides, builds its graph and prints every
 /// diagnostic to stderr.
 CheckedModel check_model(const std::string& path, const std::vector<std::string>& overrides,
-                         const std::vector<std::string>& allowed_paths = {});
+                         const std::vector<std::string>& allowed_paths = {},
+                         std::optional<Duration> duration = std::nullopt);
 
 /// Adds `--allow-path DIR` (repeatable, an existing folder) to a command that
 /// reads a model: folders outside the model's own it may read data files from.
@@ -55,6 +59,10 @@ struct SeedAndDuration {
 /// Applies --seed (the first of a range or list), --duration and --load to
 /// a loaded model; false (after a message on stderr) when one is invalid.
 bool apply_seed_and_duration(const SeedAndDuration& flags, model::Model& m);
+
+/// --duration as a duration, when given and valid (above zero); otherwise
+/// none, and apply_seed_and_duration reports it.
+std::optional<Duration> duration_flag(const SeedAndDuration& flags);
 
 /// Adds `--load F` to a command that simulates or analyses a model.
 void add_load_option(CLI::App& cmd, std::optional<std::string>& load);

@@ -24,7 +24,8 @@ namespace {
 /// A model checked and compiled with the shared flags; nothing (after every
 /// message) when it cannot be.
 std::optional<plan::Plan> compile_model(const std::string& path, const CompareArgs& args) {
-  CheckedModel checked = check_model(path, args.overrides, args.allowed_paths);
+  CheckedModel checked =
+      check_model(path, args.overrides, args.allowed_paths, duration_flag(args.seed_and_duration));
   if (!checked.ok()) {
     fmt::print(stderr, "{}: {} error(s)\n", path, checked.load.diagnostics.error_count());
     return std::nullopt;

@@ -134,7 +134,8 @@ int run(const std::string& path, const std::vector<std::string>& overrides,
                *options.epoch, epoch ? " without --out" : "");
     return bad_input;
   }
-  CheckedModel checked = check_model(path, overrides, allowed_paths);
+  CheckedModel checked =
+      check_model(path, overrides, allowed_paths, duration_flag(options.seed_and_duration));
   if (!checked.ok()) {
     std::fprintf(stderr, "%s: %zu error(s)\n", path.c_str(),
                  checked.load.diagnostics.error_count());

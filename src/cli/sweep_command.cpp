@@ -48,7 +48,8 @@ std::optional<std::vector<plan::Plan>> compile_points(const SweepArgs& args,
     std::vector<std::string> overrides = args.overrides;
     const auto point = study::point_overrides(varies, grid[p]);
     overrides.insert(overrides.end(), point.begin(), point.end());
-    CheckedModel checked = load_checked_model(args.model_path, overrides, args.allowed_paths);
+    CheckedModel checked = load_checked_model(args.model_path, overrides, args.allowed_paths,
+                                              duration_flag(args.seed_and_duration));
     if (p == 0 || !checked.ok()) {
       std::fputs(checked.load.diagnostics.format_all().c_str(), stderr);
     }

@@ -276,7 +276,7 @@ LoadResult load_text(std::string_view text, std::uint32_t source, const LoadOpti
   detail::YamlReader reader(diags, DistContext{base_dir, &diags, options.allowed_paths},
                             std::move(roots), text);
   try {
-    detail::read_model(reader, detail::Cursor{root, source, start}, model);
+    detail::read_model(reader, detail::Cursor{root, source, start}, model, options.duration);
     if (reader.within_limits()) {
       detail::resolve_references(model, diags);
     }

@@ -18,7 +18,8 @@ constexpr std::int64_t max_batch = 1'000'000;
 
 class SectionReader {
  public:
-  SectionReader(YamlReader& reader, Model& model) : r_(reader), model_(model) {}
+  SectionReader(YamlReader& reader, Model& model, std::optional<Duration> duration)
+      : r_(reader), model_(model), duration_(duration) {}
 
   void read(const Cursor& root);
 
@@ -52,6 +53,7 @@ class SectionReader {
 
   YamlReader& r_;
   Model& model_;
+  std::optional<Duration> duration_;  ///< the run's measured duration, when not the model's
 };
 
 void SectionReader::read(const Cursor& root) {
@@ -155,9 +157,11 @@ void SectionReader::read_simulation(const Cursor& c) {
       s.deadlines = as_enum<DeadlineMode>(*mode);
     }
   }
-  if (s.interval.value > s.duration.value) {
+  if (s.interval.value > duration_.value_or(s.duration.value)) {
     r_.warning(f.key_loc("interval"),
-               "the time-series interval is longer than the simulated duration");
+               duration_ ? "the time-series interval is longer than the simulated duration "
+                           "(--duration)"
+                         : "the time-series interval is longer than the simulated duration");
   }
 }
 
@@ -1353,8 +1357,9 @@ void SectionReader::read_slos(const Cursor& c) {
 
 }  // namespace
 
-void read_model(YamlReader& reader, const Cursor& root, Model& model) {
-  SectionReader(reader, model).read(root);
+void read_model(YamlReader& reader, const Cursor& root, Model& model,
+                std::optional<Duration> duration) {
+  SectionReader(reader, model, duration).read(root);
 }
 
 }  // namespace tailsim::model::detail

@@ -18,8 +18,10 @@ Located<Enum> as_enum(const Located<std::size_t>& choice) {
 
 /// Fills `model` from the document root. Problems go to the reader's
 /// diagnostics; references between sections are resolved afterwards by
-/// `resolve_references`.
-void read_model(YamlReader& reader, const Cursor& root, Model& model);
+/// `resolve_references`. `duration`: the measured duration the run will
+/// take instead of the model's (LoadOptions::duration), if any.
+void read_model(YamlReader& reader, const Cursor& root, Model& model,
+                std::optional<Duration> duration = std::nullopt);
 
 /// Reads one fault of the faults section into `model.faults`
 /// (fault_reader.cpp).

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tailsim/core/time.hpp"
 #include "tailsim/model/diagnostics.hpp"
 #include "tailsim/model/model.hpp"
 
@@ -18,6 +19,10 @@ struct LoadOptions {
   /// Folders outside the model's own from which its data files (empirical,
   /// trace) may be read (`--allow-path`); see data_file.hpp.
   std::vector<std::filesystem::path> allowed_paths = {};
+  /// The measured duration the caller will run instead of the model's
+  /// (`--duration`), if any: what the checks that depend on the duration
+  /// (an interval longer than the run) compare with.
+  std::optional<Duration> duration = std::nullopt;
 };
 
 /// The model and every diagnostic of the load. `model` is present whenever
