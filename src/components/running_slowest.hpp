@@ -21,19 +21,18 @@
 // moved too far (a load that fell or rose sharply late in the run) is not
 // covered, and the caller replays the run with the cut known.
 //
-// Memory: the soft limit is max(32,768, 1% of the path's requests) ledgers,
+// Memory: the soft limit is max(8,192, 1% of the path's requests) ledgers,
 // and the bands' sums are a few hundred. Past the hard limit (ties piled up
 // inside the window) each band keeps its best-ranked ledgers and sums the
 // rest into a tail; the group is covered if it does not reach into a tail.
 // If that is not enough, the group gives up and asks for the replay.
 //
-// The floor of 32,768 ledgers (a few MB a path) is what a path of up to
-// some 650,000 requests keeps when it keeps everything above its p95: such
-// a path folds nothing however its tail moves. With 8,192, an overload that
-// raised a path's p99 from 160 to 650 ms (models/ml-inference.yaml: a burst
-// first, the tail moving into it later) folded the burst's bands while they
-// were above the window, and the run was replayed: 3.5 times the plain run
-// where one pass costs 1.27.
+// The bounds are tuned every eighth more request, and again before any
+// fold: an overload that stalls every pod at once (models/ml-inference.yaml)
+// sends thousands of requests in a row far above the p99 of the last
+// tuning, and folding them as far above a window that was about to move
+// into them folded the bands where the final cut fell (the run was then
+// replayed, at 3.5 times the plain run's cost instead of 1.25).
 
 #include <algorithm>
 #include <bit>
@@ -50,13 +49,6 @@ namespace tailsim::components {
 
 class RunningSlowest {
  public:
-  /// The fewest ledgers a path keeps before it folds bands (the soft
-  /// limit's floor; the hard limit's is twice it, a trimmed band's an
-  /// eighth). Tests pass a smaller one to fold and trim at a small scale.
-  static constexpr std::uint64_t default_floor = 32768;
-
-  explicit RunningSlowest(std::uint64_t floor = default_floor) : floor_(floor) {}
-
   /// A band's index: 32 bands per power of two, increasing with the value;
   /// values below 32 ns each have their own.
   static std::uint32_t band_of(std::int64_t ns) {
@@ -102,7 +94,12 @@ class RunningSlowest {
     at->kept.push_back(Kept{.latency = latency, .order = order, .ledger = ledger});
     kept_bytes_ += bytes_of(at->kept.back());
     if (++kept_ > soft_limit(seen_) && kept_ >= shrink_at_) {
-      shrink();
+      // Fold by where the tail is now: a burst since the last tuning may
+      // have moved the p99 into the bands that a stale window would fold.
+      tune(so_far);
+      if (!gave_up_) {
+        shrink();
+      }
     }
   }
 
@@ -190,20 +187,18 @@ class RunningSlowest {
 
   /// The ledgers kept before the bands farthest from the window are folded,
   /// after `n` requests: a small share of them.
-  [[nodiscard]] std::uint64_t soft_limit(std::uint64_t n) const {
-    return std::max<std::uint64_t>(floor_, n / 100);
+  static std::uint64_t soft_limit(std::uint64_t n) {
+    return std::max<std::uint64_t>(8192, n / 100);
   }
   /// The most ledgers the window's own bands may hold, trimmed to the
   /// `band_limit` best-ranked each: past it the replay is the cheaper way.
-  [[nodiscard]] std::uint64_t hard_limit(std::uint64_t n) const {
-    return std::max<std::uint64_t>(2 * floor_, n / 25);
+  static std::uint64_t hard_limit(std::uint64_t n) {
+    return std::max<std::uint64_t>(16384, n / 25);
   }
   /// What a trimmed band of the window keeps: twice the group's size so
   /// far, so that the group can grow by half again before it could need a
   /// trimmed request.
-  [[nodiscard]] std::uint64_t band_limit(std::uint64_t n) const {
-    return std::max<std::uint64_t>(floor_ / 8, n / 50);
-  }
+  static std::uint64_t band_limit(std::uint64_t n) { return std::max<std::uint64_t>(1024, n / 50); }
 
   /// Folds the bands outside the window, the farthest below it first, until
   /// half the soft limit is kept; when the window alone holds more than the
@@ -317,7 +312,6 @@ class RunningSlowest {
     kept_bytes_ = 0;
   }
 
-  std::uint64_t floor_;
   std::uint64_t seen_ = 0;
   std::uint64_t next_tune_ = 64;
   std::int64_t drop_below_ = 0;

@@ -40,15 +40,10 @@ struct Passes {
   RunningSlowest running;
 };
 
-/// The limits' floor of these tests: a quarter of the engine's, so that
-/// they fold and trim with a few hundred thousand requests.
-constexpr std::uint64_t test_floor = 8192;
-
 /// Feeds the latencies `latency(i)` for i < n to the one pass (with the
 /// histogram so far, as the engine does) and to the replay told the cut.
-Passes feed(std::uint64_t n, const std::function<std::int64_t(std::uint64_t)>& latency,
-            std::uint64_t floor = test_floor) {
-  Passes out{.one_pass = std::nullopt, .replay = SlowestGroup(), .running = RunningSlowest(floor)};
+Passes feed(std::uint64_t n, const std::function<std::int64_t(std::uint64_t)>& latency) {
+  Passes out;
   Histogram so_far;
   std::vector<std::int64_t> values(n);
   for (std::uint64_t i = 0; i < n; ++i) {
@@ -181,34 +176,29 @@ TEST_CASE("one pass: a tail that falls late is refused, for the replay to find",
   CHECK(out.replay.sum().requests == 505'000 - 499'950 + 1);
 }
 
-TEST_CASE("one pass: a burst above the tail that the tail later moves into, covered by the floor",
+TEST_CASE("one pass: a burst above a stale window, which the tail later moves into, is covered",
           "[attribution]") {
   // An overload, as in models/ml-inference.yaml: a steady tail (p99 about
-  // 270 ms); right after the bounds were tuned, 7,000 requests in a row at
-  // 540-740 ms (every pod stalled), before the next tuning moves the
-  // window; then a tail that rises into the burst's latencies and stays
-  // (p99 about 670 ms). With a floor of 8,192 the burst overflows the soft
-  // limit while the window is still below it, its bands are folded, the
-  // final cut falls in one of them and the one pass must refuse. The
-  // engine's floor keeps every request above the p95, and the group is
-  // the replay's exactly.
-  auto overload = [] {
-    return [rng = std::mt19937_64(11),
-            steady = std::lognormal_distribution<double>(std::log(40e6), 0.8),
-            burst = std::uniform_real_distribution<double>(540e6, 740e6),
-            risen = std::lognormal_distribution<double>(std::log(130e6), 0.6)](
-               std::uint64_t i) mutable {
-      // 63,766: the first request after the bounds were tuned at 63,765.
-      const double ns = i < 63'766 ? steady(rng) : i < 70'766 ? burst(rng) : risen(rng);
-      return std::llround(ns);
-    };
-  };
-  const Passes small = feed(335'000, overload(), test_floor);
-  CHECK_FALSE(small.one_pass.has_value());
-  const Passes out = feed(335'000, overload(), RunningSlowest::default_floor);
+  // 270 ms); right after the bounds were tuned (at 63,765 requests), 7,000
+  // requests in a row at 540-740 ms (every pod stalled), which pass the
+  // soft limit before the next tuning; then a tail that rises into the
+  // burst's latencies and stays (p99 about 670 ms). Folded by the window of
+  // the last tuning, the burst's bands were "far above" it, the final cut
+  // fell in one of them, and the one pass refused. Tuned again before
+  // folding, the window is in the burst, the bands below it are folded,
+  // and the group is the replay's exactly.
+  std::mt19937_64 rng(11);
+  std::lognormal_distribution<double> steady(std::log(40e6), 0.8);
+  std::uniform_real_distribution<double> burst(540e6, 740e6);
+  std::lognormal_distribution<double> risen(std::log(130e6), 0.6);
+  Passes out = feed(335'000, [&](std::uint64_t i) {
+    const double ns = i < 63'766 ? steady(rng) : i < 70'766 ? burst(rng) : risen(rng);
+    return std::llround(ns);
+  });
   REQUIRE(out.one_pass.has_value());
   check_same(*out.one_pass, out.replay);
   CHECK(out.one_pass->sum().requests == 335'000 - (99 * 335'000 + 99) / 100 + 1);
+  CHECK(out.one_pass->from_ns() > 540'000'000);  // the cut is in the burst's latencies
 }
 
 TEST_CASE("one pass: no requests, an empty group", "[attribution]") {
