@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/model/slo.hpp"
 
 namespace tailsim::model::detail {
@@ -80,6 +81,11 @@ void SectionReader::read(const Cursor& root) {
   });
   if (auto c = f.get("simulation")) {
     read_simulation(*c);
+  } else if (duration_ && model_.simulation.interval.value > *duration_) {
+    // No section: the default interval against --duration, at the model's top.
+    r_.warning(f.loc(), fmt::format("the time-series interval ({} by default) is longer than the "
+                                    "simulated duration (--duration)",
+                                    format_duration(model_.simulation.interval.value)));
   }
   if (auto c = f.get("network")) {
     read_network(*c);
