@@ -26,6 +26,7 @@
 #include "tailsim/analytic/analysis.hpp"
 #include "tailsim/components/memory_budget.hpp"
 #include "tailsim/components/simulation.hpp"
+#include "tailsim/core/duration_text.hpp"
 #include "tailsim/graph/dependency_graph.hpp"
 #include "tailsim/graph/graph_writer.hpp"
 #include "tailsim/model/load_scaling.hpp"
@@ -320,7 +321,15 @@ RunOutput run(const ModelHandle& handle, const RunFlags& flags, bool attribution
   const plan::Plan plan = handle.compile(flags, &seeds);
   model::Model m = handle.model();
   apply_run_flags(flags, m);  // the analysis sees the model the plan was made of
-  const study::RunAnalysis analysis = study::analyze_for_run(m);
+  study::RunAnalysis analysis = study::analyze_for_run(m);
+  if (flags.duration && m.simulation.interval.value > m.simulation.duration.value) {
+    // What `tailsim run --duration` warns of (the load warned against the
+    // model's own duration, which this run does not use).
+    analysis.warnings.push_back(
+        fmt::format("the time-series interval ({}) is longer than the simulated duration "
+                    "(duration={})",
+                    format_duration(m.simulation.interval.value), *flags.duration));
+  }
   InterruptWatch watch;
   const std::size_t n = study_replications(replications, 1, seeds);
   std::string json;

@@ -53,6 +53,16 @@ class RunTest(unittest.TestCase):
         self.assertEqual(self.mm1.run(seed=2, duration=45, attribution=False)["duration_s"], 45)
         self.assertEqual(self.mm1.run(attribution=False)["duration_s"], 300)  # mm1.yaml's 5m
 
+    def test_an_interval_longer_than_the_duration_is_warned_of(self):
+        # As `tailsim run --duration 500ms`: the load warned against the
+        # model's own 5m, and this run's duration is another.
+        short = self.mm1.run(seed=1, duration="500ms", attribution=False)
+        self.assertIn("the time-series interval (1s) is longer than the simulated duration "
+                      "(duration=500ms)", short.warnings)
+        longer = self.mm1.run(seed=1, duration="2s", attribution=False)
+        self.assertFalse(any("time-series interval" in w for w in longer.warnings),
+                         longer.warnings)
+
     def test_attribution_off_leaves_it_out(self):
         results = self.mm1.run(seed=1, duration="30s", attribution=False)
         self.assertNotIn("attribution", results["paths"]["requests"])

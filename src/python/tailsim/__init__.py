@@ -164,7 +164,8 @@ class Results(dict):
     `timeseries()` gives the time series (timeseries.csv: columns time_s,
     entity, metric, value) as a pandas DataFrame; `timeseries_csv` holds the
     same as CSV text. `warnings` lists what `tailsim run` warns of on stderr
-    (services predicted to saturate).
+    (services predicted to saturate; a time-series interval longer than the
+    `duration` given to `run`).
     """
 
     def __init__(self, data, timeseries_csv="", warnings_=()):
