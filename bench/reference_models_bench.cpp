@@ -21,14 +21,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "child_process.hpp"
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/model/loader.hpp"
 #include "tailsim/plan/compiler.hpp"
@@ -53,49 +53,31 @@ double cpu_seconds() {
 
 /// Loads `path`, then times `simulate` alone, in a child process.
 Measure measure(const std::string& path, bool attribution) {
-  int pipe_fd[2];
-  if (pipe(pipe_fd) != 0) {
-    std::perror("pipe");
-    std::exit(1);
-  }
-  const pid_t child = fork();
-  if (child == 0) {
-    close(pipe_fd[0]);
-    auto loaded = tailsim::model::load_file(path);
-    if (!loaded.ok()) {
-      std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
-      std::_Exit(2);
-    }
-    auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
-    if (!plan) {
-      std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
-      std::_Exit(2);
-    }
-    tailsim::components::RunLimits limits;
-    limits.attribution = attribution;
-    const double cpu_start = cpu_seconds();
-    const auto start = std::chrono::steady_clock::now();
-    const auto results = tailsim::components::simulate(*plan, limits);
-    Measure m;
-    m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    m.cpu_s = cpu_seconds() - cpu_start;
-    m.events = results.events;
-    if (write(pipe_fd[1], &m, sizeof m) != static_cast<ssize_t>(sizeof m)) {
-      std::_Exit(3);
-    }
-    std::_Exit(0);
-  }
-  close(pipe_fd[1]);
-  Measure m;
-  if (read(pipe_fd[0], &m, sizeof m) != static_cast<ssize_t>(sizeof m)) {
-    std::fprintf(stderr, "the benchmark child failed on %s\n", path.c_str());
-    std::exit(1);
-  }
-  close(pipe_fd[0]);
-  int status = 0;
-  rusage usage{};
-  wait4(child, &status, 0, &usage);
-  m.peak_kib = usage.ru_maxrss;
+  auto [m, peak_kib] =
+      tailsim::bench::in_child<Measure>(path.c_str(), [&]() -> std::optional<Measure> {
+        auto loaded = tailsim::model::load_file(path);
+        if (!loaded.ok()) {
+          std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
+          return std::nullopt;
+        }
+        auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+        if (!plan) {
+          std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
+          return std::nullopt;
+        }
+        tailsim::components::RunLimits limits;
+        limits.attribution = attribution;
+        const double cpu_start = cpu_seconds();
+        const auto start = std::chrono::steady_clock::now();
+        const auto results = tailsim::components::simulate(*plan, limits);
+        Measure out;
+        out.wall_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        out.cpu_s = cpu_seconds() - cpu_start;
+        out.events = results.events;
+        return out;
+      });
+  m.peak_kib = peak_kib;
   return m;
 }
 

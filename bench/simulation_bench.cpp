@@ -26,18 +26,17 @@
 #include <deque>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <queue>
 #include <random>
 #include <sstream>
 #include <string>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <tuple>
-#include <unistd.h>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "child_process.hpp"
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/model/loader.hpp"
 #include "tailsim/plan/compiler.hpp"
@@ -94,14 +93,8 @@ struct Measure {
 
 /// Runs one model in a child process and returns what it measured.
 Measure measure(const std::string& yaml, double seconds) {
-  int pipe_fd[2];
-  if (pipe(pipe_fd) != 0) {
-    std::perror("pipe");
-    std::exit(1);
-  }
-  const pid_t child = fork();
-  if (child == 0) {
-    close(pipe_fd[0]);
+  auto [m,
+        peak_kib] = tailsim::bench::in_child<Measure>("a model", [&]() -> std::optional<Measure> {
     auto loaded = tailsim::model::load_string(
         yaml, "bench.yaml",
         tailsim::model::LoadOptions{{fmt::format("simulation.duration={}s", seconds),
@@ -112,37 +105,24 @@ Measure measure(const std::string& yaml, double seconds) {
                                      fmt::format("simulation.interval={}s", seconds / 100)}});
     if (!loaded.ok()) {
       std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
-      std::_Exit(2);
+      return std::nullopt;
     }
     auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
     if (!plan) {
       std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
-      std::_Exit(2);
+      return std::nullopt;
     }
     const auto start = std::chrono::steady_clock::now();
     const auto results = tailsim::components::simulate(*plan);
-    Measure m;
-    m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    m.events = results.events;
+    Measure out;
+    out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.events = results.events;
     for (const auto& p : results.paths) {
-      m.requests += p.requests;
+      out.requests += p.requests;
     }
-    if (write(pipe_fd[1], &m, sizeof m) != static_cast<ssize_t>(sizeof m)) {
-      std::_Exit(3);
-    }
-    std::_Exit(0);
-  }
-  close(pipe_fd[1]);
-  Measure m;
-  if (read(pipe_fd[0], &m, sizeof m) != static_cast<ssize_t>(sizeof m)) {
-    std::fprintf(stderr, "the benchmark child failed\n");
-    std::exit(1);
-  }
-  close(pipe_fd[0]);
-  int status = 0;
-  rusage usage{};
-  wait4(child, &status, 0, &usage);
-  m.peak_kib = usage.ru_maxrss;
+    return out;
+  });
+  m.peak_kib = peak_kib;
   return m;
 }
 

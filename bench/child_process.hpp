@@ -1,0 +1,57 @@
+#pragma once
+// Runs a measurement in a child process, so that its peak memory is its own:
+// the benches' runs would otherwise share the high-water mark of the first.
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <type_traits>
+#include <unistd.h>
+
+namespace tailsim::bench {
+
+/// What `measure()` returned in the child, and the child's peak resident
+/// memory in KiB. `measure` returns an optional T (T trivially copyable, to
+/// go through a pipe): none when it failed, having said why on stderr. The
+/// process exits when the child fails, naming `what`.
+template <class T, class Measure>
+std::pair<T, long> in_child(const char* what, Measure&& measure) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  int pipe_fd[2];
+  if (pipe(pipe_fd) != 0) {
+    std::perror("pipe");
+    std::exit(1);
+  }
+  const pid_t child = fork();
+  if (child < 0) {
+    std::perror("fork");
+    std::exit(1);
+  }
+  if (child == 0) {
+    close(pipe_fd[0]);
+    const std::optional<T> m = measure();
+    if (!m) {
+      std::_Exit(2);
+    }
+    if (write(pipe_fd[1], &*m, sizeof(T)) != static_cast<ssize_t>(sizeof(T))) {
+      std::_Exit(3);
+    }
+    std::_Exit(0);
+  }
+  close(pipe_fd[1]);
+  T m{};
+  const bool got = read(pipe_fd[0], &m, sizeof m) == static_cast<ssize_t>(sizeof m);
+  close(pipe_fd[0]);
+  int status = 0;
+  rusage usage{};
+  wait4(child, &status, 0, &usage);
+  if (!got) {
+    std::fprintf(stderr, "the benchmark child failed on %s\n", what);
+    std::exit(1);
+  }
+  return {m, usage.ru_maxrss};
+}
+
+}  // namespace tailsim::bench
