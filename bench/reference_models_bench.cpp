@@ -28,7 +28,7 @@
 
 #include <fmt/format.h>
 
-#include "child_process.hpp"
+#include "bench_support.hpp"
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/model/loader.hpp"
 #include "tailsim/plan/compiler.hpp"
@@ -56,13 +56,8 @@ Measure measure(const std::string& path, bool attribution) {
   auto [m, peak_kib] =
       tailsim::bench::in_child<Measure>(path.c_str(), [&]() -> std::optional<Measure> {
         auto loaded = tailsim::model::load_file(path);
-        if (!loaded.ok()) {
-          std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
-          return std::nullopt;
-        }
-        auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+        const auto plan = tailsim::bench::plan_of(loaded);
         if (!plan) {
-          std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
           return std::nullopt;
         }
         tailsim::components::RunLimits limits;

@@ -36,7 +36,7 @@
 
 #include <fmt/format.h>
 
-#include "child_process.hpp"
+#include "bench_support.hpp"
 #include "tailsim/components/simulation.hpp"
 #include "tailsim/model/loader.hpp"
 #include "tailsim/plan/compiler.hpp"
@@ -103,13 +103,8 @@ Measure measure(const std::string& yaml, double seconds) {
                                      // series grow with their intervals by design, and the check
                                      // here is that the engine's own state does not grow with time.
                                      fmt::format("simulation.interval={}s", seconds / 100)}});
-    if (!loaded.ok()) {
-      std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
-      return std::nullopt;
-    }
-    auto plan = tailsim::plan::compile_plan(*loaded.model, loaded.diagnostics);
+    const auto plan = tailsim::bench::plan_of(loaded);
     if (!plan) {
-      std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
       return std::nullopt;
     }
     const auto start = std::chrono::steady_clock::now();

@@ -1,6 +1,7 @@
 #pragma once
-// Runs a measurement in a child process, so that its peak memory is its own:
-// the benches' runs would otherwise share the high-water mark of the first.
+// What the simulation benches share: a measurement run in a child process,
+// so that its peak memory is its own (the runs would otherwise share the
+// high-water mark of the first), and a loaded model's plan.
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +10,9 @@
 #include <sys/wait.h>
 #include <type_traits>
 #include <unistd.h>
+
+#include "tailsim/model/loader.hpp"
+#include "tailsim/plan/compiler.hpp"
 
 namespace tailsim::bench {
 
@@ -52,6 +56,19 @@ std::pair<T, long> in_child(const char* what, Measure&& measure) {
     std::exit(1);
   }
   return {m, usage.ru_maxrss};
+}
+
+/// The plan of a model just loaded; none when it has errors or does not
+/// compile, having printed its diagnostics.
+inline std::optional<plan::Plan> plan_of(model::LoadResult& loaded) {
+  std::optional<plan::Plan> plan;
+  if (loaded.ok()) {
+    plan = plan::compile_plan(*loaded.model, loaded.diagnostics);
+  }
+  if (!plan) {
+    std::fputs(loaded.diagnostics.format_all().c_str(), stderr);
+  }
+  return plan;
 }
 
 }  // namespace tailsim::bench
