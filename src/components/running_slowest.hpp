@@ -96,8 +96,9 @@ class RunningSlowest {
     if (++kept_ > soft_limit(seen_) && kept_ >= shrink_at_) {
       // Fold by where the tail is now: a burst since the last tuning may
       // have moved the p99 into the bands that a stale window would fold.
+      // The new bounds may drop enough that nothing needs folding.
       tune(so_far);
-      if (!gave_up_) {
+      if (!gave_up_ && kept_ > soft_limit(seen_)) {
         shrink();
       }
     }
