@@ -17,7 +17,6 @@
 // median with the range of events per second beside it.
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -30,13 +29,10 @@
 
 #include "bench_support.hpp"
 #include "tailsim/components/simulation.hpp"
-#include "tailsim/model/loader.hpp"
-#include "tailsim/plan/compiler.hpp"
 
 namespace {
 
 struct Measure {
-  double wall_s = 0;
   double cpu_s = 0;  ///< user + system time of the simulation alone
   std::uint64_t events = 0;
   long peak_kib = 0;
@@ -63,11 +59,8 @@ Measure measure(const std::string& path, bool attribution) {
         tailsim::components::RunLimits limits;
         limits.attribution = attribution;
         const double cpu_start = cpu_seconds();
-        const auto start = std::chrono::steady_clock::now();
         const auto results = tailsim::components::simulate(*plan, limits);
         Measure out;
-        out.wall_s =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         out.cpu_s = cpu_seconds() - cpu_start;
         out.events = results.events;
         return out;

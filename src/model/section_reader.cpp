@@ -26,6 +26,7 @@ class SectionReader {
 
  private:
   void read_simulation(const Cursor& c);
+  void check_interval(const SourceLoc& loc, bool is_default);
   void read_network(const Cursor& c);
   void read_service(const Located<std::string>& name, const Cursor& c);
   void read_pod(const Cursor& c, PodSpec& pod, const std::string& service);
@@ -81,11 +82,8 @@ void SectionReader::read(const Cursor& root) {
   });
   if (auto c = f.get("simulation")) {
     read_simulation(*c);
-  } else if (duration_ && model_.simulation.interval.value > *duration_) {
-    // No section: the default interval against --duration, at the model's top.
-    r_.warning(f.loc(), fmt::format("the time-series interval ({} by default) is longer than the "
-                                    "simulated duration (--duration)",
-                                    format_duration(model_.simulation.interval.value)));
+  } else {
+    check_interval(f.loc(), /*is_default=*/true);  // against --duration, at the model's top
   }
   if (auto c = f.get("network")) {
     read_network(*c);
@@ -163,12 +161,21 @@ void SectionReader::read_simulation(const Cursor& c) {
       s.deadlines = as_enum<DeadlineMode>(*mode);
     }
   }
-  if (s.interval.value > duration_.value_or(s.duration.value)) {
-    r_.warning(f.key_loc("interval"),
-               duration_ ? "the time-series interval is longer than the simulated duration "
-                           "(--duration)"
-                         : "the time-series interval is longer than the simulated duration");
+  check_interval(f.key_loc("interval"), /*is_default=*/false);
+}
+
+/// Warns when the time series' interval is longer than the run: the
+/// duration given on the command line (--duration), else the model's.
+void SectionReader::check_interval(const SourceLoc& loc, bool is_default) {
+  const Simulation& s = model_.simulation;
+  if (s.interval.value <= duration_.value_or(s.duration.value)) {
+    return;
   }
+  r_.warning(
+      loc, fmt::format(
+               "the time-series interval{} is longer than the simulated duration{}",
+               is_default ? fmt::format(" ({} by default)", format_duration(s.interval.value)) : "",
+               duration_ ? " (--duration)" : ""));
 }
 
 // ------------------------------------------------------------------- network
