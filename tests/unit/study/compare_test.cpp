@@ -392,21 +392,21 @@ TEST_CASE("the variance reductions of docs/studies.md", "[.][measure]") {
   // random numbers are", and the true ratios the two tests above divide by
   // 2.7: TAILSIM_CRN_PAIRS=2000 tailsim_tests "[measure]" (200 pairs
   // without it)
-  const std::string third_pod = "services.frontend.replicas=3";
   const char* const env = std::getenv("TAILSIM_CRN_PAIRS");
   const std::size_t pairs = env != nullptr ? std::stoul(env) : 200;
-  for (const int rate : {30, 60, 85}) {
-    const auto main = fmt::format("{{entry: frontend.page, rate: {}/s}}", rate);
+  // One row: workload `main` (its YAML value), B with the trickle, and B
+  // with a third frontend pod.
+  const auto row = [&](const std::string& label, const std::string& main) {
     const auto a = frontend_backend(main, "");
-    fmt::print("open, {}%: trickle {:.3g}, third pod {:.3g}\n", rate,
+    fmt::print("{}: trickle {:.3g}, third pod {:.3g}\n", label,
                crn_ratio(a, frontend_backend(main, trickle), pairs),
-               crn_ratio(a, frontend_backend(main, "", {third_pod}), pairs));
+               crn_ratio(a, frontend_backend(main, "", {"services.frontend.replicas=3"}), pairs));
+  };
+  for (const int rate : {30, 60, 85}) {
+    row(fmt::format("open, {}%", rate), fmt::format("{{entry: frontend.page, rate: {}/s}}", rate));
   }
   for (const int users : {10, 20, 30}) {
-    const auto main = fmt::format("{{entry: frontend.page, users: {}, think: exp(300ms)}}", users);
-    const auto a = frontend_backend(main, "");
-    fmt::print("closed, {} users: trickle {:.3g}, third pod {:.3g}\n", users,
-               crn_ratio(a, frontend_backend(main, trickle), pairs),
-               crn_ratio(a, frontend_backend(main, "", {third_pod}), pairs));
+    row(fmt::format("closed, {} users", users),
+        fmt::format("{{entry: frontend.page, users: {}, think: exp(300ms)}}", users));
   }
 }
