@@ -818,10 +818,18 @@ std::string fit_comment(const DistributionFit& fit) {
     others += fmt::format(", {} {}", family_name(c.family), distance_text(c.ks_distance));
   }
   if (fit.family == FitFamily::empirical) {
+    // A mixture within the distance that lost to a single family's BIC is
+    // not chosen (its extra parameters buy too little), but it did fit.
+    const auto mixture =
+        std::find_if(fit.candidates.begin(), fit.candidates.end(),
+                     [](const FitCandidate& c) { return c.family == FitFamily::mixture; });
+    const bool mixture_fits = mixture != fit.candidates.end() && mixture->is_usable() &&
+                              mixture->ks_distance <= fit.threshold;
     return fmt::format(
-        "empirical: no distribution fits the {} samples within KS distance {} "
+        "empirical: no {}distribution fits the {} samples within KS distance {}{} "
         "(KS distance{})",
-        fit.n, distance_text(fit.threshold),
+        mixture_fits ? "single " : "", fit.n, distance_text(fit.threshold),
+        mixture_fits ? ", and the mixture that does explains them no better by BIC" : "",
         others.empty() ? std::string(" of none") : others.substr(1));
   }
   return fmt::format("{} fit to {} samples, KS distance {} (limit {}{})", family_name(fit.family),

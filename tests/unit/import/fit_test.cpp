@@ -307,6 +307,40 @@ TEST_CASE("a shape no family fits falls back to the samples", "[fit]") {
   CHECK(im::fit_comment(fit).starts_with("empirical: no distribution fits the 6000 samples"));
 }
 
+TEST_CASE("samples left as they are say whether a mixture fitted but lost by BIC", "[fit]") {
+  // The mixture is tried when no single family passes the KS test, and must
+  // also beat their BIC: one that passes the test but not the BIC leaves
+  // the samples in the model, and the comment must not say nothing fits.
+  im::DistributionFit fit;
+  fit.family = im::FitFamily::empirical;
+  fit.text = "empirical(own.csv)";
+  fit.n = 2448;
+  fit.threshold = 0.0329;
+  const auto candidate = [](im::FitFamily family, std::string text, double ks, double bic) {
+    im::FitCandidate c;
+    c.family = family;
+    c.text = std::move(text);
+    c.ks_distance = ks;
+    c.bic = bic;
+    return c;
+  };
+  fit.candidates = {
+      candidate(im::FitFamily::exponential, "exp(50ms)", 0.0512, 100),
+      candidate(im::FitFamily::lognormal, "lognormal(median=30ms, p99=300ms)", 0.109, 130),
+      candidate(im::FitFamily::gamma, "gamma(mean=50ms, cv=1.1)", 0.0422, 90),
+      candidate(im::FitFamily::zero_mixture, "", 1, 0),
+      candidate(im::FitFamily::mixture, "mix(...)", 0.0214, 95),
+      candidate(im::FitFamily::empirical, "empirical(own.csv)", 0, 0)};
+  CHECK(im::fit_comment(fit) ==
+        "empirical: no single distribution fits the 2448 samples within KS distance 0.0329, and "
+        "the mixture that does explains them no better by BIC (KS distance exp 0.0512, "
+        "lognormal 0.109, gamma 0.0422, mix 0.0214)");
+  // Without a mixture within the distance, nothing fits.
+  fit.candidates[4].ks_distance = 0.04;
+  CHECK(im::fit_comment(fit).starts_with(
+      "empirical: no distribution fits the 2448 samples within KS distance 0.0329 (KS"));
+}
+
 TEST_CASE("the threshold is the 1% critical value with a floor", "[fit]") {
   CHECK(im::ks_threshold(100) == Approx(0.16276));
   CHECK(im::ks_threshold(2'500) == Approx(1.6276 / 50));
