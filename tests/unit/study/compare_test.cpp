@@ -1,6 +1,7 @@
 #include "tailsim/study/compare.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <vector>
