@@ -338,8 +338,10 @@ void TraceAnalyzer::analyze_trace() {
     const Span& entry_span = tree_.span(entry);
     if (entry_span.error) {
       ++workload.failed;
+      workload.failure_start_ns.push_back(start);
     } else {
       workload.latency.emplace_back(span_duration_ns(entry_span));
+      workload.latency_start_ns.push_back(start);
     }
   }
 }
@@ -662,8 +664,10 @@ void TraceAnalyzer::record_call(std::size_t caller, std::int64_t invocation_star
   const CallAttempt& last = attempts_[call.first + call.count - 1];
   if (last.failed) {
     ++site.failed_calls;
+    site.failure_start_ns.push_back(first.start_ns);
   } else if (first.client == no_span || tree_.span(first.client).kind != SpanKind::producer) {
     site.latency.emplace_back(gap_ns(last.end_ns, first.start_ns));
+    site.latency_start_ns.push_back(first.start_ns);
   }
   if (call.hedge_after_ns > 0) {
     site.hedge_after.emplace_back(call.hedge_after_ns);

@@ -4,55 +4,22 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <numbers>
 #include <span>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "tailsim/import/model_writer.hpp"
+#include "tailsim/stats/batch_intervals.hpp"
 
 namespace tailsim::study {
 namespace {
 
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double unknown = std::numeric_limits<double>::quiet_NaN();
 constexpr double ms_per_ns = 1e-6;
 /// Trace timestamps have microseconds (Jaeger, Zipkin): a latency is known
 /// to within one, whatever the tolerance says.
 constexpr double trace_resolution_ms = 1e-3;
-
-/// The standard normal distribution's quantile: Acklam's rational
-/// approximation (relative error 1.15e-9), refined by one step of Halley's
-/// method on erfc, which brings it to the double's precision. 0 < p < 1.
-double normal_quantile(double p) {
-  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
-                                 -2.759285104469687e+02, 1.383577518672690e+02,
-                                 -3.066479806614716e+01, 2.506628277459239e+00};
-  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
-                                 -1.556989798598866e+02, 6.680131188771972e+01,
-                                 -1.328068155288572e+01};
-  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
-                                 -2.400758277161838e+00, -2.549732539343734e+00,
-                                 4.374664141464968e+00,  2.938163982698783e+00};
-  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                                 2.445134137142996e+00, 3.754408661907416e+00};
-  constexpr double p_low = 0.02425;
-  double x = 0;
-  if (p < p_low || p > 1 - p_low) {
-    const double q = std::sqrt(-2 * std::log(p < p_low ? p : 1 - p));
-    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-    x = p < p_low ? x : -x;
-  } else {
-    const double q = p - 0.5;
-    const double r = q * q;
-    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-  }
-  const double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - p;
-  const double u = e * std::sqrt(2 * std::numbers::pi) * std::exp(x * x / 2);
-  return x - u / (1 + x * u / 2);
-}
 
 /// The percentile of each latency figure.
 constexpr double percentile_of(Figure figure) {
@@ -70,55 +37,41 @@ constexpr double percentile_of(Figure figure) {
 
 /// The value of rank max(1, ceil(q n)) (1-based) of `sorted`: the nearest-rank
 /// percentile, as stats::Histogram reads it.
-Duration nearest_rank(std::span<const Duration> sorted, double q) {
+double nearest_rank(std::span<const double> sorted, double q) {
   const auto n = static_cast<double>(sorted.size());
   const auto rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * n - 1e-9)));
   return sorted[std::min(rank, sorted.size()) - 1];
-}
-
-/// The distribution-free 95% interval of the q quantile from n sorted
-/// samples: the order statistics of ranks n q -+ z sqrt(n q (1 - q)) (the
-/// normal approximation of the binomial count of samples below the
-/// quantile). A rank beyond the samples leaves that end open (NaN).
-std::pair<double, double> quantile_interval_ms(std::span<const Duration> sorted, double q,
-                                               double z) {
-  const auto n = static_cast<double>(sorted.size());
-  const double spread = z * std::sqrt(n * q * (1 - q));
-  const double low_rank = std::floor(n * q - spread);
-  const double high_rank = std::ceil(n * q + spread) + 1;
-  const double low =
-      low_rank < 1
-          ? 0.0
-          : static_cast<double>(sorted[static_cast<std::size_t>(low_rank) - 1].count()) * ms_per_ns;
-  const double high =
-      high_rank > n ? nan
-                    : static_cast<double>(sorted[static_cast<std::size_t>(high_rank) - 1].count()) *
-                          ms_per_ns;
-  return {low, high};
-}
-
-/// The Wilson score interval of a share of `k` in `n`, `z` standard
-/// deviations wide.
-std::pair<double, double> share_interval(std::size_t k, std::size_t n, double z) {
-  if (n == 0) {
-    return {nan, nan};
-  }
-  const auto nn = static_cast<double>(n);
-  const double p = static_cast<double>(k) / nn;
-  const double z2 = z * z;
-  const double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
-  const double half = z * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 
 bool inside(double value, double low, double high) {
   return value >= low && (std::isnan(high) || value <= high);
 }
 
-/// The observed side of a path or an edge.
+/// The observed side of a path or an edge: its requests or calls.
 struct Observed {
-  std::vector<Duration> latency;  ///< successes
+  struct Request {
+    std::int64_t start_ns = 0;
+    Duration latency{0};  ///< successes only
+    bool failed = false;
+  };
+  std::vector<Request> requests;
   std::size_t failed = 0;
+
+  /// Adds evidence's successes and failures. Evidence without start times
+  /// (built by hand) keeps the order given, its failures after its successes.
+  void add(std::span<const Duration> latency, std::span<const std::int64_t> latency_start_ns,
+           std::size_t failures, std::span<const std::int64_t> failure_start_ns) {
+    const bool timed = latency_start_ns.size() == latency.size();
+    for (std::size_t i = 0; i < latency.size(); ++i) {
+      requests.push_back({timed ? latency_start_ns[i] : 0, latency[i], false});
+    }
+    const bool failures_timed = failure_start_ns.size() == failures;
+    for (std::size_t i = 0; i < failures; ++i) {
+      requests.push_back({failures_timed ? failure_start_ns[i] : 0, Duration{0}, true});
+    }
+    failed += failures;
+  }
+  [[nodiscard]] std::size_t successes() const { return requests.size() - failed; }
 };
 
 /// The simulated side.
@@ -137,36 +90,51 @@ struct Sides {
 };
 
 void compare(CalibrationItem& item, Observed observed, const Simulated& simulated,
-             const CalibrationTolerance& tolerance, double z);
+             const CalibrationTolerance& tolerance, const stats::BatchIntervals& intervals);
 
 /// The item for `name`: compared when both sides have it, else with the
 /// problem of the side that lacks it.
 CalibrationItem make_item(std::string name, Sides& sides, const char* not_in_model,
                           const char* not_in_traces, const CalibrationTolerance& tolerance,
-                          double z) {
+                          const stats::BatchIntervals& intervals) {
   CalibrationItem item;
   item.name = std::move(name);
   item.in_traces = sides.traced;
   item.in_model = sides.modelled;
   if (!item.in_model) {
     item.problem = not_in_model;
-    item.observed_count = sides.observed.latency.size() + sides.observed.failed;
+    item.observed_count = sides.observed.requests.size();
   } else if (!item.in_traces) {
     item.problem = not_in_traces;
     item.simulated_count = sides.simulated.finished;
   } else {
-    compare(item, std::move(sides.observed), sides.simulated, tolerance, z);
+    compare(item, std::move(sides.observed), sides.simulated, tolerance, intervals);
   }
   return item;
 }
 
-/// Compares one item's figures.
+/// Compares one item's figures. The observed intervals come from the
+/// requests in time order (stats::BatchIntervals).
 void compare(CalibrationItem& item, Observed observed, const Simulated& simulated,
-             const CalibrationTolerance& tolerance, double z) {
-  std::sort(observed.latency.begin(), observed.latency.end());
-  const std::span<const Duration> sorted(observed.latency);
-  const std::size_t n = sorted.size();
-  item.observed_count = n + observed.failed;
+             const CalibrationTolerance& tolerance, const stats::BatchIntervals& intervals) {
+  std::stable_sort(observed.requests.begin(), observed.requests.end(),
+                   [](const Observed::Request& a, const Observed::Request& b) {
+                     return a.start_ns < b.start_ns;
+                   });
+  std::vector<double> in_order;  // successes' latencies in ns, in time order
+  std::vector<std::uint8_t> failed_in_order;
+  in_order.reserve(observed.successes());
+  failed_in_order.reserve(observed.requests.size());
+  for (const Observed::Request& r : observed.requests) {
+    failed_in_order.push_back(r.failed ? 1 : 0);
+    if (!r.failed) {
+      in_order.push_back(static_cast<double>(r.latency.count()));
+    }
+  }
+  std::vector<double> ascending = in_order;
+  std::sort(ascending.begin(), ascending.end());
+  const std::size_t n = ascending.size();
+  item.observed_count = observed.requests.size();
   item.simulated_count = simulated.finished;
 
   auto latency_check = [&](Figure figure) {
@@ -175,47 +143,36 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
     check.tolerance = figure == Figure::p99 ? tolerance.p99 : tolerance.latency;
     if (n == 0 || simulated.latency.count() == 0) {
       check.verdict = FigureVerdict::no_data;
-      check.observed = check.simulated = check.observed_low = check.observed_high = nan;
+      check.observed = check.simulated = check.observed_low = check.observed_high = unknown;
       if (n > 0) {
         // The traces have successes the model never produces.
-        check.observed = static_cast<double>(nearest_rank(sorted, 0.5).count()) * ms_per_ns;
+        check.observed = nearest_rank(ascending, 0.5) * ms_per_ns;
         check.verdict = FigureVerdict::off;
       }
       return check;
     }
+    const stats::Interval interval =
+        figure == Figure::mean
+            ? intervals.mean(in_order)
+            : intervals.quantile(in_order, ascending, percentile_of(figure) / 100);
     if (figure == Figure::mean) {
       double sum = 0;
-      for (const Duration d : sorted) {
-        sum += static_cast<double>(d.count());
+      for (const double v : in_order) {
+        sum += v;
       }
-      const double mean = sum / static_cast<double>(n);
-      double squares = 0;
-      for (const Duration d : sorted) {
-        squares +=
-            (static_cast<double>(d.count()) - mean) * (static_cast<double>(d.count()) - mean);
-      }
-      check.observed = mean * ms_per_ns;
+      check.observed = sum / static_cast<double>(n) * ms_per_ns;
       check.simulated = simulated.latency.mean() * ms_per_ns;
-      if (n >= 2) {
-        const double half =
-            z * std::sqrt(squares / static_cast<double>(n - 1) / static_cast<double>(n)) *
-            ms_per_ns;
-        check.observed_low = check.observed - half;
-        check.observed_high = check.observed + half;
-      } else {
-        check.observed_low = 0;
-        check.observed_high = nan;
-      }
     } else {
       const double q = percentile_of(figure) / 100;
-      check.observed = static_cast<double>(nearest_rank(sorted, q).count()) * ms_per_ns;
+      check.observed = nearest_rank(ascending, q) * ms_per_ns;
       check.simulated =
           static_cast<double>(simulated.latency.value_at_percentile(percentile_of(figure))) *
           ms_per_ns;
-      std::tie(check.observed_low, check.observed_high) = quantile_interval_ms(sorted, q, z);
     }
+    check.observed_low = interval.low * ms_per_ns;
+    check.observed_high = interval.high * ms_per_ns;
     const double gap = check.simulated - check.observed;
-    check.difference = check.observed > 0 ? gap / check.observed : (gap == 0 ? 0 : nan);
+    check.difference = check.observed > 0 ? gap / check.observed : (gap == 0 ? 0 : unknown);
     if (std::abs(gap) <= check.tolerance * check.observed + trace_resolution_ms) {
       check.verdict = FigureVerdict::ok;
     } else if (inside(check.simulated, check.observed_low, check.observed_high)) {
@@ -233,15 +190,16 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
   errors.figure = Figure::errors;
   errors.tolerance = tolerance.errors;
   if (item.observed_count == 0 || simulated.finished == 0) {
-    errors.observed = errors.simulated = errors.observed_low = errors.observed_high = nan;
+    errors.observed = errors.simulated = errors.observed_low = errors.observed_high = unknown;
     errors.verdict = item.observed_count > 0 ? FigureVerdict::off : FigureVerdict::no_data;
   } else {
     errors.observed =
         static_cast<double>(observed.failed) / static_cast<double>(item.observed_count);
     errors.simulated =
         static_cast<double>(simulated.failed) / static_cast<double>(simulated.finished);
-    std::tie(errors.observed_low, errors.observed_high) =
-        share_interval(observed.failed, item.observed_count, z);
+    const stats::Interval interval = intervals.share(failed_in_order);
+    errors.observed_low = interval.low;
+    errors.observed_high = interval.high;
     errors.difference = errors.simulated - errors.observed;
     errors.verdict = std::abs(errors.difference) <= errors.tolerance + 1e-12 ? FigureVerdict::ok
                      : inside(errors.simulated, errors.observed_low, errors.observed_high)
@@ -251,13 +209,11 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
   item.figures.push_back(errors);
 
   // The CDF keeps evenly spaced order statistics.
-  if (n <= max_cdf_samples) {
-    item.observed_sorted.assign(sorted.begin(), sorted.end());
-  } else {
-    item.observed_sorted.reserve(max_cdf_samples);
-    for (std::size_t i = 0; i < max_cdf_samples; ++i) {
-      item.observed_sorted.push_back(sorted[i * (n - 1) / (max_cdf_samples - 1)]);
-    }
+  const std::size_t kept = std::min(n, max_cdf_samples);
+  item.observed_sorted.reserve(kept);
+  for (std::size_t i = 0; i < kept; ++i) {
+    item.observed_sorted.emplace_back(
+        static_cast<std::int64_t>(ascending[kept == n ? i : i * (n - 1) / (max_cdf_samples - 1)]));
   }
   item.simulated = simulated.latency;
 }
@@ -398,8 +354,7 @@ Calibration calibrate(const import::TraceEvidence& evidence, const model::Model&
   std::map<std::string, std::string> workload_of;
   for (const auto& w : evidence.workloads) {
     Sides& sides = paths[model_endpoint_name(evidence.endpoints[w.endpoint])];
-    sides.observed.latency.insert(sides.observed.latency.end(), w.latency.begin(), w.latency.end());
-    sides.observed.failed += w.failed;
+    sides.observed.add(w.latency, w.latency_start_ns, w.failed, w.failure_start_ns);
     sides.traced = true;
   }
   for (std::size_t i = 0; i < m.workloads.size() && i < results.paths.size(); ++i) {
@@ -417,9 +372,8 @@ Calibration calibrate(const import::TraceEvidence& evidence, const model::Model&
       }
       Sides& sides = edges[import::sanitize_model_name(caller.service) + " -> " +
                            model_endpoint_name(evidence.endpoints[site.callee])];
-      sides.observed.latency.insert(sides.observed.latency.end(), site.latency.begin(),
-                                    site.latency.end());
-      sides.observed.failed += site.failed_calls;
+      sides.observed.add(site.latency, site.latency_start_ns, site.failed_calls,
+                         site.failure_start_ns);
       sides.traced = true;
     }
   }
@@ -438,19 +392,20 @@ Calibration calibrate(const import::TraceEvidence& evidence, const model::Model&
       compared += sides.traced && sides.modelled ? figure_count : 0;
     }
   }
-  out.interval_z = normal_quantile(
-      1 - tolerance.family_error / (2.0 * static_cast<double>(std::max<std::size_t>(compared, 1))));
-  const double z = out.interval_z;
+  const stats::BatchIntervals intervals(tolerance.family_error /
+                                        static_cast<double>(std::max<std::size_t>(compared, 1)));
+  out.interval_z = intervals.z();
+  out.interval_t = intervals.t();
   for (auto& [entry, sides] : paths) {
     CalibrationItem item = make_item(entry, sides, "the model has no workload entering here",
-                                     "no trace enters here", tolerance, z);
+                                     "no trace enters here", tolerance, intervals);
     item.workload = workload_of[entry];
     out.paths.push_back(std::move(item));
   }
 
   for (auto& [key, sides] : edges) {
     out.edges.push_back(make_item(key, sides, "the model makes no such call",
-                                  "no trace shows this call", tolerance, z));
+                                  "no trace shows this call", tolerance, intervals));
   }
   return out;
 }

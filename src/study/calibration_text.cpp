@@ -159,11 +159,13 @@ std::string calibration_to_console(const Calibration& calibration, bool color) {
   const std::size_t failures = calibration.failures();
   out += fmt::format(
       "\n{}: {} figures compared against {} traces (tolerance {:.0f}% for latency, {:.0f}% for "
-      "p99, {:.0f} point for errors, or inside the traces' interval, {:.2f} standard deviations "
-      "wide so that all {} hold together at 95%): {}\n",
+      "p99, {:.0f} point for errors, or inside the traces' interval, {:.2f} standard errors "
+      "wide, or {:.2f} of ten batches in time order when wider, so that all {} hold together "
+      "at 95%): {}\n",
       failures == 0 ? "calibrated" : "NOT calibrated", calibration.figures_compared(),
       calibration.traces, calibration.tolerance.latency * 100, calibration.tolerance.p99 * 100,
-      calibration.tolerance.errors * 100, calibration.interval_z, calibration.figures_compared(),
+      calibration.tolerance.errors * 100, calibration.interval_z, calibration.interval_t,
+      calibration.figures_compared(),
       failures == 0 ? "every one passes" : fmt::format("{} off", failures));
   return out;
 }
@@ -198,12 +200,13 @@ std::string calibration_page(const Calibration& calibration, const std::string& 
       "<dl class=\"run\"><dt>command</dt><dd><code>{}</code></dd><dt>traces</dt><dd>{}</dd>"
       "<dt>verdict</dt><dd>{}: {} figures compared, {} off</dd><dt>tolerance</dt><dd>{:.0f}% "
       "for mean, p50 and p90, {:.0f}% for p99, {:.0f} point for error shares; a figure outside "
-      "it passes when it lies inside the traces' own interval ({:.2f} standard deviations "
-      "wide, so that the intervals of all figures hold together at 95%)</dd></dl>\n",
+      "it passes when it lies inside the traces' own interval ({:.2f} standard errors wide, or "
+      "{:.2f} of ten batches in time order when wider, so that the intervals of all figures "
+      "hold together at 95%)</dd></dl>\n",
       report::escape_html(command_line), calibration.traces,
       calibration.passes() ? "calibrated" : "not calibrated", calibration.figures_compared(),
       calibration.failures(), calibration.tolerance.latency * 100, calibration.tolerance.p99 * 100,
-      calibration.tolerance.errors * 100, calibration.interval_z);
+      calibration.tolerance.errors * 100, calibration.interval_z, calibration.interval_t);
   std::size_t index = 0;
   for (const auto* items : {&calibration.paths, &calibration.edges}) {
     out += items == &calibration.paths ? "<h2>Paths</h2>\n" : "<h2>Edges</h2>\n";

@@ -51,8 +51,9 @@ foreach(file IN LISTS files)
       if(NOT used STREQUAL module AND NOT used IN_LIST allowed_${module})
         list(APPEND problems "${rel}: module '${module}' may not include '${used}' (${line})")
       endif()
-    elseif(line MATCHES "^#include <boost/math/" AND NOT public AND module STREQUAL "import")
-      # Boost.Math's special functions (the CDFs of fitted distributions) serve src/import/ too.
+    elseif(line MATCHES "^#include <boost/math/" AND NOT public AND module MATCHES "^(import|stats)$")
+      # Boost.Math's special functions serve src/import/ too (the CDFs of
+      # fitted distributions), and src/stats/ (the quantiles of intervals).
     elseif(line MATCHES "^#include <(yaml-cpp|boost|Eigen|CLI)/")
       set(lib "${CMAKE_MATCH_1}")
       if(public)

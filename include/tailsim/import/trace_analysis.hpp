@@ -141,6 +141,11 @@ struct CallSiteEvidence {
   /// publish is left out: its caller does not wait for the callee).
   /// `tailsim calibrate` compares these with the model's edge.
   std::vector<Duration> latency;
+  /// When each of them started (the first attempt's start, nanoseconds
+  /// since the epoch), and when each failed call started: calibrate cuts
+  /// the calls, in time order, into batches for its intervals.
+  std::vector<std::int64_t> latency_start_ns;
+  std::vector<std::int64_t> failure_start_ns;
   /// Calls whose interval overlapped another call of the same invocation.
   std::size_t overlapping_calls = 0;
   /// Whether most calls overlap another one (overlapping_calls * 2 > calls):
@@ -227,6 +232,11 @@ struct WorkloadEvidence {
   std::vector<Duration> latency;
   /// Entries whose invocation failed.
   std::size_t failed = 0;
+  /// When each success (parallel to `latency`) and each failure started,
+  /// nanoseconds since the epoch: calibrate cuts the requests, in time
+  /// order, into batches for its intervals.
+  std::vector<std::int64_t> latency_start_ns;
+  std::vector<std::int64_t> failure_start_ns;
   /// Entries whose trace gave no weight (1 / sample_rate was used).
   std::size_t unweighted_traces = 0;
   /// The smallest and largest weight used.

@@ -62,8 +62,9 @@ struct FigureCheck {
   Figure figure = Figure::mean;
   double observed = 0;
   double simulated = 0;
-  /// The observed value's confidence interval (Calibration::interval_z wide;
-  /// a NaN upper bound: unbounded, too few samples for that percentile).
+  /// The observed value's confidence interval (Calibration::interval_z and
+  /// interval_t give its width; a NaN upper bound: unbounded, too few
+  /// samples for that percentile).
   double observed_low = 0;
   double observed_high = 0;
   /// simulated - observed, relative to the observed value for latencies,
@@ -111,10 +112,14 @@ struct Calibration {
   /// What the user should know (rates set, workloads left as they were).
   std::vector<std::string> notes;
   std::size_t traces = 0;  ///< traces analysed
-  /// How many standard deviations wide each figure's interval is: the
-  /// normal quantile of 1 - 0.05 / (2 k) for k figures compared, so that
-  /// all k intervals hold together with 95% confidence (Bonferroni).
+  /// How many standard errors wide each figure's interval is: the normal
+  /// quantile of 1 - 0.05 / (2 k) for k figures compared, so that all k
+  /// intervals hold together with 95% confidence (Bonferroni), for the
+  /// requests taken as independent; Student's t quantile of the same level
+  /// with 9 degrees of freedom for the standard error of ten batches in time
+  /// order (stats::BatchIntervals). Each interval is the wider of the two.
   double interval_z = 1.959963984540054;
+  double interval_t = 2.262157162798205;
 
   /// Figures compared and how many did not pass (items missing from the model count as one).
   [[nodiscard]] std::size_t figures_compared() const;

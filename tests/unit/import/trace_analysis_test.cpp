@@ -237,6 +237,10 @@ TEST_CASE("Failed attempts followed by a retry are one call with attempts", "[im
   CHECK(site.failed_attempts == 2);
   CHECK(site.error_share == Approx(0.5));
   CHECK(site.failed_calls == 0);
+  // Each call's start, its first attempt's, for calibrate's batches.
+  REQUIRE(site.latency_start_ns.size() == 2);
+  CHECK(site.latency_start_ns[1] - site.latency_start_ns[0] == analysis_ms(50).count());
+  CHECK(site.failure_start_ns.empty());
   CHECK_FALSE(site.parallel);
   // Only the two successful attempts measure the network: a failed one's
   // client may have given up at a timeout.
@@ -261,6 +265,9 @@ TEST_CASE("Overlapping failed calls are parallel calls, not retries", "[import]"
   CHECK(site.calls == 2);
   CHECK(site.retried_calls == 0);
   CHECK(site.failed_calls == 2);
+  REQUIRE(site.failure_start_ns.size() == 2);
+  CHECK(site.failure_start_ns[1] - site.failure_start_ns[0] == analysis_ms(10).count());
+  CHECK(site.latency_start_ns.empty());
   CHECK(site.parallel);
   // Fan-out to one callee: the site is in its own parallel group.
   CHECK(site.parallel_group == std::vector<std::size_t>{site.callee});
@@ -544,6 +551,10 @@ TEST_CASE("Workload rates weigh traces by their sampling weight or the sample ra
   CHECK(workload->unweighted_traces == 11);
   CHECK(workload->weighted_traces == Approx(22));
   CHECK(workload->window == analysis_ms(10'000));
+  // Each success's start, parallel to its latency.
+  REQUIRE(workload->latency_start_ns.size() == 11);
+  CHECK(workload->latency_start_ns[10] - workload->latency_start_ns[0] ==
+        analysis_ms(10'000).count());
   REQUIRE(workload->rate_per_s);
   CHECK(*workload->rate_per_s == Approx(2.2));
   CHECK(evidence.counts.unweighted_traces == 11);

@@ -51,6 +51,20 @@ std::vector<Duration> millis_up_to(int n) {
   return out;
 }
 
+/// Start times that deal `successes` requests, then `failures`, round-robin
+/// into ten classes, each class's in turn: the ten batches calibrate cuts in
+/// time order are alike (every tenth latency in each, the failures spread
+/// evenly), and the intervals are those of independent requests.
+std::vector<std::int64_t> dealt_starts(std::size_t count, std::size_t successes) {
+  std::vector<std::int64_t> out;
+  const auto block = static_cast<std::int64_t>(successes + 1);
+  for (std::size_t i = 0; i < count; ++i) {
+    out.push_back(static_cast<std::int64_t>(i % 10) * block +
+                  static_cast<std::int64_t>(i * successes / count));
+  }
+  return out;
+}
+
 /// Traces of front.get (named as a tracer would: "Front" and "GET") with
 /// `latency` for its successes and `failed` failures, calling back.work.
 import::TraceEvidence calibration_evidence(const std::vector<Duration>& latency,
@@ -65,6 +79,7 @@ import::CallSiteEvidence site;
 site.callee = 0;
 site.calls = latency.size();
 site.latency = latency;
+site.latency_start_ns = dealt_starts(latency.size(), latency.size());
 front.calls.push_back(site);
 evidence.endpoints = {back, front};
 import::WorkloadEvidence workload;
@@ -72,6 +87,8 @@ workload.endpoint = 1;
 workload.traces = latency.size() + failed;
 workload.latency = latency;
 workload.failed = failed;
+workload.latency_start_ns = dealt_starts(latency.size(), latency.size());
+workload.failure_start_ns = dealt_starts(failed, latency.size());
 workload.rate_per_s = 42.0;
 evidence.workloads = {workload};
 evidence.counts.traces_kept = workload.traces;
@@ -200,6 +217,41 @@ TEST_CASE("calibrate: with few traces a far p99 is inside their interval, not a 
   CHECK(p99.verdict == FigureVerdict::in_noise);
   // The mean (10.5 ms, interval +-2.6 ms) cannot hide a 50% shift.
   CHECK(figure_of(c.paths[0], Figure::mean).verdict == FigureVerdict::off);
+}
+
+TEST_CASE("calibrate: requests that come in slow and fast stretches widen the intervals",
+          "[study][calibrate]") {
+  const auto m = load_calibration_model();
+  const auto latency = millis_up_to(1000);
+  auto evidence = calibration_evidence(latency, 0);
+  // The same latencies, traced in ascending order: each tenth of the time
+  // slower than the one before, as a queue that builds up.
+  for (auto* starts : {&evidence.workloads[0].latency_start_ns,
+                       &evidence.endpoints[1].calls[0].latency_start_ns}) {
+    starts->clear();
+    for (std::int64_t i = 0; i < 1000; ++i) {
+      starts->push_back(i);
+    }
+  }
+  const auto c = study::calibrate(evidence, m, calibration_results(latency, 1.2, 0));
+  // The ten batches' mean latencies are 50.5, 150.5, ..., 950.5 ms: their
+  // standard error sqrt(100^2 x 110 / 12 / 10) = 95.74 ms, at Student's t
+  // of 9 degrees of freedom for 1 - 0.05 / 20 (3.6896).
+  CHECK(c.interval_t == Approx(3.6896).epsilon(1e-4));
+  const auto& mean = figure_of(c.paths[0], Figure::mean);
+  CHECK(mean.observed_high - mean.observed == Approx(3.6896 * 95.743).epsilon(1e-3));
+  // 20% slower (600.6 ms) is now inside it: a capture this ordered cannot tell.
+  CHECK(mean.verdict == FigureVerdict::in_noise);
+  // In independent order the same 20% is off (the test above).
+  const auto shuffled =
+      study::calibrate(calibration_evidence(latency, 0), m, calibration_results(latency, 1.2, 0));
+  CHECK(figure_of(shuffled.paths[0], Figure::mean).verdict == FigureVerdict::off);
+  // The p90's share of latencies at most 900 ms is 1 in nine batches and 0
+  // in the last (variance 0.1): its ranks widen from 900 -+ 26.6 to 900 -+
+  // 1000 t sqrt(0.1 / 10) = 900 -+ 369, from the 531st value to past the last.
+  const auto& p90 = figure_of(c.paths[0], Figure::p90);
+  CHECK(p90.observed_low == Approx(531));
+  CHECK(std::isnan(p90.observed_high));
 }
 
 TEST_CASE("calibrate: error shares within one point, else within the Wilson interval",

@@ -1,0 +1,78 @@
+#pragma once
+/// Confidence intervals for the figures of a sample taken over time, whose
+/// values need not be independent: the latencies of a busy service's
+/// requests, traced one after another, are not (a queue that is long for one
+/// request is long for the next). Intervals that take such a sample as
+/// independent are far too narrow: 10 s of an M/M/1 queue at 80% load, and
+/// the interval of its mean 1.96 standard errors wide holds the true mean in
+/// about one capture in five.
+///
+/// Each interval is the wider of two: the one that takes the values as
+/// independent, and the method of batch means (Law and Kelton, "Simulation
+/// Modeling and Analysis", 5th ed., section 9.5.3). The sample, in time
+/// order, is cut into `batches` consecutive batches; each batch's figure
+/// (its mean, its share of values at most the quantile, its share of
+/// failures) varies from batch to batch as much as the correlation makes it,
+/// and the spread of the batches' figures, with Student's t of batches - 1
+/// degrees of freedom, gives the interval of the whole sample's. Ten batches
+/// hold coverage best on short, strongly correlated samples (docs/import.md
+/// gives the measurements); with fewer than `min_batch_size` values a
+/// batch, the batches are left out and the independent interval stands.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace tailsim::stats {
+
+/// A confidence interval; `high` NaN: unbounded above (a quantile's
+/// interval reaching past the largest value).
+struct Interval {
+  double low = 0;
+  double high = 0;
+};
+
+class BatchIntervals {
+ public:
+  static constexpr std::size_t batches = 10;
+  static constexpr std::size_t min_batch_size = 5;
+
+  /// Intervals that each miss with probability `alpha` (two-sided), 0 < alpha < 1.
+  explicit BatchIntervals(double alpha);
+
+  /// The normal quantile of 1 - alpha / 2: the independent intervals' width.
+  [[nodiscard]] double z() const { return z_; }
+  /// Student's t quantile of 1 - alpha / 2 with batches - 1 degrees of freedom.
+  [[nodiscard]] double t() const { return t_; }
+
+  /// The interval of the mean of `in_order` (at least one value).
+  [[nodiscard]] Interval mean(std::span<const double> in_order) const;
+
+  /// The interval of the q quantile (0 < q < 1) of `in_order`, whose values
+  /// `sorted` holds in ascending order: the order statistics of ranks
+  /// n q -+ spread, where spread is z sqrt(n q (1 - q)) for independent
+  /// values (the binomial count of values below the quantile), or, when
+  /// larger, n t times the standard error of the batches' shares of values
+  /// at most the sample's q quantile. A rank below the first value gives 0,
+  /// past the last NaN (unbounded).
+  [[nodiscard]] Interval quantile(std::span<const double> in_order, std::span<const double> sorted,
+                                  double q) const;
+
+  /// The interval of the share of true flags in `in_order` (1 = failed):
+  /// Wilson's score interval, on n values or, when the batches vary more than
+  /// independent flags would, on the smaller number of independent flags
+  /// with the batches' variance. NaN, NaN when empty.
+  [[nodiscard]] Interval share(std::span<const std::uint8_t> in_order) const;
+
+ private:
+  /// How many times the variance of the sample's share of values for which
+  /// `flag(value)` holds exceeds that of independent values (at least 1),
+  /// from the batches' shares; 1 when there are too few values to batch.
+  template <typename Flag>
+  [[nodiscard]] double share_variance_ratio(std::size_t n, double share, Flag flag) const;
+
+  double z_ = 0;
+  double t_ = 0;
+};
+
+}  // namespace tailsim::stats

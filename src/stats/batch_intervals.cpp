@@ -1,0 +1,144 @@
+#include "tailsim/stats/batch_intervals.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
+
+namespace tailsim::stats {
+namespace {
+
+/// An interval's missing end.
+constexpr double open_end = std::numeric_limits<double>::quiet_NaN();
+
+/// The values of batch `j` of `n` cut into `batches`: [first, last).
+struct Batch {
+  std::size_t first;
+  std::size_t last;
+};
+
+Batch batch(std::size_t j, std::size_t n) {
+  return {j * n / BatchIntervals::batches, (j + 1) * n / BatchIntervals::batches};
+}
+
+bool can_batch(std::size_t n) {
+  return n >= BatchIntervals::batches * BatchIntervals::min_batch_size;
+}
+
+/// The sample variance of `values` (at least two).
+template <std::size_t N>
+double variance(const std::array<double, N>& values) {
+  double mean = 0;
+  for (const double v : values) {
+    mean += v;
+  }
+  mean /= static_cast<double>(N);
+  double squares = 0;
+  for (const double v : values) {
+    squares += (v - mean) * (v - mean);
+  }
+  return squares / static_cast<double>(N - 1);
+}
+
+}  // namespace
+
+BatchIntervals::BatchIntervals(double alpha)
+    : z_(boost::math::quantile(boost::math::normal_distribution<double>(), 1 - alpha / 2)),
+      t_(boost::math::quantile(
+          boost::math::students_t_distribution<double>(static_cast<double>(batches - 1)),
+          1 - alpha / 2)) {}
+
+Interval BatchIntervals::mean(std::span<const double> in_order) const {
+  const std::size_t n = in_order.size();
+  const auto nn = static_cast<double>(n);
+  double mean = 0;
+  for (const double v : in_order) {
+    mean += v;
+  }
+  mean /= nn;
+  if (n < 2) {
+    return {mean, mean};
+  }
+  double squares = 0;
+  for (const double v : in_order) {
+    squares += (v - mean) * (v - mean);
+  }
+  double half = z_ * std::sqrt(squares / (nn - 1) / nn);
+  if (can_batch(n)) {
+    std::array<double, batches> means{};
+    for (std::size_t j = 0; j < batches; ++j) {
+      const auto [first, last] = batch(j, n);
+      double sum = 0;
+      for (std::size_t i = first; i < last; ++i) {
+        sum += in_order[i];
+      }
+      means[j] = sum / static_cast<double>(last - first);
+    }
+    half = std::max(half, t_ * std::sqrt(variance(means) / static_cast<double>(batches)));
+  }
+  return {mean - half, mean + half};
+}
+
+template <typename Flag>
+double BatchIntervals::share_variance_ratio(std::size_t n, double share, Flag flag) const {
+  const double independent = share * (1 - share) / static_cast<double>(n);
+  if (!can_batch(n) || independent <= 0) {
+    return 1;
+  }
+  std::array<double, batches> shares{};
+  for (std::size_t j = 0; j < batches; ++j) {
+    const auto [first, last] = batch(j, n);
+    std::size_t count = 0;
+    for (std::size_t i = first; i < last; ++i) {
+      count += flag(i) ? 1 : 0;
+    }
+    shares[j] = static_cast<double>(count) / static_cast<double>(last - first);
+  }
+  // The batches' variance, at t's width, as a multiple of the independent
+  // variance at z's width.
+  const double batched = variance(shares) / static_cast<double>(batches) * (t_ * t_) / (z_ * z_);
+  return std::max(1.0, batched / independent);
+}
+
+Interval BatchIntervals::quantile(std::span<const double> in_order, std::span<const double> sorted,
+                                  double q) const {
+  const std::size_t n = sorted.size();
+  const auto nn = static_cast<double>(n);
+  // The sample's q quantile (nearest rank) and the values at most it.
+  const auto rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * nn - 1e-9)));
+  const double estimate = sorted[std::min(rank, n) - 1];
+  const auto below = static_cast<std::size_t>(
+      std::upper_bound(sorted.begin(), sorted.end(), estimate) - sorted.begin());
+  const double ratio = share_variance_ratio(n, static_cast<double>(below) / nn,
+                                            [&](std::size_t i) { return in_order[i] <= estimate; });
+  const double spread = z_ * std::sqrt(nn * q * (1 - q) * ratio);
+  const double low_rank = std::floor(nn * q - spread);
+  const double high_rank = std::ceil(nn * q + spread) + 1;
+  return {low_rank < 1 ? 0.0 : sorted[static_cast<std::size_t>(low_rank) - 1],
+          high_rank > nn ? open_end : sorted[static_cast<std::size_t>(high_rank) - 1]};
+}
+
+Interval BatchIntervals::share(std::span<const std::uint8_t> in_order) const {
+  const std::size_t n = in_order.size();
+  if (n == 0) {
+    return {open_end, open_end};
+  }
+  std::size_t k = 0;
+  for (const std::uint8_t flag : in_order) {
+    k += flag != 0 ? 1 : 0;
+  }
+  const double p = static_cast<double>(k) / static_cast<double>(n);
+  // Wilson's interval on the number of independent flags that would vary as
+  // much as these do.
+  const double nn = static_cast<double>(n) /
+                    share_variance_ratio(n, p, [&](std::size_t i) { return in_order[i] != 0; });
+  const double z2 = z_ * z_;
+  const double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
+  const double half = z_ * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
+}  // namespace tailsim::stats
