@@ -114,11 +114,34 @@ Interval BatchIntervals::quantile(std::span<const double> in_order, std::span<co
       std::upper_bound(sorted.begin(), sorted.end(), estimate) - sorted.begin());
   const double ratio = share_variance_ratio(n, static_cast<double>(below) / nn,
                                             [&](std::size_t i) { return in_order[i] <= estimate; });
-  const double spread = z_ * std::sqrt(nn * q * (1 - q) * ratio);
-  const double low_rank = std::floor(nn * q - spread);
-  const double high_rank = std::ceil(nn * q + spread) + 1;
-  return {low_rank < 1 ? 0.0 : sorted[static_cast<std::size_t>(low_rank) - 1],
-          high_rank > nn ? open_end : sorted[static_cast<std::size_t>(high_rank) - 1]};
+  const Interval ranks = quantile_ranks(n, q, ratio);
+  return {ranks.low < 1 ? 0.0 : sorted[static_cast<std::size_t>(ranks.low) - 1],
+          ranks.high > nn ? open_end : sorted[static_cast<std::size_t>(ranks.high) - 1]};
+}
+
+Interval BatchIntervals::quantile_ranks(std::size_t n, double q, double variance_ratio) const {
+  const auto nn = static_cast<double>(n);
+  const double spread = z_ * std::sqrt(nn * q * (1 - q) * variance_ratio);
+  return {std::floor(nn * q - spread), std::ceil(nn * q + spread) + 1};
+}
+
+Interval BatchIntervals::independent_mean(double mean, double stddev, std::size_t n) const {
+  const double half = n < 2 ? 0.0 : z_ * stddev / std::sqrt(static_cast<double>(n));
+  return {mean - half, mean + half};
+}
+
+Interval BatchIntervals::independent_share(std::size_t k, std::size_t n) const {
+  if (n == 0) {
+    return {open_end, open_end};
+  }
+  return wilson(static_cast<double>(k) / static_cast<double>(n), static_cast<double>(n));
+}
+
+Interval BatchIntervals::wilson(double p, double n) const {
+  const double z2 = z_ * z_;
+  const double centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const double half = z_ * std::sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n);
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 
 Interval BatchIntervals::share(std::span<const std::uint8_t> in_order) const {
@@ -133,12 +156,8 @@ Interval BatchIntervals::share(std::span<const std::uint8_t> in_order) const {
   const double p = static_cast<double>(k) / static_cast<double>(n);
   // Wilson's interval on the number of independent flags that would vary as
   // much as these do.
-  const double nn = static_cast<double>(n) /
-                    share_variance_ratio(n, p, [&](std::size_t i) { return in_order[i] != 0; });
-  const double z2 = z_ * z_;
-  const double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
-  const double half = z_ * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+  return wilson(p, static_cast<double>(n) /
+                       share_variance_ratio(n, p, [&](std::size_t i) { return in_order[i] != 0; }));
 }
 
 }  // namespace tailsim::stats

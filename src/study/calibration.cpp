@@ -43,8 +43,20 @@ double nearest_rank(std::span<const double> sorted, double q) {
   return sorted[std::min(rank, sorted.size()) - 1];
 }
 
-bool inside(double value, double low, double high) {
-  return value >= low && (std::isnan(high) || value <= high);
+/// Whether the gap between the simulated and the observed value is within
+/// their noise: at most the root sum of squares of the half-widths of
+/// their intervals that face each other. Each half-width is z standard
+/// errors, and so is the root sum of squares of the gap between two
+/// independent estimates. An unbounded half-width (a NaN upper end) is.
+bool within_noise(const FigureCheck& c) {
+  const bool above = c.simulated >= c.observed;
+  const double observed_half = above ? c.observed_high - c.observed : c.observed - c.observed_low;
+  const double simulated_half =
+      above ? c.simulated - c.simulated_low : c.simulated_high - c.simulated;
+  if (std::isnan(observed_half) || std::isnan(simulated_half)) {
+    return true;
+  }
+  return std::abs(c.simulated - c.observed) <= std::hypot(observed_half, simulated_half);
 }
 
 /// The observed side of a path or an edge: its requests or calls.
@@ -114,7 +126,8 @@ CalibrationItem make_item(std::string name, Sides& sides, const char* not_in_mod
 }
 
 /// Compares one item's figures. The observed intervals come from the
-/// requests in time order (stats::BatchIntervals).
+/// requests in time order (stats::BatchIntervals); the simulated ones from
+/// the histogram, taken as independent (a longer run narrows them).
 void compare(CalibrationItem& item, Observed observed, const Simulated& simulated,
              const CalibrationTolerance& tolerance, const stats::BatchIntervals& intervals) {
   std::stable_sort(observed.requests.begin(), observed.requests.end(),
@@ -143,7 +156,8 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
     check.tolerance = figure == Figure::p99 ? tolerance.p99 : tolerance.latency;
     if (n == 0 || simulated.latency.count() == 0) {
       check.verdict = FigureVerdict::no_data;
-      check.observed = check.simulated = check.observed_low = check.observed_high = unknown;
+      check.observed = check.simulated = check.observed_low = check.observed_high =
+          check.simulated_low = check.simulated_high = unknown;
       if (n > 0) {
         // The traces have successes the model never produces.
         check.observed = nearest_rank(ascending, 0.5) * ms_per_ns;
@@ -155,27 +169,39 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
         figure == Figure::mean
             ? intervals.mean(in_order)
             : intervals.quantile(in_order, ascending, percentile_of(figure) / 100);
+    const stats::Histogram& sim = simulated.latency;
+    stats::Interval simulated_interval;
     if (figure == Figure::mean) {
       double sum = 0;
       for (const double v : in_order) {
         sum += v;
       }
       check.observed = sum / static_cast<double>(n) * ms_per_ns;
-      check.simulated = simulated.latency.mean() * ms_per_ns;
+      check.simulated = sim.mean() * ms_per_ns;
+      simulated_interval = intervals.independent_mean(sim.mean(), sim.stddev(), sim.count());
     } else {
       const double q = percentile_of(figure) / 100;
       check.observed = nearest_rank(ascending, q) * ms_per_ns;
       check.simulated =
-          static_cast<double>(simulated.latency.value_at_percentile(percentile_of(figure))) *
-          ms_per_ns;
+          static_cast<double>(sim.value_at_percentile(percentile_of(figure))) * ms_per_ns;
+      // The values of the bounding ranks, read back through their percentiles.
+      const auto m = static_cast<double>(sim.count());
+      const stats::Interval ranks = intervals.quantile_ranks(sim.count(), q);
+      simulated_interval.low =
+          ranks.low < 1 ? 0.0 : static_cast<double>(sim.value_at_percentile(100 * ranks.low / m));
+      simulated_interval.high =
+          ranks.high > m ? unknown
+                         : static_cast<double>(sim.value_at_percentile(100 * ranks.high / m));
     }
     check.observed_low = interval.low * ms_per_ns;
     check.observed_high = interval.high * ms_per_ns;
+    check.simulated_low = simulated_interval.low * ms_per_ns;
+    check.simulated_high = simulated_interval.high * ms_per_ns;
     const double gap = check.simulated - check.observed;
     check.difference = check.observed > 0 ? gap / check.observed : (gap == 0 ? 0 : unknown);
     if (std::abs(gap) <= check.tolerance * check.observed + trace_resolution_ms) {
       check.verdict = FigureVerdict::ok;
-    } else if (inside(check.simulated, check.observed_low, check.observed_high)) {
+    } else if (within_noise(check)) {
       check.verdict = FigureVerdict::in_noise;
     } else {
       check.verdict = FigureVerdict::off;
@@ -190,7 +216,8 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
   errors.figure = Figure::errors;
   errors.tolerance = tolerance.errors;
   if (item.observed_count == 0 || simulated.finished == 0) {
-    errors.observed = errors.simulated = errors.observed_low = errors.observed_high = unknown;
+    errors.observed = errors.simulated = errors.observed_low = errors.observed_high =
+        errors.simulated_low = errors.simulated_high = unknown;
     errors.verdict = item.observed_count > 0 ? FigureVerdict::off : FigureVerdict::no_data;
   } else {
     errors.observed =
@@ -200,11 +227,14 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
     const stats::Interval interval = intervals.share(failed_in_order);
     errors.observed_low = interval.low;
     errors.observed_high = interval.high;
+    const stats::Interval simulated_interval =
+        intervals.independent_share(simulated.failed, simulated.finished);
+    errors.simulated_low = simulated_interval.low;
+    errors.simulated_high = simulated_interval.high;
     errors.difference = errors.simulated - errors.observed;
     errors.verdict = std::abs(errors.difference) <= errors.tolerance + 1e-12 ? FigureVerdict::ok
-                     : inside(errors.simulated, errors.observed_low, errors.observed_high)
-                         ? FigureVerdict::in_noise
-                         : FigureVerdict::off;
+                     : within_noise(errors) ? FigureVerdict::in_noise
+                                            : FigureVerdict::off;
   }
   item.figures.push_back(errors);
 

@@ -34,12 +34,12 @@ std::string difference_text(const FigureCheck& f) {
                                     : fmt::format("{:+.1f}%", f.difference * 100);
 }
 
-std::string interval_text(const FigureCheck& f) {
-  if (std::isnan(f.observed_low)) {
+std::string interval_text(const FigureCheck& f, double low, double high) {
+  if (std::isnan(low)) {
     return "-";
   }
-  const std::string high = std::isnan(f.observed_high) ? "∞" : value_text(f, f.observed_high);
-  return fmt::format("{}..{}", value_text(f, f.observed_low), high);
+  return fmt::format("{}..{}", value_text(f, low),
+                     std::isnan(high) ? std::string("∞") : value_text(f, high));
 }
 
 /// NaN as JSON null.
@@ -67,6 +67,7 @@ ordered_json item_json(const CalibrationItem& item) {
     figure["observed"] = json_number(f.observed);
     figure["simulated"] = json_number(f.simulated);
     figure["observed_interval"] = {json_number(f.observed_low), json_number(f.observed_high)};
+    figure["simulated_interval"] = {json_number(f.simulated_low), json_number(f.simulated_high)};
     figure["difference"] = json_number(f.difference);
     figure["tolerance"] = f.tolerance;
     figure["verdict"] = f.verdict == FigureVerdict::ok         ? "ok"
@@ -92,18 +93,20 @@ void append_items(std::string& out, const char* heading, const std::vector<Calib
     out += fmt::format("{} {}{}: {} traced, {} simulated\n", heading, item.name,
                        item.workload.empty() ? "" : fmt::format(" (workload {})", item.workload),
                        item.observed_count, item.simulated_count);
-    out += fmt::format("  {:<7} {:>12} {:>12} {:>9}  {:<24} {}\n", "", "observed", "simulated",
-                       "diff", "observed interval", "verdict");
+    out += fmt::format("  {:<7} {:>12} {:>12} {:>9}  {:<24} {:<24} {}\n", "", "observed",
+                       "simulated", "diff", "observed interval", "simulated interval", "verdict");
     for (const FigureCheck& f : item.figures) {
       const bool bad = f.verdict == FigureVerdict::off;
       const bool good = f.verdict == FigureVerdict::ok || f.verdict == FigureVerdict::in_noise;
-      out += fmt::format("  {:<7} {:>12} {:>12} {:>9}  {:<24} {}{}{}\n", figure_name(f.figure),
-                         value_text(f, f.observed), value_text(f, f.simulated), difference_text(f),
-                         interval_text(f),
-                         bad    ? red
-                         : good ? green
-                                : "",
-                         figure_verdict_name(f.verdict), bad || good ? reset : "");
+      out +=
+          fmt::format("  {:<7} {:>12} {:>12} {:>9}  {:<24} {:<24} {}{}{}\n", figure_name(f.figure),
+                      value_text(f, f.observed), value_text(f, f.simulated), difference_text(f),
+                      interval_text(f, f.observed_low, f.observed_high),
+                      interval_text(f, f.simulated_low, f.simulated_high),
+                      bad    ? red
+                      : good ? green
+                             : "",
+                      figure_verdict_name(f.verdict), bad || good ? reset : "");
     }
   }
 }
@@ -137,13 +140,15 @@ std::string cdf_chart(const CalibrationItem& item, std::size_t index) {
 std::string figures_table(const CalibrationItem& item) {
   std::string out =
       "<table><thead><tr><th>figure</th><th>observed</th><th>simulated</th><th>diff</th>"
-      "<th>observed interval</th><th>verdict</th></tr></thead><tbody>\n";
+      "<th>observed interval</th><th>simulated interval</th><th>verdict</th></tr></thead>"
+      "<tbody>\n";
   for (const FigureCheck& f : item.figures) {
     out += fmt::format(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td "
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td "
         "class=\"{}\">{}</td></tr>\n",
         figure_name(f.figure), value_text(f, f.observed), value_text(f, f.simulated),
-        difference_text(f), report::escape_html(interval_text(f)),
+        difference_text(f), report::escape_html(interval_text(f, f.observed_low, f.observed_high)),
+        report::escape_html(interval_text(f, f.simulated_low, f.simulated_high)),
         f.verdict == FigureVerdict::off ? "fail" : "ok", figure_verdict_name(f.verdict));
   }
   out += "</tbody></table>\n";
@@ -159,9 +164,9 @@ std::string calibration_to_console(const Calibration& calibration, bool color) {
   const std::size_t failures = calibration.failures();
   out += fmt::format(
       "\n{}: {} figures compared against {} traces (tolerance {:.0f}% for latency, {:.0f}% for "
-      "p99, {:.0f} point for errors, or inside the traces' interval, {:.2f} standard errors "
-      "wide, or {:.2f} of ten batches in time order when wider, so that all {} hold together "
-      "at 95%): {}\n",
+      "p99, {:.0f} point for errors, or a gap within the noise of both values: the root sum "
+      "of squares of their intervals, {:.2f} standard errors wide, or the traces' {:.2f} of ten "
+      "batches in time order when wider, so that all {} hold together at 95%): {}\n",
       failures == 0 ? "calibrated" : "NOT calibrated", calibration.figures_compared(),
       calibration.traces, calibration.tolerance.latency * 100, calibration.tolerance.p99 * 100,
       calibration.tolerance.errors * 100, calibration.interval_z, calibration.interval_t,
@@ -200,9 +205,9 @@ std::string calibration_page(const Calibration& calibration, const std::string& 
       "<dl class=\"run\"><dt>command</dt><dd><code>{}</code></dd><dt>traces</dt><dd>{}</dd>"
       "<dt>verdict</dt><dd>{}: {} figures compared, {} off</dd><dt>tolerance</dt><dd>{:.0f}% "
       "for mean, p50 and p90, {:.0f}% for p99, {:.0f} point for error shares; a figure outside "
-      "it passes when it lies inside the traces' own interval ({:.2f} standard errors wide, or "
-      "{:.2f} of ten batches in time order when wider, so that the intervals of all figures "
-      "hold together at 95%)</dd></dl>\n",
+      "it passes when the gap is within the noise of both values, the root sum of squares of "
+      "their intervals' half-widths ({:.2f} standard errors wide, or the traces' {:.2f} of ten "
+      "batches in time order when wider, so that all figures hold together at 95%)</dd></dl>\n",
       report::escape_html(command_line), calibration.traces,
       calibration.passes() ? "calibrated" : "not calibrated", calibration.figures_compared(),
       calibration.failures(), calibration.tolerance.latency * 100, calibration.tolerance.p99 * 100,

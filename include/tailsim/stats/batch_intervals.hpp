@@ -58,6 +58,18 @@ class BatchIntervals {
   [[nodiscard]] Interval quantile(std::span<const double> in_order, std::span<const double> sorted,
                                   double q) const;
 
+  /// The ranks (1-based, fractional) that bound the interval of the q
+  /// quantile of `n` independent values, n q -+ z sqrt(n q (1 - q)) widened
+  /// by `variance_ratio`: the lower rounded down, the upper rounded up plus
+  /// one. Below 1: below the first value; past n: past the last.
+  [[nodiscard]] Interval quantile_ranks(std::size_t n, double q, double variance_ratio = 1) const;
+
+  /// For a sample known only by its summary (a histogram, with no time
+  /// order): the intervals for independent values of its mean, from the
+  /// values' standard deviation, and of a share of k in n (Wilson's).
+  [[nodiscard]] Interval independent_mean(double mean, double stddev, std::size_t n) const;
+  [[nodiscard]] Interval independent_share(std::size_t k, std::size_t n) const;
+
   /// The interval of the share of true flags in `in_order` (1 = failed):
   /// Wilson's score interval, on n values or, when the batches vary more than
   /// independent flags would, on the smaller number of independent flags
@@ -70,6 +82,9 @@ class BatchIntervals {
   /// from the batches' shares; 1 when there are too few values to batch.
   template <typename Flag>
   [[nodiscard]] double share_variance_ratio(std::size_t n, double share, Flag flag) const;
+
+  /// Wilson's score interval of share p of n (possibly fractional) values.
+  [[nodiscard]] Interval wilson(double p, double n) const;
 
   double z_ = 0;
   double t_ = 0;

@@ -194,9 +194,12 @@ TEST_CASE("calibrate: a model 20% slower is off; 5% slower is within the 10% tol
 
   const auto close = study::calibrate(evidence, m, calibration_results(latency, 1.05, 0));
   CHECK(close.passes());
-  // With a tolerance of 3%, the 5% passes only where the traces' own
-  // interval holds the simulated value: the mean's (500.5 +- 25.6 ms holds
-  // 525.5 ms), not p90's (900 ms, ranks 900 -+ 26.6: at most 928 ms; 945 ms).
+  // With a tolerance of 3%, the 5% passes only where the gap is within both
+  // values' noise: the mean's (25 ms, within sqrt(25.6^2 + 26.9^2) ms: the
+  // traces' 500.5 -+ 25.6 ms, the run's 525.5 -+ 2.807 x 303.3 / sqrt(1000)),
+  // not p90's (900 ms and 945 ms; ranks 900 -+ 26.6 put the traces' upper
+  // end at 928 ms and the run's lower one at 1.05 x 873 = 916.7 ms, and 45 ms
+  // is past sqrt(28^2 + 28.3^2)).
   const auto strict =
       study::calibrate(evidence, m, calibration_results(latency, 1.05, 0), {0.03, 0.03, 0.01});
   CHECK(figure_of(strict.paths[0], Figure::mean).verdict == FigureVerdict::in_noise);
@@ -208,15 +211,33 @@ TEST_CASE("calibrate: with few traces a far p99 is inside their interval, not a 
           "[study][calibrate]") {
   const auto m = load_calibration_model();
   const auto latency = millis_up_to(20);
+  // A long run: the 20 latencies 100 times over, 50% slower.
+  std::vector<Duration> long_run;
+  for (int i = 0; i < 100; ++i) {
+    long_run.insert(long_run.end(), latency.begin(), latency.end());
+  }
   const auto c =
-      study::calibrate(calibration_evidence(latency, 0), m, calibration_results(latency, 1.5, 0));
+      study::calibrate(calibration_evidence(latency, 0), m, calibration_results(long_run, 1.5, 0));
   const auto& p99 = figure_of(c.paths[0], Figure::p99);
-  // 20 x 0.99 + 1.96 sqrt(20 x 0.99 x 0.01) + 1 is beyond the 20 samples: no upper bound
+  // 20 x 0.99 + 2.807 sqrt(20 x 0.99 x 0.01) + 1 is beyond the 20 samples: no upper bound
   CHECK(std::isnan(p99.observed_high));
   CHECK(p99.difference == Approx(0.5).epsilon(0.01));
   CHECK(p99.verdict == FigureVerdict::in_noise);
-  // The mean (10.5 ms, interval +-2.6 ms) cannot hide a 50% shift.
-  CHECK(figure_of(c.paths[0], Figure::mean).verdict == FigureVerdict::off);
+  // The mean, 10.5 ms -+ 2.807 x 5.92 / sqrt(20) = -+3.72 ms, cannot hide a
+  // 50% shift to 15.75 ms -+ 2.807 x 8.65 / sqrt(2000) = -+0.54 ms: the gap,
+  // 5.25 ms, is past sqrt(3.72^2 + 0.54^2) = 3.76 ms.
+  const auto& mean = figure_of(c.paths[0], Figure::mean);
+  CHECK(mean.observed_high - mean.observed == Approx(3.717).epsilon(0.001));
+  CHECK(mean.simulated - mean.simulated_low == Approx(0.5431).epsilon(0.001));
+  CHECK(mean.verdict == FigureVerdict::off);
+
+  // A run as short as the traces is as noisy: its mean, 15.75 ms -+ 2.807 x
+  // 8.65 / sqrt(20) = -+5.43 ms, is within sqrt(3.72^2 + 5.43^2) = 6.58 ms.
+  const auto short_run =
+      study::calibrate(calibration_evidence(latency, 0), m, calibration_results(latency, 1.5, 0));
+  const auto& short_mean = figure_of(short_run.paths[0], Figure::mean);
+  CHECK(short_mean.simulated_high - short_mean.simulated == Approx(5.431).epsilon(0.001));
+  CHECK(short_mean.verdict == FigureVerdict::in_noise);
 }
 
 TEST_CASE("calibrate: requests that come in slow and fast stretches widen the intervals",
