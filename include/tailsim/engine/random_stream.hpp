@@ -37,6 +37,24 @@ class RandomStream {
     return z ^ (z >> 31);
   }
 
+  /// The key of a draw site's stream: the key of what draws (a task, a
+  /// request, an attempt) with the site's name key (`name_key`) XORed in.
+  /// No finaliser of its own: the stream made from it finalises it (word i
+  /// is mix_key(key, i)), and what draws has a key already as good as random
+  /// (a finaliser's output), so distinct sites of one key give unrelated
+  /// streams. A draw then waits on one finaliser, not three in a row.
+  static constexpr std::uint64_t site_key(std::uint64_t key, std::uint64_t name) {
+    return key ^ name;
+  }
+  /// The key of the `part`-th repetition or child of a site keyed `key`: the
+  /// part's multiple of an odd constant added. The constant is far from every
+  /// small multiple of SplitMix64's increment (for parts up to 4,096 apart,
+  /// more than 10^15 increments), so two parts' streams share no word.
+  static constexpr std::uint64_t part_key(std::uint64_t key, std::uint64_t part) {
+    return key + (part + 1) * part_stride;
+  }
+  static constexpr std::uint64_t part_stride = 0xd1b54a32d192ed03ULL;
+
   /// The stream of `key`: xoshiro256**'s state from SplitMix64 of the key
   /// (word i is mix_key(key, i)). Made lazily: the first number needs only
   /// word 1 and the second only words 0 to 2 (most of the streams a

@@ -32,7 +32,10 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
   stream_names_.reserve(plan.streams.size());
   for (const auto& [component, purpose] : plan.streams) {
     streams_.push_back(engine::RandomStream::derive(plan.seed, component, purpose));
-    stream_names_.push_back(engine::RandomStream::name_key(component, purpose));
+    // Finalised once here: site_key XORs the name into a key, and the FNV-1a
+    // keys of neighbouring names (`page/1`, `page/2`) differ in a few bits.
+    stream_names_.push_back(
+        engine::RandomStream::mix_key(engine::RandomStream::name_key(component, purpose), 0));
   }
   request_root_ = engine::RandomStream::mix_key(plan.seed, 0x7265717565737473ULL);  // "requests"
   workload_roots_.reserve(plan.workloads.size());

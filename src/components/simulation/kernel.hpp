@@ -1222,13 +1222,13 @@ class Simulation {
   /// child, a message; the repetition or the child's number), from the task's
   /// key and the step's names.
   [[nodiscard]] std::uint64_t step_key(Id t, const plan::Op& op, std::uint64_t part) const {
-    return engine::RandomStream::mix_key(
-        engine::RandomStream::mix_key(work_.tasks[t].key, stream_names_[op.stream]), part);
+    return engine::RandomStream::part_key(
+        engine::RandomStream::site_key(work_.tasks[t].key, stream_names_[op.stream]), part);
   }
   /// The stream of `key`'s draws at stream `stream`: a request's, a task's
   /// or a message's own, whoever else is drawing.
   [[nodiscard]] engine::RandomStream keyed_stream(std::uint64_t key, Id stream) const {
-    return engine::RandomStream(engine::RandomStream::mix_key(key, stream_names_[stream]));
+    return engine::RandomStream(engine::RandomStream::site_key(key, stream_names_[stream]));
   }
   std::uint64_t event_count_ = 0;
   /// The run stops after this event: RunLimits::max_events, or the event
