@@ -687,15 +687,16 @@ class Writer {
   /// A `call` step at `column`; `copies` > 1: one of that many parallel
   /// copies (the times are the copies, not a `times:`). A count that varied
   /// in a way `times: A..B` (uniform) would misstate becomes a `branch` with
-  /// the counts seen.
+  /// the counts seen, in a call pattern or a branch of calls made together
+  /// (`with_p` false: made for sure there) as anywhere else.
   void write_call(const CallSiteEvidence& call, int column, std::size_t copies,
                   bool with_p = true) {
     if (call.calls > 0 && call.producer_calls == call.calls) {
       write_publish(call, column, with_p);
       return;
     }
-    if (with_p && copies == 1 && call.times_min != call.times_max && !uniform_times_fit(call)) {
-      write_call_counts(call, column);
+    if (copies == 1 && call.times_min != call.times_max && !uniform_times_fit(call)) {
+      write_call_counts(call, column, with_p);
       return;
     }
     std::string comment = fmt::format("from {} spans", call.spans);
@@ -776,8 +777,10 @@ class Writer {
 
   /// The call as a `branch` with one alternative per count seen, each with
   /// its share of the caller's invocations (up to max_count_branches counts;
-  /// rarer ones go to the nearest kept count).
-  void write_call_counts(const CallSiteEvidence& call, int column) {
+  /// rarer ones go to the nearest kept count); `with_p` false: its share of
+  /// the invocations that made the call (it is made for sure where it is
+  /// written: the counts' shares add up to 1).
+  void write_call_counts(const CallSiteEvidence& call, int column, bool with_p) {
     const auto& histogram = call.times_histogram;
     std::vector<std::pair<std::size_t, std::size_t>> counts;  // (invocations, count), most first
     for (std::size_t k = 1; k < histogram.size(); ++k) {
@@ -801,7 +804,7 @@ class Writer {
       nearest->second += counts[i].first;
     }
     const double per_invocation =
-        call.p / static_cast<double>(std::max<std::size_t>(call.invocations, 1));
+        (with_p ? call.p : 1.0) / static_cast<double>(std::max<std::size_t>(call.invocations, 1));
     out_ += fmt::format(
         "{}- branch:  # {} called {} to {} times per invocation (mean {}): each count as often as "
         "seen\n",

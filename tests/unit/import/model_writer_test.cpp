@@ -583,6 +583,49 @@ TEST_CASE("An own time that differs with the calls made is written per call patt
   CHECK(writer_callee(calls.children[1]) == "log.write");
 }
 
+TEST_CASE("A call pattern's call made a varying number of times keeps the counts seen",
+          "[import]") {
+  // shop.get: a hit in 60 of 100 invocations (1 ms, no call); a miss in 40
+  // (5 ms of work, then db.query once in 30 of them and four times in 10:
+  // a mean of 1.75, where `times: 1..4`, uniform, would make 2.5).
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 100; ++t) {
+    const double b = static_cast<double>(t) * 100;
+    if (t % 10 < 6) {
+      writer_span(store, t, 1, 0, "shop", "get", ti::SpanKind::server, b, b + 1);
+      continue;
+    }
+    const int queries = t % 10 == 9 ? 4 : 1;
+    writer_span(store, t, 1, 0, "shop", "get", ti::SpanKind::server, b, b + 6 + 3 * queries);
+    for (int q = 0; q < queries; ++q) {
+      const double at = b + 5 + 3 * q;
+      writer_rpc(store, t, 2 + static_cast<std::uint64_t>(q), 1, "shop", "db", "query", at,
+                 at + 2, 0.5);
+    }
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  const auto draft =
+      ti::write_model(ti::analyze_traces(store, options), nullptr, {"counts", ti::OwnTimeAs::delay});
+  const auto model = writer_load(draft);
+  INFO(draft.yaml);
+  const auto& get = writer_steps(model, "shop", "get");
+  REQUIRE(get.size() == 1);
+  REQUIRE(get[0].kind == tm_::StepKind::branch);
+  REQUIRE(get[0].arms.size() == 2);
+  const auto& miss = get[0].arms[1];
+  CHECK(miss.p.value == Approx(0.4));
+  REQUIRE(miss.steps.size() == 2);
+  // Made for sure in a miss: its counts' shares are of the misses, 30 and 10 of 40.
+  const auto& counts = miss.steps[1];
+  REQUIRE(counts.kind == tm_::StepKind::branch);
+  REQUIRE(counts.arms.size() == 2);
+  CHECK(counts.arms[0].p.value == Approx(0.75));
+  CHECK(counts.arms[0].steps[0].times.value == tm_::IntRange{1, 1});
+  CHECK(counts.arms[1].p.value == Approx(0.25));
+  CHECK(counts.arms[1].steps[0].times.value == tm_::IntRange{4, 4});
+}
+
 TEST_CASE("A hedged call is learnt as a hedge, its cancelled loser no failure", "[import]") {
   // In 10 of 40 traces front.get's call to store.read is slow: after 8 ms a
   // second copy goes out, answers first, and the first is cancelled then
