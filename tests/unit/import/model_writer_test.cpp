@@ -233,6 +233,47 @@ TEST_CASE("A link whose network differs clearly from the default gets its own la
   CHECK(model.network.default_latency->mean_ns() == Approx(0.22e6).epsilon(0.05));
 }
 
+TEST_CASE("A link seen in few calls gets its own latency when its median is extreme", "[import]") {
+  // front calls near in each of 200 traces (0.2 to 0.24 ms one way) and far
+  // in 8 of them (5 ms): too few samples for the rule of 20, but their
+  // median lies past the 99th percentile of all 208.
+  ti::SpanStore store;
+  for (std::uint64_t t = 0; t < 200; ++t) {
+    const double b = static_cast<double>(t) * 100;
+    const double w = static_cast<double>(t % 5) * 0.01;
+    writer_span(store, t, 1, 0, "front", "page", ti::SpanKind::server, b, b + 90);
+    writer_rpc(store, t, 10, 1, "front", "near", "get", b + 1, b + 11, 0.2 + w);
+    if (t % 25 == 0) {
+      writer_rpc(store, t, 12, 1, "front", "far", "get", b + 30, b + 60, 5 + w);
+    }
+  }
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  auto model = writer_load(draft);
+  INFO(draft.yaml);
+  REQUIRE(model.network.links.size() == 1);
+  CHECK(model.network.links[0].a.value == "far");
+  // The default keeps the near calls' mean and spread: 0.22 ms, not pulled
+  // up by eight calls of 5 ms (which would make its mean 0.4 ms).
+  REQUIRE(model.network.default_latency);
+  CHECK(model.network.default_latency->mean_ns() == Approx(0.22e6).epsilon(0.05));
+
+  // Four calls are too few: they stay in the default.
+  ti::SpanStore few;
+  for (std::uint64_t t = 0; t < 200; ++t) {
+    const double b = static_cast<double>(t) * 100;
+    writer_span(few, t, 1, 0, "front", "page", ti::SpanKind::server, b, b + 90);
+    writer_rpc(few, t, 10, 1, "front", "near", "get", b + 1, b + 11, 0.2);
+    if (t % 50 == 0) {
+      writer_rpc(few, t, 12, 1, "front", "far", "get", b + 30, b + 60, 5);
+    }
+  }
+  draft = ti::write_model(ti::analyze_traces(few, options), nullptr);
+  model = writer_load(draft);
+  CHECK(model.network.links.empty());
+}
+
 TEST_CASE("Manifests set replicas and pod CPU of the services they run", "[import]") {
   ti::SpanStore store;
   for (std::uint64_t t = 0; t < 10; ++t) {
@@ -599,14 +640,14 @@ TEST_CASE("A call pattern's call made a varying number of times keeps the counts
     writer_span(store, t, 1, 0, "shop", "get", ti::SpanKind::server, b, b + 6 + 3 * queries);
     for (int q = 0; q < queries; ++q) {
       const double at = b + 5 + 3 * q;
-      writer_rpc(store, t, 2 + static_cast<std::uint64_t>(q), 1, "shop", "db", "query", at,
-                 at + 2, 0.5);
+      writer_rpc(store, t, 2 + static_cast<std::uint64_t>(q), 1, "shop", "db", "query", at, at + 2,
+                 0.5);
     }
   }
   ti::AnalysisOptions options;
   options.edge_cut = Duration::zero();
-  const auto draft =
-      ti::write_model(ti::analyze_traces(store, options), nullptr, {"counts", ti::OwnTimeAs::delay});
+  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr,
+                                     {"counts", ti::OwnTimeAs::delay});
   const auto model = writer_load(draft);
   INFO(draft.yaml);
   const auto& get = writer_steps(model, "shop", "get");

@@ -71,12 +71,12 @@ study::Calibration round_trip(const std::string& model, int seconds) {
   // the observed intervals allow for correlated requests (batch means) and
   // the simulated side's noise counts (docs/import.md). Run with
   // `simulation.seed` 1 to 12 instead of each model's own, the family
-  // fails on 3 of the 12, by the drafts' biases, not noise: ml-inference's
-  // draft overloads on 2 (35-44% errors where the traces have none: the
-  // draft's capacity is at the edge of the traced load), online-boutique's
-  // frontend edges have the wrong shape on 1 (p50 15-23% low, p90 14% high,
-  // on thousands of calls). So the family checks the import and the draft
-  // at the models' own seeds (bench/README.md, "One finaliser a draw").
+  // fails on 1 of the 12 (online-boutique, seed 7: frontend's edges have
+  // the wrong shape, p50 15-23% low and p90 14% high on thousands of
+  // calls), by the draft's bias, not noise; before the fix of a call
+  // pattern's varying counts, ml-inference's draft overloaded on 2 more.
+  // So the family checks the import and the draft at the models' own seeds
+  // (bench/README.md, "One finaliser a draw").
   study::CalibrationTolerance tolerance;
   tolerance.family_error = 0.05 / 15;
   return testing::calibrate_draft(traces, dir.path(), {"simulation.duration=40s"}, tolerance);
