@@ -347,6 +347,9 @@ TEST_CASE("calibrate: the page and the console show every figure and the verdict
         std::string::npos);
   CHECK(console.find("OFF") != std::string::npos);
   CHECK(console.find("NOT calibrated") != std::string::npos);
+  CHECK(console.find("simulated interval") != std::string::npos);
+  const std::string json = study::calibration_to_json(c, "cal");
+  CHECK(json.find("\"simulated_interval\": [") != std::string::npos);
   const std::string page = study::calibration_page(c, "cal", "tailsim calibrate cal.yaml");
   CHECK(page.find("<svg") != std::string::npos);  // the CDFs
   CHECK(page.find("observed (traces)") != std::string::npos);
