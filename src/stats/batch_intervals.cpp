@@ -7,9 +7,17 @@
 
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
+#include <boost/math/policies/policy.hpp>
 
 namespace tailsim::stats {
 namespace {
+
+/// In double, not promoted to long double: Boost.Math initialises the
+/// functions each precision uses when the program starts, and under
+/// valgrind, which computes long double as double, erfc_inv<long double>'s
+/// initialisation overflows and ends every run (callgrind is how bench/
+/// measures instructions).
+using Policy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
 
 /// An interval's missing end.
 constexpr double open_end = std::numeric_limits<double>::quiet_NaN();
@@ -46,9 +54,9 @@ double variance(const std::array<double, N>& values) {
 }  // namespace
 
 BatchIntervals::BatchIntervals(double alpha)
-    : z_(boost::math::quantile(boost::math::normal_distribution<double>(), 1 - alpha / 2)),
+    : z_(boost::math::quantile(boost::math::normal_distribution<double, Policy>(), 1 - alpha / 2)),
       t_(boost::math::quantile(
-          boost::math::students_t_distribution<double>(static_cast<double>(batches - 1)),
+          boost::math::students_t_distribution<double, Policy>(static_cast<double>(batches - 1)),
           1 - alpha / 2)) {}
 
 Interval BatchIntervals::mean(std::span<const double> in_order) const {
