@@ -48,13 +48,13 @@ class BatchIntervals {
   /// The interval of the mean of `in_order` (at least one value).
   [[nodiscard]] Interval mean(std::span<const double> in_order) const;
 
-  /// The interval of the q quantile (0 < q < 1) of `in_order`, whose values
-  /// `sorted` holds in ascending order: the order statistics of ranks
-  /// n q -+ spread, where spread is z sqrt(n q (1 - q)) for independent
-  /// values (the binomial count of values below the quantile), or, when
-  /// larger, n t times the standard error of the batches' shares of values
-  /// at most the sample's q quantile. A rank below the first value gives 0,
-  /// past the last NaN (unbounded).
+  /// The interval of the q quantile (0 < q < 1) of `in_order` (at least
+  /// one value), whose values `sorted` holds in ascending order: the order
+  /// statistics of ranks n q -+ spread, where spread is z sqrt(n q (1 - q))
+  /// for independent values (the binomial count of values below the
+  /// quantile), or, when larger, n t times the standard error of the
+  /// batches' shares of values at most the sample's q quantile. A rank below
+  /// the first value gives 0, past the last NaN (unbounded).
   [[nodiscard]] Interval quantile(std::span<const double> in_order, std::span<const double> sorted,
                                   double q) const;
 
