@@ -284,10 +284,9 @@ class Writer {
   /// link_factor times above or below the median of all samples (fewer, at
   /// least link_min_extreme_samples, when the median is also beyond the 99th
   /// or below the 1st percentile of the other pairs' samples), and at least
-  /// link_min_difference_ns
-  /// apart; the default latency fitted to the samples of every other pair
-  /// (a slow link to a remote bank must not lengthen every call in the
-  /// cluster).
+  /// link_min_difference_ns apart; the default latency fitted to the samples
+  /// of every other pair (a slow link to a remote bank must not lengthen
+  /// every call in the cluster).
   void write_network() {
     std::vector<Duration> all;
     std::map<std::pair<std::string, std::string>, std::vector<Duration>> pairs;

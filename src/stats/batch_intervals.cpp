@@ -53,6 +53,12 @@ double variance(const std::array<double, N>& values) {
 
 }  // namespace
 
+double nearest_rank(std::span<const double> sorted, double q) {
+  const auto n = static_cast<double>(sorted.size());
+  const auto rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * n - 1e-9)));
+  return sorted[std::min(rank, sorted.size()) - 1];
+}
+
 BatchIntervals::BatchIntervals(double alpha)
     : z_(boost::math::quantile(boost::math::normal_distribution<double, Policy>(), 1 - alpha / 2)),
       t_(boost::math::quantile(
@@ -115,9 +121,8 @@ Interval BatchIntervals::quantile(std::span<const double> in_order, std::span<co
                                   double q) const {
   const std::size_t n = sorted.size();
   const auto nn = static_cast<double>(n);
-  // The sample's q quantile (nearest rank) and the values at most it.
-  const auto rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * nn - 1e-9)));
-  const double estimate = sorted[std::min(rank, n) - 1];
+  // The sample's q quantile and the values at most it.
+  const double estimate = nearest_rank(sorted, q);
   const auto below = static_cast<std::size_t>(
       std::upper_bound(sorted.begin(), sorted.end(), estimate) - sorted.begin());
   const double ratio = share_variance_ratio(n, static_cast<double>(below) / nn,

@@ -35,14 +35,6 @@ constexpr double percentile_of(Figure figure) {
   }
 }
 
-/// The value of rank max(1, ceil(q n)) (1-based) of `sorted`: the nearest-rank
-/// percentile, as stats::Histogram reads it.
-double nearest_rank(std::span<const double> sorted, double q) {
-  const auto n = static_cast<double>(sorted.size());
-  const auto rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * n - 1e-9)));
-  return sorted[std::min(rank, sorted.size()) - 1];
-}
-
 /// Whether the gap between the simulated and the observed value is within
 /// their noise: at most the root sum of squares of the half-widths of
 /// their intervals that face each other. Each half-width is z standard
@@ -67,7 +59,6 @@ struct Observed {
     bool failed = false;
   };
   std::vector<Request> requests;
-  std::size_t failed = 0;
 
   /// Adds evidence's successes and failures. Evidence without start times
   /// (built by hand) keeps the order given, its failures after its successes.
@@ -81,9 +72,7 @@ struct Observed {
     for (std::size_t i = 0; i < failures; ++i) {
       requests.push_back({failures_timed ? failure_start_ns[i] : 0, Duration{0}, true});
     }
-    failed += failures;
   }
-  [[nodiscard]] std::size_t successes() const { return requests.size() - failed; }
 };
 
 /// The simulated side.
@@ -136,11 +125,13 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
                    });
   std::vector<double> in_order;  // successes' latencies in ns, in time order
   std::vector<std::uint8_t> failed_in_order;
-  in_order.reserve(observed.successes());
   failed_in_order.reserve(observed.requests.size());
+  std::size_t failed = 0;
   for (const Observed::Request& r : observed.requests) {
     failed_in_order.push_back(r.failed ? 1 : 0);
-    if (!r.failed) {
+    if (r.failed) {
+      ++failed;
+    } else {
       in_order.push_back(static_cast<double>(r.latency.count()));
     }
   }
@@ -160,7 +151,7 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
           check.simulated_low = check.simulated_high = unknown;
       if (n > 0) {
         // The traces have successes the model never produces.
-        check.observed = nearest_rank(ascending, 0.5) * ms_per_ns;
+        check.observed = stats::nearest_rank(ascending, 0.5) * ms_per_ns;
         check.verdict = FigureVerdict::off;
       }
       return check;
@@ -181,7 +172,7 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
       simulated_interval = intervals.independent_mean(sim.mean(), sim.stddev(), sim.count());
     } else {
       const double q = percentile_of(figure) / 100;
-      check.observed = nearest_rank(ascending, q) * ms_per_ns;
+      check.observed = stats::nearest_rank(ascending, q) * ms_per_ns;
       check.simulated =
           static_cast<double>(sim.value_at_percentile(percentile_of(figure))) * ms_per_ns;
       // The values of the bounding ranks, read back through their percentiles.
@@ -220,8 +211,7 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
         errors.simulated_low = errors.simulated_high = unknown;
     errors.verdict = item.observed_count > 0 ? FigureVerdict::off : FigureVerdict::no_data;
   } else {
-    errors.observed =
-        static_cast<double>(observed.failed) / static_cast<double>(item.observed_count);
+    errors.observed = static_cast<double>(failed) / static_cast<double>(item.observed_count);
     errors.simulated =
         static_cast<double>(simulated.failed) / static_cast<double>(simulated.finished);
     const stats::Interval interval = intervals.share(failed_in_order);

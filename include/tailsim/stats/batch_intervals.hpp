@@ -32,6 +32,10 @@ struct Interval {
   double high = 0;
 };
 
+/// The value of rank max(1, ceil(q n)) (1-based) of `sorted` (ascending, at
+/// least one value): the nearest-rank percentile, as stats::Histogram reads it.
+[[nodiscard]] double nearest_rank(std::span<const double> sorted, double q);
+
 class BatchIntervals {
  public:
   static constexpr std::size_t batches = 10;
