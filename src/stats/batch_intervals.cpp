@@ -74,7 +74,7 @@ Interval BatchIntervals::mean(std::span<const double> in_order) const {
   }
   mean /= nn;
   if (n < 2) {
-    return {mean, mean};
+    return {open_end, open_end};  // one value says nothing of its spread
   }
   double squares = 0;
   for (const double v : in_order) {
@@ -139,7 +139,10 @@ Interval BatchIntervals::quantile_ranks(std::size_t n, double q, double variance
 }
 
 Interval BatchIntervals::independent_mean(double mean, double stddev, std::size_t n) const {
-  const double half = n < 2 ? 0.0 : z_ * stddev / std::sqrt(static_cast<double>(n));
+  if (n < 2) {
+    return {open_end, open_end};  // as mean(): no spread from one value
+  }
+  const double half = z_ * stddev / std::sqrt(static_cast<double>(n));
   return {mean - half, mean + half};
 }
 

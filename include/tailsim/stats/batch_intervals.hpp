@@ -49,7 +49,8 @@ class BatchIntervals {
   /// Student's t quantile of 1 - alpha / 2 with batches - 1 degrees of freedom.
   [[nodiscard]] double t() const { return t_; }
 
-  /// The interval of the mean of `in_order` (at least one value).
+  /// The interval of the mean of `in_order` (at least one value); NaN,
+  /// NaN for one value, whose spread is unknown.
   [[nodiscard]] Interval mean(std::span<const double> in_order) const;
 
   /// The interval of the q quantile (0 < q < 1) of `in_order` (at least
@@ -70,7 +71,8 @@ class BatchIntervals {
 
   /// For a sample known only by its summary (a histogram, with no time
   /// order): the intervals for independent values of its mean, from the
-  /// values' standard deviation, and of a share of k in n (Wilson's).
+  /// values' standard deviation (NaN, NaN for one value), and of a share of
+  /// k in n (Wilson's).
   [[nodiscard]] Interval independent_mean(double mean, double stddev, std::size_t n) const;
   [[nodiscard]] Interval independent_share(std::size_t k, std::size_t n) const;
 

@@ -132,10 +132,17 @@ TEST_CASE("batch intervals: too few values to batch, or none failed: the indepen
     squares += (v - m) * (v - m);
   }
   CHECK(mean.high - m == Approx(intervals.z() * std::sqrt(squares / 48 / 49)));
-  // One value: the mean itself.
+  // One value says nothing of the spread: unknown (NaN) at both ends, not
+  // the value itself (a calibrate figure of one traced call read OFF by
+  // any gap), and the same for a histogram's summary of one value.
   const std::vector<double> one{7.0};
-  CHECK(intervals.mean(one).low == 7.0);
-  CHECK(intervals.mean(one).high == 7.0);
+  CHECK(std::isnan(intervals.mean(one).low));
+  CHECK(std::isnan(intervals.mean(one).high));
+  CHECK(std::isnan(intervals.independent_mean(7.0, 0.0, 1).low));
+  CHECK(std::isnan(intervals.independent_mean(7.0, 0.0, 1).high));
+  const std::vector<double> two{7.0, 9.0};
+  CHECK(intervals.mean(two).high == Approx(8.0 + intervals.z() * 1.0));
+  CHECK(intervals.independent_mean(8.0, 1.0, 2).low == Approx(8.0 - intervals.z() / std::sqrt(2)));
   // No failures: Wilson's interval from 0, whatever the batches.
   const std::vector<std::uint8_t> none(100, 0);
   const Interval share = intervals.share(none);
