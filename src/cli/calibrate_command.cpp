@@ -48,7 +48,7 @@ CLI::App* add_calibrate_command(CLI::App& app, CalibrateArgs& args) {
       "Simulate a model at the traced rates and compare each path and edge with the traces");
   cmd->add_option("MODEL", args.model_path, "The model file (YAML)")->required()->type_name("FILE");
   cmd->add_option("--traces", args.traces.files,
-                  "A trace file: OTLP/JSON, Jaeger JSON or Zipkin v2 JSON (repeatable)")
+                  "A trace file: OTLP/JSON, Jaeger JSON, Zipkin v2 JSON or a span CSV (repeatable)")
       ->type_name("FILE")
       ->required()
       ->allow_extra_args(false);

@@ -150,7 +150,7 @@ CLI::App* add_import_command(CLI::App& app, ImportArgs& args) {
   auto* cmd = app.add_subcommand(
       "import", "Draft a model from traces (OTLP, Jaeger, Zipkin JSON) and Kubernetes manifests");
   cmd->add_option("--traces", args.traces.files,
-                  "A trace file: OTLP/JSON, Jaeger JSON or Zipkin v2 JSON (repeatable)")
+                  "A trace file: OTLP/JSON, Jaeger JSON, Zipkin v2 JSON or a span CSV (repeatable)")
       ->type_name("FILE")
       ->allow_extra_args(false);
   cmd->add_option("--k8s", args.manifests,

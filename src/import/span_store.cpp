@@ -184,6 +184,8 @@ std::string_view to_string(TraceFormat format) {
       return "Jaeger JSON";
     case TraceFormat::zipkin_json:
       return "Zipkin v2 JSON";
+    case TraceFormat::span_csv:
+      return "span CSV";
   }
   return "unknown";
 }

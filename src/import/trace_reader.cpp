@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "span_csv.hpp"
 #include "trace_json.hpp"
 
 // Why SAX: a trace file can be gigabytes (a collector's file exporter
@@ -380,6 +381,37 @@ class TraceSaxHandler {
   bool detecting_ = false;
 };
 
+/// A span CSV's lines, at most this long: a row is a few hundred bytes, and
+/// a bound keeps a file without line breaks from filling the memory.
+constexpr std::size_t max_csv_line = std::size_t{1} << 20;
+
+/// Hands `csv` the source's lines, then finishes it.
+void read_span_csv(ByteSource& source, detail::SpanCsvReader& csv) {
+  std::string line;
+  std::size_t number = 1;
+  bool is_first = true;
+  const auto hand_on = [&] {
+    is_first = false;
+    csv.line(line, number++);
+    line.clear();
+  };
+  while (!source.at_end()) {
+    const char c = source.peek();
+    if (c == '\n') {
+      hand_on();
+    } else if (line.size() == max_csv_line) {
+      throw BadInput(fmt::format("line {} is longer than {} bytes", number, max_csv_line));
+    } else {
+      line += c;
+    }
+    source.advance();
+  }
+  if (!line.empty() || is_first) {
+    hand_on();
+  }
+  csv.finish();
+}
+
 std::string errno_reason(int error) {
   if (error == ENOENT || error == ENOTDIR) {
     return "no such file";
@@ -437,6 +469,19 @@ void read_trace_file(const std::filesystem::path& path, SpanStore& store) {
   const std::size_t spans_before = store.spans().size();
   const std::size_t read_before = store.counts().spans_read;
   ByteSource source(fd.get());
+  if (source.skip_whitespace() && source.peek() >= 'A' && source.peek() <= 'Z') {
+    // A capital letter: a CSV's header (JSON never starts so).
+    detail::SpanCsvReader csv(store);
+    try {
+      read_span_csv(source, csv);
+    } catch (const BadInput& bad) {
+      store.abandon_group();
+      throw ImportError(shown, source.offset(), csv.current_trace(), bad.what());
+    }
+    store.add_file(TraceFile{shown, TraceFormat::span_csv, store.counts().spans_read - read_before,
+                             store.spans().size() - spans_before, 1});
+    return;
+  }
   FormatChoice choice{store, TraceFormat::unknown, nullptr};
   std::unique_ptr<TraceSaxHandler> handler;
   std::size_t documents = 0;

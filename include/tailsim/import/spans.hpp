@@ -32,6 +32,7 @@ enum class TraceFormat : std::uint8_t {
   otlp_json,    ///< `resourceSpans` (a collector's file exporter, JSON Lines) or Jaeger API v3
   jaeger_json,  ///< `{"data": [trace...]}` (Jaeger UI download, query API)
   zipkin_json,  ///< an array of spans, or an array of such arrays (Zipkin v2)
+  span_csv,     ///< one row per span, the Nezha dataset's columns (no kinds: from the tree)
 };
 
 /// Why a span read from a file was not kept.

@@ -2,8 +2,10 @@
 /// Reading trace files into a SpanStore: OTLP/JSON (one TracesData, or the
 /// collector file exporter's JSON Lines, or Jaeger API v3's
 /// `{"result": TracesData}`), Jaeger JSON (`{"data": [trace...]}`) and
-/// Zipkin v2 JSON (an array of spans, or an array of such arrays), the
-/// format told by the content, never by the file's name.
+/// Zipkin v2 JSON (an array of spans, or an array of such arrays) and the
+/// span CSV of the Nezha dataset (a header of named columns, first; kinds
+/// worked out from the tree), the format told by the content, never by the
+/// file's name.
 ///
 /// Each format is read as its reference decoders read it (the OpenTelemetry
 /// collector's, Jaeger's, Zipkin's): ids in hex, 64-bit integers as strings

@@ -646,7 +646,8 @@ TEST_CASE("cut or corrupted trace files never crash the reader", "[import]") {
   };
   std::size_t failures = 0;
   std::size_t reads = 0;
-  for (const char* name : {"checkout.otlp.json", "checkout.jaeger.json", "checkout.zipkin.json"}) {
+  for (const char* name : {"checkout.otlp.json", "checkout.jaeger.json", "checkout.zipkin.json",
+                           "checkout.spans.csv"}) {
     std::ifstream in(data_dir / name, std::ios::binary);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     REQUIRE(text.size() > 1000);
