@@ -49,6 +49,18 @@ void writer_rpc(ti::SpanStore& store, std::uint64_t trace, std::uint64_t id, std
               end - net, error);
 }
 
+/// The evidence of `store`, every trace kept (no edge cut).
+ti::TraceEvidence writer_evidence(const ti::SpanStore& store) {
+  ti::AnalysisOptions options;
+  options.edge_cut = Duration::zero();
+  return ti::analyze_traces(store, options);
+}
+
+/// The draft of `store`'s evidence, with the writer's default options.
+ti::DraftModel writer_draft(const ti::SpanStore& store) {
+  return ti::write_model(writer_evidence(store), nullptr);
+}
+
 /// A shop over 40 traces, one a second: Front.Checkout calls cart (which
 /// queries an uninstrumented postgres 1..3 times), then pricing and
 /// inventory at once, then payments in every other trace, retried once in
@@ -76,9 +88,7 @@ ti::TraceEvidence writer_shop() {
       }
     }
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  return ti::analyze_traces(store, options);
+  return writer_evidence(store);
 }
 
 /// Loads the draft (empirical files written to a temporary folder).
@@ -234,9 +244,7 @@ TEST_CASE("A link whose network differs clearly from the default gets its own la
     writer_rpc(store, t, 11, 1, "front", "near2", "get", b + 12, b + 22, 0.2 + w);
     writer_rpc(store, t, 12, 1, "front", "far", "get", b + 30, b + 60, 5 + w);
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto draft = writer_draft(store);
   const auto model = writer_load(draft);
   INFO(draft.yaml);
   REQUIRE(model.network.links.size() == 1);
@@ -263,9 +271,7 @@ TEST_CASE("A link seen in few calls gets its own latency when its median is extr
       writer_rpc(store, t, 12, 1, "front", "far", "get", b + 30, b + 60, 5 + w);
     }
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  auto draft = writer_draft(store);
   auto model = writer_load(draft);
   INFO(draft.yaml);
   REQUIRE(model.network.links.size() == 1);
@@ -285,7 +291,7 @@ TEST_CASE("A link seen in few calls gets its own latency when its median is extr
       writer_rpc(few, t, 12, 1, "front", "far", "get", b + 30, b + 60, 5);
     }
   }
-  draft = ti::write_model(ti::analyze_traces(few, options), nullptr);
+  draft = writer_draft(few);
   model = writer_load(draft);
   CHECK(model.network.links.empty());
 }
@@ -305,9 +311,7 @@ TEST_CASE("A link nearer than twice the default gets its own latency when clearl
       writer_rpc(store, t, 11, 1, "front", "b", "get", b + 12, b + 22, 1 + w);
       writer_rpc(store, t, 12, 1, "front", "c", "get", b + 30, b + 60, 1 + offset + w);
     }
-    ti::AnalysisOptions options;
-    options.edge_cut = Duration::zero();
-    const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+    const auto draft = writer_draft(store);
     INFO(draft.yaml);
     return writer_load(draft).network.links;
   };
@@ -339,9 +343,7 @@ TEST_CASE("Manifests set replicas and pod CPU of the services they run", "[impor
       b += 1;
     }
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto evidence = ti::analyze_traces(store, options);
+  const auto evidence = writer_evidence(store);
   tm_::Diagnostics diags;
   const auto shop = std::filesystem::path(TAILSIM_TESTS_DIR) / "import" / "k8s" / "shop";
   const std::vector<std::filesystem::path> paths{shop / "checkout.yaml", shop / "cart.yml",
@@ -388,9 +390,7 @@ TEST_CASE("An own time no family fits is written as an empirical file", "[import
                        static_cast<double>(t % 7) * 0.01;
     writer_span(store, t, 1, 0, "odd service!", "Weird/Op", ti::SpanKind::server, b, b + own);
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto draft = writer_draft(store);
   INFO(draft.yaml);
   REQUIRE(draft.files.size() == 1);
   CHECK(draft.files[0].name == "odd_service_weird_op.csv");
@@ -406,9 +406,7 @@ TEST_CASE("Names that clash after sanitising are made unique and noted", "[impor
   ti::SpanStore store;
   writer_span(store, 1, 1, 0, "Api", "x", ti::SpanKind::server, 0, 10);
   writer_span(store, 2, 1, 0, "api", "x", ti::SpanKind::server, 1000, 1010);
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto draft = writer_draft(store);
   const auto model = writer_load(draft);
   INFO(draft.yaml);
   CHECK(model.services.size() == 2);
@@ -420,16 +418,14 @@ TEST_CASE("Names that clash after sanitising are made unique and noted", "[impor
   CHECK(ti::sanitize_model_name("-Cart Service-") == "cart_service-");
   ti::SpanStore nulls;
   writer_span(nulls, 1, 1, 0, "Null", "null", ti::SpanKind::server, 0, 10);
-  const auto null_model = writer_load(ti::write_model(ti::analyze_traces(nulls, options), nullptr));
+  const auto null_model = writer_load(writer_draft(nulls));
   CHECK(writer_service(null_model, "null_").find_endpoint("null_") != nullptr);
 }
 
 TEST_CASE("A workload whose rate is unknown is spread over the window, with a note", "[import]") {
   ti::SpanStore store;
   writer_span(store, 1, 1, 0, "solo", "once", ti::SpanKind::server, 0, 10);
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto draft = writer_draft(store);
   const auto model = writer_load(draft);
   REQUIRE(model.workloads.size() == 1);
   REQUIRE(model.workloads[0].rate);
@@ -490,9 +486,7 @@ TEST_CASE("A constant fan-out is that many parallel copies; a varying one is not
                  b + 40 + static_cast<double>(k), 0.5);
     }
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto draft = writer_draft(store);
   INFO(draft.yaml);
   const auto model = writer_load(draft);
   const auto& page = writer_steps(model, "front", "page");
@@ -537,9 +531,7 @@ TEST_CASE("Counts as seen, a timeout as seen, and parallel calls made together",
       writer_rpc(store, t, 31, 1, "front", "b", "y", b + 151, b + 175, 0.5);
     }
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto evidence = ti::analyze_traces(store, options);
+  const auto evidence = writer_evidence(store);
   const auto draft = ti::write_model(evidence, nullptr, {"seen", ti::OwnTimeAs::delay});
   const auto model = writer_load(draft);
   INFO(draft.yaml);
@@ -589,9 +581,7 @@ TEST_CASE("The one-way network keeps the round trip's mean and spread", "[import
     writer_span(store, t, 1, 0, "front", "page", ti::SpanKind::server, b, b + 50);
     writer_rpc(store, t, 10, 1, "front", "back", "get", b + 1, b + 21, t % 2 == 0 ? 0.2 : 0.6);
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto draft = writer_draft(store);
   const auto model = writer_load(draft);
   INFO(draft.yaml);
   REQUIRE(model.network.default_latency);
@@ -615,9 +605,7 @@ TEST_CASE("Messages of PRODUCER spans are published to a queue the consumer read
     writer_span(store, t, 2, 1, "orders", "publish", ti::SpanKind::producer, b + 2, b + 3);
     writer_span(store, t, 3, 2, "billing", "charge", ti::SpanKind::consumer, b + 20, b + 45);
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr);
+  const auto draft = writer_draft(store);
   const auto model = writer_load(draft);
   INFO(draft.yaml);
   const auto& place = writer_steps(model, "orders", "place");
@@ -647,9 +635,7 @@ TEST_CASE("An own time that differs with the calls made is written per call patt
       writer_rpc(store, t, 3, 1, "shop", "log", "write", b + 5, b + 7, 0.5);
     }
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto evidence = ti::analyze_traces(store, options);
+  const auto evidence = writer_evidence(store);
   const auto draft = ti::write_model(evidence, nullptr, {"patterns", ti::OwnTimeAs::delay});
   const auto model = writer_load(draft);
   INFO(draft.yaml);
@@ -698,10 +684,8 @@ TEST_CASE("A call pattern's call made a varying number of times keeps the counts
                  0.5);
     }
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto draft = ti::write_model(ti::analyze_traces(store, options), nullptr,
-                                     {"counts", ti::OwnTimeAs::delay});
+  const auto draft =
+      ti::write_model(writer_evidence(store), nullptr, {"counts", ti::OwnTimeAs::delay});
   const auto model = writer_load(draft);
   INFO(draft.yaml);
   const auto& get = writer_steps(model, "shop", "get");
@@ -737,9 +721,7 @@ TEST_CASE("A hedged call is learnt as a hedge, its cancelled loser no failure", 
       writer_rpc(store, t, 10, 1, "front", "store", "read", b + 1, b + 4, 0.5);
     }
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
-  const auto evidence = ti::analyze_traces(store, options);
+  const auto evidence = writer_evidence(store);
   const auto& front = evidence.endpoints[*evidence.find_endpoint("front", "get")];
   REQUIRE(front.calls.size() == 1);
   const auto& read = front.calls[0];
@@ -777,10 +759,8 @@ TEST_CASE("The shares of a branch of counts add up to 1 at most, however they ro
       writer_rpc(store, t, 10 + k, 1, "front", "store", "get", s, s + 5, 0.5);
     }
   }
-  ti::AnalysisOptions options;
-  options.edge_cut = Duration::zero();
   const auto draft =
-      ti::write_model(ti::analyze_traces(store, options), nullptr, {"seen", ti::OwnTimeAs::delay});
+      ti::write_model(writer_evidence(store), nullptr, {"seen", ti::OwnTimeAs::delay});
   const auto model = writer_load(draft);
   INFO(draft.yaml);
   const auto& page = writer_steps(model, "front", "page");
