@@ -119,9 +119,6 @@ void SpanCsvReader::line(std::string_view text, std::size_t number) {
     text.remove_suffix(1);
   }
   if (!has_header_) {
-    if (text.starts_with("\xEF\xBB\xBF")) {
-      text.remove_prefix(3);
-    }
     header(split_fields(text, number), number);
     return;
   }
@@ -185,10 +182,11 @@ void SpanCsvReader::row(const std::vector<std::string>& fields, std::size_t numb
   }
   const std::string& pod_name = field(pod);
   span.instance = store_.intern(pod_name);
-  if (auto [it, added] = service_of_.try_emplace(span.instance, 0); added) {
-    it->second = store_.intern(service_of_pod(pod_name));
+  const auto [known, added] = service_of_.try_emplace(span.instance, 0);
+  if (added) {
+    known->second = store_.intern(service_of_pod(pod_name));
   }
-  span.service = service_of_.at(span.instance);
+  span.service = known->second;
   span.name = store_.intern(field(operation));
 
   bool in_range = true;
