@@ -240,6 +240,33 @@ TEST_CASE("calibrate: with few traces a far p99 is inside their interval, not a 
   CHECK(short_mean.verdict == FigureVerdict::in_noise);
 }
 
+TEST_CASE("calibrate: one traced request says nothing of its spread: no interval, no failure",
+          "[study][calibrate]") {
+  // One trace of 10 ms against a model twice as slow (2,000 runs of 20 ms):
+  // the mean's gap, 100%, is past any tolerance, but one value gives no
+  // interval (both ends unknown), so it is within the noise, as the
+  // percentiles already were. Two traces give an interval from their spread.
+  const auto m = load_calibration_model();
+  const std::vector<Duration> one{std::chrono::milliseconds(10)};
+  const std::vector<Duration> run(2000, std::chrono::milliseconds(20));
+  const auto c = study::calibrate(calibration_evidence(one, 0), m, calibration_results(run, 1, 0));
+  const auto& mean = figure_of(c.paths[0], Figure::mean);
+  CHECK(mean.difference == Approx(1.0));
+  CHECK(std::isnan(mean.observed_low));
+  CHECK(std::isnan(mean.observed_high));
+  CHECK(mean.verdict == FigureVerdict::in_noise);
+  // The console shows the unknown interval as '-'.
+  CHECK_THAT(study::calibration_to_console(c, false),
+             Catch::Contains("10.000ms     20.000ms   +100.0%  - "));
+
+  const std::vector<Duration> two{std::chrono::milliseconds(9), std::chrono::milliseconds(11)};
+  const auto c2 = study::calibrate(calibration_evidence(two, 0), m, calibration_results(run, 1, 0));
+  const auto& mean2 = figure_of(c2.paths[0], Figure::mean);
+  CHECK(mean2.observed_high - mean2.observed == Approx(mean2.observed - mean2.observed_low));
+  CHECK(mean2.observed_high > mean2.observed);
+  CHECK(mean2.verdict == FigureVerdict::off);  // 10 +- 2.8 ms against 20 ms: off
+}
+
 TEST_CASE("calibrate: requests that come in slow and fast stretches widen the intervals",
           "[study][calibrate]") {
   const auto m = load_calibration_model();
