@@ -216,7 +216,9 @@ void SpanCsvReader::finish() {
   // The kinds, from the tree: a root, or a span whose parent is in another
   // service, is the server side of a request. A span whose parent is in its
   // own service and whose only child is in another is the client side of a
-  // call. The rest is work inside an invocation.
+  // call. The rest is work inside an invocation (INTERNAL; an orphan, whose
+  // parent the file lacks, then starts a partial subtree, as a kindless one
+  // would).
   std::unordered_map<SpanKey, std::size_t, SpanKeyHash> index;
   index.reserve(spans_.size());
   for (std::size_t i = 0; i < spans_.size(); ++i) {
@@ -245,6 +247,8 @@ void SpanCsvReader::finish() {
       span.kind = SpanKind::server;
     } else if (parent_home && children_away[i] == 1 && children_home[i] == 0) {
       span.kind = SpanKind::client;
+    } else {
+      span.kind = SpanKind::internal;  // its kind is known too: import counts no kindless span
     }
   }
   const std::size_t first = store_.spans().size();

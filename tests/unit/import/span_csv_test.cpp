@@ -94,8 +94,8 @@ TEST_CASE("span CSV: rows become spans, pods their services, the tree their kind
       CHECK(span.parent_id == 2);
     }
   }
-  // Work inside cart's invocation keeps no kind.
-  CHECK(span_named(store, "redis.get").kind == ti::SpanKind::unspecified);
+  // Work inside cart's invocation is INTERNAL.
+  CHECK(span_named(store, "redis.get").kind == ti::SpanKind::internal);
 }
 
 TEST_CASE("span CSV: a call's network time and the callee's own time come back", "[import]") {
@@ -235,6 +235,7 @@ TEST_CASE("real span CSV captures: Nezha's Online Boutique and TrainTicket", "[i
   options.edge_cut = tailsim::Duration::zero();
   const auto evidence = ti::analyze_traces(shop, options);
   CHECK(evidence.counts.roots_without_entry == 0);
+  CHECK(evidence.counts.kindless_spans == 0);  // every kind read from the tree
   const auto draft = ti::write_model(evidence, nullptr);
   CHECK_THAT(draft.yaml, Catch::Contains("network:\n  default:"));
   CHECK_THAT(draft.yaml, Catch::Contains("entry: frontend.hipstershop_frontend_recv"));
