@@ -95,8 +95,7 @@ constexpr double link_near_factor = 1.1;
 /// ...and beyond the noise: the share of the other pairs' samples at most
 /// its median is this many standard errors from a half (0.1% two-sided).
 /// DeathStarBench's frontend and profile, 1,000 calls at 0.84 times the
-/// median of 4,000 others, left in the default, read the edge's mean 11%
-/// high.
+/// median of all 5,000, left in the default, read the edge's mean 11% high.
 constexpr double link_near_z = 3.29;
 /// The most alternatives a call's counts get (`branch`), the commonest ones.
 constexpr std::size_t max_count_branches = 8;

@@ -78,21 +78,10 @@ std::optional<std::int64_t> parse_time(std::string_view text, std::size_t number
   return value;
 }
 
-struct SpanKey {
-  TraceId trace;
-  std::uint64_t span = 0;
-  friend bool operator==(const SpanKey&, const SpanKey&) = default;
-};
-struct SpanKeyHash {
-  std::size_t operator()(const SpanKey& k) const {
-    std::uint64_t h = k.trace.low * 0x9E3779B97F4A7C15ULL ^ k.trace.high;
-    h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL ^ k.span;
-    return static_cast<std::size_t>(h ^ (h >> 32));
-  }
-};
-
-}  // namespace
-
+/// The service a pod runs: a Deployment's pod name without its ReplicaSet's
+/// hash and its own suffix (`frontend-579b9bff58-t2dbm` is `frontend`), a
+/// StatefulSet's without its ordinal (`redis-0` is `redis`), any other name
+/// as it is.
 std::string service_of_pod(std::string_view pod) {
   const std::size_t last = pod.rfind('-');
   if (last == std::string_view::npos || last == 0) {
@@ -113,6 +102,21 @@ std::string service_of_pod(std::string_view pod) {
   }
   return std::string(pod);
 }
+
+struct SpanKey {
+  TraceId trace;
+  std::uint64_t span = 0;
+  friend bool operator==(const SpanKey&, const SpanKey&) = default;
+};
+struct SpanKeyHash {
+  std::size_t operator()(const SpanKey& k) const {
+    std::uint64_t h = k.trace.low * 0x9E3779B97F4A7C15ULL ^ k.trace.high;
+    h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9ULL ^ k.span;
+    return static_cast<std::size_t>(h ^ (h >> 32));
+  }
+};
+
+}  // namespace
 
 void SpanCsvReader::line(std::string_view text, std::size_t number) {
   if (!text.empty() && text.back() == '\r') {

@@ -18,12 +18,6 @@
 
 namespace tailsim::import::detail {
 
-/// The service a pod runs: a Deployment's pod name without its ReplicaSet's
-/// hash and its own suffix (`frontend-579b9bff58-t2dbm` is `frontend`), a
-/// StatefulSet's without its ordinal (`redis-0` is `redis`), any other name
-/// as it is.
-std::string service_of_pod(std::string_view pod);
-
 /// Reads a span CSV a line at a time; spans go into the store when the file
 /// is finished, with their kinds. The header names the columns, in any
 /// order (others are ignored). Throws BadInput (the line and field in its

@@ -389,9 +389,7 @@ constexpr std::size_t max_csv_line = std::size_t{1} << 20;
 void read_span_csv(ByteSource& source, detail::SpanCsvReader& csv) {
   std::string line;
   std::size_t number = 1;
-  bool is_first = true;
   const auto hand_on = [&] {
-    is_first = false;
     csv.line(line, number++);
     line.clear();
   };
@@ -406,7 +404,7 @@ void read_span_csv(ByteSource& source, detail::SpanCsvReader& csv) {
     }
     source.advance();
   }
-  if (!line.empty() || is_first) {
+  if (!line.empty()) {  // the last line, without a line break
     hand_on();
   }
   csv.finish();
