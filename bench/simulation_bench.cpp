@@ -17,7 +17,8 @@
 // With REPEATS > 1 every measurement is taken that many times, the cases
 // taking turns, and each rate is the median, with the slowest and fastest
 // requests per second beside it: on a shared virtual machine one reading can
-// be off by a third.
+// be off by a third. The last line is M/M/1's requests per second over the
+// yardstick's, round by round (the median, and the range over the rounds).
 
 #include <algorithm>
 #include <chrono>
@@ -265,5 +266,17 @@ int main(int argc, char** argv) {
       "{:<22} {:>11.0f}s {:>14.3g} {:>16.3g} {:>10} {:>12}{}  (M/M/1 by hand: the "
       "machine's yardstick)\n",
       "reference M/M/1", seconds, events, requests, "", "", range);
+  // The target is a ratio of two rates measured in the same run: each
+  // round's M/M/1 against the yardstick right after it, so that a slow
+  // stretch of the machine falls on both sides of the ratio.
+  std::vector<double> ratios;
+  for (int round = 0; round < repeats; ++round) {
+    ratios.push_back(readings[0][round].requests_per_s /
+                     readings[case_count][round].requests_per_s);
+  }
+  const auto [lowest, highest] = std::minmax_element(ratios.begin(), ratios.end());
+  fmt::print("M/M/1 / yardstick, requests/s in the same round: {:.3f}{}\n", median(ratios),
+             ranges ? fmt::format(" (median of {}; {:.3f} to {:.3f})", repeats, *lowest, *highest)
+                    : std::string{});
   return 0;
 }
