@@ -20,6 +20,7 @@
 #include "model_writer_k8s.hpp"
 #include "tailsim/core/duration_text.hpp"
 #include "tailsim/import/fit.hpp"
+#include "tailsim/import/one_way.hpp"
 #include "tailsim/model/units.hpp"
 
 namespace tailsim::import {
@@ -236,13 +237,12 @@ class Writer {
 
   /// A one-way network latency from the samples (client - server) / 2. The
   /// model draws a request's and a response's latency independently, so the
-  /// one-way distribution must have the round trip's mean halved and its
-  /// variance halved: the same mean as the samples, a coefficient of
-  /// variation sqrt(2) times theirs (the samples are averages of two
-  /// draws). Written as a gamma when the samples' best fit is an exp or a
-  /// gamma (a gamma's sum of two draws is the round trip's gamma exactly),
-  /// else a lognormal with that mean and cv (the round trip's first two
-  /// moments).
+  /// one-way law is the one whose sum of two draws is the round trip's, with
+  /// the samples' mean (the round trip's halved). Written as a gamma when the
+  /// samples' best fit is an exp or a gamma (a sum of two gamma draws is a
+  /// gamma: its cv is sqrt(2) times the samples', exactly), else as a
+  /// lognormal whose spread comes from the round trip's variance or from its
+  /// median, whichever sum is nearer the round trips (one_way.hpp).
   std::string network_fitted(const std::vector<Duration>& halves, std::string& comment) {
     const DistributionFit fit = fit_distribution(halves);
     double sum = 0;
@@ -258,6 +258,25 @@ class Writer {
     if (fit.family == FitFamily::constant || cv <= 0) {
       comment = fit_comment(fit);
       return fit.text;
+    }
+    if (fit.family != FitFamily::exponential && fit.family != FitFamily::gamma) {
+      std::vector<Duration> round_trips;
+      round_trips.reserve(halves.size());
+      for (const Duration d : halves) {
+        round_trips.push_back(2 * d);
+      }
+      if (const auto one_way = fit_one_way_lognormal(round_trips);
+          one_way && one_way->spread == OneWaySpread::median) {
+        comment = fmt::format(
+            "one way: a lognormal whose two draws, a request's and a response's, have the mean "
+            "and the median of client - server (KS distance {} of their sum; {} with sqrt(2) "
+            "times the cv); the round trip's shape: {}",
+            decimal_text(one_way->ks_distance, 3), decimal_text(one_way->variance_ks_distance, 3),
+            fit_comment(fit));
+        return fmt::format("lognormal(mean={}, cv={})",
+                           format_duration(Duration(std::llround(mean))),
+                           decimal_text(one_way->cv(), 6));
+      }
     }
     const bool gamma = fit.family == FitFamily::exponential || fit.family == FitFamily::gamma;
     comment = fmt::format(
