@@ -60,7 +60,8 @@ double nearest_rank(std::span<const double> sorted, double q) {
 }
 
 BatchIntervals::BatchIntervals(double alpha)
-    : z_(boost::math::quantile(boost::math::normal_distribution<double, Policy>(), 1 - alpha / 2)),
+    : alpha_(alpha),
+      z_(boost::math::quantile(boost::math::normal_distribution<double, Policy>(), 1 - alpha / 2)),
       t_(boost::math::quantile(
           boost::math::students_t_distribution<double, Policy>(static_cast<double>(batches - 1)),
           1 - alpha / 2)) {}

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <span>
 #include <utility>
 
@@ -238,6 +239,36 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
   item.simulated = simulated.latency;
 }
 
+/// Requests that entered the system, traced and simulated: what an edge's
+/// calls are counted against when the run made none.
+struct Exposure {
+  std::size_t traced = 0;
+  std::uint64_t simulated = 0;
+  double alpha = 0.05;  ///< a figure's chance of a false alarm
+};
+
+/// Why an edge with `traced` calls in the traces and none in the run is
+/// not compared, when that is within the noise: with the same calls per
+/// request on both sides, each of the traced + 0 calls falls on the traced
+/// side with probability p = T / (T + S) (T traced and S simulated requests,
+/// counts taken as Poisson), so all of them do with probability p^traced.
+/// None when that is below `alpha`: the run lacks a call the traces make.
+std::optional<std::string> too_rare_to_tell(std::size_t traced, const Exposure& exposure) {
+  if (traced == 0 || exposure.traced == 0 || exposure.simulated == 0) {
+    return std::nullopt;
+  }
+  const double p = static_cast<double>(exposure.traced) /
+                   (static_cast<double>(exposure.traced) + static_cast<double>(exposure.simulated));
+  const double chance = std::pow(p, static_cast<double>(traced));
+  if (chance < exposure.alpha) {
+    return std::nullopt;
+  }
+  return fmt::format(
+      "{} traced call{}, none simulated: too rare to compare ({} requests traced, {} simulated; "
+      "a call as rare is missed by the run {:.2g} of the time)",
+      traced, traced == 1 ? "" : "s", exposure.traced, exposure.simulated, chance);
+}
+
 /// The model's name for an endpoint the traces name: as `tailsim import` writes it.
 std::string model_endpoint_name(const import::EndpointEvidence& endpoint) {
   return import::sanitize_model_name(endpoint.service) + "." +
@@ -416,6 +447,15 @@ Calibration calibrate(const import::TraceEvidence& evidence, const model::Model&
                                         static_cast<double>(std::max<std::size_t>(compared, 1)));
   out.interval_z = intervals.z();
   out.interval_t = intervals.t();
+  // An edge the traces show that the run never called may be one too rare
+  // for either side to see reliably: its figures are then unknown, not off.
+  // (Counted before the paths' items take their requests.)
+  Exposure exposure;
+  for (const auto& [entry, sides] : paths) {
+    exposure.traced += sides.observed.requests.size();
+    exposure.simulated += sides.simulated.finished;
+  }
+  exposure.alpha = intervals.alpha();
   for (auto& [entry, sides] : paths) {
     CalibrationItem item = make_item(entry, sides, "the model has no workload entering here",
                                      "no trace enters here", tolerance, intervals);
@@ -424,8 +464,15 @@ Calibration calibrate(const import::TraceEvidence& evidence, const model::Model&
   }
 
   for (auto& [key, sides] : edges) {
-    out.edges.push_back(make_item(key, sides, "the model makes no such call",
-                                  "no trace shows this call", tolerance, intervals));
+    CalibrationItem item = make_item(key, sides, "the model makes no such call",
+                                     "no trace shows this call", tolerance, intervals);
+    if (item.in_traces && item.in_model && item.simulated_count == 0) {
+      if (const auto rare = too_rare_to_tell(item.observed_count, exposure)) {
+        item.problem = *rare;
+        item.figures.clear();
+      }
+    }
+    out.edges.push_back(std::move(item));
   }
   return out;
 }

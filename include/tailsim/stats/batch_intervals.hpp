@@ -44,6 +44,8 @@ class BatchIntervals {
   /// Intervals that each miss with probability `alpha` (two-sided), 0 < alpha < 1.
   explicit BatchIntervals(double alpha);
 
+  /// The chance of each interval to miss.
+  [[nodiscard]] double alpha() const { return alpha_; }
   /// The normal quantile of 1 - alpha / 2: the independent intervals' width.
   [[nodiscard]] double z() const { return z_; }
   /// Student's t quantile of 1 - alpha / 2 with batches - 1 degrees of freedom.
@@ -92,6 +94,7 @@ class BatchIntervals {
   /// Wilson's score interval of share p of n (possibly fractional) values.
   [[nodiscard]] Interval wilson(double p, double n) const;
 
+  double alpha_ = 0;
   double z_ = 0;
   double t_ = 0;
 };

@@ -343,6 +343,53 @@ TEST_CASE("calibrate: a traced entry the model lacks fails; a workload no trace 
   CHECK(json.find("\"passes\": false") != std::string::npos);
 }
 
+TEST_CASE("calibrate: a call the run never made is off only when the traces made it often",
+          "[study][calibrate]") {
+  // 100 requests traced and 100 simulated; the run calls back.work never.
+  // Had the calls per request been the same on both sides, each of the k
+  // traced calls would fall on the traced side with probability 1/2: all k
+  // of them do with probability 2^-k. Each of the 10 figures may miss with
+  // 0.05 / 10: one call traced (1/2) is within the noise, twenty (1e-6)
+  // are not.
+  const auto m = load_calibration_model();
+  const auto latency = millis_up_to(100);
+  auto results = calibration_results(latency, 1.0, 0);
+  results.edges[0].latency = stats::Histogram{};
+  results.edges[0].outcomes = stats::OutcomeCounts{};
+  auto with_calls = [&](std::size_t calls) {
+    auto evidence = calibration_evidence(latency, 0);
+    auto& site = evidence.endpoints[1].calls[0];
+    site.calls = calls;
+    site.latency.resize(calls);
+    site.latency_start_ns.resize(calls);
+    return study::calibrate(evidence, m, results);
+  };
+  auto edge_of = [](const study::Calibration& c) -> const study::CalibrationItem& {
+    REQUIRE(c.edges.size() == 1);
+    return c.edges[0];
+  };
+
+  const auto once = with_calls(1);
+  const auto& rare = edge_of(once);
+  CHECK(rare.simulated_count == 0);
+  CHECK(rare.figures.empty());
+  CHECK(rare.problem.find("1 traced call, none simulated: too rare to compare") == 0);
+  CHECK(rare.problem.find("missed by the run 0.5 of the time") != std::string::npos);
+  CHECK(rare.passes());
+  CHECK(once.passes());
+  CHECK(once.failures() == 0);
+
+  const auto often = with_calls(20);
+  const auto& missing = edge_of(often);
+  CHECK(missing.problem.empty());
+  REQUIRE(missing.figures.size() == 5);
+  for (const auto& f : missing.figures) {
+    CHECK(f.verdict == FigureVerdict::off);
+  }
+  CHECK_FALSE(often.passes());
+  CHECK(often.failures() == 5);
+}
+
 TEST_CASE("apply_traced_rates: open workloads take the traced rate; others are left and noted",
           "[study][calibrate]") {
   auto m = load_calibration_model(calibration_model + R"(  browsers: {entry: back.work, users: 5}
