@@ -139,6 +139,7 @@ int run_calibrate(const CalibrateArgs& args, const std::string& command_line) {
     components::RunLimits limits;
     limits.on_progress = [&](double done) { progress.update(done); };
     limits.attribution = false;
+    limits.interval_tallies = true;
     limits.stop_requested = &stop_flag();
     limits.max_memory_bytes = components::default_memory_budget(1);
     results = components::simulate(*plan, limits);

@@ -147,6 +147,53 @@ Interval BatchIntervals::independent_mean(double mean, double stddev, std::size_
   return {mean - half, mean + half};
 }
 
+BatchIntervals::TalliedMean BatchIntervals::tallied_mean(std::span<const IntervalTally> stretches,
+                                                         double mean, double stddev,
+                                                         std::size_t n) const {
+  TalliedMean out{independent_mean(mean, stddev, n), 1};
+  std::uint64_t total = 0;
+  double sum = 0;
+  for (const IntervalTally& s : stretches) {
+    total += s.count;
+    sum += s.sum_ns;
+  }
+  if (n < 2 || !can_batch(static_cast<std::size_t>(total))) {
+    return out;
+  }
+  // Batch j takes the stretches until the count reaches (j + 1) / batches of the total.
+  std::array<double, batches> counts{};
+  std::array<double, batches> sums{};
+  std::size_t j = 0;
+  std::uint64_t so_far = 0;
+  for (const IntervalTally& s : stretches) {
+    counts[j] += static_cast<double>(s.count);
+    sums[j] += s.sum_ns;
+    so_far += s.count;
+    while (j + 1 < batches && so_far * batches >= (j + 1) * total) {
+      ++j;
+    }
+  }
+  const auto nn = static_cast<double>(total);
+  const double ratio = sum / nn;
+  double spread = 0;
+  for (std::size_t b = 0; b < batches; ++b) {
+    if (counts[b] == 0) {
+      return out;
+    }
+    const double gap = sums[b] / counts[b] - ratio;
+    spread += counts[b] * counts[b] * gap * gap;
+  }
+  const double batched = static_cast<double>(batches) / static_cast<double>(batches - 1) * spread /
+                         (nn * nn);  // the variance of the mean
+  const double independent = stddev * stddev / static_cast<double>(n);
+  const double half = std::max(z_ * std::sqrt(independent), t_ * std::sqrt(batched));
+  out.interval = {mean - half, mean + half};
+  if (independent > 0) {
+    out.variance_ratio = std::max(1.0, batched * (t_ * t_) / (independent * (z_ * z_)));
+  }
+  return out;
+}
+
 Interval BatchIntervals::independent_share(std::size_t k, std::size_t n) const {
   if (n == 0) {
     return {open_end, open_end};

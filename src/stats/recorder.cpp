@@ -273,6 +273,14 @@ void Recorder::close_interval(Duration interval) {
       i.has_spilled = false;
     }
   }
+  if (keeps_tallies_) {
+    for (std::size_t p = 0; p < paths_.size(); ++p) {
+      path_tallies_.close(p, paths_[p].latency);
+    }
+    for (std::size_t e = 0; e < edges_.size(); ++e) {
+      edge_tallies_.close(e, edges_[e].latency);
+    }
+  }
   for (std::size_t e = 0; e < edge_series_.size(); ++e) {
     if (edge_series_[e]) {
       (*edge_series_[e])[0].push_back(static_cast<double>(interval_edges_[e].calls));
@@ -310,6 +318,12 @@ void Recorder::close_interval(Duration interval) {
   ++intervals_;
 }
 
+void Recorder::keep_interval_tallies() {
+  keeps_tallies_ = true;
+  path_tallies_.resize(paths_.size());
+  edge_tallies_.resize(edges_.size());
+}
+
 void Recorder::finish(Results& results) {
   const double window_ns = static_cast<double>((window_end_ - window_start_).count());
   const double window_s = window_ns * 1e-9;
@@ -318,6 +332,9 @@ void Recorder::finish(Results& results) {
     out.requests = paths_[i].requests;
     out.outcomes = paths_[i].outcomes;
     out.outcomes[Outcome::unfinished] += out.requests - out.outcomes.total();
+    if (keeps_tallies_) {
+      out.interval_tallies = std::move(path_tallies_.per_interval[i]);
+    }
     out.latency = std::move(paths_[i].latency);
     out.latency_all = out.latency;
     out.latency_all.merge(paths_[i].latency_failed);
@@ -406,6 +423,9 @@ void Recorder::finish(Results& results) {
   }
   for (std::size_t i = 0; i < edges_.size(); ++i) {
     EdgeResult& out = results.edges[i];
+    if (keeps_tallies_) {
+      out.interval_tallies = std::move(edge_tallies_.per_interval[i]);
+    }
     out.calls = edges_[i].calls;
     out.attempts = edges_[i].attempts;
     out.outcomes = edges_[i].outcomes;

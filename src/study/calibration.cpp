@@ -79,6 +79,9 @@ struct Observed {
 /// The simulated side.
 struct Simulated {
   stats::Histogram latency;
+  /// Per time-series interval, the successes that finished in it: the
+  /// batches of its intervals (empty when the run kept none).
+  std::vector<stats::IntervalTally> tallies;
   std::uint64_t finished = 0;
   std::uint64_t failed = 0;
 };
@@ -117,7 +120,8 @@ CalibrationItem make_item(std::string name, Sides& sides, const char* not_in_mod
 
 /// Compares one item's figures. The observed intervals come from the
 /// requests in time order (stats::BatchIntervals); the simulated ones from
-/// the histogram, taken as independent (a longer run narrows them).
+/// the histogram, widened by the batch means of the run's intervals when it
+/// kept their tallies (BatchIntervals::tallied_mean).
 void compare(CalibrationItem& item, Observed observed, const Simulated& simulated,
              const CalibrationTolerance& tolerance, const stats::BatchIntervals& intervals) {
   std::stable_sort(observed.requests.begin(), observed.requests.end(),
@@ -142,6 +146,12 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
   item.observed_count = observed.requests.size();
   item.simulated_count = simulated.finished;
 
+  // The simulated side's intervals: its requests taken as independent, or,
+  // when the run kept its intervals' tallies, widened by their batch means
+  // as far as the run's requests are correlated.
+  const stats::BatchIntervals::TalliedMean simulated_mean =
+      intervals.tallied_mean(simulated.tallies, simulated.latency.mean(),
+                             simulated.latency.stddev(), simulated.latency.count());
   auto latency_check = [&](Figure figure) {
     FigureCheck check;
     check.figure = figure;
@@ -170,7 +180,7 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
       }
       check.observed = sum / static_cast<double>(n) * ms_per_ns;
       check.simulated = sim.mean() * ms_per_ns;
-      simulated_interval = intervals.independent_mean(sim.mean(), sim.stddev(), sim.count());
+      simulated_interval = simulated_mean.interval;
     } else {
       const double q = percentile_of(figure) / 100;
       check.observed = stats::nearest_rank(ascending, q) * ms_per_ns;
@@ -178,7 +188,8 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
           static_cast<double>(sim.value_at_percentile(percentile_of(figure))) * ms_per_ns;
       // The values of the bounding ranks, read back through their percentiles.
       const auto m = static_cast<double>(sim.count());
-      const stats::Interval ranks = intervals.quantile_ranks(sim.count(), q);
+      const stats::Interval ranks =
+          intervals.quantile_ranks(sim.count(), q, simulated_mean.variance_ratio);
       simulated_interval.low =
           ranks.low < 1 ? 0.0 : static_cast<double>(sim.value_at_percentile(100 * ranks.low / m));
       simulated_interval.high =
@@ -278,9 +289,16 @@ std::string model_endpoint_name(const import::EndpointEvidence& endpoint) {
 /// Adds a simulated path's or edge's figures to `sides`. Requests or calls
 /// still unfinished at the end have no outcome: they are left out.
 void add_simulated(Sides& sides, const stats::Histogram& latency,
+                   const std::vector<stats::IntervalTally>& tallies,
                    const stats::OutcomeCounts& outcomes) {
   const std::uint64_t finished = outcomes.total() - outcomes[stats::Outcome::unfinished];
   sides.simulated.latency.merge(latency);
+  std::vector<stats::IntervalTally>& sum = sides.simulated.tallies;
+  sum.resize(std::max(sum.size(), tallies.size()));
+  for (std::size_t i = 0; i < tallies.size(); ++i) {
+    sum[i].count += tallies[i].count;
+    sum[i].sum_ns += tallies[i].sum_ns;
+  }
   sides.simulated.finished += finished;
   sides.simulated.failed += finished - outcomes[stats::Outcome::ok];
   sides.modelled = true;
@@ -410,7 +428,8 @@ Calibration calibrate(const import::TraceEvidence& evidence, const model::Model&
   }
   for (std::size_t i = 0; i < m.workloads.size() && i < results.paths.size(); ++i) {
     const std::string entry = m.workloads[i].entry.full_name();
-    add_simulated(paths[entry], results.paths[i].latency, results.paths[i].outcomes);
+    add_simulated(paths[entry], results.paths[i].latency, results.paths[i].interval_tallies,
+                  results.paths[i].outcomes);
     std::string& names = workload_of[entry];
     names += (names.empty() ? "" : ", ") + m.workloads[i].name.value;
   }
@@ -432,7 +451,8 @@ Calibration calibrate(const import::TraceEvidence& evidence, const model::Model&
     if (edge.caller.find('/') != std::string::npos) {
       continue;  // a workload's client or a queue's consumer: the paths cover them
     }
-    add_simulated(edges[edge.caller + " -> " + edge.target], edge.latency, edge.outcomes);
+    add_simulated(edges[edge.caller + " -> " + edge.target], edge.latency, edge.interval_tallies,
+                  edge.outcomes);
   }
   // Each figure's interval is at the level that makes the whole family of
   // figures 95% (Bonferroni): a right model passes every figure 95 times in

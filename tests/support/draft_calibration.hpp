@@ -47,6 +47,7 @@ inline study::Calibration calibrate_draft(const std::filesystem::path& traces,
   REQUIRE(plan);
   components::RunLimits limits;
   limits.attribution = false;
+  limits.interval_tallies = true;
   return study::calibrate(evidence, m, components::simulate(*plan, limits), tolerance);
 }
 

@@ -25,6 +25,10 @@ struct RunLimits {
   /// Tail attribution per path (PathResult::attribution). Like traces, it
   /// replays the run: a second pass that knows each path's p99.
   bool attribution = false;
+  /// Keep, per time-series interval, what each path's and edge's measured
+  /// latency gained (PathResult::interval_tallies): the batches of
+  /// calibrate's simulated side.
+  bool interval_tallies = false;
   /// Set (from a signal handler) to stop the run at its next check: the
   /// results cover the time simulated so far, marked `stopped_early` with
   /// the reason "interrupted". May be null.

@@ -23,6 +23,8 @@
 #include <cstdint>
 #include <span>
 
+#include "tailsim/stats/interval_tally.hpp"
+
 namespace tailsim::stats {
 
 /// A confidence interval; `high` NaN: unbounded above (a quantile's
@@ -76,6 +78,24 @@ class BatchIntervals {
   /// values' standard deviation (NaN, NaN for one value), and of a share of
   /// k in n (Wilson's).
   [[nodiscard]] Interval independent_mean(double mean, double stddev, std::size_t n) const;
+
+  /// The interval of the mean of a sample known by its stretches in time
+  /// order (a run's time-series intervals: each one's count and sum), and
+  /// its variance at the batches' width as a multiple of the independent
+  /// one's at z's (at least 1), which widens the sample's quantile
+  /// intervals as quantile() widens its own (quantile_ranks). The stretches
+  /// are grouped into `batches` consecutive batches of about equal counts;
+  /// the spread of their means, weighed by their counts (the ratio
+  /// estimator of cluster sampling), gives the interval when wider than the
+  /// independent one from `mean`, `stddev` and `n`. With too few values or
+  /// stretches for ten batches of min_batch_size, or a batch left empty by a
+  /// stretch holding more than a tenth, the independent interval and 1.
+  struct TalliedMean {
+    Interval interval;
+    double variance_ratio = 1;
+  };
+  [[nodiscard]] TalliedMean tallied_mean(std::span<const IntervalTally> stretches, double mean,
+                                         double stddev, std::size_t n) const;
   [[nodiscard]] Interval independent_share(std::size_t k, std::size_t n) const;
 
   /// The interval of the share of true flags in `in_order` (1 = failed):

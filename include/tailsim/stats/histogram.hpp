@@ -163,6 +163,8 @@ class Histogram {
   /// The mean, from the exact sum: off by at most a unit in the last place of
   /// the double. 0 when empty.
   [[nodiscard]] double mean() const;
+  /// The sum of the values, exact to a unit in the last place of the double.
+  [[nodiscard]] double sum() const { return static_cast<double>(static_cast<long double>(sum_)); }
   /// The population standard deviation (divided by count, as HdrHistogram
   /// does), from exact sums: no cancellation, 0 for equal values. 0 when empty.
   [[nodiscard]] double stddev() const;

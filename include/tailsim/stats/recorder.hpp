@@ -221,6 +221,9 @@ class Recorder {
   /// the last call becomes one value of each series. The caller has closed
   /// every time-weighted span (cpu_busy, queue_length, ...) at the boundary.
   void close_interval(Duration interval);
+  /// From now on, each interval's close also keeps what each path's and
+  /// edge's measured latency gained in it (PathResult::interval_tallies).
+  void keep_interval_tallies();
 
   void finish(Results& results);
 
@@ -325,6 +328,27 @@ class Recorder {
       total += level * static_cast<double>((b - a).count());
     }
   }
+
+  /// With keep_interval_tallies(): per path and per edge, each closed
+  /// interval's tally, and the latency histogram's count and sum at the
+  /// last close (what the next interval's tally is counted from).
+  struct Tallies {
+    std::vector<std::vector<IntervalTally>> per_interval;
+    std::vector<IntervalTally> at_last_close;
+    void resize(std::size_t n) {
+      per_interval.resize(n);
+      at_last_close.resize(n);
+    }
+    void close(std::size_t i, const Histogram& latency) {
+      const IntervalTally now{latency.count(), latency.sum()};
+      per_interval[i].push_back(
+          {now.count - at_last_close[i].count, now.sum_ns - at_last_close[i].sum_ns});
+      at_last_close[i] = now;
+    }
+  };
+  bool keeps_tallies_ = false;
+  Tallies path_tallies_;
+  Tallies edge_tallies_;
 
   Time window_start_;
   Time window_end_;

@@ -14,6 +14,7 @@
 #include "tailsim/core/outcome.hpp"
 #include "tailsim/core/slo.hpp"
 #include "tailsim/stats/histogram.hpp"
+#include "tailsim/stats/interval_tally.hpp"
 
 namespace tailsim::stats {
 
@@ -93,6 +94,10 @@ struct PathResult {
   /// at once). Beside `latency`, it shows what a path's clients waited when
   /// many requests fail. Requests still open at the end are not in it.
   Histogram latency_all;
+  /// Per time-series interval, what `latency` gained in it: kept only when
+  /// the run is asked (components::RunLimits::interval_tallies), for the
+  /// batch means of calibrate's simulated side.
+  std::vector<IntervalTally> interval_tallies;
   Attribution attribution;
   /// The analytic estimate of the mean latency (`tailsim analyze`), set only
   /// when the model is in the analytic regime (docs/semantics.md).
@@ -175,6 +180,8 @@ struct EdgeResult {
   std::uint64_t attempts = 0;
   OutcomeCounts outcomes;
   Histogram latency;  ///< successful calls, as the caller saw them, in ns
+  /// As PathResult::interval_tallies, of `latency`.
+  std::vector<IntervalTally> interval_tallies;
   std::uint64_t breaker_opens = 0;
   double breaker_open_s = 0;
 };

@@ -24,6 +24,9 @@ Simulation<Observe>::Simulation(const plan::Plan& plan, const RunLimits& limits,
                                           : limits.max_events),
       series_(plan.workloads.size(), window_start_, window_end_),
       obs_(std::move(observe)) {
+  if (limits.interval_tallies) {
+    recorder_.keep_interval_tallies();
+  }
   if (obs_) {
     obs_->all.resize(plan.workloads.size() + plan.queues.size());
     obs_->slowest.resize(plan.workloads.size() + plan.queues.size());

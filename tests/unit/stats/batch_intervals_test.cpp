@@ -202,3 +202,104 @@ TEST_CASE("batch intervals: on an M/M/1 queue at 80% load they cover, independen
   CHECK(covered[2] >= 780);
   CHECK(covered_independent <= 350);
 }
+
+namespace {
+
+/// `values` cut into stretches of `size` consecutive values: each one's count and sum.
+std::vector<tailsim::stats::IntervalTally> stretches_of(const std::vector<double>& values,
+                                                        std::size_t size) {
+  std::vector<tailsim::stats::IntervalTally> out;
+  for (std::size_t i = 0; i < values.size(); i += size) {
+    tailsim::stats::IntervalTally t;
+    for (std::size_t k = i; k < std::min(values.size(), i + size); ++k) {
+      ++t.count;
+      t.sum_ns += values[k];
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
+/// The sample standard deviation (n - 1), as mean() takes it.
+double sample_stddev(const std::vector<double>& values) {
+  double mean = 0;
+  for (const double v : values) {
+    mean += v;
+  }
+  mean /= static_cast<double>(values.size());
+  double squares = 0;
+  for (const double v : values) {
+    squares += (v - mean) * (v - mean);
+  }
+  return std::sqrt(squares / static_cast<double>(values.size() - 1));
+}
+
+}  // namespace
+
+TEST_CASE("batch intervals: a mean known by stretches is batched as the values would be",
+          "[stats][batch_intervals]") {
+  const BatchIntervals intervals(0.05);
+  std::mt19937_64 rng(3);
+  const auto values = mm1_sojourns(rng, 2000, 0.8, 1.0);
+  double mean = 0;
+  for (const double v : values) {
+    mean += v;
+  }
+  mean /= 2000;
+  const double stddev = sample_stddev(values);
+  // 50 stretches of 40: the ten batches are five stretches each, the 200
+  // values mean() cuts, and the interval is the same.
+  const auto tallied = intervals.tallied_mean(stretches_of(values, 40), mean, stddev, 2000);
+  const Interval direct = intervals.mean(values);
+  CHECK(tallied.interval.low == Approx(direct.low).epsilon(1e-9));
+  CHECK(tallied.interval.high == Approx(direct.high).epsilon(1e-9));
+  // The queue's memory makes the batches differ far more than independent
+  // values would: the ratio is the squared ratio of the two half-widths.
+  const double independent_half = intervals.z() * stddev / std::sqrt(2000.0);
+  const double half = (direct.high - direct.low) / 2;
+  CHECK(half > 2 * independent_half);
+  CHECK(tallied.variance_ratio == Approx(half * half / (independent_half * independent_half)));
+}
+
+TEST_CASE("batch intervals: stretches in two regimes, stretches that agree, and too few",
+          "[stats][batch_intervals]") {
+  using tailsim::stats::IntervalTally;
+  const BatchIntervals intervals(0.05);
+  // 100 stretches of 10 values, the first 50 of mean 10 and the last 50 of
+  // mean 20: five batches at 10 and five at 20, each a tenth of the 1,000.
+  // The mean's variance is 10 / 9 x 10 x 0.1^2 x 5^2 = 25 / 9, its
+  // half-width t x 5 / 3.
+  std::vector<IntervalTally> regimes(100);
+  for (std::size_t i = 0; i < regimes.size(); ++i) {
+    regimes[i] = {10, i < 50 ? 100.0 : 200.0};
+  }
+  const auto two = intervals.tallied_mean(regimes, 15, 5, 1000);
+  CHECK(two.interval.low == Approx(15 - intervals.t() * 5 / 3));
+  CHECK(two.interval.high == Approx(15 + intervals.t() * 5 / 3));
+  const double independent = 25.0 / 1000;  // stddev 5 over 1,000 values
+  CHECK(two.variance_ratio == Approx((25.0 / 9) * intervals.t() * intervals.t() /
+                                     (independent * intervals.z() * intervals.z())));
+
+  // Batches of unequal counts with one mean: weighed by their counts, they
+  // agree, and the independent interval stands.
+  std::vector<IntervalTally> agree;
+  for (std::size_t i = 0; i < 60; ++i) {
+    const std::uint64_t count = 5 + i % 7;
+    agree.push_back({count, 3.0 * static_cast<double>(count)});
+  }
+  const auto same = intervals.tallied_mean(agree, 3, 2, 474);  // 8 x 56 + 26 values
+  CHECK(same.interval.low == Approx(3 - intervals.z() * 2 / std::sqrt(474.0)));
+  CHECK(same.variance_ratio == 1);
+
+  // Too few values for ten batches of five; one stretch holding most of
+  // them (batches left empty); one value: the independent interval, or none.
+  const std::vector<IntervalTally> few(10, IntervalTally{4, 40});
+  CHECK(intervals.tallied_mean(few, 10, 1, 40).variance_ratio == 1);
+  CHECK(intervals.tallied_mean(few, 10, 1, 40).interval.low ==
+        Approx(10 - intervals.z() / std::sqrt(40.0)));
+  std::vector<IntervalTally> lopsided(20, IntervalTally{5, 50});
+  lopsided[3] = {500, 9000};
+  CHECK(intervals.tallied_mean(lopsided, 10, 1, 595).variance_ratio == 1);
+  const std::vector<IntervalTally> one{IntervalTally{1, 7}};
+  CHECK(std::isnan(intervals.tallied_mean(one, 7, 0, 1).interval.low));
+}

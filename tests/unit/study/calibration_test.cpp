@@ -390,6 +390,48 @@ TEST_CASE("calibrate: a call the run never made is off only when the traces made
   CHECK(often.failures() == 5);
 }
 
+TEST_CASE("calibrate: a run's correlated requests widen its intervals by their batch means",
+          "[study][calibrate]") {
+  // The run's 1,000 requests: 500 of 10 ms, then 500 of 20 ms (a slow
+  // stretch), in 100 intervals of 10. Taken as independent, the mean's
+  // interval is 15 ms -+ z 5 / sqrt(1,000); its intervals' ten batches (five
+  // at 10 ms, five at 20) give a variance of the mean of 25 / 9 (ms^2), so
+  // -+ t 5 / 3. The p50's ranks widen by the ratio of the two variances.
+  const auto m = load_calibration_model();
+  const auto evidence = calibration_evidence(millis_up_to(100), 0);
+  std::vector<Duration> run;
+  for (int i = 0; i < 1000; ++i) {
+    run.emplace_back(std::int64_t{i < 500 ? 10 : 20} * 1'000'000);
+  }
+  auto results = calibration_results(run, 1.0, 0);
+  const auto independent = study::calibrate(evidence, m, results);
+  for (int i = 0; i < 100; ++i) {
+    results.paths[0].interval_tallies.push_back({10, (i < 50 ? 10.0 : 20.0) * 10 * 1e6});
+  }
+  const auto batched = study::calibrate(evidence, m, results);
+  REQUIRE(batched.paths.size() == 1);
+  const auto& path = batched.paths[0];
+  const auto& mean = figure_of(path, Figure::mean);
+  CHECK(mean.simulated == Approx(15));
+  CHECK(mean.simulated_low == Approx(15 - batched.interval_t * 5 / 3));
+  CHECK(mean.simulated_high == Approx(15 + batched.interval_t * 5 / 3));
+  const auto& plain = figure_of(independent.paths[0], Figure::mean);
+  CHECK(plain.simulated_low == Approx(15 - independent.interval_z * 5 / std::sqrt(1000.0)));
+  // The p50 (10 ms, rank 500): independent, its ranks 500 -+ z sqrt(250)
+  // give 10 to 20 ms. Widened by the ratio of the two variances (111 t^2 /
+  // z^2, about 190 at this family's level) they pass both ends: from 0 to
+  // unbounded, which only a 1,000-request run of so slow a stretch can say.
+  const auto& p50 = figure_of(path, Figure::p50);
+  const auto& p50_plain = figure_of(independent.paths[0], Figure::p50);
+  CHECK(p50_plain.simulated_low == Approx(10).epsilon(0.001));
+  CHECK(p50_plain.simulated_high == Approx(20).epsilon(0.001));
+  CHECK(p50.simulated_low == 0);
+  CHECK(std::isnan(p50.simulated_high));
+  // The edge kept no tallies: its interval is the independent one.
+  const auto& edge_mean = figure_of(batched.edges[0], Figure::mean);
+  CHECK(edge_mean.simulated_low == Approx(15 - batched.interval_z * 5 / std::sqrt(1000.0)));
+}
+
 TEST_CASE("apply_traced_rates: open workloads take the traced rate; others are left and noted",
           "[study][calibrate]") {
   auto m = load_calibration_model(calibration_model + R"(  browsers: {entry: back.work, users: 5}

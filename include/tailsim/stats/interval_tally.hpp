@@ -1,0 +1,16 @@
+#pragma once
+/// What one time-series interval held of a path's or an edge's measured
+/// successes: how many finished in it and the sum of their latencies in ns.
+/// The stretches of a run that calibrate's batch means group
+/// (stats::BatchIntervals::tallied_mean).
+
+#include <cstdint>
+
+namespace tailsim::stats {
+
+struct IntervalTally {
+  std::uint64_t count = 0;
+  double sum_ns = 0;
+};
+
+}  // namespace tailsim::stats
