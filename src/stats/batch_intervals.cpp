@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
@@ -34,6 +35,51 @@ Batch batch(std::size_t j, std::size_t n) {
 
 bool can_batch(std::size_t n) {
   return n >= BatchIntervals::batches * BatchIntervals::min_batch_size;
+}
+
+/// The variance of sum(value) / sum(weight) over `stretches` in time order,
+/// from `batches` consecutive batches of about equal weight: batch j takes
+/// the stretches until the weight reaches (j + 1) / batches of the total.
+/// Batches of unequal weight count by their weights (the ratio estimator of
+/// cluster sampling): 10/9 x sum over batches of (weight / total)^2 x
+/// (batch ratio - ratio)^2. None when the total is too small to batch, or a
+/// batch is left empty (a stretch holding more than a tenth).
+template <class Weight, class Value>
+std::optional<double> batched_ratio_variance(std::span<const IntervalTally> stretches,
+                                             Weight weight_of, Value value_of) {
+  constexpr std::size_t b_count = BatchIntervals::batches;
+  std::uint64_t total = 0;
+  double sum = 0;
+  for (const IntervalTally& s : stretches) {
+    total += weight_of(s);
+    sum += value_of(s);
+  }
+  if (!can_batch(static_cast<std::size_t>(total))) {
+    return std::nullopt;
+  }
+  std::array<double, b_count> weights{};
+  std::array<double, b_count> values{};
+  std::size_t j = 0;
+  std::uint64_t so_far = 0;
+  for (const IntervalTally& s : stretches) {
+    weights[j] += static_cast<double>(weight_of(s));
+    values[j] += value_of(s);
+    so_far += weight_of(s);
+    while (j + 1 < b_count && so_far * b_count >= (j + 1) * total) {
+      ++j;
+    }
+  }
+  const auto nn = static_cast<double>(total);
+  const double ratio = sum / nn;
+  double spread = 0;
+  for (std::size_t b = 0; b < b_count; ++b) {
+    if (weights[b] == 0) {
+      return std::nullopt;
+    }
+    const double gap = values[b] / weights[b] - ratio;
+    spread += weights[b] * weights[b] * gap * gap;
+  }
+  return static_cast<double>(b_count) / static_cast<double>(b_count - 1) * spread / (nn * nn);
 }
 
 /// The sample variance of `values` (at least two).
@@ -151,47 +197,37 @@ BatchIntervals::TalliedMean BatchIntervals::tallied_mean(std::span<const Interva
                                                          double mean, double stddev,
                                                          std::size_t n) const {
   TalliedMean out{independent_mean(mean, stddev, n), 1};
-  std::uint64_t total = 0;
-  double sum = 0;
-  for (const IntervalTally& s : stretches) {
-    total += s.count;
-    sum += s.sum_ns;
-  }
-  if (n < 2 || !can_batch(static_cast<std::size_t>(total))) {
+  const auto batched = batched_ratio_variance(
+      stretches, [](const IntervalTally& s) { return s.count; },
+      [](const IntervalTally& s) { return s.sum_ns; });
+  if (n < 2 || !batched) {
     return out;
   }
-  // Batch j takes the stretches until the count reaches (j + 1) / batches of the total.
-  std::array<double, batches> counts{};
-  std::array<double, batches> sums{};
-  std::size_t j = 0;
-  std::uint64_t so_far = 0;
-  for (const IntervalTally& s : stretches) {
-    counts[j] += static_cast<double>(s.count);
-    sums[j] += s.sum_ns;
-    so_far += s.count;
-    while (j + 1 < batches && so_far * batches >= (j + 1) * total) {
-      ++j;
-    }
-  }
-  const auto nn = static_cast<double>(total);
-  const double ratio = sum / nn;
-  double spread = 0;
-  for (std::size_t b = 0; b < batches; ++b) {
-    if (counts[b] == 0) {
-      return out;
-    }
-    const double gap = sums[b] / counts[b] - ratio;
-    spread += counts[b] * counts[b] * gap * gap;
-  }
-  const double batched = static_cast<double>(batches) / static_cast<double>(batches - 1) * spread /
-                         (nn * nn);  // the variance of the mean
   const double independent = stddev * stddev / static_cast<double>(n);
-  const double half = std::max(z_ * std::sqrt(independent), t_ * std::sqrt(batched));
+  const double half = std::max(z_ * std::sqrt(independent), t_ * std::sqrt(*batched));
   out.interval = {mean - half, mean + half};
   if (independent > 0) {
-    out.variance_ratio = std::max(1.0, batched * (t_ * t_) / (independent * (z_ * z_)));
+    out.variance_ratio = std::max(1.0, *batched * (t_ * t_) / (independent * (z_ * z_)));
   }
   return out;
+}
+
+Interval BatchIntervals::tallied_share(std::span<const IntervalTally> stretches, std::size_t k,
+                                       std::size_t n) const {
+  if (n == 0) {
+    return {open_end, open_end};
+  }
+  const double p = static_cast<double>(k) / static_cast<double>(n);
+  const double independent = p * (1 - p) / static_cast<double>(n);
+  const auto batched = batched_ratio_variance(
+      stretches, [](const IntervalTally& s) { return s.count + s.failed; },
+      [](const IntervalTally& s) { return static_cast<double>(s.failed); });
+  const double ratio = batched && independent > 0
+                           ? std::max(1.0, *batched * (t_ * t_) / (independent * (z_ * z_)))
+                           : 1.0;
+  // Wilson's interval on the number of independent outcomes that would vary
+  // as much as these do, as share() widens its own.
+  return wilson(p, static_cast<double>(n) / ratio);
 }
 
 Interval BatchIntervals::independent_share(std::size_t k, std::size_t n) const {

@@ -275,10 +275,10 @@ void Recorder::close_interval(Duration interval) {
   }
   if (keeps_tallies_) {
     for (std::size_t p = 0; p < paths_.size(); ++p) {
-      path_tallies_.close(p, paths_[p].latency);
+      path_tallies_.close(p, paths_[p].latency, paths_[p].outcomes);
     }
     for (std::size_t e = 0; e < edges_.size(); ++e) {
-      edge_tallies_.close(e, edges_[e].latency);
+      edge_tallies_.close(e, edges_[e].latency, edges_[e].outcomes);
     }
   }
   for (std::size_t e = 0; e < edge_series_.size(); ++e) {

@@ -230,7 +230,7 @@ void compare(CalibrationItem& item, Observed observed, const Simulated& simulate
     errors.observed_low = interval.low;
     errors.observed_high = interval.high;
     const stats::Interval simulated_interval =
-        intervals.independent_share(simulated.failed, simulated.finished);
+        intervals.tallied_share(simulated.tallies, simulated.failed, simulated.finished);
     errors.simulated_low = simulated_interval.low;
     errors.simulated_high = simulated_interval.high;
     errors.difference = errors.simulated - errors.observed;
@@ -298,6 +298,7 @@ void add_simulated(Sides& sides, const stats::Histogram& latency,
   for (std::size_t i = 0; i < tallies.size(); ++i) {
     sum[i].count += tallies[i].count;
     sum[i].sum_ns += tallies[i].sum_ns;
+    sum[i].failed += tallies[i].failed;
   }
   sides.simulated.finished += finished;
   sides.simulated.failed += finished - outcomes[stats::Outcome::ok];

@@ -96,6 +96,13 @@ class BatchIntervals {
   };
   [[nodiscard]] TalliedMean tallied_mean(std::span<const IntervalTally> stretches, double mean,
                                          double stddev, std::size_t n) const;
+  /// The interval of a share of k in n outcomes known by the same
+  /// stretches (each one's successes `count` and failures `failed`):
+  /// Wilson's, on n divided by the ratio of the batches' variance of the
+  /// failures' share to that of independent outcomes, as share() widens
+  /// its own; the independent one without batches.
+  [[nodiscard]] Interval tallied_share(std::span<const IntervalTally> stretches, std::size_t k,
+                                       std::size_t n) const;
   [[nodiscard]] Interval independent_share(std::size_t k, std::size_t n) const;
 
   /// The interval of the share of true flags in `in_order` (1 = failed):

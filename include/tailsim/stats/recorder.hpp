@@ -330,8 +330,9 @@ class Recorder {
   }
 
   /// With keep_interval_tallies(): per path and per edge, each closed
-  /// interval's tally, and the latency histogram's count and sum at the
-  /// last close (what the next interval's tally is counted from).
+  /// interval's tally, and the latency histogram's count and sum and the
+  /// failures at the last close (what the next interval's tally is counted
+  /// from).
   struct Tallies {
     std::vector<std::vector<IntervalTally>> per_interval;
     std::vector<IntervalTally> at_last_close;
@@ -339,10 +340,11 @@ class Recorder {
       per_interval.resize(n);
       at_last_close.resize(n);
     }
-    void close(std::size_t i, const Histogram& latency) {
-      const IntervalTally now{latency.count(), latency.sum()};
+    void close(std::size_t i, const Histogram& latency, const OutcomeCounts& outcomes) {
+      const IntervalTally now{latency.count(), latency.sum(), outcomes.failed()};
+      const IntervalTally& last = at_last_close[i];
       per_interval[i].push_back(
-          {now.count - at_last_close[i].count, now.sum_ns - at_last_close[i].sum_ns});
+          {now.count - last.count, now.sum_ns - last.sum_ns, now.failed - last.failed});
       at_last_close[i] = now;
     }
   };

@@ -94,7 +94,7 @@ struct PathResult {
   /// at once). Beside `latency`, it shows what a path's clients waited when
   /// many requests fail. Requests still open at the end are not in it.
   Histogram latency_all;
-  /// Per time-series interval, what `latency` gained in it: kept only when
+  /// Per time-series interval, what `latency` and the failures gained in it: kept only when
   /// the run is asked (components::RunLimits::interval_tallies), for the
   /// batch means of calibrate's simulated side.
   std::vector<IntervalTally> interval_tallies;
@@ -180,7 +180,7 @@ struct EdgeResult {
   std::uint64_t attempts = 0;
   OutcomeCounts outcomes;
   Histogram latency;  ///< successful calls, as the caller saw them, in ns
-  /// As PathResult::interval_tallies, of `latency`.
+  /// As PathResult::interval_tallies, of `latency` and the failures.
   std::vector<IntervalTally> interval_tallies;
   std::uint64_t breaker_opens = 0;
   double breaker_open_s = 0;

@@ -303,3 +303,39 @@ TEST_CASE("batch intervals: stretches in two regimes, stretches that agree, and 
   const std::vector<IntervalTally> one{IntervalTally{1, 7}};
   CHECK(std::isnan(intervals.tallied_mean(one, 7, 0, 1).interval.low));
 }
+
+TEST_CASE("batch intervals: a share known by stretches widens as share() does",
+          "[stats][batch_intervals]") {
+  using tailsim::stats::IntervalTally;
+  const BatchIntervals intervals(0.05);
+  // Wilson's interval for a share p of n outcomes.
+  auto wilson = [&](double p, double n) {
+    const double z = intervals.z();
+    const double centre = (p + z * z / (2 * n)) / (1 + z * z / n);
+    const double half = z * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
+    return Interval{centre - half, centre + half};
+  };
+  // 100 stretches of 10 outcomes: none failed in the first 50, all in the
+  // last 50. Five batches at share 0, five at 1: the share's variance is
+  // 10 / 9 x 10 x 0.1^2 x 0.5^2 = 1 / 36, against 0.25 / 1,000 for
+  // independent outcomes; Wilson's interval takes n / (that ratio x t^2 / z^2).
+  std::vector<IntervalTally> bursts(100);
+  for (std::size_t i = 0; i < bursts.size(); ++i) {
+    bursts[i] = i < 50 ? IntervalTally{10, 10.0, 0} : IntervalTally{0, 0.0, 10};
+  }
+  const double ratio = (1.0 / 36) / (0.25 / 1000) * (intervals.t() * intervals.t()) /
+                       (intervals.z() * intervals.z());
+  const Interval widened = intervals.tallied_share(bursts, 500, 1000);
+  const Interval expected = wilson(0.5, 1000 / ratio);
+  CHECK(widened.low == Approx(expected.low));
+  CHECK(widened.high == Approx(expected.high));
+  CHECK(widened.high - widened.low > 5 * (wilson(0.5, 1000).high - wilson(0.5, 1000).low));
+
+  // Failures spread evenly: the batches agree, and the interval is the
+  // independent one; no outcomes: unknown.
+  const std::vector<IntervalTally> even(100, IntervalTally{9, 90.0, 1});
+  const Interval plain = intervals.tallied_share(even, 100, 1000);
+  CHECK(plain.low == Approx(intervals.independent_share(100, 1000).low));
+  CHECK(plain.high == Approx(intervals.independent_share(100, 1000).high));
+  CHECK(std::isnan(intervals.tallied_share(even, 0, 0).low));
+}

@@ -427,6 +427,20 @@ TEST_CASE("calibrate: a run's correlated requests widen its intervals by their b
   CHECK(p50_plain.simulated_high == Approx(20).epsilon(0.001));
   CHECK(p50.simulated_low == 0);
   CHECK(std::isnan(p50.simulated_high));
+  // Failures in bursts widen the error share's interval: 100 of 1,100
+  // requests failed, all in the last ten intervals.
+  results.paths[0].outcomes[stats::Outcome::error] = 100;
+  for (int i = 90; i < 100; ++i) {
+    results.paths[0].interval_tallies[static_cast<std::size_t>(i)].failed = 10;
+  }
+  const auto bursty = study::calibrate(evidence, m, results);
+  results.paths[0].interval_tallies.clear();
+  const auto even = study::calibrate(evidence, m, results);
+  const auto& bursty_errors = figure_of(bursty.paths[0], Figure::errors);
+  const auto& even_errors = figure_of(even.paths[0], Figure::errors);
+  CHECK(bursty_errors.simulated == Approx(100.0 / 1100));
+  CHECK(bursty_errors.simulated_high - bursty_errors.simulated_low >
+        2 * (even_errors.simulated_high - even_errors.simulated_low));
   // The edge kept no tallies: its interval is the independent one.
   const auto& edge_mean = figure_of(batched.edges[0], Figure::mean);
   CHECK(edge_mean.simulated_low == Approx(15 - batched.interval_z * 5 / std::sqrt(1000.0)));
