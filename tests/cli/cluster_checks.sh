@@ -21,14 +21,23 @@ fail() {
   exit 1
 }
 
+# The studies' simulated durations; a tenth with TAILSIM_CHECK_SHORT=1 (the
+# sanitizer build, where simulating is ten times slower and the shards'
+# plumbing, not the figures, is what is checked).
+if [ "${TAILSIM_CHECK_SHORT:-0}" = 1 ]; then
+  sweep_for=2m compare_for=30s run_for=1m
+else
+  sweep_for=20m compare_for=5m run_for=10m
+fi
+
 # The outputs of one study, by command: options and files.
-sweep_study="sweep $mm1 --vary workloads.requests.rate=60..90:10/s --vary services.server.replicas=1,2 --duration 20m -r 2"
+sweep_study="sweep $mm1 --vary workloads.requests.rate=60..90:10/s --vary services.server.replicas=1,2 --duration $sweep_for -r 2"
 sweep_outputs="--csv s.csv --json s.json --report s.html"
 sweep_files="s.csv s.json s.html stdout.txt"
-compare_study="compare $before $after --duration 5m -r 4"
+compare_study="compare $before $after --duration $compare_for -r 4"
 compare_outputs="--json c.json --junit c.xml --summary-md c.md --out out --color never"
 compare_files="c.json c.xml c.md out/comparison.json out/junit.xml out/summary.md out/compare.html stdout.txt"
-run_study="run $mm1 --duration 10m -r 5"
+run_study="run $mm1 --duration $run_for -r 5"
 run_outputs="--json r.json --summary-md r.md --junit r.xml --out out --traces 5"
 precision_study="run $mm1 --duration 2m --precision 10% --max-replications 12"
 precision_outputs="--json p.json -q"
