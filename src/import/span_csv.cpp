@@ -195,8 +195,9 @@ void SpanCsvReader::row(const std::vector<std::string>& fields, std::size_t numb
 
   bool in_range = true;
   const auto started =
-      parse_time(field(start), number, place_[start] + 1, "StartTimeUnixNano", in_range);
-  const auto ended = parse_time(field(end), number, place_[end] + 1, "EndTimeUnixNano", in_range);
+      parse_time(field(start_time), number, place_[start_time] + 1, "StartTimeUnixNano", in_range);
+  const auto ended =
+      parse_time(field(end_time), number, place_[end_time] + 1, "EndTimeUnixNano", in_range);
   auto& skipped = store_.counts().skipped;
   if (!started) {
     ++skipped[static_cast<std::size_t>(SkipReason::no_start_time)];

@@ -41,8 +41,8 @@ class SpanCsvReader {
     parent_id,
     pod,
     operation,
-    start,
-    end,
+    start_time,
+    end_time,
     column_count
   };
   void header(const std::vector<std::string>& fields, std::size_t number);
