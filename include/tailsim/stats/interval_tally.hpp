@@ -3,7 +3,7 @@
 /// requests or calls: how many succeeded in it, the sum of their latencies
 /// in ns, and how many failed in it.
 /// The stretches of a run that calibrate's batch means group
-/// (stats::BatchIntervals::tallied_mean).
+/// (stats::BatchIntervals::tallied_mean and tallied_share).
 
 #include <cstdint>
 

@@ -222,7 +222,8 @@ class Recorder {
   /// every time-weighted span (cpu_busy, queue_length, ...) at the boundary.
   void close_interval(Duration interval);
   /// From now on, each interval's close also keeps what each path's and
-  /// edge's measured latency gained in it (PathResult::interval_tallies).
+  /// edge's measured latency and failures gained in it
+  /// (PathResult::interval_tallies).
   void keep_interval_tallies();
 
   void finish(Results& results);
