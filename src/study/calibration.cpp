@@ -79,8 +79,8 @@ struct Observed {
 /// The simulated side.
 struct Simulated {
   stats::Histogram latency;
-  /// Per time-series interval, the successes that finished in it: the
-  /// batches of its intervals (empty when the run kept none).
+  /// Per time-series interval, the successes and failures that finished in
+  /// it: the batches of its intervals (empty when the run kept none).
   std::vector<stats::IntervalTally> tallies;
   std::uint64_t finished = 0;
   std::uint64_t failed = 0;
@@ -121,7 +121,7 @@ CalibrationItem make_item(std::string name, Sides& sides, const char* not_in_mod
 /// Compares one item's figures. The observed intervals come from the
 /// requests in time order (stats::BatchIntervals); the simulated ones from
 /// the histogram, widened by the batch means of the run's intervals when it
-/// kept their tallies (BatchIntervals::tallied_mean).
+/// kept their tallies (BatchIntervals::tallied_mean and tallied_share).
 void compare(CalibrationItem& item, Observed observed, const Simulated& simulated,
              const CalibrationTolerance& tolerance, const stats::BatchIntervals& intervals) {
   std::stable_sort(observed.requests.begin(), observed.requests.end(),
