@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <type_traits>
@@ -15,6 +16,24 @@
 #include "tailsim/plan/compiler.hpp"
 
 namespace tailsim::bench {
+
+/// Keeps this process, and the children it forks, on the processor it runs
+/// on now, and returns that processor's number (-1 when the system would not
+/// say or not pin). On the shared virtual machine the benches run on, the two
+/// processors have run the same binary 45% apart in speed for minutes at a
+/// time (0.53 s against 0.75 s, pinned with taskset), and which one a child
+/// lands on decided a reading; a ratio of two runs means something only when
+/// both ran on the same processor.
+inline int pin_to_this_processor() {
+  const int cpu = sched_getcpu();
+  if (cpu < 0) {
+    return -1;
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -1;
+}
 
 /// What `measure()` returned in the child, and the child's peak resident
 /// memory in KiB. `measure` returns an optional T (T trivially copyable, to

@@ -14,7 +14,10 @@
 // Without models it runs the four in models/. With REPEATS > 1 the runs take
 // turns (each model plain, then attributed, round by round), so that a slow
 // stretch of a shared machine falls on all alike, and each figure is the
-// median with the range of events per second beside it.
+// median with the range of events per second beside it. Every run is on the
+// processor the bench starts on (pin_to_this_processor): the two of a
+// shared machine can differ by half, and the ratio of two runs needs both
+// on the same one.
 
 #include <algorithm>
 #include <cstdio>
@@ -104,6 +107,10 @@ int main(int argc, char** argv) {
     std::sort(models.begin(), models.end());
   }
 
+  const int processor = tailsim::bench::pin_to_this_processor();
+  fmt::print("{}\n", processor >= 0 ? fmt::format("every run on processor {}", processor)
+                                    : std::string{"not pinned to a processor: the readings may "
+                                                  "mix two processors' speeds"});
   std::vector<Readings> readings(models.size());
   for (int round = 0; round < repeats; ++round) {
     for (std::size_t i = 0; i < models.size(); ++i) {

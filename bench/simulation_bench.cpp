@@ -19,6 +19,8 @@
 // requests per second beside it: on a shared virtual machine one reading can
 // be off by a third. The last line is M/M/1's requests per second over the
 // yardstick's, round by round (the median, and the range over the rounds).
+// Every run and the yardstick are on the processor the bench starts on
+// (pin_to_this_processor): the two of a shared machine can differ by half.
 
 #include <algorithm>
 #include <chrono>
@@ -209,6 +211,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: simulation_bench [SECONDS > 0] [REPEATS >= 1]\n");
     return 2;
   }
+  const int processor = tailsim::bench::pin_to_this_processor();
+  fmt::print("{}\n", processor >= 0 ? fmt::format("every run on processor {}", processor)
+                                    : std::string{"not pinned to a processor: the readings may "
+                                                  "mix two processors' speeds"});
   const Case cases[] = {{"M/M/1 (rho 0.8)", mm1},
                         {"chain of 4 services", chain},
                         {"3-way fan-out", fanout},

@@ -112,7 +112,7 @@ class ProcessorSharing {
   }
 
   /// A request `job` starts needing `work_ns` core-nanoseconds.
-  void add(Time now, double work_ns, std::uint32_t job) {
+  [[gnu::always_inline]] void add(Time now, double work_ns, std::uint32_t job) {
     advance(now);
     push_job(Job{virtual_now_ + std::max(0.0, work_ns), job});
     busy_changed();

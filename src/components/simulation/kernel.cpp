@@ -182,7 +182,7 @@ void Simulation<Observe>::start_workloads() {
 }
 
 template <bool Observe>
-void Simulation<Observe>::schedule_next_arrival(Id w) {
+inline void Simulation<Observe>::schedule_next_arrival(Id w) {
   const plan::Workload& wl = plan_.workloads[w];
   WorkloadState& state = clients_.workloads[w];
   if (wl.kind == plan::WorkloadKind::trace) {
@@ -268,7 +268,7 @@ void Simulation<Observe>::start_client_request(Id w) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::finish_client_request(Id x, const Exchange& ex, Outcome outcome) {
+inline void Simulation<Observe>::finish_client_request(Id x, const Exchange& ex, Outcome outcome) {
   if (Observe || choose_ != nullptr) [[unlikely]] {
     if (choose_ && recorder_.is_measured(ex.started)) {
       choose_->offer(ex.workload, clients_.arrival_index[x], (now_ - ex.started).count(),
@@ -431,7 +431,7 @@ void Simulation<Observe>::start_attempt(Id x, bool is_hedge) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::start_plain_attempt(Id x) {
+inline void Simulation<Observe>::start_plain_attempt(Id x) {
   // The one attempt of a call without a policy: no deadline, breaker, bulkhead
   // or hedge to consider and no edge state to keep.
   Exchange& ex = calls_.exchanges[x];
@@ -949,7 +949,7 @@ inline void Simulation<Observe>::finish_request(Id request, Outcome outcome) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::enqueue(Id pod_id, Waiter waiter) {
+inline void Simulation<Observe>::enqueue(Id pod_id, Waiter waiter) {
   Pod& pod = fleet_.pods[pod_id];
   note_waiting(pod.service, +1);
   pod.waiting.push_back(waiter);
@@ -1219,7 +1219,7 @@ inline void Simulation<Observe>::finish_task(Id t) {
 // ----------------------------------------------------------------------- CPU
 
 template <bool Observe>
-void Simulation<Observe>::start_cpu(Id t, Id pod_id, double work_ns) {
+inline void Simulation<Observe>::start_cpu(Id t, Id pod_id, double work_ns) {
   touch_cpu(pod_id);
   fleet_.pods[pod_id].cpu.add(now_, work_ns, t);
   if constexpr (Observe) {

@@ -772,17 +772,18 @@ class Simulation {
 
   // Workloads
   void start_workloads();
-  void schedule_next_arrival(Id w);
+  [[gnu::always_inline]] void schedule_next_arrival(Id w);
   void on_arrival(Id w);
   void on_burst_toggle(Id w);
   void start_client_request(Id w);
-  void finish_client_request(Id x, const Exchange& exchange, Outcome outcome);
+  [[gnu::always_inline]] void finish_client_request(Id x, const Exchange& exchange,
+                                                    Outcome outcome);
 
   // Calls, their attempts and the network
   /// `key`: the new exchange's (Exchange::key).
   void start_call(Id task, Id site, bool joins_parent, std::uint64_t key);
   void start_attempt(Id exchange, bool is_hedge = false);
-  void start_plain_attempt(Id exchange);
+  [[gnu::always_inline]] void start_plain_attempt(Id exchange);
   void on_hedge_due(Id exchange);
   void forget_attempt(Exchange& exchange, Id attempt);
   void attempt_done(Id attempt, Outcome outcome);
@@ -894,7 +895,7 @@ class Simulation {
     }
   }
   void start_next_waiter(Id pod);
-  void enqueue(Id pod, Waiter waiter);
+  [[gnu::always_inline]] void enqueue(Id pod, Waiter waiter);
   [[gnu::always_inline]] void note_waiting(Id service, std::int64_t change);
   void reject_waiter(Id pod, const Waiter& waiter);
 
@@ -936,7 +937,7 @@ class Simulation {
     return 1.0 + (svc.warmup_slowdown - 1.0) * left;
   }
   /// Task `task`, of a request on pod `pod`, starts a cpu op of `work_ns`.
-  void start_cpu(Id task, Id pod, double work_ns);
+  [[gnu::always_inline]] void start_cpu(Id task, Id pod, double work_ns);
   [[gnu::always_inline]] void touch_cpu(Id pod);
   /// note_held_back_cpu's part for busy requests the quota or a pause
   /// stopped since the pod's CPU last moved on (gc.cpp).
