@@ -669,7 +669,7 @@ inline void Simulation<Observe>::on_plain_request_delivered(Id x) {
 }
 
 template <bool Observe>
-void Simulation<Observe>::receive(Id r) {
+inline void Simulation<Observe>::receive(Id r) {
   const Id endpoint = work_.requests[r].endpoint;
   const Id service = plan_.endpoints[endpoint].service;
   const plan::Service& svc = plan_.services[service];

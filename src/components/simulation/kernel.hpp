@@ -793,7 +793,7 @@ class Simulation {
   void on_request_delivered(Id attempt);
   [[gnu::always_inline]] void on_plain_request_delivered(Id exchange);
   /// Request `r`, just made by make_request, arrives at its service.
-  void receive(Id r);
+  [[gnu::always_inline]] void receive(Id r);
   /// A new request arriving now, every field stored straight into its slot:
   /// a value built on the stack and copied in is read back in 16-byte halves
   /// across the narrower stores that have just written it, and the processor
