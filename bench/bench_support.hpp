@@ -35,6 +35,17 @@ inline int pin_to_this_processor() {
   return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -1;
 }
 
+/// pin_to_this_processor(), and a line on stdout that says where the runs
+/// are (or that they are not pinned), for a reading to be read with.
+inline void pin_and_say() {
+  const int processor = pin_to_this_processor();
+  if (processor >= 0) {
+    std::printf("every run on processor %d\n", processor);
+  } else {
+    std::printf("not pinned to a processor: the readings may mix two processors' speeds\n");
+  }
+}
+
 /// What `measure()` returned in the child, and the child's peak resident
 /// memory in KiB. `measure` returns an optional T (T trivially copyable, to
 /// go through a pipe): none when it failed, having said why on stderr. The

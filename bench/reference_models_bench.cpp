@@ -107,10 +107,7 @@ int main(int argc, char** argv) {
     std::sort(models.begin(), models.end());
   }
 
-  const int processor = tailsim::bench::pin_to_this_processor();
-  fmt::print("{}\n", processor >= 0 ? fmt::format("every run on processor {}", processor)
-                                    : std::string{"not pinned to a processor: the readings may "
-                                                  "mix two processors' speeds"});
+  tailsim::bench::pin_and_say();
   std::vector<Readings> readings(models.size());
   for (int round = 0; round < repeats; ++round) {
     for (std::size_t i = 0; i < models.size(); ++i) {

@@ -211,10 +211,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: simulation_bench [SECONDS > 0] [REPEATS >= 1]\n");
     return 2;
   }
-  const int processor = tailsim::bench::pin_to_this_processor();
-  fmt::print("{}\n", processor >= 0 ? fmt::format("every run on processor {}", processor)
-                                    : std::string{"not pinned to a processor: the readings may "
-                                                  "mix two processors' speeds"});
+  tailsim::bench::pin_and_say();
   const Case cases[] = {{"M/M/1 (rho 0.8)", mm1},
                         {"chain of 4 services", chain},
                         {"3-way fan-out", fanout},
