@@ -52,13 +52,7 @@ double RateSchedule::rate_at(Time t) const {
   return s.start_rate + s.slope * seconds_between(s.start, t);
 }
 
-std::optional<Time> RateSchedule::advance(Time from, double expected) {
-  if (cursor_ + 1 == segments_.size()) {  // the last segment, a constant rate: the usual case
-    const Segment& s = segments_[cursor_];
-    if (s.slope == 0 && s.end == Time::max() && s.start_rate > 0 && from >= s.start) {
-      return from + Duration{ceil_ns(expected / s.start_rate * 1e9)};  // as below, in short
-    }
-  }
+Time RateSchedule::advance_through(Time from, double expected) {
   while (cursor_ < segments_.size() && segments_[cursor_].end <= from) {
     ++cursor_;
   }
@@ -82,12 +76,12 @@ std::optional<Time> RateSchedule::advance(Time from, double expected) {
       return t + Duration{ceil_ns(x * 1e9)};
     }
     if (std::isinf(span)) {
-      return std::nullopt;  // the rate stays zero forever
+      return Time::max();  // the rate stays zero forever
     }
     left -= mass;
     t = s.end;
   }
-  return std::nullopt;
+  return Time::max();
 }
 
 }  // namespace tailsim::components

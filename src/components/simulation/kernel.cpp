@@ -203,8 +203,8 @@ inline void Simulation<Observe>::schedule_next_arrival(Id w) {
   if (wl.has_bursts) {
     expected /= wl.burst_factor;
   }
-  if (auto at = state.schedule->advance(now_, expected); at && *at < window_end_) {
-    schedule(*at, EventKind::workload_arrival, w);
+  if (const Time at = state.schedule->advance(now_, expected); at < window_end_) {
+    schedule(at, EventKind::workload_arrival, w);
   }
 }
 
