@@ -492,6 +492,14 @@ std::optional<Plan> Compiler::compile() {
     for (const auto& ep : svc.endpoints) {
       const std::string name = svc.name.value + "." + ep.name.value;
       Endpoint out{name, service_id, compile_block(ep.steps, svc, name)};
+      const Block& block = plan_.blocks[out.block];
+      if (block.end == block.begin + 1 && !svc.pod.async.value && !svc.external.value) {
+        const Op& op = plan_.ops[block.begin];
+        if (op.kind == OpKind::cpu && op.probability >= 1.0 && op.times_low == 1 &&
+            op.times_high == 1) {
+          out.lone_cpu = block.begin;
+        }
+      }
       plan_.endpoints.push_back(std::move(out));
     }
   }

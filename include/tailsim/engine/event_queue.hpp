@@ -58,6 +58,7 @@
 ///
 /// No allocation once the vectors have grown to their peak; no virtual call.
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
 #include <vector>
@@ -88,8 +89,10 @@ class EventQueue {
     assert(at >= now_);
     const std::uint64_t seq = next_seq_++;
     if (at == now_) {
-      ring_.emplace_back();
-      store(ring_.back(), at, seq, kind, target, generation, 0);
+      if (ring_size_ == ring_.size()) [[unlikely]] {
+        grow_ring();
+      }
+      store(ring_[ring_size_++], at, seq, kind, target, generation, 0);
     } else {
       heap_push(at, seq, kind, target, generation, 0);
     }
@@ -150,12 +153,12 @@ class EventQueue {
     // An empty heap's top is a sentinel later than every event.
     const Event& next = heap_[0];
     if (!timers_.empty() && earlier(timers_[0], next) &&
-        (ring_head_ == ring_.size() || earlier(timers_[0], ring_[ring_head_]))) {
+        (ring_head_ == ring_size_ || earlier(timers_[0], ring_[ring_head_]))) {
       e = timer_pop();
-    } else if (ring_head_ < ring_.size() && earlier(ring_[ring_head_], next)) {
+    } else if (ring_head_ < ring_size_ && earlier(ring_[ring_head_], next)) {
       e = ring_[ring_head_++];
-      if (ring_head_ == ring_.size()) {
-        ring_.clear();
+      if (ring_head_ == ring_size_) {
+        ring_size_ = 0;
         ring_head_ = 0;
       }
     } else if (next.timer != 0) {
@@ -171,7 +174,7 @@ class EventQueue {
   [[nodiscard]] const Event& top() const {
     assert(!empty());
     const Event* best = nullptr;
-    if (ring_head_ < ring_.size()) {
+    if (ring_head_ < ring_size_) {
       best = &ring_[ring_head_];
     }
     if (heap_size_ != 0 && (best == nullptr || earlier(heap_[0], *best))) {
@@ -232,11 +235,10 @@ class EventQueue {
   }
 
   [[nodiscard]] bool empty() const {
-    return heap_size_ == 0 && ring_head_ == ring_.size() && timers_pending() == 0;
+    return heap_size_ == 0 && ring_head_ == ring_size_ && timers_pending() == 0;
   }
   [[nodiscard]] std::size_t size() const {
-    return heap_size_ + far_.size() + lane_backlog_ + (ring_.size() - ring_head_) +
-           timers_pending();
+    return heap_size_ + far_.size() + lane_backlog_ + (ring_size_ - ring_head_) + timers_pending();
   }
   /// The time of the event popped last.
   [[nodiscard]] Time now() const { return now_; }
@@ -247,7 +249,7 @@ class EventQueue {
     far_.clear();
     far_min_ = ~std::uint64_t{0};
     threshold_ = 0;
-    ring_.clear();
+    ring_size_ = 0;
     ring_head_ = 0;
     timers_.clear();
     fired_ = no_timer;
@@ -588,7 +590,14 @@ class EventQueue {
   std::uint64_t refill_seq_ = 0;
   std::vector<Lane> lanes_;
   std::size_t lane_backlog_ = 0;  ///< events waiting behind their lanes' earliest
+  /// The ring: events ring_head_ to ring_size_ of ring_, whose size is its
+  /// capacity (grow_ring), so that a push is a store and an increment,
+  /// never a vector's out-of-line growth path.
   std::vector<Event> ring_;
+  std::size_t ring_size_ = 0;
+  [[gnu::cold, gnu::noinline]] void grow_ring() {
+    ring_.resize(std::max<std::size_t>(16, 2 * ring_.size()));
+  }
   std::vector<Event> timers_;            ///< timers' pending events, a 4-ary min-heap
   std::vector<std::size_t> timer_slot_;  ///< per timer: its index in timers_, or no_slot
   static constexpr std::uint32_t no_timer = ~std::uint32_t{0};

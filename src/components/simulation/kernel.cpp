@@ -905,14 +905,40 @@ inline void Simulation<Observe>::start_request(Id request) {
   ServiceState& state = fleet_.services[service];
   const bool fails =
       state.fail_rate > 0 && keyed_stream(req.key, state.fail_stream).uniform() < state.fail_rate;
-  const Id t =
-      spawn(no_id, request, plan_.endpoints[req.endpoint].block, req.key, now_ - req.arrived);
+  const plan::Endpoint& endpoint = plan_.endpoints[req.endpoint];
+  if (endpoint.lone_cpu != no_id && !fails && state.extra_delay <= Duration::zero()) {
+    start_lone_cpu(request);
+    return;
+  }
+  const Id t = spawn(no_id, request, endpoint.block, req.key, now_ - req.arrived);
   if (fails) {
     work_.tasks[t].failure = Outcome::error;  // an injected failure: it answers error at once...
   }
   if (state.extra_delay > Duration::zero()) {  // ...or after a slow fault's extra latency
     work_.ready.pop_back();  // a slow fault: the request first waits the extra latency
     schedule(now_ + state.extra_delay, EventKind::delay_done, t, work_.tasks.generation(t));
+  }
+}
+
+template <bool Observe>
+void Simulation<Observe>::start_lone_cpu(Id request) {
+  // One cpu step on a pod that is not async: started here as the step
+  // loop's first turn would start it (the same draw, the same work),
+  // without the turn. The loop ends the task when the work is done.
+  const Request& req = work_.requests[request];
+  const plan::Endpoint& endpoint = plan_.endpoints[req.endpoint];
+  const Id t = spawn_unready(no_id, request, endpoint.block, req.key, now_ - req.arrived);
+  Task& task = work_.tasks[t];
+  task.next = task.end;
+  task.current = endpoint.lone_cpu;
+  if constexpr (Observe) {
+    observe_resume(t);
+  }
+  const plan::Op& op = plan_.ops[endpoint.lone_cpu];
+  task.work_ns = cpu_demand(op, step_key(t, op, 0), fleet_.pods[req.pod]);
+  start_cpu(t, req.pod, task.work_ns);
+  if constexpr (Observe) {
+    observe_suspend(t);
   }
 }
 
@@ -1095,33 +1121,8 @@ bool Simulation<Observe>::execute(Id t) {
   // child): the same for this request whichever order requests come in.
   const std::uint64_t key = step_key(t, op, work_.tasks[t].remaining);
   switch (op.kind) {
-    case plan::OpKind::cpu: {
-      engine::RandomStream rng(key);
-      const double work = static_cast<double>(plan_.distributions[op.dist].sample(rng).count());
-      const Id pod_id = work_.requests[work_.tasks[t].request].pod;
-      Pod& pod = fleet_.pods[pod_id];
-      const plan::Service& svc = plan_.services[pod.service];
-      const double scaled = work * fleet_.services[pod.service].cpu_factor * warmup_factor(pod);
-      work_.tasks[t].work_ns = scaled;
-      if (!svc.async || svc.workers == 0) {
-        start_cpu(t, pod_id, scaled);
-        return true;
-      }
-      if (pod.busy_workers < svc.workers) {
-        ++pod.busy_workers;
-        work_.tasks[t].holds_worker = true;
-        start_cpu(t, pod_id, scaled);
-        return true;
-      }
-      if (svc.queue_capacity >= 0 &&
-          static_cast<std::int64_t>(pod.waiting.size()) >= svc.queue_capacity) {
-        recorder_.service_rejected(pod.service, work_.requests[work_.tasks[t].request].arrived);
-        work_.tasks[t].failure = Outcome::rejected;
-        return false;
-      }
-      enqueue(pod_id, Waiter{t, now_, true});
-      return true;
-    }
+    case plan::OpKind::cpu:
+      return run_cpu_step(t, op, key);
     case plan::OpKind::delay: {
       engine::RandomStream rng(key);
       schedule(now_ + plan_.distributions[op.dist].sample(rng), EventKind::delay_done, t,
@@ -1177,6 +1178,41 @@ bool Simulation<Observe>::execute(Id t) {
       return join_batch(t, op.batch);
   }
   return false;
+}
+
+template <bool Observe>
+inline double Simulation<Observe>::cpu_demand(const plan::Op& op, std::uint64_t key,
+                                              const Pod& pod) {
+  engine::RandomStream rng(key);
+  const double work = static_cast<double>(plan_.distributions[op.dist].sample(rng).count());
+  return work * fleet_.services[pod.service].cpu_factor * warmup_factor(pod);
+}
+
+template <bool Observe>
+inline bool Simulation<Observe>::run_cpu_step(Id t, const plan::Op& op, std::uint64_t key) {
+  const Id pod_id = work_.requests[work_.tasks[t].request].pod;
+  Pod& pod = fleet_.pods[pod_id];
+  const plan::Service& svc = plan_.services[pod.service];
+  const double scaled = cpu_demand(op, key, pod);
+  work_.tasks[t].work_ns = scaled;
+  if (!svc.async || svc.workers == 0) {
+    start_cpu(t, pod_id, scaled);
+    return true;
+  }
+  if (pod.busy_workers < svc.workers) {
+    ++pod.busy_workers;
+    work_.tasks[t].holds_worker = true;
+    start_cpu(t, pod_id, scaled);
+    return true;
+  }
+  if (svc.queue_capacity >= 0 &&
+      static_cast<std::int64_t>(pod.waiting.size()) >= svc.queue_capacity) {
+    recorder_.service_rejected(pod.service, work_.requests[work_.tasks[t].request].arrived);
+    work_.tasks[t].failure = Outcome::rejected;
+    return false;
+  }
+  enqueue(pod_id, Waiter{t, now_, true});
+  return true;
 }
 
 template <bool Observe>

@@ -884,6 +884,8 @@ class Simulation {
   /// `key`: the request's, for a random balancer's draws.
   [[gnu::always_inline]] Id choose_pod(Id service, std::uint64_t key);
   [[gnu::always_inline]] void start_request(Id request);
+  /// start_request for an endpoint of one cpu step (Plan::Endpoint::lone_cpu).
+  void start_lone_cpu(Id request);
   [[gnu::always_inline]] void finish_request(Id request, Outcome outcome);
   /// A request or an async cpu op gives its worker back; the next waiter, if
   /// any, takes it. Inline: the pod's queue is usually empty.
@@ -922,12 +924,22 @@ class Simulation {
   /// `key`: the new task's (Task::key).
   [[gnu::always_inline]] Id spawn(Id parent, Id request, Id block, std::uint64_t key,
                                   Duration waited = Duration{0});
+  /// spawn without the turn in the ready list: the caller runs its first step.
+  [[gnu::always_inline]] Id spawn_unready(Id parent, Id request, Id block, std::uint64_t key,
+                                          Duration waited);
+  /// A cpu step of task `t` (execute's): its draw from `key`, and its work
+  /// started on the request's pod, or on an async pod queued for a worker.
+  /// False when it did not start: the async pod's queue is full.
+  [[gnu::always_inline]] bool run_cpu_step(Id t, const plan::Op& op, std::uint64_t key);
+  /// A cpu step's work on `pod`: its draw from `key`, times the service's
+  /// cpu factor (a cpu fault) and the pod's warm-up slowdown.
+  [[gnu::always_inline]] double cpu_demand(const plan::Op& op, std::uint64_t key, const Pod& pod);
   [[gnu::always_inline]] std::uint32_t draw_count(Id task, const plan::Op& op);
 
   // CPU
   /// A new pod's CPU demand multiplier (pod.warmup): the slowdown when it
   /// turns ready, falling linearly to 1.
-  [[nodiscard]] double warmup_factor(const Pod& pod) const {
+  [[nodiscard, gnu::always_inline]] double warmup_factor(const Pod& pod) const {
     const plan::Service& svc = plan_.services[pod.service];
     if (!pod.life.is_cold || svc.warmup <= Duration::zero() ||
         now_ - pod.life.ready_at >= svc.warmup) {
@@ -1273,6 +1285,14 @@ class Simulation {
 template <bool Observe>
 inline Id Simulation<Observe>::spawn(Id parent, Id request, Id block, std::uint64_t key,
                                      Duration waited) {
+  const Id t = spawn_unready(parent, request, block, key, waited);
+  ready(t);
+  return t;
+}
+
+template <bool Observe>
+inline Id Simulation<Observe>::spawn_unready(Id parent, Id request, Id block, std::uint64_t key,
+                                             Duration waited) {
   static_assert(sizeof(Task) == 56, "spawn sets every field of a Task");
   const Id t = work_.tasks.allocate_slot();  // every field stored in place (make_request says why)
   Task& task = work_.tasks[t];
@@ -1293,7 +1313,6 @@ inline Id Simulation<Observe>::spawn(Id parent, Id request, Id block, std::uint6
   if constexpr (Observe) {
     observe_spawn(t, waited);
   }
-  ready(t);
   return t;
 }
 

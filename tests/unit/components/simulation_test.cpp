@@ -137,6 +137,45 @@ workloads:
   CHECK(ms(path(results, "main").latency.min()) == Approx(2.0));
 }
 
+TEST_CASE("an endpoint of one cpu step starts it as the request starts, with the same draws",
+          "[simulation]") {
+  // Plan::Endpoint::lone_cpu: one cpu step that always runs once, on a pod
+  // that is not async. The engine starts its work without a turn of the
+  // step loop; the loop's turn would have drawn the same work.
+  const auto model = [](const std::string& step, const std::string& pod) {
+    return "version: 1\nsimulation: {duration: 200s, warmup: 0s, seed: 5}\nservices:\n"
+           "  s:\n    pod: " +
+           pod + "\n    endpoints: {work: [" + step +
+           "]}\nworkloads:\n  main: {entry: s.work, rate: 80/s}\n";
+  };
+  const std::string one = "{cpu: exp(10ms)}";
+  const std::string pod = "{cpu: 1, workers: 1}";
+  const auto lone = [&](const std::string& yaml) {
+    return tailsim::testing::compile_text(yaml).endpoints.at(0).lone_cpu;
+  };
+  CHECK(lone(model(one, pod)) != tailsim::plan::no_id);
+  CHECK(lone(model("{cpu: exp(10ms), times: 1}", pod)) != tailsim::plan::no_id);
+  CHECK(lone(model("{cpu: exp(10ms), p: 0.5}", pod)) == tailsim::plan::no_id);
+  CHECK(lone(model("{cpu: exp(10ms), times: 1..2}", pod)) == tailsim::plan::no_id);
+  CHECK(lone(model("{cpu: 1ms}, {cpu: 1ms}", pod)) == tailsim::plan::no_id);
+  CHECK(lone(model("{delay: 1ms}", pod)) == tailsim::plan::no_id);
+  CHECK(lone(model(one, "{cpu: 1, workers: 1, async: true}")) == tailsim::plan::no_id);
+  // The step loop takes a step with p below 1; a p that never skips in this
+  // run leaves the work drawn from the step's own key, the same number: an
+  // M/M/1 at 80% load (queueing, so both ways of starting work are taken)
+  // gives the same latencies, to the nanosecond.
+  const auto fast = run(model(one, pod));
+  const auto loop = run(model("{cpu: exp(10ms), p: 0.999999999999}", pod));
+  const auto& a = path(fast, "main");
+  const auto& b = path(loop, "main");
+  REQUIRE(a.requests > 10000);
+  CHECK(a.requests == b.requests);
+  CHECK(a.latency.count() == b.latency.count());
+  CHECK(a.latency.sum() == b.latency.sum());
+  CHECK(a.latency.max() == b.latency.max());
+  CHECK(a.latency.value_at_percentile(99) == b.latency.value_at_percentile(99));
+}
+
 TEST_CASE("constant delays add up exactly along a call chain", "[simulation]") {
   const auto r = run(R"y(version: 1
 simulation: {duration: 10s, seed: 1}
