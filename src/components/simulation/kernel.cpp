@@ -931,9 +931,9 @@ void Simulation<Observe>::start_lone_cpu(Id request) {
   Task& task = work_.tasks[t];
   task.next = task.end;
   task.current = endpoint.lone_cpu;
-  if constexpr (Observe) {
-    observe_resume(t);
-  }
+  // No observe_resume: the task spawned at this instant has no stretch to
+  // account yet (the step loop's call would add nothing), and a second
+  // caller would take observe_resume out of line from continue_task.
   const plan::Op& op = plan_.ops[endpoint.lone_cpu];
   task.work_ns = cpu_demand(op, step_key(t, op, 0), fleet_.pods[req.pod]);
   start_cpu(t, req.pod, task.work_ns);
