@@ -173,8 +173,9 @@ struct Endpoint {
   Id service = 0;
   Id block = 0;
   /// The block's one step when it is a cpu step that always runs once (no
-  /// `p:`, no `times:`) on a service that is not async: the engine starts
-  /// its work as the request starts, without a turn of the step loop.
+  /// `p:`, no `times:` range) on a service that is neither async nor
+  /// external: the engine starts its work as the request starts, without a
+  /// turn of the step loop.
   Id lone_cpu = no_id;
 };
 
