@@ -1121,8 +1121,31 @@ bool Simulation<Observe>::execute(Id t) {
   // child): the same for this request whichever order requests come in.
   const std::uint64_t key = step_key(t, op, work_.tasks[t].remaining);
   switch (op.kind) {
-    case plan::OpKind::cpu:
-      return run_cpu_step(t, op, key);
+    case plan::OpKind::cpu: {
+      const Id pod_id = work_.requests[work_.tasks[t].request].pod;
+      Pod& pod = fleet_.pods[pod_id];
+      const plan::Service& svc = plan_.services[pod.service];
+      const double scaled = cpu_demand(op, key, pod);
+      work_.tasks[t].work_ns = scaled;
+      if (!svc.async || svc.workers == 0) {
+        start_cpu(t, pod_id, scaled);
+        return true;
+      }
+      if (pod.busy_workers < svc.workers) {
+        ++pod.busy_workers;
+        work_.tasks[t].holds_worker = true;
+        start_cpu(t, pod_id, scaled);
+        return true;
+      }
+      if (svc.queue_capacity >= 0 &&
+          static_cast<std::int64_t>(pod.waiting.size()) >= svc.queue_capacity) {
+        recorder_.service_rejected(pod.service, work_.requests[work_.tasks[t].request].arrived);
+        work_.tasks[t].failure = Outcome::rejected;
+        return false;
+      }
+      enqueue(pod_id, Waiter{t, now_, true});
+      return true;
+    }
     case plan::OpKind::delay: {
       engine::RandomStream rng(key);
       schedule(now_ + plan_.distributions[op.dist].sample(rng), EventKind::delay_done, t,
@@ -1186,33 +1209,6 @@ inline double Simulation<Observe>::cpu_demand(const plan::Op& op, std::uint64_t 
   engine::RandomStream rng(key);
   const double work = static_cast<double>(plan_.distributions[op.dist].sample(rng).count());
   return work * fleet_.services[pod.service].cpu_factor * warmup_factor(pod);
-}
-
-template <bool Observe>
-inline bool Simulation<Observe>::run_cpu_step(Id t, const plan::Op& op, std::uint64_t key) {
-  const Id pod_id = work_.requests[work_.tasks[t].request].pod;
-  Pod& pod = fleet_.pods[pod_id];
-  const plan::Service& svc = plan_.services[pod.service];
-  const double scaled = cpu_demand(op, key, pod);
-  work_.tasks[t].work_ns = scaled;
-  if (!svc.async || svc.workers == 0) {
-    start_cpu(t, pod_id, scaled);
-    return true;
-  }
-  if (pod.busy_workers < svc.workers) {
-    ++pod.busy_workers;
-    work_.tasks[t].holds_worker = true;
-    start_cpu(t, pod_id, scaled);
-    return true;
-  }
-  if (svc.queue_capacity >= 0 &&
-      static_cast<std::int64_t>(pod.waiting.size()) >= svc.queue_capacity) {
-    recorder_.service_rejected(pod.service, work_.requests[work_.tasks[t].request].arrived);
-    work_.tasks[t].failure = Outcome::rejected;
-    return false;
-  }
-  enqueue(pod_id, Waiter{t, now_, true});
-  return true;
 }
 
 template <bool Observe>

@@ -927,10 +927,6 @@ class Simulation {
   /// spawn without the turn in the ready list: the caller runs its first step.
   [[gnu::always_inline]] Id spawn_unready(Id parent, Id request, Id block, std::uint64_t key,
                                           Duration waited);
-  /// A cpu step of task `t` (execute's): its draw from `key`, and its work
-  /// started on the request's pod, or on an async pod queued for a worker.
-  /// False when it did not start: the async pod's queue is full.
-  [[gnu::always_inline]] bool run_cpu_step(Id t, const plan::Op& op, std::uint64_t key);
   /// A cpu step's work on `pod`: its draw from `key`, times the service's
   /// cpu factor (a cpu fault) and the pod's warm-up slowdown.
   [[gnu::always_inline]] double cpu_demand(const plan::Op& op, std::uint64_t key, const Pod& pod);

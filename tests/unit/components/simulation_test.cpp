@@ -140,7 +140,7 @@ workloads:
 TEST_CASE("an endpoint of one cpu step starts it as the request starts, with the same draws",
           "[simulation]") {
   // Plan::Endpoint::lone_cpu: one cpu step that always runs once, on a pod
-  // that is not async. The engine starts its work without a turn of the
+  // neither async nor external. The engine starts its work without a turn of the
   // step loop; the loop's turn would have drawn the same work.
   const auto model = [](const std::string& step, const std::string& pod) {
     return "version: 1\nsimulation: {duration: 200s, warmup: 0s, seed: 5}\nservices:\n"
